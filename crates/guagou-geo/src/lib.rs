@@ -1,0 +1,21 @@
+//! Spatial core of guagou.
+//!
+//! Everything here is about parcels as surveyors exchange them: CGCS2000 coordinates (geographic, or
+//! 3-degree Gauss–Krüger with or without the zone prefix), the planar and ellipsoidal areas a land
+//! bureau reports, the file formats (ministry coordinate text, GeoJSON, ESRI Shapefile), geometry
+//! validation with located errors, and overlay (overlap areas, distances) for the rules.
+//!
+//! This crate knows nothing of policy: it measures, the domain decides.
+//! It must never panic on input and never silently repair geometry.
+
+pub mod area;
+pub mod crs;
+pub mod error;
+pub mod formats;
+pub mod model;
+pub mod overlay;
+pub mod validate;
+
+pub use crs::Crs;
+pub use error::{GeoError, GeoErrorKind, Location, Warning};
+pub use model::{Areas, Parcel, ParcelFile};
