@@ -1,1 +1,19 @@
-//! placeholder
+//! The pure domain of guagou (城乡建设用地增减挂钩): units, division codes, the policy profile,
+//! the rule table and the rule checks.
+//!
+//! Nothing here reads files, talks to a database or the network, or looks at the clock: callers
+//! pass in what was measured and what today is. That keeps the same rules usable by the offline
+//! `guagou check`, the server and the tests.
+
+pub mod check;
+pub mod dates;
+pub mod division;
+pub mod landclass;
+pub mod profile;
+pub mod rules;
+pub mod units;
+
+pub use division::DivisionCode;
+pub use profile::Profile;
+pub use rules::{RuleId, Severity};
+pub use units::{Fen, SquareMetres};

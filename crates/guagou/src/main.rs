@@ -1,1 +1,74 @@
-fn main() {}
+//! The `guagou` command. Each subcommand lives in `commands/`; this file only parses arguments
+//! and turns outcomes into exit codes: 0 success, 1 a rule failed, 2 unreadable input or usage.
+
+mod commands;
+mod table;
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand, ValueEnum};
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "guagou",
+    version,
+    about = "城乡建设用地增减挂钩 registry / urban–rural construction-land linkage registry"
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum OutputFormat {
+    Text,
+    Json,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Lang {
+    Zh,
+    En,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// 项目包预检 / offline pre-check of a project package against a policy profile
+    Check(commands::check::CheckArgs),
+    /// 列出地块及面积 / list the parcels of a file with their areas
+    Parcels {
+        /// 地块文件 / parcel file (.txt ministry format, .geojson/.json, .shp, .zip)
+        file: PathBuf,
+        #[arg(long, value_enum, default_value_t = OutputFormat::Text)]
+        format: OutputFormat,
+        #[arg(long, value_enum, default_value_t = Lang::Zh)]
+        lang: Lang,
+    },
+    /// 格式转换 / convert between parcel formats, chosen by extension
+    Convert {
+        input: PathBuf,
+        output: PathBuf,
+        /// 目标坐标系 / target CRS, e.g. EPSG:4545 (default: the format's own)
+        #[arg(long)]
+        crs: Option<String>,
+    },
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let outcome = match cli.command {
+        Command::Check(args) => commands::check::run(&args),
+        Command::Parcels { file, format, lang } => commands::parcels::run(&file, format, lang),
+        Command::Convert { input, output, crs } => {
+            commands::convert::run(&input, &output, crs.as_deref())
+        }
+    };
+    match outcome {
+        Ok(code) => code,
+        Err(error) => {
+            eprintln!("错误 / error: {error:#}");
+            ExitCode::from(2)
+        }
+    }
+}

@@ -1,0 +1,459 @@
+//! From a package on disk to the facts the rules read, and the verdict.
+//!
+//! All overlay (distances, overlaps, land-class shares) happens on the Gauss–Krüger plane of the
+//! profile's zone, whatever CRS each file came in; areas for the rules are on the profile's basis.
+
+use std::collections::BTreeSet;
+use std::path::PathBuf;
+
+use chrono::NaiveDate;
+use geo::MultiPolygon;
+use guagou_domain::check::{
+    CheckReport, ConstructionShare, DemolitionParcel, Household, OverlapFact, PackageFacts,
+    RelocationHousehold, ResettlementSite, check_package,
+};
+use guagou_domain::landclass::{LandCategory, LandClassTable};
+use guagou_domain::profile::AreaBasis;
+use guagou_domain::{DivisionCode, Profile};
+use guagou_geo::crs::transform_geometry;
+use guagou_geo::formats::read_parcels;
+use guagou_geo::{Crs, GeoError, GeoErrorKind, Location, ParcelFile, Warning, overlay};
+use serde::Serialize;
+
+use crate::error::PackageError;
+use crate::package::{Package, ParcelEntry, ParcelRole};
+
+/// What `guagou check` was asked to do.
+#[derive(Debug, Clone)]
+pub struct CheckInputs {
+    pub package_dir: PathBuf,
+    pub profile: Profile,
+    pub land_classes: LandClassTable,
+    /// A land-use layer for DEMOLITION_IS_CONSTRUCTION_LAND.
+    pub base_layer: Option<PathBuf>,
+    /// The attribute of the base layer holding the land-class code (default: auto-detect).
+    pub base_class_field: Option<String>,
+    /// Parcel files of other live projects for NO_DOUBLE_COUNTING.
+    pub others: Vec<PathBuf>,
+    pub as_of: NaiveDate,
+}
+
+/// One parcel of the package as measured, for the report.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct MeasuredParcel {
+    pub role: ParcelRole,
+    pub file: String,
+    pub name: String,
+    pub planar_m2: f64,
+    pub ellipsoidal_m2: f64,
+    pub township: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct CheckOutcome {
+    pub code: String,
+    pub name: String,
+    pub county: String,
+    pub profile: String,
+    pub as_of: NaiveDate,
+    pub parcels: Vec<MeasuredParcel>,
+    pub report: CheckReport,
+    pub warnings: Vec<Warning>,
+}
+
+/// A parcel projected to the working plane.
+struct Placed {
+    name: String,
+    plane: MultiPolygon<f64>,
+    area_m2: f64,
+}
+
+/// Reads, measures and checks a package.
+pub fn run_check(inputs: &CheckInputs) -> Result<CheckOutcome, PackageError> {
+    let package = Package::read(&inputs.package_dir)?;
+    let plane = Crs::GaussKruger {
+        zone: inputs.profile.spatial.gk_zone.value,
+        prefixed: false,
+    };
+    let basis = inputs.profile.spatial.area_basis.value;
+    let mut warnings = Vec::new();
+    let mut measured = Vec::new();
+    let mut demolition: Vec<(Placed, Option<DivisionCode>)> = Vec::new();
+    let mut resettlement: Vec<(Placed, &ParcelEntry)> = Vec::new();
+
+    for entry in &package.parcels {
+        let path = package.dir.join(&entry.file);
+        let file = read_parcels(&path)?;
+        warnings.extend(file.warnings.iter().cloned());
+        for parcel in &file.parcels {
+            let location = || Location::file(file.source.clone()).record(parcel.name.clone());
+            let areas = parcel
+                .areas(file.crs)
+                .map_err(|kind| GeoError::new(location(), kind))?;
+            let on_plane = transform_geometry(&parcel.geometry, file.crs, plane)
+                .map_err(|kind| GeoError::new(location(), kind))?;
+            let township = township_of(&package, entry, &file, parcel)?;
+            measured.push(MeasuredParcel {
+                role: entry.role,
+                file: file.source.clone(),
+                name: parcel.name.clone(),
+                planar_m2: areas.planar_m2,
+                ellipsoidal_m2: areas.ellipsoidal_m2,
+                township: township.as_ref().map(ToString::to_string),
+            });
+            let area_m2 = match basis {
+                AreaBasis::Planar => areas.planar_m2,
+                AreaBasis::Ellipsoidal => areas.ellipsoidal_m2,
+            };
+            let placed = Placed {
+                name: parcel.name.clone(),
+                plane: on_plane,
+                area_m2,
+            };
+            match entry.role {
+                ParcelRole::Demolition => demolition.push((placed, township)),
+                ParcelRole::Resettlement => resettlement.push((placed, entry)),
+                ParcelRole::Construction => {}
+            }
+        }
+    }
+    check_unique_names(&package, &measured)?;
+
+    let demolition_planes: Vec<MultiPolygon<f64>> =
+        demolition.iter().map(|(p, _)| p.plane.clone()).collect();
+    let facts = PackageFacts {
+        resettlement: resettlement_sites(&package, &demolition, &resettlement)?,
+        demolition: demolition
+            .iter()
+            .map(|(p, township)| DemolitionParcel {
+                name: p.name.clone(),
+                township: township.clone(),
+                area_m2: p.area_m2,
+            })
+            .collect(),
+        persons_resettled: persons_resettled(&package, &mut warnings),
+        potential_survey_date: package.potential_survey_date,
+        willingness_survey_date: package.willingness_survey_date,
+        households: households(&package, &demolition)?,
+        relocation_households: relocation(&package),
+        overlaps: overlaps(inputs, plane, &demolition, &demolition_planes)?,
+        construction_shares: construction_shares(inputs, plane, &demolition, &demolition_planes)?,
+        justifications: package.justifications.clone(),
+    };
+    let report = check_package(&inputs.profile, &facts, inputs.as_of);
+    Ok(CheckOutcome {
+        code: package.code.clone(),
+        name: package.name.clone(),
+        county: package.county.to_string(),
+        profile: inputs.profile.profile.id.clone(),
+        as_of: inputs.as_of,
+        parcels: measured,
+        report,
+        warnings,
+    })
+}
+
+/// Township of a parcel: its attribute (if the entry names one), else the entry's, else the
+/// project's default.
+fn township_of(
+    package: &Package,
+    entry: &ParcelEntry,
+    file: &ParcelFile,
+    parcel: &guagou_geo::Parcel,
+) -> Result<Option<DivisionCode>, PackageError> {
+    if let Some(field) = &entry.township_field {
+        let value = parcel
+            .attributes
+            .get(field)
+            .map(|v| v.trim())
+            .filter(|v| !v.is_empty());
+        if let Some(value) = value {
+            let code = DivisionCode::parse(value)
+                .ok()
+                .and_then(|c| c.township())
+                .filter(|t| package.county.contains(t))
+                .ok_or_else(|| {
+                    PackageError::field(
+                        &file.source,
+                        Some(parcel.name.clone()),
+                        field,
+                        format!("'{value}' 不是县 {} 下的乡镇或村代码", package.county),
+                        format!(
+                            "'{value}' is not a township or village code of county {}",
+                            package.county
+                        ),
+                    )
+                })?;
+            return Ok(Some(code));
+        }
+    }
+    Ok(entry
+        .township
+        .clone()
+        .or_else(|| package.township.clone())
+        .and_then(|c| c.township()))
+}
+
+fn check_unique_names(package: &Package, measured: &[MeasuredParcel]) -> Result<(), PackageError> {
+    let mut seen = BTreeSet::new();
+    for parcel in measured {
+        if !seen.insert((parcel.role, parcel.name.as_str())) {
+            return Err(PackageError::field(
+                &parcel.file,
+                Some(parcel.name.clone()),
+                "name",
+                format!(
+                    "项目包 {} 中有重名的{}地块",
+                    package.code,
+                    parcel.role.label_zh()
+                ),
+                format!(
+                    "two {:?} parcels of package {} share this name",
+                    parcel.role, package.code
+                ),
+            ));
+        }
+    }
+    Ok(())
+}
+
+fn resettlement_sites(
+    package: &Package,
+    demolition: &[(Placed, Option<DivisionCode>)],
+    sites: &[(Placed, &ParcelEntry)],
+) -> Result<Vec<ResettlementSite>, PackageError> {
+    let mut out = Vec::new();
+    for (site, entry) in sites {
+        for name in &entry.serves {
+            if !demolition.iter().any(|(d, _)| &d.name == name) {
+                return Err(PackageError::field(
+                    &package.dir.join("project.toml").display().to_string(),
+                    Some(entry.file.display().to_string()),
+                    "serves",
+                    format!("没有名为 {name} 的拆旧地块"),
+                    format!("no demolition parcel is named {name}"),
+                ));
+            }
+        }
+        let served = demolition
+            .iter()
+            .filter(|(d, _)| entry.serves.is_empty() || entry.serves.contains(&d.name));
+        let distance = served
+            .map(|(d, _)| overlay::distance_m(&site.plane, &d.plane))
+            .reduce(f64::min);
+        out.push(ResettlementSite {
+            name: site.name.clone(),
+            area_m2: site.area_m2,
+            distance_to_served_m: distance,
+        });
+    }
+    Ok(out)
+}
+
+/// Persons resettled: as declared, else counted from households choosing concentrated
+/// resettlement. A declared figure that disagrees with the table is a warning.
+fn persons_resettled(package: &Package, warnings: &mut Vec<Warning>) -> Option<u64> {
+    use guagou_domain::check::ResettlementMethod::Concentrated;
+    let counted: Option<u64> = package.households.as_ref().map(|rows| {
+        rows.iter()
+            .filter(|h| h.method == Some(Concentrated))
+            .filter_map(|h| h.persons)
+            .sum()
+    });
+    match (package.persons_resettled, counted) {
+        (Some(declared), Some(counted)) if counted > 0 && counted != declared => {
+            warnings.push(Warning {
+                location: Location::file(package.dir.join("project.toml").display().to_string())
+                    .field("project.persons_resettled"),
+                code: "persons_differ",
+                message_zh: format!("申报安置人数 {declared} 与农户表中集中安置人数 {counted} 不一致"),
+                message_en: format!(
+                    "declared persons resettled {declared} differ from {counted} counted in the household table"
+                ),
+            });
+            Some(declared)
+        }
+        (Some(declared), _) => Some(declared),
+        (None, Some(counted)) if counted > 0 => Some(counted),
+        _ => None,
+    }
+}
+
+fn households(
+    package: &Package,
+    demolition: &[(Placed, Option<DivisionCode>)],
+) -> Result<Option<Vec<Household>>, PackageError> {
+    let Some(rows) = &package.households else {
+        return Ok(None);
+    };
+    let mut out = Vec::new();
+    for row in rows {
+        if let Some(parcel) = &row.parcel
+            && !demolition.iter().any(|(d, _)| &d.name == parcel)
+        {
+            return Err(PackageError::field(
+                "households",
+                Some(row.id.clone()),
+                "parcel",
+                format!("没有名为 {parcel} 的拆旧地块"),
+                format!("no demolition parcel is named {parcel}"),
+            ));
+        }
+        out.push(Household {
+            id: row.id.clone(),
+            name: row.name.clone(),
+            consent: row.consent,
+            method: row.method,
+        });
+    }
+    Ok(Some(out))
+}
+
+/// Relocation households of the project's villages, each marked covered when it is among the
+/// demolished households.
+fn relocation(package: &Package) -> Option<Vec<RelocationHousehold>> {
+    let list = package.relocation.as_ref()?;
+    let demolished: BTreeSet<&str> = package
+        .households
+        .iter()
+        .flatten()
+        .map(|h| h.id.as_str())
+        .collect();
+    Some(
+        list.iter()
+            .filter(|r| package.villages.is_empty() || package.villages.contains(&r.village))
+            .map(|r| RelocationHousehold {
+                id: r.id.clone(),
+                name: r.name.clone(),
+                village: r.village.to_string(),
+                in_demolition_zone: demolished.contains(r.id.as_str()),
+            })
+            .collect(),
+    )
+}
+
+fn read_on_plane(
+    path: &PathBuf,
+    plane: Crs,
+) -> Result<(ParcelFile, Vec<MultiPolygon<f64>>), PackageError> {
+    let file = read_parcels(path)?;
+    let mut planes = Vec::with_capacity(file.parcels.len());
+    for parcel in &file.parcels {
+        let geometry = transform_geometry(&parcel.geometry, file.crs, plane).map_err(|kind| {
+            GeoError::new(
+                Location::file(file.source.clone()).record(parcel.name.clone()),
+                kind,
+            )
+        })?;
+        planes.push(geometry);
+    }
+    Ok((file, planes))
+}
+
+/// Overlaps of demolition parcels with other projects' parcels and with each other.
+/// `None` when no other projects were given.
+fn overlaps(
+    inputs: &CheckInputs,
+    plane: Crs,
+    demolition: &[(Placed, Option<DivisionCode>)],
+    demolition_planes: &[MultiPolygon<f64>],
+) -> Result<Option<Vec<OverlapFact>>, PackageError> {
+    if inputs.others.is_empty() {
+        return Ok(None);
+    }
+    let mut facts = Vec::new();
+    for path in &inputs.others {
+        let (file, planes) = read_on_plane(path, plane)?;
+        for hit in overlay::overlaps(demolition_planes, &planes, 0.0) {
+            facts.push(OverlapFact {
+                parcel: demolition[hit.left].0.name.clone(),
+                other_source: file.source.clone(),
+                other_parcel: file.parcels[hit.right].name.clone(),
+                area_m2: hit.area_m2,
+            });
+        }
+    }
+    // The same land counted twice inside one package is double counting too.
+    for hit in overlay::self_overlaps(demolition_planes, 0.0) {
+        facts.push(OverlapFact {
+            parcel: demolition[hit.left].0.name.clone(),
+            other_source: "本项目包/this package".to_owned(),
+            other_parcel: demolition[hit.right].0.name.clone(),
+            area_m2: hit.area_m2,
+        });
+    }
+    Ok(Some(facts))
+}
+
+/// Attribute names tried, in order, for the land-class code of a base layer.
+const CLASS_FIELDS: &[&str] = &["DLBM", "dlbm", "地类编码", "DLDM", "dldm", "CLASS", "class"];
+
+fn construction_shares(
+    inputs: &CheckInputs,
+    plane: Crs,
+    demolition: &[(Placed, Option<DivisionCode>)],
+    demolition_planes: &[MultiPolygon<f64>],
+) -> Result<Option<Vec<ConstructionShare>>, PackageError> {
+    let Some(path) = &inputs.base_layer else {
+        return Ok(None);
+    };
+    let (file, planes) = read_on_plane(path, plane)?;
+    let mut layer = Vec::with_capacity(planes.len());
+    for (parcel, geometry) in file.parcels.iter().zip(planes) {
+        let field = match &inputs.base_class_field {
+            Some(field) => Some(field.as_str()),
+            None => CLASS_FIELDS
+                .iter()
+                .copied()
+                .find(|f| parcel.attributes.contains_key(*f)),
+        };
+        let code = field
+            .and_then(|f| parcel.attributes.get(f))
+            .map(|c| c.trim().to_owned());
+        let Some(code) = code.filter(|c| !c.is_empty()) else {
+            let wanted = inputs
+                .base_class_field
+                .clone()
+                .unwrap_or_else(|| CLASS_FIELDS.join("/"));
+            return Err(GeoError::new(
+                Location::file(file.source.clone())
+                    .record(parcel.name.clone())
+                    .field(wanted.clone()),
+                GeoErrorKind::Missing {
+                    what: format!("地类编码/land-class code ({wanted})"),
+                },
+            )
+            .into());
+        };
+        layer.push((geometry, code));
+    }
+    let per_parcel = overlay::class_areas(demolition_planes, &layer);
+    let mut shares = Vec::new();
+    for ((placed, _), (classes, plane_geometry)) in demolition
+        .iter()
+        .zip(per_parcel.into_iter().zip(demolition_planes))
+    {
+        let mut construction = 0.0;
+        let mut unknown = BTreeSet::new();
+        for (code, area) in &classes {
+            match inputs.land_classes.lookup(code) {
+                Some(class) if class.category == LandCategory::Construction => construction += area,
+                Some(_) => {}
+                None => {
+                    unknown.insert(code.clone());
+                }
+            }
+        }
+        // Shares are taken against the parcel's plane area so that both sides of the ratio
+        // come from the same geometry.
+        let parcel_area = guagou_geo::area::planar_area_m2(plane_geometry);
+        shares.push(ConstructionShare {
+            parcel: placed.name.clone(),
+            parcel_area_m2: parcel_area,
+            construction_m2: construction,
+            classes,
+            unknown_codes: unknown.into_iter().collect(),
+        });
+    }
+    Ok(Some(shares))
+}

@@ -1,0 +1,342 @@
+//! Boundary tests: every package rule at its profile limit.
+
+use super::*;
+
+fn profile() -> Profile {
+    match Profile::dazhou_2017() {
+        Ok(p) => p,
+        Err(e) => panic!("built-in profile: {e}"),
+    }
+}
+
+fn day(y: i32, m: u32, d: u32) -> NaiveDate {
+    NaiveDate::from_ymd_opt(y, m, d).unwrap_or_default()
+}
+
+fn township(code: &str) -> Option<DivisionCode> {
+    DivisionCode::parse(code).ok()
+}
+
+/// A package that passes every rule: 8 ha in one township, 2 ha for 300 persons nearby.
+fn good() -> PackageFacts {
+    PackageFacts {
+        demolition: vec![
+            DemolitionParcel {
+                name: "D1".into(),
+                township: township("511722104"),
+                area_m2: 50_000.0,
+            },
+            DemolitionParcel {
+                name: "D2".into(),
+                township: township("511722104"),
+                area_m2: 30_000.0,
+            },
+        ],
+        resettlement: vec![ResettlementSite {
+            name: "R1".into(),
+            area_m2: 20_000.0,
+            distance_to_served_m: Some(300.0),
+        }],
+        persons_resettled: Some(300),
+        potential_survey_date: Some(day(2018, 3, 1)),
+        willingness_survey_date: Some(day(2018, 4, 1)),
+        households: Some(vec![Household {
+            id: "H1".into(),
+            name: "张三".into(),
+            consent: Consent::Consented,
+            method: Some(ResettlementMethod::Concentrated),
+        }]),
+        relocation_households: Some(vec![RelocationHousehold {
+            id: "H1".into(),
+            name: "张三".into(),
+            village: "511722104201".into(),
+            in_demolition_zone: true,
+        }]),
+        overlaps: Some(Vec::new()),
+        construction_shares: Some(vec![ConstructionShare {
+            parcel: "D1".into(),
+            parcel_area_m2: 50_000.0,
+            construction_m2: 50_000.0,
+            classes: vec![("0702".into(), 50_000.0)],
+            unknown_codes: Vec::new(),
+        }]),
+        justifications: BTreeMap::new(),
+    }
+}
+
+fn result(report: &CheckReport, rule: RuleId) -> &RuleResult {
+    match report.results.iter().find(|r| r.rule == rule) {
+        Some(r) => r,
+        None => panic!("{rule} not in report: {report:?}"),
+    }
+}
+
+fn run(facts: &PackageFacts) -> CheckReport {
+    check_package(&profile(), facts, day(2018, 6, 1))
+}
+
+#[test]
+fn good_package_passes_everything() {
+    let report = run(&good());
+    assert!(report.passed(), "{report:#?}");
+    assert_eq!(report.warnings(), 0);
+    assert!(report.not_checked.is_empty());
+    assert_eq!(report.results.len(), 9);
+    for r in &report.results {
+        assert!(r.passed, "{r:?}");
+        assert!(!r.clause.is_empty());
+        assert!(!r.message_zh.is_empty() && !r.message_en.is_empty());
+    }
+}
+
+#[test]
+fn demolition_area_boundaries() {
+    let mut facts = good();
+    let set_total = |facts: &mut PackageFacts, total: f64| {
+        facts.demolition = vec![DemolitionParcel {
+            name: "D1".into(),
+            township: township("511722104"),
+            area_m2: total,
+        }];
+    };
+    // 5 ha exactly passes; 4.9999 ha fails; half a square metre rounds away from zero.
+    for (total, passes) in [
+        (50_000.0, true),
+        (49_999.0, false),
+        (49_999.5, true),
+        (49_999.49, false),
+        (300_000.0, true),
+        (300_000.49, true),
+        (300_000.5, false),
+        (300_001.0, false),
+    ] {
+        set_total(&mut facts, total);
+        let report = run(&facts);
+        let r = result(&report, RuleId::DemolitionAreaRange);
+        assert_eq!(r.passed, passes, "total {total}: {r:?}");
+        assert_eq!(r.clause, "二(一)");
+        assert_eq!(
+            r.limit,
+            Quantity::M2Range {
+                min: 50_000,
+                max: 300_000
+            }
+        );
+    }
+}
+
+#[test]
+fn per_capita_boundaries() {
+    let mut facts = good();
+    facts.persons_resettled = Some(100);
+    for (area, passes) in [(5_000.0, true), (4_999.0, false), (5_001.0, true)] {
+        facts.resettlement[0].area_m2 = area;
+        let report = run(&facts);
+        let r = result(&report, RuleId::ResettlementPerCapita);
+        assert_eq!(r.passed, passes, "area {area}: {r:?}");
+    }
+    // 49.99 m² per person fails.
+    facts.resettlement[0].area_m2 = 4_999.0;
+    let report = run(&facts);
+    assert_eq!(
+        result(&report, RuleId::ResettlementPerCapita).measured,
+        Quantity::M2PerPerson(49.99)
+    );
+    facts.persons_resettled = None;
+    let report = run(&facts);
+    assert!(!result(&report, RuleId::ResettlementPerCapita).passed);
+    facts.persons_resettled = Some(0);
+    assert!(!result(&run(&facts), RuleId::ResettlementPerCapita).passed);
+}
+
+#[test]
+fn township_rule() {
+    let mut facts = good();
+    facts.demolition[1].township = township("511722105");
+    let report = run(&facts);
+    let r = result(&report, RuleId::DemolitionSingleTownship);
+    assert!(!r.passed);
+    assert_eq!(r.measured, Quantity::Count(2));
+    assert_eq!(r.subjects.len(), 2);
+    facts.demolition[1].township = None;
+    let report = run(&facts);
+    let r = result(&report, RuleId::DemolitionSingleTownship);
+    assert!(!r.passed, "an unknown township must not pass");
+    assert_eq!(r.subjects[0].id, "D2");
+}
+
+#[test]
+fn adjacency_is_a_warning_with_justification() {
+    let mut facts = good();
+    facts.resettlement[0].distance_to_served_m = Some(1000.0);
+    assert!(result(&run(&facts), RuleId::ResettlementAdjacent).passed);
+    facts.resettlement[0].distance_to_served_m = Some(1000.01);
+    let report = run(&facts);
+    let r = result(&report, RuleId::ResettlementAdjacent);
+    assert!(!r.passed);
+    assert_eq!(r.severity, Severity::Warning);
+    assert!(report.passed(), "a warning does not block");
+    assert_eq!(report.warnings(), 1);
+    assert_eq!(r.justification, None);
+    facts.justifications.insert(
+        RuleId::ResettlementAdjacent,
+        "地质灾害避让，就近无安全用地".into(),
+    );
+    let report = run(&facts);
+    assert!(
+        result(&report, RuleId::ResettlementAdjacent)
+            .justification
+            .is_some()
+    );
+}
+
+#[test]
+fn surveys_must_exist_and_not_be_in_the_future() {
+    let mut facts = good();
+    facts.willingness_survey_date = None;
+    assert!(!result(&run(&facts), RuleId::SurveyDone).passed);
+    facts.willingness_survey_date = Some(day(2018, 6, 1));
+    assert!(
+        result(&run(&facts), RuleId::SurveyDone).passed,
+        "dated today is done"
+    );
+    facts.willingness_survey_date = Some(day(2018, 6, 2));
+    assert!(
+        !result(&run(&facts), RuleId::SurveyDone).passed,
+        "dated tomorrow is not"
+    );
+}
+
+#[test]
+fn consent_rule() {
+    let mut facts = good();
+    let households = vec![
+        Household {
+            id: "H1".into(),
+            name: "甲".into(),
+            consent: Consent::Consented,
+            method: Some(ResettlementMethod::Monetary),
+        },
+        Household {
+            id: "H2".into(),
+            name: "乙".into(),
+            consent: Consent::Refused,
+            method: None,
+        },
+        Household {
+            id: "H3".into(),
+            name: "丙".into(),
+            consent: Consent::Consented,
+            method: None,
+        },
+        Household {
+            id: "H4".into(),
+            name: "丁".into(),
+            consent: Consent::Pending,
+            method: None,
+        },
+    ];
+    facts.households = Some(households);
+    let report = run(&facts);
+    let r = result(&report, RuleId::HouseholdConsent);
+    assert!(!r.passed);
+    let ids: Vec<&str> = r.subjects.iter().map(|s| s.id.as_str()).collect();
+    assert_eq!(ids, ["H2", "H3", "H4"]);
+    facts.households = None;
+    assert!(!result(&run(&facts), RuleId::HouseholdConsent).passed);
+    facts.households = Some(Vec::new());
+    assert!(!result(&run(&facts), RuleId::HouseholdConsent).passed);
+}
+
+#[test]
+fn relocation_rule_and_not_checked() {
+    let mut facts = good();
+    if let Some(list) = facts.relocation_households.as_mut() {
+        list[0].in_demolition_zone = false;
+    }
+    let report = run(&facts);
+    let r = result(&report, RuleId::RelocationHouseholdsCovered);
+    assert!(!r.passed);
+    assert_eq!(r.severity, Severity::Warning);
+    facts.relocation_households = None;
+    facts.overlaps = None;
+    facts.construction_shares = None;
+    let report = run(&facts);
+    let skipped: Vec<RuleId> = report.not_checked.iter().map(|n| n.rule).collect();
+    assert_eq!(
+        skipped,
+        [
+            RuleId::RelocationHouseholdsCovered,
+            RuleId::NoDoubleCounting,
+            RuleId::DemolitionIsConstructionLand
+        ]
+    );
+    assert!(report.results.iter().all(|r| !skipped.contains(&r.rule)));
+}
+
+#[test]
+fn double_counting_tolerance() {
+    let mut facts = good();
+    let overlap = |area| OverlapFact {
+        parcel: "D1".into(),
+        other_source: "other.txt".into(),
+        other_parcel: "X".into(),
+        area_m2: area,
+    };
+    facts.overlaps = Some(vec![overlap(1.0)]);
+    assert!(
+        result(&run(&facts), RuleId::NoDoubleCounting).passed,
+        "at the tolerance passes"
+    );
+    facts.overlaps = Some(vec![overlap(1.01), overlap(20.0)]);
+    let report = run(&facts);
+    let r = result(&report, RuleId::NoDoubleCounting);
+    assert!(!r.passed);
+    assert_eq!(r.measured, Quantity::M2(21));
+    assert_eq!(r.subjects.len(), 2);
+}
+
+#[test]
+fn construction_share_tolerance() {
+    let mut facts = good();
+    let share = |construction| ConstructionShare {
+        parcel: "D1".into(),
+        parcel_area_m2: 10_000.0,
+        construction_m2: construction,
+        classes: vec![
+            ("0702".into(), construction),
+            ("0103".into(), 10_000.0 - construction),
+        ],
+        unknown_codes: Vec::new(),
+    };
+    facts.construction_shares = Some(vec![share(9_500.0)]);
+    assert!(result(&run(&facts), RuleId::DemolitionIsConstructionLand).passed);
+    facts.construction_shares = Some(vec![share(9_499.0)]);
+    let report = run(&facts);
+    let r = result(&report, RuleId::DemolitionIsConstructionLand);
+    assert!(!r.passed);
+    assert!(r.message_zh.contains("0103"), "{}", r.message_zh);
+}
+
+#[test]
+fn results_serialize_to_the_spec_shape() {
+    let report = run(&good());
+    let json = serde_json::to_value(&report.results).unwrap_or_default();
+    let first = &json[0];
+    for key in [
+        "rule",
+        "severity",
+        "passed",
+        "measured",
+        "limit",
+        "clause",
+        "message_zh",
+        "message_en",
+        "subjects",
+    ] {
+        assert!(first.get(key).is_some(), "missing {key} in {first}");
+    }
+    assert_eq!(json[2]["rule"], "DEMOLITION_AREA_RANGE");
+    assert_eq!(json[2]["measured"]["unit"], "m2");
+    assert_eq!(json[2]["measured"]["value"], 80_000);
+}

@@ -1,0 +1,141 @@
+//! Units of the ledger and the rules: integer square metres and integer 分.
+//!
+//! A geometric area (f64) becomes a ledger amount once, when it is confirmed, by rounding half
+//! away from zero (SPEC §3). Display: 公顷 with 4 decimals, 亩 with 2 decimals (1 亩 = 10000/15 m²).
+
+use std::fmt;
+
+use serde::{Deserialize, Serialize};
+
+/// An area in whole square metres.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default, Serialize, Deserialize,
+)]
+#[serde(transparent)]
+pub struct SquareMetres(pub i64);
+
+impl SquareMetres {
+    pub const ZERO: SquareMetres = SquareMetres(0);
+
+    /// Rounds a measured area half away from zero. Non-finite or out-of-range input is `None`.
+    pub fn from_measured(area_m2: f64) -> Option<SquareMetres> {
+        if !area_m2.is_finite() || area_m2.abs() > 9.0e15 {
+            return None;
+        }
+        // f64::round rounds half away from zero, as SPEC §3 asks.
+        Some(SquareMetres(area_m2.round() as i64))
+    }
+
+    pub fn from_hectares_exact(hectares: i64) -> SquareMetres {
+        SquareMetres(hectares * 10_000)
+    }
+
+    pub fn m2(self) -> i64 {
+        self.0
+    }
+
+    /// 公顷 with 4 decimals, exactly (no float).
+    pub fn hectares_text(self) -> String {
+        let sign = if self.0 < 0 { "-" } else { "" };
+        let abs = self.0.unsigned_abs();
+        format!("{sign}{}.{:04}", abs / 10_000, abs % 10_000)
+    }
+
+    /// 亩 with 2 decimals, rounded half away from zero from the exact value m² × 15 / 10000.
+    pub fn mu_text(self) -> String {
+        let sign = if self.0 < 0 { "-" } else { "" };
+        // hundredths of a mu = m2 * 15 / 100, rounded half up on the absolute value.
+        let scaled = u128::from(self.0.unsigned_abs()) * 15;
+        let hundredths = (scaled + 50) / 100;
+        format!("{sign}{}.{:02}", hundredths / 100, hundredths % 100)
+    }
+
+    pub fn checked_add(self, other: SquareMetres) -> Option<SquareMetres> {
+        self.0.checked_add(other.0).map(SquareMetres)
+    }
+
+    pub fn checked_sub(self, other: SquareMetres) -> Option<SquareMetres> {
+        self.0.checked_sub(other.0).map(SquareMetres)
+    }
+}
+
+impl fmt::Display for SquareMetres {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{} m²", self.0)
+    }
+}
+
+impl std::iter::Sum for SquareMetres {
+    fn sum<I: Iterator<Item = SquareMetres>>(iter: I) -> SquareMetres {
+        SquareMetres(iter.map(|a| a.0).sum())
+    }
+}
+
+/// Money in 分 (0.01 CNY).
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default, Serialize, Deserialize,
+)]
+#[serde(transparent)]
+pub struct Fen(pub i64);
+
+impl Fen {
+    pub fn from_yuan(yuan: i64) -> Option<Fen> {
+        yuan.checked_mul(100).map(Fen)
+    }
+
+    /// Yuan with 2 decimals.
+    pub fn yuan_text(self) -> String {
+        let sign = if self.0 < 0 { "-" } else { "" };
+        let abs = self.0.unsigned_abs();
+        format!("{sign}{}.{:02}", abs / 100, abs % 100)
+    }
+}
+
+impl fmt::Display for Fen {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "¥{}", self.yuan_text())
+    }
+}
+
+/// Square metres in one 亩, as a ratio (10000/15), for converting prices per 亩.
+pub const M2_PER_MU_NUMERATOR: i64 = 10_000;
+pub const M2_PER_MU_DENOMINATOR: i64 = 15;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rounding_is_half_away_from_zero() {
+        assert_eq!(
+            SquareMetres::from_measured(49_999.5),
+            Some(SquareMetres(50_000))
+        );
+        assert_eq!(
+            SquareMetres::from_measured(49_999.49),
+            Some(SquareMetres(49_999))
+        );
+        assert_eq!(SquareMetres::from_measured(-0.5), Some(SquareMetres(-1)));
+        assert_eq!(SquareMetres::from_measured(f64::NAN), None);
+        assert_eq!(SquareMetres::from_measured(f64::INFINITY), None);
+    }
+
+    #[test]
+    fn hectares_and_mu_display() {
+        assert_eq!(SquareMetres(50_000).hectares_text(), "5.0000");
+        assert_eq!(SquareMetres(49_999).hectares_text(), "4.9999");
+        assert_eq!(SquareMetres(-12).hectares_text(), "-0.0012");
+        // 1 mu = 666.67 m²; 10000 m² = 15 mu.
+        assert_eq!(SquareMetres(10_000).mu_text(), "15.00");
+        assert_eq!(SquareMetres(667).mu_text(), "1.00");
+        assert_eq!(SquareMetres(1).mu_text(), "0.00");
+        assert_eq!(SquareMetres(4).mu_text(), "0.01");
+    }
+
+    #[test]
+    fn money_display() {
+        assert_eq!(Fen(30_000_000).yuan_text(), "300000.00");
+        assert_eq!(Fen(-5).yuan_text(), "-0.05");
+        assert_eq!(Fen::from_yuan(300_000), Some(Fen(30_000_000)));
+    }
+}
