@@ -9,6 +9,7 @@ pub mod check;
 pub mod dates;
 pub mod division;
 pub mod landclass;
+pub mod ledger;
 pub mod profile;
 pub mod rules;
 pub mod units;

@@ -1,0 +1,584 @@
+//! Ledger scenarios with balances and lots asserted at each step, and property tests over random
+//! operation sequences.
+
+use chrono::NaiveDate;
+use proptest::prelude::*;
+
+use super::engine::{advance_limit_m2, transfer_money_fen};
+use super::verify::{Checkpoint, verify_checkpoint, verify_journal};
+use super::*;
+use crate::division::DivisionCode;
+use crate::profile::Profile;
+use crate::rules::RuleId;
+
+fn code(text: &str) -> DivisionCode {
+    match DivisionCode::parse(text) {
+        Ok(c) => c,
+        Err(e) => panic!("{e}"),
+    }
+}
+
+fn profile() -> Profile {
+    match Profile::dazhou_2017() {
+        Ok(p) => p,
+        Err(e) => panic!("{e}"),
+    }
+}
+
+fn meta(key: &str, date: (i32, u32, u32)) -> Meta {
+    Meta {
+        key: key.to_owned(),
+        actor: "tester".to_owned(),
+        reason: format!("test {key}"),
+        effective: NaiveDate::from_ymd_opt(date.0, date.1, date.2).unwrap_or_default(),
+        recorded_at: "2019-01-01T00:00:00+08:00".to_owned(),
+    }
+}
+
+fn holding(c: &str) -> Account {
+    Account::Holding { division: code(c) }
+}
+
+fn setup() -> (MemoryLedger, Profile) {
+    let mut ledger = MemoryLedger::new();
+    ledger.register_project("XH-001", code("511722"), code("511700"), 0, 100_000);
+    ledger.register_project("DC-002", code("511703"), code("511700"), 40, 60_000);
+    (ledger, profile())
+}
+
+fn ok(result: Result<Entry, LedgerError>) -> Entry {
+    match result {
+        Ok(e) => e,
+        Err(e) => panic!("{e}"),
+    }
+}
+
+#[test]
+fn advance_issue_use_list_transfer_walkthrough() {
+    let (mut ledger, profile) = setup();
+    // 30 % of 100 000 m² may be advanced; one more m² is refused with the rule.
+    let refused = ledger.post(
+        Operation::Advance {
+            project: "XH-001".into(),
+            amount_m2: 30_001,
+        },
+        meta("a0", (2018, 7, 1)),
+        &profile,
+    );
+    assert!(
+        matches!(
+            refused,
+            Err(LedgerError::Rule {
+                rule: RuleId::AdvanceLimit,
+                ..
+            })
+        ),
+        "{refused:?}"
+    );
+    let advance = ok(ledger.post(
+        Operation::Advance {
+            project: "XH-001".into(),
+            amount_m2: 30_000,
+        },
+        meta("a1", (2018, 7, 1)),
+        &profile,
+    ));
+    assert_eq!(advance.lots_created[0].serial(), "XH-001:1-30000");
+    assert_eq!(ledger.balance(&holding("511722")), 30_000);
+    assert_eq!(
+        ledger.balance(&Account::Advance {
+            project: "XH-001".into()
+        }),
+        -30_000
+    );
+
+    // Acceptance: 96 000 confirmed; 30 000 settles the advance, 66 000 is new quota.
+    let issue = ok(ledger.post(
+        Operation::Issue {
+            project: "XH-001".into(),
+            confirmed_m2: 96_000,
+            reclaimed_farmland_m2: 110_000,
+            resettlement_farmland_m2: 8_000,
+        },
+        meta("i1", (2019, 5, 10)),
+        &profile,
+    ));
+    assert_eq!(issue.lots_created.len(), 1);
+    assert_eq!(issue.lots_created[0].serial(), "XH-001:30001-96000");
+    assert_eq!(ledger.balance(&holding("511722")), 96_000);
+    assert_eq!(
+        ledger.balance(&Account::Advance {
+            project: "XH-001".into()
+        }),
+        0
+    );
+    assert_eq!(
+        ledger.balance(&Account::Surplus {
+            project: "XH-001".into()
+        }),
+        -96_000
+    );
+
+    // Use 20 000 for commercial land: the oldest lot is split.
+    let used = ok(ledger.post(
+        Operation::Use {
+            division: code("511722"),
+            amount_m2: 20_000,
+            zone: "东乡街道商业地块".into(),
+            land_use: LandUse::Commercial,
+        },
+        meta("u1", (2019, 6, 1)),
+        &profile,
+    ));
+    let serials: Vec<String> = used.lots_created.iter().map(Lot::serial).collect();
+    assert_eq!(serials, ["XH-001:1-20000", "XH-001:20001-30000"]);
+    assert_eq!(
+        ledger.balance(&Account::Used {
+            division: code("511722")
+        }),
+        20_000
+    );
+
+    // Reserve 16 000 for local needs; listing more than what is left after it is LOCAL_NEEDS_FIRST.
+    ok(ledger.post(
+        Operation::Reserve {
+            division: code("511722"),
+            amount_m2: 16_000,
+            purpose: "易地扶贫搬迁安置".into(),
+        },
+        meta("r1", (2019, 6, 2)),
+        &profile,
+    ));
+    let too_much = ledger.post(
+        Operation::List {
+            division: code("511722"),
+            listing: "L1".into(),
+            amount_m2: 60_001,
+        },
+        meta("l0", (2019, 6, 3)),
+        &profile,
+    );
+    assert!(
+        matches!(
+            too_much,
+            Err(LedgerError::Rule {
+                rule: RuleId::LocalNeedsFirst,
+                ..
+            })
+        ),
+        "{too_much:?}"
+    );
+    ok(ledger.post(
+        Operation::List {
+            division: code("511722"),
+            listing: "L1".into(),
+            amount_m2: 40_000,
+        },
+        meta("l1", (2019, 6, 3)),
+        &profile,
+    ));
+
+    // A price below the 2019 guide price (300 000 元/亩) is refused; at the floor it settles.
+    let cheap = ledger.post(
+        Operation::Transfer {
+            listing: "L1".into(),
+            buyer: code("511702"),
+            amount_m2: 40_000,
+            price_fen_per_mu: 29_999_999,
+        },
+        meta("t0", (2019, 8, 1)),
+        &profile,
+    );
+    assert!(
+        matches!(
+            cheap,
+            Err(LedgerError::Rule {
+                rule: RuleId::TransferPriceFloor,
+                ..
+            })
+        ),
+        "{cheap:?}"
+    );
+    let transfer = ok(ledger.post(
+        Operation::Transfer {
+            listing: "L1".into(),
+            buyer: code("511702"),
+            amount_m2: 40_000,
+            price_fen_per_mu: 30_000_000,
+        },
+        meta("t1", (2019, 8, 1)),
+        &profile,
+    ));
+    // 40 000 m² = 60 亩 at 30 万元/亩 = 1 800 万元.
+    assert_eq!(transfer.money_fen, Some(1_800_000_000));
+    assert_eq!(ledger.balance(&holding("511702")), 40_000);
+    assert_eq!(ledger.balance(&holding("511722")), 20_000);
+    assert_eq!(
+        ledger.balance(&Account::Reserved {
+            division: code("511722")
+        }),
+        16_000
+    );
+
+    // Every square metre can be traced: serial 15 000 went advance → county → split → used.
+    let history = ledger.history("XH-001", 15_000);
+    assert_eq!(history.first().map(|l| l.parent), Some(None));
+    assert!(history.iter().any(|l| l.holder
+        == Account::Used {
+            division: code("511722")
+        }));
+    let report = match verify_journal(&ledger.entries) {
+        Ok(r) => r,
+        Err(e) => panic!("{e}"),
+    };
+    assert_eq!(report.entries, ledger.entries.len() as u64);
+}
+
+#[test]
+fn city_invested_split_and_shortfall() {
+    let (mut ledger, profile) = setup();
+    ok(ledger.post(
+        Operation::Advance {
+            project: "DC-002".into(),
+            amount_m2: 18_000,
+        },
+        meta("a", (2018, 1, 5)),
+        &profile,
+    ));
+    // Confirmed 15 000 < advanced 18 000: 15 000 settles, 3 000 stays owed, nothing is split.
+    ok(ledger.post(
+        Operation::Issue {
+            project: "DC-002".into(),
+            confirmed_m2: 15_000,
+            reclaimed_farmland_m2: 20_000,
+            resettlement_farmland_m2: 0,
+        },
+        meta("i", (2018, 12, 1)),
+        &profile,
+    ));
+    assert_eq!(
+        ledger.balance(&Account::Advance {
+            project: "DC-002".into()
+        }),
+        -3_000
+    );
+    assert_eq!(ledger.balance(&holding("511700")), 0);
+    // Another project with a 40 % city share.
+    ledger.register_project("DC-003", code("511703"), code("511700"), 40, 50_000);
+    ok(ledger.post(
+        Operation::Issue {
+            project: "DC-003".into(),
+            confirmed_m2: 50_000,
+            reclaimed_farmland_m2: 60_000,
+            resettlement_farmland_m2: 5_000,
+        },
+        meta("i3", (2019, 1, 1)),
+        &profile,
+    ));
+    assert_eq!(ledger.balance(&holding("511700")), 20_000);
+    assert_eq!(ledger.balance(&holding("511703")), 18_000 + 30_000);
+    assert!(verify_journal(&ledger.entries).is_ok());
+}
+
+#[test]
+fn refusals() {
+    let (mut ledger, profile) = setup();
+    let negative_farmland = ledger.post(
+        Operation::Issue {
+            project: "XH-001".into(),
+            confirmed_m2: 1,
+            reclaimed_farmland_m2: 5,
+            resettlement_farmland_m2: 6,
+        },
+        meta("x", (2019, 1, 1)),
+        &profile,
+    );
+    assert!(matches!(
+        negative_farmland,
+        Err(LedgerError::NegativeFarmlandBalance(-1))
+    ));
+    let overspend = ledger.post(
+        Operation::Use {
+            division: code("511722"),
+            amount_m2: 1,
+            zone: "z".into(),
+            land_use: LandUse::Industrial,
+        },
+        meta("y", (2019, 1, 1)),
+        &profile,
+    );
+    assert!(
+        matches!(overspend, Err(LedgerError::InsufficientBalance { .. })),
+        "{overspend:?}"
+    );
+    ledger.suspended.insert(code("511722"));
+    let suspended = ledger.post(
+        Operation::Advance {
+            project: "XH-001".into(),
+            amount_m2: 1,
+        },
+        meta("z", (2019, 1, 1)),
+        &profile,
+    );
+    assert!(matches!(
+        suspended,
+        Err(LedgerError::Rule {
+            rule: RuleId::AdvanceNotSuspended,
+            ..
+        })
+    ));
+    assert!(ledger.entries.is_empty(), "refused requests post nothing");
+}
+
+#[test]
+fn idempotency_key_posts_once() {
+    let (mut ledger, profile) = setup();
+    let op = Operation::Advance {
+        project: "XH-001".into(),
+        amount_m2: 1_000,
+    };
+    let first = ok(ledger.post(op.clone(), meta("same", (2018, 7, 1)), &profile));
+    let second = ok(ledger.post(op, meta("same", (2018, 7, 1)), &profile));
+    assert_eq!(first, second);
+    assert_eq!(ledger.entries.len(), 1);
+    let other = ledger.post(
+        Operation::Advance {
+            project: "XH-001".into(),
+            amount_m2: 2_000,
+        },
+        meta("same", (2018, 7, 1)),
+        &profile,
+    );
+    assert!(matches!(other, Err(LedgerError::IdempotencyConflict(_))));
+}
+
+#[test]
+fn reversal_restores_lots_and_balances() {
+    let (mut ledger, profile) = setup();
+    ok(ledger.post(
+        Operation::Advance {
+            project: "XH-001".into(),
+            amount_m2: 10_000,
+        },
+        meta("a", (2018, 7, 1)),
+        &profile,
+    ));
+    let used = ok(ledger.post(
+        Operation::Use {
+            division: code("511722"),
+            amount_m2: 4_000,
+            zone: "z".into(),
+            land_use: LandUse::Public,
+        },
+        meta("u", (2018, 8, 1)),
+        &profile,
+    ));
+    ok(ledger.post(
+        Operation::Reverse { seq: used.seq },
+        meta("rev", (2018, 8, 2)),
+        &profile,
+    ));
+    assert_eq!(ledger.balance(&holding("511722")), 10_000);
+    assert_eq!(
+        ledger.balance(&Account::Used {
+            division: code("511722")
+        }),
+        0
+    );
+    let open: Vec<String> = ledger
+        .open_lots(&holding("511722"))
+        .iter()
+        .map(Lot::serial)
+        .collect();
+    assert_eq!(open, ["XH-001:1-10000"]);
+    let twice = ledger.post(
+        Operation::Reverse { seq: used.seq },
+        meta("rev2", (2018, 8, 2)),
+        &profile,
+    );
+    assert!(matches!(twice, Err(LedgerError::NotReversible(..))));
+    // The advance's quota was moved after it was created (split, then restored): the advance
+    // itself can no longer be reversed.
+    let advance = ledger.post(
+        Operation::Reverse { seq: 1 },
+        meta("rev3", (2018, 8, 3)),
+        &profile,
+    );
+    assert!(
+        matches!(advance, Err(LedgerError::NotReversible(..))),
+        "{advance:?}"
+    );
+    assert!(verify_journal(&ledger.entries).is_ok());
+}
+
+#[test]
+fn tampering_is_detected_and_named() {
+    let (mut ledger, profile) = setup();
+    ok(ledger.post(
+        Operation::Advance {
+            project: "XH-001".into(),
+            amount_m2: 10_000,
+        },
+        meta("a", (2018, 7, 1)),
+        &profile,
+    ));
+    ok(ledger.post(
+        Operation::Use {
+            division: code("511722"),
+            amount_m2: 4_000,
+            zone: "z".into(),
+            land_use: LandUse::Public,
+        },
+        meta("u", (2018, 8, 1)),
+        &profile,
+    ));
+    ok(ledger.post(
+        Operation::GrantAnnualPlan {
+            county: code("511722"),
+            year: 2019,
+            amount_m2: 500,
+        },
+        meta("g", (2019, 1, 1)),
+        &profile,
+    ));
+    let checkpoint = Checkpoint {
+        seq: 3,
+        hash: ledger.head_hash(),
+        exported_on: "2019-01-02".into(),
+    };
+    assert!(verify_checkpoint(&ledger.entries, &checkpoint).is_ok());
+
+    let mut edited = ledger.entries.clone();
+    edited[1].legs[1].amount_m2 = 5_000;
+    let err = verify_journal(&edited).err();
+    assert_eq!(err.map(|e| e.seq), Some(2));
+
+    // Rewriting the whole chain after an edit passes the chain check but not the checkpoint.
+    let mut rewritten = ledger.entries.clone();
+    rewritten[0].meta.reason = "改写".into();
+    let mut prev = super::entry::GENESIS_HASH.to_owned();
+    for entry in &mut rewritten {
+        entry.prev_hash = prev.clone();
+        entry.hash = entry.compute_hash();
+        prev = entry.hash.clone();
+    }
+    assert!(verify_journal(&rewritten).is_ok());
+    assert!(verify_checkpoint(&rewritten, &checkpoint).is_err());
+}
+
+#[test]
+fn arithmetic_helpers() {
+    assert_eq!(advance_limit_m2(100_000, 0.30), 30_000);
+    assert_eq!(advance_limit_m2(100, 0.29), 29);
+    assert_eq!(advance_limit_m2(99_999, 0.30), 29_999);
+    // 10 000 m² = 15 亩.
+    assert_eq!(transfer_money_fen(10_000, 30_000_000), Some(450_000_000));
+    // 1 m² = 0.0015 亩 × 30 万元 = 450 元.
+    assert_eq!(transfer_money_fen(1, 30_000_000), Some(45_000));
+}
+
+/// Random operations over two projects, three counties and a few listings.
+fn arb_operation() -> impl Strategy<Value = Operation> {
+    let county = prop_oneof![Just("511722"), Just("511703"), Just("511702")].prop_map(code);
+    let project = prop_oneof![Just("XH-001".to_owned()), Just("DC-002".to_owned())];
+    let listing = prop_oneof![
+        Just("L1".to_owned()),
+        Just("L2".to_owned()),
+        Just("L3".to_owned())
+    ];
+    let amount = 1i64..40_000;
+    prop_oneof![
+        (project.clone(), amount.clone())
+            .prop_map(|(project, amount_m2)| Operation::Advance { project, amount_m2 }),
+        (project, 0i64..120_000).prop_map(|(project, confirmed_m2)| Operation::Issue {
+            project,
+            confirmed_m2,
+            reclaimed_farmland_m2: confirmed_m2,
+            resettlement_farmland_m2: 0
+        }),
+        (county.clone(), amount.clone()).prop_map(|(division, amount_m2)| Operation::Reserve {
+            division,
+            amount_m2,
+            purpose: "p".into()
+        }),
+        (county.clone(), amount.clone()).prop_map(|(division, amount_m2)| Operation::Release {
+            division,
+            amount_m2
+        }),
+        (county.clone(), listing.clone(), amount.clone()).prop_map(
+            |(division, listing, amount_m2)| Operation::List {
+                division,
+                listing,
+                amount_m2
+            }
+        ),
+        (listing.clone(), amount.clone())
+            .prop_map(|(listing, amount_m2)| Operation::Withdraw { listing, amount_m2 }),
+        (
+            listing,
+            county.clone(),
+            amount.clone(),
+            29_000_000i64..31_000_000
+        )
+            .prop_map(|(listing, buyer, amount_m2, price_fen_per_mu)| {
+                Operation::Transfer {
+                    listing,
+                    buyer,
+                    amount_m2,
+                    price_fen_per_mu,
+                }
+            }),
+        (county.clone(), amount.clone()).prop_map(|(division, amount_m2)| Operation::Use {
+            division,
+            amount_m2,
+            zone: "z".into(),
+            land_use: LandUse::Commercial
+        }),
+        (county.clone(), amount.clone()).prop_map(|(county, amount_m2)| {
+            Operation::GrantAnnualPlan {
+                county,
+                year: 2019,
+                amount_m2,
+            }
+        }),
+        (county, amount).prop_map(|(county, amount_m2)| Operation::Deduct {
+            county,
+            year: 2019,
+            amount_m2,
+            project: None
+        }),
+        (1u64..30).prop_map(|seq| Operation::Reverse { seq }),
+    ]
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 200, .. ProptestConfig::default() })]
+
+    #[test]
+    fn invariants_hold_after_every_operation(ops in proptest::collection::vec(arb_operation(), 1..40)) {
+        let (mut ledger, profile) = setup();
+        for (i, op) in ops.into_iter().enumerate() {
+            let before = ledger.entries.len();
+            let result = ledger.post(op, meta(&format!("k{i}"), (2019, 3, 1)), &profile);
+            prop_assert_eq!(ledger.entries.len(), before + usize::from(result.is_ok()));
+            let report = verify_journal(&ledger.entries);
+            prop_assert!(report.is_ok(), "{:?}", report);
+            if let Ok(report) = report {
+                // The checker's balances, rebuilt from the journal alone, match the ledger's.
+                for (account, balance) in &ledger.balances {
+                    prop_assert_eq!(report.balances.get(&account.key()).copied().unwrap_or(0), *balance);
+                }
+            }
+            for (account, balance) in &ledger.balances {
+                match account.nature() {
+                    super::account::Nature::Holding => prop_assert!(*balance >= 0),
+                    super::account::Nature::Source => prop_assert!(*balance <= 0),
+                }
+            }
+            // Issued never exceeds confirmed; advances never exceed 30 % of the plan.
+            for project in ledger.projects.values() {
+                prop_assert!(project.advanced_m2 <= advance_limit_m2(project.planned_surplus_m2, 0.30));
+            }
+        }
+    }
+}
