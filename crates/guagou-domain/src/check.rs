@@ -103,10 +103,15 @@ pub enum SubjectKind {
     Township,
     Survey,
     Package,
+    Village,
+    Department,
+    Plan,
+    Project,
+    Division,
 }
 
 impl Subject {
-    fn new(kind: SubjectKind, id: impl Into<String>) -> Self {
+    pub fn new(kind: SubjectKind, id: impl Into<String>) -> Self {
         Subject {
             kind,
             id: id.into(),
@@ -114,7 +119,7 @@ impl Subject {
             detail_en: None,
         }
     }
-    fn detail(mut self, zh: impl Into<String>, en: impl Into<String>) -> Self {
+    pub fn detail(mut self, zh: impl Into<String>, en: impl Into<String>) -> Self {
         self.detail_zh = Some(zh.into());
         self.detail_en = Some(en.into());
         self
@@ -347,7 +352,7 @@ fn not_checked(rule: RuleId, zh: &str, en: &str) -> NotChecked {
 }
 
 /// Builds a result, filling the rule's message templates from the table.
-fn verdict(
+pub(crate) fn verdict(
     rule: RuleId,
     clause: &str,
     passed: bool,

@@ -10,8 +10,12 @@ pub mod dates;
 pub mod division;
 pub mod landclass;
 pub mod ledger;
+pub mod lifecycle;
 pub mod profile;
+pub mod ranking;
+pub mod registry_rules;
 pub mod rules;
+pub mod sanctions;
 pub mod units;
 
 pub use division::DivisionCode;
