@@ -2,6 +2,8 @@
 //! number of poor villages, relocation households and poor households a project covers. The
 //! score is lexicographic and every part is shown, so anyone can recompute the order.
 
+use std::cmp::Reverse;
+
 use serde::Serialize;
 
 /// The parts of a project's score, in order of precedence.
@@ -26,17 +28,17 @@ pub struct Ranked {
     pub explanation_en: String,
 }
 
-fn key(
-    p: &ScoreParts,
-) -> (
-    std::cmp::Reverse<bool>,
-    std::cmp::Reverse<u32>,
-    std::cmp::Reverse<u32>,
-    std::cmp::Reverse<u32>,
-    &str,
-    &str,
-) {
-    use std::cmp::Reverse;
+/// The sort key: each part in order of precedence (larger counts first).
+type RankKey<'a> = (
+    Reverse<bool>,
+    Reverse<u32>,
+    Reverse<u32>,
+    Reverse<u32>,
+    &'a str,
+    &'a str,
+);
+
+fn key(p: &ScoreParts) -> RankKey<'_> {
     (
         Reverse(p.national_poverty_county),
         Reverse(p.poor_villages),
