@@ -71,10 +71,8 @@ struct Placed {
 /// Reads, measures and checks a package.
 pub fn run_check(inputs: &CheckInputs) -> Result<CheckOutcome, PackageError> {
     let package = Package::read(&inputs.package_dir)?;
-    let plane = Crs::GaussKruger {
-        zone: inputs.profile.spatial.gk_zone.value,
-        prefixed: false,
-    };
+    let zone = inputs.profile.spatial.gk_zone.value;
+    let plane = Crs::GaussKruger { zone, prefixed: false };
     let basis = inputs.profile.spatial.area_basis.value;
     let mut warnings = Vec::new();
     let mut measured = Vec::new();
@@ -87,9 +85,13 @@ pub fn run_check(inputs: &CheckInputs) -> Result<CheckOutcome, PackageError> {
         warnings.extend(file.warnings.iter().cloned());
         for parcel in &file.parcels {
             let location = || Location::file(file.source.clone()).record(parcel.name.clone());
-            let areas = parcel
-                .areas(file.crs)
-                .map_err(|kind| GeoError::new(location(), kind))?;
+            // Lon/lat parcels are measured on the profile's zone, so every parcel of a register
+            // uses one plane; Gauss–Krüger files keep the zone their surveyor measured in.
+            let areas = match file.crs {
+                Crs::Geographic => guagou_geo::area::areas_in_zone(&parcel.geometry, file.crs, zone),
+                Crs::GaussKruger { .. } => parcel.areas(file.crs),
+            }
+            .map_err(|kind| GeoError::new(location(), kind))?;
             let on_plane = transform_geometry(&parcel.geometry, file.crs, plane)
                 .map_err(|kind| GeoError::new(location(), kind))?;
             let township = township_of(&package, entry, &file, parcel)?;

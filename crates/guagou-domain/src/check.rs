@@ -669,11 +669,12 @@ fn no_double_counting(profile: &Profile, facts: &PackageFacts) -> Option<RuleRes
     let rule = RuleId::NoDoubleCounting;
     let overlaps = facts.overlaps.as_ref()?;
     let param = &profile.demolition.double_counting_tolerance_m2;
+    // An overlap that could not be measured (NaN) is reported, never passed.
     let offending: Vec<&OverlapFact> = overlaps
         .iter()
-        .filter(|o| o.area_m2 > param.value)
+        .filter(|o| o.area_m2 > param.value || o.area_m2.is_nan())
         .collect();
-    let total = rounded_total(offending.iter().map(|o| o.area_m2));
+    let total = rounded_total(offending.iter().map(|o| o.area_m2).filter(|a| a.is_finite()));
     let subjects = offending
         .iter()
         .map(|o| {

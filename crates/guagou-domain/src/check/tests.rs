@@ -294,6 +294,8 @@ fn double_counting_tolerance() {
     assert!(!r.passed);
     assert_eq!(r.measured, Quantity::M2(21));
     assert_eq!(r.subjects.len(), 2);
+    facts.overlaps = Some(vec![overlap(f64::NAN)]);
+    assert!(!result(&run(&facts), RuleId::NoDoubleCounting).passed, "an unmeasurable overlap fails");
 }
 
 #[test]
