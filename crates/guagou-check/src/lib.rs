@@ -10,5 +10,5 @@ pub mod measure;
 pub mod package;
 
 pub use error::PackageError;
-pub use measure::{CheckInputs, CheckOutcome, run_check};
+pub use measure::{CheckInputs, CheckOutcome, OtherProject, run_check};
 pub use package::Package;

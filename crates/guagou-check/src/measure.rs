@@ -35,7 +35,17 @@ pub struct CheckInputs {
     pub base_class_field: Option<String>,
     /// Parcel files of other live projects for NO_DOUBLE_COUNTING.
     pub others: Vec<PathBuf>,
+    /// Parcels of other live projects already in the registry, on the profile's plane.
+    pub other_projects: Vec<OtherProject>,
     pub as_of: NaiveDate,
+}
+
+/// Another live project's parcels, already on the profile's Gauss–Krüger plane.
+#[derive(Debug, Clone, PartialEq)]
+pub struct OtherProject {
+    /// How results name it (the project code).
+    pub source: String,
+    pub parcels: Vec<(String, MultiPolygon<f64>)>,
 }
 
 /// One parcel of the package as measured, for the report.
@@ -47,6 +57,9 @@ pub struct MeasuredParcel {
     pub planar_m2: f64,
     pub ellipsoidal_m2: f64,
     pub township: Option<String>,
+    /// The geometry on the profile's plane (`CheckOutcome::plane`), for storage and maps.
+    #[serde(skip)]
+    pub plane: MultiPolygon<f64>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -57,6 +70,9 @@ pub struct CheckOutcome {
     pub profile: String,
     pub as_of: NaiveDate,
     pub parcels: Vec<MeasuredParcel>,
+    /// The plane of every `MeasuredParcel::plane`.
+    #[serde(skip)]
+    pub plane: Crs,
     pub report: CheckReport,
     pub warnings: Vec<Warning>,
 }
@@ -102,6 +118,7 @@ pub fn run_check(inputs: &CheckInputs) -> Result<CheckOutcome, PackageError> {
                 planar_m2: areas.planar_m2,
                 ellipsoidal_m2: areas.ellipsoidal_m2,
                 township: township.as_ref().map(ToString::to_string),
+                plane: on_plane.clone(),
             });
             let area_m2 = match basis {
                 AreaBasis::Planar => areas.planar_m2,
@@ -150,6 +167,7 @@ pub fn run_check(inputs: &CheckInputs) -> Result<CheckOutcome, PackageError> {
         profile: inputs.profile.profile.id.clone(),
         as_of: inputs.as_of,
         parcels: measured,
+        plane,
         report,
         warnings,
     })
@@ -360,7 +378,7 @@ fn overlaps(
     demolition: &[(Placed, Option<DivisionCode>)],
     demolition_planes: &[MultiPolygon<f64>],
 ) -> Result<Option<Vec<OverlapFact>>, PackageError> {
-    if inputs.others.is_empty() {
+    if inputs.others.is_empty() && inputs.other_projects.is_empty() {
         return Ok(None);
     }
     let mut facts = Vec::new();
@@ -371,6 +389,17 @@ fn overlaps(
                 parcel: demolition[hit.left].0.name.clone(),
                 other_source: file.source.clone(),
                 other_parcel: file.parcels[hit.right].name.clone(),
+                area_m2: hit.area_m2,
+            });
+        }
+    }
+    for other in &inputs.other_projects {
+        let planes: Vec<MultiPolygon<f64>> = other.parcels.iter().map(|(_, g)| g.clone()).collect();
+        for hit in overlay::overlaps(demolition_planes, &planes, 0.0) {
+            facts.push(OverlapFact {
+                parcel: demolition[hit.left].0.name.clone(),
+                other_source: other.source.clone(),
+                other_parcel: other.parcels[hit.right].0.clone(),
                 area_m2: hit.area_m2,
             });
         }

@@ -115,7 +115,7 @@ pub const RULES: &[RuleDef] = &[
         fail: "拆旧区面积 {measured}，不在 {limit} 之内", "demolition area {measured} is outside {limit}"),
     rule!(ResettlementPerCapita, Error, "二(一)", "人均综合用地不小于 50 m²", "resettlement land per person",
         pass: "安置区人均综合用地 {measured}，不小于 {limit}", "resettlement land per person {measured} is at least {limit}",
-        fail: "安置区人均综合用地 {measured}，小于 {limit}{detail}", "resettlement land per person {measured} is below {limit}{detail}"),
+        fail: "安置区人均综合用地 {measured}，小于 {limit}：{detail}", "resettlement land per person {measured} is below {limit}: {detail}"),
     rule!(ResettlementAdjacent, Warning, "二(一)", "安置区原则与拆旧地块临近", "resettlement near demolition",
         pass: "各安置区距所服务拆旧地块最远 {measured}，不超过 {limit}", "every resettlement site is within {limit} of its demolition parcels (farthest {measured})",
         fail: "安置区距所服务拆旧地块 {measured}，超过 {limit}：{detail}", "resettlement site is {measured} from its demolition parcels, more than {limit}: {detail}"),

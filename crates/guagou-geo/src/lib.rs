@@ -8,6 +8,10 @@
 //! This crate knows nothing of policy: it measures, the domain decides.
 //! It must never panic on input and never silently repair geometry.
 
+// GeoError carries a full location (file, record, field, line) by value; it is returned only on
+// the cold path of bad input, so its size is not worth boxing.
+#![allow(clippy::result_large_err)]
+
 pub mod area;
 pub mod crs;
 pub mod error;

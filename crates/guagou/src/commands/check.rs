@@ -82,6 +82,7 @@ pub fn run(args: &CheckArgs) -> anyhow::Result<ExitCode> {
         base_layer: args.base.clone(),
         base_class_field: args.base_class_field.clone(),
         others: args.others.clone(),
+        other_projects: Vec::new(),
         as_of: args.as_of.unwrap_or_else(today_shanghai),
     };
     let outcome = run_check(&inputs)?;
