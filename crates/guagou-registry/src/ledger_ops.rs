@@ -1,0 +1,171 @@
+//! Quota operations as the registry allows them: who may do what, for which county, and the
+//! registry records that go with a posting (land supplies, adjustments). The ledger engine
+//! checks the amounts and rules; this layer checks rights and project state.
+
+use chrono::NaiveDate;
+use guagou_domain::DivisionCode;
+use guagou_domain::check::RuleResult;
+use guagou_domain::ledger::{Entry, LandUse, Operation};
+use guagou_domain::lifecycle::{Level, ProjectState};
+use guagou_domain::registry_rules::{Backing, adjustment_once_a_year, operational_land_uses_quota};
+use sqlx::Row;
+
+use crate::error::RegistryError;
+use crate::projects::code_of;
+use crate::{Actor, Registry};
+
+impl Registry {
+    /// Posts one ledger operation in its own transaction, audited. `key` makes it idempotent.
+    pub async fn post(&self, actor: &Actor, operation: Operation, key: &str, reason: &str, as_of: NaiveDate) -> Result<Entry, RegistryError> {
+        self.authorize(actor, &operation).await?;
+        let meta = self.meta(actor, key, reason, as_of);
+        let mut tx = self.store.begin_write().await?;
+        let entry = tx.post_ledger(&operation, &meta, &self.profile).await?;
+        tx.commit().await?;
+        Ok(entry)
+    }
+
+    /// Rights for each operation (SPEC §1): counties move their own quota; the city advances,
+    /// grants, deducts and reverses; transfers are settled by the seller county or the city.
+    async fn authorize(&self, actor: &Actor, operation: &Operation) -> Result<(), RegistryError> {
+        match operation {
+            Operation::Advance { project, .. } => {
+                actor.require_level(Level::City)?;
+                let p = self.project(project).await?;
+                actor.require_jurisdiction(&code_of(&p.county)?)?;
+                if !matches!(p.state, ProjectState::Approved | ProjectState::Implementing) {
+                    return Err(RegistryError::invalid(
+                        "state",
+                        format!("项目 {project} 未立项或不在实施中（{}），不能预支", p.state.label_zh()),
+                        format!("project {project} is not approved or implementing ({}): no advance", p.state),
+                    ));
+                }
+                Ok(())
+            }
+            Operation::Issue { .. } => Err(RegistryError::invalid(
+                "operation",
+                "节余指标在市局确认验收时核发",
+                "surplus is issued when the city accepts the project",
+            )),
+            Operation::Reserve { division, .. }
+            | Operation::Release { division, .. }
+            | Operation::List { division, .. }
+            | Operation::Use { division, .. } => actor.require_jurisdiction(division),
+            Operation::Withdraw { listing, .. } | Operation::Transfer { listing, .. } => {
+                let seller = self.listing_seller(listing).await?;
+                actor.require_jurisdiction(&seller)?;
+                if let Operation::Transfer { buyer, .. } = operation
+                    && !self.profile.profile.region.contains(buyer)
+                {
+                    return Err(RegistryError::invalid(
+                        "buyer",
+                        format!("受让方 {buyer} 不是本省的市、县人民政府"),
+                        format!("buyer {buyer} is not a city or county government of the province"),
+                    ));
+                }
+                Ok(())
+            }
+            Operation::GrantAnnualPlan { .. } | Operation::Deduct { .. } | Operation::Reverse { .. } => {
+                if actor.level == Level::County {
+                    return Err(RegistryError::Forbidden { actor: actor.to_string(), what: operation.kind().to_owned() });
+                }
+                Ok(())
+            }
+        }
+    }
+
+    async fn listing_seller(&self, listing: &str) -> Result<DivisionCode, RegistryError> {
+        let row = sqlx::query("SELECT seller FROM ledger_listings WHERE listing = $1")
+            .bind(listing)
+            .fetch_optional(self.store.pool())
+            .await?
+            .ok_or_else(|| RegistryError::NotFound { what: "公告/listing", id: listing.to_owned() })?;
+        code_of(&row.try_get::<String, _>("seller")?)
+    }
+
+    /// Records a land supply (供地). Operational land must be backed by surplus quota
+    /// (OPERATIONAL_LAND_USES_QUOTA); a quota-backed supply retires the quota in the same
+    /// transaction.
+    #[allow(clippy::too_many_arguments)]
+    pub async fn record_land_supply(
+        &self,
+        actor: &Actor,
+        id: &str,
+        county: &DivisionCode,
+        zone: &str,
+        land_use: LandUse,
+        area_m2: i64,
+        backing: Backing,
+        as_of: NaiveDate,
+        reason: &str,
+    ) -> Result<(RuleResult, Option<Entry>), RegistryError> {
+        actor.require_jurisdiction(county)?;
+        if area_m2 <= 0 {
+            return Err(RegistryError::invalid("area_m2", "面积须为正整数平方米", "area must be a positive number of m²"));
+        }
+        let result = operational_land_uses_quota(land_use, backing, id);
+        if result.blocks() {
+            return Err(RegistryError::Rules(vec![result]));
+        }
+        let mut tx = self.store.begin_write().await?;
+        let exists = sqlx::query("SELECT id FROM land_supplies WHERE id = $1").bind(id).fetch_optional(tx.connection()).await?;
+        if exists.is_some() {
+            return Err(RegistryError::invalid("id", format!("供地记录 {id} 已存在"), format!("land supply {id} already exists")));
+        }
+        let entry = match backing {
+            Backing::SurplusQuota => {
+                let operation = Operation::Use { division: county.clone(), amount_m2: area_m2, zone: zone.to_owned(), land_use };
+                let meta = self.meta(actor, &format!("supply:{id}"), reason, as_of);
+                Some(tx.post_ledger(&operation, &meta, &self.profile).await?)
+            }
+            Backing::AnnualPlan => None,
+        };
+        sqlx::query(
+            "INSERT INTO land_supplies (id, county, zone, land_use, area_m2, backing, recorded_on, ledger_seq) VALUES ($1,$2,$3,$4,$5,$6,$7,$8)",
+        )
+        .bind(id)
+        .bind(county.as_str())
+        .bind(zone)
+        .bind(serde_json::to_value(land_use).ok().and_then(|v| v.as_str().map(str::to_owned)).unwrap_or_default())
+        .bind(area_m2)
+        .bind(serde_json::to_value(backing).ok().and_then(|v| v.as_str().map(str::to_owned)).unwrap_or_default())
+        .bind(as_of.format("%Y-%m-%d").to_string())
+        .bind(entry.as_ref().map(|e| e.seq as i64))
+        .execute(tx.connection())
+        .await?;
+        let payload = serde_json::json!({ "county": county, "zone": zone, "land_use": land_use, "area_m2": area_m2, "backing": backing });
+        tx.audit(self.audit_record(actor, "land_supply.record", id, reason, payload)).await?;
+        tx.commit().await?;
+        Ok((result, entry))
+    }
+
+    /// A planning adjustment application after a transfer (二(七)): one per county per year.
+    pub async fn apply_adjustment(&self, actor: &Actor, county: &DivisionCode, as_of: NaiveDate, reason: &str) -> Result<RuleResult, RegistryError> {
+        actor.require_level(Level::County)?;
+        actor.require_jurisdiction(county)?;
+        let year = i64::from(chrono::Datelike::year(&as_of));
+        let mut tx = self.store.begin_write().await?;
+        let count: i64 = sqlx::query("SELECT COUNT(*) AS n FROM adjustments WHERE county = $1 AND year = $2")
+            .bind(county.as_str())
+            .bind(year)
+            .fetch_one(tx.connection())
+            .await?
+            .try_get("n")?;
+        let result = adjustment_once_a_year(&self.profile, county, u32::try_from(count + 1).unwrap_or(u32::MAX));
+        if result.blocks() {
+            return Err(RegistryError::Rules(vec![result]));
+        }
+        let id = format!("{county}-{year}-{}", count + 1);
+        sqlx::query("INSERT INTO adjustments (id, county, year, applied_on, reason) VALUES ($1,$2,$3,$4,$5)")
+            .bind(&id)
+            .bind(county.as_str())
+            .bind(year)
+            .bind(as_of.format("%Y-%m-%d").to_string())
+            .bind(reason)
+            .execute(tx.connection())
+            .await?;
+        tx.audit(self.audit_record(actor, "adjustment.apply", &id, reason, serde_json::json!({ "year": year }))).await?;
+        tx.commit().await?;
+        Ok(result)
+    }
+}

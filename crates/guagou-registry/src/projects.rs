@@ -1,0 +1,808 @@
+//! Projects (项目区, SPEC §7): registered from a package with its check results, versions of the
+//! implementation plan (never edited in place), the lifecycle from draft to closed, acceptance
+//! together with a change, the city's ranking, city-invested projects.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use chrono::NaiveDate;
+use geo::MultiPolygon;
+use guagou_check::{CheckInputs, OtherProject, Package, run_check};
+use guagou_domain::DivisionCode;
+use guagou_domain::check::RuleResult;
+use guagou_domain::ledger::engine::ProjectLedger;
+use guagou_domain::ledger::{Meta, Operation};
+use guagou_domain::lifecycle::{Level, ProjectAction, ProjectState};
+use guagou_domain::ranking::{Ranked, ScoreParts, rank};
+use guagou_domain::registry_rules::plan_approved;
+use guagou_domain::sanctions::refuse_extension;
+use guagou_geo::Crs;
+use guagou_geo::crs::transform_geometry;
+use serde::{Deserialize, Serialize};
+use sqlx::Row;
+
+use crate::error::RegistryError;
+use crate::{Actor, Registry};
+
+/// What a version records of its package: enough to rank, diff and report without the files.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct VersionSummary {
+    pub name: String,
+    pub county: String,
+    pub township: Option<String>,
+    pub villages: Vec<String>,
+    pub persons_resettled: Option<u64>,
+    pub households: u64,
+    pub poor_households: u64,
+    pub relocation_households: u64,
+    pub demolition_m2: i64,
+    pub resettlement_m2: i64,
+    pub planned_surplus_m2: i64,
+    pub parcels: Vec<ParcelSummary>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ParcelSummary {
+    pub role: String,
+    pub name: String,
+    pub planar_m2: f64,
+    pub ellipsoidal_m2: f64,
+    pub township: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Project {
+    pub code: String,
+    pub name: String,
+    pub county: String,
+    pub township: Option<String>,
+    pub state: ProjectState,
+    pub current_version: i64,
+    pub planned_surplus_m2: i64,
+    pub submitted_on: Option<String>,
+    pub approved_on: Option<String>,
+    pub accepted_on: Option<String>,
+    pub city_invested: bool,
+    pub funding_source: Option<String>,
+    pub city_share_percent: i64,
+    pub construction_zone_plan: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Version {
+    pub version: i64,
+    pub kind: String,
+    pub created_on: String,
+    pub actor: String,
+    pub reason: String,
+    pub summary: VersionSummary,
+    pub results: Vec<serde_json::Value>,
+    pub blocking: i64,
+}
+
+/// Figures of an acceptance application (m²).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AcceptanceFigures {
+    pub reclaimed_m2: i64,
+    pub resettlement_m2: i64,
+    pub reclaimed_farmland_m2: i64,
+    pub resettlement_farmland_m2: i64,
+}
+
+/// Differences between two versions.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct VersionDiff {
+    pub from: i64,
+    pub to: i64,
+    pub added: Vec<ParcelSummary>,
+    pub removed: Vec<ParcelSummary>,
+    /// (role, name, planar area before, after)
+    pub changed: Vec<(String, String, f64, f64)>,
+    pub fields: Vec<(String, String, String)>,
+}
+
+/// City investment of a project (市级投资县级实施, 二(六)).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CityInvestment {
+    /// `city_budget` | `investment_attraction` | `social_capital`
+    pub funding_source: String,
+    pub city_share_percent: u8,
+    /// The construction-zone plan of the county that uses the quota.
+    pub construction_zone_plan: String,
+}
+
+fn state_from(text: &str) -> Result<ProjectState, RegistryError> {
+    serde_json::from_value(serde_json::Value::String(text.to_owned()))
+        .map_err(|_| RegistryError::invalid("projects.state", format!("未知状态 {text}"), format!("unknown state {text}")))
+}
+
+fn day(date: NaiveDate) -> String {
+    date.format("%Y-%m-%d").to_string()
+}
+
+pub(crate) fn parse_day(field: &str, text: &str) -> Result<NaiveDate, RegistryError> {
+    guagou_domain::profile::toml_date::parse_text(text).map_err(|e| RegistryError::invalid(field, e.clone(), e))
+}
+
+pub(crate) fn code_of(text: &str) -> Result<DivisionCode, RegistryError> {
+    DivisionCode::parse(text).map_err(|e| RegistryError::invalid("county", e.to_string(), e.to_string()))
+}
+
+/// GeoJSON text of a lon/lat geometry (stored for maps and exports).
+fn geojson_text(geometry: &MultiPolygon<f64>) -> String {
+    let polygons: Vec<serde_json::Value> = geometry
+        .0
+        .iter()
+        .map(|polygon| {
+            let ring = |r: &geo::LineString<f64>| serde_json::Value::Array(r.0.iter().map(|c| serde_json::json!([c.x, c.y])).collect());
+            let mut rings = vec![ring(polygon.exterior())];
+            rings.extend(polygon.interiors().iter().map(ring));
+            serde_json::Value::Array(rings)
+        })
+        .collect();
+    serde_json::json!({ "type": "MultiPolygon", "coordinates": polygons }).to_string()
+}
+
+fn geometry_from_geojson(text: &str) -> Option<MultiPolygon<f64>> {
+    let value: serde_json::Value = serde_json::from_str(text).ok()?;
+    let polygons = value.get("coordinates")?.as_array()?;
+    let mut out = Vec::new();
+    for polygon in polygons {
+        let rings: Vec<geo::LineString<f64>> = polygon
+            .as_array()?
+            .iter()
+            .map(|ring| {
+                ring.as_array()
+                    .map(|points| {
+                        points
+                            .iter()
+                            .filter_map(|p| Some(geo::Coord { x: p.get(0)?.as_f64()?, y: p.get(1)?.as_f64()? }))
+                            .collect::<Vec<_>>()
+                    })
+                    .map(geo::LineString::from)
+            })
+            .collect::<Option<Vec<_>>>()?;
+        let mut rings = rings.into_iter();
+        let exterior = rings.next()?;
+        out.push(geo::Polygon::new(exterior, rings.collect()));
+    }
+    Some(MultiPolygon(out))
+}
+
+impl Registry {
+    /// Parcels of every live project except `except`, on the profile's plane.
+    async fn live_parcels(&self, except: &str, plane: Crs) -> Result<Vec<OtherProject>, RegistryError> {
+        let rows = sqlx::query(
+            "SELECT p.code AS code, pp.name AS name, pp.geometry_geojson AS geometry FROM projects p \
+             JOIN project_parcels pp ON pp.code = p.code AND pp.version = p.current_version \
+             WHERE pp.role = 'demolition' AND p.code <> $1 AND p.state NOT IN ('draft', 'returned', 'withdrawn', 'terminated') \
+             ORDER BY p.code, pp.name",
+        )
+        .bind(except)
+        .fetch_all(self.store.pool())
+        .await?;
+        let mut by_project: BTreeMap<String, Vec<(String, MultiPolygon<f64>)>> = BTreeMap::new();
+        for row in rows {
+            let code: String = row.try_get("code")?;
+            let name: String = row.try_get("name")?;
+            let text: String = row.try_get("geometry")?;
+            let Some(lon_lat) = geometry_from_geojson(&text) else {
+                return Err(RegistryError::invalid("project_parcels.geometry_geojson", format!("{code}/{name} 几何无法读取"), format!("{code}/{name}: unreadable geometry")));
+            };
+            let on_plane = transform_geometry(&lon_lat, Crs::Geographic, plane)
+                .map_err(|k| RegistryError::invalid("geometry", k.message_zh(), k.message_en()))?;
+            by_project.entry(code).or_default().push((name, on_plane));
+        }
+        Ok(by_project.into_iter().map(|(source, parcels)| OtherProject { source, parcels }).collect())
+    }
+
+    /// Reads and checks a package against the profile and every live project in the registry.
+    async fn check_package(&self, dir: &Path, code: &str, as_of: NaiveDate) -> Result<(Package, guagou_check::CheckOutcome), RegistryError> {
+        let zone = self.profile.spatial.gk_zone.value;
+        let plane = Crs::GaussKruger { zone, prefixed: false };
+        let package = Package::read(dir)?;
+        let inputs = CheckInputs {
+            package_dir: dir.to_path_buf(),
+            profile: self.profile.clone(),
+            land_classes: self.land_classes.clone(),
+            base_layer: None,
+            base_class_field: None,
+            others: Vec::new(),
+            other_projects: self.live_parcels(code, plane).await?,
+            as_of,
+        };
+        let outcome = run_check(&inputs)?;
+        Ok((package, outcome))
+    }
+
+    fn summarize(&self, package: &Package, outcome: &guagou_check::CheckOutcome) -> VersionSummary {
+        use guagou_check::package::ParcelRole;
+        let basis = self.profile.spatial.area_basis.value;
+        let area = |p: &guagou_check::measure::MeasuredParcel| match basis {
+            guagou_domain::profile::AreaBasis::Planar => p.planar_m2,
+            guagou_domain::profile::AreaBasis::Ellipsoidal => p.ellipsoidal_m2,
+        };
+        let total = |role: ParcelRole| -> i64 {
+            let sum: f64 = outcome.parcels.iter().filter(|p| p.role == role).map(area).sum();
+            guagou_domain::SquareMetres::from_measured(sum).map(|a| a.m2()).unwrap_or(0)
+        };
+        let demolition_m2 = total(ParcelRole::Demolition);
+        let resettlement_m2 = total(ParcelRole::Resettlement);
+        let households = package.households.clone().unwrap_or_default();
+        VersionSummary {
+            name: package.name.clone(),
+            county: package.county.to_string(),
+            township: package.township.as_ref().map(ToString::to_string),
+            villages: package.villages.iter().map(ToString::to_string).collect(),
+            persons_resettled: package.persons_resettled,
+            households: households.len() as u64,
+            poor_households: households.iter().filter(|h| h.poor).count() as u64,
+            relocation_households: households.iter().filter(|h| h.relocation).count() as u64,
+            demolition_m2,
+            resettlement_m2,
+            planned_surplus_m2: (demolition_m2 - resettlement_m2).max(0),
+            parcels: outcome
+                .parcels
+                .iter()
+                .map(|p| ParcelSummary {
+                    role: serde_json::to_value(p.role).ok().and_then(|v| v.as_str().map(str::to_owned)).unwrap_or_default(),
+                    name: p.name.clone(),
+                    planar_m2: p.planar_m2,
+                    ellipsoidal_m2: p.ellipsoidal_m2,
+                    township: p.township.clone(),
+                })
+                .collect(),
+        }
+    }
+
+    /// Writes a version of a project (summary, check results, parcels).
+    async fn write_version(
+        &self,
+        tx: &mut guagou_store::WriteTx,
+        code: &str,
+        version: i64,
+        kind: &str,
+        actor: &Actor,
+        reason: &str,
+        as_of: NaiveDate,
+        summary: &VersionSummary,
+        outcome: &guagou_check::CheckOutcome,
+    ) -> Result<(), RegistryError> {
+        let summary_json = serde_json::to_string(summary).map_err(|e| RegistryError::invalid("summary", e.to_string(), e.to_string()))?;
+        let check_json = serde_json::to_string(&outcome.report.results).map_err(|e| RegistryError::invalid("check", e.to_string(), e.to_string()))?;
+        sqlx::query(
+            "INSERT INTO project_versions (code, version, kind, created_on, actor, reason, summary_json, check_json, blocking) \
+             VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9)",
+        )
+        .bind(code)
+        .bind(version)
+        .bind(kind)
+        .bind(day(as_of))
+        .bind(actor.to_string())
+        .bind(reason)
+        .bind(summary_json)
+        .bind(check_json)
+        .bind(outcome.report.blocking() as i64)
+        .execute(tx.connection())
+        .await?;
+        for parcel in &outcome.parcels {
+            let lon_lat = transform_geometry(&parcel.plane, outcome.plane, Crs::Geographic)
+                .map_err(|k| RegistryError::invalid("geometry", k.message_zh(), k.message_en()))?;
+            let role = serde_json::to_value(parcel.role).ok().and_then(|v| v.as_str().map(str::to_owned)).unwrap_or_default();
+            sqlx::query(
+                "INSERT INTO project_parcels (code, version, role, name, township, planar_m2, ellipsoidal_m2, geometry_geojson) \
+                 VALUES ($1,$2,$3,$4,$5,$6,$7,$8)",
+            )
+            .bind(code)
+            .bind(version)
+            .bind(role)
+            .bind(&parcel.name)
+            .bind(parcel.township.clone())
+            .bind(parcel.planar_m2)
+            .bind(parcel.ellipsoidal_m2)
+            .bind(geojson_text(&lon_lat))
+            .execute(tx.connection())
+            .await?;
+        }
+        Ok(())
+    }
+
+    /// Registers a project from a package: checked, stored as version 1 in state draft.
+    pub async fn register_project(&self, actor: &Actor, dir: &Path, as_of: NaiveDate, reason: &str) -> Result<(Project, Vec<RuleResult>), RegistryError> {
+        actor.require_level(Level::County)?;
+        let package = Package::read(dir)?;
+        actor.require_jurisdiction(&package.county)?;
+        if self.project(&package.code).await.is_ok() {
+            return Err(RegistryError::invalid(
+                "project.code",
+                format!("项目 {} 已登记；修改请提交新版本", package.code),
+                format!("project {} is already registered; submit a new version to change it", package.code),
+            ));
+        }
+        let (package, outcome) = self.check_package(dir, &package.code, as_of).await?;
+        let summary = self.summarize(&package, &outcome);
+        let mut tx = self.store.begin_write().await?;
+        sqlx::query(
+            "INSERT INTO projects (code, name, county, township, state, current_version, planned_surplus_m2) VALUES ($1,$2,$3,$4,$5,$6,$7)",
+        )
+        .bind(&package.code)
+        .bind(&package.name)
+        .bind(package.county.as_str())
+        .bind(package.township.as_ref().map(ToString::to_string))
+        .bind(ProjectState::Draft.to_string())
+        .bind(1_i64)
+        .bind(summary.planned_surplus_m2)
+        .execute(tx.connection())
+        .await?;
+        self.write_version(&mut tx, &package.code, 1, "initial", actor, reason, as_of, &summary, &outcome).await?;
+        let payload = serde_json::json!({ "version": 1, "blocking": outcome.report.blocking(), "planned_surplus_m2": summary.planned_surplus_m2 });
+        tx.audit(self.audit_record(actor, "project.register", &package.code, reason, payload)).await?;
+        tx.commit().await?;
+        Ok((self.project(&package.code).await?, outcome.report.results))
+    }
+
+    /// A new version of the implementation plan from a changed package. In draft or returned
+    /// state it becomes current at once; later it is a proposed change, decided with acceptance.
+    pub async fn add_version(&self, actor: &Actor, code: &str, dir: &Path, as_of: NaiveDate, reason: &str) -> Result<(Version, Vec<RuleResult>), RegistryError> {
+        let project = self.project(code).await?;
+        actor.require_level(Level::County)?;
+        actor.require_jurisdiction(&code_of(&project.county)?)?;
+        let (package, outcome) = self.check_package(dir, code, as_of).await?;
+        if package.code != code {
+            return Err(RegistryError::invalid("project.code", format!("项目包的编号是 {}，不是 {code}", package.code), format!("the package is project {}, not {code}", package.code)));
+        }
+        let summary = self.summarize(&package, &outcome);
+        let version = self.versions(code).await?.last().map(|v| v.version + 1).unwrap_or(1);
+        let immediate = matches!(project.state, ProjectState::Draft | ProjectState::Returned);
+        let kind = if immediate { "revision" } else { "change" };
+        let mut tx = self.store.begin_write().await?;
+        self.write_version(&mut tx, code, version, kind, actor, reason, as_of, &summary, &outcome).await?;
+        if immediate {
+            sqlx::query("UPDATE projects SET current_version = $1, planned_surplus_m2 = $2, name = $3 WHERE code = $4")
+                .bind(version)
+                .bind(summary.planned_surplus_m2)
+                .bind(&summary.name)
+                .bind(code)
+                .execute(tx.connection())
+                .await?;
+        }
+        let payload = serde_json::json!({ "version": version, "kind": kind, "blocking": outcome.report.blocking() });
+        tx.audit(self.audit_record(actor, "project.version", code, reason, payload)).await?;
+        tx.commit().await?;
+        let stored = self.versions(code).await?.into_iter().find(|v| v.version == version).ok_or_else(|| RegistryError::NotFound { what: "版本/version", id: format!("{code}#{version}") })?;
+        Ok((stored, outcome.report.results))
+    }
+
+    /// Records city investment (二(六)) before approval.
+    pub async fn set_city_investment(&self, actor: &Actor, code: &str, investment: &CityInvestment, reason: &str) -> Result<Project, RegistryError> {
+        actor.require_level(Level::City)?;
+        let project = self.project(code).await?;
+        actor.require_jurisdiction(&code_of(&project.county)?)?;
+        if !matches!(investment.funding_source.as_str(), "city_budget" | "investment_attraction" | "social_capital") {
+            return Err(RegistryError::invalid("funding_source", "资金来源应为 city_budget/investment_attraction/social_capital", "funding source must be city_budget, investment_attraction or social_capital"));
+        }
+        if investment.city_share_percent > 100 {
+            return Err(RegistryError::invalid("city_share_percent", "市级分成比例应在 0—100 之间", "the city share must be 0–100 %"));
+        }
+        if project.approved_on.is_some() {
+            return Err(RegistryError::invalid("state", "立项后不能再修改市级投资与分成", "city investment and split cannot change after approval"));
+        }
+        let mut tx = self.store.begin_write().await?;
+        sqlx::query("UPDATE projects SET city_invested = 1, funding_source = $1, city_share_percent = $2, construction_zone_plan = $3 WHERE code = $4")
+            .bind(&investment.funding_source)
+            .bind(i64::from(investment.city_share_percent))
+            .bind(&investment.construction_zone_plan)
+            .bind(code)
+            .execute(tx.connection())
+            .await?;
+        let payload = serde_json::to_value(investment).unwrap_or_default();
+        tx.audit(self.audit_record(actor, "project.city_investment", code, reason, payload)).await?;
+        tx.commit().await?;
+        self.project(code).await
+    }
+
+    /// Records an acceptance application (alone, or with a change version: 变更与验收同步申报).
+    pub async fn apply_acceptance(
+        &self,
+        actor: &Actor,
+        code: &str,
+        figures: AcceptanceFigures,
+        change_version: Option<i64>,
+        as_of: NaiveDate,
+        reason: &str,
+    ) -> Result<Project, RegistryError> {
+        let project = self.project(code).await?;
+        actor.require_jurisdiction(&code_of(&project.county)?)?;
+        for (field, value) in [
+            ("reclaimed_m2", figures.reclaimed_m2),
+            ("resettlement_m2", figures.resettlement_m2),
+            ("reclaimed_farmland_m2", figures.reclaimed_farmland_m2),
+            ("resettlement_farmland_m2", figures.resettlement_farmland_m2),
+        ] {
+            if value < 0 {
+                return Err(RegistryError::invalid(field, "面积不能为负", "an area cannot be negative"));
+            }
+        }
+        if let Some(version) = change_version {
+            let known = self.versions(code).await?.iter().any(|v| v.version == version && v.kind == "change");
+            if !known {
+                return Err(RegistryError::NotFound { what: "变更版本/change version", id: format!("{code}#{version}") });
+            }
+        }
+        let next = project.state.next(ProjectAction::ApplyAcceptance, actor.level, &[])?;
+        let mut tx = self.store.begin_write().await?;
+        sqlx::query("DELETE FROM acceptances WHERE code = $1").bind(code).execute(tx.connection()).await?;
+        sqlx::query(
+            "INSERT INTO acceptances (code, applied_on, change_version, reclaimed_m2, resettlement_m2, reclaimed_farmland_m2, resettlement_farmland_m2) \
+             VALUES ($1,$2,$3,$4,$5,$6,$7)",
+        )
+        .bind(code)
+        .bind(day(as_of))
+        .bind(change_version)
+        .bind(figures.reclaimed_m2)
+        .bind(figures.resettlement_m2)
+        .bind(figures.reclaimed_farmland_m2)
+        .bind(figures.resettlement_farmland_m2)
+        .execute(tx.connection())
+        .await?;
+        self.set_state(&mut tx, code, project.state, next).await?;
+        let payload = serde_json::json!({ "figures": figures, "change_version": change_version });
+        tx.audit(self.audit_record(actor, "project.apply_acceptance", code, reason, payload)).await?;
+        tx.commit().await?;
+        self.project(code).await
+    }
+
+    async fn set_state(&self, tx: &mut guagou_store::WriteTx, code: &str, from: ProjectState, to: ProjectState) -> Result<(), RegistryError> {
+        let done = sqlx::query("UPDATE projects SET state = $1 WHERE code = $2 AND state = $3")
+            .bind(to.to_string())
+            .bind(code)
+            .bind(from.to_string())
+            .execute(tx.connection())
+            .await?;
+        if done.rows_affected() != 1 {
+            return Err(RegistryError::invalid("state", format!("项目 {code} 状态已被他人改变"), format!("project {code} changed state concurrently")));
+        }
+        Ok(())
+    }
+
+    /// The gating rules of a submission: PLAN_APPROVED and the current version's blocking results.
+    pub async fn submission_rules(&self, project: &Project) -> Result<Vec<RuleResult>, RegistryError> {
+        let county = code_of(&project.county)?;
+        let version = self.current_version(project).await?;
+        let villages: Vec<DivisionCode> = version.summary.villages.iter().filter_map(|v| DivisionCode::parse(v).ok()).collect();
+        let mut results = vec![plan_approved(&self.plans_in_force(&county).await?, &villages)];
+        for value in &version.results {
+            if let Ok(result) = serde_json::from_value::<StoredResult>(value.clone())
+                && !result.passed
+                && result.severity == "error"
+            {
+                results.push(result.into_rule_result());
+            }
+        }
+        Ok(results)
+    }
+
+    /// Moves a project through its lifecycle (all actions except acceptance application, which
+    /// carries figures: `apply_acceptance`).
+    pub async fn project_action(&self, actor: &Actor, code: &str, action: ProjectAction, as_of: NaiveDate, reason: &str) -> Result<Project, RegistryError> {
+        let project = self.project(code).await?;
+        let county = code_of(&project.county)?;
+        actor.require_jurisdiction(&county)?;
+        if action == ProjectAction::ApplyAcceptance {
+            return Err(RegistryError::invalid("action", "申请验收须填报复垦与安置面积", "an acceptance application needs its figures"));
+        }
+        if action == ProjectAction::Submit {
+            let blocking: Vec<RuleResult> = self.submission_rules(&project).await?.into_iter().filter(|r| r.blocks()).collect();
+            project.state.next(action, actor.level, &[])?;
+            if !blocking.is_empty() {
+                return Err(RegistryError::Rules(blocking));
+            }
+        }
+        let next = project.state.next(action, actor.level, &[])?;
+        let mut tx = self.store.begin_write().await?;
+        self.set_state(&mut tx, code, project.state, next).await?;
+        let today = day(as_of);
+        let mut payload = serde_json::json!({ "action": action, "from": project.state, "to": next, "as_of": today });
+        match action {
+            ProjectAction::Submit => {
+                sqlx::query("UPDATE projects SET submitted_on = $1 WHERE code = $2").bind(&today).bind(code).execute(tx.connection()).await?;
+            }
+            ProjectAction::Approve => {
+                sqlx::query("UPDATE projects SET approved_on = $1 WHERE code = $2").bind(&today).bind(code).execute(tx.connection()).await?;
+                let city = self.profile.profile.city.clone();
+                tx.register_ledger_project(&ProjectLedger {
+                    code: code.to_owned(),
+                    county: county.clone(),
+                    city,
+                    city_share_percent: u8::try_from(project.city_share_percent).unwrap_or(0),
+                    planned_surplus_m2: project.planned_surplus_m2,
+                    advanced_m2: 0,
+                    issued_m2: None,
+                    next_serial: 1,
+                })
+                .await?;
+            }
+            ProjectAction::Accept => {
+                let acceptance = self.acceptance(code).await?;
+                let confirmed = acceptance.reclaimed_m2 - acceptance.resettlement_m2;
+                if confirmed < 0 {
+                    return Err(RegistryError::invalid(
+                        "acceptance",
+                        format!("复垦面积 {} m² 小于安置面积 {} m²，无节余", acceptance.reclaimed_m2, acceptance.resettlement_m2),
+                        format!("reclaimed {} m² is less than resettlement {} m²: no surplus", acceptance.reclaimed_m2, acceptance.resettlement_m2),
+                    ));
+                }
+                let operation = Operation::Issue {
+                    project: code.to_owned(),
+                    confirmed_m2: confirmed,
+                    reclaimed_farmland_m2: acceptance.reclaimed_farmland_m2,
+                    resettlement_farmland_m2: acceptance.resettlement_farmland_m2,
+                };
+                let meta = self.meta(actor, &format!("issue:{code}"), reason, as_of);
+                let entry = tx.post_ledger(&operation, &meta, &self.profile).await?;
+                sqlx::query("UPDATE projects SET accepted_on = $1 WHERE code = $2").bind(&today).bind(code).execute(tx.connection()).await?;
+                sqlx::query("UPDATE acceptances SET decided_on = $1, decision = 'accepted' WHERE code = $2").bind(&today).bind(code).execute(tx.connection()).await?;
+                if let Some(version) = acceptance.change_version {
+                    sqlx::query("UPDATE projects SET current_version = $1 WHERE code = $2").bind(version).bind(code).execute(tx.connection()).await?;
+                }
+                payload["ledger_seq"] = serde_json::json!(entry.seq);
+                payload["confirmed_m2"] = serde_json::json!(confirmed);
+            }
+            ProjectAction::Return if project.state == ProjectState::AcceptanceApplied => {
+                sqlx::query("UPDATE acceptances SET decided_on = $1, decision = 'returned' WHERE code = $2").bind(&today).bind(code).execute(tx.connection()).await?;
+            }
+            _ => {}
+        }
+        tx.audit(self.audit_record(actor, "project.transition", code, reason, payload)).await?;
+        tx.commit().await?;
+        self.project(code).await
+    }
+
+    /// An extension of the completion deadline: always refused under the Dazhou profile (二(四)).
+    pub async fn request_extension(&self, actor: &Actor, code: &str) -> Result<(), RegistryError> {
+        let project = self.project(code).await?;
+        actor.require_jurisdiction(&code_of(&project.county)?)?;
+        match refuse_extension(&self.profile) {
+            Some((rule, clause)) => {
+                let def = rule.def();
+                Err(RegistryError::Rules(vec![RuleResult {
+                    rule,
+                    severity: def.severity,
+                    passed: false,
+                    measured: guagou_domain::check::Quantity::Text("extension requested".into()),
+                    limit: guagou_domain::check::Quantity::Text("no extension".into()),
+                    clause,
+                    message_zh: "预支指标项目须在 3 年内实施完成，不得延期".into(),
+                    message_en: "projects must be completed within 3 years of approval; no extension is allowed".into(),
+                    subjects: Vec::new(),
+                    justification: None,
+                }]))
+            }
+            None => Ok(()),
+        }
+    }
+
+    pub(crate) fn meta(&self, actor: &Actor, key: &str, reason: &str, as_of: NaiveDate) -> Meta {
+        Meta {
+            key: key.to_owned(),
+            actor: actor.to_string(),
+            reason: reason.to_owned(),
+            effective: as_of,
+            recorded_at: self.clock.now_rfc3339(),
+        }
+    }
+
+    pub async fn project(&self, code: &str) -> Result<Project, RegistryError> {
+        let row = sqlx::query(
+            "SELECT code, name, county, township, state, current_version, planned_surplus_m2, submitted_on, approved_on, accepted_on, \
+             city_invested, funding_source, city_share_percent, construction_zone_plan FROM projects WHERE code = $1",
+        )
+        .bind(code)
+        .fetch_optional(self.store.pool())
+        .await?
+        .ok_or_else(|| RegistryError::NotFound { what: "项目/project", id: code.to_owned() })?;
+        Ok(Project {
+            code: row.try_get("code")?,
+            name: row.try_get("name")?,
+            county: row.try_get("county")?,
+            township: row.try_get("township")?,
+            state: state_from(&row.try_get::<String, _>("state")?)?,
+            current_version: row.try_get("current_version")?,
+            planned_surplus_m2: row.try_get("planned_surplus_m2")?,
+            submitted_on: row.try_get("submitted_on")?,
+            approved_on: row.try_get("approved_on")?,
+            accepted_on: row.try_get("accepted_on")?,
+            city_invested: row.try_get::<i64, _>("city_invested")? != 0,
+            funding_source: row.try_get("funding_source")?,
+            city_share_percent: row.try_get("city_share_percent")?,
+            construction_zone_plan: row.try_get("construction_zone_plan")?,
+        })
+    }
+
+    /// Projects under a division prefix ("" for all), optionally in one state.
+    pub async fn projects(&self, prefix: &str, state: Option<ProjectState>) -> Result<Vec<Project>, RegistryError> {
+        let codes = sqlx::query("SELECT code, state FROM projects WHERE county LIKE $1 ORDER BY code")
+            .bind(format!("{prefix}%"))
+            .fetch_all(self.store.pool())
+            .await?;
+        let mut out = Vec::new();
+        for row in codes {
+            let code: String = row.try_get("code")?;
+            let project = self.project(&code).await?;
+            if state.is_none_or(|s| s == project.state) {
+                out.push(project);
+            }
+        }
+        Ok(out)
+    }
+
+    pub async fn versions(&self, code: &str) -> Result<Vec<Version>, RegistryError> {
+        let rows = sqlx::query(
+            "SELECT version, kind, created_on, actor, reason, summary_json, check_json, blocking FROM project_versions WHERE code = $1 ORDER BY version",
+        )
+        .bind(code)
+        .fetch_all(self.store.pool())
+        .await?;
+        rows.iter()
+            .map(|row| {
+                let summary: String = row.try_get("summary_json")?;
+                let check: String = row.try_get("check_json")?;
+                Ok(Version {
+                    version: row.try_get("version")?,
+                    kind: row.try_get("kind")?,
+                    created_on: row.try_get("created_on")?,
+                    actor: row.try_get("actor")?,
+                    reason: row.try_get("reason")?,
+                    summary: serde_json::from_str(&summary).map_err(|e| RegistryError::invalid("summary_json", e.to_string(), e.to_string()))?,
+                    results: serde_json::from_str(&check).map_err(|e| RegistryError::invalid("check_json", e.to_string(), e.to_string()))?,
+                    blocking: row.try_get("blocking")?,
+                })
+            })
+            .collect()
+    }
+
+    pub async fn current_version(&self, project: &Project) -> Result<Version, RegistryError> {
+        self.versions(&project.code)
+            .await?
+            .into_iter()
+            .find(|v| v.version == project.current_version)
+            .ok_or_else(|| RegistryError::NotFound { what: "版本/version", id: format!("{}#{}", project.code, project.current_version) })
+    }
+
+    /// What changed between two versions.
+    pub async fn diff_versions(&self, code: &str, from: i64, to: i64) -> Result<VersionDiff, RegistryError> {
+        let versions = self.versions(code).await?;
+        let find = |v: i64| versions.iter().find(|x| x.version == v).ok_or_else(|| RegistryError::NotFound { what: "版本/version", id: format!("{code}#{v}") });
+        let (a, b) = (find(from)?, find(to)?);
+        let key = |p: &ParcelSummary| (p.role.clone(), p.name.clone());
+        let before: BTreeMap<_, _> = a.summary.parcels.iter().map(|p| (key(p), p)).collect();
+        let after: BTreeMap<_, _> = b.summary.parcels.iter().map(|p| (key(p), p)).collect();
+        let added = after.iter().filter(|(k, _)| !before.contains_key(*k)).map(|(_, p)| (*p).clone()).collect();
+        let removed = before.iter().filter(|(k, _)| !after.contains_key(*k)).map(|(_, p)| (*p).clone()).collect();
+        let changed = before
+            .iter()
+            .filter_map(|(k, p)| after.get(k).filter(|q| (q.planar_m2 - p.planar_m2).abs() > 0.005).map(|q| (k.0.clone(), k.1.clone(), p.planar_m2, q.planar_m2)))
+            .collect();
+        let mut fields = Vec::new();
+        let sa = serde_json::to_value(&a.summary).unwrap_or_default();
+        let sb = serde_json::to_value(&b.summary).unwrap_or_default();
+        for field in ["name", "township", "villages", "persons_resettled", "households", "poor_households", "relocation_households", "demolition_m2", "resettlement_m2", "planned_surplus_m2"] {
+            if sa.get(field) != sb.get(field) {
+                fields.push((field.to_owned(), sa.get(field).map(|v| v.to_string()).unwrap_or_default(), sb.get(field).map(|v| v.to_string()).unwrap_or_default()));
+            }
+        }
+        Ok(VersionDiff { from, to, added, removed, changed, fields })
+    }
+
+    pub async fn acceptance(&self, code: &str) -> Result<Acceptance, RegistryError> {
+        let row = sqlx::query(
+            "SELECT applied_on, change_version, reclaimed_m2, resettlement_m2, reclaimed_farmland_m2, resettlement_farmland_m2, decided_on, decision \
+             FROM acceptances WHERE code = $1",
+        )
+        .bind(code)
+        .fetch_optional(self.store.pool())
+        .await?
+        .ok_or_else(|| RegistryError::NotFound { what: "验收申请/acceptance application", id: code.to_owned() })?;
+        Ok(Acceptance {
+            applied_on: row.try_get("applied_on")?,
+            change_version: row.try_get("change_version")?,
+            reclaimed_m2: row.try_get("reclaimed_m2")?,
+            resettlement_m2: row.try_get("resettlement_m2")?,
+            reclaimed_farmland_m2: row.try_get("reclaimed_farmland_m2")?,
+            resettlement_farmland_m2: row.try_get("resettlement_farmland_m2")?,
+            decided_on: row.try_get("decided_on")?,
+            decision: row.try_get("decision")?,
+        })
+    }
+
+    /// The city's ranking of pooled projects, every part of the score shown (二(二)).
+    pub async fn rank_pooled(&self, prefix: &str, as_of: NaiveDate) -> Result<Vec<Ranked>, RegistryError> {
+        let mut parts = Vec::new();
+        for project in self.projects(prefix, Some(ProjectState::Pooled)).await? {
+            let version = self.current_version(&project).await?;
+            let county = self.division(&project.county).await.ok();
+            let national = county.as_ref().and_then(|c| c.poverty_on(as_of)) == Some("national");
+            let mut poor_villages = 0;
+            for village in &version.summary.villages {
+                if self.division(village).await.is_ok_and(|d| d.poor_village) {
+                    poor_villages += 1;
+                }
+            }
+            parts.push(ScoreParts {
+                code: project.code.clone(),
+                national_poverty_county: national,
+                poor_villages,
+                relocation_households: u32::try_from(version.summary.relocation_households).unwrap_or(u32::MAX),
+                poor_households: u32::try_from(version.summary.poor_households).unwrap_or(u32::MAX),
+                submitted_on: project.submitted_on.clone().unwrap_or_default(),
+            });
+        }
+        Ok(rank(parts))
+    }
+
+    /// The parcels of a project version as GeoJSON features (lon/lat), for maps and exports.
+    pub async fn parcel_features(&self, code: &str, version: i64) -> Result<serde_json::Value, RegistryError> {
+        let rows = sqlx::query("SELECT role, name, township, planar_m2, ellipsoidal_m2, geometry_geojson FROM project_parcels WHERE code = $1 AND version = $2 ORDER BY role, name")
+            .bind(code)
+            .bind(version)
+            .fetch_all(self.store.pool())
+            .await?;
+        let mut features = Vec::new();
+        for row in rows {
+            let geometry: String = row.try_get("geometry_geojson")?;
+            let planar: f64 = row.try_get("planar_m2")?;
+            features.push(serde_json::json!({
+                "type": "Feature",
+                "properties": {
+                    "role": row.try_get::<String, _>("role")?,
+                    "name": row.try_get::<String, _>("name")?,
+                    "township": row.try_get::<Option<String>, _>("township")?,
+                    "planar_m2": planar,
+                    "ellipsoidal_m2": row.try_get::<f64, _>("ellipsoidal_m2")?,
+                },
+                "geometry": serde_json::from_str::<serde_json::Value>(&geometry).unwrap_or_default(),
+            }));
+        }
+        Ok(serde_json::json!({ "type": "FeatureCollection", "features": features }))
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Acceptance {
+    pub applied_on: String,
+    pub change_version: Option<i64>,
+    pub reclaimed_m2: i64,
+    pub resettlement_m2: i64,
+    pub reclaimed_farmland_m2: i64,
+    pub resettlement_farmland_m2: i64,
+    pub decided_on: Option<String>,
+    pub decision: Option<String>,
+}
+
+/// A stored rule result read back (the subset the registry needs to re-raise it).
+#[derive(Debug, Clone, Deserialize)]
+struct StoredResult {
+    rule: guagou_domain::RuleId,
+    severity: String,
+    passed: bool,
+    clause: String,
+    message_zh: String,
+    message_en: String,
+}
+
+impl StoredResult {
+    fn into_rule_result(self) -> RuleResult {
+        RuleResult {
+            rule: self.rule,
+            severity: self.rule.def().severity,
+            passed: self.passed,
+            measured: guagou_domain::check::Quantity::Text("see version check".into()),
+            limit: guagou_domain::check::Quantity::Text("—".into()),
+            clause: self.clause,
+            message_zh: self.message_zh,
+            message_en: self.message_en,
+            subjects: Vec::new(),
+            justification: None,
+        }
+    }
+}
