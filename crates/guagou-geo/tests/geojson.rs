@@ -1,7 +1,7 @@
 //! GeoJSON reading and writing: the fixtures in `tests/data/geojson/`, every error path, name
 //! and attribute rules, and round trips (same CRS: exact; through a reprojection: < 1 mm).
 
-#![allow(clippy::unwrap_used, clippy::expect_used)]
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::result_large_err)]
 
 use std::path::PathBuf;
 

@@ -301,6 +301,39 @@ fn invalid_bytes_are_replaced_with_a_located_warning() {
 }
 
 #[test]
+fn names_never_end_in_dbase_padding() {
+    // Found by the fuzzer: a name ending in NUL lost them in the NAME field dBase pads.
+    let (shp, _) = two_parcels();
+    let mut dbf = crate_dbf(&["PLACEHLD"], &[&["甲  \0\0\n"], &["乙"]], encoding_rs::GBK);
+    let (name, _, _) = encoding_rs::GBK.encode("地块名称");
+    patch_field_name(&mut dbf, 0, &name);
+    let first = read_parts("t.shp", &shp, Some(&dbf), Some(&prj_4545()), Some("GBK")).unwrap();
+    assert_eq!(first.parcels[0].name, "甲");
+    assert_eq!(first.parcels[0].attributes["地块名称"], "甲  \0\0\n");
+    let second = read_written(&first, None);
+    assert_eq!(second.parcels[0].name, "甲");
+}
+
+#[test]
+fn a_cpg_naming_an_encoding_dbase_cannot_use_is_ignored() {
+    let (shp, _) = two_parcels();
+    let dbf = crate_dbf(&["DKMC"], &[&["东岳村"], &["西城区"]], encoding_rs::UTF_8);
+    for cpg in ["UTF-16LE", "utf-16", "ISO-2022-JP", "no such encoding"] {
+        let file = read_parts("t.shp", &shp, Some(&dbf), Some(&prj_4545()), Some(cpg)).unwrap();
+        assert_eq!(file.parcels[0].name, "东岳村", "{cpg}");
+        assert!(
+            file.warnings.iter().any(|w| w.code == "cpg_unknown"),
+            "{cpg}: {:?}",
+            file.warnings
+        );
+    }
+    // A known single-byte code page by number is honoured.
+    let dbf = crate_dbf(&["DKMC"], &[&["café"], &["thé"]], encoding_rs::WINDOWS_1252);
+    let file = read_parts("t.shp", &shp, Some(&dbf), Some(&prj_4545()), Some("1252")).unwrap();
+    assert_eq!(file.parcels[0].name, "café");
+}
+
+#[test]
 fn reads_gdal_gbk_shapefile_in_epsg_4545() {
     let file = read_path(&data("gdal_gbk/parcels.shp")).unwrap();
     assert_eq!(file.crs, ZONE36);

@@ -26,7 +26,7 @@ mod write;
 pub use audit::{AuditEntry, AuditRecord, AuditReport};
 pub use error::StoreError;
 pub use migrate::MIGRATIONS;
-pub use store::{Backend, Store};
+pub use store::{Backend, SQLITE_FILE, Store};
 pub use write::WriteTx;
 
 /// Re-exported so callers name the same types the store returns.

@@ -10,7 +10,11 @@ use crate::store::Store;
 /// `(version, name, SQL)`, in the order they are applied. Versions only ever grow.
 pub const MIGRATIONS: &[(i64, &str, &str)] = &[
     (1, "ledger", include_str!("../migrations/0001_ledger.sql")),
-    (2, "registry", include_str!("../migrations/0002_registry.sql")),
+    (
+        2,
+        "registry",
+        include_str!("../migrations/0002_registry.sql"),
+    ),
 ];
 
 const CREATE_MIGRATIONS_TABLE: &str = "CREATE TABLE IF NOT EXISTS schema_migrations (
@@ -24,7 +28,9 @@ const CREATE_MIGRATIONS_TABLE: &str = "CREATE TABLE IF NOT EXISTS schema_migrati
 pub(crate) async fn run(store: &Store) -> Result<(), StoreError> {
     let mut tx = store.begin_write().await?;
     let conn = tx.connection();
-    sqlx::query(CREATE_MIGRATIONS_TABLE).execute(&mut *conn).await?;
+    sqlx::query(CREATE_MIGRATIONS_TABLE)
+        .execute(&mut *conn)
+        .await?;
     let applied: Vec<i64> = sqlx::query("SELECT version FROM schema_migrations ORDER BY version")
         .fetch_all(&mut *conn)
         .await?
@@ -52,13 +58,15 @@ pub(crate) async fn run(store: &Store) -> Result<(), StoreError> {
             .execute(&mut *conn)
             .await
             .map_err(failed)?;
-        sqlx::query("INSERT INTO schema_migrations (version, name, applied_at) VALUES ($1, $2, $3)")
-            .bind(version)
-            .bind(name)
-            .bind(now_rfc3339())
-            .execute(&mut *conn)
-            .await
-            .map_err(failed)?;
+        sqlx::query(
+            "INSERT INTO schema_migrations (version, name, applied_at) VALUES ($1, $2, $3)",
+        )
+        .bind(version)
+        .bind(name)
+        .bind(now_rfc3339())
+        .execute(&mut *conn)
+        .await
+        .map_err(failed)?;
         changed = true;
     }
     if changed {

@@ -16,6 +16,8 @@ use clap::{Parser, Subcommand, ValueEnum};
     about = "城乡建设用地增减挂钩 registry / urban–rural construction-land linkage registry"
 )]
 struct Cli {
+    #[command(flatten)]
+    common: commands::registry::Common,
     #[command(subcommand)]
     command: Command,
 }
@@ -40,8 +42,6 @@ enum Command {
     Parcels {
         /// 地块文件 / parcel file (.txt ministry format, .geojson/.json, .shp, .zip)
         file: PathBuf,
-        #[arg(long, value_enum, default_value_t = OutputFormat::Text)]
-        format: OutputFormat,
         #[arg(long, value_enum, default_value_t = Lang::Zh)]
         lang: Lang,
     },
@@ -53,20 +53,34 @@ enum Command {
         #[arg(long)]
         crs: Option<String>,
     },
+    /// 演示数据 / create the populated demo registry in --data (unless it exists)
+    Demo(commands::demo::DemoArgs),
+    #[command(flatten)]
+    Registry(commands::registry::RegistryCommand),
 }
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let outcome = match cli.command {
-        Command::Check(args) => commands::check::run(&args),
-        Command::Parcels { file, format, lang } => commands::parcels::run(&file, format, lang),
+        Command::Check(args) => commands::check::run(&args, cli.common.format),
+        Command::Parcels { file, lang } => commands::parcels::run(&file, cli.common.format, lang),
         Command::Convert { input, output, crs } => {
             commands::convert::run(&input, &output, crs.as_deref())
         }
+        Command::Demo(args) => commands::demo::run(&cli.common, &args),
+        Command::Registry(command) => commands::registry::run(&cli.common, command),
     };
     match outcome {
         Ok(code) => code,
         Err(error) => {
+            // A refusal by a policy rule is a verdict (exit 1); anything else is bad input (2).
+            if let Some(refusal) = error.downcast_ref::<guagou_registry::RegistryError>() {
+                eprintln!("错误 / error [{}]: {refusal}", refusal.code());
+                if !refusal.rules().is_empty() {
+                    return ExitCode::from(1);
+                }
+                return ExitCode::from(2);
+            }
             eprintln!("错误 / error: {error:#}");
             ExitCode::from(2)
         }

@@ -49,10 +49,6 @@
 //! trip; this way read → write → read gives identical parcels. A consumer finds the name by
 //! the same rule the reader uses ([`parcel_name`], else `id`, else `#<n>`).
 
-// The public signatures return `GeoError` (location strings + kind) as `formats` defines them;
-// errors are rare and end a read, so their size costs nothing worth boxing for.
-#![allow(clippy::result_large_err)]
-
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
 
@@ -85,7 +81,7 @@ pub const NAME_KEYS: &[&str] = &[
 pub fn read(label: &str, bytes: &[u8]) -> Result<ParcelFile, GeoError> {
     let mut warnings = Vec::new();
     let text = decode(label, bytes, &mut warnings)?;
-    let mut root: RawObject = serde_json::from_str(&text).map_err(|e| json_error(label, &e))?;
+    let mut root: RawObject = serde_json::from_slice(&text).map_err(|e| json_error(label, &e))?;
 
     let file_location = || Location::file(label);
     let file_crs = match root.crs.take() {
@@ -266,10 +262,11 @@ pub(crate) fn check_finite(geometry: &geo::MultiPolygon<f64>) -> Result<(), GeoE
 }
 
 /// The parcel name the attributes give: the first non-blank value among [`NAME_KEYS`], exact
-/// key first, then ignoring ASCII case (`Name`, `dkmc`). Trimmed.
+/// key first, then ignoring ASCII case (`Name`, `dkmc`). Trimmed of whitespace and NUL.
 pub fn parcel_name(attributes: &BTreeMap<String, String>) -> Option<String> {
+    // NUL too: dBase pads with it, so a name ending in NUL would not survive a .dbf.
     let usable = |v: &String| {
-        let t = v.trim();
+        let t = v.trim_matches(|c: char| c.is_whitespace() || c == '\0');
         (!t.is_empty()).then(|| t.to_string())
     };
     NAME_KEYS
@@ -443,10 +440,16 @@ impl<'de> Visitor<'de> for CoordsVisitor {
     }
 }
 
-fn decode(label: &str, bytes: &[u8], warnings: &mut Vec<Warning>) -> Result<String, GeoError> {
+/// The JSON text: the input itself when it is UTF-8 (no copy: county layers are big), else
+/// decoded from GBK with a warning.
+fn decode<'a>(
+    label: &str,
+    bytes: &'a [u8],
+    warnings: &mut Vec<Warning>,
+) -> Result<std::borrow::Cow<'a, [u8]>, GeoError> {
     let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
-    if let Ok(text) = std::str::from_utf8(bytes) {
-        return Ok(text.to_owned());
+    if std::str::from_utf8(bytes).is_ok() {
+        return Ok(std::borrow::Cow::Borrowed(bytes));
     }
     let text = super::decode_text(label, bytes)?;
     warnings.push(Warning {
@@ -455,7 +458,7 @@ fn decode(label: &str, bytes: &[u8], warnings: &mut Vec<Warning>) -> Result<Stri
         message_zh: "GeoJSON 不是 UTF-8 编码，已按 GBK 读取".into(),
         message_en: "the GeoJSON is not UTF-8; read as GBK".into(),
     });
-    Ok(text)
+    Ok(std::borrow::Cow::Owned(text.into_bytes()))
 }
 
 fn json_error(label: &str, e: &serde_json::Error) -> GeoError {

@@ -60,10 +60,6 @@
 //! attributes at all, since a `.dbf` needs a field), so read → write → read changes nothing
 //! for keys of up to 10 bytes.
 
-// The public signatures return `GeoError` (location strings + kind) as `formats` defines them;
-// errors are rare and end a read, so their size costs nothing worth boxing for.
-#![allow(clippy::result_large_err)]
-
 use std::collections::{BTreeMap, BTreeSet, HashSet};
 use std::io::{Cursor, Read, Write};
 use std::path::{Path, PathBuf};
@@ -1029,11 +1025,15 @@ fn encoding_for_cpg(name: &str) -> Option<&'static encoding_rs::Encoding> {
         }
         _ => {}
     }
-    if upper.bytes().all(|b| b.is_ascii_digit()) && !upper.is_empty() {
-        return encoding_rs::Encoding::for_label(format!("cp{upper}").as_bytes())
-            .or_else(|| encoding_rs::Encoding::for_label(format!("windows-{upper}").as_bytes()));
-    }
-    encoding_rs::Encoding::for_label(name.as_bytes())
+    let encoding = if upper.bytes().all(|b| b.is_ascii_digit()) && !upper.is_empty() {
+        encoding_rs::Encoding::for_label(format!("cp{upper}").as_bytes())
+            .or_else(|| encoding_rs::Encoding::for_label(format!("windows-{upper}").as_bytes()))
+    } else {
+        encoding_rs::Encoding::for_label(name.as_bytes())
+    };
+    // dBase pads and delimits with ASCII bytes: UTF-16 or ISO-2022 cannot describe a .dbf
+    // (and encoding_rs maps some labels to the "replacement" encoding, which decodes to U+FFFD).
+    encoding.filter(|e| e.is_ascii_compatible() && *e != encoding_rs::REPLACEMENT)
 }
 
 // ---------------------------------------------------------------------------------------------

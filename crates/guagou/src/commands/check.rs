@@ -35,8 +35,6 @@ pub struct CheckArgs {
     /// 其他在建项目地块 / parcel files of other live projects for NO_DOUBLE_COUNTING
     #[arg(long, num_args = 1..)]
     pub others: Vec<PathBuf>,
-    #[arg(long, value_enum, default_value_t = OutputFormat::Text)]
-    pub format: OutputFormat,
     #[arg(long, value_enum, default_value_t = Lang::Zh)]
     pub lang: Lang,
     /// 基准日 / the date checks treat as today (YYYY-MM-DD; default: today in Asia/Shanghai)
@@ -53,7 +51,7 @@ pub fn today_shanghai() -> NaiveDate {
     (chrono::Utc::now() + chrono::Duration::hours(8)).date_naive()
 }
 
-pub fn run(args: &CheckArgs) -> anyhow::Result<ExitCode> {
+pub fn run(args: &CheckArgs, format: OutputFormat) -> anyhow::Result<ExitCode> {
     let profile = match &args.profile {
         Some(path) => {
             let text = std::fs::read_to_string(path).with_context(|| {
@@ -89,13 +87,13 @@ pub fn run(args: &CheckArgs) -> anyhow::Result<ExitCode> {
     for warning in &outcome.warnings {
         eprintln!("提示 / warning: {warning}");
     }
-    match args.format {
+    match format {
         OutputFormat::Json => {
             println!("{}", serde_json::to_string_pretty(&outcome.report.results)?)
         }
         OutputFormat::Text => print!("{}", render_text(&outcome, args.lang)),
     }
-    if args.format == OutputFormat::Json {
+    if format == OutputFormat::Json {
         for skipped in &outcome.report.not_checked {
             eprintln!(
                 "未检查 / not checked: {} — {} / {}",

@@ -2,4 +2,6 @@
 
 pub mod check;
 pub mod convert;
+pub mod demo;
 pub mod parcels;
+pub mod registry;
