@@ -16,8 +16,9 @@ pub enum PackageError {
         reason_zh: String,
         reason_en: String,
     },
+    /// Boxed: a located geometry error is large and only on the error path.
     #[error("{0}")]
-    Geo(#[from] GeoError),
+    Geo(Box<GeoError>),
     #[error("规则配置 / policy profile: {0}")]
     Profile(String),
 }
@@ -26,6 +27,12 @@ fn record_label(record: &Option<String>) -> String {
     match record {
         Some(r) => format!(" 记录/record {r}"),
         None => String::new(),
+    }
+}
+
+impl From<GeoError> for PackageError {
+    fn from(error: GeoError) -> Self {
+        PackageError::Geo(Box::new(error))
     }
 }
 

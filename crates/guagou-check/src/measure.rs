@@ -88,7 +88,10 @@ struct Placed {
 pub fn run_check(inputs: &CheckInputs) -> Result<CheckOutcome, PackageError> {
     let package = Package::read(&inputs.package_dir)?;
     let zone = inputs.profile.spatial.gk_zone.value;
-    let plane = Crs::GaussKruger { zone, prefixed: false };
+    let plane = Crs::GaussKruger {
+        zone,
+        prefixed: false,
+    };
     let basis = inputs.profile.spatial.area_basis.value;
     let mut warnings = Vec::new();
     let mut measured = Vec::new();
@@ -104,7 +107,9 @@ pub fn run_check(inputs: &CheckInputs) -> Result<CheckOutcome, PackageError> {
             // Lon/lat parcels are measured on the profile's zone, so every parcel of a register
             // uses one plane; Gauss–Krüger files keep the zone their surveyor measured in.
             let areas = match file.crs {
-                Crs::Geographic => guagou_geo::area::areas_in_zone(&parcel.geometry, file.crs, zone),
+                Crs::Geographic => {
+                    guagou_geo::area::areas_in_zone(&parcel.geometry, file.crs, zone)
+                }
                 Crs::GaussKruger { .. } => parcel.areas(file.crs),
             }
             .map_err(|kind| GeoError::new(location(), kind))?;
@@ -353,7 +358,7 @@ fn relocation(package: &Package) -> Option<Vec<RelocationHousehold>> {
 }
 
 fn read_on_plane(
-    path: &PathBuf,
+    path: &std::path::Path,
     plane: Crs,
 ) -> Result<(ParcelFile, Vec<MultiPolygon<f64>>), PackageError> {
     let file = read_parcels(path)?;

@@ -674,7 +674,12 @@ fn no_double_counting(profile: &Profile, facts: &PackageFacts) -> Option<RuleRes
         .iter()
         .filter(|o| o.area_m2 > param.value || o.area_m2.is_nan())
         .collect();
-    let total = rounded_total(offending.iter().map(|o| o.area_m2).filter(|a| a.is_finite()));
+    let total = rounded_total(
+        offending
+            .iter()
+            .map(|o| o.area_m2)
+            .filter(|a| a.is_finite()),
+    );
     let subjects = offending
         .iter()
         .map(|o| {

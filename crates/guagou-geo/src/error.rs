@@ -24,7 +24,10 @@ pub struct Location {
 
 impl Location {
     pub fn file(file: impl Into<String>) -> Self {
-        Location { file: file.into(), ..Default::default() }
+        Location {
+            file: file.into(),
+            ..Default::default()
+        }
     }
     pub fn record(mut self, record: impl Into<String>) -> Self {
         self.record = Some(record.into());
@@ -150,7 +153,9 @@ impl GeoErrorKind {
             Self::ZoneMismatch { prefix, declared } => {
                 format!("横坐标带号前缀 {prefix} 与声明的带号 {declared} 不一致")
             }
-            Self::ZoneUnknown => "无法确定投影带：横坐标无带号前缀，且未声明带号或中央子午线".into(),
+            Self::ZoneUnknown => {
+                "无法确定投影带：横坐标无带号前缀，且未声明带号或中央子午线".into()
+            }
             Self::Projection { reason } => format!("坐标转换失败：{reason}"),
             Self::TooLarge { what } => format!("输入超出限制：{what}"),
         }
@@ -236,6 +241,10 @@ pub struct Warning {
 
 impl fmt::Display for Warning {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}: {} / {} [{}]", self.location, self.message_zh, self.message_en, self.code)
+        write!(
+            f,
+            "{}: {} / {} [{}]",
+            self.location, self.message_zh, self.message_en, self.code
+        )
     }
 }

@@ -20,11 +20,13 @@ pub struct Actor {
 impl Actor {
     /// Parses `name@division`, e.g. `张三@511722` (a county user) or `李四@511700` (the city).
     pub fn parse(text: &str) -> Result<Actor, RegistryError> {
-        let invalid = || RegistryError::invalid(
-            "actor",
-            format!("'{text}' 应为 姓名@行政区划代码，如 张三@511722"),
-            format!("'{text}' should be name@division code, e.g. zhang@511722"),
-        );
+        let invalid = || {
+            RegistryError::invalid(
+                "actor",
+                format!("'{text}' 应为 姓名@行政区划代码，如 张三@511722"),
+                format!("'{text}' should be name@division code, e.g. zhang@511722"),
+            )
+        };
         let (name, code) = text.rsplit_once('@').ok_or_else(invalid)?;
         let name = name.trim();
         if name.is_empty() {
@@ -37,7 +39,11 @@ impl Actor {
             DivisionLevel::Province => Level::Province,
             _ => return Err(invalid()),
         };
-        Ok(Actor { name: name.to_owned(), division, level })
+        Ok(Actor {
+            name: name.to_owned(),
+            division,
+            level,
+        })
     }
 
     /// Whether this actor may act for `county`.
@@ -62,7 +68,10 @@ impl Actor {
         if self.level == level {
             Ok(())
         } else {
-            Err(RegistryError::Forbidden { actor: self.to_string(), what: format!("{level:?} action") })
+            Err(RegistryError::Forbidden {
+                actor: self.to_string(),
+                what: format!("{level:?} action"),
+            })
         }
     }
 }
@@ -84,8 +93,10 @@ mod tests {
         let city = Actor::parse("李四@511700")?;
         assert_eq!(city.level, Level::City);
         assert_eq!(Actor::parse("王五@510000")?.level, Level::Province);
-        let own = DivisionCode::parse("511722").map_err(|e| RegistryError::invalid("x", e.to_string(), e.to_string()))?;
-        let other = DivisionCode::parse("511723").map_err(|e| RegistryError::invalid("x", e.to_string(), e.to_string()))?;
+        let own = DivisionCode::parse("511722")
+            .map_err(|e| RegistryError::invalid("x", e.to_string(), e.to_string()))?;
+        let other = DivisionCode::parse("511723")
+            .map_err(|e| RegistryError::invalid("x", e.to_string(), e.to_string()))?;
         assert!(county.may_act_for(&own));
         assert!(!county.may_act_for(&other));
         assert!(city.may_act_for(&other));

@@ -26,7 +26,8 @@ pub struct DemoSummary {
 }
 
 fn d(y: i32, m: u32, day: u32) -> Result<NaiveDate, RegistryError> {
-    NaiveDate::from_ymd_opt(y, m, day).ok_or_else(|| RegistryError::invalid("date", "无效日期", "invalid date"))
+    NaiveDate::from_ymd_opt(y, m, day)
+        .ok_or_else(|| RegistryError::invalid("date", "无效日期", "invalid date"))
 }
 
 fn actor(text: &str) -> Result<Actor, RegistryError> {
@@ -34,7 +35,8 @@ fn actor(text: &str) -> Result<Actor, RegistryError> {
 }
 
 fn code(text: &str) -> Result<DivisionCode, RegistryError> {
-    DivisionCode::parse(text).map_err(|e| RegistryError::invalid("code", e.to_string(), e.to_string()))
+    DivisionCode::parse(text)
+        .map_err(|e| RegistryError::invalid("code", e.to_string(), e.to_string()))
 }
 
 /// One generated demo project: where it lies and what it is.
@@ -51,31 +53,158 @@ struct DemoProject {
 }
 
 const PROJECTS: &[DemoProject] = &[
-    DemoProject { code: "511722-2018-001", name: "宣汉县南坝镇增减挂钩项目区", county: "511722", township: "511722104", origin: (474_300.0, 3_470_600.0), parcels: 8, parcel_side: 95.0, persons: 240 },
-    DemoProject { code: "511722-2018-002", name: "宣汉县峰城镇增减挂钩项目区", county: "511722", township: "511722105", origin: (478_900.0, 3_466_100.0), parcels: 10, parcel_side: 90.0, persons: 300 },
-    DemoProject { code: "511781-2018-001", name: "万源市青花镇增减挂钩项目区", county: "511781", township: "511781103", origin: (462_500.0, 3_545_800.0), parcels: 9, parcel_side: 100.0, persons: 280 },
-    DemoProject { code: "511725-2018-001", name: "渠县三汇镇增减挂钩项目区", county: "511725", township: "511725115", origin: (401_600.0, 3_414_000.0), parcels: 8, parcel_side: 92.0, persons: 220 },
-    DemoProject { code: "511703-2019-001", name: "达川区石桥镇增减挂钩项目区", county: "511703", township: "511703108", origin: (452_400.0, 3_453_000.0), parcels: 7, parcel_side: 95.0, persons: 200 },
-    DemoProject { code: "511724-2019-001", name: "大竹县庙坝镇增减挂钩项目区", county: "511724", township: "511724110", origin: (420_100.0, 3_398_200.0), parcels: 8, parcel_side: 90.0, persons: 230 },
-    DemoProject { code: "511723-2019-001", name: "开江县讲治镇增减挂钩项目区", county: "511723", township: "511723106", origin: (470_800.0, 3_437_400.0), parcels: 8, parcel_side: 92.0, persons: 210 },
-    DemoProject { code: "511702-2019-001", name: "通川区北山镇增减挂钩项目区", county: "511702", township: "511702104", origin: (446_900.0, 3_468_600.0), parcels: 7, parcel_side: 95.0, persons: 190 },
-    DemoProject { code: "511781-2019-002", name: "万源市白沙镇增减挂钩项目区", county: "511781", township: "511781110", origin: (470_200.0, 3_552_300.0), parcels: 8, parcel_side: 94.0, persons: 230 },
-    DemoProject { code: "511722-2019-003", name: "宣汉县土黄镇增减挂钩项目区", county: "511722", township: "511722112", origin: (486_300.0, 3_481_500.0), parcels: 8, parcel_side: 92.0, persons: 220 },
-    DemoProject { code: "511725-2019-002", name: "渠县有庆镇增减挂钩项目区", county: "511725", township: "511725120", origin: (409_900.0, 3_424_700.0), parcels: 8, parcel_side: 93.0, persons: 215 },
-    DemoProject { code: "511724-2018-002", name: "大竹县石河镇增减挂钩项目区", county: "511724", township: "511724115", origin: (428_600.0, 3_391_900.0), parcels: 8, parcel_side: 91.0, persons: 210 },
-    DemoProject { code: "511723-2018-002", name: "开江县普安镇增减挂钩项目区", county: "511723", township: "511723110", origin: (478_400.0, 3_431_800.0), parcels: 8, parcel_side: 95.0, persons: 225 },
+    DemoProject {
+        code: "511722-2018-001",
+        name: "宣汉县南坝镇增减挂钩项目区",
+        county: "511722",
+        township: "511722104",
+        origin: (474_300.0, 3_470_600.0),
+        parcels: 8,
+        parcel_side: 95.0,
+        persons: 240,
+    },
+    DemoProject {
+        code: "511722-2018-002",
+        name: "宣汉县峰城镇增减挂钩项目区",
+        county: "511722",
+        township: "511722105",
+        origin: (478_900.0, 3_466_100.0),
+        parcels: 10,
+        parcel_side: 90.0,
+        persons: 300,
+    },
+    DemoProject {
+        code: "511781-2018-001",
+        name: "万源市青花镇增减挂钩项目区",
+        county: "511781",
+        township: "511781103",
+        origin: (462_500.0, 3_545_800.0),
+        parcels: 9,
+        parcel_side: 100.0,
+        persons: 280,
+    },
+    DemoProject {
+        code: "511725-2018-001",
+        name: "渠县三汇镇增减挂钩项目区",
+        county: "511725",
+        township: "511725115",
+        origin: (401_600.0, 3_414_000.0),
+        parcels: 8,
+        parcel_side: 92.0,
+        persons: 220,
+    },
+    DemoProject {
+        code: "511703-2019-001",
+        name: "达川区石桥镇增减挂钩项目区",
+        county: "511703",
+        township: "511703108",
+        origin: (452_400.0, 3_453_000.0),
+        parcels: 7,
+        parcel_side: 95.0,
+        persons: 200,
+    },
+    DemoProject {
+        code: "511724-2019-001",
+        name: "大竹县庙坝镇增减挂钩项目区",
+        county: "511724",
+        township: "511724110",
+        origin: (420_100.0, 3_398_200.0),
+        parcels: 8,
+        parcel_side: 90.0,
+        persons: 230,
+    },
+    DemoProject {
+        code: "511723-2019-001",
+        name: "开江县讲治镇增减挂钩项目区",
+        county: "511723",
+        township: "511723106",
+        origin: (470_800.0, 3_437_400.0),
+        parcels: 8,
+        parcel_side: 92.0,
+        persons: 210,
+    },
+    DemoProject {
+        code: "511702-2019-001",
+        name: "通川区北山镇增减挂钩项目区",
+        county: "511702",
+        township: "511702104",
+        origin: (446_900.0, 3_468_600.0),
+        parcels: 7,
+        parcel_side: 95.0,
+        persons: 190,
+    },
+    DemoProject {
+        code: "511781-2019-002",
+        name: "万源市白沙镇增减挂钩项目区",
+        county: "511781",
+        township: "511781110",
+        origin: (470_200.0, 3_552_300.0),
+        parcels: 8,
+        parcel_side: 94.0,
+        persons: 230,
+    },
+    DemoProject {
+        code: "511722-2019-003",
+        name: "宣汉县土黄镇增减挂钩项目区",
+        county: "511722",
+        township: "511722112",
+        origin: (486_300.0, 3_481_500.0),
+        parcels: 8,
+        parcel_side: 92.0,
+        persons: 220,
+    },
+    DemoProject {
+        code: "511725-2019-002",
+        name: "渠县有庆镇增减挂钩项目区",
+        county: "511725",
+        township: "511725120",
+        origin: (409_900.0, 3_424_700.0),
+        parcels: 8,
+        parcel_side: 93.0,
+        persons: 215,
+    },
+    DemoProject {
+        code: "511724-2018-002",
+        name: "大竹县石河镇增减挂钩项目区",
+        county: "511724",
+        township: "511724115",
+        origin: (428_600.0, 3_391_900.0),
+        parcels: 8,
+        parcel_side: 91.0,
+        persons: 210,
+    },
+    DemoProject {
+        code: "511723-2018-002",
+        name: "开江县普安镇增减挂钩项目区",
+        county: "511723",
+        township: "511723110",
+        origin: (478_400.0, 3_431_800.0),
+        parcels: 8,
+        parcel_side: 95.0,
+        persons: 225,
+    },
 ];
 
 fn villages_of(p: &DemoProject) -> Vec<String> {
-    (1..=3).map(|i| format!("{}{:03}", p.township, 200 + i)).collect()
+    (1..=3)
+        .map(|i| format!("{}{:03}", p.township, 200 + i))
+        .collect()
 }
 
 /// Writes a package for `p` (GeoJSON on EPSG:4545, households, relocation list).
 fn write_package(root: &Path, p: &DemoProject) -> Result<PathBuf, RegistryError> {
     let dir = root.join(p.code);
-    let io = |e: std::io::Error| RegistryError::invalid("demo-packages", format!("无法写入：{e}"), format!("cannot write: {e}"));
+    let io = |e: std::io::Error| {
+        RegistryError::invalid(
+            "demo-packages",
+            format!("无法写入：{e}"),
+            format!("cannot write: {e}"),
+        )
+    };
     std::fs::create_dir_all(&dir).map_err(io)?;
-    let square = |x: f64, y: f64, w: f64, h: f64| serde_json::json!([[[x, y], [x + w, y], [x + w, y + h], [x, y + h], [x, y]]]);
+    let square = |x: f64, y: f64, w: f64, h: f64| {
+        serde_json::json!([[[x, y], [x + w, y], [x + w, y + h], [x, y + h], [x, y]]])
+    };
     let mut features = Vec::new();
     for i in 0..p.parcels {
         let x = p.origin.0 + (i % 4) as f64 * (p.parcel_side + 60.0);
@@ -87,7 +216,8 @@ fn write_package(root: &Path, p: &DemoProject) -> Result<PathBuf, RegistryError>
         }));
     }
     let crs = serde_json::json!({ "type": "name", "properties": { "name": "urn:ogc:def:crs:EPSG::4545" } });
-    let demolition = serde_json::json!({ "type": "FeatureCollection", "crs": crs, "features": features });
+    let demolition =
+        serde_json::json!({ "type": "FeatureCollection", "crs": crs, "features": features });
     let site_side = ((p.persons as f64) * 62.0).sqrt();
     let site = serde_json::json!({
         "type": "FeatureCollection", "crs": crs,
@@ -104,10 +234,18 @@ fn write_package(root: &Path, p: &DemoProject) -> Result<PathBuf, RegistryError>
     let mut persons_left = p.persons;
     let count = p.persons / 3;
     for i in 0..count {
-        let persons = if i + 1 == count { persons_left } else { 3.min(persons_left) };
+        let persons = if i + 1 == count {
+            persons_left
+        } else {
+            3.min(persons_left)
+        };
         persons_left -= persons;
         let village = &villages[(i as usize) % villages.len()];
-        let name = format!("{}{}", surnames[(i as usize) % surnames.len()], ["明", "华", "强", "芳", "军"][(i as usize) % 5]);
+        let name = format!(
+            "{}{}",
+            surnames[(i as usize) % surnames.len()],
+            ["明", "华", "强", "芳", "军"][(i as usize) % 5]
+        );
         let relocation_flag = i % 9 == 0;
         households.push_str(&format!(
             "H{:03},{name},{village},{persons},同意,集中安置,{},{}\n",
@@ -177,7 +315,13 @@ impl Registry {
         for d in villages.iter_mut().filter(|d| d.level == "township") {
             d.name = format!("{} 乡镇", d.code);
         }
-        self.import_divisions(&city, "demo", &villages, "演示数据：乡镇与村 / demo townships and villages").await?;
+        self.import_divisions(
+            &city,
+            "demo",
+            &villages,
+            "演示数据：乡镇与村 / demo townships and villages",
+        )
+        .await?;
 
         // Special plans 2016–2020 for each county with projects: consulted, approved, filed.
         let mut counties: Vec<&str> = PROJECTS.iter().map(|p| p.county).collect();
@@ -192,47 +336,175 @@ impl Registry {
                 .filter_map(|v| DivisionCode::parse(&v).ok())
                 .collect();
             let county_code = code(county)?;
-            let plan = self.create_plan(&county_actor, &county_code, &format!("{county} 增减挂钩专项规划（2016—2020年）"), (2016, 2020), &scope, d(2017, 12, 10)?).await?;
-            self.plan_action(&county_actor, &plan.id, PlanAction::Consult, d(2017, 12, 11)?, "征求部门意见").await?;
+            let plan = self
+                .create_plan(
+                    &county_actor,
+                    &county_code,
+                    &format!("{county} 增减挂钩专项规划（2016—2020年）"),
+                    (2016, 2020),
+                    &scope,
+                    d(2017, 12, 10)?,
+                )
+                .await?;
+            self.plan_action(
+                &county_actor,
+                &plan.id,
+                PlanAction::Consult,
+                d(2017, 12, 11)?,
+                "征求部门意见",
+            )
+            .await?;
             for department in self.profile.consultation.departments.value.clone() {
                 let reviewer = actor(&format!("{department}审查员@511700"))?;
-                self.add_opinion(&reviewer, &plan.id, &department, "原则同意 / agree in principle", d(2017, 12, 20)?).await?;
+                self.add_opinion(
+                    &reviewer,
+                    &plan.id,
+                    &department,
+                    "原则同意 / agree in principle",
+                    d(2017, 12, 20)?,
+                )
+                .await?;
             }
-            self.plan_action(&county_actor, &plan.id, PlanAction::Submit, d(2017, 12, 25)?, "报市局审批").await?;
-            self.plan_action(&city, &plan.id, PlanAction::Approve, d(2018, 1, 10)?, "同意").await?;
-            self.plan_action(&province, &plan.id, PlanAction::File, d(2018, 1, 25)?, "备案").await?;
+            self.plan_action(
+                &county_actor,
+                &plan.id,
+                PlanAction::Submit,
+                d(2017, 12, 25)?,
+                "报市局审批",
+            )
+            .await?;
+            self.plan_action(
+                &city,
+                &plan.id,
+                PlanAction::Approve,
+                d(2018, 1, 10)?,
+                "同意",
+            )
+            .await?;
+            self.plan_action(
+                &province,
+                &plan.id,
+                PlanAction::File,
+                d(2018, 1, 25)?,
+                "备案",
+            )
+            .await?;
             // Each county gets its 2019 annual plan quota.
-            self.post(&province, Operation::GrantAnnualPlan { county: county_code.clone(), year: 2019, amount_m2: 200_000 }, &format!("grant:{county}:2019"), "2019 年度土地利用计划", d(2019, 1, 5)?).await?;
+            self.post(
+                &province,
+                Operation::GrantAnnualPlan {
+                    county: county_code.clone(),
+                    year: 2019,
+                    amount_m2: 200_000,
+                },
+                &format!("grant:{county}:2019"),
+                "2019 年度土地利用计划",
+                d(2019, 1, 5)?,
+            )
+            .await?;
         }
 
         let mut created = Vec::new();
         for (i, p) in PROJECTS.iter().enumerate() {
             let dir = write_package(packages_dir, p)?;
             let county_actor = actor(&format!("县局经办人@{}", p.county))?;
-            self.register_project(&county_actor, &dir, d(2018, 4, 1)?, "登记项目区").await?;
+            self.register_project(&county_actor, &dir, d(2018, 4, 1)?, "登记项目区")
+                .await?;
             created.push((p.code.to_owned(), i));
         }
         // Walk projects to different states.
         let walk: &[(usize, &[ProjectAction])] = &[
-            (0, &[ProjectAction::Submit, ProjectAction::Pool, ProjectAction::Forward, ProjectAction::Approve, ProjectAction::Start]),
-            (1, &[ProjectAction::Submit, ProjectAction::Pool, ProjectAction::Forward, ProjectAction::Approve, ProjectAction::Start]),
-            (2, &[ProjectAction::Submit, ProjectAction::Pool, ProjectAction::Forward, ProjectAction::Approve, ProjectAction::Start]),
-            (3, &[ProjectAction::Submit, ProjectAction::Pool, ProjectAction::Forward, ProjectAction::Approve, ProjectAction::Start]),
+            (
+                0,
+                &[
+                    ProjectAction::Submit,
+                    ProjectAction::Pool,
+                    ProjectAction::Forward,
+                    ProjectAction::Approve,
+                    ProjectAction::Start,
+                ],
+            ),
+            (
+                1,
+                &[
+                    ProjectAction::Submit,
+                    ProjectAction::Pool,
+                    ProjectAction::Forward,
+                    ProjectAction::Approve,
+                    ProjectAction::Start,
+                ],
+            ),
+            (
+                2,
+                &[
+                    ProjectAction::Submit,
+                    ProjectAction::Pool,
+                    ProjectAction::Forward,
+                    ProjectAction::Approve,
+                    ProjectAction::Start,
+                ],
+            ),
+            (
+                3,
+                &[
+                    ProjectAction::Submit,
+                    ProjectAction::Pool,
+                    ProjectAction::Forward,
+                    ProjectAction::Approve,
+                    ProjectAction::Start,
+                ],
+            ),
             (4, &[ProjectAction::Submit, ProjectAction::Pool]),
             (5, &[ProjectAction::Submit, ProjectAction::Pool]),
             (6, &[ProjectAction::Submit]),
-            (7, &[ProjectAction::Submit, ProjectAction::Pool, ProjectAction::Forward]),
+            (
+                7,
+                &[
+                    ProjectAction::Submit,
+                    ProjectAction::Pool,
+                    ProjectAction::Forward,
+                ],
+            ),
             // 9 stays a draft; 10 is approved; 11 is terminated; 12 is accepted.
-            (10, &[ProjectAction::Submit, ProjectAction::Pool, ProjectAction::Forward, ProjectAction::Approve]),
-            (11, &[ProjectAction::Submit, ProjectAction::Pool, ProjectAction::Forward, ProjectAction::Approve, ProjectAction::Start, ProjectAction::Terminate]),
-            (12, &[ProjectAction::Submit, ProjectAction::Pool, ProjectAction::Forward, ProjectAction::Approve, ProjectAction::Start]),
+            (
+                10,
+                &[
+                    ProjectAction::Submit,
+                    ProjectAction::Pool,
+                    ProjectAction::Forward,
+                    ProjectAction::Approve,
+                ],
+            ),
+            (
+                11,
+                &[
+                    ProjectAction::Submit,
+                    ProjectAction::Pool,
+                    ProjectAction::Forward,
+                    ProjectAction::Approve,
+                    ProjectAction::Start,
+                    ProjectAction::Terminate,
+                ],
+            ),
+            (
+                12,
+                &[
+                    ProjectAction::Submit,
+                    ProjectAction::Pool,
+                    ProjectAction::Forward,
+                    ProjectAction::Approve,
+                    ProjectAction::Start,
+                ],
+            ),
         ];
         for (index, actions) in walk {
             let p = &PROJECTS[*index];
             let county_actor = actor(&format!("县局经办人@{}", p.county))?;
             for action in *actions {
                 let who = match action {
-                    ProjectAction::Submit | ProjectAction::Start | ProjectAction::Withdraw => &county_actor,
+                    ProjectAction::Submit | ProjectAction::Start | ProjectAction::Withdraw => {
+                        &county_actor
+                    }
                     ProjectAction::Approve => &province,
                     _ => &city,
                 };
@@ -243,28 +515,60 @@ impl Registry {
                     ProjectAction::Approve => d(2018, 6, 15)?,
                     _ => d(2018, 7, 1)?,
                 };
-                self.project_action(who, p.code, *action, date, "演示流程 / demo workflow").await?;
+                self.project_action(who, p.code, *action, date, "演示流程 / demo workflow")
+                    .await?;
             }
         }
         // City investment of a project before approval.
         self.set_city_investment(
             &city,
             PROJECTS[7].code,
-            &CityInvestment { funding_source: "investment_attraction".into(), city_share_percent: 40, construction_zone_plan: "达州市中心城区建新方案（2019）".into() },
+            &CityInvestment {
+                funding_source: "investment_attraction".into(),
+                city_share_percent: 40,
+                construction_zone_plan: "达州市中心城区建新方案（2019）".into(),
+            },
             "市级投资县级实施 (二(六))",
         )
         .await?;
         // Withdrawn and returned projects.
         let county_actor = actor(&format!("县局经办人@{}", PROJECTS[8].county))?;
-        self.project_action(&county_actor, PROJECTS[8].code, ProjectAction::Withdraw, d(2018, 5, 2)?, "调整选址 / site changed").await?;
-        self.project_action(&city, PROJECTS[5].code, ProjectAction::Return, d(2018, 6, 1)?, "安置区选址需补充论证 / site needs justification").await?;
+        self.project_action(
+            &county_actor,
+            PROJECTS[8].code,
+            ProjectAction::Withdraw,
+            d(2018, 5, 2)?,
+            "调整选址 / site changed",
+        )
+        .await?;
+        self.project_action(
+            &city,
+            PROJECTS[5].code,
+            ProjectAction::Return,
+            d(2018, 6, 1)?,
+            "安置区选址需补充论证 / site needs justification",
+        )
+        .await?;
 
         // Advances on the approved projects (30 % of planned surplus).
         for index in [0, 1, 2, 3] {
             let p = &PROJECTS[index];
             let project = self.project(p.code).await?;
-            let amount = guagou_domain::ledger::engine::advance_limit_m2(project.planned_surplus_m2, self.profile.advance.max_share.value);
-            self.post(&city, Operation::Advance { project: p.code.into(), amount_m2: amount }, &format!("advance:{}", p.code), "预支 30% 节余指标 (二(四))", d(2018, 7, 10)?).await?;
+            let amount = guagou_domain::ledger::engine::advance_limit_m2(
+                project.planned_surplus_m2,
+                self.profile.advance.max_share.value,
+            );
+            self.post(
+                &city,
+                Operation::Advance {
+                    project: p.code.into(),
+                    amount_m2: amount,
+                },
+                &format!("advance:{}", p.code),
+                "预支 30% 节余指标 (二(四))",
+                d(2018, 7, 10)?,
+            )
+            .await?;
         }
         // Project 0: accepted within the year; the advance is settled and the rest issued.
         let p0 = &PROJECTS[0];
@@ -277,40 +581,117 @@ impl Registry {
             reclaimed_farmland_m2: version.summary.demolition_m2 - 2_000,
             resettlement_farmland_m2: 3_000,
         };
-        self.apply_acceptance(&x, p0.code, figures, None, d(2019, 5, 10)?, "验收申请").await?;
-        self.project_action(&city, p0.code, ProjectAction::Accept, d(2019, 6, 20)?, "验收合格").await?;
+        self.apply_acceptance(&x, p0.code, figures, None, d(2019, 5, 10)?, "验收申请")
+            .await?;
+        self.project_action(
+            &city,
+            p0.code,
+            ProjectAction::Accept,
+            d(2019, 6, 20)?,
+            "验收合格",
+        )
+        .await?;
         // Use for operational land, a reservation, a listing and a transfer.
         let xuanhan = code("511722")?;
-        self.record_land_supply(&x, "511722-GD-2019-01", &xuanhan, "东乡街道商业地块", LandUse::Commercial, 12_000, Backing::SurplusQuota, d(2019, 7, 1)?, "商业用地供地 (二(五))").await?;
-        self.post(&x, Operation::Reserve { division: xuanhan.clone(), amount_m2: 8_000, purpose: "易地扶贫搬迁安置点建设".into() }, "reserve:511722:2019", "优先保障本地需求 (二(三))", d(2019, 7, 2)?).await?;
-        self.post(&x, Operation::List { division: xuanhan.clone(), listing: "SC-2019-0107".into(), amount_m2: 20_000 }, "list:SC-2019-0107", "省级平台公告", d(2019, 7, 5)?).await?;
+        self.record_land_supply(
+            &x,
+            "511722-GD-2019-01",
+            &xuanhan,
+            "东乡街道商业地块",
+            LandUse::Commercial,
+            12_000,
+            Backing::SurplusQuota,
+            d(2019, 7, 1)?,
+            "商业用地供地 (二(五))",
+        )
+        .await?;
         self.post(
             &x,
-            Operation::Transfer { listing: "SC-2019-0107".into(), buyer: code("510100")?, amount_m2: 20_000, price_fen_per_mu: 30_000_000 },
+            Operation::Reserve {
+                division: xuanhan.clone(),
+                amount_m2: 8_000,
+                purpose: "易地扶贫搬迁安置点建设".into(),
+            },
+            "reserve:511722:2019",
+            "优先保障本地需求 (二(三))",
+            d(2019, 7, 2)?,
+        )
+        .await?;
+        self.post(
+            &x,
+            Operation::List {
+                division: xuanhan.clone(),
+                listing: "SC-2019-0107".into(),
+                amount_m2: 20_000,
+            },
+            "list:SC-2019-0107",
+            "省级平台公告",
+            d(2019, 7, 5)?,
+        )
+        .await?;
+        self.post(
+            &x,
+            Operation::Transfer {
+                listing: "SC-2019-0107".into(),
+                buyer: code("510100")?,
+                amount_m2: 20_000,
+                price_fen_per_mu: 30_000_000,
+            },
             "transfer:SC-2019-0107",
             "流转协议结算 / agreement settled",
             d(2019, 9, 1)?,
         )
         .await?;
-        self.project_action(&city, p0.code, ProjectAction::Close, d(2019, 12, 1)?, "关闭").await?;
+        self.project_action(
+            &city,
+            p0.code,
+            ProjectAction::Close,
+            d(2019, 12, 1)?,
+            "关闭",
+        )
+        .await?;
         // Project 1: acceptance applied with a change (decided together, not yet decided).
         let p1 = &PROJECTS[1];
         let y = actor(&format!("县局经办人@{}", p1.county))?;
         let project1 = self.project(p1.code).await?;
         let v1 = self.current_version(&project1).await?;
-        let f1 = AcceptanceFigures { reclaimed_m2: v1.summary.demolition_m2, resettlement_m2: v1.summary.resettlement_m2, reclaimed_farmland_m2: v1.summary.demolition_m2, resettlement_farmland_m2: 0 };
-        self.apply_acceptance(&y, p1.code, f1, None, d(2019, 6, 1)?, "验收申请").await?;
+        let f1 = AcceptanceFigures {
+            reclaimed_m2: v1.summary.demolition_m2,
+            resettlement_m2: v1.summary.resettlement_m2,
+            reclaimed_farmland_m2: v1.summary.demolition_m2,
+            resettlement_farmland_m2: 0,
+        };
+        self.apply_acceptance(&y, p1.code, f1, None, d(2019, 6, 1)?, "验收申请")
+            .await?;
         // Project 12: accepted without an advance (not yet closed).
         let p12 = &PROJECTS[12];
         let z = actor(&format!("县局经办人@{}", p12.county))?;
         let v12 = self.current_version(&self.project(p12.code).await?).await?;
-        let f12 = AcceptanceFigures { reclaimed_m2: v12.summary.demolition_m2, resettlement_m2: v12.summary.resettlement_m2, reclaimed_farmland_m2: v12.summary.demolition_m2, resettlement_farmland_m2: 1_000 };
-        self.apply_acceptance(&z, p12.code, f12, None, d(2019, 3, 1)?, "验收申请").await?;
-        self.project_action(&city, p12.code, ProjectAction::Accept, d(2019, 4, 1)?, "验收合格").await?;
+        let f12 = AcceptanceFigures {
+            reclaimed_m2: v12.summary.demolition_m2,
+            resettlement_m2: v12.summary.resettlement_m2,
+            reclaimed_farmland_m2: v12.summary.demolition_m2,
+            resettlement_farmland_m2: 1_000,
+        };
+        self.apply_acceptance(&z, p12.code, f12, None, d(2019, 3, 1)?, "验收申请")
+            .await?;
+        self.project_action(
+            &city,
+            p12.code,
+            ProjectAction::Accept,
+            d(2019, 4, 1)?,
+            "验收合格",
+        )
+        .await?;
         // Projects 2 and 3 miss their repayment date: the scan applies every sanction.
         let summary_scan = self.scan(&city, d(2019, 7, 15)?).await?;
         Ok(DemoSummary {
-            projects: self.projects("", None).await?.into_iter().map(|p| (p.code, p.state.to_string())).collect(),
+            projects: self
+                .projects("", None)
+                .await?
+                .into_iter()
+                .map(|p| (p.code, p.state.to_string()))
+                .collect(),
             ledger_entries: self.store.head().await?.0,
             sanctions: summary_scan.applied.len(),
             packages_dir: packages_dir.to_path_buf(),

@@ -35,9 +35,16 @@ impl Division {
     /// Whether the county was a designated poverty county on `date`.
     pub fn poverty_on(&self, date: NaiveDate) -> Option<&str> {
         let day = date.format("%Y-%m-%d").to_string();
-        let designated = self.designated_on.as_deref().is_none_or(|d| d <= day.as_str());
+        let designated = self
+            .designated_on
+            .as_deref()
+            .is_none_or(|d| d <= day.as_str());
         let not_exited = self.exited_on.as_deref().is_none_or(|d| d > day.as_str());
-        if designated && not_exited { self.poverty_level.as_deref() } else { None }
+        if designated && not_exited {
+            self.poverty_level.as_deref()
+        } else {
+            None
+        }
     }
 }
 
@@ -55,14 +62,32 @@ fn level_name(level: DivisionLevel) -> &'static str {
 /// `poverty_level`, `designated_on`, `exited_on`, `poor_village`, `relocation_village`,
 /// `poor_households`, `relocation_households`, `source` (ignored).
 pub fn parse_divisions_csv(label: &str, text: &str) -> Result<Vec<Division>, RegistryError> {
-    let mut reader = csv::ReaderBuilder::new().trim(csv::Trim::All).from_reader(text.as_bytes());
+    let mut reader = csv::ReaderBuilder::new()
+        .trim(csv::Trim::All)
+        .from_reader(text.as_bytes());
     let headers = reader
         .headers()
-        .map_err(|e| RegistryError::invalid(label, format!("表头无法读取：{e}"), format!("cannot read the header: {e}")))?
+        .map_err(|e| {
+            RegistryError::invalid(
+                label,
+                format!("表头无法读取：{e}"),
+                format!("cannot read the header: {e}"),
+            )
+        })?
         .clone();
     let known = [
-        "code", "name", "parent", "level", "poverty_level", "designated_on", "exited_on", "poor_village",
-        "relocation_village", "poor_households", "relocation_households", "source",
+        "code",
+        "name",
+        "parent",
+        "level",
+        "poverty_level",
+        "designated_on",
+        "exited_on",
+        "poor_village",
+        "relocation_village",
+        "poor_households",
+        "relocation_households",
+        "source",
     ];
     for header in headers.iter() {
         if !known.contains(&header) {
@@ -77,14 +102,28 @@ pub fn parse_divisions_csv(label: &str, text: &str) -> Result<Vec<Division>, Reg
     let mut out = Vec::new();
     for (i, record) in reader.records().enumerate() {
         let line = i + 2;
-        let record = record.map_err(|e| RegistryError::invalid(&format!("{label}:{line}"), e.to_string(), e.to_string()))?;
-        let get = |name: &str| column(name).and_then(|c| record.get(c)).filter(|v| !v.is_empty());
-        let field_error = |field: &str, zh: String, en: String| RegistryError::invalid(&format!("{label}:{line} {field}"), zh, en);
+        let record = record.map_err(|e| {
+            RegistryError::invalid(&format!("{label}:{line}"), e.to_string(), e.to_string())
+        })?;
+        let get = |name: &str| {
+            column(name)
+                .and_then(|c| record.get(c))
+                .filter(|v| !v.is_empty())
+        };
+        let field_error = |field: &str, zh: String, en: String| {
+            RegistryError::invalid(&format!("{label}:{line} {field}"), zh, en)
+        };
         let code = DivisionCode::parse(get("code").unwrap_or_default())
             .map_err(|e| field_error("code", e.to_string(), e.to_string()))?;
-        let name = get("name").ok_or_else(|| field_error("name", "名称为空".into(), "empty name".into()))?.to_owned();
+        let name = get("name")
+            .ok_or_else(|| field_error("name", "名称为空".into(), "empty name".into()))?
+            .to_owned();
         let parent = match get("parent") {
-            Some(p) => Some(DivisionCode::parse(p).map_err(|e| field_error("parent", e.to_string(), e.to_string()))?.to_string()),
+            Some(p) => Some(
+                DivisionCode::parse(p)
+                    .map_err(|e| field_error("parent", e.to_string(), e.to_string()))?
+                    .to_string(),
+            ),
             None => implied_parent(&code),
         };
         let flag = |field: &str| -> Result<bool, RegistryError> {
@@ -92,14 +131,22 @@ pub fn parse_divisions_csv(label: &str, text: &str) -> Result<Vec<Division>, Reg
                 None => Ok(false),
                 Some("1" | "是" | "yes" | "true") => Ok(true),
                 Some("0" | "否" | "no" | "false") => Ok(false),
-                Some(other) => Err(field_error(field, format!("'{other}' 应为 是/否"), format!("'{other}' should be yes/no"))),
+                Some(other) => Err(field_error(
+                    field,
+                    format!("'{other}' 应为 是/否"),
+                    format!("'{other}' should be yes/no"),
+                )),
             }
         };
         let count = |field: &str| -> Result<i64, RegistryError> {
             match get(field) {
                 None => Ok(0),
                 Some(v) => v.parse::<i64>().ok().filter(|n| *n >= 0).ok_or_else(|| {
-                    field_error(field, format!("'{v}' 不是非负整数"), format!("'{v}' is not a non-negative integer"))
+                    field_error(
+                        field,
+                        format!("'{v}' 不是非负整数"),
+                        format!("'{v}' is not a non-negative integer"),
+                    )
                 }),
             }
         };
@@ -123,7 +170,9 @@ pub fn parse_divisions_csv(label: &str, text: &str) -> Result<Vec<Division>, Reg
             }
         };
         out.push(Division {
-            level: get("level").map(str::to_owned).unwrap_or_else(|| level_name(code.level()).to_owned()),
+            level: get("level")
+                .map(str::to_owned)
+                .unwrap_or_else(|| level_name(code.level()).to_owned()),
             code: code.to_string(),
             name,
             parent,
@@ -152,12 +201,22 @@ fn implied_parent(code: &DivisionCode) -> Option<String> {
 
 impl Registry {
     /// Inserts or replaces divisions (one transaction, audited).
-    pub async fn import_divisions(&self, actor: &Actor, source: &str, divisions: &[Division], reason: &str) -> Result<usize, RegistryError> {
+    pub async fn import_divisions(
+        &self,
+        actor: &Actor,
+        source: &str,
+        divisions: &[Division],
+        reason: &str,
+    ) -> Result<usize, RegistryError> {
         let mut tx = self.store.begin_write().await?;
         for d in divisions {
-            let code = DivisionCode::parse(&d.code).map_err(|e| RegistryError::invalid("code", e.to_string(), e.to_string()))?;
+            let code = DivisionCode::parse(&d.code)
+                .map_err(|e| RegistryError::invalid("code", e.to_string(), e.to_string()))?;
             actor.require_jurisdiction(&code.county())?;
-            sqlx::query("DELETE FROM divisions WHERE code = $1").bind(&d.code).execute(tx.connection()).await?;
+            sqlx::query("DELETE FROM divisions WHERE code = $1")
+                .bind(&d.code)
+                .execute(tx.connection())
+                .await?;
             sqlx::query(
                 "INSERT INTO divisions (code, name, level, parent, poverty_level, designated_on, exited_on, poor_village, \
                  relocation_village, poor_households, relocation_households) VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11)",
@@ -176,8 +235,14 @@ impl Registry {
             .execute(tx.connection())
             .await?;
         }
-        tx.audit(self.audit_record(actor, "division.import", source, reason, serde_json::json!({ "count": divisions.len() })))
-            .await?;
+        tx.audit(self.audit_record(
+            actor,
+            "division.import",
+            source,
+            reason,
+            serde_json::json!({ "count": divisions.len() }),
+        ))
+        .await?;
         tx.commit().await?;
         Ok(divisions.len())
     }
@@ -185,34 +250,70 @@ impl Registry {
     /// Seeds the city of Dazhou and its seven counties with their poverty designations.
     pub async fn seed_dazhou(&self, actor: &Actor) -> Result<usize, RegistryError> {
         let divisions = parse_divisions_csv("policy/divisions-dazhou.csv", DAZHOU_DIVISIONS_CSV)?;
-        self.import_divisions(actor, "policy/divisions-dazhou.csv", &divisions, "达州市及所辖县（市、区）/ Dazhou and its counties").await
+        self.import_divisions(
+            actor,
+            "policy/divisions-dazhou.csv",
+            &divisions,
+            "达州市及所辖县（市、区）/ Dazhou and its counties",
+        )
+        .await
     }
 
     /// Imports townships and villages from a CSV file.
-    pub async fn import_divisions_file(&self, actor: &Actor, path: &Path) -> Result<usize, RegistryError> {
+    pub async fn import_divisions_file(
+        &self,
+        actor: &Actor,
+        path: &Path,
+    ) -> Result<usize, RegistryError> {
         let label = path.display().to_string();
-        let bytes = std::fs::read(path).map_err(|e| RegistryError::invalid(&label, format!("无法读取：{e}"), format!("cannot read: {e}")))?;
-        let text = guagou_geo::formats::decode_text(&label, &bytes).map_err(guagou_check::PackageError::from)?;
+        let bytes = std::fs::read(path).map_err(|e| {
+            RegistryError::invalid(
+                &label,
+                format!("无法读取：{e}"),
+                format!("cannot read: {e}"),
+            )
+        })?;
+        let text = guagou_geo::formats::decode_text(&label, &bytes)
+            .map_err(guagou_check::PackageError::from)?;
         let divisions = parse_divisions_csv(&label, &text)?;
-        self.import_divisions(actor, &label, &divisions, "导入乡镇和村 / import townships and villages").await
+        self.import_divisions(
+            actor,
+            &label,
+            &divisions,
+            "导入乡镇和村 / import townships and villages",
+        )
+        .await
     }
 
     pub async fn division(&self, code: &str) -> Result<Division, RegistryError> {
         let rows = self.divisions_where("code = $1", code).await?;
-        rows.into_iter().next().ok_or_else(|| RegistryError::NotFound { what: "行政区划/division", id: code.to_owned() })
+        rows.into_iter()
+            .next()
+            .ok_or_else(|| RegistryError::NotFound {
+                what: "行政区划/division",
+                id: code.to_owned(),
+            })
     }
 
     /// All divisions whose code starts with `prefix` (e.g. a county's townships and villages).
     pub async fn divisions_under(&self, prefix: &str) -> Result<Vec<Division>, RegistryError> {
-        self.divisions_where("code LIKE $1", &format!("{prefix}%")).await
+        self.divisions_where("code LIKE $1", &format!("{prefix}%"))
+            .await
     }
 
-    async fn divisions_where(&self, condition: &str, value: &str) -> Result<Vec<Division>, RegistryError> {
+    async fn divisions_where(
+        &self,
+        condition: &str,
+        value: &str,
+    ) -> Result<Vec<Division>, RegistryError> {
         let sql = format!(
             "SELECT code, name, level, parent, poverty_level, designated_on, exited_on, poor_village, relocation_village, \
              poor_households, relocation_households FROM divisions WHERE {condition} ORDER BY code"
         );
-        let rows = sqlx::query(&sql).bind(value).fetch_all(self.store.pool()).await?;
+        let rows = sqlx::query(&sql)
+            .bind(value)
+            .fetch_all(self.store.pool())
+            .await?;
         rows.iter()
             .map(|row| {
                 Ok(Division {
@@ -234,7 +335,10 @@ impl Registry {
     }
 
     /// Poor villages and relocation villages of a county (PLAN_COVERS_POOR_VILLAGES).
-    pub async fn poor_or_relocation_villages(&self, county: &DivisionCode) -> Result<Vec<DivisionCode>, RegistryError> {
+    pub async fn poor_or_relocation_villages(
+        &self,
+        county: &DivisionCode,
+    ) -> Result<Vec<DivisionCode>, RegistryError> {
         Ok(self
             .divisions_under(county.as_str())
             .await?
@@ -271,15 +375,25 @@ mod tests {
     fn dazhou_seed_parses_with_designations() -> Result<(), RegistryError> {
         let divisions = parse_divisions_csv("seed", DAZHOU_DIVISIONS_CSV)?;
         assert_eq!(divisions.len(), 8);
-        let xuanhan = divisions.iter().find(|d| d.code == "511722").ok_or_else(|| RegistryError::invalid("x", "", ""))?;
+        let xuanhan = divisions
+            .iter()
+            .find(|d| d.code == "511722")
+            .ok_or_else(|| RegistryError::invalid("x", "", ""))?;
         assert_eq!(xuanhan.poverty_level.as_deref(), Some("national"));
         let d2017 = NaiveDate::from_ymd_opt(2017, 11, 27).unwrap_or_default();
         let d2021 = NaiveDate::from_ymd_opt(2021, 1, 1).unwrap_or_default();
         assert_eq!(xuanhan.poverty_on(d2017), Some("national"));
         assert_eq!(xuanhan.poverty_on(d2021), None);
-        let national: Vec<&str> = divisions.iter().filter(|d| d.poverty_level.as_deref() == Some("national")).map(|d| d.code.as_str()).collect();
+        let national: Vec<&str> = divisions
+            .iter()
+            .filter(|d| d.poverty_level.as_deref() == Some("national"))
+            .map(|d| d.code.as_str())
+            .collect();
         assert_eq!(national, ["511722", "511781"]);
-        let provincial = divisions.iter().filter(|d| d.poverty_level.as_deref() == Some("provincial")).count();
+        let provincial = divisions
+            .iter()
+            .filter(|d| d.poverty_level.as_deref() == Some("provincial"))
+            .count();
         assert_eq!(provincial, 5);
         Ok(())
     }
@@ -292,6 +406,11 @@ mod tests {
         let err = parse_divisions_csv("v.csv", "code,name,colour\n");
         assert!(err.is_err());
         let err = parse_divisions_csv("v.csv", "code,name\n51172,x\n");
-        assert!(err.err().map(|e| e.to_string()).unwrap_or_default().contains("v.csv:2 code"));
+        assert!(
+            err.err()
+                .map(|e| e.to_string())
+                .unwrap_or_default()
+                .contains("v.csv:2 code")
+        );
     }
 }

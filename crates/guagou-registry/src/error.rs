@@ -24,36 +24,54 @@ pub enum RegistryError {
     #[error("{actor} 无权操作 {what} / {actor} may not act on {what}")]
     Forbidden { actor: String, what: String },
     #[error("{field}: {zh} / {en}")]
-    Invalid { field: String, zh: String, en: String },
+    Invalid {
+        field: String,
+        zh: String,
+        en: String,
+    },
 }
 
 fn describe(results: &[RuleResult]) -> String {
     results
         .iter()
-        .map(|r| format!("{} [{}] {} / {}", r.rule, r.clause, r.message_zh, r.message_en))
+        .map(|r| {
+            format!(
+                "{} [{}] {} / {}",
+                r.rule, r.clause, r.message_zh, r.message_en
+            )
+        })
         .collect::<Vec<_>>()
         .join("; ")
 }
 
 impl RegistryError {
     pub fn invalid(field: &str, zh: impl Into<String>, en: impl Into<String>) -> Self {
-        RegistryError::Invalid { field: field.to_owned(), zh: zh.into(), en: en.into() }
+        RegistryError::Invalid {
+            field: field.to_owned(),
+            zh: zh.into(),
+            en: en.into(),
+        }
     }
 
     /// Stable snake_case code (or the rule ID of a refusing rule).
     pub fn code(&self) -> String {
         match self {
-            RegistryError::Store(e) => e.rule().map(|r| r.as_str().to_owned()).unwrap_or_else(|| e.code().to_owned()),
+            RegistryError::Store(e) => e
+                .rule()
+                .map(|r| r.as_str().to_owned())
+                .unwrap_or_else(|| e.code().to_owned()),
             RegistryError::Ledger(LedgerError::Rule { rule, .. }) => rule.as_str().to_owned(),
             RegistryError::Ledger(_) => "ledger_refused".to_owned(),
-            RegistryError::Lifecycle(LifecycleError::RulesFailed(rules)) => {
-                rules.first().map(|r| r.as_str().to_owned()).unwrap_or_else(|| "rule_failed".into())
-            }
+            RegistryError::Lifecycle(LifecycleError::RulesFailed(rules)) => rules
+                .first()
+                .map(|r| r.as_str().to_owned())
+                .unwrap_or_else(|| "rule_failed".into()),
             RegistryError::Lifecycle(_) => "not_allowed".to_owned(),
             RegistryError::Package(e) => e.code().to_owned(),
-            RegistryError::Rules(results) => {
-                results.first().map(|r| r.rule.as_str().to_owned()).unwrap_or_else(|| "rule_failed".into())
-            }
+            RegistryError::Rules(results) => results
+                .first()
+                .map(|r| r.rule.as_str().to_owned())
+                .unwrap_or_else(|| "rule_failed".into()),
             RegistryError::NotFound { .. } => "not_found".to_owned(),
             RegistryError::Forbidden { .. } => "forbidden".to_owned(),
             RegistryError::Invalid { .. } => "invalid".to_owned(),

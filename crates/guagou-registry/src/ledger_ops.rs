@@ -16,7 +16,14 @@ use crate::{Actor, Registry};
 
 impl Registry {
     /// Posts one ledger operation in its own transaction, audited. `key` makes it idempotent.
-    pub async fn post(&self, actor: &Actor, operation: Operation, key: &str, reason: &str, as_of: NaiveDate) -> Result<Entry, RegistryError> {
+    pub async fn post(
+        &self,
+        actor: &Actor,
+        operation: Operation,
+        key: &str,
+        reason: &str,
+        as_of: NaiveDate,
+    ) -> Result<Entry, RegistryError> {
         self.authorize(actor, &operation).await?;
         let meta = self.meta(actor, key, reason, as_of);
         let mut tx = self.store.begin_write().await?;
@@ -36,8 +43,14 @@ impl Registry {
                 if !matches!(p.state, ProjectState::Approved | ProjectState::Implementing) {
                     return Err(RegistryError::invalid(
                         "state",
-                        format!("项目 {project} 未立项或不在实施中（{}），不能预支", p.state.label_zh()),
-                        format!("project {project} is not approved or implementing ({}): no advance", p.state),
+                        format!(
+                            "项目 {project} 未立项或不在实施中（{}），不能预支",
+                            p.state.label_zh()
+                        ),
+                        format!(
+                            "project {project} is not approved or implementing ({}): no advance",
+                            p.state
+                        ),
                     ));
                 }
                 Ok(())
@@ -65,9 +78,14 @@ impl Registry {
                 }
                 Ok(())
             }
-            Operation::GrantAnnualPlan { .. } | Operation::Deduct { .. } | Operation::Reverse { .. } => {
+            Operation::GrantAnnualPlan { .. }
+            | Operation::Deduct { .. }
+            | Operation::Reverse { .. } => {
                 if actor.level == Level::County {
-                    return Err(RegistryError::Forbidden { actor: actor.to_string(), what: operation.kind().to_owned() });
+                    return Err(RegistryError::Forbidden {
+                        actor: actor.to_string(),
+                        what: operation.kind().to_owned(),
+                    });
                 }
                 Ok(())
             }
@@ -79,7 +97,10 @@ impl Registry {
             .bind(listing)
             .fetch_optional(self.store.pool())
             .await?
-            .ok_or_else(|| RegistryError::NotFound { what: "公告/listing", id: listing.to_owned() })?;
+            .ok_or_else(|| RegistryError::NotFound {
+                what: "公告/listing",
+                id: listing.to_owned(),
+            })?;
         code_of(&row.try_get::<String, _>("seller")?)
     }
 
@@ -101,20 +122,36 @@ impl Registry {
     ) -> Result<(RuleResult, Option<Entry>), RegistryError> {
         actor.require_jurisdiction(county)?;
         if area_m2 <= 0 {
-            return Err(RegistryError::invalid("area_m2", "面积须为正整数平方米", "area must be a positive number of m²"));
+            return Err(RegistryError::invalid(
+                "area_m2",
+                "面积须为正整数平方米",
+                "area must be a positive number of m²",
+            ));
         }
         let result = operational_land_uses_quota(land_use, backing, id);
         if result.blocks() {
             return Err(RegistryError::Rules(vec![result]));
         }
         let mut tx = self.store.begin_write().await?;
-        let exists = sqlx::query("SELECT id FROM land_supplies WHERE id = $1").bind(id).fetch_optional(tx.connection()).await?;
+        let exists = sqlx::query("SELECT id FROM land_supplies WHERE id = $1")
+            .bind(id)
+            .fetch_optional(tx.connection())
+            .await?;
         if exists.is_some() {
-            return Err(RegistryError::invalid("id", format!("供地记录 {id} 已存在"), format!("land supply {id} already exists")));
+            return Err(RegistryError::invalid(
+                "id",
+                format!("供地记录 {id} 已存在"),
+                format!("land supply {id} already exists"),
+            ));
         }
         let entry = match backing {
             Backing::SurplusQuota => {
-                let operation = Operation::Use { division: county.clone(), amount_m2: area_m2, zone: zone.to_owned(), land_use };
+                let operation = Operation::Use {
+                    division: county.clone(),
+                    amount_m2: area_m2,
+                    zone: zone.to_owned(),
+                    land_use,
+                };
                 let meta = self.meta(actor, &format!("supply:{id}"), reason, as_of);
                 Some(tx.post_ledger(&operation, &meta, &self.profile).await?)
             }
@@ -134,24 +171,36 @@ impl Registry {
         .execute(tx.connection())
         .await?;
         let payload = serde_json::json!({ "county": county, "zone": zone, "land_use": land_use, "area_m2": area_m2, "backing": backing });
-        tx.audit(self.audit_record(actor, "land_supply.record", id, reason, payload)).await?;
+        tx.audit(self.audit_record(actor, "land_supply.record", id, reason, payload))
+            .await?;
         tx.commit().await?;
         Ok((result, entry))
     }
 
     /// A planning adjustment application after a transfer (二(七)): one per county per year.
-    pub async fn apply_adjustment(&self, actor: &Actor, county: &DivisionCode, as_of: NaiveDate, reason: &str) -> Result<RuleResult, RegistryError> {
+    pub async fn apply_adjustment(
+        &self,
+        actor: &Actor,
+        county: &DivisionCode,
+        as_of: NaiveDate,
+        reason: &str,
+    ) -> Result<RuleResult, RegistryError> {
         actor.require_level(Level::County)?;
         actor.require_jurisdiction(county)?;
         let year = i64::from(chrono::Datelike::year(&as_of));
         let mut tx = self.store.begin_write().await?;
-        let count: i64 = sqlx::query("SELECT COUNT(*) AS n FROM adjustments WHERE county = $1 AND year = $2")
-            .bind(county.as_str())
-            .bind(year)
-            .fetch_one(tx.connection())
-            .await?
-            .try_get("n")?;
-        let result = adjustment_once_a_year(&self.profile, county, u32::try_from(count + 1).unwrap_or(u32::MAX));
+        let count: i64 =
+            sqlx::query("SELECT COUNT(*) AS n FROM adjustments WHERE county = $1 AND year = $2")
+                .bind(county.as_str())
+                .bind(year)
+                .fetch_one(tx.connection())
+                .await?
+                .try_get("n")?;
+        let result = adjustment_once_a_year(
+            &self.profile,
+            county,
+            u32::try_from(count + 1).unwrap_or(u32::MAX),
+        );
         if result.blocks() {
             return Err(RegistryError::Rules(vec![result]));
         }
@@ -164,7 +213,14 @@ impl Registry {
             .bind(reason)
             .execute(tx.connection())
             .await?;
-        tx.audit(self.audit_record(actor, "adjustment.apply", &id, reason, serde_json::json!({ "year": year }))).await?;
+        tx.audit(self.audit_record(
+            actor,
+            "adjustment.apply",
+            &id,
+            reason,
+            serde_json::json!({ "year": year }),
+        ))
+        .await?;
         tx.commit().await?;
         Ok(result)
     }

@@ -46,7 +46,17 @@ pub struct Registry {
 }
 
 impl Registry {
-    pub fn new(store: Store, profile: Profile, land_classes: LandClassTable, clock: Box<dyn Clock>) -> Self {
-        Registry { store, profile, land_classes, clock }
+    pub fn new(
+        store: Store,
+        profile: Profile,
+        land_classes: LandClassTable,
+        clock: Box<dyn Clock>,
+    ) -> Self {
+        Registry {
+            store,
+            profile,
+            land_classes,
+            clock,
+        }
     }
 }

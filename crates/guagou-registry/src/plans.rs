@@ -37,8 +37,13 @@ pub struct Opinion {
 }
 
 fn parse_state(text: &str) -> Result<PlanState, RegistryError> {
-    serde_json::from_value(serde_json::Value::String(text.to_owned()))
-        .map_err(|_| RegistryError::invalid("special_plans.state", format!("未知状态 {text}"), format!("unknown state {text}")))
+    serde_json::from_value(serde_json::Value::String(text.to_owned())).map_err(|_| {
+        RegistryError::invalid(
+            "special_plans.state",
+            format!("未知状态 {text}"),
+            format!("unknown state {text}"),
+        )
+    })
 }
 
 fn state_text(state: PlanState) -> String {
@@ -59,7 +64,11 @@ impl Registry {
         actor.require_level(Level::County)?;
         actor.require_jurisdiction(county)?;
         if period.0 > period.1 {
-            return Err(RegistryError::invalid("period", "规划期起始年晚于结束年", "the period starts after it ends"));
+            return Err(RegistryError::invalid(
+                "period",
+                "规划期起始年晚于结束年",
+                "the period starts after it ends",
+            ));
         }
         for village in scope {
             if village.as_str().len() != 12 || !county.contains(village) {
@@ -72,9 +81,16 @@ impl Registry {
         }
         let id = format!("{county}-{}-{}", period.0, period.1);
         let mut tx = self.store.begin_write().await?;
-        let exists = sqlx::query("SELECT id FROM special_plans WHERE id = $1").bind(&id).fetch_optional(tx.connection()).await?;
+        let exists = sqlx::query("SELECT id FROM special_plans WHERE id = $1")
+            .bind(&id)
+            .fetch_optional(tx.connection())
+            .await?;
         if exists.is_some() {
-            return Err(RegistryError::invalid("id", format!("专项规划 {id} 已存在"), format!("special plan {id} already exists")));
+            return Err(RegistryError::invalid(
+                "id",
+                format!("专项规划 {id} 已存在"),
+                format!("special plan {id} already exists"),
+            ));
         }
         let day = as_of.format("%Y-%m-%d").to_string();
         sqlx::query(
@@ -97,30 +113,64 @@ impl Registry {
                 .await?;
         }
         let payload = serde_json::json!({ "title": title, "period": [period.0, period.1], "villages": scope.len() });
-        tx.audit(self.audit_record(actor, "plan.create", &id, "起草专项规划 / draft special plan", payload)).await?;
+        tx.audit(self.audit_record(
+            actor,
+            "plan.create",
+            &id,
+            "起草专项规划 / draft special plan",
+            payload,
+        ))
+        .await?;
         tx.commit().await?;
         self.plan(&id).await
     }
 
     /// Records a consultation department's opinion (replacing an earlier one of that department).
-    pub async fn add_opinion(&self, actor: &Actor, plan_id: &str, department: &str, opinion: &str, as_of: NaiveDate) -> Result<Plan, RegistryError> {
+    pub async fn add_opinion(
+        &self,
+        actor: &Actor,
+        plan_id: &str,
+        department: &str,
+        opinion: &str,
+        as_of: NaiveDate,
+    ) -> Result<Plan, RegistryError> {
         let plan = self.plan(plan_id).await?;
-        if !self.profile.consultation.departments.value.iter().any(|d| d == department) {
+        if !self
+            .profile
+            .consultation
+            .departments
+            .value
+            .iter()
+            .any(|d| d == department)
+        {
             return Err(RegistryError::invalid(
                 "department",
-                format!("{department} 不是征求意见部门（{}）", self.profile.consultation.departments.value.join("、")),
+                format!(
+                    "{department} 不是征求意见部门（{}）",
+                    self.profile.consultation.departments.value.join("、")
+                ),
                 format!("{department} is not a consultation department of the profile"),
             ));
         }
         if plan.state != PlanState::Consulting {
             return Err(RegistryError::invalid(
                 "state",
-                format!("专项规划 {plan_id} 不在征求意见阶段（{}）", plan.state.label_zh()),
-                format!("special plan {plan_id} is not in consultation ({})", plan.state),
+                format!(
+                    "专项规划 {plan_id} 不在征求意见阶段（{}）",
+                    plan.state.label_zh()
+                ),
+                format!(
+                    "special plan {plan_id} is not in consultation ({})",
+                    plan.state
+                ),
             ));
         }
         if opinion.trim().is_empty() {
-            return Err(RegistryError::invalid("opinion", "意见不能为空", "an opinion must not be empty"));
+            return Err(RegistryError::invalid(
+                "opinion",
+                "意见不能为空",
+                "an opinion must not be empty",
+            ));
         }
         let mut tx = self.store.begin_write().await?;
         sqlx::query("DELETE FROM plan_opinions WHERE plan_id = $1 AND department = $2")
@@ -137,7 +187,14 @@ impl Registry {
             .execute(tx.connection())
             .await?;
         let payload = serde_json::json!({ "department": department, "opinion": opinion });
-        tx.audit(self.audit_record(actor, "plan.opinion", plan_id, "部门意见 / department opinion", payload)).await?;
+        tx.audit(self.audit_record(
+            actor,
+            "plan.opinion",
+            plan_id,
+            "部门意见 / department opinion",
+            payload,
+        ))
+        .await?;
         tx.commit().await?;
         self.plan(plan_id).await
     }
@@ -145,16 +202,32 @@ impl Registry {
     /// The gating rules of a plan's submission, evaluated now.
     pub async fn plan_rules(&self, plan: &Plan) -> Result<Vec<RuleResult>, RegistryError> {
         let departments: Vec<String> = plan.opinions.iter().map(|o| o.department.clone()).collect();
-        let county = DivisionCode::parse(&plan.county).map_err(|e| RegistryError::invalid("county", e.to_string(), e.to_string()))?;
-        let scope: Vec<DivisionCode> = plan.scope.iter().filter_map(|v| DivisionCode::parse(v).ok()).collect();
+        let county = DivisionCode::parse(&plan.county)
+            .map_err(|e| RegistryError::invalid("county", e.to_string(), e.to_string()))?;
+        let scope: Vec<DivisionCode> = plan
+            .scope
+            .iter()
+            .filter_map(|v| DivisionCode::parse(v).ok())
+            .collect();
         let required = self.poor_or_relocation_villages(&county).await?;
-        Ok(vec![plan_consulted(&self.profile, &departments), plan_covers_poor_villages(&scope, &required)])
+        Ok(vec![
+            plan_consulted(&self.profile, &departments),
+            plan_covers_poor_villages(&scope, &required),
+        ])
     }
 
     /// Moves a plan through its lifecycle.
-    pub async fn plan_action(&self, actor: &Actor, plan_id: &str, action: PlanAction, as_of: NaiveDate, reason: &str) -> Result<Plan, RegistryError> {
+    pub async fn plan_action(
+        &self,
+        actor: &Actor,
+        plan_id: &str,
+        action: PlanAction,
+        as_of: NaiveDate,
+        reason: &str,
+    ) -> Result<Plan, RegistryError> {
         let plan = self.plan(plan_id).await?;
-        let county = DivisionCode::parse(&plan.county).map_err(|e| RegistryError::invalid("county", e.to_string(), e.to_string()))?;
+        let county = DivisionCode::parse(&plan.county)
+            .map_err(|e| RegistryError::invalid("county", e.to_string(), e.to_string()))?;
         actor.require_jurisdiction(&county)?;
         let mut failed = Vec::new();
         if action == PlanAction::Submit {
@@ -178,15 +251,25 @@ impl Registry {
             .await?;
         match next {
             PlanState::Approved => {
-                sqlx::query("UPDATE special_plans SET approved_on = $1 WHERE id = $2").bind(&day).bind(plan_id).execute(tx.connection()).await?;
+                sqlx::query("UPDATE special_plans SET approved_on = $1 WHERE id = $2")
+                    .bind(&day)
+                    .bind(plan_id)
+                    .execute(tx.connection())
+                    .await?;
             }
             PlanState::Filed => {
-                sqlx::query("UPDATE special_plans SET filed_on = $1 WHERE id = $2").bind(&day).bind(plan_id).execute(tx.connection()).await?;
+                sqlx::query("UPDATE special_plans SET filed_on = $1 WHERE id = $2")
+                    .bind(&day)
+                    .bind(plan_id)
+                    .execute(tx.connection())
+                    .await?;
             }
             _ => {}
         }
-        let payload = serde_json::json!({ "action": action, "from": plan.state, "to": next, "as_of": day });
-        tx.audit(self.audit_record(actor, "plan.transition", plan_id, reason, payload)).await?;
+        let payload =
+            serde_json::json!({ "action": action, "from": plan.state, "to": next, "as_of": day });
+        tx.audit(self.audit_record(actor, "plan.transition", plan_id, reason, payload))
+            .await?;
         tx.commit().await?;
         self.plan(plan_id).await
     }
@@ -199,13 +282,14 @@ impl Registry {
         .fetch_optional(self.store.pool())
         .await?
         .ok_or_else(|| RegistryError::NotFound { what: "专项规划/special plan", id: id.to_owned() })?;
-        let scope = sqlx::query("SELECT village FROM plan_scope WHERE plan_id = $1 ORDER BY village")
-            .bind(id)
-            .fetch_all(self.store.pool())
-            .await?
-            .iter()
-            .map(|r| r.try_get::<String, _>("village"))
-            .collect::<Result<Vec<_>, _>>()?;
+        let scope =
+            sqlx::query("SELECT village FROM plan_scope WHERE plan_id = $1 ORDER BY village")
+                .bind(id)
+                .fetch_all(self.store.pool())
+                .await?
+                .iter()
+                .map(|r| r.try_get::<String, _>("village"))
+                .collect::<Result<Vec<_>, _>>()?;
         let opinions = sqlx::query("SELECT department, opinion, author, recorded_on FROM plan_opinions WHERE plan_id = $1 ORDER BY department")
             .bind(id)
             .fetch_all(self.store.pool())
@@ -252,7 +336,10 @@ impl Registry {
     }
 
     /// Plans of a county as PLAN_APPROVED reads them.
-    pub async fn plans_in_force(&self, county: &DivisionCode) -> Result<Vec<PlanInForce>, RegistryError> {
+    pub async fn plans_in_force(
+        &self,
+        county: &DivisionCode,
+    ) -> Result<Vec<PlanInForce>, RegistryError> {
         Ok(self
             .plans(county.as_str())
             .await?
@@ -260,7 +347,11 @@ impl Registry {
             .map(|p| PlanInForce {
                 id: p.id,
                 state: p.state,
-                scope: p.scope.iter().filter_map(|v| DivisionCode::parse(v).ok()).collect(),
+                scope: p
+                    .scope
+                    .iter()
+                    .filter_map(|v| DivisionCode::parse(v).ok())
+                    .collect(),
             })
             .collect())
     }

@@ -80,6 +80,18 @@ pub struct Version {
     pub blocking: i64,
 }
 
+/// What `write_version` stores.
+struct NewVersion<'a> {
+    code: &'a str,
+    version: i64,
+    kind: &'a str,
+    actor: &'a Actor,
+    reason: &'a str,
+    as_of: NaiveDate,
+    summary: &'a VersionSummary,
+    outcome: &'a guagou_check::CheckOutcome,
+}
+
 /// Figures of an acceptance application (m²).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub struct AcceptanceFigures {
@@ -112,8 +124,13 @@ pub struct CityInvestment {
 }
 
 fn state_from(text: &str) -> Result<ProjectState, RegistryError> {
-    serde_json::from_value(serde_json::Value::String(text.to_owned()))
-        .map_err(|_| RegistryError::invalid("projects.state", format!("未知状态 {text}"), format!("unknown state {text}")))
+    serde_json::from_value(serde_json::Value::String(text.to_owned())).map_err(|_| {
+        RegistryError::invalid(
+            "projects.state",
+            format!("未知状态 {text}"),
+            format!("unknown state {text}"),
+        )
+    })
 }
 
 fn day(date: NaiveDate) -> String {
@@ -121,11 +138,13 @@ fn day(date: NaiveDate) -> String {
 }
 
 pub(crate) fn parse_day(field: &str, text: &str) -> Result<NaiveDate, RegistryError> {
-    guagou_domain::profile::toml_date::parse_text(text).map_err(|e| RegistryError::invalid(field, e.clone(), e))
+    guagou_domain::profile::toml_date::parse_text(text)
+        .map_err(|e| RegistryError::invalid(field, e.clone(), e))
 }
 
 pub(crate) fn code_of(text: &str) -> Result<DivisionCode, RegistryError> {
-    DivisionCode::parse(text).map_err(|e| RegistryError::invalid("county", e.to_string(), e.to_string()))
+    DivisionCode::parse(text)
+        .map_err(|e| RegistryError::invalid("county", e.to_string(), e.to_string()))
 }
 
 /// GeoJSON text of a lon/lat geometry (stored for maps and exports).
@@ -134,7 +153,11 @@ fn geojson_text(geometry: &MultiPolygon<f64>) -> String {
         .0
         .iter()
         .map(|polygon| {
-            let ring = |r: &geo::LineString<f64>| serde_json::Value::Array(r.0.iter().map(|c| serde_json::json!([c.x, c.y])).collect());
+            let ring = |r: &geo::LineString<f64>| {
+                serde_json::Value::Array(
+                    r.0.iter().map(|c| serde_json::json!([c.x, c.y])).collect(),
+                )
+            };
             let mut rings = vec![ring(polygon.exterior())];
             rings.extend(polygon.interiors().iter().map(ring));
             serde_json::Value::Array(rings)
@@ -156,7 +179,12 @@ fn geometry_from_geojson(text: &str) -> Option<MultiPolygon<f64>> {
                     .map(|points| {
                         points
                             .iter()
-                            .filter_map(|p| Some(geo::Coord { x: p.get(0)?.as_f64()?, y: p.get(1)?.as_f64()? }))
+                            .filter_map(|p| {
+                                Some(geo::Coord {
+                                    x: p.get(0)?.as_f64()?,
+                                    y: p.get(1)?.as_f64()?,
+                                })
+                            })
                             .collect::<Vec<_>>()
                     })
                     .map(geo::LineString::from)
@@ -171,7 +199,11 @@ fn geometry_from_geojson(text: &str) -> Option<MultiPolygon<f64>> {
 
 impl Registry {
     /// Parcels of every live project except `except`, on the profile's plane.
-    async fn live_parcels(&self, except: &str, plane: Crs) -> Result<Vec<OtherProject>, RegistryError> {
+    async fn live_parcels(
+        &self,
+        except: &str,
+        plane: Crs,
+    ) -> Result<Vec<OtherProject>, RegistryError> {
         let rows = sqlx::query(
             "SELECT p.code AS code, pp.name AS name, pp.geometry_geojson AS geometry FROM projects p \
              JOIN project_parcels pp ON pp.code = p.code AND pp.version = p.current_version \
@@ -187,19 +219,34 @@ impl Registry {
             let name: String = row.try_get("name")?;
             let text: String = row.try_get("geometry")?;
             let Some(lon_lat) = geometry_from_geojson(&text) else {
-                return Err(RegistryError::invalid("project_parcels.geometry_geojson", format!("{code}/{name} 几何无法读取"), format!("{code}/{name}: unreadable geometry")));
+                return Err(RegistryError::invalid(
+                    "project_parcels.geometry_geojson",
+                    format!("{code}/{name} 几何无法读取"),
+                    format!("{code}/{name}: unreadable geometry"),
+                ));
             };
             let on_plane = transform_geometry(&lon_lat, Crs::Geographic, plane)
                 .map_err(|k| RegistryError::invalid("geometry", k.message_zh(), k.message_en()))?;
             by_project.entry(code).or_default().push((name, on_plane));
         }
-        Ok(by_project.into_iter().map(|(source, parcels)| OtherProject { source, parcels }).collect())
+        Ok(by_project
+            .into_iter()
+            .map(|(source, parcels)| OtherProject { source, parcels })
+            .collect())
     }
 
     /// Reads and checks a package against the profile and every live project in the registry.
-    async fn check_package(&self, dir: &Path, code: &str, as_of: NaiveDate) -> Result<(Package, guagou_check::CheckOutcome), RegistryError> {
+    async fn check_package(
+        &self,
+        dir: &Path,
+        code: &str,
+        as_of: NaiveDate,
+    ) -> Result<(Package, guagou_check::CheckOutcome), RegistryError> {
         let zone = self.profile.spatial.gk_zone.value;
-        let plane = Crs::GaussKruger { zone, prefixed: false };
+        let plane = Crs::GaussKruger {
+            zone,
+            prefixed: false,
+        };
         let package = Package::read(dir)?;
         let inputs = CheckInputs {
             package_dir: dir.to_path_buf(),
@@ -223,8 +270,15 @@ impl Registry {
             guagou_domain::profile::AreaBasis::Ellipsoidal => p.ellipsoidal_m2,
         };
         let total = |role: ParcelRole| -> i64 {
-            let sum: f64 = outcome.parcels.iter().filter(|p| p.role == role).map(area).sum();
-            guagou_domain::SquareMetres::from_measured(sum).map(|a| a.m2()).unwrap_or(0)
+            let sum: f64 = outcome
+                .parcels
+                .iter()
+                .filter(|p| p.role == role)
+                .map(area)
+                .sum();
+            guagou_domain::SquareMetres::from_measured(sum)
+                .map(|a| a.m2())
+                .unwrap_or(0)
         };
         let demolition_m2 = total(ParcelRole::Demolition);
         let resettlement_m2 = total(ParcelRole::Resettlement);
@@ -245,7 +299,10 @@ impl Registry {
                 .parcels
                 .iter()
                 .map(|p| ParcelSummary {
-                    role: serde_json::to_value(p.role).ok().and_then(|v| v.as_str().map(str::to_owned)).unwrap_or_default(),
+                    role: serde_json::to_value(p.role)
+                        .ok()
+                        .and_then(|v| v.as_str().map(str::to_owned))
+                        .unwrap_or_default(),
                     name: p.name.clone(),
                     planar_m2: p.planar_m2,
                     ellipsoidal_m2: p.ellipsoidal_m2,
@@ -259,17 +316,22 @@ impl Registry {
     async fn write_version(
         &self,
         tx: &mut guagou_store::WriteTx,
-        code: &str,
-        version: i64,
-        kind: &str,
-        actor: &Actor,
-        reason: &str,
-        as_of: NaiveDate,
-        summary: &VersionSummary,
-        outcome: &guagou_check::CheckOutcome,
+        new: NewVersion<'_>,
     ) -> Result<(), RegistryError> {
-        let summary_json = serde_json::to_string(summary).map_err(|e| RegistryError::invalid("summary", e.to_string(), e.to_string()))?;
-        let check_json = serde_json::to_string(&outcome.report.results).map_err(|e| RegistryError::invalid("check", e.to_string(), e.to_string()))?;
+        let NewVersion {
+            code,
+            version,
+            kind,
+            actor,
+            reason,
+            as_of,
+            summary,
+            outcome,
+        } = new;
+        let summary_json = serde_json::to_string(summary)
+            .map_err(|e| RegistryError::invalid("summary", e.to_string(), e.to_string()))?;
+        let check_json = serde_json::to_string(&outcome.report.results)
+            .map_err(|e| RegistryError::invalid("check", e.to_string(), e.to_string()))?;
         sqlx::query(
             "INSERT INTO project_versions (code, version, kind, created_on, actor, reason, summary_json, check_json, blocking) \
              VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9)",
@@ -288,7 +350,10 @@ impl Registry {
         for parcel in &outcome.parcels {
             let lon_lat = transform_geometry(&parcel.plane, outcome.plane, Crs::Geographic)
                 .map_err(|k| RegistryError::invalid("geometry", k.message_zh(), k.message_en()))?;
-            let role = serde_json::to_value(parcel.role).ok().and_then(|v| v.as_str().map(str::to_owned)).unwrap_or_default();
+            let role = serde_json::to_value(parcel.role)
+                .ok()
+                .and_then(|v| v.as_str().map(str::to_owned))
+                .unwrap_or_default();
             sqlx::query(
                 "INSERT INTO project_parcels (code, version, role, name, township, planar_m2, ellipsoidal_m2, geometry_geojson) \
                  VALUES ($1,$2,$3,$4,$5,$6,$7,$8)",
@@ -308,7 +373,13 @@ impl Registry {
     }
 
     /// Registers a project from a package: checked, stored as version 1 in state draft.
-    pub async fn register_project(&self, actor: &Actor, dir: &Path, as_of: NaiveDate, reason: &str) -> Result<(Project, Vec<RuleResult>), RegistryError> {
+    pub async fn register_project(
+        &self,
+        actor: &Actor,
+        dir: &Path,
+        as_of: NaiveDate,
+        reason: &str,
+    ) -> Result<(Project, Vec<RuleResult>), RegistryError> {
         actor.require_level(Level::County)?;
         let package = Package::read(dir)?;
         actor.require_jurisdiction(&package.county)?;
@@ -316,7 +387,10 @@ impl Registry {
             return Err(RegistryError::invalid(
                 "project.code",
                 format!("项目 {} 已登记；修改请提交新版本", package.code),
-                format!("project {} is already registered; submit a new version to change it", package.code),
+                format!(
+                    "project {} is already registered; submit a new version to change it",
+                    package.code
+                ),
             ));
         }
         let (package, outcome) = self.check_package(dir, &package.code, as_of).await?;
@@ -334,29 +408,66 @@ impl Registry {
         .bind(summary.planned_surplus_m2)
         .execute(tx.connection())
         .await?;
-        self.write_version(&mut tx, &package.code, 1, "initial", actor, reason, as_of, &summary, &outcome).await?;
+        let new = NewVersion {
+            code: &package.code,
+            version: 1,
+            kind: "initial",
+            actor,
+            reason,
+            as_of,
+            summary: &summary,
+            outcome: &outcome,
+        };
+        self.write_version(&mut tx, new).await?;
         let payload = serde_json::json!({ "version": 1, "blocking": outcome.report.blocking(), "planned_surplus_m2": summary.planned_surplus_m2 });
-        tx.audit(self.audit_record(actor, "project.register", &package.code, reason, payload)).await?;
+        tx.audit(self.audit_record(actor, "project.register", &package.code, reason, payload))
+            .await?;
         tx.commit().await?;
         Ok((self.project(&package.code).await?, outcome.report.results))
     }
 
     /// A new version of the implementation plan from a changed package. In draft or returned
     /// state it becomes current at once; later it is a proposed change, decided with acceptance.
-    pub async fn add_version(&self, actor: &Actor, code: &str, dir: &Path, as_of: NaiveDate, reason: &str) -> Result<(Version, Vec<RuleResult>), RegistryError> {
+    pub async fn add_version(
+        &self,
+        actor: &Actor,
+        code: &str,
+        dir: &Path,
+        as_of: NaiveDate,
+        reason: &str,
+    ) -> Result<(Version, Vec<RuleResult>), RegistryError> {
         let project = self.project(code).await?;
         actor.require_level(Level::County)?;
         actor.require_jurisdiction(&code_of(&project.county)?)?;
         let (package, outcome) = self.check_package(dir, code, as_of).await?;
         if package.code != code {
-            return Err(RegistryError::invalid("project.code", format!("项目包的编号是 {}，不是 {code}", package.code), format!("the package is project {}, not {code}", package.code)));
+            return Err(RegistryError::invalid(
+                "project.code",
+                format!("项目包的编号是 {}，不是 {code}", package.code),
+                format!("the package is project {}, not {code}", package.code),
+            ));
         }
         let summary = self.summarize(&package, &outcome);
-        let version = self.versions(code).await?.last().map(|v| v.version + 1).unwrap_or(1);
+        let version = self
+            .versions(code)
+            .await?
+            .last()
+            .map(|v| v.version + 1)
+            .unwrap_or(1);
         let immediate = matches!(project.state, ProjectState::Draft | ProjectState::Returned);
         let kind = if immediate { "revision" } else { "change" };
         let mut tx = self.store.begin_write().await?;
-        self.write_version(&mut tx, code, version, kind, actor, reason, as_of, &summary, &outcome).await?;
+        let new = NewVersion {
+            code,
+            version,
+            kind,
+            actor,
+            reason,
+            as_of,
+            summary: &summary,
+            outcome: &outcome,
+        };
+        self.write_version(&mut tx, new).await?;
         if immediate {
             sqlx::query("UPDATE projects SET current_version = $1, planned_surplus_m2 = $2, name = $3 WHERE code = $4")
                 .bind(version)
@@ -367,25 +478,55 @@ impl Registry {
                 .await?;
         }
         let payload = serde_json::json!({ "version": version, "kind": kind, "blocking": outcome.report.blocking() });
-        tx.audit(self.audit_record(actor, "project.version", code, reason, payload)).await?;
+        tx.audit(self.audit_record(actor, "project.version", code, reason, payload))
+            .await?;
         tx.commit().await?;
-        let stored = self.versions(code).await?.into_iter().find(|v| v.version == version).ok_or_else(|| RegistryError::NotFound { what: "版本/version", id: format!("{code}#{version}") })?;
+        let stored = self
+            .versions(code)
+            .await?
+            .into_iter()
+            .find(|v| v.version == version)
+            .ok_or_else(|| RegistryError::NotFound {
+                what: "版本/version",
+                id: format!("{code}#{version}"),
+            })?;
         Ok((stored, outcome.report.results))
     }
 
     /// Records city investment (二(六)) before approval.
-    pub async fn set_city_investment(&self, actor: &Actor, code: &str, investment: &CityInvestment, reason: &str) -> Result<Project, RegistryError> {
+    pub async fn set_city_investment(
+        &self,
+        actor: &Actor,
+        code: &str,
+        investment: &CityInvestment,
+        reason: &str,
+    ) -> Result<Project, RegistryError> {
         actor.require_level(Level::City)?;
         let project = self.project(code).await?;
         actor.require_jurisdiction(&code_of(&project.county)?)?;
-        if !matches!(investment.funding_source.as_str(), "city_budget" | "investment_attraction" | "social_capital") {
-            return Err(RegistryError::invalid("funding_source", "资金来源应为 city_budget/investment_attraction/social_capital", "funding source must be city_budget, investment_attraction or social_capital"));
+        if !matches!(
+            investment.funding_source.as_str(),
+            "city_budget" | "investment_attraction" | "social_capital"
+        ) {
+            return Err(RegistryError::invalid(
+                "funding_source",
+                "资金来源应为 city_budget/investment_attraction/social_capital",
+                "funding source must be city_budget, investment_attraction or social_capital",
+            ));
         }
         if investment.city_share_percent > 100 {
-            return Err(RegistryError::invalid("city_share_percent", "市级分成比例应在 0—100 之间", "the city share must be 0–100 %"));
+            return Err(RegistryError::invalid(
+                "city_share_percent",
+                "市级分成比例应在 0—100 之间",
+                "the city share must be 0–100 %",
+            ));
         }
         if project.approved_on.is_some() {
-            return Err(RegistryError::invalid("state", "立项后不能再修改市级投资与分成", "city investment and split cannot change after approval"));
+            return Err(RegistryError::invalid(
+                "state",
+                "立项后不能再修改市级投资与分成",
+                "city investment and split cannot change after approval",
+            ));
         }
         let mut tx = self.store.begin_write().await?;
         sqlx::query("UPDATE projects SET city_invested = 1, funding_source = $1, city_share_percent = $2, construction_zone_plan = $3 WHERE code = $4")
@@ -396,7 +537,8 @@ impl Registry {
             .execute(tx.connection())
             .await?;
         let payload = serde_json::to_value(investment).unwrap_or_default();
-        tx.audit(self.audit_record(actor, "project.city_investment", code, reason, payload)).await?;
+        tx.audit(self.audit_record(actor, "project.city_investment", code, reason, payload))
+            .await?;
         tx.commit().await?;
         self.project(code).await
     }
@@ -420,18 +562,34 @@ impl Registry {
             ("resettlement_farmland_m2", figures.resettlement_farmland_m2),
         ] {
             if value < 0 {
-                return Err(RegistryError::invalid(field, "面积不能为负", "an area cannot be negative"));
+                return Err(RegistryError::invalid(
+                    field,
+                    "面积不能为负",
+                    "an area cannot be negative",
+                ));
             }
         }
         if let Some(version) = change_version {
-            let known = self.versions(code).await?.iter().any(|v| v.version == version && v.kind == "change");
+            let known = self
+                .versions(code)
+                .await?
+                .iter()
+                .any(|v| v.version == version && v.kind == "change");
             if !known {
-                return Err(RegistryError::NotFound { what: "变更版本/change version", id: format!("{code}#{version}") });
+                return Err(RegistryError::NotFound {
+                    what: "变更版本/change version",
+                    id: format!("{code}#{version}"),
+                });
             }
         }
-        let next = project.state.next(ProjectAction::ApplyAcceptance, actor.level, &[])?;
+        let next = project
+            .state
+            .next(ProjectAction::ApplyAcceptance, actor.level, &[])?;
         let mut tx = self.store.begin_write().await?;
-        sqlx::query("DELETE FROM acceptances WHERE code = $1").bind(code).execute(tx.connection()).await?;
+        sqlx::query("DELETE FROM acceptances WHERE code = $1")
+            .bind(code)
+            .execute(tx.connection())
+            .await?;
         sqlx::query(
             "INSERT INTO acceptances (code, applied_on, change_version, reclaimed_m2, resettlement_m2, reclaimed_farmland_m2, resettlement_farmland_m2) \
              VALUES ($1,$2,$3,$4,$5,$6,$7)",
@@ -447,12 +605,19 @@ impl Registry {
         .await?;
         self.set_state(&mut tx, code, project.state, next).await?;
         let payload = serde_json::json!({ "figures": figures, "change_version": change_version });
-        tx.audit(self.audit_record(actor, "project.apply_acceptance", code, reason, payload)).await?;
+        tx.audit(self.audit_record(actor, "project.apply_acceptance", code, reason, payload))
+            .await?;
         tx.commit().await?;
         self.project(code).await
     }
 
-    async fn set_state(&self, tx: &mut guagou_store::WriteTx, code: &str, from: ProjectState, to: ProjectState) -> Result<(), RegistryError> {
+    async fn set_state(
+        &self,
+        tx: &mut guagou_store::WriteTx,
+        code: &str,
+        from: ProjectState,
+        to: ProjectState,
+    ) -> Result<(), RegistryError> {
         let done = sqlx::query("UPDATE projects SET state = $1 WHERE code = $2 AND state = $3")
             .bind(to.to_string())
             .bind(code)
@@ -460,17 +625,32 @@ impl Registry {
             .execute(tx.connection())
             .await?;
         if done.rows_affected() != 1 {
-            return Err(RegistryError::invalid("state", format!("项目 {code} 状态已被他人改变"), format!("project {code} changed state concurrently")));
+            return Err(RegistryError::invalid(
+                "state",
+                format!("项目 {code} 状态已被他人改变"),
+                format!("project {code} changed state concurrently"),
+            ));
         }
         Ok(())
     }
 
     /// The gating rules of a submission: PLAN_APPROVED and the current version's blocking results.
-    pub async fn submission_rules(&self, project: &Project) -> Result<Vec<RuleResult>, RegistryError> {
+    pub async fn submission_rules(
+        &self,
+        project: &Project,
+    ) -> Result<Vec<RuleResult>, RegistryError> {
         let county = code_of(&project.county)?;
         let version = self.current_version(project).await?;
-        let villages: Vec<DivisionCode> = version.summary.villages.iter().filter_map(|v| DivisionCode::parse(v).ok()).collect();
-        let mut results = vec![plan_approved(&self.plans_in_force(&county).await?, &villages)];
+        let villages: Vec<DivisionCode> = version
+            .summary
+            .villages
+            .iter()
+            .filter_map(|v| DivisionCode::parse(v).ok())
+            .collect();
+        let mut results = vec![plan_approved(
+            &self.plans_in_force(&county).await?,
+            &villages,
+        )];
         for value in &version.results {
             if let Ok(result) = serde_json::from_value::<StoredResult>(value.clone())
                 && !result.passed
@@ -484,15 +664,31 @@ impl Registry {
 
     /// Moves a project through its lifecycle (all actions except acceptance application, which
     /// carries figures: `apply_acceptance`).
-    pub async fn project_action(&self, actor: &Actor, code: &str, action: ProjectAction, as_of: NaiveDate, reason: &str) -> Result<Project, RegistryError> {
+    pub async fn project_action(
+        &self,
+        actor: &Actor,
+        code: &str,
+        action: ProjectAction,
+        as_of: NaiveDate,
+        reason: &str,
+    ) -> Result<Project, RegistryError> {
         let project = self.project(code).await?;
         let county = code_of(&project.county)?;
         actor.require_jurisdiction(&county)?;
         if action == ProjectAction::ApplyAcceptance {
-            return Err(RegistryError::invalid("action", "申请验收须填报复垦与安置面积", "an acceptance application needs its figures"));
+            return Err(RegistryError::invalid(
+                "action",
+                "申请验收须填报复垦与安置面积",
+                "an acceptance application needs its figures",
+            ));
         }
         if action == ProjectAction::Submit {
-            let blocking: Vec<RuleResult> = self.submission_rules(&project).await?.into_iter().filter(|r| r.blocks()).collect();
+            let blocking: Vec<RuleResult> = self
+                .submission_rules(&project)
+                .await?
+                .into_iter()
+                .filter(|r| r.blocks())
+                .collect();
             project.state.next(action, actor.level, &[])?;
             if !blocking.is_empty() {
                 return Err(RegistryError::Rules(blocking));
@@ -505,10 +701,18 @@ impl Registry {
         let mut payload = serde_json::json!({ "action": action, "from": project.state, "to": next, "as_of": today });
         match action {
             ProjectAction::Submit => {
-                sqlx::query("UPDATE projects SET submitted_on = $1 WHERE code = $2").bind(&today).bind(code).execute(tx.connection()).await?;
+                sqlx::query("UPDATE projects SET submitted_on = $1 WHERE code = $2")
+                    .bind(&today)
+                    .bind(code)
+                    .execute(tx.connection())
+                    .await?;
             }
             ProjectAction::Approve => {
-                sqlx::query("UPDATE projects SET approved_on = $1 WHERE code = $2").bind(&today).bind(code).execute(tx.connection()).await?;
+                sqlx::query("UPDATE projects SET approved_on = $1 WHERE code = $2")
+                    .bind(&today)
+                    .bind(code)
+                    .execute(tx.connection())
+                    .await?;
                 let city = self.profile.profile.city.clone();
                 tx.register_ledger_project(&ProjectLedger {
                     code: code.to_owned(),
@@ -528,8 +732,14 @@ impl Registry {
                 if confirmed < 0 {
                     return Err(RegistryError::invalid(
                         "acceptance",
-                        format!("复垦面积 {} m² 小于安置面积 {} m²，无节余", acceptance.reclaimed_m2, acceptance.resettlement_m2),
-                        format!("reclaimed {} m² is less than resettlement {} m²: no surplus", acceptance.reclaimed_m2, acceptance.resettlement_m2),
+                        format!(
+                            "复垦面积 {} m² 小于安置面积 {} m²，无节余",
+                            acceptance.reclaimed_m2, acceptance.resettlement_m2
+                        ),
+                        format!(
+                            "reclaimed {} m² is less than resettlement {} m²: no surplus",
+                            acceptance.reclaimed_m2, acceptance.resettlement_m2
+                        ),
                     ));
                 }
                 let operation = Operation::Issue {
@@ -540,20 +750,41 @@ impl Registry {
                 };
                 let meta = self.meta(actor, &format!("issue:{code}"), reason, as_of);
                 let entry = tx.post_ledger(&operation, &meta, &self.profile).await?;
-                sqlx::query("UPDATE projects SET accepted_on = $1 WHERE code = $2").bind(&today).bind(code).execute(tx.connection()).await?;
-                sqlx::query("UPDATE acceptances SET decided_on = $1, decision = 'accepted' WHERE code = $2").bind(&today).bind(code).execute(tx.connection()).await?;
+                sqlx::query("UPDATE projects SET accepted_on = $1 WHERE code = $2")
+                    .bind(&today)
+                    .bind(code)
+                    .execute(tx.connection())
+                    .await?;
+                sqlx::query(
+                    "UPDATE acceptances SET decided_on = $1, decision = 'accepted' WHERE code = $2",
+                )
+                .bind(&today)
+                .bind(code)
+                .execute(tx.connection())
+                .await?;
                 if let Some(version) = acceptance.change_version {
-                    sqlx::query("UPDATE projects SET current_version = $1 WHERE code = $2").bind(version).bind(code).execute(tx.connection()).await?;
+                    sqlx::query("UPDATE projects SET current_version = $1 WHERE code = $2")
+                        .bind(version)
+                        .bind(code)
+                        .execute(tx.connection())
+                        .await?;
                 }
                 payload["ledger_seq"] = serde_json::json!(entry.seq);
                 payload["confirmed_m2"] = serde_json::json!(confirmed);
             }
             ProjectAction::Return if project.state == ProjectState::AcceptanceApplied => {
-                sqlx::query("UPDATE acceptances SET decided_on = $1, decision = 'returned' WHERE code = $2").bind(&today).bind(code).execute(tx.connection()).await?;
+                sqlx::query(
+                    "UPDATE acceptances SET decided_on = $1, decision = 'returned' WHERE code = $2",
+                )
+                .bind(&today)
+                .bind(code)
+                .execute(tx.connection())
+                .await?;
             }
             _ => {}
         }
-        tx.audit(self.audit_record(actor, "project.transition", code, reason, payload)).await?;
+        tx.audit(self.audit_record(actor, "project.transition", code, reason, payload))
+            .await?;
         tx.commit().await?;
         self.project(code).await
     }
@@ -620,11 +851,16 @@ impl Registry {
     }
 
     /// Projects under a division prefix ("" for all), optionally in one state.
-    pub async fn projects(&self, prefix: &str, state: Option<ProjectState>) -> Result<Vec<Project>, RegistryError> {
-        let codes = sqlx::query("SELECT code, state FROM projects WHERE county LIKE $1 ORDER BY code")
-            .bind(format!("{prefix}%"))
-            .fetch_all(self.store.pool())
-            .await?;
+    pub async fn projects(
+        &self,
+        prefix: &str,
+        state: Option<ProjectState>,
+    ) -> Result<Vec<Project>, RegistryError> {
+        let codes =
+            sqlx::query("SELECT code, state FROM projects WHERE county LIKE $1 ORDER BY code")
+                .bind(format!("{prefix}%"))
+                .fetch_all(self.store.pool())
+                .await?;
         let mut out = Vec::new();
         for row in codes {
             let code: String = row.try_get("code")?;
@@ -653,8 +889,12 @@ impl Registry {
                     created_on: row.try_get("created_on")?,
                     actor: row.try_get("actor")?,
                     reason: row.try_get("reason")?,
-                    summary: serde_json::from_str(&summary).map_err(|e| RegistryError::invalid("summary_json", e.to_string(), e.to_string()))?,
-                    results: serde_json::from_str(&check).map_err(|e| RegistryError::invalid("check_json", e.to_string(), e.to_string()))?,
+                    summary: serde_json::from_str(&summary).map_err(|e| {
+                        RegistryError::invalid("summary_json", e.to_string(), e.to_string())
+                    })?,
+                    results: serde_json::from_str(&check).map_err(|e| {
+                        RegistryError::invalid("check_json", e.to_string(), e.to_string())
+                    })?,
                     blocking: row.try_get("blocking")?,
                 })
             })
@@ -666,32 +906,83 @@ impl Registry {
             .await?
             .into_iter()
             .find(|v| v.version == project.current_version)
-            .ok_or_else(|| RegistryError::NotFound { what: "版本/version", id: format!("{}#{}", project.code, project.current_version) })
+            .ok_or_else(|| RegistryError::NotFound {
+                what: "版本/version",
+                id: format!("{}#{}", project.code, project.current_version),
+            })
     }
 
     /// What changed between two versions.
-    pub async fn diff_versions(&self, code: &str, from: i64, to: i64) -> Result<VersionDiff, RegistryError> {
+    pub async fn diff_versions(
+        &self,
+        code: &str,
+        from: i64,
+        to: i64,
+    ) -> Result<VersionDiff, RegistryError> {
         let versions = self.versions(code).await?;
-        let find = |v: i64| versions.iter().find(|x| x.version == v).ok_or_else(|| RegistryError::NotFound { what: "版本/version", id: format!("{code}#{v}") });
+        let find = |v: i64| {
+            versions
+                .iter()
+                .find(|x| x.version == v)
+                .ok_or_else(|| RegistryError::NotFound {
+                    what: "版本/version",
+                    id: format!("{code}#{v}"),
+                })
+        };
         let (a, b) = (find(from)?, find(to)?);
         let key = |p: &ParcelSummary| (p.role.clone(), p.name.clone());
         let before: BTreeMap<_, _> = a.summary.parcels.iter().map(|p| (key(p), p)).collect();
         let after: BTreeMap<_, _> = b.summary.parcels.iter().map(|p| (key(p), p)).collect();
-        let added = after.iter().filter(|(k, _)| !before.contains_key(*k)).map(|(_, p)| (*p).clone()).collect();
-        let removed = before.iter().filter(|(k, _)| !after.contains_key(*k)).map(|(_, p)| (*p).clone()).collect();
+        let added = after
+            .iter()
+            .filter(|(k, _)| !before.contains_key(*k))
+            .map(|(_, p)| (*p).clone())
+            .collect();
+        let removed = before
+            .iter()
+            .filter(|(k, _)| !after.contains_key(*k))
+            .map(|(_, p)| (*p).clone())
+            .collect();
         let changed = before
             .iter()
-            .filter_map(|(k, p)| after.get(k).filter(|q| (q.planar_m2 - p.planar_m2).abs() > 0.005).map(|q| (k.0.clone(), k.1.clone(), p.planar_m2, q.planar_m2)))
+            .filter_map(|(k, p)| {
+                after
+                    .get(k)
+                    .filter(|q| (q.planar_m2 - p.planar_m2).abs() > 0.005)
+                    .map(|q| (k.0.clone(), k.1.clone(), p.planar_m2, q.planar_m2))
+            })
             .collect();
         let mut fields = Vec::new();
         let sa = serde_json::to_value(&a.summary).unwrap_or_default();
         let sb = serde_json::to_value(&b.summary).unwrap_or_default();
-        for field in ["name", "township", "villages", "persons_resettled", "households", "poor_households", "relocation_households", "demolition_m2", "resettlement_m2", "planned_surplus_m2"] {
+        for field in [
+            "name",
+            "township",
+            "villages",
+            "persons_resettled",
+            "households",
+            "poor_households",
+            "relocation_households",
+            "demolition_m2",
+            "resettlement_m2",
+            "planned_surplus_m2",
+        ] {
             if sa.get(field) != sb.get(field) {
-                fields.push((field.to_owned(), sa.get(field).map(|v| v.to_string()).unwrap_or_default(), sb.get(field).map(|v| v.to_string()).unwrap_or_default()));
+                fields.push((
+                    field.to_owned(),
+                    sa.get(field).map(|v| v.to_string()).unwrap_or_default(),
+                    sb.get(field).map(|v| v.to_string()).unwrap_or_default(),
+                ));
             }
         }
-        Ok(VersionDiff { from, to, added, removed, changed, fields })
+        Ok(VersionDiff {
+            from,
+            to,
+            added,
+            removed,
+            changed,
+            fields,
+        })
     }
 
     pub async fn acceptance(&self, code: &str) -> Result<Acceptance, RegistryError> {
@@ -716,7 +1007,11 @@ impl Registry {
     }
 
     /// The city's ranking of pooled projects, every part of the score shown (二(二)).
-    pub async fn rank_pooled(&self, prefix: &str, as_of: NaiveDate) -> Result<Vec<Ranked>, RegistryError> {
+    pub async fn rank_pooled(
+        &self,
+        prefix: &str,
+        as_of: NaiveDate,
+    ) -> Result<Vec<Ranked>, RegistryError> {
         let mut parts = Vec::new();
         for project in self.projects(prefix, Some(ProjectState::Pooled)).await? {
             let version = self.current_version(&project).await?;
@@ -732,7 +1027,8 @@ impl Registry {
                 code: project.code.clone(),
                 national_poverty_county: national,
                 poor_villages,
-                relocation_households: u32::try_from(version.summary.relocation_households).unwrap_or(u32::MAX),
+                relocation_households: u32::try_from(version.summary.relocation_households)
+                    .unwrap_or(u32::MAX),
                 poor_households: u32::try_from(version.summary.poor_households).unwrap_or(u32::MAX),
                 submitted_on: project.submitted_on.clone().unwrap_or_default(),
             });
@@ -741,7 +1037,11 @@ impl Registry {
     }
 
     /// The parcels of a project version as GeoJSON features (lon/lat), for maps and exports.
-    pub async fn parcel_features(&self, code: &str, version: i64) -> Result<serde_json::Value, RegistryError> {
+    pub async fn parcel_features(
+        &self,
+        code: &str,
+        version: i64,
+    ) -> Result<serde_json::Value, RegistryError> {
         let rows = sqlx::query("SELECT role, name, township, planar_m2, ellipsoidal_m2, geometry_geojson FROM project_parcels WHERE code = $1 AND version = $2 ORDER BY role, name")
             .bind(code)
             .bind(version)

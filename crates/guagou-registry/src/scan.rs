@@ -47,25 +47,41 @@ impl Registry {
             .collect();
         let mut out = Vec::new();
         for project in self.projects("", None).await? {
-            let Some(approved_on) = project.approved_on.as_deref() else { continue };
+            let Some(approved_on) = project.approved_on.as_deref() else {
+                continue;
+            };
             let advances = entries
                 .iter()
                 .filter(|e| !reversed.contains(&e.seq))
                 .filter_map(|e| match &e.operation {
-                    Operation::Advance { project: p, amount_m2 } if p == &project.code => {
-                        Some(AdvanceFact { seq: e.seq, amount_m2: *amount_m2, effective: e.meta.effective })
-                    }
+                    Operation::Advance {
+                        project: p,
+                        amount_m2,
+                    } if p == &project.code => Some(AdvanceFact {
+                        seq: e.seq,
+                        amount_m2: *amount_m2,
+                        effective: e.meta.effective,
+                    }),
                     _ => None,
                 })
                 .collect();
             let ledger = self.store.ledger_project(&project.code).await?;
-            let outstanding = -self.store.balance(&Account::Advance { project: project.code.clone() }).await?;
+            let outstanding = -self
+                .store
+                .balance(&Account::Advance {
+                    project: project.code.clone(),
+                })
+                .await?;
             out.push(ProjectFacts {
                 code: project.code.clone(),
                 county: code_of(&project.county)?,
                 state: project.state,
                 approved_on: Some(parse_day("approved_on", approved_on)?),
-                accepted_on: project.accepted_on.as_deref().map(|d| parse_day("accepted_on", d)).transpose()?,
+                accepted_on: project
+                    .accepted_on
+                    .as_deref()
+                    .map(|d| parse_day("accepted_on", d))
+                    .transpose()?,
                 advances,
                 issued_m2: ledger.and_then(|l| l.issued_m2),
                 outstanding_after_issue_m2: outstanding.max(0),
@@ -77,18 +93,30 @@ impl Registry {
     /// Applies every sanction due on `as_of` that is not applied yet.
     pub async fn scan(&self, actor: &Actor, as_of: NaiveDate) -> Result<ScanReport, RegistryError> {
         if actor.level == Level::County {
-            return Err(RegistryError::Forbidden { actor: actor.to_string(), what: "scan".into() });
+            return Err(RegistryError::Forbidden {
+                actor: actor.to_string(),
+                what: "scan".into(),
+            });
         }
         let due = scan(as_of, &self.profile, &self.sanction_facts().await?);
-        let mut report = ScanReport { as_of, applied: Vec::new(), already_applied: 0 };
+        let mut report = ScanReport {
+            as_of,
+            applied: Vec::new(),
+            already_applied: 0,
+        };
         let mut tx = self.store.begin_write().await?;
         for sanction in due {
-            let exists = sqlx::query("SELECT key FROM sanctions WHERE key = $1").bind(&sanction.key).fetch_optional(tx.connection()).await?;
+            let exists = sqlx::query("SELECT key FROM sanctions WHERE key = $1")
+                .bind(&sanction.key)
+                .fetch_optional(tx.connection())
+                .await?;
             if exists.is_some() {
                 report.already_applied += 1;
                 continue;
             }
-            let (zh, en) = self.apply_sanction(&mut tx, actor, &sanction, as_of).await?;
+            let (zh, en) = self
+                .apply_sanction(&mut tx, actor, &sanction, as_of)
+                .await?;
             sqlx::query(
                 "INSERT INTO sanctions (key, project, county, rule, kind, amount_m2, overdue_since, applied_on, clause, detail) \
                  VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10)",
@@ -106,8 +134,13 @@ impl Registry {
             .execute(tx.connection())
             .await?;
             let payload = serde_json::to_value(&sanction).unwrap_or_default();
-            tx.audit(self.audit_record(actor, "sanction.apply", &sanction.key, &en, payload)).await?;
-            report.applied.push(AppliedSanction { sanction, detail_zh: zh, detail_en: en });
+            tx.audit(self.audit_record(actor, "sanction.apply", &sanction.key, &en, payload))
+                .await?;
+            report.applied.push(AppliedSanction {
+                sanction,
+                detail_zh: zh,
+                detail_en: en,
+            });
         }
         tx.commit().await?;
         Ok(report)
@@ -125,48 +158,92 @@ impl Registry {
         Ok(match &sanction.kind {
             SanctionKind::SuspendAdvances => {
                 tx.set_advance_suspended(county, true).await?;
-                (format!("暂停 {county} 预支政策"), format!("advance right of {county} suspended"))
+                (
+                    format!("暂停 {county} 预支政策"),
+                    format!("advance right of {county} suspended"),
+                )
             }
             SanctionKind::DeductAnnualPlan { year } => {
-                let account = Account::AnnualPlan { county: county.clone(), year: *year };
-                let available: i64 = sqlx::query("SELECT balance_m2 FROM ledger_balances WHERE account = $1")
-                    .bind(account.key())
-                    .fetch_optional(tx.connection())
-                    .await?
-                    .map(|row| row.try_get::<i64, _>("balance_m2"))
-                    .transpose()?
-                    .unwrap_or(0);
+                let account = Account::AnnualPlan {
+                    county: county.clone(),
+                    year: *year,
+                };
+                let available: i64 =
+                    sqlx::query("SELECT balance_m2 FROM ledger_balances WHERE account = $1")
+                        .bind(account.key())
+                        .fetch_optional(tx.connection())
+                        .await?
+                        .map(|row| row.try_get::<i64, _>("balance_m2"))
+                        .transpose()?
+                        .unwrap_or(0);
                 let deducted = amount.min(available).max(0);
                 if deducted > 0 {
-                    let operation = Operation::Deduct { county: county.clone(), year: *year, amount_m2: deducted, project: Some(sanction.project.clone()) };
-                    let meta = self.meta(actor, &format!("sanction:{}", sanction.key), "未按时归还预支指标 / advance not repaid in time (二(四))", as_of);
+                    let operation = Operation::Deduct {
+                        county: county.clone(),
+                        year: *year,
+                        amount_m2: deducted,
+                        project: Some(sanction.project.clone()),
+                    };
+                    let meta = self.meta(
+                        actor,
+                        &format!("sanction:{}", sanction.key),
+                        "未按时归还预支指标 / advance not repaid in time (二(四))",
+                        as_of,
+                    );
                     tx.post_ledger(&operation, &meta, &self.profile).await?;
                 }
                 let remainder = amount - deducted;
                 if remainder > 0 {
-                    self.open_obligation(tx, sanction, "annual_plan_deduction_outstanding", remainder, as_of).await?;
+                    self.open_obligation(
+                        tx,
+                        sanction,
+                        "annual_plan_deduction_outstanding",
+                        remainder,
+                        as_of,
+                    )
+                    .await?;
                 }
                 (
                     format!("扣减 {year} 年度计划指标 {deducted} m²，尚欠 {remainder} m²"),
-                    format!("deducted {deducted} m² from the {year} annual plan; {remainder} m² still to deduct"),
+                    format!(
+                        "deducted {deducted} m² from the {year} annual plan; {remainder} m² still to deduct"
+                    ),
                 )
             }
             SanctionKind::FarmlandBalanceObligation => {
-                self.open_obligation(tx, sanction, "farmland_balance", amount, as_of).await?;
-                (format!("履行占补平衡义务 {amount} m²"), format!("farmland balance obligation of {amount} m²"))
+                self.open_obligation(tx, sanction, "farmland_balance", amount, as_of)
+                    .await?;
+                (
+                    format!("履行占补平衡义务 {amount} m²"),
+                    format!("farmland balance obligation of {amount} m²"),
+                )
             }
             SanctionKind::TaxesAndFeesObligation => {
-                self.open_obligation(tx, sanction, "taxes_and_fees", amount, as_of).await?;
-                (format!("补齐 {amount} m² 相关税费"), format!("taxes and fees owed for {amount} m²"))
+                self.open_obligation(tx, sanction, "taxes_and_fees", amount, as_of)
+                    .await?;
+                (
+                    format!("补齐 {amount} m² 相关税费"),
+                    format!("taxes and fees owed for {amount} m²"),
+                )
             }
             SanctionKind::CompletionOverdue => (
                 format!("项目 {} 未在期限内完成，不得延期", sanction.project),
-                format!("project {} missed its completion deadline; no extension", sanction.project),
+                format!(
+                    "project {} missed its completion deadline; no extension",
+                    sanction.project
+                ),
             ),
         })
     }
 
-    async fn open_obligation(&self, tx: &mut guagou_store::WriteTx, sanction: &Sanction, kind: &str, amount: i64, as_of: NaiveDate) -> Result<(), RegistryError> {
+    async fn open_obligation(
+        &self,
+        tx: &mut guagou_store::WriteTx,
+        sanction: &Sanction,
+        kind: &str,
+        amount: i64,
+        as_of: NaiveDate,
+    ) -> Result<(), RegistryError> {
         sqlx::query("INSERT INTO obligations (key, county, project, kind, amount_m2, opened_on) VALUES ($1,$2,$3,$4,$5,$6)")
             .bind(format!("{}:{kind}", sanction.key))
             .bind(sanction.county.as_str())
@@ -183,7 +260,10 @@ impl Registry {
     pub async fn all_entries(&self) -> Result<Vec<guagou_domain::ledger::Entry>, RegistryError> {
         let mut out = Vec::new();
         loop {
-            let after = out.last().map(|e: &guagou_domain::ledger::Entry| e.seq).unwrap_or(0);
+            let after = out
+                .last()
+                .map(|e: &guagou_domain::ledger::Entry| e.seq)
+                .unwrap_or(0);
             let page = self.store.entries_page(after, 10_000).await?;
             if page.is_empty() {
                 return Ok(out);
@@ -193,15 +273,31 @@ impl Registry {
     }
 
     /// Lifts a county's advance suspension: a recorded city decision.
-    pub async fn lift_suspension(&self, actor: &Actor, county: &DivisionCode, reason: &str) -> Result<(), RegistryError> {
+    pub async fn lift_suspension(
+        &self,
+        actor: &Actor,
+        county: &DivisionCode,
+        reason: &str,
+    ) -> Result<(), RegistryError> {
         actor.require_level(Level::City)?;
         actor.require_jurisdiction(county)?;
         if reason.trim().is_empty() {
-            return Err(RegistryError::invalid("reason", "解除暂停须说明理由", "lifting a suspension needs a reason"));
+            return Err(RegistryError::invalid(
+                "reason",
+                "解除暂停须说明理由",
+                "lifting a suspension needs a reason",
+            ));
         }
         let mut tx = self.store.begin_write().await?;
         tx.set_advance_suspended(county, false).await?;
-        tx.audit(self.audit_record(actor, "suspension.lift", county.as_str(), reason, serde_json::json!({}))).await?;
+        tx.audit(self.audit_record(
+            actor,
+            "suspension.lift",
+            county.as_str(),
+            reason,
+            serde_json::json!({}),
+        ))
+        .await?;
         tx.commit().await?;
         Ok(())
     }

@@ -9,12 +9,23 @@ use guagou_store::Store;
 #[tokio::test]
 async fn demo_has_every_state_and_verifies() {
     let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
-    let store = Store::open(&dir.path().join("data")).await.unwrap_or_else(|e| panic!("{e}"));
+    let store = Store::open(&dir.path().join("data"))
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
     let profile = Profile::dazhou_2017().unwrap_or_else(|e| panic!("{e}"));
     let classes = LandClassTable::gbt21010().unwrap_or_else(|e| panic!("{e}"));
-    let registry = Registry::new(store, profile, classes, Box::new(FixedClock("2019-07-15T09:00:00+08:00".into())));
-    let summary = registry.build_demo(&dir.path().join("packages")).await.unwrap_or_else(|e| panic!("{e}"));
-    let states: std::collections::BTreeSet<String> = summary.projects.iter().map(|(_, s)| s.clone()).collect();
+    let registry = Registry::new(
+        store,
+        profile,
+        classes,
+        Box::new(FixedClock("2019-07-15T09:00:00+08:00".into())),
+    );
+    let summary = registry
+        .build_demo(&dir.path().join("packages"))
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    let states: std::collections::BTreeSet<String> =
+        summary.projects.iter().map(|(_, s)| s.clone()).collect();
     for state in [
         ProjectState::Draft,
         ProjectState::Submitted,
@@ -29,12 +40,32 @@ async fn demo_has_every_state_and_verifies() {
         ProjectState::Returned,
         ProjectState::Withdrawn,
     ] {
-        assert!(states.contains(&state.to_string()), "{state} missing from {states:?}");
+        assert!(
+            states.contains(&state.to_string()),
+            "{state} missing from {states:?}"
+        );
     }
-    assert!(summary.sanctions >= 4, "an overdue advance is sanctioned: {summary:?}");
+    assert!(
+        summary.sanctions >= 4,
+        "an overdue advance is sanctioned: {summary:?}"
+    );
     assert!(summary.ledger_entries >= 10);
-    registry.store.verify_ledger().await.unwrap_or_else(|e| panic!("{e}"));
-    registry.store.verify_audit().await.unwrap_or_else(|e| panic!("{e}"));
-    let ranked = registry.rank_pooled("", chrono::NaiveDate::from_ymd_opt(2018, 6, 1).unwrap_or_default()).await.unwrap_or_else(|e| panic!("{e}"));
+    registry
+        .store
+        .verify_ledger()
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    registry
+        .store
+        .verify_audit()
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    let ranked = registry
+        .rank_pooled(
+            "",
+            chrono::NaiveDate::from_ymd_opt(2018, 6, 1).unwrap_or_default(),
+        )
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
     assert!(!ranked.is_empty());
 }

@@ -5,18 +5,20 @@
 use std::path::{Path, PathBuf};
 
 use chrono::NaiveDate;
+use guagou_domain::landclass::LandClassTable;
 use guagou_domain::ledger::{Account, LandUse, Operation};
 use guagou_domain::lifecycle::{PlanAction, ProjectAction, ProjectState};
 use guagou_domain::registry_rules::Backing;
 use guagou_domain::{DivisionCode, Profile, RuleId};
-use guagou_domain::landclass::LandClassTable;
 use guagou_registry::divisions::parse_divisions_csv;
 use guagou_registry::projects::AcceptanceFigures;
 use guagou_registry::{Actor, FixedClock, Registry, RegistryError};
 use guagou_store::Store;
 
 fn example(name: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../examples").join(name)
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../examples")
+        .join(name)
 }
 
 fn d(y: i32, m: u32, day: u32) -> NaiveDate {
@@ -35,7 +37,12 @@ async fn registry(dir: &Path) -> Registry {
     let store = Store::open(dir).await.unwrap_or_else(|e| panic!("{e}"));
     let profile = Profile::dazhou_2017().unwrap_or_else(|e| panic!("{e}"));
     let classes = LandClassTable::gbt21010().unwrap_or_else(|e| panic!("{e}"));
-    Registry::new(store, profile, classes, Box::new(FixedClock("2019-01-01T08:00:00+08:00".into())))
+    Registry::new(
+        store,
+        profile,
+        classes,
+        Box::new(FixedClock("2019-01-01T08:00:00+08:00".into())),
+    )
 }
 
 fn ok<T>(result: Result<T, RegistryError>) -> T {
@@ -49,7 +56,8 @@ fn refused_by(result: Result<impl std::fmt::Debug, RegistryError>, rule: RuleId)
     }
 }
 
-const VILLAGES: &str = "code,name,poor_village,relocation_village,poor_households,relocation_households
+const VILLAGES: &str =
+    "code,name,poor_village,relocation_village,poor_households,relocation_households
 511722104,南坝镇,0,0,0,0
 511722104201,青龙村,1,0,41,0
 511722104202,白鹤村,0,1,12,9
@@ -62,16 +70,70 @@ const VILLAGES: &str = "code,name,poor_village,relocation_village,poor_household
 async fn plan_in_force(r: &Registry, county: &str, villages: &[&str]) {
     let county_user = who(&format!("经办人@{county}"));
     let scope: Vec<DivisionCode> = villages.iter().map(|v| code(v)).collect();
-    let plan = ok(r.create_plan(&county_user, &code(county), "专项规划", (2016, 2020), &scope, d(2017, 12, 1)).await);
-    ok(r.plan_action(&county_user, &plan.id, PlanAction::Consult, d(2017, 12, 2), "征求意见").await);
+    let plan = ok(r
+        .create_plan(
+            &county_user,
+            &code(county),
+            "专项规划",
+            (2016, 2020),
+            &scope,
+            d(2017, 12, 1),
+        )
+        .await);
+    ok(r.plan_action(
+        &county_user,
+        &plan.id,
+        PlanAction::Consult,
+        d(2017, 12, 2),
+        "征求意见",
+    )
+    .await);
     // Submitting before every department has given its opinion is refused with the rule.
-    refused_by(r.plan_action(&county_user, &plan.id, PlanAction::Submit, d(2017, 12, 3), "报批").await, RuleId::PlanConsulted);
+    refused_by(
+        r.plan_action(
+            &county_user,
+            &plan.id,
+            PlanAction::Submit,
+            d(2017, 12, 3),
+            "报批",
+        )
+        .await,
+        RuleId::PlanConsulted,
+    );
     for department in r.profile.consultation.departments.value.clone() {
-        ok(r.add_opinion(&who("审查员@511700"), &plan.id, &department, "同意", d(2017, 12, 10)).await);
+        ok(r.add_opinion(
+            &who("审查员@511700"),
+            &plan.id,
+            &department,
+            "同意",
+            d(2017, 12, 10),
+        )
+        .await);
     }
-    ok(r.plan_action(&county_user, &plan.id, PlanAction::Submit, d(2017, 12, 11), "报批").await);
-    ok(r.plan_action(&who("审批@511700"), &plan.id, PlanAction::Approve, d(2017, 12, 20), "同意").await);
-    ok(r.plan_action(&who("备案@510000"), &plan.id, PlanAction::File, d(2018, 1, 5), "备案").await);
+    ok(r.plan_action(
+        &county_user,
+        &plan.id,
+        PlanAction::Submit,
+        d(2017, 12, 11),
+        "报批",
+    )
+    .await);
+    ok(r.plan_action(
+        &who("审批@511700"),
+        &plan.id,
+        PlanAction::Approve,
+        d(2017, 12, 20),
+        "同意",
+    )
+    .await);
+    ok(r.plan_action(
+        &who("备案@510000"),
+        &plan.id,
+        PlanAction::File,
+        d(2018, 1, 5),
+        "备案",
+    )
+    .await);
 }
 
 #[tokio::test]
@@ -83,29 +145,95 @@ async fn project_from_package_to_closed_and_a_sanctioned_one() {
     let xuanhan_user = who("张三@511722");
     ok(r.seed_dazhou(&city).await);
     let villages = parse_divisions_csv("villages", VILLAGES).unwrap_or_else(|e| panic!("{e}"));
-    ok(r.import_divisions(&city, "villages", &villages, "导入").await);
+    ok(r.import_divisions(&city, "villages", &villages, "导入")
+        .await);
 
     // A plan that leaves out a poor village is refused.
-    let partial = ok(r.create_plan(&xuanhan_user, &code("511722"), "缺村的规划", (2021, 2025), &[code("511722104203")], d(2017, 12, 1)).await);
-    ok(r.plan_action(&xuanhan_user, &partial.id, PlanAction::Consult, d(2017, 12, 2), "征求意见").await);
+    let partial = ok(r
+        .create_plan(
+            &xuanhan_user,
+            &code("511722"),
+            "缺村的规划",
+            (2021, 2025),
+            &[code("511722104203")],
+            d(2017, 12, 1),
+        )
+        .await);
+    ok(r.plan_action(
+        &xuanhan_user,
+        &partial.id,
+        PlanAction::Consult,
+        d(2017, 12, 2),
+        "征求意见",
+    )
+    .await);
     for department in r.profile.consultation.departments.value.clone() {
-        ok(r.add_opinion(&who("审查员@511700"), &partial.id, &department, "同意", d(2017, 12, 10)).await);
+        ok(r.add_opinion(
+            &who("审查员@511700"),
+            &partial.id,
+            &department,
+            "同意",
+            d(2017, 12, 10),
+        )
+        .await);
     }
-    refused_by(r.plan_action(&xuanhan_user, &partial.id, PlanAction::Submit, d(2017, 12, 11), "报批").await, RuleId::PlanCoversPoorVillages);
+    refused_by(
+        r.plan_action(
+            &xuanhan_user,
+            &partial.id,
+            PlanAction::Submit,
+            d(2017, 12, 11),
+            "报批",
+        )
+        .await,
+        RuleId::PlanCoversPoorVillages,
+    );
 
     // Registering before a plan is in force works; submitting does not (PLAN_APPROVED).
-    let (project, results) = ok(r.register_project(&xuanhan_user, &example("xuanhan-nanba-pass"), d(2018, 6, 1), "登记").await);
+    let (project, results) = ok(r
+        .register_project(
+            &xuanhan_user,
+            &example("xuanhan-nanba-pass"),
+            d(2018, 6, 1),
+            "登记",
+        )
+        .await);
     assert_eq!(project.state, ProjectState::Draft);
     assert!(results.iter().all(|r| r.passed), "{results:#?}");
     let code_a = project.code.clone();
     // 74 610 m² demolished − 16 500 m² resettlement = 58 110 m² planned surplus.
     assert_eq!(project.planned_surplus_m2, 58_110);
-    refused_by(r.project_action(&xuanhan_user, &code_a, ProjectAction::Submit, d(2018, 6, 2), "申报").await, RuleId::PlanApproved);
-    plan_in_force(&r, "511722", &["511722104201", "511722104202", "511722104203"]).await;
+    refused_by(
+        r.project_action(
+            &xuanhan_user,
+            &code_a,
+            ProjectAction::Submit,
+            d(2018, 6, 2),
+            "申报",
+        )
+        .await,
+        RuleId::PlanApproved,
+    );
+    plan_in_force(
+        &r,
+        "511722",
+        &["511722104201", "511722104202", "511722104203"],
+    )
+    .await;
 
     // Another county cannot touch it.
     let other_county = who("李四@511723");
-    assert!(matches!(r.project_action(&other_county, &code_a, ProjectAction::Submit, d(2018, 6, 2), "x").await, Err(RegistryError::Forbidden { .. })));
+    assert!(matches!(
+        r.project_action(
+            &other_county,
+            &code_a,
+            ProjectAction::Submit,
+            d(2018, 6, 2),
+            "x"
+        )
+        .await,
+        Err(RegistryError::Forbidden { .. })
+    ));
 
     for (actor, action, date) in [
         (&xuanhan_user, ProjectAction::Submit, d(2018, 6, 2)),
@@ -117,76 +245,353 @@ async fn project_from_package_to_closed_and_a_sanctioned_one() {
         ok(r.project_action(actor, &code_a, action, date, "流程").await);
     }
     // 30 % of 58 110 = 17 433 m²; one more square metre is ADVANCE_LIMIT.
-    refused_by(r.post(&city, Operation::Advance { project: code_a.clone(), amount_m2: 17_434 }, "adv-a0", "预支", d(2018, 7, 15)).await, RuleId::AdvanceLimit);
-    let advance = ok(r.post(&city, Operation::Advance { project: code_a.clone(), amount_m2: 17_433 }, "adv-a", "预支", d(2018, 7, 15)).await);
-    assert_eq!(advance.lots_created[0].serial(), format!("{code_a}:1-17433"));
-    let holding = Account::Holding { division: code("511722") };
-    assert_eq!(ok(r.store.balance(&holding).await.map_err(RegistryError::from)), 17_433);
+    refused_by(
+        r.post(
+            &city,
+            Operation::Advance {
+                project: code_a.clone(),
+                amount_m2: 17_434,
+            },
+            "adv-a0",
+            "预支",
+            d(2018, 7, 15),
+        )
+        .await,
+        RuleId::AdvanceLimit,
+    );
+    let advance = ok(r
+        .post(
+            &city,
+            Operation::Advance {
+                project: code_a.clone(),
+                amount_m2: 17_433,
+            },
+            "adv-a",
+            "预支",
+            d(2018, 7, 15),
+        )
+        .await);
+    assert_eq!(
+        advance.lots_created[0].serial(),
+        format!("{code_a}:1-17433")
+    );
+    let holding = Account::Holding {
+        division: code("511722"),
+    };
+    assert_eq!(
+        ok(r.store.balance(&holding).await.map_err(RegistryError::from)),
+        17_433
+    );
     // The same request again (same key) posts nothing new.
-    let again = ok(r.post(&city, Operation::Advance { project: code_a.clone(), amount_m2: 17_433 }, "adv-a", "预支", d(2018, 7, 15)).await);
+    let again = ok(r
+        .post(
+            &city,
+            Operation::Advance {
+                project: code_a.clone(),
+                amount_m2: 17_433,
+            },
+            "adv-a",
+            "预支",
+            d(2018, 7, 15),
+        )
+        .await);
     assert_eq!(again.seq, advance.seq);
 
     // Acceptance within the year: the advance is settled, the rest issued.
-    let figures = AcceptanceFigures { reclaimed_m2: 74_610, resettlement_m2: 16_500, reclaimed_farmland_m2: 72_000, resettlement_farmland_m2: 4_000 };
-    ok(r.apply_acceptance(&xuanhan_user, &code_a, figures, None, d(2019, 5, 10), "验收申请").await);
-    ok(r.project_action(&city, &code_a, ProjectAction::Accept, d(2019, 6, 1), "验收合格").await);
-    assert_eq!(ok(r.store.balance(&holding).await.map_err(RegistryError::from)), 58_110);
-    assert_eq!(ok(r.store.balance(&Account::Advance { project: code_a.clone() }).await.map_err(RegistryError::from)), 0);
-    let lots: Vec<String> = ok(r.store.open_lots(&holding).await.map_err(RegistryError::from)).iter().map(|l| l.serial()).collect();
-    assert_eq!(lots, [format!("{code_a}:1-17433"), format!("{code_a}:17434-58110")]);
+    let figures = AcceptanceFigures {
+        reclaimed_m2: 74_610,
+        resettlement_m2: 16_500,
+        reclaimed_farmland_m2: 72_000,
+        resettlement_farmland_m2: 4_000,
+    };
+    ok(r.apply_acceptance(
+        &xuanhan_user,
+        &code_a,
+        figures,
+        None,
+        d(2019, 5, 10),
+        "验收申请",
+    )
+    .await);
+    ok(r.project_action(
+        &city,
+        &code_a,
+        ProjectAction::Accept,
+        d(2019, 6, 1),
+        "验收合格",
+    )
+    .await);
+    assert_eq!(
+        ok(r.store.balance(&holding).await.map_err(RegistryError::from)),
+        58_110
+    );
+    assert_eq!(
+        ok(r.store
+            .balance(&Account::Advance {
+                project: code_a.clone()
+            })
+            .await
+            .map_err(RegistryError::from)),
+        0
+    );
+    let lots: Vec<String> = ok(r
+        .store
+        .open_lots(&holding)
+        .await
+        .map_err(RegistryError::from))
+    .iter()
+    .map(|l| l.serial())
+    .collect();
+    assert_eq!(
+        lots,
+        [format!("{code_a}:1-17433"), format!("{code_a}:17434-58110")]
+    );
 
     // Operational land on annual plan quota is refused; on surplus quota it retires the quota.
     refused_by(
-        r.record_land_supply(&xuanhan_user, "GD-1", &code("511722"), "商业地块", LandUse::CommercialHousing, 5_000, Backing::AnnualPlan, d(2019, 7, 1), "供地").await,
+        r.record_land_supply(
+            &xuanhan_user,
+            "GD-1",
+            &code("511722"),
+            "商业地块",
+            LandUse::CommercialHousing,
+            5_000,
+            Backing::AnnualPlan,
+            d(2019, 7, 1),
+            "供地",
+        )
+        .await,
         RuleId::OperationalLandUsesQuota,
     );
-    ok(r.record_land_supply(&xuanhan_user, "GD-2", &code("511722"), "商业地块", LandUse::Commercial, 10_000, Backing::SurplusQuota, d(2019, 7, 1), "供地").await);
-    assert_eq!(ok(r.store.balance(&Account::Used { division: code("511722") }).await.map_err(RegistryError::from)), 10_000);
+    ok(r.record_land_supply(
+        &xuanhan_user,
+        "GD-2",
+        &code("511722"),
+        "商业地块",
+        LandUse::Commercial,
+        10_000,
+        Backing::SurplusQuota,
+        d(2019, 7, 1),
+        "供地",
+    )
+    .await);
+    assert_eq!(
+        ok(r.store
+            .balance(&Account::Used {
+                division: code("511722")
+            })
+            .await
+            .map_err(RegistryError::from)),
+        10_000
+    );
 
     // Reserve local needs, list, refuse a price below the guide price, settle at the floor.
-    ok(r.post(&xuanhan_user, Operation::Reserve { division: code("511722"), amount_m2: 8_110, purpose: "搬迁安置".into() }, "res-1", "本地需求", d(2019, 7, 2)).await);
-    refused_by(r.post(&xuanhan_user, Operation::List { division: code("511722"), listing: "L-1".into(), amount_m2: 40_001 }, "list-0", "公告", d(2019, 7, 3)).await, RuleId::LocalNeedsFirst);
-    ok(r.post(&xuanhan_user, Operation::List { division: code("511722"), listing: "L-1".into(), amount_m2: 40_000 }, "list-1", "公告", d(2019, 7, 3)).await);
+    ok(r.post(
+        &xuanhan_user,
+        Operation::Reserve {
+            division: code("511722"),
+            amount_m2: 8_110,
+            purpose: "搬迁安置".into(),
+        },
+        "res-1",
+        "本地需求",
+        d(2019, 7, 2),
+    )
+    .await);
     refused_by(
-        r.post(&xuanhan_user, Operation::Transfer { listing: "L-1".into(), buyer: code("510100"), amount_m2: 40_000, price_fen_per_mu: 29_999_900 }, "tr-0", "协议", d(2019, 8, 1)).await,
+        r.post(
+            &xuanhan_user,
+            Operation::List {
+                division: code("511722"),
+                listing: "L-1".into(),
+                amount_m2: 40_001,
+            },
+            "list-0",
+            "公告",
+            d(2019, 7, 3),
+        )
+        .await,
+        RuleId::LocalNeedsFirst,
+    );
+    ok(r.post(
+        &xuanhan_user,
+        Operation::List {
+            division: code("511722"),
+            listing: "L-1".into(),
+            amount_m2: 40_000,
+        },
+        "list-1",
+        "公告",
+        d(2019, 7, 3),
+    )
+    .await);
+    refused_by(
+        r.post(
+            &xuanhan_user,
+            Operation::Transfer {
+                listing: "L-1".into(),
+                buyer: code("510100"),
+                amount_m2: 40_000,
+                price_fen_per_mu: 29_999_900,
+            },
+            "tr-0",
+            "协议",
+            d(2019, 8, 1),
+        )
+        .await,
         RuleId::TransferPriceFloor,
     );
-    let transfer = ok(r.post(&xuanhan_user, Operation::Transfer { listing: "L-1".into(), buyer: code("510100"), amount_m2: 40_000, price_fen_per_mu: 30_000_000 }, "tr-1", "协议", d(2019, 8, 1)).await);
+    let transfer = ok(r
+        .post(
+            &xuanhan_user,
+            Operation::Transfer {
+                listing: "L-1".into(),
+                buyer: code("510100"),
+                amount_m2: 40_000,
+                price_fen_per_mu: 30_000_000,
+            },
+            "tr-1",
+            "协议",
+            d(2019, 8, 1),
+        )
+        .await);
     assert_eq!(transfer.money_fen, Some(1_800_000_000));
-    assert_eq!(ok(r.store.balance(&Account::Holding { division: code("510100") }).await.map_err(RegistryError::from)), 40_000);
-    assert_eq!(ok(r.store.balance(&holding).await.map_err(RegistryError::from)), 0);
-    ok(r.project_action(&city, &code_a, ProjectAction::Close, d(2019, 12, 1), "关闭").await);
+    assert_eq!(
+        ok(r.store
+            .balance(&Account::Holding {
+                division: code("510100")
+            })
+            .await
+            .map_err(RegistryError::from)),
+        40_000
+    );
+    assert_eq!(
+        ok(r.store.balance(&holding).await.map_err(RegistryError::from)),
+        0
+    );
+    ok(
+        r.project_action(&city, &code_a, ProjectAction::Close, d(2019, 12, 1), "关闭")
+            .await,
+    );
     // One adjustment application per county per year.
-    ok(r.apply_adjustment(&xuanhan_user, &code("511722"), d(2019, 9, 1), "规划空间不足").await);
-    refused_by(r.apply_adjustment(&xuanhan_user, &code("511722"), d(2019, 10, 1), "再次申请").await, RuleId::AdjustmentOnceAYear);
+    ok(r.apply_adjustment(
+        &xuanhan_user,
+        &code("511722"),
+        d(2019, 9, 1),
+        "规划空间不足",
+    )
+    .await);
+    refused_by(
+        r.apply_adjustment(&xuanhan_user, &code("511722"), d(2019, 10, 1), "再次申请")
+            .await,
+        RuleId::AdjustmentOnceAYear,
+    );
 
     // Second project (渠县): approved, advanced, never accepted.
     plan_in_force(&r, "511725", &["511725115203"]).await;
     let qu_user = who("王五@511725");
-    let (project_b, _) = ok(r.register_project(&qu_user, &example("quxian-hole-multipart"), d(2018, 6, 1), "登记").await);
+    let (project_b, _) = ok(r
+        .register_project(
+            &qu_user,
+            &example("quxian-hole-multipart"),
+            d(2018, 6, 1),
+            "登记",
+        )
+        .await);
     let code_b = project_b.code.clone();
-    for (actor, action) in [(&qu_user, ProjectAction::Submit), (&city, ProjectAction::Pool), (&city, ProjectAction::Forward), (&province, ProjectAction::Approve), (&qu_user, ProjectAction::Start)] {
-        ok(r.project_action(actor, &code_b, action, d(2018, 6, 5), "流程").await);
+    for (actor, action) in [
+        (&qu_user, ProjectAction::Submit),
+        (&city, ProjectAction::Pool),
+        (&city, ProjectAction::Forward),
+        (&province, ProjectAction::Approve),
+        (&qu_user, ProjectAction::Start),
+    ] {
+        ok(
+            r.project_action(actor, &code_b, action, d(2018, 6, 5), "流程")
+                .await,
+        );
     }
     let limit = guagou_domain::ledger::engine::advance_limit_m2(project_b.planned_surplus_m2, 0.30);
-    ok(r.post(&city, Operation::Advance { project: code_b.clone(), amount_m2: limit }, "adv-b", "预支", d(2018, 6, 10)).await);
-    ok(r.post(&province, Operation::GrantAnnualPlan { county: code("511725"), year: 2019, amount_m2: 100_000 }, "grant-b", "年度计划", d(2019, 1, 5)).await);
+    ok(r.post(
+        &city,
+        Operation::Advance {
+            project: code_b.clone(),
+            amount_m2: limit,
+        },
+        "adv-b",
+        "预支",
+        d(2018, 6, 10),
+    )
+    .await);
+    ok(r.post(
+        &province,
+        Operation::GrantAnnualPlan {
+            county: code("511725"),
+            year: 2019,
+            amount_m2: 100_000,
+        },
+        "grant-b",
+        "年度计划",
+        d(2019, 1, 5),
+    )
+    .await);
     // Due 2019-06-09: nothing on that day, every sanction the day after.
     assert!(ok(r.scan(&city, d(2019, 6, 9)).await).applied.is_empty());
     let report = ok(r.scan(&city, d(2019, 6, 10)).await);
-    let kinds: Vec<String> = report.applied.iter().map(|a| serde_json::to_string(&a.sanction.kind).unwrap_or_default()).collect();
+    let kinds: Vec<String> = report
+        .applied
+        .iter()
+        .map(|a| serde_json::to_string(&a.sanction.kind).unwrap_or_default())
+        .collect();
     assert_eq!(kinds.len(), 4, "{kinds:?}");
-    assert_eq!(ok(r.store.balance(&Account::AnnualPlan { county: code("511725"), year: 2019 }).await.map_err(RegistryError::from)), 100_000 - limit);
-    assert_eq!(ok(r.store.balance(&Account::Deducted { county: code("511725") }).await.map_err(RegistryError::from)), limit);
-    assert!(ok(r.store.advance_suspended(&code("511725")).await.map_err(RegistryError::from)));
+    assert_eq!(
+        ok(r.store
+            .balance(&Account::AnnualPlan {
+                county: code("511725"),
+                year: 2019
+            })
+            .await
+            .map_err(RegistryError::from)),
+        100_000 - limit
+    );
+    assert_eq!(
+        ok(r.store
+            .balance(&Account::Deducted {
+                county: code("511725")
+            })
+            .await
+            .map_err(RegistryError::from)),
+        limit
+    );
+    assert!(ok(r
+        .store
+        .advance_suspended(&code("511725"))
+        .await
+        .map_err(RegistryError::from)));
     assert_eq!(ok(r.obligations().await).len(), 2);
     // Idempotent: the second run applies nothing.
     let again = ok(r.scan(&city, d(2019, 6, 10)).await);
     assert!(again.applied.is_empty());
     assert_eq!(again.already_applied, 4);
     // A suspended county cannot advance; an extension is refused with the clause.
-    refused_by(r.post(&city, Operation::Advance { project: code_b.clone(), amount_m2: 1 }, "adv-b2", "预支", d(2019, 7, 1)).await, RuleId::AdvanceNotSuspended);
-    refused_by(r.request_extension(&qu_user, &code_b).await, RuleId::CompletionDeadline);
+    refused_by(
+        r.post(
+            &city,
+            Operation::Advance {
+                project: code_b.clone(),
+                amount_m2: 1,
+            },
+            "adv-b2",
+            "预支",
+            d(2019, 7, 1),
+        )
+        .await,
+        RuleId::AdvanceNotSuspended,
+    );
+    refused_by(
+        r.request_extension(&qu_user, &code_b).await,
+        RuleId::CompletionDeadline,
+    );
     // Three years after approval the completion sanction comes too.
     let late = ok(r.scan(&city, d(2021, 6, 5)).await);
     assert_eq!(late.applied.len(), 1);

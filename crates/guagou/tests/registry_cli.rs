@@ -32,16 +32,28 @@ fn demo_verifies_and_lists_its_journal() {
     let data = dir.path().join("data");
     demo(&data);
     let output = guagou(&data, &["verify"]);
-    assert_eq!(output.status.code(), Some(0), "{}{}", text(&output.stdout), text(&output.stderr));
+    assert_eq!(
+        output.status.code(),
+        Some(0),
+        "{}{}",
+        text(&output.stdout),
+        text(&output.stderr)
+    );
     let output = guagou(&data, &["--format", "json", "ledger", "entries"]);
     let entries: Value = serde_json::from_slice(&output.stdout).unwrap_or_else(|e| panic!("{e}"));
-    let seqs: Vec<u64> = entries.as_array().into_iter().flatten().filter_map(|e| e["seq"].as_u64()).collect();
+    let seqs: Vec<u64> = entries
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|e| e["seq"].as_u64())
+        .collect();
     assert!(seqs.len() >= 10);
     assert!(seqs.windows(2).all(|w| w[1] == w[0] + 1));
     // Running the demo again on the same directory keeps the data.
     demo(&data);
     let again = guagou(&data, &["--format", "json", "ledger", "entries"]);
-    let entries_again: Value = serde_json::from_slice(&again.stdout).unwrap_or_else(|e| panic!("{e}"));
+    let entries_again: Value =
+        serde_json::from_slice(&again.stdout).unwrap_or_else(|e| panic!("{e}"));
     assert_eq!(entries_again.as_array().map(Vec::len), Some(seqs.len()));
 }
 
@@ -51,15 +63,21 @@ fn tampering_with_one_journal_row_fails_verify_and_names_it() {
     let data = dir.path().join("data");
     demo(&data);
     let file = data.join("guagou.sqlite");
-    let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap_or_else(|e| panic!("{e}"));
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap_or_else(|e| panic!("{e}"));
     runtime.block_on(async {
         use sqlx::Connection;
         let url = format!("sqlite://{}", file.display());
-        let mut conn = sqlx::SqliteConnection::connect(&url).await.unwrap_or_else(|e| panic!("{e}"));
-        let json: String = sqlx::query_scalar("SELECT entry_json FROM ledger_entries WHERE seq = 5")
-            .fetch_one(&mut conn)
+        let mut conn = sqlx::SqliteConnection::connect(&url)
             .await
             .unwrap_or_else(|e| panic!("{e}"));
+        let json: String =
+            sqlx::query_scalar("SELECT entry_json FROM ledger_entries WHERE seq = 5")
+                .fetch_one(&mut conn)
+                .await
+                .unwrap_or_else(|e| panic!("{e}"));
         let edited = json.replacen("200000", "900000", 1);
         assert_ne!(json, edited, "the row should have an amount to change");
         sqlx::query("UPDATE ledger_entries SET entry_json = $1 WHERE seq = 5")
@@ -71,7 +89,10 @@ fn tampering_with_one_journal_row_fails_verify_and_names_it() {
     let output = guagou(&data, &["verify"]);
     assert_eq!(output.status.code(), Some(1), "{}", text(&output.stdout));
     let report = text(&output.stdout);
-    assert!(report.contains("5") && report.contains("FAILED"), "{report}");
+    assert!(
+        report.contains("5") && report.contains("FAILED"),
+        "{report}"
+    );
     let output = guagou(&data, &["--format", "json", "verify"]);
     let value: Value = serde_json::from_slice(&output.stdout).unwrap_or_else(|e| panic!("{e}"));
     assert_eq!(value["ok"], false);
@@ -84,17 +105,65 @@ fn refusals_exit_1_with_the_rule_and_writes_are_idempotent() {
     let data = dir.path().join("data");
     demo(&data);
     // 511725-2019-002 is approved: its planned surplus is 55 862 m², 30 % is 16 758 m².
-    let over = guagou(&data, &["ledger", "advance", "511725-2019-002", "16759", "--actor", "市局@511700", "--as-of", "2019-08-01"]);
+    let over = guagou(
+        &data,
+        &[
+            "ledger",
+            "advance",
+            "511725-2019-002",
+            "16759",
+            "--actor",
+            "市局@511700",
+            "--as-of",
+            "2019-08-01",
+        ],
+    );
     assert_eq!(over.status.code(), Some(1), "{}", text(&over.stderr));
-    assert!(text(&over.stderr).contains("ADVANCE_NOT_SUSPENDED") || text(&over.stderr).contains("ADVANCE_LIMIT"), "{}", text(&over.stderr));
+    assert!(
+        text(&over.stderr).contains("ADVANCE_NOT_SUSPENDED")
+            || text(&over.stderr).contains("ADVANCE_LIMIT"),
+        "{}",
+        text(&over.stderr)
+    );
     // A county cannot grant itself annual plan quota.
-    let forbidden = guagou(&data, &["ledger", "grant", "511722", "2020", "1000", "--actor", "张三@511722", "--as-of", "2020-01-01"]);
+    let forbidden = guagou(
+        &data,
+        &[
+            "ledger",
+            "grant",
+            "511722",
+            "2020",
+            "1000",
+            "--actor",
+            "张三@511722",
+            "--as-of",
+            "2020-01-01",
+        ],
+    );
     assert_eq!(forbidden.status.code(), Some(2));
-    assert!(text(&forbidden.stderr).contains("forbidden"), "{}", text(&forbidden.stderr));
+    assert!(
+        text(&forbidden.stderr).contains("forbidden"),
+        "{}",
+        text(&forbidden.stderr)
+    );
     // The same command twice posts once.
-    let args = ["--format", "json", "ledger", "grant", "511722", "2020", "1000", "--actor", "省厅@510000", "--as-of", "2020-01-01"];
-    let first: Value = serde_json::from_slice(&guagou(&data, &args).stdout).unwrap_or_else(|e| panic!("{e}"));
-    let second: Value = serde_json::from_slice(&guagou(&data, &args).stdout).unwrap_or_else(|e| panic!("{e}"));
+    let args = [
+        "--format",
+        "json",
+        "ledger",
+        "grant",
+        "511722",
+        "2020",
+        "1000",
+        "--actor",
+        "省厅@510000",
+        "--as-of",
+        "2020-01-01",
+    ];
+    let first: Value =
+        serde_json::from_slice(&guagou(&data, &args).stdout).unwrap_or_else(|e| panic!("{e}"));
+    let second: Value =
+        serde_json::from_slice(&guagou(&data, &args).stdout).unwrap_or_else(|e| panic!("{e}"));
     assert_eq!(first["seq"], second["seq"]);
     assert!(first["seq"].as_u64().is_some());
 }

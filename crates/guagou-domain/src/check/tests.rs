@@ -295,7 +295,10 @@ fn double_counting_tolerance() {
     assert_eq!(r.measured, Quantity::M2(21));
     assert_eq!(r.subjects.len(), 2);
     facts.overlaps = Some(vec![overlap(f64::NAN)]);
-    assert!(!result(&run(&facts), RuleId::NoDoubleCounting).passed, "an unmeasurable overlap fails");
+    assert!(
+        !result(&run(&facts), RuleId::NoDoubleCounting).passed,
+        "an unmeasurable overlap fails"
+    );
 }
 
 #[test]

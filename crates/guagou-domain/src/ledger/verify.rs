@@ -2,6 +2,7 @@
 //! every invariant of SPEC §8, naming the first entry that breaks one. It shares no code with
 //! the engine beyond the entry types, so a bug in planning cannot hide itself here.
 
+use std::borrow::Borrow;
 use std::collections::{BTreeMap, BTreeSet};
 
 use serde::{Deserialize, Serialize};
@@ -45,19 +46,24 @@ fn fail(seq: u64, zh: impl Into<String>, en: impl Into<String>) -> VerifyError {
     }
 }
 
-/// Verifies a whole journal in order.
-pub fn verify_journal<'a>(
-    entries: impl IntoIterator<Item = &'a Entry>,
+/// Verifies a whole journal in order. Takes borrowed or owned entries, so storage can stream
+/// the journal through it without holding every entry in memory.
+pub fn verify_journal<E: Borrow<Entry>>(
+    entries: impl IntoIterator<Item = E>,
 ) -> Result<VerifyReport, VerifyError> {
     let mut balances: BTreeMap<Account, i64> = BTreeMap::new();
     // lot id → (project, first, last, holder, open)
     let mut lots: BTreeMap<u64, (String, i64, i64, Account, bool)> = BTreeMap::new();
+    // Size of the open lots per holder, kept as lots open and close, so the lots-vs-balance
+    // check costs O(log n) per entry instead of a scan of every lot ever created.
+    let mut open_sizes: BTreeMap<Account, i64> = BTreeMap::new();
     let mut prev_hash = GENESIS_HASH.to_owned();
     let mut count = 0u64;
     let mut issued: BTreeSet<String> = BTreeSet::new();
     // seq of each issue entry → its project, so a reversed issue frees the project again.
     let mut issue_entries: BTreeMap<u64, String> = BTreeMap::new();
     for entry in entries {
+        let entry: &Entry = entry.borrow();
         let seq = entry.seq;
         count += 1;
         if seq != count {
@@ -110,7 +116,10 @@ pub fn verify_journal<'a>(
         }
         for id in &entry.lots_consumed {
             match lots.get_mut(id) {
-                Some(lot) if lot.4 => lot.4 = false,
+                Some(lot) if lot.4 => {
+                    lot.4 = false;
+                    *open_sizes.entry(lot.3.clone()).or_insert(0) -= lot.2 - lot.1 + 1;
+                }
                 Some(_) => {
                     return Err(fail(
                         seq,
@@ -154,13 +163,10 @@ pub fn verify_journal<'a>(
                     format!("lot id {} reused", lot.id),
                 ));
             }
+            *open_sizes.entry(lot.holder.clone()).or_insert(0) += lot.last - lot.first + 1;
         }
         for account in touched.iter().filter(|a| a.has_lots()) {
-            let in_lots: i64 = lots
-                .values()
-                .filter(|l| l.4 && &l.3 == account)
-                .map(|l| l.2 - l.1 + 1)
-                .sum();
+            let in_lots = open_sizes.get(account).copied().unwrap_or(0);
             let balance = balances.get(account).copied().unwrap_or(0);
             if in_lots != balance {
                 return Err(fail(

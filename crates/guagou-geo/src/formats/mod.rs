@@ -74,22 +74,42 @@ pub fn write_parcels(path: &Path, file: &ParcelFile, target: Option<Crs>) -> Res
         Format::ZippedShapefile => shp::write_zip(file, target)?,
     };
     std::fs::write(path, bytes).map_err(|e| {
-        GeoError::new(Location::file(label), GeoErrorKind::Io { reason: e.to_string() })
+        GeoError::new(
+            Location::file(label),
+            GeoErrorKind::Io {
+                reason: e.to_string(),
+            },
+        )
     })
 }
 
 /// Reads a whole file, refusing files above `MAX_INPUT_BYTES`.
 pub fn read_bytes(path: &Path) -> Result<Vec<u8>, GeoError> {
     let location = || Location::file(path.display().to_string());
-    let metadata = std::fs::metadata(path)
-        .map_err(|e| GeoError::new(location(), GeoErrorKind::Io { reason: e.to_string() }))?;
+    let metadata = std::fs::metadata(path).map_err(|e| {
+        GeoError::new(
+            location(),
+            GeoErrorKind::Io {
+                reason: e.to_string(),
+            },
+        )
+    })?;
     if metadata.len() > MAX_INPUT_BYTES {
         return Err(GeoError::new(
             location(),
-            GeoErrorKind::TooLarge { what: format!("{} bytes > {MAX_INPUT_BYTES}", metadata.len()) },
+            GeoErrorKind::TooLarge {
+                what: format!("{} bytes > {MAX_INPUT_BYTES}", metadata.len()),
+            },
         ));
     }
-    std::fs::read(path).map_err(|e| GeoError::new(location(), GeoErrorKind::Io { reason: e.to_string() }))
+    std::fs::read(path).map_err(|e| {
+        GeoError::new(
+            location(),
+            GeoErrorKind::Io {
+                reason: e.to_string(),
+            },
+        )
+    })
 }
 
 /// Decodes text as UTF-8 (BOM stripped) or, failing that, GBK (GB18030).

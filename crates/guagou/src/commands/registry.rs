@@ -20,15 +20,20 @@ use guagou_registry::{Actor, Clock, Registry};
 use guagou_store::Store;
 use serde::Serialize;
 
+use crate::OutputFormat;
 use crate::commands::check::{parse_date, today_shanghai};
 use crate::table::render;
-use crate::OutputFormat;
 
 /// Options every registry command shares.
 #[derive(Debug, Args, Clone)]
 pub struct Common {
     /// 数据目录 / data directory (SQLite database inside)
-    #[arg(long, global = true, env = "GUAGOU_DATA", default_value = "guagou-data")]
+    #[arg(
+        long,
+        global = true,
+        env = "GUAGOU_DATA",
+        default_value = "guagou-data"
+    )]
     pub data: PathBuf,
     /// 输出格式 / output format
     #[arg(long, global = true, value_enum, default_value_t = OutputFormat::Text)]
@@ -166,7 +171,11 @@ pub enum ProjectCommand {
         who: Who,
     },
     /// 版本比较 / what changed between two versions
-    Diff { code: String, from: i64, to: i64 },
+    Diff {
+        code: String,
+        from: i64,
+        to: i64,
+    },
     /// 流程操作 / lifecycle step
     Step {
         code: String,
@@ -229,23 +238,93 @@ pub enum ProjectCommand {
 #[derive(Debug, Subcommand)]
 pub enum LedgerCommand {
     /// 预支 / advance up to 30 % of a project's planned surplus
-    Advance { project: String, amount_m2: i64, #[command(flatten)] who: Who, #[arg(long)] key: Option<String> },
+    Advance {
+        project: String,
+        amount_m2: i64,
+        #[command(flatten)]
+        who: Who,
+        #[arg(long)]
+        key: Option<String>,
+    },
     /// 预留本地需求 / reserve quota for local needs
-    Reserve { county: String, amount_m2: i64, #[arg(long)] purpose: String, #[command(flatten)] who: Who, #[arg(long)] key: Option<String> },
+    Reserve {
+        county: String,
+        amount_m2: i64,
+        #[arg(long)]
+        purpose: String,
+        #[command(flatten)]
+        who: Who,
+        #[arg(long)]
+        key: Option<String>,
+    },
     /// 释放预留 / release reserved quota
-    Release { county: String, amount_m2: i64, #[command(flatten)] who: Who, #[arg(long)] key: Option<String> },
+    Release {
+        county: String,
+        amount_m2: i64,
+        #[command(flatten)]
+        who: Who,
+        #[arg(long)]
+        key: Option<String>,
+    },
     /// 挂牌公告 / list quota for transfer
-    List { county: String, listing: String, amount_m2: i64, #[command(flatten)] who: Who, #[arg(long)] key: Option<String> },
+    List {
+        county: String,
+        listing: String,
+        amount_m2: i64,
+        #[command(flatten)]
+        who: Who,
+        #[arg(long)]
+        key: Option<String>,
+    },
     /// 撤回公告 / withdraw listed quota
-    Withdraw { listing: String, amount_m2: i64, #[command(flatten)] who: Who, #[arg(long)] key: Option<String> },
+    Withdraw {
+        listing: String,
+        amount_m2: i64,
+        #[command(flatten)]
+        who: Who,
+        #[arg(long)]
+        key: Option<String>,
+    },
     /// 流转结算 / settle a transfer agreement
-    Transfer { listing: String, buyer: String, amount_m2: i64, #[arg(long)] price_yuan_per_mu: i64, #[command(flatten)] who: Who, #[arg(long)] key: Option<String> },
+    Transfer {
+        listing: String,
+        buyer: String,
+        amount_m2: i64,
+        #[arg(long)]
+        price_yuan_per_mu: i64,
+        #[command(flatten)]
+        who: Who,
+        #[arg(long)]
+        key: Option<String>,
+    },
     /// 下达年度计划指标 / grant annual plan quota
-    Grant { county: String, year: i32, amount_m2: i64, #[command(flatten)] who: Who, #[arg(long)] key: Option<String> },
+    Grant {
+        county: String,
+        year: i32,
+        amount_m2: i64,
+        #[command(flatten)]
+        who: Who,
+        #[arg(long)]
+        key: Option<String>,
+    },
     /// 扣减年度计划指标 / deduct annual plan quota
-    Deduct { county: String, year: i32, amount_m2: i64, #[command(flatten)] who: Who, #[arg(long)] key: Option<String> },
+    Deduct {
+        county: String,
+        year: i32,
+        amount_m2: i64,
+        #[command(flatten)]
+        who: Who,
+        #[arg(long)]
+        key: Option<String>,
+    },
     /// 冲正 / reverse an entry
-    Reverse { seq: u64, #[command(flatten)] who: Who, #[arg(long)] key: Option<String> },
+    Reverse {
+        seq: u64,
+        #[command(flatten)]
+        who: Who,
+        #[arg(long)]
+        key: Option<String>,
+    },
     /// 日记账 / the journal
     Entries,
     /// 余额 / balances of every account
@@ -255,7 +334,10 @@ pub enum LedgerCommand {
     /// 某平方米的来龙去脉 / every lot that held one serial of a project
     History { project: String, serial: i64 },
     /// 导出检查点 / export the chain head as a dated checkpoint
-    Checkpoint { #[arg(long, value_parser = parse_date)] as_of: Option<NaiveDate> },
+    Checkpoint {
+        #[arg(long, value_parser = parse_date)]
+        as_of: Option<NaiveDate>,
+    },
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum)]
@@ -339,24 +421,37 @@ struct SystemClock;
 
 impl Clock for SystemClock {
     fn now_rfc3339(&self) -> String {
-        (chrono::Utc::now() + chrono::Duration::hours(8)).format("%Y-%m-%dT%H:%M:%S+08:00").to_string()
+        (chrono::Utc::now() + chrono::Duration::hours(8))
+            .format("%Y-%m-%dT%H:%M:%S+08:00")
+            .to_string()
     }
 }
 
 pub fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
-    tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().context("tokio runtime")
+    tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .context("tokio runtime")
 }
 
 pub async fn open_registry(common: &Common) -> anyhow::Result<Registry> {
     let profile = match &common.profile {
         Some(path) => {
-            let text = std::fs::read_to_string(path).with_context(|| format!("无法读取规则配置 / cannot read profile {}", path.display()))?;
+            let text = std::fs::read_to_string(path).with_context(|| {
+                format!("无法读取规则配置 / cannot read profile {}", path.display())
+            })?;
             Profile::from_toml(&path.display().to_string(), &text)?
         }
         None => Profile::dazhou_2017()?,
     };
     let store = Store::open(&common.data).await?;
-    Ok(Registry::new(store, profile, LandClassTable::gbt21010()?, Box::new(SystemClock)))
+    Ok(Registry::new(
+        store,
+        profile,
+        LandClassTable::gbt21010()?,
+        Box::new(SystemClock),
+    ))
 }
 
 fn code(text: &str) -> anyhow::Result<DivisionCode> {
@@ -364,7 +459,11 @@ fn code(text: &str) -> anyhow::Result<DivisionCode> {
 }
 
 /// Prints a value as JSON, or as the given text.
-fn emit<T: Serialize>(format: OutputFormat, value: &T, text: impl FnOnce() -> String) -> anyhow::Result<()> {
+fn emit<T: Serialize>(
+    format: OutputFormat,
+    value: &T,
+    text: impl FnOnce() -> String,
+) -> anyhow::Result<()> {
     match format {
         OutputFormat::Json => println!("{}", serde_json::to_string_pretty(value)?),
         OutputFormat::Text => print!("{}", text()),
@@ -379,8 +478,17 @@ fn key_for(given: &Option<String>, operation: &Operation, who: &Who) -> String {
     match given {
         Some(k) => k.clone(),
         None => {
-            let text = format!("{}|{}|{}|{}", serde_json::to_string(operation).unwrap_or_default(), who.date(), who.actor, who.reason);
-            format!("cli:{}", &hex::encode(sha2::Sha256::digest(text.as_bytes()))[..32])
+            let text = format!(
+                "{}|{}|{}|{}",
+                serde_json::to_string(operation).unwrap_or_default(),
+                who.date(),
+                who.actor,
+                who.reason
+            );
+            format!(
+                "cli:{}",
+                &hex::encode(sha2::Sha256::digest(text.as_bytes()))[..32]
+            )
         }
     }
 }
@@ -394,13 +502,25 @@ pub fn run(common: &Common, command: RegistryCommand) -> anyhow::Result<ExitCode
     })
 }
 
-async fn dispatch(r: &Registry, format: OutputFormat, command: RegistryCommand) -> anyhow::Result<ExitCode> {
+async fn dispatch(
+    r: &Registry,
+    format: OutputFormat,
+    command: RegistryCommand,
+) -> anyhow::Result<ExitCode> {
     match command {
         RegistryCommand::Division(c) => division(r, format, c).await?,
         RegistryCommand::Plan(c) => plan(r, format, c).await?,
         RegistryCommand::Project(c) => project(r, format, c).await?,
         RegistryCommand::Ledger(c) => ledger(r, format, c).await?,
-        RegistryCommand::Supply { id, county, zone, land_use, area_m2, backing, who } => {
+        RegistryCommand::Supply {
+            id,
+            county,
+            zone,
+            land_use,
+            area_m2,
+            backing,
+            who,
+        } => {
             let land_use = match land_use {
                 LandUseArg::Commercial => LandUse::Commercial,
                 LandUseArg::Tourism => LandUse::Tourism,
@@ -414,55 +534,130 @@ async fn dispatch(r: &Registry, format: OutputFormat, command: RegistryCommand) 
                 BackingArg::SurplusQuota => Backing::SurplusQuota,
                 BackingArg::AnnualPlan => Backing::AnnualPlan,
             };
-            let (result, entry) = r.record_land_supply(&who.actor()?, &id, &code(&county)?, &zone, land_use, area_m2, backing, who.date(), &who.reason).await?;
-            emit(format, &serde_json::json!({ "result": result, "entry": entry }), || {
-                format!("已记录供地 {id} / land supply recorded{}\n", entry.map(|e| format!("（台账条目 {} / ledger entry {}）", e.seq, e.seq)).unwrap_or_default())
-            })?;
+            let (result, entry) = r
+                .record_land_supply(
+                    &who.actor()?,
+                    &id,
+                    &code(&county)?,
+                    &zone,
+                    land_use,
+                    area_m2,
+                    backing,
+                    who.date(),
+                    &who.reason,
+                )
+                .await?;
+            emit(
+                format,
+                &serde_json::json!({ "result": result, "entry": entry }),
+                || {
+                    format!(
+                        "已记录供地 {id} / land supply recorded{}\n",
+                        entry
+                            .map(|e| format!("（台账条目 {} / ledger entry {}）", e.seq, e.seq))
+                            .unwrap_or_default()
+                    )
+                },
+            )?;
         }
         RegistryCommand::Adjustment { county, who } => {
-            let result = r.apply_adjustment(&who.actor()?, &code(&county)?, who.date(), &who.reason).await?;
-            emit(format, &result, || format!("{} / {}\n", result.message_zh, result.message_en))?;
+            let result = r
+                .apply_adjustment(&who.actor()?, &code(&county)?, who.date(), &who.reason)
+                .await?;
+            emit(format, &result, || {
+                format!("{} / {}\n", result.message_zh, result.message_en)
+            })?;
         }
         RegistryCommand::Scan { who } => {
             let report = r.scan(&who.actor()?, who.date()).await?;
             emit(format, &report, || {
-                let mut out = format!("扫描 {} / scan as of {}: 新处罚 {} 项 / {} new sanctions, 已处罚 {} 项 / {} applied before\n", report.as_of, report.as_of, report.applied.len(), report.applied.len(), report.already_applied, report.already_applied);
+                let mut out = format!(
+                    "扫描 {} / scan as of {}: 新处罚 {} 项 / {} new sanctions, 已处罚 {} 项 / {} applied before\n",
+                    report.as_of,
+                    report.as_of,
+                    report.applied.len(),
+                    report.applied.len(),
+                    report.already_applied,
+                    report.already_applied
+                );
                 for a in &report.applied {
-                    out.push_str(&format!("  {} [{} {}] {} / {}\n", a.sanction.key, a.sanction.rule, a.sanction.clause, a.detail_zh, a.detail_en));
+                    out.push_str(&format!(
+                        "  {} [{} {}] {} / {}\n",
+                        a.sanction.key,
+                        a.sanction.rule,
+                        a.sanction.clause,
+                        a.detail_zh,
+                        a.detail_en
+                    ));
                 }
                 out
             })?;
         }
         RegistryCommand::LiftSuspension { county, who } => {
-            r.lift_suspension(&who.actor()?, &code(&county)?, &who.reason).await?;
-            emit(format, &serde_json::json!({ "lifted": county }), || format!("已解除 {county} 暂停预支 / advance suspension of {county} lifted\n"))?;
+            r.lift_suspension(&who.actor()?, &code(&county)?, &who.reason)
+                .await?;
+            emit(format, &serde_json::json!({ "lifted": county }), || {
+                format!("已解除 {county} 暂停预支 / advance suspension of {county} lifted\n")
+            })?;
         }
-        RegistryCommand::Verify { checkpoint } => return verify(r, format, checkpoint.as_deref()).await,
+        RegistryCommand::Verify { checkpoint } => {
+            return verify(r, format, checkpoint.as_deref()).await;
+        }
         RegistryCommand::Audit { limit } => {
             let head = r.store.verify_audit().await?;
             let after = head.records.saturating_sub(u64::from(limit));
             let page = r.store.audit_page(after, limit).await?;
             emit(format, &page, || {
-                let rows: Vec<Vec<String>> = page.iter().map(|a| vec![a.seq.to_string(), a.at.clone(), a.actor.clone(), a.action.clone(), a.subject.clone(), a.reason.clone()]).collect();
-                render(&["序号/seq", "时间/at", "操作人/actor", "操作/action", "对象/subject", "理由/reason"], &rows)
+                let rows: Vec<Vec<String>> = page
+                    .iter()
+                    .map(|a| {
+                        vec![
+                            a.seq.to_string(),
+                            a.at.clone(),
+                            a.actor.clone(),
+                            a.action.clone(),
+                            a.subject.clone(),
+                            a.reason.clone(),
+                        ]
+                    })
+                    .collect();
+                render(
+                    &[
+                        "序号/seq",
+                        "时间/at",
+                        "操作人/actor",
+                        "操作/action",
+                        "对象/subject",
+                        "理由/reason",
+                    ],
+                    &rows,
+                )
             })?;
         }
     }
     Ok(ExitCode::SUCCESS)
 }
 
-async fn verify(r: &Registry, format: OutputFormat, checkpoint: Option<&Path>) -> anyhow::Result<ExitCode> {
+async fn verify(
+    r: &Registry,
+    format: OutputFormat,
+    checkpoint: Option<&Path>,
+) -> anyhow::Result<ExitCode> {
     let ledger = r.store.verify_ledger().await;
     let audit = r.store.verify_audit().await;
     let checkpoint_result = match checkpoint {
         Some(path) => {
-            let text = std::fs::read_to_string(path).with_context(|| format!("无法读取检查点 / cannot read checkpoint {}", path.display()))?;
-            let checkpoint: Checkpoint = serde_json::from_str(&text).with_context(|| format!("检查点格式错误 / bad checkpoint {}", path.display()))?;
+            let text = std::fs::read_to_string(path).with_context(|| {
+                format!("无法读取检查点 / cannot read checkpoint {}", path.display())
+            })?;
+            let checkpoint: Checkpoint = serde_json::from_str(&text)
+                .with_context(|| format!("检查点格式错误 / bad checkpoint {}", path.display()))?;
             Some(r.store.verify_checkpoint(&checkpoint).await)
         }
         None => None,
     };
-    let ok = ledger.is_ok() && audit.is_ok() && checkpoint_result.as_ref().is_none_or(Result::is_ok);
+    let ok =
+        ledger.is_ok() && audit.is_ok() && checkpoint_result.as_ref().is_none_or(Result::is_ok);
     let value = serde_json::json!({
         "ok": ok,
         "ledger": match &ledger { Ok(report) => serde_json::to_value(report).unwrap_or_default(), Err(e) => serde_json::json!({ "error": e.to_string(), "code": e.code(), "seq": e.seq() }) },
@@ -472,11 +667,17 @@ async fn verify(r: &Registry, format: OutputFormat, checkpoint: Option<&Path>) -
     emit(format, &value, || {
         let mut out = String::new();
         match &ledger {
-            Ok(report) => out.push_str(&format!("台账校验通过 / journal verified: {} 条 / entries, head {}\n", report.entries, report.head_hash)),
+            Ok(report) => out.push_str(&format!(
+                "台账校验通过 / journal verified: {} 条 / entries, head {}\n",
+                report.entries, report.head_hash
+            )),
             Err(e) => out.push_str(&format!("台账校验失败 / journal FAILED: {e}\n")),
         }
         match &audit {
-            Ok(report) => out.push_str(&format!("审计日志校验通过 / audit log verified: {} 条 / records\n", report.records)),
+            Ok(report) => out.push_str(&format!(
+                "审计日志校验通过 / audit log verified: {} 条 / records\n",
+                report.records
+            )),
             Err(e) => out.push_str(&format!("审计日志校验失败 / audit log FAILED: {e}\n")),
         }
         if let Some(c) = &checkpoint_result {
@@ -487,18 +688,30 @@ async fn verify(r: &Registry, format: OutputFormat, checkpoint: Option<&Path>) -
         }
         out
     })?;
-    Ok(if ok { ExitCode::SUCCESS } else { ExitCode::from(1) })
+    Ok(if ok {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(1)
+    })
 }
 
-async fn division(r: &Registry, format: OutputFormat, command: DivisionCommand) -> anyhow::Result<()> {
+async fn division(
+    r: &Registry,
+    format: OutputFormat,
+    command: DivisionCommand,
+) -> anyhow::Result<()> {
     match command {
         DivisionCommand::SeedDazhou { who } => {
             let n = r.seed_dazhou(&who.actor()?).await?;
-            emit(format, &serde_json::json!({ "imported": n }), || format!("已导入 {n} 个行政区划 / {n} divisions imported\n"))
+            emit(format, &serde_json::json!({ "imported": n }), || {
+                format!("已导入 {n} 个行政区划 / {n} divisions imported\n")
+            })
         }
         DivisionCommand::Import { file, who } => {
             let n = r.import_divisions_file(&who.actor()?, &file).await?;
-            emit(format, &serde_json::json!({ "imported": n }), || format!("已导入 {n} 个行政区划 / {n} divisions imported\n"))
+            emit(format, &serde_json::json!({ "imported": n }), || {
+                format!("已导入 {n} 个行政区划 / {n} divisions imported\n")
+            })
         }
         DivisionCommand::List { under } => {
             let list = r.divisions_under(&under).await?;
@@ -513,12 +726,32 @@ async fn division(r: &Registry, format: OutputFormat, command: DivisionCommand) 
                             d.poverty_level.clone().unwrap_or_default(),
                             d.designated_on.clone().unwrap_or_default(),
                             d.exited_on.clone().unwrap_or_default(),
-                            format!("{}{}", if d.poor_village { "贫困村 " } else { "" }, if d.relocation_village { "搬迁村" } else { "" }),
+                            format!(
+                                "{}{}",
+                                if d.poor_village { "贫困村 " } else { "" },
+                                if d.relocation_village {
+                                    "搬迁村"
+                                } else {
+                                    ""
+                                }
+                            ),
                             format!("{}/{}", d.poor_households, d.relocation_households),
                         ]
                     })
                     .collect();
-                render(&["代码/code", "名称/name", "级别/level", "贫困县/poverty", "认定/designated", "退出/exited", "标记/flags", "贫困户/搬迁户"], &rows)
+                render(
+                    &[
+                        "代码/code",
+                        "名称/name",
+                        "级别/level",
+                        "贫困县/poverty",
+                        "认定/designated",
+                        "退出/exited",
+                        "标记/flags",
+                        "贫困户/搬迁户",
+                    ],
+                    &rows,
+                )
             })
         }
     }
@@ -526,22 +759,62 @@ async fn division(r: &Registry, format: OutputFormat, command: DivisionCommand) 
 
 async fn plan(r: &Registry, format: OutputFormat, command: PlanCommand) -> anyhow::Result<()> {
     let show = |p: &guagou_registry::plans::Plan| {
-        let mut out = format!("{}  {}  县/county {}  {}—{}  状态/state {} ({})\n", p.id, p.title, p.county, p.period_start, p.period_end, p.state.label_zh(), p.state);
+        let mut out = format!(
+            "{}  {}  县/county {}  {}—{}  状态/state {} ({})\n",
+            p.id,
+            p.title,
+            p.county,
+            p.period_start,
+            p.period_end,
+            p.state.label_zh(),
+            p.state
+        );
         out.push_str(&format!("范围/scope: {}\n", p.scope.join(", ")));
         for o in &p.opinions {
-            out.push_str(&format!("  意见/opinion {}: {} ({} {})\n", o.department, o.opinion, o.author, o.recorded_on));
+            out.push_str(&format!(
+                "  意见/opinion {}: {} ({} {})\n",
+                o.department, o.opinion, o.author, o.recorded_on
+            ));
         }
         out
     };
     match command {
-        PlanCommand::Create { county, title, period, villages, who } => {
-            let (start, end) = period.split_once('-').and_then(|(a, b)| Some((a.trim().parse().ok()?, b.trim().parse().ok()?))).context("--period 应为 2016-2020 / should look like 2016-2020")?;
-            let scope = villages.iter().map(|v| code(v)).collect::<anyhow::Result<Vec<_>>>()?;
-            let p = r.create_plan(&who.actor()?, &code(&county)?, &title, (start, end), &scope, who.date()).await?;
+        PlanCommand::Create {
+            county,
+            title,
+            period,
+            villages,
+            who,
+        } => {
+            let (start, end) = period
+                .split_once('-')
+                .and_then(|(a, b)| Some((a.trim().parse().ok()?, b.trim().parse().ok()?)))
+                .context("--period 应为 2016-2020 / should look like 2016-2020")?;
+            let scope = villages
+                .iter()
+                .map(|v| code(v))
+                .collect::<anyhow::Result<Vec<_>>>()?;
+            let p = r
+                .create_plan(
+                    &who.actor()?,
+                    &code(&county)?,
+                    &title,
+                    (start, end),
+                    &scope,
+                    who.date(),
+                )
+                .await?;
             emit(format, &p, || show(&p))
         }
-        PlanCommand::Opinion { plan, department, text, who } => {
-            let p = r.add_opinion(&who.actor()?, &plan, &department, &text, who.date()).await?;
+        PlanCommand::Opinion {
+            plan,
+            department,
+            text,
+            who,
+        } => {
+            let p = r
+                .add_opinion(&who.actor()?, &plan, &department, &text, who.date())
+                .await?;
             emit(format, &p, || show(&p))
         }
         PlanCommand::Step { plan, step, who } => {
@@ -553,19 +826,31 @@ async fn plan(r: &Registry, format: OutputFormat, command: PlanCommand) -> anyho
                 PlanStep::Return => PlanAction::Return,
                 PlanStep::Revise => PlanAction::Revise,
             };
-            let p = r.plan_action(&who.actor()?, &plan, action, who.date(), &who.reason).await?;
+            let p = r
+                .plan_action(&who.actor()?, &plan, action, who.date(), &who.reason)
+                .await?;
             emit(format, &p, || show(&p))
         }
         PlanCommand::Show { plan } => {
             let p = r.plan(&plan).await?;
             let rules = r.plan_rules(&p).await?;
-            emit(format, &serde_json::json!({ "plan": p, "rules": rules }), || {
-                let mut out = show(&p);
-                for rule in &rules {
-                    out.push_str(&format!("  {} {} [{}] {}\n", rule.rule, if rule.passed { "通过" } else { "不通过" }, rule.clause, rule.message_zh));
-                }
-                out
-            })
+            emit(
+                format,
+                &serde_json::json!({ "plan": p, "rules": rules }),
+                || {
+                    let mut out = show(&p);
+                    for rule in &rules {
+                        out.push_str(&format!(
+                            "  {} {} [{}] {}\n",
+                            rule.rule,
+                            if rule.passed { "通过" } else { "不通过" },
+                            rule.clause,
+                            rule.message_zh
+                        ));
+                    }
+                    out
+                },
+            )
         }
         PlanCommand::List { county } => {
             let plans = r.plans(&county).await?;
@@ -584,36 +869,85 @@ fn project_text(p: &guagou_registry::projects::Project) -> String {
         p.state,
         p.current_version,
         p.planned_surplus_m2,
-        if p.city_invested { format!("  市级投资/city-invested {}% {}", p.city_share_percent, p.funding_source.clone().unwrap_or_default()) } else { String::new() }
+        if p.city_invested {
+            format!(
+                "  市级投资/city-invested {}% {}",
+                p.city_share_percent,
+                p.funding_source.clone().unwrap_or_default()
+            )
+        } else {
+            String::new()
+        }
     )
 }
 
 fn results_text(results: &[guagou_domain::check::RuleResult]) -> String {
     results
         .iter()
-        .map(|r| format!("  {} {} [{}] {}\n", r.rule, if r.passed { "通过/pass" } else { "不通过/FAIL" }, r.clause, r.message_zh))
+        .map(|r| {
+            format!(
+                "  {} {} [{}] {}\n",
+                r.rule,
+                if r.passed {
+                    "通过/pass"
+                } else {
+                    "不通过/FAIL"
+                },
+                r.clause,
+                r.message_zh
+            )
+        })
         .collect()
 }
 
-async fn project(r: &Registry, format: OutputFormat, command: ProjectCommand) -> anyhow::Result<()> {
+async fn project(
+    r: &Registry,
+    format: OutputFormat,
+    command: ProjectCommand,
+) -> anyhow::Result<()> {
     match command {
         ProjectCommand::Register { package, who } => {
-            let (p, results) = r.register_project(&who.actor()?, &package, who.date(), &who.reason).await?;
-            emit(format, &serde_json::json!({ "project": p, "results": results }), || format!("{}{}", project_text(&p), results_text(&results)))
+            let (p, results) = r
+                .register_project(&who.actor()?, &package, who.date(), &who.reason)
+                .await?;
+            emit(
+                format,
+                &serde_json::json!({ "project": p, "results": results }),
+                || format!("{}{}", project_text(&p), results_text(&results)),
+            )
         }
         ProjectCommand::Version { code, package, who } => {
-            let (v, results) = r.add_version(&who.actor()?, &code, &package, who.date(), &who.reason).await?;
-            emit(format, &serde_json::json!({ "version": v, "results": results }), || format!("版本/version {} ({})\n{}", v.version, v.kind, results_text(&results)))
+            let (v, results) = r
+                .add_version(&who.actor()?, &code, &package, who.date(), &who.reason)
+                .await?;
+            emit(
+                format,
+                &serde_json::json!({ "version": v, "results": results }),
+                || {
+                    format!(
+                        "版本/version {} ({})\n{}",
+                        v.version,
+                        v.kind,
+                        results_text(&results)
+                    )
+                },
+            )
         }
         ProjectCommand::Diff { code, from, to } => {
             let diff = r.diff_versions(&code, from, to).await?;
             emit(format, &diff, || {
                 let mut out = format!("{code} v{from} → v{to}\n");
                 for p in &diff.added {
-                    out.push_str(&format!("  + {} {} {:.2} m²\n", p.role, p.name, p.planar_m2));
+                    out.push_str(&format!(
+                        "  + {} {} {:.2} m²\n",
+                        p.role, p.name, p.planar_m2
+                    ));
                 }
                 for p in &diff.removed {
-                    out.push_str(&format!("  - {} {} {:.2} m²\n", p.role, p.name, p.planar_m2));
+                    out.push_str(&format!(
+                        "  - {} {} {:.2} m²\n",
+                        p.role, p.name, p.planar_m2
+                    ));
                 }
                 for (role, name, a, b) in &diff.changed {
                     out.push_str(&format!("  ~ {role} {name} {a:.2} → {b:.2} m²\n"));
@@ -638,25 +972,65 @@ async fn project(r: &Registry, format: OutputFormat, command: ProjectCommand) ->
                 ProjectStep::Withdraw => ProjectAction::Withdraw,
                 ProjectStep::Terminate => ProjectAction::Terminate,
             };
-            let p = r.project_action(&who.actor()?, &code, action, who.date(), &who.reason).await?;
+            let p = r
+                .project_action(&who.actor()?, &code, action, who.date(), &who.reason)
+                .await?;
             emit(format, &p, || project_text(&p))
         }
-        ProjectCommand::ApplyAcceptance { code, reclaimed_m2, resettlement_m2, reclaimed_farmland_m2, resettlement_farmland_m2, change_version, who } => {
-            let figures = AcceptanceFigures { reclaimed_m2, resettlement_m2, reclaimed_farmland_m2, resettlement_farmland_m2 };
-            let p = r.apply_acceptance(&who.actor()?, &code, figures, change_version, who.date(), &who.reason).await?;
+        ProjectCommand::ApplyAcceptance {
+            code,
+            reclaimed_m2,
+            resettlement_m2,
+            reclaimed_farmland_m2,
+            resettlement_farmland_m2,
+            change_version,
+            who,
+        } => {
+            let figures = AcceptanceFigures {
+                reclaimed_m2,
+                resettlement_m2,
+                reclaimed_farmland_m2,
+                resettlement_farmland_m2,
+            };
+            let p = r
+                .apply_acceptance(
+                    &who.actor()?,
+                    &code,
+                    figures,
+                    change_version,
+                    who.date(),
+                    &who.reason,
+                )
+                .await?;
             emit(format, &p, || project_text(&p))
         }
-        ProjectCommand::Invest { code, funding_source, city_share_percent, construction_zone_plan, who } => {
-            let investment = CityInvestment { funding_source, city_share_percent, construction_zone_plan };
-            let p = r.set_city_investment(&who.actor()?, &code, &investment, &who.reason).await?;
+        ProjectCommand::Invest {
+            code,
+            funding_source,
+            city_share_percent,
+            construction_zone_plan,
+            who,
+        } => {
+            let investment = CityInvestment {
+                funding_source,
+                city_share_percent,
+                construction_zone_plan,
+            };
+            let p = r
+                .set_city_investment(&who.actor()?, &code, &investment, &who.reason)
+                .await?;
             emit(format, &p, || project_text(&p))
         }
         ProjectCommand::Extend { code, who } => {
             r.request_extension(&who.actor()?, &code).await?;
-            emit(format, &serde_json::json!({ "extended": code }), || "已受理 / accepted\n".into())
+            emit(format, &serde_json::json!({ "extended": code }), || {
+                "已受理 / accepted\n".into()
+            })
         }
         ProjectCommand::Rank { under, as_of } => {
-            let ranked = r.rank_pooled(&under, as_of.unwrap_or_else(today_shanghai)).await?;
+            let ranked = r
+                .rank_pooled(&under, as_of.unwrap_or_else(today_shanghai))
+                .await?;
             emit(format, &ranked, || {
                 let rows: Vec<Vec<String>> = ranked
                     .iter()
@@ -664,7 +1038,12 @@ async fn project(r: &Registry, format: OutputFormat, command: ProjectCommand) ->
                         vec![
                             x.rank.to_string(),
                             x.parts.code.clone(),
-                            if x.parts.national_poverty_county { "是/yes" } else { "否/no" }.into(),
+                            if x.parts.national_poverty_county {
+                                "是/yes"
+                            } else {
+                                "否/no"
+                            }
+                            .into(),
                             x.parts.poor_villages.to_string(),
                             x.parts.relocation_households.to_string(),
                             x.parts.poor_households.to_string(),
@@ -673,21 +1052,44 @@ async fn project(r: &Registry, format: OutputFormat, command: ProjectCommand) ->
                         ]
                     })
                     .collect();
-                render(&["名次/rank", "项目/project", "国定贫困县/national", "贫困村/poor villages", "搬迁户/relocation hh", "贫困户/poor hh", "申报/submitted", "依据/why"], &rows)
+                render(
+                    &[
+                        "名次/rank",
+                        "项目/project",
+                        "国定贫困县/national",
+                        "贫困村/poor villages",
+                        "搬迁户/relocation hh",
+                        "贫困户/poor hh",
+                        "申报/submitted",
+                        "依据/why",
+                    ],
+                    &rows,
+                )
             })
         }
         ProjectCommand::Show { code } => {
             let p = r.project(&code).await?;
             let versions = r.versions(&code).await?;
-            let rules = if p.state == ProjectState::Draft { r.submission_rules(&p).await? } else { Vec::new() };
-            emit(format, &serde_json::json!({ "project": p, "versions": versions, "submission_rules": rules }), || {
-                let mut out = project_text(&p);
-                for v in &versions {
-                    out.push_str(&format!("  v{} {} {} {} — {} (阻断/blocking {})\n", v.version, v.kind, v.created_on, v.actor, v.reason, v.blocking));
-                }
-                out.push_str(&results_text(&rules));
-                out
-            })
+            let rules = if p.state == ProjectState::Draft {
+                r.submission_rules(&p).await?
+            } else {
+                Vec::new()
+            };
+            emit(
+                format,
+                &serde_json::json!({ "project": p, "versions": versions, "submission_rules": rules }),
+                || {
+                    let mut out = project_text(&p);
+                    for v in &versions {
+                        out.push_str(&format!(
+                            "  v{} {} {} {} — {} (阻断/blocking {})\n",
+                            v.version, v.kind, v.created_on, v.actor, v.reason, v.blocking
+                        ));
+                    }
+                    out.push_str(&results_text(&rules));
+                    out
+                },
+            )
         }
         ProjectCommand::List { under } => {
             let list = r.projects(&under, None).await?;
@@ -696,30 +1098,198 @@ async fn project(r: &Registry, format: OutputFormat, command: ProjectCommand) ->
     }
 }
 
-async fn post(r: &Registry, format: OutputFormat, operation: Operation, who: &Who, key: &Option<String>) -> anyhow::Result<()> {
+async fn post(
+    r: &Registry,
+    format: OutputFormat,
+    operation: Operation,
+    who: &Who,
+    key: &Option<String>,
+) -> anyhow::Result<()> {
     let key = key_for(key, &operation, who);
-    let entry = r.post(&who.actor()?, operation, &key, &who.reason, who.date()).await?;
+    let entry = r
+        .post(&who.actor()?, operation, &key, &who.reason, who.date())
+        .await?;
     emit(format, &entry, || {
-        let legs: Vec<String> = entry.legs.iter().map(|l| format!("{} {:+}", l.account, l.amount_m2)).collect();
-        let lots: Vec<String> = entry.lots_created.iter().map(|l| format!("{}@{}", l.serial(), l.holder)).collect();
-        format!("台账条目 / entry {} ({}): {}\n  指标块 / lots: {}\n  哈希 / hash {}\n", entry.seq, entry.operation.kind(), legs.join(", "), lots.join(", "), entry.hash)
+        let legs: Vec<String> = entry
+            .legs
+            .iter()
+            .map(|l| format!("{} {:+}", l.account, l.amount_m2))
+            .collect();
+        let lots: Vec<String> = entry
+            .lots_created
+            .iter()
+            .map(|l| format!("{}@{}", l.serial(), l.holder))
+            .collect();
+        format!(
+            "台账条目 / entry {} ({}): {}\n  指标块 / lots: {}\n  哈希 / hash {}\n",
+            entry.seq,
+            entry.operation.kind(),
+            legs.join(", "),
+            lots.join(", "),
+            entry.hash
+        )
     })
 }
 
 async fn ledger(r: &Registry, format: OutputFormat, command: LedgerCommand) -> anyhow::Result<()> {
     match command {
-        LedgerCommand::Advance { project, amount_m2, who, key } => post(r, format, Operation::Advance { project, amount_m2 }, &who, &key).await,
-        LedgerCommand::Reserve { county, amount_m2, purpose, who, key } => post(r, format, Operation::Reserve { division: code(&county)?, amount_m2, purpose }, &who, &key).await,
-        LedgerCommand::Release { county, amount_m2, who, key } => post(r, format, Operation::Release { division: code(&county)?, amount_m2 }, &who, &key).await,
-        LedgerCommand::List { county, listing, amount_m2, who, key } => post(r, format, Operation::List { division: code(&county)?, listing, amount_m2 }, &who, &key).await,
-        LedgerCommand::Withdraw { listing, amount_m2, who, key } => post(r, format, Operation::Withdraw { listing, amount_m2 }, &who, &key).await,
-        LedgerCommand::Transfer { listing, buyer, amount_m2, price_yuan_per_mu, who, key } => {
-            let price_fen_per_mu = price_yuan_per_mu.checked_mul(100).context("价格过大 / price too large")?;
-            post(r, format, Operation::Transfer { listing, buyer: code(&buyer)?, amount_m2, price_fen_per_mu }, &who, &key).await
+        LedgerCommand::Advance {
+            project,
+            amount_m2,
+            who,
+            key,
+        } => {
+            post(
+                r,
+                format,
+                Operation::Advance { project, amount_m2 },
+                &who,
+                &key,
+            )
+            .await
         }
-        LedgerCommand::Grant { county, year, amount_m2, who, key } => post(r, format, Operation::GrantAnnualPlan { county: code(&county)?, year, amount_m2 }, &who, &key).await,
-        LedgerCommand::Deduct { county, year, amount_m2, who, key } => post(r, format, Operation::Deduct { county: code(&county)?, year, amount_m2, project: None }, &who, &key).await,
-        LedgerCommand::Reverse { seq, who, key } => post(r, format, Operation::Reverse { seq }, &who, &key).await,
+        LedgerCommand::Reserve {
+            county,
+            amount_m2,
+            purpose,
+            who,
+            key,
+        } => {
+            post(
+                r,
+                format,
+                Operation::Reserve {
+                    division: code(&county)?,
+                    amount_m2,
+                    purpose,
+                },
+                &who,
+                &key,
+            )
+            .await
+        }
+        LedgerCommand::Release {
+            county,
+            amount_m2,
+            who,
+            key,
+        } => {
+            post(
+                r,
+                format,
+                Operation::Release {
+                    division: code(&county)?,
+                    amount_m2,
+                },
+                &who,
+                &key,
+            )
+            .await
+        }
+        LedgerCommand::List {
+            county,
+            listing,
+            amount_m2,
+            who,
+            key,
+        } => {
+            post(
+                r,
+                format,
+                Operation::List {
+                    division: code(&county)?,
+                    listing,
+                    amount_m2,
+                },
+                &who,
+                &key,
+            )
+            .await
+        }
+        LedgerCommand::Withdraw {
+            listing,
+            amount_m2,
+            who,
+            key,
+        } => {
+            post(
+                r,
+                format,
+                Operation::Withdraw { listing, amount_m2 },
+                &who,
+                &key,
+            )
+            .await
+        }
+        LedgerCommand::Transfer {
+            listing,
+            buyer,
+            amount_m2,
+            price_yuan_per_mu,
+            who,
+            key,
+        } => {
+            let price_fen_per_mu = price_yuan_per_mu
+                .checked_mul(100)
+                .context("价格过大 / price too large")?;
+            post(
+                r,
+                format,
+                Operation::Transfer {
+                    listing,
+                    buyer: code(&buyer)?,
+                    amount_m2,
+                    price_fen_per_mu,
+                },
+                &who,
+                &key,
+            )
+            .await
+        }
+        LedgerCommand::Grant {
+            county,
+            year,
+            amount_m2,
+            who,
+            key,
+        } => {
+            post(
+                r,
+                format,
+                Operation::GrantAnnualPlan {
+                    county: code(&county)?,
+                    year,
+                    amount_m2,
+                },
+                &who,
+                &key,
+            )
+            .await
+        }
+        LedgerCommand::Deduct {
+            county,
+            year,
+            amount_m2,
+            who,
+            key,
+        } => {
+            post(
+                r,
+                format,
+                Operation::Deduct {
+                    county: code(&county)?,
+                    year,
+                    amount_m2,
+                    project: None,
+                },
+                &who,
+                &key,
+            )
+            .await
+        }
+        LedgerCommand::Reverse { seq, who, key } => {
+            post(r, format, Operation::Reverse { seq }, &who, &key).await
+        }
         LedgerCommand::Entries => {
             let entries = r.all_entries().await?;
             emit(format, &entries, || {
@@ -730,13 +1300,27 @@ async fn ledger(r: &Registry, format: OutputFormat, command: LedgerCommand) -> a
                             e.seq.to_string(),
                             e.meta.effective.to_string(),
                             e.operation.kind().to_owned(),
-                            e.legs.iter().map(|l| format!("{} {:+}", l.account, l.amount_m2)).collect::<Vec<_>>().join(", "),
+                            e.legs
+                                .iter()
+                                .map(|l| format!("{} {:+}", l.account, l.amount_m2))
+                                .collect::<Vec<_>>()
+                                .join(", "),
                             e.meta.actor.clone(),
                             e.hash[..12].to_owned(),
                         ]
                     })
                     .collect();
-                render(&["序号/seq", "日期/date", "类型/kind", "分录/legs (m²)", "操作人/actor", "哈希/hash"], &rows)
+                render(
+                    &[
+                        "序号/seq",
+                        "日期/date",
+                        "类型/kind",
+                        "分录/legs (m²)",
+                        "操作人/actor",
+                        "哈希/hash",
+                    ],
+                    &rows,
+                )
             })
         }
         LedgerCommand::Balances => {
@@ -747,24 +1331,63 @@ async fn ledger(r: &Registry, format: OutputFormat, command: LedgerCommand) -> a
                     .iter()
                     .map(|(a, b)| {
                         let area = guagou_domain::SquareMetres(*b);
-                        vec![a.clone(), b.to_string(), area.hectares_text(), area.mu_text()]
+                        vec![
+                            a.clone(),
+                            b.to_string(),
+                            area.hectares_text(),
+                            area.mu_text(),
+                        ]
                     })
                     .collect();
                 render(&["账户/account", "m²", "公顷/ha", "亩/mu"], &rows)
             })
         }
         LedgerCommand::Lots { account } => {
-            let account = Account::from_key(&account).with_context(|| format!("账户格式错误 / unknown account key {account}"))?;
+            let account = Account::from_key(&account)
+                .with_context(|| format!("账户格式错误 / unknown account key {account}"))?;
             let lots = r.store.open_lots(&account).await?;
-            emit(format, &lots, || lots.iter().map(|l| format!("{} ({} m²) lot {} parent {:?}\n", l.serial(), l.size(), l.id, l.parent)).collect())
+            emit(format, &lots, || {
+                lots.iter()
+                    .map(|l| {
+                        format!(
+                            "{} ({} m²) lot {} parent {:?}\n",
+                            l.serial(),
+                            l.size(),
+                            l.id,
+                            l.parent
+                        )
+                    })
+                    .collect()
+            })
         }
         LedgerCommand::History { project, serial } => {
             let lots = r.store.lot_history(&project, serial).await?;
-            emit(format, &lots, || lots.iter().map(|l| format!("lot {} {} @ {} (entry {}, parent {:?})\n", l.id, l.serial(), l.holder, l.created_by, l.parent)).collect())
+            emit(format, &lots, || {
+                lots.iter()
+                    .map(|l| {
+                        format!(
+                            "lot {} {} @ {} (entry {}, parent {:?})\n",
+                            l.id,
+                            l.serial(),
+                            l.holder,
+                            l.created_by,
+                            l.parent
+                        )
+                    })
+                    .collect()
+            })
         }
         LedgerCommand::Checkpoint { as_of } => {
-            let checkpoint = r.store.export_checkpoint(as_of.unwrap_or_else(today_shanghai)).await?;
-            emit(format, &checkpoint, || format!("{}\n", serde_json::to_string(&checkpoint).unwrap_or_default()))
+            let checkpoint = r
+                .store
+                .export_checkpoint(as_of.unwrap_or_else(today_shanghai))
+                .await?;
+            emit(format, &checkpoint, || {
+                format!(
+                    "{}\n",
+                    serde_json::to_string(&checkpoint).unwrap_or_default()
+                )
+            })
         }
     }
 }
