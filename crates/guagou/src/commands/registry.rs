@@ -1131,165 +1131,142 @@ async fn post(
     })
 }
 
-async fn ledger(r: &Registry, format: OutputFormat, command: LedgerCommand) -> anyhow::Result<()> {
-    match command {
-        LedgerCommand::Advance {
-            project,
-            amount_m2,
-            who,
-            key,
-        } => {
-            post(
-                r,
-                format,
-                Operation::Advance { project, amount_m2 },
-                &who,
-                &key,
-            )
-            .await
-        }
-        LedgerCommand::Reserve {
-            county,
-            amount_m2,
-            purpose,
-            who,
-            key,
-        } => {
-            post(
-                r,
-                format,
-                Operation::Reserve {
-                    division: code(&county)?,
-                    amount_m2,
-                    purpose,
+impl LedgerCommand {
+    /// A write: the operation it asks for, who asks and the idempotency key. `None` for reads.
+    fn write(&self) -> anyhow::Result<Option<(Operation, &Who, &Option<String>)>> {
+        use LedgerCommand as L;
+        Ok(Some(match self {
+            L::Advance {
+                project,
+                amount_m2,
+                who,
+                key,
+            } => (
+                Operation::Advance {
+                    project: project.clone(),
+                    amount_m2: *amount_m2,
                 },
-                &who,
-                &key,
-            )
-            .await
-        }
-        LedgerCommand::Release {
-            county,
-            amount_m2,
-            who,
-            key,
-        } => {
-            post(
-                r,
-                format,
+                who,
+                key,
+            ),
+            L::Reserve {
+                county,
+                amount_m2,
+                purpose,
+                who,
+                key,
+            } => {
+                let op = Operation::Reserve {
+                    division: code(county)?,
+                    amount_m2: *amount_m2,
+                    purpose: purpose.clone(),
+                };
+                (op, who, key)
+            }
+            L::Release {
+                county,
+                amount_m2,
+                who,
+                key,
+            } => (
                 Operation::Release {
-                    division: code(&county)?,
-                    amount_m2,
+                    division: code(county)?,
+                    amount_m2: *amount_m2,
                 },
-                &who,
-                &key,
-            )
-            .await
-        }
-        LedgerCommand::List {
-            county,
-            listing,
-            amount_m2,
-            who,
-            key,
-        } => {
-            post(
-                r,
-                format,
-                Operation::List {
-                    division: code(&county)?,
-                    listing,
-                    amount_m2,
+                who,
+                key,
+            ),
+            L::List {
+                county,
+                listing,
+                amount_m2,
+                who,
+                key,
+            } => {
+                let op = Operation::List {
+                    division: code(county)?,
+                    listing: listing.clone(),
+                    amount_m2: *amount_m2,
+                };
+                (op, who, key)
+            }
+            L::Withdraw {
+                listing,
+                amount_m2,
+                who,
+                key,
+            } => (
+                Operation::Withdraw {
+                    listing: listing.clone(),
+                    amount_m2: *amount_m2,
                 },
-                &who,
-                &key,
-            )
-            .await
-        }
-        LedgerCommand::Withdraw {
-            listing,
-            amount_m2,
-            who,
-            key,
-        } => {
-            post(
-                r,
-                format,
-                Operation::Withdraw { listing, amount_m2 },
-                &who,
-                &key,
-            )
-            .await
-        }
-        LedgerCommand::Transfer {
-            listing,
-            buyer,
-            amount_m2,
-            price_yuan_per_mu,
-            who,
-            key,
-        } => {
-            let price_fen_per_mu = price_yuan_per_mu
-                .checked_mul(100)
-                .context("价格过大 / price too large")?;
-            post(
-                r,
-                format,
-                Operation::Transfer {
-                    listing,
-                    buyer: code(&buyer)?,
-                    amount_m2,
+                who,
+                key,
+            ),
+            L::Transfer {
+                listing,
+                buyer,
+                amount_m2,
+                price_yuan_per_mu,
+                who,
+                key,
+            } => {
+                let price_fen_per_mu = price_yuan_per_mu
+                    .checked_mul(100)
+                    .context("价格过大 / price too large")?;
+                let op = Operation::Transfer {
+                    listing: listing.clone(),
+                    buyer: code(buyer)?,
+                    amount_m2: *amount_m2,
                     price_fen_per_mu,
-                },
-                &who,
-                &key,
-            )
-            .await
-        }
-        LedgerCommand::Grant {
-            county,
-            year,
-            amount_m2,
-            who,
-            key,
-        } => {
-            post(
-                r,
-                format,
+                };
+                (op, who, key)
+            }
+            L::Grant {
+                county,
+                year,
+                amount_m2,
+                who,
+                key,
+            } => (
                 Operation::GrantAnnualPlan {
-                    county: code(&county)?,
-                    year,
-                    amount_m2,
+                    county: code(county)?,
+                    year: *year,
+                    amount_m2: *amount_m2,
                 },
-                &who,
-                &key,
-            )
-            .await
-        }
-        LedgerCommand::Deduct {
-            county,
-            year,
-            amount_m2,
-            who,
-            key,
-        } => {
-            post(
-                r,
-                format,
-                Operation::Deduct {
-                    county: code(&county)?,
-                    year,
-                    amount_m2,
+                who,
+                key,
+            ),
+            L::Deduct {
+                county,
+                year,
+                amount_m2,
+                who,
+                key,
+            } => {
+                let op = Operation::Deduct {
+                    county: code(county)?,
+                    year: *year,
+                    amount_m2: *amount_m2,
                     project: None,
-                },
-                &who,
-                &key,
-            )
-            .await
-        }
-        LedgerCommand::Reverse { seq, who, key } => {
-            post(r, format, Operation::Reverse { seq }, &who, &key).await
-        }
+                };
+                (op, who, key)
+            }
+            L::Reverse { seq, who, key } => (Operation::Reverse { seq: *seq }, who, key),
+            L::Entries
+            | L::Balances
+            | L::Lots { .. }
+            | L::History { .. }
+            | L::Checkpoint { .. } => return Ok(None),
+        }))
+    }
+}
+
+async fn ledger(r: &Registry, format: OutputFormat, command: LedgerCommand) -> anyhow::Result<()> {
+    if let Some((operation, who, key)) = command.write()? {
+        return post(r, format, operation, who, key).await;
+    }
+    match command {
         LedgerCommand::Entries => {
             let entries = r.all_entries().await?;
             emit(format, &entries, || {
@@ -1389,5 +1366,7 @@ async fn ledger(r: &Registry, format: OutputFormat, command: LedgerCommand) -> a
                 )
             })
         }
+        // Writes were handled above.
+        _ => Ok(()),
     }
 }
