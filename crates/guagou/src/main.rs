@@ -53,7 +53,9 @@ enum Command {
         #[arg(long)]
         crs: Option<String>,
     },
-    /// 演示数据 / create the populated demo registry in --data (unless it exists)
+    /// 网页服务 / serve the web application on --data
+    Serve(commands::serve::ServeArgs),
+    /// 演示 / create the populated demo registry in --data (unless it exists) and serve it
     Demo(commands::demo::DemoArgs),
     #[command(flatten)]
     Registry(commands::registry::RegistryCommand),
@@ -67,6 +69,7 @@ fn main() -> ExitCode {
         Command::Convert { input, output, crs } => {
             commands::convert::run(&input, &output, crs.as_deref())
         }
+        Command::Serve(args) => commands::serve::run(&cli.common, &args),
         Command::Demo(args) => commands::demo::run(&cli.common, &args),
         Command::Registry(command) => commands::registry::run(&cli.common, command),
     };

@@ -1,9 +1,13 @@
-//! `guagou demo`: a populated Dazhou registry in the data directory (created unless it exists).
-//! Serving it in the browser comes with the web application; `--no-serve` only builds it.
+//! `guagou demo`: a populated Dazhou registry in the data directory (created unless it
+//! exists), with one account per role and jurisdiction, served in the browser unless
+//! `--no-serve`.
 
+use std::fmt::Write as _;
+use std::net::SocketAddr;
 use std::process::ExitCode;
 
 use clap::Args;
+use guagou_registry::Registry;
 
 use crate::OutputFormat;
 use crate::commands::registry::{Common, open_registry, runtime};
@@ -13,6 +17,81 @@ pub struct DemoArgs {
     /// 只创建不启动服务 / build the demo registry without serving it
     #[arg(long)]
     pub no_serve: bool,
+    /// 监听地址 / address to listen on
+    #[arg(long, default_value = "127.0.0.1:8080")]
+    pub listen: SocketAddr,
+}
+
+/// Demo accounts: (name, division, department, what it shows).
+const ACCOUNTS: &[(&str, &str, &str, &str)] = &[
+    (
+        "xuanhan",
+        "511722",
+        "land",
+        "宣汉县国土资源局 / Xuanhan county land bureau",
+    ),
+    (
+        "wanyuan",
+        "511781",
+        "land",
+        "万源市国土资源局 / Wanyuan county land bureau",
+    ),
+    (
+        "quxian",
+        "511725",
+        "land",
+        "渠县国土资源局 / Qu county land bureau",
+    ),
+    (
+        "dachuan",
+        "511703",
+        "land",
+        "达川区国土资源局 / Dachuan district land bureau",
+    ),
+    (
+        "city",
+        "511700",
+        "land",
+        "达州市国土资源局 / Dazhou city land bureau",
+    ),
+    (
+        "finance",
+        "511700",
+        "finance",
+        "达州市财政局 / city finance bureau",
+    ),
+    (
+        "audit",
+        "511700",
+        "audit",
+        "达州市审计局（只读）/ city audit bureau (read-only)",
+    ),
+    (
+        "province",
+        "510000",
+        "land",
+        "四川省国土资源厅 / Sichuan provincial department",
+    ),
+];
+
+/// Creates the demo accounts with one generated password, written to `demo-accounts.txt` in the
+/// data directory so that a later `guagou demo` on the same directory can show them again.
+async fn create_accounts(registry: &Registry, common: &Common) -> anyhow::Result<String> {
+    let password = format!("demo-{}", guagou_web::auth::random_hex(6)?);
+    let mut text = String::new();
+    for (name, division, department, label) in ACCOUNTS {
+        guagou_web::create_user(registry, name, division, department, &password).await?;
+        let _ = writeln!(text, "  {name:<9} {label}");
+    }
+    let _ = writeln!(text, "  密码 / password (all accounts): {password}");
+    let path = common.data.join("demo-accounts.txt");
+    std::fs::write(&path, &text)?;
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o600))?;
+    }
+    Ok(text)
 }
 
 pub fn run(common: &Common, args: &DemoArgs) -> anyhow::Result<ExitCode> {
@@ -20,14 +99,15 @@ pub fn run(common: &Common, args: &DemoArgs) -> anyhow::Result<ExitCode> {
     runtime()?.block_on(async {
         let registry = open_registry(common).await?;
         let fresh = !existed && registry.store.head().await?.0 == 0;
-        let value = if fresh {
+        let (value, accounts) = if fresh {
             let summary = registry.build_demo(&common.data.join("demo-packages")).await?;
-            serde_json::to_value(&summary)?
+            let accounts = create_accounts(&registry, common).await?;
+            (serde_json::to_value(&summary)?, accounts)
         } else {
-            serde_json::json!({ "existing": common.data.display().to_string() })
+            let accounts = std::fs::read_to_string(common.data.join("demo-accounts.txt")).unwrap_or_default();
+            (serde_json::json!({ "existing": common.data.display().to_string() }), accounts)
         };
         let entries = registry.store.head().await?.0;
-        registry.store.close().await;
         match common.format {
             OutputFormat::Json => println!("{}", serde_json::to_string_pretty(&value)?),
             OutputFormat::Text => {
@@ -37,15 +117,15 @@ pub fn run(common: &Common, args: &DemoArgs) -> anyhow::Result<ExitCode> {
                     println!("使用已有数据目录 / using the existing data directory {}", common.data.display());
                 }
                 println!("台账条目 / ledger entries: {entries}");
-                println!("试试 / try:  guagou --data {} project list", common.data.display());
-                println!("            guagou --data {} ledger balances", common.data.display());
-                println!("            guagou --data {} verify", common.data.display());
-                println!("演示账户 / demo actors (use with --actor): 县局经办人@511722, 市局管理员@511700, 省厅审批员@510000");
+                println!("演示账户 / demo accounts:\n{accounts}");
+                println!("命令行 / command line:  guagou --data {} project list | ledger balances | verify", common.data.display());
             }
         }
-        if !args.no_serve {
-            eprintln!("提示 / note: 网页服务将随 Web 应用提供；现在仅创建登记簿 / serving comes with the web application; the registry was built only");
+        if args.no_serve {
+            registry.store.close().await;
+            return Ok(ExitCode::SUCCESS);
         }
+        crate::commands::serve::serve_registry(registry, args.listen).await?;
         Ok(ExitCode::SUCCESS)
     })
 }

@@ -5,3 +5,4 @@ pub mod convert;
 pub mod demo;
 pub mod parcels;
 pub mod registry;
+pub mod serve;

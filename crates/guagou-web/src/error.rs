@@ -1,0 +1,228 @@
+//! The one place where failures become HTTP: every error of the web layer and of the registry
+//! gets a status, a stable code, the refusing rule (if any) and a Chinese and an English
+//! message. The API renders it as JSON, pages as HTML. A 500 logs its cause and shows none.
+
+use axum::Json;
+use axum::http::StatusCode;
+use axum::response::{Html, IntoResponse, Response};
+use guagou_domain::ledger::LedgerError;
+use guagou_domain::lifecycle::LifecycleError;
+use guagou_registry::RegistryError;
+use serde::Serialize;
+
+use crate::html;
+
+#[derive(Debug, thiserror::Error)]
+pub enum WebError {
+    #[error("{0}")]
+    Registry(#[from] RegistryError),
+    #[error("not signed in")]
+    Unauthorized,
+    #[error("bad or missing CSRF token")]
+    Csrf,
+    #[error("too many failed logins")]
+    Throttled,
+    #[error("wrong name or password")]
+    BadLogin,
+    #[error("read-only user")]
+    ReadOnly,
+    #[error("not found")]
+    NotFound,
+    #[error("{field}: {zh} / {en}")]
+    Invalid {
+        field: &'static str,
+        zh: String,
+        en: String,
+    },
+    #[error("internal: {0}")]
+    Internal(String),
+}
+
+impl From<sqlx::Error> for WebError {
+    fn from(e: sqlx::Error) -> Self {
+        WebError::Registry(RegistryError::from(e))
+    }
+}
+
+impl From<guagou_store::StoreError> for WebError {
+    fn from(e: guagou_store::StoreError) -> Self {
+        WebError::Registry(RegistryError::Store(e))
+    }
+}
+
+/// What a client is told about a failure.
+#[derive(Debug, Clone, Serialize)]
+pub struct Problem {
+    #[serde(skip)]
+    pub status: StatusCode,
+    pub code: String,
+    pub rule: Option<String>,
+    pub message_zh: String,
+    pub message_en: String,
+}
+
+fn problem(status: StatusCode, code: &str, zh: &str, en: &str) -> Problem {
+    Problem {
+        status,
+        code: code.to_owned(),
+        rule: None,
+        message_zh: zh.to_owned(),
+        message_en: en.to_owned(),
+    }
+}
+
+/// Splits a registry message written as "中文 / English".
+fn bilingual(text: &str) -> (String, String) {
+    match text.split_once(" / ") {
+        Some((zh, en)) => (zh.to_owned(), en.to_owned()),
+        None => (text.to_owned(), text.to_owned()),
+    }
+}
+
+fn registry_status(error: &RegistryError) -> StatusCode {
+    match error {
+        RegistryError::NotFound { .. } => StatusCode::NOT_FOUND,
+        RegistryError::Forbidden { .. } => StatusCode::FORBIDDEN,
+        RegistryError::Lifecycle(LifecycleError::WrongLevel { .. }) => StatusCode::FORBIDDEN,
+        RegistryError::Lifecycle(LifecycleError::NotAllowed { .. }) => StatusCode::CONFLICT,
+        RegistryError::Lifecycle(LifecycleError::RulesFailed(_))
+        | RegistryError::Rules(_)
+        | RegistryError::Package(_)
+        | RegistryError::Invalid { .. }
+        | RegistryError::Ledger(LedgerError::Rule { .. }) => StatusCode::UNPROCESSABLE_ENTITY,
+        RegistryError::Ledger(_) => StatusCode::CONFLICT,
+        RegistryError::Store(e) if e.rule().is_some() => StatusCode::UNPROCESSABLE_ENTITY,
+        RegistryError::Store(e) if e.code() == "database_busy" => StatusCode::SERVICE_UNAVAILABLE,
+        RegistryError::Store(_) => StatusCode::INTERNAL_SERVER_ERROR,
+    }
+}
+
+impl WebError {
+    pub fn invalid(field: &'static str, zh: impl Into<String>, en: impl Into<String>) -> Self {
+        WebError::Invalid {
+            field,
+            zh: zh.into(),
+            en: en.into(),
+        }
+    }
+
+    /// The status, code, rule and messages of this error.
+    pub fn problem(&self) -> Problem {
+        match self {
+            WebError::Registry(e) => {
+                let status = registry_status(e);
+                if status == StatusCode::INTERNAL_SERVER_ERROR {
+                    tracing::error!(error = %e, "registry failure");
+                    return problem(
+                        status,
+                        "internal",
+                        "服务器内部错误",
+                        "internal server error",
+                    );
+                }
+                let (zh, en) = match e {
+                    RegistryError::Invalid { zh, en, .. } => (zh.clone(), en.clone()),
+                    RegistryError::Rules(results) => results
+                        .first()
+                        .map(|r| (r.message_zh.clone(), r.message_en.clone()))
+                        .unwrap_or_else(|| bilingual(&e.to_string())),
+                    // A project the user may not read does not exist for that user.
+                    RegistryError::NotFound { .. } => {
+                        ("不存在或无权查看".to_owned(), "not found".to_owned())
+                    }
+                    _ => bilingual(&e.to_string()),
+                };
+                Problem {
+                    status,
+                    code: e.code(),
+                    rule: e.rules().first().map(|r| r.as_str().to_owned()),
+                    message_zh: zh,
+                    message_en: en,
+                }
+            }
+            WebError::Unauthorized => problem(
+                StatusCode::UNAUTHORIZED,
+                "unauthorized",
+                "请先登录",
+                "please sign in",
+            ),
+            WebError::Csrf => problem(
+                StatusCode::FORBIDDEN,
+                "csrf",
+                "表单已失效，请刷新页面后重试",
+                "the form expired (CSRF token missing or wrong); reload and try again",
+            ),
+            WebError::Throttled => problem(
+                StatusCode::TOO_MANY_REQUESTS,
+                "login_throttled",
+                "登录失败次数过多，请 15 分钟后再试",
+                "too many failed logins; try again in 15 minutes",
+            ),
+            WebError::BadLogin => problem(
+                StatusCode::UNAUTHORIZED,
+                "bad_login",
+                "用户名或密码错误",
+                "wrong name or password",
+            ),
+            WebError::ReadOnly => problem(
+                StatusCode::FORBIDDEN,
+                "forbidden",
+                "只读用户不能执行此操作",
+                "a read-only user may not do this",
+            ),
+            WebError::NotFound => problem(
+                StatusCode::NOT_FOUND,
+                "not_found",
+                "不存在或无权查看",
+                "not found",
+            ),
+            WebError::Invalid { zh, en, .. } => {
+                problem(StatusCode::UNPROCESSABLE_ENTITY, "invalid", zh, en)
+            }
+            WebError::Internal(cause) => {
+                tracing::error!(%cause, "internal failure");
+                problem(
+                    StatusCode::INTERNAL_SERVER_ERROR,
+                    "internal",
+                    "服务器内部错误",
+                    "internal server error",
+                )
+            }
+        }
+    }
+}
+
+/// An error answered as JSON (the API).
+#[derive(Debug)]
+pub struct ApiError(pub WebError);
+
+impl<E: Into<WebError>> From<E> for ApiError {
+    fn from(e: E) -> Self {
+        ApiError(e.into())
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let problem = self.0.problem();
+        (problem.status, Json(problem)).into_response()
+    }
+}
+
+/// An error answered as an HTML page.
+#[derive(Debug)]
+pub struct PageError(pub WebError);
+
+impl<E: Into<WebError>> From<E> for PageError {
+    fn from(e: E) -> Self {
+        PageError(e.into())
+    }
+}
+
+impl IntoResponse for PageError {
+    fn into_response(self) -> Response {
+        let problem = self.0.problem();
+        let body = html::error_page(&problem);
+        (problem.status, Html(body)).into_response()
+    }
+}

@@ -1,0 +1,150 @@
+//! HTML building blocks: escaping and the page layout. Pages are built with `format!`; every
+//! value that reaches HTML goes through `esc` (text and attribute values alike).
+
+use std::fmt::Write as _;
+
+use crate::auth::User;
+use crate::error::Problem;
+
+/// Escapes text for HTML element content and quoted attribute values.
+pub fn esc(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            _ => out.push(c),
+        }
+    }
+    out
+}
+
+const STYLE: &str = "body{font-family:sans-serif;margin:0}header{background:#234;color:#fff;padding:.5em 1em;display:flex;gap:1em;align-items:center}header a{color:#fff}main{padding:1em}table{border-collapse:collapse}td,th{border:1px solid #ccc;padding:.2em .5em;text-align:left}.en{color:#666;font-size:.85em}.fail{color:#a00}.ok{color:#070}";
+
+/// A full page. `user` adds the navigation and the logout form.
+pub fn page(title_zh: &str, title_en: &str, user: Option<&User>, body: &str) -> String {
+    let mut nav = String::new();
+    if let Some(user) = user {
+        let _ = write!(
+            nav,
+            "<nav><a href=\"/\">首页 <span class=\"en\">Home</span></a> \
+             <a href=\"/projects\">项目 <span class=\"en\">Projects</span></a> \
+             <a href=\"/ledger\">指标台账 <span class=\"en\">Ledger</span></a></nav>\
+             <span>{actor} · {dept}</span>\
+             <form method=\"post\" action=\"/logout\"><input type=\"hidden\" name=\"csrf\" value=\"{csrf}\">\
+             <button>退出 / Sign out</button></form>",
+            actor = esc(&user.actor.to_string()),
+            dept = esc(&user.department),
+            csrf = esc(&user.csrf),
+        );
+    }
+    format!(
+        "<!doctype html><html lang=\"zh-CN\"><head><meta charset=\"utf-8\">\
+         <meta name=\"viewport\" content=\"width=device-width,initial-scale=1\">\
+         <title>{tz} · guagou</title><style>{STYLE}</style></head><body>\
+         <header><strong>城乡建设用地增减挂钩 <span class=\"en\">guagou</span></strong>{nav}</header>\
+         <main><h1>{tz} <span class=\"en\">{te}</span></h1>{body}</main></body></html>",
+        tz = esc(title_zh),
+        te = esc(title_en),
+    )
+}
+
+/// The page shown for an error.
+pub fn error_page(problem: &Problem) -> String {
+    let rule = problem
+        .rule
+        .as_deref()
+        .map(|r| format!(" · {}", esc(r)))
+        .unwrap_or_default();
+    let body = format!(
+        "<p>{zh}</p><p class=\"en\">{en}</p><p class=\"en\">{code}{rule}</p><p><a href=\"/\">返回首页 / Home</a></p>",
+        zh = esc(&problem.message_zh),
+        en = esc(&problem.message_en),
+        code = esc(&problem.code),
+    );
+    page("出错了", "Error", None, &body)
+}
+
+/// A table with a bilingual header row; cells are already-escaped HTML.
+pub fn table(headers: &[(&str, &str)], rows: &[Vec<String>]) -> String {
+    let mut out = String::from("<table><thead><tr>");
+    for (zh, en) in headers {
+        let _ = write!(
+            out,
+            "<th>{} <span class=\"en\">{}</span></th>",
+            esc(zh),
+            esc(en)
+        );
+    }
+    out.push_str("</tr></thead><tbody>");
+    for row in rows {
+        out.push_str("<tr>");
+        for cell in row {
+            let _ = write!(out, "<td>{cell}</td>");
+        }
+        out.push_str("</tr>");
+    }
+    out.push_str("</tbody></table>");
+    out
+}
+
+/// A JSON value as plain text (strings without quotes).
+pub fn value_text(value: Option<&serde_json::Value>) -> String {
+    match value {
+        None | Some(serde_json::Value::Null) => String::new(),
+        Some(serde_json::Value::String(s)) => s.clone(),
+        Some(other) => other.to_string(),
+    }
+}
+
+/// A stored `Quantity` (`{"unit": …, "value": …}`) as text with its unit.
+pub fn quantity_text(value: Option<&serde_json::Value>) -> String {
+    let Some(q) = value else {
+        return String::new();
+    };
+    let v = q.get("value");
+    match q.get("unit").and_then(serde_json::Value::as_str) {
+        Some("m2") => format!("{} m²", value_text(v)),
+        Some("m2_range") => format!(
+            "{}–{} m²",
+            value_text(v.and_then(|v| v.get("min"))),
+            value_text(v.and_then(|v| v.get("max")))
+        ),
+        Some("m") => format!("{} m", value_text(v)),
+        Some("m2_per_person") => format!("{} m²/人", value_text(v)),
+        Some("share") => v
+            .and_then(serde_json::Value::as_f64)
+            .map(|s| format!("{:.2}%", s * 100.0))
+            .unwrap_or_default(),
+        Some(_) => value_text(v),
+        None => value_text(Some(q)),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn escapes_markup_and_quotes() {
+        assert_eq!(
+            esc("<a href=\"x\">'&'</a>"),
+            "&lt;a href=&quot;x&quot;&gt;&#39;&amp;&#39;&lt;/a&gt;"
+        );
+        assert_eq!(esc("项目区"), "项目区");
+    }
+
+    #[test]
+    fn quantities_show_their_unit() {
+        let m2 = serde_json::json!({ "unit": "m2", "value": 1200 });
+        assert_eq!(quantity_text(Some(&m2)), "1200 m²");
+        let share = serde_json::json!({ "unit": "share", "value": 0.5 });
+        assert_eq!(quantity_text(Some(&share)), "50.00%");
+        let text = serde_json::json!({ "unit": "text", "value": "无" });
+        assert_eq!(quantity_text(Some(&text)), "无");
+        assert_eq!(quantity_text(None), "");
+    }
+}

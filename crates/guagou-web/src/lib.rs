@@ -1,0 +1,130 @@
+//! The guagou web application: server-rendered pages (Chinese first, English secondary) and a
+//! JSON API around the registry, with sessions, CSRF tokens and login throttling.
+//!
+//! Rights (SPEC §1) are enforced here on every route: a user reads only projects and ledger
+//! accounts of its jurisdiction (audit reads all), and writes go through the registry with the
+//! session's `Actor`, which checks level and jurisdiction again. This crate never sets up a
+//! tracing subscriber (the binary does) and never reads or writes registry tables directly
+//! except its own `users`, `sessions` and `login_attempts`.
+
+pub mod api;
+pub mod auth;
+pub mod error;
+pub mod html;
+pub mod pages;
+pub mod view;
+
+use std::future::Future;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Instant;
+
+use axum::Router;
+use axum::extract::Request;
+use axum::middleware::{self, Next};
+use axum::response::Response;
+use axum::routing::{get, post};
+use guagou_registry::Registry;
+
+pub use auth::{create_user, ensure_admin};
+pub use error::{Problem, WebError};
+
+/// What every handler shares.
+#[derive(Clone)]
+pub struct AppState {
+    pub registry: Arc<Registry>,
+}
+
+/// Handles GET /healthz
+async fn healthz() -> axum::Json<serde_json::Value> {
+    axum::Json(serde_json::json!({ "status": "ok" }))
+}
+
+/// Logs each request: method, path, status and duration (never the query or the body).
+async fn log_request(request: Request, next: Next) -> Response {
+    let method = request.method().clone();
+    let path = request.uri().path().to_owned();
+    let started = Instant::now();
+    let response = next.run(request).await;
+    tracing::info!(
+        %method,
+        path,
+        status = response.status().as_u16(),
+        elapsed_ms = u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX),
+        "request"
+    );
+    response
+}
+
+/// Headers every response carries: no framing, no MIME sniffing, no caching of pages that hold
+/// a user's data, and a content policy that allows only this origin (pages use inline styles).
+async fn security_headers(request: Request, next: Next) -> Response {
+    use axum::http::{HeaderValue, header};
+    let mut response = next.run(request).await;
+    let headers = response.headers_mut();
+    headers.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
+    headers.insert(
+        header::X_CONTENT_TYPE_OPTIONS,
+        HeaderValue::from_static("nosniff"),
+    );
+    headers.insert(
+        header::REFERRER_POLICY,
+        HeaderValue::from_static("same-origin"),
+    );
+    headers.insert(
+        header::CONTENT_SECURITY_POLICY,
+        HeaderValue::from_static(
+            "default-src 'self'; style-src 'self' 'unsafe-inline'; frame-ancestors 'none'",
+        ),
+    );
+    headers
+        .entry(header::CACHE_CONTROL)
+        .or_insert(HeaderValue::from_static("no-store"));
+    response
+}
+
+/// The application's routes.
+pub fn router(state: AppState) -> Router {
+    let api = Router::new()
+        .route("/projects", get(api::projects_list))
+        .route("/projects/{code}", get(api::project_show))
+        .route("/ledger/balances", get(api::balances_list))
+        .route(
+            "/projects/{code}/actions/{action}",
+            post(api::project_action),
+        )
+        .fallback(api::not_found);
+    Router::new()
+        .route("/healthz", get(healthz))
+        .route("/login", get(pages::login_show).post(pages::login_submit))
+        .route("/logout", post(pages::logout))
+        .route("/", get(pages::dashboard))
+        .route("/projects", get(pages::projects_list))
+        .route("/projects/{code}", get(pages::project_show))
+        .route(
+            "/projects/{code}/actions/{action}",
+            post(pages::project_action_submit),
+        )
+        .route("/ledger", get(pages::ledger_show))
+        .nest("/api", api)
+        .fallback(pages::not_found)
+        .layer(middleware::from_fn(security_headers))
+        .layer(middleware::from_fn(log_request))
+        .with_state(state)
+}
+
+/// Serves the application on `listen` until `shutdown` completes, then finishes the requests
+/// in flight.
+pub async fn serve(
+    registry: Arc<Registry>,
+    listen: SocketAddr,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    let listener = tokio::net::TcpListener::bind(listen).await?;
+    tracing::info!(address = %listener.local_addr()?, "listening");
+    axum::serve(listener, router(AppState { registry }))
+        .with_graceful_shutdown(shutdown)
+        .await?;
+    tracing::info!("stopped");
+    Ok(())
+}

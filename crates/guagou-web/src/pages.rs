@@ -1,0 +1,381 @@
+//! Server-rendered pages (Chinese first, English secondary). Every handler reads only what the
+//! signed-in user's jurisdiction allows; a project the user may not read answers 404, exactly
+//! like a project that does not exist.
+
+use axum::Form;
+use axum::extract::{Path, State};
+use axum::http::HeaderMap;
+use axum::http::header::SET_COOKIE;
+use axum::response::{AppendHeaders, Html, IntoResponse, Redirect, Response};
+use serde::Deserialize;
+
+use crate::AppState;
+use crate::auth::{self, LOGIN_CSRF_COOKIE, PageUser, SESSION_COOKIE};
+use crate::error::{PageError, WebError};
+use crate::html::{esc, page, quantity_text, table, value_text};
+use crate::view;
+
+/// Handles GET /login
+pub async fn login_show(headers: HeaderMap) -> Result<Response, PageError> {
+    // Double-submit token for the login form: there is no session yet.
+    let token = match auth::cookie(&headers, LOGIN_CSRF_COOKIE) {
+        Some(t) if t.len() == 64 && t.chars().all(|c| c.is_ascii_hexdigit()) => t.to_owned(),
+        _ => auth::random_hex(32)?,
+    };
+    Ok((
+        [(
+            SET_COOKIE,
+            auth::set_cookie(LOGIN_CSRF_COOKIE, &token, 3600),
+        )],
+        Html(login_page(&token, None)),
+    )
+        .into_response())
+}
+
+fn login_page(csrf: &str, message: Option<(&str, &str)>) -> String {
+    let message = message
+        .map(|(zh, en)| {
+            format!(
+                "<p class=\"fail\">{} <span class=\"en\">{}</span></p>",
+                esc(zh),
+                esc(en)
+            )
+        })
+        .unwrap_or_default();
+    let body = format!(
+        "{message}<form method=\"post\" action=\"/login\">\
+         <input type=\"hidden\" name=\"csrf\" value=\"{csrf}\">\
+         <p><label>用户名 <span class=\"en\">Name</span> <input name=\"name\" autocomplete=\"username\" required></label></p>\
+         <p><label>密码 <span class=\"en\">Password</span> <input name=\"password\" type=\"password\" autocomplete=\"current-password\" required></label></p>\
+         <p><button>登录 / Sign in</button></p></form>",
+        csrf = esc(csrf),
+    );
+    page("登录", "Sign in", None, &body)
+}
+
+#[derive(Debug, Deserialize)]
+pub struct LoginForm {
+    #[serde(default)]
+    csrf: String,
+    name: String,
+    password: String,
+}
+
+/// Handles POST /login
+pub async fn login_submit(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Form(form): Form<LoginForm>,
+) -> Result<Response, PageError> {
+    let expected = auth::cookie(&headers, LOGIN_CSRF_COOKIE).unwrap_or_default();
+    if expected.is_empty() || expected != form.csrf {
+        return Err(PageError(WebError::Csrf));
+    }
+    match auth::login(&state.registry, form.name.trim(), &form.password).await {
+        Ok(session) => Ok((
+            AppendHeaders([
+                (SET_COOKIE, auth::session_cookie(&session.token)),
+                (SET_COOKIE, auth::set_cookie(LOGIN_CSRF_COOKIE, "", 0)),
+            ]),
+            Redirect::to("/"),
+        )
+            .into_response()),
+        Err(e @ (WebError::BadLogin | WebError::Throttled)) => {
+            let problem = e.problem();
+            let body = login_page(expected, Some((&problem.message_zh, &problem.message_en)));
+            Ok((problem.status, Html(body)).into_response())
+        }
+        Err(e) => Err(PageError(e)),
+    }
+}
+
+#[derive(Debug, Deserialize)]
+pub struct CsrfForm {
+    #[serde(default)]
+    csrf: Option<String>,
+}
+
+/// Handles POST /logout
+pub async fn logout(
+    State(state): State<AppState>,
+    PageUser(user): PageUser,
+    headers: HeaderMap,
+    Form(form): Form<CsrfForm>,
+) -> Result<Response, PageError> {
+    user.require_csrf(form.csrf.as_deref())?;
+    if let Some(token) = auth::cookie(&headers, SESSION_COOKIE) {
+        auth::logout(&state.registry, token).await?;
+    }
+    Ok((
+        [(SET_COOKIE, auth::set_cookie(SESSION_COOKIE, "", 0))],
+        Redirect::to("/login"),
+    )
+        .into_response())
+}
+
+fn state_cell(state: guagou_domain::lifecycle::ProjectState) -> String {
+    format!(
+        "{} <span class=\"en\">{}</span>",
+        esc(state.label_zh()),
+        esc(&state.to_string())
+    )
+}
+
+fn project_rows(projects: &[guagou_registry::projects::Project]) -> Vec<Vec<String>> {
+    projects
+        .iter()
+        .map(|p| {
+            vec![
+                format!("<a href=\"/projects/{c}\">{c}</a>", c = esc(&p.code)),
+                esc(&p.name),
+                esc(&p.county),
+                state_cell(p.state),
+                esc(&p.planned_surplus_m2.to_string()),
+            ]
+        })
+        .collect()
+}
+
+const PROJECT_HEADERS: &[(&str, &str)] = &[
+    ("项目编号", "Code"),
+    ("名称", "Name"),
+    ("县", "County"),
+    ("状态", "State"),
+    ("计划节余 m²", "Planned surplus m²"),
+];
+
+/// Handles GET /
+pub async fn dashboard(
+    State(state): State<AppState>,
+    PageUser(user): PageUser,
+) -> Result<Html<String>, PageError> {
+    let projects = view::readable_projects(&state.registry, &user).await?;
+    let mut counts: std::collections::BTreeMap<_, usize> = std::collections::BTreeMap::new();
+    for p in &projects {
+        *counts.entry(p.state).or_default() += 1;
+    }
+    let summary: Vec<Vec<String>> = counts
+        .iter()
+        .map(|(s, n)| vec![state_cell(*s), n.to_string()])
+        .collect();
+    let waiting: Vec<_> = projects
+        .iter()
+        .filter(|p| !view::available_actions(&user, p.state).is_empty())
+        .cloned()
+        .collect();
+    let body = format!(
+        "<h2>待我处理 <span class=\"en\">Waiting for me</span></h2>{}\
+         <h2>按状态 <span class=\"en\">By state</span></h2>{}\
+         <h2>我的项目 <span class=\"en\">My projects</span></h2>{}",
+        table(PROJECT_HEADERS, &project_rows(&waiting)),
+        table(&[("状态", "State"), ("项目数", "Projects")], &summary),
+        table(PROJECT_HEADERS, &project_rows(&projects)),
+    );
+    Ok(Html(page("工作台", "Dashboard", Some(&user), &body)))
+}
+
+/// Handles GET /projects
+pub async fn projects_list(
+    State(state): State<AppState>,
+    PageUser(user): PageUser,
+) -> Result<Html<String>, PageError> {
+    let projects = view::readable_projects(&state.registry, &user).await?;
+    let body = table(PROJECT_HEADERS, &project_rows(&projects));
+    Ok(Html(page("项目区", "Projects", Some(&user), &body)))
+}
+
+/// Handles GET /projects/{code}
+pub async fn project_show(
+    State(state): State<AppState>,
+    PageUser(user): PageUser,
+    Path(code): Path<String>,
+) -> Result<Html<String>, PageError> {
+    let detail = view::project_detail(&state.registry, &user, &code).await?;
+    let p = &detail.project;
+    let facts = table(
+        &[("字段", "Field"), ("值", "Value")],
+        &[
+            vec!["项目编号 / Code".into(), esc(&p.code)],
+            vec!["名称 / Name".into(), esc(&p.name)],
+            vec!["县 / County".into(), esc(&p.county)],
+            vec![
+                "乡镇 / Township".into(),
+                esc(p.township.as_deref().unwrap_or("")),
+            ],
+            vec!["状态 / State".into(), state_cell(p.state)],
+            vec![
+                "当前版本 / Current version".into(),
+                esc(&p.current_version.to_string()),
+            ],
+            vec![
+                "计划节余 m² / Planned surplus m²".into(),
+                esc(&p.planned_surplus_m2.to_string()),
+            ],
+            vec![
+                "报送日期 / Submitted".into(),
+                esc(p.submitted_on.as_deref().unwrap_or("")),
+            ],
+            vec![
+                "立项日期 / Approved".into(),
+                esc(p.approved_on.as_deref().unwrap_or("")),
+            ],
+            vec![
+                "验收日期 / Accepted".into(),
+                esc(p.accepted_on.as_deref().unwrap_or("")),
+            ],
+        ],
+    );
+    let versions: Vec<Vec<String>> = detail
+        .versions
+        .iter()
+        .map(|v| {
+            vec![
+                esc(&v.version.to_string()),
+                esc(&v.kind),
+                esc(&v.created_on),
+                esc(&v.actor),
+                esc(&v.reason),
+                esc(&v.blocking.to_string()),
+            ]
+        })
+        .collect();
+    let mut results_html = String::new();
+    for v in &detail.versions {
+        let rows: Vec<Vec<String>> = v
+            .results
+            .iter()
+            .map(|r| {
+                let passed = r
+                    .get("passed")
+                    .and_then(serde_json::Value::as_bool)
+                    .unwrap_or(false);
+                vec![
+                    esc(&value_text(r.get("rule"))),
+                    esc(&value_text(r.get("clause"))),
+                    esc(&value_text(r.get("severity"))),
+                    if passed {
+                        "<span class=\"ok\">通过 / pass</span>".into()
+                    } else {
+                        "<span class=\"fail\">未通过 / fail</span>".into()
+                    },
+                    esc(&quantity_text(r.get("measured"))),
+                    esc(&quantity_text(r.get("limit"))),
+                    format!(
+                        "{} <span class=\"en\">{}</span>",
+                        esc(&value_text(r.get("message_zh"))),
+                        esc(&value_text(r.get("message_en")))
+                    ),
+                ]
+            })
+            .collect();
+        results_html.push_str(&format!(
+            "<h3>版本 {n} 检查结果 <span class=\"en\">Check results of version {n}</span></h3>{}",
+            table(
+                &[
+                    ("规则", "Rule"),
+                    ("条款", "Clause"),
+                    ("级别", "Severity"),
+                    ("结果", "Result"),
+                    ("实测", "Measured"),
+                    ("限值", "Limit"),
+                    ("说明", "Message"),
+                ],
+                &rows
+            ),
+            n = esc(&v.version.to_string()),
+        ));
+    }
+    let mut forms = String::new();
+    for (name, zh) in view::available_actions(&user, p.state) {
+        forms.push_str(&format!(
+            "<form method=\"post\" action=\"/projects/{code}/actions/{name}\">\
+             <input type=\"hidden\" name=\"csrf\" value=\"{csrf}\">\
+             <label>基准日 <span class=\"en\">As of</span> <input type=\"date\" name=\"as_of\" value=\"{today}\" required></label> \
+             <label>理由 <span class=\"en\">Reason</span> <input name=\"reason\"></label> \
+             <button>{zh} / {name}</button></form>",
+            code = esc(&p.code),
+            name = esc(name),
+            zh = esc(zh),
+            csrf = esc(&user.csrf),
+            today = esc(&today_shanghai().to_string()),
+        ));
+    }
+    let actions = if forms.is_empty() {
+        String::new()
+    } else {
+        format!("<h2>操作 <span class=\"en\">Actions</span></h2>{forms}")
+    };
+    let body = format!(
+        "{facts}{actions}<h2>版本 <span class=\"en\">Versions</span></h2>{}{results_html}",
+        table(
+            &[
+                ("版本", "Version"),
+                ("类型", "Kind"),
+                ("日期", "Date"),
+                ("操作人", "Actor"),
+                ("理由", "Reason"),
+                ("阻断规则数", "Blocking"),
+            ],
+            &versions
+        ),
+    );
+    Ok(Html(page(&p.name, &p.code, Some(&user), &body)))
+}
+
+/// Today in Asia/Shanghai (UTC+8, no daylight saving), the default as-of date of a form.
+fn today_shanghai() -> chrono::NaiveDate {
+    (chrono::Utc::now() + chrono::Duration::hours(8)).date_naive()
+}
+
+#[derive(Debug, Deserialize)]
+pub struct ActionForm {
+    #[serde(default)]
+    csrf: Option<String>,
+    as_of: String,
+    #[serde(default)]
+    reason: String,
+}
+
+/// Handles POST /projects/{code}/actions/{action}
+pub async fn project_action_submit(
+    State(state): State<AppState>,
+    PageUser(user): PageUser,
+    Path((code, action)): Path<(String, String)>,
+    Form(form): Form<ActionForm>,
+) -> Result<Response, PageError> {
+    user.require_csrf(form.csrf.as_deref())?;
+    let project = view::take_action(
+        &state.registry,
+        &user,
+        &code,
+        &action,
+        &form.as_of,
+        &form.reason,
+    )
+    .await?;
+    Ok(Redirect::to(&format!("/projects/{}", project.code)).into_response())
+}
+
+/// Handles GET /ledger
+pub async fn ledger_show(
+    State(state): State<AppState>,
+    PageUser(user): PageUser,
+) -> Result<Html<String>, PageError> {
+    let balances = view::readable_balances(&state.registry, &user).await?;
+    let rows: Vec<Vec<String>> = balances
+        .iter()
+        .map(|b| vec![esc(&b.account), esc(&b.balance_m2.to_string())])
+        .collect();
+    let body = table(&[("账户", "Account"), ("余额 m²", "Balance m²")], &rows);
+    Ok(Html(page(
+        "指标台账余额",
+        "Ledger balances",
+        Some(&user),
+        &body,
+    )))
+}
+
+/// Answers 404 for unknown paths, as a page.
+pub async fn not_found() -> Response {
+    PageError(WebError::NotFound).into_response()
+}
