@@ -11,7 +11,9 @@ use guagou_domain::ledger::verify::VerifyError;
 pub enum StoreError {
     #[error("数据库错误 / database error: {0}")]
     Database(#[source] sqlx::Error),
-    #[error("数据库忙，等待写锁超时 / the database is busy: timed out waiting for the write lock: {0}")]
+    #[error(
+        "数据库忙，等待写锁超时 / the database is busy: timed out waiting for the write lock: {0}"
+    )]
     Busy(#[source] sqlx::Error),
     #[error("无法使用数据目录 {path} / cannot use the data directory {path}: {source}")]
     Io {
@@ -44,7 +46,9 @@ pub enum StoreError {
         "指标块 {lot} 已被消耗，条目 {seq} 不能再消耗它 / lot {lot} was already consumed; entry {seq} cannot consume it again"
     )]
     LotAlreadyConsumed { lot: u64, seq: u64 },
-    #[error("写事务中此前的写入失败，只能回滚 / an earlier write in this transaction failed; it can only be rolled back: {0}")]
+    #[error(
+        "写事务中此前的写入失败，只能回滚 / an earlier write in this transaction failed; it can only be rolled back: {0}"
+    )]
     TransactionPoisoned(String),
     #[error("台账为空，无法导出检查点 / the journal is empty: there is no head to export")]
     EmptyJournal,

@@ -23,7 +23,7 @@ mod store;
 mod verify;
 mod write;
 
-pub use audit::{AuditEntry, AuditRecord, AuditReport};
+pub use audit::{AuditEntry, AuditRecord, AuditReport, canonical_json};
 pub use error::StoreError;
 pub use migrate::MIGRATIONS;
 pub use store::{Backend, SQLITE_FILE, Store};

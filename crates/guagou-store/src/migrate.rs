@@ -15,6 +15,7 @@ pub const MIGRATIONS: &[(i64, &str, &str)] = &[
         "registry",
         include_str!("../migrations/0002_registry.sql"),
     ),
+    (3, "users", include_str!("../migrations/0003_users.sql")),
 ];
 
 const CREATE_MIGRATIONS_TABLE: &str = "CREATE TABLE IF NOT EXISTS schema_migrations (

@@ -105,17 +105,10 @@ pub(crate) async fn ledger_head(conn: &mut AnyConnection) -> Result<(u64, String
     }
 }
 
-pub(crate) async fn next_lot_id(conn: &mut AnyConnection) -> Result<u64, StoreError> {
-    let row = sqlx::query("SELECT MAX(id) FROM ledger_lots")
-        .fetch_one(&mut *conn)
-        .await?;
-    match row.try_get::<Option<i64>, _>(0)? {
-        Some(max) => Ok(to_u64(max, "lot id")? + 1),
-        None => Ok(1),
-    }
-}
-
-pub(crate) async fn balance(conn: &mut AnyConnection, account: &Account) -> Result<i64, StoreError> {
+pub(crate) async fn balance(
+    conn: &mut AnyConnection,
+    account: &Account,
+) -> Result<i64, StoreError> {
     let row = sqlx::query("SELECT balance_m2 FROM ledger_balances WHERE account = $1")
         .bind(account.key())
         .fetch_optional(&mut *conn)
@@ -133,7 +126,15 @@ pub(crate) async fn open_lots(
     account: &Account,
     cover: Option<i64>,
 ) -> Result<Vec<Lot>, StoreError> {
-    const PAGE: i64 = 64;
+    // A debit is usually covered by its first lot or two; every row read is a random page in a
+    // large ledger, so start small and grow.
+    const FIRST_PAGE: i64 = 4;
+    const MAX_PAGE: i64 = 512;
+    let mut page = if cover.is_some() {
+        FIRST_PAGE
+    } else {
+        MAX_PAGE
+    };
     let key = account.key();
     let sql = format!(
         "SELECT {LOT_COLUMNS} FROM ledger_lots \
@@ -146,10 +147,10 @@ pub(crate) async fn open_lots(
         let rows = sqlx::query(&sql)
             .bind(&key)
             .bind(after)
-            .bind(PAGE)
+            .bind(page)
             .fetch_all(&mut *conn)
             .await?;
-        let full = rows.len() as i64 == PAGE;
+        let full = rows.len() as i64 == page;
         for row in &rows {
             let lot = lot_from_row(row)?;
             after = to_i64(lot.id, "lot id")?;
@@ -160,6 +161,7 @@ pub(crate) async fn open_lots(
         if !full || enough {
             return Ok(lots);
         }
+        page = (page * 4).min(MAX_PAGE);
     }
 }
 

@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
 use sqlx::sqlite::SqliteConnectOptions;
-use sqlx::{AnyPool, ConnectOptions};
+use sqlx::{Any, AnyPool, ConnectOptions, Transaction};
 use tokio::sync::Mutex;
 
 use crate::error::StoreError;
@@ -76,7 +76,10 @@ impl Store {
         Store::connect_with(options, backend).await
     }
 
-    async fn connect_with(options: AnyConnectOptions, backend: Backend) -> Result<Store, StoreError> {
+    async fn connect_with(
+        options: AnyConnectOptions,
+        backend: Backend,
+    ) -> Result<Store, StoreError> {
         sqlx::any::install_default_drivers();
         let pool_options = match backend {
             // SQLite has one writer anyway; a few readers suffice on 2 cores.
@@ -90,9 +93,18 @@ impl Store {
                     if backend == Backend::Sqlite {
                         // WAL lets readers run beside the writer; foreign keys are per
                         // connection in SQLite and off by default.
-                        sqlx::query("PRAGMA journal_mode = WAL").execute(&mut *conn).await?;
-                        sqlx::query("PRAGMA foreign_keys = ON").execute(&mut *conn).await?;
+                        sqlx::query("PRAGMA journal_mode = WAL")
+                            .execute(&mut *conn)
+                            .await?;
+                        sqlx::query("PRAGMA foreign_keys = ON")
+                            .execute(&mut *conn)
+                            .await?;
                         sqlx::query(&format!("PRAGMA busy_timeout = {SQLITE_BUSY_TIMEOUT_MS}"))
+                            .execute(&mut *conn)
+                            .await?;
+                        // 64 MiB of page cache per connection (default 2 MiB): the lot and
+                        // journal indexes of a large ledger stay in memory.
+                        sqlx::query("PRAGMA cache_size = -65536")
                             .execute(&mut *conn)
                             .await?;
                     }
@@ -138,6 +150,20 @@ impl Store {
             }
         };
         Ok(WriteTx::new(tx, self.backend, guard))
+    }
+
+    /// A read-only snapshot for reads that must agree with each other (verification).
+    /// SQLite: a deferred transaction, whose first read fixes the snapshot (WAL); PostgreSQL:
+    /// repeatable read.
+    pub(crate) async fn begin_read(&self) -> Result<Transaction<'static, Any>, StoreError> {
+        Ok(match self.backend {
+            Backend::Sqlite => self.pool.begin().await?,
+            Backend::Postgres => {
+                self.pool
+                    .begin_with("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")
+                    .await?
+            }
+        })
     }
 
     /// Closes the pool (waits for connections to be returned).

@@ -166,14 +166,27 @@ fn check_entry(
     consumed: &BTreeMap<u64, Vec<u64>>,
 ) -> Result<Entry, StoreError> {
     let json: String = row.try_get(8)?;
-    let entry = decode_entry(seq, &json)
-        .map_err(|e| mismatch(seq, format!("条目 JSON 无法解读：{e}"), format!("entry JSON: {e}")))?;
+    let entry = decode_entry(seq, &json).map_err(|e| {
+        mismatch(
+            seq,
+            format!("条目 JSON 无法解读：{e}"),
+            format!("entry JSON: {e}"),
+        )
+    })?;
     let columns: [(&str, String, String); 8] = [
         ("seq", seq.to_string(), entry.seq.to_string()),
         ("idem_key", row.try_get(1)?, entry.meta.key.clone()),
         ("kind", row.try_get(2)?, entry.operation.kind().to_owned()),
-        ("effective", row.try_get(3)?, entry.meta.effective.to_string()),
-        ("recorded_at", row.try_get(4)?, entry.meta.recorded_at.clone()),
+        (
+            "effective",
+            row.try_get(3)?,
+            entry.meta.effective.to_string(),
+        ),
+        (
+            "recorded_at",
+            row.try_get(4)?,
+            entry.meta.recorded_at.clone(),
+        ),
         ("actor", row.try_get(5)?, entry.meta.actor.clone()),
         ("reason", row.try_get(6)?, entry.meta.reason.clone()),
         ("prev_hash", row.try_get(9)?, entry.prev_hash.clone()),
@@ -189,14 +202,21 @@ fn check_entry(
     }
     let hash: String = row.try_get(10)?;
     if hash != entry.hash {
-        return Err(mismatch(seq, "列 hash 与条目不符", "column hash differs from the entry"));
+        return Err(mismatch(
+            seq,
+            "列 hash 与条目不符",
+            "column hash differs from the entry",
+        ));
     }
     let money: Option<i64> = row.try_get(7)?;
     if money != entry.money_fen {
         return Err(mismatch(
             seq,
             format!("列 money_fen 为 {money:?}，条目中为 {:?}", entry.money_fen),
-            format!("column money_fen is {money:?}, the entry has {:?}", entry.money_fen),
+            format!(
+                "column money_fen is {money:?}, the entry has {:?}",
+                entry.money_fen
+            ),
         ));
     }
     let stored_legs = legs.get(&seq).map(Vec::as_slice).unwrap_or_default();
@@ -237,153 +257,162 @@ fn check_entry(
     Ok(entry)
 }
 
-impl Store {
-    /// Streams entries `1..=upto` through the checker while checking rows against entries.
-    async fn scan_journal(&self, upto: u64) -> Result<Scan, StoreError> {
-        let (sender, mut receiver) = mpsc::channel::<Entry>(CHANNEL_DEPTH);
-        let checker = tokio::task::spawn_blocking(move || {
-            verify_journal(std::iter::from_fn(move || receiver.blocking_recv()))
+/// Reads and row-checks the journal, sending each good entry to the checker. Returns the
+/// open lots rebuilt from the entries, or the first row problem. Stops early when the
+/// checker has hung up (it found a problem of its own).
+async fn feed_journal(
+    conn: &mut AnyConnection,
+    upto: u64,
+    sender: mpsc::Sender<Entry>,
+) -> Result<HashMap<u64, Lot>, StoreError> {
+    let mut open: HashMap<u64, Lot> = HashMap::new();
+    let mut after = 0u64;
+    loop {
+        let page = read_checked_page(conn, after, upto).await?;
+        for entry in page.entries {
+            for id in &entry.lots_consumed {
+                open.remove(id);
+            }
+            for lot in &entry.lots_created {
+                open.insert(lot.id, lot.clone());
+            }
+            if sender.send(entry).await.is_err() {
+                return Ok(open);
+            }
+        }
+        if let Some(problem) = page.problem {
+            return Err(problem);
+        }
+        match page.last_seq {
+            Some(last) => after = last,
+            None => return Ok(open),
+        }
+    }
+}
+
+async fn compare_balances(
+    conn: &mut AnyConnection,
+    report: &VerifyReport,
+) -> Result<(), StoreError> {
+    let rows = sqlx::query("SELECT account, balance_m2 FROM ledger_balances ORDER BY account")
+        .fetch_all(&mut *conn)
+        .await?;
+    let mut stored: BTreeMap<String, i64> = BTreeMap::new();
+    for row in &rows {
+        stored.insert(row.try_get(0)?, row.try_get(1)?);
+    }
+    let mut accounts: Vec<&String> = stored.keys().chain(report.balances.keys()).collect();
+    accounts.sort();
+    accounts.dedup();
+    for account in accounts {
+        let s = stored.get(account).copied().unwrap_or(0);
+        let r = report.balances.get(account).copied().unwrap_or(0);
+        if s != r || stored.contains_key(account) != report.balances.contains_key(account) {
+            return Err(StoreError::BalanceMismatch {
+                account: account.clone(),
+                stored: s,
+                rebuilt: r,
+            });
+        }
+    }
+    Ok(())
+}
+
+async fn compare_open_lots(
+    conn: &mut AnyConnection,
+    rebuilt: HashMap<u64, Lot>,
+) -> Result<(), StoreError> {
+    let mut rebuilt: Vec<Lot> = rebuilt.into_values().collect();
+    rebuilt.sort_by_key(|l| l.id);
+    let mut expected = rebuilt.into_iter().peekable();
+
+    let mut after: i64 = 0;
+    let sql = format!(
+        "SELECT {LOT_COLUMNS} FROM ledger_lots WHERE consumed_by IS NULL AND id > $1 \
+         ORDER BY id LIMIT $2"
+    );
+    loop {
+        let rows = sqlx::query(&sql)
+            .bind(after)
+            .bind(i64::from(ENTRY_PAGE))
+            .fetch_all(&mut *conn)
+            .await?;
+        if rows.is_empty() {
+            break;
+        }
+        for row in &rows {
+            let stored = lot_from_row(row)?;
+            after = to_i64(stored.id, "lot id")?;
+            match expected.next() {
+                Some(lot) if lot == stored => {}
+                Some(lot) if lot.id < stored.id => {
+                    return Err(StoreError::LotMismatch {
+                        account: lot.holder.key(),
+                        detail: format!("lot {} ({}) is not open in storage", lot.id, lot.serial()),
+                    });
+                }
+                _ => {
+                    return Err(StoreError::LotMismatch {
+                        account: stored.holder.key(),
+                        detail: format!(
+                            "stored open lot {} ({}) is not open in the journal",
+                            stored.id,
+                            stored.serial()
+                        ),
+                    });
+                }
+            }
+        }
+    }
+    if let Some(lot) = expected.next() {
+        return Err(StoreError::LotMismatch {
+            account: lot.holder.key(),
+            detail: format!("lot {} ({}) is not open in storage", lot.id, lot.serial()),
         });
-        let read = self.feed_journal(upto, sender).await;
-        let checked = checker
-            .await
-            .map_err(|e| StoreError::corrupt(format!("verifier thread: {e}")))?;
-        match (read, checked) {
-            (Ok(open_lots), Ok(report)) => Ok(Scan { report, open_lots }),
-            // The checker only saw entries before the row problem, so its error (if any) is
-            // the earlier one.
-            (Err(row_problem), Err(journal)) => {
-                if row_problem.seq().is_some_and(|s| s < journal.seq) {
-                    Err(row_problem)
-                } else {
-                    Err(journal.into())
-                }
-            }
-            (Err(row_problem), Ok(_)) => Err(row_problem),
-            (Ok(_), Err(journal)) => Err(journal.into()),
-        }
     }
+    Ok(())
+}
 
-    /// Reads and row-checks the journal, sending each good entry to the checker. Returns the
-    /// open lots rebuilt from the entries, or the first row problem. Stops early when the
-    /// checker has hung up (it found a problem of its own).
-    async fn feed_journal(
-        &self,
-        upto: u64,
-        sender: mpsc::Sender<Entry>,
-    ) -> Result<HashMap<u64, Lot>, StoreError> {
-        let mut conn = self.pool.acquire().await?;
-        let mut open: HashMap<u64, Lot> = HashMap::new();
-        let mut after = 0u64;
-        loop {
-            let page = read_checked_page(&mut conn, after, upto).await?;
-            for entry in page.entries {
-                for id in &entry.lots_consumed {
-                    open.remove(id);
-                }
-                for lot in &entry.lots_created {
-                    open.insert(lot.id, lot.clone());
-                }
-                if sender.send(entry).await.is_err() {
-                    return Ok(open);
-                }
-            }
-            if let Some(problem) = page.problem {
-                return Err(problem);
-            }
-            match page.last_seq {
-                Some(last) => after = last,
-                None => return Ok(open),
+/// Streams entries `1..=upto` through the checker while checking rows against entries.
+async fn scan_journal(conn: &mut AnyConnection, upto: u64) -> Result<Scan, StoreError> {
+    let (sender, mut receiver) = mpsc::channel::<Entry>(CHANNEL_DEPTH);
+    let checker = tokio::task::spawn_blocking(move || {
+        verify_journal(std::iter::from_fn(move || receiver.blocking_recv()))
+    });
+    let read = feed_journal(conn, upto, sender).await;
+    let checked = checker
+        .await
+        .map_err(|e| StoreError::corrupt(format!("verifier thread: {e}")))?;
+    match (read, checked) {
+        (Ok(open_lots), Ok(report)) => Ok(Scan { report, open_lots }),
+        // The checker only saw entries before the row problem, so its error (if any) is
+        // the earlier one.
+        (Err(row_problem), Err(journal)) => {
+            if row_problem.seq().is_some_and(|s| s < journal.seq) {
+                Err(row_problem)
+            } else {
+                Err(journal.into())
             }
         }
+        (Err(row_problem), Ok(_)) => Err(row_problem),
+        (Ok(_), Err(journal)) => Err(journal.into()),
     }
+}
 
+impl Store {
     /// Verifies the whole ledger: the journal (chain, balance of every entry, lots, every
     /// invariant), every stored row against the entry it copies, and the stored balances and
     /// open lots against those rebuilt from the journal. Names the first mismatch.
+    ///
+    /// Everything is read in one read transaction, so a writer posting meanwhile cannot make
+    /// the tables look inconsistent with the journal.
     pub async fn verify_ledger(&self) -> Result<VerifyReport, StoreError> {
-        let scan = self.scan_journal(u64::MAX >> 1).await?;
-        self.compare_balances(&scan.report).await?;
-        self.compare_open_lots(scan.open_lots).await?;
+        let mut tx = self.begin_read().await?;
+        let scan = scan_journal(&mut tx, u64::MAX >> 1).await?;
+        compare_balances(&mut tx, &scan.report).await?;
+        compare_open_lots(&mut tx, scan.open_lots).await?;
+        tx.rollback().await?;
         Ok(scan.report)
-    }
-
-    async fn compare_balances(&self, report: &VerifyReport) -> Result<(), StoreError> {
-        let mut conn = self.pool.acquire().await?;
-        let rows = sqlx::query("SELECT account, balance_m2 FROM ledger_balances ORDER BY account")
-            .fetch_all(&mut *conn)
-            .await?;
-        let mut stored: BTreeMap<String, i64> = BTreeMap::new();
-        for row in &rows {
-            stored.insert(row.try_get(0)?, row.try_get(1)?);
-        }
-        let mut accounts: Vec<&String> = stored.keys().chain(report.balances.keys()).collect();
-        accounts.sort();
-        accounts.dedup();
-        for account in accounts {
-            let s = stored.get(account).copied().unwrap_or(0);
-            let r = report.balances.get(account).copied().unwrap_or(0);
-            if s != r || stored.contains_key(account) != report.balances.contains_key(account) {
-                return Err(StoreError::BalanceMismatch {
-                    account: account.clone(),
-                    stored: s,
-                    rebuilt: r,
-                });
-            }
-        }
-        Ok(())
-    }
-
-    async fn compare_open_lots(&self, rebuilt: HashMap<u64, Lot>) -> Result<(), StoreError> {
-        let mut rebuilt: Vec<Lot> = rebuilt.into_values().collect();
-        rebuilt.sort_by_key(|l| l.id);
-        let mut expected = rebuilt.into_iter().peekable();
-        let mut conn = self.pool.acquire().await?;
-        let mut after: i64 = 0;
-        let sql = format!(
-            "SELECT {LOT_COLUMNS} FROM ledger_lots WHERE consumed_by IS NULL AND id > $1 \
-             ORDER BY id LIMIT $2"
-        );
-        loop {
-            let rows = sqlx::query(&sql)
-                .bind(after)
-                .bind(i64::from(ENTRY_PAGE))
-                .fetch_all(&mut *conn)
-                .await?;
-            if rows.is_empty() {
-                break;
-            }
-            for row in &rows {
-                let stored = lot_from_row(row)?;
-                after = to_i64(stored.id, "lot id")?;
-                match expected.next() {
-                    Some(lot) if lot == stored => {}
-                    Some(lot) if lot.id < stored.id => {
-                        return Err(StoreError::LotMismatch {
-                            account: lot.holder.key(),
-                            detail: format!("lot {} ({}) is not open in storage", lot.id, lot.serial()),
-                        });
-                    }
-                    _ => {
-                        return Err(StoreError::LotMismatch {
-                            account: stored.holder.key(),
-                            detail: format!(
-                                "stored open lot {} ({}) is not open in the journal",
-                                stored.id,
-                                stored.serial()
-                            ),
-                        });
-                    }
-                }
-            }
-        }
-        if let Some(lot) = expected.next() {
-            return Err(StoreError::LotMismatch {
-                account: lot.holder.key(),
-                detail: format!("lot {} ({}) is not open in storage", lot.id, lot.serial()),
-            });
-        }
-        Ok(())
     }
 
     /// A dated statement of the chain head, for an auditor to keep.
@@ -413,11 +442,19 @@ impl Store {
             })
         };
         if checkpoint.seq == 0 {
-            return Err(fail("日志比检查点短", "the journal is shorter than the checkpoint"));
+            return Err(fail(
+                "日志比检查点短",
+                "the journal is shorter than the checkpoint",
+            ));
         }
-        let scan = self.scan_journal(checkpoint.seq).await?;
+        let mut tx = self.begin_read().await?;
+        let scan = scan_journal(&mut tx, checkpoint.seq).await?;
+        tx.rollback().await?;
         if scan.report.entries < checkpoint.seq {
-            return Err(fail("日志比检查点短", "the journal is shorter than the checkpoint"));
+            return Err(fail(
+                "日志比检查点短",
+                "the journal is shorter than the checkpoint",
+            ));
         }
         if scan.report.head_hash != checkpoint.hash {
             return Err(fail(

@@ -5,17 +5,19 @@
 
 use std::collections::BTreeMap;
 
+use guagou_domain::ledger::Account;
 use guagou_domain::ledger::engine::{
     Effects, Needs, ProjectLedger, ReversalTarget, Snapshot, needs, needs_for_reversal,
 };
+use guagou_domain::ledger::entry::GENESIS_HASH;
 use guagou_domain::ledger::{Entry, LedgerError, Meta, Operation, plan};
 use guagou_domain::{DivisionCode, Profile};
-use sqlx::{Any, AnyConnection, Transaction};
+use sqlx::{Any, AnyConnection, Row, Transaction};
 use tokio::sync::OwnedMutexGuard;
 
 use crate::audit::{self, AuditEntry, AuditRecord};
 use crate::error::StoreError;
-use crate::rows::{self, LOT_COLUMNS, encode_json, lot_from_row, to_i64};
+use crate::rows::{self, LOT_COLUMNS, encode_json, lot_from_row, to_i64, to_u64};
 use crate::store::{Backend, Store};
 
 /// The only write transaction. Dropping it without `commit` rolls back.
@@ -259,16 +261,11 @@ async fn load_snapshot(
         reversal,
         ..Snapshot::default()
     };
-    let (head_seq, head_hash) = rows::ledger_head(conn).await?;
+    let (head_seq, head_hash, next_lot_id) = heads(conn).await?;
     snapshot.head_seq = head_seq;
     snapshot.head_hash = head_hash;
-    snapshot.next_lot_id = rows::next_lot_id(conn).await?;
-    for account in &all.accounts {
-        if !snapshot.balances.contains_key(account) {
-            let b = rows::balance(conn, account).await?;
-            snapshot.balances.insert(account.clone(), b);
-        }
-    }
+    snapshot.next_lot_id = next_lot_id;
+    snapshot.balances = balances(conn, &all.accounts).await?;
     let cover = lots_to_cover(operation);
     for account in &all.lot_accounts {
         if !snapshot.open_lots.contains_key(account) {
@@ -290,6 +287,75 @@ async fn load_snapshot(
     }
     snapshot.suspended = rows::suspended(conn).await?;
     Ok(snapshot)
+}
+
+/// The journal head and the next lot id, in one round trip.
+async fn heads(conn: &mut AnyConnection) -> Result<(u64, String, u64), StoreError> {
+    let row = sqlx::query(
+        "SELECT (SELECT MAX(seq) FROM ledger_entries), \
+         (SELECT hash FROM ledger_entries ORDER BY seq DESC LIMIT 1), \
+         (SELECT MAX(id) FROM ledger_lots)",
+    )
+    .fetch_one(&mut *conn)
+    .await?;
+    let seq = row.try_get::<Option<i64>, _>(0)?;
+    let hash = row.try_get::<Option<String>, _>(1)?;
+    let lot = row.try_get::<Option<i64>, _>(2)?;
+    let (seq, hash) = match (seq, hash) {
+        (Some(seq), Some(hash)) => (to_u64(seq, "seq")?, hash),
+        (None, None) => (0, GENESIS_HASH.to_owned()),
+        _ => return Err(StoreError::corrupt("journal head")),
+    };
+    let next_lot = match lot {
+        Some(max) => to_u64(max, "lot id")? + 1,
+        None => 1,
+    };
+    Ok((seq, hash, next_lot))
+}
+
+/// `($first, $first+1, …)` groups for `rows` rows of `columns` placeholders each.
+fn placeholders(first: usize, rows: usize, columns: usize) -> String {
+    let mut out = String::new();
+    for r in 0..rows {
+        if r > 0 {
+            out.push_str(", ");
+        }
+        out.push('(');
+        for c in 0..columns {
+            if c > 0 {
+                out.push_str(", ");
+            }
+            out.push_str(&format!("${}", first + r * columns + c));
+        }
+        out.push(')');
+    }
+    out
+}
+
+/// Rows per multi-row statement: well under SQLite's and PostgreSQL's parameter limits.
+const ROWS_PER_STATEMENT: usize = 100;
+
+/// Stored balances of `accounts` (missing = 0), in as few round trips as the list allows.
+async fn balances(
+    conn: &mut AnyConnection,
+    accounts: &[Account],
+) -> Result<BTreeMap<Account, i64>, StoreError> {
+    let mut out: BTreeMap<Account, i64> = accounts.iter().map(|a| (a.clone(), 0)).collect();
+    let keys: Vec<String> = out.keys().map(Account::key).collect();
+    for chunk in keys.chunks(ROWS_PER_STATEMENT) {
+        let list = placeholders(1, 1, chunk.len());
+        let sql =
+            format!("SELECT account, balance_m2 FROM ledger_balances WHERE account IN {list}");
+        let mut query = sqlx::query(&sql);
+        for key in chunk {
+            query = query.bind(key);
+        }
+        for row in query.fetch_all(&mut *conn).await? {
+            let account = rows::parse_account(&row.try_get::<String, _>(0)?)?;
+            out.insert(account, row.try_get(1)?);
+        }
+    }
+    Ok(out)
 }
 
 /// Writes a planned entry and everything it implies. Any failure here leaves partial writes:
@@ -319,62 +385,89 @@ async fn write_entry(
     .execute(&mut *conn)
     .await?;
 
-    for (idx, leg) in entry.legs.iter().enumerate() {
-        sqlx::query(
-            "INSERT INTO ledger_legs (seq, idx, account, amount_m2) VALUES ($1, $2, $3, $4)",
-        )
-        .bind(seq)
-        .bind(i64::try_from(idx).unwrap_or(i64::MAX))
-        .bind(leg.account.key())
-        .bind(leg.amount_m2)
-        .execute(&mut *conn)
-        .await?;
-        // Relative update: the stored balance moves by exactly the leg, whatever was read.
-        sqlx::query(
-            "INSERT INTO ledger_balances (account, balance_m2, updated_seq) VALUES ($1, $2, $3) \
+    let legs: Vec<(i64, String, i64)> = entry
+        .legs
+        .iter()
+        .enumerate()
+        .map(|(idx, leg)| {
+            let idx = i64::try_from(idx).unwrap_or(i64::MAX);
+            (idx, leg.account.key(), leg.amount_m2)
+        })
+        .collect();
+    for chunk in legs.chunks(ROWS_PER_STATEMENT) {
+        let sql = format!(
+            "INSERT INTO ledger_legs (seq, idx, account, amount_m2) VALUES {}",
+            placeholders(1, chunk.len(), 4)
+        );
+        let mut query = sqlx::query(&sql);
+        for (idx, account, amount) in chunk {
+            query = query.bind(seq).bind(*idx).bind(account).bind(*amount);
+        }
+        query.execute(&mut *conn).await?;
+    }
+    // One row per account (PostgreSQL refuses to upsert the same row twice in a statement).
+    let mut moves: BTreeMap<&str, i64> = BTreeMap::new();
+    for (_, account, amount) in &legs {
+        let total = moves.entry(account.as_str()).or_insert(0);
+        *total = total.checked_add(*amount).ok_or(LedgerError::Overflow)?;
+    }
+    let moves: Vec<(&str, i64)> = moves.into_iter().collect();
+    for chunk in moves.chunks(ROWS_PER_STATEMENT) {
+        // Relative update: the stored balance moves by exactly the legs, whatever was read.
+        let sql = format!(
+            "INSERT INTO ledger_balances (account, balance_m2, updated_seq) VALUES {} \
              ON CONFLICT (account) DO UPDATE SET \
              balance_m2 = ledger_balances.balance_m2 + excluded.balance_m2, \
              updated_seq = excluded.updated_seq",
-        )
-        .bind(leg.account.key())
-        .bind(leg.amount_m2)
-        .bind(seq)
-        .execute(&mut *conn)
-        .await?;
+            placeholders(1, chunk.len(), 3)
+        );
+        let mut query = sqlx::query(&sql);
+        for (account, amount) in chunk {
+            query = query.bind(*account).bind(*amount).bind(seq);
+        }
+        query.execute(&mut *conn).await?;
     }
 
     // Consume before creating: a reversal consumes lots and restores their parents' serials.
-    for lot in &entry.lots_consumed {
+    let consumed: Vec<i64> = entry
+        .lots_consumed
+        .iter()
+        .map(|id| to_i64(*id, "lot id"))
+        .collect::<Result<_, _>>()?;
+    for chunk in consumed.chunks(ROWS_PER_STATEMENT) {
         // Belt and braces against double consumption: the engine only offers open lots, and
-        // the single writer keeps them open until here, but the row must agree.
-        let done = sqlx::query(
-            "UPDATE ledger_lots SET consumed_by = $1 WHERE id = $2 AND consumed_by IS NULL",
-        )
-        .bind(seq)
-        .bind(to_i64(*lot, "lot id")?)
-        .execute(&mut *conn)
-        .await?;
-        if done.rows_affected() != 1 {
-            return Err(StoreError::LotAlreadyConsumed {
-                lot: *lot,
-                seq: entry.seq,
-            });
+        // the single writer keeps them open until here, but every row must agree.
+        let sql = format!(
+            "UPDATE ledger_lots SET consumed_by = $1 WHERE consumed_by IS NULL AND id IN {}",
+            placeholders(2, 1, chunk.len())
+        );
+        let mut query = sqlx::query(&sql).bind(seq);
+        for id in chunk {
+            query = query.bind(*id);
+        }
+        let done = query.execute(&mut *conn).await?;
+        if done.rows_affected() != chunk.len() as u64 {
+            return Err(already_consumed(conn, chunk, entry.seq).await);
         }
     }
-    for lot in &entry.lots_created {
-        sqlx::query(
+    for chunk in entry.lots_created.chunks(ROWS_PER_STATEMENT) {
+        let sql = format!(
             "INSERT INTO ledger_lots (id, project, first_serial, last_serial, holder, parent, \
-             created_by, consumed_by) VALUES ($1, $2, $3, $4, $5, $6, $7, NULL)",
-        )
-        .bind(to_i64(lot.id, "lot id")?)
-        .bind(&lot.project)
-        .bind(lot.first)
-        .bind(lot.last)
-        .bind(lot.holder.key())
-        .bind(lot.parent.map(|p| to_i64(p, "lot parent")).transpose()?)
-        .bind(to_i64(lot.created_by, "seq")?)
-        .execute(&mut *conn)
-        .await?;
+             created_by) VALUES {}",
+            placeholders(1, chunk.len(), 7)
+        );
+        let mut query = sqlx::query(&sql);
+        for lot in chunk {
+            query = query
+                .bind(to_i64(lot.id, "lot id")?)
+                .bind(&lot.project)
+                .bind(lot.first)
+                .bind(lot.last)
+                .bind(lot.holder.key())
+                .bind(lot.parent.map(|p| to_i64(p, "lot parent")).transpose()?)
+                .bind(to_i64(lot.created_by, "seq")?);
+        }
+        query.execute(&mut *conn).await?;
     }
 
     for project in &effects.project_updates {
@@ -419,6 +512,34 @@ async fn write_entry(
     Ok(())
 }
 
+/// Names the first lot of `chunk` that this entry could not consume.
+async fn already_consumed(conn: &mut AnyConnection, chunk: &[i64], seq: u64) -> StoreError {
+    for id in chunk {
+        let mine = sqlx::query("SELECT consumed_by FROM ledger_lots WHERE id = $1")
+            .bind(*id)
+            .fetch_optional(&mut *conn)
+            .await;
+        let consumed_here = match mine {
+            Ok(Some(row)) => {
+                row.try_get::<Option<i64>, _>(0)
+                    .ok()
+                    .flatten()
+                    .and_then(|s| u64::try_from(s).ok())
+                    == Some(seq)
+            }
+            Ok(None) => false,
+            Err(e) => return e.into(),
+        };
+        if !consumed_here {
+            return StoreError::LotAlreadyConsumed {
+                lot: u64::try_from(*id).unwrap_or_default(),
+                seq,
+            };
+        }
+    }
+    StoreError::corrupt(format!("lot consumption count of entry {seq}"))
+}
+
 impl Store {
     /// Posts one request in its own write transaction (with its audit record) and commits.
     pub async fn post_ledger(
@@ -448,7 +569,8 @@ impl Store {
             action: "ledger.register_project".into(),
             subject: format!("project:{}", project.code),
             reason: String::new(),
-            payload: serde_json::to_value(project).map_err(|e| StoreError::Encode(e.to_string()))?,
+            payload: serde_json::to_value(project)
+                .map_err(|e| StoreError::Encode(e.to_string()))?,
         })
         .await?;
         tx.commit().await

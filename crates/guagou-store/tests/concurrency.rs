@@ -24,7 +24,12 @@ async fn racing_writers_never_overspend() -> TestResult {
     )
     .await?;
     let other = Store::open(t.dir.path()).await?;
-    let handles = [t.store.clone(), t.store.clone(), other.clone(), other.clone()];
+    let handles = [
+        t.store.clone(),
+        t.store.clone(),
+        other.clone(),
+        other.clone(),
+    ];
     let mut tasks = Vec::new();
     for (n, store) in handles.into_iter().enumerate() {
         let profile = t.profile.clone();
@@ -52,6 +57,19 @@ async fn racing_writers_never_overspend() -> TestResult {
             Ok((spent, refused))
         }));
     }
+    // A reader verifying while the writers run must always see a consistent snapshot.
+    let done = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let verifier = {
+        let (store, done) = (other.clone(), done.clone());
+        tokio::spawn(async move {
+            let mut runs = 0u32;
+            while !done.load(std::sync::atomic::Ordering::Relaxed) {
+                store.verify_ledger().await?;
+                runs += 1;
+            }
+            Ok::<_, StoreError>(runs)
+        })
+    };
     let mut spent = 0;
     let mut refused = 0;
     for task in tasks {
@@ -59,6 +77,8 @@ async fn racing_writers_never_overspend() -> TestResult {
         spent += s;
         refused += r;
     }
+    done.store(true, std::sync::atomic::Ordering::Relaxed);
+    assert!(verifier.await?? >= 1);
     // 160 attempts of 250 m² against 30 000 m²: exactly 120 succeed.
     assert_eq!(spent, AVAILABLE);
     assert_eq!(refused, 4 * TRIES_PER_TASK - (AVAILABLE / PIECE) as usize);

@@ -64,8 +64,12 @@ async fn replay_inside_one_transaction_and_rollback() -> TestResult {
         amount_m2: 700,
     };
     let mut tx = t.store.begin_write().await?;
-    let a = tx.post_ledger(&op, &meta("k", (2018, 7, 1)), &t.profile).await?;
-    let b = tx.post_ledger(&op, &meta("k", (2018, 7, 1)), &t.profile).await?;
+    let a = tx
+        .post_ledger(&op, &meta("k", (2018, 7, 1)), &t.profile)
+        .await?;
+    let b = tx
+        .post_ledger(&op, &meta("k", (2018, 7, 1)), &t.profile)
+        .await?;
     assert_eq!(a, b);
     // A refusal inside the transaction leaves it usable.
     let refused = tx

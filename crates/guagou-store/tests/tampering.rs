@@ -94,7 +94,11 @@ async fn changed_leg_amount_is_named() -> TestResult {
     )
     .await?;
     let e = ledger_fails(&t).await;
-    assert_eq!((e.code(), e.seq()), ("journal_row_mismatch", Some(2)), "{e}");
+    assert_eq!(
+        (e.code(), e.seq()),
+        ("journal_row_mismatch", Some(2)),
+        "{e}"
+    );
     Ok(())
 }
 
@@ -107,7 +111,11 @@ async fn changed_reason_column_is_named() -> TestResult {
     )
     .await?;
     let e = ledger_fails(&t).await;
-    assert_eq!((e.code(), e.seq()), ("journal_row_mismatch", Some(3)), "{e}");
+    assert_eq!(
+        (e.code(), e.seq()),
+        ("journal_row_mismatch", Some(3)),
+        "{e}"
+    );
     assert!(e.to_string().contains("reason"), "{e}");
     Ok(())
 }
@@ -191,7 +199,11 @@ async fn reopened_lot_is_named() -> TestResult {
     )
     .await?;
     let e = ledger_fails(&t).await;
-    assert_eq!((e.code(), e.seq()), ("journal_row_mismatch", Some(2)), "{e}");
+    assert_eq!(
+        (e.code(), e.seq()),
+        ("journal_row_mismatch", Some(2)),
+        "{e}"
+    );
     Ok(())
 }
 

@@ -335,8 +335,11 @@ async fn reversal_restores_lots_and_balances() -> TestResult {
             meta("l", (2019, 2, 1)),
         )
         .await?;
-    t.ok(Operation::Reverse { seq: list.seq }, meta("rl", (2019, 2, 2)))
-        .await?;
+    t.ok(
+        Operation::Reverse { seq: list.seq },
+        meta("rl", (2019, 2, 2)),
+    )
+    .await?;
     t.refused(
         Operation::Withdraw {
             listing: "L9".into(),
@@ -407,20 +410,63 @@ async fn reopening_keeps_everything_and_migrates_once() -> TestResult {
     t.store.close().await;
     t.store = guagou_store::Store::open(t.dir.path()).await?;
     t.assert_same().await?;
-    let url = format!(
-        "sqlite://{}",
-        t.dir.path().join("guagou.sqlite").display()
-    );
+    let url = format!("sqlite://{}", t.dir.path().join("guagou.sqlite").display());
     let again = guagou_store::Store::connect(&url).await?;
     assert_eq!(again.balance(&holding("511722")).await?, 5_000);
     let versions: Vec<(i64, String)> =
         sqlx::query_as("SELECT version, name FROM schema_migrations ORDER BY version")
             .fetch_all(again.pool())
             .await?;
-    assert_eq!(versions, [(1, "ledger".to_owned())]);
+    let expected: Vec<(i64, String)> = guagou_store::MIGRATIONS
+        .iter()
+        .map(|(v, name, _)| (*v, (*name).to_owned()))
+        .collect();
+    assert_eq!(versions, expected);
+    assert_eq!(versions.first(), Some(&(1, "ledger".to_owned())));
     assert!(matches!(
         guagou_store::Store::connect("mysql://x").await,
         Err(StoreError::UnsupportedUrl(_))
     ));
     Ok(())
+}
+
+#[tokio::test]
+async fn debit_spanning_many_lots() -> TestResult {
+    // Twenty small lots in one county: a debit reads them in growing pages, oldest first, and
+    // must take exactly what the memory ledger takes.
+    let mut t = Twin::new().await?;
+    for p in 0..20 {
+        let project = format!("S-{p:02}");
+        t.register(&project, "511722", "511700", 0, 100).await?;
+        t.ok(
+            Operation::Advance {
+                project,
+                amount_m2: 30,
+            },
+            meta(&format!("a{p}"), (2018, 7, 1)),
+        )
+        .await?;
+    }
+    let used = t
+        .ok(
+            Operation::Use {
+                division: code("511722"),
+                amount_m2: 500,
+                zone: "z".into(),
+                land_use: LandUse::Public,
+            },
+            meta("u", (2018, 8, 1)),
+        )
+        .await?;
+    assert_eq!(used.lots_consumed.len(), 17);
+    t.ok(
+        Operation::List {
+            division: code("511722"),
+            listing: "L".into(),
+            amount_m2: 95,
+        },
+        meta("l", (2018, 8, 2)),
+    )
+    .await?;
+    t.assert_same().await
 }

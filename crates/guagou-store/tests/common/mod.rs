@@ -115,7 +115,10 @@ impl Twin {
     /// Posts to both and asserts that they agree on the outcome (the same entry, or the same
     /// refusal). Returns the store's result.
     pub async fn post(&mut self, operation: Operation, meta: Meta) -> Result<Entry, StoreError> {
-        let stored = self.store.post_ledger(&operation, &meta, &self.profile).await;
+        let stored = self
+            .store
+            .post_ledger(&operation, &meta, &self.profile)
+            .await;
         let expected = self.memory.post(operation, meta, &self.profile);
         match (&stored, &expected) {
             (Ok(a), Ok(b)) => assert_eq!(a, b, "store and memory posted different entries"),
