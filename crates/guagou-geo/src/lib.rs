@@ -6,7 +6,8 @@
 //! validation with located errors, and overlay (overlap areas, distances) for the rules.
 //!
 //! This crate knows nothing of policy: it measures, the domain decides.
-//! It must never panic on input and never silently repair geometry.
+//! It must never panic on input and never silently repair geometry: the one repair offered
+//! ([`repair`]) runs only when a reader is asked for it, and is reported as a warning.
 
 // GeoError carries a full location (file, record, field, line) by value; it is returned only on
 // the cold path of bad input, so its size is not worth boxing.
@@ -18,6 +19,7 @@ pub mod error;
 pub mod formats;
 pub mod model;
 pub mod overlay;
+pub mod repair;
 pub mod validate;
 
 pub use crs::Crs;

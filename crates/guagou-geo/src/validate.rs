@@ -98,13 +98,46 @@ pub fn ring_from_points(
 pub fn assemble_by_containment(
     rings: Vec<(usize, LineString<f64>)>,
 ) -> Result<MultiPolygon<f64>, GeoErrorKind> {
+    let infos = ring_infos(rings)?;
+    let roles = containment_roles(&infos, false)?;
+    Ok(parts_geometry(&containment_parts(infos, &roles)))
+}
+
+/// The rings with what the pairwise checks need; `Missing` when there are none.
+pub(crate) fn ring_infos(
+    rings: Vec<(usize, LineString<f64>)>,
+) -> Result<Vec<RingInfo>, GeoErrorKind> {
     if rings.is_empty() {
         return Err(no_rings());
     }
-    let infos = rings
+    rings
         .into_iter()
         .map(|(number, ring)| RingInfo::new(number, ring))
-        .collect::<Result<Vec<_>, _>>()?;
+        .collect()
+}
+
+/// What a ring is in a parcel assembled by containment.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Role {
+    /// The exterior of the part with this index.
+    Exterior(usize),
+    /// A hole of the part with this index.
+    Hole(usize),
+}
+
+/// The role of each ring under [`assemble_by_containment`]'s rules (see there).
+///
+/// With `shared_edges_apart`, two rings whose interiors are disjoint but whose boundaries
+/// share a segment count as apart instead of `CrossingRings` (they lie outside each other,
+/// so by the format's rule neither is a hole of the other): the parts may then share edges,
+/// and only [`check_parts`] would tell. Every other crossing is still an error.
+pub(crate) fn containment_roles(
+    infos: &[RingInfo],
+    shared_edges_apart: bool,
+) -> Result<Vec<Role>, GeoErrorKind> {
+    if infos.is_empty() {
+        return Err(no_rings());
+    }
     let n = infos.len();
     let mut depth = vec![0usize; n];
     // The innermost ring containing each ring (the smallest by area: containers nest).
@@ -113,6 +146,9 @@ pub fn assemble_by_containment(
     for (i, j) in candidate_pairs(&boxes) {
         let (outer, inner) = match relation(&infos[i], &infos[j]) {
             Relation::Apart => continue,
+            Relation::Crossing if shared_edges_apart && only_edges_shared(&infos[i], &infos[j]) => {
+                continue;
+            }
             Relation::Crossing => return Err(crossing(&infos[i], &infos[j])),
             Relation::Contains => (i, j),
             Relation::Within => (j, i),
@@ -132,32 +168,51 @@ pub fn assemble_by_containment(
 
     // Index of the part each exterior ring became.
     let mut part_of: Vec<Option<usize>> = vec![None; n];
-    let mut parts: Vec<(LineString<f64>, Vec<LineString<f64>>)> = Vec::new();
+    let mut parts = 0usize;
     for i in 0..n {
-        if depth[i] % 2 == 0 {
-            part_of[i] = Some(parts.len());
-            parts.push((oriented(&infos[i].ring, true), Vec::new()));
+        if depth[i].is_multiple_of(2) {
+            part_of[i] = Some(parts);
+            parts += 1;
         }
     }
-    for i in 0..n {
-        if depth[i] % 2 == 1 {
+    (0..n)
+        .map(|i| match part_of[i] {
+            Some(part) => Ok(Role::Exterior(part)),
             // With no crossings the containers of a ring form a chain, so the innermost one is
             // one level up: an exterior.
-            let part =
-                parent[i]
-                    .and_then(|p| part_of[p])
-                    .ok_or(GeoErrorKind::HoleOutsideShell {
-                        ring: infos[i].number,
-                    })?;
-            parts[part].1.push(oriented(&infos[i].ring, false));
+            None => parent[i].and_then(|p| part_of[p]).map(Role::Hole).ok_or(
+                GeoErrorKind::HoleOutsideShell {
+                    ring: infos[i].number,
+                },
+            ),
+        })
+        .collect()
+}
+
+/// The parts the rings make in their `roles` (from [`containment_roles`] on the same rings):
+/// parts in the order of their exteriors, holes in ring order.
+pub(crate) fn containment_parts(infos: Vec<RingInfo>, roles: &[Role]) -> Vec<Part> {
+    let parts = roles
+        .iter()
+        .filter(|r| matches!(r, Role::Exterior(_)))
+        .count();
+    let mut exteriors = Vec::with_capacity(parts);
+    let mut holes: Vec<Vec<RingInfo>> = (0..parts).map(|_| Vec::new()).collect();
+    for (info, role) in infos.into_iter().zip(roles) {
+        match *role {
+            Role::Exterior(_) => exteriors.push(info),
+            Role::Hole(part) => {
+                if let Some(h) = holes.get_mut(part) {
+                    h.push(info);
+                }
+            }
         }
     }
-    Ok(MultiPolygon::new(
-        parts
-            .into_iter()
-            .map(|(exterior, holes)| Polygon::new(exterior, holes))
-            .collect(),
-    ))
+    exteriors
+        .into_iter()
+        .zip(holes)
+        .map(|(exterior, holes)| Part { exterior, holes })
+        .collect()
 }
 
 /// Builds parcel geometry from polygons whose rings the format labels explicitly
@@ -175,10 +230,21 @@ pub fn assemble_by_containment(
 pub fn assemble_labelled(
     polygons: Vec<((usize, LineString<f64>), Vec<(usize, LineString<f64>)>)>,
 ) -> Result<MultiPolygon<f64>, GeoErrorKind> {
+    let parts = labelled_parts(polygons)?;
+    check_parts(&parts)?;
+    Ok(parts_geometry(&parts))
+}
+
+/// The parts of labelled polygons (see [`assemble_labelled`]), not yet checked against each
+/// other.
+#[allow(clippy::type_complexity)]
+pub(crate) fn labelled_parts(
+    polygons: Vec<((usize, LineString<f64>), Vec<(usize, LineString<f64>)>)>,
+) -> Result<Vec<Part>, GeoErrorKind> {
     if polygons.is_empty() {
         return Err(no_rings());
     }
-    let parts = polygons
+    polygons
         .into_iter()
         .map(|((number, exterior), holes)| {
             Ok(Part {
@@ -189,22 +255,7 @@ pub fn assemble_labelled(
                     .collect::<Result<Vec<_>, GeoErrorKind>>()?,
             })
         })
-        .collect::<Result<Vec<_>, GeoErrorKind>>()?;
-    check_parts(&parts)?;
-    Ok(MultiPolygon::new(
-        parts
-            .into_iter()
-            .map(|part| {
-                Polygon::new(
-                    oriented(&part.exterior.ring, true),
-                    part.holes
-                        .iter()
-                        .map(|h| oriented(&h.ring, false))
-                        .collect(),
-                )
-            })
-            .collect(),
-    ))
+        .collect()
 }
 
 /// Groups Shapefile rings (clockwise = exterior, counter-clockwise = hole in x/y axes) into
@@ -216,6 +267,16 @@ pub fn assemble_labelled(
 pub fn assemble_by_orientation(
     rings: Vec<(usize, LineString<f64>)>,
 ) -> Result<MultiPolygon<f64>, GeoErrorKind> {
+    let parts = orientation_parts(rings)?;
+    check_parts(&parts)?;
+    Ok(parts_geometry(&parts))
+}
+
+/// Shapefile rings grouped into parts (see [`assemble_by_orientation`]), not yet checked
+/// against each other.
+pub(crate) fn orientation_parts(
+    rings: Vec<(usize, LineString<f64>)>,
+) -> Result<Vec<Part>, GeoErrorKind> {
     if rings.is_empty() {
         return Err(no_rings());
     }
@@ -252,15 +313,18 @@ pub fn assemble_by_orientation(
             (None, None) => return Err(GeoErrorKind::HoleOutsideShell { ring: hole.number }),
         }
     }
-    let parts: Vec<Part> = exteriors
+    Ok(exteriors
         .into_iter()
         .zip(assigned)
         .map(|(exterior, holes)| Part { exterior, holes })
-        .collect();
-    check_parts(&parts)?;
-    Ok(MultiPolygon::new(
+        .collect())
+}
+
+/// The geometry of checked parts: exteriors counter-clockwise, holes clockwise, order kept.
+pub(crate) fn parts_geometry(parts: &[Part]) -> MultiPolygon<f64> {
+    MultiPolygon::new(
         parts
-            .into_iter()
+            .iter()
             .map(|part| {
                 Polygon::new(
                     oriented(&part.exterior.ring, true),
@@ -271,7 +335,7 @@ pub fn assemble_by_orientation(
                 )
             })
             .collect(),
-    ))
+    )
 }
 
 fn no_rings() -> GeoErrorKind {
@@ -281,12 +345,13 @@ fn no_rings() -> GeoErrorKind {
 }
 
 /// One ring with what the pairwise checks need, computed once.
-struct RingInfo {
-    number: usize,
-    ring: LineString<f64>,
+pub(crate) struct RingInfo {
+    /// The file's ring number.
+    pub(crate) number: usize,
+    pub(crate) ring: LineString<f64>,
     /// The ring as a hole-free polygon, with its `geo` relate graph built once.
     prepared: PreparedGeometry<'static, Polygon<f64>>,
-    bbox: Option<Rect<f64>>,
+    pub(crate) bbox: Option<Rect<f64>>,
     area: f64,
 }
 
@@ -336,42 +401,54 @@ impl RingInfo {
     }
 }
 
-struct Part {
-    exterior: RingInfo,
-    holes: Vec<RingInfo>,
+/// One polygon of a parcel: an exterior ring and its holes.
+pub(crate) struct Part {
+    pub(crate) exterior: RingInfo,
+    pub(crate) holes: Vec<RingInfo>,
 }
 
 /// Checks labelled polygons: holes inside their exterior and apart from each other, parts
 /// apart from each other unless one lies in a hole of the other.
-fn check_parts(parts: &[Part]) -> Result<(), GeoErrorKind> {
+pub(crate) fn check_parts(parts: &[Part]) -> Result<(), GeoErrorKind> {
     for part in parts {
-        for hole in &part.holes {
-            match relation(&part.exterior, hole) {
-                Relation::Contains => {}
-                Relation::Crossing => return Err(crossing(&part.exterior, hole)),
-                Relation::Apart | Relation::Within => {
-                    return Err(GeoErrorKind::HoleOutsideShell { ring: hole.number });
-                }
-            }
-        }
-        let boxes: Vec<Option<Rect<f64>>> = part.holes.iter().map(|h| h.bbox).collect();
-        for (i, j) in candidate_pairs(&boxes) {
-            if relation(&part.holes[i], &part.holes[j]) != Relation::Apart {
-                return Err(crossing(&part.holes[i], &part.holes[j]));
-            }
-        }
+        check_part(part)?;
     }
     let boxes: Vec<Option<Rect<f64>>> = parts.iter().map(|p| p.exterior.bbox).collect();
     for (i, j) in candidate_pairs(&boxes) {
-        let (a, b) = (&parts[i], &parts[j]);
-        match relation(&a.exterior, &b.exterior) {
-            Relation::Apart => {}
-            Relation::Crossing => return Err(crossing(&a.exterior, &b.exterior)),
-            Relation::Contains => island_in_lake(a, b)?,
-            Relation::Within => island_in_lake(b, a)?,
+        check_pair(&parts[i], &parts[j])?;
+    }
+    Ok(())
+}
+
+/// One polygon on its own: holes inside the exterior and apart from each other.
+pub(crate) fn check_part(part: &Part) -> Result<(), GeoErrorKind> {
+    for hole in &part.holes {
+        match relation(&part.exterior, hole) {
+            Relation::Contains => {}
+            Relation::Crossing => return Err(crossing(&part.exterior, hole)),
+            Relation::Apart | Relation::Within => {
+                return Err(GeoErrorKind::HoleOutsideShell { ring: hole.number });
+            }
+        }
+    }
+    let boxes: Vec<Option<Rect<f64>>> = part.holes.iter().map(|h| h.bbox).collect();
+    for (i, j) in candidate_pairs(&boxes) {
+        if relation(&part.holes[i], &part.holes[j]) != Relation::Apart {
+            return Err(crossing(&part.holes[i], &part.holes[j]));
         }
     }
     Ok(())
+}
+
+/// Two polygons of one parcel: apart (touching at isolated points at most), or one inside a
+/// hole of the other. Overlapping, crossing or sharing an edge is `CrossingRings`.
+pub(crate) fn check_pair(a: &Part, b: &Part) -> Result<(), GeoErrorKind> {
+    match relation(&a.exterior, &b.exterior) {
+        Relation::Apart => Ok(()),
+        Relation::Crossing => Err(crossing(&a.exterior, &b.exterior)),
+        Relation::Contains => island_in_lake(a, b),
+        Relation::Within => island_in_lake(b, a),
+    }
 }
 
 /// `island`'s exterior lies inside `outer`'s exterior: fine only if it lies in one of
@@ -428,6 +505,14 @@ fn relation(a: &RingInfo, b: &RingInfo) -> Relation {
     }
 }
 
+/// Whether two rings share boundary segments while their interiors stay apart (two parcels'
+/// parts drawn edge to edge): the one crossing that can be told from a hole at a glance.
+fn only_edges_shared(a: &RingInfo, b: &RingInfo) -> bool {
+    let matrix = a.prepared.relate(&b.prepared);
+    matrix.get(CoordPos::OnBoundary, CoordPos::OnBoundary) == Dimensions::OneDimensional
+        && matrix.get(CoordPos::Inside, CoordPos::Inside) == Dimensions::Empty
+}
+
 fn rects_meet(a: Option<Rect<f64>>, b: Option<Rect<f64>>) -> bool {
     match (a, b) {
         (Some(a), Some(b)) => {
@@ -443,7 +528,7 @@ fn rects_meet(a: Option<Rect<f64>>, b: Option<Rect<f64>>) -> bool {
 /// Pairs `(i, j)`, `i < j`, whose boxes meet, in lexicographic order (so the error reported for a
 /// bad parcel does not depend on the sweep). A sweep along x keeps this near-linear for
 /// parcels whose rings are spread out.
-fn candidate_pairs(boxes: &[Option<Rect<f64>>]) -> Vec<(usize, usize)> {
+pub(crate) fn candidate_pairs(boxes: &[Option<Rect<f64>>]) -> Vec<(usize, usize)> {
     let mut order: Vec<(usize, Rect<f64>)> = boxes
         .iter()
         .enumerate()

@@ -32,7 +32,11 @@
 //! - Each ring must end on its first point (`UnclosedRing` otherwise; never closed silently).
 //!   The first ring is an exterior; the role of a further ring follows from where it lies
 //!   ([`validate::assemble_by_containment`]): inside an exterior → hole, outside all → another
-//!   part (飞地); crossing → `CrossingRings`. Errors name the ring by its 圈号.
+//!   part (飞地); crossing → `CrossingRings`. Errors name the ring by its 圈号. Only when
+//!   asked ([`read_with`] with [`Repair::UnionParts`](super::Repair::UnionParts)) are rings
+//!   that lie outside each other but share edges (parts drawn edge to edge) merged instead,
+//!   with warning `repaired_union_parts`; overlapping rings stay `CrossingRings`, since such
+//!   a ring could as well be a hole drawn across its shell (see [`crate::repair`]).
 //! - Coordinate system: 坐标系 naming 西安80/1980/北京54/1954 (or a local/independent
 //!   system) is `UnsupportedCrs`; an unrecognised name is read as CGCS2000 with warning
 //!   `crs_name_unrecognised`, a missing one with `crs_assumed`. 几度分带 other than 3,
@@ -88,9 +92,9 @@ use geo::{Centroid, Coord, LineString, MultiPolygon, Polygon};
 use crate::area::planar_area_m2;
 use crate::crs::{Crs, Transformer, transform_geometry};
 use crate::error::{GeoError, GeoErrorKind, Location, Warning};
-use crate::formats::decode_text;
+use crate::formats::{ReadOptions, decode_text};
 use crate::model::{Parcel, ParcelFile};
-use crate::validate;
+use crate::{repair, validate};
 
 /// Most coordinate points a file may hold (about 400 MB of text; a county-wide layer belongs
 /// in a Shapefile).
@@ -118,7 +122,13 @@ const AREA_TOLERANCE: f64 = 0.001;
 
 /// Reads a coordinate text file (UTF-8 or GBK).
 pub fn read(label: &str, bytes: &[u8]) -> Result<ParcelFile, GeoError> {
-    read_with_limits(label, bytes, Limits::DEFAULT)
+    read_with_limits(label, bytes, Limits::DEFAULT, &ReadOptions::default())
+}
+
+/// [`read`] with `options` (a repaired parcel gets a warning). In this format only parts
+/// (rings outside each other) that share edges can be merged; see [`crate::repair`].
+pub fn read_with(label: &str, bytes: &[u8], options: &ReadOptions) -> Result<ParcelFile, GeoError> {
+    read_with_limits(label, bytes, Limits::DEFAULT, options)
 }
 
 /// Size limits, separate so tests can exercise them without a 10-million-line file.
@@ -135,7 +145,12 @@ impl Limits {
     };
 }
 
-fn read_with_limits(label: &str, bytes: &[u8], limits: Limits) -> Result<ParcelFile, GeoError> {
+fn read_with_limits(
+    label: &str,
+    bytes: &[u8],
+    limits: Limits,
+    options: &ReadOptions,
+) -> Result<ParcelFile, GeoError> {
     let text = decode_text(label, bytes)?;
     let mut warnings = Vec::new();
     let raw = parse(label, &text, limits, &mut warnings)?;
@@ -148,7 +163,7 @@ fn read_with_limits(label: &str, bytes: &[u8], limits: Limits) -> Result<ParcelF
         .collect();
     let mut parcels = Vec::with_capacity(raw.parcels.len());
     for parcel in raw.parcels {
-        parcels.push(build_parcel(label, parcel, crs, &mut warnings)?);
+        parcels.push(build_parcel(label, parcel, crs, options, &mut warnings)?);
     }
     Ok(ParcelFile {
         source: label.to_string(),
@@ -1058,6 +1073,7 @@ fn build_parcel(
     label: &str,
     raw: RawParcel,
     crs: Crs,
+    options: &ReadOptions,
     warnings: &mut Vec<Warning>,
 ) -> Result<Parcel, GeoError> {
     let record = || Location::file(label).record(raw.name.clone());
@@ -1098,21 +1114,31 @@ fn build_parcel(
         rings.push((number, line_string));
     }
     let ring_count = rings.len();
-    let geometry = validate::assemble_by_containment(rings).map_err(|kind| {
-        let location = match &kind {
-            GeoErrorKind::CrossingRings { ring_a, ring_b } => record()
-                .field(format!("圈号 {ring_a}, 圈号 {ring_b}"))
-                .line(first_line.get(ring_b).copied().unwrap_or(raw.line)),
-            GeoErrorKind::HoleOutsideShell { ring }
-            | GeoErrorKind::UnclosedRing { ring }
-            | GeoErrorKind::TooFewPoints { ring, .. }
-            | GeoErrorKind::ZeroArea { ring } => record()
-                .field(format!("圈号 {ring}"))
-                .line(first_line.get(ring).copied().unwrap_or(raw.line)),
-            _ => record().line(raw.line),
-        };
-        GeoError::new(location, kind)
-    })?;
+    let assembled =
+        repair::assemble_by_containment(rings, options.repair, crs).map_err(|kind| {
+            let location = match &kind {
+                GeoErrorKind::CrossingRings { ring_a, ring_b } => record()
+                    .field(format!("圈号 {ring_a}, 圈号 {ring_b}"))
+                    .line(first_line.get(ring_b).copied().unwrap_or(raw.line)),
+                GeoErrorKind::HoleOutsideShell { ring }
+                | GeoErrorKind::UnclosedRing { ring }
+                | GeoErrorKind::TooFewPoints { ring, .. }
+                | GeoErrorKind::ZeroArea { ring } => record()
+                    .field(format!("圈号 {ring}"))
+                    .line(first_line.get(ring).copied().unwrap_or(raw.line)),
+                _ => record().line(raw.line),
+            };
+            GeoError::new(location, kind)
+        })?;
+    if let Some(repaired) = &assembled.repaired {
+        warnings.push(super::union_parts_warning(
+            record().line(raw.line),
+            crs,
+            &assembled.geometry,
+            repaired,
+        ));
+    }
+    let geometry = assembled.geometry;
 
     let header = || record().line(raw.line);
     if let Some(stated) = raw.attributes.get("界址点数").filter(|v| !v.is_empty()) {
@@ -1504,8 +1530,22 @@ mod tests {
     #[test]
     fn point_limit_is_too_large_at_the_first_point_beyond() {
         let text = format!("{HEAD}{SQUARE}");
-        assert!(read_with_limits("t.txt", text.as_bytes(), small(5, 10)).is_ok());
-        let err = read_with_limits("t.txt", text.as_bytes(), small(4, 10)).err();
+        assert!(
+            read_with_limits(
+                "t.txt",
+                text.as_bytes(),
+                small(5, 10),
+                &ReadOptions::default()
+            )
+            .is_ok()
+        );
+        let err = read_with_limits(
+            "t.txt",
+            text.as_bytes(),
+            small(4, 10),
+            &ReadOptions::default(),
+        )
+        .err();
         let err = err.map(|e| (e.code(), e.location.line));
         assert_eq!(err, Some(("too_large", Some(9))));
     }
@@ -1513,8 +1553,22 @@ mod tests {
     #[test]
     fn parcel_limit_is_too_large() {
         let text = format!("{HEAD}{SQUARE}{}", SQUARE.replace(",a,", ",b,"));
-        assert!(read_with_limits("t.txt", text.as_bytes(), small(100, 2)).is_ok());
-        let err = read_with_limits("t.txt", text.as_bytes(), small(100, 1)).err();
+        assert!(
+            read_with_limits(
+                "t.txt",
+                text.as_bytes(),
+                small(100, 2),
+                &ReadOptions::default()
+            )
+            .is_ok()
+        );
+        let err = read_with_limits(
+            "t.txt",
+            text.as_bytes(),
+            small(100, 1),
+            &ReadOptions::default(),
+        )
+        .err();
         let err = err.map(|e| (e.code(), e.location.line));
         assert_eq!(err, Some(("too_large", Some(10))));
     }

@@ -21,6 +21,10 @@
 //!   `MixedCrs`.
 //! - In a polygon the first ring is the exterior and every further ring a hole (RFC 7946);
 //!   ring numbers in errors count all rings of all polygons of the feature, from 1.
+//! - Invalid geometry is an error. Only when asked ([`read_with`] with
+//!   [`Repair::UnionParts`](super::Repair::UnionParts)) are the polygons of a feature that
+//!   overlap or share edges merged instead, with warning `repaired_union_parts`
+//!   (see [`crate::repair`]).
 //! - The text is UTF-8 (a BOM is skipped); GBK text is accepted with a warning because Chinese
 //!   desktop tools still produce it.
 //! - Properties: every scalar becomes a text attribute (strings as they are, numbers in
@@ -61,7 +65,9 @@ use serde_json::Value;
 use crate::crs::{self, Crs};
 use crate::error::{GeoError, GeoErrorKind, Location, Warning};
 use crate::model::{Parcel, ParcelFile};
-use crate::validate;
+use crate::{repair, validate};
+
+use super::ReadOptions;
 
 /// Attribute keys that name a parcel, in order of preference. Shared with the shapefile
 /// reader, so that a parcel keeps its name through any format.
@@ -78,7 +84,13 @@ pub const NAME_KEYS: &[&str] = &[
     "id",
 ];
 
+/// Reads a GeoJSON document without repairs.
 pub fn read(label: &str, bytes: &[u8]) -> Result<ParcelFile, GeoError> {
+    read_with(label, bytes, &ReadOptions::default())
+}
+
+/// Reads a GeoJSON document with `options` (a repaired parcel gets a warning).
+pub fn read_with(label: &str, bytes: &[u8], options: &ReadOptions) -> Result<ParcelFile, GeoError> {
     let mut warnings = Vec::new();
     let text = decode(label, bytes, &mut warnings)?;
     let mut root: RawObject = serde_json::from_slice(&text).map_err(|e| json_error(label, &e))?;
@@ -147,6 +159,7 @@ pub fn read(label: &str, bytes: &[u8]) -> Result<ParcelFile, GeoError> {
             index + 1,
             feature,
             file_crs,
+            options,
             &mut skipped_keys,
             &mut warnings,
         )?;
@@ -613,6 +626,7 @@ fn read_feature(
     index: usize,
     feature: RawObject,
     file_crs: Crs,
+    options: &ReadOptions,
     skipped_keys: &mut BTreeSet<String>,
     warnings: &mut Vec<Warning>,
 ) -> Result<Parcel, GeoError> {
@@ -807,8 +821,17 @@ fn read_feature(
             labelled.push((exterior, holes));
         }
     }
-    let geometry = validate::assemble_labelled(labelled)
+    let assembled = repair::assemble_labelled(labelled, options.repair, file_crs)
         .map_err(|kind| GeoError::new(location().field("geometry"), kind))?;
+    if let Some(repaired) = &assembled.repaired {
+        warnings.push(super::union_parts_warning(
+            location().field("geometry"),
+            file_crs,
+            &assembled.geometry,
+            repaired,
+        ));
+    }
+    let geometry = assembled.geometry;
 
     Ok(Parcel {
         name,

@@ -7,9 +7,11 @@
 //!   dropped silently. Rings follow the shapefile convention (clockwise = exterior,
 //!   counter-clockwise = hole, in x = easting / y = northing axes); every ring is validated
 //!   ([`validate::ring_from_points`], ring numbers 1-based within the record) and grouped by
-//!   [`validate::assemble_by_orientation`]. The `.shx` index is not needed: records are read
-//!   in sequence, and every count in them is checked against the bytes actually present before
-//!   anything is allocated.
+//!   [`validate::assemble_by_orientation`] (with [`read_parts_with`] and
+//!   [`Repair::UnionParts`](super::Repair::UnionParts), parts that overlap or share edges are
+//!   merged instead, with warning `repaired_union_parts`; see [`crate::repair`]). The `.shx`
+//!   index is not needed: records are read in sequence, and every count in them is checked
+//!   against the bytes actually present before anything is allocated.
 //! - `.prj` is required. A missing `.prj` is an error (`missing`), even when the coordinates
 //!   look like longitude/latitude: Gauss–Krüger eastings without a zone prefix do not tell
 //!   their zone, and a wrong guess would move a parcel by hundreds of kilometres. The message
@@ -67,11 +69,12 @@ use std::path::{Path, PathBuf};
 use geo::winding_order::Winding;
 use geo::{Coord, LineString};
 
+use super::ReadOptions;
 use super::geojson::{check_finite, crs_hint, explain_outside, parcel_name, record_label};
 use crate::crs::{self, Crs};
 use crate::error::{GeoError, GeoErrorKind, Location, Warning};
 use crate::model::{Parcel, ParcelFile};
-use crate::validate;
+use crate::{repair, validate};
 use shapefile::dbase;
 
 /// Limits on what [`read_zip`] will decompress.
@@ -102,8 +105,13 @@ pub struct ShapefileParts {
     pub cpg: String,
 }
 
-/// Reads `path` (.shp) and its sidecars beside it.
+/// Reads `path` (.shp) and its sidecars beside it, without repairs.
 pub fn read_path(path: &Path) -> Result<ParcelFile, GeoError> {
+    read_path_with(path, &ReadOptions::default())
+}
+
+/// [`read_path`] with `options`.
+pub fn read_path_with(path: &Path, options: &ReadOptions) -> Result<ParcelFile, GeoError> {
     let label = path.display().to_string();
     let shp = super::read_bytes(path)?;
     let dbf = sidecar_path(path, "dbf")
@@ -115,12 +123,28 @@ pub fn read_path(path: &Path) -> Result<ParcelFile, GeoError> {
     let cpg = sidecar_path(path, "cpg")
         .map(|p| read_text(&p))
         .transpose()?;
-    read_parts(&label, &shp, dbf.as_deref(), prj.as_deref(), cpg.as_deref())
+    read_parts_with(
+        &label,
+        &shp,
+        dbf.as_deref(),
+        prj.as_deref(),
+        cpg.as_deref(),
+        options,
+    )
 }
 
-/// Reads a zip holding exactly one shapefile (in any folder of the zip).
+/// Reads a zip holding exactly one shapefile (in any folder of the zip), without repairs.
 pub fn read_zip(label: &str, bytes: &[u8]) -> Result<ParcelFile, GeoError> {
     read_zip_with_limits(label, bytes, ZipLimits::default())
+}
+
+/// [`read_zip`] with `options`.
+pub fn read_zip_with(
+    label: &str,
+    bytes: &[u8],
+    options: &ReadOptions,
+) -> Result<ParcelFile, GeoError> {
+    read_zip_with_limits_and_options(label, bytes, ZipLimits::default(), options)
 }
 
 /// [`read_zip`] with explicit limits.
@@ -128,6 +152,16 @@ pub fn read_zip_with_limits(
     label: &str,
     bytes: &[u8],
     limits: ZipLimits,
+) -> Result<ParcelFile, GeoError> {
+    read_zip_with_limits_and_options(label, bytes, limits, &ReadOptions::default())
+}
+
+/// [`read_zip`] with explicit limits and `options`.
+pub fn read_zip_with_limits_and_options(
+    label: &str,
+    bytes: &[u8],
+    limits: ZipLimits,
+    options: &ReadOptions,
 ) -> Result<ParcelFile, GeoError> {
     let location = || Location::file(label);
     let mut archive = zip::ZipArchive::new(Cursor::new(bytes)).map_err(|e| {
@@ -213,12 +247,13 @@ pub fn read_zip_with_limits(
     let cpg = cpg
         .map(|b| super::decode_text(&sidecar_label(&inner_label, "cpg"), &b))
         .transpose()?;
-    read_parts(
+    read_parts_with(
         &inner_label,
         &shp,
         dbf.as_deref(),
         prj.as_deref(),
         cpg.as_deref(),
+        options,
     )
 }
 
@@ -231,6 +266,18 @@ pub fn read_parts(
     dbf: Option<&[u8]>,
     prj: Option<&str>,
     cpg: Option<&str>,
+) -> Result<ParcelFile, GeoError> {
+    read_parts_with(label, shp, dbf, prj, cpg, &ReadOptions::default())
+}
+
+/// [`read_parts`] with `options` (a repaired parcel gets a warning).
+pub fn read_parts_with(
+    label: &str,
+    shp: &[u8],
+    dbf: Option<&[u8]>,
+    prj: Option<&str>,
+    cpg: Option<&str>,
+    options: &ReadOptions,
 ) -> Result<ParcelFile, GeoError> {
     let mut warnings = Vec::new();
     let shapes = parse_shp(label, shp, &mut warnings)?;
@@ -329,8 +376,17 @@ pub fn read_parts(
             })?;
             lines.push((ring, line));
         }
-        let geometry = validate::assemble_by_orientation(lines)
+        let assembled = repair::assemble_by_orientation(lines, options.repair, crs)
             .map_err(|kind| GeoError::new(location().field("geometry"), kind))?;
+        if let Some(repaired) = &assembled.repaired {
+            warnings.push(super::union_parts_warning(
+                location().field("geometry"),
+                crs,
+                &assembled.geometry,
+                repaired,
+            ));
+        }
+        let geometry = assembled.geometry;
         parcels.push(Parcel {
             name,
             attributes: record.attributes,
