@@ -285,6 +285,97 @@ impl Registry {
         .await
     }
 
+    /// Imports division boundaries from any parcel file (GeoJSON, shapefile, …): each feature's
+    /// `code_field` (default: the first of `code`, `adcode`, `XZQDM`, `行政区划代码`) names an
+    /// existing division. Invalid geometry is an error unless `options` asks for the explicit
+    /// repair, whose warnings are returned and recorded in the audit log.
+    pub async fn import_boundaries(
+        &self,
+        actor: &Actor,
+        path: &Path,
+        code_field: Option<&str>,
+        options: &guagou_geo::formats::ReadOptions,
+    ) -> Result<(usize, Vec<guagou_geo::Warning>), RegistryError> {
+        const FIELDS: &[&str] = &["code", "adcode", "XZQDM", "行政区划代码"];
+        let file = guagou_geo::formats::read_parcels_with(path, options)
+            .map_err(guagou_check::PackageError::from)?;
+        let mut rows = Vec::new();
+        for parcel in &file.parcels {
+            let field = code_field.or_else(|| {
+                FIELDS
+                    .iter()
+                    .copied()
+                    .find(|f| parcel.attributes.contains_key(*f))
+            });
+            let value = field
+                .and_then(|f| parcel.attributes.get(f))
+                .map(|v| v.trim().to_owned())
+                .unwrap_or_default();
+            let record = format!("{} {}", file.source, parcel.name);
+            let code = DivisionCode::parse(&value).map_err(|_| {
+                RegistryError::invalid(
+                    &record,
+                    format!(
+                        "字段 {} 的值 '{value}' 不是行政区划代码",
+                        field.unwrap_or("code")
+                    ),
+                    format!(
+                        "'{value}' in field {} is not a division code",
+                        field.unwrap_or("code")
+                    ),
+                )
+            })?;
+            self.division(code.as_str()).await?;
+            actor.require_jurisdiction(&code.county())?;
+            let lon_lat = guagou_geo::crs::transform_geometry(
+                &parcel.geometry,
+                file.crs,
+                guagou_geo::Crs::Geographic,
+            )
+            .map_err(|k| RegistryError::invalid(&record, k.message_zh(), k.message_en()))?;
+            rows.push((code, crate::projects::geojson_text(&lon_lat)));
+        }
+        let mut tx = self.store.begin_write().await?;
+        for (code, geometry) in &rows {
+            sqlx::query("UPDATE divisions SET boundary_geojson = $1 WHERE code = $2")
+                .bind(geometry)
+                .bind(code.as_str())
+                .execute(tx.connection())
+                .await?;
+        }
+        let warnings: Vec<String> = file.warnings.iter().map(ToString::to_string).collect();
+        let payload = serde_json::json!({ "count": rows.len(), "warnings": warnings });
+        let subject = path.display().to_string();
+        tx.audit(self.audit_record(
+            actor,
+            "division.boundaries",
+            &subject,
+            "导入边界 / import boundaries",
+            payload,
+        ))
+        .await?;
+        tx.commit().await?;
+        Ok((rows.len(), file.warnings))
+    }
+
+    /// A division's boundary as GeoJSON geometry (lon/lat), if imported.
+    pub async fn boundary(&self, code: &str) -> Result<Option<serde_json::Value>, RegistryError> {
+        let row = sqlx::query("SELECT boundary_geojson FROM divisions WHERE code = $1")
+            .bind(code)
+            .fetch_optional(self.store.pool())
+            .await?;
+        let text: Option<String> = match row {
+            Some(row) => row.try_get("boundary_geojson")?,
+            None => {
+                return Err(RegistryError::NotFound {
+                    what: "行政区划/division",
+                    id: code.to_owned(),
+                });
+            }
+        };
+        Ok(text.and_then(|t| serde_json::from_str(&t).ok()))
+    }
+
     pub async fn division(&self, code: &str) -> Result<Division, RegistryError> {
         let rows = self.divisions_where("code = $1", code).await?;
         rows.into_iter()

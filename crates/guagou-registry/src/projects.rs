@@ -148,7 +148,7 @@ pub(crate) fn code_of(text: &str) -> Result<DivisionCode, RegistryError> {
 }
 
 /// GeoJSON text of a lon/lat geometry (stored for maps and exports).
-fn geojson_text(geometry: &MultiPolygon<f64>) -> String {
+pub(crate) fn geojson_text(geometry: &MultiPolygon<f64>) -> String {
     let polygons: Vec<serde_json::Value> = geometry
         .0
         .iter()

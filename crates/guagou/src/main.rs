@@ -44,6 +44,9 @@ enum Command {
         file: PathBuf,
         #[arg(long, value_enum, default_value_t = Lang::Zh)]
         lang: Lang,
+        /// 修复部件重叠或共边的地块并报告 / merge parts that overlap or share edges, and report it
+        #[arg(long)]
+        repair: bool,
     },
     /// 格式转换 / convert between parcel formats, chosen by extension
     Convert {
@@ -52,6 +55,9 @@ enum Command {
         /// 目标坐标系 / target CRS, e.g. EPSG:4545 (default: the format's own)
         #[arg(long)]
         crs: Option<String>,
+        /// 修复部件重叠或共边的地块并报告 / merge parts that overlap or share edges, and report it
+        #[arg(long)]
+        repair: bool,
     },
     /// 网页服务 / serve the web application on --data
     Serve(commands::serve::ServeArgs),
@@ -61,14 +67,31 @@ enum Command {
     Registry(commands::registry::RegistryCommand),
 }
 
+/// Reader options from the `--repair` flag: repairs happen only when asked for.
+pub fn read_options(repair: bool) -> guagou_geo::formats::ReadOptions {
+    use guagou_geo::formats::{ReadOptions, Repair};
+    ReadOptions {
+        repair: if repair {
+            Repair::UnionParts
+        } else {
+            Repair::None
+        },
+    }
+}
+
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let outcome = match cli.command {
         Command::Check(args) => commands::check::run(&args, cli.common.format),
-        Command::Parcels { file, lang } => commands::parcels::run(&file, cli.common.format, lang),
-        Command::Convert { input, output, crs } => {
-            commands::convert::run(&input, &output, crs.as_deref())
+        Command::Parcels { file, lang, repair } => {
+            commands::parcels::run(&file, cli.common.format, lang, read_options(repair))
         }
+        Command::Convert {
+            input,
+            output,
+            crs,
+            repair,
+        } => commands::convert::run(&input, &output, crs.as_deref(), read_options(repair)),
         Command::Serve(args) => commands::serve::run(&cli.common, &args),
         Command::Demo(args) => commands::demo::run(&cli.common, &args),
         Command::Registry(command) => commands::registry::run(&cli.common, command),

@@ -341,3 +341,29 @@ fn convert_round_trips_between_formats() {
         previous = out;
     }
 }
+
+#[test]
+fn repair_is_explicit_and_reported() {
+    let counties = repo().join("../shared/data/dazhou-511700-counties.geojson");
+    assert!(
+        counties.exists(),
+        "test data missing: {}",
+        counties.display()
+    );
+    let path = counties.to_string_lossy().into_owned();
+    let refused = guagou(&["parcels", path.as_str(), "--format", "json"]);
+    assert_eq!(refused.status.code(), Some(2));
+    assert!(
+        stderr(&refused).contains("crossing_rings") && stderr(&refused).contains("大竹县"),
+        "{}",
+        stderr(&refused)
+    );
+    let repaired = guagou(&["parcels", path.as_str(), "--format", "json", "--repair"]);
+    assert_eq!(repaired.status.code(), Some(0), "{}", stderr(&repaired));
+    assert_eq!(json(&repaired).as_array().map(Vec::len), Some(7));
+    assert!(
+        stderr(&repaired).contains("repaired_union_parts"),
+        "{}",
+        stderr(&repaired)
+    );
+}

@@ -4,9 +4,14 @@ use std::path::Path;
 use std::process::ExitCode;
 
 use guagou_geo::Crs;
-use guagou_geo::formats::{read_parcels, write_parcels};
+use guagou_geo::formats::{ReadOptions, read_parcels_with, write_parcels};
 
-pub fn run(input: &Path, output: &Path, crs: Option<&str>) -> anyhow::Result<ExitCode> {
+pub fn run(
+    input: &Path,
+    output: &Path,
+    crs: Option<&str>,
+    options: ReadOptions,
+) -> anyhow::Result<ExitCode> {
     let target = match crs {
         Some(text) => Some(Crs::parse(text).map_err(|kind| {
             anyhow::anyhow!(
@@ -17,7 +22,7 @@ pub fn run(input: &Path, output: &Path, crs: Option<&str>) -> anyhow::Result<Exi
         })?),
         None => None,
     };
-    let file = read_parcels(input)?;
+    let file = read_parcels_with(input, &options)?;
     for warning in &file.warnings {
         eprintln!("提示 / warning: {warning}");
     }

@@ -4,7 +4,7 @@ use std::path::Path;
 use std::process::ExitCode;
 
 use guagou_domain::SquareMetres;
-use guagou_geo::formats::read_parcels;
+use guagou_geo::formats::{ReadOptions, read_parcels_with};
 use serde::Serialize;
 
 use crate::table::render;
@@ -25,8 +25,13 @@ struct ParcelRow {
     attributes: std::collections::BTreeMap<String, String>,
 }
 
-pub fn run(path: &Path, format: OutputFormat, lang: Lang) -> anyhow::Result<ExitCode> {
-    let file = read_parcels(path)?;
+pub fn run(
+    path: &Path,
+    format: OutputFormat,
+    lang: Lang,
+    options: ReadOptions,
+) -> anyhow::Result<ExitCode> {
+    let file = read_parcels_with(path, &options)?;
     let mut rows = Vec::with_capacity(file.parcels.len());
     for parcel in &file.parcels {
         let areas = parcel.areas(file.crs).map_err(|kind| {

@@ -79,6 +79,18 @@ pub enum DivisionCommand {
         #[command(flatten)]
         who: Who,
     },
+    /// 导入边界 / import division boundaries (GeoJSON, shapefile, …)
+    Boundaries {
+        file: PathBuf,
+        /// 行政区划代码字段 / attribute holding the division code (default: code, adcode, XZQDM, 行政区划代码)
+        #[arg(long)]
+        code_field: Option<String>,
+        /// 修复部件共边或重叠的边界并报告 / merge parts that share edges or overlap, and report it
+        #[arg(long)]
+        repair: bool,
+        #[command(flatten)]
+        who: Who,
+    },
     /// 列出 / list divisions under a code prefix
     List {
         #[arg(long, default_value = "")]
@@ -712,6 +724,25 @@ async fn division(
             emit(format, &serde_json::json!({ "imported": n }), || {
                 format!("已导入 {n} 个行政区划 / {n} divisions imported\n")
             })
+        }
+        DivisionCommand::Boundaries {
+            file,
+            code_field,
+            repair,
+            who,
+        } => {
+            let options = crate::read_options(repair);
+            let (n, warnings) = r
+                .import_boundaries(&who.actor()?, &file, code_field.as_deref(), &options)
+                .await?;
+            for warning in &warnings {
+                eprintln!("提示 / warning: {warning}");
+            }
+            emit(
+                format,
+                &serde_json::json!({ "imported": n, "warnings": warnings }),
+                || format!("已导入 {n} 个边界 / {n} boundaries imported\n"),
+            )
         }
         DivisionCommand::List { under } => {
             let list = r.divisions_under(&under).await?;

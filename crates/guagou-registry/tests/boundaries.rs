@@ -1,0 +1,92 @@
+//! County boundaries from the real Dazhou file (../shared/data): 大竹县 is an invalid
+//! MultiPolygon whose parts share edges; importing it needs the explicit repair, which is
+//! reported and audited.
+
+use std::path::PathBuf;
+
+use guagou_domain::Profile;
+use guagou_domain::landclass::LandClassTable;
+use guagou_geo::formats::{ReadOptions, Repair};
+use guagou_registry::{Actor, FixedClock, Registry};
+use guagou_store::Store;
+
+fn counties_file() -> PathBuf {
+    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("../../../shared/data/dazhou-511700-counties.geojson");
+    assert!(path.exists(), "test data missing: {}", path.display());
+    path
+}
+
+#[tokio::test]
+async fn county_boundaries_need_the_explicit_repair() {
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let store = Store::open(dir.path())
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    let profile = Profile::dazhou_2017().unwrap_or_else(|e| panic!("{e}"));
+    let classes = LandClassTable::gbt21010().unwrap_or_else(|e| panic!("{e}"));
+    let r = Registry::new(
+        store,
+        profile,
+        classes,
+        Box::new(FixedClock("2019-01-01T00:00:00+08:00".into())),
+    );
+    let city = Actor::parse("管理员@511700").unwrap_or_else(|e| panic!("{e}"));
+    r.seed_dazhou(&city).await.unwrap_or_else(|e| panic!("{e}"));
+
+    let refused = r
+        .import_boundaries(&city, &counties_file(), None, &ReadOptions::default())
+        .await;
+    let message = refused.err().map(|e| e.to_string()).unwrap_or_default();
+    assert!(
+        message.contains("大竹县") && message.contains("crossing_rings"),
+        "{message}"
+    );
+    assert!(
+        r.boundary("511724")
+            .await
+            .unwrap_or_else(|e| panic!("{e}"))
+            .is_none(),
+        "nothing imported on error"
+    );
+
+    let (count, warnings) = r
+        .import_boundaries(
+            &city,
+            &counties_file(),
+            Some("adcode"),
+            &ReadOptions {
+                repair: Repair::UnionParts,
+            },
+        )
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(count, 7);
+    let repaired: Vec<_> = warnings.iter().filter(|w| w.code == "repaired_union_parts").collect();
+    assert_eq!(repaired.len(), 1, "{warnings:#?}");
+    assert_eq!(repaired[0].location.record.as_deref(), Some("#5 大竹县"));
+    let boundary = r.boundary("511724").await.unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(
+        boundary.as_ref().and_then(|b| b["type"].as_str()),
+        Some("MultiPolygon")
+    );
+
+    // A county user may not import another county's boundary.
+    let county = Actor::parse("张三@511722").unwrap_or_else(|e| panic!("{e}"));
+    assert!(
+        r.import_boundaries(
+            &county,
+            &counties_file(),
+            Some("adcode"),
+            &ReadOptions {
+                repair: Repair::UnionParts
+            }
+        )
+        .await
+        .is_err()
+    );
+    r.store
+        .verify_audit()
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+}
