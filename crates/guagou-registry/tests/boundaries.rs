@@ -62,7 +62,10 @@ async fn county_boundaries_need_the_explicit_repair() {
         .await
         .unwrap_or_else(|e| panic!("{e}"));
     assert_eq!(count, 7);
-    let repaired: Vec<_> = warnings.iter().filter(|w| w.code == "repaired_union_parts").collect();
+    let repaired: Vec<_> = warnings
+        .iter()
+        .filter(|w| w.code == "repaired_union_parts")
+        .collect();
     assert_eq!(repaired.len(), 1, "{warnings:#?}");
     assert_eq!(repaired[0].location.record.as_deref(), Some("#5 大竹县"));
     let boundary = r.boundary("511724").await.unwrap_or_else(|e| panic!("{e}"));
