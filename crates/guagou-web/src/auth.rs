@@ -78,6 +78,23 @@ fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
     a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
 }
 
+/// An audit record for an account event (never carries a password or token).
+fn account_event(
+    actor: &str,
+    action: &str,
+    subject: &str,
+    reason: &str,
+) -> guagou_store::AuditRecord {
+    guagou_store::AuditRecord {
+        actor: actor.to_owned(),
+        at: rfc3339(now()),
+        action: action.to_owned(),
+        subject: subject.to_owned(),
+        reason: reason.to_owned(),
+        payload: serde_json::json!({}),
+    }
+}
+
 fn now() -> chrono::DateTime<Utc> {
     Utc::now()
 }
@@ -149,6 +166,14 @@ pub async fn create_user(
     .bind(rfc3339(now()))
     .execute(tx.connection())
     .await?;
+    let subject = actor.to_string();
+    tx.audit(account_event(
+        "system",
+        "user.create",
+        &subject,
+        department.trim(),
+    ))
+    .await?;
     tx.commit().await?;
     Ok(actor)
 }
@@ -213,6 +238,13 @@ pub async fn login(
             .bind(rfc3339(now))
             .execute(tx.connection())
             .await?;
+        tx.audit(account_event(
+            name,
+            "user.login_failed",
+            name,
+            "wrong name or password",
+        ))
+        .await?;
         tx.commit().await?;
         tracing::info!(user = name, "login failed");
         return Err(WebError::BadLogin);
@@ -241,6 +273,8 @@ pub async fn login(
     .bind(rfc3339(now + Duration::hours(SESSION_HOURS)))
     .execute(tx.connection())
     .await?;
+    tx.audit(account_event(name, "user.login", name, ""))
+        .await?;
     tx.commit().await?;
     tracing::info!(user = name, "login");
     Ok(session)

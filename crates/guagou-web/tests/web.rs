@@ -284,6 +284,21 @@ async fn role_matrix_csrf_throttling_and_actions() {
         app.try_login("city", PASSWORD).await.status,
         StatusCode::SEE_OTHER
     );
+    // Account events are in the hash-chained audit log, and the chain verifies.
+    let report = app.registry.store.verify_audit().await.must();
+    let page = app
+        .registry
+        .store
+        .audit_page(0, u32::try_from(report.records).unwrap_or(u32::MAX))
+        .await
+        .must();
+    let actions: Vec<&str> = page.iter().map(|a| a.action.as_str()).collect();
+    for action in ["user.create", "user.login", "user.login_failed"] {
+        assert!(
+            actions.contains(&action),
+            "{action} missing from the audit log"
+        );
+    }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
