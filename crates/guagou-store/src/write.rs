@@ -78,7 +78,8 @@ impl WriteTx {
         Ok(())
     }
 
-    /// Runs a multi-statement write; a failure poisons the transaction.
+    /// Passes `result` through; an error (which may follow partial writes) poisons the
+    /// transaction so that it can only be rolled back.
     fn poison_on<T>(&mut self, result: Result<T, StoreError>) -> Result<T, StoreError> {
         if let Err(e) = &result {
             self.poisoned.get_or_insert_with(|| e.to_string());

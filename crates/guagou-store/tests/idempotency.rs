@@ -94,3 +94,37 @@ async fn replay_inside_one_transaction_and_rollback() -> TestResult {
     assert_eq!(t.store.head().await?.0, 1);
     Ok(())
 }
+
+#[tokio::test]
+async fn a_failed_write_poisons_the_transaction() -> TestResult {
+    let t = Twin::with_projects().await?;
+    let mut tx = t.store.begin_write().await?;
+    // Make the lot insert fail after the entry row was written (a temporary trigger lives and
+    // dies with this transaction).
+    sqlx::query(
+        "CREATE TEMP TRIGGER fail_lots BEFORE INSERT ON ledger_lots \
+         BEGIN SELECT RAISE(ABORT, 'injected failure'); END",
+    )
+    .execute(tx.connection())
+    .await?;
+    let failed = tx
+        .post_ledger(
+            &Operation::Advance {
+                project: "XH-001".into(),
+                amount_m2: 100,
+            },
+            &meta("p", (2018, 7, 1)),
+            &t.profile,
+        )
+        .await;
+    assert_eq!(failed.err().map(|e| e.code()), Some("database"));
+    let committed = tx.commit().await;
+    assert_eq!(
+        committed.err().map(|e| e.code()),
+        Some("transaction_poisoned")
+    );
+    assert_eq!(t.store.head().await?.0, 0);
+    t.store.verify_ledger().await?;
+    t.store.verify_audit().await?;
+    Ok(())
+}
