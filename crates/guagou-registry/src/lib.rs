@@ -11,6 +11,8 @@ pub mod demo;
 pub mod divisions;
 pub mod error;
 pub mod ledger_ops;
+pub mod ledger_view;
+pub mod packages;
 pub mod plans;
 pub mod projects;
 pub mod scan;

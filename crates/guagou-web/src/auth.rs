@@ -45,6 +45,8 @@ pub struct User {
     pub department: String,
     /// The CSRF token of this session.
     pub csrf: String,
+    /// The language the user reads pages in (cookie `guagou_lang`).
+    pub lang: crate::html::Lang,
 }
 
 impl User {
@@ -313,6 +315,7 @@ pub async fn session_user(registry: &Registry, token: &str) -> Result<Option<Use
         actor: Actor::parse(&format!("{name}@{division}"))?,
         department: row.try_get("department")?,
         csrf: row.try_get("csrf")?,
+        lang: crate::html::Lang::default(),
     }))
 }
 
@@ -339,10 +342,14 @@ pub fn session_cookie(token: &str) -> String {
 }
 
 async fn user_from_parts(parts: &Parts, state: &AppState) -> Result<Option<User>, WebError> {
-    match cookie(&parts.headers, SESSION_COOKIE) {
-        Some(token) => session_user(&state.registry, token).await,
-        None => Ok(None),
-    }
+    let user = match cookie(&parts.headers, SESSION_COOKIE) {
+        Some(token) => session_user(&state.registry, token).await?,
+        None => None,
+    };
+    let lang = cookie(&parts.headers, crate::html::LANG_COOKIE)
+        .map(crate::html::Lang::from_code)
+        .unwrap_or_default();
+    Ok(user.map(|u| User { lang, ..u }))
 }
 
 /// The signed-in user of a page request; without one, a redirect to the login page.

@@ -51,11 +51,14 @@ impl From<guagou_store::StoreError> for WebError {
 }
 
 /// What a client is told about a failure.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct Problem {
     #[serde(skip)]
+    #[schema(ignore)]
     pub status: StatusCode,
+    /// 错误代码 / stable error code (a rule ID when a rule refused)
     pub code: String,
+    /// 拒绝的规则 ID / the refusing rule, if any
     pub rule: Option<String>,
     pub message_zh: String,
     pub message_en: String,

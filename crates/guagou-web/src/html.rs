@@ -6,6 +6,54 @@ use std::fmt::Write as _;
 use crate::auth::User;
 use crate::error::Problem;
 
+/// The language a user reads pages in. Chinese is the default; English is a switch
+/// (`GET /lang/en`, a cookie). Either way the other language stays beside it, smaller.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Lang {
+    #[default]
+    Zh,
+    En,
+}
+
+/// The cookie holding the chosen language.
+pub const LANG_COOKIE: &str = "guagou_lang";
+
+impl Lang {
+    /// `en` → English; anything else → Chinese.
+    pub fn from_code(code: &str) -> Lang {
+        if code.eq_ignore_ascii_case("en") {
+            Lang::En
+        } else {
+            Lang::Zh
+        }
+    }
+
+    /// The value of `<html lang>`.
+    pub fn code(self) -> &'static str {
+        match self {
+            Lang::Zh => "zh-CN",
+            Lang::En => "en",
+        }
+    }
+
+    /// A bilingual label as HTML: the chosen language first, the other one beside it in
+    /// `<span class="en">` (the secondary style). Both texts are escaped.
+    pub fn t(self, zh: &str, en: &str) -> String {
+        match self {
+            Lang::Zh => format!("{} <span class=\"en\">{}</span>", esc(zh), esc(en)),
+            Lang::En => format!("{} <span class=\"en\">{}</span>", esc(en), esc(zh)),
+        }
+    }
+
+    /// The chosen language's text only (escaped), for attributes and button labels.
+    pub fn one(self, zh: &str, en: &str) -> String {
+        match self {
+            Lang::Zh => esc(zh),
+            Lang::En => esc(en),
+        }
+    }
+}
+
 /// Escapes text for HTML element content and quoted attribute values.
 pub fn esc(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
@@ -22,33 +70,58 @@ pub fn esc(text: &str) -> String {
     out
 }
 
-const STYLE: &str = "body{font-family:sans-serif;margin:0}header{background:#234;color:#fff;padding:.5em 1em;display:flex;gap:1em;align-items:center}header a{color:#fff}main{padding:1em}table{border-collapse:collapse}td,th{border:1px solid #ccc;padding:.2em .5em;text-align:left}.en{color:#666;font-size:.85em}.fail{color:#a00}.ok{color:#070}";
+const STYLE: &str = "body{font-family:sans-serif;margin:0}header{background:#234;color:#fff;padding:.5em 1em;display:flex;flex-wrap:wrap;gap:1em;align-items:center}header a{color:#fff}header .en{color:#bcd}nav a{margin-right:.6em}main{padding:1em}table{border-collapse:collapse}td,th{border:1px solid #ccc;padding:.2em .5em;text-align:left}.en{color:#666;font-size:.85em}.fail{color:#a00}.ok{color:#070}";
 
-/// A full page. `user` adds the navigation and the logout form.
+/// The navigation: (path, Chinese, English). Every signed-in user sees every entry; each page
+/// shows only what the user's jurisdiction allows.
+pub const NAV: &[(&str, &str, &str)] = &[
+    ("/", "工作台", "Dashboard"),
+    ("/projects", "项目区", "Projects"),
+    ("/plans", "专项规划", "Special plans"),
+    ("/divisions", "行政区", "Divisions"),
+    ("/ledger", "指标台账", "Ledger"),
+    ("/supervision", "监管", "Supervision"),
+    ("/audit", "审计日志", "Audit log"),
+];
+
+/// A full page. `user` adds the navigation, the language switch and the logout form.
 pub fn page(title_zh: &str, title_en: &str, user: Option<&User>, body: &str) -> String {
+    let lang = user.map(|u| u.lang).unwrap_or_default();
     let mut nav = String::new();
     if let Some(user) = user {
+        nav.push_str("<nav>");
+        for (path, zh, en) in NAV {
+            let _ = write!(nav, "<a href=\"{path}\">{}</a> ", lang.t(zh, en));
+        }
+        let switch = match lang {
+            Lang::Zh => "<a href=\"/lang/en\" id=\"lang-switch\">English</a>",
+            Lang::En => "<a href=\"/lang/zh\" id=\"lang-switch\">中文</a>",
+        };
         let _ = write!(
             nav,
-            "<nav><a href=\"/\">首页 <span class=\"en\">Home</span></a> \
-             <a href=\"/projects\">项目 <span class=\"en\">Projects</span></a> \
-             <a href=\"/ledger\">指标台账 <span class=\"en\">Ledger</span></a></nav>\
-             <span>{actor} · {dept}</span>\
+            "</nav><span class=\"who\">{actor} · {dept}</span> {switch}\
              <form method=\"post\" action=\"/logout\"><input type=\"hidden\" name=\"csrf\" value=\"{csrf}\">\
-             <button>退出 / Sign out</button></form>",
+             <button>{out}</button></form>",
             actor = esc(&user.actor.to_string()),
             dept = esc(&user.department),
             csrf = esc(&user.csrf),
+            out = lang.one("退出", "Sign out"),
         );
     }
+    let (first, second) = match lang {
+        Lang::Zh => (title_zh, title_en),
+        Lang::En => (title_en, title_zh),
+    };
     format!(
-        "<!doctype html><html lang=\"zh-CN\"><head><meta charset=\"utf-8\">\
+        "<!doctype html><html lang=\"{code}\"><head><meta charset=\"utf-8\">\
          <meta name=\"viewport\" content=\"width=device-width,initial-scale=1\">\
-         <title>{tz} · guagou</title><style>{STYLE}</style></head><body>\
-         <header><strong>城乡建设用地增减挂钩 <span class=\"en\">guagou</span></strong>{nav}</header>\
-         <main><h1>{tz} <span class=\"en\">{te}</span></h1>{body}</main></body></html>",
-        tz = esc(title_zh),
-        te = esc(title_en),
+         <title>{first} · guagou</title><style>{STYLE}</style></head><body>\
+         <header><strong>{brand}</strong>{nav}</header>\
+         <main><h1>{first} <span class=\"en\">{second}</span></h1>{body}</main></body></html>",
+        code = lang.code(),
+        brand = lang.t("城乡建设用地增减挂钩", "guagou"),
+        first = esc(first),
+        second = esc(second),
     )
 }
 
@@ -70,14 +143,14 @@ pub fn error_page(problem: &Problem) -> String {
 
 /// A table with a bilingual header row; cells are already-escaped HTML.
 pub fn table(headers: &[(&str, &str)], rows: &[Vec<String>]) -> String {
+    table_in(Lang::Zh, headers, rows)
+}
+
+/// A table whose header row is in `lang` first.
+pub fn table_in(lang: Lang, headers: &[(&str, &str)], rows: &[Vec<String>]) -> String {
     let mut out = String::from("<table><thead><tr>");
     for (zh, en) in headers {
-        let _ = write!(
-            out,
-            "<th>{} <span class=\"en\">{}</span></th>",
-            esc(zh),
-            esc(en)
-        );
+        let _ = write!(out, "<th>{}</th>", lang.t(zh, en));
     }
     out.push_str("</tr></thead><tbody>");
     for row in rows {

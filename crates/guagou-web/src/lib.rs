@@ -11,7 +11,12 @@ pub mod api;
 pub mod auth;
 pub mod error;
 pub mod html;
+pub mod map;
+pub mod openapi;
 pub mod pages;
+pub mod plans;
+pub mod quota;
+pub mod upload;
 pub mod view;
 
 use std::future::Future;
@@ -83,21 +88,41 @@ async fn security_headers(request: Request, next: Next) -> Response {
     response
 }
 
+/// The API router of every module, and the OpenAPI document describing exactly those routes.
+pub fn api_router() -> (Router<AppState>, utoipa::openapi::OpenApi) {
+    let (api, paths) = utoipa_axum::router::OpenApiRouter::with_openapi(openapi::base())
+        .merge(api::routes())
+        .merge(plans::api())
+        .merge(quota::api())
+        .merge(upload::api())
+        .merge(map::api())
+        .split_for_parts();
+    (api, paths)
+}
+
+/// The OpenAPI document of the API (served at `/api/openapi.json`).
+pub fn openapi_document() -> utoipa::openapi::OpenApi {
+    api_router().1
+}
+
 /// The application's routes.
 pub fn router(state: AppState) -> Router {
-    let api = Router::new()
-        .route("/projects", get(api::projects_list))
-        .route("/projects/{code}", get(api::project_show))
-        .route("/ledger/balances", get(api::balances_list))
+    let (api, document) = api_router();
+    let document = Arc::new(document);
+    let api = api
         .route(
-            "/projects/{code}/actions/{action}",
-            post(api::project_action),
+            "/openapi.json",
+            get(move || {
+                let document = Arc::clone(&document);
+                async move { axum::Json(document.as_ref().clone()) }
+            }),
         )
         .fallback(api::not_found);
     Router::new()
         .route("/healthz", get(healthz))
         .route("/login", get(pages::login_show).post(pages::login_submit))
         .route("/logout", post(pages::logout))
+        .route("/lang/{code}", get(pages::set_language))
         .route("/", get(pages::dashboard))
         .route("/projects", get(pages::projects_list))
         .route("/projects/{code}", get(pages::project_show))
@@ -105,7 +130,10 @@ pub fn router(state: AppState) -> Router {
             "/projects/{code}/actions/{action}",
             post(pages::project_action_submit),
         )
-        .route("/ledger", get(pages::ledger_show))
+        .merge(plans::pages())
+        .merge(quota::pages())
+        .merge(upload::pages())
+        .merge(map::pages())
         .nest("/api", api)
         .fallback(pages::not_found)
         .layer(middleware::from_fn(security_headers))

@@ -356,23 +356,36 @@ pub async fn project_action_submit(
     Ok(Redirect::to(&format!("/projects/{}", project.code)).into_response())
 }
 
-/// Handles GET /ledger
-pub async fn ledger_show(
-    State(state): State<AppState>,
-    PageUser(user): PageUser,
-) -> Result<Html<String>, PageError> {
-    let balances = view::readable_balances(&state.registry, &user).await?;
-    let rows: Vec<Vec<String>> = balances
-        .iter()
-        .map(|b| vec![esc(&b.account), esc(&b.balance_m2.to_string())])
-        .collect();
-    let body = table(&[("账户", "Account"), ("余额 m²", "Balance m²")], &rows);
-    Ok(Html(page(
-        "指标台账余额",
-        "Ledger balances",
-        Some(&user),
-        &body,
-    )))
+/// Handles GET /lang/{code}: remembers the language (`zh` or `en`) for a year and goes back to
+/// the page the user came from (same site only).
+pub async fn set_language(Path(code): Path<String>, headers: HeaderMap) -> Response {
+    let lang = crate::html::Lang::from_code(&code);
+    let value = match lang {
+        crate::html::Lang::Zh => "zh",
+        crate::html::Lang::En => "en",
+    };
+    let back = headers
+        .get(axum::http::header::REFERER)
+        .and_then(|v| v.to_str().ok())
+        .and_then(same_site_path)
+        .unwrap_or_else(|| "/".to_owned());
+    (
+        [(
+            SET_COOKIE,
+            auth::set_cookie(crate::html::LANG_COOKIE, value, 365 * 24 * 3600),
+        )],
+        Redirect::to(&back),
+    )
+        .into_response()
+}
+
+/// The path (and query) of a Referer URL, only if it is a plain local path: never redirect
+/// elsewhere.
+fn same_site_path(referer: &str) -> Option<String> {
+    let after_scheme = referer.split_once("://").map_or(referer, |(_, rest)| rest);
+    let path = after_scheme.find('/').map(|i| &after_scheme[i..])?;
+    (path.starts_with('/') && !path.starts_with("//") && !path.starts_with("/lang/"))
+        .then(|| path.to_owned())
 }
 
 /// Answers 404 for unknown paths, as a page.
