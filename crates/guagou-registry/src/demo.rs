@@ -191,6 +191,82 @@ fn villages_of(p: &DemoProject) -> Vec<String> {
         .collect()
 }
 
+/// The resettlement site of `p` (x, y, width, height on the zone-36 plane): a square of 62 m²
+/// per person, 150 m south of the demolition block.
+fn site_rect(p: &DemoProject) -> (f64, f64, f64, f64) {
+    let side = ((p.persons as f64) * 62.0).sqrt();
+    (p.origin.0, p.origin.1 - side - 150.0, side, side)
+}
+
+/// The construction zone (建新区) of `p`: 120 m × 150 m (18 000 m², well under the planned
+/// surplus), 400 m east of the resettlement site. Construction parcels are measured and mapped
+/// but no package rule reads them, so they change no check result.
+fn construction_rect(p: &DemoProject) -> (f64, f64, f64, f64) {
+    let (sx, sy, sw, _) = site_rect(p);
+    (sx + sw + 400.0, sy, 120.0, 150.0)
+}
+
+/// The corners (min x, min y, max x, max y) of everything `p` lays out on the plane.
+fn extent(p: &DemoProject) -> (f64, f64, f64, f64) {
+    let step = p.parcel_side + 60.0;
+    let rows = p.parcels.div_ceil(4) as f64;
+    let columns = p.parcels.min(4) as f64;
+    let rects = [
+        (p.origin.0, p.origin.1, columns * step, rows * step),
+        site_rect(p),
+        construction_rect(p),
+    ];
+    rects.iter().fold(
+        (f64::MAX, f64::MAX, f64::MIN, f64::MIN),
+        |(x0, y0, x1, y1), (x, y, w, h)| (x0.min(*x), y0.min(*y), x1.max(x + w), y1.max(y + h)),
+    )
+}
+
+/// Writes the township boundaries of the demo: GENERATED DEMO GEOMETRY, not real boundaries.
+/// Each township is a polygon about 300 m around the parcels of its project (real townships are
+/// far larger; this keeps the outline in view on the map), with a few extra vertices so it
+/// does not look like a parcel.
+fn write_township_boundaries(root: &Path) -> Result<PathBuf, RegistryError> {
+    let io = |e: std::io::Error| {
+        RegistryError::invalid(
+            "demo-packages",
+            format!("无法写入：{e}"),
+            format!("cannot write: {e}"),
+        )
+    };
+    std::fs::create_dir_all(root).map_err(io)?;
+    let margin = 300.0;
+    let features: Vec<serde_json::Value> = PROJECTS
+        .iter()
+        .map(|p| {
+            let (x0, y0, x1, y1) = extent(p);
+            let (x0, y0, x1, y1) = (x0 - margin, y0 - margin, x1 + margin, y1 + margin);
+            let (mx, my) = ((x0 + x1) / 2.0, (y0 + y1) / 2.0);
+            let ring = serde_json::json!([[
+                [x0, y0 + 120.0], [mx, y0 - 150.0], [x1, y0], [x1 + 120.0, my],
+                [x1, y1], [mx - 200.0, y1 + 150.0], [x0, y1], [x0 - 100.0, my], [x0, y0 + 120.0]
+            ]]);
+            serde_json::json!({
+                "type": "Feature",
+                "properties": {
+                    "code": p.township,
+                    "name": format!("{} 乡镇边界（演示）", p.township),
+                    "source": "演示生成的示意边界，非真实界线 / generated demo geometry, not a real boundary",
+                },
+                "geometry": { "type": "Polygon", "coordinates": ring }
+            })
+        })
+        .collect();
+    let file = root.join("demo-township-boundaries.geojson");
+    let collection = serde_json::json!({
+        "type": "FeatureCollection",
+        "crs": { "type": "name", "properties": { "name": "urn:ogc:def:crs:EPSG::4545" } },
+        "features": features,
+    });
+    std::fs::write(&file, collection.to_string()).map_err(io)?;
+    Ok(file)
+}
+
 /// Writes a package for `p` (GeoJSON on EPSG:4545, households, relocation list).
 fn write_package(root: &Path, p: &DemoProject) -> Result<PathBuf, RegistryError> {
     let dir = root.join(p.code);
@@ -218,15 +294,22 @@ fn write_package(root: &Path, p: &DemoProject) -> Result<PathBuf, RegistryError>
     let crs = serde_json::json!({ "type": "name", "properties": { "name": "urn:ogc:def:crs:EPSG::4545" } });
     let demolition =
         serde_json::json!({ "type": "FeatureCollection", "crs": crs, "features": features });
-    let site_side = ((p.persons as f64) * 62.0).sqrt();
+    let (sx, sy, sw, sh) = site_rect(p);
     let site = serde_json::json!({
         "type": "FeatureCollection", "crs": crs,
         "features": [{ "type": "Feature", "properties": { "name": "集中安置点" },
-            "geometry": { "type": "Polygon", "coordinates": square(p.origin.0, p.origin.1 - site_side - 150.0, site_side, site_side) } }]
+            "geometry": { "type": "Polygon", "coordinates": square(sx, sy, sw, sh) } }]
+    });
+    let (cx, cy, cw, ch) = construction_rect(p);
+    let construction = serde_json::json!({
+        "type": "FeatureCollection", "crs": crs,
+        "features": [{ "type": "Feature", "properties": { "name": "建新区01", "DLBM": "0103" },
+            "geometry": { "type": "Polygon", "coordinates": square(cx, cy, cw, ch) } }]
     });
     let write = |name: &str, text: String| std::fs::write(dir.join(name), text).map_err(io);
     write("demolition.geojson", demolition.to_string())?;
     write("resettlement.geojson", site.to_string())?;
+    write("construction.geojson", construction.to_string())?;
     let villages = villages_of(p);
     let mut households = String::from("id,name,village,persons,consent,method,poor,relocation\n");
     let mut relocation = String::from("id,name,village\n");
@@ -264,7 +347,8 @@ fn write_package(root: &Path, p: &DemoProject) -> Result<PathBuf, RegistryError>
         format!(
             "format = 1\n\n[project]\ncode = \"{}\"\nname = \"{}\"\ncounty = \"{}\"\ntownship = \"{}\"\nvillages = {}\npersons_resettled = {}\n\
              potential_survey_date = 2018-03-01\nwillingness_survey_date = 2018-03-20\n\n[[parcels]]\nfile = \"demolition.geojson\"\nrole = \"demolition\"\n\n\
-             [[parcels]]\nfile = \"resettlement.geojson\"\nrole = \"resettlement\"\n\n[households]\nfile = \"households.csv\"\nrelocation_file = \"relocation.csv\"\n",
+             [[parcels]]\nfile = \"resettlement.geojson\"\nrole = \"resettlement\"\n\n\
+             [[parcels]]\nfile = \"construction.geojson\"\nrole = \"construction\"\n\n[households]\nfile = \"households.csv\"\nrelocation_file = \"relocation.csv\"\n",
             p.code,
             p.name,
             p.county,
@@ -320,6 +404,16 @@ impl Registry {
             "demo",
             &villages,
             "演示数据：乡镇与村 / demo townships and villages",
+        )
+        .await?;
+
+        // Township outlines for the map: generated demo geometry (see the function).
+        let boundaries = write_township_boundaries(packages_dir)?;
+        self.import_boundaries(
+            &city,
+            &boundaries,
+            Some("code"),
+            &guagou_geo::formats::ReadOptions::default(),
         )
         .await?;
 

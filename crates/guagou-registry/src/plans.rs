@@ -356,3 +356,129 @@ impl Registry {
             .collect())
     }
 }
+
+/// What the web's audit-log page filters by (each optional; empty means no filter).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct AuditFilter {
+    /// Records whose actor contains this text (e.g. `@511722` for one county's users).
+    pub actor: String,
+    /// Records whose action starts with this text (e.g. `plan.` or `ledger.`).
+    pub action_prefix: String,
+    /// Records whose subject starts with this text (a plan id, a project code, …).
+    pub subject_prefix: String,
+}
+
+/// `text` as a LIKE pattern literal: `\`, `%` and `_` lose their special meaning.
+fn like_literal(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        if matches!(c, '\\' | '%' | '_') {
+            out.push('\\');
+        }
+        out.push(c);
+    }
+    out
+}
+
+/// Decodes a division CSV uploaded as bytes (UTF-8, with or without BOM, or GBK as Excel saves
+/// it in China) and parses it; errors name the line and the field.
+pub fn parse_divisions_bytes(
+    label: &str,
+    bytes: &[u8],
+) -> Result<Vec<crate::divisions::Division>, RegistryError> {
+    let text =
+        guagou_geo::formats::decode_text(label, bytes).map_err(guagou_check::PackageError::from)?;
+    crate::divisions::parse_divisions_csv(label, &text)
+}
+
+/// Reads for the web pages: the audit log newest first (the store pages it oldest first, for
+/// verification) and which divisions have a stored boundary. Read-only: nothing here writes.
+impl Registry {
+    /// Up to `limit` audit records with `seq < before` (all when `None`), newest first, that
+    /// match `filter`.
+    pub async fn audit_newest(
+        &self,
+        before: Option<u64>,
+        limit: u32,
+        filter: &AuditFilter,
+    ) -> Result<Vec<guagou_store::AuditEntry>, RegistryError> {
+        let mut conditions = Vec::new();
+        let mut values: Vec<String> = Vec::new();
+        let mut add = |condition: &str, value: String| {
+            values.push(value);
+            conditions.push(condition.replace("$n", &format!("${}", values.len())));
+        };
+        if !filter.actor.is_empty() {
+            add(
+                "actor LIKE $n ESCAPE '\\'",
+                format!("%{}%", like_literal(&filter.actor)),
+            );
+        }
+        if !filter.action_prefix.is_empty() {
+            add(
+                "action LIKE $n ESCAPE '\\'",
+                format!("{}%", like_literal(&filter.action_prefix)),
+            );
+        }
+        if !filter.subject_prefix.is_empty() {
+            add(
+                "subject LIKE $n ESCAPE '\\'",
+                format!("{}%", like_literal(&filter.subject_prefix)),
+            );
+        }
+        let before = match before {
+            Some(seq) => i64::try_from(seq).unwrap_or(i64::MAX),
+            None => i64::MAX,
+        };
+        conditions.push(format!("seq < ${}", values.len() + 1));
+        let sql = format!(
+            "SELECT seq, at, actor, action, subject, reason, payload, prev_hash, hash FROM audit_log \
+             WHERE {} ORDER BY seq DESC LIMIT ${}",
+            conditions.join(" AND "),
+            values.len() + 2
+        );
+        let mut query = sqlx::query(&sql);
+        for value in values {
+            query = query.bind(value);
+        }
+        let rows = query
+            .bind(before)
+            .bind(i64::from(limit))
+            .fetch_all(self.store.pool())
+            .await?;
+        rows.iter()
+            .map(|row| {
+                let seq: i64 = row.try_get("seq")?;
+                Ok(guagou_store::AuditEntry {
+                    seq: u64::try_from(seq).unwrap_or_default(),
+                    at: row.try_get("at")?,
+                    actor: row.try_get("actor")?,
+                    action: row.try_get("action")?,
+                    subject: row.try_get("subject")?,
+                    reason: row.try_get("reason")?,
+                    payload: row.try_get("payload")?,
+                    prev_hash: row.try_get("prev_hash")?,
+                    hash: row.try_get("hash")?,
+                })
+            })
+            .collect::<Result<Vec<_>, sqlx::Error>>()
+            .map_err(RegistryError::from)
+    }
+
+    /// The codes under `prefix` that have a stored boundary.
+    pub async fn divisions_with_boundary(
+        &self,
+        prefix: &str,
+    ) -> Result<std::collections::BTreeSet<String>, RegistryError> {
+        let rows = sqlx::query(
+            "SELECT code FROM divisions WHERE code LIKE $1 ESCAPE '\\' AND boundary_geojson IS NOT NULL",
+        )
+        .bind(format!("{}%", like_literal(prefix)))
+        .fetch_all(self.store.pool())
+        .await?;
+        rows.iter()
+            .map(|r| r.try_get::<String, _>("code"))
+            .collect::<Result<_, _>>()
+            .map_err(RegistryError::from)
+    }
+}

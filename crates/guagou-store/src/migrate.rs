@@ -16,6 +16,11 @@ pub const MIGRATIONS: &[(i64, &str, &str)] = &[
         include_str!("../migrations/0002_registry.sql"),
     ),
     (3, "users", include_str!("../migrations/0003_users.sql")),
+    (
+        4,
+        "packages",
+        include_str!("../migrations/0004_packages.sql"),
+    ),
 ];
 
 const CREATE_MIGRATIONS_TABLE: &str = "CREATE TABLE IF NOT EXISTS schema_migrations (

@@ -37,6 +37,9 @@ pub const ADMIN_NAME: &str = "admin";
 pub const ADMIN_DIVISION: &str = "511700";
 /// The department whose users read everything and write nothing (SPEC §1).
 pub const AUDIT_DEPARTMENT: &str = "audit";
+/// The land bureau (国土资源局/厅): the department that drafts plans and projects, runs the
+/// ledger and takes lifecycle steps (SPEC §1). Other departments give opinions and reviews.
+pub const LAND_DEPARTMENT: &str = "land";
 
 /// A signed-in user.
 #[derive(Debug, Clone)]
@@ -64,6 +67,19 @@ impl User {
             Err(WebError::ReadOnly)
         } else {
             Ok(())
+        }
+    }
+
+    /// Refuses unless the user is of the land bureau (lifecycle steps, uploads, quota
+    /// operations); audit is refused as read-only, other departments as the wrong department.
+    pub fn require_land(&self) -> Result<(), WebError> {
+        self.require_writer()?;
+        if self.department == LAND_DEPARTMENT {
+            Ok(())
+        } else {
+            Err(WebError::Department {
+                department: self.department.clone(),
+            })
         }
     }
 

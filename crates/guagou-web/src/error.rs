@@ -26,6 +26,8 @@ pub enum WebError {
     BadLogin,
     #[error("read-only user")]
     ReadOnly,
+    #[error("department {department} may not do this")]
+    Department { department: String },
     #[error("not found")]
     NotFound,
     #[error("{field}: {zh} / {en}")]
@@ -60,6 +62,9 @@ pub struct Problem {
     pub code: String,
     /// 拒绝的规则 ID / the refusing rule, if any
     pub rule: Option<String>,
+    /// 出错的字段 / the input field at fault, if one is
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub field: Option<String>,
     pub message_zh: String,
     pub message_en: String,
 }
@@ -69,6 +74,7 @@ fn problem(status: StatusCode, code: &str, zh: &str, en: &str) -> Problem {
         status,
         code: code.to_owned(),
         rule: None,
+        field: None,
         message_zh: zh.to_owned(),
         message_en: en.to_owned(),
     }
@@ -95,6 +101,13 @@ fn registry_status(error: &RegistryError) -> StatusCode {
         | RegistryError::Ledger(LedgerError::Rule { .. }) => StatusCode::UNPROCESSABLE_ENTITY,
         RegistryError::Ledger(_) => StatusCode::CONFLICT,
         RegistryError::Store(e) if e.rule().is_some() => StatusCode::UNPROCESSABLE_ENTITY,
+        // The engine's other refusals (balance, idempotency conflict, already issued) and a lot
+        // consumed twice are conflicts with the ledger's state, not server failures.
+        RegistryError::Store(
+            guagou_store::StoreError::Ledger(_)
+            | guagou_store::StoreError::LotAlreadyConsumed { .. }
+            | guagou_store::StoreError::ProjectAlreadyRegistered(_),
+        ) => StatusCode::CONFLICT,
         RegistryError::Store(e) if e.code() == "database_busy" => StatusCode::SERVICE_UNAVAILABLE,
         RegistryError::Store(_) => StatusCode::INTERNAL_SERVER_ERROR,
     }
@@ -135,10 +148,15 @@ impl WebError {
                     }
                     _ => bilingual(&e.to_string()),
                 };
+                let field = match e {
+                    RegistryError::Invalid { field, .. } => Some(field.clone()),
+                    _ => None,
+                };
                 Problem {
                     status,
                     code: e.code(),
                     rule: e.rules().first().map(|r| r.as_str().to_owned()),
+                    field,
                     message_zh: zh,
                     message_en: en,
                 }
@@ -173,15 +191,22 @@ impl WebError {
                 "只读用户不能执行此操作",
                 "a read-only user may not do this",
             ),
+            WebError::Department { department } => problem(
+                StatusCode::FORBIDDEN,
+                "department",
+                &format!("{department} 部门无权执行此操作（仅国土资源部门）"),
+                &format!("the {department} department may not do this (land bureau only)"),
+            ),
             WebError::NotFound => problem(
                 StatusCode::NOT_FOUND,
                 "not_found",
                 "不存在或无权查看",
                 "not found",
             ),
-            WebError::Invalid { zh, en, .. } => {
-                problem(StatusCode::UNPROCESSABLE_ENTITY, "invalid", zh, en)
-            }
+            WebError::Invalid { field, zh, en } => Problem {
+                field: Some((*field).to_owned()),
+                ..problem(StatusCode::UNPROCESSABLE_ENTITY, "invalid", zh, en)
+            },
             WebError::Internal(cause) => {
                 tracing::error!(%cause, "internal failure");
                 problem(

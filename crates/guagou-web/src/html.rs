@@ -70,7 +70,7 @@ pub fn esc(text: &str) -> String {
     out
 }
 
-const STYLE: &str = "body{font-family:sans-serif;margin:0}header{background:#234;color:#fff;padding:.5em 1em;display:flex;flex-wrap:wrap;gap:1em;align-items:center}header a{color:#fff}header .en{color:#bcd}nav a{margin-right:.6em}main{padding:1em}table{border-collapse:collapse}td,th{border:1px solid #ccc;padding:.2em .5em;text-align:left}.en{color:#666;font-size:.85em}.fail{color:#a00}.ok{color:#070}";
+const STYLE: &str = "body{font-family:sans-serif;margin:0}header{background:#234;color:#fff;padding:.5em 1em;display:flex;flex-wrap:wrap;gap:1em;align-items:center}header a{color:#fff}header .en{color:#bcd}nav a{margin-right:.6em}main{padding:1em}table{border-collapse:collapse}td,th{border:1px solid #ccc;padding:.2em .5em;text-align:left}.en{color:#666;font-size:.85em}.fail{color:#a00;font-weight:bold}.ok{color:#070}.warn{color:#b60}.none{color:#888}details.results{margin:.5em 0}form.action{margin:.3em 0}";
 
 /// The navigation: (path, Chinese, English). Every signed-in user sees every entry; each page
 /// shows only what the user's jurisdiction allows.
@@ -132,8 +132,13 @@ pub fn error_page(problem: &Problem) -> String {
         .as_deref()
         .map(|r| format!(" · {}", esc(r)))
         .unwrap_or_default();
+    let field = problem
+        .field
+        .as_deref()
+        .map(|f| format!(" · {}", esc(f)))
+        .unwrap_or_default();
     let body = format!(
-        "<p>{zh}</p><p class=\"en\">{en}</p><p class=\"en\">{code}{rule}</p><p><a href=\"/\">返回首页 / Home</a></p>",
+        "<p>{zh}</p><p class=\"en\">{en}</p><p class=\"en\">{code}{rule}{field}</p><p><a href=\"/\">返回首页 / Home</a></p>",
         zh = esc(&problem.message_zh),
         en = esc(&problem.message_en),
         code = esc(&problem.code),

@@ -62,7 +62,8 @@ async fn log_request(request: Request, next: Next) -> Response {
 }
 
 /// Headers every response carries: no framing, no MIME sniffing, no caching of pages that hold
-/// a user's data, and a content policy that allows only this origin (pages use inline styles).
+/// a user's data (assets set their own long cache), and a content policy that allows only this
+/// origin (pages use inline styles).
 async fn security_headers(request: Request, next: Next) -> Response {
     use axum::http::{HeaderValue, header};
     let mut response = next.run(request).await;
@@ -76,12 +77,14 @@ async fn security_headers(request: Request, next: Next) -> Response {
         header::REFERRER_POLICY,
         HeaderValue::from_static("same-origin"),
     );
-    headers.insert(
-        header::CONTENT_SECURITY_POLICY,
-        HeaderValue::from_static(
-            "default-src 'self'; style-src 'self' 'unsafe-inline'; frame-ancestors 'none'",
-        ),
-    );
+    // Scripts from this origin only (Leaflet and map.js under /assets/, no inline scripts),
+    // images also as data: URLs (Leaflet); see `map::content_security_policy`.
+    const FALLBACK_POLICY: &str = "default-src 'self'; script-src 'self'; \
+        style-src 'self' 'unsafe-inline'; img-src 'self' data:; object-src 'none'; \
+        frame-ancestors 'none'";
+    let policy = HeaderValue::from_str(map::content_security_policy())
+        .unwrap_or(HeaderValue::from_static(FALLBACK_POLICY));
+    headers.insert(header::CONTENT_SECURITY_POLICY, policy);
     headers
         .entry(header::CACHE_CONTROL)
         .or_insert(HeaderValue::from_static("no-store"));

@@ -12,7 +12,7 @@ use serde::Deserialize;
 use crate::AppState;
 use crate::auth::{self, LOGIN_CSRF_COOKIE, PageUser, SESSION_COOKIE};
 use crate::error::{PageError, WebError};
-use crate::html::{esc, page, quantity_text, table, value_text};
+use crate::html::{Lang, esc, page, quantity_text, table_in, value_text};
 use crate::view;
 
 /// Handles GET /login
@@ -113,15 +113,11 @@ pub async fn logout(
         .into_response())
 }
 
-fn state_cell(state: guagou_domain::lifecycle::ProjectState) -> String {
-    format!(
-        "{} <span class=\"en\">{}</span>",
-        esc(state.label_zh()),
-        esc(&state.to_string())
-    )
+fn state_cell(lang: Lang, state: guagou_domain::lifecycle::ProjectState) -> String {
+    lang.t(state.label_zh(), &state.to_string())
 }
 
-fn project_rows(projects: &[guagou_registry::projects::Project]) -> Vec<Vec<String>> {
+fn project_rows(lang: Lang, projects: &[guagou_registry::projects::Project]) -> Vec<Vec<String>> {
     projects
         .iter()
         .map(|p| {
@@ -129,7 +125,7 @@ fn project_rows(projects: &[guagou_registry::projects::Project]) -> Vec<Vec<Stri
                 format!("<a href=\"/projects/{c}\">{c}</a>", c = esc(&p.code)),
                 esc(&p.name),
                 esc(&p.county),
-                state_cell(p.state),
+                state_cell(lang, p.state),
                 esc(&p.planned_surplus_m2.to_string()),
             ]
         })
@@ -144,11 +140,20 @@ const PROJECT_HEADERS: &[(&str, &str)] = &[
     ("计划节余 m²", "Planned surplus m²"),
 ];
 
+/// A table of projects, or a line saying there are none.
+fn project_table(lang: Lang, projects: &[guagou_registry::projects::Project]) -> String {
+    if projects.is_empty() {
+        return format!("<p class=\"none\">{}</p>", lang.t("无", "none"));
+    }
+    table_in(lang, PROJECT_HEADERS, &project_rows(lang, projects))
+}
+
 /// Handles GET /
 pub async fn dashboard(
     State(state): State<AppState>,
     PageUser(user): PageUser,
 ) -> Result<Html<String>, PageError> {
+    let lang = user.lang;
     let projects = view::readable_projects(&state.registry, &user).await?;
     let mut counts: std::collections::BTreeMap<_, usize> = std::collections::BTreeMap::new();
     for p in &projects {
@@ -156,7 +161,7 @@ pub async fn dashboard(
     }
     let summary: Vec<Vec<String>> = counts
         .iter()
-        .map(|(s, n)| vec![state_cell(*s), n.to_string()])
+        .map(|(s, n)| vec![state_cell(lang, *s), n.to_string()])
         .collect();
     let waiting: Vec<_> = projects
         .iter()
@@ -164,12 +169,18 @@ pub async fn dashboard(
         .cloned()
         .collect();
     let body = format!(
-        "<h2>待我处理 <span class=\"en\">Waiting for me</span></h2>{}\
-         <h2>按状态 <span class=\"en\">By state</span></h2>{}\
-         <h2>我的项目 <span class=\"en\">My projects</span></h2>{}",
-        table(PROJECT_HEADERS, &project_rows(&waiting)),
-        table(&[("状态", "State"), ("项目数", "Projects")], &summary),
-        table(PROJECT_HEADERS, &project_rows(&projects)),
+        "<section id=\"waiting\"><h2>{}</h2>{}</section>\
+         <section id=\"overdue\"><h2>{}</h2>{}</section>\
+         <section id=\"by-state\"><h2>{}</h2>{}</section>\
+         <section id=\"my-projects\"><h2>{}</h2>{}</section>",
+        lang.t("待我处理", "Waiting for me"),
+        project_table(lang, &waiting),
+        lang.t("逾期与临期", "Overdue and due soon"),
+        crate::quota::overdue_html(&state, &user).await,
+        lang.t("按状态", "By state"),
+        table_in(lang, &[("状态", "State"), ("项目数", "Projects")], &summary),
+        lang.t("本辖区项目", "Projects of my jurisdiction"),
+        project_table(lang, &projects),
     );
     Ok(Html(page("工作台", "Dashboard", Some(&user), &body)))
 }
@@ -179,9 +190,159 @@ pub async fn projects_list(
     State(state): State<AppState>,
     PageUser(user): PageUser,
 ) -> Result<Html<String>, PageError> {
+    let lang = user.lang;
     let projects = view::readable_projects(&state.registry, &user).await?;
-    let body = table(PROJECT_HEADERS, &project_rows(&projects));
+    let new_link = if user.actor.level == guagou_domain::lifecycle::Level::County
+        && user.require_land().is_ok()
+    {
+        format!(
+            "<p><a id=\"new-project\" href=\"/projects/new\">{}</a></p>",
+            lang.t("上传登记新项目", "Register a project by upload")
+        )
+    } else {
+        String::new()
+    };
+    let body = format!("{new_link}{}", project_table(lang, &projects));
     Ok(Html(page("项目区", "Projects", Some(&user), &body)))
+}
+
+fn project_facts(lang: Lang, p: &guagou_registry::projects::Project) -> String {
+    let row = |zh: &str, en: &str, value: String| vec![lang.t(zh, en), value];
+    let date = |d: &Option<String>| esc(d.as_deref().unwrap_or(""));
+    table_in(
+        lang,
+        &[("字段", "Field"), ("值", "Value")],
+        &[
+            row("项目编号", "Code", esc(&p.code)),
+            row("名称", "Name", esc(&p.name)),
+            row("县", "County", esc(&p.county)),
+            row("乡镇", "Township", esc(p.township.as_deref().unwrap_or(""))),
+            row("状态", "State", state_cell(lang, p.state)),
+            row(
+                "当前版本",
+                "Current version",
+                esc(&p.current_version.to_string()),
+            ),
+            row(
+                "计划节余",
+                "Planned surplus",
+                esc(&area_text(p.planned_surplus_m2)),
+            ),
+            row("报送日期", "Submitted", date(&p.submitted_on)),
+            row("立项日期", "Approved", date(&p.approved_on)),
+            row("验收日期", "Accepted", date(&p.accepted_on)),
+        ],
+    )
+}
+
+/// An area in m² with its hectares and mu.
+pub fn area_text(m2: i64) -> String {
+    let area = guagou_domain::SquareMetres(m2);
+    format!(
+        "{m2} m² ({} 公顷 / {} 亩)",
+        area.hectares_text(),
+        area.mu_text()
+    )
+}
+
+fn result_rows(lang: Lang, results: &[serde_json::Value]) -> Vec<Vec<String>> {
+    results
+        .iter()
+        .map(|r| {
+            let passed = r
+                .get("passed")
+                .and_then(serde_json::Value::as_bool)
+                .unwrap_or(false);
+            let warning = r.get("severity").and_then(serde_json::Value::as_str) == Some("warning");
+            let verdict = match (passed, warning) {
+                (true, _) => format!("<span class=\"ok\">{}</span>", lang.t("通过", "pass")),
+                (false, true) => {
+                    format!("<span class=\"warn\">{}</span>", lang.t("警告", "warning"))
+                }
+                (false, false) => {
+                    format!("<span class=\"fail\">{}</span>", lang.t("未通过", "fail"))
+                }
+            };
+            vec![
+                format!("<code>{}</code>", esc(&value_text(r.get("rule")))),
+                esc(&value_text(r.get("clause"))),
+                esc(&value_text(r.get("severity"))),
+                verdict,
+                esc(&quantity_text(r.get("measured"))),
+                esc(&quantity_text(r.get("limit"))),
+                lang.t(
+                    &value_text(r.get("message_zh")),
+                    &value_text(r.get("message_en")),
+                ),
+            ]
+        })
+        .collect()
+}
+
+const RESULT_HEADERS: &[(&str, &str)] = &[
+    ("规则", "Rule"),
+    ("条款", "Clause"),
+    ("级别", "Severity"),
+    ("结果", "Result"),
+    ("实测", "Measured"),
+    ("限值", "Limit"),
+    ("说明", "Message"),
+];
+
+fn version_results(lang: Lang, detail: &view::ProjectDetail) -> String {
+    let mut out = String::new();
+    // Newest first: the version a user just uploaded is the one to read.
+    for v in detail.versions.iter().rev() {
+        let failed = v
+            .results
+            .iter()
+            .filter(|r| r.get("passed").and_then(serde_json::Value::as_bool) == Some(false))
+            .count();
+        let open = if v.version == detail.project.current_version || failed > 0 {
+            " open"
+        } else {
+            ""
+        };
+        out.push_str(&format!(
+            "<details class=\"results\" id=\"results-v{n}\"{open}><summary>{}</summary>{}</details>",
+            lang.t(
+                &format!("版本 {} 检查结果（未通过 {failed} 项）", v.version),
+                &format!("Check results of version {} ({failed} failed)", v.version),
+            ),
+            table_in(lang, RESULT_HEADERS, &result_rows(lang, &v.results)),
+            n = v.version,
+        ));
+    }
+    out
+}
+
+fn action_forms(
+    lang: Lang,
+    user: &crate::auth::User,
+    p: &guagou_registry::projects::Project,
+) -> String {
+    let mut forms = String::new();
+    for (name, zh) in view::available_actions(user, p.state) {
+        forms.push_str(&format!(
+            "<form method=\"post\" action=\"/projects/{code}/actions/{name}\" class=\"action\">\
+             <input type=\"hidden\" name=\"csrf\" value=\"{csrf}\">\
+             <label>{as_of} <input type=\"date\" name=\"as_of\" value=\"{today}\" required></label> \
+             <label>{reason} <input name=\"reason\"></label> \
+             <button id=\"action-{name}\">{zh} / {name}</button></form>",
+            code = esc(&p.code),
+            name = esc(name),
+            zh = esc(zh),
+            csrf = esc(&user.csrf),
+            today = esc(&today_shanghai().to_string()),
+            as_of = lang.t("基准日", "As of"),
+            reason = lang.t("理由", "Reason"),
+        ));
+    }
+    if forms.is_empty() {
+        String::new()
+    } else {
+        format!("<h2>{}</h2>{forms}", lang.t("操作", "Actions"))
+    }
 }
 
 /// Handles GET /projects/{code}
@@ -190,41 +351,9 @@ pub async fn project_show(
     PageUser(user): PageUser,
     Path(code): Path<String>,
 ) -> Result<Html<String>, PageError> {
+    let lang = user.lang;
     let detail = view::project_detail(&state.registry, &user, &code).await?;
     let p = &detail.project;
-    let facts = table(
-        &[("字段", "Field"), ("值", "Value")],
-        &[
-            vec!["项目编号 / Code".into(), esc(&p.code)],
-            vec!["名称 / Name".into(), esc(&p.name)],
-            vec!["县 / County".into(), esc(&p.county)],
-            vec![
-                "乡镇 / Township".into(),
-                esc(p.township.as_deref().unwrap_or("")),
-            ],
-            vec!["状态 / State".into(), state_cell(p.state)],
-            vec![
-                "当前版本 / Current version".into(),
-                esc(&p.current_version.to_string()),
-            ],
-            vec![
-                "计划节余 m² / Planned surplus m²".into(),
-                esc(&p.planned_surplus_m2.to_string()),
-            ],
-            vec![
-                "报送日期 / Submitted".into(),
-                esc(p.submitted_on.as_deref().unwrap_or("")),
-            ],
-            vec![
-                "立项日期 / Approved".into(),
-                esc(p.approved_on.as_deref().unwrap_or("")),
-            ],
-            vec![
-                "验收日期 / Accepted".into(),
-                esc(p.accepted_on.as_deref().unwrap_or("")),
-            ],
-        ],
-    );
     let versions: Vec<Vec<String>> = detail
         .versions
         .iter()
@@ -239,75 +368,16 @@ pub async fn project_show(
             ]
         })
         .collect();
-    let mut results_html = String::new();
-    for v in &detail.versions {
-        let rows: Vec<Vec<String>> = v
-            .results
-            .iter()
-            .map(|r| {
-                let passed = r
-                    .get("passed")
-                    .and_then(serde_json::Value::as_bool)
-                    .unwrap_or(false);
-                vec![
-                    esc(&value_text(r.get("rule"))),
-                    esc(&value_text(r.get("clause"))),
-                    esc(&value_text(r.get("severity"))),
-                    if passed {
-                        "<span class=\"ok\">通过 / pass</span>".into()
-                    } else {
-                        "<span class=\"fail\">未通过 / fail</span>".into()
-                    },
-                    esc(&quantity_text(r.get("measured"))),
-                    esc(&quantity_text(r.get("limit"))),
-                    format!(
-                        "{} <span class=\"en\">{}</span>",
-                        esc(&value_text(r.get("message_zh"))),
-                        esc(&value_text(r.get("message_en")))
-                    ),
-                ]
-            })
-            .collect();
-        results_html.push_str(&format!(
-            "<h3>版本 {n} 检查结果 <span class=\"en\">Check results of version {n}</span></h3>{}",
-            table(
-                &[
-                    ("规则", "Rule"),
-                    ("条款", "Clause"),
-                    ("级别", "Severity"),
-                    ("结果", "Result"),
-                    ("实测", "Measured"),
-                    ("限值", "Limit"),
-                    ("说明", "Message"),
-                ],
-                &rows
-            ),
-            n = esc(&v.version.to_string()),
-        ));
-    }
-    let mut forms = String::new();
-    for (name, zh) in view::available_actions(&user, p.state) {
-        forms.push_str(&format!(
-            "<form method=\"post\" action=\"/projects/{code}/actions/{name}\">\
-             <input type=\"hidden\" name=\"csrf\" value=\"{csrf}\">\
-             <label>基准日 <span class=\"en\">As of</span> <input type=\"date\" name=\"as_of\" value=\"{today}\" required></label> \
-             <label>理由 <span class=\"en\">Reason</span> <input name=\"reason\"></label> \
-             <button>{zh} / {name}</button></form>",
-            code = esc(&p.code),
-            name = esc(name),
-            zh = esc(zh),
-            csrf = esc(&user.csrf),
-            today = esc(&today_shanghai().to_string()),
-        ));
-    }
-    let actions = if forms.is_empty() {
-        String::new()
-    } else {
-        format!("<h2>操作 <span class=\"en\">Actions</span></h2>{forms}")
-    };
     let body = format!(
-        "{facts}{actions}<h2>版本 <span class=\"en\">Versions</span></h2>{}{results_html}",
-        table(
+        "{facts}{map}{actions}{forms}{ledger}<h2>{vh}</h2>{vt}{results}",
+        facts = project_facts(lang, p),
+        map = crate::map::project_map_html(lang, &p.code, p.current_version),
+        actions = action_forms(lang, &user, p),
+        forms = crate::upload::project_forms_html(&state, &user, p).await?,
+        ledger = crate::quota::project_ledger_html(&state, &user, &p.code).await,
+        vh = lang.t("版本", "Versions"),
+        vt = table_in(
+            lang,
             &[
                 ("版本", "Version"),
                 ("类型", "Kind"),
@@ -318,6 +388,7 @@ pub async fn project_show(
             ],
             &versions
         ),
+        results = version_results(lang, &detail),
     );
     Ok(Html(page(&p.name, &p.code, Some(&user), &body)))
 }

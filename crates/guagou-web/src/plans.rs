@@ -1,16 +1,145 @@
-//! (being written)
+//! Divisions, special plans and the audit log: pages and their JSON API.
+//!
+//! - `divisions`: public reference data (every signed-in user reads all of it); the city land
+//!   bureau imports townships and villages from a CSV file.
+//! - `special`: county special plans (SPEC §7): drafting, consultation opinions per department,
+//!   the gating rules PLAN_CONSULTED and PLAN_COVERS_POOR_VILLAGES, approval and filing.
+//! - `audit`: the hash-chained audit log, newest first, with the chain status; a county user
+//!   reads only the records that concern its county.
+//!
+//! Every write goes through the registry with the session's actor (which audits it); every POST
+//! checks the session's CSRF token first and refuses the read-only audit department.
 
-use axum::Router;
+mod audit;
+mod divisions;
+mod special;
+
+use axum::Json;
+use axum::extract::rejection::JsonRejection;
+use axum::http::HeaderMap;
+use axum::{Router, http::StatusCode};
+use chrono::NaiveDate;
+use guagou_registry::RegistryError;
 use utoipa_axum::router::OpenApiRouter;
 
 use crate::AppState;
+use crate::auth::{CSRF_HEADER, User};
+use crate::error::WebError;
+use crate::html::{Lang, esc};
+
+pub use audit::{AuditPage, AuditView, ChainStatus};
+pub use divisions::{DivisionDetail, DivisionSummary, DivisionsOverview, ImportOutcome};
+pub use special::{PlanDetail, ScopeVillage};
 
 /// The page routes of this module.
 pub fn pages() -> Router<AppState> {
     Router::new()
+        .merge(divisions::pages())
+        .merge(special::pages())
+        .merge(audit::pages())
 }
 
 /// The API routes of this module (paths relative to `/api`).
 pub fn api() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
+        .merge(divisions::api())
+        .merge(special::api())
+        .merge(audit::api())
+}
+
+/// The land bureau department: at the county it drafts plans, at the city it approves them and
+/// maintains the divisions, at the province it files plans (SPEC §1).
+pub const LAND_DEPARTMENT: &str = "land";
+
+/// Refuses (403) unless the user belongs to the land bureau of its level.
+fn require_land(user: &User, what: &str) -> Result<(), WebError> {
+    if user.department == LAND_DEPARTMENT {
+        Ok(())
+    } else {
+        Err(WebError::Registry(RegistryError::Forbidden {
+            actor: format!("{} ({})", user.actor, user.department),
+            what: what.to_owned(),
+        }))
+    }
+}
+
+/// Today in Asia/Shanghai (UTC+8, no daylight saving), the default as-of date of a form.
+fn today_shanghai() -> NaiveDate {
+    (chrono::Utc::now() + chrono::Duration::hours(8)).date_naive()
+}
+
+/// Parses an as-of date `YYYY-MM-DD` from a form or a body.
+fn parse_date(text: &str) -> Result<NaiveDate, WebError> {
+    NaiveDate::parse_from_str(text.trim(), "%Y-%m-%d").map_err(|_| {
+        WebError::invalid(
+            "as_of",
+            format!("日期 {text} 应为 YYYY-MM-DD"),
+            format!("date {text} should be YYYY-MM-DD"),
+        )
+    })
+}
+
+/// Checks the API's CSRF header.
+fn require_api_csrf(user: &User, headers: &HeaderMap) -> Result<(), WebError> {
+    user.require_csrf(headers.get(CSRF_HEADER).and_then(|v| v.to_str().ok()))
+}
+
+/// The JSON body, or a 422 that shows the expected shape.
+fn json_body<T>(body: Result<Json<T>, JsonRejection>, shape: &str) -> Result<T, WebError> {
+    body.map(|Json(b)| b).map_err(|e| {
+        WebError::invalid(
+            "body",
+            format!("请求体应为 {shape}：{e}"),
+            format!("the body should be {shape}: {e}"),
+        )
+    })
+}
+
+/// The hidden CSRF field of every form.
+fn csrf_field(user: &User) -> String {
+    format!(
+        "<input type=\"hidden\" name=\"csrf\" value=\"{}\">",
+        esc(&user.csrf)
+    )
+}
+
+/// A yes/no cell.
+fn yes_no(lang: Lang, value: bool) -> String {
+    if value {
+        format!("<span class=\"warn\">{}</span>", lang.t("是", "yes"))
+    } else {
+        format!("<span class=\"none\">{}</span>", lang.t("否", "no"))
+    }
+}
+
+/// A refusal shown above the page it happened on: the bilingual message, the error code and,
+/// when rules refused, each rule with its clause and what was measured.
+fn error_panel(lang: Lang, error: &WebError) -> (StatusCode, String) {
+    let problem = error.problem();
+    let mut out = format!(
+        "<section id=\"refusal\" class=\"fail\"><p>{}</p><p class=\"en\">{}</p>",
+        lang.t(&problem.message_zh, &problem.message_en),
+        esc(&problem.code),
+    );
+    if let WebError::Registry(RegistryError::Rules(results)) = error {
+        out.push_str("<ul>");
+        for r in results {
+            out.push_str(&format!(
+                "<li><code>{rule}</code> [{clause}] {message}</li>",
+                rule = esc(r.rule.as_str()),
+                clause = esc(&r.clause),
+                message = lang.t(&r.message_zh, &r.message_en),
+            ));
+        }
+        out.push_str("</ul>");
+    } else if let Some(rule) = &problem.rule {
+        out.push_str(&format!("<p><code>{}</code></p>", esc(rule)));
+    }
+    out.push_str("</section>");
+    (problem.status, out)
+}
+
+/// A line saying a list is empty.
+fn none_line(lang: Lang) -> String {
+    format!("<p class=\"none\">{}</p>", lang.t("无", "none"))
 }

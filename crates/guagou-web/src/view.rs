@@ -129,7 +129,7 @@ pub fn parse_action(text: &str) -> Option<ProjectAction> {
 /// The actions `user` could take on a project in `state` (level and state only; the registry
 /// still checks jurisdiction and the gating rules when the action is taken).
 pub fn available_actions(user: &User, state: ProjectState) -> Vec<(&'static str, &'static str)> {
-    if user.require_writer().is_err() {
+    if user.require_land().is_err() {
         return Vec::new();
     }
     ACTIONS
@@ -149,8 +149,8 @@ pub async fn take_action(
     as_of: &str,
     reason: &str,
 ) -> Result<Project, WebError> {
-    user.require_writer()?;
     readable_project(registry, user, code).await?;
+    user.require_land()?;
     let action = parse_action(action).ok_or_else(|| {
         WebError::invalid(
             "action",

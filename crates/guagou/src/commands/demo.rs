@@ -49,6 +49,12 @@ const ACCOUNTS: &[(&str, &str, &str, &str)] = &[
         "达川区国土资源局 / Dachuan district land bureau",
     ),
     (
+        "planning",
+        "511722",
+        "planning",
+        "宣汉县规划局（专项规划会商意见）/ Xuanhan planning bureau (consultation opinions)",
+    ),
+    (
         "city",
         "511700",
         "land",

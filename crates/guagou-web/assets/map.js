@@ -1,0 +1,234 @@
+/* guagou project map.
+ *
+ * Finds <div id="project-map" data-src="/api/projects/CODE/map?version=N">, fetches that
+ * GeoJSON (same origin, with the session cookie) and draws it with Leaflet: parcels coloured by
+ * role or, with the toggle, by rule result; township boundaries as dashed outlines; a popup per
+ * parcel. No base map by default (a plain background); `data-tiles="URL"` with {z}/{x}/{y} adds
+ * a tile layer (it must be allowed by the page's content security policy, i.e. same origin),
+ * and `data-tiles-attribution` its attribution text.
+ *
+ * When Leaflet is absent (the build could not install it) the box shows a bilingual notice and
+ * a table of the parcels instead. Every text from the data goes through textContent, never
+ * innerHTML: parcel names come from uploaded packages.
+ */
+(function () {
+  'use strict';
+
+  var box = document.getElementById('project-map');
+  if (!box) {
+    return;
+  }
+  var english = (document.documentElement.lang || '').toLowerCase().indexOf('en') === 0;
+
+  var ROLES = {
+    demolition: { zh: '拆旧地块', en: 'demolition', stroke: '#d95f02', fill: '#fdae6b' },
+    resettlement: { zh: '安置区', en: 'resettlement', stroke: '#1b7e5a', fill: '#a1d99b' },
+    construction: { zh: '建新区', en: 'construction', stroke: '#6a51a3', fill: '#bcbddc' }
+  };
+  var STATUS = {
+    failed: { stroke: '#c62828', fill: '#ef9a9a' },
+    passed: { stroke: '#2e7d32', fill: '#a5d6a7' },
+    none: { stroke: '#777', fill: '#ccc' }
+  };
+
+  /* A bilingual label: the page's language first, the other one after it. */
+  function both(zh, en) {
+    return english ? en + ' / ' + zh : zh + ' / ' + en;
+  }
+
+  function one(zh, en) {
+    return english ? en : zh;
+  }
+
+  function el(tag, text, className) {
+    var node = document.createElement(tag);
+    if (text !== undefined && text !== null) {
+      node.textContent = String(text);
+    }
+    if (className) {
+      node.className = className;
+    }
+    return node;
+  }
+
+  function roleLabel(role) {
+    var r = ROLES[role];
+    return r ? both(r.zh, r.en) : String(role);
+  }
+
+  function areaText(p) {
+    return p.area_m2 + ' m² · ' + p.area_ha + ' ' + one('公顷', 'ha') + ' · ' + p.area_mu + ' ' + one('亩', 'mu');
+  }
+
+  function ruleLine(rule) {
+    var mark = rule.passed ? '✔ ' : '✘ ';
+    var detail = english ? rule.detail_en : rule.detail_zh;
+    var title = english ? rule.title_en : rule.title_zh;
+    var text = mark + (title ? title + ' (' + rule.rule + ', ' + rule.clause + ')' : rule.rule + ' (' + rule.clause + ')');
+    if (detail) {
+      text += ': ' + detail;
+    } else if (!rule.named) {
+      text += ' — ' + one('适用于本类全部地块', 'applies to every parcel of this role');
+    }
+    return el('li', text, rule.passed ? 'ok' : 'fail');
+  }
+
+  function popup(p) {
+    var root = el('div', null, 'map-popup');
+    root.appendChild(el('h3', p.name));
+    var list = el('dl');
+    var rows = [
+      [both('类型', 'Role'), roleLabel(p.role)],
+      [both('乡镇', 'Township'), p.township || '—'],
+      [both('面积', 'Area'), areaText(p)],
+      [both('平面 / 椭球面积', 'Planar / ellipsoidal'), Number(p.planar_m2).toFixed(2) + ' / ' + Number(p.ellipsoidal_m2).toFixed(2) + ' m²']
+    ];
+    rows.forEach(function (row) {
+      list.appendChild(el('dt', row[0]));
+      list.appendChild(el('dd', row[1]));
+    });
+    root.appendChild(list);
+    var rules = p.rules || [];
+    root.appendChild(el('strong', both('规则结果', 'Rule results')));
+    if (rules.length === 0) {
+      root.appendChild(el('p', one('没有规则涉及此地块', 'no rule concerns this parcel')));
+    } else {
+      var ul = el('ul');
+      rules.forEach(function (rule) {
+        ul.appendChild(ruleLine(rule));
+      });
+      root.appendChild(ul);
+    }
+    return root;
+  }
+
+  function parcelsOf(data) {
+    return (data.features || []).filter(function (f) {
+      return f.properties && f.properties.role !== 'township';
+    });
+  }
+
+  function townshipsOf(data) {
+    return (data.features || []).filter(function (f) {
+      return f.properties && f.properties.role === 'township';
+    });
+  }
+
+  function notice(text) {
+    var p = el('p', text, 'map-notice');
+    box.insertBefore(p, box.firstChild);
+    return p;
+  }
+
+  /* Without Leaflet: a notice in the map box and a table of the parcels. */
+  function table(data) {
+    box.textContent = '';
+    box.style.height = 'auto';
+    notice('地图库未安装 / map library not installed: ' +
+      one('请安装 Node.js/npm 后重新构建', 'install Node.js/npm and rebuild'));
+    var wrap = el('div', null, 'map-table-wrap');
+    var t = el('table', null, 'map-table');
+    var head = el('tr');
+    [both('名称', 'Name'), both('类型', 'Role'), both('乡镇', 'Township'), 'm²', one('公顷', 'ha'), one('亩', 'mu'), both('规则结果', 'Rule results')]
+      .forEach(function (h) { head.appendChild(el('th', h)); });
+    var thead = el('thead');
+    thead.appendChild(head);
+    t.appendChild(thead);
+    var body = el('tbody');
+    parcelsOf(data).forEach(function (f) {
+      var p = f.properties;
+      var row = el('tr');
+      [p.name, roleLabel(p.role), p.township || '—', p.area_m2, p.area_ha, p.area_mu].forEach(function (c) {
+        row.appendChild(el('td', c));
+      });
+      var cell = el('td');
+      (p.rules || []).forEach(function (rule) {
+        var title = english ? rule.title_en : rule.title_zh;
+        cell.appendChild(el('div', (rule.passed ? '✔ ' : '✘ ') + (title || rule.rule), rule.passed ? 'ok' : 'fail'));
+      });
+      row.appendChild(cell);
+      body.appendChild(row);
+    });
+    t.appendChild(body);
+    wrap.appendChild(t);
+    box.appendChild(wrap);
+  }
+
+  function styleFor(feature, byRule) {
+    var p = feature.properties || {};
+    var colours = byRule ? (STATUS[p.rule_status] || STATUS.none) : (ROLES[p.role] || STATUS.none);
+    return { color: colours.stroke, fillColor: colours.fill, weight: 2, opacity: 1, fillOpacity: 0.55 };
+  }
+
+  function draw(data) {
+    var L = window.L;
+    var map = L.map(box, { attributionControl: true, zoomSnap: 0.25 });
+    if (box.dataset.tiles) {
+      L.tileLayer(box.dataset.tiles, {
+        maxZoom: 19,
+        attribution: box.dataset.tilesAttribution || ''
+      }).addTo(map);
+    }
+    var townships = L.geoJSON({ type: 'FeatureCollection', features: townshipsOf(data) }, {
+      interactive: false,
+      style: function () {
+        return { color: '#444', weight: 2, dashArray: '8 6', fill: false };
+      }
+    }).addTo(map);
+    var byRule = false;
+    var parcels = L.geoJSON({ type: 'FeatureCollection', features: parcelsOf(data) }, {
+      style: function (f) { return styleFor(f, byRule); },
+      onEachFeature: function (f, layer) {
+        layer.bindPopup(function () { return popup(f.properties); }, { maxWidth: 420 });
+      }
+    }).addTo(map);
+    var bounds = parcels.getBounds();
+    if (!bounds.isValid()) {
+      bounds = townships.getBounds();
+    }
+    if (bounds.isValid()) {
+      /* Parcels in the middle, with room around them for the township outline. */
+      map.fitBounds(bounds.pad(0.3), { padding: [16, 16] });
+    } else {
+      map.setView([31.2, 107.5], 9);
+      notice(one('此版本没有可显示的地块', 'this version has no parcels to show'));
+    }
+    var toggle = document.getElementById('project-map-by-rule');
+    if (toggle) {
+      toggle.disabled = false;
+      toggle.addEventListener('change', function () {
+        byRule = toggle.checked;
+        /* resetStyle re-applies the `style` option, which reads byRule. */
+        parcels.eachLayer(function (layer) { parcels.resetStyle(layer); });
+        var roleLegend = document.getElementById('project-map-legend-role');
+        var ruleLegend = document.getElementById('project-map-legend-rule');
+        if (roleLegend && ruleLegend) {
+          roleLegend.hidden = byRule;
+          ruleLegend.hidden = !byRule;
+        }
+      });
+    }
+  }
+
+  var src = box.dataset.src;
+  if (!src) {
+    return;
+  }
+  fetch(src, { credentials: 'same-origin', headers: { Accept: 'application/geo+json, application/json' } })
+    .then(function (response) {
+      if (!response.ok) {
+        throw new Error('HTTP ' + response.status);
+      }
+      return response.json();
+    })
+    .then(function (data) {
+      if (window.L && !window.GUAGOU_LEAFLET_MISSING) {
+        draw(data);
+      } else {
+        table(data);
+      }
+    })
+    .catch(function (error) {
+      notice('地图数据加载失败 / map data could not be loaded (' + error.message + ')');
+    });
+}());

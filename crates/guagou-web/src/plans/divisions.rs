@@ -1,0 +1,916 @@
+//! Divisions (行政区划): the city, its counties with their poverty designation, townships and
+//! villages with poor-village and relocation flags and household counts.
+//!
+//! Public reference data: every signed-in user reads all of it (a county needs its neighbours'
+//! codes too). Only the land bureau of the city (or the province) imports townships and
+//! villages; county rows (poverty designations) come from the seed file and are not replaced
+//! from the browser.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use axum::body::Bytes;
+use axum::extract::{FromRequest, Multipart, Path, Request, State};
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::{Html, IntoResponse, Response};
+use axum::{Json, Router, routing::get, routing::post};
+use guagou_domain::DivisionCode;
+use guagou_domain::division::DivisionLevel;
+use guagou_domain::lifecycle::Level;
+use guagou_registry::divisions::{DAZHOU_DIVISIONS_CSV, Division};
+use guagou_registry::{Registry, RegistryError};
+use serde::Serialize;
+use utoipa::ToSchema;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+
+use super::{csrf_field, error_panel, none_line, require_api_csrf, yes_no};
+use crate::AppState;
+use crate::auth::{ApiUser, PageUser, User};
+use crate::error::{ApiError, PageError, WebError};
+use crate::html::{Lang, esc, page, table_in};
+
+pub fn pages() -> Router<AppState> {
+    Router::new()
+        .route("/divisions", get(divisions_index))
+        .route("/divisions/import", post(divisions_import_submit))
+        .route("/divisions/{code}", get(division_show))
+}
+
+pub fn api() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(divisions_list))
+        .routes(routes!(division_detail))
+        .routes(routes!(divisions_import))
+}
+
+/// A division with what lies under it.
+#[derive(Debug, Clone, Serialize)]
+pub struct DivisionSummary {
+    #[serde(flatten)]
+    pub division: Division,
+    /// The source note of the seed file (e.g. a date marked 待核, to be verified), if any.
+    pub note: Option<String>,
+    pub townships: usize,
+    pub villages: usize,
+    pub poor_villages: usize,
+    pub relocation_villages: usize,
+    /// Sums over the villages below.
+    pub poor_households: i64,
+    pub relocation_households: i64,
+    pub boundary: bool,
+}
+
+/// `GET /api/divisions`: the city and its counties.
+#[derive(Debug, Clone, Serialize)]
+pub struct DivisionsOverview {
+    pub city: Option<DivisionSummary>,
+    pub counties: Vec<DivisionSummary>,
+}
+
+/// `GET /api/divisions/{code}`: a division, its parent and its children.
+#[derive(Debug, Clone, Serialize)]
+pub struct DivisionDetail {
+    pub division: DivisionSummary,
+    pub parent: Option<Division>,
+    /// Direct children (counties of the city, townships of a county, villages of a township).
+    pub children: Vec<DivisionSummary>,
+    /// For a county: all its villages (each names its township as `parent`).
+    pub villages: Vec<Division>,
+}
+
+/// What an import did.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct ImportOutcome {
+    /// 导入的行政区数 / divisions imported
+    pub imported: usize,
+    /// 文件名 / the file's name (the audit record's subject)
+    pub source: String,
+}
+
+/// The request body of an import, documented for the OpenAPI document.
+#[derive(ToSchema)]
+#[allow(dead_code)]
+struct ImportForm {
+    /// CSV：code,name[,parent,level,poor_village,relocation_village,poor_households,relocation_households]
+    #[schema(content_media_type = "text/csv")]
+    file: Vec<u8>,
+}
+
+/// Source notes of the seed file by code (the `source` column, which the store does not keep):
+/// where a designation or exit date comes from and whether it is still to be verified (待核).
+fn seed_notes() -> BTreeMap<String, String> {
+    DAZHOU_DIVISIONS_CSV
+        .lines()
+        .skip(1)
+        .filter_map(|line| {
+            let (code, _) = line.split_once(',')?;
+            // The note is the last column, quoted because it contains commas and semicolons.
+            let note = line
+                .strip_suffix('"')
+                .and_then(|l| l.rfind(",\"").map(|i| &l[i + 2..]))?;
+            (!note.is_empty()).then(|| (code.to_owned(), note.replace("\"\"", "\"")))
+        })
+        .collect()
+}
+
+fn level_label(level: &str) -> (&'static str, &'static str) {
+    match level {
+        "province" => ("省", "province"),
+        "city" => ("市", "city"),
+        "county" => ("县（市、区）", "county"),
+        "township" => ("乡镇", "township"),
+        "village" => ("村", "village"),
+        _ => ("", ""),
+    }
+}
+
+fn poverty_label(level: Option<&str>) -> (&'static str, &'static str) {
+    match level {
+        Some("national") => ("国家扶贫开发工作重点县", "national poverty county"),
+        Some("provincial") => ("省定贫困县", "provincial poverty county"),
+        _ => ("", ""),
+    }
+}
+
+/// A division with its parsed code (for `contains`).
+struct Coded<'a> {
+    code: DivisionCode,
+    division: &'a Division,
+}
+
+fn coded(all: &[Division]) -> Vec<Coded<'_>> {
+    all.iter()
+        .filter_map(|d| {
+            DivisionCode::parse(&d.code)
+                .ok()
+                .map(|code| Coded { code, division: d })
+        })
+        .collect()
+}
+
+fn summarize(
+    division: &Division,
+    all: &[Coded<'_>],
+    notes: &BTreeMap<String, String>,
+    boundaries: &BTreeSet<String>,
+) -> DivisionSummary {
+    let mut summary = DivisionSummary {
+        division: division.clone(),
+        note: notes.get(&division.code).cloned(),
+        townships: 0,
+        villages: 0,
+        poor_villages: 0,
+        relocation_villages: 0,
+        poor_households: 0,
+        relocation_households: 0,
+        boundary: boundaries.contains(&division.code),
+    };
+    let Ok(code) = DivisionCode::parse(&division.code) else {
+        return summary;
+    };
+    for below in all
+        .iter()
+        .filter(|c| c.code != code && code.contains(&c.code))
+    {
+        match below.code.level() {
+            DivisionLevel::Township => summary.townships += 1,
+            DivisionLevel::Village => {
+                let v = below.division;
+                summary.villages += 1;
+                summary.poor_villages += usize::from(v.poor_village);
+                summary.relocation_villages += usize::from(v.relocation_village);
+                summary.poor_households += v.poor_households;
+                summary.relocation_households += v.relocation_households;
+            }
+            _ => {}
+        }
+    }
+    summary
+}
+
+/// The level of the codes directly under `code`.
+fn child_level(code: &DivisionCode) -> Option<DivisionLevel> {
+    match code.level() {
+        DivisionLevel::Province => Some(DivisionLevel::City),
+        DivisionLevel::City => Some(DivisionLevel::County),
+        DivisionLevel::County => Some(DivisionLevel::Township),
+        DivisionLevel::Township => Some(DivisionLevel::Village),
+        DivisionLevel::Village => None,
+    }
+}
+
+async fn overview(registry: &Registry) -> Result<DivisionsOverview, WebError> {
+    let all = registry.divisions_under("").await?;
+    let boundaries = registry.divisions_with_boundary("").await?;
+    let notes = seed_notes();
+    let list = coded(&all);
+    let city = list
+        .iter()
+        .find(|c| c.code.level() == DivisionLevel::City)
+        .map(|c| summarize(c.division, &list, &notes, &boundaries));
+    let counties = list
+        .iter()
+        .filter(|c| c.code.level() == DivisionLevel::County)
+        .map(|c| summarize(c.division, &list, &notes, &boundaries))
+        .collect();
+    Ok(DivisionsOverview { city, counties })
+}
+
+async fn detail(registry: &Registry, code: &str) -> Result<DivisionDetail, WebError> {
+    let parsed = DivisionCode::parse(code).map_err(|_| WebError::NotFound)?;
+    let division = match registry.division(parsed.as_str()).await {
+        Ok(d) => d,
+        Err(RegistryError::NotFound { .. }) => return Err(WebError::NotFound),
+        Err(e) => return Err(e.into()),
+    };
+    // Everything under the division's prefix (the city's prefix is its first four digits).
+    let prefix = match parsed.level() {
+        DivisionLevel::Province => &parsed.as_str()[..2],
+        DivisionLevel::City => &parsed.as_str()[..4],
+        _ => parsed.as_str(),
+    };
+    let all = registry.divisions_under(prefix).await?;
+    let boundaries = registry.divisions_with_boundary(prefix).await?;
+    let notes = seed_notes();
+    let list = coded(&all);
+    let children = match child_level(&parsed) {
+        Some(level) => list
+            .iter()
+            .filter(|c| c.code.level() == level && parsed.contains(&c.code))
+            .map(|c| summarize(c.division, &list, &notes, &boundaries))
+            .collect(),
+        None => Vec::new(),
+    };
+    let villages = if parsed.level() == DivisionLevel::County {
+        list.iter()
+            .filter(|c| c.code.level() == DivisionLevel::Village)
+            .map(|c| c.division.clone())
+            .collect()
+    } else {
+        Vec::new()
+    };
+    let parent = match &division.parent {
+        Some(p) => registry.division(p).await.ok(),
+        None => None,
+    };
+    Ok(DivisionDetail {
+        division: summarize(&division, &list, &notes, &boundaries),
+        parent,
+        children,
+        villages,
+    })
+}
+
+fn note_cell(note: Option<&str>) -> String {
+    match note {
+        // A date "to be verified" is flagged so nobody reads it as settled.
+        Some(n) if n.contains("待核") => format!("<span class=\"warn\">{}</span>", esc(n)),
+        Some(n) => format!("<span class=\"en\">{}</span>", esc(n)),
+        None => String::new(),
+    }
+}
+
+/// Which columns a summary table shows: counties carry a poverty designation and the seed's
+/// notes; townships only their villages.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Columns {
+    Counties,
+    Townships,
+}
+
+fn summary_headers(columns: Columns) -> Vec<(&'static str, &'static str)> {
+    let mut headers = vec![("代码", "Code"), ("名称", "Name")];
+    if columns == Columns::Counties {
+        headers.extend([
+            ("贫困县", "Poverty county"),
+            ("认定日期", "Designated"),
+            ("退出日期", "Exited"),
+            ("来源与备注", "Source and notes"),
+            ("乡镇", "Townships"),
+        ]);
+    }
+    headers.extend([
+        ("村", "Villages"),
+        ("贫困村", "Poor villages"),
+        ("搬迁村", "Relocation villages"),
+        ("贫困户", "Poor households"),
+        ("搬迁户", "Relocation households"),
+        ("边界", "Boundary"),
+    ]);
+    headers
+}
+
+fn summary_row(lang: Lang, columns: Columns, s: &DivisionSummary) -> Vec<String> {
+    let d = &s.division;
+    let mut row = vec![
+        format!("<a href=\"/divisions/{c}\">{c}</a>", c = esc(&d.code)),
+        esc(&d.name),
+    ];
+    if columns == Columns::Counties {
+        let (pz, pe) = poverty_label(d.poverty_level.as_deref());
+        row.extend([
+            if pz.is_empty() {
+                String::new()
+            } else {
+                lang.t(pz, pe)
+            },
+            esc(d.designated_on.as_deref().unwrap_or("")),
+            esc(d.exited_on.as_deref().unwrap_or("")),
+            note_cell(s.note.as_deref()),
+            s.townships.to_string(),
+        ]);
+    }
+    row.extend([
+        s.villages.to_string(),
+        s.poor_villages.to_string(),
+        s.relocation_villages.to_string(),
+        s.poor_households.to_string(),
+        s.relocation_households.to_string(),
+        yes_no(lang, s.boundary),
+    ]);
+    row
+}
+
+fn summary_table(lang: Lang, columns: Columns, summaries: &[DivisionSummary]) -> String {
+    if summaries.is_empty() {
+        return none_line(lang);
+    }
+    let rows: Vec<Vec<String>> = summaries
+        .iter()
+        .map(|s| summary_row(lang, columns, s))
+        .collect();
+    table_in(lang, &summary_headers(columns), &rows)
+}
+
+fn village_table(lang: Lang, villages: &[Division], with_township: bool) -> String {
+    if villages.is_empty() {
+        return none_line(lang);
+    }
+    let mut headers = vec![("代码", "Code"), ("名称", "Name")];
+    if with_township {
+        headers.insert(0, ("乡镇", "Township"));
+    }
+    headers.extend([
+        ("贫困村", "Poor village"),
+        ("易地扶贫搬迁村", "Relocation village"),
+        ("贫困户", "Poor households"),
+        ("搬迁户", "Relocation households"),
+    ]);
+    let rows: Vec<Vec<String>> = villages
+        .iter()
+        .map(|v| {
+            let mut row = vec![
+                format!("<a href=\"/divisions/{c}\">{c}</a>", c = esc(&v.code)),
+                esc(&v.name),
+            ];
+            if with_township {
+                let township = v.parent.as_deref().unwrap_or("");
+                row.insert(
+                    0,
+                    format!("<a href=\"/divisions/{c}\">{c}</a>", c = esc(township)),
+                );
+            }
+            row.extend([
+                yes_no(lang, v.poor_village),
+                yes_no(lang, v.relocation_village),
+                v.poor_households.to_string(),
+                v.relocation_households.to_string(),
+            ]);
+            row
+        })
+        .collect();
+    table_in(lang, &headers, &rows)
+}
+
+/// Whether `user` may import divisions: the land bureau of the city or the province.
+fn may_import(user: &User) -> bool {
+    user.require_writer().is_ok()
+        && user.department == super::LAND_DEPARTMENT
+        && user.actor.level != Level::County
+}
+
+fn require_import(user: &User) -> Result<(), WebError> {
+    user.require_writer()?;
+    super::require_land(user, "行政区划导入 / division import")?;
+    if user.actor.level == Level::County {
+        return Err(WebError::Registry(RegistryError::Forbidden {
+            actor: user.actor.to_string(),
+            what: "行政区划导入（市局）/ division import (city land bureau)".to_owned(),
+        }));
+    }
+    Ok(())
+}
+
+fn import_form(lang: Lang, user: &User) -> String {
+    if !may_import(user) {
+        return String::new();
+    }
+    format!(
+        "<section id=\"import\"><h2>{title}</h2>\
+         <p class=\"en\">{help}</p>\
+         <form method=\"post\" action=\"/divisions/import\" enctype=\"multipart/form-data\">{csrf}\
+         <input type=\"file\" name=\"file\" accept=\".csv,text/csv\" required> \
+         <button id=\"import-divisions\">{button}</button></form></section>",
+        title = lang.t("导入乡镇和村（CSV）", "Import townships and villages (CSV)"),
+        help = esc(
+            "code,name[,parent,level,poor_village,relocation_village,poor_households,relocation_households] · UTF-8 / GBK · 是/否 or 1/0"
+        ),
+        csrf = csrf_field(user),
+        button = lang.one("导入", "Import"),
+    )
+}
+
+fn index_body(lang: Lang, user: &User, overview: &DivisionsOverview, notice: &str) -> String {
+    let city = overview
+        .city
+        .as_ref()
+        .map(|c| {
+            format!(
+                "<p id=\"city\"><a href=\"/divisions/{code}\">{name} {code}</a> · {}</p>",
+                lang.t(
+                    &format!(
+                        "{} 个县（市、区），{} 个乡镇，{} 个村（贫困村 {}，搬迁村 {}）",
+                        overview.counties.len(),
+                        c.townships,
+                        c.villages,
+                        c.poor_villages,
+                        c.relocation_villages
+                    ),
+                    &format!(
+                        "{} counties, {} townships, {} villages ({} poor, {} relocation)",
+                        overview.counties.len(),
+                        c.townships,
+                        c.villages,
+                        c.poor_villages,
+                        c.relocation_villages
+                    ),
+                ),
+                code = esc(&c.division.code),
+                name = esc(&c.division.name),
+            )
+        })
+        .unwrap_or_default();
+    format!(
+        "{notice}{city}<section id=\"counties\"><h2>{h}</h2>{table}</section>{import}",
+        h = lang.t("县（市、区）", "Counties"),
+        table = summary_table(lang, Columns::Counties, &overview.counties),
+        import = import_form(lang, user),
+    )
+}
+
+/// Handles GET /divisions
+pub async fn divisions_index(
+    State(state): State<AppState>,
+    PageUser(user): PageUser,
+) -> Result<Html<String>, PageError> {
+    let overview = overview(&state.registry).await?;
+    let body = index_body(user.lang, &user, &overview, "");
+    Ok(Html(page("行政区划", "Divisions", Some(&user), &body)))
+}
+
+fn facts(lang: Lang, detail: &DivisionDetail) -> String {
+    let s = &detail.division;
+    let d = &s.division;
+    let (lz, le) = level_label(&d.level);
+    let row = |zh: &str, en: &str, value: String| vec![lang.t(zh, en), value];
+    let mut rows = vec![
+        row("代码", "Code", esc(&d.code)),
+        row("名称", "Name", esc(&d.name)),
+        row("级别", "Level", lang.t(lz, le)),
+        row(
+            "上级",
+            "Parent",
+            detail
+                .parent
+                .as_ref()
+                .map(|p| {
+                    format!(
+                        "<a href=\"/divisions/{c}\">{c}</a> {n}",
+                        c = esc(&p.code),
+                        n = esc(&p.name)
+                    )
+                })
+                .unwrap_or_default(),
+        ),
+        row("边界", "Boundary stored", yes_no(lang, s.boundary)),
+    ];
+    match d.level.as_str() {
+        "county" => {
+            let (pz, pe) = poverty_label(d.poverty_level.as_deref());
+            rows.push(row(
+                "贫困县",
+                "Poverty county",
+                if pz.is_empty() {
+                    lang.t("否", "no")
+                } else {
+                    lang.t(pz, pe)
+                },
+            ));
+            rows.push(row(
+                "认定日期",
+                "Designated",
+                esc(d.designated_on.as_deref().unwrap_or("")),
+            ));
+            rows.push(row(
+                "退出日期",
+                "Exited",
+                esc(d.exited_on.as_deref().unwrap_or("")),
+            ));
+            rows.push(row(
+                "来源与备注",
+                "Source and notes",
+                note_cell(s.note.as_deref()),
+            ));
+        }
+        "village" => {
+            rows.push(row("贫困村", "Poor village", yes_no(lang, d.poor_village)));
+            rows.push(row(
+                "易地扶贫搬迁村",
+                "Relocation village",
+                yes_no(lang, d.relocation_village),
+            ));
+        }
+        _ => {}
+    }
+    if d.level != "village" {
+        rows.push(row("乡镇数", "Townships", s.townships.to_string()));
+        rows.push(row("村数", "Villages", s.villages.to_string()));
+        rows.push(row("贫困村", "Poor villages", s.poor_villages.to_string()));
+        rows.push(row(
+            "搬迁村",
+            "Relocation villages",
+            s.relocation_villages.to_string(),
+        ));
+    }
+    rows.push(row(
+        "贫困户",
+        "Poor households",
+        s.poor_households.to_string(),
+    ));
+    rows.push(row(
+        "搬迁户",
+        "Relocation households",
+        s.relocation_households.to_string(),
+    ));
+    table_in(lang, &[("字段", "Field"), ("值", "Value")], &rows)
+}
+
+fn children_html(lang: Lang, detail: &DivisionDetail) -> String {
+    let level = detail.division.division.level.as_str();
+    let (zh, en) = match level {
+        "province" => ("市", "Cities"),
+        "city" => ("县（市、区）", "Counties"),
+        "county" => ("乡镇", "Townships"),
+        "township" => ("村", "Villages"),
+        _ => return String::new(),
+    };
+    let children = if level == "township" {
+        let villages: Vec<Division> = detail.children.iter().map(|c| c.division.clone()).collect();
+        village_table(lang, &villages, false)
+    } else {
+        let columns = if level == "county" {
+            Columns::Townships
+        } else {
+            Columns::Counties
+        };
+        summary_table(lang, columns, &detail.children)
+    };
+    let mut out = format!(
+        "<section id=\"children\"><h2>{}</h2>{children}</section>",
+        lang.t(zh, en)
+    );
+    if level == "county" {
+        out.push_str(&format!(
+            "<section id=\"villages\"><h2>{}</h2>{}</section>",
+            lang.t("村", "Villages"),
+            village_table(lang, &detail.villages, true)
+        ));
+    }
+    out
+}
+
+/// The special plans of a county, if the user reads that county (plans are not public data).
+async fn county_plans(state: &AppState, user: &User, detail: &DivisionDetail) -> String {
+    let d = &detail.division.division;
+    if d.level != "county" || !user.reads(&d.code) {
+        return String::new();
+    }
+    let lang = user.lang;
+    let plans = match state.registry.plans(&d.code).await {
+        Ok(plans) => plans,
+        Err(e) => {
+            tracing::warn!(error = %e, "plans of a county");
+            return String::new();
+        }
+    };
+    let items: String = plans
+        .iter()
+        .map(|p| {
+            format!(
+                "<li><a href=\"/plans/{id}\">{id}</a> {title} · {state}</li>",
+                id = esc(&p.id),
+                title = esc(&p.title),
+                state = lang.t(p.state.label_zh(), &p.state.to_string()),
+            )
+        })
+        .collect();
+    format!(
+        "<section id=\"plans\"><h2>{}</h2>{}</section>",
+        lang.t("专项规划", "Special plans"),
+        if items.is_empty() {
+            none_line(lang)
+        } else {
+            format!("<ul>{items}</ul>")
+        }
+    )
+}
+
+/// Handles GET /divisions/{code}
+pub async fn division_show(
+    State(state): State<AppState>,
+    PageUser(user): PageUser,
+    Path(code): Path<String>,
+) -> Result<Html<String>, PageError> {
+    let lang = user.lang;
+    let detail = detail(&state.registry, &code).await?;
+    let body = format!(
+        "{}{}{}",
+        facts(lang, &detail),
+        county_plans(&state, &user, &detail).await,
+        children_html(lang, &detail)
+    );
+    let d = &detail.division.division;
+    Ok(Html(page(&d.name, &d.code, Some(&user), &body)))
+}
+
+/// Checks the rows of an uploaded file before anything is written: only townships and villages
+/// of existing counties (county designations are the seed's, not a browser upload's).
+async fn check_rows(registry: &Registry, label: &str, rows: &[Division]) -> Result<(), WebError> {
+    let counties: BTreeSet<String> = registry
+        .divisions_under("")
+        .await?
+        .into_iter()
+        .filter(|d| d.level == "county")
+        .map(|d| d.code)
+        .collect();
+    for (i, d) in rows.iter().enumerate() {
+        // One record per line after the header (the parser already refused broken records).
+        let line = i + 2;
+        let field = |zh: String, en: String| {
+            WebError::Registry(RegistryError::invalid(
+                &format!("{label}:{line} code"),
+                zh,
+                en,
+            ))
+        };
+        if !matches!(d.code.len(), 9 | 12) {
+            return Err(field(
+                format!(
+                    "{label} 第 {line} 行 code：{} 不是乡镇或村，只能导入乡镇和村",
+                    d.code
+                ),
+                format!(
+                    "{label} line {line} code: {} is not a township or village; only townships and villages may be imported",
+                    d.code
+                ),
+            ));
+        }
+        if !counties.contains(&d.code[..6]) {
+            return Err(field(
+                format!("{label} 第 {line} 行 code：县 {} 不存在", &d.code[..6]),
+                format!(
+                    "{label} line {line} code: county {} does not exist",
+                    &d.code[..6]
+                ),
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// Puts the location the parser names (`file:line field`) into the messages a user reads.
+fn located(error: RegistryError) -> RegistryError {
+    match error {
+        RegistryError::Invalid { field, zh, en } => RegistryError::Invalid {
+            zh: format!("{field}：{zh}"),
+            en: format!("{field}: {en}"),
+            field,
+        },
+        other => other,
+    }
+}
+
+/// Parses, checks and imports a division CSV for `user`.
+async fn import(
+    registry: &Registry,
+    user: &User,
+    label: &str,
+    bytes: &[u8],
+) -> Result<ImportOutcome, WebError> {
+    require_import(user)?;
+    if bytes.is_empty() {
+        return Err(WebError::invalid("file", "文件为空", "the file is empty"));
+    }
+    let rows = guagou_registry::plans::parse_divisions_bytes(label, bytes).map_err(located)?;
+    check_rows(registry, label, &rows).await?;
+    let imported = registry
+        .import_divisions(
+            &user.actor,
+            label,
+            &rows,
+            "网页导入乡镇和村 / townships and villages imported on the web",
+        )
+        .await?;
+    tracing::info!(actor = %user.actor, imported, source = label, "division import");
+    Ok(ImportOutcome {
+        imported,
+        source: label.to_owned(),
+    })
+}
+
+/// A file name fit for messages and the audit record: its last path part, at most 100 chars.
+fn file_label(name: Option<&str>) -> String {
+    let name = name
+        .and_then(|n| n.rsplit(['/', '\\']).next())
+        .map(str::trim)
+        .filter(|n| !n.is_empty())
+        .unwrap_or("upload.csv");
+    name.chars().filter(|c| !c.is_control()).take(100).collect()
+}
+
+/// The uploaded form: the CSRF field and the file (name and bytes).
+struct Upload {
+    csrf: Option<String>,
+    file: Option<(String, Bytes)>,
+}
+
+async fn read_multipart(mut multipart: Multipart) -> Result<Upload, WebError> {
+    let bad = |e: axum::extract::multipart::MultipartError| {
+        WebError::invalid(
+            "file",
+            format!("上传的表单无法读取：{e}"),
+            format!("cannot read the uploaded form: {e}"),
+        )
+    };
+    let mut upload = Upload {
+        csrf: None,
+        file: None,
+    };
+    while let Some(field) = multipart.next_field().await.map_err(bad)? {
+        match field.name() {
+            Some("csrf") => upload.csrf = Some(field.text().await.map_err(bad)?),
+            Some("file") => {
+                let label = file_label(field.file_name());
+                upload.file = Some((label, field.bytes().await.map_err(bad)?));
+            }
+            _ => {}
+        }
+    }
+    Ok(upload)
+}
+
+/// Handles POST /divisions/import (multipart: `csrf`, `file`)
+pub async fn divisions_import_submit(
+    State(state): State<AppState>,
+    PageUser(user): PageUser,
+    multipart: Result<Multipart, axum::extract::multipart::MultipartRejection>,
+) -> Result<Response, PageError> {
+    let lang = user.lang;
+    // Without a readable form there is no CSRF token either: refuse as a CSRF failure.
+    let upload = match multipart {
+        Ok(m) => read_multipart(m).await.map_err(|_| WebError::Csrf)?,
+        Err(_) => return Err(PageError(WebError::Csrf)),
+    };
+    user.require_csrf(upload.csrf.as_deref())?;
+    require_import(&user)?;
+    let outcome = match &upload.file {
+        Some((label, bytes)) => import(&state.registry, &user, label, bytes).await,
+        None => Err(WebError::invalid("file", "请选择文件", "choose a file")),
+    };
+    let (status, notice) = match &outcome {
+        Ok(o) => (
+            StatusCode::OK,
+            format!(
+                "<section id=\"imported\" class=\"ok\"><p>{}</p></section>",
+                lang.t(
+                    &format!("已从 {} 导入 {} 个乡镇和村", o.source, o.imported),
+                    &format!(
+                        "imported {} townships and villages from {}",
+                        o.imported, o.source
+                    ),
+                )
+            ),
+        ),
+        Err(e) => error_panel(lang, e),
+    };
+    let overview = overview(&state.registry).await?;
+    let body = index_body(lang, &user, &overview, &notice);
+    Ok((
+        status,
+        Html(page("行政区划", "Divisions", Some(&user), &body)),
+    )
+        .into_response())
+}
+
+/// Handles GET /api/divisions
+#[utoipa::path(get, path = "/divisions", tag = "divisions",
+    responses(
+        (status = 200, description = "市、各县及其贫困县认定、村户统计 / the city and its counties with poverty designation and village and household counts", body = Object),
+        (status = 401, description = "未登录 / not signed in", body = crate::error::Problem),
+    ))]
+pub async fn divisions_list(
+    State(state): State<AppState>,
+    ApiUser(_user): ApiUser,
+) -> Result<Json<DivisionsOverview>, ApiError> {
+    Ok(Json(overview(&state.registry).await?))
+}
+
+/// Handles GET /api/divisions/{code}
+#[utoipa::path(get, path = "/divisions/{code}", tag = "divisions",
+    params(("code" = String, Path, description = "行政区划代码（6/9/12 位）/ division code (6, 9 or 12 digits)")),
+    responses(
+        (status = 200, description = "行政区、上级与下级 / the division, its parent and children", body = Object),
+        (status = 401, description = "未登录 / not signed in", body = crate::error::Problem),
+        (status = 404, description = "不存在 / not found", body = crate::error::Problem),
+    ))]
+pub async fn division_detail(
+    State(state): State<AppState>,
+    ApiUser(_user): ApiUser,
+    Path(code): Path<String>,
+) -> Result<Json<DivisionDetail>, ApiError> {
+    Ok(Json(detail(&state.registry, &code).await?))
+}
+
+/// Handles POST /api/divisions/import
+#[utoipa::path(post, path = "/divisions/import", tag = "divisions",
+    params(("x-csrf-token" = String, Header, description = "会话的 CSRF 令牌 / the session's CSRF token")),
+    request_body(description = "乡镇和村的 CSV（正文或 multipart 的 file 字段）/ a township and village CSV (the body, or field `file` of a multipart form)",
+        content(
+            (String = "text/csv"),
+            (inline(ImportForm) = "multipart/form-data"),
+        )),
+    responses(
+        (status = 200, description = "导入数 / how many were imported", body = ImportOutcome),
+        (status = 401, description = "未登录 / not signed in", body = crate::error::Problem),
+        (status = 403, description = "CSRF、只读或非市局国土用户 / CSRF, read-only, or not the city land bureau", body = crate::error::Problem),
+        (status = 422, description = "文件无效（指明行与字段）/ invalid file (names the line and field)", body = crate::error::Problem),
+    ))]
+pub async fn divisions_import(
+    State(state): State<AppState>,
+    ApiUser(user): ApiUser,
+    headers: HeaderMap,
+    request: Request,
+) -> Result<Json<ImportOutcome>, ApiError> {
+    require_api_csrf(&user, &headers)?;
+    require_import(&user)?;
+    let multipart = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|t| t.starts_with("multipart/form-data"));
+    let (label, bytes) = if multipart {
+        let form = Multipart::from_request(request, &state)
+            .await
+            .map_err(|e| {
+                WebError::invalid(
+                    "file",
+                    format!("上传的表单无法读取：{e}"),
+                    format!("cannot read the uploaded form: {e}"),
+                )
+            })?;
+        read_multipart(form)
+            .await?
+            .file
+            .ok_or_else(|| WebError::invalid("file", "缺少 file 字段", "field `file` is missing"))?
+    } else {
+        let bytes = Bytes::from_request(request, &state).await.map_err(|e| {
+            WebError::invalid(
+                "body",
+                format!("请求体无法读取：{e}"),
+                format!("cannot read the body: {e}"),
+            )
+        })?;
+        ("upload.csv".to_owned(), bytes)
+    };
+    Ok(Json(import(&state.registry, &user, &label, &bytes).await?))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn seed_notes_keep_the_source_column() {
+        let notes = seed_notes();
+        assert!(notes.get("511702").is_some_and(|n| n.contains("待核")));
+        assert!(notes.get("511722").is_some_and(|n| n.contains("川府函")));
+        assert!(!notes.contains_key("511700"));
+    }
+
+    #[test]
+    fn file_labels_are_short_plain_names() {
+        assert_eq!(file_label(Some("C:\\data\\村.csv")), "村.csv");
+        assert_eq!(file_label(Some("../../etc/x.csv")), "x.csv");
+        assert_eq!(file_label(None), "upload.csv");
+        assert_eq!(file_label(Some(&"a".repeat(300))).len(), 100);
+    }
+}

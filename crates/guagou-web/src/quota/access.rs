@@ -1,0 +1,229 @@
+//! Who may read which ledger account, and the small formatting helpers every ledger page
+//! shares (areas in m², 公顷 and 亩; account labels; links).
+//!
+//! An account belongs to a county: a division's holding, reserved, used, annual-plan and
+//! deducted accounts to that division; a project's surplus and advance accounts to the
+//! project's county; a listing's escrow to its seller. Only the provincial grant belongs to no
+//! county: it is read above the county level. `Scope` loads the maps this needs once per
+//! request (three small queries).
+
+use std::collections::BTreeMap;
+
+use guagou_domain::SquareMetres;
+use guagou_domain::ledger::{Account, Entry};
+use guagou_domain::lifecycle::Level;
+use guagou_registry::Registry;
+use guagou_registry::ledger_view::ListingInfo;
+use serde::Serialize;
+
+use crate::auth::{AUDIT_DEPARTMENT, User};
+use crate::error::WebError;
+use crate::html::{Lang, esc};
+
+/// What a request needs to decide who owns an account, and to name divisions.
+pub(crate) struct Scope {
+    pub projects: BTreeMap<String, String>,
+    pub listings: BTreeMap<String, ListingInfo>,
+    pub names: BTreeMap<String, String>,
+}
+
+impl Scope {
+    pub async fn load(registry: &Registry) -> Result<Scope, WebError> {
+        Ok(Scope {
+            projects: registry.project_counties().await?,
+            listings: registry.listings().await?,
+            names: registry.division_names().await?,
+        })
+    }
+
+    /// The county (or city, for the city's own accounts) an account belongs to; `None` for
+    /// the provincial grant and for a listing or project the registry does not know.
+    pub fn county_of(&self, account: &Account) -> Option<String> {
+        match account {
+            Account::Holding { division }
+            | Account::Reserved { division }
+            | Account::Used { division } => Some(division.to_string()),
+            Account::AnnualPlan { county, .. } | Account::Deducted { county } => {
+                Some(county.to_string())
+            }
+            Account::Surplus { project } | Account::Advance { project } => {
+                self.projects.get(project).cloned()
+            }
+            Account::Listed { listing } => self.listings.get(listing).map(|l| l.seller.clone()),
+            Account::AnnualPlanGrant => None,
+        }
+    }
+
+    /// Whether `user` may read `account` (SPEC §1).
+    pub fn may_read(&self, user: &User, account: &Account) -> bool {
+        match self.county_of(account) {
+            Some(county) => user.reads(&county),
+            None => above_county(user),
+        }
+    }
+
+    /// Whether `user` may read `entry`: at least one of its accounts.
+    pub fn may_read_entry(&self, user: &User, entry: &Entry) -> bool {
+        entry
+            .legs
+            .iter()
+            .any(|leg| self.may_read(user, &leg.account))
+    }
+
+    /// `名称 (code)`, or the code alone when the name is unknown.
+    pub fn division_label(&self, code: &str) -> String {
+        match self.names.get(code) {
+            Some(name) => format!("{name} ({code})"),
+            None => code.to_owned(),
+        }
+    }
+}
+
+/// City and province users, and audit, read what belongs to no county.
+pub(crate) fn above_county(user: &User) -> bool {
+    user.department == AUDIT_DEPARTMENT || user.actor.level != Level::County
+}
+
+/// The Chinese and English name of an account's kind.
+pub(crate) fn account_kind(account: &Account) -> (String, String) {
+    let (zh, en) = match account {
+        Account::Holding { .. } => ("可用节余指标", "Holding"),
+        Account::Reserved { .. } => ("本地预留", "Reserved for local needs"),
+        Account::Listed { .. } => ("挂牌公告", "Listed"),
+        Account::Used { .. } => ("已使用", "Used"),
+        Account::Surplus { .. } => ("项目节余（已核发）", "Project surplus (issued)"),
+        Account::Advance { .. } => ("项目预支", "Project advance"),
+        Account::AnnualPlan { year, .. } => {
+            return (
+                format!("{year} 年度计划指标"),
+                format!("Annual plan quota {year}"),
+            );
+        }
+        Account::AnnualPlanGrant => ("年度计划下达（省）", "Annual plan grant (province)"),
+        Account::Deducted { .. } => ("扣减的年度计划指标", "Deducted annual plan quota"),
+    };
+    (zh.to_owned(), en.to_owned())
+}
+
+/// The Chinese and English name of an operation kind.
+pub(crate) fn operation_kind(kind: &str) -> (&'static str, &'static str) {
+    match kind {
+        "advance" => ("预支", "advance"),
+        "issue" => ("验收核发", "issue"),
+        "reserve" => ("预留", "reserve"),
+        "release" => ("解除预留", "release"),
+        "list" => ("挂牌", "list"),
+        "withdraw" => ("撤牌", "withdraw"),
+        "transfer" => ("流转", "transfer"),
+        "use" => ("使用", "use"),
+        "grant_annual_plan" => ("下达年度计划", "grant annual plan"),
+        "deduct" => ("扣减", "deduct"),
+        "reverse" => ("冲正", "reverse"),
+        _ => ("其他", "other"),
+    }
+}
+
+/// An area as `m² (公顷 / 亩)` text.
+pub(crate) fn area_text(m2: i64) -> String {
+    let area = SquareMetres(m2);
+    format!(
+        "{m2} m² ({} 公顷 / {} 亩)",
+        area.hectares_text(),
+        area.mu_text()
+    )
+}
+
+/// An area in the three units, for JSON.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct Area {
+    pub m2: i64,
+    /// 公顷，4 位小数 / hectares, 4 decimals
+    pub hectares: String,
+    /// 亩，2 位小数 / mu, 2 decimals
+    pub mu: String,
+}
+
+impl Area {
+    pub fn of(m2: i64) -> Area {
+        let area = SquareMetres(m2);
+        Area {
+            m2,
+            hectares: area.hectares_text(),
+            mu: area.mu_text(),
+        }
+    }
+}
+
+/// Percent-encodes a path segment (keys carry user-chosen listing IDs and project codes).
+pub(crate) fn segment(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for byte in text.bytes() {
+        if byte.is_ascii_alphanumeric() || b"-_.~:".contains(&byte) {
+            out.push(char::from(byte));
+        } else {
+            out.push_str(&format!("%{byte:02X}"));
+        }
+    }
+    out
+}
+
+/// The URL of an account page.
+pub(crate) fn account_url(account: &Account) -> String {
+    format!("/ledger/accounts/{}", segment(&account.key()))
+}
+
+/// An account as a link when `user` may read it, as plain text otherwise.
+pub(crate) fn account_link(scope: &Scope, user: &User, account: &Account) -> String {
+    let key = esc(&account.key());
+    if scope.may_read(user, account) {
+        format!("<a href=\"{}\">{key}</a>", esc(&account_url(account)))
+    } else {
+        key
+    }
+}
+
+/// A link to a journal entry.
+pub(crate) fn entry_link(seq: u64) -> String {
+    format!("<a href=\"/ledger/entries/{seq}\">#{seq}</a>")
+}
+
+/// A project code as a link when `user` may read the project.
+pub(crate) fn project_link(scope: &Scope, user: &User, code: &str) -> String {
+    match scope.projects.get(code) {
+        Some(county) if user.reads(county) => {
+            format!(
+                "<a href=\"/projects/{}\">{}</a>",
+                esc(&segment(code)),
+                esc(code)
+            )
+        }
+        _ => esc(code),
+    }
+}
+
+/// "none" as a greyed paragraph.
+pub(crate) fn none(lang: Lang) -> String {
+    format!("<p class=\"none\">{}</p>", lang.t("无", "none"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn segments_keep_keys_readable_and_escape_the_rest() {
+        assert_eq!(segment("holding:511722"), "holding:511722");
+        assert_eq!(segment("listed:a/b c"), "listed:a%2Fb%20c");
+        assert_eq!(segment("公告"), "%E5%85%AC%E5%91%8A");
+    }
+
+    #[test]
+    fn areas_show_hectares_and_mu() {
+        assert_eq!(area_text(10_000), "10000 m² (1.0000 公顷 / 15.00 亩)");
+        let area = Area::of(-2);
+        assert_eq!(
+            (area.hectares.as_str(), area.mu.as_str()),
+            ("-0.0002", "-0.00")
+        );
+    }
+}

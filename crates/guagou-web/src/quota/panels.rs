@@ -1,0 +1,323 @@
+//! Panels other pages embed: a project's ledger (with the city's advance form) and the
+//! dashboard's list of what is overdue or due within 90 days. Each returns HTML and never fails
+//! the page it sits in: a failure is logged and shown as a short note.
+
+use std::fmt::Write as _;
+
+use guagou_domain::ledger::Account;
+use guagou_domain::ledger::engine::advance_limit_m2;
+use guagou_domain::lifecycle::{Level, ProjectState};
+use guagou_registry::projects::Project;
+
+use super::access::{account_url, area_text, entry_link, none, segment};
+use super::deadlines::{DeadlineItem, open_deadlines};
+use super::ledger_pages::{form_close, form_open};
+use super::write::today_shanghai;
+use crate::AppState;
+use crate::auth::User;
+use crate::error::WebError;
+use crate::html::{Lang, esc, table_in};
+use crate::view;
+
+/// How far ahead the dashboard looks for deadlines.
+const DUE_SOON_DAYS: i64 = 90;
+
+fn failed_panel(lang: Lang, id: &str, error: &WebError) -> String {
+    let problem = error.problem();
+    format!(
+        "<section id=\"{id}\"><p class=\"fail\">{}</p></section>",
+        lang.t(&problem.message_zh, &problem.message_en)
+    )
+}
+
+/// The ledger panel of project `code` for the project page: planned surplus, the advance
+/// limit, what was advanced, is owed and was issued, the deadlines, and (for the city's land
+/// bureau, on an approved or implementing project) the advance form. Empty when the user may
+/// not read the project.
+pub async fn project_ledger_html(state: &AppState, user: &User, code: &str) -> String {
+    let project = match view::readable_project(&state.registry, user, code).await {
+        Ok(p) => p,
+        Err(WebError::NotFound) => return String::new(),
+        Err(e) => return failed_panel(user.lang, "project-ledger", &e),
+    };
+    match project_ledger(state, user, &project).await {
+        Ok(html) => html,
+        Err(e) => failed_panel(user.lang, "project-ledger", &e),
+    }
+}
+
+/// The panel of a project the caller already checked `user` may read.
+pub(crate) async fn project_ledger(
+    state: &AppState,
+    user: &User,
+    project: &Project,
+) -> Result<String, WebError> {
+    let lang = user.lang;
+    let registry = &state.registry;
+    let code = &project.code;
+    let title = lang.t("指标台账", "Quota ledger");
+    let Some(ledger) = registry.store.ledger_project(code).await? else {
+        return Ok(format!(
+            "<section id=\"project-ledger\"><h2>{title}</h2><p class=\"none\">{}</p></section>",
+            lang.t(
+                "立项后登记台账，方可预支",
+                "A project enters the ledger when it is approved; advances follow"
+            )
+        ));
+    };
+    let limit = advance_limit_m2(
+        ledger.planned_surplus_m2,
+        registry.profile.advance.max_share.value,
+    );
+    let advance_account = Account::Advance {
+        project: code.clone(),
+    };
+    let surplus_account = Account::Surplus {
+        project: code.clone(),
+    };
+    let owed = -registry.store.balance(&advance_account).await?;
+    let county = guagou_domain::DivisionCode::parse(&project.county).ok();
+    let suspended = match &county {
+        Some(c) => registry.store.advance_suspended(c).await?,
+        None => false,
+    };
+    let row = |zh: &str, en: &str, value: String| vec![lang.t(zh, en), value];
+    let facts = vec![
+        row(
+            "计划节余",
+            "Planned surplus",
+            esc(&area_text(ledger.planned_surplus_m2)),
+        ),
+        row(
+            "预支上限（二(四)）",
+            "Advance limit (二(四))",
+            esc(&area_text(limit)),
+        ),
+        row("已预支", "Advanced", esc(&area_text(ledger.advanced_m2))),
+        row(
+            "尚欠预支",
+            "Advance outstanding",
+            format!(
+                "<a href=\"{}\">{}</a>",
+                esc(&account_url(&advance_account)),
+                esc(&area_text(owed))
+            ),
+        ),
+        row(
+            "已核发",
+            "Issued",
+            match ledger.issued_m2 {
+                Some(m2) => format!(
+                    "<a href=\"{}\">{}</a>",
+                    esc(&account_url(&surplus_account)),
+                    esc(&area_text(m2))
+                ),
+                None => lang.t("未核发", "not yet"),
+            },
+        ),
+        row(
+            "下一序号",
+            "Next serial",
+            esc(&format!("{code}:{}", ledger.next_serial)),
+        ),
+        row(
+            "预支权",
+            "Advance right",
+            if suspended {
+                format!(
+                    "<span class=\"fail\">{}</span>",
+                    lang.t(
+                        "本县预支已暂停（ADVANCE_NOT_SUSPENDED）",
+                        "suspended for the county"
+                    )
+                )
+            } else {
+                lang.t("正常", "in force")
+            },
+        ),
+    ];
+    let facts_table = table_in(lang, &[("项目", "Item"), ("值", "Value")], &facts);
+    let today = today_shanghai();
+    let project_facts: Vec<_> = registry
+        .project_deadline_facts(code)
+        .await?
+        .into_iter()
+        .collect();
+    let deadlines = open_deadlines(&registry.profile, &project_facts, today);
+    let deadline_table = if deadlines.is_empty() {
+        none(lang)
+    } else {
+        deadline_table(lang, user, &deadlines, false)
+    };
+    let mut out = format!(
+        "<section id=\"project-ledger\"><h2>{title}</h2>{facts_table}<h3>{}</h3>{deadline_table}",
+        lang.t("期限（截至今日）", "Deadlines (as of today)")
+    );
+    let may_advance = user.require_land().is_ok()
+        && user.actor.level == Level::City
+        && matches!(
+            project.state,
+            ProjectState::Approved | ProjectState::Implementing
+        );
+    if may_advance {
+        let remaining = (limit - ledger.advanced_m2).max(0);
+        let back = format!("/ledger/projects/{}", segment(code));
+        let mut form = form_open(user, "/ledger/operations", "form-advance", &back)?;
+        let _ = write!(
+            form,
+            "<input type=\"hidden\" name=\"kind\" value=\"advance\">\
+             <input type=\"hidden\" name=\"project\" value=\"{code}\">\
+             <label>{label} <input name=\"amount_m2\" type=\"number\" min=\"1\" step=\"1\" value=\"{remaining}\" required></label> ",
+            code = esc(code),
+            label = lang.t("预支面积 m²", "Advance m²"),
+        );
+        form.push_str(&form_close(lang, "预支", "Advance"));
+        let _ = write!(
+            out,
+            "<h3>{}</h3><p>{}</p>{form}",
+            lang.t("预支节余指标", "Advance surplus quota"),
+            lang.t(
+                &format!(
+                    "尚可预支 {}；须在 1 年内以验收核发的指标归还",
+                    area_text(remaining)
+                ),
+                &format!(
+                    "{} may still be advanced; repay within a year from the issued surplus",
+                    area_text(remaining)
+                ),
+            ),
+        );
+    }
+    out.push_str("</section>");
+    Ok(out)
+}
+
+/// A table of deadlines. `with_county` adds the county column (lists spanning counties).
+pub(crate) fn deadline_table(
+    lang: Lang,
+    user: &User,
+    items: &[DeadlineItem],
+    with_county: bool,
+) -> String {
+    let rows: Vec<Vec<String>> = items
+        .iter()
+        .map(|i| {
+            let (zh, en) = i.kind_label();
+            let status = if i.overdue {
+                format!(
+                    "<span class=\"fail\">{}</span>",
+                    lang.t(
+                        &format!("逾期 {} 天", -i.days_left),
+                        &format!("overdue by {} days", -i.days_left)
+                    )
+                )
+            } else {
+                format!(
+                    "<span class=\"warn\">{}</span>",
+                    lang.t(
+                        &format!("{} 天后到期", i.days_left),
+                        &format!("due in {} days", i.days_left)
+                    )
+                )
+            };
+            let project = if user.reads(&i.county) {
+                format!(
+                    "<a href=\"/projects/{}\">{}</a>",
+                    esc(&segment(&i.project)),
+                    esc(&i.project)
+                )
+            } else {
+                esc(&i.project)
+            };
+            let mut row = vec![lang.t(zh, en), project];
+            if with_county {
+                row.push(esc(&i.county));
+            }
+            row.extend([
+                if i.amount_m2 > 0 {
+                    esc(&area_text(i.amount_m2))
+                } else {
+                    String::new()
+                },
+                esc(&i.started_on),
+                esc(&i.due_on),
+                status,
+                i.entry.map(entry_link).unwrap_or_default(),
+            ]);
+            row
+        })
+        .collect();
+    let mut headers = vec![("事项", "Item"), ("项目", "Project")];
+    if with_county {
+        headers.push(("县", "County"));
+    }
+    headers.extend([
+        ("面积", "Area"),
+        ("起算日", "Started"),
+        ("最后期限", "Last valid day"),
+        ("状态", "Status"),
+        ("条目", "Entry"),
+    ]);
+    table_in(lang, &headers, &rows)
+}
+
+/// The dashboard panel: what is overdue or due within 90 days in `user`'s jurisdiction
+/// (advances to repay, completions due) and the counties whose advance right is suspended.
+pub async fn overdue_html(state: &AppState, user: &User) -> String {
+    match overdue(state, user).await {
+        Ok(html) => html,
+        Err(e) => failed_panel(user.lang, "overdue-panel", &e),
+    }
+}
+
+async fn overdue(state: &AppState, user: &User) -> Result<String, WebError> {
+    let lang = user.lang;
+    let registry = &state.registry;
+    let today = today_shanghai();
+    let facts: Vec<_> = registry
+        .deadline_facts()
+        .await?
+        .into_iter()
+        .filter(|f| user.reads(f.county.as_str()))
+        .collect();
+    let items: Vec<DeadlineItem> = open_deadlines(&registry.profile, &facts, today)
+        .into_iter()
+        .filter(|i| i.days_left <= DUE_SOON_DAYS)
+        .collect();
+    let suspended: Vec<String> = registry
+        .suspended_counties()
+        .await?
+        .into_iter()
+        .filter(|c| user.reads(c.as_str()))
+        .map(|c| c.to_string())
+        .collect();
+    let mut out = String::from("<div id=\"overdue-panel\">");
+    if items.is_empty() {
+        out.push_str(&format!(
+            "<p class=\"none\">{}</p>",
+            lang.t(
+                "无逾期或 90 天内到期的事项",
+                "nothing overdue or due within 90 days"
+            )
+        ));
+    } else {
+        out.push_str(&deadline_table(lang, user, &items, true));
+    }
+    if !suspended.is_empty() {
+        let _ = write!(
+            out,
+            "<p class=\"fail\" id=\"suspended\">{} {}</p>",
+            lang.t("暂停预支的县：", "Advance right suspended:"),
+            esc(&suspended.join(", "))
+        );
+    }
+    let _ = write!(
+        out,
+        "<p><a href=\"/supervision?as_of={today}\">{}</a></p></div>",
+        lang.t(
+            "监管详情（制裁、义务、扫描）",
+            "Supervision (sanctions, obligations, scans)"
+        )
+    );
+    Ok(out)
+}

@@ -1,0 +1,666 @@
+//! The pages: upload forms, pre-check results with the save form, the diff, the package
+//! download, the acceptance and city-investment form targets, the ranking. A failed upload
+//! step answers a page naming the problem (file, record, field) with a link back.
+
+use std::fmt::Write as _;
+
+use axum::Form;
+use axum::extract::multipart::MultipartRejection;
+use axum::extract::{Multipart, Path, Query, State};
+use axum::http::header;
+use axum::response::{Html, IntoResponse, Redirect, Response};
+use guagou_registry::packages::PreCheck;
+use guagou_registry::projects::{AcceptanceFigures, CityInvestment};
+use serde::Deserialize;
+
+use super::input::{parse_as_of, parse_count, read_multipart, today_shanghai};
+use super::ops::{self, AcceptanceInput};
+use super::render::{diff_html, precheck_html, problem_html, problem_of};
+use crate::AppState;
+use crate::auth::{PageUser, User};
+use crate::error::{PageError, WebError};
+use crate::html::{Lang, esc, page};
+use crate::view;
+
+/// A page for a failed step: the problem in both languages and a link back to `back`.
+fn problem_page(user: &User, error: &WebError, back: &str) -> Response {
+    let lang = user.lang;
+    let problem = problem_of(error);
+    let body = format!(
+        "{}<p><a id=\"back\" href=\"{}\">{}</a></p>",
+        problem_html(lang, &problem),
+        esc(back),
+        lang.t("返回", "Back"),
+    );
+    (
+        problem.status,
+        Html(page("未能完成", "Not done", Some(user), &body)),
+    )
+        .into_response()
+}
+
+fn csrf_field(user: &User) -> String {
+    format!(
+        "<input type=\"hidden\" name=\"csrf\" value=\"{}\">",
+        esc(&user.csrf)
+    )
+}
+
+fn as_of_field(lang: Lang, id: &str) -> String {
+    format!(
+        "<p><label>{} <input type=\"date\" name=\"as_of\" id=\"{id}\" value=\"{}\"></label></p>",
+        lang.t(
+            "基准日（检查所依据的日期）",
+            "As of (the date the check applies)"
+        ),
+        today_shanghai(),
+    )
+}
+
+fn file_field(lang: Lang, name: &str, zh: &str, en: &str, accept: &str, multiple: bool) -> String {
+    format!(
+        "<p><label>{} <input type=\"file\" name=\"{name}\" id=\"field-{name}\" accept=\"{accept}\"{}></label></p>",
+        lang.t(zh, en),
+        if multiple { " multiple" } else { "" },
+    )
+}
+
+fn text_field(lang: Lang, name: &str, zh: &str, en: &str, kind: &str, hint: &str) -> String {
+    format!(
+        "<p><label>{} <input type=\"{kind}\" name=\"{name}\" id=\"field-{name}\" placeholder=\"{}\"></label></p>",
+        lang.t(zh, en),
+        esc(hint),
+    )
+}
+
+const PARCEL_ACCEPT: &str = ".txt,.geojson,.json,.zip";
+
+/// Handles GET /projects/new
+pub async fn new_project_show(PageUser(user): PageUser) -> Result<Html<String>, PageError> {
+    ops::require_uploader(&user)?;
+    let lang = user.lang;
+    let csrf = csrf_field(&user);
+    let body = format!(
+        "<p>{intro}</p>\
+         <section id=\"upload-zip\"><h2>{zh2}</h2>\
+         <form id=\"upload-zip-form\" method=\"post\" action=\"/projects/new/check\" enctype=\"multipart/form-data\">{csrf}\
+         <p><label>{pkg} <input type=\"file\" name=\"package\" id=\"field-package\" accept=\".zip\" required></label></p>\
+         {as_of}<p><button id=\"check-zip\">{check}</button></p></form></section>\
+         <section id=\"upload-fields\"><h2>{fh2}</h2>\
+         <form id=\"upload-fields-form\" method=\"post\" action=\"/projects/new/check\" enctype=\"multipart/form-data\">{csrf}\
+         <p class=\"en\">{county}</p>{code}{name}{township}{villages}{households_resettled}{persons}{potential}{willingness}\
+         {demolition}{resettlement}{construction}{households}{relocation}\
+         <p><label>{j1} <input name=\"justification.RESETTLEMENT_ADJACENT\" id=\"field-justification-RESETTLEMENT_ADJACENT\"></label></p>\
+         <p><label>{j2} <input name=\"justification.RELOCATION_HOUSEHOLDS_COVERED\" id=\"field-justification-RELOCATION_HOUSEHOLDS_COVERED\"></label></p>\
+         {as_of2}<p><button id=\"check-fields\">{check}</button></p></form></section>",
+        intro = lang.t(
+            "上传后先检查，检查结果显示后再决定是否保存；检查本身不保存任何内容。",
+            "An upload is checked first; you decide to save after reading the results. Checking saves nothing."
+        ),
+        zh2 = lang.t("上传项目包（zip）", "Upload a project package (zip)"),
+        pkg = lang.t(
+            "项目包：project.toml、地块文件、农户表打成一个 zip",
+            "Package: project.toml, parcel files and household tables in one zip"
+        ),
+        as_of = as_of_field(lang, "field-as_of"),
+        as_of2 = as_of_field(lang, "field-as_of-2"),
+        check = lang.one("检查（不保存）", "Check (nothing is saved)"),
+        fh2 = lang.t(
+            "或：填写项目信息并逐个上传文件",
+            "Or: fill in the project and upload the files one by one"
+        ),
+        county = lang.t(
+            &format!("县级代码取你的辖区 {}", user.actor.division),
+            &format!("The county is your jurisdiction, {}", user.actor.division)
+        ),
+        code = text_field(lang, "code", "项目编号", "Project code", "text", "511722-2018-003"),
+        name = text_field(lang, "name", "项目名称", "Project name", "text", ""),
+        township = text_field(lang, "township", "乡镇代码（9 位）", "Township code (9 digits)", "text", "511722104"),
+        villages = text_field(lang, "villages", "村代码（12 位，逗号分隔）", "Village codes (12 digits, comma-separated)", "text", "511722104201, 511722104202"),
+        households_resettled = text_field(lang, "households_resettled", "安置户数", "Households resettled", "number", ""),
+        persons = text_field(lang, "persons_resettled", "安置人数", "Persons resettled", "number", ""),
+        potential = text_field(lang, "potential_survey_date", "整治潜力调查日期", "Potential survey date", "date", ""),
+        willingness = text_field(lang, "willingness_survey_date", "农户意愿调查日期", "Willingness survey date", "date", ""),
+        demolition = file_field(lang, "demolition", "拆旧地块文件（.txt 部标坐标 / .geojson / Shapefile .zip）", "Demolition parcels (.txt coordinate text / .geojson / zipped shapefile)", PARCEL_ACCEPT, true),
+        resettlement = file_field(lang, "resettlement", "安置区地块文件", "Resettlement site parcels", PARCEL_ACCEPT, true),
+        construction = file_field(lang, "construction", "建新区地块文件（可选）", "Construction zone parcels (optional)", PARCEL_ACCEPT, true),
+        households = file_field(lang, "households", "拆迁农户表 households.csv", "Demolished households (households.csv)", ".csv", false),
+        relocation = file_field(lang, "relocation", "易地扶贫搬迁户名单 relocation.csv（可选）", "Relocation households (relocation.csv, optional)", ".csv", false),
+        j1 = lang.t("安置点邻近说明（RESETTLEMENT_ADJACENT）", "Justification for RESETTLEMENT_ADJACENT"),
+        j2 = lang.t("搬迁户覆盖说明（RELOCATION_HOUSEHOLDS_COVERED）", "Justification for RELOCATION_HOUSEHOLDS_COVERED"),
+    );
+    Ok(Html(page(
+        "上传登记新项目",
+        "Register a project by upload",
+        Some(&user),
+        &body,
+    )))
+}
+
+/// The results page of a pre-check with the "save" form.
+fn results_page(user: &User, pre: &PreCheck, token: &str, save_action: &str, back: &str) -> String {
+    let lang = user.lang;
+    let mut body = precheck_html(lang, pre);
+    let _ = write!(
+        body,
+        "<form id=\"save-form\" method=\"post\" action=\"{action}\">{csrf}\
+         <input type=\"hidden\" name=\"token\" id=\"save-token\" value=\"{token}\">\
+         <input type=\"hidden\" name=\"as_of\" value=\"{as_of}\">\
+         <p><label>{reason} <input name=\"reason\" id=\"save-reason\"></label></p>\
+         <p><button id=\"save\">保存 / Save</button></p></form>\
+         <p><a id=\"upload-again\" href=\"{back}\">{again}</a></p>",
+        action = esc(save_action),
+        csrf = csrf_field(user),
+        token = esc(token),
+        as_of = esc(&pre.as_of),
+        reason = lang.t("理由", "Reason"),
+        back = esc(back),
+        again = lang.t("不保存，重新上传", "Do not save; upload again"),
+    );
+    let (zh, en) = match &pre.new_version_of {
+        None => ("项目包检查结果", "Package check results"),
+        Some(_) => ("新版本检查结果", "New version check results"),
+    };
+    page(zh, en, Some(user), &body)
+}
+
+/// Handles POST /projects/new/check (multipart)
+pub async fn new_project_check(
+    State(state): State<AppState>,
+    PageUser(user): PageUser,
+    multipart: Result<Multipart, MultipartRejection>,
+) -> Response {
+    let back = "/projects/new";
+    let outcome = async {
+        let input = read_multipart(multipart).await?;
+        user.require_csrf(input.csrf())?;
+        let (built, pre) = ops::check_new_project(&state, &user, &input).await?;
+        let token = ops::keep_upload(&state, &user, None, built).await?;
+        Ok::<_, WebError>(results_page(
+            &user,
+            &pre,
+            &token,
+            "/projects/new/save",
+            back,
+        ))
+    }
+    .await;
+    match outcome {
+        Ok(html) => Html(html).into_response(),
+        Err(e) => problem_page(&user, &e, back),
+    }
+}
+
+#[derive(Debug, Deserialize)]
+pub struct SaveForm {
+    #[serde(default)]
+    csrf: Option<String>,
+    #[serde(default)]
+    token: String,
+    #[serde(default)]
+    as_of: String,
+    #[serde(default)]
+    reason: String,
+}
+
+/// Handles POST /projects/new/save
+pub async fn new_project_save(
+    State(state): State<AppState>,
+    PageUser(user): PageUser,
+    Form(form): Form<SaveForm>,
+) -> Response {
+    let outcome = async {
+        user.require_csrf(form.csrf.as_deref())?;
+        let as_of = parse_as_of("as_of", Some(&form.as_of))?;
+        ops::save_new_project(&state, &user, &form.token, as_of, &form.reason).await
+    }
+    .await;
+    match outcome {
+        Ok(project) => Redirect::to(&format!("/projects/{}", project.code)).into_response(),
+        Err(e) => problem_page(&user, &e, "/projects/new"),
+    }
+}
+
+/// Handles GET /projects/{code}/versions/new
+pub async fn new_version_show(
+    State(state): State<AppState>,
+    PageUser(user): PageUser,
+    Path(code): Path<String>,
+) -> Result<Html<String>, PageError> {
+    let project = view::readable_project(&state.registry, &user, &code).await?;
+    ops::require_uploader(&user)?;
+    let lang = user.lang;
+    let code = esc(&project.code);
+    let csrf = csrf_field(&user);
+    let stored = state
+        .registry
+        .stored_package(&project.code, project.current_version)
+        .await
+        .is_ok();
+    let one_file = if stored {
+        let parts = [
+            ("demolition", "拆旧地块文件", "demolition parcel file"),
+            ("resettlement", "安置区地块文件", "resettlement site file"),
+            ("construction", "建新区地块文件", "construction zone file"),
+            ("households", "拆迁农户表", "household table"),
+            ("relocation", "易地扶贫搬迁户名单", "relocation list"),
+        ];
+        let options: String = parts
+            .iter()
+            .map(|(v, zh, en)| format!("<option value=\"{v}\">{}</option>", lang.one(zh, en)))
+            .collect();
+        format!(
+            "<section id=\"version-file\"><h2>{h}</h2>\
+             <form id=\"version-file-form\" method=\"post\" action=\"/projects/{code}/versions/check\" enctype=\"multipart/form-data\">{csrf}\
+             <p><label>{part} <select name=\"part\" id=\"field-part\">{options}</select></label></p>\
+             <p><label>{file} <input type=\"file\" name=\"file\" id=\"field-file\" accept=\"{PARCEL_ACCEPT},.csv\" required></label></p>\
+             {as_of}<p><button id=\"check-version-file\">{check}</button></p></form></section>",
+            h = lang.t(
+                &format!(
+                    "或：在版本 {} 的项目包上替换一个文件",
+                    project.current_version
+                ),
+                &format!(
+                    "Or: replace one file of version {}'s package",
+                    project.current_version
+                )
+            ),
+            part = lang.t("替换哪一部分", "Part to replace"),
+            file = lang.t("新文件", "New file"),
+            as_of = as_of_field(lang, "field-as_of-2"),
+            check = lang.one("检查（不保存）", "Check (nothing is saved)"),
+        )
+    } else {
+        format!(
+            "<p id=\"no-stored-package\" class=\"none\">{}</p>",
+            lang.t(
+                &format!(
+                    "版本 {} 没有存档的项目包，请上传完整的项目包 zip。",
+                    project.current_version
+                ),
+                &format!(
+                    "Version {} has no stored package; upload the whole package zip.",
+                    project.current_version
+                )
+            )
+        )
+    };
+    let body = format!(
+        "<p>{intro}</p>\
+         <section id=\"version-zip\"><h2>{h}</h2>\
+         <form id=\"version-zip-form\" method=\"post\" action=\"/projects/{code}/versions/check\" enctype=\"multipart/form-data\">{csrf}\
+         <p><label>{pkg} <input type=\"file\" name=\"package\" id=\"field-package\" accept=\".zip\" required></label></p>\
+         {as_of}<p><button id=\"check-version-zip\">{check}</button></p></form></section>{one_file}\
+         <p><a href=\"/projects/{code}\">{back}</a></p>",
+        intro = lang.t(
+            &format!(
+                "项目 {} 当前为版本 {}（{}）。草稿或退回状态下新版本立即生效；其后的版本作为变更，随验收一并决定。",
+                project.code,
+                project.current_version,
+                project.state.label_zh()
+            ),
+            &format!(
+                "Project {} is at version {} ({}). In draft or returned state a new version takes effect at once; later it is a proposed change, decided with acceptance.",
+                project.code, project.current_version, project.state
+            )
+        ),
+        h = lang.t("上传完整的项目包（zip）", "Upload the whole package (zip)"),
+        pkg = lang.t("项目包", "Package"),
+        as_of = as_of_field(lang, "field-as_of"),
+        check = lang.one("检查（不保存）", "Check (nothing is saved)"),
+        back = lang.t("返回项目", "Back to the project"),
+    );
+    Ok(Html(page(
+        "上传新版本",
+        "Upload a new version",
+        Some(&user),
+        &body,
+    )))
+}
+
+/// Handles POST /projects/{code}/versions/check (multipart)
+pub async fn new_version_check(
+    State(state): State<AppState>,
+    PageUser(user): PageUser,
+    Path(code): Path<String>,
+    multipart: Result<Multipart, MultipartRejection>,
+) -> Response {
+    let back = format!("/projects/{code}/versions/new");
+    let outcome = async {
+        let input = read_multipart(multipart).await?;
+        user.require_csrf(input.csrf())?;
+        let (built, pre) = ops::check_new_version(&state, &user, &code, &input).await?;
+        let token = ops::keep_upload(&state, &user, Some(&pre.code), built).await?;
+        let action = format!("/projects/{}/versions/save", pre.code);
+        Ok::<_, WebError>(results_page(&user, &pre, &token, &action, &back))
+    }
+    .await;
+    match outcome {
+        Ok(html) => Html(html).into_response(),
+        Err(e) => problem_page(&user, &e, &back),
+    }
+}
+
+/// Handles POST /projects/{code}/versions/save
+pub async fn new_version_save(
+    State(state): State<AppState>,
+    PageUser(user): PageUser,
+    Path(code): Path<String>,
+    Form(form): Form<SaveForm>,
+) -> Response {
+    let outcome = async {
+        user.require_csrf(form.csrf.as_deref())?;
+        let as_of = parse_as_of("as_of", Some(&form.as_of))?;
+        ops::save_new_version(&state, &user, &code, &form.token, as_of, &form.reason).await
+    }
+    .await;
+    match outcome {
+        Ok(_) => Redirect::to(&format!("/projects/{code}")).into_response(),
+        Err(e) => problem_page(&user, &e, &format!("/projects/{code}/versions/new")),
+    }
+}
+
+/// A file name made of safe characters only (for Content-Disposition).
+fn safe_file_name(text: &str) -> String {
+    text.chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '-' || c == '_' || c == '.' {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect()
+}
+
+/// Handles GET /projects/{code}/versions/{version}/package.zip
+pub async fn package_download(
+    State(state): State<AppState>,
+    PageUser(user): PageUser,
+    Path((code, version)): Path<(String, String)>,
+) -> Result<Response, PageError> {
+    let project = view::readable_project(&state.registry, &user, &code).await?;
+    let version: i64 = version.parse().map_err(|_| WebError::NotFound)?;
+    let stored = state
+        .registry
+        .stored_package(&project.code, version)
+        .await?;
+    let file_name = safe_file_name(&format!("{}-v{version}.zip", project.code));
+    Ok((
+        [
+            (header::CONTENT_TYPE, "application/zip".to_owned()),
+            (
+                header::CONTENT_DISPOSITION,
+                format!("attachment; filename=\"{file_name}\""),
+            ),
+            (
+                header::HeaderName::from_static("x-package-sha256"),
+                stored.sha256.clone(),
+            ),
+        ],
+        stored.zip,
+    )
+        .into_response())
+}
+
+#[derive(Debug, Deserialize)]
+pub struct DiffQuery {
+    #[serde(default)]
+    from: Option<String>,
+    #[serde(default)]
+    to: Option<String>,
+}
+
+/// Handles GET /projects/{code}/diff?from=1&to=2
+pub async fn diff_show(
+    State(state): State<AppState>,
+    PageUser(user): PageUser,
+    Path(code): Path<String>,
+    Query(query): Query<DiffQuery>,
+) -> Result<Html<String>, PageError> {
+    let lang = user.lang;
+    let from = parse_count::<i64>("from", query.from.as_deref())?;
+    let to = parse_count::<i64>("to", query.to.as_deref())?;
+    let diff = ops::diff(&state, &user, &code, from, to).await?;
+    let versions = state.registry.versions(&code).await?;
+    let select = |name: &str, chosen: i64| -> String {
+        let options: String = versions
+            .iter()
+            .map(|v| {
+                let selected = if v.version == chosen { " selected" } else { "" };
+                format!(
+                    "<option value=\"{n}\"{selected}>{n}</option>",
+                    n = v.version
+                )
+            })
+            .collect();
+        format!("<select name=\"{name}\" id=\"diff-{name}\">{options}</select>")
+    };
+    let body = format!(
+        "<form id=\"diff-form\" method=\"get\" action=\"/projects/{code}/diff\">\
+         <label>{from_label} {from}</label> → <label>{to_label} {to}</label> <button id=\"diff-show\">{show}</button></form>\
+         {diff}<p><a href=\"/projects/{code}\">{back}</a></p>",
+        code = esc(&code),
+        from_label = lang.t("从版本", "From version"),
+        from = select("from", diff.from),
+        to_label = lang.t("到版本", "to version"),
+        to = select("to", diff.to),
+        show = lang.one("比较", "Compare"),
+        diff = diff_html(lang, &diff),
+        back = lang.t("返回项目", "Back to the project"),
+    );
+    Ok(Html(page(
+        &format!("版本比较 {} → {}", diff.from, diff.to),
+        &format!("Versions {} → {}", diff.from, diff.to),
+        Some(&user),
+        &body,
+    )))
+}
+
+#[derive(Debug, Deserialize)]
+pub struct AcceptanceForm {
+    #[serde(default)]
+    csrf: Option<String>,
+    #[serde(default)]
+    as_of: String,
+    #[serde(default)]
+    reclaimed_m2: String,
+    #[serde(default)]
+    resettlement_m2: String,
+    #[serde(default)]
+    reclaimed_farmland_m2: String,
+    #[serde(default)]
+    resettlement_farmland_m2: String,
+    #[serde(default)]
+    change_version: String,
+    #[serde(default)]
+    reason: String,
+}
+
+/// A required whole number of m² from a form field.
+fn required_m2(field: &'static str, text: &str) -> Result<i64, WebError> {
+    parse_count::<i64>(field, Some(text))?.ok_or_else(|| {
+        WebError::invalid(
+            field,
+            format!("{field} 必填（整数 m²）"),
+            format!("{field} is required (whole m²)"),
+        )
+    })
+}
+
+impl AcceptanceForm {
+    fn parse(&self) -> Result<AcceptanceInput, WebError> {
+        Ok(AcceptanceInput {
+            as_of: parse_as_of("as_of", Some(&self.as_of))?,
+            figures: AcceptanceFigures {
+                reclaimed_m2: required_m2("reclaimed_m2", &self.reclaimed_m2)?,
+                resettlement_m2: required_m2("resettlement_m2", &self.resettlement_m2)?,
+                reclaimed_farmland_m2: required_m2(
+                    "reclaimed_farmland_m2",
+                    &self.reclaimed_farmland_m2,
+                )?,
+                resettlement_farmland_m2: required_m2(
+                    "resettlement_farmland_m2",
+                    &self.resettlement_farmland_m2,
+                )?,
+            },
+            change_version: parse_count("change_version", Some(&self.change_version))?,
+            reason: self.reason.clone(),
+        })
+    }
+}
+
+/// Handles POST /projects/{code}/acceptance
+pub async fn acceptance_submit(
+    State(state): State<AppState>,
+    PageUser(user): PageUser,
+    Path(code): Path<String>,
+    Form(form): Form<AcceptanceForm>,
+) -> Response {
+    let outcome = async {
+        user.require_csrf(form.csrf.as_deref())?;
+        let input = form.parse()?;
+        ops::apply_acceptance(&state, &user, &code, input).await
+    }
+    .await;
+    match outcome {
+        Ok(project) => {
+            Redirect::to(&format!("/projects/{}#acceptance", project.code)).into_response()
+        }
+        Err(e) => problem_page(&user, &e, &format!("/projects/{code}")),
+    }
+}
+
+#[derive(Debug, Deserialize)]
+pub struct CityInvestmentForm {
+    #[serde(default)]
+    csrf: Option<String>,
+    #[serde(default)]
+    funding_source: String,
+    #[serde(default)]
+    city_share_percent: String,
+    #[serde(default)]
+    construction_zone_plan: String,
+    #[serde(default)]
+    reason: String,
+}
+
+/// A share in whole percent, 0–100.
+pub fn parse_share(text: &str) -> Result<u8, WebError> {
+    text.trim()
+        .parse::<u8>()
+        .ok()
+        .filter(|p| *p <= 100)
+        .ok_or_else(|| {
+            WebError::invalid(
+                "city_share_percent",
+                format!("市级分成比例 {text} 应为 0—100 的整数"),
+                format!("the city share {text} must be a whole number 0–100"),
+            )
+        })
+}
+
+/// Handles POST /projects/{code}/city-investment
+pub async fn city_investment_submit(
+    State(state): State<AppState>,
+    PageUser(user): PageUser,
+    Path(code): Path<String>,
+    Form(form): Form<CityInvestmentForm>,
+) -> Response {
+    let outcome = async {
+        user.require_csrf(form.csrf.as_deref())?;
+        let investment = CityInvestment {
+            funding_source: form.funding_source.trim().to_owned(),
+            city_share_percent: parse_share(&form.city_share_percent)?,
+            construction_zone_plan: form.construction_zone_plan.trim().to_owned(),
+        };
+        ops::set_city_investment(&state, &user, &code, &investment, &form.reason).await
+    }
+    .await;
+    match outcome {
+        Ok(project) => {
+            Redirect::to(&format!("/projects/{}#city-investment", project.code)).into_response()
+        }
+        Err(e) => problem_page(&user, &e, &format!("/projects/{code}")),
+    }
+}
+
+#[derive(Debug, Deserialize)]
+pub struct RankingQuery {
+    #[serde(default)]
+    as_of: Option<String>,
+}
+
+/// Handles GET /ranking
+pub async fn ranking_show(
+    State(state): State<AppState>,
+    PageUser(user): PageUser,
+    Query(query): Query<RankingQuery>,
+) -> Result<Html<String>, PageError> {
+    let lang = user.lang;
+    let as_of = parse_as_of("as_of", query.as_of.as_deref())?;
+    let rows = ops::ranking(&state, &user, as_of).await?;
+    let yes_no = |b: bool| {
+        if b {
+            lang.t("是", "yes")
+        } else {
+            lang.t("否", "no")
+        }
+    };
+    let table = if rows.is_empty() {
+        format!(
+            "<p id=\"ranking-empty\" class=\"none\">{}</p>",
+            lang.t("没有入库项目", "no pooled projects")
+        )
+    } else {
+        let mut out = String::from("<table id=\"ranking-table\"><thead><tr>");
+        for (zh, en) in [
+            ("名次", "Rank"),
+            ("项目编号", "Code"),
+            ("名称", "Name"),
+            ("县", "County"),
+            ("国家扶贫开发工作重点县", "National poverty county"),
+            ("贫困村", "Poor villages"),
+            ("易地扶贫搬迁户", "Relocation households"),
+            ("贫困户", "Poor households"),
+            ("报送日期", "Submitted"),
+            ("排序依据", "Why this place"),
+        ] {
+            let _ = write!(out, "<th>{}</th>", lang.t(zh, en));
+        }
+        out.push_str("</tr></thead><tbody>");
+        for r in &rows {
+            let _ = write!(
+                out,
+                "<tr id=\"rank-{code}\"><td>{rank}</td><td><a href=\"/projects/{code}\">{code}</a></td><td>{name}</td><td>{county}</td><td>{national}</td><td>{pv}</td><td>{rh}</td><td>{ph}</td><td>{submitted}</td><td>{why}</td></tr>",
+                code = esc(&r.code),
+                rank = r.rank,
+                name = esc(&r.name),
+                county = esc(&r.county),
+                national = yes_no(r.national_poverty_county),
+                pv = r.poor_villages,
+                rh = r.relocation_households,
+                ph = r.poor_households,
+                submitted = esc(&r.submitted_on),
+                why = lang.t(&r.explanation_zh, &r.explanation_en),
+            );
+        }
+        out.push_str("</tbody></table>");
+        out
+    };
+    let body = format!(
+        "<p>{}</p><form id=\"ranking-form\" method=\"get\" action=\"/ranking\"><label>{} <input type=\"date\" name=\"as_of\" value=\"{as_of}\"></label> <button>{}</button></form>{table}",
+        lang.t(
+            "排序依据（二(二)）：国家扶贫开发工作重点县优先，然后依次比较覆盖的贫困村、易地扶贫搬迁户、贫困户数量，最后按报送日期。",
+            "Order (二(二)): national poverty counties first, then poor villages, relocation households and poor households covered, then submission date."
+        ),
+        lang.t("基准日", "As of"),
+        lang.one("刷新", "Refresh"),
+    );
+    Ok(Html(page(
+        "入库项目排序",
+        "Ranking of pooled projects",
+        Some(&user),
+        &body,
+    )))
+}
