@@ -91,7 +91,7 @@ async function screenshot(page, name) {
   shotNumber += 1;
   const file = path.join(SCREENSHOT_DIR, `${String(shotNumber).padStart(2, '0')}-${name}.png`);
   try {
-    await page.screenshot({ path: file, fullPage: true });
+    await page.screenshot({ path: file, fullPage: true, animations: 'disabled' });
   } catch (error) {
     log(`     (no screenshot ${file}: ${error.message.split('\n')[0]})`);
   }

@@ -19,11 +19,9 @@ use std::io::{Cursor, Read, Write};
 use std::path::{Path, PathBuf};
 
 use chrono::NaiveDate;
-use geo::MultiPolygon;
-use guagou_check::{CheckInputs, OtherProject, Package, run_check};
+use guagou_check::{CheckInputs, Package, run_check};
 use guagou_domain::check::{NotChecked, RuleResult};
 use guagou_domain::lifecycle::Level;
-use guagou_geo::crs::transform_geometry;
 use guagou_geo::{Crs, GeoError, GeoErrorKind, Warning};
 use serde::Serialize;
 use sha2::{Digest, Sha256};
@@ -916,72 +914,7 @@ pub struct PendingUpload {
     pub zip: Vec<u8>,
 }
 
-/// Same reading of stored GeoJSON as projects.rs (private there).
-fn geometry_from_geojson(text: &str) -> Option<MultiPolygon<f64>> {
-    let value: serde_json::Value = serde_json::from_str(text).ok()?;
-    let mut out = Vec::new();
-    for polygon in value.get("coordinates")?.as_array()? {
-        let mut rings = Vec::new();
-        for ring in polygon.as_array()? {
-            let points = ring
-                .as_array()?
-                .iter()
-                .map(|p| {
-                    Some(geo::Coord {
-                        x: p.get(0)?.as_f64()?,
-                        y: p.get(1)?.as_f64()?,
-                    })
-                })
-                .collect::<Option<Vec<_>>>()?;
-            rings.push(geo::LineString::from(points));
-        }
-        let mut rings = rings.into_iter();
-        let exterior = rings.next()?;
-        out.push(geo::Polygon::new(exterior, rings.collect()));
-    }
-    Some(MultiPolygon(out))
-}
-
 impl Registry {
-    /// Demolition parcels of every live project except `except`, on `plane` (the same facts
-    /// registration checks NO_DOUBLE_COUNTING against; duplicated from the private
-    /// `projects.rs::live_parcels`).
-    async fn live_demolition_parcels(
-        &self,
-        except: &str,
-        plane: Crs,
-    ) -> Result<Vec<OtherProject>, RegistryError> {
-        let rows = sqlx::query(
-            "SELECT p.code AS code, pp.name AS name, pp.geometry_geojson AS geometry FROM projects p \
-             JOIN project_parcels pp ON pp.code = p.code AND pp.version = p.current_version \
-             WHERE pp.role = 'demolition' AND p.code <> $1 AND p.state NOT IN ('draft', 'returned', 'withdrawn', 'terminated') \
-             ORDER BY p.code, pp.name",
-        )
-        .bind(except)
-        .fetch_all(self.store.pool())
-        .await?;
-        let mut by_project: BTreeMap<String, Vec<(String, MultiPolygon<f64>)>> = BTreeMap::new();
-        for row in rows {
-            let code: String = row.try_get("code")?;
-            let name: String = row.try_get("name")?;
-            let text: String = row.try_get("geometry")?;
-            let lon_lat = geometry_from_geojson(&text).ok_or_else(|| {
-                invalid(
-                    "project_parcels.geometry_geojson",
-                    format!("{code}/{name} 几何无法读取"),
-                    format!("{code}/{name}: unreadable geometry"),
-                )
-            })?;
-            let on_plane = transform_geometry(&lon_lat, Crs::Geographic, plane)
-                .map_err(|k| invalid("geometry", k.message_zh(), k.message_en()))?;
-            by_project.entry(code).or_default().push((name, on_plane));
-        }
-        Ok(by_project
-            .into_iter()
-            .map(|(source, parcels)| OtherProject { source, parcels })
-            .collect())
-    }
-
     /// Checks a package folder as registration (`new_version_of` None) or a new version would,
     /// without saving anything: same refusals first (level, jurisdiction, a code already
     /// registered or not the project's), then the same rules against the same live projects.
@@ -1036,7 +969,7 @@ impl Registry {
             base_layer: None,
             base_class_field: None,
             others: Vec::new(),
-            other_projects: self.live_demolition_parcels(&package.code, plane).await?,
+            other_projects: self.live_parcels(&package.code, plane).await?,
             as_of,
         };
         let outcome = run_check(&inputs)?;
@@ -1125,12 +1058,10 @@ impl Registry {
         actor.require_level(Level::County)?;
         let unpacked = unpack_package(zip_name, zip)?;
         let (project, results) = self
-            .register_project(actor, unpacked.dir(), as_of, reason)
+            .register_project_with(actor, unpacked.dir(), as_of, reason, Some(zip))
             .await
             .map_err(|e| unpacked.relabel(e))?;
-        let stored = self
-            .store_package(actor, &project.code, project.current_version, zip, reason)
-            .await?;
+        let stored = self.stored_package_summary(&project.code, 1).await?;
         Ok((project, results, stored))
     }
 
@@ -1147,19 +1078,34 @@ impl Registry {
         actor.require_level(Level::County)?;
         let unpacked = unpack_package(zip_name, zip)?;
         let (version, results) = self
-            .add_version(actor, code, unpacked.dir(), as_of, reason)
+            .add_version_with(actor, code, unpacked.dir(), as_of, reason, Some(zip))
             .await
             .map_err(|e| unpacked.relabel(e))?;
-        let stored = self
-            .store_package(actor, code, version.version, zip, reason)
-            .await?;
+        let stored = self.stored_package_summary(code, version.version).await?;
         Ok((version, results, stored))
     }
 
-    /// Stores the package of a saved version, audited with its SHA-256. Runs right after the
-    /// version is written (`register_project`/`add_version` commit their own transaction).
-    async fn store_package(
+    /// The stored package of `code` version `version`, without its bytes.
+    async fn stored_package_summary(
         &self,
+        code: &str,
+        version: i64,
+    ) -> Result<StoredPackage, RegistryError> {
+        self.stored_packages(code)
+            .await?
+            .into_iter()
+            .find(|p| p.version == version)
+            .ok_or_else(|| RegistryError::NotFound {
+                what: "项目包/package",
+                id: format!("{code}#{version}"),
+            })
+    }
+
+    /// Stores the package of a version being saved, audited with its SHA-256, inside the
+    /// transaction that writes the version.
+    pub(crate) async fn store_package_in(
+        &self,
+        tx: &mut guagou_store::WriteTx,
         actor: &Actor,
         code: &str,
         version: i64,
@@ -1174,7 +1120,6 @@ impl Registry {
             stored_at: self.clock.now_rfc3339(),
             zip: Vec::new(),
         };
-        let mut tx = self.store.begin_write().await?;
         sqlx::query(
             "INSERT INTO project_packages (code, version, zip, sha256, size_bytes, stored_at) VALUES ($1,$2,$3,$4,$5,$6)",
         )
@@ -1193,7 +1138,6 @@ impl Registry {
         });
         tx.audit(self.audit_record(actor, "project.package", code, reason, payload))
             .await?;
-        tx.commit().await?;
         Ok(stored)
     }
 
@@ -1417,19 +1361,21 @@ mod tests {
         let code = format!("TEST-{stamp}");
         let zip: Vec<u8> = (0..=255u8).cycle().take(70_000).collect();
         let actor = Actor::parse("tester@511722")?;
+        let mut tx = registry.store.begin_write().await?;
         let stored = registry
-            .store_package(&actor, &code, 1, &zip, "test")
+            .store_package_in(&mut tx, &actor, &code, 1, &zip, "test")
             .await?;
+        tx.commit().await?;
         let read = registry.stored_package(&code, 1).await?;
         assert_eq!(read.zip, zip);
         assert_eq!(read.sha256, stored.sha256);
         assert_eq!(registry.stored_packages(&code).await?.len(), 1);
-        assert!(
-            registry
-                .store_package(&actor, &code, 1, &zip, "again")
-                .await
-                .is_err()
-        );
+        let mut tx = registry.store.begin_write().await?;
+        let again = registry
+            .store_package_in(&mut tx, &actor, &code, 1, &zip, "again")
+            .await;
+        assert!(again.is_err(), "a version's package is stored once");
+        tx.rollback().await?;
 
         let upload = PendingUpload {
             token: format!("token-{stamp}"),

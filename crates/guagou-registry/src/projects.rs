@@ -199,7 +199,7 @@ fn geometry_from_geojson(text: &str) -> Option<MultiPolygon<f64>> {
 
 impl Registry {
     /// Parcels of every live project except `except`, on the profile's plane.
-    async fn live_parcels(
+    pub(crate) async fn live_parcels(
         &self,
         except: &str,
         plane: Crs,
@@ -380,6 +380,20 @@ impl Registry {
         as_of: NaiveDate,
         reason: &str,
     ) -> Result<(Project, Vec<RuleResult>), RegistryError> {
+        self.register_project_with(actor, dir, as_of, reason, None)
+            .await
+    }
+
+    /// `register_project`, storing `package_zip` (the uploaded package) as version 1's package
+    /// in the same transaction: a project never exists without the package it came from.
+    pub(crate) async fn register_project_with(
+        &self,
+        actor: &Actor,
+        dir: &Path,
+        as_of: NaiveDate,
+        reason: &str,
+        package_zip: Option<&[u8]>,
+    ) -> Result<(Project, Vec<RuleResult>), RegistryError> {
         actor.require_level(Level::County)?;
         let package = Package::read(dir)?;
         actor.require_jurisdiction(&package.county)?;
@@ -422,6 +436,10 @@ impl Registry {
         let payload = serde_json::json!({ "version": 1, "blocking": outcome.report.blocking(), "planned_surplus_m2": summary.planned_surplus_m2 });
         tx.audit(self.audit_record(actor, "project.register", &package.code, reason, payload))
             .await?;
+        if let Some(zip) = package_zip {
+            self.store_package_in(&mut tx, actor, &package.code, 1, zip, reason)
+                .await?;
+        }
         tx.commit().await?;
         Ok((self.project(&package.code).await?, outcome.report.results))
     }
@@ -435,6 +453,21 @@ impl Registry {
         dir: &Path,
         as_of: NaiveDate,
         reason: &str,
+    ) -> Result<(Version, Vec<RuleResult>), RegistryError> {
+        self.add_version_with(actor, code, dir, as_of, reason, None)
+            .await
+    }
+
+    /// `add_version`, storing `package_zip` as the new version's package in the same
+    /// transaction.
+    pub(crate) async fn add_version_with(
+        &self,
+        actor: &Actor,
+        code: &str,
+        dir: &Path,
+        as_of: NaiveDate,
+        reason: &str,
+        package_zip: Option<&[u8]>,
     ) -> Result<(Version, Vec<RuleResult>), RegistryError> {
         let project = self.project(code).await?;
         actor.require_level(Level::County)?;
@@ -480,6 +513,10 @@ impl Registry {
         let payload = serde_json::json!({ "version": version, "kind": kind, "blocking": outcome.report.blocking() });
         tx.audit(self.audit_record(actor, "project.version", code, reason, payload))
             .await?;
+        if let Some(zip) = package_zip {
+            self.store_package_in(&mut tx, actor, code, version, zip, reason)
+                .await?;
+        }
         tx.commit().await?;
         let stored = self
             .versions(code)

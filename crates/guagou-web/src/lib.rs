@@ -123,6 +123,11 @@ pub fn router(state: AppState) -> Router {
         .fallback(api::not_found);
     Router::new()
         .route("/healthz", get(healthz))
+        // Browsers ask for it on every first visit; answer without a 404 in the log.
+        .route(
+            "/favicon.ico",
+            get(|| async { axum::http::StatusCode::NO_CONTENT }),
+        )
         .route("/login", get(pages::login_show).post(pages::login_submit))
         .route("/logout", post(pages::logout))
         .route("/lang/{code}", get(pages::set_language))
