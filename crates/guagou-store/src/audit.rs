@@ -182,12 +182,16 @@ impl Store {
         after_seq: u64,
         limit: u32,
     ) -> Result<Vec<AuditEntry>, StoreError> {
+        // A position past the largest storable seq has nothing after it (a read, not an error).
+        let Ok(after) = i64::try_from(after_seq) else {
+            return Ok(Vec::new());
+        };
         let mut conn = self.pool.acquire().await?;
         let rows = sqlx::query(
             "SELECT seq, at, actor, action, subject, reason, payload, prev_hash, hash \
              FROM audit_log WHERE seq > $1 ORDER BY seq LIMIT $2",
         )
-        .bind(to_i64(after_seq, "audit seq")?)
+        .bind(after)
         .bind(i64::from(limit))
         .fetch_all(&mut *conn)
         .await?;

@@ -10,7 +10,7 @@ use guagou_domain::ledger::{Account, Entry, Lot};
 use sqlx::{AnyPool, Row};
 
 use crate::error::StoreError;
-use crate::rows::{self, LOT_COLUMNS, decode_entry, get_u64, lot_from_row, parse_account, to_i64};
+use crate::rows::{self, LOT_COLUMNS, decode_entry, get_u64, lot_from_row, parse_account};
 use crate::store::Store;
 
 /// Entries per page when streaming the journal.
@@ -21,11 +21,14 @@ pub(crate) async fn entries_page(
     after_seq: u64,
     limit: u32,
 ) -> Result<Vec<Entry>, StoreError> {
+    let Ok(after) = i64::try_from(after_seq) else {
+        return Ok(Vec::new());
+    };
     let mut conn = pool.acquire().await?;
     let rows = sqlx::query(
         "SELECT seq, entry_json FROM ledger_entries WHERE seq > $1 ORDER BY seq LIMIT $2",
     )
-    .bind(to_i64(after_seq, "seq")?)
+    .bind(after)
     .bind(i64::from(limit))
     .fetch_all(&mut *conn)
     .await?;
@@ -110,9 +113,12 @@ impl Store {
 
     /// The entry that consumed a lot, if any.
     pub async fn lot_consumed_by(&self, lot: u64) -> Result<Option<u64>, StoreError> {
+        let Ok(lot) = i64::try_from(lot) else {
+            return Ok(None);
+        };
         let mut conn = self.pool.acquire().await?;
         let row = sqlx::query("SELECT consumed_by FROM ledger_lots WHERE id = $1")
-            .bind(to_i64(lot, "lot id")?)
+            .bind(lot)
             .fetch_optional(&mut *conn)
             .await?;
         match row {

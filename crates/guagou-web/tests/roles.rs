@@ -179,3 +179,35 @@ async fn no_write_without_the_session_csrf_token() {
         );
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn numbers_beyond_the_database_range_are_not_found_not_errors() {
+    // Found by the schemathesis run: a u64 path number above i64::MAX reached the store and
+    // answered 500. Every numeric identifier in a path must answer 404 (or 422), never 5xx.
+    let app = demo_app().await;
+    let city = app.login("city").await;
+    for number in [
+        "9223372036854775808",
+        "13232952415887777792",
+        "18446744073709551615",
+    ] {
+        for path in [
+            format!("/api/audit/{number}"),
+            format!("/audit/{number}"),
+            format!("/api/ledger/entries/{number}"),
+            format!("/ledger/entries/{number}"),
+            format!("/ledger/lots/{number}"),
+            format!("/projects/511722-2018-001/versions/{number}/package.zip"),
+            format!("/api/projects/511722-2018-001/map?version={number}"),
+            format!("/api/audit?before={number}"),
+        ] {
+            let reply = app.get(&city, &path).await;
+            assert!(
+                matches!(reply.status.as_u16(), 200 | 400 | 404 | 422),
+                "{path}: {} {}",
+                reply.status,
+                reply.body
+            );
+        }
+    }
+}

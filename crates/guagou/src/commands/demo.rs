@@ -131,6 +131,7 @@ pub fn run(common: &Common, args: &DemoArgs) -> anyhow::Result<ExitCode> {
             registry.store.close().await;
             return Ok(ExitCode::SUCCESS);
         }
+        crate::commands::serve::init_logs();
         crate::commands::serve::serve_registry(registry, args.listen).await?;
         Ok(ExitCode::SUCCESS)
     })

@@ -16,9 +16,14 @@ pub struct ServeArgs {
     pub listen: SocketAddr,
 }
 
-fn init_logs() {
+/// Structured request logs (method, path, status, elapsed_ms) on standard error, so that
+/// standard output keeps only what the command prints for the user.
+pub(crate) fn init_logs() {
     // A second call (tests) is harmless: the first subscriber stays.
-    let _ = tracing_subscriber::fmt().with_target(false).try_init();
+    let _ = tracing_subscriber::fmt()
+        .with_target(false)
+        .with_writer(std::io::stderr)
+        .try_init();
 }
 
 /// Resolves when the process gets Ctrl-C (or SIGTERM on Unix).
