@@ -178,6 +178,14 @@ pub fn value_text(value: Option<&serde_json::Value>) -> String {
     }
 }
 
+/// A measured number rounded for reading (the stored value keeps full precision).
+fn decimals(value: Option<&serde_json::Value>, places: usize) -> String {
+    match value.and_then(serde_json::Value::as_f64) {
+        Some(x) if x.fract() != 0.0 => format!("{x:.places$}"),
+        _ => value_text(value),
+    }
+}
+
 /// A stored `Quantity` (`{"unit": …, "value": …}`) as text with its unit.
 pub fn quantity_text(value: Option<&serde_json::Value>) -> String {
     let Some(q) = value else {
@@ -191,8 +199,8 @@ pub fn quantity_text(value: Option<&serde_json::Value>) -> String {
             value_text(v.and_then(|v| v.get("min"))),
             value_text(v.and_then(|v| v.get("max")))
         ),
-        Some("m") => format!("{} m", value_text(v)),
-        Some("m2_per_person") => format!("{} m²/人", value_text(v)),
+        Some("m") => format!("{} m", decimals(v, 1)),
+        Some("m2_per_person") => format!("{} m²/人", decimals(v, 2)),
         Some("share") => v
             .and_then(serde_json::Value::as_f64)
             .map(|s| format!("{:.2}%", s * 100.0))
@@ -224,5 +232,11 @@ mod tests {
         let text = serde_json::json!({ "unit": "text", "value": "无" });
         assert_eq!(quantity_text(Some(&text)), "无");
         assert_eq!(quantity_text(None), "");
+        let per_person = serde_json::json!({ "unit": "m2_per_person", "value": 6.346153846153846 });
+        assert_eq!(quantity_text(Some(&per_person)), "6.35 m²/人");
+        let whole = serde_json::json!({ "unit": "m2_per_person", "value": 50.0 });
+        assert_eq!(quantity_text(Some(&whole)), "50.0 m²/人");
+        let distance = serde_json::json!({ "unit": "m", "value": 292.1445472680844 });
+        assert_eq!(quantity_text(Some(&distance)), "292.1 m");
     }
 }
