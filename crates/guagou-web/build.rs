@@ -1,15 +1,17 @@
-//! Installs the front-end libraries (Leaflet) from the npm registry and embeds them.
+//! Installs the front-end libraries (Leaflet for maps, Chart.js for report charts) from the npm
+//! registry and embeds them.
 //!
 //! Nothing third-party is committed: `web/package.json` and `web/package-lock.json` at the
 //! repository root pin the versions. This script copies both into `OUT_DIR`, runs
 //! `npm ci --ignore-scripts --no-audit --no-fund` there, and writes `OUT_DIR/assets.rs`, which
-//! `src/map.rs` includes: `LEAFLET_EMBEDDED` and `LIBRARY`, the list of (file name, content
-//! type, bytes) served under `/assets/`. `GUAGOU_NODE_MODULES=<dir>` uses an existing
+//! `src/map.rs` includes: `LEAFLET_EMBEDDED`, `CHART_EMBEDDED` and `LIBRARY`, the list of (file
+//! name, content type, bytes) served under `/assets/`. `GUAGOU_NODE_MODULES=<dir>` uses an existing
 //! `node_modules` instead of running npm; `GUAGOU_NPM=<program>` runs another npm.
 //!
 //! If npm is missing or fails, the build does not fail: `LIBRARY` holds a small fallback script
 //! (assets/leaflet-fallback.js) and the map shows a bilingual notice and a table of parcels.
-//! A `cargo:warning` says so.
+//! A `cargo:warning` says so. Without Chart.js (`CHART_EMBEDDED` false) the reports page shows
+//! its tables without charts.
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
@@ -23,6 +25,10 @@ const LEAFLET_FILES: &[(&str, &str)] = &[
     ("leaflet.js", "text/javascript; charset=utf-8"),
     ("leaflet.css", "text/css; charset=utf-8"),
 ];
+
+/// Chart.js's self-contained UMD build (it bundles its one dependency), served as
+/// `/assets/chart.umd.js`.
+const CHART_FILE: &str = "chart.js/dist/chart.umd.js";
 
 fn main() {
     let manifest = PathBuf::from(std::env::var_os("CARGO_MANIFEST_DIR").unwrap_or_default());
@@ -40,21 +46,46 @@ fn main() {
     println!("cargo:rerun-if-env-changed=GUAGOU_NODE_MODULES");
     println!("cargo:rerun-if-env-changed=GUAGOU_NPM");
 
-    let dist = match std::env::var_os("GUAGOU_NODE_MODULES") {
-        Some(dir) => Ok(PathBuf::from(dir).join("leaflet/dist")),
-        None => install(&web, &out).map(|modules| modules.join("leaflet/dist")),
+    let modules = match std::env::var_os("GUAGOU_NODE_MODULES") {
+        Some(dir) => Ok(PathBuf::from(dir)),
+        None => install(&web, &out),
     };
-    let code = match dist.and_then(|dist| library(&dist)) {
-        Ok(code) => code,
+    let (leaflet, mut entries) = match modules
+        .as_ref()
+        .map_err(String::clone)
+        .and_then(|modules| library(&modules.join("leaflet/dist")))
+    {
+        Ok(entries) => (true, entries),
         Err(why) => {
             println!(
                 "cargo:warning=Leaflet not embedded ({why}); the map shows a notice and a table \
                  of parcels instead. Install Node.js/npm and rebuild \
                  (地图库未安装：请安装 Node.js/npm 后重新构建)."
             );
-            fallback(&manifest)
+            (false, fallback(&manifest))
         }
     };
+    let chart = match &modules {
+        Ok(modules) if modules.join(CHART_FILE).is_file() => {
+            entries.push((
+                "chart.umd.js".to_owned(),
+                "text/javascript; charset=utf-8",
+                modules.join(CHART_FILE),
+            ));
+            true
+        }
+        Ok(modules) => {
+            println!(
+                "cargo:warning=Chart.js not embedded ({} is missing); reports show tables \
+                 without charts (图表库未安装).",
+                modules.join(CHART_FILE).display()
+            );
+            false
+        }
+        // npm failed: the Leaflet warning above already says why.
+        Err(_) => false,
+    };
+    let code = render(leaflet, chart, &entries);
     if let Err(e) = std::fs::write(out.join("assets.rs"), code) {
         // Without assets.rs the crate cannot compile: say why as clearly as possible.
         panic!("cannot write {}: {e}", out.join("assets.rs").display());
@@ -107,8 +138,8 @@ fn install(web: &Path, out: &Path) -> Result<PathBuf, String> {
     Ok(stage.join("node_modules"))
 }
 
-/// `assets.rs` embedding Leaflet from `dist`: the script, the stylesheet and every image.
-fn library(dist: &Path) -> Result<String, String> {
+/// The Leaflet files in `dist` to embed: the script, the stylesheet and every image.
+fn library(dist: &Path) -> Result<Vec<(String, &'static str, PathBuf)>, String> {
     let mut entries = Vec::new();
     for (name, content_type) in LEAFLET_FILES {
         let path = dist.join(name);
@@ -131,29 +162,28 @@ fn library(dist: &Path) -> Result<String, String> {
         };
         entries.push((format!("images/{file}"), "image/png", path.clone()));
     }
-    Ok(render(true, &entries))
+    Ok(entries)
 }
 
-/// `assets.rs` embedding the fallback script in place of Leaflet.
-fn fallback(manifest: &Path) -> String {
+/// The fallback script in place of Leaflet.
+fn fallback(manifest: &Path) -> Vec<(String, &'static str, PathBuf)> {
     let script = manifest.join("assets/leaflet-fallback.js");
-    render(
-        false,
-        &[(
-            "leaflet.js".to_owned(),
-            "text/javascript; charset=utf-8",
-            script,
-        )],
-    )
+    vec![(
+        "leaflet.js".to_owned(),
+        "text/javascript; charset=utf-8",
+        script,
+    )]
 }
 
-fn render(embedded: bool, entries: &[(String, &str, PathBuf)]) -> String {
+fn render(embedded: bool, chart: bool, entries: &[(String, &str, PathBuf)]) -> String {
     let mut code = String::from(
         "// Generated by build.rs: the front-end library files served under /assets/.\n\n",
     );
     code.push_str(&format!(
         "/// Whether Leaflet itself was embedded (false: the fallback script stands in for it).\n\
          pub const LEAFLET_EMBEDDED: bool = {embedded};\n\n\
+         /// Whether Chart.js was embedded (as `chart.umd.js`).\n\
+         pub const CHART_EMBEDDED: bool = {chart};\n\n\
          /// (file name under /assets/, content type, bytes)\n\
          pub static LIBRARY: &[(&str, &str, &[u8])] = &[\n"
     ));

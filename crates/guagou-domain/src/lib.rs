@@ -11,11 +11,15 @@ pub mod division;
 pub mod landclass;
 pub mod ledger;
 pub mod lifecycle;
+pub mod market;
+pub mod notice;
 pub mod profile;
 pub mod ranking;
 pub mod registry_rules;
+pub mod report;
 pub mod rules;
 pub mod sanctions;
+pub mod supervision;
 pub mod units;
 
 pub use division::DivisionCode;

@@ -779,6 +779,9 @@ impl Registry {
         .await?;
         // Projects 2 and 3 miss their repayment date: the scan applies every sanction.
         let summary_scan = self.scan(&city, d(2019, 7, 15)?).await?;
+        self.demo_market().await?;
+        self.demo_supervision().await?;
+        self.demo_notice(packages_dir).await?;
         Ok(DemoSummary {
             projects: self
                 .projects("", None)

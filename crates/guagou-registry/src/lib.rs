@@ -9,12 +9,16 @@
 pub mod actor;
 pub mod demo;
 pub mod divisions;
+pub mod inspections;
 pub mod error;
 pub mod ledger_ops;
 pub mod ledger_view;
+pub mod market;
+pub mod notice;
 pub mod packages;
 pub mod plans;
 pub mod projects;
+pub mod reports;
 pub mod scan;
 
 use guagou_domain::Profile;

@@ -21,6 +21,13 @@ pub const MIGRATIONS: &[(i64, &str, &str)] = &[
         "packages",
         include_str!("../migrations/0004_packages.sql"),
     ),
+    (5, "market", include_str!("../migrations/0005_market.sql")),
+    (
+        6,
+        "supervision",
+        include_str!("../migrations/0006_supervision.sql"),
+    ),
+    (7, "notice", include_str!("../migrations/0007_notice.sql")),
 ];
 
 const CREATE_MIGRATIONS_TABLE: &str = "CREATE TABLE IF NOT EXISTS schema_migrations (

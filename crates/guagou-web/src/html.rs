@@ -82,6 +82,7 @@ pub const NAV: &[(&str, &str, &str)] = &[
     ("/ledger", "指标台账", "Ledger"),
     ("/supervision", "监管", "Supervision"),
     ("/audit", "审计日志", "Audit log"),
+    ("/public", "公示", "Public notices"),
 ];
 
 /// A full page. `user` adds the navigation, the language switch and the logout form.

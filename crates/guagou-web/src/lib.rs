@@ -11,11 +11,15 @@ pub mod api;
 pub mod auth;
 pub mod error;
 pub mod html;
+pub mod inspect;
 pub mod map;
+pub mod market;
+pub mod notice;
 pub mod openapi;
 pub mod pages;
 pub mod plans;
 pub mod quota;
+pub mod reports;
 pub mod upload;
 pub mod view;
 
@@ -99,6 +103,10 @@ pub fn api_router() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .merge(quota::api())
         .merge(upload::api())
         .merge(map::api())
+        .merge(market::api())
+        .merge(inspect::api())
+        .merge(notice::api())
+        .merge(reports::api())
         .split_for_parts();
     (api, paths)
 }
@@ -142,6 +150,10 @@ pub fn router(state: AppState) -> Router {
         .merge(quota::pages())
         .merge(upload::pages())
         .merge(map::pages())
+        .merge(market::pages())
+        .merge(inspect::pages())
+        .merge(notice::pages())
+        .merge(reports::pages())
         .nest("/api", api)
         .fallback(pages::not_found)
         .layer(middleware::from_fn(security_headers))
@@ -158,7 +170,12 @@ pub async fn serve(
 ) -> std::io::Result<()> {
     let listener = tokio::net::TcpListener::bind(listen).await?;
     tracing::info!(address = %listener.local_addr()?, "listening");
-    axum::serve(listener, router(AppState { registry }))
+    // The client address reaches handlers (`ConnectInfo`): the public objection form limits
+    // filings per address.
+    axum::serve(
+        listener,
+        router(AppState { registry }).into_make_service_with_connect_info::<SocketAddr>(),
+    )
         .with_graceful_shutdown(shutdown)
         .await?;
     tracing::info!("stopped");

@@ -3,8 +3,9 @@
 //!
 //! - `GET /api/projects/{code}/map?version=N` — a GeoJSON FeatureCollection (lon/lat) of the
 //!   version's parcels and township boundaries, for users who may read the project.
-//! - `GET /assets/{file}` — Leaflet (installed from npm by `build.rs` and embedded) and our own
-//!   `map.js` / `map.css`; public, cached for a year (URLs carry `?v=` with a content hash).
+//! - `GET /assets/{file}` — Leaflet and Chart.js (installed from npm by `build.rs` and
+//!   embedded) and our own `map.js` / `map.css`; public, cached for a year (URLs carry `?v=`
+//!   with a content hash).
 //! - [`project_map_html`] — the map box, legend and script tags for the project page.
 //!
 //! Which rule results a parcel shows: a stored result names parcels in its `subjects` (kind
@@ -41,7 +42,7 @@ use crate::error::{ApiError, WebError};
 use crate::html::{Lang, esc};
 use crate::view;
 
-/// The library files `build.rs` embedded (`LEAFLET_EMBEDDED`, `LIBRARY`).
+/// The library files `build.rs` embedded (`LEAFLET_EMBEDDED`, `CHART_EMBEDDED`, `LIBRARY`).
 mod library {
     include!(concat!(env!("OUT_DIR"), "/assets.rs"));
 }
@@ -49,6 +50,10 @@ mod library {
 /// Whether Leaflet itself is embedded; false when the build fell back to a stand-in script
 /// (npm missing or failing at build time) and the map shows a table instead.
 pub const LEAFLET_EMBEDDED: bool = library::LEAFLET_EMBEDDED;
+
+/// Whether Chart.js is embedded (served as `/assets/chart.umd.js`, for the reports page); false
+/// when npm was missing or failing at build time, and reports show tables without charts.
+pub const CHART_EMBEDDED: bool = library::CHART_EMBEDDED;
 
 const MAP_JS: &str = include_str!("../assets/map.js");
 const MAP_CSS: &str = include_str!("../assets/map.css");

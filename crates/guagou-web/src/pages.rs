@@ -345,6 +345,17 @@ fn action_forms(
     }
 }
 
+/// Links to the project's public notice: the staff page and what villagers see.
+fn notice_links(lang: Lang, code: &str) -> String {
+    format!(
+        "<p><a id=\"notice-link\" href=\"/notices/{c}\">{staff}</a> · \
+         <a id=\"public-link\" href=\"/public/projects/{c}\">{public}</a></p>",
+        staff = lang.t("公示与异议（工作人员）", "Public notice and objections (staff)"),
+        public = lang.t("公示页（村民可见）", "Public page (what villagers see)"),
+        c = esc(code),
+    )
+}
+
 /// Handles GET /projects/{code}
 pub async fn project_show(
     State(state): State<AppState>,
@@ -369,8 +380,9 @@ pub async fn project_show(
         })
         .collect();
     let body = format!(
-        "{facts}{map}{actions}{forms}{ledger}<h2>{vh}</h2>{vt}{results}",
+        "{facts}{notice}{map}{actions}{forms}{ledger}<h2>{vh}</h2>{vt}{results}",
         facts = project_facts(lang, p),
+        notice = notice_links(lang, &p.code),
         map = crate::map::project_map_html(lang, &p.code, p.current_version),
         actions = action_forms(lang, &user, p),
         forms = crate::upload::project_forms_html(&state, &user, p).await?,

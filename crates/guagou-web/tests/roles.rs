@@ -75,6 +75,15 @@ const GET_MATRIX: &[(&str, [u16; 6])] = &[
     ("/api/audit", [UNAUTH, OK, OK, OK, OK, OK]),
     ("/api/divisions", [UNAUTH, OK, OK, OK, OK, OK]),
     ("/api/ranking", [UNAUTH, OK, OK, OK, OK, OK]),
+    // The public notice (公示) is for villagers: no session needed; staff pages are not public.
+    ("/public", [OK, OK, OK, OK, OK, OK]),
+    ("/public/projects/511722-2018-001", [OK, OK, OK, OK, OK, OK]),
+    ("/notices/511722-2018-001", [LOGIN, OK, NF, OK, OK, OK]),
+    ("/api/notices/511722-2018-001", [UNAUTH, OK, NF, OK, OK, OK]),
+    // Supervision: every signed-in user, filtered to its jurisdiction.
+    ("/supervision/inspections", [LOGIN, OK, OK, OK, OK, OK]),
+    ("/supervision/notices", [LOGIN, OK, OK, OK, OK, OK]),
+    ("/supervision/allocation?year=2019", [LOGIN, OK, OK, OK, OK, OK]),
     // Public: health, the API description and the map library.
     ("/healthz", [OK, OK, OK, OK, OK, OK]),
     ("/api/openapi.json", [OK, OK, OK, OK, OK, OK]),

@@ -63,6 +63,9 @@ enum Command {
     Serve(commands::serve::ServeArgs),
     /// 演示 / create the populated demo registry in --data (unless it exists) and serve it
     Demo(commands::demo::DemoArgs),
+    /// 统计报表 / report per county and year: projects, areas, quota, transfers (--format
+    /// text|json|xlsx)
+    Report(commands::report::ReportArgs),
     #[command(flatten)]
     Registry(commands::registry::RegistryCommand),
 }
@@ -79,9 +82,9 @@ pub fn read_options(repair: bool) -> guagou_geo::formats::ReadOptions {
     }
 }
 
-fn main() -> ExitCode {
-    let cli = Cli::parse();
-    let outcome = match cli.command {
+/// Runs every command but `report` (see `main`).
+fn run(cli: Cli) -> anyhow::Result<ExitCode> {
+    match cli.command {
         Command::Check(args) => commands::check::run(&args, cli.common.format),
         Command::Parcels { file, lang, repair } => {
             commands::parcels::run(&file, cli.common.format, lang, read_options(repair))
@@ -94,7 +97,21 @@ fn main() -> ExitCode {
         } => commands::convert::run(&input, &output, crs.as_deref(), read_options(repair)),
         Command::Serve(args) => commands::serve::run(&cli.common, &args),
         Command::Demo(args) => commands::demo::run(&cli.common, &args),
+        // Reached only if `commands::report::is_report` missed it: text or json then.
+        Command::Report(args) => {
+            commands::report::run(&cli.common, cli.common.format.into(), &args)
+        }
         Command::Registry(command) => commands::registry::run(&cli.common, command),
+    }
+}
+
+fn main() -> ExitCode {
+    // `report` has its own `--format` (text|json|xlsx): its command line is parsed apart.
+    let args: Vec<std::ffi::OsString> = std::env::args_os().collect();
+    let outcome = if commands::report::is_report(&args) {
+        commands::report::run_args(&args)
+    } else {
+        run(Cli::parse())
     };
     match outcome {
         Ok(code) => code,

@@ -311,6 +311,8 @@ async fn overdue(state: &AppState, user: &User) -> Result<String, WebError> {
             esc(&suspended.join(", "))
         );
     }
+    // Rectifications of inspection findings past their deadline, and the supervision links.
+    out.push_str(&crate::inspect::overdue_rectifications_html(state, user, today).await);
     let _ = write!(
         out,
         "<p><a href=\"/supervision?as_of={today}\">{}</a></p></div>",

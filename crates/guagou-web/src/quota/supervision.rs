@@ -294,6 +294,7 @@ pub async fn supervision_show(
             suspensions(&user, &view),
         ),
     ];
+    body.insert_str(0, &crate::inspect::nav(lang));
     for (id, title, html) in sections {
         let _ = write!(
             body,

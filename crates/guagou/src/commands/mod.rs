@@ -5,4 +5,5 @@ pub mod convert;
 pub mod demo;
 pub mod parcels;
 pub mod registry;
+pub mod report;
 pub mod serve;

@@ -1,0 +1,1088 @@
+//! The market pages: `/market` (open listings for everyone signed in, the user's own listings
+//! with their offers, the publish and expiry forms), one listing (offers, the offer form, the
+//! accept-offer form with its payment schedule, withdraw), one agreement (schedule, payments,
+//! settle, record payment, cancel), the JSON exports (`….json`) and the agreement PDF
+//! (`….pdf`). Every form carries the session's CSRF token; a refusal answers with its status
+//! and shows the bilingual message, the error code and the refusing rule.
+
+use std::collections::BTreeMap;
+use std::fmt::Write as _;
+
+use axum::Form;
+use axum::Json;
+use axum::extract::{Path, State};
+use axum::http::{StatusCode, header};
+use axum::response::{Html, IntoResponse, Redirect, Response};
+use guagou_domain::lifecycle::Level;
+use guagou_domain::market::{AgreementState, ListingState, OfferState};
+use guagou_domain::units::{Fen, SquareMetres};
+use guagou_registry::market::{Agreement, MarketListing};
+use serde::Deserialize;
+
+use super::document;
+use super::read;
+use super::write::{
+    self, AgreementBody, ExpireBody, InstalmentBody, ListingBody, OfferBody, PaymentBody,
+    ReasonBody, SettleBody,
+};
+use crate::AppState;
+use crate::auth::{LAND_DEPARTMENT, PageUser, User};
+use crate::error::{PageError, WebError};
+use crate::html::{Lang, esc, page, table_in};
+
+fn area(m2: i64) -> String {
+    let a = SquareMetres(m2);
+    format!("{m2} m² ({} 亩)", a.mu_text())
+}
+
+fn price(fen_per_mu: i64) -> String {
+    format!("{} 元/亩", Fen(fen_per_mu).yuan_text())
+}
+
+fn money(fen: i64) -> String {
+    format!("{} 元", Fen(fen).yuan_text())
+}
+
+fn today() -> String {
+    (chrono::Utc::now() + chrono::Duration::hours(8))
+        .date_naive()
+        .format("%Y-%m-%d")
+        .to_string()
+}
+
+/// Whether the user may write market records at all (land bureau of a county or the city).
+fn trader(user: &User) -> bool {
+    user.department == LAND_DEPARTMENT && user.actor.level != Level::Province
+}
+
+fn name(names: &BTreeMap<String, String>, code: &str) -> String {
+    match names.get(code) {
+        Some(n) => format!("{n} ({code})"),
+        None => code.to_owned(),
+    }
+}
+
+fn listing_link(id: &str) -> String {
+    format!(
+        "<a href=\"/market/listings/{id}\">{text}</a>",
+        id = esc(id),
+        text = esc(id)
+    )
+}
+
+fn agreement_link(id: &str) -> String {
+    format!(
+        "<a href=\"/market/agreements/{id}\">{text}</a>",
+        id = esc(id),
+        text = esc(id)
+    )
+}
+
+fn listing_state(lang: Lang, s: ListingState) -> String {
+    lang.t(s.label_zh(), s.as_str())
+}
+
+/// A refused write: its status and the bilingual message with the code and the rule.
+fn refusal(user: &User, error: WebError, back: &str) -> Response {
+    let problem = error.problem();
+    let lang = user.lang;
+    let rule = problem
+        .rule
+        .as_deref()
+        .map(|r| {
+            format!(
+                " · {} <code class=\"rule\">{}</code>",
+                lang.t("规则", "rule"),
+                esc(r)
+            )
+        })
+        .unwrap_or_default();
+    let body = format!(
+        "<div id=\"refusal\"><p class=\"fail\">{zh}</p><p class=\"en\">{en}</p>\
+         <p>{code_label} <code>{code}</code>{rule}</p><p><a href=\"{back}\">{back_label}</a></p></div>",
+        zh = esc(&problem.message_zh),
+        en = esc(&problem.message_en),
+        code_label = lang.t("错误代码", "error code"),
+        code = esc(&problem.code),
+        back = esc(back),
+        back_label = lang.t("返回", "Back"),
+    );
+    (
+        problem.status,
+        Html(page("操作未完成", "Not done", Some(user), &body)),
+    )
+        .into_response()
+}
+
+fn form_open(user: &User, action: &str, id: &str) -> String {
+    format!(
+        "<form method=\"post\" action=\"{action}\" class=\"action\" id=\"{id}\">\
+         <input type=\"hidden\" name=\"csrf\" value=\"{csrf}\">",
+        action = esc(action),
+        id = esc(id),
+        csrf = esc(&user.csrf),
+    )
+}
+
+fn field(lang: Lang, zh: &str, en: &str, name: &str, kind: &str, value: &str) -> String {
+    format!(
+        "<label>{} <input name=\"{}\" type=\"{}\" value=\"{}\" required></label> ",
+        lang.t(zh, en),
+        esc(name),
+        esc(kind),
+        esc(value)
+    )
+}
+
+fn button(lang: Lang, zh: &str, en: &str) -> String {
+    format!("<button>{}</button></form>", lang.t(zh, en))
+}
+
+fn section(id: &str, title: String, body: &str) -> String {
+    format!("<section id=\"{id}\"><h2>{title}</h2>{body}</section>")
+}
+
+fn none(lang: Lang) -> String {
+    format!("<p class=\"none\">{}</p>", lang.t("无", "none"))
+}
+
+// ---------------------------------------------------------------------------------------------
+// GET /market
+
+/// Handles GET /market
+pub async fn market_index(
+    State(state): State<AppState>,
+    PageUser(user): PageUser,
+) -> Result<Html<String>, PageError> {
+    let registry = &state.registry;
+    let lang = user.lang;
+    let names = registry.division_names().await?;
+    let all = registry.market_listings(None).await?;
+    let open_rows: Vec<Vec<String>> = all
+        .iter()
+        .filter(|l| l.state == ListingState::Open)
+        .map(|l| {
+            vec![
+                listing_link(&l.id),
+                esc(&name(&names, &l.seller)),
+                esc(&area(l.amount_m2)),
+                esc(&price(l.reserve_price_fen_per_mu)),
+                esc(&format!("{} — {}", l.opens_on, l.closes_on)),
+                esc(&l.contact),
+            ]
+        })
+        .collect();
+    let open = if open_rows.is_empty() {
+        none(lang)
+    } else {
+        table_in(
+            lang,
+            &[
+                ("公告", "Listing"),
+                ("转让方", "Seller"),
+                ("挂牌面积", "Amount"),
+                ("底价", "Reserve price"),
+                ("公告期", "Period"),
+                ("联系方式", "Contact"),
+            ],
+            &open_rows,
+        )
+    };
+    let mut body = section(
+        "open-listings",
+        lang.t("挂牌中的公告（市场信息）", "Open listings (market data)"),
+        &open,
+    );
+    body.push_str(&own_listings(&state, &user, &all, &names).await?);
+    if trader(&user) {
+        body.push_str(&publish_form(&state, &user));
+        body.push_str(&section(
+            "expire",
+            lang.t("公告到期扫描", "Expire listings"),
+            &format!(
+                "<p class=\"en\">{}</p>{}{}{}",
+                lang.t(
+                    "公告期届满且未签协议的本辖区公告：指标退回转让方",
+                    "listings of the jurisdiction past their period with no agreement: quota back to the seller"
+                ),
+                form_open(&user, "/market/expire", "expire-form"),
+                field(lang, "基准日", "As of", "as_of", "date", &today()),
+                button(lang, "执行", "Run"),
+            ),
+        ));
+    }
+    Ok(Html(page(
+        "指标流转市场",
+        "Transfer market",
+        Some(&user),
+        &body,
+    )))
+}
+
+/// The listings the user's jurisdiction sells, each with the offers received.
+async fn own_listings(
+    state: &AppState,
+    user: &User,
+    all: &[MarketListing],
+    names: &BTreeMap<String, String>,
+) -> Result<String, WebError> {
+    let lang = user.lang;
+    let mut out = String::new();
+    for l in all.iter().filter(|l| user.reads(&l.seller)) {
+        let detail = read::listing(&state.registry, user, &l.id).await?;
+        let offers: Vec<Vec<String>> = detail
+            .offers
+            .iter()
+            .map(|o| {
+                vec![
+                    esc(&o.id),
+                    esc(&name(names, &o.buyer)),
+                    esc(&area(o.amount_m2)),
+                    esc(&price(o.price_fen_per_mu)),
+                    esc(&o.offered_on),
+                    lang.t(o.state.label_zh(), o.state.as_str()),
+                ]
+            })
+            .collect();
+        let _ = write!(
+            out,
+            "<h3>{link} · {seller} · {amount} · {state}</h3>{offers}",
+            link = listing_link(&l.id),
+            seller = esc(&name(names, &l.seller)),
+            amount = esc(&area(l.amount_m2)),
+            state = listing_state(lang, l.state),
+            offers = if offers.is_empty() {
+                none(lang)
+            } else {
+                table_in(
+                    lang,
+                    &[
+                        ("意向", "Offer"),
+                        ("受让方", "Buyer"),
+                        ("面积", "Amount"),
+                        ("报价", "Price"),
+                        ("日期", "Date"),
+                        ("状态", "State"),
+                    ],
+                    &offers,
+                )
+            },
+        );
+    }
+    if out.is_empty() {
+        out = none(lang);
+    }
+    Ok(section(
+        "own-listings",
+        lang.t(
+            "本辖区的公告及意向",
+            "Listings of my jurisdiction with offers",
+        ),
+        &out,
+    ))
+}
+
+fn guide_fen(state: &AppState) -> i64 {
+    let today = (chrono::Utc::now() + chrono::Duration::hours(8)).date_naive();
+    state
+        .registry
+        .profile
+        .guide_price_on(today)
+        .and_then(|g| g.fen_per_mu())
+        .map(|f| f.0)
+        .unwrap_or(0)
+}
+
+fn publish_form(state: &AppState, user: &User) -> String {
+    let lang = user.lang;
+    let guide = Fen(guide_fen(state)).yuan_text();
+    section(
+        "publish",
+        lang.t("挂牌公告（本辖区持有的指标）", "Publish a listing (from my holding)"),
+        &format!(
+            "{open}{amount}{price}{opens}{closes}{contact}{as_of}{button}\
+             <p class=\"en\">{note}</p>",
+            open = form_open(user, "/market/listings", "publish-form"),
+            amount = field(lang, "挂牌面积（m²）", "Amount (m²)", "amount_m2", "number", ""),
+            price = field(lang, "底价（元/亩）", "Reserve price (yuan/mu)", "reserve_price_yuan_per_mu", "text", &guide),
+            opens = field(lang, "公告期开始", "Opens", "opens_on", "date", &today()),
+            closes = field(lang, "公告期截止", "Closes", "closes_on", "date", ""),
+            contact = field(lang, "联系方式", "Contact", "contact", "text", ""),
+            as_of = field(lang, "发布日期", "Published on", "as_of", "date", &today()),
+            button = button(lang, "发布", "Publish"),
+            note = lang.t(
+                "底价不得低于当年省指导价（TRANSFER_PRICE_FLOOR，二(三)）；预留本地需求的指标不能挂牌（LOCAL_NEEDS_FIRST）",
+                "the reserve price must be at least the year's guide price (TRANSFER_PRICE_FLOOR, 二(三)); reserved quota cannot be listed (LOCAL_NEEDS_FIRST)"
+            ),
+        ),
+    )
+}
+
+// ---------------------------------------------------------------------------------------------
+// GET /market/listings/{id}[.json]
+
+/// Handles GET /market/listings/{id} (HTML) and /market/listings/{id}.json (export)
+pub async fn listing_show(
+    State(state): State<AppState>,
+    PageUser(user): PageUser,
+    Path(id): Path<String>,
+) -> Result<Response, PageError> {
+    if let Some(id) = id.strip_suffix(".json") {
+        let export = read::listing_export(&state.registry, &user, id).await?;
+        return Ok(Json(export).into_response());
+    }
+    let registry = &state.registry;
+    let lang = user.lang;
+    let names = registry.division_names().await?;
+    let detail = read::listing(registry, &user, &id).await?;
+    let l = &detail.listing;
+    let seller_side = read::is_seller_side(&user, l);
+    let facts = table_in(
+        lang,
+        &[("项目", "Item"), ("值", "Value")],
+        &[
+            vec![lang.t("公告编号", "Listing"), esc(&l.id)],
+            vec![lang.t("转让方", "Seller"), esc(&name(&names, &l.seller))],
+            vec![lang.t("挂牌面积", "Amount"), esc(&area(l.amount_m2))],
+            vec![
+                lang.t("底价", "Reserve price"),
+                esc(&price(l.reserve_price_fen_per_mu)),
+            ],
+            vec![
+                lang.t("公告期", "Period"),
+                esc(&format!("{} — {}", l.opens_on, l.closes_on)),
+            ],
+            vec![lang.t("联系方式", "Contact"), esc(&l.contact)],
+            vec![
+                lang.t("状态", "State"),
+                format!(
+                    "<span id=\"listing-state\">{}</span>",
+                    listing_state(lang, l.state)
+                ),
+            ],
+            vec![
+                lang.t("发布", "Published"),
+                esc(&format!("{} · {}", l.published_on, l.published_by)),
+            ],
+            vec![
+                lang.t("托管账户余额", "Escrow balance"),
+                format!(
+                    "<span id=\"listed-balance\">{}</span>",
+                    esc(&area(detail.listed_balance_m2))
+                ),
+            ],
+            vec![
+                lang.t("结束", "Closed"),
+                esc(&format!(
+                    "{} {}",
+                    l.closed_on.clone().unwrap_or_default(),
+                    l.close_reason.clone().unwrap_or_default()
+                )),
+            ],
+        ],
+    );
+    let mut body = format!(
+        "{facts}<p><a href=\"/market/listings/{id}.json\">JSON</a> · <a href=\"/ledger/accounts/listed:{id}\">{ledger}</a></p>",
+        id = esc(&l.id),
+        ledger = lang.t("台账账户", "ledger account"),
+    );
+    body.push_str(&offers_section(&user, &detail, &names, seller_side));
+    let agreements: Vec<Vec<String>> = detail
+        .agreements
+        .iter()
+        .map(|a| {
+            vec![
+                agreement_link(&a.id),
+                esc(&name(&names, &a.buyer)),
+                esc(&area(a.amount_m2)),
+                esc(&price(a.price_fen_per_mu)),
+                esc(&a.signed_on),
+                lang.t(a.state.label_zh(), a.state.as_str()),
+            ]
+        })
+        .collect();
+    body.push_str(&section(
+        "agreements",
+        lang.t("协议", "Agreements"),
+        &if agreements.is_empty() {
+            none(lang)
+        } else {
+            table_in(
+                lang,
+                &[
+                    ("协议", "Agreement"),
+                    ("受让方", "Buyer"),
+                    ("面积", "Amount"),
+                    ("价格", "Price"),
+                    ("签订", "Signed"),
+                    ("状态", "State"),
+                ],
+                &agreements,
+            )
+        },
+    ));
+    if trader(&user) && l.state == ListingState::Open {
+        if seller_side {
+            body.push_str(&section(
+                "withdraw",
+                lang.t("撤牌", "Withdraw"),
+                &format!(
+                    "{}{}{}{}",
+                    form_open(
+                        &user,
+                        &format!("/market/listings/{}/withdraw", l.id),
+                        "withdraw-form"
+                    ),
+                    field(lang, "理由", "Reason", "reason", "text", ""),
+                    field(lang, "日期", "As of", "as_of", "date", &today()),
+                    button(lang, "撤牌", "Withdraw"),
+                ),
+            ));
+        } else {
+            body.push_str(&section(
+                "offer",
+                lang.t("意向受让", "Make an offer"),
+                &format!(
+                    "{}{}{}{}{}{}",
+                    form_open(
+                        &user,
+                        &format!("/market/listings/{}/offers", l.id),
+                        "offer-form"
+                    ),
+                    field(
+                        lang,
+                        "面积（m²）",
+                        "Amount (m²)",
+                        "amount_m2",
+                        "number",
+                        &l.amount_m2.to_string()
+                    ),
+                    field(
+                        lang,
+                        "报价（元/亩）",
+                        "Price (yuan/mu)",
+                        "price_yuan_per_mu",
+                        "text",
+                        &Fen(l.reserve_price_fen_per_mu).yuan_text()
+                    ),
+                    field(lang, "联系方式", "Contact", "contact", "text", ""),
+                    field(lang, "报价日期", "Offer date", "as_of", "date", &today()),
+                    button(lang, "提交意向", "Offer"),
+                ),
+            ));
+        }
+    }
+    Ok(Html(page(
+        &format!("公告 {}", l.id),
+        &format!("Listing {}", l.id),
+        Some(&user),
+        &body,
+    ))
+    .into_response())
+}
+
+fn offers_section(
+    user: &User,
+    detail: &guagou_registry::market::ListingDetail,
+    names: &BTreeMap<String, String>,
+    seller_side: bool,
+) -> String {
+    let lang = user.lang;
+    let l = &detail.listing;
+    let mut rows = Vec::new();
+    for o in &detail.offers {
+        let accept = if seller_side
+            && trader(user)
+            && l.state == ListingState::Open
+            && o.state == OfferState::Open
+        {
+            let total = guagou_domain::market::agreement_total_fen(o.amount_m2, o.price_fen_per_mu)
+                .unwrap_or(0);
+            format!(
+                "{open}<input type=\"hidden\" name=\"offer\" value=\"{offer}\">{amount}{price}\
+                 <label>{schedule_label} <textarea name=\"schedule\" rows=\"3\" cols=\"28\" required>{today} {total}</textarea></label> \
+                 {signed}{button}",
+                open = form_open(
+                    user,
+                    &format!("/market/listings/{}/agreements", l.id),
+                    &format!("accept-{}", o.id)
+                ),
+                offer = esc(&o.id),
+                amount = field(
+                    lang,
+                    "协议面积（m²）",
+                    "Amount (m²)",
+                    "amount_m2",
+                    "number",
+                    &o.amount_m2.to_string()
+                ),
+                price = field(
+                    lang,
+                    "协议价格（元/亩）",
+                    "Price (yuan/mu)",
+                    "price_yuan_per_mu",
+                    "text",
+                    &Fen(o.price_fen_per_mu).yuan_text()
+                ),
+                schedule_label = lang.t(
+                    "付款计划（每行：日期 金额元）",
+                    "Schedule (one per line: date amount in yuan)"
+                ),
+                today = today(),
+                total = Fen(total).yuan_text(),
+                signed = field(lang, "签订日期", "Signed on", "as_of", "date", &today()),
+                button = button(lang, "接受并签订协议", "Accept and sign"),
+            )
+        } else {
+            String::new()
+        };
+        rows.push(vec![
+            esc(&o.id),
+            esc(&name(names, &o.buyer)),
+            esc(&area(o.amount_m2)),
+            esc(&price(o.price_fen_per_mu)),
+            esc(&o.contact),
+            esc(&o.offered_on),
+            lang.t(o.state.label_zh(), o.state.as_str()),
+            accept,
+        ]);
+    }
+    section(
+        "offers",
+        lang.t("意向受让", "Offers"),
+        &if rows.is_empty() {
+            none(lang)
+        } else {
+            table_in(
+                lang,
+                &[
+                    ("意向", "Offer"),
+                    ("受让方", "Buyer"),
+                    ("面积", "Amount"),
+                    ("报价", "Price"),
+                    ("联系方式", "Contact"),
+                    ("日期", "Date"),
+                    ("状态", "State"),
+                    ("", ""),
+                ],
+                &rows,
+            )
+        },
+    )
+}
+
+// ---------------------------------------------------------------------------------------------
+// GET /market/agreements/{id}[.json|.pdf]
+
+/// Handles GET /market/agreements/{id}, …/{id}.json (export) and …/{id}.pdf (the agreement)
+pub async fn agreement_show(
+    State(state): State<AppState>,
+    PageUser(user): PageUser,
+    Path(id): Path<String>,
+) -> Result<Response, PageError> {
+    if let Some(id) = id.strip_suffix(".json") {
+        let export = read::agreement_export(&state.registry, &user, id).await?;
+        return Ok(Json(export).into_response());
+    }
+    if let Some(id) = id.strip_suffix(".pdf") {
+        return agreement_pdf(&state, &user, id).await;
+    }
+    let registry = &state.registry;
+    let lang = user.lang;
+    let names = registry.division_names().await?;
+    let a = read::agreement(registry, &user, &id).await?;
+    let facts = table_in(
+        lang,
+        &[("项目", "Item"), ("值", "Value")],
+        &[
+            vec![lang.t("协议编号", "Agreement"), esc(&a.id)],
+            vec![lang.t("公告", "Listing"), listing_link(&a.listing)],
+            vec![lang.t("转让方", "Seller"), esc(&name(&names, &a.seller))],
+            vec![lang.t("受让方", "Buyer"), esc(&name(&names, &a.buyer))],
+            vec![lang.t("面积", "Amount"), esc(&area(a.amount_m2))],
+            vec![lang.t("价格", "Price"), esc(&price(a.price_fen_per_mu))],
+            vec![
+                lang.t("总价", "Total"),
+                format!("<span id=\"total\">{}</span>", esc(&money(a.total_fen))),
+            ],
+            vec![
+                lang.t("签订", "Signed"),
+                esc(&format!("{} · {}", a.signed_on, a.signed_by)),
+            ],
+            vec![
+                lang.t("状态", "State"),
+                format!(
+                    "<span id=\"agreement-state\">{}</span>",
+                    lang.t(a.state.label_zh(), a.state.as_str())
+                ),
+            ],
+            vec![
+                lang.t("结算", "Settled"),
+                match (&a.settled_on, a.transfer_seq) {
+                    (Some(d), Some(seq)) => {
+                        format!("{} · <a href=\"/ledger/entries/{seq}\">#{seq}</a>", esc(d))
+                    }
+                    _ => String::new(),
+                },
+            ],
+            vec![
+                lang.t("解除", "Cancelled"),
+                esc(&format!(
+                    "{} {}",
+                    a.cancelled_on.clone().unwrap_or_default(),
+                    a.cancel_reason.clone().unwrap_or_default()
+                )),
+            ],
+            vec![
+                lang.t("已到账", "Received"),
+                format!(
+                    "<span id=\"received\">{}</span>",
+                    esc(&money(a.received_fen))
+                ),
+            ],
+        ],
+    );
+    let schedule: Vec<Vec<String>> = a
+        .schedule
+        .iter()
+        .map(|i| {
+            vec![
+                i.number.to_string(),
+                esc(&i.due_on),
+                esc(&money(i.amount_fen)),
+                esc(&money(i.received_fen)),
+            ]
+        })
+        .collect();
+    let payments: Vec<Vec<String>> = a
+        .payments
+        .iter()
+        .map(|p| {
+            vec![
+                p.seq.to_string(),
+                p.instalment.to_string(),
+                esc(&p.paid_on),
+                esc(&money(p.amount_fen)),
+                esc(&p.recorded_by),
+                esc(&p.note),
+            ]
+        })
+        .collect();
+    let mut body = format!(
+        "{facts}<p><a href=\"/market/agreements/{id}.json\">JSON</a> · <a href=\"/market/agreements/{id}.pdf\">PDF</a></p>",
+        id = esc(&a.id)
+    );
+    body.push_str(&section(
+        "schedule",
+        lang.t("付款计划", "Payment schedule"),
+        &table_in(
+            lang,
+            &[
+                ("期次", "No."),
+                ("应付日期", "Due"),
+                ("金额", "Amount"),
+                ("已到账", "Received"),
+            ],
+            &schedule,
+        ),
+    ));
+    body.push_str(&section(
+        "payments",
+        lang.t("到账记录", "Payments received"),
+        &if payments.is_empty() {
+            none(lang)
+        } else {
+            table_in(
+                lang,
+                &[
+                    ("序号", "#"),
+                    ("期次", "Instalment"),
+                    ("日期", "Date"),
+                    ("金额", "Amount"),
+                    ("登记人", "By"),
+                    ("备注", "Note"),
+                ],
+                &payments,
+            )
+        },
+    ));
+    body.push_str(&agreement_forms(&user, &a));
+    Ok(Html(page(
+        &format!("协议 {}", a.id),
+        &format!("Agreement {}", a.id),
+        Some(&user),
+        &body,
+    ))
+    .into_response())
+}
+
+fn agreement_forms(user: &User, a: &Agreement) -> String {
+    let lang = user.lang;
+    if !trader(user) || a.state == AgreementState::Cancelled {
+        return String::new();
+    }
+    let seller_side =
+        guagou_domain::DivisionCode::parse(&a.seller).is_ok_and(|s| user.actor.may_act_for(&s));
+    let mut out = String::new();
+    let base = format!("/market/agreements/{}", a.id);
+    if seller_side && a.state == AgreementState::Signed {
+        out.push_str(&section(
+            "settle",
+            lang.t("结算（指标划转受让方）", "Settle (quota to the buyer)"),
+            &format!(
+                "{}{}{}",
+                form_open(user, &format!("{base}/settle"), "settle-form"),
+                field(lang, "结算日期", "As of", "as_of", "date", &today()),
+                button(lang, "结算", "Settle"),
+            ),
+        ));
+    }
+    if seller_side {
+        let next = a.schedule.iter().find(|i| i.received_fen < i.amount_fen);
+        if let Some(next) = next {
+            out.push_str(&section(
+                "payment",
+                lang.t("登记到账", "Record a payment"),
+                &format!(
+                    "{}{}{}{}{}{}",
+                    form_open(user, &format!("{base}/payments"), "payment-form"),
+                    field(
+                        lang,
+                        "期次",
+                        "Instalment",
+                        "instalment",
+                        "number",
+                        &next.number.to_string()
+                    ),
+                    field(
+                        lang,
+                        "金额（元）",
+                        "Amount (yuan)",
+                        "amount_yuan",
+                        "text",
+                        &Fen(next.amount_fen - next.received_fen).yuan_text()
+                    ),
+                    field(lang, "到账日期", "Received on", "paid_on", "date", &today()),
+                    "<label>备注 <span class=\"en\">Note</span> <input name=\"note\"></label> ",
+                    button(lang, "登记", "Record"),
+                ),
+            ));
+        }
+    }
+    if a.state == AgreementState::Signed {
+        out.push_str(&section(
+            "cancel",
+            lang.t("解除协议", "Cancel the agreement"),
+            &format!(
+                "{}{}{}{}",
+                form_open(user, &format!("{base}/cancel"), "cancel-form"),
+                field(lang, "理由", "Reason", "reason", "text", ""),
+                field(lang, "日期", "As of", "as_of", "date", &today()),
+                button(lang, "解除", "Cancel"),
+            ),
+        ));
+    }
+    out
+}
+
+async fn agreement_pdf(state: &AppState, user: &User, id: &str) -> Result<Response, PageError> {
+    let export = read::agreement_export(&state.registry, user, id).await?;
+    match document::agreement_pdf(&export) {
+        Ok(bytes) => Ok((
+            [
+                (header::CONTENT_TYPE, "application/pdf".to_owned()),
+                (
+                    header::CONTENT_DISPOSITION,
+                    format!("inline; filename=\"agreement-{}.pdf\"", export.agreement.id.replace('"', "")),
+                ),
+            ],
+            bytes,
+        )
+            .into_response()),
+        Err(document::DocumentError::FontMissing) => Ok((
+            StatusCode::SERVICE_UNAVAILABLE,
+            Json(serde_json::json!({
+                "code": "cjk_font_missing",
+                "rule": null,
+                "message_zh": "服务器未安装中文字体，无法生成 PDF（请安装 fonts-wqy-microhei，或设置 GUAGOU_CJK_FONT）",
+                "message_en": "no Chinese (CJK) font is installed on the server, so the PDF cannot be made (install fonts-wqy-microhei or set GUAGOU_CJK_FONT)",
+            })),
+        )
+            .into_response()),
+        Err(document::DocumentError::Pdf(e)) => Err(PageError(WebError::Internal(e))),
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Form posts
+
+/// Parses 元 text with at most two decimals into 分.
+fn yuan_to_fen(field: &'static str, text: &str) -> Result<i64, WebError> {
+    let invalid = || {
+        WebError::invalid(
+            field,
+            format!("金额 {text} 应为元，最多两位小数"),
+            format!("amount {text} should be yuan with at most two decimals"),
+        )
+    };
+    let text = text.trim().replace(',', "");
+    let (whole, fraction) = text.split_once('.').unwrap_or((&text, ""));
+    if whole.is_empty()
+        || fraction.len() > 2
+        || !whole.chars().all(|c| c.is_ascii_digit())
+        || !fraction.chars().all(|c| c.is_ascii_digit())
+    {
+        return Err(invalid());
+    }
+    let whole: i64 = whole.parse().map_err(|_| invalid())?;
+    let cents: i64 = format!("{fraction:0<2}").parse().map_err(|_| invalid())?;
+    whole
+        .checked_mul(100)
+        .and_then(|f| f.checked_add(cents))
+        .ok_or_else(invalid)
+}
+
+fn int(field: &'static str, text: &str) -> Result<i64, WebError> {
+    text.trim().parse().map_err(|_| {
+        WebError::invalid(
+            field,
+            format!("{text} 应为整数"),
+            format!("{text} should be a whole number"),
+        )
+    })
+}
+
+/// Schedule lines `YYYY-MM-DD 金额元` (blank lines ignored).
+fn parse_schedule(text: &str) -> Result<Vec<InstalmentBody>, WebError> {
+    text.lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty())
+        .map(|line| {
+            let mut parts = line.split([' ', '\t', ',', '，']).filter(|p| !p.is_empty());
+            match (parts.next(), parts.next(), parts.next()) {
+                (Some(date), Some(amount), None) => Ok(InstalmentBody {
+                    due_on: date.to_owned(),
+                    amount_fen: yuan_to_fen("schedule", amount)?,
+                }),
+                _ => Err(WebError::invalid(
+                    "schedule",
+                    format!("付款计划行“{line}”应为：日期 金额（元）"),
+                    format!("schedule line '{line}' should be: date amount (yuan)"),
+                )),
+            }
+        })
+        .collect()
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct MarketForm {
+    csrf: Option<String>,
+    amount_m2: String,
+    reserve_price_yuan_per_mu: String,
+    price_yuan_per_mu: String,
+    opens_on: String,
+    closes_on: String,
+    contact: String,
+    as_of: String,
+    offer: String,
+    schedule: String,
+    reason: String,
+    instalment: String,
+    amount_yuan: String,
+    paid_on: String,
+    note: String,
+}
+
+/// Runs a form's write after the CSRF check; success redirects to `to`, a refusal shows why.
+async fn submit<T, F>(
+    user: &User,
+    form: &MarketForm,
+    back: &str,
+    write: F,
+    to: impl FnOnce(&T) -> String,
+) -> Result<Response, PageError>
+where
+    F: std::future::Future<Output = Result<T, WebError>>,
+{
+    user.require_csrf(form.csrf.as_deref())?;
+    Ok(match write.await {
+        Ok(done) => Redirect::to(&to(&done)).into_response(),
+        Err(e) => refusal(user, e, back),
+    })
+}
+
+/// Handles POST /market/listings
+pub async fn publish_submit(
+    State(state): State<AppState>,
+    PageUser(user): PageUser,
+    Form(form): Form<MarketForm>,
+) -> Result<Response, PageError> {
+    let write = async {
+        let body = ListingBody {
+            amount_m2: int("amount_m2", &form.amount_m2)?,
+            reserve_price_fen_per_mu: yuan_to_fen(
+                "reserve_price_fen_per_mu",
+                &form.reserve_price_yuan_per_mu,
+            )?,
+            opens_on: form.opens_on.clone(),
+            closes_on: form.closes_on.clone(),
+            contact: form.contact.clone(),
+            as_of: form.as_of.clone(),
+        };
+        write::publish(&state.registry, &user, &body).await
+    };
+    submit(&user, &form, "/market", write, |l: &MarketListing| {
+        format!("/market/listings/{}", l.id)
+    })
+    .await
+}
+
+/// Handles POST /market/listings/{id}/offers
+pub async fn offer_submit(
+    State(state): State<AppState>,
+    PageUser(user): PageUser,
+    Path(id): Path<String>,
+    Form(form): Form<MarketForm>,
+) -> Result<Response, PageError> {
+    let back = format!("/market/listings/{id}");
+    let write = async {
+        let body = OfferBody {
+            amount_m2: int("amount_m2", &form.amount_m2)?,
+            price_fen_per_mu: yuan_to_fen("price_fen_per_mu", &form.price_yuan_per_mu)?,
+            contact: form.contact.clone(),
+            as_of: form.as_of.clone(),
+        };
+        write::offer(&state.registry, &user, &id, &body).await
+    };
+    submit(&user, &form, &back, write, |_| back.clone()).await
+}
+
+/// Handles POST /market/listings/{id}/agreements
+pub async fn agreement_submit(
+    State(state): State<AppState>,
+    PageUser(user): PageUser,
+    Path(id): Path<String>,
+    Form(form): Form<MarketForm>,
+) -> Result<Response, PageError> {
+    let back = format!("/market/listings/{id}");
+    let write = async {
+        let body = AgreementBody {
+            offer: form.offer.clone(),
+            amount_m2: int("amount_m2", &form.amount_m2)?,
+            price_fen_per_mu: yuan_to_fen("price_fen_per_mu", &form.price_yuan_per_mu)?,
+            schedule: parse_schedule(&form.schedule)?,
+            as_of: form.as_of.clone(),
+        };
+        write::sign(&state.registry, &user, &id, &body).await
+    };
+    submit(&user, &form, &back, write, |a: &Agreement| {
+        format!("/market/agreements/{}", a.id)
+    })
+    .await
+}
+
+/// Handles POST /market/listings/{id}/withdraw
+pub async fn withdraw_submit(
+    State(state): State<AppState>,
+    PageUser(user): PageUser,
+    Path(id): Path<String>,
+    Form(form): Form<MarketForm>,
+) -> Result<Response, PageError> {
+    let back = format!("/market/listings/{id}");
+    let body = ReasonBody {
+        reason: form.reason.clone(),
+        as_of: form.as_of.clone(),
+    };
+    let write = write::withdraw(&state.registry, &user, &id, &body);
+    submit(&user, &form, &back, write, |_| back.clone()).await
+}
+
+/// Handles POST /market/agreements/{id}/settle
+pub async fn settle_submit(
+    State(state): State<AppState>,
+    PageUser(user): PageUser,
+    Path(id): Path<String>,
+    Form(form): Form<MarketForm>,
+) -> Result<Response, PageError> {
+    let back = format!("/market/agreements/{id}");
+    let body = SettleBody {
+        as_of: form.as_of.clone(),
+    };
+    let write = write::settle(&state.registry, &user, &id, &body);
+    submit(&user, &form, &back, write, |_| back.clone()).await
+}
+
+/// Handles POST /market/agreements/{id}/payments
+pub async fn payment_submit(
+    State(state): State<AppState>,
+    PageUser(user): PageUser,
+    Path(id): Path<String>,
+    Form(form): Form<MarketForm>,
+) -> Result<Response, PageError> {
+    let back = format!("/market/agreements/{id}");
+    let write = async {
+        let body = PaymentBody {
+            instalment: int("instalment", &form.instalment)?,
+            amount_fen: yuan_to_fen("amount_fen", &form.amount_yuan)?,
+            paid_on: form.paid_on.clone(),
+            note: form.note.clone(),
+        };
+        write::payment(&state.registry, &user, &id, &body).await
+    };
+    submit(&user, &form, &back, write, |_| back.clone()).await
+}
+
+/// Handles POST /market/agreements/{id}/cancel
+pub async fn cancel_submit(
+    State(state): State<AppState>,
+    PageUser(user): PageUser,
+    Path(id): Path<String>,
+    Form(form): Form<MarketForm>,
+) -> Result<Response, PageError> {
+    let back = format!("/market/agreements/{id}");
+    let body = ReasonBody {
+        reason: form.reason.clone(),
+        as_of: form.as_of.clone(),
+    };
+    let write = write::cancel(&state.registry, &user, &id, &body);
+    submit(&user, &form, &back, write, |_| back.clone()).await
+}
+
+/// Handles POST /market/expire
+pub async fn expire_submit(
+    State(state): State<AppState>,
+    PageUser(user): PageUser,
+    Form(form): Form<MarketForm>,
+) -> Result<Response, PageError> {
+    user.require_csrf(form.csrf.as_deref())?;
+    let body = ExpireBody {
+        as_of: form.as_of.clone(),
+    };
+    let lang = user.lang;
+    Ok(match write::expire(&state.registry, &user, &body).await {
+        Ok(expired) => {
+            let list = if expired.is_empty() {
+                none(lang)
+            } else {
+                format!(
+                    "<ul id=\"expired\">{}</ul>",
+                    expired
+                        .iter()
+                        .map(|id| format!("<li>{}</li>", listing_link(id)))
+                        .collect::<String>()
+                )
+            };
+            let body = format!(
+                "<p>{}</p>{list}<p><a href=\"/market\">{}</a></p>",
+                lang.t(
+                    "已到期的公告（指标已退回转让方）",
+                    "Listings expired (quota returned to the seller)"
+                ),
+                lang.t("返回市场", "Back to the market"),
+            );
+            Html(page("公告到期扫描", "Listing expiry", Some(&user), &body)).into_response()
+        }
+        Err(e) => refusal(&user, e, "/market"),
+    })
+}

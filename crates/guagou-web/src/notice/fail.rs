@@ -1,0 +1,139 @@
+//! Failures of the notice routes as `Problem`s: the registry's and the web layer's through
+//! `WebError::problem` (the one mapping), the notice refusals here — 409 outside the notice
+//! period or for a second answer, 422 for a short period or bad input, 429 for the hourly
+//! objection limit.
+
+use axum::Json;
+use axum::http::StatusCode;
+use axum::response::{Html, IntoResponse, Response};
+use guagou_registry::RegistryError;
+use guagou_registry::notice::NoticeError;
+
+use crate::error::{Problem, WebError};
+use crate::html;
+
+fn problem(status: StatusCode, code: &str, zh: String, en: String, field: Option<&str>) -> Problem {
+    Problem {
+        status,
+        code: code.to_owned(),
+        rule: None,
+        field: field.map(str::to_owned),
+        message_zh: zh,
+        message_en: en,
+    }
+}
+
+/// The problem of a notice step.
+pub fn notice_problem(error: NoticeError) -> Problem {
+    use guagou_domain::notice::NoticeError as Rule;
+    match error {
+        NoticeError::Registry(e) => WebError::Registry(e).problem(),
+        NoticeError::Rule(rule) => {
+            let (zh, en) = rule.messages();
+            let (status, field) = match &rule {
+                Rule::NotOpenYet { .. } | Rule::Closed { .. } => (StatusCode::CONFLICT, None),
+                Rule::PeriodTooShort { .. } => (StatusCode::UNPROCESSABLE_ENTITY, Some("ends_on")),
+                Rule::Invalid { field, .. } => (StatusCode::UNPROCESSABLE_ENTITY, Some(*field)),
+            };
+            problem(status, rule.code(), zh, en, field)
+        }
+        other => {
+            let (status, code) = match &other {
+                NoticeError::RateLimited { .. } => {
+                    (StatusCode::TOO_MANY_REQUESTS, "objection_rate_limited")
+                }
+                NoticeError::AlreadyAnswered { .. } => (StatusCode::CONFLICT, "already_answered"),
+                _ => (StatusCode::CONFLICT, "receipt_taken"),
+            };
+            let text = other.to_string();
+            let (zh, en) = text.split_once(" / ").unwrap_or((&text, &text));
+            problem(status, code, zh.to_owned(), en.to_owned(), None)
+        }
+    }
+}
+
+/// A failure of a notice page or API call, already mapped (boxed: a `Problem` is large).
+#[derive(Debug)]
+pub struct Fail(pub Box<Problem>);
+
+impl From<WebError> for Fail {
+    fn from(e: WebError) -> Self {
+        Fail(Box::new(e.problem()))
+    }
+}
+
+impl From<RegistryError> for Fail {
+    fn from(e: RegistryError) -> Self {
+        Fail(Box::new(WebError::Registry(e).problem()))
+    }
+}
+
+impl From<NoticeError> for Fail {
+    fn from(e: NoticeError) -> Self {
+        Fail(Box::new(notice_problem(e)))
+    }
+}
+
+/// An HTML answer of a failure.
+#[derive(Debug)]
+pub struct PageFail(pub Problem);
+
+impl<E: Into<Fail>> From<E> for PageFail {
+    fn from(e: E) -> Self {
+        PageFail(*e.into().0)
+    }
+}
+
+impl IntoResponse for PageFail {
+    fn into_response(self) -> Response {
+        (self.0.status, Html(html::error_page(&self.0))).into_response()
+    }
+}
+
+/// A JSON answer of a failure.
+#[derive(Debug)]
+pub struct ApiFail(pub Problem);
+
+impl<E: Into<Fail>> From<E> for ApiFail {
+    fn from(e: E) -> Self {
+        ApiFail(*e.into().0)
+    }
+}
+
+impl IntoResponse for ApiFail {
+    fn into_response(self) -> Response {
+        (self.0.status, Json(self.0)).into_response()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use guagou_domain::notice::NoticeError as Rule;
+
+    #[test]
+    fn refusals_have_their_status() {
+        let closed = notice_problem(NoticeError::Rule(Rule::Closed {
+            ends_on: chrono::NaiveDate::from_ymd_opt(2019, 7, 1).unwrap_or_default(),
+        }));
+        assert_eq!(closed.status, StatusCode::CONFLICT);
+        assert_eq!(closed.code, "notice_closed");
+        assert!(
+            closed.message_zh.contains("不再受理"),
+            "{}",
+            closed.message_zh
+        );
+        assert!(
+            closed.message_en.contains("no longer accepted"),
+            "{}",
+            closed.message_en
+        );
+        let limited = notice_problem(NoticeError::RateLimited { per_hour: 5 });
+        assert_eq!(limited.status, StatusCode::TOO_MANY_REQUESTS);
+        let missing = notice_problem(NoticeError::Registry(RegistryError::NotFound {
+            what: "公示/notice",
+            id: "x".into(),
+        }));
+        assert_eq!(missing.status, StatusCode::NOT_FOUND);
+    }
+}

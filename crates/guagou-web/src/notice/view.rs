@@ -1,0 +1,507 @@
+//! What the public and the staff see of a notice, as JSON views and HTML pieces.
+//!
+//! The public view is built field by field from the snapshot, never by serializing the stored
+//! records, so a staff field (who published, the objector's full name and contact, the client
+//! hash) cannot reach a public page by accident: names are already masked in the snapshot and
+//! objectors' names are masked here.
+
+use std::collections::BTreeMap;
+use std::fmt::Write as _;
+
+use chrono::NaiveDate;
+use guagou_domain::notice::{self as rules, PeriodStatus};
+use guagou_domain::{Fen, SquareMetres};
+use guagou_registry::notice::{Notice, Objection, Place};
+use serde::Serialize;
+
+use crate::html::{Lang, esc, table_in};
+
+/// An area in m², 公顷 and 亩.
+#[derive(Debug, Clone, Serialize)]
+pub struct Area {
+    pub m2: i64,
+    pub ha: String,
+    pub mu: String,
+}
+
+impl Area {
+    fn of(m2: i64) -> Area {
+        Area {
+            m2,
+            ha: SquareMetres(m2).hectares_text(),
+            mu: SquareMetres(m2).mu_text(),
+        }
+    }
+
+    fn text(&self) -> String {
+        format!("{} m² · {} 公顷 · {} 亩", self.m2, self.ha, self.mu)
+    }
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct PublicStandard {
+    pub item: String,
+    /// per_m2 | per_household | per_person
+    pub basis: String,
+    pub amount_fen: i64,
+    /// 元, two decimals
+    pub amount_yuan: String,
+    pub unit_zh: String,
+    pub unit_en: String,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct PublicHousehold {
+    /// 已打码的户主姓名 / the head of household's name, masked
+    pub name: String,
+    pub village: Option<String>,
+    pub village_name: Option<String>,
+    pub persons: Option<i64>,
+    pub consent: String,
+    pub method: Option<String>,
+}
+
+/// An objection as the public sees it (the objector's name masked, no contact).
+#[derive(Debug, Clone, Serialize)]
+pub struct PublicObjection {
+    pub receipt: String,
+    pub project: String,
+    pub filed_on: NaiveDate,
+    /// masked name, or empty when anonymous
+    pub objector: String,
+    pub anonymous: bool,
+    pub text: String,
+    /// waiting | answered
+    pub status: String,
+    pub answer: Option<String>,
+    pub answered_on: Option<NaiveDate>,
+}
+
+impl PublicObjection {
+    pub fn of(o: &Objection) -> PublicObjection {
+        PublicObjection {
+            receipt: o.receipt.clone(),
+            project: o.code.clone(),
+            filed_on: o.filed_on,
+            objector: rules::mask_name(&o.objector),
+            anonymous: o.objector.trim().is_empty(),
+            text: o.text.clone(),
+            status: if o.answer.is_some() {
+                "answered"
+            } else {
+                "waiting"
+            }
+            .to_owned(),
+            answer: o.answer.as_ref().map(|a| a.text.clone()),
+            answered_on: o.answer.as_ref().map(|a| a.answered_on),
+        }
+    }
+}
+
+/// A notice as the public sees it.
+#[derive(Debug, Clone, Serialize)]
+pub struct PublicNotice {
+    pub project: String,
+    pub project_name: String,
+    pub township: Option<Place>,
+    pub villages: Vec<Place>,
+    pub demolition: Area,
+    pub resettlement: Area,
+    pub starts_on: NaiveDate,
+    pub ends_on: NaiveDate,
+    pub status: PeriodStatus,
+    pub standards: Vec<PublicStandard>,
+    pub standards_text: String,
+    pub contact: String,
+    pub households_count: i64,
+    pub persons: i64,
+    pub consented: usize,
+    /// Empty in listings.
+    pub households: Vec<PublicHousehold>,
+    /// Objections not answered yet (their text is shown once answered).
+    pub objections_waiting: usize,
+    pub answered: Vec<PublicObjection>,
+}
+
+impl PublicNotice {
+    pub fn of(notice: &Notice, objections: &[Objection], today: NaiveDate) -> PublicNotice {
+        let names: BTreeMap<&str, &str> = notice
+            .villages
+            .iter()
+            .map(|p| (p.code.as_str(), p.name.as_str()))
+            .collect();
+        let households: Vec<PublicHousehold> = notice
+            .households
+            .iter()
+            .map(|h| PublicHousehold {
+                name: h.masked_name.clone(),
+                village_name: h
+                    .village
+                    .as_deref()
+                    .and_then(|v| names.get(v))
+                    .map(|n| (*n).to_owned()),
+                village: h.village.clone(),
+                persons: h.persons,
+                consent: h.consent.clone(),
+                method: h.method.clone(),
+            })
+            .collect();
+        PublicNotice {
+            project: notice.code.clone(),
+            project_name: notice.project_name.clone(),
+            township: notice.township.clone(),
+            villages: notice.villages.clone(),
+            demolition: Area::of(notice.demolition_m2),
+            resettlement: Area::of(notice.resettlement_m2),
+            starts_on: notice.period.starts_on,
+            ends_on: notice.period.ends_on,
+            status: notice.period.status(today),
+            standards: notice
+                .standards
+                .iter()
+                .map(|s| PublicStandard {
+                    item: s.item.clone(),
+                    basis: s.basis.code().to_owned(),
+                    amount_fen: s.amount_fen,
+                    amount_yuan: Fen(s.amount_fen).yuan_text(),
+                    unit_zh: s.basis.unit().0.to_owned(),
+                    unit_en: s.basis.unit().1.to_owned(),
+                })
+                .collect(),
+            standards_text: notice.standards_text.clone(),
+            contact: notice.contact.clone(),
+            households_count: notice.households_count,
+            persons: notice.households.iter().filter_map(|h| h.persons).sum(),
+            consented: notice
+                .households
+                .iter()
+                .filter(|h| h.consent == "consented")
+                .count(),
+            households,
+            objections_waiting: objections.iter().filter(|o| o.answer.is_none()).count(),
+            answered: objections
+                .iter()
+                .filter(|o| o.answer.is_some())
+                .map(PublicObjection::of)
+                .collect(),
+        }
+    }
+}
+
+/// An objection as staff see it: everything, with its due day and whether it is overdue.
+#[derive(Debug, Clone, Serialize)]
+pub struct StaffObjection {
+    #[serde(flatten)]
+    pub objection: Objection,
+    pub answer_due: NaiveDate,
+    pub overdue: bool,
+}
+
+/// The staff view of a project's notice.
+#[derive(Debug, Clone, Serialize)]
+pub struct StaffNotice {
+    pub project: String,
+    pub today: NaiveDate,
+    pub notice: Option<Notice>,
+    pub objections: Vec<StaffObjection>,
+    pub overdue: usize,
+}
+
+impl StaffNotice {
+    pub fn of(
+        project: &str,
+        notice: Option<Notice>,
+        objections: Vec<Objection>,
+        today: NaiveDate,
+    ) -> StaffNotice {
+        let objections: Vec<StaffObjection> = objections
+            .into_iter()
+            .map(|o| StaffObjection {
+                answer_due: o.answer_due(),
+                overdue: o.is_overdue(today),
+                objection: o,
+            })
+            .collect();
+        StaffNotice {
+            project: project.to_owned(),
+            today,
+            notice,
+            overdue: objections.iter().filter(|o| o.overdue).count(),
+            objections,
+        }
+    }
+}
+
+fn status_html(lang: Lang, status: PeriodStatus) -> String {
+    let (zh, en) = status.label();
+    let class = match status {
+        PeriodStatus::Open => "ok",
+        PeriodStatus::Upcoming => "warn",
+        PeriodStatus::Closed => "none",
+    };
+    format!(
+        "<span id=\"notice-status\" class=\"{class}\">{}</span>",
+        lang.t(zh, en)
+    )
+}
+
+fn place_text(place: &Place) -> String {
+    format!("{} ({})", esc(&place.name), esc(&place.code))
+}
+
+/// The body of a notice (project, period, areas, standards, contact, households): the same for
+/// the public and for staff, since it is what was published.
+pub fn notice_html(lang: Lang, n: &PublicNotice) -> String {
+    let mut out = String::new();
+    let township = n.township.as_ref().map(place_text).unwrap_or_default();
+    let villages: Vec<String> = n.villages.iter().map(place_text).collect();
+    let _ = write!(
+        out,
+        "<section id=\"notice\"><h2>{project_name}</h2>\
+         <p>{period_l}: <strong id=\"notice-period\">{starts} — {ends}</strong> {status}</p>\
+         <table id=\"notice-project\"><tbody>\
+         <tr><th>{code_l}</th><td>{code}</td></tr>\
+         <tr><th>{township_l}</th><td>{township}</td></tr>\
+         <tr><th>{villages_l}</th><td>{villages}</td></tr>\
+         <tr><th>{demolition_l}</th><td id=\"notice-demolition\">{demolition}</td></tr>\
+         <tr><th>{resettlement_l}</th><td id=\"notice-resettlement\">{resettlement}</td></tr>\
+         <tr><th>{households_l}</th><td>{households} · {persons_l} {persons} · {consented_l} {consented}</td></tr>\
+         </tbody></table>",
+        project_name = esc(&n.project_name),
+        period_l = lang.t("公示期", "Notice period"),
+        starts = n.starts_on,
+        ends = n.ends_on,
+        status = status_html(lang, n.status),
+        code_l = lang.t("项目编号", "Project code"),
+        code = esc(&n.project),
+        township_l = lang.t("乡镇", "Township"),
+        villages_l = lang.t("涉及村", "Villages"),
+        villages = villages.join("，"),
+        demolition_l = lang.t("拆旧区面积", "Demolition area"),
+        demolition = esc(&n.demolition.text()),
+        resettlement_l = lang.t("安置区面积", "Resettlement area"),
+        resettlement = esc(&n.resettlement.text()),
+        households_l = lang.t("拆迁农户", "Households affected"),
+        households = n.households_count,
+        persons_l = lang.t("人口", "persons"),
+        persons = n.persons,
+        consented_l = lang.t("同意", "consented"),
+        consented = n.consented,
+    );
+    let rows: Vec<Vec<String>> = n
+        .standards
+        .iter()
+        .map(|s| {
+            vec![
+                esc(&s.item),
+                esc(&s.amount_yuan),
+                lang.t(&s.unit_zh, &s.unit_en),
+            ]
+        })
+        .collect();
+    let _ = write!(
+        out,
+        "<h3>{}</h3><div id=\"notice-standards\">{}</div><p id=\"notice-standards-text\">{}</p>\
+         <h3>{}</h3><p id=\"notice-contact\">{}</p>",
+        lang.t("补偿安置标准", "Compensation standards"),
+        table_in(
+            lang,
+            &[
+                ("项目", "Item"),
+                ("金额（元）", "Amount (yuan)"),
+                ("单位", "Unit")
+            ],
+            &rows
+        ),
+        esc(&n.standards_text),
+        lang.t("联系方式", "Contact"),
+        esc(&n.contact),
+    );
+    let rows: Vec<Vec<String>> = n
+        .households
+        .iter()
+        .enumerate()
+        .map(|(i, h)| {
+            let (czh, cen) = rules::consent_label(&h.consent);
+            let (mzh, men) = rules::method_label(h.method.as_deref());
+            vec![
+                (i + 1).to_string(),
+                esc(&h.name),
+                esc(h
+                    .village_name
+                    .as_deref()
+                    .or(h.village.as_deref())
+                    .unwrap_or("")),
+                h.persons.map(|p| p.to_string()).unwrap_or_default(),
+                lang.t(czh, cen),
+                lang.t(mzh, men),
+            ]
+        })
+        .collect();
+    let _ = write!(
+        out,
+        "<h3>{}</h3><p class=\"en\">{}</p><div id=\"notice-households\">{}</div></section>",
+        lang.t("拆迁农户名单", "Households affected"),
+        lang.t(
+            "户主姓名已部分隐去以保护隐私",
+            "names are partly hidden to protect privacy"
+        ),
+        table_in(
+            lang,
+            &[
+                ("序号", "No."),
+                ("户主", "Head of household"),
+                ("村", "Village"),
+                ("人口", "Persons"),
+                ("意愿", "Consent"),
+                ("安置方式", "Resettlement method"),
+            ],
+            &rows
+        ),
+    );
+    out
+}
+
+/// Who filed, as the public sees it.
+pub fn objector_html(lang: Lang, o: &PublicObjection) -> String {
+    if o.anonymous {
+        lang.t("匿名", "anonymous")
+    } else {
+        esc(&o.objector)
+    }
+}
+
+/// The answered objections of a notice, for the public.
+pub fn answered_html(lang: Lang, n: &PublicNotice) -> String {
+    let rows: Vec<Vec<String>> = n
+        .answered
+        .iter()
+        .map(|o| {
+            vec![
+                format!(
+                    "<a href=\"/public/objections/{r}\">{r}</a>",
+                    r = esc(&o.receipt)
+                ),
+                o.filed_on.to_string(),
+                objector_html(lang, o),
+                esc(&o.text),
+                esc(o.answer.as_deref().unwrap_or_default()),
+                o.answered_on.map(|d| d.to_string()).unwrap_or_default(),
+            ]
+        })
+        .collect();
+    let table = if rows.is_empty() {
+        format!(
+            "<p class=\"none\">{}</p>",
+            lang.t("暂无已答复的异议", "no answered objections yet")
+        )
+    } else {
+        table_in(
+            lang,
+            &[
+                ("回执号", "Receipt"),
+                ("提出日期", "Filed on"),
+                ("提出人", "By"),
+                ("异议内容", "Objection"),
+                ("答复", "Answer"),
+                ("答复日期", "Answered on"),
+            ],
+            &rows,
+        )
+    };
+    format!(
+        "<section id=\"answers\"><h2>{}</h2><p>{}: {}</p>{}</section>",
+        lang.t("异议及答复", "Objections and answers"),
+        lang.t("待答复", "Waiting for an answer"),
+        n.objections_waiting,
+        table,
+    )
+}
+
+/// The staff table of objections (full names, contact, due day, overdue), with an answer form
+/// on each unanswered one when `answer_csrf` is given.
+pub fn staff_objections_html(lang: Lang, view: &StaffNotice, answer_csrf: Option<&str>) -> String {
+    let rows: Vec<Vec<String>> = view
+        .objections
+        .iter()
+        .map(|s| {
+            let o = &s.objection;
+            let state = match (&o.answer, s.overdue) {
+                (Some(_), _) => format!("<span class=\"ok\">{}</span>", lang.t("已答复", "answered")),
+                (None, true) => format!(
+                    "<span class=\"fail overdue\">{}</span>",
+                    lang.t("逾期未答复", "overdue")
+                ),
+                (None, false) => format!("<span class=\"warn\">{}</span>", lang.t("待答复", "waiting")),
+            };
+            let answer = match (&o.answer, answer_csrf) {
+                (Some(a), _) => format!(
+                    "{}<br><span class=\"en\">{} · {}</span>",
+                    esc(&a.text),
+                    a.answered_on,
+                    esc(&a.answered_by)
+                ),
+                (None, Some(csrf)) => format!(
+                    "<form method=\"post\" action=\"/notices/objections/{r}/answer\" class=\"action\">\
+                     <input type=\"hidden\" name=\"csrf\" value=\"{csrf}\">\
+                     <textarea name=\"answer\" rows=\"2\" cols=\"30\" required></textarea>\
+                     <input name=\"as_of\" type=\"date\" value=\"{today}\">\
+                     <button>{label}</button></form>",
+                    r = esc(&o.receipt),
+                    csrf = esc(csrf),
+                    today = view.today,
+                    label = lang.one("答复", "Answer"),
+                ),
+                (None, None) => String::new(),
+            };
+            vec![
+                format!("<span id=\"objection-{r}\">{r}</span>", r = esc(&o.receipt)),
+                o.filed_on.to_string(),
+                if o.objector.is_empty() {
+                    lang.t("匿名", "anonymous")
+                } else {
+                    esc(&o.objector)
+                },
+                esc(&o.contact),
+                esc(&o.text),
+                s.answer_due.to_string(),
+                state,
+                answer,
+            ]
+        })
+        .collect();
+    let table = if rows.is_empty() {
+        format!(
+            "<p class=\"none\">{}</p>",
+            lang.t("暂无异议", "no objections")
+        )
+    } else {
+        table_in(
+            lang,
+            &[
+                ("回执号", "Receipt"),
+                ("提出日期", "Filed on"),
+                ("提出人", "By"),
+                ("联系方式", "Contact"),
+                ("异议内容", "Objection"),
+                ("答复期限", "Answer due"),
+                ("状态", "Status"),
+                ("答复", "Answer"),
+            ],
+            &rows,
+        )
+    };
+    format!(
+        "<section id=\"objections\"><h2>{}</h2><p>{}: <strong id=\"overdue-count\">{}</strong> \
+         <span class=\"en\">({})</span></p>{}</section>",
+        lang.t("村民异议", "Objections"),
+        lang.t("逾期未答复", "Overdue"),
+        view.overdue,
+        esc(&format!(
+            "{} 天内答复 / answer within {} days",
+            rules::ANSWER_WITHIN_DAYS,
+            rules::ANSWER_WITHIN_DAYS
+        )),
+        table,
+    )
+}
