@@ -8,6 +8,7 @@
 pub mod check;
 pub mod dates;
 pub mod division;
+pub mod funds;
 pub mod landclass;
 pub mod ledger;
 pub mod lifecycle;

@@ -65,6 +65,7 @@ impl Registry {
             | Operation::List { division, .. }
             | Operation::Use { division, .. } => actor.require_jurisdiction(division),
             Operation::Withdraw { listing, .. } | Operation::Transfer { listing, .. } => {
+                self.refuse_market_listing(listing).await?;
                 let seller = self.listing_seller(listing).await?;
                 actor.require_jurisdiction(&seller)?;
                 if let Operation::Transfer { buyer, .. } = operation
@@ -89,6 +90,25 @@ impl Registry {
                 }
                 Ok(())
             }
+        }
+    }
+
+    /// A listing published on the market moves only through the market (offer, agreement,
+    /// settlement, withdrawal there), so that its records and the ledger cannot disagree.
+    async fn refuse_market_listing(&self, listing: &str) -> Result<(), RegistryError> {
+        let row = sqlx::query("SELECT 1 AS found FROM market_listings WHERE id = $1")
+            .bind(listing)
+            .fetch_optional(self.store.pool())
+            .await?;
+        match row {
+            None => Ok(()),
+            Some(_) => Err(RegistryError::invalid(
+                "listing",
+                format!("公告 {listing} 在指标市场挂牌，请在市场中成交、撤牌或取消协议"),
+                format!(
+                    "listing {listing} is on the market: settle, withdraw or cancel it there"
+                ),
+            )),
         }
     }
 

@@ -11,6 +11,7 @@ pub mod demo;
 pub mod divisions;
 pub mod inspections;
 pub mod error;
+pub mod funds;
 pub mod ledger_ops;
 pub mod ledger_view;
 pub mod market;

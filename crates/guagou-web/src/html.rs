@@ -80,6 +80,7 @@ pub const NAV: &[(&str, &str, &str)] = &[
     ("/plans", "专项规划", "Special plans"),
     ("/divisions", "行政区", "Divisions"),
     ("/ledger", "指标台账", "Ledger"),
+    ("/market", "指标市场", "Market"),
     ("/supervision", "监管", "Supervision"),
     ("/audit", "审计日志", "Audit log"),
     ("/public", "公示", "Public notices"),

@@ -10,6 +10,7 @@
 pub mod api;
 pub mod auth;
 pub mod error;
+pub mod funds;
 pub mod html;
 pub mod inspect;
 pub mod map;
@@ -107,6 +108,7 @@ pub fn api_router() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .merge(inspect::api())
         .merge(notice::api())
         .merge(reports::api())
+        .merge(funds::api())
         .split_for_parts();
     (api, paths)
 }
@@ -154,6 +156,7 @@ pub fn router(state: AppState) -> Router {
         .merge(inspect::pages())
         .merge(notice::pages())
         .merge(reports::pages())
+        .merge(funds::pages())
         .nest("/api", api)
         .fallback(pages::not_found)
         .layer(middleware::from_fn(security_headers))

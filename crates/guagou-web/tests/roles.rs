@@ -80,6 +80,10 @@ const GET_MATRIX: &[(&str, [u16; 6])] = &[
     ("/public/projects/511722-2018-001", [OK, OK, OK, OK, OK, OK]),
     ("/notices/511722-2018-001", [LOGIN, OK, NF, OK, OK, OK]),
     ("/api/notices/511722-2018-001", [UNAUTH, OK, NF, OK, OK, OK]),
+    // The market: open listings are market data for every signed-in government user.
+    ("/market", [LOGIN, OK, OK, OK, OK, OK]),
+    ("/market/listings/GP-511722-2019-001", [LOGIN, OK, OK, OK, OK, OK]),
+    ("/api/market/listings", [UNAUTH, OK, OK, OK, OK, OK]),
     // Supervision: every signed-in user, filtered to its jurisdiction.
     ("/supervision/inspections", [LOGIN, OK, OK, OK, OK, OK]),
     ("/supervision/notices", [LOGIN, OK, OK, OK, OK, OK]),
@@ -219,4 +223,25 @@ async fn numbers_beyond_the_database_range_are_not_found_not_errors() {
             );
         }
     }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_market_listing_moves_only_through_the_market() {
+    // The demo's market listing (宣汉 sells on the transfer market): the general ledger form may
+    // not withdraw or transfer its escrow behind the market's back.
+    let app = demo_app().await;
+    let county = app.login("county").await;
+    let body = serde_json::json!({
+        "operation": { "kind": "withdraw", "listing": "GP-511722-2019-001", "amount_m2": 1000 },
+        "idempotency_key": "roles-market-withdraw",
+        "as_of": "2019-07-15",
+        "reason": "behind the market's back",
+    });
+    let reply = app
+        .post_json(&county, "/api/ledger/operations", Some(&county.csrf), body)
+        .await;
+    assert_eq!(reply.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", reply.body);
+    assert_eq!(reply.json()["field"], "listing", "{}", reply.body);
+    let market = app.get(&county, "/market/listings/GP-511722-2019-001").await;
+    assert_eq!(market.status, StatusCode::OK);
 }
