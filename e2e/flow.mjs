@@ -23,17 +23,12 @@
 // `button:has-text(…)`. Those of the upload and ledger pages are gathered in UPLOAD and ADVANCE
 // below.
 
-import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { chromium } from 'playwright-core';
 import { CODE, FAILING_RULE, failingFiles, passingFiles, zip } from './package.mjs';
+import { BASE_URL, amount, check, clickAndWait, goto, log, login, mainText, newUserPage, run, screenshot, step } from './lib.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
-const BASE_URL = (process.env.BASE_URL || 'http://127.0.0.1:8080').replace(/\/$/, '');
-const PASSWORD = process.env.PASSWORD || '';
-const SCREENSHOT_DIR = process.env.SCREENSHOT_DIR || path.join(here, '..', 'target', 'e2e-screenshots');
-const CHROMIUM = process.env.CHROMIUM || '/usr/bin/chromium';
 const EXAMPLE = path.join(here, '..', 'examples', 'xuanhan-nanba-pass');
 
 /** Demo accounts (crates/guagou/src/commands/demo.rs). */
@@ -75,83 +70,9 @@ const MAP = {
 
 const STATES = { draft: '草稿', submitted: '已申报', pooled: '已入库', forwarded: '已转报', approved: '已立项' };
 
-const results = [];
 /** Panels a page should link to but does not: reported as failures, while the scenario goes on
  *  by URL so the later steps still run. */
 const wiring = [];
-const pageErrors = [];
-let shotNumber = 0;
-
-function log(line) {
-  process.stdout.write(`${line}\n`);
-}
-
-async function screenshot(page, name) {
-  if (!page) return;
-  shotNumber += 1;
-  const file = path.join(SCREENSHOT_DIR, `${String(shotNumber).padStart(2, '0')}-${name}.png`);
-  try {
-    await page.screenshot({ path: file, fullPage: true, animations: 'disabled' });
-  } catch (error) {
-    log(`     (no screenshot ${file}: ${error.message.split('\n')[0]})`);
-  }
-}
-
-/** Runs one step; a failure is recorded and the scenario goes on where it can. */
-async function step(name, page, body) {
-  try {
-    await body();
-    results.push({ name, ok: true });
-    log(`ok   ${name}`);
-    await screenshot(page, name);
-    return true;
-  } catch (error) {
-    const reason = (error && error.message ? error.message : String(error)).split('\n').slice(0, 4).join(' | ');
-    results.push({ name, ok: false, reason });
-    log(`FAIL ${name}: ${reason}${page ? ` (at ${page.url()})` : ''}`);
-    await screenshot(page, `${name}-FAILED`);
-    return false;
-  }
-}
-
-function check(condition, message) {
-  if (!condition) throw new Error(message);
-}
-
-/** Clicks and waits for the navigation it starts; returns the final response's status. */
-async function clickAndWait(page, selector) {
-  const locator = page.locator(selector).first();
-  check((await locator.count()) > 0, `no element ${selector}`);
-  const [response] = await Promise.all([page.waitForNavigation({ waitUntil: 'load' }), locator.click()]);
-  return response ? response.status() : 0;
-}
-
-async function goto(page, route) {
-  const response = await page.goto(`${BASE_URL}${route}`, { waitUntil: 'load' });
-  return response ? response.status() : 0;
-}
-
-async function mainText(page) {
-  return (await page.locator('main').first().textContent()) || '';
-}
-
-async function newUserPage(browser, label) {
-  const context = await browser.newContext({ locale: 'zh-CN', viewport: { width: 1280, height: 900 } });
-  const page = await context.newPage();
-  page.setDefaultTimeout(15000);
-  page.on('pageerror', (error) => pageErrors.push(`${label} ${page.url()}: ${error.message}`));
-  return page;
-}
-
-async function login(page, name) {
-  check((await goto(page, '/login')) === 200, 'GET /login did not answer 200');
-  await page.fill('input[name=name]', name);
-  await page.fill('input[name=password]', PASSWORD);
-  const status = await clickAndWait(page, 'button:has-text("登录")');
-  check(status === 200, `signing in as ${name} answered ${status}`);
-  check(new URL(page.url()).pathname === '/', `after signing in the page is ${page.url()}, not the dashboard`);
-  check((await page.textContent('header')).includes(name), `the header does not name ${name}`);
-}
 
 /** Takes a lifecycle step from the project page (`#action-<name>` buttons of pages.rs). */
 async function projectAction(page, code, action, expectedState) {
@@ -162,45 +83,10 @@ async function projectAction(page, code, action, expectedState) {
   check((await mainText(page)).includes(expectedState), `after ${action} the project is not ${expectedState}`);
 }
 
-/** The integer m² shown by the first element matching `selector`, or null if there is none. */
-async function amount(page, selector) {
-  const element = page.locator(selector).first();
-  if ((await element.count()) === 0) return null;
-  const text = ((await element.textContent()) || '').replace(/[^0-9-]/g, '');
-  check(text !== '', `${selector} shows no number`);
-  return Number(text);
-}
-
 async function projectJson(page, code) {
   const response = await page.request.get(`${BASE_URL}/api/projects/${code}`);
   check(response.status() === 200, `GET /api/projects/${code} answered ${response.status()}`);
   return (await response.json()).project;
-}
-
-async function main() {
-  check(PASSWORD !== '', 'PASSWORD is not set');
-  fs.mkdirSync(SCREENSHOT_DIR, { recursive: true });
-  const failingZip = zip(failingFiles(EXAMPLE));
-  const passingZip = zip(passingFiles(EXAMPLE));
-  const browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    headless: true,
-    // playwright gives every launch a fresh temporary --user-data-dir of its own.
-    args: [
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-quic',
-      '--no-first-run',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-    ],
-  });
-  try {
-    await scenario(browser, failingZip, passingZip);
-  } finally {
-    await browser.close();
-  }
 }
 
 async function scenario(browser, failingZip, passingZip) {
@@ -407,23 +293,7 @@ async function scenario(browser, failingZip, passingZip) {
   });
 }
 
-let crashed = null;
-try {
-  await main();
-} catch (error) {
-  crashed = error;
-}
-for (const missing of wiring) {
-  results.push({ name: 'wiring', ok: false, reason: missing });
-  log(`FAIL wiring: ${missing}`);
-}
-if (pageErrors.length > 0) {
-  results.push({ name: 'no-script-errors', ok: false, reason: pageErrors.join(' | ') });
-  log(`FAIL no-script-errors: ${pageErrors.join(' | ')}`);
-}
-if (crashed) log(`FAIL the scenario stopped: ${crashed.stack || crashed}`);
-const failed = results.filter((r) => !r.ok);
-log(`screenshots: ${SCREENSHOT_DIR}`);
-for (const r of failed) log(`failed step: ${r.name}: ${r.reason}`);
-log(`e2e: ${results.length - failed.length} passed, ${failed.length} failed`);
-process.exit(failed.length === 0 && !crashed ? 0 : 1);
+await run(
+  (browser) => scenario(browser, zip(failingFiles(EXAMPLE)), zip(passingFiles(EXAMPLE))),
+  () => wiring.map((reason) => ({ name: 'wiring', reason })),
+);

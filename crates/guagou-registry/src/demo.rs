@@ -782,6 +782,7 @@ impl Registry {
         self.demo_market().await?;
         self.demo_supervision().await?;
         self.demo_notice(packages_dir).await?;
+        self.demo_funds().await?;
         Ok(DemoSummary {
             projects: self
                 .projects("", None)

@@ -213,13 +213,24 @@ impl Registry {
             let code = DivisionCode::parse(&d.code)
                 .map_err(|e| RegistryError::invalid("code", e.to_string(), e.to_string()))?;
             actor.require_jurisdiction(&code.county())?;
+            // A re-import updates the facts and keeps a boundary stored earlier (boundaries come
+            // from their own import).
+            let boundary: Option<String> =
+                sqlx::query("SELECT boundary_geojson FROM divisions WHERE code = $1")
+                    .bind(&d.code)
+                    .fetch_optional(tx.connection())
+                    .await?
+                    .map(|row| row.try_get("boundary_geojson"))
+                    .transpose()?
+                    .flatten();
             sqlx::query("DELETE FROM divisions WHERE code = $1")
                 .bind(&d.code)
                 .execute(tx.connection())
                 .await?;
             sqlx::query(
                 "INSERT INTO divisions (code, name, level, parent, poverty_level, designated_on, exited_on, poor_village, \
-                 relocation_village, poor_households, relocation_households) VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11)",
+                 relocation_village, poor_households, relocation_households, boundary_geojson) \
+                 VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12)",
             )
             .bind(&d.code)
             .bind(&d.name)
@@ -232,6 +243,7 @@ impl Registry {
             .bind(i64::from(d.relocation_village))
             .bind(d.poor_households)
             .bind(d.relocation_households)
+            .bind(boundary)
             .execute(tx.connection())
             .await?;
         }

@@ -858,6 +858,19 @@ impl Registry {
             serde_json::json!({ "instalment": instalment, "amount_fen": amount_fen, "paid_on": day(paid_on) }),
         ))
         .await?;
+        // The money received is the seller's transfer proceeds in the funds ledger, posted in
+        // this same transaction so the market and the funds journal cannot disagree.
+        self.post_payment_proceeds(
+            &mut tx,
+            actor,
+            &code_of(&agreement.seller)?,
+            agreement_id,
+            instalment,
+            seq + 1,
+            amount_fen,
+            paid_on,
+        )
+        .await?;
         tx.commit().await?;
         self.market_agreement(agreement_id).await
     }

@@ -74,6 +74,14 @@ async fn county_boundaries_need_the_explicit_repair() {
         Some("MultiPolygon")
     );
 
+    // Re-importing the division facts (the seed again) keeps the stored boundary.
+    r.seed_dazhou(&city).await.unwrap_or_else(|e| panic!("{e}"));
+    let kept = r.boundary("511724").await.unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(
+        kept, boundary,
+        "a re-import of the facts keeps the boundary"
+    );
+
     // A county user may not import another county's boundary.
     let county = Actor::parse("张三@511722").unwrap_or_else(|e| panic!("{e}"));
     assert!(

@@ -28,6 +28,7 @@ pub const MIGRATIONS: &[(i64, &str, &str)] = &[
         include_str!("../migrations/0006_supervision.sql"),
     ),
     (7, "notice", include_str!("../migrations/0007_notice.sql")),
+    (8, "funds", include_str!("../migrations/0008_funds.sql")),
 ];
 
 const CREATE_MIGRATIONS_TABLE: &str = "CREATE TABLE IF NOT EXISTS schema_migrations (

@@ -82,6 +82,7 @@ pub const NAV: &[(&str, &str, &str)] = &[
     ("/ledger", "指标台账", "Ledger"),
     ("/market", "指标市场", "Market"),
     ("/supervision", "监管", "Supervision"),
+    ("/reports", "统计报表", "Reports"),
     ("/audit", "审计日志", "Audit log"),
     ("/public", "公示", "Public notices"),
 ];

@@ -84,6 +84,10 @@ const GET_MATRIX: &[(&str, [u16; 6])] = &[
     ("/market", [LOGIN, OK, OK, OK, OK, OK]),
     ("/market/listings/GP-511722-2019-001", [LOGIN, OK, OK, OK, OK, OK]),
     ("/api/market/listings", [UNAUTH, OK, OK, OK, OK, OK]),
+    // Reports: a county reads its own county only; another county's report is not found.
+    ("/reports", [LOGIN, OK, OK, OK, OK, OK]),
+    ("/reports?county=511722", [LOGIN, OK, NF, OK, OK, OK]),
+    ("/api/reports?county=511723", [UNAUTH, NF, OK, OK, OK, OK]),
     // Supervision: every signed-in user, filtered to its jurisdiction.
     ("/supervision/inspections", [LOGIN, OK, OK, OK, OK, OK]),
     ("/supervision/notices", [LOGIN, OK, OK, OK, OK, OK]),
