@@ -105,9 +105,7 @@ impl Registry {
             Some(_) => Err(RegistryError::invalid(
                 "listing",
                 format!("公告 {listing} 在指标市场挂牌，请在市场中成交、撤牌或取消协议"),
-                format!(
-                    "listing {listing} is on the market: settle, withdraw or cancel it there"
-                ),
+                format!("listing {listing} is on the market: settle, withdraw or cancel it there"),
             )),
         }
     }

@@ -9,9 +9,9 @@
 pub mod actor;
 pub mod demo;
 pub mod divisions;
-pub mod inspections;
 pub mod error;
 pub mod funds;
+pub mod inspections;
 pub mod ledger_ops;
 pub mod ledger_view;
 pub mod market;

@@ -81,6 +81,7 @@ pub const NAV: &[(&str, &str, &str)] = &[
     ("/divisions", "行政区", "Divisions"),
     ("/ledger", "指标台账", "Ledger"),
     ("/market", "指标市场", "Market"),
+    ("/funds", "资金台账", "Funds"),
     ("/supervision", "监管", "Supervision"),
     ("/reports", "统计报表", "Reports"),
     ("/audit", "审计日志", "Audit log"),

@@ -350,7 +350,10 @@ fn notice_links(lang: Lang, code: &str) -> String {
     format!(
         "<p><a id=\"notice-link\" href=\"/notices/{c}\">{staff}</a> · \
          <a id=\"public-link\" href=\"/public/projects/{c}\">{public}</a></p>",
-        staff = lang.t("公示与异议（工作人员）", "Public notice and objections (staff)"),
+        staff = lang.t(
+            "公示与异议（工作人员）",
+            "Public notice and objections (staff)"
+        ),
         public = lang.t("公示页（村民可见）", "Public page (what villagers see)"),
         c = esc(code),
     )

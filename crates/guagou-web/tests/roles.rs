@@ -82,16 +82,27 @@ const GET_MATRIX: &[(&str, [u16; 6])] = &[
     ("/api/notices/511722-2018-001", [UNAUTH, OK, NF, OK, OK, OK]),
     // The market: open listings are market data for every signed-in government user.
     ("/market", [LOGIN, OK, OK, OK, OK, OK]),
-    ("/market/listings/GP-511722-2019-001", [LOGIN, OK, OK, OK, OK, OK]),
+    (
+        "/market/listings/GP-511722-2019-001",
+        [LOGIN, OK, OK, OK, OK, OK],
+    ),
     ("/api/market/listings", [UNAUTH, OK, OK, OK, OK, OK]),
     // Reports: a county reads its own county only; another county's report is not found.
     ("/reports", [LOGIN, OK, OK, OK, OK, OK]),
     ("/reports?county=511722", [LOGIN, OK, NF, OK, OK, OK]),
     ("/api/reports?county=511723", [UNAUTH, NF, OK, OK, OK, OK]),
+    // Funds: every department reads its jurisdiction's money; verification is for audit and
+    // the levels above the counties.
+    ("/funds", [LOGIN, OK, OK, OK, OK, OK]),
+    ("/api/funds/balances", [UNAUTH, OK, OK, OK, OK, OK]),
+    ("/funds/verify", [LOGIN, FORB, FORB, OK, OK, OK]),
     // Supervision: every signed-in user, filtered to its jurisdiction.
     ("/supervision/inspections", [LOGIN, OK, OK, OK, OK, OK]),
     ("/supervision/notices", [LOGIN, OK, OK, OK, OK, OK]),
-    ("/supervision/allocation?year=2019", [LOGIN, OK, OK, OK, OK, OK]),
+    (
+        "/supervision/allocation?year=2019",
+        [LOGIN, OK, OK, OK, OK, OK],
+    ),
     // Public: health, the API description and the map library.
     ("/healthz", [OK, OK, OK, OK, OK, OK]),
     ("/api/openapi.json", [OK, OK, OK, OK, OK, OK]),
@@ -244,8 +255,15 @@ async fn a_market_listing_moves_only_through_the_market() {
     let reply = app
         .post_json(&county, "/api/ledger/operations", Some(&county.csrf), body)
         .await;
-    assert_eq!(reply.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", reply.body);
+    assert_eq!(
+        reply.status,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "{}",
+        reply.body
+    );
     assert_eq!(reply.json()["field"], "listing", "{}", reply.body);
-    let market = app.get(&county, "/market/listings/GP-511722-2019-001").await;
+    let market = app
+        .get(&county, "/market/listings/GP-511722-2019-001")
+        .await;
     assert_eq!(market.status, StatusCode::OK);
 }

@@ -100,6 +100,51 @@ fn tampering_with_one_journal_row_fails_verify_and_names_it() {
 }
 
 #[test]
+fn tampering_with_the_funds_journal_fails_verify() {
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let data = dir.path().join("data");
+    demo(&data);
+    let ok = guagou(&data, &["--format", "json", "verify"]);
+    let value: Value = serde_json::from_slice(&ok.stdout).unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(value["funds"]["ok"], true, "{value}");
+    assert!(
+        value["funds"]["entries"].as_u64().unwrap_or(0) >= 1,
+        "{value}"
+    );
+    let file = data.join("guagou.sqlite");
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap_or_else(|e| panic!("{e}"));
+    runtime.block_on(async {
+        use sqlx::Connection;
+        let url = format!("sqlite://{}", file.display());
+        let mut conn = sqlx::SqliteConnection::connect(&url)
+            .await
+            .unwrap_or_else(|e| panic!("{e}"));
+        // One 分 moved on a leg of the first funds entry.
+        let changed = sqlx::query(
+            "UPDATE funds_legs SET amount_fen = amount_fen + 1 WHERE seq = 1 AND amount_fen > 0",
+        )
+        .execute(&mut conn)
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(changed.rows_affected(), 1);
+    });
+    let output = guagou(&data, &["--format", "json", "verify"]);
+    assert_eq!(output.status.code(), Some(1));
+    let value: Value = serde_json::from_slice(&output.stdout).unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(value["ok"], false);
+    assert_eq!(value["funds"]["ok"], false, "{value}");
+    assert_eq!(value["funds"]["bad_seq"], 1, "{value}");
+    let text_report = text(&guagou(&data, &["verify"]).stdout);
+    assert!(
+        text_report.contains("funds journal FAILED"),
+        "{text_report}"
+    );
+}
+
+#[test]
 fn refusals_exit_1_with_the_rule_and_writes_are_idempotent() {
     let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
     let data = dir.path().join("data");

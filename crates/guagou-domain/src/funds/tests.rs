@@ -64,8 +64,8 @@ fn ok<T, E: std::fmt::Debug>(r: Result<T, E>) -> T {
 #[test]
 fn entries_balance_to_the_fen_and_chain() {
     let mut funds = MemoryFunds::default();
-    let a = ok(funds.post(&invest(1_000_000_01), &meta("a")));
-    let b = ok(funds.post(&spend(250_000_00, PaidFrom::Project), &meta("b")));
+    let a = ok(funds.post(&invest(100_000_001), &meta("a")));
+    let b = ok(funds.post(&spend(25_000_000, PaidFrom::Project), &meta("b")));
     assert_eq!(a.sum_of_legs(), 0);
     assert_eq!(b.sum_of_legs(), 0);
     assert_eq!(a.prev_hash, GENESIS_HASH);
@@ -74,13 +74,13 @@ fn entries_balance_to_the_fen_and_chain() {
         county: code("511722"),
         project: P.into(),
     };
-    assert_eq!(funds.balances[&project], 1_000_000_01 - 250_000_00);
+    assert_eq!(funds.balances[&project], 100_000_001 - 25_000_000);
     let report = ok(verify_journal(funds.entries.clone()));
     assert_eq!(report.entries, 2);
-    assert_eq!(report.balances[&project.key()], 750_000_01);
+    assert_eq!(report.balances[&project.key()], 75_000_001);
     assert_eq!(
         report.balances["invest:city_budget:511722:511722-2018-001"],
-        -1_000_000_01
+        -100_000_001
     );
 }
 

@@ -565,10 +565,10 @@ fn check_form(user: &User, csrf: &str) -> Result<(), Failure> {
     require_finance(user)
 }
 
-fn to_entry(user: &User, result: Result<FundsEntry, Failure>) -> PageResult {
+fn to_entry(user: &User, result: Result<FundsEntry, Failure>) -> Response {
     match result {
-        Ok(entry) => Ok(Redirect::to(&format!("/funds/entries/{}", entry.seq)).into_response()),
-        Err(e) => Err(fail(user, e)),
+        Ok(entry) => Redirect::to(&format!("/funds/entries/{}", entry.seq)).into_response(),
+        Err(e) => fail(user, e),
     }
 }
 
@@ -577,7 +577,7 @@ pub async fn investment_submit(
     State(state): State<AppState>,
     PageUser(user): PageUser,
     Form(form): Form<InvestmentForm>,
-) -> PageResult {
+) -> Response {
     let result = async {
         check_form(&user, &form.csrf)?;
         let body = InvestmentBody {
@@ -603,7 +603,7 @@ pub async fn spending_submit(
     State(state): State<AppState>,
     PageUser(user): PageUser,
     Form(form): Form<SpendingForm>,
-) -> PageResult {
+) -> Response {
     let result = async {
         check_form(&user, &form.csrf)?;
         let body = SpendingBody {
@@ -633,7 +633,7 @@ pub async fn compensation_submit(
     State(state): State<AppState>,
     PageUser(user): PageUser,
     Form(form): Form<CompensationForm>,
-) -> PageResult {
+) -> Response {
     let result = async {
         check_form(&user, &form.csrf)?;
         let body = CompensationBody {
@@ -662,7 +662,7 @@ pub async fn reverse_submit(
     PageUser(user): PageUser,
     Path(seq): Path<String>,
     Form(form): Form<ReverseForm>,
-) -> PageResult {
+) -> Response {
     let result = async {
         check_form(&user, &form.csrf)?;
         let target = readable_entry(&state, &user, &seq).await?;

@@ -657,6 +657,7 @@ async fn verify(
 ) -> anyhow::Result<ExitCode> {
     let ledger = r.store.verify_ledger().await;
     let audit = r.store.verify_audit().await;
+    let funds = r.verify_funds().await?;
     let checkpoint_result = match checkpoint {
         Some(path) => {
             let text = std::fs::read_to_string(path).with_context(|| {
@@ -668,12 +669,15 @@ async fn verify(
         }
         None => None,
     };
-    let ok =
-        ledger.is_ok() && audit.is_ok() && checkpoint_result.as_ref().is_none_or(Result::is_ok);
+    let ok = ledger.is_ok()
+        && audit.is_ok()
+        && funds.ok
+        && checkpoint_result.as_ref().is_none_or(Result::is_ok);
     let value = serde_json::json!({
         "ok": ok,
         "ledger": match &ledger { Ok(report) => serde_json::to_value(report).unwrap_or_default(), Err(e) => serde_json::json!({ "error": e.to_string(), "code": e.code(), "seq": e.seq() }) },
         "audit": match &audit { Ok(report) => serde_json::to_value(report).unwrap_or_default(), Err(e) => serde_json::json!({ "error": e.to_string(), "code": e.code(), "seq": e.seq() }) },
+        "funds": funds,
         "checkpoint": checkpoint_result.as_ref().map(|c| match c { Ok(()) => serde_json::json!("ok"), Err(e) => serde_json::json!({ "error": e.to_string() }) }),
     });
     emit(format, &value, || {
@@ -691,6 +695,18 @@ async fn verify(
                 report.records
             )),
             Err(e) => out.push_str(&format!("审计日志校验失败 / audit log FAILED: {e}\n")),
+        }
+        if funds.ok {
+            out.push_str(&format!(
+                "资金台账校验通过 / funds journal verified: {} 条 / entries, head {}\n",
+                funds.entries, funds.head_hash
+            ));
+        } else {
+            out.push_str(&format!(
+                "资金台账校验失败 / funds journal FAILED: {} / {}\n",
+                funds.problem_zh.as_deref().unwrap_or(""),
+                funds.problem_en.as_deref().unwrap_or("")
+            ));
         }
         if let Some(c) = &checkpoint_result {
             match c {
