@@ -270,6 +270,76 @@ pub async fn overdue_html(state: &AppState, user: &User) -> String {
     }
 }
 
+/// Listings still open after their close date (waiting for the expiry run) and obligations
+/// opened by sanctions and not yet discharged (SPEC §9: one overdue dashboard).
+async fn other_open_items(
+    state: &AppState,
+    user: &User,
+    today: chrono::NaiveDate,
+) -> Result<String, WebError> {
+    let lang = user.lang;
+    let registry = &state.registry;
+    let mut rows: Vec<Vec<String>> = Vec::new();
+    let today_text = today.to_string();
+    for listing in registry
+        .market_listings(Some(guagou_domain::market::ListingState::Open))
+        .await?
+    {
+        // Dates are YYYY-MM-DD, so text order is date order.
+        if listing.closes_on < today_text && user.reads(&listing.seller) {
+            rows.push(vec![
+                lang.t(
+                    "挂牌已过截止日（待到期处理）",
+                    "listing past its close date (to expire)",
+                ),
+                format!(
+                    "<a href=\"/market/listings/{id}\">{id}</a>",
+                    id = esc(&listing.id)
+                ),
+                esc(&listing.seller),
+                esc(&listing.closes_on),
+            ]);
+        }
+    }
+    for obligation in registry.obligations().await? {
+        let text = |key: &str| {
+            obligation
+                .get(key)
+                .and_then(serde_json::Value::as_str)
+                .unwrap_or_default()
+                .to_owned()
+        };
+        let open = obligation
+            .get("closed_on")
+            .is_none_or(serde_json::Value::is_null);
+        if open && user.reads(&text("county")) {
+            rows.push(vec![
+                lang.t("未履行的义务", "open obligation"),
+                format!("{} · {}", esc(&text("kind")), esc(&text("project"))),
+                esc(&text("county")),
+                esc(&text("opened_on")),
+            ]);
+        }
+    }
+    if rows.is_empty() {
+        return Ok(String::new());
+    }
+    Ok(format!(
+        "<section id=\"open-items\"><h3>{}</h3>{}</section>",
+        lang.t("挂牌与义务", "Listings and obligations"),
+        table_in(
+            lang,
+            &[
+                ("事项", "Item"),
+                ("对象", "Subject"),
+                ("县", "County"),
+                ("日期", "Date"),
+            ],
+            &rows
+        )
+    ))
+}
+
 async fn overdue(state: &AppState, user: &User) -> Result<String, WebError> {
     let lang = user.lang;
     let registry = &state.registry;
@@ -311,6 +381,7 @@ async fn overdue(state: &AppState, user: &User) -> Result<String, WebError> {
             esc(&suspended.join(", "))
         );
     }
+    out.push_str(&other_open_items(state, user, today).await?);
     // Rectifications of inspection findings past their deadline, and the supervision links.
     out.push_str(&crate::inspect::overdue_rectifications_html(state, user, today).await);
     let _ = write!(
