@@ -24,6 +24,9 @@ pub struct ScanReport {
     pub applied: Vec<AppliedSanction>,
     /// Sanctions due that an earlier run already applied.
     pub already_applied: usize,
+    /// Market listings past their close date without an agreement, expired by this run (their
+    /// quota returned to the seller).
+    pub expired_listings: Vec<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -103,6 +106,7 @@ impl Registry {
             as_of,
             applied: Vec::new(),
             already_applied: 0,
+            expired_listings: Vec::new(),
         };
         let mut tx = self.store.begin_write().await?;
         for sanction in due {
@@ -143,6 +147,8 @@ impl Registry {
             });
         }
         tx.commit().await?;
+        // Deadlines enforce themselves: the same run expires the listings whose period ended.
+        report.expired_listings = self.expire_listings(actor, as_of).await?;
         Ok(report)
     }
 

@@ -42,3 +42,50 @@ fn section<'a>(body: &'a str, id: &str) -> &'a str {
         .map_or(body.len(), |i| start + i);
     &body[start..end]
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_deadline_scan_also_expires_listings_past_their_close() {
+    let app = demo_app().await;
+    let city = app.login("city").await;
+    let body = serde_json::json!({ "as_of": "2026-11-29" });
+    let first = app
+        .post_json(
+            &city,
+            "/api/supervision/scan",
+            Some(&city.csrf),
+            body.clone(),
+        )
+        .await;
+    assert_eq!(first.status, StatusCode::OK, "{}", first.body);
+    let report = first.json();
+    let expired = report["report"]["expired_listings"]
+        .as_array()
+        .or_else(|| report["expired_listings"].as_array())
+        .cloned()
+        .unwrap_or_default();
+    assert!(
+        expired.iter().any(|l| l == "GP-511722-2019-001"),
+        "{report}"
+    );
+    // Idempotent: a second run expires nothing more.
+    let second = app
+        .post_json(&city, "/api/supervision/scan", Some(&city.csrf), body)
+        .await;
+    let again = second.json();
+    let expired_again = again["report"]["expired_listings"]
+        .as_array()
+        .or_else(|| again["expired_listings"].as_array())
+        .map_or(0, Vec::len);
+    assert_eq!(expired_again, 0, "{again}");
+    // The listing page says so, and the dashboard no longer lists it as waiting.
+    let county = app.login("county").await;
+    let listing = app
+        .get(&county, "/api/market/listings/GP-511722-2019-001")
+        .await;
+    assert!(listing.body.contains("expired"), "{}", listing.body);
+    let home = app.get(&county, "/").await;
+    assert!(
+        !home.body.contains("GP-511722-2019-001"),
+        "still on the dashboard"
+    );
+}

@@ -338,8 +338,9 @@ fn report_body(user: &User, report: &ScanReport) -> String {
         .collect();
     let as_of = report.as_of.format("%Y-%m-%d").to_string();
     format!(
-        "<p id=\"scan-summary\">{summary}</p>{table}<ul>{details}</ul><p>{again}</p>\
+        "<p id=\"scan-summary\">{summary}</p>{table}<ul>{details}</ul>{expired}<p>{again}</p>\
          <p><a href=\"/supervision?as_of={as_of}\">{back}</a></p>",
+        expired = expired_listings_html(lang, &report.expired_listings),
         summary = lang.t(
             &format!(
                 "基准日 {as_of}：本次实施 {} 项制裁，{} 项此前已实施（不重复实施）",
@@ -358,6 +359,25 @@ fn report_body(user: &User, report: &ScanReport) -> String {
             "Running the scan again for the same date changes nothing"
         ),
         back = lang.t("返回监管", "Back to supervision"),
+    )
+}
+
+/// The listings a scan expired, linked to the market.
+fn expired_listings_html(lang: Lang, listings: &[String]) -> String {
+    if listings.is_empty() {
+        return String::new();
+    }
+    let links: Vec<String> = listings
+        .iter()
+        .map(|id| format!("<a href=\"/market/listings/{id}\">{id}</a>", id = esc(id)))
+        .collect();
+    format!(
+        "<p id=\"scan-expired\">{} {}</p>",
+        lang.t(
+            "本次到期的挂牌（指标已退回转让方）：",
+            "Listings expired by this run (quota returned to the seller):"
+        ),
+        links.join(", ")
     )
 }
 

@@ -602,6 +602,11 @@ async fn dispatch(
                         a.detail_en
                     ));
                 }
+                for listing in &report.expired_listings {
+                    out.push_str(&format!(
+                        "  挂牌到期 / listing expired: {listing}（指标退回转让方 / quota back to the seller）\n"
+                    ));
+                }
                 out
             })?;
         }
