@@ -178,6 +178,26 @@ pub fn price_text(fen_per_mu: i64) -> String {
     format!("{} 元/亩", Fen(fen_per_mu).yuan_text())
 }
 
+/// What a price floor check is about: the rule's message names an agreement's price (协议价格);
+/// a listing's reserve price (挂牌底价) is named as such, under the same rule and clause.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Priced {
+    Agreement,
+    Reserve,
+}
+
+impl Priced {
+    /// The rule's message (written for agreements) reworded for what is priced.
+    fn reword(self, result: &mut RuleResult) {
+        if self == Priced::Reserve {
+            result.message_zh = result.message_zh.replacen("协议价格", "挂牌底价", 1);
+            result.message_en = result
+                .message_en
+                .replacen("agreement price", "reserve price", 1);
+        }
+    }
+}
+
 /// TRANSFER_PRICE_FLOOR (二(三)): `price_fen_per_mu` ≥ the provincial guide price in force on
 /// `date` (the year of the listing or agreement). Returns the result (passed or not); a date
 /// with no guide price in force is refused, since the floor cannot be shown to hold.
@@ -186,6 +206,7 @@ pub fn price_floor(
     date: NaiveDate,
     price_fen_per_mu: i64,
     subject: &str,
+    priced: Priced,
 ) -> Result<RuleResult, MarketError> {
     let rule = RuleId::TransferPriceFloor;
     let Some(guide) = profile.guide_price_on(date) else {
@@ -213,6 +234,7 @@ pub fn price_floor(
         Quantity::Text(price_text(floor)),
         subjects,
     );
+    priced.reword(&mut result);
     // Name the clause and the guide price's source in the message itself (the web shows it).
     result.message_zh = format!(
         "{}（{}；{}）",
@@ -228,8 +250,9 @@ pub fn require_price_floor(
     date: NaiveDate,
     price_fen_per_mu: i64,
     subject: &str,
+    priced: Priced,
 ) -> Result<RuleResult, MarketError> {
-    let result = price_floor(profile, date, price_fen_per_mu, subject)?;
+    let result = price_floor(profile, date, price_fen_per_mu, subject, priced)?;
     if result.blocks() {
         Err(MarketError::Rule(Box::new(result)))
     } else {
@@ -370,7 +393,13 @@ pub fn check_agreement(
             format!("the agreement's {amount_m2} m² exceed the {listing_amount_m2} m² listed"),
         ));
     }
-    require_price_floor(profile, signed_on, price_fen_per_mu, subject)?;
+    require_price_floor(
+        profile,
+        signed_on,
+        price_fen_per_mu,
+        subject,
+        Priced::Agreement,
+    )?;
     let total = agreement_total_fen(amount_m2, price_fen_per_mu)?;
     check_schedule(total, signed_on, schedule)?;
     Ok(total)
@@ -541,21 +570,37 @@ mod tests {
     #[test]
     fn price_floor_uses_the_guide_price_of_the_date() {
         let p = profile();
-        let ok = require_price_floor(&p, d(2019, 8, 1), 30_000_000, "511722");
+        let ok = require_price_floor(&p, d(2019, 8, 1), 30_000_000, "511722", Priced::Agreement);
         assert!(ok.is_ok_and(|r| r.passed));
-        let low = require_price_floor(&p, d(2019, 8, 1), 29_999_999, "511722");
+        let low = require_price_floor(&p, d(2019, 8, 1), 29_999_999, "511722", Priced::Agreement);
         match low {
             Err(MarketError::Rule(r)) => {
                 assert_eq!(r.rule, RuleId::TransferPriceFloor);
                 assert_eq!(r.clause, "二(三)");
                 assert!(r.message_zh.contains("二(三)"), "{}", r.message_zh);
                 assert!(r.message_zh.contains("300000.00 元/亩"), "{}", r.message_zh);
+                assert!(r.message_zh.starts_with("协议价格"), "{}", r.message_zh);
+            }
+            other => panic!("{other:?}"),
+        }
+        // A listing's reserve price is named as such, under the same rule and clause.
+        match require_price_floor(&p, d(2019, 8, 1), 29_999_999, "511722", Priced::Reserve) {
+            Err(MarketError::Rule(r)) => {
+                assert_eq!(r.rule, RuleId::TransferPriceFloor);
+                assert_eq!(r.clause, "二(三)");
+                assert!(r.message_zh.starts_with("挂牌底价"), "{}", r.message_zh);
+                assert!(!r.message_zh.contains("协议价格"), "{}", r.message_zh);
+                assert!(
+                    r.message_en.starts_with("reserve price"),
+                    "{}",
+                    r.message_en
+                );
             }
             other => panic!("{other:?}"),
         }
         // Before the first guide price there is no floor to check against.
         assert!(matches!(
-            require_price_floor(&p, d(2017, 6, 1), 30_000_000, "x"),
+            require_price_floor(&p, d(2017, 6, 1), 30_000_000, "x", Priced::Agreement),
             Err(MarketError::Invalid { .. })
         ));
     }

@@ -427,6 +427,7 @@ fn add_entries(sink: &mut Sink<'_>, facts: &ReportFacts) {
                 buyer,
                 amount_m2,
                 price_fen_per_mu,
+                ..
             } => {
                 // The ledger stores the same amount; computing it here keeps the report's
                 // definition explicit (and covers a journal written before money was stored).
@@ -679,6 +680,7 @@ mod tests {
                     buyer: code("511723"),
                     amount_m2: 20_000,
                     price_fen_per_mu: 30_000_000,
+                    priced_on: None,
                 },
                 vec![],
             ),

@@ -185,6 +185,16 @@ const PROJECTS: &[DemoProject] = &[
     },
 ];
 
+/// The township's name, from the project's: "宣汉县土黄镇增减挂钩项目区" → "土黄镇". The demo
+/// projects are named after real townships of their county (the codes are generated).
+fn township_name(p: &DemoProject) -> String {
+    let town = p
+        .name
+        .split_once(['县', '市', '区'])
+        .map_or(p.name, |(_, rest)| rest);
+    town.trim_end_matches("增减挂钩项目区").to_owned()
+}
+
 fn villages_of(p: &DemoProject) -> Vec<String> {
     (1..=3)
         .map(|i| format!("{}{:03}", p.township, 200 + i))
@@ -250,7 +260,7 @@ fn write_township_boundaries(root: &Path) -> Result<PathBuf, RegistryError> {
                 "type": "Feature",
                 "properties": {
                     "code": p.township,
-                    "name": format!("{} 乡镇边界（演示）", p.township),
+                    "name": format!("{}边界（演示）", township_name(p)),
                     "source": "演示生成的示意边界，非真实界线 / generated demo geometry, not a real boundary",
                 },
                 "geometry": { "type": "Polygon", "coordinates": ring }
@@ -395,9 +405,11 @@ impl Registry {
                 });
             }
         }
-        // Township names are not known for generated codes: use the project's name part.
+        // The townships are named after their projects (real townships of each county).
         for d in villages.iter_mut().filter(|d| d.level == "township") {
-            d.name = format!("{} 乡镇", d.code);
+            if let Some(p) = PROJECTS.iter().find(|p| p.township == d.code) {
+                d.name = township_name(p);
+            }
         }
         self.import_divisions(
             &city,
@@ -730,6 +742,7 @@ impl Registry {
                 buyer: code("510100")?,
                 amount_m2: 20_000,
                 price_fen_per_mu: 30_000_000,
+                priced_on: None,
             },
             "transfer:SC-2019-0107",
             "流转协议结算 / agreement settled",
@@ -794,5 +807,36 @@ impl Registry {
             sanctions: summary_scan.applied.len(),
             packages_dir: packages_dir.to_path_buf(),
         })
+    }
+}
+
+#[cfg(test)]
+mod township_tests {
+    use super::*;
+
+    #[test]
+    fn every_demo_township_has_its_real_name() {
+        let names: Vec<(&str, String)> = PROJECTS
+            .iter()
+            .map(|p| (p.township, township_name(p)))
+            .collect();
+        assert!(
+            names.contains(&("511722112", "土黄镇".to_owned())),
+            "{names:?}"
+        );
+        assert!(
+            names.contains(&("511703108", "石桥镇".to_owned())),
+            "{names:?}"
+        );
+        assert!(
+            names.contains(&("511725115", "三汇镇".to_owned())),
+            "{names:?}"
+        );
+        for (code, name) in &names {
+            assert!(
+                name.ends_with('镇') && name.chars().count() == 3,
+                "{code}: {name}"
+            );
+        }
     }
 }

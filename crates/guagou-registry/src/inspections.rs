@@ -21,6 +21,7 @@ use serde::{Deserialize, Serialize};
 use sqlx::Row;
 
 use crate::error::RegistryError;
+use crate::projects::{day, parse_day};
 use crate::{Actor, Registry};
 
 /// A finding as recorded.
@@ -127,20 +128,6 @@ pub struct DecidedAllocation {
     pub decided_by: String,
     pub reason: String,
     pub calculation: Allocation,
-}
-
-fn day(date: NaiveDate) -> String {
-    date.format("%Y-%m-%d").to_string()
-}
-
-fn parse_day(field: &str, text: &str) -> Result<NaiveDate, RegistryError> {
-    NaiveDate::parse_from_str(text, "%Y-%m-%d").map_err(|_| {
-        RegistryError::invalid(
-            field,
-            format!("日期 {text} 无效"),
-            format!("invalid date {text}"),
-        )
-    })
 }
 
 fn stored<T>(field: &str, text: &str, parse: fn(&str) -> Option<T>) -> Result<T, RegistryError> {

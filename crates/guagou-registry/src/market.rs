@@ -13,12 +13,12 @@
 
 use chrono::{Datelike, NaiveDate};
 use guagou_domain::DivisionCode;
-use guagou_domain::ledger::{Account, Operation};
+use guagou_domain::ledger::{Account, LedgerError, Operation};
 use guagou_domain::lifecycle::Level;
 use guagou_domain::market::{
     self as rules, AgreementState, Instalment, ListingEvent, ListingState, MarketError, OfferState,
 };
-use guagou_store::WriteTx;
+use guagou_store::{StoreError, WriteTx};
 use serde::Serialize;
 use sqlx::Row;
 use sqlx::any::AnyRow;
@@ -199,6 +199,92 @@ fn require_reason(reason: &str) -> Result<(), RegistryError> {
         ));
     }
     Ok(())
+}
+
+/// Checks the caller's idempotency key (SPEC §8): present, at most 100 visible characters.
+fn check_key(key: &str) -> Result<&str, RegistryError> {
+    let key = key.trim();
+    if key.is_empty() || key.len() > 100 || key.chars().any(char::is_control) {
+        return Err(RegistryError::invalid(
+            "idempotency_key",
+            "幂等键须为 1–100 个可见字符",
+            "the idempotency key must be 1–100 visible characters",
+        ));
+    }
+    Ok(key)
+}
+
+/// One market write as its idempotency record sees it: who, under which key, and the hash of
+/// what was asked (the action, its target and every request field), so that the same key with
+/// another request is told apart from a plain repeat.
+struct Request {
+    actor: String,
+    key: String,
+    action: &'static str,
+    hash: String,
+}
+
+impl Request {
+    fn new(
+        actor: &Actor,
+        key: &str,
+        action: &'static str,
+        body: serde_json::Value,
+    ) -> Result<Self, RegistryError> {
+        let key = check_key(key)?.to_owned();
+        let canonical = serde_json::json!({ "action": action, "request": body }).to_string();
+        Ok(Request {
+            actor: actor.to_string(),
+            key,
+            action,
+            hash: crate::packages::sha256_hex(canonical.as_bytes()),
+        })
+    }
+
+    fn conflict(&self) -> RegistryError {
+        RegistryError::Store(StoreError::Ledger(LedgerError::IdempotencyConflict(
+            self.key.clone(),
+        )))
+    }
+
+    /// The record a earlier identical request produced (`Some(id)`), `None` if the key is
+    /// new; the same key with another request is a conflict (409 `idempotency_conflict`).
+    async fn replayed(&self, registry: &Registry) -> Result<Option<String>, RegistryError> {
+        let row = sqlx::query(
+            "SELECT request_hash, result_id FROM market_requests WHERE actor = $1 AND request_key = $2",
+        )
+        .bind(&self.actor)
+        .bind(&self.key)
+        .fetch_optional(registry.store.pool())
+        .await?;
+        let Some(row) = row else { return Ok(None) };
+        let hash: String = row.try_get("request_hash")?;
+        if hash != self.hash {
+            return Err(self.conflict());
+        }
+        Ok(Some(row.try_get("result_id")?))
+    }
+
+    /// Records the key in the write's transaction. A concurrent request with the same key
+    /// that committed first makes this a conflict, and the caller's transaction rolls back, so
+    /// the write still posts once.
+    async fn remember(&self, tx: &mut WriteTx, result_id: &str) -> Result<(), RegistryError> {
+        let done = sqlx::query(
+            "INSERT INTO market_requests (actor, request_key, action, request_hash, result_id) \
+             VALUES ($1,$2,$3,$4,$5) ON CONFLICT (actor, request_key) DO NOTHING",
+        )
+        .bind(&self.actor)
+        .bind(&self.key)
+        .bind(self.action)
+        .bind(&self.hash)
+        .bind(result_id)
+        .execute(tx.connection())
+        .await?;
+        if done.rows_affected() == 0 {
+            return Err(self.conflict());
+        }
+        Ok(())
+    }
 }
 
 const LISTING_COLUMNS: &str = "id, seller, amount_m2, reserve_price_fen_per_mu, opens_on, closes_on, contact, state, \
@@ -428,7 +514,22 @@ impl Registry {
         actor: &Actor,
         new: &NewListing,
         as_of: NaiveDate,
+        key: &str,
     ) -> Result<MarketListing, RegistryError> {
+        let request = Request::new(
+            actor,
+            key,
+            "publish",
+            serde_json::json!({
+                "amount_m2": new.amount_m2,
+                "reserve_price_fen_per_mu": new.reserve_price_fen_per_mu,
+                "opens_on": day(new.opens_on), "closes_on": day(new.closes_on),
+                "contact": new.contact.trim(), "as_of": day(as_of),
+            }),
+        )?;
+        if let Some(id) = request.replayed(self).await? {
+            return self.market_listing(&id).await;
+        }
         require_government(actor)?;
         let seller = actor.division.clone();
         rules::check_amount("amount_m2", new.amount_m2)?;
@@ -438,6 +539,7 @@ impl Registry {
             as_of,
             new.reserve_price_fen_per_mu,
             seller.as_str(),
+            rules::Priced::Reserve,
         )?;
         if new.contact.trim().is_empty() {
             return Err(RegistryError::invalid(
@@ -487,6 +589,7 @@ impl Registry {
             "opens_on": day(new.opens_on),
             "closes_on": day(new.closes_on),
         });
+        request.remember(&mut tx, &id).await?;
         tx.audit(self.audit_record(actor, "market.publish", &id, &reason, payload))
             .await?;
         tx.commit().await?;
@@ -501,7 +604,21 @@ impl Registry {
         listing_id: &str,
         new: &NewOffer,
         as_of: NaiveDate,
+        key: &str,
     ) -> Result<Offer, RegistryError> {
+        let request = Request::new(
+            actor,
+            key,
+            "offer",
+            serde_json::json!({
+                "listing": listing_id, "amount_m2": new.amount_m2,
+                "price_fen_per_mu": new.price_fen_per_mu, "contact": new.contact.trim(),
+                "as_of": day(as_of),
+            }),
+        )?;
+        if let Some(id) = request.replayed(self).await? {
+            return self.market_offer(&id).await;
+        }
         require_government(actor)?;
         let listing = self.market_listing(listing_id).await?;
         let seller = code_of(&listing.seller)?;
@@ -548,6 +665,7 @@ impl Registry {
             "listing": listing_id, "buyer": buyer,
             "amount_m2": new.amount_m2, "price_fen_per_mu": new.price_fen_per_mu,
         });
+        request.remember(&mut tx, &id).await?;
         tx.audit(self.audit_record(actor, "market.offer", &id, "意向受让 / offer", payload))
             .await?;
         tx.commit().await?;
@@ -563,7 +681,21 @@ impl Registry {
         listing_id: &str,
         new: &NewAgreement,
         as_of: NaiveDate,
+        key: &str,
     ) -> Result<Agreement, RegistryError> {
+        let request = Request::new(
+            actor,
+            key,
+            "sign",
+            serde_json::json!({
+                "listing": listing_id, "offer": new.offer, "amount_m2": new.amount_m2,
+                "price_fen_per_mu": new.price_fen_per_mu, "schedule": new.schedule,
+                "as_of": day(as_of),
+            }),
+        )?;
+        if let Some(id) = request.replayed(self).await? {
+            return self.market_agreement(&id).await;
+        }
         let listing = self.market_listing(listing_id).await?;
         let seller = code_of(&listing.seller)?;
         actor.require_jurisdiction(&seller)?;
@@ -635,6 +767,7 @@ impl Registry {
         )
         .await?;
         set_state(&mut tx, "market_listings", listing_id, next.as_str()).await?;
+        request.remember(&mut tx, &id).await?;
         let payload = serde_json::json!({
             "listing": listing_id, "offer": offer.id, "buyer": offer.buyer,
             "amount_m2": new.amount_m2, "price_fen_per_mu": new.price_fen_per_mu,
@@ -660,7 +793,17 @@ impl Registry {
         agreement_id: &str,
         reason: &str,
         as_of: NaiveDate,
+        key: &str,
     ) -> Result<Agreement, RegistryError> {
+        let request = Request::new(
+            actor,
+            key,
+            "cancel",
+            serde_json::json!({ "agreement": agreement_id, "reason": reason.trim(), "as_of": day(as_of) }),
+        )?;
+        if let Some(id) = request.replayed(self).await? {
+            return self.market_agreement(&id).await;
+        }
         require_reason(reason)?;
         let agreement = self.market_agreement(agreement_id).await?;
         let seller = code_of(&agreement.seller)?;
@@ -695,6 +838,7 @@ impl Registry {
             listing_state.as_str(),
         )
         .await?;
+        request.remember(&mut tx, agreement_id).await?;
         tx.audit(self.audit_record(
             actor,
             "market.cancel",
@@ -715,7 +859,17 @@ impl Registry {
         actor: &Actor,
         agreement_id: &str,
         as_of: NaiveDate,
+        key: &str,
     ) -> Result<Agreement, RegistryError> {
+        let request = Request::new(
+            actor,
+            key,
+            "settle",
+            serde_json::json!({ "agreement": agreement_id, "as_of": day(as_of) }),
+        )?;
+        if let Some(id) = request.replayed(self).await? {
+            return self.market_agreement(&id).await;
+        }
         let agreement = self.market_agreement(agreement_id).await?;
         let seller = code_of(&agreement.seller)?;
         actor.require_jurisdiction(&seller)?;
@@ -723,7 +877,8 @@ impl Registry {
         let state = rules::agreement_next(agreement.state, true)?;
         let listing = self.market_listing(&agreement.listing).await?;
         let listing_state = rules::listing_next(listing.state, ListingEvent::Settle)?;
-        if as_of < parse_day("signed_on", &agreement.signed_on)? {
+        let signed_on = parse_day("signed_on", &agreement.signed_on)?;
+        if as_of < signed_on {
             return Err(RegistryError::invalid(
                 "as_of",
                 "结算日早于协议签订日",
@@ -737,6 +892,9 @@ impl Registry {
             buyer,
             amount_m2: agreement.amount_m2,
             price_fen_per_mu: agreement.price_fen_per_mu,
+            // The floor is the guide price of the year the price was agreed (二(三)), checked
+            // at signing; a rise between signing and settlement does not void the agreement.
+            priced_on: Some(signed_on),
         };
         let meta = self.meta(
             actor,
@@ -779,6 +937,7 @@ impl Registry {
             "listing": listing.id, "transfer_seq": entry.seq, "money_fen": entry.money_fen,
             "returned_m2": rest.max(0),
         });
+        request.remember(&mut tx, agreement_id).await?;
         tx.audit(self.audit_record(actor, "market.settle", agreement_id, &reason, payload))
             .await?;
         tx.commit().await?;
@@ -787,6 +946,7 @@ impl Registry {
 
     /// Records money received (到账) against one instalment of a signed or settled agreement,
     /// by the seller's side.
+    #[allow(clippy::too_many_arguments)] // the payment's fields, the actor and the request key
     pub async fn record_payment(
         &self,
         actor: &Actor,
@@ -795,7 +955,20 @@ impl Registry {
         amount_fen: i64,
         paid_on: NaiveDate,
         note: &str,
+        key: &str,
     ) -> Result<Agreement, RegistryError> {
+        let request = Request::new(
+            actor,
+            key,
+            "payment",
+            serde_json::json!({
+                "agreement": agreement_id, "instalment": instalment, "amount_fen": amount_fen,
+                "paid_on": day(paid_on), "note": note.trim(),
+            }),
+        )?;
+        if let Some(id) = request.replayed(self).await? {
+            return self.market_agreement(&id).await;
+        }
         let agreement = self.market_agreement(agreement_id).await?;
         actor.require_jurisdiction(&code_of(&agreement.seller)?)?;
         if agreement.state == AgreementState::Cancelled {
@@ -850,6 +1023,7 @@ impl Registry {
         .bind(note.trim())
         .execute(tx.connection())
         .await?;
+        request.remember(&mut tx, agreement_id).await?;
         tx.audit(self.audit_record(
             actor,
             "market.payment",
@@ -883,7 +1057,17 @@ impl Registry {
         listing_id: &str,
         reason: &str,
         as_of: NaiveDate,
+        key: &str,
     ) -> Result<MarketListing, RegistryError> {
+        let request = Request::new(
+            actor,
+            key,
+            "withdraw",
+            serde_json::json!({ "listing": listing_id, "reason": reason.trim(), "as_of": day(as_of) }),
+        )?;
+        if let Some(id) = request.replayed(self).await? {
+            return self.market_listing(&id).await;
+        }
         require_reason(reason)?;
         let listing = self.market_listing(listing_id).await?;
         actor.require_jurisdiction(&code_of(&listing.seller)?)?;
@@ -892,6 +1076,7 @@ impl Registry {
         self.return_quota(&mut tx, actor, &listing, "withdraw", reason, as_of)
             .await?;
         close_listing(&mut tx, listing_id, next, as_of, reason).await?;
+        request.remember(&mut tx, listing_id).await?;
         tx.audit(self.audit_record(
             actor,
             "market.withdraw",
@@ -1015,6 +1200,7 @@ impl Registry {
                     contact: "宣汉县国土资源局 耕保股 0818-0000000".into(),
                 },
                 date(2019, 7, 12)?,
+                "demo:market:publish",
             )
             .await?;
         let buyer = Actor::parse("市局经办人@510100")?;
@@ -1027,6 +1213,7 @@ impl Registry {
                 contact: "成都市国土资源局 028-0000000".into(),
             },
             date(2019, 7, 14)?,
+            "demo:market:offer",
         )
         .await?;
         Ok(())

@@ -133,7 +133,7 @@ fn state_from(text: &str) -> Result<ProjectState, RegistryError> {
     })
 }
 
-fn day(date: NaiveDate) -> String {
+pub(crate) fn day(date: NaiveDate) -> String {
     date.format("%Y-%m-%d").to_string()
 }
 

@@ -92,6 +92,7 @@ fn cycle(k: usize) -> Result<(ProjectLedger, Vec<Operation>), Box<dyn Error>> {
             buyer: buyer.clone(),
             amount_m2: 15_000,
             price_fen_per_mu: 30_000_000,
+            priced_on: None,
         },
         Operation::Withdraw {
             listing,

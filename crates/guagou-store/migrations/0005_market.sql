@@ -77,3 +77,15 @@ CREATE TABLE market_payments (
     note TEXT NOT NULL,
     PRIMARY KEY (agreement, seq)
 );
+
+-- Idempotency of market writes (SPEC §8 "the same request twice posts once"): per actor and
+-- key, the hash of the request and the record it produced, written in the write's own
+-- transaction. A repeat returns that record; another request under the same key is refused.
+CREATE TABLE market_requests (
+    actor TEXT NOT NULL,
+    request_key TEXT NOT NULL,
+    action TEXT NOT NULL,
+    request_hash TEXT NOT NULL,
+    result_id TEXT NOT NULL,
+    PRIMARY KEY (actor, request_key)
+);

@@ -51,6 +51,7 @@ fn arb_step() -> impl Strategy<Value = Step> {
                 buyer,
                 amount_m2,
                 price_fen_per_mu,
+                priced_on: None,
             }
         ),
         3 => (county.clone(), amount.clone()).prop_map(|(division, amount_m2)| Operation::Use {

@@ -117,6 +117,7 @@ async fn advance_issue_use_list_transfer_walkthrough() -> TestResult {
                 buyer: code("511702"),
                 amount_m2: 40_000,
                 price_fen_per_mu: 29_999_999,
+                priced_on: None,
             },
             meta("t0", (2019, 8, 1)),
         )
@@ -134,6 +135,7 @@ async fn advance_issue_use_list_transfer_walkthrough() -> TestResult {
                 buyer: code("511702"),
                 amount_m2: 40_000,
                 price_fen_per_mu: 30_000_000,
+                priced_on: None,
             },
             meta("t1", (2019, 8, 1)),
         )

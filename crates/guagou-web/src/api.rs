@@ -126,6 +126,20 @@ pub async fn project_action(
     Ok(Json(project))
 }
 
+/// A JSON request body, or a 422 naming the shape that was expected (every API module).
+pub(crate) fn json_body<T>(
+    body: Result<Json<T>, axum::extract::rejection::JsonRejection>,
+    shape: &str,
+) -> Result<T, WebError> {
+    body.map(|Json(b)| b).map_err(|e| {
+        WebError::invalid(
+            "body",
+            format!("请求体应为 {shape}：{e}"),
+            format!("the body should be {shape}: {e}"),
+        )
+    })
+}
+
 /// Answers 404 for unknown API paths, as JSON.
 pub async fn not_found() -> ApiError {
     ApiError(WebError::NotFound)

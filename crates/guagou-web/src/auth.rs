@@ -61,6 +61,11 @@ impl User {
         DivisionCode::parse(county).is_ok_and(|c| self.actor.may_act_for(&c))
     }
 
+    /// Whether the user reads every jurisdiction (the audit department, SPEC §1).
+    pub fn reads_everything(&self) -> bool {
+        self.department == AUDIT_DEPARTMENT
+    }
+
     /// Refuses unless the user may write (audit writes nothing but audit findings).
     pub fn require_writer(&self) -> Result<(), WebError> {
         if self.department == AUDIT_DEPARTMENT {

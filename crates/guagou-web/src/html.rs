@@ -91,6 +91,18 @@ pub const NAV: &[(&str, &str, &str)] = &[
 /// A full page. `user` adds the navigation, the language switch and the logout form.
 pub fn page(title_zh: &str, title_en: &str, user: Option<&User>, body: &str) -> String {
     let lang = user.map(|u| u.lang).unwrap_or_default();
+    page_in(lang, title_zh, title_en, user, body)
+}
+
+/// A full page in `lang`: for pages without a signed-in user (the public notice) that still
+/// honour the reader's language cookie.
+pub fn page_in(
+    lang: Lang,
+    title_zh: &str,
+    title_en: &str,
+    user: Option<&User>,
+    body: &str,
+) -> String {
     let mut nav = String::new();
     if let Some(user) = user {
         nav.push_str("<nav>");

@@ -345,16 +345,27 @@ fn action_forms(
     }
 }
 
-/// Links to the project's public notice: the staff page and what villagers see.
-fn notice_links(lang: Lang, code: &str) -> String {
+/// Links to the project's public notice: the staff page, and what villagers see once a notice
+/// is published (before that the public page does not exist).
+fn notice_links(lang: Lang, code: &str, published: bool) -> String {
+    let public = if published {
+        format!(
+            " · <a id=\"public-link\" href=\"/public/projects/{c}\">{}</a>",
+            lang.t("公示页（村民可见）", "Public page (what villagers see)"),
+            c = esc(code),
+        )
+    } else {
+        format!(
+            " · <span class=\"none\">{}</span>",
+            lang.t("尚未公示", "no public notice yet")
+        )
+    };
     format!(
-        "<p><a id=\"notice-link\" href=\"/notices/{c}\">{staff}</a> · \
-         <a id=\"public-link\" href=\"/public/projects/{c}\">{public}</a></p>",
+        "<p><a id=\"notice-link\" href=\"/notices/{c}\">{staff}</a>{public}</p>",
         staff = lang.t(
             "公示与异议（工作人员）",
             "Public notice and objections (staff)"
         ),
-        public = lang.t("公示页（村民可见）", "Public page (what villagers see)"),
         c = esc(code),
     )
 }
@@ -385,7 +396,12 @@ pub async fn project_show(
     let body = format!(
         "{facts}{notice}{map}{actions}{forms}{ledger}<h2>{vh}</h2>{vt}{results}",
         facts = project_facts(lang, p),
-        notice = notice_links(lang, &p.code),
+        notice = notice_links(
+            lang,
+            &p.code,
+            // A failure to read the notice only hides the link; the page itself still answers.
+            matches!(state.registry.public_notice(&p.code).await, Ok(Some(_))),
+        ),
         map = crate::map::project_map_html(lang, &p.code, p.current_version),
         actions = action_forms(lang, &user, p),
         forms = crate::upload::project_forms_html(&state, &user, p).await?,

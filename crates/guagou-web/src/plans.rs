@@ -14,8 +14,6 @@ mod audit;
 mod divisions;
 mod special;
 
-use axum::Json;
-use axum::extract::rejection::JsonRejection;
 use axum::http::HeaderMap;
 use axum::{Router, http::StatusCode};
 use chrono::NaiveDate;
@@ -23,6 +21,7 @@ use guagou_registry::RegistryError;
 use utoipa_axum::router::OpenApiRouter;
 
 use crate::AppState;
+use crate::api::json_body;
 use crate::auth::{CSRF_HEADER, User};
 use crate::error::WebError;
 use crate::html::{Lang, esc};
@@ -82,17 +81,6 @@ fn parse_date(text: &str) -> Result<NaiveDate, WebError> {
 /// Checks the API's CSRF header.
 fn require_api_csrf(user: &User, headers: &HeaderMap) -> Result<(), WebError> {
     user.require_csrf(headers.get(CSRF_HEADER).and_then(|v| v.to_str().ok()))
-}
-
-/// The JSON body, or a 422 that shows the expected shape.
-fn json_body<T>(body: Result<Json<T>, JsonRejection>, shape: &str) -> Result<T, WebError> {
-    body.map(|Json(b)| b).map_err(|e| {
-        WebError::invalid(
-            "body",
-            format!("请求体应为 {shape}：{e}"),
-            format!("the body should be {shape}: {e}"),
-        )
-    })
 }
 
 /// The hidden CSRF field of every form.

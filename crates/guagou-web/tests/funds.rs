@@ -349,7 +349,8 @@ async fn a_market_payment_credits_the_sellers_proceeds() {
         "/api/market/listings",
         json!({ "amount_m2": 2_000, "reserve_price_fen_per_mu": 30_000_000,
                 "opens_on": "2019-08-01", "closes_on": "2019-09-30",
-                "contact": "宣汉县国土资源局", "as_of": "2019-08-01" }),
+                "contact": "宣汉县国土资源局", "as_of": "2019-08-01",
+                "idempotency_key": "funds-test-listing" }),
     )
     .await;
     assert_eq!(listing.status, StatusCode::OK, "{}", listing.body);
@@ -358,7 +359,7 @@ async fn a_market_payment_credits_the_sellers_proceeds() {
         &app,
         &other,
         &format!("/api/market/listings/{listing}/offers"),
-        json!({ "amount_m2": 2_000, "price_fen_per_mu": 30_000_000, "contact": "开江县", "as_of": "2019-08-05" }),
+        json!({ "amount_m2": 2_000, "price_fen_per_mu": 30_000_000, "contact": "开江县", "as_of": "2019-08-05", "idempotency_key": "funds-test-offer" }),
     )
     .await;
     assert_eq!(offer.status, StatusCode::OK, "{}", offer.body);
@@ -369,7 +370,8 @@ async fn a_market_payment_credits_the_sellers_proceeds() {
         &county,
         &format!("/api/market/listings/{listing}/agreements"),
         json!({ "offer": offer, "amount_m2": 2_000, "price_fen_per_mu": 30_000_000, "as_of": "2019-08-20",
-                "schedule": [{ "due_on": "2019-09-01", "amount_fen": 90_000_000 }] }),
+                "schedule": [{ "due_on": "2019-09-01", "amount_fen": 90_000_000 }],
+                "idempotency_key": "funds-test-agreement" }),
     )
     .await;
     assert_eq!(signed.status, StatusCode::OK, "{}", signed.body);
@@ -378,7 +380,7 @@ async fn a_market_payment_credits_the_sellers_proceeds() {
         &app,
         &county,
         &format!("/api/market/agreements/{agreement}/settle"),
-        json!({ "as_of": "2019-08-25" }),
+        json!({ "as_of": "2019-08-25", "idempotency_key": "funds-test-settle" }),
     )
     .await;
     assert_eq!(settled.status, StatusCode::OK, "{}", settled.body);
@@ -386,7 +388,8 @@ async fn a_market_payment_credits_the_sellers_proceeds() {
         &app,
         &county,
         &format!("/api/market/agreements/{agreement}/payments"),
-        json!({ "instalment": 1, "amount_fen": 45_000_001, "paid_on": "2019-09-01", "note": "首付" }),
+        json!({ "instalment": 1, "amount_fen": 45_000_001, "paid_on": "2019-09-01", "note": "首付",
+                "idempotency_key": "funds-test-payment" }),
     )
     .await;
     assert_eq!(paid.status, StatusCode::OK, "{}", paid.body);

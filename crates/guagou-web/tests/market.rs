@@ -35,7 +35,23 @@ fn listed(id: &str) -> Account {
     }
 }
 
-async fn post(app: &TestApp, session: &Session, path: &str, body: Value) -> Reply {
+/// A fresh idempotency key (unique within the test process).
+fn fresh_key() -> String {
+    static NEXT: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(1);
+    format!(
+        "test-{}",
+        NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed)
+    )
+}
+
+/// Posts JSON with the CSRF header; a body without `idempotency_key` gets a fresh one (each
+/// call is a new request unless the test passes a key on purpose).
+async fn post(app: &TestApp, session: &Session, path: &str, mut body: Value) -> Reply {
+    if let Some(object) = body.as_object_mut() {
+        object
+            .entry("idempotency_key")
+            .or_insert_with(|| Value::String(fresh_key()));
+    }
     app.post_json(session, path, Some(&session.csrf), body)
         .await
 }
@@ -44,12 +60,23 @@ fn cookie(session: &Session) -> String {
     format!("guagou_session={}", session.cookie.clone().must())
 }
 
+/// A form body; one without a `key` field gets a fresh one, as a freshly rendered form has.
 fn form(fields: &[(&str, &str)]) -> String {
-    fields
+    let mut parts: Vec<String> = fields
         .iter()
         .map(|(k, v)| format!("{k}={}", encode(v)))
-        .collect::<Vec<_>>()
-        .join("&")
+        .collect();
+    if !fields.iter().any(|(k, _)| *k == "key") {
+        parts.push(format!("key={}", fresh_key()));
+    }
+    parts.join("&")
+}
+
+/// The hidden idempotency key of the form `form_id` in a page.
+fn form_key(page: &str, form_id: &str) -> String {
+    let form = page.split(&format!("id=\"{form_id}\"")).nth(1).must();
+    let after = form.split("name=\"key\" value=\"").nth(1).must();
+    after.split('"').next().must().to_owned()
 }
 
 /// Publishes a listing of the county through the API and returns its id.
@@ -285,6 +312,14 @@ async fn prices_below_the_guide_price_are_refused() {
         problem["message_zh"].as_str().must().contains("二(三)"),
         "{problem}"
     );
+    // A listing's price is its reserve price (挂牌底价), not an agreement price.
+    let zh = problem["message_zh"].as_str().must();
+    assert!(zh.contains("挂牌底价") && !zh.contains("协议价格"), "{zh}");
+    let en = problem["message_en"].as_str().must();
+    assert!(
+        en.contains("reserve price") && !en.contains("agreement price"),
+        "{en}"
+    );
 
     // The form says so too, and nothing was listed.
     let page = app
@@ -333,6 +368,13 @@ async fn prices_below_the_guide_price_are_refused() {
         cheap.body
     );
     assert_eq!(cheap.json()["rule"], "TRANSFER_PRICE_FLOOR");
+    assert!(
+        cheap.json()["message_zh"]
+            .as_str()
+            .must()
+            .contains("协议价格"),
+        "an agreement's price keeps its name"
+    );
 }
 
 #[tokio::test]
@@ -696,4 +738,227 @@ async fn the_demo_shows_a_listing_with_an_offer() {
     ] {
         assert!(paths.iter().any(|p| p.ends_with(path)), "{path} documented");
     }
+}
+
+/// SPEC §8: every market write carries an idempotency key; the same request twice posts once,
+/// the same key with another request is 409 `idempotency_conflict`, a missing key is 422.
+#[tokio::test]
+async fn the_same_market_request_twice_posts_once() {
+    let app = demo_app().await;
+    let county = app.login("county").await;
+    let other = app.login("other").await;
+    let seller_before = balance(&app, holding(SELLER)).await;
+    let listing_body = json!({
+        "amount_m2": 2_000, "reserve_price_fen_per_mu": GUIDE, "opens_on": "2019-08-01",
+        "closes_on": "2019-12-31", "contact": "宣汉县国土资源局", "as_of": "2019-08-01",
+        "idempotency_key": "publish-1",
+    });
+    let first = post(&app, &county, "/api/market/listings", listing_body.clone()).await;
+    assert_eq!(first.status, StatusCode::OK, "{}", first.body);
+    let again = post(&app, &county, "/api/market/listings", listing_body.clone()).await;
+    assert_eq!(again.status, StatusCode::OK, "{}", again.body);
+    let listing = first.json()["id"].as_str().must().to_owned();
+    assert_eq!(again.json()["id"], listing.as_str(), "the stored result");
+    assert_eq!(balance(&app, holding(SELLER)).await, seller_before - 2_000);
+    // The same key with another request is a conflict; nothing is posted.
+    let mut changed = listing_body.clone();
+    changed["amount_m2"] = json!(3_000);
+    let conflict = post(&app, &county, "/api/market/listings", changed).await;
+    assert_eq!(conflict.status, StatusCode::CONFLICT, "{}", conflict.body);
+    assert_eq!(conflict.json()["code"], "idempotency_conflict");
+    assert_eq!(balance(&app, holding(SELLER)).await, seller_before - 2_000);
+    // A blank key is refused.
+    let mut keyless = listing_body.clone();
+    keyless["idempotency_key"] = json!(" ");
+    let missing = post(&app, &county, "/api/market/listings", keyless).await;
+    assert_eq!(
+        missing.status,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "{}",
+        missing.body
+    );
+
+    // Offer twice: one offer.
+    let offer_body = json!({ "amount_m2": 2_000, "price_fen_per_mu": GUIDE, "contact": "开江县",
+                             "as_of": "2019-08-05", "idempotency_key": "offer-1" });
+    let path = format!("/api/market/listings/{listing}/offers");
+    let o1 = post(&app, &other, &path, offer_body.clone()).await;
+    let o2 = post(&app, &other, &path, offer_body.clone()).await;
+    assert_eq!(o2.status, StatusCode::OK, "{}", o2.body);
+    let offer_id = o1.json()["id"].as_str().must().to_owned();
+    assert_eq!(o2.json()["id"], offer_id.as_str());
+    let detail = app
+        .get(&county, &format!("/api/market/listings/{listing}"))
+        .await
+        .json();
+    assert_eq!(detail["offers"].as_array().must().len(), 1, "{detail}");
+
+    // Sign twice: one agreement.
+    let sign_body = json!({ "offer": offer_id, "amount_m2": 2_000, "price_fen_per_mu": GUIDE,
+        "as_of": "2019-08-20", "schedule": [{ "due_on": "2019-09-01", "amount_fen": 90_000_000 }],
+        "idempotency_key": "sign-1" });
+    let path = format!("/api/market/listings/{listing}/agreements");
+    let a1 = post(&app, &county, &path, sign_body.clone()).await;
+    let a2 = post(&app, &county, &path, sign_body.clone()).await;
+    assert_eq!(a1.status, StatusCode::OK, "{}", a1.body);
+    assert_eq!(a2.status, StatusCode::OK, "{}", a2.body);
+    let agreement = a1.json()["id"].as_str().must().to_owned();
+    assert_eq!(a2.json()["id"], agreement.as_str());
+
+    // Settle twice: the second answers the settled agreement (not 409), the quota moved once.
+    let buyer_before = balance(&app, holding(BUYER)).await;
+    let path = format!("/api/market/agreements/{agreement}/settle");
+    let settle_body = json!({ "as_of": "2019-09-02", "idempotency_key": "settle-1" });
+    let s1 = post(&app, &county, &path, settle_body.clone()).await;
+    let s2 = post(&app, &county, &path, settle_body.clone()).await;
+    assert_eq!(s1.status, StatusCode::OK, "{}", s1.body);
+    assert_eq!(s2.status, StatusCode::OK, "{}", s2.body);
+    assert_eq!(s2.json()["state"], "settled");
+    assert_eq!(balance(&app, holding(BUYER)).await, buyer_before + 2_000);
+
+    // A payment twice: received once.
+    let path = format!("/api/market/agreements/{agreement}/payments");
+    let pay = json!({ "instalment": 1, "amount_fen": 10_000_000, "paid_on": "2019-09-01",
+                      "idempotency_key": "pay-1" });
+    let p1 = post(&app, &county, &path, pay.clone()).await;
+    let p2 = post(&app, &county, &path, pay.clone()).await;
+    assert_eq!(p1.status, StatusCode::OK, "{}", p1.body);
+    assert_eq!(p2.status, StatusCode::OK, "{}", p2.body);
+    assert_eq!(p2.json()["received_fen"], 10_000_000);
+    assert_eq!(p2.json()["payments"].as_array().must().len(), 1);
+    // The same key for another action is a conflict too.
+    let reused = post(&app, &county, &path,
+        json!({ "instalment": 1, "amount_fen": 1, "paid_on": "2019-09-01", "idempotency_key": "settle-1" })).await;
+    assert_eq!(reused.status, StatusCode::CONFLICT, "{}", reused.body);
+    assert_eq!(reused.json()["code"], "idempotency_conflict");
+}
+
+/// The page forms carry a fresh key per render: submitting the same rendered form twice posts
+/// once; withdrawing and cancelling twice answer the done state, not a conflict.
+#[tokio::test]
+async fn a_form_submitted_twice_posts_once() {
+    let app = demo_app().await;
+    let county = app.login("county").await;
+    let other = app.login("other").await;
+    let market = app.get(&county, "/market").await;
+    let key = form_key(&market.body, "publish-form");
+    assert_eq!(key.len(), 32, "{key}");
+    let again = app.get(&county, "/market").await;
+    assert_ne!(
+        form_key(&again.body, "publish-form"),
+        key,
+        "fresh per render"
+    );
+    let seller_before = balance(&app, holding(SELLER)).await;
+    let body = form(&[
+        ("csrf", &county.csrf),
+        ("key", &key),
+        ("amount_m2", "1000"),
+        ("reserve_price_yuan_per_mu", "300000"),
+        ("opens_on", "2019-08-01"),
+        ("closes_on", "2019-12-31"),
+        ("contact", "宣汉县"),
+        ("as_of", "2019-08-01"),
+    ]);
+    let first = app
+        .post_form(&cookie(&county), "/market/listings", &body)
+        .await;
+    let second = app
+        .post_form(&cookie(&county), "/market/listings", &body)
+        .await;
+    assert_eq!(first.status, StatusCode::SEE_OTHER, "{}", first.body);
+    assert_eq!(second.status, StatusCode::SEE_OTHER, "{}", second.body);
+    assert_eq!(
+        first.headers.get("location"),
+        second.headers.get("location"),
+        "the same listing"
+    );
+    assert_eq!(balance(&app, holding(SELLER)).await, seller_before - 1_000);
+    let listing = first.headers.get("location").must().to_str().must();
+    let listing = listing.rsplit('/').next().must().to_owned();
+
+    // Withdraw twice through the form: the second shows the withdrawn listing.
+    let page = app
+        .get(&county, &format!("/market/listings/{listing}"))
+        .await;
+    let key = form_key(&page.body, "withdraw-form");
+    let body = form(&[
+        ("csrf", &county.csrf),
+        ("key", &key),
+        ("reason", "另行安排"),
+        ("as_of", "2019-08-02"),
+    ]);
+    let path = format!("/market/listings/{listing}/withdraw");
+    let w1 = app.post_form(&cookie(&county), &path, &body).await;
+    let w2 = app.post_form(&cookie(&county), &path, &body).await;
+    assert_eq!(w1.status, StatusCode::SEE_OTHER, "{}", w1.body);
+    assert_eq!(w2.status, StatusCode::SEE_OTHER, "{}", w2.body);
+    assert_eq!(balance(&app, holding(SELLER)).await, seller_before);
+
+    // Cancel twice through the API with one key.
+    let listing = publish(&app, &county, 1_000, "2019-12-31").await;
+    let offer_id = offer(&app, &other, &listing, 1_000).await;
+    let agreement = sign(&app, &county, &listing, &offer_id, 1_000).await.json()["id"]
+        .as_str()
+        .must()
+        .to_owned();
+    let path = format!("/api/market/agreements/{agreement}/cancel");
+    let cancel =
+        json!({ "reason": "买方撤回", "as_of": "2019-08-25", "idempotency_key": "cancel-1" });
+    let c1 = post(&app, &other, &path, cancel.clone()).await;
+    let c2 = post(&app, &other, &path, cancel.clone()).await;
+    assert_eq!(c1.status, StatusCode::OK, "{}", c1.body);
+    assert_eq!(c2.status, StatusCode::OK, "{}", c2.body);
+    assert_eq!(c2.json()["state"], "cancelled");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_listing_pdf_embeds_a_cjk_font_and_follows_read_rights() {
+    let app = demo_app().await;
+    let county = app.login("county").await;
+    let listing = publish(&app, &county, 1_000, "2019-12-31").await;
+    let request = axum::http::Request::get(format!("/market/listings/{listing}.pdf"))
+        .header("cookie", cookie(&county))
+        .body(axum::body::Body::empty())
+        .must();
+    let response = tower::ServiceExt::oneshot(app.router.clone(), request)
+        .await
+        .must();
+    let status = response.status();
+    let bytes = axum::body::to_bytes(response.into_body(), usize::MAX)
+        .await
+        .must();
+    if guagou_web::market::pdf::CjkFont::find().is_none() {
+        eprintln!(
+            "!!!!!!!! SKIPPED: no CJK font on this machine (install fonts-wqy-microhei) !!!!!!!!"
+        );
+        assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE);
+        assert!(String::from_utf8_lossy(&bytes).contains("cjk_font_missing"));
+        return;
+    }
+    assert_eq!(
+        status,
+        StatusCode::OK,
+        "{}",
+        String::from_utf8_lossy(&bytes)
+    );
+    assert!(bytes.starts_with(b"%PDF"));
+    let text = String::from_utf8_lossy(&bytes);
+    assert!(text.contains("/FontFile2"), "the font is embedded");
+    assert!(text.contains("/ToUnicode"));
+    if let Ok(dir) = std::env::var("GUAGOU_MARKET_PDF_OUT") {
+        std::fs::write(std::path::Path::new(&dir).join("listing.pdf"), &bytes).must();
+    }
+    // The listing page links it; anonymous readers are sent to sign in.
+    let page = app
+        .get(&county, &format!("/market/listings/{listing}"))
+        .await;
+    assert!(page.body.contains("id=\"listing-pdf\""), "{}", page.body);
+    let anonymous = app
+        .get(
+            &Session::default(),
+            &format!("/market/listings/{listing}.pdf"),
+        )
+        .await;
+    assert_eq!(anonymous.status, StatusCode::SEE_OTHER);
 }

@@ -273,13 +273,14 @@ pub fn plan(
             buyer,
             amount_m2,
             price_fen_per_mu,
+            priced_on,
         } => transfer(
             &mut work,
             listing,
             buyer,
             *amount_m2,
             *price_fen_per_mu,
-            meta,
+            priced_on.unwrap_or(meta.effective),
             profile,
         )?,
         Operation::Use {
@@ -528,7 +529,7 @@ fn transfer(
     buyer: &DivisionCode,
     amount: i64,
     price_fen_per_mu: i64,
-    meta: &Meta,
+    priced_on: chrono::NaiveDate,
     profile: &Profile,
 ) -> Result<(), LedgerError> {
     positive(amount)?;
@@ -541,11 +542,13 @@ fn transfer(
         ));
     }
     let def = RuleId::TransferPriceFloor.def();
-    let Some(guide) = profile.guide_price_on(meta.effective) else {
+    // The guide price of the date the price was agreed: an agreement signed at the old guide
+    // price stays valid when it settles after a rise.
+    let Some(guide) = profile.guide_price_on(priced_on) else {
         return Err(rule_error(
             RuleId::TransferPriceFloor,
-            format!("{} 没有生效的省指导价", meta.effective),
-            format!("no provincial guide price in force on {}", meta.effective),
+            format!("{priced_on} 没有生效的省指导价"),
+            format!("no provincial guide price in force on {priced_on}"),
         ));
     };
     let floor = guide.fen_per_mu().map(|f| f.0).unwrap_or(i64::MAX);

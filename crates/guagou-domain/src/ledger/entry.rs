@@ -82,6 +82,12 @@ pub enum Operation {
         buyer: DivisionCode,
         amount_m2: i64,
         price_fen_per_mu: i64,
+        /// The date the price was agreed (the agreement's signing date): the price floor is
+        /// the guide price in force then, not on settlement (二(三) "当年"). `None`: the
+        /// entry's effective date. Omitted from the JSON when `None`, so entries written
+        /// before this field existed keep their exact JSON and hashes.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        priced_on: Option<NaiveDate>,
     },
     /// 使用: retired against a construction zone or land supply.
     Use {

@@ -185,6 +185,7 @@ fn advance_issue_use_list_transfer_walkthrough() {
             buyer: code("511702"),
             amount_m2: 40_000,
             price_fen_per_mu: 29_999_999,
+            priced_on: None,
         },
         meta("t0", (2019, 8, 1)),
         &profile,
@@ -205,6 +206,7 @@ fn advance_issue_use_list_transfer_walkthrough() {
             buyer: code("511702"),
             amount_m2: 40_000,
             price_fen_per_mu: 30_000_000,
+            priced_on: None,
         },
         meta("t1", (2019, 8, 1)),
         &profile,
@@ -526,6 +528,7 @@ fn arb_operation() -> impl Strategy<Value = Operation> {
                     buyer,
                     amount_m2,
                     price_fen_per_mu,
+                    priced_on: None,
                 }
             }),
         (county.clone(), amount.clone()).prop_map(|(division, amount_m2)| Operation::Use {
@@ -581,4 +584,111 @@ proptest! {
             }
         }
     }
+}
+
+/// A transfer's JSON without `priced_on` is exactly the form written before the field existed,
+/// so the hashes of stored journals do not change; the old JSON reads back as `None`.
+#[test]
+fn transfer_without_priced_on_keeps_its_json() {
+    let old = r#"{"kind":"transfer","listing":"L1","buyer":"511702","amount_m2":40000,"price_fen_per_mu":30000000}"#;
+    let op = Operation::Transfer {
+        listing: "L1".into(),
+        buyer: code("511702"),
+        amount_m2: 40_000,
+        price_fen_per_mu: 30_000_000,
+        priced_on: None,
+    };
+    assert_eq!(serde_json::to_string(&op).unwrap_or_default(), old);
+    let back: Result<Operation, _> = serde_json::from_str(old);
+    assert!(matches!(back, Ok(ref b) if *b == op), "{back:?}");
+    let dated = Operation::Transfer {
+        listing: "L1".into(),
+        buyer: code("511702"),
+        amount_m2: 40_000,
+        price_fen_per_mu: 30_000_000,
+        priced_on: NaiveDate::from_ymd_opt(2019, 8, 20),
+    };
+    let text = serde_json::to_string(&dated).unwrap_or_default();
+    assert!(text.ends_with(r#","priced_on":"2019-08-20"}"#), "{text}");
+}
+
+/// The price floor is the guide price of the date the price was agreed (二(三) "当年"): an
+/// agreement at the old guide price settles after a rise when `priced_on` is before it, and is
+/// refused when the floor is taken on the settlement date.
+#[test]
+fn transfer_floor_uses_the_date_the_price_was_agreed() {
+    let (mut ledger, mut profile) = setup();
+    let mut rise = profile.guide_price[0].clone();
+    rise.from = NaiveDate::from_ymd_opt(2020, 1, 1).unwrap_or_default();
+    rise.yuan_per_mu = 350_000;
+    profile.guide_price.push(rise);
+    ok(ledger.post(
+        Operation::Issue {
+            project: "XH-001".into(),
+            confirmed_m2: 96_000,
+            reclaimed_farmland_m2: 110_000,
+            resettlement_farmland_m2: 8_000,
+        },
+        meta("i1", (2019, 5, 10)),
+        &profile,
+    ));
+    ok(ledger.post(
+        Operation::List {
+            division: code("511722"),
+            listing: "L1".into(),
+            amount_m2: 10_000,
+        },
+        meta("l1", (2019, 8, 1)),
+        &profile,
+    ));
+    let transfer = |priced_on| Operation::Transfer {
+        listing: "L1".into(),
+        buyer: code("511702"),
+        amount_m2: 10_000,
+        price_fen_per_mu: 30_000_000,
+        priced_on,
+    };
+    // Settled in 2020 at the 2019 price: the 2020 guide price (350 000 元/亩) refuses it …
+    let late = ledger.post(transfer(None), meta("t0", (2020, 3, 1)), &profile);
+    assert!(
+        matches!(
+            late,
+            Err(LedgerError::Rule {
+                rule: RuleId::TransferPriceFloor,
+                ..
+            })
+        ),
+        "{late:?}"
+    );
+    // … but the agreement signed in 2019 is held to the 2019 guide price.
+    let signed = NaiveDate::from_ymd_opt(2019, 8, 20);
+    let entry = ok(ledger.post(transfer(signed), meta("t1", (2020, 3, 1)), &profile));
+    assert_eq!(entry.money_fen, Some(450_000_000));
+    assert_eq!(ledger.balance(&holding("511702")), 10_000);
+    // A price agreed after the rise is held to the new guide price.
+    let after = NaiveDate::from_ymd_opt(2020, 2, 1);
+    ok(ledger.post(
+        Operation::List {
+            division: code("511722"),
+            listing: "L2".into(),
+            amount_m2: 10_000,
+        },
+        meta("l2", (2020, 2, 1)),
+        &profile,
+    ));
+    let refused = ledger.post(
+        Operation::Transfer {
+            listing: "L2".into(),
+            buyer: code("511702"),
+            amount_m2: 10_000,
+            price_fen_per_mu: 30_000_000,
+            priced_on: after,
+        },
+        meta("t2", (2020, 3, 1)),
+        &profile,
+    );
+    assert!(
+        matches!(refused, Err(LedgerError::Rule { .. })),
+        "{refused:?}"
+    );
 }

@@ -4,7 +4,7 @@
 use guagou_domain::units::{Fen, SquareMetres};
 
 use super::pdf::{self, CjkFont, Line};
-use super::read::AgreementExport;
+use super::read::{AgreementExport, ListingExport};
 
 #[derive(Debug)]
 pub enum DocumentError {
@@ -119,12 +119,71 @@ pub fn agreement_lines(export: &AgreementExport) -> Vec<Line> {
     lines
 }
 
-/// The agreement PDF, with the machine's CJK font.
-pub fn agreement_pdf(export: &AgreementExport) -> Result<Vec<u8>, DocumentError> {
+/// The lines of the listing (公告), as published on the provincial platform.
+pub fn listing_lines(export: &ListingExport) -> Vec<Line> {
+    let l = &export.listing;
+    let area = SquareMetres(l.amount_m2);
+    vec![
+        Line::title("城乡建设用地增减挂钩节余指标流转公告"),
+        Line::small(
+            "Listing of surplus construction-land quota for transfer (urban–rural linkage)",
+        ),
+        Line::body(format!("公告编号 Listing: {}", l.id)),
+        Line::heading("一、转让方 Seller"),
+        Line::body(format!("{}（{}）", export.seller_name, l.seller)),
+        Line::body(format!("联系方式 Contact: {}", l.contact)),
+        Line::heading("二、挂牌指标 Quota"),
+        Line::body(format!(
+            "挂牌面积 Amount: {} 平方米（{} 公顷，{} 亩）",
+            l.amount_m2,
+            area.hectares_text(),
+            area.mu_text()
+        )),
+        Line::body(format!(
+            "挂牌底价 Reserve price: {} 元/亩（不低于省指导价，TRANSFER_PRICE_FLOOR，二(三)）",
+            yuan(l.reserve_price_fen_per_mu)
+        )),
+        Line::heading("三、挂牌期 Period"),
+        Line::body(format!(
+            "{} 至 {} / {} to {}",
+            l.opens_on, l.closes_on, l.opens_on, l.closes_on
+        )),
+        Line::body(format!(
+            "状态 State: {}（{}）",
+            l.state.label_zh(),
+            l.state.as_str()
+        )),
+        Line::body(format!(
+            "发布 Published: {} · {}",
+            l.published_on, l.published_by
+        )),
+        Line::heading("四、受让方 Buyers"),
+        Line::body(
+            "本省市、县人民政府可在挂牌期内提出受让意向，协商价格不低于省上指导价格。/ City and county governments of the province may offer within the period, at no less than the provincial guide price.",
+        ),
+    ]
+}
+
+fn render(title: &str, lines: &[Line]) -> Result<Vec<u8>, DocumentError> {
     let font = CjkFont::find().ok_or(DocumentError::FontMissing)?;
-    let title = format!("流转协议 {}", export.agreement.id);
-    pdf::render(&font, &title, &agreement_lines(export)).map_err(|e| match e {
+    pdf::render(&font, title, lines).map_err(|e| match e {
         pdf::PdfError::FontMissing => DocumentError::FontMissing,
         other => DocumentError::Pdf(other.to_string()),
     })
+}
+
+/// The agreement PDF, with the machine's CJK font.
+pub fn agreement_pdf(export: &AgreementExport) -> Result<Vec<u8>, DocumentError> {
+    render(
+        &format!("流转协议 {}", export.agreement.id),
+        &agreement_lines(export),
+    )
+}
+
+/// The listing PDF, with the machine's CJK font.
+pub fn listing_pdf(export: &ListingExport) -> Result<Vec<u8>, DocumentError> {
+    render(
+        &format!("流转公告 {}", export.listing.id),
+        &listing_lines(export),
+    )
 }

@@ -26,7 +26,7 @@ use super::write::{
     ReasonBody, SettleBody,
 };
 use crate::AppState;
-use crate::auth::{LAND_DEPARTMENT, PageUser, User};
+use crate::auth::{LAND_DEPARTMENT, PageUser, User, random_hex};
 use crate::error::{PageError, WebError};
 use crate::html::{Lang, esc, page, table_in};
 
@@ -114,13 +114,18 @@ fn refusal(user: &User, error: WebError, back: &str) -> Response {
         .into_response()
 }
 
+/// Opens a write form with the CSRF token and a fresh random idempotency key (`key`), so a
+/// double submit of the same rendered form posts once (SPEC §8). Should the system's random
+/// source fail, the key is left empty and the registry refuses the post (no double write).
 fn form_open(user: &User, action: &str, id: &str) -> String {
     format!(
         "<form method=\"post\" action=\"{action}\" class=\"action\" id=\"{id}\">\
-         <input type=\"hidden\" name=\"csrf\" value=\"{csrf}\">",
+         <input type=\"hidden\" name=\"csrf\" value=\"{csrf}\">\
+         <input type=\"hidden\" name=\"key\" value=\"{key}\">",
         action = esc(action),
         id = esc(id),
         csrf = esc(&user.csrf),
+        key = random_hex(16).unwrap_or_default(),
     )
 }
 
@@ -331,6 +336,11 @@ pub async fn listing_show(
         let export = read::listing_export(&state.registry, &user, id).await?;
         return Ok(Json(export).into_response());
     }
+    if let Some(id) = id.strip_suffix(".pdf") {
+        let export = read::listing_export(&state.registry, &user, id).await?;
+        let file = format!("listing-{}.pdf", export.listing.id);
+        return pdf_response(document::listing_pdf(&export), &file);
+    }
     let registry = &state.registry;
     let lang = user.lang;
     let names = registry.division_names().await?;
@@ -381,10 +391,20 @@ pub async fn listing_show(
             ],
         ],
     );
+    // The escrow account is the seller's (and the levels above it) to open; a buyer reads the
+    // listing here.
+    let ledger_link = if seller_side {
+        format!(
+            " · <a href=\"/ledger/accounts/listed:{id}\">{}</a>",
+            lang.t("台账账户", "ledger account"),
+            id = esc(&l.id),
+        )
+    } else {
+        String::new()
+    };
     let mut body = format!(
-        "{facts}<p><a href=\"/market/listings/{id}.json\">JSON</a> · <a href=\"/ledger/accounts/listed:{id}\">{ledger}</a></p>",
+        "{facts}<p><a href=\"/market/listings/{id}.json\">JSON</a> · <a id=\"listing-pdf\" href=\"/market/listings/{id}.pdf\">PDF</a>{ledger_link}</p>",
         id = esc(&l.id),
-        ledger = lang.t("台账账户", "ledger account"),
     );
     body.push_str(&offers_section(&user, &detail, &names, seller_side));
     let agreements: Vec<Vec<String>> = detail
@@ -787,13 +807,22 @@ fn agreement_forms(user: &User, a: &Agreement) -> String {
 
 async fn agreement_pdf(state: &AppState, user: &User, id: &str) -> Result<Response, PageError> {
     let export = read::agreement_export(&state.registry, user, id).await?;
-    match document::agreement_pdf(&export) {
+    let file = format!("agreement-{}.pdf", export.agreement.id);
+    pdf_response(document::agreement_pdf(&export), &file)
+}
+
+/// A PDF answer, or 503 `cjk_font_missing` when the machine has no Chinese font.
+fn pdf_response(
+    document: Result<Vec<u8>, document::DocumentError>,
+    file: &str,
+) -> Result<Response, PageError> {
+    match document {
         Ok(bytes) => Ok((
             [
                 (header::CONTENT_TYPE, "application/pdf".to_owned()),
                 (
                     header::CONTENT_DISPOSITION,
-                    format!("inline; filename=\"agreement-{}.pdf\"", export.agreement.id.replace('"', "")),
+                    format!("inline; filename=\"{}\"", file.replace('"', "")),
                 ),
             ],
             bytes,
@@ -878,6 +907,8 @@ fn parse_schedule(text: &str) -> Result<Vec<InstalmentBody>, WebError> {
 #[serde(default)]
 pub struct MarketForm {
     csrf: Option<String>,
+    /// The form's idempotency key (fresh per render).
+    key: String,
     amount_m2: String,
     reserve_price_yuan_per_mu: String,
     price_yuan_per_mu: String,
@@ -929,6 +960,7 @@ pub async fn publish_submit(
             closes_on: form.closes_on.clone(),
             contact: form.contact.clone(),
             as_of: form.as_of.clone(),
+            idempotency_key: form.key.clone(),
         };
         write::publish(&state.registry, &user, &body).await
     };
@@ -952,6 +984,7 @@ pub async fn offer_submit(
             price_fen_per_mu: yuan_to_fen("price_fen_per_mu", &form.price_yuan_per_mu)?,
             contact: form.contact.clone(),
             as_of: form.as_of.clone(),
+            idempotency_key: form.key.clone(),
         };
         write::offer(&state.registry, &user, &id, &body).await
     };
@@ -973,6 +1006,7 @@ pub async fn agreement_submit(
             price_fen_per_mu: yuan_to_fen("price_fen_per_mu", &form.price_yuan_per_mu)?,
             schedule: parse_schedule(&form.schedule)?,
             as_of: form.as_of.clone(),
+            idempotency_key: form.key.clone(),
         };
         write::sign(&state.registry, &user, &id, &body).await
     };
@@ -993,6 +1027,7 @@ pub async fn withdraw_submit(
     let body = ReasonBody {
         reason: form.reason.clone(),
         as_of: form.as_of.clone(),
+        idempotency_key: form.key.clone(),
     };
     let write = write::withdraw(&state.registry, &user, &id, &body);
     submit(&user, &form, &back, write, |_| back.clone()).await
@@ -1008,6 +1043,7 @@ pub async fn settle_submit(
     let back = format!("/market/agreements/{id}");
     let body = SettleBody {
         as_of: form.as_of.clone(),
+        idempotency_key: form.key.clone(),
     };
     let write = write::settle(&state.registry, &user, &id, &body);
     submit(&user, &form, &back, write, |_| back.clone()).await
@@ -1027,6 +1063,7 @@ pub async fn payment_submit(
             amount_fen: yuan_to_fen("amount_fen", &form.amount_yuan)?,
             paid_on: form.paid_on.clone(),
             note: form.note.clone(),
+            idempotency_key: form.key.clone(),
         };
         write::payment(&state.registry, &user, &id, &body).await
     };
@@ -1044,6 +1081,7 @@ pub async fn cancel_submit(
     let body = ReasonBody {
         reason: form.reason.clone(),
         as_of: form.as_of.clone(),
+        idempotency_key: form.key.clone(),
     };
     let write = write::cancel(&state.registry, &user, &id, &body);
     submit(&user, &form, &back, write, |_| back.clone()).await

@@ -6,6 +6,7 @@
 //! and audits. An agreement the user may not read answers 404 before the registry is asked.
 
 use chrono::NaiveDate;
+use guagou_domain::ledger::LedgerError;
 use guagou_domain::market::Instalment;
 use guagou_registry::market::{
     Agreement, MarketListing, NewAgreement, NewListing, NewOffer, Offer,
@@ -40,6 +41,11 @@ pub struct ListingBody {
     /// 发布日期 / publication date, `YYYY-MM-DD`
     #[schema(example = "2019-08-01")]
     pub as_of: String,
+    /// 幂等键：同一键重复提交只记一次；同一键、不同请求 → 409 `idempotency_conflict` /
+    /// idempotency key: the same request twice posts once; the same key with another request
+    /// is refused (409 `idempotency_conflict`)
+    #[schema(example = "9f1c2e4a7b3d5e6f")]
+    pub idempotency_key: String,
 }
 
 /// 意向受让 / an offer of the user's own government (another county or city of the province).
@@ -54,6 +60,11 @@ pub struct OfferBody {
     /// 报价日期（在公告期内）/ offer date, within the period
     #[schema(example = "2019-08-05")]
     pub as_of: String,
+    /// 幂等键：同一键重复提交只记一次；同一键、不同请求 → 409 `idempotency_conflict` /
+    /// idempotency key: the same request twice posts once; the same key with another request
+    /// is refused (409 `idempotency_conflict`)
+    #[schema(example = "9f1c2e4a7b3d5e6f")]
+    pub idempotency_key: String,
 }
 
 /// 付款计划的一期 / one instalment of the payment schedule (numbered in the order given).
@@ -81,6 +92,11 @@ pub struct AgreementBody {
     /// 签订日期 / signing date
     #[schema(example = "2019-08-20")]
     pub as_of: String,
+    /// 幂等键：同一键重复提交只记一次；同一键、不同请求 → 409 `idempotency_conflict` /
+    /// idempotency key: the same request twice posts once; the same key with another request
+    /// is refused (409 `idempotency_conflict`)
+    #[schema(example = "9f1c2e4a7b3d5e6f")]
+    pub idempotency_key: String,
 }
 
 /// 到账登记 / money received against one instalment (the seller).
@@ -95,6 +111,11 @@ pub struct PaymentBody {
     pub paid_on: String,
     #[serde(default)]
     pub note: String,
+    /// 幂等键：同一键重复提交只记一次；同一键、不同请求 → 409 `idempotency_conflict` /
+    /// idempotency key: the same request twice posts once; the same key with another request
+    /// is refused (409 `idempotency_conflict`)
+    #[schema(example = "9f1c2e4a7b3d5e6f")]
+    pub idempotency_key: String,
 }
 
 /// 结算 / settle a signed agreement (the seller).
@@ -102,6 +123,11 @@ pub struct PaymentBody {
 pub struct SettleBody {
     #[schema(example = "2019-09-10")]
     pub as_of: String,
+    /// 幂等键：同一键重复提交只记一次；同一键、不同请求 → 409 `idempotency_conflict` /
+    /// idempotency key: the same request twice posts once; the same key with another request
+    /// is refused (409 `idempotency_conflict`)
+    #[schema(example = "9f1c2e4a7b3d5e6f")]
+    pub idempotency_key: String,
 }
 
 /// 解除协议或撤牌（须说明理由）/ cancel an agreement or withdraw a listing, with a reason.
@@ -110,6 +136,11 @@ pub struct ReasonBody {
     pub reason: String,
     #[schema(example = "2019-08-25")]
     pub as_of: String,
+    /// 幂等键：同一键重复提交只记一次；同一键、不同请求 → 409 `idempotency_conflict` /
+    /// idempotency key: the same request twice posts once; the same key with another request
+    /// is refused (409 `idempotency_conflict`)
+    #[schema(example = "9f1c2e4a7b3d5e6f")]
+    pub idempotency_key: String,
 }
 
 /// 公告到期扫描 / expire listings past their period (run with an as-of date).
@@ -130,9 +161,15 @@ pub(crate) fn parse_date(field: &'static str, text: &str) -> Result<NaiveDate, W
 }
 
 /// The registry's ledger refusals unwrapped, so they keep their rule (422) or read as a
-/// conflict with the ledger (409).
+/// conflict with the ledger (409). A reused idempotency key stays as the store reports it, so
+/// its code is `idempotency_conflict` (409).
 fn refused(error: RegistryError) -> WebError {
     match error {
+        RegistryError::Store(StoreError::Ledger(LedgerError::IdempotencyConflict(key))) => {
+            WebError::Registry(RegistryError::Store(StoreError::Ledger(
+                LedgerError::IdempotencyConflict(key),
+            )))
+        }
         RegistryError::Store(StoreError::Ledger(ledger)) => {
             WebError::Registry(RegistryError::Ledger(ledger))
         }
@@ -156,7 +193,7 @@ pub async fn publish(
     };
     let as_of = parse_date("as_of", &body.as_of)?;
     registry
-        .publish_listing(&user.actor, &new, as_of)
+        .publish_listing(&user.actor, &new, as_of, &body.idempotency_key)
         .await
         .map_err(refused)
 }
@@ -175,7 +212,7 @@ pub async fn offer(
     };
     let as_of = parse_date("as_of", &body.as_of)?;
     registry
-        .make_offer(&user.actor, listing, &new, as_of)
+        .make_offer(&user.actor, listing, &new, as_of, &body.idempotency_key)
         .await
         .map_err(refused)
 }
@@ -210,7 +247,7 @@ pub async fn sign(
     };
     let as_of = parse_date("as_of", &body.as_of)?;
     registry
-        .sign_agreement(&user.actor, listing, &new, as_of)
+        .sign_agreement(&user.actor, listing, &new, as_of, &body.idempotency_key)
         .await
         .map_err(refused)
 }
@@ -224,7 +261,13 @@ pub async fn withdraw(
     user.require_land()?;
     let as_of = parse_date("as_of", &body.as_of)?;
     registry
-        .withdraw_listing(&user.actor, listing, &body.reason, as_of)
+        .withdraw_listing(
+            &user.actor,
+            listing,
+            &body.reason,
+            as_of,
+            &body.idempotency_key,
+        )
         .await
         .map_err(refused)
 }
@@ -239,7 +282,7 @@ pub async fn settle(
     read::agreement(registry, user, agreement).await?;
     let as_of = parse_date("as_of", &body.as_of)?;
     registry
-        .settle_agreement(&user.actor, agreement, as_of)
+        .settle_agreement(&user.actor, agreement, as_of, &body.idempotency_key)
         .await
         .map_err(refused)
 }
@@ -261,6 +304,7 @@ pub async fn payment(
             body.amount_fen,
             paid_on,
             &body.note,
+            &body.idempotency_key,
         )
         .await
         .map_err(refused)
@@ -276,7 +320,13 @@ pub async fn cancel(
     read::agreement(registry, user, agreement).await?;
     let as_of = parse_date("as_of", &body.as_of)?;
     registry
-        .cancel_agreement(&user.actor, agreement, &body.reason, as_of)
+        .cancel_agreement(
+            &user.actor,
+            agreement,
+            &body.reason,
+            as_of,
+            &body.idempotency_key,
+        )
         .await
         .map_err(refused)
 }

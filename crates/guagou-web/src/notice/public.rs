@@ -19,7 +19,7 @@ use super::fail::Fail;
 use super::view::{PublicObjection, answered_html, notice_html, objector_html};
 use crate::AppState;
 use crate::error::Problem;
-use crate::html::{LANG_COOKIE, Lang, esc, page, table_in};
+use crate::html::{LANG_COOKIE, Lang, esc, page_in, table_in};
 
 /// The reader's language (cookie), Chinese by default.
 fn lang_of(headers: &HeaderMap) -> Lang {
@@ -40,7 +40,7 @@ fn public_failure(lang: Lang, problem: &Problem, back: &str) -> Response {
     );
     (
         problem.status,
-        Html(page("未能受理", "Not accepted", None, &body)),
+        Html(page_in(lang, "未能受理", "Not accepted", None, &body)),
     )
         .into_response()
 }
@@ -118,7 +118,7 @@ pub async fn public_index(
         lang.one("查询", "Look up"),
         footer(lang),
     );
-    Ok(Html(page("项目公示", "Public notices", None, &body)).into_response())
+    Ok(Html(page_in(lang, "项目公示", "Public notices", None, &body)).into_response())
 }
 
 /// The objection form of an open notice, or why there is none.
@@ -176,7 +176,7 @@ pub async fn public_show(
         answered_html(lang, &view),
         footer(lang),
     );
-    let html = Html(page("项目区公示", "Public notice", None, &body));
+    let html = Html(page_in(lang, "项目区公示", "Public notice", None, &body));
     Ok(if new_token {
         ([(SET_COOKIE, client::token_cookie(&token))], html).into_response()
     } else {
@@ -309,5 +309,5 @@ pub async fn objection_show(
         status = lang.t(status_zh, status_en),
         footer = footer(lang),
     );
-    Ok(Html(page("异议回执", "Objection receipt", None, &body)).into_response())
+    Ok(Html(page_in(lang, "异议回执", "Objection receipt", None, &body)).into_response())
 }

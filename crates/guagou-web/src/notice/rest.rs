@@ -16,6 +16,7 @@ use super::fail::{ApiFail, Fail};
 use super::staff::{self, parse_date, require_writer};
 use super::view::{PublicNotice, PublicObjection, StaffNotice};
 use crate::AppState;
+use crate::api::json_body as body;
 use crate::auth::{ApiUser, CSRF_HEADER};
 use crate::error::WebError;
 
@@ -151,16 +152,6 @@ impl PublishBody {
             households_csv: self.households_csv.map(String::into_bytes),
         })
     }
-}
-
-fn body<T>(body: Result<Json<T>, JsonRejection>, shape: &str) -> Result<T, WebError> {
-    body.map(|b| b.0).map_err(|e| {
-        WebError::invalid(
-            "body",
-            format!("请求体应为 {shape}：{e}"),
-            format!("the body should be {shape}: {e}"),
-        )
-    })
 }
 
 fn require_csrf(user: &crate::auth::User, headers: &HeaderMap) -> Result<(), WebError> {

@@ -20,19 +20,9 @@ use super::write::{
     self, AdjustmentBody, LandSupplyBody, LandSupplyOutcome, LiftBody, OperationBody, ScanBody,
 };
 use crate::AppState;
+use crate::api::json_body as body;
 use crate::auth::{ApiUser, CSRF_HEADER, User};
 use crate::error::{ApiError, WebError};
-
-/// A JSON body, or a 422 that says what was expected.
-fn body<T>(body: Result<Json<T>, JsonRejection>, expected: &str) -> Result<T, WebError> {
-    body.map(|b| b.0).map_err(|e| {
-        WebError::invalid(
-            "body",
-            format!("请求体应为 {expected}：{e}"),
-            format!("the body should be {expected}: {e}"),
-        )
-    })
-}
 
 /// CSRF first, then the write right: an audit user is refused whatever the body says.
 fn writer(user: &User, headers: &HeaderMap) -> Result<(), WebError> {

@@ -837,9 +837,12 @@ fn entry_body(scope: &Scope, user: &User, detail: &EntryDetail) -> String {
             lang.t("哈希与内容不符", "hash does not match the content")
         )
     };
+    // The neighbouring entries are usually another county's: a county user moves through
+    // its accounts' histories instead of dead links.
+    let sees_all = user.actor.level != Level::County || user.reads_everything();
     let neighbours = {
         let mut links = String::new();
-        if entry.seq > 1 {
+        if sees_all && entry.seq > 1 {
             let _ = write!(
                 links,
                 "<a href=\"/ledger/entries/{}\">{}</a> ",
@@ -847,7 +850,7 @@ fn entry_body(scope: &Scope, user: &User, detail: &EntryDetail) -> String {
                 lang.t("上一条", "Previous")
             );
         }
-        if entry.seq < detail.head_seq {
+        if sees_all && entry.seq < detail.head_seq {
             let _ = write!(
                 links,
                 "<a href=\"/ledger/entries/{}\">{}</a>",

@@ -387,6 +387,7 @@ fn to_operation(input: &OperationInput) -> Result<Operation, WebError> {
             buyer: parse_division("buyer", buyer)?,
             amount_m2: positive("amount_m2", *amount_m2)?,
             price_fen_per_mu: positive("price_fen_per_mu", *price_fen_per_mu)?,
+            priced_on: None,
         },
         OperationInput::Use {
             division,

@@ -1271,6 +1271,7 @@ impl LedgerCommand {
                     buyer: code(buyer)?,
                     amount_m2: *amount_m2,
                     price_fen_per_mu,
+                    priced_on: None,
                 };
                 (op, who, key)
             }
