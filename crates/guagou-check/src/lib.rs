@@ -8,7 +8,9 @@
 pub mod error;
 pub mod measure;
 pub mod package;
+pub mod township;
 
 pub use error::PackageError;
 pub use measure::{CheckInputs, CheckOutcome, OtherProject, run_check};
 pub use package::Package;
+pub use township::{Located, TownshipBoundary};

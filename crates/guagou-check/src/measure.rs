@@ -22,6 +22,7 @@ use serde::Serialize;
 
 use crate::error::PackageError;
 use crate::package::{Package, ParcelEntry, ParcelRole};
+use crate::township::{self, Located, TownshipBoundary};
 
 /// What `guagou check` was asked to do.
 #[derive(Debug, Clone)]
@@ -37,6 +38,9 @@ pub struct CheckInputs {
     pub others: Vec<PathBuf>,
     /// Parcels of other live projects already in the registry, on the profile's plane.
     pub other_projects: Vec<OtherProject>,
+    /// Township boundaries on the profile's plane, for township assignment by location
+    /// (`crate::township`). Empty: townships come from attributes only.
+    pub townships: Vec<TownshipBoundary>,
     pub as_of: NaiveDate,
 }
 
@@ -57,6 +61,9 @@ pub struct MeasuredParcel {
     pub planar_m2: f64,
     pub ellipsoidal_m2: f64,
     pub township: Option<String>,
+    /// Where the parcel lies by location, when township boundaries were given.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub located: Option<Located>,
     /// The geometry on the profile's plane (`CheckOutcome::plane`), for storage and maps.
     #[serde(skip)]
     pub plane: MultiPolygon<f64>,
@@ -97,6 +104,8 @@ pub fn run_check(inputs: &CheckInputs) -> Result<CheckOutcome, PackageError> {
     let mut measured = Vec::new();
     let mut demolition: Vec<(Placed, Option<DivisionCode>)> = Vec::new();
     let mut resettlement: Vec<(Placed, &ParcelEntry)> = Vec::new();
+    // The township each parcel declares (attribute, entry or project), parallel to `measured`.
+    let mut declared: Vec<Option<DivisionCode>> = Vec::new();
 
     for entry in &package.parcels {
         let path = package.dir.join(&entry.file);
@@ -123,8 +132,10 @@ pub fn run_check(inputs: &CheckInputs) -> Result<CheckOutcome, PackageError> {
                 planar_m2: areas.planar_m2,
                 ellipsoidal_m2: areas.ellipsoidal_m2,
                 township: township.as_ref().map(ToString::to_string),
+                located: None,
                 plane: on_plane.clone(),
             });
+            declared.push(township.clone());
             let area_m2 = match basis {
                 AreaBasis::Planar => areas.planar_m2,
                 AreaBasis::Ellipsoidal => areas.ellipsoidal_m2,
@@ -142,6 +153,13 @@ pub fn run_check(inputs: &CheckInputs) -> Result<CheckOutcome, PackageError> {
         }
     }
     check_unique_names(&package, &measured)?;
+    let spread = locate_townships(
+        &inputs.townships,
+        &mut measured,
+        &declared,
+        &mut demolition,
+        &mut warnings,
+    );
 
     let demolition_planes: Vec<MultiPolygon<f64>> =
         demolition.iter().map(|(p, _)| p.plane.clone()).collect();
@@ -164,7 +182,8 @@ pub fn run_check(inputs: &CheckInputs) -> Result<CheckOutcome, PackageError> {
         construction_shares: construction_shares(inputs, plane, &demolition, &demolition_planes)?,
         justifications: package.justifications.clone(),
     };
-    let report = check_package(&inputs.profile, &facts, inputs.as_of);
+    let mut report = check_package(&inputs.profile, &facts, inputs.as_of);
+    recount_townships(&mut report, &inputs.profile, inputs.as_of, &spread);
     Ok(CheckOutcome {
         code: package.code.clone(),
         name: package.name.clone(),
@@ -217,6 +236,215 @@ fn township_of(
         .clone()
         .or_else(|| package.township.clone())
         .and_then(|c| c.township()))
+}
+
+/// A demolition parcel's townships for DEMOLITION_SINGLE_TOWNSHIP, when located.
+struct Spread {
+    name: String,
+    /// The declared township (else the located one), then every other township the parcel
+    /// crosses into. Empty: unknown.
+    townships: Vec<DivisionCode>,
+    located: Located,
+}
+
+/// Township assignment by location (when boundaries were given): records where each parcel
+/// lies, warns on crossings, disagreements and parcels outside every boundary, and fills in the
+/// township of parcels that declare none. The declared township stays the rule input; the
+/// location adds the other townships a crossing parcel lies in (returned per demolition parcel).
+fn locate_townships(
+    boundaries: &[TownshipBoundary],
+    measured: &mut [MeasuredParcel],
+    declared: &[Option<DivisionCode>],
+    demolition: &mut [(Placed, Option<DivisionCode>)],
+    warnings: &mut Vec<Warning>,
+) -> Vec<Spread> {
+    if boundaries.is_empty() {
+        return Vec::new();
+    }
+    let planes: Vec<MultiPolygon<f64>> = measured.iter().map(|p| p.plane.clone()).collect();
+    let located = township::locate(&planes, boundaries);
+    let mut spread = Vec::new();
+    // Demolition parcels appear in `demolition` in the order they appear in `measured`.
+    let mut next_demolition = demolition.iter_mut();
+    for ((parcel, declared), located) in measured.iter_mut().zip(declared).zip(located) {
+        warnings.extend(township_warnings(parcel, declared.as_ref(), &located));
+        let chosen = declared.clone().or_else(|| located.primary());
+        parcel.township = chosen.as_ref().map(ToString::to_string);
+        if parcel.role == ParcelRole::Demolition
+            && let Some((_, township)) = next_demolition.next()
+        {
+            township.clone_from(&chosen);
+            let mut townships: Vec<DivisionCode> = chosen.into_iter().collect();
+            if located.crosses() {
+                for code in located.codes() {
+                    if !townships.contains(&code) {
+                        townships.push(code);
+                    }
+                }
+            }
+            spread.push(Spread {
+                name: parcel.name.clone(),
+                townships,
+                located: located.clone(),
+            });
+        }
+        parcel.located = Some(located);
+    }
+    spread
+}
+
+fn township_warnings(
+    parcel: &MeasuredParcel,
+    declared: Option<&DivisionCode>,
+    located: &Located,
+) -> Vec<Warning> {
+    let location = || {
+        Location::file(parcel.file.clone())
+            .record(parcel.name.clone())
+            .field("township")
+    };
+    let mut out = Vec::new();
+    if located.crosses() {
+        out.push(Warning {
+            location: location(),
+            code: "township_crossing",
+            message_zh: format!(
+                "{}地块 {} 跨乡镇界线：{}",
+                parcel.role.label_zh(),
+                parcel.name,
+                located.areas_text("、")
+            ),
+            message_en: format!(
+                "parcel {} crosses a township line: {}",
+                parcel.name,
+                located.areas_text(", ")
+            ),
+        });
+    }
+    if let (Some(declared), Some(primary)) = (declared, located.primary())
+        && *declared != primary
+    {
+        out.push(Warning {
+            location: location(),
+            code: "township_disagrees",
+            message_zh: format!(
+                "地块 {} 申报属乡镇 {declared}，按位置位于 {}；规则按申报的乡镇计",
+                parcel.name,
+                located.areas_text("、")
+            ),
+            message_en: format!(
+                "parcel {} is declared in township {declared} but lies in {}; rules use the declared township",
+                parcel.name,
+                located.areas_text(", ")
+            ),
+        });
+    }
+    if located.shares.is_empty() {
+        out.push(Warning {
+            location: location(),
+            code: "township_outside",
+            message_zh: format!("地块 {} 不在任何乡镇边界内", parcel.name),
+            message_en: format!(
+                "parcel {} lies outside every township boundary",
+                parcel.name
+            ),
+        });
+    } else if located.outside_m2 > 0.0 {
+        out.push(Warning {
+            location: location(),
+            code: "township_outside",
+            message_zh: format!(
+                "地块 {} 有 {:.0} m² 在所有乡镇边界之外",
+                parcel.name, located.outside_m2
+            ),
+            message_en: format!(
+                "{:.0} m² of parcel {} lies outside every township boundary",
+                located.outside_m2, parcel.name
+            ),
+        });
+    }
+    out
+}
+
+/// DEMOLITION_SINGLE_TOWNSHIP counting every township a crossing parcel lies in (it lies in
+/// each of them, SPEC §6 "all demolition parcels lie in one township"). The domain rule takes
+/// one township per parcel, so it is run again on one entry per (parcel, township), each
+/// labelled with its area there, and its result replaces the first. Unchanged when no parcel
+/// spreads over two townships.
+fn recount_townships(
+    report: &mut CheckReport,
+    profile: &Profile,
+    as_of: NaiveDate,
+    spread: &[Spread],
+) {
+    use guagou_domain::RuleId;
+    use guagou_domain::check::{Subject, SubjectKind};
+    if !spread.iter().any(|s| s.townships.len() > 1) {
+        return;
+    }
+    let mut entries = Vec::new();
+    for parcel in spread {
+        if parcel.townships.len() < 2 {
+            entries.push(DemolitionParcel {
+                name: parcel.name.clone(),
+                township: parcel.townships.first().cloned(),
+                area_m2: 0.0,
+            });
+            continue;
+        }
+        for code in &parcel.townships {
+            let share = parcel
+                .located
+                .shares
+                .iter()
+                .find(|s| s.township == code.as_str());
+            let name = match share {
+                Some(s) => format!("{}（{:.0} m²）", parcel.name, s.area_m2),
+                None => format!("{}（申报/declared）", parcel.name),
+            };
+            entries.push(DemolitionParcel {
+                name,
+                township: Some(code.clone()),
+                area_m2: 0.0,
+            });
+        }
+    }
+    let facts = PackageFacts {
+        demolition: entries,
+        resettlement: Vec::new(),
+        persons_resettled: None,
+        potential_survey_date: None,
+        willingness_survey_date: None,
+        households: None,
+        relocation_households: None,
+        overlaps: None,
+        construction_shares: None,
+        justifications: Default::default(),
+    };
+    let rule = RuleId::DemolitionSingleTownship;
+    let Some(mut result) = check_package(profile, &facts, as_of)
+        .results
+        .into_iter()
+        .find(|r| r.rule == rule)
+    else {
+        return;
+    };
+    if !result.passed {
+        for parcel in spread.iter().filter(|s| s.townships.len() > 1) {
+            result
+                .subjects
+                .push(Subject::new(SubjectKind::Parcel, &parcel.name).detail(
+                    format!("跨乡镇界线：{}", parcel.located.areas_text("、")),
+                    format!(
+                        "crosses a township line: {}",
+                        parcel.located.areas_text(", ")
+                    ),
+                ));
+        }
+    }
+    if let Some(slot) = report.results.iter_mut().find(|r| r.rule == rule) {
+        *slot = result;
+    }
 }
 
 fn check_unique_names(package: &Package, measured: &[MeasuredParcel]) -> Result<(), PackageError> {

@@ -19,10 +19,10 @@ use std::io::{Cursor, Read, Write};
 use std::path::{Path, PathBuf};
 
 use chrono::NaiveDate;
-use guagou_check::{CheckInputs, Package, run_check};
+use guagou_check::Package;
 use guagou_domain::check::{NotChecked, RuleResult};
 use guagou_domain::lifecycle::Level;
-use guagou_geo::{Crs, GeoError, GeoErrorKind, Warning};
+use guagou_geo::{GeoError, GeoErrorKind, Warning};
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 use sqlx::Row;
@@ -958,21 +958,8 @@ impl Registry {
                 }
             }
         }
-        let plane = Crs::GaussKruger {
-            zone: self.profile.spatial.gk_zone.value,
-            prefixed: false,
-        };
-        let inputs = CheckInputs {
-            package_dir: dir.to_path_buf(),
-            profile: self.profile.clone(),
-            land_classes: self.land_classes.clone(),
-            base_layer: None,
-            base_class_field: None,
-            others: Vec::new(),
-            other_projects: self.live_parcels(&package.code, plane).await?,
-            as_of,
-        };
-        let outcome = run_check(&inputs)?;
+        // The very check registration runs (same live projects, same township boundaries).
+        let (_, outcome) = self.check_package(dir, &package.code, as_of).await?;
         let basis = self.profile.spatial.area_basis.value;
         let area = |p: &guagou_check::measure::MeasuredParcel| match basis {
             guagou_domain::profile::AreaBasis::Planar => p.planar_m2,

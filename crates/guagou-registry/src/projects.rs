@@ -235,8 +235,10 @@ impl Registry {
             .collect())
     }
 
-    /// Reads and checks a package against the profile and every live project in the registry.
-    async fn check_package(
+    /// Reads and checks a package against the profile, every live project in the registry and
+    /// the stored township boundaries of its county (township assignment by location). Used by
+    /// registration, new versions and the upload pre-check alike, so they agree.
+    pub(crate) async fn check_package(
         &self,
         dir: &Path,
         code: &str,
@@ -248,6 +250,19 @@ impl Registry {
             prefixed: false,
         };
         let package = Package::read(dir)?;
+        let mut townships = Vec::new();
+        for division in self.divisions_under(package.county.as_str()).await? {
+            if division.level != "township" {
+                continue;
+            }
+            if let Some(geojson) = self.boundary(&division.code).await? {
+                townships.extend(guagou_check::township::boundary_from_geojson(
+                    &division.code,
+                    &geojson,
+                    plane,
+                )?);
+            }
+        }
         let inputs = CheckInputs {
             package_dir: dir.to_path_buf(),
             profile: self.profile.clone(),
@@ -256,6 +271,7 @@ impl Registry {
             base_class_field: None,
             others: Vec::new(),
             other_projects: self.live_parcels(code, plane).await?,
+            townships,
             as_of,
         };
         let outcome = run_check(&inputs)?;

@@ -367,3 +367,58 @@ fn repair_is_explicit_and_reported() {
         stderr(&repaired)
     );
 }
+
+/// A township layer as GeoJSON (lon/lat): each township a rectangle `(code, west, east)`
+/// spanning latitudes 30°–33° N.
+fn township_file(dir: &Path, townships: &[(&str, f64, f64)]) -> PathBuf {
+    let features: Vec<Value> = townships
+        .iter()
+        .map(|(code, west, east)| {
+            serde_json::json!({
+                "type": "Feature",
+                "properties": { "code": code },
+                "geometry": { "type": "Polygon", "coordinates": [[
+                    [west, 30.0], [east, 30.0], [east, 33.0], [west, 33.0], [west, 30.0]
+                ]] },
+            })
+        })
+        .collect();
+    let path = dir.join("townships.geojson");
+    let text = serde_json::json!({ "type": "FeatureCollection", "features": features });
+    if let Err(e) = std::fs::write(&path, text.to_string()) {
+        panic!("{e}");
+    }
+    path
+}
+
+#[test]
+fn township_layer_locates_parcels_and_a_split_fails_the_single_township_rule() {
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    // The passing example's demolition parcels lie between 107.729° and 107.742° E.
+    let whole = township_file(dir.path(), &[("511722104", 106.0, 109.0)]);
+    let whole = whole.to_string_lossy().into_owned();
+    let (_, results) = check_json("xuanhan-nanba-pass", &["--townships", &whole]);
+    assert_eq!(
+        rule(&results, "DEMOLITION_SINGLE_TOWNSHIP")["passed"],
+        true,
+        "{results}"
+    );
+    // The same parcels with a township line through the middle of them.
+    let split = township_file(
+        dir.path(),
+        &[
+            ("511722104", 106.0, 107.7354),
+            ("511722105", 107.7354, 109.0),
+        ],
+    );
+    let split = split.to_string_lossy().into_owned();
+    let (output, results) = check_json("xuanhan-nanba-pass", &["--townships", &split]);
+    let single = rule(&results, "DEMOLITION_SINGLE_TOWNSHIP");
+    assert_eq!(single["passed"], false, "{results}");
+    assert_eq!(output.status.code(), Some(1));
+    let text = single.to_string();
+    assert!(
+        text.contains("511722104") && text.contains("511722105"),
+        "{text}"
+    );
+}

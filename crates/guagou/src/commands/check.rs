@@ -35,6 +35,12 @@ pub struct CheckArgs {
     /// 其他在建项目地块 / parcel files of other live projects for NO_DOUBLE_COUNTING
     #[arg(long, num_args = 1..)]
     pub others: Vec<PathBuf>,
+    /// 乡镇边界 / township boundaries (any parcel format and CRS) for township assignment by location
+    #[arg(long)]
+    pub townships: Option<PathBuf>,
+    /// 乡镇边界代码字段 / attribute of the boundaries holding the township code (default: code, adcode, XZQDM, 行政区划代码)
+    #[arg(long, requires = "townships")]
+    pub township_field: Option<String>,
     #[arg(long, value_enum, default_value_t = Lang::Zh)]
     pub lang: Lang,
     /// 基准日 / the date checks treat as today (YYYY-MM-DD; default: today in Asia/Shanghai)
@@ -73,6 +79,16 @@ pub fn run(args: &CheckArgs, format: OutputFormat) -> anyhow::Result<ExitCode> {
         }
         None => LandClassTable::gbt21010()?,
     };
+    let plane = guagou_geo::Crs::GaussKruger {
+        zone: profile.spatial.gk_zone.value,
+        prefixed: false,
+    };
+    let townships = match &args.townships {
+        Some(path) => {
+            guagou_check::township::read_boundaries(path, args.township_field.as_deref(), plane)?
+        }
+        None => Vec::new(),
+    };
     let inputs = CheckInputs {
         package_dir: args.package.clone(),
         profile,
@@ -81,6 +97,7 @@ pub fn run(args: &CheckArgs, format: OutputFormat) -> anyhow::Result<ExitCode> {
         base_class_field: args.base_class_field.clone(),
         others: args.others.clone(),
         other_projects: Vec::new(),
+        townships,
         as_of: args.as_of.unwrap_or_else(today_shanghai),
     };
     let outcome = run_check(&inputs)?;
