@@ -29,6 +29,11 @@ pub const MIGRATIONS: &[(i64, &str, &str)] = &[
     ),
     (7, "notice", include_str!("../migrations/0007_notice.sql")),
     (8, "funds", include_str!("../migrations/0008_funds.sql")),
+    (
+        9,
+        "login_address",
+        include_str!("../migrations/0009_login_address.sql"),
+    ),
 ];
 
 const CREATE_MIGRATIONS_TABLE: &str = "CREATE TABLE IF NOT EXISTS schema_migrations (

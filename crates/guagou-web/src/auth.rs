@@ -31,6 +31,9 @@ pub const CSRF_HEADER: &str = "x-csrf-token";
 const SESSION_HOURS: i64 = 8;
 /// Failed logins allowed per name within `THROTTLE_MINUTES`.
 pub const MAX_FAILED_LOGINS: i64 = 5;
+/// Failed logins allowed from one client address (any names) within `THROTTLE_MINUTES`: an
+/// office behind one address gets room for its people's typos, password spraying does not.
+pub const MAX_FAILED_LOGINS_PER_ADDRESS: i64 = 20;
 const THROTTLE_MINUTES: i64 = 15;
 /// The first administrator's name and jurisdiction (the city).
 pub const ADMIN_NAME: &str = "admin";
@@ -227,9 +230,11 @@ pub async fn login(
     registry: &Registry,
     name: &str,
     password: &str,
+    address: Option<std::net::IpAddr>,
 ) -> Result<NewSession, WebError> {
     let now = now();
     let since = rfc3339(now - Duration::minutes(THROTTLE_MINUTES));
+    let address = address.map(|a| a.to_string());
     let failures: i64 =
         sqlx::query("SELECT COUNT(*) AS n FROM login_attempts WHERE name = $1 AND at > $2")
             .bind(name)
@@ -237,8 +242,19 @@ pub async fn login(
             .fetch_one(registry.store.pool())
             .await?
             .try_get("n")?;
-    if failures >= MAX_FAILED_LOGINS {
-        tracing::warn!(user = name, "login throttled");
+    let from_address: i64 = match &address {
+        Some(address) => {
+            sqlx::query("SELECT COUNT(*) AS n FROM login_attempts WHERE address = $1 AND at > $2")
+                .bind(address)
+                .bind(&since)
+                .fetch_one(registry.store.pool())
+                .await?
+                .try_get("n")?
+        }
+        None => 0,
+    };
+    if failures >= MAX_FAILED_LOGINS || from_address >= MAX_FAILED_LOGINS_PER_ADDRESS {
+        tracing::warn!(user = name, address = address.as_deref(), "login throttled");
         return Err(WebError::Throttled);
     }
     let row = sqlx::query("SELECT password_hash FROM users WHERE name = $1")
@@ -256,9 +272,10 @@ pub async fn login(
     };
     let mut tx = registry.store.begin_write().await?;
     if !ok {
-        sqlx::query("INSERT INTO login_attempts (name, at) VALUES ($1, $2)")
+        sqlx::query("INSERT INTO login_attempts (name, at, address) VALUES ($1, $2, $3)")
             .bind(name)
             .bind(rfc3339(now))
+            .bind(address.clone())
             .execute(tx.connection())
             .await?;
         tx.audit(account_event(

@@ -65,13 +65,16 @@ pub struct LoginForm {
 pub async fn login_submit(
     State(state): State<AppState>,
     headers: HeaderMap,
+    peer: Option<axum::Extension<axum::extract::ConnectInfo<std::net::SocketAddr>>>,
     Form(form): Form<LoginForm>,
 ) -> Result<Response, PageError> {
+    // The TCP peer, when the server runs with connect info (`serve`); in-process tests have none.
+    let address = peer.map(|axum::Extension(axum::extract::ConnectInfo(addr))| addr.ip());
     let expected = auth::cookie(&headers, LOGIN_CSRF_COOKIE).unwrap_or_default();
     if expected.is_empty() || expected != form.csrf {
         return Err(PageError(WebError::Csrf));
     }
-    match auth::login(&state.registry, form.name.trim(), &form.password).await {
+    match auth::login(&state.registry, form.name.trim(), &form.password, address).await {
         Ok(session) => Ok((
             AppendHeaders([
                 (SET_COOKIE, auth::session_cookie(&session.token)),

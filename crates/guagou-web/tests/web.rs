@@ -4,7 +4,7 @@
 mod common;
 
 use axum::http::StatusCode;
-use common::{Must, PASSWORD, Session, demo_app, empty_app};
+use common::{Must, PASSWORD, Session, demo_app, empty_app, encode};
 use serde_json::json;
 
 const OWN: &str = "511722-2018-001";
@@ -375,6 +375,70 @@ async fn serves_on_a_socket_and_shuts_down_gracefully() {
     stream.read_to_string(&mut response).await.must();
     assert!(response.starts_with("HTTP/1.1 200"), "{response}");
     assert!(response.contains("{\"status\":\"ok\"}"), "{response}");
+    let _ = stop.send(());
+    server.await.must().must();
+}
+
+/// One raw HTTP/1.1 exchange on a new connection; the whole response as text.
+async fn http(listen: std::net::SocketAddr, request: &str) -> String {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let mut stream = None;
+    for _ in 0..50 {
+        match tokio::net::TcpStream::connect(listen).await {
+            Ok(s) => {
+                stream = Some(s);
+                break;
+            }
+            Err(_) => tokio::time::sleep(std::time::Duration::from_millis(20)).await,
+        }
+    }
+    let mut stream = stream.must();
+    stream.write_all(request.as_bytes()).await.must();
+    let mut response = String::new();
+    stream.read_to_string(&mut response).await.must();
+    response
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn failed_logins_are_throttled_per_client_address_across_names() {
+    let app = empty_app().await;
+    guagou_web::create_user(&app.registry, "real", "511722", "land", PASSWORD)
+        .await
+        .must();
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .must()
+        .local_addr()
+        .must()
+        .port();
+    let listen = std::net::SocketAddr::from(([127, 0, 0, 1], port));
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let server = tokio::spawn(guagou_web::serve(
+        std::sync::Arc::clone(&app.registry),
+        listen,
+        async move {
+            let _ = stopped.await;
+        },
+    ));
+    let token = "ab".repeat(32);
+    let attempt = |name: String, password: &str| {
+        let body = format!("csrf={token}&name={name}&password={}", encode(password));
+        format!(
+            "POST /login HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\
+             Cookie: guagou_login_csrf={token}\r\n\
+             Content-Type: application/x-www-form-urlencoded\r\nContent-Length: {}\r\n\r\n{body}",
+            body.len()
+        )
+    };
+    // Password spraying: one wrong password for each of many names, from one address. No name
+    // reaches its own limit of 5, but the address reaches its limit of 20.
+    let per_address = guagou_web::auth::MAX_FAILED_LOGINS_PER_ADDRESS;
+    for i in 0..per_address {
+        let reply = http(listen, &attempt(format!("guess{i}"), "wrong password")).await;
+        assert!(reply.starts_with("HTTP/1.1 401"), "attempt {i}: {reply}");
+    }
+    // Now even the right password of a real user is refused from that address, for a while.
+    let reply = http(listen, &attempt("real".into(), PASSWORD)).await;
+    assert!(reply.starts_with("HTTP/1.1 429"), "{reply}");
     let _ = stop.send(());
     server.await.must().must();
 }
