@@ -661,39 +661,12 @@ async fn the_agreement_pdf_embeds_a_cjk_font() {
         .as_str()
         .must()
         .to_owned();
-    let request = axum::http::Request::get(format!("/market/agreements/{id}.pdf"))
-        .header("cookie", cookie(&county))
-        .body(axum::body::Body::empty())
-        .must();
-    let response = tower::ServiceExt::oneshot(app.router.clone(), request)
-        .await
-        .must();
-    let status = response.status();
-    let bytes = axum::body::to_bytes(response.into_body(), usize::MAX)
-        .await
-        .must();
-    if guagou_web::market::pdf::CjkFont::find().is_none() {
-        eprintln!(
-            "!!!!!!!! SKIPPED: no CJK font on this machine (install fonts-wqy-microhei) !!!!!!!!"
-        );
-        assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE);
-        assert!(String::from_utf8_lossy(&bytes).contains("cjk_font_missing"));
+    let Some(bytes) = fetch_pdf(&app, &county, &format!("/market/agreements/{id}.pdf")).await
+    else {
         return;
-    }
-    assert_eq!(
-        status,
-        StatusCode::OK,
-        "{}",
-        String::from_utf8_lossy(&bytes)
-    );
-    assert!(bytes.starts_with(b"%PDF"));
-    let text = String::from_utf8_lossy(&bytes);
-    assert!(text.contains("/FontFile2"), "the font is embedded");
-    assert!(text.contains("/CIDFontType2"));
-    assert!(text.contains("/ToUnicode"));
-    if let Ok(dir) = std::env::var("GUAGOU_MARKET_PDF_OUT") {
-        std::fs::write(std::path::Path::new(&dir).join("agreement.pdf"), &bytes).must();
-    }
+    };
+    assert!(String::from_utf8_lossy(&bytes).contains("/CIDFontType2"));
+    keep_pdf(&bytes, "agreement.pdf");
     // Another county of another city would get 404; the county's own reads it. Unsigned-in
     // browsers are sent to the login page.
     let anonymous = app
@@ -917,8 +890,30 @@ async fn the_listing_pdf_embeds_a_cjk_font_and_follows_read_rights() {
     let app = demo_app().await;
     let county = app.login("county").await;
     let listing = publish(&app, &county, 1_000, "2019-12-31").await;
-    let request = axum::http::Request::get(format!("/market/listings/{listing}.pdf"))
-        .header("cookie", cookie(&county))
+    let Some(bytes) = fetch_pdf(&app, &county, &format!("/market/listings/{listing}.pdf")).await
+    else {
+        return;
+    };
+    keep_pdf(&bytes, "listing.pdf");
+    // The listing page links it; anonymous readers are sent to sign in.
+    let page = app
+        .get(&county, &format!("/market/listings/{listing}"))
+        .await;
+    assert!(page.body.contains("id=\"listing-pdf\""), "{}", page.body);
+    let anonymous = app
+        .get(
+            &Session::default(),
+            &format!("/market/listings/{listing}.pdf"),
+        )
+        .await;
+    assert_eq!(anonymous.status, StatusCode::SEE_OTHER);
+}
+
+/// GETs a PDF as `session`. Without a CJK font on the machine, checks the 503 answer, says so
+/// loudly and returns None; otherwise checks a PDF with the font embedded and a Unicode map.
+async fn fetch_pdf(app: &TestApp, session: &Session, path: &str) -> Option<Vec<u8>> {
+    let request = axum::http::Request::get(path)
+        .header("cookie", cookie(session))
         .body(axum::body::Body::empty())
         .must();
     let response = tower::ServiceExt::oneshot(app.router.clone(), request)
@@ -934,7 +929,7 @@ async fn the_listing_pdf_embeds_a_cjk_font_and_follows_read_rights() {
         );
         assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE);
         assert!(String::from_utf8_lossy(&bytes).contains("cjk_font_missing"));
-        return;
+        return None;
     }
     assert_eq!(
         status,
@@ -946,19 +941,12 @@ async fn the_listing_pdf_embeds_a_cjk_font_and_follows_read_rights() {
     let text = String::from_utf8_lossy(&bytes);
     assert!(text.contains("/FontFile2"), "the font is embedded");
     assert!(text.contains("/ToUnicode"));
+    Some(bytes.to_vec())
+}
+
+/// Writes a PDF for a look by hand when GUAGOU_MARKET_PDF_OUT names a folder (docs/market-exports.md).
+fn keep_pdf(bytes: &[u8], name: &str) {
     if let Ok(dir) = std::env::var("GUAGOU_MARKET_PDF_OUT") {
-        std::fs::write(std::path::Path::new(&dir).join("listing.pdf"), &bytes).must();
+        std::fs::write(std::path::Path::new(&dir).join(name), bytes).must();
     }
-    // The listing page links it; anonymous readers are sent to sign in.
-    let page = app
-        .get(&county, &format!("/market/listings/{listing}"))
-        .await;
-    assert!(page.body.contains("id=\"listing-pdf\""), "{}", page.body);
-    let anonymous = app
-        .get(
-            &Session::default(),
-            &format!("/market/listings/{listing}.pdf"),
-        )
-        .await;
-    assert_eq!(anonymous.status, StatusCode::SEE_OTHER);
 }
