@@ -9,7 +9,7 @@ use std::path::PathBuf;
 use chrono::NaiveDate;
 use geo::MultiPolygon;
 use guagou_domain::check::{
-    CheckReport, ConstructionShare, DemolitionParcel, Household, OverlapFact, PackageFacts,
+    CheckReport, ClassShare, DemolitionParcel, Household, OverlapFact, PackageFacts,
     RelocationHousehold, ResettlementSite, check_package,
 };
 use guagou_domain::landclass::{LandCategory, LandClassTable};
@@ -32,6 +32,8 @@ pub struct CheckInputs {
     pub land_classes: LandClassTable,
     /// A land-use layer for DEMOLITION_IS_CONSTRUCTION_LAND.
     pub base_layer: Option<PathBuf>,
+    /// The updated land-use layer (or reclamation survey) for RECLAIMED_IS_FARMLAND.
+    pub reclaimed_layer: Option<PathBuf>,
     /// The attribute of the base layer holding the land-class code (default: auto-detect).
     pub base_class_field: Option<String>,
     /// Parcel files of other live projects for NO_DOUBLE_COUNTING.
@@ -82,6 +84,9 @@ pub struct CheckOutcome {
     pub plane: Crs,
     pub report: CheckReport,
     pub warnings: Vec<Warning>,
+    /// The base layers the land-use rules read (file, or stored layer with vintage and hash).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub base_layers: Vec<String>,
 }
 
 /// A parcel projected to the working plane.
@@ -179,7 +184,22 @@ pub fn run_check(inputs: &CheckInputs) -> Result<CheckOutcome, PackageError> {
         households: households(&package, &demolition)?,
         relocation_households: relocation(&package),
         overlaps: overlaps(inputs, plane, &demolition, &demolition_planes)?,
-        construction_shares: construction_shares(inputs, plane, &demolition, &demolition_planes)?,
+        construction_shares: layer_shares(
+            inputs.base_layer.as_deref(),
+            inputs,
+            plane,
+            &demolition,
+            &demolition_planes,
+            LandUseRule::ConstructionBefore,
+        )?,
+        farmland_shares: layer_shares(
+            inputs.reclaimed_layer.as_deref(),
+            inputs,
+            plane,
+            &demolition,
+            &demolition_planes,
+            LandUseRule::FarmlandAfter,
+        )?,
         justifications: package.justifications.clone(),
     };
     let mut report = check_package(&inputs.profile, &facts, inputs.as_of);
@@ -194,6 +214,11 @@ pub fn run_check(inputs: &CheckInputs) -> Result<CheckOutcome, PackageError> {
         plane,
         report,
         warnings,
+        base_layers: [&inputs.base_layer, &inputs.reclaimed_layer]
+            .into_iter()
+            .flatten()
+            .map(|p| p.display().to_string())
+            .collect(),
     })
 }
 
@@ -419,6 +444,7 @@ fn recount_townships(
         relocation_households: None,
         overlaps: None,
         construction_shares: None,
+        farmland_shares: None,
         justifications: Default::default(),
     };
     let rule = RuleId::DemolitionSingleTownship;
@@ -652,13 +678,83 @@ fn overlaps(
 /// Attribute names tried, in order, for the land-class code of a base layer.
 const CLASS_FIELDS: &[&str] = &["DLBM", "dlbm", "地类编码", "DLDM", "dldm", "CLASS", "class"];
 
-fn construction_shares(
+/// Which land-use rule a base layer is read for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LandUseRule {
+    /// DEMOLITION_IS_CONSTRUCTION_LAND: the land survey before demolition.
+    ConstructionBefore,
+    /// RECLAIMED_IS_FARMLAND: the updated layer or survey at acceptance.
+    FarmlandAfter,
+}
+
+impl LandUseRule {
+    fn rule(self) -> guagou_domain::RuleId {
+        match self {
+            LandUseRule::ConstructionBefore => guagou_domain::RuleId::DemolitionIsConstructionLand,
+            LandUseRule::FarmlandAfter => guagou_domain::RuleId::ReclaimedIsFarmland,
+        }
+    }
+
+    fn matches(self, table: &LandClassTable, code: &str) -> Option<bool> {
+        let class = table.lookup(code)?;
+        Some(match self {
+            LandUseRule::ConstructionBefore => class.category == LandCategory::Construction,
+            LandUseRule::FarmlandAfter => class.farmland,
+        })
+    }
+}
+
+/// The land use under one demolition parcel, measured on some layer.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct ParcelClasses {
+    pub classes: Vec<(String, f64)>,
+    /// The features under it as the report names them.
+    pub features: Vec<String>,
+}
+
+/// Shares of the rule's category under each parcel; shares are taken against the parcel's
+/// plane area so that both sides of the ratio come from the same geometry.
+fn class_shares(
+    table: &LandClassTable,
+    rule: LandUseRule,
+    names: &[&str],
+    planes: &[MultiPolygon<f64>],
+    measured: Vec<ParcelClasses>,
+) -> Vec<ClassShare> {
+    let mut shares = Vec::new();
+    for ((name, plane), land) in names.iter().zip(planes).zip(measured) {
+        let mut matching = 0.0;
+        let mut unknown = BTreeSet::new();
+        for (code, area) in &land.classes {
+            match rule.matches(table, code) {
+                Some(true) => matching += area,
+                Some(false) => {}
+                None => {
+                    unknown.insert(code.clone());
+                }
+            }
+        }
+        shares.push(ClassShare {
+            parcel: (*name).to_owned(),
+            parcel_area_m2: guagou_geo::area::planar_area_m2(plane),
+            matching_m2: matching,
+            classes: land.classes,
+            unknown_codes: unknown.into_iter().collect(),
+            features: land.features,
+        });
+    }
+    shares
+}
+
+fn layer_shares(
+    path: Option<&std::path::Path>,
     inputs: &CheckInputs,
     plane: Crs,
     demolition: &[(Placed, Option<DivisionCode>)],
     demolition_planes: &[MultiPolygon<f64>],
-) -> Result<Option<Vec<ConstructionShare>>, PackageError> {
-    let Some(path) = &inputs.base_layer else {
+    rule: LandUseRule,
+) -> Result<Option<Vec<ClassShare>>, PackageError> {
+    let Some(path) = path else {
         return Ok(None);
     };
     let (file, planes) = read_on_plane(path, plane)?;
@@ -691,33 +787,85 @@ fn construction_shares(
         };
         layer.push((geometry, code));
     }
-    let per_parcel = overlay::class_areas(demolition_planes, &layer);
-    let mut shares = Vec::new();
-    for ((placed, _), (classes, plane_geometry)) in demolition
-        .iter()
-        .zip(per_parcel.into_iter().zip(demolition_planes))
-    {
-        let mut construction = 0.0;
-        let mut unknown = BTreeSet::new();
-        for (code, area) in &classes {
-            match inputs.land_classes.lookup(code) {
-                Some(class) if class.category == LandCategory::Construction => construction += area,
-                Some(_) => {}
-                None => {
-                    unknown.insert(code.clone());
-                }
-            }
-        }
-        // Shares are taken against the parcel's plane area so that both sides of the ratio
-        // come from the same geometry.
-        let parcel_area = guagou_geo::area::planar_area_m2(plane_geometry);
-        shares.push(ConstructionShare {
-            parcel: placed.name.clone(),
-            parcel_area_m2: parcel_area,
-            construction_m2: construction,
+    let measured = overlay::class_areas(demolition_planes, &layer)
+        .into_iter()
+        .map(|classes| ParcelClasses {
             classes,
-            unknown_codes: unknown.into_iter().collect(),
-        });
+            features: Vec::new(),
+        })
+        .collect();
+    let names: Vec<&str> = demolition.iter().map(|(p, _)| p.name.as_str()).collect();
+    Ok(Some(class_shares(
+        &inputs.land_classes,
+        rule,
+        &names,
+        demolition_planes,
+        measured,
+    )))
+}
+
+impl CheckOutcome {
+    /// The demolition parcels on the plane, in report order: what a stored layer is overlaid
+    /// with before [`CheckOutcome::judge_land_use`].
+    pub fn demolition_planes(&self) -> Vec<MultiPolygon<f64>> {
+        self.demolition_parcels().map(|p| p.plane.clone()).collect()
     }
-    Ok(Some(shares))
+
+    fn demolition_parcels(&self) -> impl Iterator<Item = &MeasuredParcel> {
+        self.parcels
+            .iter()
+            .filter(|p| p.role == ParcelRole::Demolition)
+    }
+
+    /// Judges a land-use rule from class areas measured on a stored layer (`measured` in the
+    /// order of [`CheckOutcome::demolition_planes`]), replacing its result or its "not
+    /// checked" entry; `layer` names the layer in the outcome.
+    pub fn judge_land_use(
+        &mut self,
+        profile: &Profile,
+        table: &LandClassTable,
+        rule: LandUseRule,
+        layer: &str,
+        measured: Vec<ParcelClasses>,
+    ) {
+        let names: Vec<&str> = self.demolition_parcels().map(|p| p.name.as_str()).collect();
+        let planes = self.demolition_planes();
+        let Some(result) =
+            land_use_result(profile, table, rule, self.as_of, &names, &planes, measured)
+        else {
+            return;
+        };
+        let id = rule.rule();
+        self.report.not_checked.retain(|n| n.rule != id);
+        match self.report.results.iter_mut().find(|r| r.rule == id) {
+            Some(slot) => *slot = result,
+            None => self.report.results.push(result),
+        }
+        self.base_layers.push(layer.to_owned());
+    }
+}
+
+/// A land-use rule's result for parcels (`names`, `planes` on the profile's plane) from the
+/// class areas measured under them: how a check judges it, and how the registry judges
+/// RECLAIMED_IS_FARMLAND at acceptance.
+pub fn land_use_result(
+    profile: &Profile,
+    table: &LandClassTable,
+    rule: LandUseRule,
+    as_of: NaiveDate,
+    names: &[&str],
+    planes: &[MultiPolygon<f64>],
+    measured: Vec<ParcelClasses>,
+) -> Option<guagou_domain::check::RuleResult> {
+    let shares = class_shares(table, rule, names, planes, measured);
+    let mut facts = PackageFacts::default();
+    match rule {
+        LandUseRule::ConstructionBefore => facts.construction_shares = Some(shares),
+        LandUseRule::FarmlandAfter => facts.farmland_shares = Some(shares),
+    }
+    let id = rule.rule();
+    check_package(profile, &facts, as_of)
+        .results
+        .into_iter()
+        .find(|r| r.rule == id)
 }

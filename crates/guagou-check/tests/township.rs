@@ -122,6 +122,7 @@ fn check(features: &[Feature], boundaries: Vec<TownshipBoundary>) -> CheckOutcom
         profile: Profile::dazhou_2017().must(),
         land_classes: LandClassTable::gbt21010().must(),
         base_layer: None,
+        reclaimed_layer: None,
         base_class_field: None,
         others: Vec::new(),
         other_projects: Vec::new(),

@@ -262,16 +262,20 @@ pub struct OverlapFact {
     pub area_m2: f64,
 }
 
-/// How much of a demolition parcel is construction land in the base layer.
-#[derive(Debug, Clone, PartialEq)]
-pub struct ConstructionShare {
+/// How much of a parcel is of the land category a rule asks for in a base layer: construction
+/// land for a demolition parcel before, farmland for the same parcel reclaimed.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct ClassShare {
     pub parcel: String,
     pub parcel_area_m2: f64,
-    pub construction_m2: f64,
+    /// Area of the category the rule asks for.
+    pub matching_m2: f64,
     /// Area per land-class code inside the parcel, for the report.
     pub classes: Vec<(String, f64)>,
     /// Codes found that the class table does not know.
     pub unknown_codes: Vec<String>,
+    /// The layer features under the parcel, as the report names them (id, code, area).
+    pub features: Vec<String>,
 }
 
 /// Everything the package checks read.
@@ -290,7 +294,9 @@ pub struct PackageFacts {
     /// `None` when no other projects were given.
     pub overlaps: Option<Vec<OverlapFact>>,
     /// `None` when no base layer was given.
-    pub construction_shares: Option<Vec<ConstructionShare>>,
+    pub construction_shares: Option<Vec<ClassShare>>,
+    /// Farmland under each reclaimed parcel in the updated layer; `None` before acceptance.
+    pub farmland_shares: Option<Vec<ClassShare>>,
     /// Written justifications for warnings, keyed by rule.
     pub justifications: BTreeMap<RuleId, String>,
 }
@@ -335,6 +341,14 @@ pub fn check_package(profile: &Profile, facts: &PackageFacts, as_of: NaiveDate) 
             "no land-use base layer was given (--base)",
         )),
     }
+    match reclaimed_is_farmland(profile, facts) {
+        Some(result) => report.results.push(result),
+        None => report.not_checked.push(not_checked(
+            RuleId::ReclaimedIsFarmland,
+            "验收时对照更新后的土地利用现状底图检查（--reclaimed-base）",
+            "checked at acceptance against the updated land-use layer (--reclaimed-base)",
+        )),
+    }
     for result in &mut report.results {
         if !result.passed && result.severity == Severity::Warning {
             result.justification = facts.justifications.get(&result.rule).cloned();
@@ -366,16 +380,12 @@ pub(crate) fn verdict(
     } else {
         (def.fail_zh, def.fail_en)
     };
-    let detail_zh = subjects
-        .iter()
-        .map(Subject::short_zh)
-        .collect::<Vec<_>>()
-        .join("；");
-    let detail_en = subjects
-        .iter()
-        .map(Subject::short_en)
-        .collect::<Vec<_>>()
-        .join("; ");
+    let detail_zh = message_detail(&subjects, Subject::short_zh, "；", |n| {
+        format!("……另有 {n} 项（见明细）")
+    });
+    let detail_en = message_detail(&subjects, Subject::short_en, "; ", |n| {
+        format!("… and {n} more (see subjects)")
+    });
     let fill = |template: &str, measured: String, limit: String, detail: &str| {
         template
             .replace("{measured}", &measured)
@@ -394,6 +404,23 @@ pub(crate) fn verdict(
         subjects,
         justification: None,
     }
+}
+
+/// Subjects named in a rule's message: a message is read by people, so past
+/// [`MESSAGE_SUBJECTS`] it says how many more there are; `subjects` always holds them all.
+const MESSAGE_SUBJECTS: usize = 20;
+
+fn message_detail(
+    subjects: &[Subject],
+    short: fn(&Subject) -> String,
+    separator: &str,
+    more: fn(usize) -> String,
+) -> String {
+    let mut parts: Vec<String> = subjects.iter().take(MESSAGE_SUBJECTS).map(short).collect();
+    if subjects.len() > MESSAGE_SUBJECTS {
+        parts.push(more(subjects.len() - MESSAGE_SUBJECTS));
+    }
+    parts.join(separator)
 }
 
 /// The clause of a profile parameter, falling back to the rule table's.
@@ -709,14 +736,38 @@ fn no_double_counting(profile: &Profile, facts: &PackageFacts) -> Option<RuleRes
 }
 
 fn demolition_is_construction_land(profile: &Profile, facts: &PackageFacts) -> Option<RuleResult> {
-    let rule = RuleId::DemolitionIsConstructionLand;
     let shares = facts.construction_shares.as_ref()?;
-    let param = &profile.demolition.min_construction_share;
+    Some(share_rule(
+        RuleId::DemolitionIsConstructionLand,
+        &profile.demolition.min_construction_share,
+        shares,
+        ("建设用地", "construction"),
+    ))
+}
+
+fn reclaimed_is_farmland(profile: &Profile, facts: &PackageFacts) -> Option<RuleResult> {
+    let shares = facts.farmland_shares.as_ref()?;
+    Some(share_rule(
+        RuleId::ReclaimedIsFarmland,
+        &profile.demolition.min_farmland_share,
+        shares,
+        ("耕地", "farmland"),
+    ))
+}
+
+/// Every parcel's share of the asked-for category at or above the parameter; the failing
+/// parcels are listed with their classes and the layer features under them.
+fn share_rule(
+    rule: RuleId,
+    param: &crate::profile::Param<f64>,
+    shares: &[ClassShare],
+    (category_zh, category_en): (&str, &str),
+) -> RuleResult {
     let mut lowest: f64 = 1.0;
     let mut subjects = Vec::new();
     for share in shares {
         let ratio = if share.parcel_area_m2 > 0.0 {
-            share.construction_m2 / share.parcel_area_m2
+            share.matching_m2 / share.parcel_area_m2
         } else {
             0.0
         };
@@ -738,27 +789,32 @@ fn demolition_is_construction_land(profile: &Profile, facts: &PackageFacts) -> O
             } else {
                 format!("; unknown codes {}", share.unknown_codes.join(","))
             };
+            let features = if share.features.is_empty() {
+                String::new()
+            } else {
+                format!("; {}", share.features.join(", "))
+            };
             subjects.push(Subject::new(SubjectKind::Parcel, &share.parcel).detail(
                 format!(
-                    "建设用地占比 {:.2}%，地类 {classes}{unknown}",
+                    "{category_zh}占比 {:.2}%，地类 {classes}{unknown}{features}",
                     ratio * 100.0
                 ),
                 format!(
-                    "construction share {:.2}%, classes {classes}{unknown}",
+                    "{category_en} share {:.2}%, classes {classes}{unknown}{features}",
                     ratio * 100.0
                 ),
             ));
         }
     }
     let clause = clause_of(param, rule);
-    Some(verdict(
+    verdict(
         rule,
         &clause,
         subjects.is_empty(),
         Quantity::Share(lowest),
         Quantity::Share(param.value),
         subjects,
-    ))
+    )
 }
 
 #[cfg(test)]

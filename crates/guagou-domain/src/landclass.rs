@@ -153,4 +153,57 @@ mod tests {
             Err(LandClassError::Duplicate { .. })
         ));
     }
+
+    /// The 三调 working classification (《第三次全国国土调查技术规程》TD/T 1055-2019, 附录 A
+    /// 三调工作分类, with the 农用地/建设用地/未利用地 correspondence of GB/T 21010-2017 附录 B),
+    /// transcribed here a second time, independently of the TOML: every code of the survey
+    /// must be in the table with this name and category, and only 01xx is farmland.
+    const SURVEY_3: &str = "\
+        0101 水田 A|0102 水浇地 A|0103 旱地 A|0201 果园 A|0202 茶园 A|0203 橡胶园 A|0204 其他园地 A|\
+        0301 乔木林地 A|0302 竹林地 A|0303 红树林地 A|0304 森林沼泽 A|0305 灌木林地 A|0306 灌丛沼泽 A|\
+        0307 其他林地 A|0401 天然牧草地 A|0402 沼泽草地 A|0403 人工牧草地 A|0404 其他草地 U|\
+        05H1 商业服务业设施用地 C|0508 物流仓储用地 C|0601 工业用地 C|0602 采矿用地 C|0603 盐田 C|\
+        0701 城镇住宅用地 C|0702 农村宅基地 C|08H1 机关团体新闻出版用地 C|08H2 科教文卫用地 C|\
+        0809 公用设施用地 C|0810 公园与绿地 C|09 特殊用地 C|1001 铁路用地 C|1002 轨道交通用地 C|\
+        1003 公路用地 C|1004 城镇村道路用地 C|1005 交通服务场站用地 C|1006 农村道路 A|1007 机场用地 C|\
+        1008 港口码头用地 C|1009 管道运输用地 C|1101 河流水面 U|1102 湖泊水面 U|1103 水库水面 C|\
+        1104 坑塘水面 A|1105 沿海滩涂 U|1106 内陆滩涂 U|1107 沟渠 A|1108 沼泽地 U|1109 水工建筑用地 C|\
+        1110 冰川及永久积雪 U|1201 空闲地 C|1202 设施农用地 A|1203 田坎 A|1204 盐碱地 U|1205 沙地 U|\
+        1206 裸土地 U|1207 裸岩石砾地 U";
+
+    #[test]
+    fn every_third_survey_class_is_in_the_table_as_the_survey_defines_it()
+    -> Result<(), LandClassError> {
+        let table = LandClassTable::gbt21010()?;
+        let mut checked = 0;
+        for entry in SURVEY_3.split('|') {
+            let mut parts = entry.split_whitespace();
+            let (Some(code), Some(name), Some(category)) =
+                (parts.next(), parts.next(), parts.next())
+            else {
+                panic!("bad entry {entry}");
+            };
+            let want = match category {
+                "A" => LandCategory::Agricultural,
+                "C" => LandCategory::Construction,
+                _ => LandCategory::Unused,
+            };
+            // 09 特殊用地 is one class in the survey; the table carries its GB/T subclasses.
+            if code == "09" {
+                for sub in ["0901", "0902", "0903", "0904", "0905", "0906"] {
+                    assert_eq!(table.lookup(sub).map(|c| c.category), Some(want), "{sub}");
+                }
+                continue;
+            }
+            let Some(class) = table.lookup(code) else {
+                panic!("{code} {name} is not in the table");
+            };
+            assert_eq!(class.name, name, "{code}");
+            assert_eq!(class.category, want, "{code} {name}");
+            assert_eq!(class.farmland, code.starts_with("01"), "{code} {name}");
+            checked += 1;
+        }
+        assert_eq!(checked, 55);
+        Ok(())
+    }
 }

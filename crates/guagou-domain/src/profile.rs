@@ -59,6 +59,8 @@ pub struct Demolition {
     pub min_total_area_m2: Param<i64>,
     pub max_total_area_m2: Param<i64>,
     pub min_construction_share: Param<f64>,
+    /// Share of each reclaimed (demolition) parcel that must be farmland in the updated layer.
+    pub min_farmland_share: Param<f64>,
     pub double_counting_tolerance_m2: Param<f64>,
 }
 
@@ -186,6 +188,12 @@ impl Profile {
         if !(0.0..=1.0).contains(&share) {
             return Err(invalid(
                 "demolition.min_construction_share",
+                "must be within 0..=1",
+            ));
+        }
+        if !(0.0..=1.0).contains(&d.min_farmland_share.value) {
+            return Err(invalid(
+                "demolition.min_farmland_share",
                 "must be within 0..=1",
             ));
         }

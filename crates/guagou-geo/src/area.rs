@@ -2,7 +2,7 @@
 //! ellipsoidal (geodesic) area on the CGCS2000 ellipsoid (a = 6 378 137 m, 1/f = 298.257222101).
 //!
 //! Both agree with PROJ/GeographicLib (shapely on the projected vertices, `pyproj.Geod` on the
-//! geographic ones) to better than 0.01 %; `tests/crs_area.rs` measures it on golden data.
+//! geographic ones) to better than 0.01 %; `tests/suite/crs_area.rs` measures it on golden data.
 
 use geo::{Centroid, Coord, LineString, MultiPolygon};
 use geographiclib_rs::{Geodesic, PolygonArea, Winding};

@@ -246,11 +246,50 @@ impl Crs {
     ///
     /// Cost: about 1–2 µs for Gauss–Krüger (one inverse projection, and building the
     /// projection each call); [`Transformer::check`] reuses one projection (~0.2 µs a point).
+    /// Whether `(x, y)` is certainly a valid coordinate of this plane without projecting it
+    /// (see [`surely_inside_zone`]); `false` means "check exactly", not "invalid". Always
+    /// `false` for geographic coordinates, whose exact check is already cheap.
+    pub fn surely_valid(self, x: f64, y: f64) -> bool {
+        let Crs::GaussKruger { zone, prefixed } = self else {
+            return false;
+        };
+        if !x.is_finite() || !y.is_finite() {
+            return false;
+        }
+        let easting = if prefixed {
+            let offset = f64::from(zone) * PREFIX_UNIT;
+            if (x / PREFIX_UNIT).floor() != f64::from(zone) {
+                return false;
+            }
+            x - offset
+        } else {
+            x
+        };
+        surely_inside_zone(easting, y)
+    }
+
     pub fn check_coordinate(self, x: f64, y: f64) -> Result<(), GeoErrorKind> {
         match self {
             Crs::Geographic => check_geographic(x, y),
             Crs::GaussKruger { .. } => Transformer::new(self, Crs::Geographic)?.check(x, y),
         }
+    }
+}
+
+/// Whether an unprefixed Gauss–Krüger point is certainly within 0–60°N and within
+/// 2.0° (1.5° + [`ZONE_TOLERANCE_DEG`]) of the central meridian, without projecting it.
+///
+/// Conservative bounds: a northing of 1 km to 4,400 km is latitude 0°–39.8°, where 2° of
+/// longitude spans at least 171 km, so 150 km from the central meridian is inside; up to
+/// 6,600 km (59.5°N on the meridian, lower away from it) 2° spans at least 113 km, and 80 km
+/// is inside. Eastings grow faster than longitude away from the meridian, which only adds
+/// margin. Anything else takes the exact path.
+fn surely_inside_zone(easting: f64, northing: f64) -> bool {
+    let offset = (easting - FALSE_EASTING).abs();
+    match northing {
+        n if (1_000.0..=4_400_000.0).contains(&n) => offset <= 150_000.0,
+        n if (1_000.0..=6_600_000.0).contains(&n) => offset <= 80_000.0,
+        _ => false,
     }
 }
 
@@ -565,7 +604,16 @@ impl Transformer {
     }
 
     /// Checks one coordinate of the source CRS, as [`Crs::check_coordinate`].
+    ///
+    /// A point of a plane that lies well inside its zone is accepted without the inverse
+    /// projection ([`surely_inside_zone`]): reading a county layer checks 10⁷ vertices.
     pub fn check(&self, x: f64, y: f64) -> Result<(), GeoErrorKind> {
+        if let Some(plane) = &self.source
+            && let Ok(easting) = plane.strip_prefix(x, y)
+            && surely_inside_zone(easting, y)
+        {
+            return Ok(());
+        }
         self.source_lon_lat(x, y).map(|_| ())
     }
 
@@ -1347,5 +1395,37 @@ mod tests {
         assert_eq!(zone_from_offset(20), Some(45));
         assert_eq!(zone_from_offset(21), None);
         assert_eq!(zone_from_offset(1000), None);
+    }
+
+    #[test]
+    fn the_fast_zone_check_never_accepts_what_the_exact_check_refuses() {
+        let plane = Crs::GaussKruger {
+            zone: 36,
+            prefixed: false,
+        };
+        let Ok(exact) = Transformer::new(plane, Crs::Geographic) else {
+            panic!("transformer");
+        };
+        for (offset, northing) in [
+            (150_000.0, 1_000.0),
+            (150_000.0, 4_400_000.0),
+            (80_000.0, 4_400_001.0),
+            (80_000.0, 6_600_000.0),
+        ] {
+            for sign in [-1.0, 1.0] {
+                let easting = FALSE_EASTING + sign * offset;
+                assert!(super::surely_inside_zone(easting, northing));
+                assert!(
+                    exact.source_lon_lat(easting, northing).is_ok(),
+                    "{easting} {northing}"
+                );
+            }
+        }
+        assert!(!super::surely_inside_zone(
+            FALSE_EASTING + 150_001.0,
+            3_000_000.0
+        ));
+        assert!(!super::surely_inside_zone(FALSE_EASTING, 6_600_001.0));
+        assert!(!super::surely_inside_zone(FALSE_EASTING, 999.0));
     }
 }

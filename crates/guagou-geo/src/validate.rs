@@ -50,9 +50,17 @@ pub fn ring_from_points(
     ring: usize,
     crs: Crs,
 ) -> Result<LineString<f64>, GeoErrorKind> {
-    // One transformer for the whole ring: building the projection dominates a single check.
-    let transformer = Transformer::new(crs, Crs::Geographic)?;
+    // Most points of a plane are plainly inside its zone; the exact check projects, and
+    // building its projection costs more than checking a ring, so it is built only if needed.
+    let mut exact: Option<Transformer> = None;
     for c in points {
+        if crs.surely_valid(c.x, c.y) {
+            continue;
+        }
+        let transformer = match &exact {
+            Some(t) => t,
+            None => exact.insert(Transformer::new(crs, Crs::Geographic)?),
+        };
         transformer.check(c.x, c.y)?;
     }
     let (Some(first), Some(last)) = (points.first(), points.last()) else {

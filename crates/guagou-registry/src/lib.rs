@@ -7,6 +7,7 @@
 //! the system clock: every call takes the as-of date, and `Clock` gives the recording time.
 
 pub mod actor;
+pub mod base_layers;
 pub mod demo;
 pub mod divisions;
 pub mod error;
@@ -50,6 +51,9 @@ pub struct Registry {
     pub profile: Profile,
     pub land_classes: LandClassTable,
     pub clock: Box<dyn Clock>,
+    /// Where stored base layers live (`<data>/base`); `None`: the land-use rules are not
+    /// checked from stored layers.
+    pub base_dir: Option<std::path::PathBuf>,
 }
 
 impl Registry {
@@ -64,6 +68,7 @@ impl Registry {
             profile,
             land_classes,
             clock,
+            base_dir: None,
         }
     }
 }

@@ -876,6 +876,8 @@ pub struct PreCheck {
     pub blocking: usize,
     pub results: Vec<RuleResult>,
     pub not_checked: Vec<NotChecked>,
+    /// The stored base layers the land-use rules read (kind, county, vintage, id, hash).
+    pub base_layers: Vec<String>,
     /// Reading warnings (file, parcel, what).
     pub warnings: Vec<Warning>,
     pub parcels: Vec<CheckedParcel>,
@@ -986,6 +988,7 @@ impl Registry {
             blocking: outcome.report.blocking(),
             results: outcome.report.results.clone(),
             not_checked: outcome.report.not_checked.clone(),
+            base_layers: outcome.base_layers.clone(),
             warnings: outcome.warnings.clone(),
             parcels: outcome
                 .parcels

@@ -166,7 +166,7 @@ pub(crate) fn geojson_text(geometry: &MultiPolygon<f64>) -> String {
     serde_json::json!({ "type": "MultiPolygon", "coordinates": polygons }).to_string()
 }
 
-fn geometry_from_geojson(text: &str) -> Option<MultiPolygon<f64>> {
+pub(crate) fn geometry_from_geojson(text: &str) -> Option<MultiPolygon<f64>> {
     let value: serde_json::Value = serde_json::from_str(text).ok()?;
     let polygons = value.get("coordinates")?.as_array()?;
     let mut out = Vec::new();
@@ -268,14 +268,43 @@ impl Registry {
             profile: self.profile.clone(),
             land_classes: self.land_classes.clone(),
             base_layer: None,
+            reclaimed_layer: None,
             base_class_field: None,
             others: Vec::new(),
             other_projects: self.live_parcels(code, plane).await?,
             townships,
             as_of,
         };
-        let outcome = run_check(&inputs)?;
+        let mut outcome = run_check(&inputs)?;
+        self.judge_on_stored_landuse(&package, &mut outcome).await?;
         Ok((package, outcome))
+    }
+
+    /// DEMOLITION_IS_CONSTRUCTION_LAND on the county's current stored land-use layer, when
+    /// one was imported (otherwise the rule stays "not checked", saying why).
+    async fn judge_on_stored_landuse(
+        &self,
+        package: &Package,
+        outcome: &mut guagou_check::CheckOutcome,
+    ) -> Result<(), RegistryError> {
+        if self.base_dir.is_none() {
+            return Ok(());
+        }
+        let Some(layer) = self.current_landuse(package.county.as_str()).await? else {
+            return Ok(());
+        };
+        let path = self.base_layer_path(&layer)?;
+        guagou_base::check::judge_on_layer(
+            outcome,
+            &self.profile,
+            &self.land_classes,
+            guagou_check::measure::LandUseRule::ConstructionBefore,
+            &path,
+            &layer.label(),
+        )
+        .await
+        .map_err(guagou_check::PackageError::from)?;
+        Ok(())
     }
 
     fn summarize(&self, package: &Package, outcome: &guagou_check::CheckOutcome) -> VersionSummary {
@@ -715,6 +744,41 @@ impl Registry {
         Ok(results)
     }
 
+    /// Before an acceptance: RECLAIMED_IS_FARMLAND on the county's updated layer refuses it when
+    /// the reclaimed parcels are not farmland there; what was (or could not be) checked goes
+    /// into the transition's audit record.
+    async fn reclaimed_before_accepting(
+        &self,
+        project: &Project,
+        action: ProjectAction,
+        as_of: NaiveDate,
+    ) -> Result<Option<serde_json::Value>, RegistryError> {
+        if action != ProjectAction::Accept {
+            return Ok(None);
+        }
+        let version = self
+            .acceptance(&project.code)
+            .await?
+            .change_version
+            .unwrap_or(project.current_version);
+        let Some(check) = self.reclaimed_farmland(project, version, as_of).await? else {
+            return Ok(Some(serde_json::json!({
+                "checked": false,
+                "reason_zh": "没有晚于批准年度的土地利用现状底图",
+                "reason_en": "no land-use layer later than the year of approval",
+            })));
+        };
+        if check.result.blocks() {
+            return Err(RegistryError::Rules(vec![check.result]));
+        }
+        Ok(Some(serde_json::json!({
+            "checked": true,
+            "layer": check.layer.label(),
+            "passed": check.result.passed,
+            "measured": check.result.measured,
+        })))
+    }
+
     /// Moves a project through its lifecycle (all actions except acceptance application, which
     /// carries figures: `apply_acceptance`).
     pub async fn project_action(
@@ -748,10 +812,16 @@ impl Registry {
             }
         }
         let next = project.state.next(action, actor.level, &[])?;
+        let reclaimed = self
+            .reclaimed_before_accepting(&project, action, as_of)
+            .await?;
         let mut tx = self.store.begin_write().await?;
         self.set_state(&mut tx, code, project.state, next).await?;
         let today = day(as_of);
         let mut payload = serde_json::json!({ "action": action, "from": project.state, "to": next, "as_of": today });
+        if let Some(reclaimed) = reclaimed {
+            payload["reclaimed_is_farmland"] = reclaimed;
+        }
         match action {
             ProjectAction::Submit => {
                 sqlx::query("UPDATE projects SET submitted_on = $1 WHERE code = $2")

@@ -34,6 +34,11 @@ pub const MIGRATIONS: &[(i64, &str, &str)] = &[
         "login_address",
         include_str!("../migrations/0009_login_address.sql"),
     ),
+    (
+        10,
+        "base_layers",
+        include_str!("../migrations/0010_base_layers.sql"),
+    ),
 ];
 
 const CREATE_MIGRATIONS_TABLE: &str = "CREATE TABLE IF NOT EXISTS schema_migrations (

@@ -66,6 +66,12 @@ enum Command {
     /// 统计报表 / report per county and year: projects, areas, quota, transfers (--format
     /// text|json|xlsx)
     Report(commands::report::ReportArgs),
+    /// 导入底图 / base layers: import a county land-use layer, list the stored ones
+    #[command(subcommand)]
+    Import(commands::import::ImportCommand),
+    /// 合成县域数据 / a deterministic synthetic county: land-use layer, townships, projects with
+    /// known answers
+    Synth(commands::synth::SynthArgs),
     #[command(flatten)]
     Registry(commands::registry::RegistryCommand),
 }
@@ -101,6 +107,8 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Report(args) => {
             commands::report::run(&cli.common, cli.common.format.into(), &args)
         }
+        Command::Import(command) => commands::import::run(&cli.common, command),
+        Command::Synth(args) => commands::synth::run(&args),
         Command::Registry(command) => commands::registry::run(&cli.common, command),
     }
 }

@@ -53,13 +53,14 @@ fn good() -> PackageFacts {
             in_demolition_zone: true,
         }]),
         overlaps: Some(Vec::new()),
-        construction_shares: Some(vec![ConstructionShare {
+        construction_shares: Some(vec![ClassShare {
             parcel: "D1".into(),
             parcel_area_m2: 50_000.0,
-            construction_m2: 50_000.0,
+            matching_m2: 50_000.0,
             classes: vec![("0702".into(), 50_000.0)],
-            unknown_codes: Vec::new(),
+            ..ClassShare::default()
         }]),
+        farmland_shares: None,
         justifications: BTreeMap::new(),
     }
 }
@@ -80,7 +81,9 @@ fn good_package_passes_everything() {
     let report = run(&good());
     assert!(report.passed(), "{report:#?}");
     assert_eq!(report.warnings(), 0);
-    assert!(report.not_checked.is_empty());
+    // Reclamation is judged at acceptance, against the updated layer.
+    let skipped: Vec<RuleId> = report.not_checked.iter().map(|n| n.rule).collect();
+    assert_eq!(skipped, [RuleId::ReclaimedIsFarmland]);
     assert_eq!(report.results.len(), 9);
     for r in &report.results {
         assert!(r.passed, "{r:?}");
@@ -268,7 +271,8 @@ fn relocation_rule_and_not_checked() {
         [
             RuleId::RelocationHouseholdsCovered,
             RuleId::NoDoubleCounting,
-            RuleId::DemolitionIsConstructionLand
+            RuleId::DemolitionIsConstructionLand,
+            RuleId::ReclaimedIsFarmland
         ]
     );
     assert!(report.results.iter().all(|r| !skipped.contains(&r.rule)));
@@ -304,15 +308,16 @@ fn double_counting_tolerance() {
 #[test]
 fn construction_share_tolerance() {
     let mut facts = good();
-    let share = |construction| ConstructionShare {
+    let share = |construction| ClassShare {
         parcel: "D1".into(),
         parcel_area_m2: 10_000.0,
-        construction_m2: construction,
+        matching_m2: construction,
         classes: vec![
             ("0702".into(), construction),
             ("0103".into(), 10_000.0 - construction),
         ],
         unknown_codes: Vec::new(),
+        features: vec!["BSM 7 0103 500.0 m²".into()],
     };
     facts.construction_shares = Some(vec![share(9_500.0)]);
     assert!(result(&run(&facts), RuleId::DemolitionIsConstructionLand).passed);
@@ -344,4 +349,56 @@ fn results_serialize_to_the_spec_shape() {
     assert_eq!(json[2]["rule"], "DEMOLITION_AREA_RANGE");
     assert_eq!(json[2]["measured"]["unit"], "m2");
     assert_eq!(json[2]["measured"]["value"], 80_000);
+}
+
+#[test]
+fn reclaimed_farmland_is_checked_only_with_an_updated_layer() {
+    let mut facts = good();
+    let report = run(&facts);
+    assert!(
+        report
+            .not_checked
+            .iter()
+            .any(|n| n.rule == RuleId::ReclaimedIsFarmland)
+    );
+    let share = |farmland: f64| ClassShare {
+        parcel: "D1".into(),
+        parcel_area_m2: 10_000.0,
+        matching_m2: farmland,
+        classes: vec![
+            ("0103".into(), farmland),
+            ("0702".into(), 10_000.0 - farmland),
+        ],
+        unknown_codes: Vec::new(),
+        features: vec!["BSM 12 0702 600.0 m²".into()],
+    };
+    facts.farmland_shares = Some(vec![share(9_500.0)]);
+    let r = result(&run(&facts), RuleId::ReclaimedIsFarmland).clone();
+    assert!(r.passed, "{r:?}");
+    facts.farmland_shares = Some(vec![share(9_400.0)]);
+    let r = result(&run(&facts), RuleId::ReclaimedIsFarmland).clone();
+    assert!(!r.passed);
+    assert_eq!(r.clause, "二(七), 三(一)");
+    assert!(r.message_zh.contains("耕地占比 94.00%"), "{}", r.message_zh);
+    assert!(r.message_en.contains("BSM 12 0702"), "{}", r.message_en);
+}
+
+#[test]
+fn long_subject_lists_are_cut_in_the_message_but_kept_whole() {
+    let mut facts = good();
+    facts.construction_shares = Some(
+        (0..25)
+            .map(|i| ClassShare {
+                parcel: format!("D{i}"),
+                parcel_area_m2: 100.0,
+                matching_m2: 0.0,
+                ..ClassShare::default()
+            })
+            .collect(),
+    );
+    let r = result(&run(&facts), RuleId::DemolitionIsConstructionLand).clone();
+    assert_eq!(r.subjects.len(), 25);
+    assert!(r.message_zh.contains("D19") && !r.message_zh.contains("D20"));
+    assert!(r.message_zh.contains("另有 5 项"), "{}", r.message_zh);
+    assert!(r.message_en.contains("and 5 more"), "{}", r.message_en);
 }

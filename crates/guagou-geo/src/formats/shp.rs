@@ -328,70 +328,17 @@ pub fn read_parts_with(
         ));
     }
 
-    let mut parcels = Vec::with_capacity(shapes.len());
-    for (index, (shape, record)) in shapes.into_iter().zip(table).enumerate() {
-        let n = index + 1;
-        let name = parcel_name(&record.attributes).unwrap_or_else(|| format!("#{n}"));
-        let location = || Location::file(label).record(record_label(n, &name));
-        if record.deleted {
-            warnings.push(Warning {
-                location: location(),
-                code: "dbf_record_deleted",
-                message_zh: "该记录在 .dbf 中已标记删除，已跳过".into(),
-                message_en: "the record is marked deleted in the .dbf and is skipped".into(),
-            });
-            continue;
-        }
-        let rings = match shape {
-            RawShape::Polygon(rings) => rings,
-            RawShape::Null => {
-                return Err(GeoError::new(
-                    location().field("geometry"),
-                    GeoErrorKind::Missing {
-                        what: "geometry: the record has a null shape / 该记录没有图形（空图形）"
-                            .into(),
-                    },
-                ));
-            }
-            RawShape::Other(code) => {
-                return Err(GeoError::new(
-                    location().field("geometry"),
-                    GeoErrorKind::UnsupportedFormat {
-                        what: format!(
-                            "shape type {} in a record (only Polygon, PolygonZ, PolygonM) / 图形类型不是面",
-                            shape_type_name(code)
-                        ),
-                    },
-                ));
-            }
-        };
-        let mut lines = Vec::with_capacity(rings.len());
-        for (i, points) in rings.iter().enumerate() {
-            let ring = i + 1;
-            let line = validate::ring_from_points(points, ring, crs).map_err(|kind| {
-                GeoError::new(
-                    location().field(format!("ring {ring}")),
-                    explain_outside(kind, crs),
-                )
-            })?;
-            lines.push((ring, line));
-        }
-        let assembled = repair::assemble_by_orientation(lines, options.repair, crs)
-            .map_err(|kind| GeoError::new(location().field("geometry"), kind))?;
-        if let Some(repaired) = &assembled.repaired {
-            warnings.push(super::union_parts_warning(
-                location().field("geometry"),
-                crs,
-                &assembled.geometry,
-                repaired,
-            ));
-        }
-        let geometry = assembled.geometry;
-        parcels.push(Parcel {
-            name,
-            attributes: record.attributes,
-            geometry,
-        });
+    let records: Vec<(usize, RawShape, DbfRecord)> = shapes
+        .into_iter()
+        .zip(table)
+        .enumerate()
+        .map(|(index, (shape, record))| (index + 1, shape, record))
+        .collect();
+    let mut parcels = Vec::with_capacity(records.len());
+    for built in build_all(label, crs, options, records) {
+        let (parcel, warning) = built?;
+        warnings.extend(warning);
+        parcels.extend(parcel);
     }
 
     Ok(ParcelFile {
@@ -544,6 +491,136 @@ pub fn write_parts(file: &ParcelFile, target: Option<Crs>) -> Result<ShapefilePa
 
 // ---------------------------------------------------------------------------------------------
 // Reading the .shp
+
+/// What one record gives: its parcel (none when deleted) and a warning if any.
+type Built = (Option<Parcel>, Option<Warning>);
+
+/// Records in file order, validated on every core: a county layer has 10⁶ of them. Results
+/// keep the file's order, so the first error reported is the first in the file.
+fn build_all(
+    label: &str,
+    crs: Crs,
+    options: &ReadOptions,
+    records: Vec<(usize, RawShape, DbfRecord)>,
+) -> Vec<Result<Built, GeoError>> {
+    let workers = std::thread::available_parallelism()
+        .map(|n| n.get())
+        .unwrap_or(1);
+    // Below a few thousand records a thread costs more than it saves.
+    if workers < 2 || records.len() < 4096 {
+        return records
+            .into_iter()
+            .map(|(n, shape, record)| build_record(label, crs, options, n, shape, record))
+            .collect();
+    }
+    let chunk = records.len().div_ceil(workers);
+    let mut chunks: Vec<Vec<(usize, RawShape, DbfRecord)>> = Vec::with_capacity(workers);
+    let mut rest = records.into_iter();
+    loop {
+        let part: Vec<_> = rest.by_ref().take(chunk).collect();
+        if part.is_empty() {
+            break;
+        }
+        chunks.push(part);
+    }
+    std::thread::scope(|scope| {
+        let handles: Vec<_> = chunks
+            .into_iter()
+            .map(|part| {
+                scope.spawn(move || {
+                    part.into_iter()
+                        .map(|(n, shape, record)| {
+                            build_record(label, crs, options, n, shape, record)
+                        })
+                        .collect::<Vec<_>>()
+                })
+            })
+            .collect();
+        handles
+            .into_iter()
+            .flat_map(|h| match h.join() {
+                Ok(part) => part,
+                // A panic in a worker is a bug; it must surface, not become missing parcels.
+                Err(panic) => std::panic::resume_unwind(panic),
+            })
+            .collect()
+    })
+}
+
+/// One record: its parcel (none when the record is marked deleted) and a warning if any.
+fn build_record(
+    label: &str,
+    crs: Crs,
+    options: &ReadOptions,
+    n: usize,
+    shape: RawShape,
+    record: DbfRecord,
+) -> Result<Built, GeoError> {
+    let name = parcel_name(&record.attributes).unwrap_or_else(|| format!("#{n}"));
+    let location = || Location::file(label).record(record_label(n, &name));
+    if record.deleted {
+        return Ok((
+            None,
+            Some(Warning {
+                location: location(),
+                code: "dbf_record_deleted",
+                message_zh: "该记录在 .dbf 中已标记删除，已跳过".into(),
+                message_en: "the record is marked deleted in the .dbf and is skipped".into(),
+            }),
+        ));
+    }
+    let rings = match shape {
+        RawShape::Polygon(rings) => rings,
+        RawShape::Null => {
+            return Err(GeoError::new(
+                location().field("geometry"),
+                GeoErrorKind::Missing {
+                    what: "geometry: the record has a null shape / 该记录没有图形（空图形）".into(),
+                },
+            ));
+        }
+        RawShape::Other(code) => {
+            return Err(GeoError::new(
+                location().field("geometry"),
+                GeoErrorKind::UnsupportedFormat {
+                    what: format!(
+                        "shape type {} in a record (only Polygon, PolygonZ, PolygonM) / 图形类型不是面",
+                        shape_type_name(code)
+                    ),
+                },
+            ));
+        }
+    };
+    let mut lines = Vec::with_capacity(rings.len());
+    for (i, points) in rings.iter().enumerate() {
+        let ring = i + 1;
+        let line = validate::ring_from_points(points, ring, crs).map_err(|kind| {
+            GeoError::new(
+                location().field(format!("ring {ring}")),
+                explain_outside(kind, crs),
+            )
+        })?;
+        lines.push((ring, line));
+    }
+    let assembled = repair::assemble_by_orientation(lines, options.repair, crs)
+        .map_err(|kind| GeoError::new(location().field("geometry"), kind))?;
+    let warning = assembled.repaired.as_ref().map(|repaired| {
+        super::union_parts_warning(
+            location().field("geometry"),
+            crs,
+            &assembled.geometry,
+            repaired,
+        )
+    });
+    Ok((
+        Some(Parcel {
+            name,
+            attributes: record.attributes,
+            geometry: assembled.geometry,
+        }),
+        warning,
+    ))
+}
 
 enum RawShape {
     Null,

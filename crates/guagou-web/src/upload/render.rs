@@ -276,6 +276,19 @@ pub fn precheck_html(lang: Lang, pre: &PreCheck) -> String {
             table_in(lang, &[("规则", "Rule"), ("原因", "Why")], &rows)
         )
     };
+    let layers = if pre.base_layers.is_empty() {
+        String::new()
+    } else {
+        format!(
+            "<p id=\"base-layers\">{}: {}</p>",
+            lang.t("所用底图", "Base layers read"),
+            pre.base_layers
+                .iter()
+                .map(|l| format!("<code>{}</code>", esc(l)))
+                .collect::<Vec<_>>()
+                .join(", ")
+        )
+    };
     let warnings = if pre.warnings.is_empty() {
         String::new()
     } else {
@@ -315,7 +328,7 @@ pub fn precheck_html(lang: Lang, pre: &PreCheck) -> String {
         })
         .collect();
     format!(
-        "<section id=\"precheck\"><h2>{sh}</h2>{summary}{verdict}<h3>{rh}</h3>{results}{not_checked}{warnings}<h3>{ph}</h3>{parcels}</section>",
+        "<section id=\"precheck\"><h2>{sh}</h2>{summary}{verdict}<h3>{rh}</h3>{results}{layers}{not_checked}{warnings}<h3>{ph}</h3>{parcels}</section>",
         sh = lang.t(
             "预检查结果（尚未保存）",
             "Pre-check results (not saved yet)"

@@ -6,7 +6,7 @@ use std::process::ExitCode;
 use anyhow::Context;
 use chrono::NaiveDate;
 use clap::Args;
-use guagou_check::measure::CheckOutcome;
+use guagou_check::measure::{CheckOutcome, LandUseRule};
 use guagou_check::{CheckInputs, run_check};
 use guagou_domain::Profile;
 use guagou_domain::SquareMetres;
@@ -23,9 +23,18 @@ pub struct CheckArgs {
     /// 规则配置 / policy profile TOML (default: the built-in policy/dazhou-2017.toml)
     #[arg(long)]
     pub profile: Option<PathBuf>,
-    /// 土地利用现状底图 / land-use base layer for DEMOLITION_IS_CONSTRUCTION_LAND
+    /// 土地利用现状底图 / land-use base layer for DEMOLITION_IS_CONSTRUCTION_LAND: a layer
+    /// stored by `guagou import landuse` (.gpkg, indexed) or any parcel file (read whole)
     #[arg(long)]
     pub base: Option<PathBuf>,
+    /// 复垦后底图 / the updated land-use layer or reclamation survey for RECLAIMED_IS_FARMLAND
+    /// (as --base)
+    #[arg(long)]
+    pub reclaimed_base: Option<PathBuf>,
+    /// 各拆旧地块的地类面积写入 JSON 文件 / write the land use under each demolition parcel
+    /// (classes, features, areas) to this JSON file
+    #[arg(long)]
+    pub land_use_out: Option<PathBuf>,
     /// 底图地类编码字段 / attribute of the base layer holding the land-class code (default: DLBM, 地类编码, …)
     #[arg(long)]
     pub base_class_field: Option<String>,
@@ -89,18 +98,48 @@ pub fn run(args: &CheckArgs, format: OutputFormat) -> anyhow::Result<ExitCode> {
         }
         None => Vec::new(),
     };
+    let stored = |path: &Option<PathBuf>| path.clone().filter(|p| is_stored_layer(p));
+    let in_memory = |path: &Option<PathBuf>| path.clone().filter(|p| !is_stored_layer(p));
     let inputs = CheckInputs {
         package_dir: args.package.clone(),
         profile,
         land_classes,
-        base_layer: args.base.clone(),
+        base_layer: in_memory(&args.base),
+        reclaimed_layer: in_memory(&args.reclaimed_base),
         base_class_field: args.base_class_field.clone(),
         others: args.others.clone(),
         other_projects: Vec::new(),
         townships,
         as_of: args.as_of.unwrap_or_else(today_shanghai),
     };
-    let outcome = run_check(&inputs)?;
+    let mut outcome = run_check(&inputs)?;
+    let mut land_use = serde_json::Map::new();
+    for (path, rule, key) in [
+        (stored(&args.base), LandUseRule::ConstructionBefore, "base"),
+        (
+            stored(&args.reclaimed_base),
+            LandUseRule::FarmlandAfter,
+            "reclaimed_base",
+        ),
+    ] {
+        let Some(path) = path else { continue };
+        let runtime = tokio::runtime::Builder::new_current_thread().build()?;
+        let label = path.display().to_string();
+        let per_parcel = runtime.block_on(guagou_base::check::judge_on_layer(
+            &mut outcome,
+            &inputs.profile,
+            &inputs.land_classes,
+            rule,
+            &path,
+            &label,
+        ))?;
+        land_use.insert(key.to_owned(), land_use_json(&outcome, &per_parcel));
+    }
+    if let Some(out) = &args.land_use_out {
+        let text = serde_json::to_string_pretty(&land_use)?;
+        std::fs::write(out, text)
+            .with_context(|| format!("无法写入 / cannot write {}", out.display()))?;
+    }
     for warning in &outcome.warnings {
         eprintln!("提示 / warning: {warning}");
     }
@@ -123,6 +162,40 @@ pub fn run(args: &CheckArgs, format: OutputFormat) -> anyhow::Result<ExitCode> {
     } else {
         ExitCode::from(1)
     })
+}
+
+/// A layer written by `guagou import landuse`: read through its index, never whole.
+fn is_stored_layer(path: &std::path::Path) -> bool {
+    path.extension()
+        .and_then(|e| e.to_str())
+        .is_some_and(|e| e.eq_ignore_ascii_case("gpkg"))
+}
+
+/// `{ "parcel name": { "classes": {code: m²}, "features": [...] } }` for `--land-use-out`.
+fn land_use_json(
+    outcome: &CheckOutcome,
+    per_parcel: &[guagou_base::ParcelLandUse],
+) -> serde_json::Value {
+    let names = outcome
+        .parcels
+        .iter()
+        .filter(|p| p.role == guagou_check::package::ParcelRole::Demolition)
+        .map(|p| p.name.clone());
+    let map: serde_json::Map<String, serde_json::Value> = names
+        .zip(per_parcel)
+        .map(|(name, land)| {
+            let classes: serde_json::Map<String, serde_json::Value> = land
+                .classes
+                .iter()
+                .map(|(code, area)| (code.clone(), serde_json::json!(area)))
+                .collect();
+            (
+                name,
+                serde_json::json!({ "classes": classes, "features": land.features }),
+            )
+        })
+        .collect();
+    serde_json::Value::Object(map)
 }
 
 fn render_text(outcome: &CheckOutcome, lang: Lang) -> String {

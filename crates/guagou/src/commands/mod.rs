@@ -3,7 +3,9 @@
 pub mod check;
 pub mod convert;
 pub mod demo;
+pub mod import;
 pub mod parcels;
 pub mod registry;
 pub mod report;
 pub mod serve;
+pub mod synth;

@@ -58,7 +58,7 @@ pub struct Who {
 }
 
 impl Who {
-    fn actor(&self) -> anyhow::Result<Actor> {
+    pub fn actor(&self) -> anyhow::Result<Actor> {
         Ok(Actor::parse(&self.actor)?)
     }
     fn date(&self) -> NaiveDate {
@@ -458,12 +458,14 @@ pub async fn open_registry(common: &Common) -> anyhow::Result<Registry> {
         None => Profile::dazhou_2017()?,
     };
     let store = Store::open(&common.data).await?;
-    Ok(Registry::new(
+    let mut registry = Registry::new(
         store,
         profile,
         LandClassTable::gbt21010()?,
         Box::new(SystemClock),
-    ))
+    );
+    registry.base_dir = Some(common.data.join("base"));
+    Ok(registry)
 }
 
 fn code(text: &str) -> anyhow::Result<DivisionCode> {

@@ -1,0 +1,9 @@
+//! All integration tests of this crate in one binary: one link instead of one per file,
+//! which keeps CI's disk use and build time down (each test binary links the whole stack).
+
+mod common;
+mod concurrency;
+mod idempotency;
+mod properties;
+mod tampering;
+mod walkthrough;

@@ -1,0 +1,120 @@
+//! Every user clicking through: starting from the dashboard, follow every same-site link of
+//! every page (in Chinese and in English) and require that none answers a server error and that
+//! every page a link leads to is readable (a link the user is shown must not be a dead end).
+
+use std::collections::{BTreeSet, VecDeque};
+
+use crate::common::{Must, Session, TestApp, demo_app};
+use axum::body::Body;
+use axum::http::{Request, header};
+
+/// Pages per user and language; the demo has fewer than this many distinct links.
+const MAX_PAGES: usize = 400;
+
+/// The links of a page: `href="/…"` values, without fragments; actions that change state
+/// (logout, language switch) are not followed.
+fn links(body: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut rest = body;
+    while let Some(i) = rest.find("href=\"") {
+        rest = &rest[i + 6..];
+        let Some(end) = rest.find('"') else { break };
+        let href = rest[..end].replace("&amp;", "&");
+        rest = &rest[end..];
+        let href = href.split('#').next().unwrap_or_default().to_owned();
+        if href.starts_with('/') && !href.starts_with("//") && !href.starts_with("/lang/") {
+            out.push(href);
+        }
+    }
+    out
+}
+
+async fn get(app: &TestApp, session: &Session, lang: &str, path: &str) -> (u16, String) {
+    let mut cookies = format!("guagou_lang={lang}");
+    if let Some(cookie) = &session.cookie {
+        cookies.push_str(&format!("; guagou_session={cookie}"));
+    }
+    let request = Request::get(path)
+        .header(header::COOKIE, cookies)
+        .body(Body::empty())
+        .must();
+    let reply = app.send(request).await;
+    (reply.status.as_u16(), reply.body)
+}
+
+async fn crawl(app: &TestApp, who: &str, session: &Session, lang: &str) -> Vec<String> {
+    let mut seen = BTreeSet::new();
+    let mut queue = VecDeque::from([
+        (String::from("/"), String::from("start")),
+        (String::from("/public"), String::from("start")),
+    ]);
+    let mut problems = Vec::new();
+    while let Some((path, from)) = queue.pop_front() {
+        if seen.len() >= MAX_PAGES || !seen.insert(path.clone()) {
+            continue;
+        }
+        let (status, body) = get(app, session, lang, &path).await;
+        if status >= 500 || status == 404 || status == 403 {
+            problems.push(format!(
+                "{who} ({lang}) GET {path} → {status} (linked from {from})"
+            ));
+            continue;
+        }
+        let is_html = body.trim_start().starts_with("<!doctype html");
+        if is_html {
+            if !body.contains(&format!("<html lang=\"{}\"", lang_code(lang))) {
+                problems.push(format!(
+                    "{who} ({lang}) GET {path}: not in the chosen language"
+                ));
+            }
+            for link in links(&body) {
+                if !seen.contains(&link) {
+                    queue.push_back((link, path.clone()));
+                }
+            }
+        }
+    }
+    problems
+}
+
+fn lang_code(lang: &str) -> &'static str {
+    if lang == "en" { "en" } else { "zh-CN" }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_link_every_user_sees_answers_without_errors() {
+    let app = demo_app().await;
+    let mut problems = Vec::new();
+    for who in ["county", "other", "city", "audit", "province"] {
+        let session = app.login(who).await;
+        for lang in ["zh", "en"] {
+            problems.extend(crawl(&app, who, &session, lang).await);
+        }
+    }
+    // Villagers: no session, the public pages only.
+    problems.extend(crawl_public(&app).await);
+    assert!(
+        problems.is_empty(),
+        "dead or failing links:\n{}",
+        problems.join("\n")
+    );
+}
+
+async fn crawl_public(app: &TestApp) -> Vec<String> {
+    let anonymous = Session::default();
+    let mut problems = Vec::new();
+    let (status, body) = get(app, &anonymous, "zh", "/public").await;
+    if status != 200 {
+        problems.push(format!("anonymous GET /public → {status}"));
+    }
+    for link in links(&body)
+        .into_iter()
+        .filter(|l| l.starts_with("/public"))
+    {
+        let (status, _) = get(app, &anonymous, "zh", &link).await;
+        if status != 200 {
+            problems.push(format!("anonymous GET {link} → {status}"));
+        }
+    }
+    problems
+}

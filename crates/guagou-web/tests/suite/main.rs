@@ -1,0 +1,18 @@
+//! All integration tests of this crate in one binary: one link instead of one per file,
+//! which keeps CI's disk use and build time down (each test binary links the whole stack).
+
+mod base_layers;
+mod common;
+mod crawl;
+mod dashboard;
+mod funds;
+mod inspect;
+mod map;
+mod market;
+mod notice;
+mod plans;
+mod quota;
+mod reports;
+mod roles;
+mod upload;
+mod web;

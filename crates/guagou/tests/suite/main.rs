@@ -1,0 +1,8 @@
+//! All integration tests of this crate in one binary: one link instead of one per file,
+//! which keeps CI's disk use and build time down (each test binary links the whole stack).
+
+mod base_layers;
+mod browser;
+mod cli;
+mod registry_cli;
+mod report_cli;
