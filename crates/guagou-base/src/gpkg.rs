@@ -372,6 +372,27 @@ pub async fn feature_table(
     })
 }
 
+/// The checks every reader applies (`guagou_geo::validate`): each ring valid in the CRS,
+/// holes inside their exterior, parts not overlapping; rings numbered 1.. within the feature.
+fn validated(geometry: MultiPolygon<f64>, crs: Crs) -> Result<MultiPolygon<f64>, GeoErrorKind> {
+    let mut ring = 0;
+    let mut labelled = Vec::with_capacity(geometry.0.len());
+    for polygon in geometry.0 {
+        let (exterior, holes) = polygon.into_inner();
+        let mut check = |line: geo::LineString<f64>| {
+            ring += 1;
+            guagou_geo::validate::ring_from_points(&line.0, ring, crs).map(|l| (ring, l))
+        };
+        let exterior = check(exterior)?;
+        let holes = holes
+            .into_iter()
+            .map(&mut check)
+            .collect::<Result<Vec<_>, _>>()?;
+        labelled.push((exterior, holes));
+    }
+    guagou_geo::validate::assemble_labelled(labelled)
+}
+
 /// Reads every feature of one table (`layer`, or the only one) as parcels, attributes as
 /// text. Only (Multi)Polygon geometries; a NULL or other geometry is an error naming the fid.
 pub async fn read_parcels(path: &Path, layer: Option<&str>) -> Result<ParcelFile, GeoError> {
@@ -419,7 +440,7 @@ pub async fn read_parcels(path: &Path, layer: Option<&str>) -> Result<ParcelFile
                 },
             ));
         };
-        let geometry = wkb::decode_gpkg(&blob).map_err(|e| {
+        let decoded = wkb::decode_gpkg(&blob).map_err(|e| {
             GeoError::new(
                 location().field(&table.geometry_column),
                 GeoErrorKind::Syntax {
@@ -427,6 +448,8 @@ pub async fn read_parcels(path: &Path, layer: Option<&str>) -> Result<ParcelFile
                 },
             )
         })?;
+        let geometry = validated(decoded, table.crs)
+            .map_err(|kind| GeoError::new(location().field(&table.geometry_column), kind))?;
         let mut attributes = BTreeMap::new();
         for (i, column) in columns.iter().enumerate() {
             let value: Option<String> = row.try_get(i + 2).unwrap_or(None);

@@ -309,8 +309,17 @@ impl Registry {
         options: &guagou_geo::formats::ReadOptions,
     ) -> Result<(usize, Vec<guagou_geo::Warning>), RegistryError> {
         const FIELDS: &[&str] = &["code", "adcode", "XZQDM", "行政区划代码"];
-        let file = guagou_geo::formats::read_parcels_with(path, options)
-            .map_err(guagou_check::PackageError::from)?;
+        let is_gpkg = path
+            .extension()
+            .and_then(|e| e.to_str())
+            .is_some_and(|e| e.eq_ignore_ascii_case("gpkg"));
+        // A GeoPackage (the format many county GIS export) has its one feature table read.
+        let file = if is_gpkg {
+            guagou_base::gpkg::read_parcels(path, None).await
+        } else {
+            guagou_geo::formats::read_parcels_with(path, options)
+        }
+        .map_err(guagou_check::PackageError::from)?;
         let mut rows = Vec::new();
         for parcel in &file.parcels {
             let field = code_field.or_else(|| {

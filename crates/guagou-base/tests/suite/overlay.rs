@@ -392,3 +392,41 @@ async fn a_packed_index_of_many_features_finds_every_overlap() {
             .is_err()
     );
 }
+
+/// A GeoPackage from elsewhere is validated like every other input: a bow-tie ring stops the
+/// import naming the feature, the field and the ring.
+#[tokio::test]
+async fn geopackage_input_is_validated() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("other.gpkg");
+    let mut writer = gpkg::GpkgWriter::create(&path, "tbl", PLANE, &["DLBM"])
+        .await
+        .unwrap();
+    writer
+        .add(&MultiPolygon::new(vec![cell(0, 0)]), vec!["0702".into()])
+        .await
+        .unwrap();
+    let bow = polygon![(x: X0, y: Y0), (x: X0 + 10.0, y: Y0 + 10.0), (x: X0 + 10.0, y: Y0), (x: X0, y: Y0 + 10.0), (x: X0, y: Y0)];
+    writer
+        .add(&MultiPolygon::new(vec![bow]), vec!["0103".into()])
+        .await
+        .unwrap();
+    writer.finish("tbl", "test").await.unwrap();
+    let table = LandClassTable::gbt21010().unwrap();
+    let error = import_landuse(
+        &path,
+        &dir.path().join("x.gpkg"),
+        PLANE,
+        &table,
+        &ImportOptions::default(),
+        &mut |_| {},
+    )
+    .await
+    .unwrap_err()
+    .to_string();
+    assert!(error.contains("fid 2"), "{error}");
+    assert!(
+        error.contains("self_intersection") || error.contains("自相交"),
+        "{error}"
+    );
+}

@@ -101,3 +101,54 @@ async fn county_boundaries_need_the_explicit_repair() {
         .await
         .unwrap_or_else(|e| panic!("{e}"));
 }
+
+/// Boundaries also come as a GeoPackage (what county GIS often export): the valid counties of
+/// the real file, written to a GeoPackage in lon/lat, import as from GeoJSON.
+#[tokio::test]
+async fn boundaries_import_from_a_geopackage() {
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let store = Store::open(&dir.path().join("data"))
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    let r = Registry::new(
+        store,
+        Profile::dazhou_2017().unwrap_or_else(|e| panic!("{e}")),
+        LandClassTable::gbt21010().unwrap_or_else(|e| panic!("{e}")),
+        Box::new(FixedClock("2019-01-01T00:00:00+08:00".into())),
+    );
+    let city = Actor::parse("管理员@511700").unwrap_or_else(|e| panic!("{e}"));
+    r.seed_dazhou(&city).await.unwrap_or_else(|e| panic!("{e}"));
+    let counties = guagou_geo::formats::read_parcels_with(
+        &counties_file(),
+        &ReadOptions {
+            repair: Repair::UnionParts,
+        },
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
+    let path = dir.path().join("counties.gpkg");
+    let mut writer =
+        guagou_base::gpkg::GpkgWriter::create(&path, "xzq", counties.crs, &["adcode", "name"])
+            .await
+            .unwrap_or_else(|e| panic!("{e}"));
+    for parcel in &counties.parcels {
+        let value = |k: &str| parcel.attributes.get(k).cloned().unwrap_or_default();
+        writer
+            .add(&parcel.geometry, vec![value("adcode"), value("name")])
+            .await
+            .unwrap_or_else(|e| panic!("{e}"));
+    }
+    writer
+        .finish("xzq", "counties")
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    let (count, _) = r
+        .import_boundaries(&city, &path, Some("adcode"), &ReadOptions::default())
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(count, 7);
+    let boundary = r.boundary("511724").await.unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(
+        boundary.as_ref().and_then(|b| b["type"].as_str()),
+        Some("MultiPolygon")
+    );
+}

@@ -1,6 +1,5 @@
 //! `guagou synth`: a deterministic synthetic county (land-use layer, townships, projects).
 
-use std::io::Write;
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::Instant;
@@ -35,17 +34,21 @@ pub fn run(args: &SynthArgs) -> anyhow::Result<ExitCode> {
         bench_parcels: args.parcels,
     };
     let started = Instant::now();
-    let mut shown = 0;
+    // Drawn on stderr and only on a terminal (indicatif hides it otherwise), so stdout holds
+    // only the summary and logs stay clean.
+    let bar = indicatif::ProgressBar::new(0);
+    bar.set_style(
+        indicatif::ProgressStyle::with_template("底图 / layer [{bar:40}] {pos}/{len} {per_sec} {eta}")
+            .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+    );
     let summary = generate(&options, &args.out, |done, total| {
-        // One line per tenth, on stderr, so stdout holds only the summary.
-        let tenth = done * 10 / total.max(1);
-        if tenth > shown {
-            shown = tenth;
-            eprint!("\r底图 / layer: {done}/{total} ");
-            let _ = std::io::stderr().flush();
+        if bar.length() != Some(total) {
+            bar.set_length(total);
         }
-    })?;
-    eprintln!();
+        bar.set_position(done);
+    });
+    bar.finish_and_clear();
+    let summary = summary?;
     let elapsed = started.elapsed().as_secs_f64();
     let [min_e, min_n, max_e, max_n] = summary.extent;
     println!(
