@@ -211,42 +211,8 @@ fn intersect_all(
     candidates: &[Vec<i64>],
     features: &BTreeMap<i64, Feature>,
 ) -> Vec<ParcelLandUse> {
-    let workers = std::thread::available_parallelism()
-        .map(|n| n.get())
-        .unwrap_or(1)
-        .min(parcels.len().max(1));
-    if workers <= 1 {
-        return parcels
-            .iter()
-            .zip(candidates)
-            .map(|(p, ids)| intersect_one(p, ids, features))
-            .collect();
-    }
-    // Interleaved rather than halved: neighbouring parcels cost alike, so each worker gets a
-    // fair share without measuring anything first.
-    let mut out: Vec<ParcelLandUse> = vec![ParcelLandUse::default(); parcels.len()];
-    let results: Vec<Vec<(usize, ParcelLandUse)>> = std::thread::scope(|scope| {
-        let handles: Vec<_> = (0..workers)
-            .map(|w| {
-                scope.spawn(move || {
-                    (w..parcels.len())
-                        .step_by(workers)
-                        .map(|i| (i, intersect_one(&parcels[i], &candidates[i], features)))
-                        .collect::<Vec<_>>()
-                })
-            })
-            .collect();
-        handles
-            .into_iter()
-            // A panicking worker must not turn into "nothing under these parcels".
-            .map(|h| match h.join() {
-                Ok(part) => part,
-                Err(panic) => std::panic::resume_unwind(panic),
-            })
-            .collect()
-    });
-    for (i, land_use) in results.into_iter().flatten() {
-        out[i] = land_use;
-    }
-    out
+    let work: Vec<(&MultiPolygon<f64>, &Vec<i64>)> = parcels.iter().zip(candidates).collect();
+    guagou_geo::parallel::map_in_order(work, 2, |(parcel, ids)| {
+        intersect_one(parcel, ids, features)
+    })
 }

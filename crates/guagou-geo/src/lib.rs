@@ -19,6 +19,7 @@ pub mod error;
 pub mod formats;
 pub mod model;
 pub mod overlay;
+pub mod parallel;
 pub mod repair;
 pub mod validate;
 

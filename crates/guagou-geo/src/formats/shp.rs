@@ -503,47 +503,9 @@ fn build_all(
     options: &ReadOptions,
     records: Vec<(usize, RawShape, DbfRecord)>,
 ) -> Vec<Result<Built, GeoError>> {
-    let workers = std::thread::available_parallelism()
-        .map(|n| n.get())
-        .unwrap_or(1);
     // Below a few thousand records a thread costs more than it saves.
-    if workers < 2 || records.len() < 4096 {
-        return records
-            .into_iter()
-            .map(|(n, shape, record)| build_record(label, crs, options, n, shape, record))
-            .collect();
-    }
-    let chunk = records.len().div_ceil(workers);
-    let mut chunks: Vec<Vec<(usize, RawShape, DbfRecord)>> = Vec::with_capacity(workers);
-    let mut rest = records.into_iter();
-    loop {
-        let part: Vec<_> = rest.by_ref().take(chunk).collect();
-        if part.is_empty() {
-            break;
-        }
-        chunks.push(part);
-    }
-    std::thread::scope(|scope| {
-        let handles: Vec<_> = chunks
-            .into_iter()
-            .map(|part| {
-                scope.spawn(move || {
-                    part.into_iter()
-                        .map(|(n, shape, record)| {
-                            build_record(label, crs, options, n, shape, record)
-                        })
-                        .collect::<Vec<_>>()
-                })
-            })
-            .collect();
-        handles
-            .into_iter()
-            .flat_map(|h| match h.join() {
-                Ok(part) => part,
-                // A panic in a worker is a bug; it must surface, not become missing parcels.
-                Err(panic) => std::panic::resume_unwind(panic),
-            })
-            .collect()
+    crate::parallel::map_in_order(records, 4096, |(n, shape, record)| {
+        build_record(label, crs, options, n, shape, record)
     })
 }
 
