@@ -38,8 +38,10 @@ pub fn run(args: &SynthArgs) -> anyhow::Result<ExitCode> {
     // only the summary and logs stay clean.
     let bar = indicatif::ProgressBar::new(0);
     bar.set_style(
-        indicatif::ProgressStyle::with_template("底图 / layer [{bar:40}] {pos}/{len} {per_sec} {eta}")
-            .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+        indicatif::ProgressStyle::with_template(
+            "底图 / layer [{bar:40}] {pos}/{len} {per_sec} {eta}",
+        )
+        .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
     );
     let summary = generate(&options, &args.out, |done, total| {
         if bar.length() != Some(total) {
