@@ -19,8 +19,8 @@ use sha2::{Digest, Sha256};
 use crate::gpkg::{self, GpkgWriter};
 use crate::layer::{COLUMNS, TABLE};
 
-/// Attribute names tried, in order, for the land-class code (三调 DLBM first).
-pub const CLASS_FIELDS: &[&str] = &["DLBM", "dlbm", "地类编码", "DLDM", "dldm", "CLASS", "class"];
+/// Attribute names tried, in order, for the land-class code: the same as `guagou check --base`.
+pub use guagou_check::measure::CLASS_FIELDS;
 /// For the source's feature id.
 const ID_FIELDS: &[&str] = &[
     "BSM",

@@ -675,8 +675,8 @@ fn overlaps(
     Ok(Some(facts))
 }
 
-/// Attribute names tried, in order, for the land-class code of a base layer.
-const CLASS_FIELDS: &[&str] = &["DLBM", "dlbm", "地类编码", "DLDM", "dldm", "CLASS", "class"];
+/// Attribute names tried, in order, for the land-class code of a base layer (三调 DLBM first).
+pub const CLASS_FIELDS: &[&str] = &["DLBM", "dlbm", "地类编码", "DLDM", "dldm", "CLASS", "class"];
 
 /// Which land-use rule a base layer is read for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
