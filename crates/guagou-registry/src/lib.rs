@@ -7,6 +7,7 @@
 //! the system clock: every call takes the as-of date, and `Clock` gives the recording time.
 
 pub mod actor;
+pub mod backup;
 pub mod base_layers;
 pub mod demo;
 pub mod divisions;

@@ -54,6 +54,8 @@ pub enum StoreError {
     EmptyJournal,
     #[error("存储数据无法解读：{0} / stored data cannot be read: {0}")]
     Corrupt(String),
+    #[error("此数据库不支持：{0} / not supported on this database: {0}")]
+    Unsupported(String),
     #[error("数据无法编码：{0} / data cannot be encoded: {0}")]
     Encode(String),
     /// The journal itself fails verification (names the entry's seq).
@@ -105,6 +107,7 @@ impl StoreError {
             StoreError::TransactionPoisoned(_) => "transaction_poisoned",
             StoreError::EmptyJournal => "empty_journal",
             StoreError::Corrupt(_) => "corrupt_data",
+            StoreError::Unsupported(_) => "unsupported",
             StoreError::Encode(_) => "encode_failed",
             StoreError::Verify(_) => "journal_verification_failed",
             StoreError::RowMismatch { .. } => "journal_row_mismatch",

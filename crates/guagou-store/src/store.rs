@@ -122,6 +122,32 @@ impl Store {
         Ok(store)
     }
 
+    /// A consistent copy of the whole database at `target` (a file that must not exist),
+    /// taken online: SQLite's `VACUUM INTO` reads one snapshot while writers go on. PostgreSQL
+    /// is backed up with its own tools (`pg_dump`), not here.
+    pub async fn snapshot_to(&self, target: &Path) -> Result<(), StoreError> {
+        if self.backend != Backend::Sqlite {
+            return Err(StoreError::Unsupported(
+                "在线快照仅支持 SQLite；PostgreSQL 请用 pg_dump / online snapshots are for SQLite; use pg_dump for PostgreSQL"
+                    .into(),
+            ));
+        }
+        if target.exists() {
+            return Err(StoreError::Io {
+                path: target.display().to_string(),
+                source: std::io::Error::new(
+                    std::io::ErrorKind::AlreadyExists,
+                    "目标已存在 / the target exists",
+                ),
+            });
+        }
+        sqlx::query("VACUUM INTO $1")
+            .bind(target.display().to_string())
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
     pub fn backend(&self) -> Backend {
         self.backend
     }

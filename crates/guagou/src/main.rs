@@ -66,6 +66,10 @@ enum Command {
     /// 统计报表 / report per county and year: projects, areas, quota, transfers (--format
     /// text|json|xlsx)
     Report(commands::report::ReportArgs),
+    /// 备份 / a verified online backup of the registry (SQLite) and its base layers into --to
+    Backup(commands::backup::BackupArgs),
+    /// 恢复 / restore a backup into --data (which must hold no database), verified
+    Restore(commands::backup::RestoreArgs),
     /// 导入底图 / base layers: import a county land-use layer, list the stored ones
     #[command(subcommand)]
     Import(commands::import::ImportCommand),
@@ -107,6 +111,8 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Report(args) => {
             commands::report::run(&cli.common, cli.common.format.into(), &args)
         }
+        Command::Backup(args) => commands::backup::backup(&cli.common, &args),
+        Command::Restore(args) => commands::backup::restore(&cli.common, &args),
         Command::Import(command) => commands::import::run(&cli.common, command),
         Command::Synth(args) => commands::synth::run(&args),
         Command::Registry(command) => commands::registry::run(&cli.common, command),

@@ -1,6 +1,7 @@
 //! All integration tests of this crate in one binary: one link instead of one per file,
 //! which keeps CI's disk use and build time down (each test binary links the whole stack).
 
+mod backup;
 mod boundaries;
 mod demo;
 mod walkthrough;

@@ -429,7 +429,7 @@ pub enum RegistryCommand {
     },
 }
 
-struct SystemClock;
+pub struct SystemClock;
 
 impl Clock for SystemClock {
     fn now_rfc3339(&self) -> String {

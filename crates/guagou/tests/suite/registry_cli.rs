@@ -212,3 +212,44 @@ fn refusals_exit_1_with_the_rule_and_writes_are_idempotent() {
     assert_eq!(first["seq"], second["seq"]);
     assert!(first["seq"].as_u64().is_some());
 }
+
+#[test]
+fn backup_then_restore_into_a_new_data_directory_verifies() {
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let data = dir.path().join("data");
+    demo(&data);
+    let backup = dir.path().join("backup");
+    let backup_arg = backup.to_string_lossy().into_owned();
+    let output = guagou(&data, &["--format", "json", "backup", "--to", &backup_arg]);
+    assert_eq!(output.status.code(), Some(0), "{}", text(&output.stderr));
+    let manifest: Value = serde_json::from_slice(&output.stdout).unwrap_or_else(|e| panic!("{e}"));
+    assert!(
+        manifest["audit"]["count"].as_u64().unwrap_or(0) > 0,
+        "{manifest}"
+    );
+
+    let restored = dir.path().join("restored");
+    let output = guagou(&restored, &["restore", "--from", &backup_arg]);
+    assert_eq!(output.status.code(), Some(0), "{}", text(&output.stderr));
+    assert!(
+        text(&output.stdout).contains("restored and verified"),
+        "{}",
+        text(&output.stdout)
+    );
+    let output = guagou(&restored, &["--format", "json", "verify"]);
+    let verified: Value = serde_json::from_slice(&output.stdout).unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(verified["ok"], true, "{verified}");
+    assert_eq!(
+        verified["audit"]["head_hash"],
+        manifest["audit"]["head_hash"]
+    );
+
+    // Restoring over the original registry is refused (exit 2), and it is left as it was.
+    let output = guagou(&data, &["restore", "--from", &backup_arg]);
+    assert_eq!(output.status.code(), Some(2));
+    assert!(
+        text(&output.stderr).contains("not overwritten"),
+        "{}",
+        text(&output.stderr)
+    );
+}
