@@ -590,6 +590,78 @@ fn children_html(lang: Lang, detail: &DivisionDetail) -> String {
 }
 
 /// The special plans of a county, if the user reads that county (plans are not public data).
+/// A county's stored land-use layers (`guagou import landuse`): which one the checks read, and
+/// the ones it replaced or that older surveys left. Reference data, like the divisions.
+async fn county_layers(state: &AppState, lang: Lang, detail: &DivisionDetail) -> String {
+    let d = &detail.division.division;
+    if d.level != "county" {
+        return String::new();
+    }
+    let layers = match state.registry.base_layers(Some(&d.code)).await {
+        Ok(layers) => layers,
+        Err(e) => {
+            tracing::warn!(error = %e, "base layers of a county");
+            return String::new();
+        }
+    };
+    let current = layers
+        .iter()
+        .filter(|l| l.replaced_by.is_none())
+        .map(|l| (l.vintage, l.id))
+        .max();
+    let rows: Vec<Vec<String>> = layers
+        .iter()
+        .map(|l| {
+            let state = match (l.replaced_by, current == Some((l.vintage, l.id))) {
+                (Some(by), _) => lang.t(&format!("已被 #{by} 替换"), &format!("replaced by #{by}")),
+                (None, true) => lang.t("现行（检查所用）", "current (read by the checks)"),
+                (None, false) => lang.t("较早年度", "older vintage"),
+            };
+            vec![
+                format!("#{}", l.id),
+                l.vintage.to_string(),
+                l.features.to_string(),
+                state,
+                esc(&l.imported_by),
+                esc(&l.imported_at),
+                esc(&l.reason),
+                format!(
+                    "<code>{}</code>",
+                    esc(l.sha256.get(..12).unwrap_or(&l.sha256))
+                ),
+            ]
+        })
+        .collect();
+    let table = if rows.is_empty() {
+        format!(
+            "<p>{}</p>",
+            lang.t(
+                "尚未导入：拆旧地块是否为建设用地（DEMOLITION_IS_CONSTRUCTION_LAND）不作检查。用 guagou import landuse 导入。",
+                "none imported: DEMOLITION_IS_CONSTRUCTION_LAND is not checked. Import one with guagou import landuse."
+            )
+        )
+    } else {
+        table_in(
+            lang,
+            &[
+                ("编号", "Id"),
+                ("年度", "Vintage"),
+                ("图斑", "Features"),
+                ("状态", "State"),
+                ("导入人", "Imported by"),
+                ("时间", "At"),
+                ("理由", "Reason"),
+                ("SHA-256", "SHA-256"),
+            ],
+            &rows,
+        )
+    };
+    format!(
+        "<section id=\"base-layers\"><h2>{}</h2>{table}</section>",
+        lang.t("土地利用现状底图", "Land-use layers")
+    )
+}
+
 async fn county_plans(state: &AppState, user: &User, detail: &DivisionDetail) -> String {
     let d = &detail.division.division;
     if d.level != "county" || !user.reads(&d.code) {
@@ -634,9 +706,10 @@ pub async fn division_show(
     let lang = user.lang;
     let detail = detail(&state.registry, &code).await?;
     let body = format!(
-        "{}{}{}",
+        "{}{}{}{}",
         facts(lang, &detail),
         county_plans(&state, &user, &detail).await,
+        county_layers(&state, lang, &detail).await,
         children_html(lang, &detail)
     );
     let d = &detail.division.division;

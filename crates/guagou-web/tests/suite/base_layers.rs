@@ -76,6 +76,14 @@ async fn the_upload_check_reads_the_county_layer() {
     assert!(before.body.contains("DEMOLITION_IS_CONSTRUCTION_LAND"));
     assert!(!before.body.contains("id=\"base-layers\""));
 
+    let division = app.get(&county, "/divisions/511722").await;
+    assert!(
+        division.body.contains("id=\"base-layers\""),
+        "{}",
+        division.body
+    );
+    assert!(division.body.contains("尚未导入"));
+
     let work = tempfile::tempdir().must();
     let failing = layer_of_the_example(work.path(), &["拆旧10"]);
     let audits = audit_count(&app, "base_layer.import").await;
@@ -119,6 +127,15 @@ async fn the_upload_check_reads_the_county_layer() {
     let reply = page_check(&app, &county, &passing_zip()).await;
     let row = rule_row(&reply.body, "DEMOLITION_IS_CONSTRUCTION_LAND");
     assert!(row.contains("class=\"passed\""), "{row}");
+
+    // The county's page lists both layers: the replaced one and the one the checks read.
+    let division = app.get(&county, "/divisions/511722").await;
+    assert!(
+        division.body.contains(&format!("已被 #{second} 替换")),
+        "{}",
+        division.body
+    );
+    assert!(division.body.contains("现行（检查所用）"));
     assert!(
         reply
             .body
