@@ -97,6 +97,23 @@ async fn imported(dir: &Path) -> PathBuf {
     target
 }
 
+/// An import with the default options and the built-in class table, progress ignored.
+async fn import_default(
+    source: &Path,
+    target: &Path,
+) -> Result<guagou_base::ImportSummary, guagou_geo::GeoError> {
+    let table = LandClassTable::gbt21010().unwrap();
+    import_landuse(
+        source,
+        target,
+        PLANE,
+        &table,
+        &ImportOptions::default(),
+        &mut |_| {},
+    )
+    .await
+}
+
 fn area_of(classes: &[(String, f64)], code: &str) -> f64 {
     classes
         .iter()
@@ -189,17 +206,7 @@ async fn a_stored_layer_imports_again_from_its_geopackage() {
     let dir = tempfile::tempdir().unwrap();
     let first = imported(dir.path()).await;
     let second = dir.path().join("again.gpkg");
-    let table = LandClassTable::gbt21010().unwrap();
-    let summary = import_landuse(
-        &first,
-        &second,
-        PLANE,
-        &table,
-        &ImportOptions::default(),
-        &mut |_| {},
-    )
-    .await
-    .unwrap();
+    let summary = import_default(&first, &second).await.unwrap();
     assert_eq!(summary.features, 9);
     assert_eq!(summary.class_field, "dlbm");
 }
@@ -211,16 +218,7 @@ async fn bad_sources_are_refused_naming_record_and_field() {
     let target = dir.path().join("out.gpkg");
 
     let no_field = layer_geojson(dir.path(), "LANDCLASS", None);
-    let error = import_landuse(
-        &no_field,
-        &target,
-        PLANE,
-        &table,
-        &ImportOptions::default(),
-        &mut |_| {},
-    )
-    .await
-    .unwrap_err();
+    let error = import_default(&no_field, &target).await.unwrap_err();
     let text = error.to_string();
     assert!(
         text.contains("DLBM") && text.contains("--class-field"),
@@ -246,17 +244,10 @@ async fn bad_sources_are_refused_naming_record_and_field() {
     );
 
     let blank = layer_geojson(dir.path(), "DLBM", Some(4));
-    let error = import_landuse(
-        &blank,
-        &dir.path().join("b.gpkg"),
-        PLANE,
-        &table,
-        &ImportOptions::default(),
-        &mut |_| {},
-    )
-    .await
-    .unwrap_err()
-    .to_string();
+    let error = import_default(&blank, &dir.path().join("b.gpkg"))
+        .await
+        .unwrap_err()
+        .to_string();
     assert!(error.contains("B11") || error.contains("#5"), "{error}");
     assert!(error.contains("DLBM"), "{error}");
     assert!(!dir.path().join("b.gpkg").exists());
@@ -270,17 +261,9 @@ async fn unknown_codes_are_kept_and_counted() {
         .unwrap()
         .replace("\"0301\"", "\"9999\"");
     std::fs::write(&source, text).unwrap();
-    let table = LandClassTable::gbt21010().unwrap();
-    let summary = import_landuse(
-        &source,
-        &dir.path().join("u.gpkg"),
-        PLANE,
-        &table,
-        &ImportOptions::default(),
-        &mut |_| {},
-    )
-    .await
-    .unwrap();
+    let summary = import_default(&source, &dir.path().join("u.gpkg"))
+        .await
+        .unwrap();
     assert_eq!(summary.unknown_codes(), ["9999"]);
 }
 
@@ -316,17 +299,7 @@ async fn a_packed_index_of_many_features_finds_every_overlap() {
     )
     .unwrap();
     let target = dir.path().join("grid.gpkg");
-    let table = LandClassTable::gbt21010().unwrap();
-    let summary = import_landuse(
-        &source,
-        &target,
-        PLANE,
-        &table,
-        &ImportOptions::default(),
-        &mut |_| {},
-    )
-    .await
-    .unwrap();
+    let summary = import_default(&source, &target).await.unwrap();
     assert_eq!(summary.features, (N * N) as u64);
 
     // Rectangles from a fixed sequence, each compared with the cell-by-cell answer.
@@ -412,18 +385,10 @@ async fn geopackage_input_is_validated() {
         .await
         .unwrap();
     writer.finish("tbl", "test").await.unwrap();
-    let table = LandClassTable::gbt21010().unwrap();
-    let error = import_landuse(
-        &path,
-        &dir.path().join("x.gpkg"),
-        PLANE,
-        &table,
-        &ImportOptions::default(),
-        &mut |_| {},
-    )
-    .await
-    .unwrap_err()
-    .to_string();
+    let error = import_default(&path, &dir.path().join("x.gpkg"))
+        .await
+        .unwrap_err()
+        .to_string();
     assert!(error.contains("fid 2"), "{error}");
     assert!(
         error.contains("self_intersection") || error.contains("自相交"),
