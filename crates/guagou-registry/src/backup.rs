@@ -67,7 +67,7 @@ fn file_entry(folder: &Path, relative: &str) -> Result<BackupFile, RegistryError
 }
 
 /// The chains of a registry, verified; an error names the first chain that fails.
-async fn verified_heads(
+pub(crate) async fn verified_heads(
     registry: &Registry,
 ) -> Result<(ChainHead, ChainHead, ChainHead), RegistryError> {
     let ledger = registry.store.verify_ledger().await?;

@@ -17,6 +17,7 @@ pub mod inspections;
 pub mod ledger_ops;
 pub mod ledger_view;
 pub mod market;
+pub mod migrate;
 pub mod notice;
 pub mod packages;
 pub mod plans;

@@ -1419,22 +1419,12 @@ mod tests {
         ))
     }
 
+    /// On SQLite, or on PostgreSQL when `GUAGOU_TEST_DATABASE` names a server (`scripts/test`).
     #[tokio::test]
-    async fn packages_and_pending_uploads_round_trip_on_sqlite() -> Result<(), RegistryError> {
+    async fn packages_and_pending_uploads_round_trip() -> Result<(), RegistryError> {
         let dir = tempfile::tempdir().map_err(|e| io_error("tempdir", &e))?;
-        let registry = test_registry(guagou_store::Store::open(dir.path()).await?)?;
-        storage_round_trip(&registry).await
-    }
-
-    /// Runs on PostgreSQL when `GUAGOU_TEST_POSTGRES_URL` names a database
-    /// (e.g. `postgres://postgres@127.0.0.1:5432/postgres`); otherwise it has nothing to do.
-    #[tokio::test]
-    async fn packages_and_pending_uploads_round_trip_on_postgres() -> Result<(), RegistryError> {
-        let Ok(url) = std::env::var("GUAGOU_TEST_POSTGRES_URL") else {
-            eprintln!("GUAGOU_TEST_POSTGRES_URL not set: PostgreSQL round trip skipped");
-            return Ok(());
-        };
-        let registry = test_registry(guagou_store::Store::connect(&url).await?)?;
+        let db = guagou_store::TestDb::create(dir.path()).await?;
+        let registry = test_registry(db.open().await?)?;
         storage_round_trip(&registry).await
     }
 

@@ -56,6 +56,12 @@ pub enum StoreError {
     Corrupt(String),
     #[error("此数据库不支持：{0} / not supported on this database: {0}")]
     Unsupported(String),
+    #[error(
+        "目标数据库不为空（表 {table} 有 {rows} 行），复制不会合并两个登记簿 / the target database is not empty (table {table} has {rows} rows): a copy never merges two registries"
+    )]
+    TargetNotEmpty { table: String, rows: i64 },
+    #[error("源库与目标库的结构不同：{0} / the source and target schemas differ: {0}")]
+    SchemaDiffers(String),
     #[error("数据无法编码：{0} / data cannot be encoded: {0}")]
     Encode(String),
     /// The journal itself fails verification (names the entry's seq).
@@ -108,6 +114,8 @@ impl StoreError {
             StoreError::EmptyJournal => "empty_journal",
             StoreError::Corrupt(_) => "corrupt_data",
             StoreError::Unsupported(_) => "unsupported",
+            StoreError::TargetNotEmpty { .. } => "target_not_empty",
+            StoreError::SchemaDiffers(_) => "schema_differs",
             StoreError::Encode(_) => "encode_failed",
             StoreError::Verify(_) => "journal_verification_failed",
             StoreError::RowMismatch { .. } => "journal_row_mismatch",

@@ -11,22 +11,26 @@
 //! run on both backends; `$1` placeholders work on both, and only bool/int/float/text/blob cross
 //! the driver, so dates are TEXT and amounts BIGINT.
 //!
-//! PostgreSQL support is written but not yet exercised by the tests (no server on the build
-//! machine when it was written); see docs/ledger-storage.md.
+//! Both backends run the same test suites: `scripts/test` runs the storage, registry and web
+//! suites a second time on a throwaway PostgreSQL server (`TestDb`); see docs/postgres.md.
 
 mod audit;
+mod copy;
 mod error;
 mod migrate;
 mod read;
 mod rows;
 mod store;
+mod testdb;
 mod verify;
 mod write;
 
 pub use audit::{AuditEntry, AuditRecord, AuditReport, canonical_json};
+pub use copy::{CopyReport, TableDigest};
 pub use error::StoreError;
 pub use migrate::MIGRATIONS;
 pub use store::{Backend, SQLITE_FILE, Store};
+pub use testdb::{TEST_DATABASE_ENV, TestDb};
 pub use write::WriteTx;
 
 /// Re-exported so callers name the same types the store returns.

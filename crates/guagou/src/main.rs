@@ -70,6 +70,9 @@ enum Command {
     Backup(commands::backup::BackupArgs),
     /// 恢复 / restore a backup into --data (which must hold no database), verified
     Restore(commands::backup::RestoreArgs),
+    /// 迁移到 PostgreSQL / copy the SQLite registry of --data into an empty database (--to
+    /// postgres://…) and verify the copy
+    Migrate(commands::migrate::MigrateArgs),
     /// 导入底图 / base layers: import a county land-use layer, list the stored ones
     #[command(subcommand)]
     Import(commands::import::ImportCommand),
@@ -113,6 +116,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         }
         Command::Backup(args) => commands::backup::backup(&cli.common, &args),
         Command::Restore(args) => commands::backup::restore(&cli.common, &args),
+        Command::Migrate(args) => commands::migrate::run(&cli.common, &args),
         Command::Import(command) => commands::import::run(&cli.common, command),
         Command::Synth(args) => commands::synth::run(&args),
         Command::Registry(command) => commands::registry::run(&cli.common, command),

@@ -8,7 +8,7 @@ use guagou_domain::Profile;
 use guagou_domain::landclass::LandClassTable;
 use guagou_geo::formats::{ReadOptions, Repair};
 use guagou_registry::{Actor, FixedClock, Registry};
-use guagou_store::Store;
+use guagou_store::TestDb;
 
 fn counties_file() -> PathBuf {
     let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
@@ -20,7 +20,10 @@ fn counties_file() -> PathBuf {
 #[tokio::test]
 async fn county_boundaries_need_the_explicit_repair() {
     let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
-    let store = Store::open(dir.path())
+    let store = TestDb::create(dir.path())
+        .await
+        .unwrap_or_else(|e| panic!("{e}"))
+        .open()
         .await
         .unwrap_or_else(|e| panic!("{e}"));
     let profile = Profile::dazhou_2017().unwrap_or_else(|e| panic!("{e}"));
@@ -107,7 +110,10 @@ async fn county_boundaries_need_the_explicit_repair() {
 #[tokio::test]
 async fn boundaries_import_from_a_geopackage() {
     let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
-    let store = Store::open(&dir.path().join("data"))
+    let store = TestDb::create(&dir.path().join("data"))
+        .await
+        .unwrap_or_else(|e| panic!("{e}"))
+        .open()
         .await
         .unwrap_or_else(|e| panic!("{e}"));
     let r = Registry::new(

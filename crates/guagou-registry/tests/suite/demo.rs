@@ -4,12 +4,15 @@ use guagou_domain::Profile;
 use guagou_domain::landclass::LandClassTable;
 use guagou_domain::lifecycle::ProjectState;
 use guagou_registry::{FixedClock, Registry};
-use guagou_store::Store;
+use guagou_store::TestDb;
 
 #[tokio::test]
 async fn demo_has_every_state_and_verifies() {
     let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
-    let store = Store::open(&dir.path().join("data"))
+    let store = TestDb::create(&dir.path().join("data"))
+        .await
+        .unwrap_or_else(|e| panic!("{e}"))
+        .open()
         .await
         .unwrap_or_else(|e| panic!("{e}"));
     let profile = Profile::dazhou_2017().unwrap_or_else(|e| panic!("{e}"));

@@ -13,7 +13,7 @@ use guagou_domain::{DivisionCode, Profile, RuleId};
 use guagou_registry::divisions::parse_divisions_csv;
 use guagou_registry::projects::AcceptanceFigures;
 use guagou_registry::{Actor, FixedClock, Registry, RegistryError};
-use guagou_store::Store;
+use guagou_store::TestDb;
 
 fn example(name: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -34,7 +34,12 @@ fn who(text: &str) -> Actor {
 }
 
 async fn registry(dir: &Path) -> Registry {
-    let store = Store::open(dir).await.unwrap_or_else(|e| panic!("{e}"));
+    let store = TestDb::create(dir)
+        .await
+        .unwrap_or_else(|e| panic!("{e}"))
+        .open()
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
     let profile = Profile::dazhou_2017().unwrap_or_else(|e| panic!("{e}"));
     let classes = LandClassTable::gbt21010().unwrap_or_else(|e| panic!("{e}"));
     Registry::new(

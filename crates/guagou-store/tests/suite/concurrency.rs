@@ -4,7 +4,7 @@
 
 use crate::common::{TestResult, Twin, code, holding, meta};
 use guagou_domain::ledger::{Account, LandUse, LedgerError, Operation};
-use guagou_store::{Store, StoreError};
+use guagou_store::StoreError;
 
 const AVAILABLE: i64 = 30_000;
 const PIECE: i64 = 250;
@@ -21,7 +21,7 @@ async fn racing_writers_never_overspend() -> TestResult {
         meta("a", (2018, 7, 1)),
     )
     .await?;
-    let other = Store::open(t.dir.path()).await?;
+    let other = t.db.open().await?;
     let handles = [
         t.store.clone(),
         t.store.clone(),
@@ -98,7 +98,7 @@ async fn racing_writers_never_overspend() -> TestResult {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_same_request_raced_posts_once() -> TestResult {
     let t = Twin::with_projects().await?;
-    let other = Store::open(t.dir.path()).await?;
+    let other = t.db.open().await?;
     let op = Operation::Advance {
         project: "XH-001".into(),
         amount_m2: 1_234,

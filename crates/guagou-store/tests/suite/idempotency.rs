@@ -3,7 +3,7 @@
 
 use crate::common::{TestResult, Twin, meta};
 use guagou_domain::ledger::{LedgerError, Operation};
-use guagou_store::{Store, StoreError};
+use guagou_store::{Backend, StoreError};
 
 #[tokio::test]
 async fn same_key_same_request_posts_once() -> TestResult {
@@ -43,7 +43,7 @@ async fn same_key_same_request_posts_once() -> TestResult {
 
     // The key survives a restart.
     t.store.close().await;
-    let reopened = Store::open(t.dir.path()).await?;
+    let reopened = t.db.open().await?;
     assert_eq!(
         reopened
             .post_ledger(&op, &meta("same", (2018, 7, 1)), &t.profile)
@@ -99,12 +99,20 @@ async fn a_failed_write_poisons_the_transaction() -> TestResult {
     let mut tx = t.store.begin_write().await?;
     // Make the lot insert fail after the entry row was written (a temporary trigger lives and
     // dies with this transaction).
-    sqlx::query(
-        "CREATE TEMP TRIGGER fail_lots BEFORE INSERT ON ledger_lots \
-         BEGIN SELECT RAISE(ABORT, 'injected failure'); END",
-    )
-    .execute(tx.connection())
-    .await?;
+    let trigger = match t.db.backend_of() {
+        Backend::Sqlite => {
+            "CREATE TEMP TRIGGER fail_lots BEFORE INSERT ON ledger_lots \
+             BEGIN SELECT RAISE(ABORT, 'injected failure'); END"
+        }
+        // DDL is transactional in PostgreSQL: the function and trigger roll back with `tx`.
+        Backend::Postgres => {
+            "CREATE FUNCTION fail_lots() RETURNS trigger LANGUAGE plpgsql AS \
+             $$ BEGIN RAISE EXCEPTION 'injected failure'; END $$; \
+             CREATE TRIGGER fail_lots BEFORE INSERT ON ledger_lots \
+             FOR EACH ROW EXECUTE FUNCTION fail_lots()"
+        }
+    };
+    sqlx::raw_sql(trigger).execute(tx.connection()).await?;
     let failed = tx
         .post_ledger(
             &Operation::Advance {

@@ -4,8 +4,8 @@
 
 use crate::common::{TestResult, Twin, code, meta};
 use guagou_domain::ledger::{LandUse, Operation};
-use guagou_store::{Store, StoreError};
-use sqlx::{Connection, SqliteConnection};
+use guagou_store::StoreError;
+use sqlx::Connection;
 
 /// A small ledger: advance (seq 1), use with a split (seq 2), annual plan grant (seq 3), issue
 /// (seq 4), use (seq 5).
@@ -67,12 +67,11 @@ async fn ledger() -> Result<Twin, Box<dyn std::error::Error>> {
 /// store.
 async fn tamper(t: &mut Twin, sql: &str) -> TestResult {
     t.store.close().await;
-    let url = format!("sqlite://{}", t.dir.path().join("guagou.sqlite").display());
-    let mut raw = SqliteConnection::connect(&url).await?;
+    let mut raw = t.db.raw_connection().await?;
     let done = sqlx::query(sql).execute(&mut raw).await?;
     assert_eq!(done.rows_affected(), 1, "{sql}");
     raw.close().await?;
-    t.store = Store::open(t.dir.path()).await?;
+    t.store = t.db.open().await?;
     Ok(())
 }
 
@@ -208,9 +207,8 @@ async fn reopened_lot_is_named() -> TestResult {
 #[tokio::test]
 async fn deleted_entry_is_named() -> TestResult {
     let mut t = ledger().await?;
-    let url = format!("sqlite://{}", t.dir.path().join("guagou.sqlite").display());
     t.store.close().await;
-    let mut raw = SqliteConnection::connect(&url).await?;
+    let mut raw = t.db.raw_connection().await?;
     for sql in [
         "DELETE FROM ledger_legs WHERE seq = 3",
         "DELETE FROM ledger_entries WHERE seq = 3",
@@ -218,7 +216,7 @@ async fn deleted_entry_is_named() -> TestResult {
         sqlx::query(sql).execute(&mut raw).await?;
     }
     raw.close().await?;
-    t.store = Store::open(t.dir.path()).await?;
+    t.store = t.db.open().await?;
     let e = ledger_fails(&t).await;
     // Entry 4 now sits where entry 3 should be.
     assert_eq!(

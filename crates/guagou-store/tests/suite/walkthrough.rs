@@ -408,10 +408,9 @@ async fn reopening_keeps_everything_and_migrates_once() -> TestResult {
     )
     .await?;
     t.store.close().await;
-    t.store = guagou_store::Store::open(t.dir.path()).await?;
+    t.store = t.db.open().await?;
     t.assert_same().await?;
-    let url = format!("sqlite://{}", t.dir.path().join("guagou.sqlite").display());
-    let again = guagou_store::Store::connect(&url).await?;
+    let again = guagou_store::Store::connect(&t.db.url()).await?;
     assert_eq!(again.balance(&holding("511722")).await?, 5_000);
     let versions: Vec<(i64, String)> =
         sqlx::query_as("SELECT version, name FROM schema_migrations ORDER BY version")

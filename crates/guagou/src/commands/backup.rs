@@ -5,12 +5,11 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::Args;
-use guagou_domain::Profile;
 use guagou_domain::landclass::LandClassTable;
 use guagou_registry::backup::BackupManifest;
 
 use crate::OutputFormat;
-use crate::commands::registry::{Common, SystemClock, open_registry, runtime};
+use crate::commands::registry::{Common, SystemClock, load_profile, open_registry, runtime};
 
 #[derive(Debug, Args)]
 pub struct BackupArgs {
@@ -58,13 +57,12 @@ pub fn backup(common: &Common, args: &BackupArgs) -> anyhow::Result<ExitCode> {
 
 pub fn restore(common: &Common, args: &RestoreArgs) -> anyhow::Result<ExitCode> {
     runtime()?.block_on(async {
-        let profile = match &common.profile {
-            Some(path) => {
-                let text = std::fs::read_to_string(path)?;
-                Profile::from_toml(&path.display().to_string(), &text)?
-            }
-            None => Profile::dazhou_2017()?,
-        };
+        if common.database.is_some() {
+            anyhow::bail!(
+                "恢复只写入 --data 的 SQLite；PostgreSQL 请先恢复到目录再用 guagou migrate / restore writes SQLite in --data; for PostgreSQL restore into a folder, then run guagou migrate"
+            );
+        }
+        let profile = load_profile(common)?;
         let manifest = guagou_registry::backup::restore(
             &args.from,
             &common.data,

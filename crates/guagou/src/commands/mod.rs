@@ -5,6 +5,7 @@ pub mod check;
 pub mod convert;
 pub mod demo;
 pub mod import;
+pub mod migrate;
 pub mod parcels;
 pub mod registry;
 pub mod report;

@@ -35,6 +35,11 @@ pub struct Common {
         default_value = "guagou-data"
     )]
     pub data: PathBuf,
+    /// 数据库地址 / database URL, e.g. postgres://user@host/db (default: SQLite in --data;
+    /// stored base layers stay in --data either way). Prefer the environment variable: a
+    /// password on the command line is visible to other users of the machine.
+    #[arg(long, global = true, env = "GUAGOU_DATABASE", hide_env_values = true)]
+    pub database: Option<String>,
     /// 输出格式 / output format
     #[arg(long, global = true, value_enum, default_value_t = OutputFormat::Text)]
     pub format: OutputFormat,
@@ -447,8 +452,9 @@ pub fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
         .context("tokio runtime")
 }
 
-pub async fn open_registry(common: &Common) -> anyhow::Result<Registry> {
-    let profile = match &common.profile {
+/// The profile of `--profile`, or the built-in Dazhou 2017 one.
+pub fn load_profile(common: &Common) -> anyhow::Result<Profile> {
+    Ok(match &common.profile {
         Some(path) => {
             let text = std::fs::read_to_string(path).with_context(|| {
                 format!("无法读取规则配置 / cannot read profile {}", path.display())
@@ -456,8 +462,15 @@ pub async fn open_registry(common: &Common) -> anyhow::Result<Registry> {
             Profile::from_toml(&path.display().to_string(), &text)?
         }
         None => Profile::dazhou_2017()?,
+    })
+}
+
+pub async fn open_registry(common: &Common) -> anyhow::Result<Registry> {
+    let profile = load_profile(common)?;
+    let store = match &common.database {
+        Some(url) => Store::connect(url).await?,
+        None => Store::open(&common.data).await?,
     };
-    let store = Store::open(&common.data).await?;
     let mut registry = Registry::new(
         store,
         profile,

@@ -74,6 +74,9 @@ pub struct ReportCli {
         default_value = "guagou-data"
     )]
     data: PathBuf,
+    /// 数据库地址 / database URL (default: SQLite in --data)
+    #[arg(long, global = true, env = "GUAGOU_DATABASE", hide_env_values = true)]
+    database: Option<String>,
     /// 输出格式 / output format
     #[arg(long, global = true, value_enum, default_value_t = ReportFormat::Text)]
     format: ReportFormat,
@@ -91,7 +94,7 @@ enum ReportOnly {
 }
 
 /// Global options that take a value (skipped when looking for the subcommand).
-const VALUED: [&str; 3] = ["--data", "--format", "--profile"];
+const VALUED: [&str; 4] = ["--data", "--database", "--format", "--profile"];
 
 /// Whether the command line's subcommand is `report`.
 pub fn is_report(args: &[OsString]) -> bool {
@@ -121,6 +124,7 @@ pub fn run_args(args: &[OsString]) -> anyhow::Result<ExitCode> {
     let ReportOnly::Report(report) = cli.command;
     let common = Common {
         data: cli.data,
+        database: cli.database,
         format: OutputFormat::Json,
         profile: cli.profile,
     };

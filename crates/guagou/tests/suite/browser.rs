@@ -19,14 +19,12 @@
 //! (`npm ci` in `e2e/`); `.ci/run` installs them. Without them each test says so loudly and
 //! skips, unless `GUAGOU_REQUIRE_BROWSER=1` (set by `.ci/run`), where it fails.
 
-use std::io::{Read, Write};
-use std::net::{SocketAddr, TcpListener, TcpStream};
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-/// How long the demo may take to build its registry and start listening.
-const STARTUP: Duration = Duration::from_secs(180);
+use crate::server::{Server, demo_password};
+
 /// How long one browser scenario may take.
 const SCENARIO: Duration = Duration::from_secs(600);
 
@@ -34,44 +32,6 @@ const SCENARIO: Duration = Duration::from_secs(600);
 fn workspace() -> PathBuf {
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
     root.canonicalize().unwrap_or(root)
-}
-
-/// The demo server; killed when dropped, so a failing assertion never leaves it running.
-struct Server {
-    child: Child,
-    log: PathBuf,
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-impl Server {
-    fn output(&self) -> String {
-        std::fs::read_to_string(&self.log).unwrap_or_default()
-    }
-}
-
-/// A port nobody listens on right now (the OS picks it; it is released before the demo binds).
-fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .map(|a| a.port())
-        .unwrap_or_else(|e| panic!("cannot find a free port: {e}"))
-}
-
-/// The status line of `GET path`, or `None` if nothing answers yet.
-fn http_status(address: SocketAddr, path: &str) -> Option<String> {
-    let mut stream = TcpStream::connect_timeout(&address, Duration::from_secs(2)).ok()?;
-    stream.set_read_timeout(Some(Duration::from_secs(5))).ok()?;
-    let request = format!("GET {path} HTTP/1.1\r\nHost: {address}\r\nConnection: close\r\n\r\n");
-    stream.write_all(request.as_bytes()).ok()?;
-    let mut response = String::new();
-    stream.read_to_string(&mut response).ok()?;
-    response.lines().next().map(str::to_owned)
 }
 
 /// Where Chromium is, if it is installed.
@@ -104,53 +64,6 @@ fn missing_tools(root: &Path) -> Vec<String> {
         missing.push("e2e/node_modules/playwright-core: (cd e2e && npm ci)".into());
     }
     missing
-}
-
-/// The demo accounts' shared password from `<data>/demo-accounts.txt`.
-fn demo_password(data: &Path) -> Option<String> {
-    let text = std::fs::read_to_string(data.join("demo-accounts.txt")).ok()?;
-    text.lines()
-        .find(|l| l.contains("password"))
-        .and_then(|l| l.split_whitespace().last())
-        .map(str::to_owned)
-}
-
-/// Starts `guagou --data <data> demo --listen <address>` with its output in a log file.
-fn start_demo(data: &Path, address: SocketAddr, log: PathBuf) -> Server {
-    let out = std::fs::File::create(&log).unwrap_or_else(|e| panic!("cannot create log: {e}"));
-    let err = out
-        .try_clone()
-        .unwrap_or_else(|e| panic!("cannot share log: {e}"));
-    let child = Command::new(env!("CARGO_BIN_EXE_guagou"))
-        .arg("--data")
-        .arg(data)
-        .args(["demo", "--listen", &address.to_string()])
-        .env_remove("GUAGOU_DATA")
-        .stdin(Stdio::null())
-        .stdout(out)
-        .stderr(err)
-        .spawn()
-        .unwrap_or_else(|e| panic!("cannot start guagou demo: {e}"));
-    Server { child, log }
-}
-
-/// Waits until `/healthz` answers 200; panics with the server's output otherwise.
-fn wait_healthy(server: &mut Server, address: SocketAddr) {
-    let deadline = Instant::now() + STARTUP;
-    loop {
-        if http_status(address, "/healthz").is_some_and(|s| s.contains(" 200 ")) {
-            return;
-        }
-        if let Ok(Some(status)) = server.child.try_wait() {
-            panic!("guagou demo exited ({status}):\n{}", server.output());
-        }
-        assert!(
-            Instant::now() < deadline,
-            "guagou demo did not answer /healthz within {STARTUP:?}:\n{}",
-            server.output()
-        );
-        std::thread::sleep(Duration::from_millis(200));
-    }
 }
 
 /// Removes the screenshots of an earlier run, so the folder holds this run's only.
@@ -239,9 +152,9 @@ fn browser_scenario(scenario: &str, min_shots: usize) {
     }
     let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
     let data = dir.path().join("data");
-    let address: SocketAddr = ([127, 0, 0, 1], free_port()).into();
-    let mut server = start_demo(&data, address, dir.path().join("server.log"));
-    wait_healthy(&mut server, address);
+    let mut server = Server::start(&data, None, &["demo"], &dir.path().join("server.log"));
+    server.wait_healthy();
+    let address = server.address;
     let password = demo_password(&data).unwrap_or_else(|| {
         panic!(
             "no password in {}/demo-accounts.txt:\n{}",

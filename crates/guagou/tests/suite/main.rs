@@ -4,5 +4,7 @@
 mod base_layers;
 mod browser;
 mod cli;
+mod database;
 mod registry_cli;
 mod report_cli;
+mod server;

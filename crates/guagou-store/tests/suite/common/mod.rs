@@ -11,7 +11,7 @@ use futures_util::TryStreamExt;
 use guagou_domain::ledger::engine::ProjectLedger;
 use guagou_domain::ledger::{Account, Entry, LedgerError, MemoryLedger, Meta, Operation};
 use guagou_domain::{DivisionCode, Profile};
-use guagou_store::{Store, StoreError};
+use guagou_store::{Store, StoreError, TestDb};
 use tempfile::TempDir;
 
 pub type TestResult = Result<(), Box<dyn Error>>;
@@ -66,6 +66,8 @@ pub fn project_ledger(
 /// A store in a temp dir and a memory ledger, fed the same requests.
 pub struct Twin {
     pub dir: TempDir,
+    /// SQLite in `dir`, or a PostgreSQL database under `GUAGOU_TEST_DATABASE`.
+    pub db: TestDb,
     pub store: Store,
     pub memory: MemoryLedger,
     pub profile: Profile,
@@ -74,9 +76,11 @@ pub struct Twin {
 impl Twin {
     pub async fn new() -> Result<Twin, Box<dyn Error>> {
         let dir = tempfile::tempdir()?;
-        let store = Store::open(dir.path()).await?;
+        let db = TestDb::create(dir.path()).await?;
+        let store = db.open().await?;
         Ok(Twin {
             dir,
+            db,
             store,
             memory: MemoryLedger::new(),
             profile: profile(),

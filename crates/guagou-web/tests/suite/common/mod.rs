@@ -11,7 +11,7 @@ use axum::http::{Request, Response, StatusCode, header};
 use guagou_domain::Profile;
 use guagou_domain::landclass::LandClassTable;
 use guagou_registry::{FixedClock, Registry};
-use guagou_store::Store;
+use guagou_store::TestDb;
 use guagou_web::{AppState, create_user, router};
 use tower::ServiceExt;
 
@@ -49,7 +49,8 @@ pub struct TestApp {
 }
 
 pub async fn registry(dir: &tempfile::TempDir) -> Registry {
-    let store = Store::open(&dir.path().join("data")).await.must();
+    let data = dir.path().join("data");
+    let store = TestDb::create(&data).await.must().open().await.must();
     let mut registry = Registry::new(
         store,
         Profile::dazhou_2017().must(),
