@@ -70,7 +70,11 @@ impl Registry {
             if found != layer.sha256 {
                 return Err(RegistryError::invalid(
                     "base_layers.sha256",
-                    format!("底图 #{} 文件 {} 与导入时的哈希不符", layer.id, to.display()),
+                    format!(
+                        "底图 #{} 文件 {} 与导入时的哈希不符",
+                        layer.id,
+                        to.display()
+                    ),
                     format!(
                         "base layer #{}: {} differs from the hash recorded at its import",
                         layer.id,

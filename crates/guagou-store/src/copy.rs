@@ -181,9 +181,11 @@ impl Store {
     }
 
     async fn table(&self, name: &str) -> Result<Table, StoreError> {
-        let rows = sqlx::query(&format!("SELECT name, type, pk FROM pragma_table_info('{name}')"))
-            .fetch_all(&self.pool)
-            .await?;
+        let rows = sqlx::query(&format!(
+            "SELECT name, type, pk FROM pragma_table_info('{name}')"
+        ))
+        .fetch_all(&self.pool)
+        .await?;
         let mut columns = Vec::with_capacity(rows.len());
         for row in rows {
             columns.push(Column {
@@ -238,7 +240,11 @@ impl Store {
     }
 
     /// Streams the table in primary-key order and inserts it in batches.
-    async fn copy_table(&self, table: &Table, target: &mut AnyConnection) -> Result<(), StoreError> {
+    async fn copy_table(
+        &self,
+        table: &Table,
+        target: &mut AnyConnection,
+    ) -> Result<(), StoreError> {
         let select = format!(
             "SELECT {} FROM {} ORDER BY {}",
             table.column_list(),
@@ -273,9 +279,10 @@ fn dependency_order(
     while !tables.is_empty() {
         let next = created.iter().find(|name| {
             tables.contains_key(*name)
-                && depends
-                    .get(*name)
-                    .is_none_or(|deps| deps.iter().all(|d| done.contains(d) || !depends.contains_key(d)))
+                && depends.get(*name).is_none_or(|deps| {
+                    deps.iter()
+                        .all(|d| done.contains(d) || !depends.contains_key(d))
+                })
         });
         let Some(name) = next.cloned() else {
             return Err(StoreError::corrupt(

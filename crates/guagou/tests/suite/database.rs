@@ -117,7 +117,16 @@ fn served_demo(dir: &Path, database: Option<&str>) -> (Server, String) {
     let lifted = guagou(
         &data,
         database,
-        &["lift-suspension", "511722", "--actor", "测试@511700", "--as-of", "2019-08-01", "--reason", "测试"],
+        &[
+            "lift-suspension",
+            "511722",
+            "--actor",
+            "测试@511700",
+            "--as-of",
+            "2019-08-01",
+            "--reason",
+            "测试",
+        ],
     );
     assert!(lifted.status.success(), "{}", text(&lifted));
     let password = demo_password(&data).unwrap_or_else(|| panic!("no demo password"));
@@ -185,9 +194,16 @@ fn migrate_copies_a_registry_and_serve_reads_the_copy() {
         .unwrap_or_else(|e| panic!("{e}"));
     let url = db.url();
 
-    let copied = guagou(&source, None, &["migrate", "--to", &url, "--format", "json"]);
+    let copied = guagou(
+        &source,
+        None,
+        &["migrate", "--to", &url, "--format", "json"],
+    );
     let report = json_of(&copied);
-    assert!(report["rows"].as_u64().unwrap_or_default() > 500, "{report}");
+    assert!(
+        report["rows"].as_u64().unwrap_or_default() > 500,
+        "{report}"
+    );
     assert!(report["ledger"]["count"].as_u64().unwrap_or_default() > 10);
     let tables = report["tables"].as_array().cloned().unwrap_or_default();
     assert!(
@@ -214,14 +230,22 @@ fn migrate_copies_a_registry_and_serve_reads_the_copy() {
     // A second copy would merge two registries: refused, nothing written.
     let again = guagou(&source, None, &["migrate", "--to", &url]);
     assert_eq!(again.status.code(), Some(2), "{}", text(&again));
-    assert!(text(&again).contains("target_not_empty"), "{}", text(&again));
+    assert!(
+        text(&again).contains("target_not_empty"),
+        "{}",
+        text(&again)
+    );
     assert_verifies(&source, Some(&url));
     // `--database` with migrate, and a folder without a registry, are refused.
     let both = guagou(&source, Some(&url), &["migrate", "--to", &url]);
     assert_eq!(both.status.code(), Some(2), "{}", text(&both));
     let empty = guagou(&dir.path().join("none"), None, &["migrate", "--to", &url]);
     assert_eq!(empty.status.code(), Some(2), "{}", text(&empty));
-    assert!(text(&empty).contains("no SQLite registry"), "{}", text(&empty));
+    assert!(
+        text(&empty).contains("no SQLite registry"),
+        "{}",
+        text(&empty)
+    );
 
     // The server runs on the copy: the demo accounts sign in, the ledger reads the same.
     let password = demo_password(&source).unwrap_or_else(|| panic!("no password"));
@@ -292,35 +316,59 @@ fn parallel_requests_spend_and_advance_once() {
             });
             let (city, advances) = (&city, &advances);
             scope.spawn(move || {
-                let reply = city.post_json("/api/ledger/operations", &advance(&format!("par-{i}"), ADVANCE_M2));
-                advances.lock().unwrap_or_else(|e| e.into_inner()).record(reply);
+                let reply = city.post_json(
+                    "/api/ledger/operations",
+                    &advance(&format!("par-{i}"), ADVANCE_M2),
+                );
+                advances
+                    .lock()
+                    .unwrap_or_else(|e| e.into_inner())
+                    .record(reply);
             });
         }
         for _ in 0..8 {
             let (city, same_key, forwards) = (&city, &same_key, &forwards);
             scope.spawn(move || {
                 let reply = city.post_json("/api/ledger/operations", &advance("par-same", 100));
-                same_key.lock().unwrap_or_else(|e| e.into_inner()).record(reply);
+                same_key
+                    .lock()
+                    .unwrap_or_else(|e| e.into_inner())
+                    .record(reply);
             });
             scope.spawn(move || {
                 let reply = city.post_json(
                     &format!("/api/projects/{POOLED}/actions/forward"),
                     &json!({ "as_of": "2019-08-01", "reason": "并发转报" }),
                 );
-                forwards.lock().unwrap_or_else(|e| e.into_inner()).record(reply);
+                forwards
+                    .lock()
+                    .unwrap_or_else(|e| e.into_inner())
+                    .record(reply);
             });
         }
     });
     let take = |m: Mutex<Outcomes>| m.into_inner().unwrap_or_else(|e| e.into_inner());
-    let (supplies, advances, same_key, forwards) =
-        (take(supplies), take(advances), take(same_key), take(forwards));
+    let (supplies, advances, same_key, forwards) = (
+        take(supplies),
+        take(advances),
+        take(same_key),
+        take(forwards),
+    );
     for outcomes in [&supplies, &advances, &same_key, &forwards] {
-        assert!(outcomes.other.is_empty(), "unexpected answers: {:?}", outcomes.other);
+        assert!(
+            outcomes.other.is_empty(),
+            "unexpected answers: {:?}",
+            outcomes.other
+        );
     }
 
     // Spending: exactly as many supplies as the balance covers, each refusal for the balance.
     let spent = SUPPLY_M2 * supplies.ok.len() as i64;
-    assert_eq!(supplies.ok.len() as i64, (before / SUPPLY_M2).min(24), "{supplies:?}");
+    assert_eq!(
+        supplies.ok.len() as i64,
+        (before / SUPPLY_M2).min(24),
+        "{supplies:?}"
+    );
     assert_eq!(ledger_balance(&county, "holding:511781"), before - spent);
     for refusal in &supplies.refused {
         assert_eq!(refusal["code"], "ledger_refused", "{refusal}");
@@ -338,7 +386,10 @@ fn parallel_requests_spend_and_advance_once() {
     let advanced = -ledger_balance(&city, &format!("advance:{DRAFT}"));
     assert_eq!(advanced, ADVANCE_M2 * advances.ok.len() as i64 + 100);
     assert!(advanced <= limit, "advanced {advanced} > limit {limit}");
-    assert!(limit - advanced < ADVANCE_M2, "capacity lost: {advanced} of {limit}");
+    assert!(
+        limit - advanced < ADVANCE_M2,
+        "capacity lost: {advanced} of {limit}"
+    );
     for refusal in &advances.refused {
         assert_eq!(refusal["code"], "ADVANCE_LIMIT", "{refusal}");
     }
@@ -437,10 +488,10 @@ fn acknowledged_writes_survive_sigkill() {
     approve_draft(server.address, &password);
     let city = login(server.address, "city", &password);
     let finance = login(server.address, "finance", &password);
-    let fund_before = must(finance.get(&format!("/api/funds/accounts/{INVESTED_FUND}"))).json()
-        ["balance_fen"]
-        .as_i64()
-        .unwrap_or_else(|| panic!("no fund balance"));
+    let fund_before =
+        must(finance.get(&format!("/api/funds/accounts/{INVESTED_FUND}"))).json()["balance_fen"]
+            .as_i64()
+            .unwrap_or_else(|| panic!("no fund balance"));
 
     let address = Arc::new(RwLock::new(server.address));
     let stop = Arc::new(AtomicBool::new(false));
@@ -452,14 +503,21 @@ fn acknowledged_writes_survive_sigkill() {
     };
     let mut writers = Vec::new();
     for writer in 0..2 {
-        writers.push(shared.spawn(city.clone(), "ledger", "/api/ledger/operations", move |n| {
-            advance(&format!("crash-adv-{writer}-{n}"), 1)
-        }));
-        writers.push(shared.spawn(finance.clone(), "funds", "/api/funds/investments", move |n| {
-            json!({ "project": INVESTED, "source": "investment_attraction", "amount_fen": 1,
+        writers.push(
+            shared.spawn(city.clone(), "ledger", "/api/ledger/operations", move |n| {
+                advance(&format!("crash-adv-{writer}-{n}"), 1)
+            }),
+        );
+        writers.push(shared.spawn(
+            finance.clone(),
+            "funds",
+            "/api/funds/investments",
+            move |n| {
+                json!({ "project": INVESTED, "source": "investment_attraction", "amount_fen": 1,
                 "received_on": "2019-08-01", "reason": "崩溃测试",
                 "idempotency_key": format!("crash-inv-{writer}-{n}") })
-        }));
+            },
+        ));
     }
 
     let mut server = Some(server);
@@ -470,7 +528,12 @@ fn acknowledged_writes_survive_sigkill() {
         if let Some(running) = server.take() {
             running.kill();
         }
-        let mut restarted = Server::start(&data, database.as_deref(), &["serve"], &dir.path().join("server.log"));
+        let mut restarted = Server::start(
+            &data,
+            database.as_deref(),
+            &["serve"],
+            &dir.path().join("server.log"),
+        );
         restarted.wait_healthy();
         *address.write().unwrap_or_else(|e| e.into_inner()) = restarted.address;
         server = Some(restarted);
@@ -479,7 +542,9 @@ fn acknowledged_writes_survive_sigkill() {
     stop.store(true, Ordering::Relaxed);
     let mut keys = BTreeMap::new(); // writer → writes
     for (i, writer) in writers.into_iter().enumerate() {
-        let n = writer.join().unwrap_or_else(|_| panic!("writer {i} failed"));
+        let n = writer
+            .join()
+            .unwrap_or_else(|_| panic!("writer {i} failed"));
         keys.insert(i, n);
     }
 
@@ -487,7 +552,11 @@ fn acknowledged_writes_survive_sigkill() {
     let at = *address.read().unwrap_or_else(|e| e.into_inner());
     let (city, finance) = (city.at(at), finance.at(at));
     let acknowledged = acknowledged.lock().unwrap_or_else(|e| e.into_inner());
-    assert!(acknowledged.len() > cycles, "too little load: {}", acknowledged.len());
+    assert!(
+        acknowledged.len() > cycles,
+        "too little load: {}",
+        acknowledged.len()
+    );
     let mut advances = 0i64;
     let mut investments = 0i64;
     for ack in acknowledged.iter() {
@@ -506,11 +575,14 @@ fn acknowledged_writes_survive_sigkill() {
         }
     }
     // Each key posted exactly once: the balances count them.
-    assert_eq!(-ledger_balance(&city, &format!("advance:{DRAFT}")), advances);
-    let fund_after = must(finance.get(&format!("/api/funds/accounts/{INVESTED_FUND}"))).json()
-        ["balance_fen"]
-        .as_i64()
-        .unwrap_or_default();
+    assert_eq!(
+        -ledger_balance(&city, &format!("advance:{DRAFT}")),
+        advances
+    );
+    let fund_after =
+        must(finance.get(&format!("/api/funds/accounts/{INVESTED_FUND}"))).json()["balance_fen"]
+            .as_i64()
+            .unwrap_or_default();
     assert_eq!(fund_after - fund_before, investments);
     println!(
         "crash test: {cycles} kills, {advances} advances and {investments} investments acknowledged, all present"
