@@ -78,5 +78,62 @@ J1,1,3453000.000,36452000.000
 write("coordtxt", "minimal_utf8.txt", minimal.encode("utf-8"))
 write("coordtxt", "minimal_gbk.txt", minimal.encode("gbk"))
 
+
+# wkb: GeoPackage blobs and bare WKB of a square and a square with a hole (little and big endian).
+def wkb_polygon(rings, big=False):
+    e = ">" if big else "<"
+    out = bytes([0 if big else 1]) + struct.pack(e + "II", 3, len(rings))
+    for ring in rings:
+        out += struct.pack(e + "I", len(ring))
+        for x, y in ring:
+            out += struct.pack(e + "dd", x, y)
+    return out
+
+
+outer = [(0, 0), (100, 0), (100, 80), (0, 80), (0, 0)]
+hole = [(10, 10), (10, 20), (20, 20), (20, 10), (10, 10)]
+square = wkb_polygon([outer])
+holed = wkb_polygon([outer, hole], big=True)
+multi = b"\x01" + struct.pack("<II", 6, 2) + square + holed
+write("wkb", "square.wkb", square)
+write("wkb", "holed_be.wkb", holed)
+write("wkb", "multi.wkb", multi)
+envelope = struct.pack("<dddd", 0, 100, 0, 80)
+write("wkb", "gpkg_square.bin", b"GP\x00\x03" + struct.pack("<i", 4545) + envelope + square)
+write("wkb", "gpkg_multi_noenv.bin", b"GP\x00\x01" + struct.pack("<i", 4545) + multi)
+
+# profile, divisions_csv: the shipped files.
+ROOT = FUZZ.parent
+write("profile", "dazhou-2017.toml", (ROOT / "policy" / "dazhou-2017.toml").read_bytes())
+write("divisions_csv", "divisions-dazhou.csv", (ROOT / "policy" / "divisions-dazhou.csv").read_bytes())
+
+
+# package_zip: the example packages, zipped flat and inside a folder.
+def zipped(folder, prefix=""):
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as z:
+        for f in sorted(folder.rglob("*")):
+            if f.is_file() and f.stat().st_size < 256 * 1024:
+                z.write(f, prefix + str(f.relative_to(folder)))
+    return buf.getvalue()
+
+
+for example in sorted((ROOT / "examples").iterdir()):
+    if (example / "project.toml").is_file():
+        write("package_zip", example.name + ".zip", zipped(example))
+write("package_zip", "folder.zip", zipped(ROOT / "examples" / "xuanhan-nanba-pass", "p/"))
+
+# api_json: op byte, user byte, then a body (the fuzzer varies all three).
+bodies = [
+    '{"operation":{"kind":"advance","project":"511722-2019-003","amount_m2":1000},"idempotency_key":"k","as_of":"2019-08-10","reason":"r"}',
+    '{"id":"GD-1","county":"511722","zone":"Z","land_use":"commercial","area_m2":1000,"backing":"surplus_quota","as_of":"2019-08-20","reason":"r"}',
+    '{"as_of":"2019-08-01","reason":"r"}',
+    '{"project":"511702-2019-001","source":"investment_attraction","amount_fen":1,"received_on":"2019-08-01","idempotency_key":"k"}',
+    '{"county":"511722","as_of":"2019-08-01","reason":"r"}',
+]
+for i, body in enumerate(bodies):
+    for op in range(0, 64, 7):
+        write("api_json", f"body{i}_op{op}.json", bytes([op, i]) + body.encode())
+
 for target in sorted(SEEDS.iterdir()):
     print(target.name, len(list(target.iterdir())), "seeds")

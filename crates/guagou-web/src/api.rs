@@ -132,6 +132,10 @@ pub(crate) fn json_body<T>(
     shape: &str,
 ) -> Result<T, WebError> {
     body.map(|Json(b)| b).map_err(|e| {
+        // A body over the limit is not a malformed body: it gets its own status and code.
+        if e.status() == axum::http::StatusCode::PAYLOAD_TOO_LARGE {
+            return WebError::BodyTooLarge;
+        }
         WebError::invalid(
             "body",
             format!("请求体应为 {shape}：{e}"),

@@ -36,6 +36,8 @@ pub enum WebError {
         zh: String,
         en: String,
     },
+    #[error("request body too large")]
+    BodyTooLarge,
     #[error("internal: {0}")]
     Internal(String),
 }
@@ -207,6 +209,12 @@ impl WebError {
                 field: Some((*field).to_owned()),
                 ..problem(StatusCode::UNPROCESSABLE_ENTITY, "invalid", zh, en)
             },
+            WebError::BodyTooLarge => problem(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                "body_too_large",
+                "请求内容过大，超过本接口的上限；项目包请压缩后上传（上限见接口说明）",
+                "the request body is larger than this operation accepts; see the API description for the limit",
+            ),
             WebError::Internal(cause) => {
                 tracing::error!(%cause, "internal failure");
                 problem(

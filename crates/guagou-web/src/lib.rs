@@ -96,6 +96,60 @@ async fn security_headers(request: Request, next: Next) -> Response {
     response
 }
 
+/// axum's own refusals (a body over the limit, a wrong content type, an unreadable body,
+/// a wrong method) are plain English text; they become the application's bilingual errors:
+/// a JSON problem under `/api`, a bilingual line elsewhere.
+async fn bilingual_rejections(request: Request, next: Next) -> Response {
+    use axum::http::header;
+    use axum::response::IntoResponse;
+    let api = request.uri().path().starts_with("/api/");
+    let response = next.run(request).await;
+    let status = response.status();
+    let plain = response
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("text/plain"));
+    if !status.is_client_error() || !plain {
+        return response;
+    }
+    let original = axum::body::to_bytes(response.into_body(), 64 * 1024)
+        .await
+        .map(|b| String::from_utf8_lossy(&b).into_owned())
+        .unwrap_or_default();
+    let problem = match status {
+        axum::http::StatusCode::PAYLOAD_TOO_LARGE => WebError::BodyTooLarge.problem(),
+        _ => error::Problem {
+            status,
+            code: rejection_code(status).to_owned(),
+            rule: None,
+            field: None,
+            message_zh: format!("请求无法处理：{original}"),
+            message_en: format!("the request cannot be handled: {original}"),
+        },
+    };
+    if api {
+        (status, axum::Json(problem)).into_response()
+    } else {
+        (
+            status,
+            [(header::CONTENT_TYPE, "text/plain; charset=utf-8")],
+            format!("{} / {}", problem.message_zh, problem.message_en),
+        )
+            .into_response()
+    }
+}
+
+fn rejection_code(status: axum::http::StatusCode) -> &'static str {
+    match status.as_u16() {
+        400 => "bad_request",
+        405 => "method_not_allowed",
+        415 => "unsupported_media_type",
+        422 => "invalid_body",
+        _ => "request_refused",
+    }
+}
+
 /// The API router of every module, and the OpenAPI document describing exactly those routes.
 pub fn api_router() -> (Router<AppState>, utoipa::openapi::OpenApi) {
     let (api, paths) = utoipa_axum::router::OpenApiRouter::with_openapi(openapi::base())
@@ -159,6 +213,7 @@ pub fn router(state: AppState) -> Router {
         .merge(funds::pages())
         .nest("/api", api)
         .fallback(pages::not_found)
+        .layer(middleware::from_fn(bilingual_rejections))
         .layer(middleware::from_fn(security_headers))
         .layer(middleware::from_fn(log_request))
         .with_state(state)

@@ -43,14 +43,7 @@ pub struct AccountView {
 }
 
 fn body<T>(body: Result<Json<T>, JsonRejection>) -> Result<T, Failure> {
-    body.map(|b| b.0).map_err(|e| {
-        WebError::invalid(
-            "body",
-            format!("请求体无效：{e}"),
-            format!("invalid request body: {e}"),
-        )
-        .into()
-    })
+    crate::api::json_body(body, "JSON").map_err(Failure::from)
 }
 
 fn csrf_and_finance(user: &User, headers: &HeaderMap) -> Result<(), Failure> {

@@ -24,13 +24,7 @@ fn csrf(user: &User, headers: &HeaderMap) -> Result<(), WebError> {
 }
 
 fn body<T>(body: Result<Json<T>, JsonRejection>) -> Result<T, WebError> {
-    body.map(|b| b.0).map_err(|e| {
-        WebError::invalid(
-            "body",
-            format!("请求体无效：{e}"),
-            format!("invalid request body: {e}"),
-        )
-    })
+    crate::api::json_body(body, "JSON")
 }
 
 /// Handles GET /api/market/listings

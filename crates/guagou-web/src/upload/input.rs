@@ -42,6 +42,14 @@ pub struct UploadInput {
     pub files: Vec<FilePart>,
 }
 
+/// A multipart error: over the body limit is `BodyTooLarge` (413), anything else malformed.
+fn multipart_error(status: axum::http::StatusCode, detail: &str) -> WebError {
+    if status == axum::http::StatusCode::PAYLOAD_TOO_LARGE {
+        return WebError::BodyTooLarge;
+    }
+    bad_body(detail)
+}
+
 fn bad_body(detail: &str) -> WebError {
     WebError::invalid(
         "body",
@@ -54,14 +62,14 @@ fn bad_body(detail: &str) -> WebError {
 pub async fn read_multipart(
     multipart: Result<Multipart, MultipartRejection>,
 ) -> Result<UploadInput, WebError> {
-    let mut multipart = multipart.map_err(|e| bad_body(&e.body_text()))?;
+    let mut multipart = multipart.map_err(|e| multipart_error(e.status(), &e.body_text()))?;
     let mut input = UploadInput::default();
     let mut parts = 0;
     let mut total = 0usize;
     while let Some(field) = multipart
         .next_field()
         .await
-        .map_err(|e| bad_body(&e.body_text()))?
+        .map_err(|e| multipart_error(e.status(), &e.body_text()))?
     {
         parts += 1;
         if parts > MAX_PARTS {
@@ -69,7 +77,10 @@ pub async fn read_multipart(
         }
         let name = field.name().unwrap_or_default().to_owned();
         let file_name = field.file_name().map(str::to_owned);
-        let bytes = field.bytes().await.map_err(|e| bad_body(&e.body_text()))?;
+        let bytes = field
+            .bytes()
+            .await
+            .map_err(|e| multipart_error(e.status(), &e.body_text()))?;
         match file_name {
             Some(file_name) => {
                 // A file input left empty still sends a part with no name and no bytes.

@@ -287,6 +287,9 @@ pub struct AcceptanceBody {
 }
 
 fn bad_json(e: &JsonRejection, shape: &str) -> WebError {
+    if e.status() == axum::http::StatusCode::PAYLOAD_TOO_LARGE {
+        return WebError::BodyTooLarge;
+    }
     WebError::invalid(
         "body",
         format!("请求体应为 {shape}：{}", e.body_text()),

@@ -43,6 +43,18 @@ async fn get(app: &TestApp, session: &Session, lang: &str, path: &str) -> (u16, 
 }
 
 async fn crawl(app: &TestApp, who: &str, session: &Session, lang: &str) -> Vec<String> {
+    crawl_pages(app, who, session, lang, &mut |_, _| {}).await
+}
+
+/// Follows every same-site link from the dashboard as `session`, handing each HTML page to
+/// `inspect(path, body)`; returns the problems found (errors, dead links, wrong language).
+pub(crate) async fn crawl_pages(
+    app: &TestApp,
+    who: &str,
+    session: &Session,
+    lang: &str,
+    inspect: &mut dyn FnMut(&str, &str),
+) -> Vec<String> {
     let mut seen = BTreeSet::new();
     let mut queue = VecDeque::from([
         (String::from("/"), String::from("start")),
@@ -62,6 +74,7 @@ async fn crawl(app: &TestApp, who: &str, session: &Session, lang: &str) -> Vec<S
         }
         let is_html = body.trim_start().starts_with("<!doctype html");
         if is_html {
+            inspect(&path, &body);
             if !body.contains(&format!("<html lang=\"{}\"", lang_code(lang))) {
                 problems.push(format!(
                     "{who} ({lang}) GET {path}: not in the chosen language"

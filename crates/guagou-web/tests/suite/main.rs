@@ -14,5 +14,6 @@ mod plans;
 mod quota;
 mod reports;
 mod roles;
+mod security;
 mod upload;
 mod web;

@@ -17,7 +17,7 @@ use guagou_registry::packages::{sha256_hex, zip_folder};
 use sqlx::Row;
 
 const CODE: &str = "511722-2018-003";
-const BOUNDARY: &str = "guagou-test-boundary-7MA4YWxk";
+pub(crate) const BOUNDARY: &str = "guagou-test-boundary-7MA4YWxk";
 
 fn examples() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../../examples")
@@ -82,7 +82,7 @@ fn example_zip(name: &str, edit: impl FnOnce(&Path)) -> Vec<u8> {
     zip_folder(dir.path()).must()
 }
 
-fn replace_in(path: &Path, from: &str, to: &str) {
+pub(crate) fn replace_in(path: &Path, from: &str, to: &str) {
     let text = std::fs::read_to_string(path).must();
     assert!(text.contains(from), "{from} not in {}", path.display());
     std::fs::write(path, text.replacen(from, to, 1)).must();
@@ -184,7 +184,7 @@ fn raw_zip(entries: &[(&str, &[u8])]) -> Vec<u8> {
 }
 
 /// A multipart/form-data body: text fields, then files `(field, file name, bytes)`.
-fn multipart(fields: &[(&str, &str)], files: &[(&str, &str, &[u8])]) -> Vec<u8> {
+pub(crate) fn multipart(fields: &[(&str, &str)], files: &[(&str, &str, &[u8])]) -> Vec<u8> {
     let mut body = Vec::new();
     for (name, value) in fields {
         body.extend(
@@ -208,7 +208,7 @@ fn multipart(fields: &[(&str, &str)], files: &[(&str, &str, &[u8])]) -> Vec<u8> 
     body
 }
 
-async fn post_multipart(
+pub(crate) async fn post_multipart(
     app: &TestApp,
     session: &Session,
     path: &str,
