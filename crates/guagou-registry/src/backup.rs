@@ -1,7 +1,8 @@
-//! Backup and restore of a registry on SQLite (`guagou backup`, `guagou restore`).
+//! Backup and restore of a registry (`guagou backup`, `guagou restore`).
 //!
 //! A backup is a folder: `guagou.sqlite` (an online, consistent snapshot: SQLite's `VACUUM
-//! INTO` reads one transaction's view while writers go on), `base/` (the stored base layers
+//! INTO` reads one transaction's view while writers go on; from PostgreSQL, every table copied
+//! out of one REPEATABLE READ snapshot and proven by digests, `Store::copy_into`), `base/` (the stored base layers
 //! that snapshot names, each checked against the hash recorded at its import), and
 //! `manifest.json` (the file hashes, and the heads of the ledger, funds and audit chains as
 //! verified on the snapshot itself). Restoring checks every hash before copying anything,
@@ -110,7 +111,19 @@ impl Registry {
             ));
         }
         std::fs::create_dir_all(target).map_err(|e| io(target, e))?;
-        self.store.snapshot_to(&target.join(SQLITE_FILE)).await?;
+        match self.store.backend() {
+            guagou_store::Backend::Sqlite => {
+                self.store.snapshot_to(&target.join(SQLITE_FILE)).await?;
+            }
+            // PostgreSQL: every table copied from one REPEATABLE READ snapshot into a new
+            // SQLite file, proven by per-table digests; the backup has the same form either way.
+            guagou_store::Backend::Postgres => {
+                let file = Store::open(target).await?;
+                let copied = self.store.copy_into(&file).await;
+                file.close().await;
+                copied?;
+            }
+        }
 
         // The snapshot, opened as a registry of its own, says which layers it refers to and
         // proves its chains.

@@ -115,21 +115,24 @@ pub struct CopyReport {
 }
 
 impl Store {
-    /// Copies every row of this SQLite database into `target` (empty, same schema version) in
-    /// one write transaction, then compares per-table digests of both. Refuses when the target
-    /// holds any row, so a copy never merges two registries.
+    /// Copies every row of this database into `target` (empty, same schema version) in one
+    /// write transaction, reading the source in one snapshot (a live registry can be copied:
+    /// `guagou backup` on PostgreSQL), then compares per-table digests of both. Refuses when
+    /// the target holds any row, so a copy never merges two registries.
     pub async fn copy_into(&self, target: &Store) -> Result<CopyReport, StoreError> {
         let tables = self.layout().await?;
         self.same_schema_version(target).await?;
         target.refuse_unless_empty(&tables).await?;
+        let mut snapshot = self.begin_read().await?;
         let mut tx = target.begin_write().await?;
+        let mut source = Vec::with_capacity(tables.len());
         for table in &tables {
             target_has_columns(tx.connection(), target.backend, table).await?;
             // An error drops `tx`, which rolls the whole copy back.
-            self.copy_table(table, tx.connection()).await?;
+            source.push(copy_table(table, self.backend, &mut snapshot, tx.connection()).await?);
         }
         tx.commit().await?;
-        let source = digests(self, &tables).await?;
+        snapshot.rollback().await?;
         let copied = digests(target, &tables).await?;
         for (ours, theirs) in source.iter().zip(&copied) {
             if ours != theirs {
@@ -155,14 +158,33 @@ impl Store {
         })
     }
 
+    /// The tables in copy order. SQLite reads its own catalogue; for PostgreSQL the schema
+    /// is the same migrations, so a scratch SQLite database migrated to the same version
+    /// gives the catalogue (no PostgreSQL-specific catalogue code to keep in step).
+    async fn layout(&self) -> Result<Vec<Table>, StoreError> {
+        if self.backend == Backend::Sqlite {
+            return self.sqlite_layout().await;
+        }
+        let nanos = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.as_nanos())
+            .unwrap_or_default();
+        let scratch =
+            std::env::temp_dir().join(format!("guagou-schema-{}-{nanos}", std::process::id()));
+        let result = async {
+            let schema = Store::open(&scratch).await?;
+            let layout = schema.sqlite_layout().await;
+            schema.close().await;
+            layout
+        }
+        .await;
+        let _ = std::fs::remove_dir_all(&scratch);
+        result
+    }
+
     /// The tables of this SQLite database in an order where every table comes after the
     /// tables its foreign keys name.
-    async fn layout(&self) -> Result<Vec<Table>, StoreError> {
-        if self.backend != Backend::Sqlite {
-            return Err(StoreError::Unsupported(
-                "只能从 SQLite 复制 / the copy reads from SQLite only".into(),
-            ));
-        }
+    async fn sqlite_layout(&self) -> Result<Vec<Table>, StoreError> {
         let names: Vec<String> = sqlx::query(
             "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY rowid",
         )
@@ -235,34 +257,6 @@ impl Store {
                     rows: count,
                 });
             }
-        }
-        Ok(())
-    }
-
-    /// Streams the table in primary-key order and inserts it in batches.
-    async fn copy_table(
-        &self,
-        table: &Table,
-        target: &mut AnyConnection,
-    ) -> Result<(), StoreError> {
-        let select = format!(
-            "SELECT {} FROM {} ORDER BY {}",
-            table.column_list(),
-            table.name,
-            table.order_by(self.backend)
-        );
-        let per_batch = (MAX_BOUND_VALUES / table.columns.len().max(1)).max(1);
-        let mut rows = sqlx::query(&select).fetch(&self.pool);
-        let mut batch: Vec<Vec<Value>> = Vec::with_capacity(per_batch);
-        while let Some(row) = rows.try_next().await? {
-            batch.push(values_of(&row, table)?);
-            if batch.len() == per_batch {
-                insert_batch(target, table, &batch).await?;
-                batch.clear();
-            }
-        }
-        if !batch.is_empty() {
-            insert_batch(target, table, &batch).await?;
         }
         Ok(())
     }
@@ -382,6 +376,47 @@ async fn insert_batch(
     }
     query.execute(&mut *target).await?;
     Ok(())
+}
+
+/// Streams one table from the source snapshot in primary-key order, digests it and inserts it
+/// into the target in batches; returns the source's digest.
+async fn copy_table(
+    table: &Table,
+    backend: Backend,
+    source: &mut AnyConnection,
+    target: &mut AnyConnection,
+) -> Result<TableDigest, StoreError> {
+    let select = format!(
+        "SELECT {} FROM {} ORDER BY {}",
+        table.column_list(),
+        table.name,
+        table.order_by(backend)
+    );
+    let per_batch = (MAX_BOUND_VALUES / table.columns.len().max(1)).max(1);
+    let mut hasher = Sha256::new();
+    let mut count = 0u64;
+    let mut rows = sqlx::query(&select).fetch(&mut *source);
+    let mut batch: Vec<Vec<Value>> = Vec::with_capacity(per_batch);
+    while let Some(row) = rows.try_next().await? {
+        let values = values_of(&row, table)?;
+        for value in &values {
+            digest_value(&mut hasher, value);
+        }
+        count += 1;
+        batch.push(values);
+        if batch.len() == per_batch {
+            insert_batch(target, table, &batch).await?;
+            batch.clear();
+        }
+    }
+    if !batch.is_empty() {
+        insert_batch(target, table, &batch).await?;
+    }
+    Ok(TableDigest {
+        table: table.name.clone(),
+        rows: count,
+        sha256: hex::encode(hasher.finalize()),
+    })
 }
 
 /// Every table's row count and digest, read in one consistent snapshot.

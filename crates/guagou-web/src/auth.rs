@@ -369,9 +369,24 @@ pub fn cookie<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
         .map(|(_, v)| v)
 }
 
-/// A `Set-Cookie` value: HttpOnly, SameSite=Strict, Path=/.
+/// Whether cookies carry `Secure` (the service is reached over HTTPS, e.g. behind a TLS
+/// proxy). Off by default: on plain HTTP a browser would drop a `Secure` cookie.
+static SECURE_COOKIES: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+
+/// Marks every cookie set from now on `Secure` (`guagou serve --secure-cookies`).
+pub fn set_secure_cookies(on: bool) {
+    SECURE_COOKIES.store(on, std::sync::atomic::Ordering::Relaxed);
+}
+
+/// A `Set-Cookie` value: HttpOnly, SameSite=Strict, Path=/, and Secure when served over
+/// HTTPS (`set_secure_cookies`).
 pub fn set_cookie(name: &str, value: &str, max_age_secs: i64) -> String {
-    format!("{name}={value}; HttpOnly; SameSite=Strict; Path=/; Max-Age={max_age_secs}")
+    let secure = if SECURE_COOKIES.load(std::sync::atomic::Ordering::Relaxed) {
+        "; Secure"
+    } else {
+        ""
+    };
+    format!("{name}={value}; HttpOnly; SameSite=Strict; Path=/; Max-Age={max_age_secs}{secure}")
 }
 
 /// The session cookie for a new session.

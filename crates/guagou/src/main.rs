@@ -66,7 +66,8 @@ enum Command {
     /// 统计报表 / report per county and year: projects, areas, quota, transfers (--format
     /// text|json|xlsx)
     Report(commands::report::ReportArgs),
-    /// 备份 / a verified online backup of the registry (SQLite) and its base layers into --to
+    /// 备份 / a verified online backup of the registry (SQLite or PostgreSQL) and its base
+    /// layers into --to
     Backup(commands::backup::BackupArgs),
     /// 恢复 / restore a backup into --data (which must hold no database), verified
     Restore(commands::backup::RestoreArgs),

@@ -1,4 +1,4 @@
-//! Backup and restore: an online backup taken while writers go on is consistent (its chains
+//! Backup and restore (from SQLite or PostgreSQL): an online backup taken while writers go on is consistent (its chains
 //! verify), carries the stored base layers, restores into an empty data directory with the
 //! same chain heads, and a damaged backup or an occupied data directory is refused.
 
@@ -14,15 +14,17 @@ use guagou_domain::landclass::LandClassTable;
 use guagou_registry::backup::{MANIFEST, restore};
 use guagou_registry::base_layers::LandUseImport;
 use guagou_registry::{Actor, FixedClock, Registry};
-use guagou_store::{AuditRecord, SQLITE_FILE, Store};
+use guagou_store::{AuditRecord, SQLITE_FILE, TestDb};
 
 fn clock() -> Box<FixedClock> {
     Box::new(FixedClock("2019-07-15T09:00:00+08:00".into()))
 }
 
+/// On SQLite in `data`, or on PostgreSQL under `GUAGOU_TEST_DATABASE` (the backup then copies
+/// out of one snapshot instead of `VACUUM INTO`); base layers in `data/base` either way.
 async fn registry(data: &Path) -> Registry {
     let mut r = Registry::new(
-        Store::open(data).await.unwrap(),
+        TestDb::create(data).await.unwrap().open().await.unwrap(),
         Profile::dazhou_2017().unwrap(),
         LandClassTable::gbt21010().unwrap(),
         clock(),
@@ -101,7 +103,14 @@ async fn an_online_backup_verifies_and_restores_with_the_same_heads() {
     .await
     .unwrap();
     assert_eq!(again, manifest);
-    let back = registry(&restored).await;
+    // A restore is SQLite in its data directory, whichever database was backed up.
+    let mut back = Registry::new(
+        guagou_store::Store::open(&restored).await.unwrap(),
+        Profile::dazhou_2017().unwrap(),
+        LandClassTable::gbt21010().unwrap(),
+        clock(),
+    );
+    back.base_dir = Some(restored.join("base"));
     assert_eq!(
         back.store.verify_audit().await.unwrap().head_hash,
         manifest.audit.head_hash
@@ -112,7 +121,7 @@ async fn an_online_backup_verifies_and_restores_with_the_same_heads() {
     // Never over an existing registry, and never into a non-empty backup folder.
     let occupied = restore(
         &target,
-        &data,
+        &restored,
         Profile::dazhou_2017().unwrap(),
         LandClassTable::gbt21010().unwrap(),
         clock(),

@@ -250,3 +250,17 @@ async fn oversized_and_malformed_bodies_get_clear_refusals() {
     );
     assert_eq!(reply.json()["code"], "body_too_large", "{}", reply.body);
 }
+
+#[test]
+fn cookies_are_secure_when_served_over_https() {
+    let plain = guagou_web::auth::session_cookie("t");
+    assert!(
+        plain.contains("HttpOnly") && plain.contains("SameSite=Strict"),
+        "{plain}"
+    );
+    guagou_web::auth::set_secure_cookies(true);
+    let secure = guagou_web::auth::session_cookie("t");
+    guagou_web::auth::set_secure_cookies(false);
+    assert!(secure.ends_with("; Secure"), "{secure}");
+    assert!(!guagou_web::auth::session_cookie("t").contains("Secure"));
+}

@@ -14,6 +14,10 @@ pub struct ServeArgs {
     /// 监听地址 / address to listen on
     #[arg(long, default_value = "127.0.0.1:8080")]
     pub listen: SocketAddr,
+    /// Cookie 加 Secure（经 HTTPS 访问时，如在 TLS 反向代理之后）/ mark cookies Secure (when
+    /// users reach the service over HTTPS, e.g. behind a TLS proxy)
+    #[arg(long, env = "GUAGOU_SECURE_COOKIES")]
+    pub secure_cookies: bool,
 }
 
 /// Structured request logs (method, path, status, elapsed_ms) on standard error, so that
@@ -61,6 +65,7 @@ pub async fn serve_registry(registry: Registry, listen: SocketAddr) -> anyhow::R
 
 pub fn run(common: &Common, args: &ServeArgs) -> anyhow::Result<ExitCode> {
     init_logs();
+    guagou_web::auth::set_secure_cookies(args.secure_cookies);
     runtime()?.block_on(async {
         let registry = open_registry(common).await?;
         serve_registry(registry, args.listen).await?;
