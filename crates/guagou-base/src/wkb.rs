@@ -26,6 +26,10 @@ pub enum WkbError {
     ByteOrder { byte: u8 },
     #[error("无效的信封标记 {code} / invalid envelope indicator {code}")]
     Envelope { code: u8 },
+    #[error(
+        "第 {offset} 字节处的坐标不是有限数（NaN 或无穷）/ the coordinate at byte {offset} is not a finite number (NaN or infinite)"
+    )]
+    NotFinite { offset: usize },
 }
 
 struct Reader<'a> {
@@ -102,8 +106,13 @@ fn read_ring(r: &mut Reader, little: bool, ordinates: usize) -> Result<LineStrin
     let n = r.count(little, 8 * ordinates)?;
     let mut coords = Vec::with_capacity(n);
     for _ in 0..n {
+        let at = r.at;
         let x = r.f64(little)?;
         let y = r.f64(little)?;
+        // A NaN or infinite x/y would poison every area and overlay downstream.
+        if !x.is_finite() || !y.is_finite() {
+            return Err(WkbError::NotFinite { offset: at });
+        }
         for _ in 2..ordinates {
             r.f64(little)?;
         }
@@ -287,6 +296,27 @@ mod tests {
         assert_eq!(g.0.len(), 1);
         assert_eq!(g.0[0].exterior().0[1], Coord { x: 1.0, y: 0.0 });
         Ok(())
+    }
+
+    #[test]
+    fn a_nan_or_infinite_coordinate_is_refused() {
+        // Found by the `wkb` fuzz target: a NaN in a hole decoded and then failed every
+        // comparison downstream.
+        for bad in [f64::NAN, f64::INFINITY, f64::NEG_INFINITY] {
+            let mut blob = vec![1u8];
+            blob.extend(3u32.to_le_bytes());
+            blob.extend(1u32.to_le_bytes());
+            blob.extend(4u32.to_le_bytes());
+            for (x, y) in [(0.0, 0.0), (1.0, bad), (1.0, 1.0), (0.0, 0.0)] {
+                blob.extend(f64::to_le_bytes(x));
+                blob.extend(f64::to_le_bytes(y));
+            }
+            assert!(
+                matches!(decode_wkb(&blob), Err(WkbError::NotFinite { offset: 29 })),
+                "{bad}: {:?}",
+                decode_wkb(&blob)
+            );
+        }
     }
 
     #[test]
