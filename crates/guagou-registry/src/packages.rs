@@ -110,6 +110,15 @@ fn zip_refused(zip_name: &str, zh: String, en: String) -> RegistryError {
 
 /// Unpacks a package zip into a new temporary folder. `zip_name` names the upload in messages.
 pub fn unpack_package(zip_name: &str, bytes: &[u8]) -> Result<UnpackedPackage, RegistryError> {
+    unpack_package_within(zip_name, bytes, MAX_UNPACKED_BYTES)
+}
+
+/// [`unpack_package`] with the decompressed-size budget given (tests use a small one).
+fn unpack_package_within(
+    zip_name: &str,
+    bytes: &[u8],
+    max_unpacked: u64,
+) -> Result<UnpackedPackage, RegistryError> {
     if bytes.len() > MAX_PACKAGE_ZIP_BYTES {
         return Err(zip_refused(
             zip_name,
@@ -141,7 +150,7 @@ pub fn unpack_package(zip_name: &str, bytes: &[u8]) -> Result<UnpackedPackage, R
         .prefix("guagou-upload-")
         .tempdir()
         .map_err(|e| io_error("临时目录 / temporary folder", &e))?;
-    let mut budget = MAX_UNPACKED_BYTES;
+    let mut budget = max_unpacked;
     for index in 0..archive.len() {
         let mut entry = archive.by_index(index).map_err(|e| {
             zip_refused(
@@ -197,8 +206,8 @@ pub fn unpack_package(zip_name: &str, bytes: &[u8]) -> Result<UnpackedPackage, R
         if copied > budget {
             return Err(zip_refused(
                 zip_name,
-                format!("解压后超过 {} MB", MAX_UNPACKED_BYTES >> 20),
-                format!("decompresses to more than {} MB", MAX_UNPACKED_BYTES >> 20),
+                format!("解压后超过 {} MB", max_unpacked >> 20),
+                format!("decompresses to more than {} MB", max_unpacked >> 20),
             ));
         }
         budget -= copied;
@@ -1282,6 +1291,27 @@ mod tests {
             Ok(_) => String::from("(accepted)"),
             Err(e) => e.to_string(),
         }
+    }
+
+    /// A zip bomb: 8 MiB of zeros deflate to a few kilobytes; with a 1 MiB budget it is
+    /// refused after at most 1 MiB + 1 byte was written, whatever the entry header claims.
+    #[test]
+    fn a_zip_bomb_is_refused_at_the_budget() {
+        let mut writer = zip::ZipWriter::new(Cursor::new(Vec::new()));
+        let options = zip::write::SimpleFileOptions::default()
+            .compression_method(zip::CompressionMethod::Deflated);
+        assert!(writer.start_file("project.toml", options).is_ok());
+        let zeros = vec![0u8; 1 << 20];
+        for _ in 0..8 {
+            assert!(writer.write_all(&zeros).is_ok());
+        }
+        let bomb = writer.finish().map(Cursor::into_inner).unwrap_or_default();
+        assert!(bomb.len() < 64 * 1024, "{} bytes", bomb.len());
+        let text = err_text(unpack_package_within("bomb.zip", &bomb, 1 << 20));
+        assert!(
+            text.contains("bomb.zip") && text.contains("decompresses to more than 1 MB"),
+            "{text}"
+        );
     }
 
     #[test]

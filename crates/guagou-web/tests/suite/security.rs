@@ -87,6 +87,27 @@ async fn hostile_text_is_shown_as_text_on_every_page() {
         .await;
     assert!(reply.status.is_success(), "{}", reply.body);
 
+    // Villages named with markup (the city's divisions import; names show on county pages).
+    let csv = format!(
+        "code,name,poor_village,relocation_village,poor_households,relocation_households\n\
+         511722106,\"{}\",,,,\n511722106201,\"{}\",是,否,41,0\n",
+        HOSTILE_TOML, HOSTILE_TOML
+    );
+    let reply = app
+        .send(
+            Request::post("/api/divisions/import")
+                .header(header::CONTENT_TYPE, "text/csv")
+                .header(
+                    header::COOKIE,
+                    format!("guagou_session={}", city.cookie.clone().must()),
+                )
+                .header("x-csrf-token", city.csrf.clone())
+                .body(Body::from(csv))
+                .must(),
+        )
+        .await;
+    assert!(reply.status.is_success(), "{}", reply.body);
+
     let mut raw = Vec::new();
     let mut escaped = 0usize;
     let mut problems = Vec::new();
