@@ -56,6 +56,8 @@ pub struct Registry {
     /// Where stored base layers live (`<data>/base`); `None`: the land-use rules are not
     /// checked from stored layers.
     pub base_dir: Option<std::path::PathBuf>,
+    /// The facts of the last report and the chain heads they were read at (`reports.rs`).
+    report_cache: reports::ReportCache,
 }
 
 impl Registry {
@@ -71,6 +73,7 @@ impl Registry {
             land_classes,
             clock,
             base_dir: None,
+            report_cache: reports::ReportCache::default(),
         }
     }
 }

@@ -947,47 +947,33 @@ impl Registry {
     }
 
     pub async fn project(&self, code: &str) -> Result<Project, RegistryError> {
-        let row = sqlx::query(
-            "SELECT code, name, county, township, state, current_version, planned_surplus_m2, submitted_on, approved_on, accepted_on, \
-             city_invested, funding_source, city_share_percent, construction_zone_plan FROM projects WHERE code = $1",
-        )
-        .bind(code)
-        .fetch_optional(self.store.pool())
-        .await?
-        .ok_or_else(|| RegistryError::NotFound { what: "项目/project", id: code.to_owned() })?;
-        Ok(Project {
-            code: row.try_get("code")?,
-            name: row.try_get("name")?,
-            county: row.try_get("county")?,
-            township: row.try_get("township")?,
-            state: state_from(&row.try_get::<String, _>("state")?)?,
-            current_version: row.try_get("current_version")?,
-            planned_surplus_m2: row.try_get("planned_surplus_m2")?,
-            submitted_on: row.try_get("submitted_on")?,
-            approved_on: row.try_get("approved_on")?,
-            accepted_on: row.try_get("accepted_on")?,
-            city_invested: row.try_get::<i64, _>("city_invested")? != 0,
-            funding_source: row.try_get("funding_source")?,
-            city_share_percent: row.try_get("city_share_percent")?,
-            construction_zone_plan: row.try_get("construction_zone_plan")?,
-        })
+        let row = sqlx::query(&format!("{PROJECT_COLUMNS} WHERE code = $1"))
+            .bind(code)
+            .fetch_optional(self.store.pool())
+            .await?
+            .ok_or_else(|| RegistryError::NotFound {
+                what: "项目/project",
+                id: code.to_owned(),
+            })?;
+        project_from_row(&row)
     }
 
-    /// Projects under a division prefix ("" for all), optionally in one state.
+    /// Projects under a division prefix ("" for all), optionally in one state, in one query
+    /// (a province holds tens of thousands).
     pub async fn projects(
         &self,
         prefix: &str,
         state: Option<ProjectState>,
     ) -> Result<Vec<Project>, RegistryError> {
-        let codes =
-            sqlx::query("SELECT code, state FROM projects WHERE county LIKE $1 ORDER BY code")
-                .bind(format!("{prefix}%"))
-                .fetch_all(self.store.pool())
-                .await?;
-        let mut out = Vec::new();
-        for row in codes {
-            let code: String = row.try_get("code")?;
-            let project = self.project(&code).await?;
+        let rows = sqlx::query(&format!(
+            "{PROJECT_COLUMNS} WHERE county LIKE $1 ORDER BY code"
+        ))
+        .bind(format!("{prefix}%"))
+        .fetch_all(self.store.pool())
+        .await?;
+        let mut out = Vec::with_capacity(rows.len());
+        for row in &rows {
+            let project = project_from_row(row)?;
             if state.is_none_or(|s| s == project.state) {
                 out.push(project);
             }
@@ -1228,4 +1214,27 @@ impl StoredResult {
             justification: None,
         }
     }
+}
+
+const PROJECT_COLUMNS: &str = "SELECT code, name, county, township, state, current_version, \
+     planned_surplus_m2, submitted_on, approved_on, accepted_on, city_invested, funding_source, \
+     city_share_percent, construction_zone_plan FROM projects";
+
+fn project_from_row(row: &sqlx::any::AnyRow) -> Result<Project, RegistryError> {
+    Ok(Project {
+        code: row.try_get("code")?,
+        name: row.try_get("name")?,
+        county: row.try_get("county")?,
+        township: row.try_get("township")?,
+        state: state_from(&row.try_get::<String, _>("state")?)?,
+        current_version: row.try_get("current_version")?,
+        planned_surplus_m2: row.try_get("planned_surplus_m2")?,
+        submitted_on: row.try_get("submitted_on")?,
+        approved_on: row.try_get("approved_on")?,
+        accepted_on: row.try_get("accepted_on")?,
+        city_invested: row.try_get::<i64, _>("city_invested")? != 0,
+        funding_source: row.try_get("funding_source")?,
+        city_share_percent: row.try_get("city_share_percent")?,
+        construction_zone_plan: row.try_get("construction_zone_plan")?,
+    })
 }

@@ -25,7 +25,7 @@ impl Registry {
         query: &ReportQuery,
         visible: &(dyn Fn(&str) -> bool + Sync),
     ) -> Result<Report, RegistryError> {
-        let facts = self.report_facts().await?;
+        let facts = self.cached_report_facts().await?;
         let report = build(&facts, query, visible);
         // A county the register does not know, and that no number mentions, is a typo.
         if let Some(county) = &query.county {
@@ -40,6 +40,32 @@ impl Registry {
             }
         }
         Ok(report)
+    }
+
+    /// The report facts, read again only when the ledger or the audit log has grown since
+    /// the last report (every change to projects and divisions is audited). A province's
+    /// journal takes seconds to read; concurrent report requests wait for one read.
+    async fn cached_report_facts(&self) -> Result<std::sync::Arc<ReportFacts>, RegistryError> {
+        let key = self.report_key().await?;
+        let mut cache = self.report_cache.0.lock().await;
+        if let Some((at, facts)) = cache.as_ref()
+            && *at == key
+        {
+            return Ok(std::sync::Arc::clone(facts));
+        }
+        let facts = std::sync::Arc::new(self.report_facts().await?);
+        *cache = Some((key, std::sync::Arc::clone(&facts)));
+        Ok(facts)
+    }
+
+    /// Ledger head and audit head: what a change to anything a report counts moves.
+    async fn report_key(&self) -> Result<(u64, String, i64), RegistryError> {
+        let (ledger, hash) = self.store.head().await?;
+        let audit: i64 = sqlx::query("SELECT COALESCE(MAX(seq), 0) FROM audit_log")
+            .fetch_one(self.store.pool())
+            .await?
+            .try_get(0)?;
+        Ok((ledger, hash, audit))
     }
 
     /// Everything a report needs, loaded once.
@@ -141,3 +167,9 @@ fn planned(summary_json: Option<String>) -> Result<PlannedFigures, RegistryError
         poor_households: summary.poor_households,
     })
 }
+
+/// The last report's facts and the heads they were read at.
+#[derive(Default)]
+pub(crate) struct ReportCache(
+    tokio::sync::Mutex<Option<((u64, String, i64), std::sync::Arc<ReportFacts>)>>,
+);

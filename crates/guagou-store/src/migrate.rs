@@ -39,6 +39,11 @@ pub const MIGRATIONS: &[(i64, &str, &str)] = &[
         "base_layers",
         include_str!("../migrations/0010_base_layers.sql"),
     ),
+    (
+        11,
+        "entry_kind_index",
+        include_str!("../migrations/0011_entry_kind_index.sql"),
+    ),
 ];
 
 const CREATE_MIGRATIONS_TABLE: &str = "CREATE TABLE IF NOT EXISTS schema_migrations (

@@ -151,6 +151,28 @@ fn project_table(lang: Lang, projects: &[guagou_registry::projects::Project]) ->
     table_in(lang, PROJECT_HEADERS, &project_rows(lang, projects))
 }
 
+/// Rows a dashboard table shows; the rest is a count and a link to the full list (a province
+/// has tens of thousands of projects).
+const DASHBOARD_ROWS: usize = 100;
+
+/// The first `DASHBOARD_ROWS` projects, then how many more and where to see them.
+fn capped_project_table(lang: Lang, projects: &[guagou_registry::projects::Project]) -> String {
+    let shown = &projects[..projects.len().min(DASHBOARD_ROWS)];
+    let mut html = project_table(lang, shown);
+    if projects.len() > shown.len() {
+        let more = projects.len() - shown.len();
+        html.push_str(&format!(
+            "<p class=\"more\">{} <a href=\"/projects\">{}</a></p>",
+            lang.t(
+                &format!("另有 {more} 个项目。"),
+                &format!("{more} more projects.")
+            ),
+            lang.t("全部项目", "All projects")
+        ));
+    }
+    html
+}
+
 /// Handles GET /
 pub async fn dashboard(
     State(state): State<AppState>,
@@ -177,13 +199,13 @@ pub async fn dashboard(
          <section id=\"by-state\"><h2>{}</h2>{}</section>\
          <section id=\"my-projects\"><h2>{}</h2>{}</section>",
         lang.t("待我处理", "Waiting for me"),
-        project_table(lang, &waiting),
+        capped_project_table(lang, &waiting),
         lang.t("逾期与临期", "Overdue and due soon"),
         crate::quota::overdue_html(&state, &user).await,
         lang.t("按状态", "By state"),
         table_in(lang, &[("状态", "State"), ("项目数", "Projects")], &summary),
         lang.t("本辖区项目", "Projects of my jurisdiction"),
-        project_table(lang, &projects),
+        capped_project_table(lang, &projects),
     );
     Ok(Html(page("工作台", "Dashboard", Some(&user), &body)))
 }

@@ -15,8 +15,12 @@ use crate::error::WebError;
 
 /// The projects `user` may read, by code.
 pub async fn readable_projects(registry: &Registry, user: &User) -> Result<Vec<Project>, WebError> {
+    // Only the user's part of the code space is read (a county: its own code; a city: its
+    // 4-digit prefix; the province: its 2 digits); `reads` still decides.
+    let own = user.actor.division.as_str();
+    let prefix = own.trim_end_matches("00");
     Ok(registry
-        .projects("", None)
+        .projects(prefix, None)
         .await?
         .into_iter()
         .filter(|p| user.reads(&p.county))

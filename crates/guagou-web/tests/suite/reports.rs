@@ -489,3 +489,44 @@ async fn openapi_describes_the_report_route() {
     let document = serde_json::to_value(guagou_web::openapi_document()).must();
     assert!(document["paths"]["/reports"]["get"].is_object());
 }
+
+/// Reports reuse the facts they read while the ledger and audit heads stay put: a write must
+/// show in the next report, a project lifecycle step (audited, no ledger entry) too.
+#[tokio::test]
+async fn a_write_shows_in_the_next_report() {
+    let app = demo_app().await;
+    let city = app.login("city").await;
+    let county = app.login("county").await;
+    let before = api_report(&app, &city, &format!("as_of={AS_OF}")).await;
+    let again = api_report(&app, &city, &format!("as_of={AS_OF}")).await;
+    assert_eq!(before, again, "nothing changed, the same report");
+    let reply = app
+        .post_json(
+            &county,
+            "/api/projects/511722-2019-003/actions/submit",
+            Some(&county.csrf),
+            serde_json::json!({ "as_of": "2019-08-01", "reason": "报告缓存" }),
+        )
+        .await;
+    assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
+    let after = api_report(&app, &city, &format!("as_of={AS_OF}")).await;
+    assert_ne!(
+        before["states"], after["states"],
+        "the submitted project moved state"
+    );
+    let reply = app
+        .post_json(
+            &city,
+            "/api/ledger/operations",
+            Some(&city.csrf),
+            serde_json::json!({
+                "operation": { "kind": "advance", "project": "511725-2018-001", "amount_m2": 0 },
+                "idempotency_key": "cache-probe", "as_of": "2019-08-10", "reason": "x"
+            }),
+        )
+        .await;
+    // A refused write changes nothing and the report stays the same.
+    assert!(reply.status.is_client_error(), "{}", reply.body);
+    let last = api_report(&app, &city, &format!("as_of={AS_OF}")).await;
+    assert_eq!(after, last);
+}
