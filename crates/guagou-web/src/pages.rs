@@ -519,3 +519,37 @@ fn same_site_path(referer: &str) -> Option<String> {
 pub async fn not_found() -> Response {
     PageError(WebError::NotFound).into_response()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn project(n: usize) -> guagou_registry::projects::Project {
+        guagou_registry::projects::Project {
+            code: format!("511722-2019-{n:04}"),
+            name: format!("项目 {n}"),
+            county: "511722".into(),
+            township: None,
+            state: guagou_domain::lifecycle::ProjectState::Draft,
+            current_version: 1,
+            planned_surplus_m2: 1,
+            submitted_on: None,
+            approved_on: None,
+            accepted_on: None,
+            city_invested: false,
+            funding_source: None,
+            city_share_percent: 0,
+            construction_zone_plan: None,
+        }
+    }
+
+    #[test]
+    fn dashboard_tables_stop_at_a_hundred_rows_and_link_the_rest() {
+        let many: Vec<_> = (0..250).map(project).collect();
+        let html = capped_project_table(Lang::En, &many);
+        assert!(html.contains("511722-2019-0099") && !html.contains("511722-2019-0100"));
+        assert!(html.contains("150 more projects") && html.contains("href=\"/projects\""));
+        let few: Vec<_> = (0..3).map(project).collect();
+        assert!(!capped_project_table(Lang::En, &few).contains("more projects"));
+    }
+}
