@@ -59,7 +59,7 @@ impl Registry {
     }
 
     /// Ledger head and audit head: what a change to anything a report counts moves.
-    async fn report_key(&self) -> Result<(u64, String, i64), RegistryError> {
+    async fn report_key(&self) -> Result<ReportKey, RegistryError> {
         let (ledger, hash) = self.store.head().await?;
         let audit: i64 = sqlx::query("SELECT COALESCE(MAX(seq), 0) FROM audit_log")
             .fetch_one(self.store.pool())
@@ -168,8 +168,9 @@ fn planned(summary_json: Option<String>) -> Result<PlannedFigures, RegistryError
     })
 }
 
+/// Ledger head (seq, hash) and audit head seq.
+type ReportKey = (u64, String, i64);
+
 /// The last report's facts and the heads they were read at.
 #[derive(Default)]
-pub(crate) struct ReportCache(
-    tokio::sync::Mutex<Option<((u64, String, i64), std::sync::Arc<ReportFacts>)>>,
-);
+pub(crate) struct ReportCache(tokio::sync::Mutex<Option<(ReportKey, std::sync::Arc<ReportFacts>)>>);
