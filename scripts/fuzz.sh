@@ -14,7 +14,8 @@ seconds="${1:-600}"
 shift || true
 command -v cargo-fuzz >/dev/null || cargo install cargo-fuzz --locked
 export RUSTC_BOOTSTRAP=1
-cargo fuzz build >/dev/null
+# FUZZ_NO_BUILD=1 runs the binaries already built (e.g. while the code is being edited).
+[ "${FUZZ_NO_BUILD:-0}" = 1 ] || cargo fuzz build >/dev/null
 targets=("$@")
 [ "${#targets[@]}" -gt 0 ] || mapfile -t targets < <(cargo fuzz list)
 bin="target/$(rustc -vV | sed -n 's/^host: //p')/release"

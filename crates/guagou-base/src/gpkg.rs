@@ -25,6 +25,26 @@ const USER_VERSION: i64 = 10300;
 /// to stay far below SQLite's 32,766 bound parameters.
 const BATCH_ROWS: usize = 256;
 
+/// Column `index` of `row`, or an error at `location` (sqlx's `get` panics on a value it cannot
+/// decode, such as text that is not UTF-8 in a damaged or foreign file).
+pub(crate) fn column<'r, T>(
+    row: &'r sqlx::sqlite::SqliteRow,
+    index: usize,
+    location: impl FnOnce() -> Location,
+) -> Result<T, GeoError>
+where
+    T: sqlx::Decode<'r, sqlx::Sqlite> + sqlx::Type<sqlx::Sqlite>,
+{
+    row.try_get(index).map_err(|e| {
+        GeoError::new(
+            location(),
+            GeoErrorKind::Syntax {
+                reason: format!("无法读取的值 / unreadable value: {e}"),
+            },
+        )
+    })
+}
+
 fn io_error(path: &Path, reason: impl ToString) -> GeoError {
     GeoError::new(
         Location::file(path.display().to_string()),
@@ -331,9 +351,21 @@ pub async fn feature_table(
             },
         )
     })?;
-    let names: Vec<String> = rows.iter().map(|r| r.get::<String, _>(0)).collect();
+    let at = |field: &str| {
+        Location::file(&label)
+            .record("gpkg_geometry_columns")
+            .field(field)
+    };
+    let names: Vec<String> = rows
+        .iter()
+        .map(|r| column::<String>(r, 0, || at("table_name")))
+        .collect::<Result<_, _>>()?;
     let row = match wanted {
-        Some(w) => rows.iter().find(|r| r.get::<String, _>(0) == w),
+        Some(w) => rows
+            .iter()
+            .zip(&names)
+            .find(|(_, name)| name.as_str() == w)
+            .map(|(r, _)| r),
         None if rows.len() == 1 => rows.first(),
         None => None,
     };
@@ -350,9 +382,14 @@ pub async fn feature_table(
             },
         ));
     };
-    let organization: Option<String> = row.get(3);
-    let code: Option<i64> = row.get(4);
-    let definition: Option<String> = row.get(5);
+    let srs = |field: &str| {
+        Location::file(&label)
+            .record("gpkg_spatial_ref_sys")
+            .field(field)
+    };
+    let organization: Option<String> = column(row, 3, || srs("organization"))?;
+    let code: Option<i64> = column(row, 4, || srs("organization_coordsys_id"))?;
+    let definition: Option<String> = column(row, 5, || srs("definition"))?;
     let by_code = match (organization.as_deref(), code) {
         (Some(org), Some(code)) if org.eq_ignore_ascii_case("EPSG") => {
             u32::try_from(code).ok().and_then(Crs::from_epsg)
@@ -366,8 +403,8 @@ pub async fn feature_table(
         })?,
     };
     Ok(FeatureTable {
-        table: row.get(0),
-        geometry_column: row.get(1),
+        table: column(row, 0, || at("table_name"))?,
+        geometry_column: column(row, 1, || at("column_name"))?,
         crs,
     })
 }
@@ -404,7 +441,9 @@ pub async fn read_parcels(path: &Path, layer: Option<&str>) -> Result<ParcelFile
         .await
         .map_err(|e| io_error(path, e))?
         .iter()
-        .map(|r| r.get::<String, _>(1))
+        .map(|r| column::<String>(r, 1, || Location::file(&label).field("table_info")))
+        .collect::<Result<Vec<_>, _>>()?
+        .into_iter()
         .filter(|c| *c != table.geometry_column)
         .collect();
     let select: String = columns
@@ -422,7 +461,7 @@ pub async fn read_parcels(path: &Path, layer: Option<&str>) -> Result<ParcelFile
         .map_err(|e| io_error(path, e))?;
     let mut parcels = Vec::with_capacity(rows.len());
     for row in rows {
-        let fid: i64 = row.get(0);
+        let fid: i64 = column(&row, 0, || Location::file(&label).field("rowid"))?;
         let location = || Location::file(&label).record(format!("fid {fid}"));
         let blob: Option<Vec<u8>> = row.try_get(1).map_err(|e| {
             GeoError::new(
@@ -451,9 +490,9 @@ pub async fn read_parcels(path: &Path, layer: Option<&str>) -> Result<ParcelFile
         let geometry = validated(decoded, table.crs)
             .map_err(|kind| GeoError::new(location().field(&table.geometry_column), kind))?;
         let mut attributes = BTreeMap::new();
-        for (i, column) in columns.iter().enumerate() {
-            let value: Option<String> = row.try_get(i + 2).unwrap_or(None);
-            attributes.insert(column.clone(), value.unwrap_or_default());
+        for (i, name) in columns.iter().enumerate() {
+            let value: Option<String> = column(&row, i + 2, || location().field(name.as_str()))?;
+            attributes.insert(name.clone(), value.unwrap_or_default());
         }
         let name = guagou_geo::formats::geojson::parcel_name(&attributes)
             .unwrap_or_else(|| format!("#{fid}"));

@@ -121,7 +121,8 @@ impl LandUseLayer {
                 .await
                 .map_err(|e| self.error(e))?;
             for row in rows {
-                let fid: i64 = row.get(0);
+                let at = |field: &str| Location::file(self.path.display().to_string()).field(field);
+                let fid: i64 = crate::gpkg::column(&row, 0, || at("fid"))?;
                 let blob: Vec<u8> = row.try_get(1).map_err(|e| self.error(e))?;
                 let geometry = wkb::decode_gpkg(&blob).map_err(|e| {
                     GeoError::new(
@@ -133,8 +134,8 @@ impl LandUseLayer {
                         },
                     )
                 })?;
-                let code: Option<String> = row.get(2);
-                let bsm: Option<String> = row.get(3);
+                let code: Option<String> = crate::gpkg::column(&row, 2, || at("dlbm"))?;
+                let bsm: Option<String> = crate::gpkg::column(&row, 3, || at("bsm"))?;
                 features.insert(
                     fid,
                     Feature {

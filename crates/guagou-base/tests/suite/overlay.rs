@@ -395,3 +395,45 @@ async fn geopackage_input_is_validated() {
         "{error}"
     );
 }
+
+/// Found by the `geopackage` fuzz target: text that is not UTF-8 in a GeoPackage (here the
+/// CRS definition, then an attribute) stops the read with an error naming the table and
+/// field, instead of a panic inside the database driver.
+#[tokio::test]
+async fn text_that_is_not_utf8_is_an_error_not_a_panic() {
+    use sqlx::Connection;
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("bytes.gpkg");
+    let mut writer = gpkg::GpkgWriter::create(&path, "tbl", PLANE, &["DLBM"])
+        .await
+        .unwrap();
+    writer
+        .add(&MultiPolygon::new(vec![cell(0, 0)]), vec!["0702".into()])
+        .await
+        .unwrap();
+    writer.finish("tbl", "test").await.unwrap();
+    let url = format!("sqlite://{}", path.display());
+    let corrupt = |sql: &'static str| {
+        let url = url.clone();
+        async move {
+            let mut conn = sqlx::SqliteConnection::connect(&url).await.unwrap();
+            sqlx::query(sql).execute(&mut conn).await.unwrap();
+            conn.close().await.unwrap();
+        }
+    };
+    corrupt("UPDATE tbl SET DLBM = CAST(X'30FF3730' AS TEXT)").await;
+    let error = gpkg::read_parcels(&path, None)
+        .await
+        .unwrap_err()
+        .to_string();
+    assert!(error.contains("fid 1") && error.contains("DLBM"), "{error}");
+    corrupt(
+        "UPDATE gpkg_spatial_ref_sys SET organization = 'none', definition = CAST(X'FF' AS TEXT)",
+    )
+    .await;
+    let error = gpkg::read_parcels(&path, None)
+        .await
+        .unwrap_err()
+        .to_string();
+    assert!(error.contains("definition"), "{error}");
+}
