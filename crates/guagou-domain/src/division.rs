@@ -63,12 +63,25 @@ impl DivisionCode {
 
     /// Whether `other` is this division or lies inside it.
     pub fn contains(&self, other: &DivisionCode) -> bool {
-        let prefix = match self.level() {
+        other.0.starts_with(self.descendant_prefix())
+    }
+
+    /// The digits every code inside this division starts with (GB/T 2260 is hierarchical): a
+    /// province's first 2, a city's first 4, otherwise the whole code.
+    pub fn descendant_prefix(&self) -> &str {
+        match self.level() {
             DivisionLevel::Province => &self.0[..2],
             DivisionLevel::City => &self.0[..4],
             _ => self.0.as_str(),
-        };
-        other.0.starts_with(prefix)
+        }
+    }
+
+    /// The digits of the city this division belongs to (the first 4; a province's first 2).
+    pub fn city_prefix(&self) -> &str {
+        match self.level() {
+            DivisionLevel::Province => &self.0[..2],
+            _ => &self.0[..4],
+        }
     }
 }
 

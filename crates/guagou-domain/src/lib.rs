@@ -7,6 +7,7 @@
 
 pub mod check;
 pub mod dates;
+pub mod department;
 pub mod division;
 pub mod funds;
 pub mod landclass;
@@ -23,6 +24,7 @@ pub mod sanctions;
 pub mod supervision;
 pub mod units;
 
+pub use department::Department;
 pub use division::DivisionCode;
 pub use profile::Profile;
 pub use rules::{RuleId, Severity};

@@ -100,7 +100,10 @@ impl Registry {
     }
 
     /// Every stored layer of `county` (all counties when `None`), newest first.
-    pub async fn base_layers(&self, county: Option<&str>) -> Result<Vec<BaseLayer>, RegistryError> {
+    pub(crate) async fn base_layers(
+        &self,
+        county: Option<&str>,
+    ) -> Result<Vec<BaseLayer>, RegistryError> {
         let rows = sqlx::query(&format!(
             "SELECT {COLUMNS} FROM base_layers WHERE ($1 = '' OR county = $1) ORDER BY county, vintage DESC, id DESC"
         ))
@@ -111,7 +114,10 @@ impl Registry {
     }
 
     /// The land-use layer the rules of `county` read: the newest vintage not replaced.
-    pub async fn current_landuse(&self, county: &str) -> Result<Option<BaseLayer>, RegistryError> {
+    pub(crate) async fn current_landuse(
+        &self,
+        county: &str,
+    ) -> Result<Option<BaseLayer>, RegistryError> {
         let row = sqlx::query(&format!(
             "SELECT {COLUMNS} FROM base_layers WHERE kind = $1 AND county = $2 AND replaced_by IS NULL
              ORDER BY vintage DESC, id DESC LIMIT 1"
@@ -129,7 +135,7 @@ impl Registry {
     }
 
     /// Imports a county land-use layer and records it (see the module's note on order).
-    pub async fn import_landuse(
+    pub(crate) async fn import_landuse(
         &self,
         actor: &Actor,
         request: &LandUseImport,
@@ -275,13 +281,14 @@ impl Registry {
             "unknown_codes": summary.unknown_codes(),
             "replaces": previous.map(|p| p.id),
         });
-        tx.audit(self.audit_record(
+        self.audit(
+            &mut tx,
             actor,
             "base_layer.import",
             &format!("base_layer:{next}"),
             request.reason.trim(),
             payload,
-        ))
+        )
         .await?;
         tx.commit().await?;
         self.base_layers(Some(request.county.as_str()))
@@ -307,7 +314,7 @@ impl Registry {
     /// current land-use layer when its vintage is later than the year of approval (the survey
     /// that can show the reclamation). `None` when there is no such layer: the acceptance then
     /// rests on the reclaimed figures alone, and the transition records that.
-    pub async fn reclaimed_farmland(
+    pub(crate) async fn reclaimed_farmland(
         &self,
         project: &crate::projects::Project,
         version: i64,

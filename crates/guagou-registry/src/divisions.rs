@@ -201,7 +201,7 @@ fn implied_parent(code: &DivisionCode) -> Option<String> {
 
 impl Registry {
     /// Inserts or replaces divisions (one transaction, audited).
-    pub async fn import_divisions(
+    pub(crate) async fn import_divisions(
         &self,
         actor: &Actor,
         source: &str,
@@ -247,20 +247,21 @@ impl Registry {
             .execute(tx.connection())
             .await?;
         }
-        tx.audit(self.audit_record(
+        self.audit(
+            &mut tx,
             actor,
             "division.import",
             source,
             reason,
             serde_json::json!({ "count": divisions.len() }),
-        ))
+        )
         .await?;
         tx.commit().await?;
         Ok(divisions.len())
     }
 
     /// Seeds the city of Dazhou and its seven counties with their poverty designations.
-    pub async fn seed_dazhou(&self, actor: &Actor) -> Result<usize, RegistryError> {
+    pub(crate) async fn seed_dazhou(&self, actor: &Actor) -> Result<usize, RegistryError> {
         let divisions = parse_divisions_csv("policy/divisions-dazhou.csv", DAZHOU_DIVISIONS_CSV)?;
         self.import_divisions(
             actor,
@@ -272,7 +273,7 @@ impl Registry {
     }
 
     /// Imports townships and villages from a CSV file.
-    pub async fn import_divisions_file(
+    pub(crate) async fn import_divisions_file(
         &self,
         actor: &Actor,
         path: &Path,
@@ -301,7 +302,7 @@ impl Registry {
     /// `code_field` (default: the first of `code`, `adcode`, `XZQDM`, `行政区划代码`) names an
     /// existing division. Invalid geometry is an error unless `options` asks for the explicit
     /// repair, whose warnings are returned and recorded in the audit log.
-    pub async fn import_boundaries(
+    pub(crate) async fn import_boundaries(
         &self,
         actor: &Actor,
         path: &Path,
@@ -367,20 +368,24 @@ impl Registry {
         let warnings: Vec<String> = file.warnings.iter().map(ToString::to_string).collect();
         let payload = serde_json::json!({ "count": rows.len(), "warnings": warnings });
         let subject = path.display().to_string();
-        tx.audit(self.audit_record(
+        self.audit(
+            &mut tx,
             actor,
             "division.boundaries",
             &subject,
             "导入边界 / import boundaries",
             payload,
-        ))
+        )
         .await?;
         tx.commit().await?;
         Ok((rows.len(), file.warnings))
     }
 
     /// A division's boundary as GeoJSON geometry (lon/lat), if imported.
-    pub async fn boundary(&self, code: &str) -> Result<Option<serde_json::Value>, RegistryError> {
+    pub(crate) async fn boundary(
+        &self,
+        code: &str,
+    ) -> Result<Option<serde_json::Value>, RegistryError> {
         let row = sqlx::query("SELECT boundary_geojson FROM divisions WHERE code = $1")
             .bind(code)
             .fetch_optional(self.store.pool())
@@ -397,7 +402,7 @@ impl Registry {
         Ok(text.and_then(|t| serde_json::from_str(&t).ok()))
     }
 
-    pub async fn division(&self, code: &str) -> Result<Division, RegistryError> {
+    pub(crate) async fn division(&self, code: &str) -> Result<Division, RegistryError> {
         let rows = self.divisions_where("code = $1", code).await?;
         rows.into_iter()
             .next()
@@ -408,7 +413,10 @@ impl Registry {
     }
 
     /// All divisions whose code starts with `prefix` (e.g. a county's townships and villages).
-    pub async fn divisions_under(&self, prefix: &str) -> Result<Vec<Division>, RegistryError> {
+    pub(crate) async fn divisions_under(
+        &self,
+        prefix: &str,
+    ) -> Result<Vec<Division>, RegistryError> {
         self.divisions_where("code LIKE $1", &format!("{prefix}%"))
             .await
     }
@@ -447,7 +455,7 @@ impl Registry {
     }
 
     /// Poor villages and relocation villages of a county (PLAN_COVERS_POOR_VILLAGES).
-    pub async fn poor_or_relocation_villages(
+    pub(crate) async fn poor_or_relocation_villages(
         &self,
         county: &DivisionCode,
     ) -> Result<Vec<DivisionCode>, RegistryError> {
@@ -458,24 +466,6 @@ impl Registry {
             .filter(|d| d.code.len() == 12 && (d.poor_village || d.relocation_village))
             .filter_map(|d| DivisionCode::parse(&d.code).ok())
             .collect())
-    }
-
-    pub(crate) fn audit_record(
-        &self,
-        actor: &Actor,
-        action: &str,
-        subject: &str,
-        reason: &str,
-        payload: serde_json::Value,
-    ) -> guagou_store::AuditRecord {
-        guagou_store::AuditRecord {
-            actor: actor.to_string(),
-            at: self.clock.now_rfc3339(),
-            action: action.to_owned(),
-            subject: subject.to_owned(),
-            reason: reason.to_owned(),
-            payload,
-        }
     }
 }
 

@@ -23,6 +23,39 @@ pub enum RegistryError {
     NotFound { what: &'static str, id: String },
     #[error("{actor} 无权操作 {what} / {actor} may not act on {what}")]
     Forbidden { actor: String, what: String },
+    /// An audit user tried to write (SPEC §1: audit reads everything and writes nothing).
+    #[error("{actor} 为只读用户 / {actor} is a read-only user")]
+    ReadOnly { actor: String },
+    /// A user of another department tried a step that belongs to `required`.
+    #[error(
+        "{actor}（{department}）无权执行此操作（仅{required}）/ {actor} ({department}) may not do this ({required} only)"
+    )]
+    Department {
+        actor: String,
+        department: guagou_domain::Department,
+        required: guagou_domain::Department,
+    },
+    /// A write dated after today (Asia/Shanghai): writes may be dated in the past, never in
+    /// the future; a what-if is a preview that writes nothing.
+    #[error(
+        "日期 {as_of} 晚于今日 {today}，不能记录将来的事项 / {as_of} is after today, {today}: a write cannot be dated in the future"
+    )]
+    FutureDate {
+        as_of: chrono::NaiveDate,
+        today: chrono::NaiveDate,
+    },
+    /// Too many failed sign-ins for a name or from an address.
+    #[error("登录失败次数过多 / too many failed sign-ins")]
+    LoginThrottled,
+    /// A wrong name or password.
+    #[error("用户名或密码错误 / wrong name or password")]
+    BadLogin,
+    /// A sign-in form whose token is not the one the server issued for its pre-login cookie.
+    #[error("登录表单已失效 / the sign-in form expired")]
+    LoginFormExpired,
+    /// A failure inside the server (never caused by input); its cause is logged, not shown.
+    #[error("内部错误 / internal failure: {0}")]
+    Internal(String),
     #[error("{field}: {zh} / {en}")]
     Invalid {
         field: String,
@@ -73,8 +106,37 @@ impl RegistryError {
                 .map(|r| r.rule.as_str().to_owned())
                 .unwrap_or_else(|| "rule_failed".into()),
             RegistryError::NotFound { .. } => "not_found".to_owned(),
-            RegistryError::Forbidden { .. } => "forbidden".to_owned(),
+            RegistryError::Forbidden { .. } | RegistryError::ReadOnly { .. } => {
+                "forbidden".to_owned()
+            }
+            RegistryError::Department { .. } => "department".to_owned(),
+            RegistryError::FutureDate { .. } => "future_date".to_owned(),
+            RegistryError::LoginThrottled => "login_throttled".to_owned(),
+            RegistryError::BadLogin => "bad_login".to_owned(),
+            RegistryError::LoginFormExpired => "csrf".to_owned(),
+            RegistryError::Internal(_) => "internal".to_owned(),
             RegistryError::Invalid { .. } => "invalid".to_owned(),
+        }
+    }
+
+    /// The journal or audit sequence number a verification failure names.
+    pub fn seq(&self) -> Option<u64> {
+        match self {
+            RegistryError::Store(e) => e.seq(),
+            _ => None,
+        }
+    }
+
+    /// A ledger refusal that came through the store, unwrapped so that it keeps its rule
+    /// (422) or reads as a conflict with the ledger (409); an idempotency conflict stays as
+    /// the store reports it, so its code is `idempotency_conflict`.
+    pub fn unwrap_ledger(self) -> RegistryError {
+        match self {
+            RegistryError::Store(StoreError::Ledger(LedgerError::IdempotencyConflict(key))) => {
+                RegistryError::Store(StoreError::Ledger(LedgerError::IdempotencyConflict(key)))
+            }
+            RegistryError::Store(StoreError::Ledger(ledger)) => RegistryError::Ledger(ledger),
+            other => other,
         }
     }
 

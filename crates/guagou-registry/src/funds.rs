@@ -166,7 +166,7 @@ fn encode<T: Serialize>(value: &T) -> Result<String, FundsFailure> {
 impl Registry {
     /// Records city investment received for a city-invested project (二(六)). The source must
     /// be the project's recorded funding source.
-    pub async fn record_investment(
+    pub(crate) async fn record_investment(
         &self,
         actor: &Actor,
         investment: &NewInvestment,
@@ -208,7 +208,7 @@ impl Registry {
 
     /// Records money spent for resettlement, reclamation or poverty relief, paid from the
     /// county's fund or the project's.
-    pub async fn record_spending(
+    pub(crate) async fn record_spending(
         &self,
         actor: &Actor,
         spending: &NewSpending,
@@ -231,7 +231,7 @@ impl Registry {
     }
 
     /// Records compensation paid to a household of a project (the name is masked).
-    pub async fn record_compensation(
+    pub(crate) async fn record_compensation(
         &self,
         actor: &Actor,
         compensation: &NewCompensation,
@@ -252,7 +252,7 @@ impl Registry {
     }
 
     /// Reverses entry `seq` (a correcting entry with a reason; nothing is edited).
-    pub async fn reverse_funds(
+    pub(crate) async fn reverse_funds(
         &self,
         actor: &Actor,
         seq: u64,
@@ -382,19 +382,20 @@ impl Registry {
             "hash": entry.hash,
             "operation": serde_json::to_value(operation).unwrap_or_default(),
         });
-        tx.audit(self.audit_record(
+        self.audit(
+            tx,
             actor,
             &format!("funds.{}", operation.kind()),
             &format!("funds_entry:{}", entry.seq),
             &meta.reason,
             payload,
-        ))
+        )
         .await?;
         Ok(entry)
     }
 
     /// Every stored balance (the caller filters by jurisdiction).
-    pub async fn funds_balances(&self) -> Result<Vec<FundsBalance>, RegistryError> {
+    pub(crate) async fn funds_balances(&self) -> Result<Vec<FundsBalance>, RegistryError> {
         let rows = sqlx::query(
             "SELECT account, county, nature, balance_fen, updated_seq FROM funds_balances \
              ORDER BY county, account",
@@ -415,7 +416,7 @@ impl Registry {
     }
 
     /// The history of one account, oldest first, with the running balance.
-    pub async fn funds_account_history(
+    pub(crate) async fn funds_account_history(
         &self,
         account: &FundAccount,
     ) -> Result<Vec<FundsHistoryLine>, RegistryError> {
@@ -446,7 +447,10 @@ impl Registry {
     }
 
     /// The latest `limit` entries, newest first (the caller filters by jurisdiction).
-    pub async fn funds_entries(&self, limit: u32) -> Result<Vec<FundsEntrySummary>, RegistryError> {
+    pub(crate) async fn funds_entries(
+        &self,
+        limit: u32,
+    ) -> Result<Vec<FundsEntrySummary>, RegistryError> {
         let rows = sqlx::query(
             "SELECT seq, kind, county, project, effective, actor, amount_fen FROM funds_entries \
              ORDER BY seq DESC LIMIT $1",
@@ -470,7 +474,7 @@ impl Registry {
     }
 
     /// One journal entry as stored (its JSON, the hashed form).
-    pub async fn funds_entry(&self, seq: u64) -> Result<FundsEntry, RegistryError> {
+    pub(crate) async fn funds_entry(&self, seq: u64) -> Result<FundsEntry, RegistryError> {
         let not_found = || RegistryError::NotFound {
             what: "资金台账条目/funds entry",
             id: seq.to_string(),
@@ -601,7 +605,7 @@ impl Registry {
 
     /// The demo's money: city investment received for the city-invested project, spending on
     /// reclamation from it, and a compensation payment to one household.
-    pub async fn demo_funds(&self) -> Result<(), RegistryError> {
+    pub(crate) async fn demo_funds(&self) -> Result<(), RegistryError> {
         let Some(project) = self
             .projects("", None)
             .await?

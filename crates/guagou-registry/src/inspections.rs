@@ -177,7 +177,7 @@ const INSPECTION_COLUMNS: &str =
 
 impl Registry {
     /// Records an inspection with its findings (each open, with a rectification deadline).
-    pub async fn record_inspection(
+    pub(crate) async fn record_inspection(
         &self,
         actor: &Actor,
         new: &NewInspection,
@@ -284,14 +284,14 @@ impl Registry {
             "inspector": inspector,
             "findings": new.findings,
         });
-        tx.audit(self.audit_record(actor, "inspection.record", &id, reason, payload))
+        self.audit(&mut tx, actor, "inspection.record", &id, reason, payload)
             .await?;
         tx.commit().await?;
         self.inspection(&id).await
     }
 
     /// The county records what it did about one of its findings.
-    pub async fn rectify_finding(
+    pub(crate) async fn rectify_finding(
         &self,
         actor: &Actor,
         inspection_id: &str,
@@ -351,20 +351,21 @@ impl Registry {
                 rectified_on
             ),
         });
-        tx.audit(self.audit_record(
+        self.audit(
+            &mut tx,
             actor,
             "inspection.rectify",
             &format!("{inspection_id}#{seq}"),
             "整改落实 / rectification recorded",
             payload,
-        ))
+        )
         .await?;
         tx.commit().await?;
         self.inspection(inspection_id).await
     }
 
     /// The city (or province) closes a rectified finding; the inspection closes with its last.
-    pub async fn close_finding(
+    pub(crate) async fn close_finding(
         &self,
         actor: &Actor,
         inspection_id: &str,
@@ -430,20 +431,21 @@ impl Registry {
             "closed_on": day(closed_on),
             "inspection_closed": closes,
         });
-        tx.audit(self.audit_record(
+        self.audit(
+            &mut tx,
             actor,
             "inspection.close",
             &format!("{inspection_id}#{seq}"),
             "整改销号 / finding closed",
             payload,
-        ))
+        )
         .await?;
         tx.commit().await?;
         self.inspection(inspection_id).await
     }
 
     /// One inspection with its findings.
-    pub async fn inspection(&self, id: &str) -> Result<Inspection, RegistryError> {
+    pub(crate) async fn inspection(&self, id: &str) -> Result<Inspection, RegistryError> {
         let row = sqlx::query(&format!(
             "SELECT {INSPECTION_COLUMNS} FROM inspections WHERE id = $1"
         ))
@@ -499,7 +501,7 @@ impl Registry {
 
     /// Inspections of the counties under `prefix` (a county code, a city's first four digits,
     /// or "" for all), newest first.
-    pub async fn inspections(&self, prefix: &str) -> Result<Vec<Inspection>, RegistryError> {
+    pub(crate) async fn inspections(&self, prefix: &str) -> Result<Vec<Inspection>, RegistryError> {
         let ids = sqlx::query(
             "SELECT id FROM inspections WHERE county LIKE $1 ORDER BY inspected_on DESC, id DESC",
         )
@@ -517,7 +519,7 @@ impl Registry {
     }
 
     /// Open findings past their deadline on `today`, oldest deadline first.
-    pub async fn overdue_rectifications(
+    pub(crate) async fn overdue_rectifications(
         &self,
         today: NaiveDate,
     ) -> Result<Vec<OverdueRectification>, RegistryError> {
@@ -559,7 +561,7 @@ impl Registry {
     }
 
     /// Records a public criticism or commendation of a county (the city).
-    pub async fn record_notice(
+    pub(crate) async fn record_notice(
         &self,
         actor: &Actor,
         new: &NewNotice,
@@ -606,14 +608,14 @@ impl Registry {
             "decided_on": day(new.decided_on),
             "clause": clause,
         });
-        tx.audit(self.audit_record(actor, "notice.record", &id, &reason, payload))
+        self.audit(&mut tx, actor, "notice.record", &id, &reason, payload)
             .await?;
         tx.commit().await?;
         self.notice(&id).await
     }
 
     /// Lifts a criticism: a recorded decision of the city, with its reason.
-    pub async fn lift_criticism(
+    pub(crate) async fn lift_criticism(
         &self,
         actor: &Actor,
         id: &str,
@@ -657,13 +659,13 @@ impl Registry {
         .execute(tx.connection())
         .await?;
         let payload = serde_json::json!({ "county": notice.county, "lifted_on": day(lifted_on) });
-        tx.audit(self.audit_record(actor, "notice.lift", id, &reason, payload))
+        self.audit(&mut tx, actor, "notice.lift", id, &reason, payload)
             .await?;
         tx.commit().await?;
         self.notice(id).await
     }
 
-    pub async fn notice(&self, id: &str) -> Result<Notice, RegistryError> {
+    pub(crate) async fn notice(&self, id: &str) -> Result<Notice, RegistryError> {
         self.notices_where("id = $1", id)
             .await?
             .into_iter()
@@ -672,7 +674,7 @@ impl Registry {
     }
 
     /// Notices of the counties under `prefix`, newest first.
-    pub async fn notices(&self, prefix: &str) -> Result<Vec<Notice>, RegistryError> {
+    pub(crate) async fn notices(&self, prefix: &str) -> Result<Vec<Notice>, RegistryError> {
         self.notices_where("county LIKE $1", &format!("{prefix}%"))
             .await
     }
@@ -709,7 +711,7 @@ impl Registry {
 
     /// The allocation of the profile city's linkage plan of `year` (computed, not recorded):
     /// its counties with their poverty designations and the notices on record.
-    pub async fn compute_allocation(
+    pub(crate) async fn compute_allocation(
         &self,
         year: i32,
         total_m2: i64,
@@ -759,7 +761,7 @@ impl Registry {
     }
 
     /// Records the allocation of `year` as decided by the city (once per year).
-    pub async fn decide_allocation(
+    pub(crate) async fn decide_allocation(
         &self,
         actor: &Actor,
         year: i32,
@@ -816,13 +818,14 @@ impl Registry {
             .map(|r| (r.county.clone(), r.allocated_m2.into()))
             .collect();
         let payload = serde_json::json!({ "year": year, "total_m2": total_m2, "shares": shares });
-        tx.audit(self.audit_record(
+        self.audit(
+            &mut tx,
             actor,
             "allocation.decide",
             &format!("{}-allocation-{year}", self.profile.profile.city),
             &reason,
             payload,
-        ))
+        )
         .await?;
         tx.commit().await?;
         self.decided_allocation(year)
@@ -831,7 +834,7 @@ impl Registry {
     }
 
     /// The allocation the city recorded for `year`, if any.
-    pub async fn decided_allocation(
+    pub(crate) async fn decided_allocation(
         &self,
         year: i32,
     ) -> Result<Option<DecidedAllocation>, RegistryError> {
@@ -861,7 +864,7 @@ impl Registry {
     /// The demo's supervision: two inspections (one closed, one with an open finding past its
     /// deadline), a criticism of 渠县 and a commendation of 宣汉县 in 2018, and the decided
     /// allocation of 2019.
-    pub async fn demo_supervision(&self) -> Result<(), RegistryError> {
+    pub(crate) async fn demo_supervision(&self) -> Result<(), RegistryError> {
         let city = Actor::parse("市局监管员@511700")?;
         let d = |y, m, day| {
             NaiveDate::from_ymd_opt(y, m, day)

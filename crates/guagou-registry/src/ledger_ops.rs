@@ -16,7 +16,7 @@ use crate::{Actor, Registry};
 
 impl Registry {
     /// Posts one ledger operation in its own transaction, audited. `key` makes it idempotent.
-    pub async fn post(
+    pub(crate) async fn post(
         &self,
         actor: &Actor,
         operation: Operation,
@@ -126,7 +126,7 @@ impl Registry {
     /// (OPERATIONAL_LAND_USES_QUOTA); a quota-backed supply retires the quota in the same
     /// transaction.
     #[allow(clippy::too_many_arguments)]
-    pub async fn record_land_supply(
+    pub(crate) async fn record_land_supply(
         &self,
         actor: &Actor,
         id: &str,
@@ -189,14 +189,14 @@ impl Registry {
         .execute(tx.connection())
         .await?;
         let payload = serde_json::json!({ "county": county, "zone": zone, "land_use": land_use, "area_m2": area_m2, "backing": backing });
-        tx.audit(self.audit_record(actor, "land_supply.record", id, reason, payload))
+        self.audit(&mut tx, actor, "land_supply.record", id, reason, payload)
             .await?;
         tx.commit().await?;
         Ok((result, entry))
     }
 
     /// A planning adjustment application after a transfer (二(七)): one per county per year.
-    pub async fn apply_adjustment(
+    pub(crate) async fn apply_adjustment(
         &self,
         actor: &Actor,
         county: &DivisionCode,
@@ -231,13 +231,14 @@ impl Registry {
             .bind(reason)
             .execute(tx.connection())
             .await?;
-        tx.audit(self.audit_record(
+        self.audit(
+            &mut tx,
             actor,
             "adjustment.apply",
             &id,
             reason,
             serde_json::json!({ "year": year }),
-        ))
+        )
         .await?;
         tx.commit().await?;
         Ok(result)

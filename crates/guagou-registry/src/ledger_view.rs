@@ -109,7 +109,7 @@ fn lot_from_row(row: &AnyRow) -> Result<LotRecord, RegistryError> {
 
 impl Registry {
     /// Every project's county, by project code (one query; for jurisdiction checks).
-    pub async fn project_counties(&self) -> Result<BTreeMap<String, String>, RegistryError> {
+    pub(crate) async fn project_counties(&self) -> Result<BTreeMap<String, String>, RegistryError> {
         let rows = sqlx::query("SELECT code, county FROM projects")
             .fetch_all(self.store.pool())
             .await?;
@@ -120,7 +120,7 @@ impl Registry {
     }
 
     /// Names of the counties, cities and the province (6-digit codes), by code.
-    pub async fn division_names(&self) -> Result<BTreeMap<String, String>, RegistryError> {
+    pub(crate) async fn division_names(&self) -> Result<BTreeMap<String, String>, RegistryError> {
         let rows = sqlx::query("SELECT code, name FROM divisions WHERE LENGTH(code) = 6")
             .fetch_all(self.store.pool())
             .await?;
@@ -132,7 +132,7 @@ impl Registry {
 
     /// Every listing ever opened, by listing ID (a settled or withdrawn listing stays here with
     /// a zero balance).
-    pub async fn listings(&self) -> Result<BTreeMap<String, ListingInfo>, RegistryError> {
+    pub(crate) async fn listings(&self) -> Result<BTreeMap<String, ListingInfo>, RegistryError> {
         let rows = sqlx::query("SELECT listing, seller, opened_by FROM ledger_listings")
             .fetch_all(self.store.pool())
             .await?;
@@ -150,7 +150,7 @@ impl Registry {
 
     /// Entries with a leg on `account`, newest first: up to `limit` entries with a sequence
     /// number below `before` (all when `None`).
-    pub async fn entries_touching(
+    pub(crate) async fn entries_touching(
         &self,
         account: &Account,
         before: Option<u64>,
@@ -173,7 +173,10 @@ impl Registry {
     }
 
     /// How many entries have a leg on `account`.
-    pub async fn count_entries_touching(&self, account: &Account) -> Result<u64, RegistryError> {
+    pub(crate) async fn count_entries_touching(
+        &self,
+        account: &Account,
+    ) -> Result<u64, RegistryError> {
         let n: i64 =
             sqlx::query("SELECT COUNT(DISTINCT seq) AS n FROM ledger_legs WHERE account = $1")
                 .bind(account.key())
@@ -184,7 +187,7 @@ impl Registry {
     }
 
     /// The lots with these IDs, in ID order (missing IDs are left out).
-    pub async fn lots_by_id(&self, ids: &[u64]) -> Result<Vec<LotRecord>, RegistryError> {
+    pub(crate) async fn lots_by_id(&self, ids: &[u64]) -> Result<Vec<LotRecord>, RegistryError> {
         if ids.is_empty() {
             return Ok(Vec::new());
         }
@@ -203,7 +206,7 @@ impl Registry {
 
     /// One lot and its ancestors, the lot first and the minted lot last: where these square
     /// metres came from.
-    pub async fn lot_lineage(&self, id: u64) -> Result<Vec<LotRecord>, RegistryError> {
+    pub(crate) async fn lot_lineage(&self, id: u64) -> Result<Vec<LotRecord>, RegistryError> {
         let mut out: Vec<LotRecord> = Vec::new();
         let mut next = Some(id);
         while let Some(id) = next {
@@ -221,7 +224,7 @@ impl Registry {
     }
 
     /// Counties whose advance right is suspended (二(四)).
-    pub async fn suspended_counties(&self) -> Result<Vec<DivisionCode>, RegistryError> {
+    pub(crate) async fn suspended_counties(&self) -> Result<Vec<DivisionCode>, RegistryError> {
         let rows = sqlx::query("SELECT county FROM ledger_suspended_counties ORDER BY county")
             .fetch_all(self.store.pool())
             .await?;
@@ -231,7 +234,7 @@ impl Registry {
     }
 
     /// A land supply by ID.
-    pub async fn land_supply(&self, id: &str) -> Result<Option<LandSupply>, RegistryError> {
+    pub(crate) async fn land_supply(&self, id: &str) -> Result<Option<LandSupply>, RegistryError> {
         Ok(self
             .land_supplies_where("id = $1", id)
             .await?
@@ -240,7 +243,10 @@ impl Registry {
     }
 
     /// Land supplies of divisions under `prefix` ("" for all), newest first.
-    pub async fn land_supplies(&self, prefix: &str) -> Result<Vec<LandSupply>, RegistryError> {
+    pub(crate) async fn land_supplies(
+        &self,
+        prefix: &str,
+    ) -> Result<Vec<LandSupply>, RegistryError> {
         self.land_supplies_where("county LIKE $1", &format!("{prefix}%"))
             .await
     }
@@ -278,7 +284,7 @@ impl Registry {
     }
 
     /// Planning adjustment applications of divisions under `prefix`, newest first.
-    pub async fn adjustments(&self, prefix: &str) -> Result<Vec<Adjustment>, RegistryError> {
+    pub(crate) async fn adjustments(&self, prefix: &str) -> Result<Vec<Adjustment>, RegistryError> {
         let rows = sqlx::query(
             "SELECT id, county, year, applied_on, reason FROM adjustments \
              WHERE county LIKE $1 ORDER BY applied_on DESC, id",
@@ -303,12 +309,12 @@ impl Registry {
     /// The same facts as `sanction_facts`, read with a few indexed queries instead of the whole
     /// journal (only advance entries and the reversal table), for dashboards and supervision
     /// pages that show deadlines on every load.
-    pub async fn deadline_facts(&self) -> Result<Vec<ProjectFacts>, RegistryError> {
+    pub(crate) async fn deadline_facts(&self) -> Result<Vec<ProjectFacts>, RegistryError> {
         self.deadline_facts_of(None).await
     }
 
     /// The deadline facts of one project (`None` if it was never approved), for its page.
-    pub async fn project_deadline_facts(
+    pub(crate) async fn project_deadline_facts(
         &self,
         code: &str,
     ) -> Result<Option<ProjectFacts>, RegistryError> {

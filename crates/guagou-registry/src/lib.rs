@@ -6,11 +6,14 @@
 //! crate loads the facts a rule needs, asks the domain, and writes the outcome. It never reads
 //! the system clock: every call takes the as-of date, and `Clock` gives the recording time.
 
+pub mod accounts;
 pub mod actor;
+pub mod audit_subject;
 pub mod backup;
 pub mod base_layers;
 pub mod demo;
 pub mod divisions;
+pub mod door;
 pub mod error;
 pub mod funds;
 pub mod inspections;
@@ -19,22 +22,37 @@ pub mod ledger_view;
 pub mod market;
 pub mod migrate;
 pub mod notice;
+pub mod owners;
 pub mod packages;
 pub mod plans;
 pub mod projects;
 pub mod reports;
 pub mod scan;
+#[cfg(feature = "test-support")]
+pub mod testing;
 
 use guagou_domain::Profile;
 use guagou_domain::landclass::LandClassTable;
 use guagou_store::Store;
 
 pub use actor::Actor;
+pub use door::{Door, PublicDoor};
 pub use error::RegistryError;
+/// Storage types the registry's answers carry (records, not access to storage).
+pub use guagou_store::{AuditEntry, AuditReport, Backend, Checkpoint, VerifyReport};
 
 /// Where recording times come from (RFC 3339 strings). Tests pass a fixed clock.
 pub trait Clock: Send + Sync {
     fn now_rfc3339(&self) -> String;
+
+    /// Today in Asia/Shanghai (SPEC §3: dates are calendar dates in Asia/Shanghai, UTC+8
+    /// without daylight saving), the last date a write may carry. A clock that does not speak
+    /// RFC 3339 gives the earliest date, so every dated write is refused rather than allowed.
+    fn today(&self) -> chrono::NaiveDate {
+        chrono::DateTime::parse_from_rfc3339(&self.now_rfc3339())
+            .map(|t| (t.with_timezone(&chrono::Utc) + chrono::Duration::hours(8)).date_naive())
+            .unwrap_or(chrono::NaiveDate::MIN)
+    }
 }
 
 /// A clock that always says the same time.
@@ -48,8 +66,12 @@ impl Clock for FixedClock {
 }
 
 /// The registry: storage, the policy profile in force and the land-class table.
+///
+/// Its storage is private: people reach it only through a door scoped to them
+/// (`as_principal`, `public`), which filters what they read and checks what they write; the
+/// operator's commands (demo, backup, verify, migrate) are the registry's own methods.
 pub struct Registry {
-    pub store: Store,
+    store: Store,
     pub profile: Profile,
     pub land_classes: LandClassTable,
     pub clock: Box<dyn Clock>,
@@ -58,6 +80,10 @@ pub struct Registry {
     pub base_dir: Option<std::path::PathBuf>,
     /// The facts of the last report and the chain heads they were read at (`reports.rs`).
     report_cache: reports::ReportCache,
+    /// The sign-in form key, read once from the database (`accounts.rs`).
+    login_key: tokio::sync::OnceCell<Vec<u8>>,
+    /// One password check per name at a time (`accounts.rs`).
+    sign_in_locks: accounts::SignInLocks,
 }
 
 impl Registry {
@@ -74,6 +100,63 @@ impl Registry {
             clock,
             base_dir: None,
             report_cache: reports::ReportCache::default(),
+            login_key: tokio::sync::OnceCell::new(),
+            sign_in_locks: accounts::SignInLocks::default(),
         }
+    }
+
+    /// Today in Asia/Shanghai by the registry's clock: the default date of a form and the last
+    /// date a write may carry.
+    pub fn today(&self) -> chrono::NaiveDate {
+        self.clock.today()
+    }
+
+    /// Which database this registry runs on.
+    pub fn backend(&self) -> guagou_store::Backend {
+        self.store.backend()
+    }
+
+    /// Closes the database connections (waits for running requests).
+    pub async fn close(&self) {
+        self.store.close().await;
+    }
+
+    /// How many entries the quota journal holds.
+    pub async fn journal_length(&self) -> Result<u64, RegistryError> {
+        Ok(self.store.head().await?.0)
+    }
+
+    /// The principal of the machine's operator (the command line without `GUAGOU_ACTOR`):
+    /// the province's audit department, which reads everything and writes nothing.
+    pub fn operator(&self) -> Actor {
+        Actor {
+            name: "operator".to_owned(),
+            division: self.profile.profile.region.clone(),
+            level: guagou_domain::lifecycle::Level::Province,
+            department: guagou_domain::Department::Audit,
+        }
+    }
+
+    /// Checks the quota journal: hash chain, balances and lots rebuilt from the entries.
+    pub async fn verify_ledger(&self) -> Result<guagou_store::VerifyReport, RegistryError> {
+        Ok(self.store.verify_ledger().await?)
+    }
+
+    /// Checks the audit log's hash chain.
+    pub async fn verify_audit(&self) -> Result<guagou_store::AuditReport, RegistryError> {
+        Ok(self.store.verify_audit().await?)
+    }
+
+    /// The dated head of the quota journal, for an auditor to keep.
+    pub async fn export_checkpoint(
+        &self,
+        as_of: chrono::NaiveDate,
+    ) -> Result<Checkpoint, RegistryError> {
+        Ok(self.store.export_checkpoint(as_of).await?)
+    }
+
+    /// Checks the journal against a checkpoint exported earlier.
+    pub async fn verify_checkpoint(&self, checkpoint: &Checkpoint) -> Result<(), RegistryError> {
+        Ok(self.store.verify_checkpoint(checkpoint).await?)
     }
 }

@@ -368,7 +368,7 @@ impl Registry {
     // offers and agreements)
 
     /// Every listing, newest first; `state` filters (`None`: all).
-    pub async fn market_listings(
+    pub(crate) async fn market_listings(
         &self,
         state: Option<ListingState>,
     ) -> Result<Vec<MarketListing>, RegistryError> {
@@ -388,7 +388,7 @@ impl Registry {
     }
 
     /// One listing.
-    pub async fn market_listing(&self, id: &str) -> Result<MarketListing, RegistryError> {
+    pub(crate) async fn market_listing(&self, id: &str) -> Result<MarketListing, RegistryError> {
         let row = sqlx::query(&format!(
             "SELECT {LISTING_COLUMNS} FROM market_listings WHERE id = $1"
         ))
@@ -400,7 +400,10 @@ impl Registry {
     }
 
     /// A listing with its offers, agreements and escrow balance.
-    pub async fn market_listing_detail(&self, id: &str) -> Result<ListingDetail, RegistryError> {
+    pub(crate) async fn market_listing_detail(
+        &self,
+        id: &str,
+    ) -> Result<ListingDetail, RegistryError> {
         let listing = self.market_listing(id).await?;
         let offers = sqlx::query(&format!(
             "SELECT {OFFER_COLUMNS} FROM market_offers WHERE listing = $1 ORDER BY id"
@@ -438,7 +441,7 @@ impl Registry {
     }
 
     /// One offer.
-    pub async fn market_offer(&self, id: &str) -> Result<Offer, RegistryError> {
+    pub(crate) async fn market_offer(&self, id: &str) -> Result<Offer, RegistryError> {
         let row = sqlx::query(&format!(
             "SELECT {OFFER_COLUMNS} FROM market_offers WHERE id = $1"
         ))
@@ -450,7 +453,7 @@ impl Registry {
     }
 
     /// One agreement with its schedule and payments.
-    pub async fn market_agreement(&self, id: &str) -> Result<Agreement, RegistryError> {
+    pub(crate) async fn market_agreement(&self, id: &str) -> Result<Agreement, RegistryError> {
         let row = sqlx::query(&format!(
             "SELECT {AGREEMENT_COLUMNS} FROM market_agreements WHERE id = $1"
         ))
@@ -509,7 +512,7 @@ impl Registry {
     /// Publishes a listing (挂牌公告) of the actor's own division from its holding: the reserve
     /// price must be at least the guide price in force on `as_of` (TRANSFER_PRICE_FLOOR), and
     /// only quota not reserved for local needs may be listed (LOCAL_NEEDS_FIRST, in the ledger).
-    pub async fn publish_listing(
+    pub(crate) async fn publish_listing(
         &self,
         actor: &Actor,
         new: &NewListing,
@@ -590,7 +593,7 @@ impl Registry {
             "closes_on": day(new.closes_on),
         });
         request.remember(&mut tx, &id).await?;
-        tx.audit(self.audit_record(actor, "market.publish", &id, &reason, payload))
+        self.audit(&mut tx, actor, "market.publish", &id, &reason, payload)
             .await?;
         tx.commit().await?;
         self.market_listing(&id).await
@@ -598,7 +601,7 @@ impl Registry {
 
     /// An offer on an open listing by the actor's own government (a county or the city of the
     /// province, not the seller), within the period, at least the reserve price.
-    pub async fn make_offer(
+    pub(crate) async fn make_offer(
         &self,
         actor: &Actor,
         listing_id: &str,
@@ -666,8 +669,15 @@ impl Registry {
             "amount_m2": new.amount_m2, "price_fen_per_mu": new.price_fen_per_mu,
         });
         request.remember(&mut tx, &id).await?;
-        tx.audit(self.audit_record(actor, "market.offer", &id, "意向受让 / offer", payload))
-            .await?;
+        self.audit(
+            &mut tx,
+            actor,
+            "market.offer",
+            &id,
+            "意向受让 / offer",
+            payload,
+        )
+        .await?;
         tx.commit().await?;
         self.market_offer(&id).await
     }
@@ -675,7 +685,7 @@ impl Registry {
     /// The seller accepts an offer and signs the agreement on `as_of`: amount ≤ listed, price ≥
     /// the guide price of the signing date (TRANSFER_PRICE_FLOOR), a schedule summing exactly
     /// to amount × price.
-    pub async fn sign_agreement(
+    pub(crate) async fn sign_agreement(
         &self,
         actor: &Actor,
         listing_id: &str,
@@ -773,13 +783,14 @@ impl Registry {
             "amount_m2": new.amount_m2, "price_fen_per_mu": new.price_fen_per_mu,
             "total_fen": total, "schedule": new.schedule,
         });
-        tx.audit(self.audit_record(
+        self.audit(
+            &mut tx,
             actor,
             "market.sign",
             &id,
             "签订流转协议 / agreement signed",
             payload,
-        ))
+        )
         .await?;
         tx.commit().await?;
         self.market_agreement(&id).await
@@ -787,7 +798,7 @@ impl Registry {
 
     /// Cancels an unsettled agreement (either party), with the reason recorded; the listing is
     /// open again and the accepted offer is declined.
-    pub async fn cancel_agreement(
+    pub(crate) async fn cancel_agreement(
         &self,
         actor: &Actor,
         agreement_id: &str,
@@ -839,13 +850,14 @@ impl Registry {
         )
         .await?;
         request.remember(&mut tx, agreement_id).await?;
-        tx.audit(self.audit_record(
+        self.audit(
+            &mut tx,
             actor,
             "market.cancel",
             agreement_id,
             reason,
             serde_json::json!({ "listing": listing.id, "cancelled_on": day(as_of) }),
-        ))
+        )
         .await?;
         tx.commit().await?;
         self.market_agreement(agreement_id).await
@@ -854,7 +866,7 @@ impl Registry {
     /// Settles a signed agreement on `as_of`: the ledger `transfer` moves the agreed quota
     /// from the listing's escrow to the buyer (lots keep their provenance), a `withdraw`
     /// returns any unsold rest to the seller, and the listing is settled.
-    pub async fn settle_agreement(
+    pub(crate) async fn settle_agreement(
         &self,
         actor: &Actor,
         agreement_id: &str,
@@ -938,8 +950,15 @@ impl Registry {
             "returned_m2": rest.max(0),
         });
         request.remember(&mut tx, agreement_id).await?;
-        tx.audit(self.audit_record(actor, "market.settle", agreement_id, &reason, payload))
-            .await?;
+        self.audit(
+            &mut tx,
+            actor,
+            "market.settle",
+            agreement_id,
+            &reason,
+            payload,
+        )
+        .await?;
         tx.commit().await?;
         self.market_agreement(agreement_id).await
     }
@@ -947,7 +966,7 @@ impl Registry {
     /// Records money received (到账) against one instalment of a signed or settled agreement,
     /// by the seller's side.
     #[allow(clippy::too_many_arguments)] // the payment's fields, the actor and the request key
-    pub async fn record_payment(
+    pub(crate) async fn record_payment(
         &self,
         actor: &Actor,
         agreement_id: &str,
@@ -1024,14 +1043,11 @@ impl Registry {
         .execute(tx.connection())
         .await?;
         request.remember(&mut tx, agreement_id).await?;
-        tx.audit(self.audit_record(
-            actor,
+        self.audit(&mut tx, actor,
             "market.payment",
             agreement_id,
             note,
-            serde_json::json!({ "instalment": instalment, "amount_fen": amount_fen, "paid_on": day(paid_on) }),
-        ))
-        .await?;
+            serde_json::json!({ "instalment": instalment, "amount_fen": amount_fen, "paid_on": day(paid_on) })).await?;
         // The money received is the seller's transfer proceeds in the funds ledger, posted in
         // this same transaction so the market and the funds journal cannot disagree.
         self.post_payment_proceeds(
@@ -1051,7 +1067,7 @@ impl Registry {
 
     /// The seller withdraws an open listing (no agreement signed): the quota returns to its
     /// holding by a ledger `withdraw`.
-    pub async fn withdraw_listing(
+    pub(crate) async fn withdraw_listing(
         &self,
         actor: &Actor,
         listing_id: &str,
@@ -1077,13 +1093,14 @@ impl Registry {
             .await?;
         close_listing(&mut tx, listing_id, next, as_of, reason).await?;
         request.remember(&mut tx, listing_id).await?;
-        tx.audit(self.audit_record(
+        self.audit(
+            &mut tx,
             actor,
             "market.withdraw",
             listing_id,
             reason,
             serde_json::json!({ "amount_m2": listing.amount_m2 }),
-        ))
+        )
         .await?;
         tx.commit().await?;
         self.market_listing(listing_id).await
@@ -1092,7 +1109,7 @@ impl Registry {
     /// Expires every open listing of the actor's jurisdiction whose period closed before
     /// `as_of` with no agreement: the quota returns to the seller by a ledger `withdraw`.
     /// Idempotent (an expired listing is not open). Returns the ids expired.
-    pub async fn expire_listings(
+    pub(crate) async fn expire_listings(
         &self,
         actor: &Actor,
         as_of: NaiveDate,
@@ -1120,13 +1137,14 @@ impl Registry {
             self.return_quota(&mut tx, actor, &listing, "expire", &reason, as_of)
                 .await?;
             close_listing(&mut tx, &listing.id, next, as_of, &reason).await?;
-            tx.audit(self.audit_record(
+            self.audit(
+                &mut tx,
                 actor,
                 "market.expire",
                 &listing.id,
                 &reason,
                 serde_json::json!({ "amount_m2": listing.amount_m2, "as_of": day(as_of) }),
-            ))
+            )
             .await?;
             expired.push(listing.id);
         }
@@ -1175,7 +1193,7 @@ impl Registry {
     /// The demo's market (the last step of `build_demo`): 宣汉县 (511722), which holds the
     /// surplus of its accepted project, lists 6 000 m² at the guide price, and the city of
     /// 成都 (510100) offers for all of it, so `/market` shows a live listing with an offer.
-    pub async fn demo_market(&self) -> Result<(), RegistryError> {
+    pub(crate) async fn demo_market(&self) -> Result<(), RegistryError> {
         let seller = Actor::parse("县局经办人@511722")?;
         let date = |y, m, d| {
             NaiveDate::from_ymd_opt(y, m, d)

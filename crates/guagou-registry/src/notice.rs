@@ -374,7 +374,7 @@ impl Registry {
     }
 
     /// Today in China (UTC+8) by the registry's clock: the day notice periods are judged on.
-    pub fn notice_today(&self) -> Result<NaiveDate, NoticeError> {
+    pub(crate) fn notice_today(&self) -> Result<NaiveDate, NoticeError> {
         Ok((self.notice_now()? + Duration::hours(8)).date_naive())
     }
 
@@ -393,7 +393,7 @@ impl Registry {
     /// Publishes a notice of project `code` (county land bureau of the project's county): the
     /// households come from the current version's stored package, else from
     /// `input.households_csv`. Audited as `notice.publish`.
-    pub async fn publish_notice(
+    pub(crate) async fn publish_notice(
         &self,
         actor: &Actor,
         code: &str,
@@ -555,13 +555,14 @@ impl Registry {
             "households_source": source,
             "standards": input.standards,
         });
-        tx.audit(self.audit_record(
+        self.audit(
+            &mut tx,
             actor,
             "notice.publish",
             code,
             &format!("公示 {starts_on} 至 {ends_on} / notice {starts_on} to {ends_on}"),
             payload,
-        ))
+        )
         .await?;
         tx.commit().await?;
         Ok(Notice {
@@ -588,7 +589,7 @@ impl Registry {
     }
 
     /// The latest notice of project `code` with its households, if one was published.
-    pub async fn public_notice(&self, code: &str) -> Result<Option<Notice>, NoticeError> {
+    pub(crate) async fn public_notice(&self, code: &str) -> Result<Option<Notice>, NoticeError> {
         let row = sqlx::query(&format!(
             "SELECT {NOTICE_COLUMNS} FROM notices n WHERE n.code = $1 ORDER BY n.seq DESC LIMIT 1"
         ))
@@ -622,7 +623,7 @@ impl Registry {
     }
 
     /// The latest notice of every project (without households), newest period first.
-    pub async fn public_notices(&self) -> Result<Vec<Notice>, NoticeError> {
+    pub(crate) async fn public_notices(&self) -> Result<Vec<Notice>, NoticeError> {
         let rows = sqlx::query(&format!(
             "SELECT {NOTICE_COLUMNS} FROM notices n \
              WHERE n.seq = (SELECT MAX(m.seq) FROM notices m WHERE m.code = n.code) \
@@ -634,7 +635,10 @@ impl Registry {
     }
 
     /// The objections of project `code` (every notice of it), oldest first.
-    pub async fn notice_objections(&self, code: &str) -> Result<Vec<Objection>, NoticeError> {
+    pub(crate) async fn notice_objections(
+        &self,
+        code: &str,
+    ) -> Result<Vec<Objection>, NoticeError> {
         let rows = sqlx::query(&format!(
             "SELECT {OBJECTION_COLUMNS} FROM notice_objections WHERE code = $1 ORDER BY filed_at, receipt"
         ))
@@ -645,7 +649,7 @@ impl Registry {
     }
 
     /// One objection by its receipt number.
-    pub async fn notice_objection(&self, receipt: &str) -> Result<Objection, NoticeError> {
+    pub(crate) async fn notice_objection(&self, receipt: &str) -> Result<Objection, NoticeError> {
         let not_found = || RegistryError::NotFound {
             what: "异议/objection",
             id: receipt.to_owned(),
@@ -668,7 +672,7 @@ impl Registry {
     /// `OBJECTIONS_PER_HOUR` to this notice in the past hour. `nonces` are random hex strings
     /// for the receipt number; the first one not yet used is taken. Audited as
     /// `notice.objection` (without the objector's name or text).
-    pub async fn file_objection(
+    pub(crate) async fn file_objection(
         &self,
         code: &str,
         input: &ObjectionInput,
@@ -759,18 +763,18 @@ impl Registry {
         .bind(objection.filed_on.to_string())
         .execute(tx.connection())
         .await?;
-        tx.audit(guagou_store::AuditRecord {
-            actor: "public".to_owned(),
-            at: self.clock.now_rfc3339(),
-            action: "notice.objection".to_owned(),
-            subject: objection.receipt.clone(),
-            reason: "村民异议 / villager's objection".to_owned(),
-            payload: serde_json::json!({
+        self.audit_as(
+            &mut tx,
+            "public",
+            "notice.objection",
+            &objection.receipt,
+            "村民异议 / villager's objection",
+            serde_json::json!({
                 "project": objection.code,
                 "notice": objection.notice_id,
                 "anonymous": objection.objector.is_empty(),
             }),
-        })
+        )
         .await?;
         tx.commit().await?;
         Ok(objection)
@@ -778,7 +782,7 @@ impl Registry {
 
     /// Answers an objection (county land bureau of the notice's county), once. The answer is
     /// public. Audited as `notice.answer`.
-    pub async fn answer_objection(
+    pub(crate) async fn answer_objection(
         &self,
         actor: &Actor,
         receipt: &str,
@@ -819,13 +823,14 @@ impl Registry {
                 receipt: receipt.to_owned(),
             });
         }
-        tx.audit(self.audit_record(
+        self.audit(
+            &mut tx,
             actor,
             "notice.answer",
             receipt,
             "答复村民异议 / answer to a villager's objection",
             serde_json::json!({ "project": objection.code, "notice": objection.notice_id }),
-        ))
+        )
         .await?;
         tx.commit().await?;
         objection.answer = Some(Answer {
@@ -840,7 +845,7 @@ impl Registry {
     /// The demo's notices (called once at the end of `build_demo`): a closed 2018 notice of
     /// 511722-2018-001 with one answered and one overdue objection, and an open notice of the
     /// draft project 511722-2019-003 around the clock's today, with one objection waiting.
-    pub async fn demo_notice(&self, packages_dir: &Path) -> Result<(), NoticeError> {
+    pub(crate) async fn demo_notice(&self, packages_dir: &Path) -> Result<(), NoticeError> {
         let staff = Actor::parse("县局经办人@511722")?;
         let standards = vec![
             Standard {

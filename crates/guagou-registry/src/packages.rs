@@ -929,7 +929,7 @@ impl Registry {
     /// Checks a package folder as registration (`new_version_of` None) or a new version would,
     /// without saving anything: same refusals first (level, jurisdiction, a code already
     /// registered or not the project's), then the same rules against the same live projects.
-    pub async fn precheck_package(
+    pub(crate) async fn precheck_package(
         &self,
         actor: &Actor,
         dir: &Path,
@@ -1019,7 +1019,7 @@ impl Registry {
     }
 
     /// Unpacks a package zip and pre-checks it (nothing is saved).
-    pub async fn precheck_zip(
+    pub(crate) async fn precheck_zip(
         &self,
         actor: &Actor,
         zip_name: &str,
@@ -1046,7 +1046,7 @@ impl Registry {
 
     /// Registers a project from a package zip (`register_project`) and stores the zip as the
     /// package of version 1.
-    pub async fn register_project_from_zip(
+    pub(crate) async fn register_project_from_zip(
         &self,
         actor: &Actor,
         zip_name: &str,
@@ -1065,7 +1065,7 @@ impl Registry {
     }
 
     /// Adds a version from a package zip (`add_version`) and stores the zip as its package.
-    pub async fn add_version_from_zip(
+    pub(crate) async fn add_version_from_zip(
         &self,
         actor: &Actor,
         code: &str,
@@ -1135,13 +1135,16 @@ impl Registry {
             "sha256": stored.sha256,
             "size_bytes": stored.size_bytes,
         });
-        tx.audit(self.audit_record(actor, "project.package", code, reason, payload))
+        self.audit(tx, actor, "project.package", code, reason, payload)
             .await?;
         Ok(stored)
     }
 
     /// The stored packages of a project's versions, without their bytes.
-    pub async fn stored_packages(&self, code: &str) -> Result<Vec<StoredPackage>, RegistryError> {
+    pub(crate) async fn stored_packages(
+        &self,
+        code: &str,
+    ) -> Result<Vec<StoredPackage>, RegistryError> {
         let rows = sqlx::query(
             "SELECT code, version, sha256, size_bytes, stored_at FROM project_packages WHERE code = $1 ORDER BY version",
         )
@@ -1163,7 +1166,7 @@ impl Registry {
     }
 
     /// The stored package of one version, with its bytes.
-    pub async fn stored_package(
+    pub(crate) async fn stored_package(
         &self,
         code: &str,
         version: i64,
@@ -1191,7 +1194,7 @@ impl Registry {
 
     /// Keeps an upload until it is saved or expires. Expired uploads (of anyone) and the
     /// owner's uploads beyond the newest `PENDING_UPLOADS_PER_OWNER` are dropped.
-    pub async fn keep_upload(&self, upload: &PendingUpload) -> Result<(), RegistryError> {
+    pub(crate) async fn keep_upload(&self, upload: &PendingUpload) -> Result<(), RegistryError> {
         let mut tx = self.store.begin_write().await?;
         sqlx::query("DELETE FROM pending_uploads WHERE expires_at <= $1")
             .bind(&upload.created_at)
@@ -1224,7 +1227,7 @@ impl Registry {
 
     /// The pending upload `token` of `owner` for `project` (None: a new project), unless it
     /// expired by `now` (RFC 3339 UTC). Anyone else's upload is not found.
-    pub async fn pending_upload(
+    pub(crate) async fn pending_upload(
         &self,
         token: &str,
         owner: &str,
@@ -1261,7 +1264,7 @@ impl Registry {
     }
 
     /// Forgets a pending upload (after it was saved).
-    pub async fn discard_upload(&self, token: &str) -> Result<(), RegistryError> {
+    pub(crate) async fn discard_upload(&self, token: &str) -> Result<(), RegistryError> {
         let mut tx = self.store.begin_write().await?;
         sqlx::query("DELETE FROM pending_uploads WHERE token = $1")
             .bind(token)

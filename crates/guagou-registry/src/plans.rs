@@ -52,7 +52,7 @@ fn state_text(state: PlanState) -> String {
 
 impl Registry {
     /// Drafts a special plan for a county with its scope of villages.
-    pub async fn create_plan(
+    pub(crate) async fn create_plan(
         &self,
         actor: &Actor,
         county: &DivisionCode,
@@ -113,20 +113,21 @@ impl Registry {
                 .await?;
         }
         let payload = serde_json::json!({ "title": title, "period": [period.0, period.1], "villages": scope.len() });
-        tx.audit(self.audit_record(
+        self.audit(
+            &mut tx,
             actor,
             "plan.create",
             &id,
             "起草专项规划 / draft special plan",
             payload,
-        ))
+        )
         .await?;
         tx.commit().await?;
         self.plan(&id).await
     }
 
     /// Records a consultation department's opinion (replacing an earlier one of that department).
-    pub async fn add_opinion(
+    pub(crate) async fn add_opinion(
         &self,
         actor: &Actor,
         plan_id: &str,
@@ -187,20 +188,21 @@ impl Registry {
             .execute(tx.connection())
             .await?;
         let payload = serde_json::json!({ "department": department, "opinion": opinion });
-        tx.audit(self.audit_record(
+        self.audit(
+            &mut tx,
             actor,
             "plan.opinion",
             plan_id,
             "部门意见 / department opinion",
             payload,
-        ))
+        )
         .await?;
         tx.commit().await?;
         self.plan(plan_id).await
     }
 
     /// The gating rules of a plan's submission, evaluated now.
-    pub async fn plan_rules(&self, plan: &Plan) -> Result<Vec<RuleResult>, RegistryError> {
+    pub(crate) async fn plan_rules(&self, plan: &Plan) -> Result<Vec<RuleResult>, RegistryError> {
         let departments: Vec<String> = plan.opinions.iter().map(|o| o.department.clone()).collect();
         let county = DivisionCode::parse(&plan.county)
             .map_err(|e| RegistryError::invalid("county", e.to_string(), e.to_string()))?;
@@ -217,7 +219,7 @@ impl Registry {
     }
 
     /// Moves a plan through its lifecycle.
-    pub async fn plan_action(
+    pub(crate) async fn plan_action(
         &self,
         actor: &Actor,
         plan_id: &str,
@@ -268,13 +270,13 @@ impl Registry {
         }
         let payload =
             serde_json::json!({ "action": action, "from": plan.state, "to": next, "as_of": day });
-        tx.audit(self.audit_record(actor, "plan.transition", plan_id, reason, payload))
+        self.audit(&mut tx, actor, "plan.transition", plan_id, reason, payload)
             .await?;
         tx.commit().await?;
         self.plan(plan_id).await
     }
 
-    pub async fn plan(&self, id: &str) -> Result<Plan, RegistryError> {
+    pub(crate) async fn plan(&self, id: &str) -> Result<Plan, RegistryError> {
         let row = sqlx::query(
             "SELECT id, county, title, period_start, period_end, state, created_on, approved_on, filed_on FROM special_plans WHERE id = $1",
         )
@@ -320,7 +322,7 @@ impl Registry {
     }
 
     /// Plans of a county (or of all counties under a prefix).
-    pub async fn plans(&self, prefix: &str) -> Result<Vec<Plan>, RegistryError> {
+    pub(crate) async fn plans(&self, prefix: &str) -> Result<Vec<Plan>, RegistryError> {
         let ids = sqlx::query("SELECT id FROM special_plans WHERE county LIKE $1 ORDER BY id")
             .bind(format!("{prefix}%"))
             .fetch_all(self.store.pool())
@@ -336,7 +338,7 @@ impl Registry {
     }
 
     /// Plans of a county as PLAN_APPROVED reads them.
-    pub async fn plans_in_force(
+    pub(crate) async fn plans_in_force(
         &self,
         county: &DivisionCode,
     ) -> Result<Vec<PlanInForce>, RegistryError> {
@@ -395,12 +397,13 @@ pub fn parse_divisions_bytes(
 /// verification) and which divisions have a stored boundary. Read-only: nothing here writes.
 impl Registry {
     /// Up to `limit` audit records with `seq < before` (all when `None`), newest first, that
-    /// match `filter`.
-    pub async fn audit_newest(
+    /// match `filter` and, with a `scope`, are owned inside it.
+    pub(crate) async fn audit_newest_in(
         &self,
         before: Option<u64>,
         limit: u32,
         filter: &AuditFilter,
+        scope: Option<&crate::audit_subject::AuditScope>,
     ) -> Result<Vec<guagou_store::AuditEntry>, RegistryError> {
         let mut conditions = Vec::new();
         let mut values: Vec<String> = Vec::new();
@@ -426,14 +429,26 @@ impl Registry {
                 format!("{}%", like_literal(&filter.subject_prefix)),
             );
         }
+        if let Some(scope) = scope {
+            // The pattern is built from the principal's typed division code, never from input.
+            let ownerless = if scope.ownerless {
+                " OR owners = ''"
+            } else {
+                ""
+            };
+            add(
+                &format!("(owners LIKE $n{ownerless})"),
+                scope.owner_pattern.clone(),
+            );
+        }
         let before = match before {
             Some(seq) => i64::try_from(seq).unwrap_or(i64::MAX),
             None => i64::MAX,
         };
         conditions.push(format!("seq < ${}", values.len() + 1));
         let sql = format!(
-            "SELECT seq, at, actor, action, subject, reason, payload, prev_hash, hash FROM audit_log \
-             WHERE {} ORDER BY seq DESC LIMIT ${}",
+            "SELECT {} FROM audit_log WHERE {} ORDER BY seq DESC LIMIT ${}",
+            guagou_store::AUDIT_COLUMNS,
             conditions.join(" AND "),
             values.len() + 2
         );
@@ -447,26 +462,12 @@ impl Registry {
             .fetch_all(self.store.pool())
             .await?;
         rows.iter()
-            .map(|row| {
-                let seq: i64 = row.try_get("seq")?;
-                Ok(guagou_store::AuditEntry {
-                    seq: u64::try_from(seq).unwrap_or_default(),
-                    at: row.try_get("at")?,
-                    actor: row.try_get("actor")?,
-                    action: row.try_get("action")?,
-                    subject: row.try_get("subject")?,
-                    reason: row.try_get("reason")?,
-                    payload: row.try_get("payload")?,
-                    prev_hash: row.try_get("prev_hash")?,
-                    hash: row.try_get("hash")?,
-                })
-            })
-            .collect::<Result<Vec<_>, sqlx::Error>>()
-            .map_err(RegistryError::from)
+            .map(|row| guagou_store::audit_from_row(row).map_err(RegistryError::from))
+            .collect()
     }
 
     /// The codes under `prefix` that have a stored boundary.
-    pub async fn divisions_with_boundary(
+    pub(crate) async fn divisions_with_boundary(
         &self,
         prefix: &str,
     ) -> Result<std::collections::BTreeSet<String>, RegistryError> {

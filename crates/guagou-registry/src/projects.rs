@@ -418,7 +418,7 @@ impl Registry {
     }
 
     /// Registers a project from a package: checked, stored as version 1 in state draft.
-    pub async fn register_project(
+    pub(crate) async fn register_project(
         &self,
         actor: &Actor,
         dir: &Path,
@@ -479,8 +479,15 @@ impl Registry {
         };
         self.write_version(&mut tx, new).await?;
         let payload = serde_json::json!({ "version": 1, "blocking": outcome.report.blocking(), "planned_surplus_m2": summary.planned_surplus_m2 });
-        tx.audit(self.audit_record(actor, "project.register", &package.code, reason, payload))
-            .await?;
+        self.audit(
+            &mut tx,
+            actor,
+            "project.register",
+            &package.code,
+            reason,
+            payload,
+        )
+        .await?;
         if let Some(zip) = package_zip {
             self.store_package_in(&mut tx, actor, &package.code, 1, zip, reason)
                 .await?;
@@ -491,7 +498,7 @@ impl Registry {
 
     /// A new version of the implementation plan from a changed package. In draft or returned
     /// state it becomes current at once; later it is a proposed change, decided with acceptance.
-    pub async fn add_version(
+    pub(crate) async fn add_version(
         &self,
         actor: &Actor,
         code: &str,
@@ -556,7 +563,7 @@ impl Registry {
                 .await?;
         }
         let payload = serde_json::json!({ "version": version, "kind": kind, "blocking": outcome.report.blocking() });
-        tx.audit(self.audit_record(actor, "project.version", code, reason, payload))
+        self.audit(&mut tx, actor, "project.version", code, reason, payload)
             .await?;
         if let Some(zip) = package_zip {
             self.store_package_in(&mut tx, actor, code, version, zip, reason)
@@ -576,7 +583,7 @@ impl Registry {
     }
 
     /// Records city investment (二(六)) before approval.
-    pub async fn set_city_investment(
+    pub(crate) async fn set_city_investment(
         &self,
         actor: &Actor,
         code: &str,
@@ -619,14 +626,21 @@ impl Registry {
             .execute(tx.connection())
             .await?;
         let payload = serde_json::to_value(investment).unwrap_or_default();
-        tx.audit(self.audit_record(actor, "project.city_investment", code, reason, payload))
-            .await?;
+        self.audit(
+            &mut tx,
+            actor,
+            "project.city_investment",
+            code,
+            reason,
+            payload,
+        )
+        .await?;
         tx.commit().await?;
         self.project(code).await
     }
 
     /// Records an acceptance application (alone, or with a change version: 变更与验收同步申报).
-    pub async fn apply_acceptance(
+    pub(crate) async fn apply_acceptance(
         &self,
         actor: &Actor,
         code: &str,
@@ -687,8 +701,15 @@ impl Registry {
         .await?;
         self.set_state(&mut tx, code, project.state, next).await?;
         let payload = serde_json::json!({ "figures": figures, "change_version": change_version });
-        tx.audit(self.audit_record(actor, "project.apply_acceptance", code, reason, payload))
-            .await?;
+        self.audit(
+            &mut tx,
+            actor,
+            "project.apply_acceptance",
+            code,
+            reason,
+            payload,
+        )
+        .await?;
         tx.commit().await?;
         self.project(code).await
     }
@@ -717,7 +738,7 @@ impl Registry {
     }
 
     /// The gating rules of a submission: PLAN_APPROVED and the current version's blocking results.
-    pub async fn submission_rules(
+    pub(crate) async fn submission_rules(
         &self,
         project: &Project,
     ) -> Result<Vec<RuleResult>, RegistryError> {
@@ -781,7 +802,7 @@ impl Registry {
 
     /// Moves a project through its lifecycle (all actions except acceptance application, which
     /// carries figures: `apply_acceptance`).
-    pub async fn project_action(
+    pub(crate) async fn project_action(
         &self,
         actor: &Actor,
         code: &str,
@@ -906,14 +927,18 @@ impl Registry {
             }
             _ => {}
         }
-        tx.audit(self.audit_record(actor, "project.transition", code, reason, payload))
+        self.audit(&mut tx, actor, "project.transition", code, reason, payload)
             .await?;
         tx.commit().await?;
         self.project(code).await
     }
 
     /// An extension of the completion deadline: always refused under the Dazhou profile (二(四)).
-    pub async fn request_extension(&self, actor: &Actor, code: &str) -> Result<(), RegistryError> {
+    pub(crate) async fn request_extension(
+        &self,
+        actor: &Actor,
+        code: &str,
+    ) -> Result<(), RegistryError> {
         let project = self.project(code).await?;
         actor.require_jurisdiction(&code_of(&project.county)?)?;
         match refuse_extension(&self.profile) {
@@ -946,7 +971,7 @@ impl Registry {
         }
     }
 
-    pub async fn project(&self, code: &str) -> Result<Project, RegistryError> {
+    pub(crate) async fn project(&self, code: &str) -> Result<Project, RegistryError> {
         let row = sqlx::query(&format!("{PROJECT_COLUMNS} WHERE code = $1"))
             .bind(code)
             .fetch_optional(self.store.pool())
@@ -960,7 +985,7 @@ impl Registry {
 
     /// Projects under a division prefix ("" for all), optionally in one state, in one query
     /// (a province holds tens of thousands).
-    pub async fn projects(
+    pub(crate) async fn projects(
         &self,
         prefix: &str,
         state: Option<ProjectState>,
@@ -981,7 +1006,7 @@ impl Registry {
         Ok(out)
     }
 
-    pub async fn versions(&self, code: &str) -> Result<Vec<Version>, RegistryError> {
+    pub(crate) async fn versions(&self, code: &str) -> Result<Vec<Version>, RegistryError> {
         let rows = sqlx::query(
             "SELECT version, kind, created_on, actor, reason, summary_json, check_json, blocking FROM project_versions WHERE code = $1 ORDER BY version",
         )
@@ -1010,7 +1035,10 @@ impl Registry {
             .collect()
     }
 
-    pub async fn current_version(&self, project: &Project) -> Result<Version, RegistryError> {
+    pub(crate) async fn current_version(
+        &self,
+        project: &Project,
+    ) -> Result<Version, RegistryError> {
         self.versions(&project.code)
             .await?
             .into_iter()
@@ -1022,7 +1050,7 @@ impl Registry {
     }
 
     /// What changed between two versions.
-    pub async fn diff_versions(
+    pub(crate) async fn diff_versions(
         &self,
         code: &str,
         from: i64,
@@ -1094,7 +1122,7 @@ impl Registry {
         })
     }
 
-    pub async fn acceptance(&self, code: &str) -> Result<Acceptance, RegistryError> {
+    pub(crate) async fn acceptance(&self, code: &str) -> Result<Acceptance, RegistryError> {
         let row = sqlx::query(
             "SELECT applied_on, change_version, reclaimed_m2, resettlement_m2, reclaimed_farmland_m2, resettlement_farmland_m2, decided_on, decision \
              FROM acceptances WHERE code = $1",
@@ -1116,7 +1144,7 @@ impl Registry {
     }
 
     /// The city's ranking of pooled projects, every part of the score shown (二(二)).
-    pub async fn rank_pooled(
+    pub(crate) async fn rank_pooled(
         &self,
         prefix: &str,
         as_of: NaiveDate,
@@ -1146,7 +1174,7 @@ impl Registry {
     }
 
     /// The parcels of a project version as GeoJSON features (lon/lat), for maps and exports.
-    pub async fn parcel_features(
+    pub(crate) async fn parcel_features(
         &self,
         code: &str,
         version: i64,

@@ -20,7 +20,7 @@ use crate::projects::parse_day;
 impl Registry {
     /// The report for `query`, with only the divisions `visible` accepts; a `query.county`
     /// that is neither registered nor mentioned by any number is not found.
-    pub async fn report(
+    pub(crate) async fn report(
         &self,
         query: &ReportQuery,
         visible: &(dyn Fn(&str) -> bool + Sync),
@@ -69,7 +69,7 @@ impl Registry {
     }
 
     /// Everything a report needs, loaded once.
-    pub async fn report_facts(&self) -> Result<ReportFacts, RegistryError> {
+    pub(crate) async fn report_facts(&self) -> Result<ReportFacts, RegistryError> {
         let divisions = self
             .division_names()
             .await?

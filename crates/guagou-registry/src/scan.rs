@@ -39,7 +39,7 @@ pub struct AppliedSanction {
 
 impl Registry {
     /// The facts `sanctions::scan` reads, for every approved project.
-    pub async fn sanction_facts(&self) -> Result<Vec<ProjectFacts>, RegistryError> {
+    pub(crate) async fn sanction_facts(&self) -> Result<Vec<ProjectFacts>, RegistryError> {
         let entries = self.all_entries().await?;
         let reversed: BTreeSet<u64> = entries
             .iter()
@@ -94,7 +94,11 @@ impl Registry {
     }
 
     /// Applies every sanction due on `as_of` that is not applied yet.
-    pub async fn scan(&self, actor: &Actor, as_of: NaiveDate) -> Result<ScanReport, RegistryError> {
+    pub(crate) async fn scan(
+        &self,
+        actor: &Actor,
+        as_of: NaiveDate,
+    ) -> Result<ScanReport, RegistryError> {
         if actor.level == Level::County {
             return Err(RegistryError::Forbidden {
                 actor: actor.to_string(),
@@ -138,8 +142,15 @@ impl Registry {
             .execute(tx.connection())
             .await?;
             let payload = serde_json::to_value(&sanction).unwrap_or_default();
-            tx.audit(self.audit_record(actor, "sanction.apply", &sanction.key, &en, payload))
-                .await?;
+            self.audit(
+                &mut tx,
+                actor,
+                "sanction.apply",
+                &sanction.key,
+                &en,
+                payload,
+            )
+            .await?;
             report.applied.push(AppliedSanction {
                 sanction,
                 detail_zh: zh,
@@ -263,7 +274,9 @@ impl Registry {
     }
 
     /// The whole journal, page by page.
-    pub async fn all_entries(&self) -> Result<Vec<guagou_domain::ledger::Entry>, RegistryError> {
+    pub(crate) async fn all_entries(
+        &self,
+    ) -> Result<Vec<guagou_domain::ledger::Entry>, RegistryError> {
         let mut out = Vec::new();
         loop {
             let after = out
@@ -279,7 +292,7 @@ impl Registry {
     }
 
     /// Lifts a county's advance suspension: a recorded city decision.
-    pub async fn lift_suspension(
+    pub(crate) async fn lift_suspension(
         &self,
         actor: &Actor,
         county: &DivisionCode,
@@ -296,20 +309,21 @@ impl Registry {
         }
         let mut tx = self.store.begin_write().await?;
         tx.set_advance_suspended(county, false).await?;
-        tx.audit(self.audit_record(
+        self.audit(
+            &mut tx,
             actor,
             "suspension.lift",
             county.as_str(),
             reason,
             serde_json::json!({}),
-        ))
+        )
         .await?;
         tx.commit().await?;
         Ok(())
     }
 
     /// Sanctions on record, newest first.
-    pub async fn sanctions(&self) -> Result<Vec<serde_json::Value>, RegistryError> {
+    pub(crate) async fn sanctions(&self) -> Result<Vec<serde_json::Value>, RegistryError> {
         let rows = sqlx::query("SELECT key, project, county, rule, kind, amount_m2, overdue_since, applied_on, clause, detail FROM sanctions ORDER BY applied_on DESC, key")
             .fetch_all(self.store.pool())
             .await?;
@@ -333,7 +347,7 @@ impl Registry {
     }
 
     /// Open obligations (farmland balance, taxes and fees, deductions still owed).
-    pub async fn obligations(&self) -> Result<Vec<serde_json::Value>, RegistryError> {
+    pub(crate) async fn obligations(&self) -> Result<Vec<serde_json::Value>, RegistryError> {
         let rows = sqlx::query("SELECT key, county, project, kind, amount_m2, opened_on, closed_on FROM obligations ORDER BY opened_on, key")
             .fetch_all(self.store.pool())
             .await?;

@@ -126,6 +126,7 @@ async fn register(tx: &mut WriteTx, project: &ProjectLedger) -> Result<(), Store
         subject: format!("project:{}", project.code),
         reason: String::new(),
         payload: serde_json::json!({ "code": project.code }),
+        ..Default::default()
     })
     .await?;
     Ok(())

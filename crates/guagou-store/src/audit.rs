@@ -14,8 +14,10 @@ use crate::rows::{get_u64, to_i64};
 use crate::store::Store;
 
 /// What the caller records. `at` comes from the caller's clock (RFC 3339), like journal
-/// entries' `recorded_at`.
-#[derive(Debug, Clone, PartialEq)]
+/// entries' `recorded_at`. The subject is structured: its kind (`project`, `listing`, …), its
+/// id (`subject`) and the divisions that own it (`owners`, division codes), which is what the
+/// audit view filters on; never the text of the id.
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct AuditRecord {
     pub actor: String,
     pub at: String,
@@ -23,6 +25,8 @@ pub struct AuditRecord {
     pub subject: String,
     pub reason: String,
     pub payload: serde_json::Value,
+    pub subject_kind: String,
+    pub owners: Vec<String>,
 }
 
 /// A stored audit record. `payload` is the canonical JSON text exactly as hashed.
@@ -37,6 +41,10 @@ pub struct AuditEntry {
     pub payload: String,
     pub prev_hash: String,
     pub hash: String,
+    /// The kind of the subject; empty on records written before subjects were structured.
+    pub subject_kind: String,
+    /// The divisions owning the subject, sorted; empty when it belongs to no county.
+    pub owners: Vec<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -45,7 +53,8 @@ pub struct AuditReport {
     pub head_hash: String,
 }
 
-/// The hashed body: declaration order is the canonical field order.
+/// The hashed body: declaration order is the canonical field order. The structured subject is
+/// hashed when present, so records written before it existed keep their hashes.
 #[derive(Serialize)]
 struct Hashed<'a> {
     seq: u64,
@@ -56,6 +65,10 @@ struct Hashed<'a> {
     reason: &'a str,
     payload: &'a str,
     prev_hash: &'a str,
+    #[serde(skip_serializing_if = "str::is_empty")]
+    subject_kind: &'a str,
+    #[serde(skip_serializing_if = "<[String]>::is_empty")]
+    owners: &'a [String],
 }
 
 impl AuditEntry {
@@ -70,6 +83,8 @@ impl AuditEntry {
             reason: &self.reason,
             payload: &self.payload,
             prev_hash: &self.prev_hash,
+            subject_kind: &self.subject_kind,
+            owners: &self.owners,
         };
         // Only strings and an integer: serialization cannot fail.
         let text = serde_json::to_string(&body).unwrap_or_default();
@@ -129,6 +144,16 @@ pub(crate) async fn append(
         Some(r) => (get_u64(&r, 0, "audit seq")? + 1, r.try_get::<String, _>(1)?),
         None => (1, GENESIS_HASH.to_owned()),
     };
+    let mut owners = record.owners;
+    for owner in &owners {
+        if owner.is_empty() || !owner.bytes().all(|b| b.is_ascii_digit()) {
+            return Err(StoreError::Encode(format!(
+                "audit owner {owner:?} is not a division code"
+            )));
+        }
+    }
+    owners.sort();
+    owners.dedup();
     let mut entry = AuditEntry {
         seq,
         at: record.at,
@@ -139,11 +164,13 @@ pub(crate) async fn append(
         payload: canonical_json(&record.payload),
         prev_hash,
         hash: String::new(),
+        subject_kind: record.subject_kind,
+        owners,
     };
     entry.hash = entry.compute_hash();
     sqlx::query(
-        "INSERT INTO audit_log (seq, at, actor, action, subject, reason, payload, prev_hash, hash) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+        "INSERT INTO audit_log (seq, at, actor, action, subject, reason, payload, prev_hash, hash, subject_kind, owners) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
     )
     .bind(to_i64(entry.seq, "audit seq")?)
     .bind(&entry.at)
@@ -154,12 +181,30 @@ pub(crate) async fn append(
     .bind(&entry.payload)
     .bind(&entry.prev_hash)
     .bind(&entry.hash)
+    .bind(&entry.subject_kind)
+    .bind(owners_text(&entry.owners))
     .execute(&mut *conn)
     .await?;
     Ok(entry)
 }
 
-fn audit_from_row(row: &sqlx::any::AnyRow) -> Result<AuditEntry, StoreError> {
+/// The stored form of a record's owners: every code between spaces (` 511722 510100 `), so
+/// that one owner, or every owner under a city, is found with a LIKE on a typed code.
+pub fn owners_text(owners: &[String]) -> String {
+    if owners.is_empty() {
+        String::new()
+    } else {
+        format!(" {} ", owners.join(" "))
+    }
+}
+
+/// The columns every audit read selects, in `audit_from_row`'s order.
+pub const AUDIT_COLUMNS: &str =
+    "seq, at, actor, action, subject, reason, payload, prev_hash, hash, subject_kind, owners";
+
+/// A record read with `AUDIT_COLUMNS`.
+pub fn audit_from_row(row: &sqlx::any::AnyRow) -> Result<AuditEntry, StoreError> {
+    let owners: String = row.try_get(10)?;
     Ok(AuditEntry {
         seq: get_u64(row, 0, "audit seq")?,
         at: row.try_get(1)?,
@@ -170,6 +215,8 @@ fn audit_from_row(row: &sqlx::any::AnyRow) -> Result<AuditEntry, StoreError> {
         payload: row.try_get(6)?,
         prev_hash: row.try_get(7)?,
         hash: row.try_get(8)?,
+        subject_kind: row.try_get(9)?,
+        owners: owners.split_whitespace().map(str::to_owned).collect(),
     })
 }
 
@@ -187,10 +234,9 @@ impl Store {
             return Ok(Vec::new());
         };
         let mut conn = self.pool.acquire().await?;
-        let rows = sqlx::query(
-            "SELECT seq, at, actor, action, subject, reason, payload, prev_hash, hash \
-             FROM audit_log WHERE seq > $1 ORDER BY seq LIMIT $2",
-        )
+        let rows = sqlx::query(&format!(
+            "SELECT {AUDIT_COLUMNS} FROM audit_log WHERE seq > $1 ORDER BY seq LIMIT $2"
+        ))
         .bind(after)
         .bind(i64::from(limit))
         .fetch_all(&mut *conn)

@@ -125,6 +125,12 @@ impl StoreError {
         }
     }
 
+    /// Whether this is a refusal of the ledger engine (balance, idempotency conflict, already
+    /// issued, …): a conflict with the ledger's state, not a server failure.
+    pub fn is_ledger_refusal(&self) -> bool {
+        matches!(self, StoreError::Ledger(_))
+    }
+
     /// The policy rule behind a refusal, if a rule is the reason.
     pub fn rule(&self) -> Option<RuleId> {
         match self {

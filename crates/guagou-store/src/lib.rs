@@ -25,7 +25,10 @@ mod testdb;
 mod verify;
 mod write;
 
-pub use audit::{AuditEntry, AuditRecord, AuditReport, canonical_json};
+pub use audit::{
+    AUDIT_COLUMNS, AuditEntry, AuditRecord, AuditReport, audit_from_row, canonical_json,
+    owners_text,
+};
 pub use copy::{CopyReport, TableDigest};
 pub use error::StoreError;
 pub use migrate::MIGRATIONS;

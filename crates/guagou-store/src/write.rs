@@ -150,7 +150,10 @@ impl WriteTx {
         self.poison_on(result)?;
         let operation_json =
             serde_json::to_value(operation).map_err(|e| StoreError::Encode(e.to_string()))?;
+        let owners = entry_owners(&mut self.tx, &entry).await?;
         let record = AuditRecord {
+            subject_kind: "ledger_entry".to_owned(),
+            owners,
             actor: meta.actor.clone(),
             at: meta.recorded_at.clone(),
             action: format!("ledger.{}", operation.kind()),
@@ -166,6 +169,38 @@ impl WriteTx {
         self.audit(record).await?;
         Ok(entry)
     }
+}
+
+/// The divisions owning the accounts an entry touches (its audit record's owners): a
+/// division's own accounts, a project's through its county, a listing's through its seller;
+/// the provincial grant belongs to no county. Read in the entry's transaction, after its rows.
+async fn entry_owners(conn: &mut AnyConnection, entry: &Entry) -> Result<Vec<String>, StoreError> {
+    let mut owners = Vec::new();
+    for leg in &entry.legs {
+        let owner = match &leg.account {
+            Account::Holding { division }
+            | Account::Reserved { division }
+            | Account::Used { division } => Some(division.to_string()),
+            Account::AnnualPlan { county, .. } | Account::Deducted { county } => {
+                Some(county.to_string())
+            }
+            Account::Surplus { project } | Account::Advance { project } => {
+                rows::project(conn, project)
+                    .await?
+                    .map(|p| p.county.to_string())
+            }
+            Account::Listed { listing } => rows::listing(conn, listing)
+                .await?
+                .map(|l| l.seller.to_string()),
+            Account::AnnualPlanGrant => None,
+        };
+        if let Some(owner) = owner
+            && !owners.contains(&owner)
+        {
+            owners.push(owner);
+        }
+    }
+    Ok(owners)
 }
 
 async fn insert_project(
@@ -569,6 +604,8 @@ impl Store {
             at: at.to_owned(),
             action: "ledger.register_project".into(),
             subject: format!("project:{}", project.code),
+            subject_kind: "project".into(),
+            owners: vec![project.county.to_string()],
             reason: String::new(),
             payload: serde_json::to_value(project)
                 .map_err(|e| StoreError::Encode(e.to_string()))?,

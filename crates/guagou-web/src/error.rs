@@ -15,19 +15,11 @@ use crate::html;
 #[derive(Debug, thiserror::Error)]
 pub enum WebError {
     #[error("{0}")]
-    Registry(#[from] RegistryError),
+    Registry(RegistryError),
     #[error("not signed in")]
     Unauthorized,
     #[error("bad or missing CSRF token")]
     Csrf,
-    #[error("too many failed logins")]
-    Throttled,
-    #[error("wrong name or password")]
-    BadLogin,
-    #[error("read-only user")]
-    ReadOnly,
-    #[error("department {department} may not do this")]
-    Department { department: String },
     #[error("not found")]
     NotFound,
     #[error("{field}: {zh} / {en}")]
@@ -42,15 +34,14 @@ pub enum WebError {
     Internal(String),
 }
 
-impl From<sqlx::Error> for WebError {
-    fn from(e: sqlx::Error) -> Self {
-        WebError::Registry(RegistryError::from(e))
-    }
-}
-
-impl From<guagou_store::StoreError> for WebError {
-    fn from(e: guagou_store::StoreError) -> Self {
-        WebError::Registry(RegistryError::Store(e))
+/// Something the principal may not read is not found, whoever says so (the door or a page):
+/// one variant, so every page and route answers it alike.
+impl From<RegistryError> for WebError {
+    fn from(e: RegistryError) -> Self {
+        match e {
+            RegistryError::NotFound { .. } => WebError::NotFound,
+            other => WebError::Registry(other),
+        }
     }
 }
 
@@ -93,7 +84,14 @@ fn bilingual(text: &str) -> (String, String) {
 fn registry_status(error: &RegistryError) -> StatusCode {
     match error {
         RegistryError::NotFound { .. } => StatusCode::NOT_FOUND,
-        RegistryError::Forbidden { .. } => StatusCode::FORBIDDEN,
+        RegistryError::Forbidden { .. }
+        | RegistryError::ReadOnly { .. }
+        | RegistryError::Department { .. }
+        | RegistryError::LoginFormExpired => StatusCode::FORBIDDEN,
+        RegistryError::LoginThrottled => StatusCode::TOO_MANY_REQUESTS,
+        RegistryError::BadLogin => StatusCode::UNAUTHORIZED,
+        RegistryError::FutureDate { .. } => StatusCode::UNPROCESSABLE_ENTITY,
+        RegistryError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         RegistryError::Lifecycle(LifecycleError::WrongLevel { .. }) => StatusCode::FORBIDDEN,
         RegistryError::Lifecycle(LifecycleError::NotAllowed { .. }) => StatusCode::CONFLICT,
         RegistryError::Lifecycle(LifecycleError::RulesFailed(_))
@@ -105,11 +103,14 @@ fn registry_status(error: &RegistryError) -> StatusCode {
         RegistryError::Store(e) if e.rule().is_some() => StatusCode::UNPROCESSABLE_ENTITY,
         // The engine's other refusals (balance, idempotency conflict, already issued) and a lot
         // consumed twice are conflicts with the ledger's state, not server failures.
-        RegistryError::Store(
-            guagou_store::StoreError::Ledger(_)
-            | guagou_store::StoreError::LotAlreadyConsumed { .. }
-            | guagou_store::StoreError::ProjectAlreadyRegistered(_),
-        ) => StatusCode::CONFLICT,
+        RegistryError::Store(e)
+            if matches!(
+                e.code(),
+                "lot_already_consumed" | "project_already_registered"
+            ) || e.is_ledger_refusal() =>
+        {
+            StatusCode::CONFLICT
+        }
         RegistryError::Store(e) if e.code() == "database_busy" => StatusCode::SERVICE_UNAVAILABLE,
         RegistryError::Store(_) => StatusCode::INTERNAL_SERVER_ERROR,
     }
@@ -148,6 +149,46 @@ impl WebError {
                     RegistryError::NotFound { .. } => {
                         ("不存在或无权查看".to_owned(), "not found".to_owned())
                     }
+                    RegistryError::ReadOnly { .. } => (
+                        "只读用户不能执行此操作".to_owned(),
+                        "a read-only user may not do this".to_owned(),
+                    ),
+                    RegistryError::Department {
+                        department,
+                        required,
+                        ..
+                    } => (
+                        format!(
+                            "{}无权执行此操作（仅{}）",
+                            department.name_zh(),
+                            required.name_zh()
+                        ),
+                        format!(
+                            "the {} may not do this ({} only)",
+                            department.name_en(),
+                            required.name_en()
+                        ),
+                    ),
+                    RegistryError::LoginThrottled => (
+                        "登录失败次数过多，请 15 分钟后再试".to_owned(),
+                        "too many failed sign-ins; try again in 15 minutes".to_owned(),
+                    ),
+                    RegistryError::BadLogin => (
+                        "用户名或密码错误".to_owned(),
+                        "wrong name or password".to_owned(),
+                    ),
+                    RegistryError::LoginFormExpired => (
+                        "登录表单已失效，请刷新页面后重试".to_owned(),
+                        "the sign-in form expired; reload and try again".to_owned(),
+                    ),
+                    RegistryError::FutureDate { as_of, today } => (
+                        format!(
+                            "日期 {as_of} 晚于今日（{today}），不能记录将来的事项；如需预估请用预览"
+                        ),
+                        format!(
+                            "{as_of} is after today ({today}): a write cannot be dated in the future; use a preview for a what-if"
+                        ),
+                    ),
                     _ => bilingual(&e.to_string()),
                 };
                 let field = match e {
@@ -174,30 +215,6 @@ impl WebError {
                 "csrf",
                 "表单已失效，请刷新页面后重试",
                 "the form expired (CSRF token missing or wrong); reload and try again",
-            ),
-            WebError::Throttled => problem(
-                StatusCode::TOO_MANY_REQUESTS,
-                "login_throttled",
-                "登录失败次数过多，请 15 分钟后再试",
-                "too many failed logins; try again in 15 minutes",
-            ),
-            WebError::BadLogin => problem(
-                StatusCode::UNAUTHORIZED,
-                "bad_login",
-                "用户名或密码错误",
-                "wrong name or password",
-            ),
-            WebError::ReadOnly => problem(
-                StatusCode::FORBIDDEN,
-                "forbidden",
-                "只读用户不能执行此操作",
-                "a read-only user may not do this",
-            ),
-            WebError::Department { department } => problem(
-                StatusCode::FORBIDDEN,
-                "department",
-                &format!("{department} 部门无权执行此操作（仅国土资源部门）"),
-                &format!("the {department} department may not do this (land bureau only)"),
             ),
             WebError::NotFound => problem(
                 StatusCode::NOT_FOUND,

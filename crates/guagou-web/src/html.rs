@@ -119,7 +119,10 @@ pub fn page_in(
              <form method=\"post\" action=\"/logout\"><input type=\"hidden\" name=\"csrf\" value=\"{csrf}\">\
              <button>{out}</button></form>",
             actor = esc(&user.actor.to_string()),
-            dept = esc(&user.department),
+            dept = lang.one(
+                user.actor.department.name_zh(),
+                user.actor.department.name_en()
+            ),
             csrf = esc(&user.csrf),
             out = lang.one("退出", "Sign out"),
         );

@@ -83,7 +83,11 @@ pub async fn overdue_rectifications_html(
 ) -> String {
     let lang = user.lang;
     let mut out = String::from("<div id=\"overdue-rectifications\">");
-    match state.registry.overdue_rectifications(today).await {
+    match user
+        .door(&state.registry)
+        .overdue_rectifications(today)
+        .await
+    {
         Ok(items) => {
             let rows: Vec<Vec<String>> = items
                 .iter()

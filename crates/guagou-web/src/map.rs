@@ -300,14 +300,17 @@ pub async fn project_map(
         .0;
     let project = view::readable_project(&state.registry, &user, &code).await?;
     let version = query.version.unwrap_or(project.current_version);
-    let stored = state
-        .registry
+    let stored = user
+        .door(&state.registry)
         .versions(&code)
         .await?
         .into_iter()
         .find(|v| v.version == version)
         .ok_or(WebError::NotFound)?;
-    let parcels = state.registry.parcel_features(&code, version).await?;
+    let parcels = user
+        .door(&state.registry)
+        .parcel_features(&code, version)
+        .await?;
     let basis = state.registry.profile.spatial.area_basis.value;
     let mut features = parcel_features(parcels, &stored.results, basis);
     let townships: BTreeSet<String> = features
@@ -337,12 +340,12 @@ async fn township_features(
 ) -> Result<Vec<Value>, WebError> {
     let mut out = Vec::new();
     for code in codes {
-        let geometry = match state.registry.boundary(code).await {
+        let geometry = match state.registry.public().boundary(code).await {
             Ok(Some(geometry)) => geometry,
             Ok(None) | Err(RegistryError::NotFound { .. }) => continue,
             Err(e) => return Err(e.into()),
         };
-        let name = match state.registry.division(code).await {
+        let name = match state.registry.public().division(code).await {
             Ok(division) => division.name,
             Err(RegistryError::NotFound { .. }) => code.clone(),
             Err(e) => return Err(e.into()),

@@ -32,13 +32,13 @@ pub use view::{PublicNotice, PublicObjection, StaffNotice};
 
 /// The public view of project `code`'s latest notice (404 when none was published).
 async fn public_view(state: &AppState, code: &str) -> Result<PublicNotice, fail::Fail> {
-    let notice = state
-        .registry
+    let public = state.registry.public();
+    let notice = public
         .public_notice(code)
         .await?
         .ok_or(WebError::NotFound)?;
-    let objections = state.registry.notice_objections(code).await?;
-    let today = state.registry.notice_today()?;
+    let objections = public.objections(code).await?;
+    let today = public.notice_today()?;
     Ok(PublicNotice::of(&notice, &objections, today))
 }
 

@@ -10,24 +10,31 @@ use axum::response::{AppendHeaders, Html, IntoResponse, Redirect, Response};
 use serde::Deserialize;
 
 use crate::AppState;
-use crate::auth::{self, LOGIN_CSRF_COOKIE, PageUser, SESSION_COOKIE};
+use crate::auth::{self, LOGIN_COOKIE, PageUser, SESSION_COOKIE};
 use crate::error::{PageError, WebError};
 use crate::html::{Lang, esc, page, quantity_text, table_in, value_text};
 use crate::view;
 
-/// Handles GET /login
-pub async fn login_show(headers: HeaderMap) -> Result<Response, PageError> {
-    // Double-submit token for the login form: there is no session yet.
-    let token = match auth::cookie(&headers, LOGIN_CSRF_COOKIE) {
-        Some(t) if t.len() == 64 && t.chars().all(|c| c.is_ascii_hexdigit()) => t.to_owned(),
-        _ => auth::random_hex(32)?,
-    };
+/// Handles GET /login: a sign-in form bound to a pre-login cookie (the registry issues the
+/// nonce and the form's token; a reload keeps the browser's nonce).
+pub async fn login_show(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+) -> Result<Response, PageError> {
+    let form = state
+        .registry
+        .login_form_for(auth::cookie(&headers, LOGIN_COOKIE))
+        .await?;
     Ok((
         [(
             SET_COOKIE,
-            auth::set_cookie(LOGIN_CSRF_COOKIE, &token, 3600),
+            auth::set_cookie(
+                LOGIN_COOKIE,
+                &form.nonce,
+                guagou_registry::accounts::LOGIN_FORM_SECONDS,
+            ),
         )],
-        Html(login_page(&token, None)),
+        Html(login_page(&form.token, None)),
     )
         .into_response())
 }
@@ -70,25 +77,36 @@ pub async fn login_submit(
 ) -> Result<Response, PageError> {
     // The TCP peer, when the server runs with connect info (`serve`); in-process tests have none.
     let address = peer.map(|axum::Extension(axum::extract::ConnectInfo(addr))| addr.ip());
-    let expected = auth::cookie(&headers, LOGIN_CSRF_COOKIE).unwrap_or_default();
-    if expected.is_empty() || expected != form.csrf {
-        return Err(PageError(WebError::Csrf));
-    }
-    match auth::login(&state.registry, form.name.trim(), &form.password, address).await {
+    let nonce = auth::cookie(&headers, LOGIN_COOKIE).unwrap_or_default();
+    let attempt = guagou_registry::accounts::SignIn {
+        name: form.name.trim(),
+        password: &form.password,
+        address,
+        nonce,
+        token: &form.csrf,
+    };
+    match state.registry.sign_in(attempt).await {
         Ok(session) => Ok((
             AppendHeaders([
                 (SET_COOKIE, auth::session_cookie(&session.token)),
-                (SET_COOKIE, auth::set_cookie(LOGIN_CSRF_COOKIE, "", 0)),
+                (SET_COOKIE, auth::set_cookie(LOGIN_COOKIE, "", 0)),
             ]),
             Redirect::to("/"),
         )
             .into_response()),
-        Err(e @ (WebError::BadLogin | WebError::Throttled)) => {
-            let problem = e.problem();
-            let body = login_page(expected, Some((&problem.message_zh, &problem.message_en)));
+        Err(
+            e @ (guagou_registry::RegistryError::BadLogin
+            | guagou_registry::RegistryError::LoginThrottled),
+        ) => {
+            let problem = WebError::from(e).problem();
+            let form = state.registry.login_form_for(Some(nonce)).await?;
+            let body = login_page(
+                &form.token,
+                Some((&problem.message_zh, &problem.message_en)),
+            );
             Ok((problem.status, Html(body)).into_response())
         }
-        Err(e) => Err(PageError(e)),
+        Err(e) => Err(PageError(e.into())),
     }
 }
 
@@ -107,7 +125,7 @@ pub async fn logout(
 ) -> Result<Response, PageError> {
     user.require_csrf(form.csrf.as_deref())?;
     if let Some(token) = auth::cookie(&headers, SESSION_COOKIE) {
-        auth::logout(&state.registry, token).await?;
+        state.registry.sign_out(token).await?;
     }
     Ok((
         [(SET_COOKIE, auth::set_cookie(SESSION_COOKIE, "", 0))],
@@ -190,7 +208,7 @@ pub async fn dashboard(
         .collect();
     let waiting: Vec<_> = projects
         .iter()
-        .filter(|p| !view::available_actions(&user, p.state).is_empty())
+        .filter(|p| !view::available_actions(&state.registry, &user, p.state).is_empty())
         .cloned()
         .collect();
     let body = format!(
@@ -217,16 +235,15 @@ pub async fn projects_list(
 ) -> Result<Html<String>, PageError> {
     let lang = user.lang;
     let projects = view::readable_projects(&state.registry, &user).await?;
-    let new_link = if user.actor.level == guagou_domain::lifecycle::Level::County
-        && user.require_land().is_ok()
-    {
-        format!(
-            "<p><a id=\"new-project\" href=\"/projects/new\">{}</a></p>",
-            lang.t("上传登记新项目", "Register a project by upload")
-        )
-    } else {
-        String::new()
-    };
+    let new_link =
+        if user.actor.level == guagou_domain::lifecycle::Level::County && user.is_land_writer() {
+            format!(
+                "<p><a id=\"new-project\" href=\"/projects/new\">{}</a></p>",
+                lang.t("上传登记新项目", "Register a project by upload")
+            )
+        } else {
+            String::new()
+        };
     let body = format!("{new_link}{}", project_table(lang, &projects));
     Ok(Html(page("项目区", "Projects", Some(&user), &body)))
 }
@@ -343,11 +360,13 @@ fn version_results(lang: Lang, detail: &view::ProjectDetail) -> String {
 
 fn action_forms(
     lang: Lang,
+    registry: &guagou_registry::Registry,
     user: &crate::auth::User,
     p: &guagou_registry::projects::Project,
 ) -> String {
     let mut forms = String::new();
-    for (name, zh) in view::available_actions(user, p.state) {
+    let today = user.door(registry).today();
+    for (name, zh) in view::available_actions(registry, user, p.state) {
         forms.push_str(&format!(
             "<form method=\"post\" action=\"/projects/{code}/actions/{name}\" class=\"action\">\
              <input type=\"hidden\" name=\"csrf\" value=\"{csrf}\">\
@@ -358,7 +377,7 @@ fn action_forms(
             name = esc(name),
             zh = esc(zh),
             csrf = esc(&user.csrf),
-            today = esc(&today_shanghai().to_string()),
+            today = esc(&today.to_string()),
             as_of = lang.t("基准日", "As of"),
             reason = lang.t("理由", "Reason"),
         ));
@@ -425,10 +444,13 @@ pub async fn project_show(
             lang,
             &p.code,
             // A failure to read the notice only hides the link; the page itself still answers.
-            matches!(state.registry.public_notice(&p.code).await, Ok(Some(_))),
+            matches!(
+                user.door(&state.registry).project_notice(&p.code).await,
+                Ok(Some(_))
+            ),
         ),
         map = crate::map::project_map_html(lang, &p.code, p.current_version),
-        actions = action_forms(lang, &user, p),
+        actions = action_forms(lang, &state.registry, &user, p),
         forms = crate::upload::project_forms_html(&state, &user, p).await?,
         ledger = crate::quota::project_ledger_html(&state, &user, &p.code).await,
         vh = lang.t("版本", "Versions"),
@@ -447,11 +469,6 @@ pub async fn project_show(
         results = version_results(lang, &detail),
     );
     Ok(Html(page(&p.name, &p.code, Some(&user), &body)))
-}
-
-/// Today in Asia/Shanghai (UTC+8, no daylight saving), the default as-of date of a form.
-fn today_shanghai() -> chrono::NaiveDate {
-    (chrono::Utc::now() + chrono::Duration::hours(8)).date_naive()
 }
 
 #[derive(Debug, Deserialize)]

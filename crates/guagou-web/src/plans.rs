@@ -46,25 +46,9 @@ pub fn api() -> OpenApiRouter<AppState> {
         .merge(audit::api())
 }
 
-/// The land bureau department: at the county it drafts plans, at the city it approves them and
-/// maintains the divisions, at the province it files plans (SPEC §1).
-pub const LAND_DEPARTMENT: &str = "land";
-
-/// Refuses (403) unless the user belongs to the land bureau of its level.
-fn require_land(user: &User, what: &str) -> Result<(), WebError> {
-    if user.department == LAND_DEPARTMENT {
-        Ok(())
-    } else {
-        Err(WebError::Registry(RegistryError::Forbidden {
-            actor: format!("{} ({})", user.actor, user.department),
-            what: what.to_owned(),
-        }))
-    }
-}
-
-/// Today in Asia/Shanghai (UTC+8, no daylight saving), the default as-of date of a form.
-fn today_shanghai() -> NaiveDate {
-    (chrono::Utc::now() + chrono::Duration::hours(8)).date_naive()
+/// Refuses (403) unless the user belongs to the land bureau (asks the principal).
+fn require_land(user: &User, _what: &str) -> Result<(), WebError> {
+    Ok(user.actor.require_land()?)
 }
 
 /// Parses an as-of date `YYYY-MM-DD` from a form or a body.

@@ -2,29 +2,20 @@
 //! project with its versions and stored check results, and the ledger balances that concern
 //! the jurisdiction. Filtering happens here, on the server, for every route.
 
-use std::collections::BTreeMap;
-
 use guagou_domain::ledger::Account;
-use guagou_domain::lifecycle::{Level, ProjectAction, ProjectState};
-use guagou_registry::projects::{Project, Version};
-use guagou_registry::{Registry, RegistryError};
+use guagou_domain::lifecycle::{ProjectAction, ProjectState};
+use guagou_registry::Registry;
+use guagou_registry::projects::Project;
 use serde::Serialize;
 
 use crate::auth::User;
 use crate::error::WebError;
 
+pub use guagou_registry::door::ProjectDetail;
+
 /// The projects `user` may read, by code.
 pub async fn readable_projects(registry: &Registry, user: &User) -> Result<Vec<Project>, WebError> {
-    // Only the user's part of the code space is read (a county: its own code; a city: its
-    // 4-digit prefix; the province: its 2 digits); `reads` still decides.
-    let own = user.actor.division.as_str();
-    let prefix = own.trim_end_matches("00");
-    Ok(registry
-        .projects(prefix, None)
-        .await?
-        .into_iter()
-        .filter(|p| user.reads(&p.county))
-        .collect())
+    Ok(user.door(registry).projects(None).await?)
 }
 
 /// The project `code` if `user` may read it; `NotFound` otherwise (same answer as a missing
@@ -34,18 +25,7 @@ pub async fn readable_project(
     user: &User,
     code: &str,
 ) -> Result<Project, WebError> {
-    match registry.project(code).await {
-        Ok(p) if user.reads(&p.county) => Ok(p),
-        Ok(_) | Err(RegistryError::NotFound { .. }) => Err(WebError::NotFound),
-        Err(e) => Err(e.into()),
-    }
-}
-
-/// A project with its versions (each with its stored check results).
-#[derive(Debug, Serialize)]
-pub struct ProjectDetail {
-    pub project: Project,
-    pub versions: Vec<Version>,
+    Ok(user.door(registry).project(code).await?)
 }
 
 pub async fn project_detail(
@@ -53,9 +33,7 @@ pub async fn project_detail(
     user: &User,
     code: &str,
 ) -> Result<ProjectDetail, WebError> {
-    let project = readable_project(registry, user, code).await?;
-    let versions = registry.versions(code).await?;
-    Ok(ProjectDetail { project, versions })
+    Ok(user.door(registry).project_detail(code).await?)
 }
 
 /// One ledger balance.
@@ -67,38 +45,14 @@ pub struct Balance {
     pub balance_m2: i64,
 }
 
-/// The county an account belongs to, if any (`projects` maps project codes to counties).
-fn account_county(account: &Account, projects: &BTreeMap<String, String>) -> Option<String> {
-    match account {
-        Account::Holding { division }
-        | Account::Reserved { division }
-        | Account::Used { division } => Some(division.to_string()),
-        Account::AnnualPlan { county, .. } | Account::Deducted { county } => {
-            Some(county.to_string())
-        }
-        Account::Surplus { project } | Account::Advance { project } => {
-            projects.get(project).cloned()
-        }
-        Account::Listed { .. } | Account::AnnualPlanGrant => None,
-    }
-}
-
-/// The balances relevant to `user`'s jurisdiction: accounts of its divisions and projects;
-/// listings and the provincial grant only above the county level.
+/// The balances relevant to `user`'s jurisdiction (the door filters them).
 pub async fn readable_balances(registry: &Registry, user: &User) -> Result<Vec<Balance>, WebError> {
-    let projects: BTreeMap<String, String> = registry
-        .projects("", None)
+    let door = user.door(registry);
+    let scope = door.read_scope().await?;
+    Ok(door
+        .balances(&scope)
         .await?
         .into_iter()
-        .map(|p| (p.code, p.county))
-        .collect();
-    let balances = registry.store.balances().await?;
-    Ok(balances
-        .into_iter()
-        .filter(|(account, _)| match account_county(account, &projects) {
-            Some(county) => user.reads(&county),
-            None => user.actor.level != Level::County,
-        })
         .map(|(account, balance_m2)| Balance {
             account: account.key(),
             detail: account,
@@ -130,15 +84,17 @@ pub fn parse_action(text: &str) -> Option<ProjectAction> {
         .map(|(_, action, _)| *action)
 }
 
-/// The actions `user` could take on a project in `state` (level and state only; the registry
-/// still checks jurisdiction and the gating rules when the action is taken).
-pub fn available_actions(user: &User, state: ProjectState) -> Vec<(&'static str, &'static str)> {
-    if user.require_land().is_err() {
-        return Vec::new();
-    }
+/// The actions `user` could take on a project in `state` (the door says which; jurisdiction
+/// and the gating rules are checked when one is taken).
+pub fn available_actions(
+    registry: &Registry,
+    user: &User,
+    state: ProjectState,
+) -> Vec<(&'static str, &'static str)> {
+    let allowed = user.door(registry).available_actions(state);
     ACTIONS
         .iter()
-        .filter(|(_, action, _)| state.next(*action, user.actor.level, &[]).is_ok())
+        .filter(|(_, action, _)| allowed.contains(action))
         .map(|(name, _, zh)| (*name, *zh))
         .collect()
 }
@@ -153,8 +109,6 @@ pub async fn take_action(
     as_of: &str,
     reason: &str,
 ) -> Result<Project, WebError> {
-    readable_project(registry, user, code).await?;
-    user.require_land()?;
     let action = parse_action(action).ok_or_else(|| {
         WebError::invalid(
             "action",
@@ -169,8 +123,9 @@ pub async fn take_action(
             format!("date {as_of} should be YYYY-MM-DD"),
         )
     })?;
-    let project = registry
-        .project_action(&user.actor, code, action, as_of, reason)
+    let project = user
+        .door(registry)
+        .project_action(code, action, as_of, reason)
         .await?;
     tracing::info!(actor = %user.actor, code, ?action, "project action");
     Ok(project)

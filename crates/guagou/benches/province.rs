@@ -335,6 +335,7 @@ async fn register(
         subject: format!("project:{}", project.code),
         reason: String::new(),
         payload: serde_json::json!({ "code": project.code }),
+        ..Default::default()
     })
     .await?;
     Ok(())
@@ -449,8 +450,8 @@ async fn run() -> Result<()> {
     let counties = county_codes();
     let actor = Actor::parse("省厅@510000")?;
     let imported = registry
+        .as_principal(&actor)
         .import_divisions(
-            &actor,
             "bench",
             &divisions(&counties),
             "省级规模合成数据 / synthetic province",

@@ -13,8 +13,8 @@ use guagou_domain::Profile;
 use guagou_domain::landclass::LandClassTable;
 use guagou_registry::backup::{MANIFEST, restore};
 use guagou_registry::base_layers::LandUseImport;
+use guagou_registry::testing::{AuditRecord, SQLITE_FILE, TestDb};
 use guagou_registry::{Actor, FixedClock, Registry};
-use guagou_store::{AuditRecord, SQLITE_FILE, TestDb};
 
 fn clock() -> Box<FixedClock> {
     Box::new(FixedClock("2019-07-15T09:00:00+08:00".into()))
@@ -59,7 +59,8 @@ async fn an_online_backup_verifies_and_restores_with_the_same_heads() {
         reason: "测试底图".into(),
         replace: false,
     };
-    r.import_landuse(&Actor::parse("王@511722").unwrap(), &request, &mut |_| {})
+    r.as_principal(&Actor::parse("王@511722").unwrap())
+        .import_landuse(&request, &mut |_| {})
         .await
         .unwrap();
 
@@ -68,7 +69,7 @@ async fn an_online_backup_verifies_and_restores_with_the_same_heads() {
         let r = Arc::clone(&r);
         tokio::spawn(async move {
             for i in 0..300 {
-                let mut tx = r.store.begin_write().await.unwrap();
+                let mut tx = r.store_for_tests().begin_write().await.unwrap();
                 tx.audit(AuditRecord {
                     actor: "测试@511700".into(),
                     at: "2019-07-15T09:00:00+08:00".into(),
@@ -76,6 +77,7 @@ async fn an_online_backup_verifies_and_restores_with_the_same_heads() {
                     subject: format!("w{i}"),
                     reason: "并发写入".into(),
                     payload: serde_json::json!({ "i": i }),
+                    ..Default::default()
                 })
                 .await
                 .unwrap();
@@ -86,7 +88,7 @@ async fn an_online_backup_verifies_and_restores_with_the_same_heads() {
     let target = dir.path().join("backup");
     let manifest = r.backup(&target).await.unwrap();
     writer.await.unwrap();
-    let after = r.store.verify_audit().await.unwrap();
+    let after = r.store_for_tests().verify_audit().await.unwrap();
     assert!(manifest.audit.count <= after.records);
     assert!(manifest.ledger.count > 0 && manifest.funds.count > 0);
     assert_eq!(manifest.base_layers.len(), 1);
@@ -112,10 +114,21 @@ async fn an_online_backup_verifies_and_restores_with_the_same_heads() {
     );
     back.base_dir = Some(restored.join("base"));
     assert_eq!(
-        back.store.verify_audit().await.unwrap().head_hash,
+        back.store_for_tests()
+            .verify_audit()
+            .await
+            .unwrap()
+            .head_hash,
         manifest.audit.head_hash
     );
-    let layer = back.current_landuse("511722").await.unwrap().unwrap();
+    let layer = back
+        .as_principal(&back.operator())
+        .base_layers(Some("511722"))
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|l| l.kind == "landuse")
+        .unwrap();
     assert!(back.base_layer_path(&layer).unwrap().exists());
 
     // Never over an existing registry, and never into a non-empty backup folder.

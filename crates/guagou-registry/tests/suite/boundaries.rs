@@ -7,8 +7,8 @@ use std::path::PathBuf;
 use guagou_domain::Profile;
 use guagou_domain::landclass::LandClassTable;
 use guagou_geo::formats::{ReadOptions, Repair};
+use guagou_registry::testing::TestDb;
 use guagou_registry::{Actor, FixedClock, Registry};
-use guagou_store::TestDb;
 
 fn counties_file() -> PathBuf {
     let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
@@ -35,10 +35,14 @@ async fn county_boundaries_need_the_explicit_repair() {
         Box::new(FixedClock("2019-01-01T00:00:00+08:00".into())),
     );
     let city = Actor::parse("管理员@511700").unwrap_or_else(|e| panic!("{e}"));
-    r.seed_dazhou(&city).await.unwrap_or_else(|e| panic!("{e}"));
+    r.as_principal(&city)
+        .seed_dazhou()
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
 
     let refused = r
-        .import_boundaries(&city, &counties_file(), None, &ReadOptions::default())
+        .as_principal(&city)
+        .import_boundaries(&counties_file(), None, &ReadOptions::default())
         .await;
     let message = refused.err().map(|e| e.to_string()).unwrap_or_default();
     assert!(
@@ -46,7 +50,8 @@ async fn county_boundaries_need_the_explicit_repair() {
         "{message}"
     );
     assert!(
-        r.boundary("511724")
+        r.public()
+            .boundary("511724")
             .await
             .unwrap_or_else(|e| panic!("{e}"))
             .is_none(),
@@ -54,8 +59,8 @@ async fn county_boundaries_need_the_explicit_repair() {
     );
 
     let (count, warnings) = r
+        .as_principal(&city)
         .import_boundaries(
-            &city,
             &counties_file(),
             Some("adcode"),
             &ReadOptions {
@@ -71,15 +76,26 @@ async fn county_boundaries_need_the_explicit_repair() {
         .collect();
     assert_eq!(repaired.len(), 1, "{warnings:#?}");
     assert_eq!(repaired[0].location.record.as_deref(), Some("#5 大竹县"));
-    let boundary = r.boundary("511724").await.unwrap_or_else(|e| panic!("{e}"));
+    let boundary = r
+        .public()
+        .boundary("511724")
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
     assert_eq!(
         boundary.as_ref().and_then(|b| b["type"].as_str()),
         Some("MultiPolygon")
     );
 
     // Re-importing the division facts (the seed again) keeps the stored boundary.
-    r.seed_dazhou(&city).await.unwrap_or_else(|e| panic!("{e}"));
-    let kept = r.boundary("511724").await.unwrap_or_else(|e| panic!("{e}"));
+    r.as_principal(&city)
+        .seed_dazhou()
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    let kept = r
+        .public()
+        .boundary("511724")
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
     assert_eq!(
         kept, boundary,
         "a re-import of the facts keeps the boundary"
@@ -88,18 +104,18 @@ async fn county_boundaries_need_the_explicit_repair() {
     // A county user may not import another county's boundary.
     let county = Actor::parse("张三@511722").unwrap_or_else(|e| panic!("{e}"));
     assert!(
-        r.import_boundaries(
-            &county,
-            &counties_file(),
-            Some("adcode"),
-            &ReadOptions {
-                repair: Repair::UnionParts
-            }
-        )
-        .await
-        .is_err()
+        r.as_principal(&county)
+            .import_boundaries(
+                &counties_file(),
+                Some("adcode"),
+                &ReadOptions {
+                    repair: Repair::UnionParts
+                }
+            )
+            .await
+            .is_err()
     );
-    r.store
+    r.store_for_tests()
         .verify_audit()
         .await
         .unwrap_or_else(|e| panic!("{e}"));
@@ -123,7 +139,10 @@ async fn boundaries_import_from_a_geopackage() {
         Box::new(FixedClock("2019-01-01T00:00:00+08:00".into())),
     );
     let city = Actor::parse("管理员@511700").unwrap_or_else(|e| panic!("{e}"));
-    r.seed_dazhou(&city).await.unwrap_or_else(|e| panic!("{e}"));
+    r.as_principal(&city)
+        .seed_dazhou()
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
     let counties = guagou_geo::formats::read_parcels_with(
         &counties_file(),
         &ReadOptions {
@@ -148,11 +167,16 @@ async fn boundaries_import_from_a_geopackage() {
         .await
         .unwrap_or_else(|e| panic!("{e}"));
     let (count, _) = r
-        .import_boundaries(&city, &path, Some("adcode"), &ReadOptions::default())
+        .as_principal(&city)
+        .import_boundaries(&path, Some("adcode"), &ReadOptions::default())
         .await
         .unwrap_or_else(|e| panic!("{e}"));
     assert_eq!(count, 7);
-    let boundary = r.boundary("511724").await.unwrap_or_else(|e| panic!("{e}"));
+    let boundary = r
+        .public()
+        .boundary("511724")
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
     assert_eq!(
         boundary.as_ref().and_then(|b| b["type"].as_str()),
         Some("MultiPolygon")

@@ -3,8 +3,8 @@
 use guagou_domain::Profile;
 use guagou_domain::landclass::LandClassTable;
 use guagou_domain::lifecycle::ProjectState;
+use guagou_registry::testing::TestDb;
 use guagou_registry::{FixedClock, Registry};
-use guagou_store::TestDb;
 
 #[tokio::test]
 async fn demo_has_every_state_and_verifies() {
@@ -54,20 +54,18 @@ async fn demo_has_every_state_and_verifies() {
     );
     assert!(summary.ledger_entries >= 10);
     registry
-        .store
+        .store_for_tests()
         .verify_ledger()
         .await
         .unwrap_or_else(|e| panic!("{e}"));
     registry
-        .store
+        .store_for_tests()
         .verify_audit()
         .await
         .unwrap_or_else(|e| panic!("{e}"));
     let ranked = registry
-        .rank_pooled(
-            "",
-            chrono::NaiveDate::from_ymd_opt(2018, 6, 1).unwrap_or_default(),
-        )
+        .as_principal(&registry.operator())
+        .rank_pooled(chrono::NaiveDate::from_ymd_opt(2018, 6, 1).unwrap_or_default())
         .await
         .unwrap_or_else(|e| panic!("{e}"));
     assert!(!ranked.is_empty());

@@ -12,8 +12,8 @@ use guagou_domain::registry_rules::Backing;
 use guagou_domain::{DivisionCode, Profile, RuleId};
 use guagou_registry::divisions::parse_divisions_csv;
 use guagou_registry::projects::AcceptanceFigures;
+use guagou_registry::testing::TestDb;
 use guagou_registry::{Actor, FixedClock, Registry, RegistryError};
-use guagou_store::TestDb;
 
 fn example(name: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -46,7 +46,7 @@ async fn registry(dir: &Path) -> Registry {
         store,
         profile,
         classes,
-        Box::new(FixedClock("2019-01-01T08:00:00+08:00".into())),
+        Box::new(FixedClock("2026-12-01T08:00:00+08:00".into())),
     )
 }
 
@@ -76,8 +76,8 @@ async fn plan_in_force(r: &Registry, county: &str, villages: &[&str]) {
     let county_user = who(&format!("经办人@{county}"));
     let scope: Vec<DivisionCode> = villages.iter().map(|v| code(v)).collect();
     let plan = ok(r
+        .as_principal(&county_user)
         .create_plan(
-            &county_user,
             &code(county),
             "专项规划",
             (2016, 2020),
@@ -85,60 +85,30 @@ async fn plan_in_force(r: &Registry, county: &str, villages: &[&str]) {
             d(2017, 12, 1),
         )
         .await);
-    ok(r.plan_action(
-        &county_user,
-        &plan.id,
-        PlanAction::Consult,
-        d(2017, 12, 2),
-        "征求意见",
-    )
-    .await);
+    ok(r.as_principal(&county_user)
+        .plan_action(&plan.id, PlanAction::Consult, d(2017, 12, 2), "征求意见")
+        .await);
     // Submitting before every department has given its opinion is refused with the rule.
     refused_by(
-        r.plan_action(
-            &county_user,
-            &plan.id,
-            PlanAction::Submit,
-            d(2017, 12, 3),
-            "报批",
-        )
-        .await,
+        r.as_principal(&county_user)
+            .plan_action(&plan.id, PlanAction::Submit, d(2017, 12, 3), "报批")
+            .await,
         RuleId::PlanConsulted,
     );
     for department in r.profile.consultation.departments.value.clone() {
-        ok(r.add_opinion(
-            &who("审查员@511700"),
-            &plan.id,
-            &department,
-            "同意",
-            d(2017, 12, 10),
-        )
-        .await);
+        ok(r.as_principal(&who(&format!("审查员@511700/{department}")))
+            .add_opinion(&plan.id, "同意", d(2017, 12, 10))
+            .await);
     }
-    ok(r.plan_action(
-        &county_user,
-        &plan.id,
-        PlanAction::Submit,
-        d(2017, 12, 11),
-        "报批",
-    )
-    .await);
-    ok(r.plan_action(
-        &who("审批@511700"),
-        &plan.id,
-        PlanAction::Approve,
-        d(2017, 12, 20),
-        "同意",
-    )
-    .await);
-    ok(r.plan_action(
-        &who("备案@510000"),
-        &plan.id,
-        PlanAction::File,
-        d(2018, 1, 5),
-        "备案",
-    )
-    .await);
+    ok(r.as_principal(&county_user)
+        .plan_action(&plan.id, PlanAction::Submit, d(2017, 12, 11), "报批")
+        .await);
+    ok(r.as_principal(&who("审批@511700"))
+        .plan_action(&plan.id, PlanAction::Approve, d(2017, 12, 20), "同意")
+        .await);
+    ok(r.as_principal(&who("备案@510000"))
+        .plan_action(&plan.id, PlanAction::File, d(2018, 1, 5), "备案")
+        .await);
 }
 
 #[tokio::test]
@@ -148,15 +118,16 @@ async fn project_from_package_to_closed_and_a_sanctioned_one() {
     let city = who("市局@511700");
     let province = who("省厅@510000");
     let xuanhan_user = who("张三@511722");
-    ok(r.seed_dazhou(&city).await);
+    ok(r.as_principal(&city).seed_dazhou().await);
     let villages = parse_divisions_csv("villages", VILLAGES).unwrap_or_else(|e| panic!("{e}"));
-    ok(r.import_divisions(&city, "villages", &villages, "导入")
+    ok(r.as_principal(&city)
+        .import_divisions("villages", &villages, "导入")
         .await);
 
     // A plan that leaves out a poor village is refused.
     let partial = ok(r
+        .as_principal(&xuanhan_user)
         .create_plan(
-            &xuanhan_user,
             &code("511722"),
             "缺村的规划",
             (2021, 2025),
@@ -164,44 +135,25 @@ async fn project_from_package_to_closed_and_a_sanctioned_one() {
             d(2017, 12, 1),
         )
         .await);
-    ok(r.plan_action(
-        &xuanhan_user,
-        &partial.id,
-        PlanAction::Consult,
-        d(2017, 12, 2),
-        "征求意见",
-    )
-    .await);
-    for department in r.profile.consultation.departments.value.clone() {
-        ok(r.add_opinion(
-            &who("审查员@511700"),
-            &partial.id,
-            &department,
-            "同意",
-            d(2017, 12, 10),
-        )
+    ok(r.as_principal(&xuanhan_user)
+        .plan_action(&partial.id, PlanAction::Consult, d(2017, 12, 2), "征求意见")
         .await);
+    for department in r.profile.consultation.departments.value.clone() {
+        ok(r.as_principal(&who(&format!("审查员@511700/{department}")))
+            .add_opinion(&partial.id, "同意", d(2017, 12, 10))
+            .await);
     }
     refused_by(
-        r.plan_action(
-            &xuanhan_user,
-            &partial.id,
-            PlanAction::Submit,
-            d(2017, 12, 11),
-            "报批",
-        )
-        .await,
+        r.as_principal(&xuanhan_user)
+            .plan_action(&partial.id, PlanAction::Submit, d(2017, 12, 11), "报批")
+            .await,
         RuleId::PlanCoversPoorVillages,
     );
 
     // Registering before a plan is in force works; submitting does not (PLAN_APPROVED).
     let (project, results) = ok(r
-        .register_project(
-            &xuanhan_user,
-            &example("xuanhan-nanba-pass"),
-            d(2018, 6, 1),
-            "登记",
-        )
+        .as_principal(&xuanhan_user)
+        .register_project(&example("xuanhan-nanba-pass"), d(2018, 6, 1), "登记")
         .await);
     assert_eq!(project.state, ProjectState::Draft);
     assert!(results.iter().all(|r| r.passed), "{results:#?}");
@@ -209,14 +161,9 @@ async fn project_from_package_to_closed_and_a_sanctioned_one() {
     // 74 610 m² demolished − 16 500 m² resettlement = 58 110 m² planned surplus.
     assert_eq!(project.planned_surplus_m2, 58_110);
     refused_by(
-        r.project_action(
-            &xuanhan_user,
-            &code_a,
-            ProjectAction::Submit,
-            d(2018, 6, 2),
-            "申报",
-        )
-        .await,
+        r.as_principal(&xuanhan_user)
+            .project_action(&code_a, ProjectAction::Submit, d(2018, 6, 2), "申报")
+            .await,
         RuleId::PlanApproved,
     );
     plan_in_force(
@@ -226,18 +173,13 @@ async fn project_from_package_to_closed_and_a_sanctioned_one() {
     )
     .await;
 
-    // Another county cannot touch it.
+    // Another county cannot touch it: through its door the project does not exist.
     let other_county = who("李四@511723");
     assert!(matches!(
-        r.project_action(
-            &other_county,
-            &code_a,
-            ProjectAction::Submit,
-            d(2018, 6, 2),
-            "x"
-        )
-        .await,
-        Err(RegistryError::Forbidden { .. })
+        r.as_principal(&other_county)
+            .project_action(&code_a, ProjectAction::Submit, d(2018, 6, 2), "x")
+            .await,
+        Err(RegistryError::NotFound { .. })
     ));
 
     for (actor, action, date) in [
@@ -247,26 +189,28 @@ async fn project_from_package_to_closed_and_a_sanctioned_one() {
         (&province, ProjectAction::Approve, d(2018, 7, 1)),
         (&xuanhan_user, ProjectAction::Start, d(2018, 7, 2)),
     ] {
-        ok(r.project_action(actor, &code_a, action, date, "流程").await);
+        ok(r.as_principal(actor)
+            .project_action(&code_a, action, date, "流程")
+            .await);
     }
     // 30 % of 58 110 = 17 433 m²; one more square metre is ADVANCE_LIMIT.
     refused_by(
-        r.post(
-            &city,
-            Operation::Advance {
-                project: code_a.clone(),
-                amount_m2: 17_434,
-            },
-            "adv-a0",
-            "预支",
-            d(2018, 7, 15),
-        )
-        .await,
+        r.as_principal(&city)
+            .post(
+                Operation::Advance {
+                    project: code_a.clone(),
+                    amount_m2: 17_434,
+                },
+                "adv-a0",
+                "预支",
+                d(2018, 7, 15),
+            )
+            .await,
         RuleId::AdvanceLimit,
     );
     let advance = ok(r
+        .as_principal(&city)
         .post(
-            &city,
             Operation::Advance {
                 project: code_a.clone(),
                 amount_m2: 17_433,
@@ -284,13 +228,16 @@ async fn project_from_package_to_closed_and_a_sanctioned_one() {
         division: code("511722"),
     };
     assert_eq!(
-        ok(r.store.balance(&holding).await.map_err(RegistryError::from)),
+        ok(r.store_for_tests()
+            .balance(&holding)
+            .await
+            .map_err(RegistryError::from)),
         17_433
     );
     // The same request again (same key) posts nothing new.
     let again = ok(r
+        .as_principal(&city)
         .post(
-            &city,
             Operation::Advance {
                 project: code_a.clone(),
                 amount_m2: 17_433,
@@ -309,29 +256,21 @@ async fn project_from_package_to_closed_and_a_sanctioned_one() {
         reclaimed_farmland_m2: 72_000,
         resettlement_farmland_m2: 4_000,
     };
-    ok(r.apply_acceptance(
-        &xuanhan_user,
-        &code_a,
-        figures,
-        None,
-        d(2019, 5, 10),
-        "验收申请",
-    )
-    .await);
-    ok(r.project_action(
-        &city,
-        &code_a,
-        ProjectAction::Accept,
-        d(2019, 6, 1),
-        "验收合格",
-    )
-    .await);
+    ok(r.as_principal(&xuanhan_user)
+        .apply_acceptance(&code_a, figures, None, d(2019, 5, 10), "验收申请")
+        .await);
+    ok(r.as_principal(&city)
+        .project_action(&code_a, ProjectAction::Accept, d(2019, 6, 1), "验收合格")
+        .await);
     assert_eq!(
-        ok(r.store.balance(&holding).await.map_err(RegistryError::from)),
+        ok(r.store_for_tests()
+            .balance(&holding)
+            .await
+            .map_err(RegistryError::from)),
         58_110
     );
     assert_eq!(
-        ok(r.store
+        ok(r.store_for_tests()
             .balance(&Account::Advance {
                 project: code_a.clone()
             })
@@ -340,7 +279,7 @@ async fn project_from_package_to_closed_and_a_sanctioned_one() {
         0
     );
     let lots: Vec<String> = ok(r
-        .store
+        .store_for_tests()
         .open_lots(&holding)
         .await
         .map_err(RegistryError::from))
@@ -354,34 +293,34 @@ async fn project_from_package_to_closed_and_a_sanctioned_one() {
 
     // Operational land on annual plan quota is refused; on surplus quota it retires the quota.
     refused_by(
-        r.record_land_supply(
-            &xuanhan_user,
-            "GD-1",
+        r.as_principal(&xuanhan_user)
+            .record_land_supply(
+                "GD-1",
+                &code("511722"),
+                "商业地块",
+                LandUse::CommercialHousing,
+                5_000,
+                Backing::AnnualPlan,
+                d(2019, 7, 1),
+                "供地",
+            )
+            .await,
+        RuleId::OperationalLandUsesQuota,
+    );
+    ok(r.as_principal(&xuanhan_user)
+        .record_land_supply(
+            "GD-2",
             &code("511722"),
             "商业地块",
-            LandUse::CommercialHousing,
-            5_000,
-            Backing::AnnualPlan,
+            LandUse::Commercial,
+            10_000,
+            Backing::SurplusQuota,
             d(2019, 7, 1),
             "供地",
         )
-        .await,
-        RuleId::OperationalLandUsesQuota,
-    );
-    ok(r.record_land_supply(
-        &xuanhan_user,
-        "GD-2",
-        &code("511722"),
-        "商业地块",
-        LandUse::Commercial,
-        10_000,
-        Backing::SurplusQuota,
-        d(2019, 7, 1),
-        "供地",
-    )
-    .await);
+        .await);
     assert_eq!(
-        ok(r.store
+        ok(r.store_for_tests()
             .balance(&Account::Used {
                 division: code("511722")
             })
@@ -391,65 +330,65 @@ async fn project_from_package_to_closed_and_a_sanctioned_one() {
     );
 
     // Reserve local needs, list, refuse a price below the guide price, settle at the floor.
-    ok(r.post(
-        &xuanhan_user,
-        Operation::Reserve {
-            division: code("511722"),
-            amount_m2: 8_110,
-            purpose: "搬迁安置".into(),
-        },
-        "res-1",
-        "本地需求",
-        d(2019, 7, 2),
-    )
-    .await);
+    ok(r.as_principal(&xuanhan_user)
+        .post(
+            Operation::Reserve {
+                division: code("511722"),
+                amount_m2: 8_110,
+                purpose: "搬迁安置".into(),
+            },
+            "res-1",
+            "本地需求",
+            d(2019, 7, 2),
+        )
+        .await);
     refused_by(
-        r.post(
-            &xuanhan_user,
+        r.as_principal(&xuanhan_user)
+            .post(
+                Operation::List {
+                    division: code("511722"),
+                    listing: "L-1".into(),
+                    amount_m2: 40_001,
+                },
+                "list-0",
+                "公告",
+                d(2019, 7, 3),
+            )
+            .await,
+        RuleId::LocalNeedsFirst,
+    );
+    ok(r.as_principal(&xuanhan_user)
+        .post(
             Operation::List {
                 division: code("511722"),
                 listing: "L-1".into(),
-                amount_m2: 40_001,
+                amount_m2: 40_000,
             },
-            "list-0",
+            "list-1",
             "公告",
             d(2019, 7, 3),
         )
-        .await,
-        RuleId::LocalNeedsFirst,
-    );
-    ok(r.post(
-        &xuanhan_user,
-        Operation::List {
-            division: code("511722"),
-            listing: "L-1".into(),
-            amount_m2: 40_000,
-        },
-        "list-1",
-        "公告",
-        d(2019, 7, 3),
-    )
-    .await);
+        .await);
     refused_by(
-        r.post(
-            &xuanhan_user,
-            Operation::Transfer {
-                listing: "L-1".into(),
-                buyer: code("510100"),
-                amount_m2: 40_000,
-                price_fen_per_mu: 29_999_900,
-                priced_on: None,
-            },
-            "tr-0",
-            "协议",
-            d(2019, 8, 1),
-        )
-        .await,
+        r.as_principal(&xuanhan_user)
+            .post(
+                Operation::Transfer {
+                    listing: "L-1".into(),
+                    buyer: code("510100"),
+                    amount_m2: 40_000,
+                    price_fen_per_mu: 29_999_900,
+                    priced_on: None,
+                },
+                "tr-0",
+                "协议",
+                d(2019, 8, 1),
+            )
+            .await,
         RuleId::TransferPriceFloor,
     );
     let transfer = ok(r
+        .as_principal(&xuanhan_user)
         .post(
-            &xuanhan_user,
             Operation::Transfer {
                 listing: "L-1".into(),
                 buyer: code("510100"),
@@ -464,7 +403,7 @@ async fn project_from_package_to_closed_and_a_sanctioned_one() {
         .await);
     assert_eq!(transfer.money_fen, Some(1_800_000_000));
     assert_eq!(
-        ok(r.store
+        ok(r.store_for_tests()
             .balance(&Account::Holding {
                 division: code("510100")
             })
@@ -473,23 +412,22 @@ async fn project_from_package_to_closed_and_a_sanctioned_one() {
         40_000
     );
     assert_eq!(
-        ok(r.store.balance(&holding).await.map_err(RegistryError::from)),
+        ok(r.store_for_tests()
+            .balance(&holding)
+            .await
+            .map_err(RegistryError::from)),
         0
     );
-    ok(
-        r.project_action(&city, &code_a, ProjectAction::Close, d(2019, 12, 1), "关闭")
-            .await,
-    );
+    ok(r.as_principal(&city)
+        .project_action(&code_a, ProjectAction::Close, d(2019, 12, 1), "关闭")
+        .await);
     // One adjustment application per county per year.
-    ok(r.apply_adjustment(
-        &xuanhan_user,
-        &code("511722"),
-        d(2019, 9, 1),
-        "规划空间不足",
-    )
-    .await);
+    ok(r.as_principal(&xuanhan_user)
+        .apply_adjustment(&code("511722"), d(2019, 9, 1), "规划空间不足")
+        .await);
     refused_by(
-        r.apply_adjustment(&xuanhan_user, &code("511722"), d(2019, 10, 1), "再次申请")
+        r.as_principal(&xuanhan_user)
+            .apply_adjustment(&code("511722"), d(2019, 10, 1), "再次申请")
             .await,
         RuleId::AdjustmentOnceAYear,
     );
@@ -498,12 +436,8 @@ async fn project_from_package_to_closed_and_a_sanctioned_one() {
     plan_in_force(&r, "511725", &["511725115203"]).await;
     let qu_user = who("王五@511725");
     let (project_b, _) = ok(r
-        .register_project(
-            &qu_user,
-            &example("quxian-hole-multipart"),
-            d(2018, 6, 1),
-            "登记",
-        )
+        .as_principal(&qu_user)
+        .register_project(&example("quxian-hole-multipart"), d(2018, 6, 1), "登记")
         .await);
     let code_b = project_b.code.clone();
     for (actor, action) in [
@@ -513,38 +447,41 @@ async fn project_from_package_to_closed_and_a_sanctioned_one() {
         (&province, ProjectAction::Approve),
         (&qu_user, ProjectAction::Start),
     ] {
-        ok(
-            r.project_action(actor, &code_b, action, d(2018, 6, 5), "流程")
-                .await,
-        );
+        ok(r.as_principal(actor)
+            .project_action(&code_b, action, d(2018, 6, 5), "流程")
+            .await);
     }
     let limit = guagou_domain::ledger::engine::advance_limit_m2(project_b.planned_surplus_m2, 0.30);
-    ok(r.post(
-        &city,
-        Operation::Advance {
-            project: code_b.clone(),
-            amount_m2: limit,
-        },
-        "adv-b",
-        "预支",
-        d(2018, 6, 10),
-    )
-    .await);
-    ok(r.post(
-        &province,
-        Operation::GrantAnnualPlan {
-            county: code("511725"),
-            year: 2019,
-            amount_m2: 100_000,
-        },
-        "grant-b",
-        "年度计划",
-        d(2019, 1, 5),
-    )
-    .await);
+    ok(r.as_principal(&city)
+        .post(
+            Operation::Advance {
+                project: code_b.clone(),
+                amount_m2: limit,
+            },
+            "adv-b",
+            "预支",
+            d(2018, 6, 10),
+        )
+        .await);
+    ok(r.as_principal(&province)
+        .post(
+            Operation::GrantAnnualPlan {
+                county: code("511725"),
+                year: 2019,
+                amount_m2: 100_000,
+            },
+            "grant-b",
+            "年度计划",
+            d(2019, 1, 5),
+        )
+        .await);
     // Due 2019-06-09: nothing on that day, every sanction the day after.
-    assert!(ok(r.scan(&city, d(2019, 6, 9)).await).applied.is_empty());
-    let report = ok(r.scan(&city, d(2019, 6, 10)).await);
+    assert!(
+        ok(r.as_principal(&city).scan(d(2019, 6, 9)).await)
+            .applied
+            .is_empty()
+    );
+    let report = ok(r.as_principal(&city).scan(d(2019, 6, 10)).await);
     let kinds: Vec<String> = report
         .applied
         .iter()
@@ -552,7 +489,7 @@ async fn project_from_package_to_closed_and_a_sanctioned_one() {
         .collect();
     assert_eq!(kinds.len(), 4, "{kinds:?}");
     assert_eq!(
-        ok(r.store
+        ok(r.store_for_tests()
             .balance(&Account::AnnualPlan {
                 county: code("511725"),
                 year: 2019
@@ -562,7 +499,7 @@ async fn project_from_package_to_closed_and_a_sanctioned_one() {
         100_000 - limit
     );
     assert_eq!(
-        ok(r.store
+        ok(r.store_for_tests()
             .balance(&Account::Deducted {
                 county: code("511725")
             })
@@ -571,40 +508,49 @@ async fn project_from_package_to_closed_and_a_sanctioned_one() {
         limit
     );
     assert!(ok(r
-        .store
+        .store_for_tests()
         .advance_suspended(&code("511725"))
         .await
         .map_err(RegistryError::from)));
-    assert_eq!(ok(r.obligations().await).len(), 2);
+    assert_eq!(
+        ok(r.as_principal(&r.operator()).obligations().await).len(),
+        2
+    );
     // Idempotent: the second run applies nothing.
-    let again = ok(r.scan(&city, d(2019, 6, 10)).await);
+    let again = ok(r.as_principal(&city).scan(d(2019, 6, 10)).await);
     assert!(again.applied.is_empty());
     assert_eq!(again.already_applied, 4);
     // A suspended county cannot advance; an extension is refused with the clause.
     refused_by(
-        r.post(
-            &city,
-            Operation::Advance {
-                project: code_b.clone(),
-                amount_m2: 1,
-            },
-            "adv-b2",
-            "预支",
-            d(2019, 7, 1),
-        )
-        .await,
+        r.as_principal(&city)
+            .post(
+                Operation::Advance {
+                    project: code_b.clone(),
+                    amount_m2: 1,
+                },
+                "adv-b2",
+                "预支",
+                d(2019, 7, 1),
+            )
+            .await,
         RuleId::AdvanceNotSuspended,
     );
     refused_by(
-        r.request_extension(&qu_user, &code_b).await,
+        r.as_principal(&qu_user).request_extension(&code_b).await,
         RuleId::CompletionDeadline,
     );
     // Three years after approval the completion sanction comes too.
-    let late = ok(r.scan(&city, d(2021, 6, 5)).await);
+    let late = ok(r.as_principal(&city).scan(d(2021, 6, 5)).await);
     assert_eq!(late.applied.len(), 1);
     assert_eq!(late.applied[0].sanction.rule, RuleId::CompletionDeadline);
 
     // The journal and the audit log verify.
-    ok(r.store.verify_ledger().await.map_err(RegistryError::from));
-    ok(r.store.verify_audit().await.map_err(RegistryError::from));
+    ok(r.store_for_tests()
+        .verify_ledger()
+        .await
+        .map_err(RegistryError::from));
+    ok(r.store_for_tests()
+        .verify_audit()
+        .await
+        .map_err(RegistryError::from));
 }

@@ -54,7 +54,7 @@ fn csrf_and_finance(user: &User, headers: &HeaderMap) -> Result<(), Failure> {
 /// Balances the user may read.
 pub async fn readable_balances(state: &AppState, user: &User) -> Result<Vec<BalanceView>, Failure> {
     let mut out = Vec::new();
-    for b in state.registry.funds_balances().await? {
+    for b in user.door(&state.registry).funds_balances().await? {
         if !user.reads(&b.county) {
             continue;
         }
@@ -83,7 +83,10 @@ pub async fn readable_account(
     let account = FundAccount::from_key(key)
         .filter(|a| reads_account(user, a))
         .ok_or(WebError::NotFound)?;
-    let history = state.registry.funds_account_history(&account).await?;
+    let history = user
+        .door(&state.registry)
+        .funds_account_history(&account)
+        .await?;
     let balance = history.last().map(|l| l.balance_fen).unwrap_or(0);
     let (label_zh, label_en) = account.label();
     Ok(AccountView {
@@ -105,7 +108,7 @@ pub async fn readable_entry(
     seq: &str,
 ) -> Result<FundsEntry, Failure> {
     let seq: u64 = seq.parse().map_err(|_| WebError::NotFound)?;
-    let entry = state.registry.funds_entry(seq).await?;
+    let entry = user.door(&state.registry).funds_entry(seq).await?;
     match entry.county() {
         Some(county) if user.reads(county.as_str()) => Ok(entry),
         _ => Err(WebError::NotFound.into()),
@@ -175,7 +178,7 @@ pub async fn verify_run(
         })
         .into());
     }
-    Ok(Json(state.registry.verify_funds().await?))
+    Ok(Json(user.door(&state.registry).verify_funds().await?))
 }
 
 /// Handles POST /api/funds/investments
@@ -199,9 +202,8 @@ pub async fn investment_post(
     csrf_and_finance(&user, &headers)?;
     let (investment, request) = body(input)?.request()?;
     Ok(Json(
-        state
-            .registry
-            .record_investment(&user.actor, &investment, &request)
+        user.door(&state.registry)
+            .record_investment(&investment, &request)
             .await?,
     ))
 }
@@ -227,9 +229,8 @@ pub async fn spending_post(
     csrf_and_finance(&user, &headers)?;
     let (spending, request) = body(input)?.request()?;
     Ok(Json(
-        state
-            .registry
-            .record_spending(&user.actor, &spending, &request)
+        user.door(&state.registry)
+            .record_spending(&spending, &request)
             .await?,
     ))
 }
@@ -255,9 +256,8 @@ pub async fn compensation_post(
     csrf_and_finance(&user, &headers)?;
     let (compensation, request) = body(input)?.request()?;
     Ok(Json(
-        state
-            .registry
-            .record_compensation(&user.actor, &compensation, &request)
+        user.door(&state.registry)
+            .record_compensation(&compensation, &request)
             .await?,
     ))
 }
@@ -287,9 +287,8 @@ pub async fn reverse_post(
     let target = readable_entry(&state, &user, &seq).await?;
     let request = body(input)?.request()?;
     Ok(Json(
-        state
-            .registry
-            .reverse_funds(&user.actor, target.seq, &request)
+        user.door(&state.registry)
+            .reverse_funds(target.seq, &request)
             .await?,
     ))
 }

@@ -15,7 +15,7 @@ use serde::Deserialize;
 use super::api::{readable_account, readable_balances, readable_entry};
 use super::shared::{
     CompensationBody, Failure, InvestmentBody, ReverseBody, SpendingBody, account_url, form_amount,
-    is_finance_writer, may_verify, refusal_page, require_finance, today_shanghai, yuan,
+    is_finance_writer, may_verify, refusal_page, require_finance, yuan,
 };
 use crate::AppState;
 use crate::auth::{PageUser, User, random_hex};
@@ -56,8 +56,8 @@ pub async fn funds_index(State(state): State<AppState>, PageUser(user): PageUser
     let balances = readable_balances(&state, &user)
         .await
         .map_err(|e| fail(&user, e))?;
-    let names = state
-        .registry
+    let names = user
+        .door(&state.registry)
         .division_names()
         .await
         .map_err(|e| fail(&user, e))?;
@@ -116,8 +116,8 @@ pub async fn funds_index(State(state): State<AppState>, PageUser(user): PageUser
             )
         );
     }
-    let recent = state
-        .registry
+    let recent = user
+        .door(&state.registry)
         .funds_entries(200)
         .await
         .map_err(|e| fail(&user, e))?;
@@ -172,7 +172,7 @@ fn options(pairs: &[(&str, (&str, &str))], lang: Lang) -> String {
 fn forms(user: &User) -> Result<String, Failure> {
     let lang = user.lang;
     let csrf = esc(&user.csrf);
-    let today = today_shanghai().format("%Y-%m-%d").to_string();
+    let today = user.today.format("%Y-%m-%d").to_string();
     let hidden = |key: &str| {
         format!(
             "<input type=\"hidden\" name=\"csrf\" value=\"{csrf}\"><input type=\"hidden\" name=\"idempotency_key\" value=\"{}\">",
@@ -422,7 +422,7 @@ pub async fn entry_show(
             seq = entry.seq,
             csrf = esc(&user.csrf),
             key = esc(&key),
-            today = today_shanghai().format("%Y-%m-%d"),
+            today = user.today.format("%Y-%m-%d"),
             l_reason = lang.t("理由", "reason"),
             submit = lang.one("冲正", "Reverse"),
         );
@@ -444,8 +444,8 @@ pub async fn verify_show(State(state): State<AppState>, PageUser(user): PageUser
             },
         ));
     }
-    let check = state
-        .registry
+    let check = user
+        .door(&state.registry)
         .verify_funds()
         .await
         .map_err(|e| fail(&user, e))?;
@@ -589,9 +589,9 @@ pub async fn investment_submit(
             idempotency_key: form.idempotency_key,
         };
         let (investment, request) = body.request()?;
-        Ok(state
-            .registry
-            .record_investment(&user.actor, &investment, &request)
+        Ok(user
+            .door(&state.registry)
+            .record_investment(&investment, &request)
             .await?)
     }
     .await;
@@ -619,9 +619,9 @@ pub async fn spending_submit(
             idempotency_key: form.idempotency_key,
         };
         let (spending, request) = body.request()?;
-        Ok(state
-            .registry
-            .record_spending(&user.actor, &spending, &request)
+        Ok(user
+            .door(&state.registry)
+            .record_spending(&spending, &request)
             .await?)
     }
     .await;
@@ -647,9 +647,9 @@ pub async fn compensation_submit(
             idempotency_key: form.idempotency_key,
         };
         let (compensation, request) = body.request()?;
-        Ok(state
-            .registry
-            .record_compensation(&user.actor, &compensation, &request)
+        Ok(user
+            .door(&state.registry)
+            .record_compensation(&compensation, &request)
             .await?)
     }
     .await;
@@ -671,9 +671,9 @@ pub async fn reverse_submit(
             as_of: form.as_of,
             idempotency_key: form.idempotency_key,
         };
-        Ok(state
-            .registry
-            .reverse_funds(&user.actor, target.seq, &body.request()?)
+        Ok(user
+            .door(&state.registry)
+            .reverse_funds(target.seq, &body.request()?)
             .await?)
     }
     .await;

@@ -15,12 +15,9 @@ use guagou_registry::funds::{
 use serde::Deserialize;
 use utoipa::ToSchema;
 
-use crate::auth::{AUDIT_DEPARTMENT, User};
+use crate::auth::User;
 use crate::error::{Problem, WebError};
 use crate::html::{esc, page};
-
-/// The department that records money (SPEC §1: "finance records funds raised and spent").
-pub const FINANCE_DEPARTMENT: &str = "finance";
 
 /// A failed funds request: a web or registry error, a refusal of the funds rules, or a user
 /// of another department trying to record money.
@@ -28,7 +25,6 @@ pub const FINANCE_DEPARTMENT: &str = "finance";
 pub enum Failure {
     Web(WebError),
     Refused(FundsError),
-    NotFinance(String),
 }
 
 impl From<WebError> for Failure {
@@ -74,16 +70,6 @@ impl Failure {
                     message_en: en,
                 }
             }
-            Failure::NotFinance(department) => Problem {
-                status: StatusCode::FORBIDDEN,
-                code: "department".into(),
-                rule: None,
-                field: None,
-                message_zh: format!("{department} 部门无权登记资金（仅财政部门）"),
-                message_en: format!(
-                    "the {department} department may not record money (finance only)"
-                ),
-            },
         }
     }
 }
@@ -128,25 +114,25 @@ pub fn refusal_page(user: Option<&User>, failure: Failure) -> Response {
         .into_response()
 }
 
-/// Refuses unless the user may record money: audit is read-only, other departments are not
-/// finance. Jurisdiction is the registry's to check.
+/// Refuses unless the user may record money (asks the principal: audit is read-only, other
+/// departments are not finance); the door checks again, with the jurisdiction.
 pub fn require_finance(user: &User) -> Result<(), Failure> {
-    user.require_writer()?;
-    if user.department == FINANCE_DEPARTMENT {
-        Ok(())
-    } else {
-        Err(Failure::NotFinance(user.department.clone()))
-    }
+    user.actor
+        .require_department(&guagou_domain::Department::Finance)?;
+    Ok(())
 }
 
 /// Whether the user sees the finance forms.
 pub fn is_finance_writer(user: &User) -> bool {
-    user.department == FINANCE_DEPARTMENT
+    user.actor
+        .require_department(&guagou_domain::Department::Finance)
+        .is_ok()
 }
 
 /// Audit and the city (or province) run the verifier.
 pub fn may_verify(user: &User) -> bool {
-    user.department == AUDIT_DEPARTMENT || matches!(user.actor.level, Level::City | Level::Province)
+    user.actor.department.reads_everything()
+        || matches!(user.actor.level, Level::City | Level::Province)
 }
 
 /// Whether the user may read an account (its county is in the user's jurisdiction).
@@ -174,10 +160,6 @@ pub fn segment(text: &str) -> String {
 
 pub fn account_url(key: &str) -> String {
     format!("/funds/accounts/{}", segment(key))
-}
-
-pub fn today_shanghai() -> NaiveDate {
-    (chrono::Utc::now() + chrono::Duration::hours(8)).date_naive()
 }
 
 fn date(field: &'static str, text: &str) -> Result<NaiveDate, Failure> {

@@ -21,7 +21,7 @@ use crate::error::{ApiError, WebError};
 /// CSRF first, then the write right: an audit user is refused whatever the body says.
 fn writer(user: &User, headers: &HeaderMap) -> Result<(), WebError> {
     user.require_csrf(headers.get(CSRF_HEADER).and_then(|v| v.to_str().ok()))?;
-    user.require_writer()
+    Ok(user.actor.require_writer()?)
 }
 
 /// Handles GET /api/supervision/inspections

@@ -9,7 +9,7 @@
 use chrono::{Datelike, NaiveDate};
 use guagou_domain::DivisionCode;
 use guagou_domain::supervision::{
-    Allocation, AllocationRow, BASE_WEIGHT, COMMENDATION_WEIGHT, FindingSeverity, InspectionKind,
+    AllocationRow, BASE_WEIGHT, COMMENDATION_WEIGHT, FindingSeverity, InspectionKind,
     NATIONAL_POVERTY_WEIGHT, NoticeKind, PROVINCIAL_POVERTY_WEIGHT,
 };
 use guagou_registry::Registry;
@@ -223,11 +223,6 @@ pub(crate) fn parse_county(field: &'static str, text: &str) -> Result<DivisionCo
     })
 }
 
-/// Today in Asia/Shanghai (UTC+8, no daylight saving): the default date of a form.
-pub(crate) fn today_shanghai() -> NaiveDate {
-    (chrono::Utc::now() + chrono::Duration::hours(8)).date_naive()
-}
-
 fn non_empty(text: Option<&str>) -> Option<&str> {
     text.map(str::trim).filter(|t| !t.is_empty())
 }
@@ -293,12 +288,7 @@ pub(crate) async fn readable_inspections(
     registry: &Registry,
     user: &User,
 ) -> Result<Vec<Inspection>, WebError> {
-    Ok(registry
-        .inspections("")
-        .await?
-        .into_iter()
-        .filter(|i| user.reads(&i.county))
-        .collect())
+    Ok(user.door(registry).inspections().await?)
 }
 
 /// One inspection, or 404 when missing or not readable.
@@ -307,12 +297,7 @@ pub(crate) async fn readable_inspection(
     user: &User,
     id: &str,
 ) -> Result<Inspection, WebError> {
-    match registry.inspection(id).await {
-        Ok(i) if user.reads(&i.county) => Ok(i),
-        Ok(_) => Err(WebError::NotFound),
-        Err(guagou_registry::RegistryError::NotFound { .. }) => Err(WebError::NotFound),
-        Err(e) => Err(e.into()),
-    }
+    Ok(user.door(registry).inspection(id).await?)
 }
 
 /// Records an inspection (the land department; the registry checks the level).
@@ -321,7 +306,7 @@ pub(crate) async fn record_inspection(
     user: &User,
     body: &InspectionBody,
 ) -> Result<Inspection, WebError> {
-    user.require_land()?;
+    user.actor.require_land()?;
     let new = parse_inspection(body)?;
     if let Some(code) = &new.project {
         view::readable_project(registry, user, code).await?;
@@ -335,9 +320,7 @@ pub(crate) async fn record_inspection(
         "" => "记录检查 / inspection recorded",
         text => text,
     };
-    Ok(registry
-        .record_inspection(&user.actor, &new, reason)
-        .await?)
+    Ok(user.door(registry).record_inspection(&new, reason).await?)
 }
 
 pub(crate) fn parse_seq(text: &str) -> Result<i64, WebError> {
@@ -355,12 +338,13 @@ pub(crate) async fn rectify(
     seq: &str,
     body: &RectificationBody,
 ) -> Result<Inspection, WebError> {
-    user.require_land()?;
+    user.actor.require_land()?;
     readable_inspection(registry, user, id).await?;
     let seq = parse_seq(seq)?;
     let on = parse_date("rectified_on", &body.rectified_on)?;
-    Ok(registry
-        .rectify_finding(&user.actor, id, seq, &body.rectification, on)
+    Ok(user
+        .door(registry)
+        .rectify_finding(id, seq, &body.rectification, on)
         .await?)
 }
 
@@ -372,12 +356,13 @@ pub(crate) async fn close(
     seq: &str,
     body: &ClosureBody,
 ) -> Result<Inspection, WebError> {
-    user.require_land()?;
+    user.actor.require_land()?;
     readable_inspection(registry, user, id).await?;
     let seq = parse_seq(seq)?;
     let on = parse_date("closed_on", &body.closed_on)?;
-    Ok(registry
-        .close_finding(&user.actor, id, seq, &body.note, on)
+    Ok(user
+        .door(registry)
+        .close_finding(id, seq, &body.note, on)
         .await?)
 }
 
@@ -386,12 +371,7 @@ pub(crate) async fn readable_notices(
     registry: &Registry,
     user: &User,
 ) -> Result<Vec<Notice>, WebError> {
-    Ok(registry
-        .notices("")
-        .await?
-        .into_iter()
-        .filter(|n| user.reads(&n.county))
-        .collect())
+    Ok(user.door(registry).supervision_notices().await?)
 }
 
 /// Records a criticism or commendation (the city).
@@ -400,7 +380,7 @@ pub(crate) async fn record_notice(
     user: &User,
     body: &NoticeBody,
 ) -> Result<Notice, WebError> {
-    user.require_land()?;
+    user.actor.require_land()?;
     let kind = NoticeKind::parse(body.kind.trim()).ok_or_else(|| {
         WebError::invalid(
             "kind",
@@ -418,7 +398,7 @@ pub(crate) async fn record_notice(
     if !user.reads(new.county.as_str()) {
         return Err(WebError::NotFound);
     }
-    Ok(registry.record_notice(&user.actor, &new).await?)
+    Ok(user.door(registry).record_supervision_notice(&new).await?)
 }
 
 /// Lifts a criticism (the city).
@@ -428,17 +408,10 @@ pub(crate) async fn lift_notice(
     id: &str,
     body: &LiftNoticeBody,
 ) -> Result<Notice, WebError> {
-    user.require_land()?;
-    let notice = match registry.notice(id).await {
-        Ok(n) if user.reads(&n.county) => n,
-        Ok(_) | Err(guagou_registry::RegistryError::NotFound { .. }) => {
-            return Err(WebError::NotFound);
-        }
-        Err(e) => return Err(e.into()),
-    };
     let on = parse_date("lifted_on", &body.lifted_on)?;
-    Ok(registry
-        .lift_criticism(&user.actor, &notice.id, on, &body.reason)
+    Ok(user
+        .door(registry)
+        .lift_criticism(id, on, &body.reason)
         .await?)
 }
 
@@ -460,9 +433,9 @@ pub(crate) async fn allocation_view(
                     format!("invalid year {text}"),
                 )
             })?,
-        None => today_shanghai().year() + 1,
+        None => user.today.year() + 1,
     };
-    let decided = registry.decided_allocation(year).await?;
+    let decided = user.door(registry).decided_allocation(year).await?;
     let total_m2 = match non_empty(query.total_m2.as_deref()) {
         Some(text) => text
             .parse::<i64>()
@@ -477,12 +450,11 @@ pub(crate) async fn allocation_view(
             })?,
         None => decided.as_ref().map_or(0, |d| d.total_m2),
     };
-    let computed = registry.compute_allocation(year, total_m2).await?;
-    let (rows, rows_hidden) = visible_rows(user, &computed);
-    let decided = decided.map(|mut d| {
-        d.calculation.rows = visible_rows(user, &d.calculation).0;
-        d
-    });
+    let (computed, rows_hidden) = user
+        .door(registry)
+        .compute_allocation(year, total_m2)
+        .await?;
+    let rows = computed.rows.clone();
     Ok(AllocationView {
         year,
         total_m2,
@@ -495,26 +467,16 @@ pub(crate) async fn allocation_view(
     })
 }
 
-fn visible_rows(user: &User, allocation: &Allocation) -> (Vec<AllocationRow>, usize) {
-    let rows: Vec<AllocationRow> = allocation
-        .rows
-        .iter()
-        .filter(|r| user.reads(&r.county))
-        .cloned()
-        .collect();
-    let hidden = allocation.rows.len() - rows.len();
-    (rows, hidden)
-}
-
 /// Records the allocation of a year as decided (the city).
 pub(crate) async fn decide(
     registry: &Registry,
     user: &User,
     body: &DecideBody,
 ) -> Result<DecidedAllocation, WebError> {
-    user.require_land()?;
+    user.actor.require_land()?;
     let on = parse_date("decided_on", &body.decided_on)?;
-    Ok(registry
-        .decide_allocation(&user.actor, body.year, body.total_m2, on, &body.reason)
+    Ok(user
+        .door(registry)
+        .decide_allocation(body.year, body.total_m2, on, &body.reason)
         .await?)
 }

@@ -20,7 +20,7 @@ use serde::Deserialize;
 
 use super::input::{
     self, AllocationQuery, AllocationView, ClosureBody, DecideBody, FindingBody, InspectionBody,
-    LiftNoticeBody, NoticeBody, RectificationBody, today_shanghai,
+    LiftNoticeBody, NoticeBody, RectificationBody,
 };
 use crate::AppState;
 use crate::auth::{PageUser, User};
@@ -74,11 +74,11 @@ fn refusal(user: &User, error: WebError, back: &str) -> Response {
 }
 
 fn land_above_county(user: &User) -> bool {
-    user.require_land().is_ok() && user.actor.level != Level::County
+    user.is_land_writer() && user.actor.level != Level::County
 }
 
 fn city_land(user: &User) -> bool {
-    user.require_land().is_ok() && user.actor.level == Level::City
+    user.is_land_writer() && user.actor.level == Level::City
 }
 
 fn csrf_field(user: &User) -> String {
@@ -88,11 +88,11 @@ fn csrf_field(user: &User) -> String {
     )
 }
 
-fn date_input(lang: Lang, name: &str, zh: &str, en: &str) -> String {
+fn date_input(lang: Lang, today: chrono::NaiveDate, name: &str, zh: &str, en: &str) -> String {
     format!(
         "<label>{} <input type=\"date\" name=\"{name}\" value=\"{}\" required></label> ",
         lang.t(zh, en),
-        today_shanghai().format("%Y-%m-%d")
+        today.format("%Y-%m-%d")
     )
 }
 
@@ -117,7 +117,10 @@ fn options<T: Copy>(
 /// Counties the user may act for (for the forms' county lists).
 async fn county_options(state: &AppState, user: &User) -> Result<String, WebError> {
     let city = state.registry.profile.profile.city.clone();
-    let counties = state.registry.divisions_under(&city.as_str()[..4]).await?;
+    let counties = user
+        .door(&state.registry)
+        .divisions_under(&city.as_str()[..4])
+        .await?;
     Ok(counties
         .iter()
         .filter(|d| d.level == "county")
@@ -278,7 +281,7 @@ async fn new_inspection_form(state: &AppState, user: &User) -> Result<String, We
             InspectionKind::label,
             lang
         ),
-        date = date_input(lang, "inspected_on", "检查日期", "Date"),
+        date = date_input(lang, user.today, "inspected_on", "检查日期", "Date"),
         inspector = lang.t("检查人", "Inspector"),
         me = esc(&user.actor.to_string()),
         summary = lang.t("检查内容", "What was inspected"),
@@ -355,9 +358,9 @@ pub async fn inspection_submit(
 
 fn finding_rows(user: &User, inspection: &Inspection) -> Vec<Vec<String>> {
     let lang = user.lang;
-    let today = today_shanghai();
+    let today = user.today;
     // require_land refuses audit (read-only) and other departments.
-    let may_rectify = user.require_land().is_ok() && user.actor.level == Level::County;
+    let may_rectify = user.is_land_writer() && user.actor.level == Level::County;
     let may_close = land_above_county(user);
     inspection
         .findings
@@ -446,7 +449,7 @@ fn finding_form(
         csrf = csrf_field(user),
         label = lang.t(text.1, text.2),
         name = text.0,
-        date = date_input(lang, date.0, date.1, date.2),
+        date = date_input(lang, user.today, date.0, date.1, date.2),
         button = lang.t(button.0, button.1),
     )
 }
@@ -590,7 +593,7 @@ fn notice_rows(user: &User, notices: &[Notice]) -> Vec<Vec<String>> {
                      {date}<label>{reason} <input name=\"reason\" required></label> <button>{button}</button></form>",
                     id = esc(&n.id),
                     csrf = csrf_field(user),
-                    date = date_input(lang, "lifted_on", "解除日期", "Date"),
+                    date = date_input(lang, user.today, "lifted_on", "解除日期", "Date"),
                     reason = lang.t("决定理由", "Reason for the decision"),
                     button = lang.t("解除通报批评", "Lift the criticism"),
                 ),
@@ -667,7 +670,7 @@ pub async fn notices_index(
                 NoticeKind::label,
                 lang
             ),
-            date = date_input(lang, "decided_on", "通报日期", "Date"),
+            date = date_input(lang, user.today, "decided_on", "通报日期", "Date"),
             clause = lang.t("条款", "Clause"),
             reason = lang.t("理由", "Reason"),
             button = lang.t("记录", "Record"),
@@ -917,7 +920,7 @@ fn allocation_body(user: &User, view: &AllocationView) -> String {
                 csrf = csrf_field(user),
                 year = view.year,
                 total = view.total_m2,
-                date = date_input(lang, "decided_on", "决定日期", "Date"),
+                date = date_input(lang, user.today, "decided_on", "决定日期", "Date"),
                 reason = lang.t("决定依据", "Basis"),
                 button = lang.t("决定本年度分配", "Decide this year's allocation"),
             );

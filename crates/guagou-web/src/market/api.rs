@@ -35,9 +35,11 @@ fn body<T>(body: Result<Json<T>, JsonRejection>) -> Result<T, WebError> {
     ))]
 pub async fn listings_list(
     State(state): State<AppState>,
-    ApiUser(_user): ApiUser,
+    ApiUser(user): ApiUser,
 ) -> Result<Json<Vec<MarketListing>>, ApiError> {
-    Ok(Json(state.registry.market_listings(None).await?))
+    Ok(Json(
+        user.door(&state.registry).market_listings(None).await?,
+    ))
 }
 
 /// Handles GET /api/market/listings/{id}

@@ -26,7 +26,7 @@ use super::write::{
     ReasonBody, SettleBody,
 };
 use crate::AppState;
-use crate::auth::{LAND_DEPARTMENT, PageUser, User, random_hex};
+use crate::auth::{PageUser, User, random_hex};
 use crate::error::{PageError, WebError};
 use crate::html::{Lang, esc, page, table_in};
 
@@ -43,16 +43,9 @@ fn money(fen: i64) -> String {
     format!("{} 元", Fen(fen).yuan_text())
 }
 
-fn today() -> String {
-    (chrono::Utc::now() + chrono::Duration::hours(8))
-        .date_naive()
-        .format("%Y-%m-%d")
-        .to_string()
-}
-
 /// Whether the user may write market records at all (land bureau of a county or the city).
 fn trader(user: &User) -> bool {
-    user.department == LAND_DEPARTMENT && user.actor.level != Level::Province
+    user.is_land_writer() && user.actor.level != Level::Province
 }
 
 fn name(names: &BTreeMap<String, String>, code: &str) -> String {
@@ -161,8 +154,8 @@ pub async fn market_index(
 ) -> Result<Html<String>, PageError> {
     let registry = &state.registry;
     let lang = user.lang;
-    let names = registry.division_names().await?;
-    let all = registry.market_listings(None).await?;
+    let names = user.door(registry).division_names().await?;
+    let all = user.door(registry).market_listings(None).await?;
     let open_rows: Vec<Vec<String>> = all
         .iter()
         .filter(|l| l.state == ListingState::Open)
@@ -211,7 +204,7 @@ pub async fn market_index(
                     "listings of the jurisdiction past their period with no agreement: quota back to the seller"
                 ),
                 form_open(&user, "/market/expire", "expire-form"),
-                field(lang, "基准日", "As of", "as_of", "date", &today()),
+                field(lang, "基准日", "As of", "as_of", "date", &user.today.to_string()),
                 button(lang, "执行", "Run"),
             ),
         ));
@@ -287,8 +280,7 @@ async fn own_listings(
     ))
 }
 
-fn guide_fen(state: &AppState) -> i64 {
-    let today = (chrono::Utc::now() + chrono::Duration::hours(8)).date_naive();
+fn guide_fen(state: &AppState, today: chrono::NaiveDate) -> i64 {
     state
         .registry
         .profile
@@ -300,7 +292,7 @@ fn guide_fen(state: &AppState) -> i64 {
 
 fn publish_form(state: &AppState, user: &User) -> String {
     let lang = user.lang;
-    let guide = Fen(guide_fen(state)).yuan_text();
+    let guide = Fen(guide_fen(state, user.today)).yuan_text();
     section(
         "publish",
         lang.t("挂牌公告（本辖区持有的指标）", "Publish a listing (from my holding)"),
@@ -310,10 +302,10 @@ fn publish_form(state: &AppState, user: &User) -> String {
             open = form_open(user, "/market/listings", "publish-form"),
             amount = field(lang, "挂牌面积（m²）", "Amount (m²)", "amount_m2", "number", ""),
             price = field(lang, "底价（元/亩）", "Reserve price (yuan/mu)", "reserve_price_yuan_per_mu", "text", &guide),
-            opens = field(lang, "公告期开始", "Opens", "opens_on", "date", &today()),
+            opens = field(lang, "公告期开始", "Opens", "opens_on", "date", &user.today.to_string()),
             closes = field(lang, "公告期截止", "Closes", "closes_on", "date", ""),
             contact = field(lang, "联系方式", "Contact", "contact", "text", ""),
-            as_of = field(lang, "发布日期", "Published on", "as_of", "date", &today()),
+            as_of = field(lang, "发布日期", "Published on", "as_of", "date", &user.today.to_string()),
             button = button(lang, "发布", "Publish"),
             note = lang.t(
                 "底价不得低于当年省指导价（TRANSFER_PRICE_FLOOR，二(三)）；预留本地需求的指标不能挂牌（LOCAL_NEEDS_FIRST）",
@@ -343,10 +335,10 @@ pub async fn listing_show(
     }
     let registry = &state.registry;
     let lang = user.lang;
-    let names = registry.division_names().await?;
+    let names = user.door(registry).division_names().await?;
     let detail = read::listing(registry, &user, &id).await?;
     let l = &detail.listing;
-    let seller_side = read::is_seller_side(&user, l);
+    let seller_side = read::is_seller_side(registry, &user, l);
     let facts = table_in(
         lang,
         &[("项目", "Item"), ("值", "Value")],
@@ -454,7 +446,14 @@ pub async fn listing_show(
                         "withdraw-form"
                     ),
                     field(lang, "理由", "Reason", "reason", "text", ""),
-                    field(lang, "日期", "As of", "as_of", "date", &today()),
+                    field(
+                        lang,
+                        "日期",
+                        "As of",
+                        "as_of",
+                        "date",
+                        &user.today.to_string()
+                    ),
                     button(lang, "撤牌", "Withdraw"),
                 ),
             ));
@@ -486,7 +485,14 @@ pub async fn listing_show(
                         &Fen(l.reserve_price_fen_per_mu).yuan_text()
                     ),
                     field(lang, "联系方式", "Contact", "contact", "text", ""),
-                    field(lang, "报价日期", "Offer date", "as_of", "date", &today()),
+                    field(
+                        lang,
+                        "报价日期",
+                        "Offer date",
+                        "as_of",
+                        "date",
+                        &user.today.to_string()
+                    ),
                     button(lang, "提交意向", "Offer"),
                 ),
             ));
@@ -548,9 +554,16 @@ fn offers_section(
                     "付款计划（每行：日期 金额元）",
                     "Schedule (one per line: date amount in yuan)"
                 ),
-                today = today(),
+                today = user.today,
                 total = Fen(total).yuan_text(),
-                signed = field(lang, "签订日期", "Signed on", "as_of", "date", &today()),
+                signed = field(
+                    lang,
+                    "签订日期",
+                    "Signed on",
+                    "as_of",
+                    "date",
+                    &user.today.to_string()
+                ),
                 button = button(lang, "接受并签订协议", "Accept and sign"),
             )
         } else {
@@ -609,7 +622,7 @@ pub async fn agreement_show(
     }
     let registry = &state.registry;
     let lang = user.lang;
-    let names = registry.division_names().await?;
+    let names = user.door(registry).division_names().await?;
     let a = read::agreement(registry, &user, &id).await?;
     let facts = table_in(
         lang,
@@ -752,7 +765,14 @@ fn agreement_forms(user: &User, a: &Agreement) -> String {
             &format!(
                 "{}{}{}",
                 form_open(user, &format!("{base}/settle"), "settle-form"),
-                field(lang, "结算日期", "As of", "as_of", "date", &today()),
+                field(
+                    lang,
+                    "结算日期",
+                    "As of",
+                    "as_of",
+                    "date",
+                    &user.today.to_string()
+                ),
                 button(lang, "结算", "Settle"),
             ),
         ));
@@ -782,7 +802,14 @@ fn agreement_forms(user: &User, a: &Agreement) -> String {
                         "text",
                         &Fen(next.amount_fen - next.received_fen).yuan_text()
                     ),
-                    field(lang, "到账日期", "Received on", "paid_on", "date", &today()),
+                    field(
+                        lang,
+                        "到账日期",
+                        "Received on",
+                        "paid_on",
+                        "date",
+                        &user.today.to_string()
+                    ),
                     "<label>备注 <span class=\"en\">Note</span> <input name=\"note\"></label> ",
                     button(lang, "登记", "Record"),
                 ),
@@ -797,7 +824,14 @@ fn agreement_forms(user: &User, a: &Agreement) -> String {
                 "{}{}{}{}",
                 form_open(user, &format!("{base}/cancel"), "cancel-form"),
                 field(lang, "理由", "Reason", "reason", "text", ""),
-                field(lang, "日期", "As of", "as_of", "date", &today()),
+                field(
+                    lang,
+                    "日期",
+                    "As of",
+                    "as_of",
+                    "date",
+                    &user.today.to_string()
+                ),
                 button(lang, "解除", "Cancel"),
             ),
         ));

@@ -20,17 +20,9 @@ pub const LISTING_FORMAT: &str = "guagou.market.listing/1";
 /// The format name of an agreement export.
 pub const AGREEMENT_FORMAT: &str = "guagou.market.agreement/1";
 
-pub fn sees_offer(user: &User, listing: &MarketListing, offer: &Offer) -> bool {
-    user.reads(&listing.seller) || user.reads(&offer.buyer)
-}
-
-pub fn reads_agreement(user: &User, agreement: &Agreement) -> bool {
-    user.reads(&agreement.seller) || user.reads(&agreement.buyer)
-}
-
 /// Whether the user's side is the seller of `listing` (may accept, withdraw, settle).
-pub fn is_seller_side(user: &User, listing: &MarketListing) -> bool {
-    guagou_domain::DivisionCode::parse(&listing.seller).is_ok_and(|s| user.actor.may_act_for(&s))
+pub fn is_seller_side(registry: &Registry, user: &User, listing: &MarketListing) -> bool {
+    user.door(registry).acts_for_seller(listing)
 }
 
 /// A listing with the offers and agreements the user may read.
@@ -39,21 +31,12 @@ pub async fn listing(
     user: &User,
     id: &str,
 ) -> Result<ListingDetail, WebError> {
-    let mut detail = registry.market_listing_detail(id).await?;
-    let listing = detail.listing.clone();
-    detail.offers.retain(|o| sees_offer(user, &listing, o));
-    detail.agreements.retain(|a| reads_agreement(user, a));
-    Ok(detail)
+    Ok(user.door(registry).market_listing_detail(id).await?)
 }
 
 /// An agreement the user may read (404 otherwise).
 pub async fn agreement(registry: &Registry, user: &User, id: &str) -> Result<Agreement, WebError> {
-    let agreement = registry.market_agreement(id).await?;
-    if reads_agreement(user, &agreement) {
-        Ok(agreement)
-    } else {
-        Err(WebError::NotFound)
-    }
+    Ok(user.door(registry).market_agreement(id).await?)
 }
 
 /// 公告导出 / a listing as exported to the provincial platform (`guagou.market.listing/1`).
@@ -116,8 +99,8 @@ pub struct AgreementExport {
     pub transfer: Option<TransferExport>,
 }
 
-async fn names(registry: &Registry) -> Result<BTreeMap<String, String>, WebError> {
-    Ok(registry.division_names().await?)
+async fn names(registry: &Registry, user: &User) -> Result<BTreeMap<String, String>, WebError> {
+    Ok(user.door(registry).division_names().await?)
 }
 
 fn name_of(names: &BTreeMap<String, String>, code: &str) -> String {
@@ -130,7 +113,7 @@ pub async fn listing_export(
     id: &str,
 ) -> Result<ListingExport, WebError> {
     let detail = listing(registry, user, id).await?;
-    let names = names(registry).await?;
+    let names = names(registry, user).await?;
     Ok(ListingExport {
         format: LISTING_FORMAT,
         seller_name: name_of(&names, &detail.listing.seller),
@@ -147,15 +130,17 @@ pub async fn agreement_export(
     id: &str,
 ) -> Result<AgreementExport, WebError> {
     let agreement = agreement(registry, user, id).await?;
-    let names = names(registry).await?;
+    let names = names(registry, user).await?;
     let guide_price_fen_per_mu =
         chrono::NaiveDate::parse_from_str(&agreement.signed_on, "%Y-%m-%d")
             .ok()
-            .and_then(|d| registry.profile.guide_price_on(d))
+            .and_then(|d| user.door(registry).profile().guide_price_on(d))
             .and_then(|g| g.fen_per_mu())
             .map(|f| f.0);
+    let door = user.door(registry);
+    let scope = door.read_scope().await?;
     let transfer = match agreement.transfer_seq.and_then(|s| u64::try_from(s).ok()) {
-        Some(seq) => registry.store.entry(seq).await?.map(|entry| {
+        Some(seq) => door.entry(&scope, seq).await.ok().map(|entry| {
             let buyer_account = guagou_domain::DivisionCode::parse(&agreement.buyer)
                 .ok()
                 .map(|division| Account::Holding { division });

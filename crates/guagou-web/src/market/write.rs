@@ -6,17 +6,14 @@
 //! and audits. An agreement the user may not read answers 404 before the registry is asked.
 
 use chrono::NaiveDate;
-use guagou_domain::ledger::LedgerError;
 use guagou_domain::market::Instalment;
 use guagou_registry::market::{
     Agreement, MarketListing, NewAgreement, NewListing, NewOffer, Offer,
 };
 use guagou_registry::{Registry, RegistryError};
-use guagou_store::StoreError;
 use serde::Deserialize;
 use utoipa::ToSchema;
 
-use super::read;
 use crate::auth::User;
 use crate::error::WebError;
 
@@ -164,17 +161,7 @@ pub(crate) fn parse_date(field: &'static str, text: &str) -> Result<NaiveDate, W
 /// conflict with the ledger (409). A reused idempotency key stays as the store reports it, so
 /// its code is `idempotency_conflict` (409).
 fn refused(error: RegistryError) -> WebError {
-    match error {
-        RegistryError::Store(StoreError::Ledger(LedgerError::IdempotencyConflict(key))) => {
-            WebError::Registry(RegistryError::Store(StoreError::Ledger(
-                LedgerError::IdempotencyConflict(key),
-            )))
-        }
-        RegistryError::Store(StoreError::Ledger(ledger)) => {
-            WebError::Registry(RegistryError::Ledger(ledger))
-        }
-        other => WebError::Registry(other),
-    }
+    WebError::Registry(error.unwrap_ledger())
 }
 
 /// Handles the publication of a listing.
@@ -183,7 +170,7 @@ pub async fn publish(
     user: &User,
     body: &ListingBody,
 ) -> Result<MarketListing, WebError> {
-    user.require_land()?;
+    user.actor.require_land()?;
     let new = NewListing {
         amount_m2: body.amount_m2,
         reserve_price_fen_per_mu: body.reserve_price_fen_per_mu,
@@ -192,8 +179,8 @@ pub async fn publish(
         contact: body.contact.clone(),
     };
     let as_of = parse_date("as_of", &body.as_of)?;
-    registry
-        .publish_listing(&user.actor, &new, as_of, &body.idempotency_key)
+    user.door(registry)
+        .publish_listing(&new, as_of, &body.idempotency_key)
         .await
         .map_err(refused)
 }
@@ -204,15 +191,15 @@ pub async fn offer(
     listing: &str,
     body: &OfferBody,
 ) -> Result<Offer, WebError> {
-    user.require_land()?;
+    user.actor.require_land()?;
     let new = NewOffer {
         amount_m2: body.amount_m2,
         price_fen_per_mu: body.price_fen_per_mu,
         contact: body.contact.clone(),
     };
     let as_of = parse_date("as_of", &body.as_of)?;
-    registry
-        .make_offer(&user.actor, listing, &new, as_of, &body.idempotency_key)
+    user.door(registry)
+        .make_offer(listing, &new, as_of, &body.idempotency_key)
         .await
         .map_err(refused)
 }
@@ -238,7 +225,7 @@ pub async fn sign(
     listing: &str,
     body: &AgreementBody,
 ) -> Result<Agreement, WebError> {
-    user.require_land()?;
+    user.actor.require_land()?;
     let new = NewAgreement {
         offer: body.offer.trim().to_owned(),
         amount_m2: body.amount_m2,
@@ -246,8 +233,8 @@ pub async fn sign(
         schedule: schedule(&body.schedule)?,
     };
     let as_of = parse_date("as_of", &body.as_of)?;
-    registry
-        .sign_agreement(&user.actor, listing, &new, as_of, &body.idempotency_key)
+    user.door(registry)
+        .sign_agreement(listing, &new, as_of, &body.idempotency_key)
         .await
         .map_err(refused)
 }
@@ -258,16 +245,10 @@ pub async fn withdraw(
     listing: &str,
     body: &ReasonBody,
 ) -> Result<MarketListing, WebError> {
-    user.require_land()?;
+    user.actor.require_land()?;
     let as_of = parse_date("as_of", &body.as_of)?;
-    registry
-        .withdraw_listing(
-            &user.actor,
-            listing,
-            &body.reason,
-            as_of,
-            &body.idempotency_key,
-        )
+    user.door(registry)
+        .withdraw_listing(listing, &body.reason, as_of, &body.idempotency_key)
         .await
         .map_err(refused)
 }
@@ -278,11 +259,10 @@ pub async fn settle(
     agreement: &str,
     body: &SettleBody,
 ) -> Result<Agreement, WebError> {
-    user.require_land()?;
-    read::agreement(registry, user, agreement).await?;
+    user.actor.require_land()?;
     let as_of = parse_date("as_of", &body.as_of)?;
-    registry
-        .settle_agreement(&user.actor, agreement, as_of, &body.idempotency_key)
+    user.door(registry)
+        .settle_agreement(agreement, as_of, &body.idempotency_key)
         .await
         .map_err(refused)
 }
@@ -293,12 +273,10 @@ pub async fn payment(
     agreement: &str,
     body: &PaymentBody,
 ) -> Result<Agreement, WebError> {
-    user.require_land()?;
-    read::agreement(registry, user, agreement).await?;
+    user.actor.require_land()?;
     let paid_on = parse_date("paid_on", &body.paid_on)?;
-    registry
+    user.door(registry)
         .record_payment(
-            &user.actor,
             agreement,
             body.instalment,
             body.amount_fen,
@@ -316,17 +294,10 @@ pub async fn cancel(
     agreement: &str,
     body: &ReasonBody,
 ) -> Result<Agreement, WebError> {
-    user.require_land()?;
-    read::agreement(registry, user, agreement).await?;
+    user.actor.require_land()?;
     let as_of = parse_date("as_of", &body.as_of)?;
-    registry
-        .cancel_agreement(
-            &user.actor,
-            agreement,
-            &body.reason,
-            as_of,
-            &body.idempotency_key,
-        )
+    user.door(registry)
+        .cancel_agreement(agreement, &body.reason, as_of, &body.idempotency_key)
         .await
         .map_err(refused)
 }
@@ -336,10 +307,10 @@ pub async fn expire(
     user: &User,
     body: &ExpireBody,
 ) -> Result<Vec<String>, WebError> {
-    user.require_land()?;
+    user.actor.require_land()?;
     let as_of = parse_date("as_of", &body.as_of)?;
-    registry
-        .expire_listings(&user.actor, as_of)
+    user.door(registry)
+        .expire_listings(as_of)
         .await
         .map_err(refused)
 }

@@ -60,9 +60,14 @@ pub async fn public_index(
 ) -> Result<Response, Response> {
     let lang = lang_of(&headers);
     let fail = |f: Fail| public_failure(lang, &f.0, "/public");
-    let today = state.registry.notice_today().map_err(|e| fail(e.into()))?;
+    let today = state
+        .registry
+        .public()
+        .notice_today()
+        .map_err(|e| fail(e.into()))?;
     let notices = state
         .registry
+        .public()
         .public_notices()
         .await
         .map_err(|e| fail(e.into()))?;
@@ -222,6 +227,7 @@ pub async fn objection_submit(
     };
     let objection = state
         .registry
+        .public()
         .file_objection(&code, &input, &client, &nonces().map_err(fail)?)
         .await
         .map_err(|e| fail(e.into()))?;
@@ -255,12 +261,14 @@ pub async fn objection_show(
     let fail = |f: Fail| public_failure(lang, &f.0, "/public");
     let objection = state
         .registry
-        .notice_objection(&receipt)
+        .public()
+        .objection(&receipt)
         .await
         .map_err(|e| fail(e.into()))?;
     let view = PublicObjection::of(&objection);
     let project_name = state
         .registry
+        .public()
         .public_notice(&objection.code)
         .await
         .map_err(|e| fail(e.into()))?

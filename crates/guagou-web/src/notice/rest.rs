@@ -28,8 +28,9 @@ type ApiResult<T> = Result<T, ApiFail>;
         (status = 200, description = "各项目最新公示（不含农户名单）/ the latest notice of every project (without households)", body = Vec<Object>),
     ))]
 pub async fn public_notices(State(state): State<AppState>) -> ApiResult<Json<Vec<PublicNotice>>> {
-    let today = state.registry.notice_today()?;
-    let notices = state.registry.public_notices().await?;
+    let public = state.registry.public();
+    let today = public.notice_today()?;
+    let notices = public.public_notices().await?;
     Ok(Json(
         notices
             .iter()
@@ -63,7 +64,7 @@ pub async fn public_objection(
     State(state): State<AppState>,
     Path(receipt): Path<String>,
 ) -> ApiResult<Json<PublicObjection>> {
-    let objection = state.registry.notice_objection(&receipt).await?;
+    let objection = state.registry.public().objection(&receipt).await?;
     Ok(Json(PublicObjection::of(&objection)))
 }
 
@@ -186,9 +187,9 @@ pub async fn publish(
         "{\"starts_on\",\"ends_on\",\"standards\",\"contact\",…}",
     )?
     .input()?;
-    let notice = state
-        .registry
-        .publish_notice(&user.actor, &code, &input)
+    let notice = user
+        .door(&state.registry)
+        .publish_notice(&code, &input)
         .await
         .map_err(Fail::from)?;
     Ok((StatusCode::CREATED, Json(notice)))

@@ -27,15 +27,15 @@ use crate::view::readable_project;
 /// Whether `user` may publish notices and answer objections of `county`'s projects: the land
 /// bureau of that county (the registry checks again).
 pub fn may_write(user: &User, county: &str) -> bool {
-    user.require_land().is_ok() && user.actor.level == Level::County && user.reads(county)
+    user.is_land_writer() && user.actor.level == Level::County && user.reads(county)
 }
 
 /// The staff view of project `code`, if `user` reads the project.
 pub async fn staff_view(state: &AppState, user: &User, code: &str) -> Result<StaffNotice, Fail> {
     readable_project(&state.registry, user, code).await?;
-    let notice = state.registry.public_notice(code).await?;
-    let objections = state.registry.notice_objections(code).await?;
-    let today = state.registry.notice_today()?;
+    let notice = user.door(&state.registry).project_notice(code).await?;
+    let objections = user.door(&state.registry).notice_objections(code).await?;
+    let today = user.door(&state.registry).notice_today()?;
     Ok(StaffNotice::of(code, notice, objections, today))
 }
 
@@ -223,7 +223,7 @@ impl PublishFields {
 /// Checks the rights to write on project `code`: readable (404), land bureau (403).
 pub async fn require_writer(state: &AppState, user: &User, code: &str) -> Result<(), Fail> {
     readable_project(&state.registry, user, code).await?;
-    user.require_land()?;
+    user.actor.require_land()?;
     Ok(())
 }
 
@@ -238,9 +238,8 @@ pub async fn notice_publish(
     user.require_csrf(fields.csrf.as_deref())?;
     require_writer(&state, &user, &code).await?;
     let input = fields.input()?;
-    state
-        .registry
-        .publish_notice(&user.actor, &code, &input)
+    user.door(&state.registry)
+        .publish_notice(&code, &input)
         .await?;
     Ok(Redirect::to(&format!("/notices/{code}")).into_response())
 }
@@ -263,18 +262,18 @@ pub async fn answer(
     text: &str,
     as_of: &str,
 ) -> Result<guagou_registry::notice::Objection, Fail> {
-    let objection = match state.registry.notice_objection(receipt).await {
+    let objection = match user.door(&state.registry).notice_objection(receipt).await {
         Ok(o) => o,
         Err(e) => return Err(e.into()),
     };
     require_writer(state, user, &objection.code).await?;
     let on = match parse_date("as_of", as_of)? {
         Some(d) => d,
-        None => state.registry.notice_today()?,
+        None => user.door(&state.registry).notice_today()?,
     };
-    Ok(state
-        .registry
-        .answer_objection(&user.actor, receipt, text, on)
+    Ok(user
+        .door(&state.registry)
+        .answer_objection(receipt, text, on)
         .await?)
 }
 

@@ -1,31 +1,28 @@
 //! The audit log: who did what, when and why, newest first, with the status of its hash chain.
 //!
-//! Who reads what (SPEC §1 says audit reads everything; it is silent on the others, so this is
-//! our choice, documented in the crate's README): the audit department, city and province users
-//! read every record. A county user reads only the records that concern its county: records by
-//! its own users, and records whose subject or ledger operation names the county, one of its
-//! divisions, plans or projects. The chain status (ok with the head hash, or the first broken
-//! record) is shown to everyone: it says whether the log can be trusted, not what it holds.
-
-use std::collections::BTreeSet;
+//! Who reads what is the registry's door's to say (SPEC §1 says audit reads everything; it is
+//! silent on the others): every record carries a structured subject (kind, id, owning
+//! divisions), and a principal reads the records owned inside its jurisdiction, plus, above the
+//! county level, the records that belong to no county. Never by the text of an id. The chain
+//! status (ok with the head hash, or the first broken record) is shown to everyone: it says
+//! whether the log can be trusted, not what it holds.
 
 use axum::extract::rejection::QueryRejection;
 use axum::extract::{Path, Query, State};
 use axum::response::Html;
 use axum::{Json, Router, routing::get};
-use guagou_domain::lifecycle::Level;
+use guagou_registry::AuditEntry;
 use guagou_registry::Registry;
+use guagou_registry::door::AuditChain;
 use guagou_registry::plans::AuditFilter;
-use guagou_store::{AuditEntry, StoreError};
 use serde::{Deserialize, Serialize};
-use sqlx::Row;
 use utoipa::{IntoParams, ToSchema};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use super::none_line;
 use crate::AppState;
-use crate::auth::{AUDIT_DEPARTMENT, ApiUser, PageUser, User};
+use crate::auth::{ApiUser, PageUser, User};
 use crate::error::{ApiError, PageError, WebError};
 use crate::html::{Lang, esc, page, table_in};
 
@@ -44,10 +41,6 @@ pub fn api() -> OpenApiRouter<AppState> {
 /// Records per page unless the query asks for fewer (or more, up to `MAX_LIMIT`).
 const DEFAULT_LIMIT: u32 = 50;
 const MAX_LIMIT: u32 = 500;
-/// How many records one request reads at most while filtering for a county; the page then
-/// offers to continue from where it stopped.
-const MAX_SCAN: usize = 10_000;
-const BATCH: u32 = 500;
 
 /// The query of the audit-log page and API.
 #[derive(Debug, Clone, Default, Deserialize, IntoParams, ToSchema)]
@@ -92,6 +85,10 @@ pub struct AuditView {
     pub payload: serde_json::Value,
     pub prev_hash: String,
     pub hash: String,
+    /// 对象类型 / the kind of the subject (`project`, `listing`, …); empty on old records
+    pub subject_kind: String,
+    /// 对象所属行政区 / the divisions that own the subject
+    pub owners: Vec<String>,
 }
 
 impl From<AuditEntry> for AuditView {
@@ -107,11 +104,13 @@ impl From<AuditEntry> for AuditView {
             reason: e.reason,
             prev_hash: e.prev_hash,
             hash: e.hash,
+            subject_kind: e.subject_kind,
+            owners: e.owners,
         }
     }
 }
 
-/// The state of the audit chain (`Store::verify_audit`).
+/// The state of the audit chain.
 #[derive(Debug, Clone, Serialize)]
 #[serde(tag = "status", rename_all = "snake_case")]
 pub enum ChainStatus {
@@ -125,6 +124,23 @@ pub enum ChainStatus {
     },
 }
 
+impl From<AuditChain> for ChainStatus {
+    fn from(chain: AuditChain) -> Self {
+        match chain {
+            AuditChain::Ok { records, head_hash } => ChainStatus::Ok { records, head_hash },
+            AuditChain::Broken {
+                seq,
+                problem_zh,
+                problem_en,
+            } => ChainStatus::Broken {
+                seq,
+                problem_zh,
+                problem_en,
+            },
+        }
+    }
+}
+
 /// `GET /api/audit`: the chain status, a page of records and where the next page starts.
 #[derive(Debug, Clone, Serialize)]
 pub struct AuditPage {
@@ -136,154 +152,12 @@ pub struct AuditPage {
     pub next_before: Option<u64>,
 }
 
-/// Which records a user reads.
-enum Scope {
-    All,
-    County {
-        county: String,
-        /// The county's project codes (their records and sanction keys `<code>:…`).
-        projects: BTreeSet<String>,
-        /// Names of the county's users (account events carry a bare name as actor).
-        users: BTreeSet<String>,
-    },
-}
-
-async fn scope_of(registry: &Registry, user: &User) -> Result<Scope, WebError> {
-    if user.department == AUDIT_DEPARTMENT || user.actor.level != Level::County {
-        return Ok(Scope::All);
-    }
-    let county = user.actor.division.to_string();
-    let projects = registry
-        .projects(&county, None)
-        .await?
-        .into_iter()
-        .map(|p| p.code)
-        .collect();
-    // The web's own users table (see lib.rs): names of this county's accounts.
-    let users = sqlx::query("SELECT name FROM users WHERE division LIKE $1")
-        .bind(format!("{county}%"))
-        .fetch_all(registry.store.pool())
-        .await?
-        .iter()
-        .map(|r| r.try_get::<String, _>("name"))
-        .collect::<Result<_, _>>()?;
-    Ok(Scope::County {
-        county,
-        projects,
-        users,
-    })
-}
-
-impl Scope {
-    fn label(&self) -> String {
-        match self {
-            Scope::All => "all".to_owned(),
-            Scope::County { county, .. } => county.clone(),
-        }
-    }
-
-    /// Whether a code or id names the county: the county itself, a division or an id the
-    /// registry prefixes with the county code (plans, adjustments), or one of its projects.
-    fn names(&self, text: &str) -> bool {
-        match self {
-            Scope::All => true,
-            Scope::County {
-                county, projects, ..
-            } => {
-                text.starts_with(county.as_str())
-                    || projects.contains(text)
-                    || text
-                        .split_once(':')
-                        .is_some_and(|(head, _)| projects.contains(head))
-                    || text
-                        .rsplit_once('@')
-                        .is_some_and(|(_, division)| division.starts_with(county.as_str()))
-            }
-        }
-    }
-
-    fn reads(&self, entry: &AuditEntry) -> bool {
-        let Scope::County { county, users, .. } = self else {
-            return true;
-        };
-        let by_own_user = match entry.actor.rsplit_once('@') {
-            Some((_, division)) => division.starts_with(county.as_str()),
-            None => users.contains(&entry.actor),
-        };
-        by_own_user || self.names(&entry.subject) || self.payload_names(&entry.payload)
-    }
-
-    /// Ledger records (`ledger.*`) and land supplies name their county, division, buyer or
-    /// project in the payload (at the top or in `operation`).
-    fn payload_names(&self, payload: &str) -> bool {
-        let Ok(value) = serde_json::from_str::<serde_json::Value>(payload) else {
-            return false;
-        };
-        let fields = ["county", "division", "buyer", "project"];
-        [Some(&value), value.get("operation")]
-            .into_iter()
-            .flatten()
-            .flat_map(|v| fields.iter().filter_map(move |f| v.get(*f)))
-            .filter_map(serde_json::Value::as_str)
-            .any(|text| self.names(text))
-    }
-}
-
-async fn chain_status(registry: &Registry) -> Result<ChainStatus, WebError> {
-    match registry.store.verify_audit().await {
-        Ok(report) => Ok(ChainStatus::Ok {
-            records: report.records,
-            head_hash: report.head_hash,
-        }),
-        Err(StoreError::AuditBroken {
-            seq,
-            problem_zh,
-            problem_en,
-        }) => Ok(ChainStatus::Broken {
-            seq,
-            problem_zh,
-            problem_en,
-        }),
-        Err(e) => Err(e.into()),
-    }
-}
-
-/// One page of the records `scope` reads, newest first, and the `before` of the next page.
-async fn read_page(
-    registry: &Registry,
-    scope: &Scope,
-    query: &AuditQuery,
-) -> Result<(Vec<AuditEntry>, Option<u64>), WebError> {
-    let filter = query.filter();
-    let limit = query.limit() as usize;
-    let batch = match scope {
-        // Everything is readable: one more than a page tells whether another page follows.
-        Scope::All => query.limit() + 1,
-        Scope::County { .. } => BATCH,
-    };
-    let mut cursor = query.before;
-    let mut out = Vec::new();
-    let mut scanned = 0;
-    loop {
-        let records = registry.audit_newest(cursor, batch, &filter).await?;
-        let full = records.len() == batch as usize;
-        scanned += records.len();
-        for entry in records {
-            if out.len() == limit {
-                // More records follow: the next page starts after the last one taken.
-                return Ok((out, cursor));
-            }
-            cursor = Some(entry.seq);
-            if scope.reads(&entry) {
-                out.push(entry);
-            }
-        }
-        if !full {
-            return Ok((out, None));
-        }
-        if out.len() == limit || scanned >= MAX_SCAN {
-            return Ok((out, cursor));
-        }
+/// The scope a page states: `all` for audit, otherwise the principal's division.
+fn scope_label(user: &User) -> String {
+    if user.actor.department.reads_everything() {
+        "all".to_owned()
+    } else {
+        user.actor.division.to_string()
     }
 }
 
@@ -292,12 +166,14 @@ async fn audit_page(
     user: &User,
     query: &AuditQuery,
 ) -> Result<AuditPage, WebError> {
-    let scope = scope_of(registry, user).await?;
-    let chain = chain_status(registry).await?;
-    let (records, next_before) = read_page(registry, &scope, query).await?;
+    let door = user.door(registry);
+    let chain = door.audit_chain().await?.into();
+    let (records, next_before) = door
+        .audit_log(query.before, query.limit(), &query.filter())
+        .await?;
     Ok(AuditPage {
         chain,
-        scope: scope.label(),
+        scope: scope_label(user),
         records: records.into_iter().map(AuditView::from).collect(),
         next_before,
     })
@@ -449,11 +325,11 @@ pub async fn audit_index(
     } else {
         lang.t(
             &format!(
-                "只显示与本县 {} 有关的记录（本县用户所为，或对象为本县的规划、项目、行政区、台账业务）",
+                "只显示对象属于本辖区 {} 的记录（项目、规划、公告、协议、资金、账户等按所属行政区）",
                 page_data.scope
             ),
             &format!(
-                "showing only records that concern county {} (by its users, or about its plans, projects, divisions or ledger operations)",
+                "showing only records whose subject belongs to jurisdiction {} (projects, plans, listings, agreements, funds, users, by their owning division)",
                 page_data.scope
             ),
         )
@@ -492,22 +368,9 @@ async fn readable_record(
     user: &User,
     seq: u64,
 ) -> Result<AuditView, WebError> {
-    let Some(previous) = seq.checked_sub(1) else {
-        return Err(WebError::NotFound);
-    };
-    let entry = registry
-        .store
-        .audit_page(previous, 1)
-        .await?
-        .into_iter()
-        .next()
-        .filter(|e| e.seq == seq)
-        .ok_or(WebError::NotFound)?;
-    let scope = scope_of(registry, user).await?;
-    if !scope.reads(&entry) {
-        return Err(WebError::NotFound);
-    }
-    Ok(AuditView::from(entry))
+    Ok(AuditView::from(
+        user.door(registry).audit_record(seq).await?,
+    ))
 }
 
 /// Handles GET /audit/{seq}
@@ -594,49 +457,6 @@ pub async fn audit_record(
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn county_scope() -> Scope {
-        Scope::County {
-            county: "511722".into(),
-            projects: ["P-1".to_owned()].into_iter().collect(),
-            users: ["county".to_owned()].into_iter().collect(),
-        }
-    }
-
-    fn entry(actor: &str, subject: &str, payload: &str) -> AuditEntry {
-        AuditEntry {
-            seq: 1,
-            at: String::new(),
-            actor: actor.into(),
-            action: "x".into(),
-            subject: subject.into(),
-            reason: String::new(),
-            payload: payload.into(),
-            prev_hash: String::new(),
-            hash: String::new(),
-        }
-    }
-
-    #[test]
-    fn a_county_reads_what_concerns_it() {
-        let scope = county_scope();
-        assert!(scope.reads(&entry("a@511722", "z", "{}")));
-        assert!(scope.reads(&entry("county", "county", "{}")));
-        assert!(scope.reads(&entry("city@511700", "511722-2016-2020", "{}")));
-        assert!(scope.reads(&entry("city@511700", "P-1:completion", "{}")));
-        assert!(scope.reads(&entry("system", "new@511722", "{}")));
-        let ledger = r#"{"operation":{"kind":"issue","project":"P-1"}}"#;
-        assert!(scope.reads(&entry("city@511700", "ledger_entry:3", ledger)));
-        let grant = r#"{"operation":{"kind":"grant_annual_plan","county":"511722"}}"#;
-        assert!(scope.reads(&entry("p@510000", "ledger_entry:4", grant)));
-
-        assert!(!scope.reads(&entry("b@511723", "511723-2016-2020", "{}")));
-        assert!(!scope.reads(&entry("other", "other", "{}")));
-        let foreign = r#"{"operation":{"kind":"issue","project":"P-2"}}"#;
-        assert!(!scope.reads(&entry("city@511700", "ledger_entry:5", foreign)));
-        assert!(!scope.reads(&entry("city@511700", "demo", "{\"count\":3}")));
-        assert!(Scope::All.reads(&entry("b@511723", "511723-2016-2020", "{}")));
-    }
 
     #[test]
     fn links_keep_filters_and_encode_them() {

@@ -199,9 +199,9 @@ fn child_level(code: &DivisionCode) -> Option<DivisionLevel> {
     }
 }
 
-async fn overview(registry: &Registry) -> Result<DivisionsOverview, WebError> {
-    let all = registry.divisions_under("").await?;
-    let boundaries = registry.divisions_with_boundary("").await?;
+async fn overview(registry: &Registry, user: &User) -> Result<DivisionsOverview, WebError> {
+    let all = user.door(registry).divisions_under("").await?;
+    let boundaries = user.door(registry).divisions_with_boundary("").await?;
     let notes = seed_notes();
     let list = coded(&all);
     let city = list
@@ -216,9 +216,9 @@ async fn overview(registry: &Registry) -> Result<DivisionsOverview, WebError> {
     Ok(DivisionsOverview { city, counties })
 }
 
-async fn detail(registry: &Registry, code: &str) -> Result<DivisionDetail, WebError> {
+async fn detail(registry: &Registry, user: &User, code: &str) -> Result<DivisionDetail, WebError> {
     let parsed = DivisionCode::parse(code).map_err(|_| WebError::NotFound)?;
-    let division = match registry.division(parsed.as_str()).await {
+    let division = match user.door(registry).division(parsed.as_str()).await {
         Ok(d) => d,
         Err(RegistryError::NotFound { .. }) => return Err(WebError::NotFound),
         Err(e) => return Err(e.into()),
@@ -229,8 +229,8 @@ async fn detail(registry: &Registry, code: &str) -> Result<DivisionDetail, WebEr
         DivisionLevel::City => &parsed.as_str()[..4],
         _ => parsed.as_str(),
     };
-    let all = registry.divisions_under(prefix).await?;
-    let boundaries = registry.divisions_with_boundary(prefix).await?;
+    let all = user.door(registry).divisions_under(prefix).await?;
+    let boundaries = user.door(registry).divisions_with_boundary(prefix).await?;
     let notes = seed_notes();
     let list = coded(&all);
     let children = match child_level(&parsed) {
@@ -250,7 +250,7 @@ async fn detail(registry: &Registry, code: &str) -> Result<DivisionDetail, WebEr
         Vec::new()
     };
     let parent = match &division.parent {
-        Some(p) => registry.division(p).await.ok(),
+        Some(p) => user.door(registry).division(p).await.ok(),
         None => None,
     };
     Ok(DivisionDetail {
@@ -384,13 +384,11 @@ fn village_table(lang: Lang, villages: &[Division], with_township: bool) -> Stri
 
 /// Whether `user` may import divisions: the land bureau of the city or the province.
 fn may_import(user: &User) -> bool {
-    user.require_writer().is_ok()
-        && user.department == super::LAND_DEPARTMENT
-        && user.actor.level != Level::County
+    user.is_land_writer() && user.actor.level != Level::County
 }
 
 fn require_import(user: &User) -> Result<(), WebError> {
-    user.require_writer()?;
+    user.actor.require_writer()?;
     super::require_land(user, "行政区划导入 / division import")?;
     if user.actor.level == Level::County {
         return Err(WebError::Registry(RegistryError::Forbidden {
@@ -463,7 +461,7 @@ pub async fn divisions_index(
     State(state): State<AppState>,
     PageUser(user): PageUser,
 ) -> Result<Html<String>, PageError> {
-    let overview = overview(&state.registry).await?;
+    let overview = overview(&state.registry, &user).await?;
     let body = index_body(user.lang, &user, &overview, "");
     Ok(Html(page("行政区划", "Divisions", Some(&user), &body)))
 }
@@ -592,12 +590,17 @@ fn children_html(lang: Lang, detail: &DivisionDetail) -> String {
 /// The special plans of a county, if the user reads that county (plans are not public data).
 /// A county's stored land-use layers (`guagou import landuse`): which one the checks read, and
 /// the ones it replaced or that older surveys left. Reference data, like the divisions.
-async fn county_layers(state: &AppState, lang: Lang, detail: &DivisionDetail) -> String {
+async fn county_layers(
+    state: &AppState,
+    user: &User,
+    lang: Lang,
+    detail: &DivisionDetail,
+) -> String {
     let d = &detail.division.division;
     if d.level != "county" {
         return String::new();
     }
-    let layers = match state.registry.base_layers(Some(&d.code)).await {
+    let layers = match user.door(&state.registry).base_layers(Some(&d.code)).await {
         Ok(layers) => layers,
         Err(e) => {
             tracing::warn!(error = %e, "base layers of a county");
@@ -668,7 +671,7 @@ async fn county_plans(state: &AppState, user: &User, detail: &DivisionDetail) ->
         return String::new();
     }
     let lang = user.lang;
-    let plans = match state.registry.plans(&d.code).await {
+    let plans = match user.door(&state.registry).plans_of(&d.code).await {
         Ok(plans) => plans,
         Err(e) => {
             tracing::warn!(error = %e, "plans of a county");
@@ -704,12 +707,12 @@ pub async fn division_show(
     Path(code): Path<String>,
 ) -> Result<Html<String>, PageError> {
     let lang = user.lang;
-    let detail = detail(&state.registry, &code).await?;
+    let detail = detail(&state.registry, &user, &code).await?;
     let body = format!(
         "{}{}{}{}",
         facts(lang, &detail),
         county_plans(&state, &user, &detail).await,
-        county_layers(&state, lang, &detail).await,
+        county_layers(&state, &user, lang, &detail).await,
         children_html(lang, &detail)
     );
     let d = &detail.division.division;
@@ -718,8 +721,14 @@ pub async fn division_show(
 
 /// Checks the rows of an uploaded file before anything is written: only townships and villages
 /// of existing counties (county designations are the seed's, not a browser upload's).
-async fn check_rows(registry: &Registry, label: &str, rows: &[Division]) -> Result<(), WebError> {
-    let counties: BTreeSet<String> = registry
+async fn check_rows(
+    registry: &Registry,
+    user: &User,
+    label: &str,
+    rows: &[Division],
+) -> Result<(), WebError> {
+    let counties: BTreeSet<String> = user
+        .door(registry)
         .divisions_under("")
         .await?
         .into_iter()
@@ -785,10 +794,10 @@ async fn import(
         return Err(WebError::invalid("file", "文件为空", "the file is empty"));
     }
     let rows = guagou_registry::plans::parse_divisions_bytes(label, bytes).map_err(located)?;
-    check_rows(registry, label, &rows).await?;
-    let imported = registry
+    check_rows(registry, user, label, &rows).await?;
+    let imported = user
+        .door(registry)
         .import_divisions(
-            &user.actor,
             label,
             &rows,
             "网页导入乡镇和村 / townships and villages imported on the web",
@@ -876,7 +885,7 @@ pub async fn divisions_import_submit(
         ),
         Err(e) => error_panel(lang, e),
     };
-    let overview = overview(&state.registry).await?;
+    let overview = overview(&state.registry, &user).await?;
     let body = index_body(lang, &user, &overview, &notice);
     Ok((
         status,
@@ -893,9 +902,9 @@ pub async fn divisions_import_submit(
     ))]
 pub async fn divisions_list(
     State(state): State<AppState>,
-    ApiUser(_user): ApiUser,
+    ApiUser(user): ApiUser,
 ) -> Result<Json<DivisionsOverview>, ApiError> {
-    Ok(Json(overview(&state.registry).await?))
+    Ok(Json(overview(&state.registry, &user).await?))
 }
 
 /// Handles GET /api/divisions/{code}
@@ -908,10 +917,10 @@ pub async fn divisions_list(
     ))]
 pub async fn division_detail(
     State(state): State<AppState>,
-    ApiUser(_user): ApiUser,
+    ApiUser(user): ApiUser,
     Path(code): Path<String>,
 ) -> Result<Json<DivisionDetail>, ApiError> {
-    Ok(Json(detail(&state.registry, &code).await?))
+    Ok(Json(detail(&state.registry, &user, &code).await?))
 }
 
 /// Handles POST /api/divisions/import

@@ -26,8 +26,8 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use super::{
-    LAND_DEPARTMENT, csrf_field, error_panel, json_body, none_line, parse_date, require_api_csrf,
-    require_land, today_shanghai, yes_no,
+    csrf_field, error_panel, json_body, none_line, parse_date, require_api_csrf, require_land,
+    yes_no,
 };
 use crate::AppState;
 use crate::auth::{ApiUser, PageUser, User};
@@ -85,30 +85,10 @@ fn parse_action(text: &str) -> Result<PlanAction, WebError> {
         })
 }
 
-/// Department names users may carry for a consultation department (the profile's Chinese names
-/// always work as they are).
-const DEPARTMENT_ALIASES: &[(&str, &str)] = &[
-    ("rural_affairs", "市委农工委"),
-    ("development", "发改"),
-    ("economy", "经信"),
-    ("planning", "规划"),
-    ("housing", "住建"),
-    ("agriculture", "农业"),
-    ("forestry", "林业"),
-    ("environment", "环保"),
-    ("water", "水务"),
-    ("poverty", "扶贫移民局"),
-];
-
-/// The consultation department `user` speaks for, if any (the profile lists them, 二(一)).
+/// The consultation department `user` speaks for, if any (the door says, from the profile,
+/// 二(一)).
 fn consultation_department(registry: &Registry, user: &User) -> Option<String> {
-    let departments = &registry.profile.consultation.departments.value;
-    let own = user.department.as_str();
-    let name = DEPARTMENT_ALIASES
-        .iter()
-        .find(|(alias, _)| *alias == own)
-        .map_or(own, |(_, zh)| *zh);
-    departments.iter().find(|d| *d == name).cloned()
+    user.door(registry).consultation_department()
 }
 
 /// A village of the plan's scope, or a poor/relocation village the scope misses.
@@ -145,7 +125,7 @@ pub struct PlanDetail {
 
 /// The plan `id` if `user` may read it; `NotFound` otherwise (same answer as a missing plan).
 async fn readable_plan(registry: &Registry, user: &User, id: &str) -> Result<Plan, WebError> {
-    match registry.plan(id).await {
+    match user.door(registry).plan(id).await {
         Ok(p) if user.reads(&p.county) => Ok(p),
         Ok(_) | Err(RegistryError::NotFound { .. }) => Err(WebError::NotFound),
         Err(e) => Err(e.into()),
@@ -154,7 +134,7 @@ async fn readable_plan(registry: &Registry, user: &User, id: &str) -> Result<Pla
 
 /// The steps `user` could take on a plan in `state` (department, level and state only).
 fn available_actions(user: &User, state: PlanState) -> Vec<&'static str> {
-    if user.require_writer().is_err() || user.department != LAND_DEPARTMENT {
+    if !user.is_writer() || user.actor.department != guagou_domain::Department::Land {
         return Vec::new();
     }
     ACTIONS
@@ -165,7 +145,7 @@ fn available_actions(user: &User, state: PlanState) -> Vec<&'static str> {
 }
 
 fn opinion_department(registry: &Registry, user: &User, plan: &Plan) -> Option<String> {
-    if user.require_writer().is_err() || plan.state != PlanState::Consulting {
+    if !user.is_writer() || plan.state != PlanState::Consulting {
         return None;
     }
     consultation_department(registry, user)
@@ -176,8 +156,9 @@ async fn plan_detail_for(
     user: &User,
     plan: Plan,
 ) -> Result<PlanDetail, WebError> {
-    let rules = registry.plan_rules(&plan).await?;
-    let divisions: BTreeMap<String, Division> = registry
+    let rules = user.door(registry).plan_rules(&plan).await?;
+    let divisions: BTreeMap<String, Division> = user
+        .door(registry)
         .divisions_under(&plan.county)
         .await?
         .into_iter()
@@ -240,12 +221,7 @@ async fn readable_detail(
 
 /// The plans `user` may read.
 async fn readable_plans(registry: &Registry, user: &User) -> Result<Vec<Plan>, WebError> {
-    Ok(registry
-        .plans("")
-        .await?
-        .into_iter()
-        .filter(|p| user.reads(&p.county))
-        .collect())
+    Ok(user.door(registry).plans().await?)
 }
 
 /// What a county asks for when it drafts a plan.
@@ -271,7 +247,7 @@ pub struct NewPlanBody {
 
 /// Drafts a plan for `user`: the county land bureau of the plan's county, with known villages.
 async fn create(registry: &Registry, user: &User, body: &NewPlanBody) -> Result<Plan, WebError> {
-    user.require_writer()?;
+    user.actor.require_writer()?;
     require_land(user, "专项规划起草 / drafting a special plan")?;
     // Only a county drafts (SPEC §7); refuse before looking at the body.
     user.actor.require_level(Level::County)?;
@@ -296,7 +272,8 @@ async fn create(registry: &Registry, user: &User, body: &NewPlanBody) -> Result<
             "the period's years should lie between 1949 and 2100",
         ));
     }
-    let known: BTreeMap<String, Division> = registry
+    let known: BTreeMap<String, Division> = user
+        .door(registry)
         .divisions_under(county.as_str())
         .await?
         .into_iter()
@@ -319,9 +296,9 @@ async fn create(registry: &Registry, user: &User, body: &NewPlanBody) -> Result<
         }
     }
     let as_of = parse_date(&body.as_of)?;
-    let plan = registry
+    let plan = user
+        .door(registry)
         .create_plan(
-            &user.actor,
             &county,
             title,
             (body.period_start, body.period_end),
@@ -342,25 +319,17 @@ async fn add_opinion(
     department: Option<&str>,
     as_of: &str,
 ) -> Result<Plan, WebError> {
-    user.require_writer()?;
-    readable_plan(registry, user, id).await?;
-    let own = consultation_department(registry, user).ok_or_else(|| {
-        WebError::Registry(RegistryError::Forbidden {
-            actor: format!("{} ({})", user.actor, user.department),
-            what:
-                "征求意见（仅征求意见部门）/ a consultation opinion (consultation departments only)"
-                    .to_owned(),
-        })
-    })?;
+    let own = consultation_department(registry, user).unwrap_or_default();
     if let Some(asked) = department.filter(|d| !d.is_empty() && *d != own) {
         return Err(WebError::Registry(RegistryError::Forbidden {
-            actor: format!("{} ({own})", user.actor),
+            actor: user.actor.to_string(),
             what: format!("{asked} 的意见 / the opinion of {asked}"),
         }));
     }
     let as_of = parse_date(as_of)?;
-    let plan = registry
-        .add_opinion(&user.actor, id, &own, opinion.trim(), as_of)
+    let plan = user
+        .door(registry)
+        .add_opinion(id, opinion.trim(), as_of)
         .await?;
     tracing::info!(actor = %user.actor, plan = id, department = own, "plan opinion");
     Ok(plan)
@@ -375,13 +344,14 @@ async fn take_action(
     as_of: &str,
     reason: &str,
 ) -> Result<Plan, WebError> {
-    user.require_writer()?;
+    user.actor.require_writer()?;
     readable_plan(registry, user, id).await?;
     let action = parse_action(action)?;
     require_land(user, "专项规划审批流程 / the special plan's lifecycle")?;
     let as_of = parse_date(as_of)?;
-    let plan = registry
-        .plan_action(&user.actor, id, action, as_of, reason.trim())
+    let plan = user
+        .door(registry)
+        .plan_action(id, action, as_of, reason.trim())
         .await?;
     tracing::info!(actor = %user.actor, plan = id, ?action, "plan action");
     Ok(plan)
@@ -393,8 +363,8 @@ fn state_cell(lang: Lang, state: PlanState) -> String {
 
 /// Whether `user` may draft plans (the county land bureau).
 fn may_create(user: &User) -> bool {
-    user.require_writer().is_ok()
-        && user.department == LAND_DEPARTMENT
+    user.is_writer()
+        && user.actor.department == guagou_domain::Department::Land
         && user.actor.level == Level::County
 }
 
@@ -471,7 +441,7 @@ async fn new_plan_page(
 ) -> Result<String, WebError> {
     let lang = user.lang;
     let county = user.actor.division.to_string();
-    let divisions = registry.divisions_under(&county).await?;
+    let divisions = user.door(registry).divisions_under(&county).await?;
     let rows: Vec<Vec<String>> = divisions
         .iter()
         .filter(|d| d.code.len() == 12)
@@ -550,19 +520,19 @@ pub async fn plan_new(
     State(state): State<AppState>,
     PageUser(user): PageUser,
 ) -> Result<Html<String>, PageError> {
-    user.require_writer()?;
+    user.actor.require_writer()?;
     require_land(&user, "专项规划起草 / drafting a special plan")?;
     user.actor
         .require_level(Level::County)
         .map_err(WebError::from)?;
     let county = user.actor.division.to_string();
-    let name = state
-        .registry
+    let name = user
+        .door(&state.registry)
         .division(&county)
         .await
         .map(|d| d.name)
         .unwrap_or(county);
-    let today = today_shanghai();
+    let today = user.today;
     let start = chrono::Datelike::year(&today);
     let values = NewPlanValues {
         title: format!(
@@ -587,7 +557,7 @@ pub async fn plan_create_submit(
     Form(form): Form<HashMap<String, String>>,
 ) -> Result<Response, PageError> {
     user.require_csrf(form.get("csrf").map(String::as_str))?;
-    user.require_writer()?;
+    user.actor.require_writer()?;
     let field = |name: &str| form.get(name).cloned().unwrap_or_default();
     let mut scope: Vec<String> = form
         .keys()
@@ -618,9 +588,13 @@ pub async fn plan_create_submit(
     match outcome {
         Ok(plan) => Ok(Redirect::to(&format!("/plans/{}", plan.id)).into_response()),
         // Refusals of level or department are plain error pages: the form is not for this user.
-        Err(e @ (WebError::ReadOnly | WebError::Registry(RegistryError::Forbidden { .. }))) => {
-            Err(PageError(e))
-        }
+        Err(
+            e @ WebError::Registry(
+                RegistryError::ReadOnly { .. }
+                | RegistryError::Department { .. }
+                | RegistryError::Forbidden { .. },
+            ),
+        ) => Err(PageError(e)),
         Err(e) => {
             let (status, notice) = error_panel(user.lang, &e);
             let values = NewPlanValues {
@@ -801,7 +775,7 @@ fn scope_table(lang: Lang, villages: &[ScopeVillage]) -> String {
 }
 
 fn action_forms(lang: Lang, user: &User, detail: &PlanDetail) -> String {
-    let today = today_shanghai().to_string();
+    let today = user.today.to_string();
     let mut forms = String::new();
     for name in &detail.actions {
         let Some((_, _, zh, en)) = ACTIONS.iter().find(|(n, ..)| n == name) else {
@@ -899,7 +873,13 @@ async fn after_post(
 ) -> Result<Response, PageError> {
     let error = match outcome {
         Ok(plan) => return Ok(Redirect::to(&format!("/plans/{}", plan.id)).into_response()),
-        Err(e @ (WebError::NotFound | WebError::ReadOnly | WebError::Csrf)) => {
+        Err(
+            e @ (WebError::NotFound
+            | WebError::Csrf
+            | WebError::Registry(
+                RegistryError::ReadOnly { .. } | RegistryError::NotFound { .. },
+            )),
+        ) => {
             return Err(PageError(e));
         }
         Err(e) => e,
@@ -1017,7 +997,7 @@ pub async fn plan_create(
     body: Result<Json<NewPlanBody>, JsonRejection>,
 ) -> Result<(StatusCode, Json<Plan>), ApiError> {
     require_api_csrf(&user, &headers)?;
-    user.require_writer()?;
+    user.actor.require_writer()?;
     let body = json_body(
         body,
         "{\"title\":…,\"period_start\":2021,\"period_end\":2025,\"scope\":[\"511722104201\"],\"as_of\":\"YYYY-MM-DD\"}",
@@ -1062,7 +1042,7 @@ pub async fn plan_opinion(
     body: Result<Json<OpinionBody>, JsonRejection>,
 ) -> Result<Json<Plan>, ApiError> {
     require_api_csrf(&user, &headers)?;
-    user.require_writer()?;
+    user.actor.require_writer()?;
     let body = json_body(body, "{\"opinion\":\"…\",\"as_of\":\"YYYY-MM-DD\"}")?;
     let plan = add_opinion(
         &state.registry,
@@ -1111,7 +1091,7 @@ pub async fn plan_action(
     body: Result<Json<PlanActionBody>, JsonRejection>,
 ) -> Result<Json<Plan>, ApiError> {
     require_api_csrf(&user, &headers)?;
-    user.require_writer()?;
+    user.actor.require_writer()?;
     let body = json_body(body, "{\"as_of\":\"YYYY-MM-DD\",\"reason\":\"…\"}")?;
     let plan = take_action(
         &state.registry,

@@ -7,81 +7,27 @@
 //! county: it is read above the county level. `Scope` loads the maps this needs once per
 //! request (three small queries).
 
-use std::collections::BTreeMap;
-
 use guagou_domain::SquareMetres;
-use guagou_domain::ledger::{Account, Entry};
-use guagou_domain::lifecycle::Level;
-use guagou_registry::Registry;
-use guagou_registry::ledger_view::ListingInfo;
+use guagou_domain::ledger::Account;
 use serde::Serialize;
 
-use crate::auth::{AUDIT_DEPARTMENT, User};
-use crate::error::WebError;
+use crate::auth::User;
 use crate::html::{Lang, esc};
 
-/// What a request needs to decide who owns an account, and to name divisions.
-pub(crate) struct Scope {
-    pub projects: BTreeMap<String, String>,
-    pub listings: BTreeMap<String, ListingInfo>,
-    pub names: BTreeMap<String, String>,
-}
-
-impl Scope {
-    pub async fn load(registry: &Registry) -> Result<Scope, WebError> {
-        Ok(Scope {
-            projects: registry.project_counties().await?,
-            listings: registry.listings().await?,
-            names: registry.division_names().await?,
-        })
-    }
-
-    /// The county (or city, for the city's own accounts) an account belongs to; `None` for
-    /// the provincial grant and for a listing or project the registry does not know.
-    pub fn county_of(&self, account: &Account) -> Option<String> {
-        match account {
-            Account::Holding { division }
-            | Account::Reserved { division }
-            | Account::Used { division } => Some(division.to_string()),
-            Account::AnnualPlan { county, .. } | Account::Deducted { county } => {
-                Some(county.to_string())
-            }
-            Account::Surplus { project } | Account::Advance { project } => {
-                self.projects.get(project).cloned()
-            }
-            Account::Listed { listing } => self.listings.get(listing).map(|l| l.seller.clone()),
-            Account::AnnualPlanGrant => None,
-        }
-    }
-
-    /// Whether `user` may read `account` (SPEC §1).
-    pub fn may_read(&self, user: &User, account: &Account) -> bool {
-        match self.county_of(account) {
-            Some(county) => user.reads(&county),
-            None => above_county(user),
-        }
-    }
-
-    /// Whether `user` may read `entry`: at least one of its accounts.
-    pub fn may_read_entry(&self, user: &User, entry: &Entry) -> bool {
-        entry
-            .legs
-            .iter()
-            .any(|leg| self.may_read(user, &leg.account))
-    }
-
-    /// `名称 (code)`, or the code alone when the name is unknown.
-    pub fn division_label(&self, code: &str) -> String {
-        match self.names.get(code) {
-            Some(name) => format!("{name} ({code})"),
-            None => code.to_owned(),
-        }
-    }
-}
+/// What a request's principal may read of the ledger, decided by the registry's door.
+pub(crate) use guagou_registry::owners::ReadScope as Scope;
 
 /// City and province users, and audit, read what belongs to no county.
 pub(crate) fn above_county(user: &User) -> bool {
-    user.department == AUDIT_DEPARTMENT || user.actor.level != Level::County
+    user.actor.reads_above_county()
+}
+
+/// `名称 (code)`, or the code alone when the name is unknown.
+pub(crate) fn division_label(scope: &Scope, code: &str) -> String {
+    match scope.name_of(code) {
+        Some(name) => format!("{name} ({code})"),
+        None => code.to_owned(),
+    }
 }
 
 /// The Chinese and English name of an account's kind.
@@ -173,9 +119,9 @@ pub(crate) fn account_url(account: &Account) -> String {
 }
 
 /// An account as a link when `user` may read it, as plain text otherwise.
-pub(crate) fn account_link(scope: &Scope, user: &User, account: &Account) -> String {
+pub(crate) fn account_link(scope: &Scope, account: &Account) -> String {
     let key = esc(&account.key());
-    if scope.may_read(user, account) {
+    if scope.may_read(account) {
         format!("<a href=\"{}\">{key}</a>", esc(&account_url(account)))
     } else {
         key
@@ -188,16 +134,15 @@ pub(crate) fn entry_link(seq: u64) -> String {
 }
 
 /// A project code as a link when `user` may read the project.
-pub(crate) fn project_link(scope: &Scope, user: &User, code: &str) -> String {
-    match scope.projects.get(code) {
-        Some(county) if user.reads(county) => {
-            format!(
-                "<a href=\"/projects/{}\">{}</a>",
-                esc(&segment(code)),
-                esc(code)
-            )
-        }
-        _ => esc(code),
+pub(crate) fn project_link(scope: &Scope, code: &str) -> String {
+    if scope.may_read_project(code) {
+        format!(
+            "<a href=\"/projects/{}\">{}</a>",
+            esc(&segment(code)),
+            esc(code)
+        )
+    } else {
+        esc(code)
     }
 }
 

@@ -12,7 +12,6 @@ use guagou_registry::scan::ScanReport;
 use serde::Serialize;
 use utoipa::ToSchema;
 
-use super::access::Scope;
 use super::deadlines::{SupervisionView, supervision_view};
 use super::read::{self, AccountDetail, AccountView, EntryDetail, HistoryQuery};
 use super::supervision::{AsOfQuery, as_of_of};
@@ -27,7 +26,7 @@ use crate::error::{ApiError, WebError};
 /// CSRF first, then the write right: an audit user is refused whatever the body says.
 fn writer(user: &User, headers: &HeaderMap) -> Result<(), WebError> {
     user.require_csrf(headers.get(CSRF_HEADER).and_then(|v| v.to_str().ok()))?;
-    user.require_land()
+    Ok(user.actor.require_land()?)
 }
 
 /// Handles GET /api/ledger/accounts
@@ -40,7 +39,7 @@ pub async fn accounts_list(
     State(state): State<AppState>,
     ApiUser(user): ApiUser,
 ) -> Result<Json<Vec<AccountView>>, ApiError> {
-    let scope = Scope::load(&state.registry).await?;
+    let scope = user.door(&state.registry).read_scope().await?;
     Ok(Json(
         read::readable_accounts(&state.registry, &scope, &user).await?,
     ))
@@ -68,7 +67,7 @@ pub async fn account_show(
             "paging parameters should be whole numbers",
         )
     })?;
-    let scope = Scope::load(&state.registry).await?;
+    let scope = user.door(&state.registry).read_scope().await?;
     Ok(Json(
         read::account_detail(&state.registry, &scope, &user, &key, &query).await?,
     ))
@@ -87,7 +86,7 @@ pub async fn entry_show(
     ApiUser(user): ApiUser,
     Path(seq): Path<String>,
 ) -> Result<Json<EntryDetail>, ApiError> {
-    let scope = Scope::load(&state.registry).await?;
+    let scope = user.door(&state.registry).read_scope().await?;
     Ok(Json(
         read::entry_detail(&state.registry, &scope, &user, &seq).await?,
     ))
@@ -195,7 +194,7 @@ pub async fn supervision_show(
     ApiUser(user): ApiUser,
     query: Result<Query<AsOfQuery>, QueryRejection>,
 ) -> Result<Json<SupervisionView>, ApiError> {
-    let as_of = as_of_of(query)?;
+    let as_of = as_of_of(query, user.today)?;
     Ok(Json(supervision_view(&state.registry, &user, as_of).await?))
 }
 
@@ -217,9 +216,18 @@ pub async fn scan_post(
 ) -> Result<Json<ScanReport>, ApiError> {
     writer(&user, &headers)?;
     let request = body(request, "{\"as_of\":\"YYYY-MM-DD\"}")?;
-    Ok(Json(
-        write::run_scan(&state.registry, &user, &request.as_of).await?,
-    ))
+    match write::run_scan(&state.registry, &user, &request.as_of).await? {
+        write::ScanOutcome::Applied(report) => Ok(Json(report)),
+        // The API never writes for a date after today: it answers 422 `future_date`, and
+        // `GET /api/supervision/scan/preview` tells what such a scan would do.
+        write::ScanOutcome::Preview(preview) => Err(WebError::Registry(
+            guagou_registry::RegistryError::FutureDate {
+                as_of: preview.as_of,
+                today: user.door(&state.registry).today(),
+            },
+        )
+        .into()),
+    }
 }
 
 /// What lifting a suspension answers.

@@ -161,13 +161,15 @@ pub(crate) async fn supervision_view(
     user: &User,
     as_of: NaiveDate,
 ) -> Result<SupervisionView, WebError> {
-    let facts: Vec<ProjectFacts> = registry
+    let facts: Vec<ProjectFacts> = user
+        .door(registry)
         .deadline_facts()
         .await?
         .into_iter()
         .filter(|f| user.reads(f.county.as_str()))
         .collect();
-    let sanctions: Vec<serde_json::Value> = registry
+    let sanctions: Vec<serde_json::Value> = user
+        .door(registry)
         .sanctions()
         .await?
         .into_iter()
@@ -182,13 +184,15 @@ pub(crate) async fn supervision_view(
         .filter(|s| !applied.contains(s.key.as_str()))
         .map(|s| serde_json::to_value(&s).unwrap_or_default())
         .collect();
-    let obligations = registry
+    let obligations = user
+        .door(registry)
         .obligations()
         .await?
         .into_iter()
         .filter(|o| user.reads(county_field(o)))
         .collect();
-    let suspended = registry
+    let suspended = user
+        .door(registry)
         .suspended_counties()
         .await?
         .into_iter()

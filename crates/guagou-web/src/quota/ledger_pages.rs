@@ -20,13 +20,12 @@ use guagou_registry::ledger_view::LotRecord;
 use serde::Deserialize;
 
 use super::access::{
-    Scope, above_county, account_kind, account_link, area_text, entry_link, none, operation_kind,
-    project_link, segment,
+    Scope, above_county, account_kind, account_link, area_text, division_label, entry_link, none,
+    operation_kind, project_link, segment,
 };
 use super::read::{self, AccountDetail, EntryDetail, HistoryQuery};
 use super::write::{
-    self, AdjustmentBody, BackingInput, LandSupplyBody, LandUseInput, OperationInput,
-    today_shanghai, yuan_to_fen,
+    self, AdjustmentBody, BackingInput, LandSupplyBody, LandUseInput, OperationInput, yuan_to_fen,
 };
 use crate::AppState;
 use crate::auth::{PageUser, User, random_hex};
@@ -100,13 +99,18 @@ pub(crate) fn form_open(
 }
 
 /// The as-of date (today in Asia/Shanghai by default), the reason and the button.
-pub(crate) fn form_close(lang: Lang, button_zh: &str, button_en: &str) -> String {
+pub(crate) fn form_close(
+    lang: Lang,
+    today: chrono::NaiveDate,
+    button_zh: &str,
+    button_en: &str,
+) -> String {
     format!(
         "<label>{as_of} <input type=\"date\" name=\"as_of\" value=\"{today}\" required></label> \
          <label>{reason} <input name=\"reason\" required></label> \
          <button>{button}</button></form>",
         as_of = lang.t("生效日期", "As of"),
-        today = today_shanghai().format("%Y-%m-%d"),
+        today = today.format("%Y-%m-%d"),
         reason = lang.t("理由", "Reason"),
         button = lang.t(button_zh, button_en),
     )
@@ -166,7 +170,7 @@ fn section(id: &str, title: String, body: &str) -> String {
 
 /// The chain status line: head sequence number and hash.
 async fn chain_status(state: &AppState, lang: Lang) -> Result<String, WebError> {
-    let (seq, hash) = state.registry.store.head().await?;
+    let (seq, hash) = state.registry.public().journal_head().await?;
     Ok(format!(
         "<p id=\"chain\">{} <strong>#{seq}</strong> · {} <code>{}</code></p>",
         lang.t("台账链头", "Journal head"),
@@ -190,15 +194,14 @@ pub async fn ledger_index(
 ) -> Result<Html<String>, PageError> {
     let lang = user.lang;
     let registry = &state.registry;
-    let scope = Scope::load(registry).await?;
-    // One read of every balance serves the accounts and the open listings.
-    let balances = registry.store.balances().await?;
-    let accounts = read::readable_of(&scope, &user, &balances);
+    let scope = user.door(registry).read_scope().await?;
+    let accounts = read::readable_accounts(registry, &scope, &user).await?;
+    let listings = user.door(registry).open_listings().await?;
     let mut groups: BTreeMap<Option<String>, Vec<Vec<String>>> = BTreeMap::new();
     for a in &accounts {
         let [m2, ha, mu] = area_cells(a.balance.m2);
         groups.entry(a.county.clone()).or_default().push(vec![
-            account_link(&scope, &user, &a.detail),
+            account_link(&scope, &a.detail),
             lang.t(&a.kind_zh, &a.kind_en),
             format!(
                 "<span class=\"m2\" data-account=\"{}\">{m2}</span>",
@@ -217,7 +220,7 @@ pub async fn ledger_index(
     ];
     let mut body = chain_status(&state, lang).await?;
     let mut own = String::new();
-    if user.require_land().is_ok() && user.actor.level == Level::County {
+    if user.is_land_writer() && user.actor.level == Level::County {
         let holding = Account::Holding {
             division: user.actor.division.clone(),
         };
@@ -237,14 +240,14 @@ pub async fn ledger_index(
     }
     for (county, rows) in &groups {
         let title = match county {
-            Some(code) => esc(&scope.division_label(code)),
+            Some(code) => esc(&division_label(&scope, code)),
             None => lang.t("省级", "Province"),
         };
         let id = format!("county-{}", county.as_deref().unwrap_or("province"));
         body.push_str(&section(&id, title, &table_in(lang, &headers, rows)));
     }
-    body.push_str(&listings_section(&scope, &user, &balances));
-    if user.require_land().is_ok() && above_county(&user) {
+    body.push_str(&listings_section(&scope, &user, &listings));
+    if user.is_land_writer() && above_county(&user) {
         body.push_str(&grant_form(&user)?);
     }
     let _ = write!(
@@ -261,21 +264,21 @@ pub async fn ledger_index(
 /// Open listings (公告): market data every signed-in user of the province sees (seller,
 /// listing, amount still offered); the escrow account's history stays with the seller's
 /// jurisdiction.
-fn listings_section(scope: &Scope, user: &User, balances: &BTreeMap<Account, i64>) -> String {
+fn listings_section(
+    scope: &Scope,
+    user: &User,
+    listings: &[(String, guagou_domain::DivisionCode, i64)],
+) -> String {
     let lang = user.lang;
     let mut rows = Vec::new();
-    for info in scope.listings.values() {
+    for (listing, seller, open) in listings {
         let account = Account::Listed {
-            listing: info.listing.clone(),
+            listing: listing.clone(),
         };
-        let open = balances.get(&account).copied().unwrap_or(0);
-        if open <= 0 {
-            continue;
-        }
         rows.push(vec![
-            account_link(scope, user, &account),
-            esc(&scope.division_label(&info.seller)),
-            esc(&area_text(open)),
+            account_link(scope, &account),
+            esc(&division_label(scope, seller.as_str())),
+            esc(&area_text(*open)),
         ]);
     }
     let table = if rows.is_empty() {
@@ -312,7 +315,7 @@ fn grant_form(user: &User) -> Result<String, WebError> {
     ));
     form.push_str(&input(lang, "年度", "Year", "year", "number", "required"));
     form.push_str(&amount_input(lang, "amount_m2"));
-    form.push_str(&form_close(lang, "下达", "Grant"));
+    form.push_str(&form_close(lang, user.today, "下达", "Grant"));
     Ok(section(
         "grant",
         lang.t("下达年度计划指标", "Grant annual plan quota"),
@@ -335,15 +338,15 @@ fn history_query(
     })
 }
 
-pub(crate) fn lot_rows(scope: &Scope, user: &User, lots: &[Lot]) -> Vec<Vec<String>> {
+pub(crate) fn lot_rows(scope: &Scope, lots: &[Lot]) -> Vec<Vec<String>> {
     lots.iter()
         .map(|lot| {
             vec![
                 format!("<a href=\"/ledger/lots/{id}\">{id}</a>", id = lot.id),
                 format!("<code>{}</code>", esc(&lot.serial())),
-                project_link(scope, user, &lot.project),
+                project_link(scope, &lot.project),
                 esc(&area_text(lot.size())),
-                account_link(scope, user, &lot.holder),
+                account_link(scope, &lot.holder),
                 lot.parent
                     .map(|p| format!("<a href=\"/ledger/lots/{p}\">{p}</a>"))
                     .unwrap_or_default(),
@@ -377,7 +380,7 @@ fn history_table(scope: &Scope, user: &User, detail: &AccountDetail) -> String {
                 .counter_accounts
                 .iter()
                 .map(|key| match Account::from_key(key) {
-                    Some(a) => account_link(scope, user, &a),
+                    Some(a) => account_link(scope, &a),
                     None => esc(key),
                 })
                 .collect::<Vec<_>>()
@@ -418,7 +421,7 @@ pub async fn account_show(
     let lang = user.lang;
     let query = history_query(query)?;
     let registry = &state.registry;
-    let scope = Scope::load(registry).await?;
+    let scope = user.door(registry).read_scope().await?;
     let detail = read::account_detail(registry, &scope, &user, &key, &query).await?;
     let account = &detail.account.detail;
     let url = super::access::account_url(account);
@@ -426,7 +429,7 @@ pub async fn account_show(
         .account
         .county
         .as_deref()
-        .map(|c| scope.division_label(c))
+        .map(|c| division_label(&scope, c))
         .unwrap_or_default();
     let mut body = format!(
         "<p>{kind} · {owner}</p><p id=\"balance\">{label} <strong>{area}</strong></p>",
@@ -439,11 +442,7 @@ pub async fn account_show(
         let lots = if detail.open_lots.is_empty() {
             none(lang)
         } else {
-            table_in(
-                lang,
-                LOT_HEADERS,
-                &lot_rows(&scope, &user, &detail.open_lots),
-            )
+            table_in(lang, LOT_HEADERS, &lot_rows(&scope, &detail.open_lots))
         };
         body.push_str(&section(
             "lots",
@@ -494,7 +493,7 @@ async fn account_forms(
     user: &User,
     account: &Account,
 ) -> Result<String, WebError> {
-    if user.require_land().is_err() {
+    if !user.is_land_writer() {
         return Ok(String::new());
     }
     let lang = user.lang;
@@ -510,7 +509,7 @@ async fn account_forms(
             reserve.push_str(&input(
                 lang, "用途", "Purpose", "purpose", "text", "required",
             ));
-            reserve.push_str(&form_close(lang, "预留", "Reserve"));
+            reserve.push_str(&form_close(lang, user.today, "预留", "Reserve"));
             out.push_str(&section(
                 "reserve",
                 lang.t("预留本地需求（二(三)）", "Reserve for local needs (二(三))"),
@@ -529,7 +528,7 @@ async fn account_forms(
                 "required",
             ));
             list.push_str(&amount_input(lang, "amount_m2"));
-            list.push_str(&form_close(lang, "挂牌", "List"));
+            list.push_str(&form_close(lang, user.today, "挂牌", "List"));
             out.push_str(&section(
                 "list",
                 lang.t(
@@ -554,7 +553,7 @@ async fn account_forms(
             ));
             use_form.push_str(&land_use_select(lang));
             use_form.push_str(&amount_input(lang, "amount_m2"));
-            use_form.push_str(&form_close(lang, "使用", "Use"));
+            use_form.push_str(&form_close(lang, user.today, "使用", "Use"));
             out.push_str(&section(
                 "use",
                 lang.t("建新区使用指标", "Use against a construction zone"),
@@ -564,7 +563,12 @@ async fn account_forms(
             if user.actor.level == Level::County && division.level() == DivisionLevel::County {
                 let mut adjust = form_open(user, "/ledger/adjustments", "form-adjustment", &back)?;
                 adjust.push_str(&hidden("county", code));
-                adjust.push_str(&form_close(lang, "申请规划调整", "Apply for an adjustment"));
+                adjust.push_str(&form_close(
+                    lang,
+                    user.today,
+                    "申请规划调整",
+                    "Apply for an adjustment",
+                ));
                 out.push_str(&section(
                     "adjustment",
                     lang.t(
@@ -581,7 +585,7 @@ async fn account_forms(
             release.push_str(&hidden("kind", "release"));
             release.push_str(&hidden("division", division.as_str()));
             release.push_str(&amount_input(lang, "amount_m2"));
-            release.push_str(&form_close(lang, "解除预留", "Release"));
+            release.push_str(&form_close(lang, user.today, "解除预留", "Release"));
             out.push_str(&section(
                 "release",
                 lang.t("解除预留", "Release a reservation"),
@@ -589,15 +593,15 @@ async fn account_forms(
             ));
         }
         Account::Listed { listing } => {
-            let seller = scope.listings.get(listing).map(|l| l.seller.as_str());
-            if !seller.is_some_and(|s| user.reads(s)) {
+            let seller = scope.listing_seller(listing);
+            if !seller.is_some_and(|s| user.actor.reads(s)) {
                 return Ok(out);
             }
             let mut withdraw = form_open(user, "/ledger/operations", "form-withdraw", &back)?;
             withdraw.push_str(&hidden("kind", "withdraw"));
             withdraw.push_str(&hidden("listing", listing));
             withdraw.push_str(&amount_input(lang, "amount_m2"));
-            withdraw.push_str(&form_close(lang, "撤牌", "Withdraw"));
+            withdraw.push_str(&form_close(lang, user.today, "撤牌", "Withdraw"));
             out.push_str(&section("withdraw", lang.t("撤牌", "Withdraw"), &withdraw));
 
             let mut transfer = form_open(user, "/ledger/operations", "form-transfer", &back)?;
@@ -620,7 +624,12 @@ async fn account_forms(
                 "text",
                 "inputmode=\"decimal\" required",
             ));
-            transfer.push_str(&form_close(lang, "结算流转", "Settle the transfer"));
+            transfer.push_str(&form_close(
+                lang,
+                user.today,
+                "结算流转",
+                "Settle the transfer",
+            ));
             out.push_str(&section(
                 "transfer",
                 lang.t("流转结算（二(三)）", "Settle a transfer (二(三))"),
@@ -662,7 +671,12 @@ fn land_supply_form(user: &User, county: &str, back: &str) -> Result<String, Web
         lang.one("节余指标", "surplus quota"),
         lang.one("年度计划指标", "annual plan quota"),
     );
-    form.push_str(&form_close(lang, "登记供地", "Record the supply"));
+    form.push_str(&form_close(
+        lang,
+        user.today,
+        "登记供地",
+        "Record the supply",
+    ));
     Ok(section(
         "land-supply",
         lang.t(
@@ -679,11 +693,12 @@ async fn supplies_and_adjustments(
     county: &str,
 ) -> Result<String, WebError> {
     let lang = user.lang;
-    let supplies: Vec<Vec<String>> = state
-        .registry
-        .land_supplies(county)
+    let door = user.door(&state.registry);
+    let supplies: Vec<Vec<String>> = door
+        .land_supplies()
         .await?
         .iter()
+        .filter(|s| s.county == county)
         .map(|s| {
             vec![
                 esc(&s.id),
@@ -696,11 +711,11 @@ async fn supplies_and_adjustments(
             ]
         })
         .collect();
-    let adjustments: Vec<Vec<String>> = state
-        .registry
-        .adjustments(county)
+    let adjustments: Vec<Vec<String>> = door
+        .adjustments()
         .await?
         .iter()
+        .filter(|a| a.county == county)
         .map(|a| {
             vec![
                 esc(&a.id),
@@ -803,7 +818,7 @@ fn entry_body(scope: &Scope, user: &User, detail: &EntryDetail) -> String {
             let (kzh, ken) = account_kind(&leg.account);
             let [m2, ha, mu] = area_cells(leg.amount_m2);
             vec![
-                account_link(scope, user, &leg.account),
+                account_link(scope, &leg.account),
                 lang.t(&kzh, &ken),
                 format!("<span class=\"m2\">{}</span>", esc(&m2)),
                 ha,
@@ -814,17 +829,13 @@ fn entry_body(scope: &Scope, user: &User, detail: &EntryDetail) -> String {
     let created = if entry.lots_created.is_empty() {
         none(lang)
     } else {
-        table_in(
-            lang,
-            LOT_HEADERS,
-            &lot_rows(scope, user, &entry.lots_created),
-        )
+        table_in(lang, LOT_HEADERS, &lot_rows(scope, &entry.lots_created))
     };
     let consumed_lots: Vec<Lot> = detail.lots_consumed.iter().map(|l| l.lot.clone()).collect();
     let consumed = if consumed_lots.is_empty() {
         none(lang)
     } else {
-        table_in(lang, LOT_HEADERS, &lot_rows(scope, user, &consumed_lots))
+        table_in(lang, LOT_HEADERS, &lot_rows(scope, &consumed_lots))
     };
     let verified = if detail.hash_verified {
         format!(
@@ -839,7 +850,7 @@ fn entry_body(scope: &Scope, user: &User, detail: &EntryDetail) -> String {
     };
     // The neighbouring entries are usually another county's: a county user moves through
     // its accounts' histories instead of dead links.
-    let sees_all = user.actor.level != Level::County || user.reads_everything();
+    let sees_all = user.actor.level != Level::County || user.actor.department.reads_everything();
     let neighbours = {
         let mut links = String::new();
         if sees_all && entry.seq > 1 {
@@ -910,19 +921,16 @@ pub async fn entry_show(
     Path(seq): Path<String>,
 ) -> Result<Html<String>, PageError> {
     let lang = user.lang;
-    let scope = Scope::load(&state.registry).await?;
+    let scope = user.door(&state.registry).read_scope().await?;
     let detail = read::entry_detail(&state.registry, &scope, &user, &seq).await?;
     let mut body = entry_body(&scope, &user, &detail);
     // A correcting entry (冲正) is the city's or province's decision; nothing is edited.
-    if user.require_land().is_ok()
-        && above_county(&user)
-        && detail.entry.operation.kind() != "reverse"
-    {
+    if user.is_land_writer() && above_county(&user) && detail.entry.operation.kind() != "reverse" {
         let back = format!("/ledger/entries/{}", detail.entry.seq);
         let mut form = form_open(&user, "/ledger/operations", "form-reverse", &back)?;
         form.push_str(&hidden("kind", "reverse"));
         form.push_str(&hidden("seq", &detail.entry.seq.to_string()));
-        form.push_str(&form_close(lang, "冲正", "Reverse"));
+        form.push_str(&form_close(lang, user.today, "冲正", "Reverse"));
         body.push_str(&section(
             "reverse",
             lang.t(
@@ -945,9 +953,9 @@ pub async fn entry_show(
 // ---------------------------------------------------------------------------------------------
 // GET /ledger/lots/{id}
 
-fn lineage_rows(scope: &Scope, user: &User, lineage: &[LotRecord]) -> Vec<Vec<String>> {
+fn lineage_rows(scope: &Scope, lineage: &[LotRecord]) -> Vec<Vec<String>> {
     let lots: Vec<Lot> = lineage.iter().map(|l| l.lot.clone()).collect();
-    lot_rows(scope, user, &lots)
+    lot_rows(scope, &lots)
         .into_iter()
         .zip(lineage)
         .map(|(mut row, record)| {
@@ -964,7 +972,7 @@ pub async fn lot_show(
     Path(id): Path<String>,
 ) -> Result<Html<String>, PageError> {
     let lang = user.lang;
-    let scope = Scope::load(&state.registry).await?;
+    let scope = user.door(&state.registry).read_scope().await?;
     let lineage = read::lot_lineage(&state.registry, &scope, &user, &id).await?;
     let mut headers = LOT_HEADERS.to_vec();
     headers.push(("消耗条目", "Consumed by"));
@@ -974,7 +982,7 @@ pub async fn lot_show(
             "本指标块及其来源（从本块到最初产生的指标块）",
             "This lot and where it came from (from this lot back to the minted lot)"
         ),
-        table_in(lang, &headers, &lineage_rows(&scope, &user, &lineage)),
+        table_in(lang, &headers, &lineage_rows(&scope, &lineage)),
     );
     let serial = lineage
         .first()

@@ -12,7 +12,6 @@ use guagou_registry::projects::Project;
 use super::access::{account_url, area_text, entry_link, none, segment};
 use super::deadlines::{DeadlineItem, open_deadlines};
 use super::ledger_pages::{form_close, form_open};
-use super::write::today_shanghai;
 use crate::AppState;
 use crate::auth::User;
 use crate::error::WebError;
@@ -56,7 +55,7 @@ pub(crate) async fn project_ledger(
     let registry = &state.registry;
     let code = &project.code;
     let title = lang.t("指标台账", "Quota ledger");
-    let Some(ledger) = registry.store.ledger_project(code).await? else {
+    let Some(position) = user.door(registry).advance_position(code).await? else {
         return Ok(format!(
             "<section id=\"project-ledger\"><h2>{title}</h2><p class=\"none\">{}</p></section>",
             lang.t(
@@ -65,6 +64,7 @@ pub(crate) async fn project_ledger(
             )
         ));
     };
+    let ledger = &position.ledger;
     let limit = advance_limit_m2(
         ledger.planned_surplus_m2,
         registry.profile.advance.max_share.value,
@@ -75,12 +75,8 @@ pub(crate) async fn project_ledger(
     let surplus_account = Account::Surplus {
         project: code.clone(),
     };
-    let owed = -registry.store.balance(&advance_account).await?;
-    let county = guagou_domain::DivisionCode::parse(&project.county).ok();
-    let suspended = match &county {
-        Some(c) => registry.store.advance_suspended(c).await?,
-        None => false,
-    };
+    let owed = position.owed_m2;
+    let suspended = position.county_suspended;
     let row = |zh: &str, en: &str, value: String| vec![lang.t(zh, en), value];
     let facts = vec![
         row(
@@ -137,8 +133,9 @@ pub(crate) async fn project_ledger(
         ),
     ];
     let facts_table = table_in(lang, &[("项目", "Item"), ("值", "Value")], &facts);
-    let today = today_shanghai();
-    let project_facts: Vec<_> = registry
+    let today = user.today;
+    let project_facts: Vec<_> = user
+        .door(registry)
         .project_deadline_facts(code)
         .await?
         .into_iter()
@@ -153,7 +150,7 @@ pub(crate) async fn project_ledger(
         "<section id=\"project-ledger\"><h2>{title}</h2>{facts_table}<h3>{}</h3>{deadline_table}",
         lang.t("期限（截至今日）", "Deadlines (as of today)")
     );
-    let may_advance = user.require_land().is_ok()
+    let may_advance = user.is_land_writer()
         && user.actor.level == Level::City
         && matches!(
             project.state,
@@ -171,7 +168,7 @@ pub(crate) async fn project_ledger(
             code = esc(code),
             label = lang.t("预支面积 m²", "Advance m²"),
         );
-        form.push_str(&form_close(lang, "预支", "Advance"));
+        form.push_str(&form_close(lang, user.today, "预支", "Advance"));
         let _ = write!(
             out,
             "<h3>{}</h3><p>{}</p>{form}",
@@ -281,7 +278,8 @@ async fn other_open_items(
     let registry = &state.registry;
     let mut rows: Vec<Vec<String>> = Vec::new();
     let today_text = today.to_string();
-    for listing in registry
+    for listing in user
+        .door(registry)
         .market_listings(Some(guagou_domain::market::ListingState::Open))
         .await?
     {
@@ -301,7 +299,7 @@ async fn other_open_items(
             ]);
         }
     }
-    for obligation in registry.obligations().await? {
+    for obligation in user.door(registry).obligations().await? {
         let text = |key: &str| {
             obligation
                 .get(key)
@@ -343,8 +341,9 @@ async fn other_open_items(
 async fn overdue(state: &AppState, user: &User) -> Result<String, WebError> {
     let lang = user.lang;
     let registry = &state.registry;
-    let today = today_shanghai();
-    let facts: Vec<_> = registry
+    let today = user.today;
+    let facts: Vec<_> = user
+        .door(registry)
         .deadline_facts()
         .await?
         .into_iter()
@@ -354,7 +353,8 @@ async fn overdue(state: &AppState, user: &User) -> Result<String, WebError> {
         .into_iter()
         .filter(|i| i.days_left <= DUE_SOON_DAYS)
         .collect();
-    let suspended: Vec<String> = registry
+    let suspended: Vec<String> = user
+        .door(registry)
         .suspended_counties()
         .await?
         .into_iter()

@@ -3,8 +3,6 @@
 //! hashes, one lot with its lineage. Filtering happens here, on the server: anything the user
 //! may not read is `NotFound`, exactly like something that does not exist.
 
-use std::collections::BTreeMap;
-
 use guagou_domain::ledger::{Account, Entry, Lot};
 use guagou_registry::Registry;
 use guagou_registry::ledger_view::LotRecord;
@@ -53,23 +51,13 @@ pub(crate) async fn readable_accounts(
     scope: &Scope,
     user: &User,
 ) -> Result<Vec<AccountView>, WebError> {
-    let balances = registry.store.balances().await?;
-    Ok(readable_of(scope, user, &balances))
-}
-
-/// The accounts of `balances` that `user` may read, ordered by county then key.
-pub(crate) fn readable_of(
-    scope: &Scope,
-    user: &User,
-    balances: &BTreeMap<Account, i64>,
-) -> Vec<AccountView> {
+    let balances = user.door(registry).balances(scope).await?;
     let mut out: Vec<AccountView> = balances
-        .iter()
-        .filter(|(account, _)| scope.may_read(user, account))
-        .map(|(account, balance)| AccountView::new(scope, account.clone(), *balance))
+        .into_iter()
+        .map(|(account, balance)| AccountView::new(scope, account, balance))
         .collect();
     out.sort_by(|a, b| (&a.county, &a.account).cmp(&(&b.county, &b.account)));
-    out
+    Ok(out)
 }
 
 /// The page of history asked for.
@@ -139,14 +127,6 @@ pub struct AccountDetail {
     pub older_before: Option<u64>,
 }
 
-/// The account `key` if `user` may read it.
-pub(crate) fn readable_account(scope: &Scope, user: &User, key: &str) -> Result<Account, WebError> {
-    match Account::from_key(key) {
-        Some(account) if scope.may_read(user, &account) => Ok(account),
-        _ => Err(WebError::NotFound),
-    }
-}
-
 pub(crate) async fn account_detail(
     registry: &Registry,
     scope: &Scope,
@@ -154,16 +134,13 @@ pub(crate) async fn account_detail(
     key: &str,
     query: &HistoryQuery,
 ) -> Result<AccountDetail, WebError> {
-    let account = readable_account(scope, user, key)?;
+    let door = user.door(registry);
+    let account = door.account(scope, key)?;
     let limit = query.limit.unwrap_or(HISTORY_PAGE).clamp(1, 200);
-    let balance = registry.store.balance(&account).await?;
-    let open_lots = if account.has_lots() {
-        registry.store.open_lots(&account).await?
-    } else {
-        Vec::new()
-    };
-    let mut entries = registry
-        .entries_touching(&account, query.before, limit + 1)
+    let balance = door.balance(scope, &account).await?;
+    let open_lots = door.open_lots(scope, &account).await?;
+    let mut entries = door
+        .entries_touching(scope, &account, query.before, limit + 1)
         .await?;
     let more = entries.len() > limit as usize;
     entries.truncate(limit as usize);
@@ -177,7 +154,7 @@ pub(crate) async fn account_detail(
         } else {
             None
         },
-        entries_total: registry.count_entries_touching(&account).await?,
+        entries_total: door.count_entries_touching(scope, &account).await?,
         account: AccountView::new(scope, account, balance),
         open_lots,
         history,
@@ -213,14 +190,10 @@ pub(crate) async fn entry_detail(
     seq: &str,
 ) -> Result<EntryDetail, WebError> {
     let seq = parse_seq(seq)?;
-    let entry = registry
-        .store
-        .entry(seq)
-        .await?
-        .filter(|e| scope.may_read_entry(user, e))
-        .ok_or(WebError::NotFound)?;
-    let lots_consumed = registry.lots_by_id(&entry.lots_consumed).await?;
-    let (head_seq, head_hash) = registry.store.head().await?;
+    let door = user.door(registry);
+    let entry = door.entry(scope, seq).await?;
+    let lots_consumed = door.lots_consumed_by(scope, &entry).await?;
+    let (head_seq, head_hash) = door.journal_head().await?;
     Ok(EntryDetail {
         hash_verified: entry.compute_hash() == entry.hash,
         entry,
@@ -238,16 +211,5 @@ pub(crate) async fn lot_lineage(
     id: &str,
 ) -> Result<Vec<LotRecord>, WebError> {
     let id = parse_seq(id)?;
-    let lineage = registry.lot_lineage(id).await?;
-    let readable = lineage.iter().any(|l| {
-        scope.may_read(user, &l.lot.holder)
-            || scope
-                .projects
-                .get(&l.lot.project)
-                .is_some_and(|county| user.reads(county))
-    });
-    if lineage.is_empty() || !readable {
-        return Err(WebError::NotFound);
-    }
-    Ok(lineage)
+    Ok(user.door(registry).lot_lineage(scope, id).await?)
 }

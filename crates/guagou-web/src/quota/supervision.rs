@@ -17,7 +17,7 @@ use super::access::{above_county, area_text, none};
 use super::deadlines::{SupervisionView, supervision_view};
 use super::ledger_pages::refusal;
 use super::panels::deadline_table;
-use super::write::{self, LiftBody, parse_date, today_shanghai};
+use super::write::{self, LiftBody, parse_date};
 use crate::AppState;
 use crate::auth::{PageUser, User};
 use crate::error::{PageError, WebError};
@@ -34,11 +34,12 @@ pub struct AsOfQuery {
 /// The as-of date of a query: given, or today in Asia/Shanghai.
 pub(crate) fn as_of_of(
     query: Result<Query<AsOfQuery>, QueryRejection>,
+    today: chrono::NaiveDate,
 ) -> Result<chrono::NaiveDate, WebError> {
     let query = query.map(|q| q.0).unwrap_or_default();
     match query.as_of.as_deref().map(str::trim) {
         Some(text) if !text.is_empty() => parse_date("as_of", text),
-        _ => Ok(today_shanghai()),
+        _ => Ok(today),
     }
 }
 
@@ -170,7 +171,7 @@ fn suspensions(user: &User, view: &SupervisionView) -> String {
     if view.suspended.is_empty() {
         return none(lang);
     }
-    let may_lift = user.require_land().is_ok() && user.actor.level == Level::City;
+    let may_lift = user.is_land_writer() && user.actor.level == Level::City;
     let rows: Vec<Vec<String>> = view
         .suspended
         .iter()
@@ -201,7 +202,7 @@ fn suspensions(user: &User, view: &SupervisionView) -> String {
 
 fn scan_form(user: &User, as_of: &str) -> String {
     let lang = user.lang;
-    if user.require_land().is_err() || !above_county(user) {
+    if !user.is_land_writer() || !above_county(user) {
         return String::new();
     }
     format!(
@@ -229,7 +230,7 @@ pub async fn supervision_show(
     query: Result<Query<AsOfQuery>, QueryRejection>,
 ) -> Result<Html<String>, PageError> {
     let lang = user.lang;
-    let as_of = as_of_of(query)?;
+    let as_of = as_of_of(query, user.today)?;
     let view = supervision_view(&state.registry, &user, as_of).await?;
     let deadlines = if view.deadlines.is_empty() {
         none(lang)
@@ -362,6 +363,35 @@ fn report_body(user: &User, report: &ScanReport) -> String {
     )
 }
 
+/// A scan dated after today: what it would apply, and that nothing was written.
+fn preview_body(user: &User, preview: &guagou_registry::door::ScanPreview) -> String {
+    let lang = user.lang;
+    let would: Vec<serde_json::Value> = preview
+        .would_apply
+        .iter()
+        .map(|s| serde_json::to_value(s).unwrap_or_default())
+        .collect();
+    let as_of = preview.as_of.format("%Y-%m-%d").to_string();
+    format!(
+        "<p id=\"scan-preview\" class=\"warn\">{summary}</p>{table}\
+         <p><a href=\"/supervision\">{back}</a></p>",
+        summary = lang.t(
+            &format!(
+                "基准日 {as_of} 晚于今日：这是预览，未实施任何制裁、未写入任何数据。届时将实施 {} 项，{} 项此前已实施。",
+                preview.would_apply.len(),
+                preview.already_applied
+            ),
+            &format!(
+                "{as_of} is after today: this is a preview; no sanction was applied and nothing was written. {} would be applied then, {} were applied before.",
+                preview.would_apply.len(),
+                preview.already_applied
+            ),
+        ),
+        table = sanction_table(lang, &would, false),
+        back = lang.t("返回监管", "Back to supervision"),
+    )
+}
+
 /// The listings a scan expired, linked to the market.
 fn expired_listings_html(lang: Lang, listings: &[String]) -> String {
     if listings.is_empty() {
@@ -390,11 +420,18 @@ pub async fn scan_submit(
     user.require_csrf(form.csrf.as_deref())?;
     Ok(
         match write::run_scan(&state.registry, &user, &form.as_of).await {
-            Ok(report) => Html(page(
+            Ok(write::ScanOutcome::Applied(report)) => Html(page(
                 "扫描结果",
                 "Scan report",
                 Some(&user),
                 &report_body(&user, &report),
+            ))
+            .into_response(),
+            Ok(write::ScanOutcome::Preview(preview)) => Html(page(
+                "扫描预览（未写入）",
+                "Scan preview (nothing written)",
+                Some(&user),
+                &preview_body(&user, &preview),
             ))
             .into_response(),
             Err(e) => refusal(&user, e, "/supervision"),

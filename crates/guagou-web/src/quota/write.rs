@@ -11,14 +11,13 @@ use guagou_domain::DivisionCode;
 use guagou_domain::check::RuleResult;
 use guagou_domain::ledger::{Entry, LandUse, Operation};
 use guagou_domain::registry_rules::{Backing, operational_land_uses_quota};
+use guagou_registry::door::ScanPreview;
 use guagou_registry::ledger_view::LandSupply;
 use guagou_registry::scan::ScanReport;
 use guagou_registry::{Registry, RegistryError};
-use guagou_store::StoreError;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use super::access::Scope;
 use crate::auth::User;
 use crate::error::WebError;
 
@@ -263,17 +262,7 @@ pub struct LandSupplyOutcome {
 /// with the ledger's state (409: insufficient balance, idempotency key reused …) instead of an
 /// internal error.
 fn refused(error: RegistryError) -> WebError {
-    match error {
-        RegistryError::Store(StoreError::Ledger(ledger)) => {
-            WebError::Registry(RegistryError::Ledger(ledger))
-        }
-        other => WebError::Registry(other),
-    }
-}
-
-/// Today in Asia/Shanghai (UTC+8, no daylight saving): the default as-of date of a form.
-pub(crate) fn today_shanghai() -> NaiveDate {
-    (chrono::Utc::now() + chrono::Duration::hours(8)).date_naive()
+    WebError::Registry(error.unwrap_ledger())
 }
 
 pub(crate) fn parse_date(field: &'static str, text: &str) -> Result<NaiveDate, WebError> {
@@ -413,35 +402,6 @@ fn to_operation(input: &OperationInput) -> Result<Operation, WebError> {
     })
 }
 
-/// Refuses (as not found) an operation naming a project, listing or entry `user` may not read.
-async fn require_visible(
-    registry: &Registry,
-    user: &User,
-    operation: &Operation,
-) -> Result<(), WebError> {
-    let scope = Scope::load(registry).await?;
-    let visible = match operation {
-        Operation::Advance { project, .. } => scope
-            .projects
-            .get(project)
-            .is_some_and(|county| user.reads(county)),
-        Operation::Withdraw { listing, .. } | Operation::Transfer { listing, .. } => scope
-            .listings
-            .get(listing)
-            .is_some_and(|l| user.reads(&l.seller)),
-        Operation::Reverse { seq } => match registry.store.entry(*seq).await? {
-            Some(entry) => scope.may_read_entry(user, &entry),
-            None => false,
-        },
-        _ => true,
-    };
-    if visible {
-        Ok(())
-    } else {
-        Err(WebError::NotFound)
-    }
-}
-
 /// Posts one ledger operation for `user` under the (already namespaced) idempotency `key`.
 pub(crate) async fn post_operation(
     registry: &Registry,
@@ -451,13 +411,12 @@ pub(crate) async fn post_operation(
     as_of: &str,
     reason: &str,
 ) -> Result<Entry, WebError> {
-    user.require_land()?;
     let as_of = parse_date("as_of", as_of)?;
     let reason = require_text("reason", reason)?;
     let operation = to_operation(input)?;
-    require_visible(registry, user, &operation).await?;
-    let entry = registry
-        .post(&user.actor, operation, key, reason, as_of)
+    let entry = user
+        .door(registry)
+        .post(operation, key, reason, as_of)
         .await
         .map_err(refused)?;
     tracing::info!(actor = %user.actor, seq = entry.seq, kind = entry.operation.kind(), "ledger operation");
@@ -471,7 +430,7 @@ pub(crate) async fn record_land_supply(
     user: &User,
     body: &LandSupplyBody,
 ) -> Result<LandSupplyOutcome, WebError> {
-    user.require_land()?;
+    user.actor.require_land()?;
     let id = require_text("id", &body.id)?;
     let county = parse_division("county", &body.county)?;
     let zone = require_text("zone", &body.zone)?;
@@ -481,7 +440,7 @@ pub(crate) async fn record_land_supply(
     let land_use = body.land_use.domain();
     let backing = body.backing.domain();
     if user.reads(county.as_str())
-        && let Some(existing) = registry.land_supply(id).await?
+        && let Some(existing) = user.door(registry).land_supply(id).await?
         && existing.county == county.as_str()
         && existing.zone == zone
         && existing.land_use == body.land_use.name()
@@ -489,7 +448,11 @@ pub(crate) async fn record_land_supply(
         && existing.backing == body.backing.name()
     {
         let entry = match existing.ledger_seq {
-            Some(seq) => registry.store.entry(seq).await?,
+            Some(seq) => {
+                let door = user.door(registry);
+                let scope = door.read_scope().await?;
+                door.entry(&scope, seq).await.ok()
+            }
             None => None,
         };
         return Ok(LandSupplyOutcome {
@@ -499,23 +462,14 @@ pub(crate) async fn record_land_supply(
             replayed: true,
         });
     }
-    let (result, entry) = registry
-        .record_land_supply(
-            &user.actor,
-            id,
-            &county,
-            zone,
-            land_use,
-            area_m2,
-            backing,
-            as_of,
-            reason,
-        )
+    let (result, entry) = user
+        .door(registry)
+        .record_land_supply(id, &county, zone, land_use, area_m2, backing, as_of, reason)
         .await
         .map_err(refused)?;
     tracing::info!(actor = %user.actor, id, "land supply");
     Ok(LandSupplyOutcome {
-        land_supply: registry.land_supply(id).await?,
+        land_supply: user.door(registry).land_supply(id).await?,
         result,
         entry,
         replayed: false,
@@ -528,29 +482,40 @@ pub(crate) async fn apply_adjustment(
     user: &User,
     body: &AdjustmentBody,
 ) -> Result<RuleResult, WebError> {
-    user.require_land()?;
+    user.actor.require_land()?;
     let county = parse_division("county", &body.county)?;
     let as_of = parse_date("as_of", &body.as_of)?;
     let reason = require_text("reason", &body.reason)?;
-    let result = registry
-        .apply_adjustment(&user.actor, &county, as_of, reason)
+    let result = user
+        .door(registry)
+        .apply_adjustment(&county, as_of, reason)
         .await
         .map_err(refused)?;
     tracing::info!(actor = %user.actor, %county, "planning adjustment");
     Ok(result)
 }
 
-/// Runs the scan for overdue advances and completions.
+/// What a scan request did: applied what was due, or (dated after today) only previewed it.
+pub(crate) enum ScanOutcome {
+    Applied(ScanReport),
+    Preview(ScanPreview),
+}
+
+/// Runs the scan for overdue advances and completions; a date after today is a what-if: a
+/// preview that writes nothing.
 pub(crate) async fn run_scan(
     registry: &Registry,
     user: &User,
     as_of: &str,
-) -> Result<ScanReport, WebError> {
-    user.require_land()?;
+) -> Result<ScanOutcome, WebError> {
+    let door = user.door(registry);
     let as_of = parse_date("as_of", as_of)?;
-    let report = registry.scan(&user.actor, as_of).await.map_err(refused)?;
+    if as_of > door.today() {
+        return Ok(ScanOutcome::Preview(door.scan_preview(as_of).await?));
+    }
+    let report = door.scan(as_of).await.map_err(refused)?;
     tracing::info!(actor = %user.actor, %as_of, applied = report.applied.len(), "scan");
-    Ok(report)
+    Ok(ScanOutcome::Applied(report))
 }
 
 /// Lifts a county's advance suspension.
@@ -559,11 +524,11 @@ pub(crate) async fn lift_suspension(
     user: &User,
     body: &LiftBody,
 ) -> Result<(), WebError> {
-    user.require_land()?;
+    user.actor.require_land()?;
     let county = parse_division("county", &body.county)?;
     let reason = require_text("reason", &body.reason)?;
-    registry
-        .lift_suspension(&user.actor, &county, reason)
+    user.door(registry)
+        .lift_suspension(&county, reason)
         .await
         .map_err(refused)?;
     tracing::info!(actor = %user.actor, %county, "suspension lifted");

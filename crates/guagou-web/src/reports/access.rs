@@ -11,7 +11,7 @@ use guagou_registry::Registry;
 use serde::Deserialize;
 use utoipa::IntoParams;
 
-use crate::auth::{AUDIT_DEPARTMENT, User};
+use crate::auth::User;
 use crate::error::WebError;
 
 /// The filters of a report (every one optional; empty means "all").
@@ -25,11 +25,6 @@ pub struct ReportParams {
     /// 基准日（默认今日，上海时间），此后的事项不计 / as-of date `YYYY-MM-DD` (default: today in
     /// Shanghai); later events are left out
     pub as_of: Option<String>,
-}
-
-/// Today in Asia/Shanghai (UTC+8, no daylight saving).
-fn today_shanghai() -> NaiveDate {
-    (chrono::Utc::now() + chrono::Duration::hours(8)).date_naive()
 }
 
 /// A parameter's text, `None` when absent or blank.
@@ -70,7 +65,7 @@ pub(crate) fn query_for(
         ),
     };
     let as_of = match given(&params.as_of) {
-        None => today_shanghai(),
+        None => user.today,
         Some(text) => NaiveDate::parse_from_str(text, "%Y-%m-%d").map_err(|_| {
             WebError::invalid(
                 "as_of",
@@ -84,12 +79,10 @@ pub(crate) fn query_for(
             let code = DivisionCode::parse(text).map_err(|e| {
                 WebError::invalid("county", format!("行政区划代码无效：{e}"), e.to_string())
             })?;
-            if !user.reads(&code.to_string()) {
-                return Err(WebError::NotFound);
-            }
+            // A county the user may not read answers 404 at the door.
             Some(code.to_string())
         }
-        None if user.actor.level == Level::County && user.department != AUDIT_DEPARTMENT => {
+        None if user.actor.level == Level::County && !user.actor.department.reads_everything() => {
             Some(user.actor.division.to_string())
         }
         None => None,
@@ -107,8 +100,7 @@ pub(crate) async fn report_for(
     user: &User,
     query: &ReportQuery,
 ) -> Result<Report, WebError> {
-    let visible = |division: &str| user.reads(division);
-    Ok(registry.report(query, &visible).await?)
+    Ok(user.door(registry).report(query).await?)
 }
 
 /// The query string that asks for `query` again (for the Excel link and the API).

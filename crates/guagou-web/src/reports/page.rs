@@ -106,7 +106,8 @@ async fn county_choices(
     registry: &Registry,
     user: &User,
 ) -> Result<Vec<(String, String)>, WebError> {
-    Ok(registry
+    Ok(user
+        .door(registry)
         .division_names()
         .await?
         .into_iter()

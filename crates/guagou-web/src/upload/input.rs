@@ -117,15 +117,14 @@ pub async fn read_multipart(
     Ok(input)
 }
 
-/// Today in Asia/Shanghai (UTC+8, no daylight saving): the default as-of date.
-pub fn today_shanghai() -> NaiveDate {
-    (chrono::Utc::now() + chrono::Duration::hours(8)).date_naive()
-}
-
 /// Parses a `YYYY-MM-DD` date of field `field`; empty → today.
-pub fn parse_as_of(field: &'static str, text: Option<&str>) -> Result<NaiveDate, WebError> {
+pub fn parse_as_of(
+    field: &'static str,
+    text: Option<&str>,
+    today: NaiveDate,
+) -> Result<NaiveDate, WebError> {
     match text.map(str::trim).filter(|t| !t.is_empty()) {
-        None => Ok(today_shanghai()),
+        None => Ok(today),
         Some(t) => NaiveDate::parse_from_str(t, "%Y-%m-%d").map_err(|_| {
             WebError::invalid(
                 field,
@@ -174,8 +173,8 @@ impl UploadInput {
         self.text.get("csrf").map(String::as_str)
     }
 
-    pub fn as_of(&self) -> Result<NaiveDate, WebError> {
-        parse_as_of("as_of", self.text("as_of"))
+    pub fn as_of(&self, today: NaiveDate) -> Result<NaiveDate, WebError> {
+        parse_as_of("as_of", self.text("as_of"), today)
     }
 
     pub fn reason(&self) -> String {

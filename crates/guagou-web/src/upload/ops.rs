@@ -1,11 +1,10 @@
 //! The operations behind this module's pages and API, shared by both: who may do what is
 //! checked here (after CSRF, which the handlers check first), the registry does the rest.
 
-use chrono::{Duration, SecondsFormat, Utc};
 use guagou_domain::check::RuleResult;
 use guagou_domain::lifecycle::Level;
 use guagou_registry::RegistryError;
-use guagou_registry::packages::{PendingUpload, PreCheck, StoredPackage};
+use guagou_registry::packages::{PreCheck, StoredPackage};
 use guagou_registry::projects::{
     Acceptance, AcceptanceFigures, CityInvestment, Project, Version, VersionDiff,
 };
@@ -14,40 +13,20 @@ use utoipa::ToSchema;
 
 use super::input::{BuiltPackage, UploadInput};
 use crate::AppState;
-use crate::auth::{AUDIT_DEPARTMENT, User, random_hex};
+use crate::auth::User;
 use crate::error::WebError;
 use crate::view;
 
-/// How long a checked upload waits for its "save".
-const PENDING_HOURS: i64 = 24;
-
-fn rfc3339(t: chrono::DateTime<Utc>) -> String {
-    t.to_rfc3339_opts(SecondsFormat::Secs, true)
-}
-
-/// Refuses unless `user` may upload packages: a county land-bureau user (audit is read-only,
-/// other departments and levels are refused).
+/// Refuses unless `user` may upload packages: a county land-bureau user (asks the principal;
+/// the door checks again when the package is checked or saved).
 pub fn require_uploader(user: &User) -> Result<(), WebError> {
-    user.require_land()?;
-    if user.actor.level == Level::County {
-        Ok(())
-    } else {
-        Err(WebError::Registry(RegistryError::Forbidden {
-            actor: user.actor.to_string(),
-            what: "项目包上传（县级国土部门） package upload, county land bureau".into(),
-        }))
-    }
+    user.actor.require_land()?;
+    Ok(user.actor.require_level(Level::County)?)
 }
 
 /// Whether `user` may upload a new version of `project` (for showing the link).
-pub fn may_upload_version(user: &User, project: &Project) -> bool {
-    use guagou_domain::lifecycle::ProjectState as S;
-    require_uploader(user).is_ok()
-        && user.reads(&project.county)
-        && !matches!(
-            project.state,
-            S::Accepted | S::Closed | S::Withdrawn | S::Terminated
-        )
+pub fn may_upload_version(state: &AppState, user: &User, project: &Project) -> bool {
+    user.door(&state.registry).may_upload_version(project)
 }
 
 /// Pre-checks the package of a new project (nothing saved).
@@ -57,11 +36,11 @@ pub async fn check_new_project(
     input: &UploadInput,
 ) -> Result<(BuiltPackage, PreCheck), WebError> {
     require_uploader(user)?;
-    let as_of = input.as_of()?;
+    let as_of = input.as_of(user.today)?;
     let built = input.new_project_package(user.actor.division.as_str())?;
-    let pre = state
-        .registry
-        .precheck_zip(&user.actor, &built.name, &built.zip, None, as_of)
+    let pre = user
+        .door(&state.registry)
+        .precheck_zip(&built.name, &built.zip, None, as_of)
         .await?;
     Ok((built, pre))
 }
@@ -69,10 +48,11 @@ pub async fn check_new_project(
 /// The stored package of the project's current version, if any (base of a one-file change).
 async fn current_package(
     state: &AppState,
+    user: &User,
     project: &Project,
 ) -> Result<Option<StoredPackage>, WebError> {
-    match state
-        .registry
+    match user
+        .door(&state.registry)
         .stored_package(&project.code, project.current_version)
         .await
     {
@@ -91,7 +71,7 @@ async fn version_package(
 ) -> Result<(Project, BuiltPackage), WebError> {
     let project = view::readable_project(&state.registry, user, code).await?;
     require_uploader(user)?;
-    let base = current_package(state, &project).await?;
+    let base = current_package(state, user, &project).await?;
     let built = input.new_version_package(base.as_ref(), project.current_version)?;
     Ok((project, built))
 }
@@ -103,64 +83,27 @@ pub async fn check_new_version(
     code: &str,
     input: &UploadInput,
 ) -> Result<(BuiltPackage, PreCheck), WebError> {
-    let as_of = input.as_of()?;
+    let as_of = input.as_of(user.today)?;
     let (project, built) = version_package(state, user, code, input).await?;
-    let pre = state
-        .registry
-        .precheck_zip(
-            &user.actor,
-            &built.name,
-            &built.zip,
-            Some(&project.code),
-            as_of,
-        )
+    let pre = user
+        .door(&state.registry)
+        .precheck_zip(&built.name, &built.zip, Some(&project.code), as_of)
         .await?;
     Ok((built, pre))
 }
 
-/// Keeps a checked upload for a day; returns its token (for the "save" form).
+/// Keeps a checked upload for a day, for this user alone; returns its token (for the "save"
+/// form).
 pub async fn keep_upload(
     state: &AppState,
     user: &User,
     project: Option<&str>,
     built: BuiltPackage,
 ) -> Result<String, WebError> {
-    let now = Utc::now();
-    let token = random_hex(32)?;
-    state
-        .registry
-        .keep_upload(&PendingUpload {
-            token: token.clone(),
-            owner: user.actor.to_string(),
-            project: project.map(str::to_owned),
-            file_name: built.name,
-            created_at: rfc3339(now),
-            expires_at: rfc3339(now + Duration::hours(PENDING_HOURS)),
-            zip: built.zip,
-        })
-        .await?;
-    Ok(token)
-}
-
-/// The pending upload `token` of `user` for `project`; 404 if missing, expired or another's.
-async fn take_pending(
-    state: &AppState,
-    user: &User,
-    token: &str,
-    project: Option<&str>,
-) -> Result<PendingUpload, WebError> {
-    state
-        .registry
-        .pending_upload(token, &user.actor.to_string(), project, &rfc3339(Utc::now()))
-        .await
-        .map_err(|e| match e {
-            RegistryError::NotFound { .. } => WebError::invalid(
-                "token",
-                "这次上传已过期或不存在（上传后 24 小时内须保存），请重新上传",
-                "this upload expired or does not exist (save within 24 hours of uploading); upload it again",
-            ),
-            other => other.into(),
-        })
+    Ok(user
+        .door(&state.registry)
+        .keep_upload(project, &built.name, built.zip)
+        .await?)
 }
 
 /// Saves a checked upload as a new project.
@@ -171,13 +114,10 @@ pub async fn save_new_project(
     as_of: chrono::NaiveDate,
     reason: &str,
 ) -> Result<Project, WebError> {
-    require_uploader(user)?;
-    let pending = take_pending(state, user, token, None).await?;
-    let (project, _, _) = state
-        .registry
-        .register_project_from_zip(&user.actor, &pending.file_name, &pending.zip, as_of, reason)
+    let project = user
+        .door(&state.registry)
+        .save_upload_as_project(token, as_of, reason)
         .await?;
-    state.registry.discard_upload(token).await?;
     tracing::info!(actor = %user.actor, code = %project.code, "project registered by upload");
     Ok(project)
 }
@@ -191,21 +131,10 @@ pub async fn save_new_version(
     as_of: chrono::NaiveDate,
     reason: &str,
 ) -> Result<Version, WebError> {
-    let project = view::readable_project(&state.registry, user, code).await?;
-    require_uploader(user)?;
-    let pending = take_pending(state, user, token, Some(&project.code)).await?;
-    let (version, _, _) = state
-        .registry
-        .add_version_from_zip(
-            &user.actor,
-            &project.code,
-            &pending.file_name,
-            &pending.zip,
-            as_of,
-            reason,
-        )
+    let version = user
+        .door(&state.registry)
+        .save_upload_as_version(code, token, as_of, reason)
         .await?;
-    state.registry.discard_upload(token).await?;
     tracing::info!(actor = %user.actor, code, version = version.version, "version added by upload");
     Ok(version)
 }
@@ -225,11 +154,11 @@ pub async fn register_now(
     input: &UploadInput,
 ) -> Result<Registered, WebError> {
     require_uploader(user)?;
-    let as_of = input.as_of()?;
+    let as_of = input.as_of(user.today)?;
     let built = input.new_project_package(user.actor.division.as_str())?;
-    let (project, results, package) = state
-        .registry
-        .register_project_from_zip(&user.actor, &built.name, &built.zip, as_of, &input.reason())
+    let (project, results, package) = user
+        .door(&state.registry)
+        .register_project_from_zip(&built.name, &built.zip, as_of, &input.reason())
         .await?;
     Ok(Registered {
         project,
@@ -253,12 +182,11 @@ pub async fn add_version_now(
     code: &str,
     input: &UploadInput,
 ) -> Result<VersionAdded, WebError> {
-    let as_of = input.as_of()?;
+    let as_of = input.as_of(user.today)?;
     let (project, built) = version_package(state, user, code, input).await?;
-    let (version, results, package) = state
-        .registry
+    let (version, results, package) = user
+        .door(&state.registry)
         .add_version_from_zip(
-            &user.actor,
             &project.code,
             &built.name,
             &built.zip,
@@ -283,16 +211,16 @@ pub async fn diff(
     to: Option<i64>,
 ) -> Result<VersionDiff, WebError> {
     let project = view::readable_project(&state.registry, user, code).await?;
-    let latest = state
-        .registry
+    let latest = user
+        .door(&state.registry)
         .versions(&project.code)
         .await?
         .last()
         .map_or(project.current_version, |v| v.version);
     let to = to.unwrap_or(latest);
     let from = from.unwrap_or((to - 1).max(1));
-    Ok(state
-        .registry
+    Ok(user
+        .door(&state.registry)
         .diff_versions(&project.code, from, to)
         .await?)
 }
@@ -314,11 +242,10 @@ pub async fn apply_acceptance(
     input: AcceptanceInput,
 ) -> Result<Project, WebError> {
     let project = view::readable_project(&state.registry, user, code).await?;
-    user.require_land()?;
-    let project = state
-        .registry
+    user.actor.require_land()?;
+    let project = user
+        .door(&state.registry)
         .apply_acceptance(
-            &user.actor,
             &project.code,
             input.figures,
             input.change_version,
@@ -339,10 +266,10 @@ pub async fn set_city_investment(
     reason: &str,
 ) -> Result<Project, WebError> {
     let project = view::readable_project(&state.registry, user, code).await?;
-    user.require_land()?;
-    let project = state
-        .registry
-        .set_city_investment(&user.actor, &project.code, investment, reason)
+    user.actor.require_land()?;
+    let project = user
+        .door(&state.registry)
+        .set_city_investment(&project.code, investment, reason)
         .await?;
     tracing::info!(actor = %user.actor, code, "city investment recorded");
     Ok(project)
@@ -365,17 +292,15 @@ pub struct AcceptanceView {
 /// The acceptance application of a readable project, if there is one.
 pub async fn acceptance_view(
     state: &AppState,
+    user: &User,
     project: &Project,
 ) -> Result<Option<AcceptanceView>, WebError> {
-    let acceptance = match state.registry.acceptance(&project.code).await {
-        Ok(a) => a,
-        Err(RegistryError::NotFound { .. }) => return Ok(None),
-        Err(e) => return Err(e.into()),
+    let door = user.door(&state.registry);
+    let Some(acceptance) = door.acceptance(&project.code).await? else {
+        return Ok(None);
     };
-    let advanced_m2 = state
-        .registry
-        .store
-        .ledger_project(&project.code)
+    let advanced_m2 = door
+        .project_ledger(&project.code)
         .await?
         .map_or(0, |l| l.advanced_m2);
     let confirmed_m2 = acceptance.reclaimed_m2 - acceptance.resettlement_m2;
@@ -417,23 +342,10 @@ pub async fn ranking(
     user: &User,
     as_of: chrono::NaiveDate,
 ) -> Result<Vec<RankingRow>, WebError> {
-    let division = user.actor.division.as_str();
-    let prefix = if user.department == AUDIT_DEPARTMENT {
-        ""
-    } else {
-        match user.actor.level {
-            Level::Province => division.get(..2).unwrap_or(""),
-            Level::City | Level::County => division.get(..4).unwrap_or(""),
-        }
-    };
-    let ranked = state.registry.rank_pooled(prefix, as_of).await?;
-    let mut rows = Vec::new();
-    for r in ranked {
-        let project = state.registry.project(&r.parts.code).await?;
-        if !user.reads(&project.county) {
-            continue;
-        }
-        rows.push(RankingRow {
+    let ranked = user.door(&state.registry).rank_pooled(as_of).await?;
+    Ok(ranked
+        .into_iter()
+        .map(|(r, project)| RankingRow {
             rank: r.rank,
             code: project.code,
             name: project.name,
@@ -445,7 +357,6 @@ pub async fn ranking(
             submitted_on: r.parts.submitted_on,
             explanation_zh: r.explanation_zh,
             explanation_en: r.explanation_en,
-        });
-    }
-    Ok(rows)
+        })
+        .collect())
 }

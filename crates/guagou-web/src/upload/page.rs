@@ -13,7 +13,7 @@ use guagou_registry::packages::PreCheck;
 use guagou_registry::projects::{AcceptanceFigures, CityInvestment};
 use serde::Deserialize;
 
-use super::input::{parse_as_of, parse_count, read_multipart, today_shanghai};
+use super::input::{parse_as_of, parse_count, read_multipart};
 use super::ops::{self, AcceptanceInput};
 use super::render::{diff_html, precheck_html, problem_html, problem_of};
 use crate::AppState;
@@ -46,14 +46,14 @@ fn csrf_field(user: &User) -> String {
     )
 }
 
-fn as_of_field(lang: Lang, id: &str) -> String {
+fn as_of_field(lang: Lang, today: chrono::NaiveDate, id: &str) -> String {
     format!(
         "<p><label>{} <input type=\"date\" name=\"as_of\" id=\"{id}\" value=\"{}\"></label></p>",
         lang.t(
             "基准日（检查所依据的日期）",
             "As of (the date the check applies)"
         ),
-        today_shanghai(),
+        today,
     )
 }
 
@@ -102,8 +102,8 @@ pub async fn new_project_show(PageUser(user): PageUser) -> Result<Html<String>, 
             "项目包：project.toml、地块文件、农户表打成一个 zip",
             "Package: project.toml, parcel files and household tables in one zip"
         ),
-        as_of = as_of_field(lang, "field-as_of"),
-        as_of2 = as_of_field(lang, "field-as_of-2"),
+        as_of = as_of_field(lang, user.today, "field-as_of"),
+        as_of2 = as_of_field(lang, user.today, "field-as_of-2"),
         check = lang.one("检查（不保存）", "Check (nothing is saved)"),
         fh2 = lang.t(
             "或：填写项目信息并逐个上传文件",
@@ -211,7 +211,7 @@ pub async fn new_project_save(
 ) -> Response {
     let outcome = async {
         user.require_csrf(form.csrf.as_deref())?;
-        let as_of = parse_as_of("as_of", Some(&form.as_of))?;
+        let as_of = parse_as_of("as_of", Some(&form.as_of), user.today)?;
         ops::save_new_project(&state, &user, &form.token, as_of, &form.reason).await
     }
     .await;
@@ -232,8 +232,8 @@ pub async fn new_version_show(
     let lang = user.lang;
     let code = esc(&project.code);
     let csrf = csrf_field(&user);
-    let stored = state
-        .registry
+    let stored = user
+        .door(&state.registry)
         .stored_package(&project.code, project.current_version)
         .await
         .is_ok();
@@ -267,7 +267,7 @@ pub async fn new_version_show(
             ),
             part = lang.t("替换哪一部分", "Part to replace"),
             file = lang.t("新文件", "New file"),
-            as_of = as_of_field(lang, "field-as_of-2"),
+            as_of = as_of_field(lang, user.today, "field-as_of-2"),
             check = lang.one("检查（不保存）", "Check (nothing is saved)"),
         )
     } else {
@@ -306,7 +306,7 @@ pub async fn new_version_show(
         ),
         h = lang.t("上传完整的项目包（zip）", "Upload the whole package (zip)"),
         pkg = lang.t("项目包", "Package"),
-        as_of = as_of_field(lang, "field-as_of"),
+        as_of = as_of_field(lang, user.today, "field-as_of"),
         check = lang.one("检查（不保存）", "Check (nothing is saved)"),
         back = lang.t("返回项目", "Back to the project"),
     );
@@ -350,7 +350,7 @@ pub async fn new_version_save(
 ) -> Response {
     let outcome = async {
         user.require_csrf(form.csrf.as_deref())?;
-        let as_of = parse_as_of("as_of", Some(&form.as_of))?;
+        let as_of = parse_as_of("as_of", Some(&form.as_of), user.today)?;
         ops::save_new_version(&state, &user, &code, &form.token, as_of, &form.reason).await
     }
     .await;
@@ -381,8 +381,8 @@ pub async fn package_download(
 ) -> Result<Response, PageError> {
     let project = view::readable_project(&state.registry, &user, &code).await?;
     let version: i64 = version.parse().map_err(|_| WebError::NotFound)?;
-    let stored = state
-        .registry
+    let stored = user
+        .door(&state.registry)
         .stored_package(&project.code, version)
         .await?;
     let file_name = safe_file_name(&format!("{}-v{version}.zip", project.code));
@@ -422,7 +422,7 @@ pub async fn diff_show(
     let from = parse_count::<i64>("from", query.from.as_deref())?;
     let to = parse_count::<i64>("to", query.to.as_deref())?;
     let diff = ops::diff(&state, &user, &code, from, to).await?;
-    let versions = state.registry.versions(&code).await?;
+    let versions = user.door(&state.registry).versions(&code).await?;
     let select = |name: &str, chosen: i64| -> String {
         let options: String = versions
             .iter()
@@ -489,9 +489,9 @@ fn required_m2(field: &'static str, text: &str) -> Result<i64, WebError> {
 }
 
 impl AcceptanceForm {
-    fn parse(&self) -> Result<AcceptanceInput, WebError> {
+    fn parse(&self, today: chrono::NaiveDate) -> Result<AcceptanceInput, WebError> {
         Ok(AcceptanceInput {
-            as_of: parse_as_of("as_of", Some(&self.as_of))?,
+            as_of: parse_as_of("as_of", Some(&self.as_of), today)?,
             figures: AcceptanceFigures {
                 reclaimed_m2: required_m2("reclaimed_m2", &self.reclaimed_m2)?,
                 resettlement_m2: required_m2("resettlement_m2", &self.resettlement_m2)?,
@@ -519,7 +519,7 @@ pub async fn acceptance_submit(
 ) -> Response {
     let outcome = async {
         user.require_csrf(form.csrf.as_deref())?;
-        let input = form.parse()?;
+        let input = form.parse(user.today)?;
         ops::apply_acceptance(&state, &user, &code, input).await
     }
     .await;
@@ -598,7 +598,7 @@ pub async fn ranking_show(
     Query(query): Query<RankingQuery>,
 ) -> Result<Html<String>, PageError> {
     let lang = user.lang;
-    let as_of = parse_as_of("as_of", query.as_of.as_deref())?;
+    let as_of = parse_as_of("as_of", query.as_of.as_deref(), user.today)?;
     let rows = ops::ranking(&state, &user, as_of).await?;
     let yes_no = |b: bool| {
         if b {

@@ -7,7 +7,6 @@ use std::fmt::Write as _;
 use guagou_domain::lifecycle::{Level, ProjectAction, ProjectState};
 use guagou_registry::projects::{Project, Version};
 
-use super::input::today_shanghai;
 use super::ops::{self, AcceptanceView};
 use super::render::area_text;
 use crate::AppState;
@@ -25,8 +24,8 @@ pub async fn project_forms_html(
     if !user.reads(&project.county) {
         return Ok(String::new());
     }
-    let versions = state.registry.versions(&project.code).await?;
-    let acceptance = ops::acceptance_view(state, project).await?;
+    let versions = user.door(&state.registry).versions(&project.code).await?;
+    let acceptance = ops::acceptance_view(state, user, project).await?;
     Ok(format!(
         "{}{}{}{}",
         versions_panel(state, user, project, &versions).await?,
@@ -48,7 +47,7 @@ async fn versions_panel(
         "<section id=\"versions-panel\"><h2>{}</h2>",
         lang.t("版本与项目包", "Versions and packages")
     );
-    if ops::may_upload_version(user, project) {
+    if ops::may_upload_version(state, user, project) {
         let _ = write!(
             out,
             "<p><a id=\"new-version\" href=\"/projects/{code}/versions/new\">{}</a></p>",
@@ -74,7 +73,10 @@ async fn versions_panel(
     if !diffs.is_empty() {
         let _ = write!(out, "<ul id=\"diff-links\">{}</ul>", diffs.concat());
     }
-    let packages = state.registry.stored_packages(&project.code).await?;
+    let packages = user
+        .door(&state.registry)
+        .stored_packages(&project.code)
+        .await?;
     if !packages.is_empty() {
         let rows: Vec<Vec<String>> = packages
             .iter()
@@ -177,7 +179,7 @@ fn acceptance_panel(
     view: Option<&AcceptanceView>,
 ) -> String {
     let lang = user.lang;
-    let may_apply = user.require_land().is_ok()
+    let may_apply = user.is_land_writer()
         && project
             .state
             .next(ProjectAction::ApplyAcceptance, user.actor.level, &[])
@@ -255,7 +257,7 @@ fn acceptance_form(user: &User, project: &Project, versions: &[Version]) -> Stri
         ),
         csrf = esc(&user.csrf),
         as_of = lang.t("申请日期", "Applied on"),
-        today = today_shanghai(),
+        today = user.today,
         reclaimed = number("reclaimed_m2", "复垦面积", "Reclaimed area"),
         resettlement = number("resettlement_m2", "安置面积", "Resettlement area"),
         reclaimed_farmland = number(
@@ -287,7 +289,7 @@ pub const FUNDING_SOURCES: &[(&str, &str, &str)] = &[
 
 fn investment_panel(user: &User, project: &Project) -> String {
     let lang = user.lang;
-    let may_set = user.require_land().is_ok()
+    let may_set = user.is_land_writer()
         && user.actor.level == Level::City
         && project.approved_on.is_none()
         && !matches!(

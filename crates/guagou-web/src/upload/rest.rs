@@ -203,7 +203,11 @@ pub async fn packages_list(
     Path(code): Path<String>,
 ) -> ApiResult<Json<Vec<StoredPackage>>> {
     let project = view::readable_project(&state.registry, &user, &code).await?;
-    Ok(Json(state.registry.stored_packages(&project.code).await?))
+    Ok(Json(
+        user.door(&state.registry)
+            .stored_packages(&project.code)
+            .await?,
+    ))
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
@@ -258,7 +262,7 @@ pub async fn acceptance_show(
     Path(code): Path<String>,
 ) -> ApiResult<Json<AcceptanceView>> {
     let project = view::readable_project(&state.registry, &user, &code).await?;
-    ops::acceptance_view(&state, &project)
+    ops::acceptance_view(&state, &user, &project)
         .await?
         .map(Json)
         .ok_or_else(|| UploadApiError::from(WebError::NotFound))
@@ -322,7 +326,7 @@ pub async fn acceptance_apply(
     require_csrf(&user, &headers)?;
     let Json(body) = body.map_err(|e| bad_json(&e, "AcceptanceBody JSON"))?;
     let input = AcceptanceInput {
-        as_of: parse_as_of("as_of", Some(&body.as_of))?,
+        as_of: parse_as_of("as_of", Some(&body.as_of), user.today)?,
         figures: AcceptanceFigures {
             reclaimed_m2: body.reclaimed_m2,
             resettlement_m2: body.resettlement_m2,
@@ -408,6 +412,6 @@ pub async fn ranking_list(
     query: Result<Query<RankingParams>, QueryRejection>,
 ) -> ApiResult<Json<Vec<RankingRow>>> {
     let Query(params) = query.map_err(|e| bad_query(&e))?;
-    let as_of = parse_as_of("as_of", params.as_of.as_deref())?;
+    let as_of = parse_as_of("as_of", params.as_of.as_deref(), user.today)?;
     Ok(Json(ops::ranking(&state, &user, as_of).await?))
 }

@@ -13,7 +13,6 @@ use guagou_base::{ImportOptions, Progress};
 use guagou_domain::DivisionCode;
 use guagou_registry::Actor;
 use guagou_registry::base_layers::LandUseImport;
-use sqlx::Row;
 
 use crate::common::{Must, TestApp, demo_app};
 use crate::upload::{audit_count, package_dir, page_check, passing_zip, rule_row};
@@ -52,9 +51,8 @@ async fn import(app: &TestApp, actor: &str, source: &Path, replace: bool) -> Res
     let mut steps = Vec::new();
     let result = app
         .registry
-        .import_landuse(&Actor::parse(actor).must(), &request, &mut |p| {
-            steps.push(p)
-        })
+        .as_principal(&Actor::parse(actor).must())
+        .import_landuse(&request, &mut |p| steps.push(p))
         .await;
     match result {
         Ok(layer) => {
@@ -114,7 +112,12 @@ async fn the_upload_check_reads_the_county_layer() {
         .unwrap_err();
     assert!(refused.contains("--replace"), "{refused}");
     let second = import(&app, "王@511722", &passing, true).await.must();
-    let layers = app.registry.base_layers(Some("511722")).await.must();
+    let layers = app
+        .registry
+        .auditor()
+        .base_layers(Some("511722"))
+        .await
+        .must();
     assert_eq!(layers.len(), 2);
     assert_eq!(
         layers
@@ -160,12 +163,20 @@ async fn imports_are_refused_outside_the_county_and_without_a_reason() {
     };
     let error = app
         .registry
-        .import_landuse(&Actor::parse("王@511722").must(), &request, &mut |_| {})
+        .as_principal(&Actor::parse("王@511722").must())
+        .import_landuse(&request, &mut |_| {})
         .await
         .unwrap_err()
         .to_string();
     assert!(error.contains("reason"), "{error}");
-    assert!(app.registry.base_layers(None).await.must().is_empty());
+    assert!(
+        app.registry
+            .auditor()
+            .base_layers(None)
+            .await
+            .must()
+            .is_empty()
+    );
     // Nothing left behind in the layer folder either.
     let base = app.dir.path().join("data").join("base");
     let files = std::fs::read_dir(&base).map(|d| d.count()).unwrap_or(0);
@@ -181,7 +192,12 @@ async fn layer_of_project(
     dir: &Path,
     homestead: &[String],
 ) -> std::path::PathBuf {
-    let mut features = app.registry.parcel_features(code, version).await.must();
+    let mut features = app
+        .registry
+        .auditor()
+        .parcel_features(code, version)
+        .await
+        .must();
     let list = features["features"].as_array_mut().must();
     list.retain(|f| f["properties"]["role"] == "demolition");
     for (i, feature) in list.iter_mut().enumerate() {
@@ -205,7 +221,8 @@ async fn acceptance_is_refused_while_reclaimed_parcels_are_not_farmland() {
     let app = demo_app().await;
     let project = app
         .registry
-        .projects("", Some(ProjectState::AcceptanceApplied))
+        .auditor()
+        .projects(Some(ProjectState::AcceptanceApplied))
         .await
         .must()
         .into_iter()
@@ -214,14 +231,21 @@ async fn acceptance_is_refused_while_reclaimed_parcels_are_not_farmland() {
     let code = project.code.clone();
     let version = app
         .registry
+        .auditor()
         .acceptance(&code)
         .await
+        .must()
         .must()
         .change_version
         .unwrap_or(project.current_version);
     let approved: i64 = project.approved_on.as_deref().must()[..4].parse().must();
     let work = tempfile::tempdir().must();
-    let features = app.registry.parcel_features(&code, version).await.must();
+    let features = app
+        .registry
+        .auditor()
+        .parcel_features(&code, version)
+        .await
+        .must();
     let first = features["features"]
         .as_array()
         .must()
@@ -254,12 +278,14 @@ async fn acceptance_is_refused_while_reclaimed_parcels_are_not_farmland() {
     )
     .await;
     app.registry
-        .import_landuse(&importer, &request(still_built, false), &mut |_| {})
+        .as_principal(&importer)
+        .import_landuse(&request(still_built, false), &mut |_| {})
         .await
         .must();
     let refused = app
         .registry
-        .project_action(&city, &code, ProjectAction::Accept, as_of, "验收")
+        .as_principal(&city)
+        .project_action(&code, ProjectAction::Accept, as_of, "验收")
         .await
         .unwrap_err();
     assert!(
@@ -271,7 +297,7 @@ async fn acceptance_is_refused_while_reclaimed_parcels_are_not_farmland() {
     );
     assert!(refused.to_string().contains(&first), "{refused}");
     assert_eq!(
-        app.registry.project(&code).await.must().state,
+        app.registry.auditor().project(&code).await.must().state,
         ProjectState::AcceptanceApplied,
         "nothing changed"
     );
@@ -280,23 +306,23 @@ async fn acceptance_is_refused_while_reclaimed_parcels_are_not_farmland() {
     let farmland = layer_of_project(&app, &code, version, work.path(), &[]).await;
     let layer = app
         .registry
-        .import_landuse(&importer, &request(farmland, true), &mut |_| {})
+        .as_principal(&importer)
+        .import_landuse(&request(farmland, true), &mut |_| {})
         .await
         .must();
     let accepted = app
         .registry
-        .project_action(&city, &code, ProjectAction::Accept, as_of, "验收")
+        .as_principal(&city)
+        .project_action(&code, ProjectAction::Accept, as_of, "验收")
         .await
         .must();
     assert_eq!(accepted.state, ProjectState::Accepted);
-    let payload: String = sqlx::query(
+    let payload: String = guagou_registry::testing::text(
+        &app.registry,
         "SELECT payload FROM audit_log WHERE action = 'project.transition' AND subject = $1 ORDER BY seq DESC LIMIT 1",
+        &[&code],
     )
-    .bind(&code)
-    .fetch_one(app.registry.store.pool())
     .await
-    .must()
-    .try_get("payload")
     .must();
     assert!(payload.contains("reclaimed_is_farmland"), "{payload}");
     assert!(payload.contains(&layer.label()), "{payload}");

@@ -5,6 +5,7 @@
 
 use crate::common::{Must, PASSWORD, Reply, Session, TestApp, demo_app, encode};
 use axum::http::StatusCode;
+use guagou_registry::testing;
 use guagou_web::create_user;
 use serde_json::{Value, json};
 
@@ -271,13 +272,15 @@ async fn verify_names_an_edited_row() {
     let ok = app.get(&audit, "/api/funds/verify").await.json();
     assert_eq!(ok["ok"], true, "{ok}");
     assert_eq!(ok["entries"], 3);
-    let pool = app.registry.store.pool();
 
     // A fraudster lowers the amount spent in entry 2 (its leg row).
-    sqlx::query("UPDATE funds_legs SET amount_fen = amount_fen - 100000 WHERE seq = 2 AND idx = 0")
-        .execute(pool)
-        .await
-        .must();
+    testing::execute(
+        &app.registry,
+        "UPDATE funds_legs SET amount_fen = amount_fen - 100000 WHERE seq = 2 AND idx = 0",
+        &[],
+    )
+    .await
+    .must();
     let check = app.get(&audit, "/api/funds/verify").await.json();
     assert_eq!(check["ok"], false);
     assert_eq!(check["bad_seq"], 2, "{check}");
@@ -285,33 +288,36 @@ async fn verify_names_an_edited_row() {
     assert_eq!(page.status, StatusCode::OK);
     assert!(page.body.contains("id=\"verify-failed\""), "{}", page.body);
     assert!(page.body.contains("/funds/entries/2"));
-    sqlx::query("UPDATE funds_legs SET amount_fen = amount_fen + 100000 WHERE seq = 2 AND idx = 0")
-        .execute(pool)
-        .await
-        .must();
+    testing::execute(
+        &app.registry,
+        "UPDATE funds_legs SET amount_fen = amount_fen + 100000 WHERE seq = 2 AND idx = 0",
+        &[],
+    )
+    .await
+    .must();
     assert_eq!(
         app.get(&audit, "/api/funds/verify").await.json()["ok"],
         true
     );
 
     // The hashed JSON itself edited: its hash no longer matches.
-    sqlx::query("UPDATE funds_entries SET entry_json = REPLACE(entry_json, '8650000', '8640000') WHERE seq = 3")
-        .execute(pool)
+    testing::execute(&app.registry, "UPDATE funds_entries SET entry_json = REPLACE(entry_json, '8650000', '8640000') WHERE seq = 3", &[])
         .await
         .must();
     let check = app.get(&audit, "/api/funds/verify").await.json();
     assert_eq!(check["bad_seq"], 3, "{check}");
-    sqlx::query("UPDATE funds_entries SET entry_json = REPLACE(entry_json, '8640000', '8650000') WHERE seq = 3")
-        .execute(pool)
+    testing::execute(&app.registry, "UPDATE funds_entries SET entry_json = REPLACE(entry_json, '8640000', '8650000') WHERE seq = 3", &[])
         .await
         .must();
 
     // A stored balance edited: the account is named.
-    sqlx::query("UPDATE funds_balances SET balance_fen = balance_fen + 1 WHERE account = $1")
-        .bind(PROJECT_FUND)
-        .execute(pool)
-        .await
-        .must();
+    testing::execute(
+        &app.registry,
+        "UPDATE funds_balances SET balance_fen = balance_fen + 1 WHERE account = $1",
+        &[PROJECT_FUND],
+    )
+    .await
+    .must();
     let check = app.get(&audit, "/api/funds/verify").await.json();
     assert_eq!(check["ok"], false);
     assert_eq!(check["bad_account"], PROJECT_FUND, "{check}");

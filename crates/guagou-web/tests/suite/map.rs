@@ -261,7 +261,8 @@ async fn a_failed_rule_names_its_parcel_on_the_map() {
     let as_of = chrono::NaiveDate::from_ymd_opt(2019, 7, 15).must();
     let (_, results) = app
         .registry
-        .register_project(&actor, &dir, as_of, "test")
+        .as_principal(&actor)
+        .register_project(&dir, as_of, "test")
         .await
         .must();
     let adjacent = results

@@ -18,7 +18,11 @@ const BUYER: &str = "511723";
 const GUIDE: i64 = 30_000_000;
 
 async fn balance(app: &TestApp, account: Account) -> i64 {
-    app.registry.store.balance(&account).await.must()
+    app.registry
+        .store_for_tests()
+        .balance(&account)
+        .await
+        .must()
 }
 
 fn holding(code: &str) -> Account {
@@ -243,7 +247,12 @@ async fn a_listing_goes_from_publication_to_settlement() {
         );
     }
     // Every open lot the buyer holds still traces to a project.
-    let buyer_lots = app.registry.store.open_lots(&holding(BUYER)).await.must();
+    let buyer_lots = app
+        .registry
+        .store_for_tests()
+        .open_lots(&holding(BUYER))
+        .await
+        .must();
     assert!(buyer_lots.iter().any(|l| l.project == SOURCE_PROJECT));
 
     let listing_export = app

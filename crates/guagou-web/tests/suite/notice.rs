@@ -6,14 +6,16 @@
 
 use std::net::SocketAddr;
 
-use crate::common::{Must, Reply, Session, TestApp, demo_app, encode};
+use crate::common::{Must, Reply, Session, TestApp, demo_app_at, encode};
 use axum::body::Body;
 use axum::extract::ConnectInfo;
 use axum::http::{Request, StatusCode, header};
 use guagou_registry::Actor;
 use guagou_registry::packages::zip_folder;
 
-/// The demo clock's date (tests use a fixed clock: 2019-07-15 09:00 +08:00).
+/// The registry clock of these tests: inside the demo notice's period (2019-07-15 09:00
+/// +08:00), so notices are open and objections can be filed.
+const NOW: &str = "2019-07-15T09:00:00+08:00";
 const TODAY: &str = "2019-07-15";
 const PROJECT: &str = "511722-2018-002";
 const FULL_NAMES: &[&str] = &["张三丰", "欧阳娜娜", "李四", "John Smith"];
@@ -142,7 +144,7 @@ fn assert_no_full_names(body: &str) {
 
 #[tokio::test]
 async fn publish_object_answer_end_to_end() {
-    let app = demo_app().await;
+    let app = demo_app_at(NOW).await;
     let county = app.login("county").await;
 
     // Anonymous users reach the public pages only.
@@ -370,7 +372,7 @@ async fn publish_object_answer_end_to_end() {
 
 #[tokio::test]
 async fn refusals_period_rights_and_csrf() {
-    let app = demo_app().await;
+    let app = demo_app_at(NOW).await;
     let county = app.login("county").await;
     let body = |starts: &str, ends: &str| {
         serde_json::json!({
@@ -502,7 +504,7 @@ async fn refusals_period_rights_and_csrf() {
 
 #[tokio::test]
 async fn households_come_from_the_stored_package() {
-    let app = demo_app().await;
+    let app = demo_app_at(NOW).await;
     let county = app.login("county").await;
     // A project registered from a zip (a copy of a demo package under a new code).
     let source = app.dir.path().join("packages").join(PROJECT);
@@ -518,7 +520,8 @@ async fn households_come_from_the_stored_package() {
     let actor = Actor::parse("county@511722").must();
     let as_of = chrono::NaiveDate::from_ymd_opt(2019, 7, 1).must();
     app.registry
-        .register_project_from_zip(&actor, "copy.zip", &zip, as_of, "test")
+        .as_principal(&actor)
+        .register_project_from_zip("copy.zip", &zip, as_of, "test")
         .await
         .must();
     let full_names: Vec<String> = std::fs::read_to_string(source.join("households.csv"))
@@ -563,7 +566,7 @@ async fn households_come_from_the_stored_package() {
 
 #[tokio::test]
 async fn demo_notices_show_answers_and_overdue_objections() {
-    let app = demo_app().await;
+    let app = demo_app_at(NOW).await;
     let county = app.login("county").await;
     let staff = app.get(&county, "/notices/511722-2018-001").await;
     assert_eq!(staff.status, StatusCode::OK);

@@ -508,7 +508,10 @@ async fn a_plan_goes_through_consultation_rules_and_approval() {
         .find(|o| o["department"] == "规划")
         .must()
         .clone();
-    assert_eq!(planning["author"], format!("{}@511700", departments[3].0));
+    assert_eq!(
+        planning["author"],
+        format!("{}@511700/规划", departments[3].0)
+    );
 
     // Plan A still misses its poor villages.
     let refused = app
@@ -724,10 +727,13 @@ async fn the_audit_log_shows_a_county_only_its_records() {
     assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
 
     // A record edited behind the registry's back breaks the chain, and the page says where.
-    sqlx::query("UPDATE audit_log SET reason = 'edited' WHERE seq = 3")
-        .execute(app.registry.store.pool())
-        .await
-        .must();
+    guagou_registry::testing::execute(
+        &app.registry,
+        "UPDATE audit_log SET reason = 'edited' WHERE seq = 3",
+        &[],
+    )
+    .await
+    .must();
     let broken = app.get(&county, "/api/audit").await.json();
     assert_eq!(broken["chain"]["status"], "broken");
     assert_eq!(broken["chain"]["seq"], 3);

@@ -896,12 +896,15 @@ async fn the_scan_runs_once_per_date_and_supervision_is_filtered() {
     let audit = app.login("audit").await;
 
     // The cheap deadline facts agree with the scan's own.
-    let cheap = app.registry.deadline_facts().await.must();
-    let full = app.registry.sanction_facts().await.must();
+    let cheap = app.registry.auditor().deadline_facts().await.must();
+    let full = guagou_registry::testing::sanction_facts(&app.registry)
+        .await
+        .must();
     assert_eq!(cheap, full);
     for facts in &cheap {
         let one = app
             .registry
+            .auditor()
             .project_deadline_facts(&facts.code)
             .await
             .must();
@@ -909,6 +912,7 @@ async fn the_scan_runs_once_per_date_and_supervision_is_filtered() {
     }
     assert_eq!(
         app.registry
+            .auditor()
             .project_deadline_facts("511722-2019-003")
             .await
             .must(),
@@ -1044,7 +1048,7 @@ async fn the_scan_runs_once_per_date_and_supervision_is_filtered() {
         .await;
     assert_eq!(reply.status, StatusCode::OK);
     assert!(reply.body.contains("本次实施 0 项制裁"), "{}", reply.body);
-    let head = app.registry.store.head().await.must();
+    let head = app.registry.store_for_tests().head().await.must();
     let report = app
         .post_json(
             &city,
@@ -1058,7 +1062,7 @@ async fn the_scan_runs_once_per_date_and_supervision_is_filtered() {
     assert_eq!(report["applied"].as_array().must().len(), 0);
     assert!(report["already_applied"].as_u64().must() >= pending as u64);
     assert_eq!(
-        app.registry.store.head().await.must(),
+        app.registry.store_for_tests().head().await.must(),
         head,
         "nothing posted"
     );
@@ -1075,10 +1079,10 @@ async fn the_scan_runs_once_per_date_and_supervision_is_filtered() {
 
 fn user(name: &str, division: &str, department: &str) -> User {
     User {
-        actor: Actor::parse(&format!("{name}@{division}")).must(),
-        department: department.to_owned(),
+        actor: Actor::parse(&format!("{name}@{division}/{department}")).must(),
         csrf: "0".repeat(64),
         lang: guagou_web::html::Lang::Zh,
+        today: chrono::NaiveDate::from_ymd_opt(2019, 7, 15).unwrap_or_default(),
     }
 }
 

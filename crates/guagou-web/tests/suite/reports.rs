@@ -32,9 +32,16 @@ struct Sums {
 /// entries, the projects' counties and the listings' sellers.
 async fn sums_from_journal(app: &TestApp, year: Option<i32>) -> BTreeMap<String, Sums> {
     use chrono::Datelike as _;
-    let entries = app.registry.all_entries().await.must();
-    let counties = app.registry.project_counties().await.must();
-    let sellers = app.registry.listings().await.must();
+    let auditor = app.registry.auditor();
+    let scope = auditor.read_scope().await.must();
+    let entries = auditor.journal_entries(&scope).await.must();
+    let counties: BTreeMap<String, String> = auditor
+        .projects(None)
+        .await
+        .must()
+        .into_iter()
+        .map(|p| (p.code, p.county))
+        .collect();
     let reversed: Vec<u64> = entries
         .iter()
         .filter_map(|e| match e.operation {
@@ -78,7 +85,8 @@ async fn sums_from_journal(app: &TestApp, year: Option<i32>) -> BTreeMap<String,
                 ..
             } => {
                 let money = e.money_fen.must();
-                let seller = sums.entry(sellers[listing].seller.clone()).or_default();
+                let seller = scope.listing_seller(listing).must().to_string();
+                let seller = sums.entry(seller).or_default();
                 seller.out += amount_m2;
                 seller.revenue_fen += money;
                 sums.entry(buyer.to_string()).or_default().into += amount_m2;
@@ -175,13 +183,27 @@ async fn years_and_project_figures_follow_their_dates() {
     let mut accepted_area: BTreeMap<String, i64> = BTreeMap::new();
     let mut households: BTreeMap<String, u64> = BTreeMap::new();
     let mut approved: BTreeMap<String, u64> = BTreeMap::new();
-    for project in app.registry.projects("", None).await.must() {
+    for project in app.registry.auditor().projects(None).await.must() {
         if project.accepted_on.is_some() {
-            let acceptance = app.registry.acceptance(&project.code).await.must();
+            let acceptance = app
+                .registry
+                .auditor()
+                .acceptance(&project.code)
+                .await
+                .must()
+                .must();
             *accepted_area.entry(project.county.clone()).or_default() += acceptance.reclaimed_m2;
         }
         if project.approved_on.is_some() {
-            let version = app.registry.current_version(&project).await.must();
+            let version = app
+                .registry
+                .auditor()
+                .versions(&project.code)
+                .await
+                .must()
+                .into_iter()
+                .find(|v| v.version == project.current_version)
+                .must();
             *households.entry(project.county.clone()).or_default() += version.summary.households;
             *approved.entry(project.county.clone()).or_default() += 1;
         }

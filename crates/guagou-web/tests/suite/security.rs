@@ -139,11 +139,10 @@ async fn hostile_text_is_shown_as_text_on_every_page() {
 async fn a_session_id_chosen_before_login_is_never_adopted() {
     let app = demo_app().await;
     let attacker = "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef";
-    let form = app.get(&Session::default(), "/login").await;
-    let token = form.cookie("guagou_login_csrf").must();
+    let (nonce, token) = app.login_form().await;
     let reply = app
         .post_form(
-            &format!("guagou_login_csrf={token}; guagou_session={attacker}"),
+            &format!("guagou_prelogin={nonce}; guagou_session={attacker}"),
             "/login",
             &format!(
                 "csrf={token}&name=county&password={}",

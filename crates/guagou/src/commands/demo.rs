@@ -104,7 +104,7 @@ pub fn run(common: &Common, args: &DemoArgs) -> anyhow::Result<ExitCode> {
     let existed = common.data.join(guagou_store::SQLITE_FILE).exists();
     runtime()?.block_on(async {
         let registry = open_registry(common).await?;
-        let fresh = !existed && registry.store.head().await?.0 == 0;
+        let fresh = !existed && registry.journal_length().await? == 0;
         let (value, accounts) = if fresh {
             let summary = registry.build_demo(&common.data.join("demo-packages")).await?;
             let accounts = create_accounts(&registry, common).await?;
@@ -113,7 +113,7 @@ pub fn run(common: &Common, args: &DemoArgs) -> anyhow::Result<ExitCode> {
             let accounts = std::fs::read_to_string(common.data.join("demo-accounts.txt")).unwrap_or_default();
             (serde_json::json!({ "existing": common.data.display().to_string() }), accounts)
         };
-        let entries = registry.store.head().await?.0;
+        let entries = registry.journal_length().await?;
         match common.format {
             OutputFormat::Json => println!("{}", serde_json::to_string_pretty(&value)?),
             OutputFormat::Text => {
@@ -128,7 +128,7 @@ pub fn run(common: &Common, args: &DemoArgs) -> anyhow::Result<ExitCode> {
             }
         }
         if args.no_serve {
-            registry.store.close().await;
+            registry.close().await;
             return Ok(ExitCode::SUCCESS);
         }
         crate::commands::serve::init_logs();

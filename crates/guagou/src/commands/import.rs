@@ -91,7 +91,8 @@ pub fn run(common: &Common, command: ImportCommand) -> anyhow::Result<ExitCode> 
                     }
                 };
                 let stored = registry
-                    .import_landuse(&who.actor()?, &request, &mut on_progress)
+                    .as_principal(&who.actor(&registry)?)
+                    .import_landuse(&request, &mut on_progress)
                     .await;
                 bar.finish_and_clear();
                 let stored = stored?;
@@ -121,7 +122,9 @@ pub fn run(common: &Common, command: ImportCommand) -> anyhow::Result<ExitCode> 
                 Ok(ExitCode::SUCCESS)
             }
             ImportCommand::List { county } => {
-                let layers = registry.base_layers(county.as_deref()).await?;
+                let layers = crate::commands::registry::reader(&registry)?
+                    .base_layers(county.as_deref())
+                    .await?;
                 match common.format {
                     OutputFormat::Json => println!("{}", serde_json::to_string_pretty(&layers)?),
                     OutputFormat::Text => {

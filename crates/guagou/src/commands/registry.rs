@@ -16,7 +16,7 @@ use guagou_domain::ledger::{Account, LandUse, Operation};
 use guagou_domain::lifecycle::{PlanAction, ProjectAction, ProjectState};
 use guagou_domain::registry_rules::Backing;
 use guagou_registry::projects::{AcceptanceFigures, CityInvestment};
-use guagou_registry::{Actor, Clock, Registry};
+use guagou_registry::{Actor, Clock, Door, Registry};
 use guagou_store::Store;
 use serde::Serialize;
 
@@ -51,7 +51,8 @@ pub struct Common {
 /// Who acts and when: every write takes them.
 #[derive(Debug, Args, Clone)]
 pub struct Who {
-    /// 操作人 / actor as name@division, e.g. 张三@511722 (env GUAGOU_ACTOR)
+    /// 操作人 / actor as name@division[/department], e.g. 张三@511722 (land bureau, the
+    /// default department) or 李四@511700/finance (env GUAGOU_ACTOR)
     #[arg(long, env = "GUAGOU_ACTOR")]
     pub actor: String,
     /// 基准日 / effective date YYYY-MM-DD (default: today in Asia/Shanghai)
@@ -62,9 +63,21 @@ pub struct Who {
     pub reason: String,
 }
 
+/// The principal of a command that only reads: `GUAGOU_ACTOR` when set (the same rights as
+/// on the web), otherwise the operator (the province's audit department: reads everything,
+/// writes nothing).
+pub fn reader(registry: &Registry) -> anyhow::Result<Door<'_>> {
+    let actor = match std::env::var("GUAGOU_ACTOR") {
+        Ok(text) if !text.trim().is_empty() => registry.parse_actor(&text)?,
+        _ => registry.operator(),
+    };
+    Ok(registry.as_principal(&actor))
+}
+
 impl Who {
-    pub fn actor(&self) -> anyhow::Result<Actor> {
-        Ok(Actor::parse(&self.actor)?)
+    /// The principal the command acts as (departments of the registry's profile accepted).
+    pub fn actor(&self, registry: &Registry) -> anyhow::Result<Actor> {
+        Ok(registry.parse_actor(&self.actor)?)
     }
     fn date(&self) -> NaiveDate {
         self.as_of.unwrap_or_else(today_shanghai)
@@ -524,7 +537,7 @@ pub fn run(common: &Common, command: RegistryCommand) -> anyhow::Result<ExitCode
     runtime()?.block_on(async {
         let registry = open_registry(common).await?;
         let outcome = dispatch(&registry, common.format, command).await;
-        registry.store.close().await;
+        registry.close().await;
         outcome
     })
 }
@@ -562,8 +575,8 @@ async fn dispatch(
                 BackingArg::AnnualPlan => Backing::AnnualPlan,
             };
             let (result, entry) = r
+                .as_principal(&who.actor(r)?)
                 .record_land_supply(
-                    &who.actor()?,
                     &id,
                     &code(&county)?,
                     &zone,
@@ -589,14 +602,15 @@ async fn dispatch(
         }
         RegistryCommand::Adjustment { county, who } => {
             let result = r
-                .apply_adjustment(&who.actor()?, &code(&county)?, who.date(), &who.reason)
+                .as_principal(&who.actor(r)?)
+                .apply_adjustment(&code(&county)?, who.date(), &who.reason)
                 .await?;
             emit(format, &result, || {
                 format!("{} / {}\n", result.message_zh, result.message_en)
             })?;
         }
         RegistryCommand::Scan { who } => {
-            let report = r.scan(&who.actor()?, who.date()).await?;
+            let report = r.as_principal(&who.actor(r)?).scan(who.date()).await?;
             emit(format, &report, || {
                 let mut out = format!(
                     "扫描 {} / scan as of {}: 新处罚 {} 项 / {} new sanctions, 已处罚 {} 项 / {} applied before\n",
@@ -626,7 +640,8 @@ async fn dispatch(
             })?;
         }
         RegistryCommand::LiftSuspension { county, who } => {
-            r.lift_suspension(&who.actor()?, &code(&county)?, &who.reason)
+            r.as_principal(&who.actor(r)?)
+                .lift_suspension(&code(&county)?, &who.reason)
                 .await?;
             emit(format, &serde_json::json!({ "lifted": county }), || {
                 format!("已解除 {county} 暂停预支 / advance suspension of {county} lifted\n")
@@ -636,9 +651,9 @@ async fn dispatch(
             return verify(r, format, checkpoint.as_deref()).await;
         }
         RegistryCommand::Audit { limit } => {
-            let head = r.store.verify_audit().await?;
-            let after = head.records.saturating_sub(u64::from(limit));
-            let page = r.store.audit_page(after, limit).await?;
+            let (page, _) = reader(r)?
+                .audit_log(None, limit, &guagou_registry::plans::AuditFilter::default())
+                .await?;
             emit(format, &page, || {
                 let rows: Vec<Vec<String>> = page
                     .iter()
@@ -675,8 +690,8 @@ async fn verify(
     format: OutputFormat,
     checkpoint: Option<&Path>,
 ) -> anyhow::Result<ExitCode> {
-    let ledger = r.store.verify_ledger().await;
-    let audit = r.store.verify_audit().await;
+    let ledger = r.verify_ledger().await;
+    let audit = r.verify_audit().await;
     let funds = r.verify_funds().await?;
     let checkpoint_result = match checkpoint {
         Some(path) => {
@@ -685,7 +700,7 @@ async fn verify(
             })?;
             let checkpoint: Checkpoint = serde_json::from_str(&text)
                 .with_context(|| format!("检查点格式错误 / bad checkpoint {}", path.display()))?;
-            Some(r.store.verify_checkpoint(&checkpoint).await)
+            Some(r.verify_checkpoint(&checkpoint).await)
         }
         None => None,
     };
@@ -750,13 +765,16 @@ async fn division(
 ) -> anyhow::Result<()> {
     match command {
         DivisionCommand::SeedDazhou { who } => {
-            let n = r.seed_dazhou(&who.actor()?).await?;
+            let n = r.as_principal(&who.actor(r)?).seed_dazhou().await?;
             emit(format, &serde_json::json!({ "imported": n }), || {
                 format!("已导入 {n} 个行政区划 / {n} divisions imported\n")
             })
         }
         DivisionCommand::Import { file, who } => {
-            let n = r.import_divisions_file(&who.actor()?, &file).await?;
+            let n = r
+                .as_principal(&who.actor(r)?)
+                .import_divisions_file(&file)
+                .await?;
             emit(format, &serde_json::json!({ "imported": n }), || {
                 format!("已导入 {n} 个行政区划 / {n} divisions imported\n")
             })
@@ -769,7 +787,8 @@ async fn division(
         } => {
             let options = crate::read_options(repair);
             let (n, warnings) = r
-                .import_boundaries(&who.actor()?, &file, code_field.as_deref(), &options)
+                .as_principal(&who.actor(r)?)
+                .import_boundaries(&file, code_field.as_deref(), &options)
                 .await?;
             for warning in &warnings {
                 eprintln!("提示 / warning: {warning}");
@@ -781,7 +800,7 @@ async fn division(
             )
         }
         DivisionCommand::List { under } => {
-            let list = r.divisions_under(&under).await?;
+            let list = reader(r)?.divisions_under(&under).await?;
             emit(format, &list, || {
                 let rows: Vec<Vec<String>> = list
                     .iter()
@@ -862,14 +881,8 @@ async fn plan(r: &Registry, format: OutputFormat, command: PlanCommand) -> anyho
                 .map(|v| code(v))
                 .collect::<anyhow::Result<Vec<_>>>()?;
             let p = r
-                .create_plan(
-                    &who.actor()?,
-                    &code(&county)?,
-                    &title,
-                    (start, end),
-                    &scope,
-                    who.date(),
-                )
+                .as_principal(&who.actor(r)?)
+                .create_plan(&code(&county)?, &title, (start, end), &scope, who.date())
                 .await?;
             emit(format, &p, || show(&p))
         }
@@ -879,9 +892,15 @@ async fn plan(r: &Registry, format: OutputFormat, command: PlanCommand) -> anyho
             text,
             who,
         } => {
-            let p = r
-                .add_opinion(&who.actor()?, &plan, &department, &text, who.date())
-                .await?;
+            let door = r.as_principal(&who.actor(r)?);
+            // The opinion is the actor's department's (`--actor 名@511700/规划`); a department
+            // named here must be that one.
+            if door.consultation_department().as_deref() != Some(department.as_str()) {
+                anyhow::bail!(
+                    "只能以操作人所在部门提出意见（--actor 姓名@代码/{department}）/ an opinion is given by the actor's own department (--actor name@code/{department})"
+                );
+            }
+            let p = door.add_opinion(&plan, &text, who.date()).await?;
             emit(format, &p, || show(&p))
         }
         PlanCommand::Step { plan, step, who } => {
@@ -894,13 +913,15 @@ async fn plan(r: &Registry, format: OutputFormat, command: PlanCommand) -> anyho
                 PlanStep::Revise => PlanAction::Revise,
             };
             let p = r
-                .plan_action(&who.actor()?, &plan, action, who.date(), &who.reason)
+                .as_principal(&who.actor(r)?)
+                .plan_action(&plan, action, who.date(), &who.reason)
                 .await?;
             emit(format, &p, || show(&p))
         }
         PlanCommand::Show { plan } => {
-            let p = r.plan(&plan).await?;
-            let rules = r.plan_rules(&p).await?;
+            let door = reader(r)?;
+            let p = door.plan(&plan).await?;
+            let rules = door.plan_rules(&p).await?;
             emit(
                 format,
                 &serde_json::json!({ "plan": p, "rules": rules }),
@@ -920,7 +941,12 @@ async fn plan(r: &Registry, format: OutputFormat, command: PlanCommand) -> anyho
             )
         }
         PlanCommand::List { county } => {
-            let plans = r.plans(&county).await?;
+            let plans: Vec<_> = reader(r)?
+                .plans()
+                .await?
+                .into_iter()
+                .filter(|p| p.county.starts_with(county.as_str()))
+                .collect();
             emit(format, &plans, || plans.iter().map(show).collect())
         }
     }
@@ -975,7 +1001,8 @@ async fn project(
     match command {
         ProjectCommand::Register { package, who } => {
             let (p, results) = r
-                .register_project(&who.actor()?, &package, who.date(), &who.reason)
+                .as_principal(&who.actor(r)?)
+                .register_project(&package, who.date(), &who.reason)
                 .await?;
             emit(
                 format,
@@ -985,7 +1012,8 @@ async fn project(
         }
         ProjectCommand::Version { code, package, who } => {
             let (v, results) = r
-                .add_version(&who.actor()?, &code, &package, who.date(), &who.reason)
+                .as_principal(&who.actor(r)?)
+                .add_version(&code, &package, who.date(), &who.reason)
                 .await?;
             emit(
                 format,
@@ -1001,7 +1029,7 @@ async fn project(
             )
         }
         ProjectCommand::Diff { code, from, to } => {
-            let diff = r.diff_versions(&code, from, to).await?;
+            let diff = reader(r)?.diff_versions(&code, from, to).await?;
             emit(format, &diff, || {
                 let mut out = format!("{code} v{from} → v{to}\n");
                 for p in &diff.added {
@@ -1040,7 +1068,8 @@ async fn project(
                 ProjectStep::Terminate => ProjectAction::Terminate,
             };
             let p = r
-                .project_action(&who.actor()?, &code, action, who.date(), &who.reason)
+                .as_principal(&who.actor(r)?)
+                .project_action(&code, action, who.date(), &who.reason)
                 .await?;
             emit(format, &p, || project_text(&p))
         }
@@ -1060,14 +1089,8 @@ async fn project(
                 resettlement_farmland_m2,
             };
             let p = r
-                .apply_acceptance(
-                    &who.actor()?,
-                    &code,
-                    figures,
-                    change_version,
-                    who.date(),
-                    &who.reason,
-                )
+                .as_principal(&who.actor(r)?)
+                .apply_acceptance(&code, figures, change_version, who.date(), &who.reason)
                 .await?;
             emit(format, &p, || project_text(&p))
         }
@@ -1084,20 +1107,27 @@ async fn project(
                 construction_zone_plan,
             };
             let p = r
-                .set_city_investment(&who.actor()?, &code, &investment, &who.reason)
+                .as_principal(&who.actor(r)?)
+                .set_city_investment(&code, &investment, &who.reason)
                 .await?;
             emit(format, &p, || project_text(&p))
         }
         ProjectCommand::Extend { code, who } => {
-            r.request_extension(&who.actor()?, &code).await?;
+            r.as_principal(&who.actor(r)?)
+                .request_extension(&code)
+                .await?;
             emit(format, &serde_json::json!({ "extended": code }), || {
                 "已受理 / accepted\n".into()
             })
         }
         ProjectCommand::Rank { under, as_of } => {
-            let ranked = r
-                .rank_pooled(&under, as_of.unwrap_or_else(today_shanghai))
-                .await?;
+            let ranked: Vec<_> = reader(r)?
+                .rank_pooled(as_of.unwrap_or_else(today_shanghai))
+                .await?
+                .into_iter()
+                .filter(|(_, p)| p.county.starts_with(under.as_str()))
+                .map(|(ranked, _)| ranked)
+                .collect();
             emit(format, &ranked, || {
                 let rows: Vec<Vec<String>> = ranked
                     .iter()
@@ -1135,10 +1165,11 @@ async fn project(
             })
         }
         ProjectCommand::Show { code } => {
-            let p = r.project(&code).await?;
-            let versions = r.versions(&code).await?;
+            let door = reader(r)?;
+            let p = door.project(&code).await?;
+            let versions = door.versions(&code).await?;
             let rules = if p.state == ProjectState::Draft {
-                r.submission_rules(&p).await?
+                door.submission_rules(&code).await?
             } else {
                 Vec::new()
             };
@@ -1159,7 +1190,12 @@ async fn project(
             )
         }
         ProjectCommand::List { under } => {
-            let list = r.projects(&under, None).await?;
+            let list: Vec<_> = reader(r)?
+                .projects(None)
+                .await?
+                .into_iter()
+                .filter(|p| p.county.starts_with(under.as_str()))
+                .collect();
             emit(format, &list, || list.iter().map(project_text).collect())
         }
     }
@@ -1174,7 +1210,8 @@ async fn post(
 ) -> anyhow::Result<()> {
     let key = key_for(key, &operation, who);
     let entry = r
-        .post(&who.actor()?, operation, &key, &who.reason, who.date())
+        .as_principal(&who.actor(r)?)
+        .post(operation, &key, &who.reason, who.date())
         .await?;
     emit(format, &entry, || {
         let legs: Vec<String> = entry
@@ -1336,7 +1373,9 @@ async fn ledger(r: &Registry, format: OutputFormat, command: LedgerCommand) -> a
     }
     match command {
         LedgerCommand::Entries => {
-            let entries = r.all_entries().await?;
+            let door = reader(r)?;
+            let scope = door.read_scope().await?;
+            let entries = door.journal_entries(&scope).await?;
             emit(format, &entries, || {
                 let rows: Vec<Vec<String>> = entries
                     .iter()
@@ -1369,7 +1408,9 @@ async fn ledger(r: &Registry, format: OutputFormat, command: LedgerCommand) -> a
             })
         }
         LedgerCommand::Balances => {
-            let balances = r.store.balances().await?;
+            let door = reader(r)?;
+            let scope = door.read_scope().await?;
+            let balances = door.balances(&scope).await?;
             let list: Vec<(String, i64)> = balances.iter().map(|(a, b)| (a.key(), *b)).collect();
             emit(format, &list, || {
                 let rows: Vec<Vec<String>> = list
@@ -1390,7 +1431,9 @@ async fn ledger(r: &Registry, format: OutputFormat, command: LedgerCommand) -> a
         LedgerCommand::Lots { account } => {
             let account = Account::from_key(&account)
                 .with_context(|| format!("账户格式错误 / unknown account key {account}"))?;
-            let lots = r.store.open_lots(&account).await?;
+            let door = reader(r)?;
+            let scope = door.read_scope().await?;
+            let lots = door.open_lots(&scope, &account).await?;
             emit(format, &lots, || {
                 lots.iter()
                     .map(|l| {
@@ -1406,7 +1449,9 @@ async fn ledger(r: &Registry, format: OutputFormat, command: LedgerCommand) -> a
             })
         }
         LedgerCommand::History { project, serial } => {
-            let lots = r.store.lot_history(&project, serial).await?;
+            let door = reader(r)?;
+            let scope = door.read_scope().await?;
+            let lots = door.lot_history(&scope, &project, serial).await?;
             emit(format, &lots, || {
                 lots.iter()
                     .map(|l| {
@@ -1424,7 +1469,6 @@ async fn ledger(r: &Registry, format: OutputFormat, command: LedgerCommand) -> a
         }
         LedgerCommand::Checkpoint { as_of } => {
             let checkpoint = r
-                .store
                 .export_checkpoint(as_of.unwrap_or_else(today_shanghai))
                 .await?;
             emit(format, &checkpoint, || {

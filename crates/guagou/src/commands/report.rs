@@ -144,9 +144,11 @@ pub fn run(common: &Common, format: ReportFormat, args: &ReportArgs) -> anyhow::
     };
     let report = runtime()?.block_on(async {
         let registry = open_registry(common).await?;
-        let everything = |_: &str| true;
-        let report = registry.report(&query, &everything).await;
-        registry.store.close().await;
+        let report = match crate::commands::registry::reader(&registry) {
+            Ok(door) => door.report(&query).await.map_err(anyhow::Error::from),
+            Err(e) => Err(e),
+        };
+        registry.close().await;
         anyhow::Ok(report?)
     })?;
     match format {

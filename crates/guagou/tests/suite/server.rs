@@ -235,11 +235,22 @@ impl Session {
     /// Signs in through the login form, as a browser does.
     pub fn login(address: SocketAddr, name: &str, password: &str) -> std::io::Result<Session> {
         let form = request(address, "GET", "/login", &[], b"")?;
-        let token = form
-            .cookie("guagou_login_csrf")
-            .ok_or_else(|| std::io::Error::other(format!("no login token: {form:?}")))?;
+        let nonce = form
+            .cookie("guagou_prelogin")
+            .ok_or_else(|| std::io::Error::other(format!("no pre-login cookie: {form:?}")))?;
+        let marker = "name=\"csrf\" value=\"";
+        let start = form
+            .body
+            .find(marker)
+            .map(|i| i + marker.len())
+            .ok_or_else(|| std::io::Error::other("no token in the login form"))?;
+        let end = form.body[start..]
+            .find('"')
+            .map(|i| start + i)
+            .ok_or_else(|| std::io::Error::other("unterminated login token"))?;
+        let token = &form.body[start..end];
         let body = format!("csrf={token}&name={name}&password={password}");
-        let cookie = format!("guagou_login_csrf={token}");
+        let cookie = format!("guagou_prelogin={nonce}");
         let reply = request(
             address,
             "POST",

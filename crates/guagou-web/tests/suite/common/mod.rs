@@ -10,12 +10,16 @@ use axum::body::Body;
 use axum::http::{Request, Response, StatusCode, header};
 use guagou_domain::Profile;
 use guagou_domain::landclass::LandClassTable;
+use guagou_registry::testing::TestDb;
 use guagou_registry::{FixedClock, Registry};
-use guagou_store::TestDb;
 use guagou_web::{AppState, create_user, router};
 use tower::ServiceExt;
 
 pub const PASSWORD: &str = "correct horse 42";
+
+/// The registry clock of the web tests: "today" for the no-future-writes rule and the forms'
+/// default dates. The demo's records are dated 2017–2020, before it.
+pub const TEST_NOW: &str = "2026-12-01T09:00:00+08:00";
 
 /// Unwraps in tests with the error shown.
 pub trait Must<T> {
@@ -49,13 +53,18 @@ pub struct TestApp {
 }
 
 pub async fn registry(dir: &tempfile::TempDir) -> Registry {
+    registry_at(dir, TEST_NOW).await
+}
+
+/// A registry whose clock says `now` (RFC 3339).
+pub async fn registry_at(dir: &tempfile::TempDir, now: &str) -> Registry {
     let data = dir.path().join("data");
     let store = TestDb::create(&data).await.must().open().await.must();
     let mut registry = Registry::new(
         store,
         Profile::dazhou_2017().must(),
         LandClassTable::gbt21010().must(),
-        Box::new(FixedClock("2019-07-15T09:00:00+08:00".into())),
+        Box::new(FixedClock(now.into())),
     );
     // As `guagou serve` has it: stored base layers beside the database.
     registry.base_dir = Some(dir.path().join("data").join("base"));
@@ -79,8 +88,13 @@ pub async fn empty_app() -> TestApp {
 /// The demo registry with users `county` (511722), `other` (511723), `city` (511700) and
 /// `audit` (511700, audit department) and `province` (510000).
 pub async fn demo_app() -> TestApp {
+    demo_app_at(TEST_NOW).await
+}
+
+/// The demo app with the registry's clock at `now` (e.g. inside a notice period).
+pub async fn demo_app_at(now: &str) -> TestApp {
     let dir = tempfile::tempdir().must();
-    let registry = registry(&dir).await;
+    let registry = registry_at(&dir, now).await;
     registry
         .build_demo(&dir.path().join("packages"))
         .await
@@ -208,14 +222,12 @@ impl TestApp {
         self.send(request).await
     }
 
-    /// Fetches the login form and posts `name`/`password` with its CSRF token.
+    /// Fetches the login form and posts `name`/`password` with its token, from the browser
+    /// that holds the form's pre-login cookie.
     pub async fn try_login(&self, name: &str, password: &str) -> Reply {
-        let form = self.get(&Session::default(), "/login").await;
-        assert_eq!(form.status, StatusCode::OK);
-        let token = form.cookie("guagou_login_csrf").must();
-        assert!(form.body.contains(&token), "the form carries the token");
+        let (nonce, token) = self.login_form().await;
         self.post_form(
-            &format!("guagou_login_csrf={token}"),
+            &format!("guagou_prelogin={nonce}"),
             "/login",
             &format!(
                 "csrf={token}&name={}&password={}",
@@ -224,6 +236,20 @@ impl TestApp {
             ),
         )
         .await
+    }
+
+    /// A sign-in form: the pre-login cookie's nonce and the token the form carries (issued
+    /// by the server; never the cookie's value).
+    pub async fn login_form(&self) -> (String, String) {
+        let form = self.get(&Session::default(), "/login").await;
+        assert_eq!(form.status, StatusCode::OK);
+        let nonce = form.cookie("guagou_prelogin").must();
+        let marker = "name=\"csrf\" value=\"";
+        let start = form.body.find(marker).must() + marker.len();
+        let end = start + form.body[start..].find('"').must();
+        let token = form.body[start..end].to_owned();
+        assert_ne!(token, nonce, "the form's token is not the cookie's value");
+        (nonce, token)
     }
 
     /// Signs in and reads the session's CSRF token from the dashboard.
