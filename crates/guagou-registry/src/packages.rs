@@ -312,6 +312,17 @@ impl UnpackedPackage {
                 reason_en: self.strip(&reason_en),
             },
             PackageError::Geo(geo) => PackageError::Geo(Box::new(self.relabel_geo(*geo))),
+            PackageError::Path {
+                file,
+                field,
+                path,
+                problem,
+            } => PackageError::Path {
+                file: self.strip(&file),
+                field,
+                path,
+                problem,
+            },
             other @ PackageError::Profile(_) => other,
         }
     }
