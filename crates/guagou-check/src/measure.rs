@@ -112,9 +112,8 @@ pub fn run_check(inputs: &CheckInputs) -> Result<CheckOutcome, PackageError> {
     // The township each parcel declares (attribute, entry or project), parallel to `measured`.
     let mut declared: Vec<Option<DivisionCode>> = Vec::new();
 
-    for entry in &package.parcels {
-        let path = package.dir.join(&entry.file);
-        let file = read_parcels(&path)?;
+    for (index, entry) in package.parcels.iter().enumerate() {
+        let file = package.read_parcel_file(index)?;
         warnings.extend(file.warnings.iter().cloned());
         for parcel in &file.parcels {
             let location = || Location::file(file.source.clone()).record(parcel.name.clone());

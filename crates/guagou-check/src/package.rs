@@ -10,10 +10,16 @@ use guagou_domain::profile::toml_date;
 use guagou_domain::{DivisionCode, RuleId};
 use serde::Deserialize;
 
+use guagou_geo::ParcelFile;
+use guagou_geo::formats::{Format, ReadOptions, coordtxt, decode_text, geojson, shp};
+
+use crate::confine::{
+    MAX_MANIFEST_BYTES, MAX_PARCEL_FILE_BYTES, MAX_TABLE_BYTES, Origin, read_capped, resolve,
+};
 use crate::error::PackageError;
 
-/// Largest `project.toml` or household table read (bytes).
-const MAX_TABLE_BYTES: u64 = 64 * 1024 * 1024;
+/// The manifest every package has at its top.
+const MANIFEST: &str = "project.toml";
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Deserialize, serde::Serialize)]
 #[serde(rename_all = "snake_case")]
@@ -131,9 +137,12 @@ pub struct Package {
 impl Package {
     /// Reads `dir/project.toml` and the household tables it names.
     pub fn read(dir: &Path) -> Result<Package, PackageError> {
-        let manifest = dir.join("project.toml");
-        let label = manifest.display().to_string();
-        let text = read_text(&manifest)?;
+        let label = dir.join(MANIFEST).display().to_string();
+        let origin = Origin {
+            file: label.clone(),
+            field: None,
+        };
+        let (_, text) = read_text(dir, &origin, Path::new(MANIFEST), MAX_MANIFEST_BYTES)?;
         let raw: RawPackage = toml::from_str(&text).map_err(|e| PackageError::Syntax {
             file: label.clone(),
             reason: e.to_string(),
@@ -181,27 +190,19 @@ impl Package {
         for (i, entry) in raw.parcels.iter().enumerate() {
             let field = format!("parcels[{i}].township");
             check_inside(&label, &field, &project.county, entry.township.iter())?;
-            if entry.file.is_absolute()
-                || entry
-                    .file
-                    .components()
-                    .any(|c| c == std::path::Component::ParentDir)
-            {
-                return Err(PackageError::field(
-                    &label,
-                    None,
-                    &format!("parcels[{i}].file"),
-                    "地块文件须位于项目包目录内",
-                    "parcel files must be inside the package folder",
-                ));
-            }
+            // Refused here, before anything is parsed; read later by `read_parcel_file`.
+            resolve(dir, &origin_of(&label, parcel_field(i)), &entry.file)?;
         }
         let justifications = parse_justifications(&label, raw.justifications)?;
         let (households, relocation) = match &raw.households {
             Some(files) => {
-                let households = read_households(&dir.join(&files.file))?;
+                let origin = origin_of(&label, "households.file".into());
+                let households = read_households(dir, &origin, &files.file)?;
                 let relocation = match &files.relocation_file {
-                    Some(file) => Some(read_relocation(&dir.join(file))?),
+                    Some(file) => {
+                        let origin = origin_of(&label, "households.relocation_file".into());
+                        Some(read_relocation(dir, &origin, file)?)
+                    }
                     None => None,
                 };
                 (Some(households), relocation)
@@ -225,6 +226,108 @@ impl Package {
             justifications,
         })
     }
+}
+
+impl Package {
+    /// Reads the parcel file of `parcels[index]`, and a shapefile's sidecars, inside the
+    /// package only (see `crate::confine`).
+    pub fn read_parcel_file(&self, index: usize) -> Result<ParcelFile, PackageError> {
+        let Some(entry) = self.parcels.get(index) else {
+            return Err(PackageError::field(
+                &self.manifest_label(),
+                None,
+                &parcel_field(index),
+                "没有这个地块文件条目",
+                "no such parcel entry",
+            ));
+        };
+        let origin = origin_of(&self.manifest_label(), parcel_field(index));
+        let (path, bytes) = read_capped(&self.dir, &origin, &entry.file, MAX_PARCEL_FILE_BYTES)?;
+        let label = path.display().to_string();
+        let options = ReadOptions::default();
+        Ok(match Format::for_path(&path)? {
+            Format::CoordTxt => coordtxt::read_with(&label, &bytes, &options)?,
+            Format::GeoJson => geojson::read_with(&label, &bytes, &options)?,
+            Format::ZippedShapefile => shp::read_zip_with(&label, &bytes, &options)?,
+            Format::Shapefile => {
+                let side = |ext: &str, cap: u64| match sidecar(&self.dir, &entry.file, ext)? {
+                    Some(file) => read_capped(&self.dir, &origin, &file, cap).map(Some),
+                    None => Ok(None),
+                };
+                let text = |ext: &str| -> Result<Option<String>, PackageError> {
+                    match side(ext, MAX_MANIFEST_BYTES)? {
+                        Some((path, bytes)) => {
+                            Ok(Some(decode_text(&path.display().to_string(), &bytes)?))
+                        }
+                        None => Ok(None),
+                    }
+                };
+                let dbf = side("dbf", MAX_PARCEL_FILE_BYTES)?.map(|(_, bytes)| bytes);
+                let (prj, cpg) = (text("prj")?, text("cpg")?);
+                shp::read_parts_with(
+                    &label,
+                    &bytes,
+                    dbf.as_deref(),
+                    prj.as_deref(),
+                    cpg.as_deref(),
+                    &options,
+                )?
+            }
+        })
+    }
+
+    fn manifest_label(&self) -> String {
+        self.dir.join(MANIFEST).display().to_string()
+    }
+}
+
+fn parcel_field(index: usize) -> String {
+    format!("parcels[{index}].file")
+}
+
+fn origin_of(manifest: &str, field: String) -> Origin {
+    Origin {
+        file: manifest.to_owned(),
+        field: Some(field),
+    }
+}
+
+/// The sidecar `ext` of the shapefile `shp` (relative to the package), as a relative path:
+/// same stem, extension in any case, like `guagou_geo::formats::shp` looks for them, but
+/// only in the shapefile's own folder (already checked free of links by `resolve`). The
+/// sidecar itself is checked again when read.
+fn sidecar(dir: &Path, shp: &Path, ext: &str) -> Result<Option<PathBuf>, PackageError> {
+    let folder = shp.parent().unwrap_or(Path::new(""));
+    let Some(stem) = shp.file_stem().map(|s| s.to_string_lossy().into_owned()) else {
+        return Ok(None);
+    };
+    let listing = std::fs::read_dir(dir.join(folder)).map_err(|e| PackageError::Io {
+        file: dir.join(folder).display().to_string(),
+        reason: e.to_string(),
+    })?;
+    let mut names: Vec<String> = listing
+        .filter_map(Result::ok)
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .filter(|name| {
+            let path = Path::new(name);
+            path.file_stem()
+                .is_some_and(|s| s.to_string_lossy().eq_ignore_ascii_case(&stem))
+                && path
+                    .extension()
+                    .is_some_and(|e| e.to_string_lossy().eq_ignore_ascii_case(ext))
+        })
+        .collect();
+    names.sort();
+    let exact = [
+        format!("{stem}.{}", ext.to_ascii_lowercase()),
+        format!("{stem}.{}", ext.to_ascii_uppercase()),
+    ];
+    let chosen = exact
+        .iter()
+        .find(|e| names.contains(e))
+        .or(names.first())
+        .map(|name| folder.join(name));
+    Ok(chosen)
 }
 
 fn check_inside<'a>(
@@ -276,19 +379,17 @@ fn parse_justifications(
     Ok(out)
 }
 
-pub(crate) fn read_text(path: &Path) -> Result<String, PackageError> {
+/// The text of the package file `written`, at most `cap` bytes, UTF-8 or GBK.
+fn read_text(
+    dir: &Path,
+    origin: &Origin,
+    written: &Path,
+    cap: u64,
+) -> Result<(String, String), PackageError> {
+    let (path, bytes) = read_capped(dir, origin, written, cap)?;
     let label = path.display().to_string();
-    let bytes = guagou_geo::formats::read_bytes(path).map_err(|e| PackageError::Io {
-        file: label.clone(),
-        reason: e.kind.message_en(),
-    })?;
-    if bytes.len() as u64 > MAX_TABLE_BYTES {
-        return Err(PackageError::Io {
-            file: label,
-            reason: format!("larger than {MAX_TABLE_BYTES} bytes"),
-        });
-    }
-    Ok(guagou_geo::formats::decode_text(&label, &bytes)?)
+    let text = decode_text(&label, &bytes)?;
+    Ok((label, text))
 }
 
 /// Column aliases: the first name is canonical; Chinese headers are accepted.
@@ -311,13 +412,16 @@ struct Table {
 }
 
 impl Table {
+    /// Reads the table `written` of the package in `dir`. Messages may quote its header
+    /// names: the file is the package's own (confined), never a file of the server.
     fn read(
-        path: &Path,
+        dir: &Path,
+        origin: &Origin,
+        written: &Path,
         known: &[(&'static str, &[&str])],
         required: &[&str],
     ) -> Result<Table, PackageError> {
-        let label = path.display().to_string();
-        let text = read_text(path)?;
+        let (label, text) = read_text(dir, origin, written, MAX_TABLE_BYTES)?;
         let mut reader = csv::ReaderBuilder::new()
             .flexible(false)
             .trim(csv::Trim::All)
@@ -392,8 +496,18 @@ impl Table {
     }
 }
 
-fn read_households(path: &Path) -> Result<Vec<HouseholdRow>, PackageError> {
-    let table = Table::read(path, HOUSEHOLD_COLUMNS, &["id", "name", "consent"])?;
+fn read_households(
+    dir: &Path,
+    origin: &Origin,
+    written: &Path,
+) -> Result<Vec<HouseholdRow>, PackageError> {
+    let table = Table::read(
+        dir,
+        origin,
+        written,
+        HOUSEHOLD_COLUMNS,
+        &["id", "name", "consent"],
+    )?;
     let mut seen = BTreeMap::new();
     let mut out = Vec::new();
     for (line, record) in &table.rows {
@@ -470,8 +584,18 @@ const RELOCATION_COLUMNS: &[(&str, &[&str])] = &[
     ("village", &["village", "村", "村代码", "所在村"]),
 ];
 
-fn read_relocation(path: &Path) -> Result<Vec<RelocationRow>, PackageError> {
-    let table = Table::read(path, RELOCATION_COLUMNS, &["id", "name", "village"])?;
+fn read_relocation(
+    dir: &Path,
+    origin: &Origin,
+    written: &Path,
+) -> Result<Vec<RelocationRow>, PackageError> {
+    let table = Table::read(
+        dir,
+        origin,
+        written,
+        RELOCATION_COLUMNS,
+        &["id", "name", "village"],
+    )?;
     let mut out = Vec::new();
     for (line, record) in &table.rows {
         let line = *line;

@@ -6,10 +6,12 @@
 //!
 //! Unpacking never writes outside its temporary folder: an entry whose path is absolute, names
 //! a drive or contains `..` refuses the whole zip, as do symbolic links, encrypted entries and
-//! a name given twice. Like `guagou_geo::formats::shp::read_zip`, entries and bytes are capped,
-//! and bytes are counted as they are produced (`Read::take`), never taken from the sizes the
-//! archive declares. Messages name files as they are inside the package (`demolition.txt`),
-//! never the temporary folder.
+//! a name given twice — compared after normalizing (`./`, `\` for `/`, repeated slashes) and
+//! case-insensitively (a Windows folder cannot hold both), a file also colliding with a folder
+//! of the same name (see [`EntryNames`]). Like `guagou_geo::formats::shp::read_zip`, entries
+//! and bytes are capped, and bytes are counted as they are produced (`Read::take`), never
+//! taken from the sizes the archive declares. Messages name files as they are inside the
+//! package (`demolition.txt`), never the temporary folder.
 //!
 //! Pending uploads are scratch data of one user (like a session), so keeping or discarding one
 //! is not audited; storing a saved version's package is.
@@ -100,6 +102,60 @@ pub fn safe_relative_path(name: &str) -> Option<PathBuf> {
     (!path.as_os_str().is_empty()).then_some(path)
 }
 
+/// The names of the entries unpacked so far, to refuse one given twice.
+///
+/// The zip reader keeps one entry per exact name (the last one), so an exact duplicate never
+/// reaches the loop: `ZipArchive::has_duplicate_names` catches those. Here names are compared
+/// as unpacked ([`safe_relative_path`] already dropped `./`, empty parts and `\` vs `/`) and
+/// lowercased: `Project.toml` and `project.toml` are one file on Windows and macOS, where
+/// packages are made, and two here, so which one counts would depend on the server.
+#[derive(Debug, Default)]
+struct EntryNames {
+    /// Lowercased path → (the entry that introduced it, a folder?).
+    seen: BTreeMap<String, (String, bool)>,
+}
+
+impl EntryNames {
+    /// Records entry `name` at `relative`; `Err` names the entry (or folder) it collides with
+    /// and whether that one is a folder, and whether the colliding part here is one.
+    fn add(
+        &mut self,
+        name: &str,
+        relative: &Path,
+        is_dir: bool,
+    ) -> Result<(), (String, bool, bool)> {
+        let parts: Vec<String> = relative
+            .components()
+            .map(|c| c.as_os_str().to_string_lossy().into_owned())
+            .collect();
+        let mut key = String::new();
+        let mut spelled = String::new();
+        for (i, part) in parts.iter().enumerate() {
+            if i > 0 {
+                key.push('/');
+                spelled.push('/');
+            }
+            key.push_str(&part.to_lowercase());
+            spelled.push_str(part);
+            let folder = i + 1 < parts.len() || is_dir;
+            match self.seen.get(&key) {
+                None => {
+                    let by = if folder {
+                        spelled.clone()
+                    } else {
+                        name.to_owned()
+                    };
+                    self.seen.insert(key.clone(), (by, folder));
+                }
+                // The same folder again, spelled the same way: fine (`a/x`, `a/y`, `a/`).
+                Some((by, true)) if folder && *by == spelled => {}
+                Some((by, was_folder)) => return Err((by.clone(), *was_folder, folder)),
+            }
+        }
+        Ok(())
+    }
+}
+
 fn zip_refused(zip_name: &str, zh: String, en: String) -> RegistryError {
     invalid(
         "upload",
@@ -146,11 +202,19 @@ fn unpack_package_within(
             ),
         ));
     }
+    if archive.has_duplicate_names() {
+        return Err(zip_refused(
+            zip_name,
+            "压缩包中有同名的条目（同一名称出现两次），已拒绝整个压缩包".into(),
+            "the zip holds two entries of the same name; the zip is refused".into(),
+        ));
+    }
     let temp = tempfile::Builder::new()
         .prefix("guagou-upload-")
         .tempdir()
         .map_err(|e| io_error("临时目录 / temporary folder", &e))?;
     let mut budget = max_unpacked;
+    let mut names = EntryNames::default();
     for index in 0..archive.len() {
         let mut entry = archive.by_index(index).map_err(|e| {
             zip_refused(
@@ -160,7 +224,17 @@ fn unpack_package_within(
             )
         })?;
         let name = entry_name(entry.name_raw());
-        if entry.is_dir() || is_junk(&name) {
+        if is_junk(&name) {
+            continue;
+        }
+        if entry.is_dir() {
+            // Folders are created with their files; a folder entry only counts for collisions
+            // (`./` alone names none).
+            if let Some(relative) = safe_relative_path(&name) {
+                names
+                    .add(&name, &relative, true)
+                    .map_err(|clash| collision(zip_name, &name, clash))?;
+            }
             continue;
         }
         let Some(relative) = safe_relative_path(&name) else {
@@ -177,6 +251,9 @@ fn unpack_package_within(
                 format!("entry {name} is a symbolic link; a package holds plain files only"),
             ));
         }
+        names
+            .add(&name, &relative, false)
+            .map_err(|clash| collision(zip_name, &name, clash))?;
         let target = temp.path().join(&relative);
         if let Some(parent) = target.parent() {
             std::fs::create_dir_all(parent).map_err(|e| io_error(&name, &e))?;
@@ -214,6 +291,37 @@ fn unpack_package_within(
     }
     let root = package_root(zip_name, temp.path())?;
     Ok(UnpackedPackage { temp, root })
+}
+
+/// The refusal of entry `name` colliding with `first` (see [`EntryNames::add`]).
+fn collision(
+    zip_name: &str,
+    name: &str,
+    (first, first_is_folder, as_folder): (String, bool, bool),
+) -> RegistryError {
+    let (zh, en) = if first_is_folder != as_folder {
+        (
+            format!("条目 {name} 与 {first} 冲突：同一名称既是文件又是文件夹"),
+            format!("entry {name} collides with {first}: one name is both a file and a folder"),
+        )
+    } else if first == name {
+        (
+            format!("条目 {name} 重复出现"),
+            format!("entry {name} appears twice"),
+        )
+    } else {
+        (
+            format!("条目 {name} 与 {first} 是同一个名称（忽略 ./、\\ 与 / 之别及大小写）"),
+            format!(
+                "entry {name} has the same name as {first} (once ./, \\ vs / and letter case are ignored)"
+            ),
+        )
+    };
+    zip_refused(
+        zip_name,
+        format!("{zh}，已拒绝整个压缩包"),
+        format!("{en}; the zip is refused"),
+    )
 }
 
 /// The package folder: the top of the zip, or its one folder when the whole package was
@@ -312,6 +420,17 @@ impl UnpackedPackage {
                 reason_en: self.strip(&reason_en),
             },
             PackageError::Geo(geo) => PackageError::Geo(Box::new(self.relabel_geo(*geo))),
+            PackageError::Path {
+                file,
+                field,
+                path,
+                problem,
+            } => PackageError::Path {
+                file: self.strip(&file),
+                field,
+                path,
+                problem,
+            },
             other @ PackageError::Profile(_) => other,
         }
     }
@@ -1340,6 +1459,124 @@ mod tests {
             text.contains("../evil.txt") && text.contains("outside"),
             "{text}"
         );
+    }
+
+    /// A zip naming `project.toml` twice. `ZipWriter` refuses to write a name twice, so the
+    /// second entry is written as `project.tomX` and renamed in the bytes (local header and
+    /// central directory; names are not covered by the CRC).
+    fn zip_with_two_manifests() -> Vec<u8> {
+        let zip = zip_of(&[
+            ("project.toml", b"format = 1"),
+            ("project.tomX", b"format = 2"),
+        ]);
+        let (from, to) = (b"project.tomX", b"project.toml");
+        let mut out = zip.clone();
+        let mut renamed = 0;
+        for i in 0..zip.len().saturating_sub(from.len() - 1) {
+            if &zip[i..i + from.len()] == from {
+                out[i..i + to.len()].copy_from_slice(to);
+                renamed += 1;
+            }
+        }
+        assert_eq!(renamed, 2, "local header and central directory");
+        out
+    }
+
+    /// Without the check the zip reader keeps one entry per name (the last): the package
+    /// read would be whichever `project.toml` came second.
+    #[test]
+    fn a_name_given_twice_is_refused() {
+        let zip = zip_with_two_manifests();
+        let reader = zip::ZipArchive::new(Cursor::new(&zip[..]));
+        assert!(reader.is_ok_and(|a| a.len() == 1 && a.has_duplicate_names()));
+        let text = err_text(unpack_package("twice.zip", &zip));
+        assert!(
+            text.contains("twice.zip") && text.contains("two entries of the same name"),
+            "{text}"
+        );
+    }
+
+    #[test]
+    fn names_equal_once_normalized_are_refused() {
+        for (first, second) in [
+            ("project.toml", "Project.toml"),
+            ("project.toml", "PROJECT.TOML"),
+            ("project.toml", "./project.toml"),
+            ("./project.toml", "project.toml"),
+            ("pkg/project.toml", "pkg//project.toml"),
+            ("pkg/project.toml", "pkg\\project.toml"),
+            ("pkg/households.csv", "PKG/households.csv"),
+            ("pkg/Households.csv", "pkg/households.CSV"),
+            // A file and a folder of one name, either order.
+            ("data", "data/x.csv"),
+            ("data/x.csv", "data"),
+            ("Data", "data/x.csv"),
+        ] {
+            let zip = zip_of(&[(first, b"format = 1"), (second, b"format = 1")]);
+            let text = err_text(unpack_package("twice.zip", &zip));
+            assert!(
+                text.contains("twice.zip") && text.contains(second) && text.contains("refused"),
+                "{first} + {second}: {text}"
+            );
+        }
+        // A folder entry colliding with a file, and a folder spelled two ways.
+        for (folder, file) in [("data/", "data"), ("Pkg/", "pkg/project.toml")] {
+            let mut writer = zip::ZipWriter::new(Cursor::new(Vec::new()));
+            let options = zip::write::SimpleFileOptions::default();
+            assert!(writer.add_directory(folder, options).is_ok());
+            assert!(writer.start_file(file, options).is_ok());
+            assert!(writer.write_all(b"format = 1").is_ok());
+            let zip = writer.finish().map(Cursor::into_inner).unwrap_or_default();
+            let text = err_text(unpack_package("dir.zip", &zip));
+            assert!(
+                text.contains(file) && text.contains("refused"),
+                "{folder} + {file}: {text}"
+            );
+        }
+    }
+
+    /// Folder entries and files of one folder spelled the same way are a normal zip.
+    #[test]
+    fn one_folder_named_again_is_fine() -> Result<(), RegistryError> {
+        let mut writer = zip::ZipWriter::new(Cursor::new(Vec::new()));
+        let options = zip::write::SimpleFileOptions::default();
+        assert!(writer.add_directory("./", options).is_ok());
+        assert!(writer.add_directory("pkg/", options).is_ok());
+        for name in ["pkg/project.toml", "./pkg/households.csv", "pkg/sub/a.txt"] {
+            assert!(writer.start_file(name, options).is_ok());
+            assert!(writer.write_all(b"format = 1").is_ok());
+        }
+        let zip = writer.finish().map(Cursor::into_inner).unwrap_or_default();
+        let unpacked = unpack_package("ok.zip", &zip)?;
+        assert!(unpacked.dir().join("households.csv").is_file());
+        Ok(())
+    }
+
+    /// A package naming a server file: refused naming the field, never quoting the file,
+    /// and named inside the package, not by the temporary folder.
+    #[test]
+    fn a_path_outside_the_package_is_refused_naming_the_field() -> Result<(), RegistryError> {
+        let manifest = b"format = 1\n[project]\ncode = \"511722-2018-003\"\nname = \"x\"\n\
+            county = \"511722\"\n[[parcels]]\nfile = \"demolition.txt\"\nrole = \"demolition\"\n\
+            [households]\nfile = \"/etc/passwd\"\n";
+        let unpacked = unpack_package(
+            "a.zip",
+            &zip_of(&[("project.toml", manifest), ("demolition.txt", b"")]),
+        )?;
+        let Err(error) = Package::read(unpacked.dir()) else {
+            panic!("/etc/passwd must be refused");
+        };
+        assert_eq!(error.code(), "path_outside_package");
+        let text = unpacked.relabel(RegistryError::from(error)).to_string();
+        assert!(
+            text.starts_with("project.toml") && text.contains("households.file"),
+            "{text}"
+        );
+        assert!(
+            !text.contains("guagou-upload-") && !text.contains("root:"),
+            "{text}"
+        );
+        Ok(())
     }
 
     #[test]

@@ -80,6 +80,21 @@ pub fn package_error_text(error: &PackageError) -> (String, String) {
             format!("规则配置：{text}"),
             format!("policy profile: {text}"),
         ),
+        PackageError::Path {
+            file,
+            field,
+            path,
+            problem,
+        } => {
+            let (field_zh, field_en) = field
+                .as_deref()
+                .map(|f| (format!(" 字段 {f}"), format!(" field {f}")))
+                .unwrap_or_default();
+            (
+                format!("{file}{field_zh} \"{path}\"：{}", problem.message_zh()),
+                format!("{file}{field_en} \"{path}\": {}", problem.message_en()),
+            )
+        }
     }
 }
 
@@ -97,6 +112,7 @@ pub fn problem_of(error: &WebError) -> Problem {
                 field: match package {
                     PackageError::Field { field, .. } => Some(field.clone()),
                     PackageError::Geo(geo) => geo.location.field.clone(),
+                    PackageError::Path { field, .. } => field.clone(),
                     _ => None,
                 },
                 message_zh: zh,

@@ -6,6 +6,7 @@ mod common;
 mod crawl;
 mod dashboard;
 mod funds;
+mod hostile_packages;
 mod inspect;
 mod map;
 mod market;

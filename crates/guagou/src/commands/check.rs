@@ -112,7 +112,11 @@ pub fn run(args: &CheckArgs, format: OutputFormat) -> anyhow::Result<ExitCode> {
         townships,
         as_of: args.as_of.unwrap_or_else(today_shanghai),
     };
-    let mut outcome = run_check(&inputs)?;
+    // The package's stable code goes first, as for registry errors: `[path_outside_package]`.
+    let mut outcome = run_check(&inputs).map_err(|e| {
+        let code = e.code();
+        anyhow::Error::new(e).context(format!("[{code}]"))
+    })?;
     let mut land_use = serde_json::Map::new();
     for (path, rule, key) in [
         (stored(&args.base), LandUseRule::ConstructionBefore, "base"),

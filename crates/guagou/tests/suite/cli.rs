@@ -305,6 +305,39 @@ fn package_errors_name_the_file_and_field() {
     );
 }
 
+/// A package naming a server file: refused with the code and the field, exit 2, and nothing
+/// of the file printed (before the fix `guagou check` printed /etc/passwd's first line).
+#[test]
+fn check_refuses_a_package_naming_a_file_outside_it() {
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    for entry in std::fs::read_dir(example("xuanhan-nanba-pass"))
+        .unwrap_or_else(|e| panic!("{e}"))
+        .flatten()
+    {
+        std::fs::copy(entry.path(), dir.path().join(entry.file_name()))
+            .unwrap_or_else(|e| panic!("{e}"));
+    }
+    let manifest = dir.path().join("project.toml");
+    let text = std::fs::read_to_string(&manifest).unwrap_or_default();
+    assert!(text.contains("file = \"households.csv\""));
+    std::fs::write(
+        &manifest,
+        text.replace("file = \"households.csv\"", "file = \"/etc/passwd\""),
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
+    let output = guagou(&["check", dir.path().to_string_lossy().as_ref()]);
+    assert_eq!(output.status.code(), Some(2));
+    let message = stderr(&output);
+    assert!(
+        message.contains("path_outside_package")
+            && message.contains("households.file")
+            && message.contains("/etc/passwd"),
+        "{message}"
+    );
+    assert!(!message.contains("root:"), "{message}");
+    assert!(!stdout(&output).contains("root:"), "{}", stdout(&output));
+}
+
 #[test]
 fn convert_round_trips_between_formats() {
     let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
