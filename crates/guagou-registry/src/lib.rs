@@ -24,6 +24,7 @@ pub mod plans;
 pub mod projects;
 pub mod reports;
 pub mod scan;
+pub mod verify;
 
 use guagou_domain::Profile;
 use guagou_domain::landclass::LandClassTable;

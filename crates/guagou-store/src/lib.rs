@@ -15,6 +15,7 @@
 //! suites a second time on a throwaway PostgreSQL server (`TestDb`); see docs/postgres.md.
 
 mod audit;
+mod chains;
 mod copy;
 mod error;
 mod migrate;
@@ -26,6 +27,7 @@ mod verify;
 mod write;
 
 pub use audit::{AuditEntry, AuditRecord, AuditReport, canonical_json};
+pub use chains::HeadCheck;
 pub use copy::{CopyReport, TableDigest};
 pub use error::StoreError;
 pub use migrate::MIGRATIONS;
@@ -34,5 +36,7 @@ pub use testdb::{TEST_DATABASE_ENV, TestDb};
 pub use write::WriteTx;
 
 /// Re-exported so callers name the same types the store returns.
-pub use guagou_domain::ledger::verify::{Checkpoint, VerifyError, VerifyReport};
+pub use guagou_domain::ledger::verify::{
+    ChainHead, Checkpoint, RegistryCheckpoint, VerifyError, VerifyReport,
+};
 pub use sqlx::AnyConnection;
