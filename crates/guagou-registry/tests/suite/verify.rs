@@ -43,7 +43,8 @@ struct Demo {
     r: Registry,
 }
 
-/// The demo registry with its land-use layer, base layers in `<data>/base`.
+/// The complete demo registry (a settled agreement with payments, a land-use layer), base
+/// layers in `<data>/base`.
 async fn demo() -> Demo {
     let dir = tempfile::tempdir().must();
     let data = dir.path().join("data");
@@ -57,7 +58,7 @@ async fn demo() -> Demo {
     r.base_dir = Some(data.join("base"));
     let packages = dir.path().join("packages");
     r.build_demo(&packages).await.must();
-    r.demo_landuse(&packages).await.must();
+    r.complete_demo(&packages).await.must();
     Demo { _dir: dir, r }
 }
 
@@ -451,6 +452,16 @@ async fn a_funds_failure_names_the_entry() {
     assert_names(&check, "funds_journal", "funds_entries", "seq=1", None);
 }
 
+/// (edit, undo, check, table, row, field)
+type Case = (
+    String,
+    String,
+    &'static str,
+    &'static str,
+    String,
+    Option<&'static str>,
+);
+
 /// Every other decision table: one edit each (undone before the next), each named.
 #[tokio::test]
 async fn an_edit_of_any_decision_table_is_caught() {
@@ -498,8 +509,7 @@ async fn an_edit_of_any_decision_table_is_caught() {
         "SELECT county FROM ledger_suspended_counties ORDER BY county",
     )
     .await;
-    // (edit, undo, check, table, row, field)
-    let cases: Vec<(String, String, &str, &str, String, Option<&str>)> = vec![
+    let cases: Vec<Case> = vec![
         (
             format!("UPDATE market_listings SET amount_m2 = amount_m2 + 1 WHERE id = '{listing}'"),
             format!("UPDATE market_listings SET amount_m2 = amount_m2 - 1 WHERE id = '{listing}'"),
