@@ -544,8 +544,8 @@ impl Replay {
                     &total,
                     &computed,
                     &Source::text(
-                        format!("按面积 {amount} m² 与单价 {price} 分/亩计算"),
-                        format!("{amount} m² at {price} 分/亩, computed"),
+                        format!("按 {amount} m² 与 {price} 分/亩的计算"),
+                        format!("the total computed from {amount} m² at {price} 分/亩"),
                     ),
                 );
             }

@@ -563,7 +563,13 @@ impl Replay {
                 f.unrecorded(t, &code, "立项审计记录", "approval audit record");
                 continue;
             };
-            let src = Source::audit(approval.seq);
+            let src = Source::text(
+                format!("立项时（审计记录 {}）的项目", approval.seq),
+                format!(
+                    "the project at its approval (audit record {})",
+                    approval.seq
+                ),
+            );
             let planned: i64 = r.try_get("planned_surplus_m2")?;
             if let Some(expected) = surplus(&code, p, approval.surplus_version) {
                 f.same(t, &code, "planned_surplus_m2", &planned, &expected, &src);
