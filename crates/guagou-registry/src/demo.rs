@@ -8,11 +8,14 @@ use chrono::NaiveDate;
 use guagou_domain::DivisionCode;
 use guagou_domain::ledger::{LandUse, Operation};
 use guagou_domain::lifecycle::{PlanAction, ProjectAction};
+use guagou_domain::market::Instalment;
 use guagou_domain::registry_rules::Backing;
 use serde::Serialize;
 
+use crate::base_layers::{BaseLayer, LandUseImport};
 use crate::divisions::Division;
 use crate::error::RegistryError;
+use crate::market::{NewAgreement, NewListing, NewOffer};
 use crate::projects::{AcceptanceFigures, CityInvestment};
 use crate::{Actor, Registry};
 
@@ -807,6 +810,169 @@ impl Registry {
             sanctions: summary_scan.applied.len(),
             packages_dir: packages_dir.to_path_buf(),
         })
+    }
+}
+
+/// The county whose land-use layer `demo_landuse` stores: 大竹县, whose demo projects are past
+/// the rules the layer decides (one returned, one terminated), so the layer changes no demo
+/// decision.
+pub const DEMO_LANDUSE_COUNTY: &str = "511724";
+
+/// Polygons of the demo layer: guagou-synth's smallest county (about 2.5 km across).
+const DEMO_LANDUSE_POLYGONS: u64 = guagou_synth::MIN_POLYGONS;
+
+impl Registry {
+    /// What `build_demo` leaves out so that the web tests' demo stays as it was (their pages
+    /// and figures are asserted): a settled agreement with payments and an adjustment
+    /// (`demo_settled_agreement`), and, when this registry has a base-layer folder, a stored
+    /// land-use layer (`demo_landuse`). `guagou demo` runs it after `build_demo`, so the demo
+    /// holds one record of every kind; so do the tests that need one.
+    pub async fn complete_demo(&self, packages_dir: &Path) -> Result<(), RegistryError> {
+        self.demo_settled_agreement().await?;
+        if self.base_dir.is_some() {
+            self.demo_landuse(packages_dir).await?;
+        }
+        Ok(())
+    }
+
+    /// The demo's settled trade, through the market's own steps: 开江县 (511723), which holds
+    /// the surplus of its accepted project, lists 10 000 m² at the guide price; 通川区 (511702)
+    /// offers for all of it; they sign a two-instalment agreement, settle it (the ledger
+    /// transfer), and the first instalment and part of the second are received (each a funds
+    /// proceeds entry); then 开江县 applies for its planning adjustment of the year. `/market`
+    /// shows a settled agreement with payments beside the open listing of `demo_market`.
+    pub async fn demo_settled_agreement(&self) -> Result<(), RegistryError> {
+        let seller = actor("县局经办人@511723")?;
+        let buyer = actor("区局经办人@511702")?;
+        let guide = self
+            .profile
+            .guide_price_on(d(2019, 7, 20)?)
+            .and_then(|g| g.fen_per_mu())
+            .map(|f| f.0)
+            .ok_or_else(|| {
+                RegistryError::invalid("guide_price", "无指导价", "no guide price in force")
+            })?;
+        let listing = self
+            .publish_listing(
+                &seller,
+                &NewListing {
+                    amount_m2: 10_000,
+                    reserve_price_fen_per_mu: guide,
+                    opens_on: d(2019, 7, 20)?,
+                    closes_on: d(2019, 9, 30)?,
+                    contact: "开江县国土资源局 耕保股 0818-0000001（演示）".into(),
+                },
+                d(2019, 7, 20)?,
+                "demo:settled:publish",
+            )
+            .await?;
+        let offer = self
+            .make_offer(
+                &buyer,
+                &listing.id,
+                &NewOffer {
+                    amount_m2: 10_000,
+                    price_fen_per_mu: guide,
+                    contact: "通川区国土资源分局 0818-0000002（演示）".into(),
+                },
+                d(2019, 7, 22)?,
+                "demo:settled:offer",
+            )
+            .await?;
+        let total = guagou_domain::market::agreement_total_fen(10_000, guide)?;
+        let first = total / 2;
+        let schedule = vec![
+            Instalment {
+                number: 1,
+                due_on: d(2019, 8, 31)?,
+                amount_fen: first,
+            },
+            Instalment {
+                number: 2,
+                due_on: d(2019, 10, 31)?,
+                amount_fen: total - first,
+            },
+        ];
+        let agreement = self
+            .sign_agreement(
+                &seller,
+                &listing.id,
+                &NewAgreement {
+                    offer: offer.id,
+                    amount_m2: 10_000,
+                    price_fen_per_mu: guide,
+                    schedule,
+                },
+                d(2019, 7, 25)?,
+                "demo:settled:sign",
+            )
+            .await?;
+        self.settle_agreement(
+            &seller,
+            &agreement.id,
+            d(2019, 8, 1)?,
+            "demo:settled:settle",
+        )
+        .await?;
+        self.record_payment(
+            &seller,
+            &agreement.id,
+            1,
+            first,
+            d(2019, 8, 20)?,
+            "第一期价款到账（演示）",
+            "demo:settled:pay-1",
+        )
+        .await?;
+        self.record_payment(
+            &seller,
+            &agreement.id,
+            2,
+            (total - first) / 2,
+            d(2019, 10, 15)?,
+            "第二期部分价款到账（演示）",
+            "demo:settled:pay-2",
+        )
+        .await?;
+        // After its transfer the seller applies for its planning adjustment of the year (二(七)).
+        self.apply_adjustment(
+            &seller,
+            &code("511723")?,
+            d(2019, 8, 5)?,
+            "流转后调整规划（演示）/ planning adjusted after the transfer (demo)",
+        )
+        .await?;
+        Ok(())
+    }
+
+    /// The demo's land-use layer, a separate step (the demo command runs it; most tests do not
+    /// need it): a deterministic synthetic county from guagou-synth written to
+    /// `<work_dir>/landuse-511724`, imported as 大竹县's 2019 layer into the base-layer folder
+    /// like any `guagou import landuse`. Measured in a debug build on 2 cores: 0.3 s to
+    /// generate, 0.9 s to import (a 1.1 MB GeoPackage) — too much for every web test's demo,
+    /// hence a separate step. Needs `base_dir`.
+    pub async fn demo_landuse(&self, work_dir: &Path) -> Result<BaseLayer, RegistryError> {
+        let county = code(DEMO_LANDUSE_COUNTY)?;
+        let out = work_dir.join(format!("landuse-{DEMO_LANDUSE_COUNTY}"));
+        let options = guagou_synth::SynthOptions {
+            county: DEMO_LANDUSE_COUNTY.to_owned(),
+            polygons: DEMO_LANDUSE_POLYGONS,
+            seed: 1,
+            bench_parcels: Some(1),
+        };
+        guagou_synth::generate(&options, &out, |_, _| {})
+            .map_err(|e| RegistryError::invalid("demo_landuse", e.to_string(), e.to_string()))?;
+        let request = LandUseImport {
+            source: out.join("landuse.shp"),
+            county,
+            vintage: 2019,
+            options: guagou_base::ImportOptions::default(),
+            reason: "演示：2019 年度土地利用现状（合成数据）/ demo: 2019 land use (synthetic)"
+                .into(),
+            replace: false,
+        };
+        let staff = actor(&format!("县局经办人@{DEMO_LANDUSE_COUNTY}"))?;
+        self.import_landuse(&staff, &request, &mut |_| {}).await
     }
 }
 

@@ -30,6 +30,7 @@ pub mod reports;
 pub mod scan;
 #[cfg(feature = "test-support")]
 pub mod testing;
+pub mod verify;
 
 use guagou_domain::Profile;
 use guagou_domain::landclass::LandClassTable;
@@ -137,26 +138,21 @@ impl Registry {
         }
     }
 
-    /// Checks the quota journal: hash chain, balances and lots rebuilt from the entries.
-    pub async fn verify_ledger(&self) -> Result<guagou_store::VerifyReport, RegistryError> {
-        Ok(self.store.verify_ledger().await?)
-    }
-
-    /// Checks the audit log's hash chain.
-    pub async fn verify_audit(&self) -> Result<guagou_store::AuditReport, RegistryError> {
-        Ok(self.store.verify_audit().await?)
-    }
-
-    /// The dated head of the quota journal, for an auditor to keep.
-    pub async fn export_checkpoint(
+    /// The dated heads of the three chains (the quota ledger, the funds journal and the
+    /// audit log), for an auditor to keep.
+    pub async fn export_registry_checkpoint(
         &self,
         as_of: chrono::NaiveDate,
-    ) -> Result<Checkpoint, RegistryError> {
-        Ok(self.store.export_checkpoint(as_of).await?)
+    ) -> Result<guagou_store::RegistryCheckpoint, RegistryError> {
+        Ok(self.store.export_registry_checkpoint(as_of).await?)
     }
 
-    /// Checks the journal against a checkpoint exported earlier.
-    pub async fn verify_checkpoint(&self, checkpoint: &Checkpoint) -> Result<(), RegistryError> {
-        Ok(self.store.verify_checkpoint(checkpoint).await?)
+    /// Checks the three chains against a checkpoint exported earlier: a chain shorter than its
+    /// checkpointed head, or different at it, fails.
+    pub async fn verify_registry_checkpoint(
+        &self,
+        checkpoint: &guagou_store::RegistryCheckpoint,
+    ) -> Result<Vec<guagou_store::HeadCheck>, RegistryError> {
+        Ok(self.store.verify_registry_checkpoint(checkpoint).await?)
     }
 }

@@ -15,6 +15,7 @@
 //! suites a second time on a throwaway PostgreSQL server (`TestDb`); see docs/postgres.md.
 
 mod audit;
+mod chains;
 mod copy;
 mod error;
 mod migrate;
@@ -29,6 +30,7 @@ pub use audit::{
     AUDIT_COLUMNS, AuditEntry, AuditRecord, AuditReport, audit_from_row, canonical_json,
     owners_text,
 };
+pub use chains::HeadCheck;
 pub use copy::{CopyReport, TableDigest};
 pub use error::StoreError;
 pub use migrate::MIGRATIONS;
@@ -37,5 +39,7 @@ pub use testdb::{TEST_DATABASE_ENV, TestDb};
 pub use write::WriteTx;
 
 /// Re-exported so callers name the same types the store returns.
-pub use guagou_domain::ledger::verify::{Checkpoint, VerifyError, VerifyReport};
+pub use guagou_domain::ledger::verify::{
+    ChainHead, Checkpoint, RegistryCheckpoint, VerifyError, VerifyReport,
+};
 pub use sqlx::AnyConnection;

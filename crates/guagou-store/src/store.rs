@@ -178,10 +178,11 @@ impl Store {
         Ok(WriteTx::new(tx, self.backend, guard))
     }
 
-    /// A read-only snapshot for reads that must agree with each other (verification).
-    /// SQLite: a deferred transaction, whose first read fixes the snapshot (WAL); PostgreSQL:
-    /// repeatable read.
-    pub(crate) async fn begin_read(&self) -> Result<Transaction<'static, Any>, StoreError> {
+    /// A read-only snapshot for reads that must agree with each other (verification, also the
+    /// registry's cross-checks). SQLite: a deferred transaction, whose first read fixes the
+    /// snapshot (WAL); PostgreSQL: repeatable read. Callers only read through it and roll it
+    /// back (dropping it does too).
+    pub async fn begin_read(&self) -> Result<Transaction<'static, Any>, StoreError> {
         Ok(match self.backend {
             Backend::Sqlite => self.pool.begin().await?,
             Backend::Postgres => {

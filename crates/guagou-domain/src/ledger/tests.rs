@@ -469,6 +469,56 @@ fn tampering_is_detected_and_named() {
 }
 
 #[test]
+fn registry_checkpoint_reads_old_ledger_files_and_compares_heads() {
+    use super::verify::{ChainHead, RegistryCheckpoint};
+    // A file `ledger checkpoint` wrote before funds and audit heads existed.
+    let old = r#"{"seq":7,"hash":"ab","exported_on":"2019-01-02"}"#;
+    let read: RegistryCheckpoint = match serde_json::from_str(old) {
+        Ok(c) => c,
+        Err(e) => panic!("{e}"),
+    };
+    assert_eq!(read.ledger.seq, 7);
+    assert_eq!((read.funds, read.audit), (None, None));
+    // A registry checkpoint is still a ledger checkpoint to a reader that knows only that.
+    let full = RegistryCheckpoint {
+        ledger: Checkpoint {
+            seq: 7,
+            hash: "ab".into(),
+            exported_on: "2019-01-02".into(),
+        },
+        funds: Some(ChainHead {
+            seq: 3,
+            hash: "cd".into(),
+        }),
+        audit: Some(ChainHead {
+            seq: 40,
+            hash: "ef".into(),
+        }),
+    };
+    let text = serde_json::to_string(&full).unwrap_or_default();
+    let as_ledger: Checkpoint = match serde_json::from_str(&text) {
+        Ok(c) => c,
+        Err(e) => panic!("{e}: {text}"),
+    };
+    assert_eq!(as_ledger, full.ledger);
+    let back: RegistryCheckpoint = match serde_json::from_str(&text) {
+        Ok(c) => c,
+        Err(e) => panic!("{e}: {text}"),
+    };
+    assert_eq!(back, full);
+
+    let head = ChainHead {
+        seq: 40,
+        hash: "ef".into(),
+    };
+    assert!(head.compare(40, "ef").is_ok());
+    let shorter = head.compare(39, "xx").err().unwrap_or_default();
+    assert!(shorter.1.contains("fewer"), "{shorter:?}");
+    let rewritten = head.compare(40, "xx").err().unwrap_or_default();
+    assert!(rewritten.1.contains("rewritten"), "{rewritten:?}");
+}
+
+#[test]
 fn arithmetic_helpers() {
     assert_eq!(advance_limit_m2(100_000, 0.30), 30_000);
     assert_eq!(advance_limit_m2(100, 0.29), 29);

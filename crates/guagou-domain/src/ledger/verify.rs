@@ -38,6 +38,59 @@ pub struct Checkpoint {
     pub exported_on: String,
 }
 
+/// The head of one hash chain as an auditor keeps it: the last sequence number and that
+/// record's hash.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ChainHead {
+    pub seq: u64,
+    pub hash: String,
+}
+
+impl ChainHead {
+    /// Compares this kept head with a chain rebuilt (and verified) up to at most `self.seq`
+    /// records: `records` is how many it had, `hash` the hash of its last one. Returns the
+    /// (Chinese, English) problem: the chain is shorter than the head (records were removed
+    /// from its end), or differs at it (history was rewritten).
+    pub fn compare(&self, records: u64, hash: &str) -> Result<(), (String, String)> {
+        if records < self.seq {
+            return Err((
+                format!(
+                    "链只有 {records} 条，比检查点的 {} 条短（末尾记录被删除）",
+                    self.seq
+                ),
+                format!(
+                    "the chain has {records} records, fewer than the checkpoint's {} (records were removed from its end)",
+                    self.seq
+                ),
+            ));
+        }
+        if hash != self.hash {
+            return Err((
+                format!("第 {} 条的哈希与检查点不符：历史被改写", self.seq),
+                format!(
+                    "record {} has another hash than the checkpoint: history was rewritten",
+                    self.seq
+                ),
+            ));
+        }
+        Ok(())
+    }
+}
+
+/// A dated checkpoint of the registry's three chains: the quota ledger, the funds journal and
+/// the audit log. The ledger head stays at the top level (`seq`, `hash`), so this file is also
+/// a ledger checkpoint for readers that know only that, and a ledger-only file reads as a
+/// registry checkpoint without funds or audit heads.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RegistryCheckpoint {
+    #[serde(flatten)]
+    pub ledger: Checkpoint,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub funds: Option<ChainHead>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub audit: Option<ChainHead>,
+}
+
 fn fail(seq: u64, zh: impl Into<String>, en: impl Into<String>) -> VerifyError {
     VerifyError {
         seq,

@@ -4,4 +4,5 @@
 mod backup;
 mod boundaries;
 mod demo;
+mod verify;
 mod walkthrough;

@@ -109,7 +109,11 @@ async fn server_files_named_by_a_package_are_refused_without_echo() {
         assert_eq!(leaks(&reply.body), Vec::<String>::new(), "{}", reply.body);
     }
     assert!(
-        app.registry.project("511722-2018-003").await.is_err(),
+        app.registry
+            .auditor()
+            .project("511722-2018-003")
+            .await
+            .is_err(),
         "nothing registered"
     );
 }

@@ -107,6 +107,9 @@ pub fn run(common: &Common, args: &DemoArgs) -> anyhow::Result<ExitCode> {
         let fresh = !existed && registry.journal_length().await? == 0;
         let (value, accounts) = if fresh {
             let summary = registry.build_demo(&common.data.join("demo-packages")).await?;
+            // A settled agreement with payments and a stored land-use layer: the demo holds
+            // every kind of record.
+            registry.complete_demo(&common.data.join("demo-packages")).await?;
             let accounts = create_accounts(&registry, common).await?;
             (serde_json::to_value(&summary)?, accounts)
         } else {

@@ -11,13 +11,13 @@ use clap::{Args, Subcommand, ValueEnum};
 use guagou_domain::DivisionCode;
 use guagou_domain::Profile;
 use guagou_domain::landclass::LandClassTable;
-use guagou_domain::ledger::verify::Checkpoint;
 use guagou_domain::ledger::{Account, LandUse, Operation};
 use guagou_domain::lifecycle::{PlanAction, ProjectAction, ProjectState};
 use guagou_domain::registry_rules::Backing;
 use guagou_registry::projects::{AcceptanceFigures, CityInvestment};
+use guagou_registry::verify::{ChainOutcome, RegistryCheck};
 use guagou_registry::{Actor, Clock, Door, Registry};
-use guagou_store::Store;
+use guagou_store::{HeadCheck, RegistryCheckpoint, Store};
 use serde::Serialize;
 
 use crate::OutputFormat;
@@ -363,7 +363,7 @@ pub enum LedgerCommand {
     Lots { account: String },
     /// 某平方米的来龙去脉 / every lot that held one serial of a project
     History { project: String, serial: i64 },
-    /// 导出检查点 / export the chain head as a dated checkpoint
+    /// 导出检查点 / export the heads of the ledger, funds and audit chains as a dated checkpoint
     Checkpoint {
         #[arg(long, value_parser = parse_date)]
         as_of: Option<NaiveDate>,
@@ -434,7 +434,7 @@ pub enum RegistryCommand {
         #[command(flatten)]
         who: Who,
     },
-    /// 校验台账与审计日志 / verify the journal, balances, lots and the audit log
+    /// 校验整个登记簿 / verify the three chains and every decision table against them
     Verify {
         /// 检查点文件 / a checkpoint exported earlier
         #[arg(long)]
@@ -690,72 +690,115 @@ async fn verify(
     format: OutputFormat,
     checkpoint: Option<&Path>,
 ) -> anyhow::Result<ExitCode> {
-    let ledger = r.verify_ledger().await;
-    let audit = r.verify_audit().await;
-    let funds = r.verify_funds().await?;
-    let checkpoint_result = match checkpoint {
+    let heads = match checkpoint {
         Some(path) => {
             let text = std::fs::read_to_string(path).with_context(|| {
                 format!("无法读取检查点 / cannot read checkpoint {}", path.display())
             })?;
-            let checkpoint: Checkpoint = serde_json::from_str(&text)
+            // A ledger-only checkpoint of older versions reads as one without funds or audit.
+            let checkpoint: RegistryCheckpoint = serde_json::from_str(&text)
                 .with_context(|| format!("检查点格式错误 / bad checkpoint {}", path.display()))?;
-            Some(r.verify_checkpoint(&checkpoint).await)
+            Some(r.verify_registry_checkpoint(&checkpoint).await?)
         }
         None => None,
     };
-    let ok = ledger.is_ok()
-        && audit.is_ok()
-        && funds.ok
-        && checkpoint_result.as_ref().is_none_or(Result::is_ok);
-    let value = serde_json::json!({
-        "ok": ok,
-        "ledger": match &ledger { Ok(report) => serde_json::to_value(report).unwrap_or_default(), Err(e) => serde_json::json!({ "error": e.to_string(), "code": e.code(), "seq": e.seq() }) },
-        "audit": match &audit { Ok(report) => serde_json::to_value(report).unwrap_or_default(), Err(e) => serde_json::json!({ "error": e.to_string(), "code": e.code(), "seq": e.seq() }) },
-        "funds": funds,
-        "checkpoint": checkpoint_result.as_ref().map(|c| match c { Ok(()) => serde_json::json!("ok"), Err(e) => serde_json::json!({ "error": e.to_string() }) }),
-    });
-    emit(format, &value, || {
-        let mut out = String::new();
-        match &ledger {
-            Ok(report) => out.push_str(&format!(
-                "台账校验通过 / journal verified: {} 条 / entries, head {}\n",
-                report.entries, report.head_hash
-            )),
-            Err(e) => out.push_str(&format!("台账校验失败 / journal FAILED: {e}\n")),
-        }
-        match &audit {
-            Ok(report) => out.push_str(&format!(
-                "审计日志校验通过 / audit log verified: {} 条 / records\n",
-                report.records
-            )),
-            Err(e) => out.push_str(&format!("审计日志校验失败 / audit log FAILED: {e}\n")),
-        }
-        if funds.ok {
-            out.push_str(&format!(
-                "资金台账校验通过 / funds journal verified: {} 条 / entries, head {}\n",
-                funds.entries, funds.head_hash
-            ));
-        } else {
-            out.push_str(&format!(
-                "资金台账校验失败 / funds journal FAILED: {} / {}\n",
-                funds.problem_zh.as_deref().unwrap_or(""),
-                funds.problem_en.as_deref().unwrap_or("")
-            ));
-        }
-        if let Some(c) = &checkpoint_result {
-            match c {
-                Ok(()) => out.push_str("检查点一致 / checkpoint matches\n"),
-                Err(e) => out.push_str(&format!("检查点不一致 / checkpoint FAILED: {e}\n")),
-            }
-        }
-        out
-    })?;
+    let check = r.verify_registry().await?;
+    let ok = check.ok && heads.iter().flatten().all(|h| h.ok);
+    let mut value = serde_json::to_value(&check)?;
+    value["ok"] = serde_json::json!(ok);
+    value["checkpoint"] = serde_json::to_value(&heads)?;
+    emit(format, &value, || verify_text(&check, heads.as_deref()))?;
     Ok(if ok {
         ExitCode::SUCCESS
     } else {
         ExitCode::from(1)
     })
+}
+
+/// The verdict as text: the chains first (as before), then every check with its failures.
+fn verify_text(check: &RegistryCheck, heads: Option<&[HeadCheck]>) -> String {
+    let mut out = String::new();
+    match &check.ledger {
+        ChainOutcome::Verified(report) => out.push_str(&format!(
+            "台账校验通过 / journal verified: {} 条 / entries, head {}\n",
+            report.entries, report.head_hash
+        )),
+        ChainOutcome::Failed(e) => {
+            out.push_str(&format!("台账校验失败 / journal FAILED: {}\n", e.error));
+        }
+    }
+    match &check.audit {
+        ChainOutcome::Verified(report) => out.push_str(&format!(
+            "审计日志校验通过 / audit log verified: {} 条 / records\n",
+            report.records
+        )),
+        ChainOutcome::Failed(e) => {
+            out.push_str(&format!(
+                "审计日志校验失败 / audit log FAILED: {}\n",
+                e.error
+            ));
+        }
+    }
+    let funds = &check.funds;
+    if funds.ok {
+        out.push_str(&format!(
+            "资金台账校验通过 / funds journal verified: {} 条 / entries, head {}\n",
+            funds.entries, funds.head_hash
+        ));
+    } else {
+        let at = match (&funds.bad_seq, &funds.bad_account) {
+            (Some(seq), _) => format!("funds_entries seq={seq}: "),
+            (None, Some(account)) => format!("funds_balances account={account}: "),
+            (None, None) => String::new(),
+        };
+        out.push_str(&format!(
+            "资金台账校验失败 / funds journal FAILED: {at}{} / {}\n",
+            funds.problem_zh.as_deref().unwrap_or(""),
+            funds.problem_en.as_deref().unwrap_or("")
+        ));
+    }
+    for c in &check.checks {
+        out.push_str(&format!(
+            "{} {} — {} / {} ({} 行 / rows)\n",
+            if c.ok {
+                "[通过 ok]"
+            } else {
+                "[失败 FAILED]"
+            },
+            c.name,
+            c.title_zh,
+            c.title_en,
+            c.checked
+        ));
+        if let (Some(zh), Some(en)) = (&c.note_zh, &c.note_en) {
+            out.push_str(&format!("    注 / note: {zh} / {en}\n"));
+        }
+        for failure in &c.failures {
+            out.push_str(&format!(
+                "    {} {} [{}]: {} / {}\n",
+                failure.table, failure.row, failure.code, failure.message_zh, failure.message_en
+            ));
+        }
+        if c.more_failures > 0 {
+            out.push_str(&format!(
+                "    …另有 {} 项 / {} more\n",
+                c.more_failures, c.more_failures
+            ));
+        }
+    }
+    for head in heads.into_iter().flatten() {
+        match (&head.problem_zh, &head.problem_en) {
+            (Some(zh), Some(en)) => out.push_str(&format!(
+                "检查点不一致 / checkpoint FAILED: {} #{}: {zh} / {en}\n",
+                head.chain, head.seq
+            )),
+            _ => out.push_str(&format!(
+                "检查点一致 / checkpoint matches: {} #{}\n",
+                head.chain, head.seq
+            )),
+        }
+    }
+    out
 }
 
 async fn division(
@@ -1468,8 +1511,9 @@ async fn ledger(r: &Registry, format: OutputFormat, command: LedgerCommand) -> a
             })
         }
         LedgerCommand::Checkpoint { as_of } => {
+            // The heads of all three chains: the ledger, the funds journal and the audit log.
             let checkpoint = r
-                .export_checkpoint(as_of.unwrap_or_else(today_shanghai))
+                .export_registry_checkpoint(as_of.unwrap_or_else(today_shanghai))
                 .await?;
             emit(format, &checkpoint, || {
                 format!(

@@ -8,3 +8,4 @@ mod database;
 mod registry_cli;
 mod report_cli;
 mod server;
+mod verify_cli;

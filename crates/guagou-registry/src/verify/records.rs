@@ -1,0 +1,726 @@
+//! The remaining decision tables against the audit log and the ledger: land supplies
+//! (`land_supply.record` and the ledger `use` they retire), planning adjustments
+//! (`adjustment.apply`), sanctions (`sanction.apply`) with the obligations and suspensions
+//! they opened (and `suspension.lift`), special plans (`plan.create`, `plan.opinion`,
+//! `plan.transition`) and web users (`user.create`: division and department decide rights).
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use guagou_domain::ledger::Operation;
+use guagou_store::AnyConnection;
+use sqlx::Row;
+
+use super::{AuditRec, Check, Findings, Source, ledger_entry_by_key, ledger_entry_by_seq, show};
+use crate::RegistryError;
+
+#[derive(Debug, Clone)]
+struct Recorded {
+    seq: u64,
+    actor: String,
+    reason: String,
+    payload: serde_json::Value,
+}
+
+impl Recorded {
+    fn of(rec: &AuditRec) -> Recorded {
+        Recorded {
+            seq: rec.seq,
+            actor: rec.actor.clone(),
+            reason: rec.reason.clone(),
+            payload: rec.payload.clone(),
+        }
+    }
+
+    fn text(&self, field: &str) -> String {
+        match self.payload.get(field) {
+            Some(serde_json::Value::String(s)) => s.clone(),
+            Some(serde_json::Value::Null) | None => String::new(),
+            Some(other) => other.to_string(),
+        }
+    }
+
+    fn int(&self, field: &str) -> i64 {
+        self.payload
+            .get(field)
+            .and_then(serde_json::Value::as_i64)
+            .unwrap_or(0)
+    }
+
+    fn division(&self) -> String {
+        self.actor
+            .rsplit_once('@')
+            .map(|(_, d)| d.to_owned())
+            .unwrap_or_default()
+    }
+}
+
+#[derive(Debug, Clone, Default)]
+struct PlanReplay {
+    created: Option<Recorded>,
+    state: Option<String>,
+    approved_on: Option<String>,
+    filed_on: Option<String>,
+    /// department → (opinion, author, audit seq)
+    opinions: BTreeMap<String, (String, String, u64)>,
+}
+
+#[derive(Debug, Default)]
+pub(crate) struct Replay {
+    supplies: BTreeMap<String, Recorded>,
+    adjustments: BTreeMap<String, Recorded>,
+    sanctions: BTreeMap<String, Recorded>,
+    /// county → (suspended, audit seq of the last decision)
+    suspended: BTreeMap<String, (bool, u64)>,
+    plans: BTreeMap<String, PlanReplay>,
+    /// name → (division, department, audit seq)
+    users: BTreeMap<String, (String, String, u64)>,
+}
+
+impl Replay {
+    pub(crate) fn record(&mut self, rec: &AuditRec) {
+        match rec.action.as_str() {
+            "land_supply.record" => {
+                self.supplies.insert(rec.subject.clone(), Recorded::of(rec));
+            }
+            "adjustment.apply" => {
+                self.adjustments
+                    .insert(rec.subject.clone(), Recorded::of(rec));
+            }
+            "sanction.apply" => {
+                let kind = rec
+                    .payload
+                    .get("kind")
+                    .and_then(|k| k.get("kind"))
+                    .and_then(serde_json::Value::as_str);
+                if kind == Some("suspend_advances") {
+                    self.suspended.insert(rec.text("county"), (true, rec.seq));
+                }
+                self.sanctions
+                    .insert(rec.subject.clone(), Recorded::of(rec));
+            }
+            "suspension.lift" => {
+                self.suspended.insert(rec.subject.clone(), (false, rec.seq));
+            }
+            "plan.create" => {
+                let plan = self.plans.entry(rec.subject.clone()).or_default();
+                plan.created = Some(Recorded::of(rec));
+                plan.state = Some("draft".into());
+            }
+            "plan.opinion" => {
+                let plan = self.plans.entry(rec.subject.clone()).or_default();
+                plan.opinions.insert(
+                    rec.text("department"),
+                    (rec.text("opinion"), rec.actor.clone(), rec.seq),
+                );
+            }
+            "plan.transition" => {
+                let plan = self.plans.entry(rec.subject.clone()).or_default();
+                let to = rec.text("to");
+                match to.as_str() {
+                    "approved" => plan.approved_on = rec.opt_text("as_of"),
+                    "filed" => plan.filed_on = rec.opt_text("as_of"),
+                    _ => {}
+                }
+                plan.state = Some(to);
+            }
+            "user.create" => {
+                // The principal as created: `name@division[/department]` in the payload (older
+                // records: as the subject); the department is the record's reason.
+                let who = rec
+                    .payload
+                    .get("user")
+                    .and_then(serde_json::Value::as_str)
+                    .unwrap_or(&rec.subject);
+                if let Some((name, rest)) = who.rsplit_once('@') {
+                    let division = rest.split_once('/').map_or(rest, |(d, _)| d);
+                    self.users.insert(
+                        name.to_owned(),
+                        (division.to_owned(), rec.reason.clone(), rec.seq),
+                    );
+                }
+            }
+            _ => {}
+        }
+    }
+
+    pub(crate) async fn check(
+        &self,
+        conn: &mut AnyConnection,
+    ) -> Result<Vec<Check>, RegistryError> {
+        Ok(vec![
+            self.check_supplies(conn).await?,
+            self.check_adjustments(conn).await?,
+            self.check_sanctions(conn).await?,
+            self.check_plans(conn).await?,
+            self.check_users(conn).await?,
+        ])
+    }
+
+    async fn check_supplies(&self, conn: &mut AnyConnection) -> Result<Check, RegistryError> {
+        let rows = sqlx::query(
+            "SELECT id, county, zone, land_use, area_m2, backing, recorded_on, ledger_seq FROM land_supplies ORDER BY id",
+        )
+        .fetch_all(&mut *conn)
+        .await?;
+        let mut f = Findings::new();
+        let t = "land_supplies";
+        let mut seen = BTreeSet::new();
+        for r in &rows {
+            f.row();
+            let id: String = r.try_get("id")?;
+            seen.insert(id.clone());
+            let county: String = r.try_get("county")?;
+            let zone: String = r.try_get("zone")?;
+            let land_use: String = r.try_get("land_use")?;
+            let area: i64 = r.try_get("area_m2")?;
+            let backing: String = r.try_get("backing")?;
+            let recorded_on: String = r.try_get("recorded_on")?;
+            let ledger_seq: Option<i64> = r.try_get("ledger_seq")?;
+            let Some(a) = self.supplies.get(&id) else {
+                f.unrecorded(t, &id, "供地审计记录", "land-supply audit record");
+                continue;
+            };
+            let src = Source::audit(a.seq);
+            f.same(t, &id, "county", &county, &a.text("county"), &src);
+            f.same(t, &id, "zone", &zone, &a.text("zone"), &src);
+            f.same(t, &id, "land_use", &land_use, &a.text("land_use"), &src);
+            f.same(t, &id, "area_m2", &area, &a.int("area_m2"), &src);
+            f.same(t, &id, "backing", &backing, &a.text("backing"), &src);
+            // A quota-backed supply retired its area in the ledger under the key supply:<id>.
+            let entry = ledger_entry_by_key(conn, &format!("supply:{id}")).await?;
+            f.same(
+                t,
+                &id,
+                "ledger_seq",
+                &ledger_seq,
+                &entry.as_ref().and_then(|e| i64::try_from(e.seq).ok()),
+                &Source::text(
+                    format!("台账中键为 supply:{id} 的条目"),
+                    format!("the ledger entry keyed supply:{id}"),
+                ),
+            );
+            if a.text("backing") == "surplus_quota" && entry.is_none() {
+                f.fail(
+                    "row_unrecorded",
+                    t,
+                    &id,
+                    Some("ledger_seq"),
+                    "以节余指标供地，但台账没有使用条目".to_owned(),
+                    "backed by surplus quota, but the ledger has no use entry".to_owned(),
+                );
+            }
+            if let Some(seq) = ledger_seq
+                && let Some(e) = ledger_entry_by_seq(conn, seq).await?
+            {
+                let l = Source::ledger(e.seq);
+                match &e.operation {
+                    Operation::Use {
+                        division,
+                        amount_m2,
+                        zone: z,
+                        land_use: u,
+                    } => {
+                        f.same(t, &id, "county", &county, &division.as_str().to_owned(), &l);
+                        f.same(t, &id, "area_m2", &area, amount_m2, &l);
+                        f.same(t, &id, "zone", &zone, z, &l);
+                        f.same(
+                            t,
+                            &id,
+                            "land_use",
+                            &land_use,
+                            &show(u).trim_matches('"').to_owned(),
+                            &l,
+                        );
+                        f.same(
+                            t,
+                            &id,
+                            "recorded_on",
+                            &recorded_on,
+                            &e.meta.effective.to_string(),
+                            &l,
+                        );
+                    }
+                    other => f.fail(
+                        "field_mismatch",
+                        t,
+                        &id,
+                        Some("ledger_seq"),
+                        format!("台账条目 {seq} 不是使用：{}", show(other)),
+                        format!("ledger entry {seq} is not a use: {}", show(other)),
+                    ),
+                }
+            }
+        }
+        for (id, a) in &self.supplies {
+            if !seen.contains(id) {
+                f.missing(t, id, &Source::audit(a.seq));
+            }
+        }
+        Ok(f.into_check(
+            "land_supplies",
+            "供地对照审计记录与指标使用条目",
+            "land supplies against the audit log and the ledger use entries",
+        ))
+    }
+
+    async fn check_adjustments(&self, conn: &mut AnyConnection) -> Result<Check, RegistryError> {
+        let rows = sqlx::query("SELECT id, county, year, reason FROM adjustments ORDER BY id")
+            .fetch_all(&mut *conn)
+            .await?;
+        let mut f = Findings::new();
+        let t = "adjustments";
+        let mut seen = BTreeSet::new();
+        for r in &rows {
+            f.row();
+            let id: String = r.try_get("id")?;
+            seen.insert(id.clone());
+            let Some(a) = self.adjustments.get(&id) else {
+                f.unrecorded(t, &id, "规划调整审计记录", "adjustment audit record");
+                continue;
+            };
+            let src = Source::audit(a.seq);
+            // A county applies for itself: the county is the applicant's division.
+            f.same(
+                t,
+                &id,
+                "county",
+                &r.try_get::<String, _>("county")?,
+                &a.division(),
+                &src,
+            );
+            f.same(
+                t,
+                &id,
+                "year",
+                &r.try_get::<i64, _>("year")?,
+                &a.int("year"),
+                &src,
+            );
+            f.same(
+                t,
+                &id,
+                "reason",
+                &r.try_get::<String, _>("reason")?,
+                &a.reason,
+                &src,
+            );
+        }
+        for (id, a) in &self.adjustments {
+            if !seen.contains(id) {
+                f.missing(t, id, &Source::audit(a.seq));
+            }
+        }
+        Ok(f.into_check(
+            "adjustments",
+            "规划调整申请对照审计记录",
+            "planning adjustments against the audit log",
+        ))
+    }
+
+    async fn check_sanctions(&self, conn: &mut AnyConnection) -> Result<Check, RegistryError> {
+        let mut f = Findings::new();
+        let rows = sqlx::query(
+            "SELECT key, project, county, rule, kind, amount_m2, overdue_since, clause FROM sanctions ORDER BY key",
+        )
+        .fetch_all(&mut *conn)
+        .await?;
+        let t = "sanctions";
+        let mut seen = BTreeSet::new();
+        for r in &rows {
+            f.row();
+            let key: String = r.try_get("key")?;
+            seen.insert(key.clone());
+            let Some(a) = self.sanctions.get(&key) else {
+                f.unrecorded(t, &key, "处罚审计记录", "sanction audit record");
+                continue;
+            };
+            let src = Source::audit(a.seq);
+            for field in ["project", "county", "rule", "overdue_since", "clause"] {
+                f.same(
+                    t,
+                    &key,
+                    field,
+                    &r.try_get::<String, _>(field)?,
+                    &a.text(field),
+                    &src,
+                );
+            }
+            f.same(
+                t,
+                &key,
+                "amount_m2",
+                &r.try_get::<i64, _>("amount_m2")?,
+                &a.int("amount_m2"),
+                &src,
+            );
+            let kind: serde_json::Value = serde_json::from_str(&r.try_get::<String, _>("kind")?)
+                .unwrap_or(serde_json::Value::Null);
+            f.same(
+                t,
+                &key,
+                "kind",
+                &kind,
+                a.payload.get("kind").unwrap_or(&serde_json::Value::Null),
+                &src,
+            );
+        }
+        for (key, a) in &self.sanctions {
+            if !seen.contains(key) {
+                f.missing(t, key, &Source::audit(a.seq));
+            }
+        }
+        self.check_obligations(conn, &mut f).await?;
+        self.check_suspensions(conn, &mut f).await?;
+        Ok(f.into_check(
+            "sanctions",
+            "处罚、义务与暂停预支对照审计记录和扣减条目",
+            "sanctions, obligations and advance suspensions against the audit log and the deduction entries",
+        ))
+    }
+
+    /// The obligations each sanction opened: kind, area (for a deduction, what the ledger
+    /// could not deduct), county and project; none is closed by a recorded decision.
+    async fn check_obligations(
+        &self,
+        conn: &mut AnyConnection,
+        f: &mut Findings,
+    ) -> Result<(), RegistryError> {
+        let mut expected: BTreeMap<String, (i64, &Recorded)> = BTreeMap::new();
+        for (key, a) in &self.sanctions {
+            let kind = a
+                .payload
+                .get("kind")
+                .and_then(|k| k.get("kind"))
+                .and_then(serde_json::Value::as_str)
+                .unwrap_or_default();
+            let amount = a.int("amount_m2");
+            let (name, owed) = match kind {
+                "farmland_balance_obligation" => ("farmland_balance", amount),
+                "taxes_and_fees_obligation" => ("taxes_and_fees", amount),
+                "deduct_annual_plan" => {
+                    let deducted =
+                        match ledger_entry_by_key(conn, &format!("sanction:{key}")).await? {
+                            Some(e) => match e.operation {
+                                Operation::Deduct { amount_m2, .. } => amount_m2,
+                                _ => 0,
+                            },
+                            None => 0,
+                        };
+                    ("annual_plan_deduction_outstanding", amount - deducted)
+                }
+                _ => continue,
+            };
+            if owed > 0 {
+                expected.insert(format!("{key}:{name}"), (owed, a));
+            }
+        }
+        let rows = sqlx::query(
+            "SELECT key, county, project, kind, amount_m2, closed_on FROM obligations ORDER BY key",
+        )
+        .fetch_all(&mut *conn)
+        .await?;
+        let t = "obligations";
+        let mut seen = BTreeSet::new();
+        for r in &rows {
+            f.row();
+            let key: String = r.try_get("key")?;
+            seen.insert(key.clone());
+            let Some((owed, a)) = expected.get(&key) else {
+                f.unrecorded(t, &key, "处罚审计记录", "sanction audit record");
+                continue;
+            };
+            let src = Source::audit(a.seq);
+            f.same(
+                t,
+                &key,
+                "amount_m2",
+                &r.try_get::<i64, _>("amount_m2")?,
+                owed,
+                &src,
+            );
+            f.same(
+                t,
+                &key,
+                "county",
+                &r.try_get::<String, _>("county")?,
+                &a.text("county"),
+                &src,
+            );
+            f.same(
+                t,
+                &key,
+                "project",
+                &r.try_get::<String, _>("project")?,
+                &a.text("project"),
+                &src,
+            );
+            let kind = key
+                .rsplit_once(':')
+                .map(|(_, k)| k.to_owned())
+                .unwrap_or_default();
+            f.same(
+                t,
+                &key,
+                "kind",
+                &r.try_get::<String, _>("kind")?,
+                &kind,
+                &src,
+            );
+            let closed: Option<String> = r.try_get("closed_on")?;
+            f.same(
+                t,
+                &key,
+                "closed_on",
+                &closed,
+                &None,
+                &Source::text(
+                    "审计记录（无关闭义务的决定）",
+                    "the audit log (no decision closes an obligation)",
+                ),
+            );
+        }
+        for (key, (_, a)) in &expected {
+            if !seen.contains(key) {
+                f.missing(t, key, &Source::audit(a.seq));
+            }
+        }
+        Ok(())
+    }
+
+    async fn check_suspensions(
+        &self,
+        conn: &mut AnyConnection,
+        f: &mut Findings,
+    ) -> Result<(), RegistryError> {
+        let stored: BTreeSet<String> = sqlx::query("SELECT county FROM ledger_suspended_counties")
+            .fetch_all(&mut *conn)
+            .await?
+            .iter()
+            .map(|r| r.try_get(0))
+            .collect::<Result<_, _>>()?;
+        let t = "ledger_suspended_counties";
+        for county in &stored {
+            f.row();
+            match self.suspended.get(county) {
+                Some((true, _)) => {}
+                Some((false, seq)) => f.fail(
+                    "field_mismatch",
+                    t,
+                    county,
+                    None,
+                    format!("{county} 仍被暂停预支，但审计记录 {seq} 已解除"),
+                    format!("{county} is still suspended, but audit record {seq} lifted it"),
+                ),
+                None => f.unrecorded(
+                    t,
+                    county,
+                    "暂停预支的处罚记录",
+                    "suspension sanction record",
+                ),
+            }
+        }
+        for (county, (suspended, seq)) in &self.suspended {
+            if *suspended && !stored.contains(county) {
+                f.missing(t, county, &Source::audit(*seq));
+            }
+        }
+        Ok(())
+    }
+
+    async fn check_plans(&self, conn: &mut AnyConnection) -> Result<Check, RegistryError> {
+        let scope: BTreeMap<String, i64> =
+            sqlx::query("SELECT plan_id, COUNT(*) AS n FROM plan_scope GROUP BY plan_id")
+                .fetch_all(&mut *conn)
+                .await?
+                .iter()
+                .map(|r| Ok((r.try_get(0)?, r.try_get(1)?)))
+                .collect::<Result<_, sqlx::Error>>()?;
+        let rows = sqlx::query(
+            "SELECT id, county, title, period_start, period_end, state, approved_on, filed_on FROM special_plans ORDER BY id",
+        )
+        .fetch_all(&mut *conn)
+        .await?;
+        let mut f = Findings::new();
+        let t = "special_plans";
+        let mut seen = BTreeSet::new();
+        for r in &rows {
+            f.row();
+            let id: String = r.try_get("id")?;
+            seen.insert(id.clone());
+            let Some((p, created)) = self
+                .plans
+                .get(&id)
+                .and_then(|p| p.created.as_ref().map(|c| (p, c)))
+            else {
+                f.unrecorded(t, &id, "起草审计记录", "creation audit record");
+                continue;
+            };
+            let src = Source::audit(created.seq);
+            f.same(
+                t,
+                &id,
+                "county",
+                &r.try_get::<String, _>("county")?,
+                &created.division(),
+                &src,
+            );
+            f.same(
+                t,
+                &id,
+                "title",
+                &r.try_get::<String, _>("title")?,
+                &created.text("title"),
+                &src,
+            );
+            let period = created.payload.get("period").cloned().unwrap_or_default();
+            let stored_period = serde_json::json!([
+                r.try_get::<i64, _>("period_start")?,
+                r.try_get::<i64, _>("period_end")?
+            ]);
+            f.same(t, &id, "period", &stored_period, &period, &src);
+            f.same(
+                "plan_scope",
+                &format!("plan_id={id}"),
+                "COUNT(*)",
+                &scope.get(&id).copied().unwrap_or(0),
+                &created.int("villages"),
+                &src,
+            );
+            let trail = Source::text(
+                format!("专项规划 {id} 的审计记录"),
+                format!("the audit records of plan {id}"),
+            );
+            f.same(
+                t,
+                &id,
+                "state",
+                &Some(r.try_get::<String, _>("state")?),
+                &p.state,
+                &trail,
+            );
+            f.same(
+                t,
+                &id,
+                "approved_on",
+                &r.try_get::<Option<String>, _>("approved_on")?,
+                &p.approved_on,
+                &trail,
+            );
+            f.same(
+                t,
+                &id,
+                "filed_on",
+                &r.try_get::<Option<String>, _>("filed_on")?,
+                &p.filed_on,
+                &trail,
+            );
+        }
+        for (id, p) in &self.plans {
+            if let Some(c) = &p.created
+                && !seen.contains(id)
+            {
+                f.missing(t, id, &Source::audit(c.seq));
+            }
+        }
+        let rows = sqlx::query(
+            "SELECT plan_id, department, opinion, author FROM plan_opinions ORDER BY plan_id, department",
+        )
+        .fetch_all(&mut *conn)
+        .await?;
+        let t = "plan_opinions";
+        let mut seen = BTreeSet::new();
+        for r in &rows {
+            f.row();
+            let plan: String = r.try_get("plan_id")?;
+            let department: String = r.try_get("department")?;
+            let key = format!("plan_id={plan} department={department}");
+            seen.insert((plan.clone(), department.clone()));
+            let Some((opinion, author, seq)) = self
+                .plans
+                .get(&plan)
+                .and_then(|p| p.opinions.get(&department))
+            else {
+                f.unrecorded(t, &key, "意见审计记录", "opinion audit record");
+                continue;
+            };
+            let src = Source::audit(*seq);
+            f.same(
+                t,
+                &key,
+                "opinion",
+                &r.try_get::<String, _>("opinion")?,
+                opinion,
+                &src,
+            );
+            f.same(
+                t,
+                &key,
+                "author",
+                &r.try_get::<String, _>("author")?,
+                author,
+                &src,
+            );
+        }
+        for (plan, p) in &self.plans {
+            for (department, (_, _, seq)) in &p.opinions {
+                if !seen.contains(&(plan.clone(), department.clone())) {
+                    f.missing(
+                        t,
+                        &format!("plan_id={plan} department={department}"),
+                        &Source::audit(*seq),
+                    );
+                }
+            }
+        }
+        Ok(f.into_check(
+            "special_plans",
+            "专项规划与部门意见对照审计记录",
+            "special plans and consultation opinions against the audit log",
+        ))
+    }
+
+    async fn check_users(&self, conn: &mut AnyConnection) -> Result<Check, RegistryError> {
+        let rows = sqlx::query("SELECT name, division, department FROM users ORDER BY name")
+            .fetch_all(&mut *conn)
+            .await?;
+        let mut f = Findings::new();
+        let t = "users";
+        let mut seen = BTreeSet::new();
+        for r in &rows {
+            f.row();
+            let name: String = r.try_get("name")?;
+            seen.insert(name.clone());
+            let Some((division, department, seq)) = self.users.get(&name) else {
+                f.unrecorded(t, &name, "建账审计记录", "account-creation audit record");
+                continue;
+            };
+            let src = Source::audit(*seq);
+            f.same(
+                t,
+                &name,
+                "division",
+                &r.try_get::<String, _>("division")?,
+                division,
+                &src,
+            );
+            f.same(
+                t,
+                &name,
+                "department",
+                &r.try_get::<String, _>("department")?,
+                department,
+                &src,
+            );
+        }
+        for (name, (_, _, seq)) in &self.users {
+            if !seen.contains(name) {
+                f.missing(t, name, &Source::audit(*seq));
+            }
+        }
+        Ok(f.into_check(
+            "users",
+            "用户的行政区划与部门（决定权限）对照审计记录",
+            "users' division and department (they decide rights) against the audit log",
+        ))
+    }
+}
