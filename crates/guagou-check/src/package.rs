@@ -166,6 +166,33 @@ impl Package {
                 "must be a 6-digit county code",
             ));
         }
+        let code = guagou_domain::ProjectCode::parse(&project.code).map_err(|e| {
+            PackageError::field(
+                &label,
+                None,
+                "project.code",
+                format!("编号 {} 应为 县代码-年度-序号，如 {}-2018-003", e.0, project.county),
+                format!(
+                    "code {} should be county-year-serial, e.g. {}-2018-003",
+                    e.0, project.county
+                ),
+            )
+        })?;
+        if code.county() != &project.county {
+            return Err(PackageError::field(
+                &label,
+                None,
+                "project.code",
+                format!(
+                    "编号 {code} 的县代码不是本项目的县 {}",
+                    project.county
+                ),
+                format!(
+                    "code {code} does not carry the project's county {}",
+                    project.county
+                ),
+            ));
+        }
         check_inside(
             &label,
             "project.township",

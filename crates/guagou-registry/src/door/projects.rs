@@ -66,8 +66,16 @@ impl Door<'_> {
             .collect())
     }
 
-    /// Project `code` if this principal reads it; not found otherwise.
+    /// Project `code` if this principal reads it; not found otherwise (also when `code` is
+    /// no project code at all: a typed code, never free text, reaches the query).
     pub async fn project(&self, code: &str) -> Result<Project, RegistryError> {
+        let Ok(code) = guagou_domain::ProjectCode::parse(code) else {
+            return Err(not_found(code));
+        };
+        if !self.actor.reads(code.county()) {
+            return Err(not_found(code.as_str()));
+        }
+        let code = code.as_str();
         match self.registry.project(code).await {
             Ok(project) => {
                 self.readable(&project.county, "项目/project", code)?;

@@ -11,6 +11,7 @@ mod inspect;
 mod map;
 mod market;
 mod notice;
+mod one_door;
 mod plans;
 mod quota;
 mod reports;
