@@ -373,7 +373,15 @@ pub async fn entry_show(
             ]
         })
         .collect();
-    let prev = if entry.seq > 1 {
+    // The chain's previous entry is linked only when this user may read it (it can be
+    // another county's); its hash is shown either way.
+    let prev_readable = entry.seq > 1
+        && user
+            .door(&state.registry)
+            .funds_entry(entry.seq - 1)
+            .await
+            .is_ok();
+    let prev = if prev_readable {
         entry_link(entry.seq - 1)
     } else {
         String::new()

@@ -4,7 +4,7 @@
 
 use std::collections::{BTreeSet, VecDeque};
 
-use crate::common::{Must, Session, TestApp, demo_app};
+use crate::common::{Must, Session, TestApp, complete_demo_app};
 use axum::body::Body;
 use axum::http::{Request, header};
 
@@ -96,7 +96,7 @@ fn lang_code(lang: &str) -> &'static str {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn every_link_every_user_sees_answers_without_errors() {
-    let app = demo_app().await;
+    let app = complete_demo_app().await;
     let mut problems = Vec::new();
     for who in ["county", "other", "city", "audit", "province"] {
         let session = app.login(who).await;

@@ -8,7 +8,7 @@ use axum::body::Body;
 use axum::http::{Request, StatusCode, header};
 use serde_json::json;
 
-use crate::common::{Must, Session, demo_app};
+use crate::common::{Must, Session, complete_demo_app, demo_app};
 use crate::crawl::crawl_pages;
 use crate::upload::{multipart, package_dir, post_multipart, replace_in};
 
@@ -23,7 +23,7 @@ const RAW: [&str; 3] = ["<script>alert", "<img src=x", "'><b>"];
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn hostile_text_is_shown_as_text_on_every_page() {
-    let app = demo_app().await;
+    let app = complete_demo_app().await;
     let county = app.login("county").await;
     let city = app.login("city").await;
     let audit = app.login("audit").await;

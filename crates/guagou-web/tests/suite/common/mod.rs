@@ -91,6 +91,18 @@ pub async fn demo_app() -> TestApp {
     demo_app_at(TEST_NOW).await
 }
 
+/// The demo app holding one record of every kind (`Registry::complete_demo`, as `guagou demo`
+/// builds it): also a settled agreement with payments, an adjustment and a stored land-use
+/// layer. The crawl and the hostile-text tests walk it.
+pub async fn complete_demo_app() -> TestApp {
+    let app = demo_app().await;
+    app.registry
+        .complete_demo(&app.dir.path().join("packages"))
+        .await
+        .must();
+    app
+}
+
 /// The demo app with the registry's clock at `now` (e.g. inside a notice period).
 pub async fn demo_app_at(now: &str) -> TestApp {
     let dir = tempfile::tempdir().must();
