@@ -14,6 +14,7 @@ pub mod divisions;
 pub mod error;
 pub mod funds;
 pub mod inspections;
+pub mod jurisdiction;
 pub mod ledger_ops;
 pub mod ledger_view;
 pub mod market;

@@ -44,6 +44,11 @@ pub const MIGRATIONS: &[(i64, &str, &str)] = &[
         "entry_kind_index",
         include_str!("../migrations/0011_entry_kind_index.sql"),
     ),
+    (
+        12,
+        "market_sequences",
+        include_str!("../migrations/0012_market_sequences.sql"),
+    ),
 ];
 
 const CREATE_MIGRATIONS_TABLE: &str = "CREATE TABLE IF NOT EXISTS schema_migrations (

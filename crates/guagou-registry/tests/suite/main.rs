@@ -3,5 +3,6 @@
 
 mod backup;
 mod boundaries;
+mod decisions;
 mod demo;
 mod walkthrough;
