@@ -43,9 +43,11 @@ impl Registry {
     }
 
     /// Rights for each operation (SPEC §1): counties move their own quota; the city advances,
-    /// deducts and reverses within its city; the province grants annual plan quota; listings
-    /// of the market move only through the market. Then every account the operation names must
-    /// be the actor's (`jurisdiction`).
+    /// deducts and reverses within its city; the province grants annual plan quota. Then, in
+    /// this order: what the request names must exist, every account it names must be the
+    /// actor's (`jurisdiction`), and the state it needs must hold — an advance needs an
+    /// approved or implementing project, and what the market owns (its namespace of listing
+    /// ids, its listings and their escrow entries) moves only through the market.
     async fn authorize(
         &self,
         conn: &mut AnyConnection,
@@ -53,39 +55,13 @@ impl Registry {
         operation: &Operation,
     ) -> Result<(), RegistryError> {
         match operation {
-            Operation::Advance { project, .. } => {
-                actor.require_level(Level::City)?;
-                let p = load_project(conn, project).await?;
-                require_advanceable(&p)?;
-            }
+            Operation::Advance { .. } => actor.require_level(Level::City)?,
             Operation::Issue { .. } => {
                 return Err(RegistryError::invalid(
                     "operation",
                     "节余指标在市局确认验收时核发",
                     "surplus is issued when the city accepts the project",
                 ));
-            }
-            Operation::Reserve { .. } | Operation::Release { .. } | Operation::Use { .. } => {}
-            Operation::List { listing, .. } => {
-                market_rules::check_general_listing_id(listing)?;
-            }
-            Operation::Withdraw { listing, .. } | Operation::Transfer { listing, .. } => {
-                refuse_market_listing(conn, listing).await?;
-                if jurisdiction::listing_seller(conn, listing).await?.is_none() {
-                    return Err(RegistryError::NotFound {
-                        what: "公告/listing",
-                        id: listing.clone(),
-                    });
-                }
-                if let Operation::Transfer { buyer, .. } = operation
-                    && jurisdiction::counterparty(operation, self.province()).is_none()
-                {
-                    return Err(RegistryError::invalid(
-                        "buyer",
-                        format!("受让方 {buyer} 不是本省的市、县人民政府"),
-                        format!("buyer {buyer} is not a city or county government of the province"),
-                    ));
-                }
             }
             Operation::GrantAnnualPlan { .. } => actor.require_level(Level::Province)?,
             Operation::Deduct { .. } | Operation::Reverse { .. } => {
@@ -95,15 +71,48 @@ impl Registry {
                         what: operation.kind().to_owned(),
                     });
                 }
-                if let Operation::Reverse { seq } = operation {
-                    refuse_market_entry(conn, *seq).await?;
-                }
             }
+            _ => {}
+        }
+        let project = match operation {
+            Operation::Advance { project, .. } => Some(load_project(conn, project).await?),
+            _ => None,
+        };
+        if let Operation::Withdraw { listing, .. } | Operation::Transfer { listing, .. } = operation
+            && jurisdiction::listing_seller(conn, listing).await?.is_none()
+        {
+            return Err(RegistryError::NotFound {
+                what: "公告/listing",
+                id: listing.clone(),
+            });
         }
         let accounts = jurisdiction::named_accounts(conn, operation).await?;
         let buyer = jurisdiction::counterparty(operation, self.province());
         jurisdiction::require_accounts(conn, actor, self.province(), &accounts, buyer.as_ref())
-            .await
+            .await?;
+        match operation {
+            Operation::Advance { .. } => project.as_ref().map_or(Ok(()), require_advanceable),
+            Operation::List { listing, .. } => Ok(market_rules::check_general_listing_id(listing)?),
+            Operation::Withdraw { listing, .. } | Operation::Transfer { listing, .. } => {
+                refuse_market_listing(conn, listing).await?;
+                match operation {
+                    Operation::Transfer { buyer, .. }
+                        if jurisdiction::counterparty(operation, self.province()).is_none() =>
+                    {
+                        Err(RegistryError::invalid(
+                            "buyer",
+                            format!("受让方 {buyer} 不是本省的市、县人民政府"),
+                            format!(
+                                "buyer {buyer} is not a city or county government of the province"
+                            ),
+                        ))
+                    }
+                    _ => Ok(()),
+                }
+            }
+            Operation::Reverse { seq } => refuse_market_entry(conn, *seq).await,
+            _ => Ok(()),
+        }
     }
 
     /// Records a land supply (供地). Operational land must be backed by surplus quota

@@ -178,10 +178,11 @@ fn listing_detail(session: &Session) -> Value {
     reply.json()
 }
 
+/// An agreement as the API exports it (`agreement`, beside the names and the transfer).
 fn agreement(session: &Session, id: &str) -> Value {
     let reply = must(session.get(&format!("/api/market/agreements/{id}")));
     assert_eq!(reply.status, 200, "{}", reply.body);
-    reply.json()
+    reply.json()["agreement"].clone()
 }
 
 #[test]
@@ -225,11 +226,12 @@ fn payments_of_one_instalment_are_recorded_once() {
     let paid = agreement(&seller, &id);
     assert_eq!(paid["received_fen"], TOTAL_FEN, "{paid}");
     assert_eq!(paid["payments"].as_array().map(Vec::len), Some(1));
-    // The funds journal agrees: one proceeds entry of the whole instalment.
+    // The funds journal agrees: one proceeds entry of the whole instalment (the proceeds
+    // account is the source of the money, so it goes negative by what came in).
     let reply = must(finance.get("/api/funds/accounts/proceeds:511722"));
     assert_eq!(reply.status, 200, "{}", reply.body);
     let proceeds = reply.json();
-    assert_eq!(proceeds["balance_fen"], TOTAL_FEN, "{proceeds}");
+    assert_eq!(proceeds["balance_fen"], -TOTAL_FEN, "{proceeds}");
     assert_eq!(proceeds["history"].as_array().map(Vec::len), Some(1));
     let demo = demo.stop_and_verify();
     assert_eq!(demo.audit("market.payment", &id).len(), 1);
