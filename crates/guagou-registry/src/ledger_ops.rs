@@ -64,13 +64,13 @@ impl Registry {
                 ));
             }
             Operation::GrantAnnualPlan { .. } => actor.require_level(Level::Province)?,
-            Operation::Deduct { .. } | Operation::Reverse { .. } => {
-                if actor.level == Level::County {
-                    return Err(RegistryError::Forbidden {
-                        actor: actor.to_string(),
-                        what: operation.kind().to_owned(),
-                    });
-                }
+            Operation::Deduct { .. } | Operation::Reverse { .. }
+                if actor.level == Level::County =>
+            {
+                return Err(RegistryError::Forbidden {
+                    actor: actor.to_string(),
+                    what: operation.kind().to_owned(),
+                });
             }
             _ => {}
         }
