@@ -171,7 +171,10 @@ impl Package {
                 &label,
                 None,
                 "project.code",
-                format!("编号 {} 应为 县代码-年度-序号，如 {}-2018-003", e.0, project.county),
+                format!(
+                    "编号 {} 应为 县代码-年度-序号，如 {}-2018-003",
+                    e.0, project.county
+                ),
                 format!(
                     "code {} should be county-year-serial, e.g. {}-2018-003",
                     e.0, project.county
@@ -183,10 +186,7 @@ impl Package {
                 &label,
                 None,
                 "project.code",
-                format!(
-                    "编号 {code} 的县代码不是本项目的县 {}",
-                    project.county
-                ),
+                format!("编号 {code} 的县代码不是本项目的县 {}", project.county),
                 format!(
                     "code {code} does not carry the project's county {}",
                     project.county

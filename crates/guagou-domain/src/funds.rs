@@ -1057,3 +1057,63 @@ impl MemoryFunds {
         Ok(entry)
     }
 }
+
+/// City investment may be recorded only for a city-invested project (二(六)), and only from the
+/// funding source the project recorded.
+pub fn check_investment(
+    project: &str,
+    city_invested: bool,
+    recorded_source: Option<&str>,
+    source: FundingSource,
+) -> Result<(), FundsError> {
+    if !city_invested {
+        return Err(FundsError::invalid(
+            "project",
+            format!("项目 {project} 不是市级投资项目"),
+            format!("project {project} is not city-invested"),
+        ));
+    }
+    if recorded_source != Some(source.as_str()) {
+        let recorded = recorded_source.unwrap_or("-");
+        return Err(FundsError::invalid(
+            "source",
+            format!("资金来源应为项目登记的 {recorded}"),
+            format!("the source must be the project's recorded {recorded}"),
+        ));
+    }
+    Ok(())
+}
+
+/// The county money is spent for: the project's when a project is named (and the given county,
+/// if any, must agree), else the given county.
+pub fn spending_county(
+    given: Option<DivisionCode>,
+    of_project: Option<DivisionCode>,
+) -> Result<DivisionCode, FundsError> {
+    match (given, of_project) {
+        (Some(g), Some(p)) if g != p => Err(FundsError::invalid(
+            "county",
+            format!("项目属于 {p}，不属于 {g}"),
+            format!("the project belongs to {p}, not {g}"),
+        )),
+        (_, Some(p)) => Ok(p),
+        (Some(g), None) => Ok(g),
+        (None, None) => Err(FundsError::invalid(
+            "county",
+            "未指明项目时须指明县",
+            "name the county when no project is named",
+        )),
+    }
+}
+
+/// A reversal needs a reason.
+pub fn check_reversal_reason(reason: &str) -> Result<(), FundsError> {
+    if reason.trim().is_empty() {
+        return Err(FundsError::invalid(
+            "reason",
+            "冲正须说明理由",
+            "a reversal needs a reason",
+        ));
+    }
+    Ok(())
+}

@@ -40,6 +40,14 @@ pub enum MarketError {
     /// A policy rule refused (TRANSFER_PRICE_FLOOR).
     #[error("{}: {} / {}", .0.rule, .0.message_zh, .0.message_en)]
     Rule(Box<RuleResult>),
+    /// The records disagree with what the step needs (a conflict with their state, e.g. an
+    /// escrow that holds less than the agreement), with a stable code.
+    #[error("{zh} / {en}")]
+    Conflict {
+        code: &'static str,
+        zh: String,
+        en: String,
+    },
 }
 
 impl MarketError {
@@ -514,6 +522,287 @@ pub fn check_payment(
     Ok(())
 }
 
+/// The market's namespace of listing ids: `GP-<seller>-<year>-<nnn>`, numbered by the
+/// market's own sequence. The general ledger may not list under it, so ledger data can never
+/// take (or block) a market id.
+pub const MARKET_LISTING_PREFIX: &str = "GP-";
+
+/// The id of the `n`th listing of `seller` in `year`.
+pub fn market_listing_id(seller: &DivisionCode, year: i32, n: i64) -> String {
+    format!("{MARKET_LISTING_PREFIX}{seller}-{year}-{n:03}")
+}
+
+/// Whether `id` is in the market's namespace (case does not matter: `gp-…` is refused too).
+pub fn is_market_listing_id(id: &str) -> bool {
+    id.get(..MARKET_LISTING_PREFIX.len())
+        .is_some_and(|p| p.eq_ignore_ascii_case(MARKET_LISTING_PREFIX))
+}
+
+/// The longest listing id the general ledger accepts.
+pub const MAX_LISTING_ID_CHARS: usize = 64;
+
+/// A listing id of the general ledger (a listing outside the market, e.g. a provincial
+/// platform's notice number): 1–64 letters, digits, `-`, `_` or `.`, and not in the market's
+/// namespace.
+pub fn check_general_listing_id(id: &str) -> Result<(), MarketError> {
+    let well_formed = !id.is_empty()
+        && id.len() <= MAX_LISTING_ID_CHARS
+        && id
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'));
+    if !well_formed {
+        return Err(MarketError::invalid(
+            "listing",
+            format!("公告编号 '{id}' 应为 1–64 个字母、数字或 - _ ."),
+            format!("listing id '{id}' should be 1–64 letters, digits, '-', '_' or '.'"),
+        ));
+    }
+    if is_market_listing_id(id) {
+        return Err(MarketError::invalid(
+            "listing",
+            format!("公告编号 {id} 属于指标市场（{MARKET_LISTING_PREFIX}…），台账挂牌请用其他编号"),
+            format!(
+                "listing id {id} is in the market's namespace ({MARKET_LISTING_PREFIX}…); a ledger listing needs another id"
+            ),
+        ));
+    }
+    Ok(())
+}
+
+/// What a step on a listing reads of it. The registry loads it inside the step's write
+/// transaction, so the decision and the write see the same state.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ListingFacts {
+    pub state: ListingState,
+    pub amount_m2: i64,
+    pub reserve_fen_per_mu: i64,
+    pub opens_on: NaiveDate,
+    pub closes_on: NaiveDate,
+}
+
+/// A listing to publish: a positive amount, a period that opens before it closes, a reserve
+/// price of at least the guide price in force on `published_on` (TRANSFER_PRICE_FLOOR) and a
+/// contact.
+pub fn decide_publish(
+    profile: &Profile,
+    seller: &DivisionCode,
+    listing: &ListingFacts,
+    contact: &str,
+    published_on: NaiveDate,
+) -> Result<(), MarketError> {
+    check_amount("amount_m2", listing.amount_m2)?;
+    check_period(listing.opens_on, listing.closes_on)?;
+    require_price_floor(
+        profile,
+        published_on,
+        listing.reserve_fen_per_mu,
+        seller.as_str(),
+        Priced::Reserve,
+    )?;
+    if contact.trim().is_empty() {
+        return Err(MarketError::invalid(
+            "contact",
+            "须填写联系人及联系方式",
+            "a contact is required",
+        ));
+    }
+    Ok(())
+}
+
+/// An offer of `buyer` on a listing of `seller`: a government of the province other than the
+/// seller, on an open listing, within its period, amount and reserve price.
+pub fn decide_offer(
+    region: &DivisionCode,
+    seller: &DivisionCode,
+    buyer: &DivisionCode,
+    listing: &ListingFacts,
+    amount_m2: i64,
+    price_fen_per_mu: i64,
+    offered_on: NaiveDate,
+) -> Result<(), MarketError> {
+    check_buyer(region, seller, buyer)?;
+    if listing.state != ListingState::Open {
+        return Err(not_allowed(listing.state, "offer"));
+    }
+    check_offer(
+        listing.amount_m2,
+        listing.reserve_fen_per_mu,
+        (listing.opens_on, listing.closes_on),
+        amount_m2,
+        price_fen_per_mu,
+        offered_on,
+    )
+}
+
+/// The terms the seller signs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Terms<'a> {
+    pub amount_m2: i64,
+    pub price_fen_per_mu: i64,
+    pub signed_on: NaiveDate,
+    pub schedule: &'a [Instalment],
+}
+
+/// What signing does: the listing's next state and the agreement's total in 分.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Signing {
+    pub listing: ListingState,
+    pub total_fen: i64,
+}
+
+/// Accepting an open offer on an open listing (one agreement per listing: a second signature
+/// finds the listing `agreed` and is refused), not before the offer was made, on terms that
+/// pass `check_agreement`.
+pub fn decide_sign(
+    profile: &Profile,
+    listing: &ListingFacts,
+    offer: (OfferState, NaiveDate),
+    terms: &Terms<'_>,
+    subject: &str,
+) -> Result<Signing, MarketError> {
+    let (offer_state, offered_on) = offer;
+    if offer_state != OfferState::Open {
+        return Err(not_allowed(offer_state, "accept"));
+    }
+    let next = listing_next(listing.state, ListingEvent::Sign)?;
+    if terms.signed_on < offered_on {
+        return Err(MarketError::invalid(
+            "signed_on",
+            "签订日早于报价日",
+            "the agreement is signed before the offer was made",
+        ));
+    }
+    let total_fen = check_agreement(
+        profile,
+        listing.amount_m2,
+        terms.amount_m2,
+        terms.price_fen_per_mu,
+        terms.signed_on,
+        terms.schedule,
+        subject,
+    )?;
+    Ok(Signing {
+        listing: next,
+        total_fen,
+    })
+}
+
+/// The next states of an agreement and its listing.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Transition {
+    pub agreement: AgreementState,
+    pub listing: ListingState,
+}
+
+/// Cancelling a signed agreement: the listing is open again. A settled (or already
+/// cancelled) agreement cannot be cancelled, so a cancellation never reopens a listing whose
+/// quota was transferred.
+pub fn decide_cancel(
+    agreement: AgreementState,
+    listing: ListingState,
+) -> Result<Transition, MarketError> {
+    Ok(Transition {
+        agreement: agreement_next(agreement, false)?,
+        listing: listing_next(listing, ListingEvent::CancelAgreement)?,
+    })
+}
+
+/// What settlement does: the next states and the rest of the escrow that returns to the
+/// seller.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Settlement {
+    pub transition: Transition,
+    pub rest_m2: i64,
+}
+
+/// Settling a signed agreement of an agreed listing on `settled_on` (not before signing), from
+/// an escrow that still holds at least the agreed amount: a cancelled agreement never
+/// transfers quota, and a settled one never settles twice.
+pub fn decide_settle(
+    agreement: AgreementState,
+    listing: ListingState,
+    signed_on: NaiveDate,
+    settled_on: NaiveDate,
+    agreed_m2: i64,
+    escrow_m2: i64,
+) -> Result<Settlement, MarketError> {
+    let transition = Transition {
+        agreement: agreement_next(agreement, true)?,
+        listing: listing_next(listing, ListingEvent::Settle)?,
+    };
+    if settled_on < signed_on {
+        return Err(MarketError::invalid(
+            "as_of",
+            "结算日早于协议签订日",
+            "settlement before the agreement was signed",
+        ));
+    }
+    if escrow_m2 < agreed_m2 {
+        return Err(MarketError::Conflict {
+            code: "escrow_short",
+            zh: format!("公告托管账户仅有 {escrow_m2} m²，少于协议的 {agreed_m2} m²"),
+            en: format!(
+                "the listing's escrow holds {escrow_m2} m², less than the {agreed_m2} m² agreed"
+            ),
+        });
+    }
+    Ok(Settlement {
+        transition,
+        rest_m2: escrow_m2 - agreed_m2,
+    })
+}
+
+/// A payment of `amount_fen` against instalment `number` of an agreement signed on
+/// `signed_on`: not on a cancelled agreement, on an instalment of its schedule (`scheduled`:
+/// the instalment and what was received against it so far, `None` if the schedule has no
+/// such number), never more than the instalment, not dated before signing.
+pub fn decide_payment(
+    agreement: AgreementState,
+    signed_on: NaiveDate,
+    number: i64,
+    scheduled: Option<(&Instalment, i64)>,
+    amount_fen: i64,
+    paid_on: NaiveDate,
+) -> Result<(), MarketError> {
+    if agreement == AgreementState::Cancelled {
+        return Err(not_allowed(agreement, "record_payment"));
+    }
+    let Some((instalment, received_fen)) = scheduled else {
+        return Err(MarketError::invalid(
+            "instalment",
+            format!("协议没有第 {number} 期"),
+            format!("the agreement has no instalment {number}"),
+        ));
+    };
+    check_payment(instalment, received_fen, amount_fen)?;
+    if paid_on < signed_on {
+        return Err(MarketError::invalid(
+            "paid_on",
+            "到账日早于协议签订日",
+            "the payment date is before the agreement was signed",
+        ));
+    }
+    Ok(())
+}
+
+/// Withdrawing a listing: only an open one (no agreement signed).
+pub fn decide_withdraw(listing: ListingState) -> Result<ListingState, MarketError> {
+    listing_next(listing, ListingEvent::Withdraw)
+}
+
+/// The state an open listing expires into on `as_of`, `None` when it is not due.
+pub fn decide_expiry(
+    listing: ListingState,
+    closes_on: NaiveDate,
+    as_of: NaiveDate,
+) -> Option<ListingState> {
+    if is_expired(listing, closes_on, as_of) {
+        listing_next(listing, ListingEvent::Expire).ok()
+    } else {
+        None
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -697,5 +986,236 @@ mod tests {
         assert!(check_payment(&i, 40, 60).is_ok());
         assert!(check_payment(&i, 40, 61).is_err());
         assert!(check_payment(&i, 0, 0).is_err());
+    }
+
+    fn facts(state: ListingState) -> ListingFacts {
+        ListingFacts {
+            state,
+            amount_m2: 10_000,
+            reserve_fen_per_mu: 30_000_000,
+            opens_on: d(2019, 8, 1),
+            closes_on: d(2019, 9, 30),
+        }
+    }
+
+    #[test]
+    fn one_signature_per_listing() {
+        let p = profile();
+        let schedule = schedule(&[(d(2019, 9, 1), 450_000_000)]);
+        let terms = Terms {
+            amount_m2: 10_000,
+            price_fen_per_mu: 30_000_000,
+            signed_on: d(2019, 8, 20),
+            schedule: &schedule,
+        };
+        let open = (OfferState::Open, d(2019, 8, 2));
+        assert_eq!(
+            decide_sign(&p, &facts(ListingState::Open), open, &terms, "x"),
+            Ok(Signing {
+                listing: ListingState::Agreed,
+                total_fen: 450_000_000
+            })
+        );
+        // A second signature finds the listing agreed (or the offer accepted): a conflict.
+        for (listing, offer) in [
+            (ListingState::Agreed, OfferState::Open),
+            (ListingState::Open, OfferState::Accepted),
+            (ListingState::Withdrawn, OfferState::Open),
+        ] {
+            assert!(matches!(
+                decide_sign(&p, &facts(listing), (offer, d(2019, 8, 2)), &terms, "x"),
+                Err(MarketError::State(_))
+            ));
+        }
+        let early = (OfferState::Open, d(2019, 8, 21));
+        assert!(matches!(
+            decide_sign(&p, &facts(ListingState::Open), early, &terms, "x"),
+            Err(MarketError::Invalid {
+                field: "signed_on",
+                ..
+            })
+        ));
+    }
+
+    #[test]
+    fn settlement_and_cancellation_exclude_each_other() {
+        use AgreementState as A;
+        use ListingState as L;
+        let signed = d(2019, 8, 20);
+        let settled = decide_settle(A::Signed, L::Agreed, signed, d(2019, 9, 1), 6_000, 10_000);
+        assert_eq!(
+            settled,
+            Ok(Settlement {
+                transition: Transition {
+                    agreement: A::Settled,
+                    listing: L::Settled
+                },
+                rest_m2: 4_000
+            })
+        );
+        // Once cancelled it never settles; once settled it never cancels or settles again.
+        assert!(
+            decide_settle(A::Cancelled, L::Open, signed, d(2019, 9, 1), 6_000, 10_000).is_err()
+        );
+        assert!(decide_settle(A::Settled, L::Settled, signed, d(2019, 9, 1), 6_000, 0).is_err());
+        assert!(decide_cancel(A::Settled, L::Settled).is_err());
+        assert!(decide_cancel(A::Cancelled, L::Open).is_err());
+        assert_eq!(
+            decide_cancel(A::Signed, L::Agreed),
+            Ok(Transition {
+                agreement: A::Cancelled,
+                listing: L::Open
+            })
+        );
+        // An escrow emptied behind the market's back is a conflict, not a transfer.
+        assert!(matches!(
+            decide_settle(A::Signed, L::Agreed, signed, d(2019, 9, 1), 6_000, 0),
+            Err(MarketError::Conflict {
+                code: "escrow_short",
+                ..
+            })
+        ));
+        assert!(matches!(
+            decide_settle(A::Signed, L::Agreed, signed, d(2019, 8, 1), 6_000, 6_000),
+            Err(MarketError::Invalid { field: "as_of", .. })
+        ));
+    }
+
+    #[test]
+    fn payments_are_decided_on_what_was_received() {
+        let i = Instalment {
+            number: 1,
+            due_on: d(2019, 9, 1),
+            amount_fen: 100,
+        };
+        let signed = d(2019, 8, 20);
+        let paid = d(2019, 9, 1);
+        let pay = |state, received, amount| {
+            decide_payment(state, signed, 1, Some((&i, received)), amount, paid)
+        };
+        assert!(pay(AgreementState::Signed, 0, 100).is_ok());
+        assert!(pay(AgreementState::Settled, 40, 60).is_ok());
+        assert!(pay(AgreementState::Signed, 100, 100).is_err());
+        assert!(matches!(
+            pay(AgreementState::Cancelled, 0, 1),
+            Err(MarketError::State(_))
+        ));
+        assert!(decide_payment(AgreementState::Signed, signed, 2, None, 1, paid).is_err());
+        assert!(
+            decide_payment(
+                AgreementState::Signed,
+                signed,
+                1,
+                Some((&i, 0)),
+                1,
+                d(2019, 8, 1)
+            )
+            .is_err()
+        );
+    }
+
+    #[test]
+    fn withdrawal_and_expiry_need_an_open_listing() {
+        assert_eq!(
+            decide_withdraw(ListingState::Open),
+            Ok(ListingState::Withdrawn)
+        );
+        assert!(decide_withdraw(ListingState::Agreed).is_err());
+        let closes = d(2019, 9, 30);
+        assert_eq!(
+            decide_expiry(ListingState::Open, closes, d(2019, 10, 1)),
+            Some(ListingState::Expired)
+        );
+        assert_eq!(decide_expiry(ListingState::Open, closes, closes), None);
+        assert_eq!(
+            decide_expiry(ListingState::Agreed, closes, d(2019, 10, 1)),
+            None
+        );
+    }
+
+    #[test]
+    fn offers_and_listings_are_decided_in_full() {
+        let p = profile();
+        let region = code("510000");
+        let seller = code("511722");
+        let open = facts(ListingState::Open);
+        assert!(
+            decide_offer(
+                &region,
+                &seller,
+                &code("510100"),
+                &open,
+                10,
+                30_000_000,
+                d(2019, 8, 2)
+            )
+            .is_ok()
+        );
+        assert!(matches!(
+            decide_offer(
+                &region,
+                &seller,
+                &code("510100"),
+                &facts(ListingState::Agreed),
+                10,
+                30_000_000,
+                d(2019, 8, 2)
+            ),
+            Err(MarketError::State(_))
+        ));
+        assert!(
+            decide_offer(
+                &region,
+                &seller,
+                &seller,
+                &open,
+                10,
+                30_000_000,
+                d(2019, 8, 2)
+            )
+            .is_err()
+        );
+        assert!(decide_publish(&p, &seller, &open, "联系人", d(2019, 8, 1)).is_ok());
+        assert!(decide_publish(&p, &seller, &open, " ", d(2019, 8, 1)).is_err());
+        let cheap = ListingFacts {
+            reserve_fen_per_mu: 1,
+            ..open
+        };
+        assert!(matches!(
+            decide_publish(&p, &seller, &cheap, "联系人", d(2019, 8, 1)),
+            Err(MarketError::Rule(_))
+        ));
+    }
+
+    #[test]
+    fn the_market_namespace_is_the_market_s() {
+        assert_eq!(
+            market_listing_id(&code("511781"), 2020, 1),
+            "GP-511781-2020-001"
+        );
+        assert!(is_market_listing_id("GP-511781-2020-001"));
+        assert!(is_market_listing_id("gp-anything"));
+        assert!(!is_market_listing_id("SC-2019-0107"));
+        assert!(check_general_listing_id("SC-2019-0107").is_ok());
+        assert!(check_general_listing_id("L-1").is_ok());
+        for bad in [
+            "GP-511781-2020-001",
+            "gp-x",
+            "",
+            "a:b",
+            "带中文",
+            &"x".repeat(65),
+        ] {
+            assert!(
+                matches!(
+                    check_general_listing_id(bad),
+                    Err(MarketError::Invalid {
+                        field: "listing",
+                        ..
+                    })
+                ),
+                "{bad}"
+            );
+        }
     }
 }

@@ -62,6 +62,14 @@ pub enum RegistryError {
         zh: String,
         en: String,
     },
+    /// The record is not (or no longer) in the state this step needs: another request changed
+    /// it first, or a compare-and-set found it changed. A conflict (409), not bad input.
+    #[error("{zh} / {en}")]
+    Conflict {
+        code: &'static str,
+        zh: String,
+        en: String,
+    },
 }
 
 fn describe(results: &[RuleResult]) -> String {
@@ -84,6 +92,26 @@ impl RegistryError {
             zh: zh.into(),
             en: en.into(),
         }
+    }
+
+    pub fn conflict(code: &'static str, zh: impl Into<String>, en: impl Into<String>) -> Self {
+        RegistryError::Conflict {
+            code,
+            zh: zh.into(),
+            en: en.into(),
+        }
+    }
+
+    /// A compare-and-set that changed no row: `what` (e.g. "项目/project") `id` left the
+    /// state `expected` before this step could write.
+    pub fn state_changed(what: &str, id: &str, expected: &str) -> Self {
+        RegistryError::conflict(
+            "state_changed",
+            format!("{what} {id} 已不在 {expected} 状态（已被其他操作改变），请刷新后重试"),
+            format!(
+                "{what} {id} is no longer {expected} (another request changed it); reload and try again"
+            ),
+        )
     }
 
     /// Stable snake_case code (or the rule ID of a refusing rule).
@@ -116,6 +144,7 @@ impl RegistryError {
             RegistryError::LoginFormExpired => "csrf".to_owned(),
             RegistryError::Internal(_) => "internal".to_owned(),
             RegistryError::Invalid { .. } => "invalid".to_owned(),
+            RegistryError::Conflict { code, .. } => (*code).to_owned(),
         }
     }
 

@@ -19,14 +19,15 @@ use chrono::NaiveDate;
 use guagou_domain::DivisionCode;
 use guagou_domain::funds::{
     FundAccount, FundingSource, FundsEntry, FundsError, FundsOperation, GENESIS_HASH, Meta,
-    PaidFrom, ReversalTarget, Snapshot, SpendCategory, household_label, legs, plan, verify_journal,
+    PaidFrom, ReversalTarget, Snapshot, SpendCategory, check_investment, check_reversal_reason,
+    household_label, legs, plan, spending_county, verify_journal,
 };
 use guagou_store::{StoreError, WriteTx};
 use serde::Serialize;
 use sqlx::{AnyConnection, Row};
 
 use crate::error::RegistryError;
-use crate::projects::code_of;
+use crate::projects::{code_of, load_project};
 use crate::{Actor, Registry};
 
 /// A funds request that failed: refused by the funds rules (with its stable code), or any
@@ -165,45 +166,35 @@ fn encode<T: Serialize>(value: &T) -> Result<String, FundsFailure> {
 
 impl Registry {
     /// Records city investment received for a city-invested project (二(六)). The source must
-    /// be the project's recorded funding source.
+    /// be the project's recorded funding source. Decided on the project as the write
+    /// transaction reads it.
     pub(crate) async fn record_investment(
         &self,
         actor: &Actor,
         investment: &NewInvestment,
         request: &FundsRequest,
     ) -> Result<FundsEntry, FundsFailure> {
-        let project = self.project(&investment.project).await?;
+        let mut tx = self.store.begin_write().await?;
+        let project = load_project(tx.connection(), &investment.project).await?;
         let county = code_of(&project.county)?;
         actor.require_jurisdiction(&county)?;
-        if !project.city_invested {
-            return Err(FundsError::invalid(
-                "project",
-                format!("项目 {} 不是市级投资项目", project.code),
-                format!("project {} is not city-invested", project.code),
-            )
-            .into());
-        }
-        if project.funding_source.as_deref() != Some(investment.source.as_str()) {
-            return Err(FundsError::invalid(
-                "source",
-                format!(
-                    "资金来源应为项目登记的 {}",
-                    project.funding_source.as_deref().unwrap_or("-")
-                ),
-                format!(
-                    "the source must be the project's recorded {}",
-                    project.funding_source.as_deref().unwrap_or("-")
-                ),
-            )
-            .into());
-        }
+        check_investment(
+            &project.code,
+            project.city_invested,
+            project.funding_source.as_deref(),
+            investment.source,
+        )?;
         let operation = FundsOperation::Invest {
             county,
             project: project.code,
             source: investment.source,
             amount_fen: investment.amount_fen,
         };
-        self.post_funds(actor, &operation, request).await
+        let entry = self
+            .post_funds_in(&mut tx, actor, &operation, request)
+            .await?;
+        tx.commit().await?;
+        Ok(entry)
     }
 
     /// Records money spent for resettlement, reclamation or poverty relief, paid from the
@@ -214,9 +205,19 @@ impl Registry {
         spending: &NewSpending,
         request: &FundsRequest,
     ) -> Result<FundsEntry, FundsFailure> {
-        let county = self
-            .spending_county(spending.county.as_deref(), spending.project.as_deref())
-            .await?;
+        let given = spending
+            .county
+            .as_deref()
+            .map(str::trim)
+            .filter(|c| !c.is_empty())
+            .map(code_of)
+            .transpose()?;
+        let mut tx = self.store.begin_write().await?;
+        let of_project = match spending.project.as_deref() {
+            Some(p) => Some(code_of(&load_project(tx.connection(), p).await?.county)?),
+            None => None,
+        };
+        let county = spending_county(given, of_project)?;
         actor.require_jurisdiction(&county)?;
         let operation = FundsOperation::Spend {
             county,
@@ -227,7 +228,11 @@ impl Registry {
             voucher: spending.voucher.trim().to_owned(),
             amount_fen: spending.amount_fen,
         };
-        self.post_funds(actor, &operation, request).await
+        let entry = self
+            .post_funds_in(&mut tx, actor, &operation, request)
+            .await?;
+        tx.commit().await?;
+        Ok(entry)
     }
 
     /// Records compensation paid to a household of a project (the name is masked).
@@ -237,7 +242,8 @@ impl Registry {
         compensation: &NewCompensation,
         request: &FundsRequest,
     ) -> Result<FundsEntry, FundsFailure> {
-        let project = self.project(&compensation.project).await?;
+        let mut tx = self.store.begin_write().await?;
+        let project = load_project(tx.connection(), &compensation.project).await?;
         let county = code_of(&project.county)?;
         actor.require_jurisdiction(&county)?;
         let operation = FundsOperation::Compensate {
@@ -248,30 +254,32 @@ impl Registry {
             voucher: compensation.voucher.trim().to_owned(),
             amount_fen: compensation.amount_fen,
         };
-        self.post_funds(actor, &operation, request).await
+        let entry = self
+            .post_funds_in(&mut tx, actor, &operation, request)
+            .await?;
+        tx.commit().await?;
+        Ok(entry)
     }
 
-    /// Reverses entry `seq` (a correcting entry with a reason; nothing is edited).
+    /// Reverses entry `seq` (a correcting entry with a reason; nothing is edited). The target
+    /// (whose county decides who may reverse it) is read in the reversal's transaction.
     pub(crate) async fn reverse_funds(
         &self,
         actor: &Actor,
         seq: u64,
         request: &FundsRequest,
     ) -> Result<FundsEntry, FundsFailure> {
-        let target = self.funds_entry(seq).await?;
+        let mut tx = self.store.begin_write().await?;
+        let target = load_funds_entry(tx.connection(), seq).await?;
         if let Some(county) = target.county() {
             actor.require_jurisdiction(county)?;
         }
-        if request.reason.trim().is_empty() {
-            return Err(FundsError::invalid(
-                "reason",
-                "冲正须说明理由",
-                "a reversal needs a reason",
-            )
-            .into());
-        }
-        self.post_funds(actor, &FundsOperation::Reverse { seq }, request)
-            .await
+        check_reversal_reason(&request.reason)?;
+        let entry = self
+            .post_funds_in(&mut tx, actor, &FundsOperation::Reverse { seq }, request)
+            .await?;
+        tx.commit().await?;
+        Ok(entry)
     }
 
     /// The transfer proceeds of a market payment, posted inside the market's transaction:
@@ -300,53 +308,6 @@ impl Registry {
             reason: format!("流转价款到账 / payment received, agreement {agreement}"),
         };
         Ok(self.post_funds_in(tx, actor, &operation, &request).await?)
-    }
-
-    async fn spending_county(
-        &self,
-        county: Option<&str>,
-        project: Option<&str>,
-    ) -> Result<DivisionCode, FundsFailure> {
-        let given = county
-            .map(str::trim)
-            .filter(|c| !c.is_empty())
-            .map(code_of)
-            .transpose()?;
-        let of_project = match project {
-            Some(p) => Some(code_of(&self.project(p).await?.county)?),
-            None => None,
-        };
-        match (given, of_project) {
-            (Some(g), Some(p)) if g != p => Err(FundsError::invalid(
-                "county",
-                format!("项目属于 {p}，不属于 {g}"),
-                format!("the project belongs to {p}, not {g}"),
-            )
-            .into()),
-            (_, Some(p)) => Ok(p),
-            (Some(g), None) => Ok(g),
-            (None, None) => Err(FundsError::invalid(
-                "county",
-                "未指明项目时须指明县",
-                "name the county when no project is named",
-            )
-            .into()),
-        }
-    }
-
-    /// Posts one operation in its own write transaction and commits.
-    async fn post_funds(
-        &self,
-        actor: &Actor,
-        operation: &FundsOperation,
-        request: &FundsRequest,
-    ) -> Result<FundsEntry, FundsFailure> {
-        let mut tx = self.store.begin_write().await?;
-        let entry = self
-            .post_funds_in(&mut tx, actor, operation, request)
-            .await?;
-        tx.commit().await?;
-        Ok(entry)
     }
 
     /// Posts inside `tx`: idempotency, snapshot, plan, rows, balances, audit. On error the
@@ -475,17 +436,7 @@ impl Registry {
 
     /// One journal entry as stored (its JSON, the hashed form).
     pub(crate) async fn funds_entry(&self, seq: u64) -> Result<FundsEntry, RegistryError> {
-        let not_found = || RegistryError::NotFound {
-            what: "资金台账条目/funds entry",
-            id: seq.to_string(),
-        };
-        let seq_db = i64::try_from(seq).map_err(|_| not_found())?;
-        let row = sqlx::query("SELECT entry_json FROM funds_entries WHERE seq = $1")
-            .bind(seq_db)
-            .fetch_optional(self.store.pool())
-            .await?
-            .ok_or_else(not_found)?;
-        decode(seq, &row.try_get::<String, _>(0)?).map_err(RegistryError::from)
+        load_funds_entry(&mut *self.read_conn().await?, seq).await
     }
 
     /// The independent check (audit): rebuilds every balance from the stored entries alone,
@@ -835,4 +786,19 @@ async fn write_entry(
             .await?;
     }
     Ok(())
+}
+
+/// One journal entry as stored, read on `conn` (the pool's or a write transaction's).
+async fn load_funds_entry(conn: &mut AnyConnection, seq: u64) -> Result<FundsEntry, RegistryError> {
+    let not_found = || RegistryError::NotFound {
+        what: "资金台账条目/funds entry",
+        id: seq.to_string(),
+    };
+    let seq_db = i64::try_from(seq).map_err(|_| not_found())?;
+    let row = sqlx::query("SELECT entry_json FROM funds_entries WHERE seq = $1")
+        .bind(seq_db)
+        .fetch_optional(&mut *conn)
+        .await?
+        .ok_or_else(not_found)?;
+    decode(seq, &row.try_get::<String, _>(0)?).map_err(RegistryError::from)
 }

@@ -18,10 +18,10 @@ use guagou_domain::supervision::{
     rectification_overdue,
 };
 use serde::{Deserialize, Serialize};
-use sqlx::Row;
+use sqlx::{AnyConnection, Row};
 
 use crate::error::RegistryError;
-use crate::projects::{day, parse_day};
+use crate::projects::{day, load_project, parse_day};
 use crate::{Actor, Registry};
 
 /// A finding as recorded.
@@ -184,9 +184,10 @@ impl Registry {
         reason: &str,
     ) -> Result<Inspection, RegistryError> {
         require_above_county(actor)?;
+        let mut tx = self.store.begin_write().await?;
         let county = match (&new.project, &new.county) {
             (Some(code), given) => {
-                let project = self.project(code).await?;
+                let project = load_project(tx.connection(), code).await?;
                 let county = county_code(&project.county)?;
                 if given.as_ref().is_some_and(|g| *g != county) {
                     return Err(RegistryError::invalid(
@@ -240,7 +241,6 @@ impl Registry {
                 ));
             }
         }
-        let mut tx = self.store.begin_write().await?;
         let prefix = format!("{county}-JC-{}-", new.inspected_on.format("%Y"));
         let count: i64 = sqlx::query("SELECT COUNT(*) AS n FROM inspections WHERE id LIKE $1")
             .bind(format!("{prefix}%"))
@@ -299,9 +299,10 @@ impl Registry {
         rectification: &str,
         rectified_on: NaiveDate,
     ) -> Result<Inspection, RegistryError> {
-        let inspection = self.inspection(inspection_id).await?;
-        let county = county_code(&inspection.county)?;
         actor.require_level(Level::County)?;
+        let mut tx = self.store.begin_write().await?;
+        let inspection = load_inspection(tx.connection(), inspection_id).await?;
+        let county = county_code(&inspection.county)?;
         actor.require_jurisdiction(&county)?;
         let finding = finding_of(&inspection, seq)?;
         let next = finding.state.rectify()?;
@@ -318,7 +319,6 @@ impl Registry {
                 "the rectification is dated before the inspection",
             ));
         }
-        let mut tx = self.store.begin_write().await?;
         let changed = sqlx::query(
             "UPDATE inspection_findings SET state = $1, rectification = $2, rectified_on = $3, rectified_by = $4 \
              WHERE inspection_id = $5 AND seq = $6 AND state = $7",
@@ -334,10 +334,10 @@ impl Registry {
         .await?
         .rows_affected();
         if changed != 1 {
-            return Err(RegistryError::invalid(
-                "state",
-                "该问题已被他人处理，请刷新",
-                "the finding changed meanwhile; reload",
+            return Err(RegistryError::state_changed(
+                "检查问题/finding",
+                &format!("{inspection_id}#{seq}"),
+                finding.state.name(),
             ));
         }
         let payload = serde_json::json!({
@@ -373,9 +373,10 @@ impl Registry {
         note: &str,
         closed_on: NaiveDate,
     ) -> Result<Inspection, RegistryError> {
-        let inspection = self.inspection(inspection_id).await?;
-        let county = county_code(&inspection.county)?;
         require_above_county(actor)?;
+        let mut tx = self.store.begin_write().await?;
+        let inspection = load_inspection(tx.connection(), inspection_id).await?;
+        let county = county_code(&inspection.county)?;
         actor.require_jurisdiction(&county)?;
         let finding = finding_of(&inspection, seq)?;
         let next = finding.state.close()?;
@@ -394,7 +395,6 @@ impl Registry {
             .iter()
             .map(|f| if f.seq == seq { next } else { f.state })
             .collect();
-        let mut tx = self.store.begin_write().await?;
         let changed = sqlx::query(
             "UPDATE inspection_findings SET state = $1, closure_note = $2, closed_on = $3, closed_by = $4 \
              WHERE inspection_id = $5 AND seq = $6 AND state = $7",
@@ -410,10 +410,10 @@ impl Registry {
         .await?
         .rows_affected();
         if changed != 1 {
-            return Err(RegistryError::invalid(
-                "state",
-                "该问题已被他人处理，请刷新",
-                "the finding changed meanwhile; reload",
+            return Err(RegistryError::state_changed(
+                "检查问题/finding",
+                &format!("{inspection_id}#{seq}"),
+                finding.state.name(),
             ));
         }
         let closes = inspection_closed(&others_closed);
@@ -446,57 +446,7 @@ impl Registry {
 
     /// One inspection with its findings.
     pub(crate) async fn inspection(&self, id: &str) -> Result<Inspection, RegistryError> {
-        let row = sqlx::query(&format!(
-            "SELECT {INSPECTION_COLUMNS} FROM inspections WHERE id = $1"
-        ))
-        .bind(id)
-        .fetch_optional(self.store.pool())
-        .await?
-        .ok_or_else(|| not_found("检查/inspection", id))?;
-        let findings = sqlx::query(
-            "SELECT seq, description, severity, deadline, state, rectification, rectified_on, rectified_by, \
-             closure_note, closed_on, closed_by FROM inspection_findings WHERE inspection_id = $1 ORDER BY seq",
-        )
-        .bind(id)
-        .fetch_all(self.store.pool())
-        .await?
-        .iter()
-        .map(|r| {
-            Ok(Finding {
-                seq: r.try_get("seq")?,
-                description: r.try_get("description")?,
-                severity: stored(
-                    "severity",
-                    &r.try_get::<String, _>("severity")?,
-                    FindingSeverity::parse,
-                )?,
-                deadline: r.try_get("deadline")?,
-                state: stored("state", &r.try_get::<String, _>("state")?, FindingState::parse)?,
-                rectification: r.try_get("rectification")?,
-                rectified_on: r.try_get("rectified_on")?,
-                rectified_by: r.try_get("rectified_by")?,
-                closure_note: r.try_get("closure_note")?,
-                closed_on: r.try_get("closed_on")?,
-                closed_by: r.try_get("closed_by")?,
-            })
-        })
-        .collect::<Result<Vec<_>, RegistryError>>()?;
-        Ok(Inspection {
-            id: row.try_get("id")?,
-            county: row.try_get("county")?,
-            project: row.try_get("project")?,
-            kind: stored(
-                "kind",
-                &row.try_get::<String, _>("kind")?,
-                InspectionKind::parse,
-            )?,
-            inspected_on: row.try_get("inspected_on")?,
-            inspector: row.try_get("inspector")?,
-            summary: row.try_get("summary")?,
-            recorded_by: row.try_get("recorded_by")?,
-            closed_on: row.try_get("closed_on")?,
-            findings,
-        })
+        load_inspection(&mut *self.read_conn().await?, id).await
     }
 
     /// Inspections of the counties under `prefix` (a county code, a city's first four digits,
@@ -575,13 +525,14 @@ impl Registry {
                 format!("{} is not a county", new.county),
             ));
         }
+        let mut tx = self.store.begin_write().await?;
+        // The county must exist (reference data, read under this transaction's write lock).
         self.division(new.county.as_str()).await?;
         let reason = required("reason", &new.reason, "须说明通报理由", "give the reason")?;
         let clause = match new.clause.trim() {
             "" => SUPERVISION_CLAUSE.to_owned(),
             other => other.to_owned(),
         };
-        let mut tx = self.store.begin_write().await?;
         let prefix = format!("{}-TB-{}-", new.county, new.decided_on.format("%Y"));
         let count: i64 =
             sqlx::query("SELECT COUNT(*) AS n FROM supervision_notices WHERE id LIKE $1")
@@ -622,8 +573,19 @@ impl Registry {
         lifted_on: NaiveDate,
         reason: &str,
     ) -> Result<Notice, RegistryError> {
-        let notice = self.notice(id).await?;
         actor.require_level(Level::City)?;
+        let reason = required(
+            "reason",
+            reason,
+            "解除通报批评须说明理由",
+            "lifting a criticism needs a reason",
+        )?;
+        let mut tx = self.store.begin_write().await?;
+        let notice = load_notices_where(tx.connection(), "id = $1", id)
+            .await?
+            .into_iter()
+            .next()
+            .ok_or_else(|| not_found("通报/notice", id))?;
         actor.require_jurisdiction(&county_code(&notice.county)?)?;
         if notice.kind != NoticeKind::Criticism || notice.lifted_on.is_some() {
             return Err(RegistryError::Lifecycle(LifecycleError::NotAllowed {
@@ -642,14 +604,7 @@ impl Registry {
                 "the lift is dated before the criticism",
             ));
         }
-        let reason = required(
-            "reason",
-            reason,
-            "解除通报批评须说明理由",
-            "lifting a criticism needs a reason",
-        )?;
-        let mut tx = self.store.begin_write().await?;
-        sqlx::query(
+        let done = sqlx::query(
             "UPDATE supervision_notices SET lifted_on = $1, lifted_by = $2, lift_reason = $3 WHERE id = $4 AND lifted_on IS NULL",
         )
         .bind(day(lifted_on))
@@ -658,6 +613,9 @@ impl Registry {
         .bind(id)
         .execute(tx.connection())
         .await?;
+        if done.rows_affected() != 1 {
+            return Err(RegistryError::state_changed("通报/notice", id, "criticism"));
+        }
         let payload = serde_json::json!({ "county": notice.county, "lifted_on": day(lifted_on) });
         self.audit(&mut tx, actor, "notice.lift", id, &reason, payload)
             .await?;
@@ -684,35 +642,27 @@ impl Registry {
         condition: &str,
         value: &str,
     ) -> Result<Vec<Notice>, RegistryError> {
-        let rows = sqlx::query(&format!(
-            "SELECT id, county, kind, decided_on, reason, clause, recorded_by, lifted_on, lifted_by, lift_reason \
-             FROM supervision_notices WHERE {condition} ORDER BY decided_on DESC, id DESC"
-        ))
-        .bind(value)
-        .fetch_all(self.store.pool())
-        .await?;
-        rows.iter()
-            .map(|r| {
-                Ok(Notice {
-                    id: r.try_get("id")?,
-                    county: r.try_get("county")?,
-                    kind: stored("kind", &r.try_get::<String, _>("kind")?, NoticeKind::parse)?,
-                    decided_on: r.try_get("decided_on")?,
-                    reason: r.try_get("reason")?,
-                    clause: r.try_get("clause")?,
-                    recorded_by: r.try_get("recorded_by")?,
-                    lifted_on: r.try_get("lifted_on")?,
-                    lifted_by: r.try_get("lifted_by")?,
-                    lift_reason: r.try_get("lift_reason")?,
-                })
-            })
-            .collect()
+        load_notices_where(&mut *self.read_conn().await?, condition, value).await
     }
 
     /// The allocation of the profile city's linkage plan of `year` (computed, not recorded):
     /// its counties with their poverty designations and the notices on record.
     pub(crate) async fn compute_allocation(
         &self,
+        year: i32,
+        total_m2: i64,
+    ) -> Result<Allocation, RegistryError> {
+        self.compute_allocation_in(&mut *self.read_conn().await?, year, total_m2)
+            .await
+    }
+
+    /// `compute_allocation` with the notices on record read on `conn` (the decision's write
+    /// transaction: a criticism recorded or lifted meanwhile is either in or out, never half).
+    /// The divisions are reference data, read from the pool (under the decision's write lock
+    /// they cannot change before it commits).
+    async fn compute_allocation_in(
+        &self,
+        conn: &mut AnyConnection,
         year: i32,
         total_m2: i64,
     ) -> Result<Allocation, RegistryError> {
@@ -738,8 +688,7 @@ impl Registry {
                 })
             })
             .collect::<Result<Vec<_>, RegistryError>>()?;
-        let notices = self
-            .notices(prefix)
+        let notices = load_notices_where(conn, "county LIKE $1", &format!("{prefix}%"))
             .await?
             .into_iter()
             .map(|n| {
@@ -777,9 +726,6 @@ impl Registry {
             "须说明决定依据",
             "give the basis of the decision",
         )?;
-        let calculation = self.compute_allocation(year, total_m2).await?;
-        let json = serde_json::to_string(&calculation)
-            .map_err(|e| RegistryError::invalid("calculation", e.to_string(), e.to_string()))?;
         let mut tx = self.store.begin_write().await?;
         let exists = sqlx::query("SELECT year FROM linkage_allocations WHERE year = $1")
             .bind(i64::from(year))
@@ -791,6 +737,11 @@ impl Registry {
                 action: "decide".into(),
             }));
         }
+        let calculation = self
+            .compute_allocation_in(tx.connection(), year, total_m2)
+            .await?;
+        let json = serde_json::to_string(&calculation)
+            .map_err(|e| RegistryError::invalid("calculation", e.to_string(), e.to_string()))?;
         sqlx::query(
             "INSERT INTO linkage_allocations (year, total_m2, decided_on, decided_by, reason, calculation_json) VALUES ($1,$2,$3,$4,$5,$6)",
         )
@@ -984,4 +935,90 @@ fn finding_of(inspection: &Inspection, seq: i64) -> Result<&Finding, RegistryErr
         .iter()
         .find(|f| f.seq == seq)
         .ok_or_else(|| not_found("检查问题/finding", &format!("{}#{seq}", inspection.id)))
+}
+
+/// One inspection with its findings, read on `conn` (the pool's or a write transaction's).
+async fn load_inspection(conn: &mut AnyConnection, id: &str) -> Result<Inspection, RegistryError> {
+    let row = sqlx::query(&format!(
+        "SELECT {INSPECTION_COLUMNS} FROM inspections WHERE id = $1"
+    ))
+    .bind(id)
+    .fetch_optional(&mut *conn)
+    .await?
+    .ok_or_else(|| not_found("检查/inspection", id))?;
+    let findings = sqlx::query(
+        "SELECT seq, description, severity, deadline, state, rectification, rectified_on, rectified_by, \
+         closure_note, closed_on, closed_by FROM inspection_findings WHERE inspection_id = $1 ORDER BY seq",
+    )
+    .bind(id)
+    .fetch_all(&mut *conn)
+    .await?
+    .iter()
+    .map(|r| {
+        Ok(Finding {
+            seq: r.try_get("seq")?,
+            description: r.try_get("description")?,
+            severity: stored(
+                "severity",
+                &r.try_get::<String, _>("severity")?,
+                FindingSeverity::parse,
+            )?,
+            deadline: r.try_get("deadline")?,
+            state: stored("state", &r.try_get::<String, _>("state")?, FindingState::parse)?,
+            rectification: r.try_get("rectification")?,
+            rectified_on: r.try_get("rectified_on")?,
+            rectified_by: r.try_get("rectified_by")?,
+            closure_note: r.try_get("closure_note")?,
+            closed_on: r.try_get("closed_on")?,
+            closed_by: r.try_get("closed_by")?,
+        })
+    })
+    .collect::<Result<Vec<_>, RegistryError>>()?;
+    Ok(Inspection {
+        id: row.try_get("id")?,
+        county: row.try_get("county")?,
+        project: row.try_get("project")?,
+        kind: stored(
+            "kind",
+            &row.try_get::<String, _>("kind")?,
+            InspectionKind::parse,
+        )?,
+        inspected_on: row.try_get("inspected_on")?,
+        inspector: row.try_get("inspector")?,
+        summary: row.try_get("summary")?,
+        recorded_by: row.try_get("recorded_by")?,
+        closed_on: row.try_get("closed_on")?,
+        findings,
+    })
+}
+
+/// Notices matching `condition` (on one bound `value`), newest first, read on `conn`.
+async fn load_notices_where(
+    conn: &mut AnyConnection,
+    condition: &str,
+    value: &str,
+) -> Result<Vec<Notice>, RegistryError> {
+    let rows = sqlx::query(&format!(
+        "SELECT id, county, kind, decided_on, reason, clause, recorded_by, lifted_on, lifted_by, lift_reason \
+         FROM supervision_notices WHERE {condition} ORDER BY decided_on DESC, id DESC"
+    ))
+    .bind(value)
+    .fetch_all(&mut *conn)
+    .await?;
+    rows.iter()
+        .map(|r| {
+            Ok(Notice {
+                id: r.try_get("id")?,
+                county: r.try_get("county")?,
+                kind: stored("kind", &r.try_get::<String, _>("kind")?, NoticeKind::parse)?,
+                decided_on: r.try_get("decided_on")?,
+                reason: r.try_get("reason")?,
+                clause: r.try_get("clause")?,
+                recorded_by: r.try_get("recorded_by")?,
+                lifted_on: r.try_get("lifted_on")?,
+                lifted_by: r.try_get("lifted_by")?,
+                lift_reason: r.try_get("lift_reason")?,
+            })
+        })
+        .collect()
 }

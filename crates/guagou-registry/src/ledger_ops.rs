@@ -5,17 +5,21 @@
 use chrono::NaiveDate;
 use guagou_domain::DivisionCode;
 use guagou_domain::check::RuleResult;
-use guagou_domain::ledger::{Entry, LandUse, Operation};
+use guagou_domain::ledger::{Account, Entry, LandUse, Operation};
 use guagou_domain::lifecycle::{Level, ProjectState};
+use guagou_domain::market as market_rules;
 use guagou_domain::registry_rules::{Backing, adjustment_once_a_year, operational_land_uses_quota};
-use sqlx::Row;
+use sqlx::{AnyConnection, Row};
 
 use crate::error::RegistryError;
-use crate::projects::code_of;
+use crate::jurisdiction;
+use crate::projects::{Project, load_project};
 use crate::{Actor, Registry};
 
 impl Registry {
     /// Posts one ledger operation in its own transaction, audited. `key` makes it idempotent.
+    /// Everything it decides is read inside the write transaction: the rights and the state
+    /// the operation needs before the engine plans it, then every leg the engine planned.
     pub(crate) async fn post(
         &self,
         actor: &Actor,
@@ -24,102 +28,91 @@ impl Registry {
         reason: &str,
         as_of: NaiveDate,
     ) -> Result<Entry, RegistryError> {
-        self.authorize(actor, &operation).await?;
         let meta = self.meta(actor, key, reason, as_of);
         let mut tx = self.store.begin_write().await?;
+        self.authorize(tx.connection(), actor, &operation).await?;
         let entry = tx.post_ledger(&operation, &meta, &self.profile).await?;
+        jurisdiction::require_entry(tx.connection(), actor, self.province(), &entry).await?;
         tx.commit().await?;
         Ok(entry)
     }
 
+    /// The province of the profile (the region of the market and of the annual plan grant).
+    pub(crate) fn province(&self) -> &DivisionCode {
+        &self.profile.profile.region
+    }
+
     /// Rights for each operation (SPEC §1): counties move their own quota; the city advances,
-    /// grants, deducts and reverses; transfers are settled by the seller county or the city.
-    async fn authorize(&self, actor: &Actor, operation: &Operation) -> Result<(), RegistryError> {
+    /// deducts and reverses within its city; the province grants annual plan quota. Then, in
+    /// this order: what the request names must exist, every account it names must be the
+    /// actor's (`jurisdiction`), and the state it needs must hold — an advance needs an
+    /// approved or implementing project, and what the market owns (its namespace of listing
+    /// ids, its listings and their escrow entries) moves only through the market.
+    async fn authorize(
+        &self,
+        conn: &mut AnyConnection,
+        actor: &Actor,
+        operation: &Operation,
+    ) -> Result<(), RegistryError> {
         match operation {
-            Operation::Advance { project, .. } => {
-                actor.require_level(Level::City)?;
-                let p = self.project(project).await?;
-                actor.require_jurisdiction(&code_of(&p.county)?)?;
-                if !matches!(p.state, ProjectState::Approved | ProjectState::Implementing) {
-                    return Err(RegistryError::invalid(
-                        "state",
-                        format!(
-                            "项目 {project} 未立项或不在实施中（{}），不能预支",
-                            p.state.label_zh()
-                        ),
-                        format!(
-                            "project {project} is not approved or implementing ({}): no advance",
-                            p.state
-                        ),
-                    ));
-                }
-                Ok(())
+            Operation::Advance { .. } => actor.require_level(Level::City)?,
+            Operation::Issue { .. } => {
+                return Err(RegistryError::invalid(
+                    "operation",
+                    "节余指标在市局确认验收时核发",
+                    "surplus is issued when the city accepts the project",
+                ));
             }
-            Operation::Issue { .. } => Err(RegistryError::invalid(
-                "operation",
-                "节余指标在市局确认验收时核发",
-                "surplus is issued when the city accepts the project",
-            )),
-            Operation::Reserve { division, .. }
-            | Operation::Release { division, .. }
-            | Operation::List { division, .. }
-            | Operation::Use { division, .. } => actor.require_jurisdiction(division),
-            Operation::Withdraw { listing, .. } | Operation::Transfer { listing, .. } => {
-                self.refuse_market_listing(listing).await?;
-                let seller = self.listing_seller(listing).await?;
-                actor.require_jurisdiction(&seller)?;
-                if let Operation::Transfer { buyer, .. } = operation
-                    && !self.profile.profile.region.contains(buyer)
-                {
-                    return Err(RegistryError::invalid(
-                        "buyer",
-                        format!("受让方 {buyer} 不是本省的市、县人民政府"),
-                        format!("buyer {buyer} is not a city or county government of the province"),
-                    ));
-                }
-                Ok(())
+            Operation::GrantAnnualPlan { .. } => actor.require_level(Level::Province)?,
+            Operation::Deduct { .. } | Operation::Reverse { .. }
+                if actor.level == Level::County =>
+            {
+                return Err(RegistryError::Forbidden {
+                    actor: actor.to_string(),
+                    what: operation.kind().to_owned(),
+                });
             }
-            Operation::GrantAnnualPlan { .. }
-            | Operation::Deduct { .. }
-            | Operation::Reverse { .. } => {
-                if actor.level == Level::County {
-                    return Err(RegistryError::Forbidden {
-                        actor: actor.to_string(),
-                        what: operation.kind().to_owned(),
-                    });
-                }
-                Ok(())
-            }
+            _ => {}
         }
-    }
-
-    /// A listing published on the market moves only through the market (offer, agreement,
-    /// settlement, withdrawal there), so that its records and the ledger cannot disagree.
-    async fn refuse_market_listing(&self, listing: &str) -> Result<(), RegistryError> {
-        let row = sqlx::query("SELECT 1 AS found FROM market_listings WHERE id = $1")
-            .bind(listing)
-            .fetch_optional(self.store.pool())
-            .await?;
-        match row {
-            None => Ok(()),
-            Some(_) => Err(RegistryError::invalid(
-                "listing",
-                format!("公告 {listing} 在指标市场挂牌，请在市场中成交、撤牌或取消协议"),
-                format!("listing {listing} is on the market: settle, withdraw or cancel it there"),
-            )),
-        }
-    }
-
-    async fn listing_seller(&self, listing: &str) -> Result<DivisionCode, RegistryError> {
-        let row = sqlx::query("SELECT seller FROM ledger_listings WHERE listing = $1")
-            .bind(listing)
-            .fetch_optional(self.store.pool())
-            .await?
-            .ok_or_else(|| RegistryError::NotFound {
+        let project = match operation {
+            Operation::Advance { project, .. } => Some(load_project(conn, project).await?),
+            _ => None,
+        };
+        if let Operation::Withdraw { listing, .. } | Operation::Transfer { listing, .. } = operation
+            && jurisdiction::listing_seller(conn, listing).await?.is_none()
+        {
+            return Err(RegistryError::NotFound {
                 what: "公告/listing",
-                id: listing.to_owned(),
-            })?;
-        code_of(&row.try_get::<String, _>("seller")?)
+                id: listing.clone(),
+            });
+        }
+        let accounts = jurisdiction::named_accounts(conn, operation).await?;
+        let buyer = jurisdiction::counterparty(operation, self.province());
+        jurisdiction::require_accounts(conn, actor, self.province(), &accounts, buyer.as_ref())
+            .await?;
+        match operation {
+            Operation::Advance { .. } => project.as_ref().map_or(Ok(()), require_advanceable),
+            Operation::List { listing, .. } => Ok(market_rules::check_general_listing_id(listing)?),
+            Operation::Withdraw { listing, .. } | Operation::Transfer { listing, .. } => {
+                refuse_market_listing(conn, listing).await?;
+                match operation {
+                    Operation::Transfer { buyer, .. }
+                        if jurisdiction::counterparty(operation, self.province()).is_none() =>
+                    {
+                        Err(RegistryError::invalid(
+                            "buyer",
+                            format!("受让方 {buyer} 不是本省的市、县人民政府"),
+                            format!(
+                                "buyer {buyer} is not a city or county government of the province"
+                            ),
+                        ))
+                    }
+                    _ => Ok(()),
+                }
+            }
+            Operation::Reverse { seq } => refuse_market_entry(conn, *seq).await,
+            _ => Ok(()),
+        }
     }
 
     /// Records a land supply (供地). Operational land must be backed by surplus quota
@@ -243,4 +236,75 @@ impl Registry {
         tx.commit().await?;
         Ok(result)
     }
+}
+
+/// An advance lands only on an approved or implementing project (read in the posting's
+/// transaction: an advance racing a termination finds the project terminated).
+fn require_advanceable(project: &Project) -> Result<(), RegistryError> {
+    if matches!(
+        project.state,
+        ProjectState::Approved | ProjectState::Implementing
+    ) {
+        return Ok(());
+    }
+    let code = &project.code;
+    Err(RegistryError::conflict(
+        "not_allowed",
+        format!(
+            "项目 {code} 未立项或不在实施中（{}），不能预支",
+            project.state.label_zh()
+        ),
+        format!(
+            "project {code} is not approved or implementing ({}): no advance",
+            project.state
+        ),
+    ))
+}
+
+/// A listing published on the market moves only through the market (offer, agreement,
+/// settlement, withdrawal there), so that its records and the ledger cannot disagree.
+async fn refuse_market_listing(
+    conn: &mut AnyConnection,
+    listing: &str,
+) -> Result<(), RegistryError> {
+    let row = sqlx::query("SELECT 1 AS found FROM market_listings WHERE id = $1")
+        .bind(listing)
+        .fetch_optional(&mut *conn)
+        .await?;
+    match row {
+        None => Ok(()),
+        Some(_) => Err(RegistryError::invalid(
+            "listing",
+            format!("公告 {listing} 在指标市场挂牌，请在市场中成交、撤牌或取消协议"),
+            format!("listing {listing} is on the market: settle, withdraw or cancel it there"),
+        )),
+    }
+}
+
+/// A journal entry that moved a market listing's escrow (its listing, a settlement's transfer,
+/// a return of quota) is the market's record: reversing it in the general ledger would empty
+/// (or refill) an escrow behind the market's back. It is corrected through the market.
+async fn refuse_market_entry(conn: &mut AnyConnection, seq: u64) -> Result<(), RegistryError> {
+    for account in jurisdiction::target_accounts(conn, seq).await? {
+        let Account::Listed { listing } = account else {
+            continue;
+        };
+        let on_market = sqlx::query("SELECT 1 AS found FROM market_listings WHERE id = $1")
+            .bind(&listing)
+            .fetch_optional(&mut *conn)
+            .await?
+            .is_some();
+        if on_market {
+            return Err(RegistryError::invalid(
+                "seq",
+                format!(
+                    "台账条目 {seq} 属于指标市场公告 {listing}（托管、成交或退回），不能在台账中冲正，请在市场中处理"
+                ),
+                format!(
+                    "journal entry {seq} belongs to market listing {listing} (escrow, transfer or return): it cannot be reversed in the ledger; correct it through the market"
+                ),
+            ));
+        }
+    }
+    Ok(())
 }

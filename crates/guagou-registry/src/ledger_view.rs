@@ -14,8 +14,8 @@ use guagou_domain::lifecycle::ProjectState;
 use guagou_domain::sanctions::{AdvanceFact, ProjectFacts};
 use guagou_store::StoreError;
 use serde::Serialize;
-use sqlx::Row;
 use sqlx::any::AnyRow;
+use sqlx::{AnyConnection, Row};
 
 use crate::Registry;
 use crate::error::RegistryError;
@@ -325,103 +325,111 @@ impl Registry {
         &self,
         only: Option<&str>,
     ) -> Result<Vec<ProjectFacts>, RegistryError> {
-        let pool = self.store.pool();
-        let reversed: BTreeSet<i64> = sqlx::query("SELECT target_seq FROM ledger_reversals")
-            .fetch_all(pool)
-            .await?
-            .iter()
-            .map(|r| r.try_get("target_seq"))
-            .collect::<Result<_, sqlx::Error>>()?;
-        let mut advances: BTreeMap<String, Vec<AdvanceFact>> = BTreeMap::new();
-        let advance_rows = match only {
+        deadline_facts_in(&mut *self.read_conn().await?, only).await
+    }
+}
+
+/// The deadline facts (of project `only`, or of every approved project), read on `conn`: the
+/// pool's, or the deadline scan's write transaction.
+pub(crate) async fn deadline_facts_in(
+    conn: &mut AnyConnection,
+    only: Option<&str>,
+) -> Result<Vec<ProjectFacts>, RegistryError> {
+    let reversed: BTreeSet<i64> = sqlx::query("SELECT target_seq FROM ledger_reversals")
+        .fetch_all(&mut *conn)
+        .await?
+        .iter()
+        .map(|r| r.try_get("target_seq"))
+        .collect::<Result<_, sqlx::Error>>()?;
+    let mut advances: BTreeMap<String, Vec<AdvanceFact>> = BTreeMap::new();
+    let advance_rows =
+        match only {
             // One project: its advance account's legs (indexed) name its advance entries.
             Some(code) => {
                 sqlx::query(
                     "SELECT seq, entry_json FROM ledger_entries WHERE kind = 'advance' AND seq IN \
-                     (SELECT seq FROM ledger_legs WHERE account = $1) ORDER BY seq",
+                 (SELECT seq FROM ledger_legs WHERE account = $1) ORDER BY seq",
                 )
                 .bind(format!("advance:{code}"))
-                .fetch_all(pool)
+                .fetch_all(&mut *conn)
                 .await?
             }
             None => sqlx::query(
                 "SELECT seq, entry_json FROM ledger_entries WHERE kind = 'advance' ORDER BY seq",
             )
-            .fetch_all(pool)
+            .fetch_all(&mut *conn)
             .await?,
         };
-        for row in &advance_rows {
-            if reversed.contains(&row.try_get::<i64, _>("seq")?) {
-                continue;
-            }
-            let entry = decode_entry(row)?;
-            if let Operation::Advance { project, amount_m2 } = &entry.operation {
-                advances
-                    .entry(project.clone())
-                    .or_default()
-                    .push(AdvanceFact {
-                        seq: entry.seq,
-                        amount_m2: *amount_m2,
-                        effective: entry.meta.effective,
-                    });
-            }
+    for row in &advance_rows {
+        if reversed.contains(&row.try_get::<i64, _>("seq")?) {
+            continue;
         }
-        let issued: BTreeMap<String, Option<i64>> =
-            sqlx::query("SELECT code, issued_m2 FROM ledger_projects")
-                .fetch_all(pool)
-                .await?
-                .iter()
-                .map(|r| Ok((r.try_get("code")?, r.try_get("issued_m2")?)))
-                .collect::<Result<_, sqlx::Error>>()?;
-        let owed: BTreeMap<String, i64> = sqlx::query(
-            "SELECT account, balance_m2 FROM ledger_balances WHERE account LIKE 'advance:%'",
-        )
-        .fetch_all(pool)
-        .await?
-        .iter()
-        .map(|r| {
-            let account: String = r.try_get("account")?;
-            let code = account.trim_start_matches("advance:").to_owned();
-            Ok((code, -r.try_get::<i64, _>("balance_m2")?))
-        })
-        .collect::<Result<_, sqlx::Error>>()?;
-        const PROJECTS: &str = "SELECT code, county, state, approved_on, accepted_on FROM projects \
-             WHERE approved_on IS NOT NULL";
-        let projects = match only {
-            Some(code) => {
-                sqlx::query(&format!("{PROJECTS} AND code = $1"))
-                    .bind(code)
-                    .fetch_all(pool)
-                    .await?
-            }
-            None => {
-                sqlx::query(&format!("{PROJECTS} ORDER BY code"))
-                    .fetch_all(pool)
-                    .await?
-            }
-        };
-        let mut out = Vec::with_capacity(projects.len());
-        for row in &projects {
-            let code: String = row.try_get("code")?;
-            let state: String = row.try_get("state")?;
-            let state: ProjectState =
-                serde_json::from_value(serde_json::Value::String(state.clone()))
-                    .map_err(|_| corrupt(format!("project {code} state {state:?}")))?;
-            let approved: String = row.try_get("approved_on")?;
-            out.push(ProjectFacts {
-                county: code_of(&row.try_get::<String, _>("county")?)?,
-                state,
-                approved_on: Some(parse_day("approved_on", &approved)?),
-                accepted_on: row
-                    .try_get::<Option<String>, _>("accepted_on")?
-                    .map(|d| parse_day("accepted_on", &d))
-                    .transpose()?,
-                advances: advances.remove(&code).unwrap_or_default(),
-                issued_m2: issued.get(&code).copied().flatten(),
-                outstanding_after_issue_m2: owed.get(&code).copied().unwrap_or(0).max(0),
-                code,
-            });
+        let entry = decode_entry(row)?;
+        if let Operation::Advance { project, amount_m2 } = &entry.operation {
+            advances
+                .entry(project.clone())
+                .or_default()
+                .push(AdvanceFact {
+                    seq: entry.seq,
+                    amount_m2: *amount_m2,
+                    effective: entry.meta.effective,
+                });
         }
-        Ok(out)
     }
+    let issued: BTreeMap<String, Option<i64>> =
+        sqlx::query("SELECT code, issued_m2 FROM ledger_projects")
+            .fetch_all(&mut *conn)
+            .await?
+            .iter()
+            .map(|r| Ok((r.try_get("code")?, r.try_get("issued_m2")?)))
+            .collect::<Result<_, sqlx::Error>>()?;
+    let owed: BTreeMap<String, i64> = sqlx::query(
+        "SELECT account, balance_m2 FROM ledger_balances WHERE account LIKE 'advance:%'",
+    )
+    .fetch_all(&mut *conn)
+    .await?
+    .iter()
+    .map(|r| {
+        let account: String = r.try_get("account")?;
+        let code = account.trim_start_matches("advance:").to_owned();
+        Ok((code, -r.try_get::<i64, _>("balance_m2")?))
+    })
+    .collect::<Result<_, sqlx::Error>>()?;
+    const PROJECTS: &str = "SELECT code, county, state, approved_on, accepted_on FROM projects \
+         WHERE approved_on IS NOT NULL";
+    let projects = match only {
+        Some(code) => {
+            sqlx::query(&format!("{PROJECTS} AND code = $1"))
+                .bind(code)
+                .fetch_all(&mut *conn)
+                .await?
+        }
+        None => {
+            sqlx::query(&format!("{PROJECTS} ORDER BY code"))
+                .fetch_all(&mut *conn)
+                .await?
+        }
+    };
+    let mut out = Vec::with_capacity(projects.len());
+    for row in &projects {
+        let code: String = row.try_get("code")?;
+        let state: String = row.try_get("state")?;
+        let state: ProjectState = serde_json::from_value(serde_json::Value::String(state.clone()))
+            .map_err(|_| corrupt(format!("project {code} state {state:?}")))?;
+        let approved: String = row.try_get("approved_on")?;
+        out.push(ProjectFacts {
+            county: code_of(&row.try_get::<String, _>("county")?)?,
+            state,
+            approved_on: Some(parse_day("approved_on", &approved)?),
+            accepted_on: row
+                .try_get::<Option<String>, _>("accepted_on")?
+                .map(|d| parse_day("accepted_on", &d))
+                .transpose()?,
+            advances: advances.remove(&code).unwrap_or_default(),
+            issued_m2: issued.get(&code).copied().flatten(),
+            outstanding_after_issue_m2: owed.get(&code).copied().unwrap_or(0).max(0),
+            code,
+        });
+    }
+    Ok(out)
 }

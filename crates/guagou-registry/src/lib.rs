@@ -17,6 +17,7 @@ pub mod door;
 pub mod error;
 pub mod funds;
 pub mod inspections;
+pub mod jurisdiction;
 pub mod ledger_ops;
 pub mod ledger_view;
 pub mod market;

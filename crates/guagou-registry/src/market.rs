@@ -6,24 +6,30 @@
 //! rest with a `withdraw`; payments received are recorded per instalment, in 分.
 //!
 //! Every write is one transaction: the market rows, the ledger postings and the audit record
-//! commit together or not at all. The rules (states, price floor, schedule sums) are in
-//! `guagou_domain::market`; this module checks rights (SPEC §1: the seller's jurisdiction for
-//! the seller's steps, the buyer's own division for offers) and loads and stores the records.
-//! Departments (land bureau, audit read-only) are the web layer's to check.
+//! commit together or not at all, and everything a write decides on (its idempotency record,
+//! the listing, offer and agreement, the escrow balance) is read inside that transaction, so
+//! two racing steps are decided one after the other. The rules (states, price floor, schedule
+//! sums) are in `guagou_domain::market`; this module checks rights (SPEC §1: the seller's
+//! jurisdiction for the seller's steps, the buyer's own division for offers) and loads and
+//! stores the records. Listing, offer and agreement ids come from the market's own sequences
+//! (`market_sequences`), never from ledger data. Departments (land bureau, audit read-only) are
+//! the web layer's to check.
 
 use chrono::{Datelike, NaiveDate};
 use guagou_domain::DivisionCode;
-use guagou_domain::ledger::{Account, LedgerError, Operation};
+use guagou_domain::ledger::{Account, Entry, LedgerError, Operation};
 use guagou_domain::lifecycle::Level;
 use guagou_domain::market::{
-    self as rules, AgreementState, Instalment, ListingEvent, ListingState, MarketError, OfferState,
+    self as rules, AgreementState, Instalment, ListingFacts, ListingState, MarketError, OfferState,
+    Terms,
 };
 use guagou_store::{StoreError, WriteTx};
 use serde::Serialize;
-use sqlx::Row;
 use sqlx::any::AnyRow;
+use sqlx::{AnyConnection, Row};
 
 use crate::error::RegistryError;
+use crate::jurisdiction;
 use crate::projects::code_of;
 use crate::{Actor, Registry};
 
@@ -33,6 +39,7 @@ impl From<MarketError> for RegistryError {
             MarketError::State(l) => RegistryError::Lifecycle(l),
             MarketError::Invalid { field, zh, en } => RegistryError::invalid(field, zh, en),
             MarketError::Rule(result) => RegistryError::Rules(vec![*result]),
+            MarketError::Conflict { code, zh, en } => RegistryError::Conflict { code, zh, en },
         }
     }
 }
@@ -249,13 +256,15 @@ impl Request {
 
     /// The record a earlier identical request produced (`Some(id)`), `None` if the key is
     /// new; the same key with another request is a conflict (409 `idempotency_conflict`).
-    async fn replayed(&self, registry: &Registry) -> Result<Option<String>, RegistryError> {
+    /// Read in the write's own transaction: a repeat that races its first run waits for it
+    /// and then finds its record.
+    async fn replayed(&self, conn: &mut AnyConnection) -> Result<Option<String>, RegistryError> {
         let row = sqlx::query(
             "SELECT request_hash, result_id FROM market_requests WHERE actor = $1 AND request_key = $2",
         )
         .bind(&self.actor)
         .bind(&self.key)
-        .fetch_optional(registry.store.pool())
+        .fetch_optional(&mut *conn)
         .await?;
         let Some(row) = row else { return Ok(None) };
         let hash: String = row.try_get("request_hash")?;
@@ -365,38 +374,20 @@ fn agreement_from(row: &AnyRow) -> Result<Agreement, RegistryError> {
 impl Registry {
     // -----------------------------------------------------------------------------------------
     // Reads (market data: every signed-in user may read listings; the web decides who sees
-    // offers and agreements)
+    // offers and agreements). Each is a `load_*` function on a connection, so that a write
+    // reads the same rows through its own transaction.
 
     /// Every listing, newest first; `state` filters (`None`: all).
     pub(crate) async fn market_listings(
         &self,
         state: Option<ListingState>,
     ) -> Result<Vec<MarketListing>, RegistryError> {
-        let rows = sqlx::query(&format!(
-            "SELECT {LISTING_COLUMNS} FROM market_listings ORDER BY published_on DESC, id DESC"
-        ))
-        .fetch_all(self.store.pool())
-        .await?;
-        let mut out = Vec::new();
-        for row in &rows {
-            let listing = listing_from(row)?;
-            if state.is_none_or(|s| s == listing.state) {
-                out.push(listing);
-            }
-        }
-        Ok(out)
+        load_listings(&mut *self.read_conn().await?, state).await
     }
 
     /// One listing.
     pub(crate) async fn market_listing(&self, id: &str) -> Result<MarketListing, RegistryError> {
-        let row = sqlx::query(&format!(
-            "SELECT {LISTING_COLUMNS} FROM market_listings WHERE id = $1"
-        ))
-        .bind(id)
-        .fetch_optional(self.store.pool())
-        .await?
-        .ok_or_else(|| not_found("公告/listing", id))?;
-        listing_from(&row)
+        load_listing(&mut *self.read_conn().await?, id).await
     }
 
     /// A listing with its offers, agreements and escrow balance.
@@ -404,34 +395,22 @@ impl Registry {
         &self,
         id: &str,
     ) -> Result<ListingDetail, RegistryError> {
-        let listing = self.market_listing(id).await?;
-        let offers = sqlx::query(&format!(
-            "SELECT {OFFER_COLUMNS} FROM market_offers WHERE listing = $1 ORDER BY id"
-        ))
-        .bind(id)
-        .fetch_all(self.store.pool())
-        .await?
-        .iter()
-        .map(offer_from)
-        .collect::<Result<Vec<_>, _>>()?;
+        let mut conn = self.read_conn().await?;
+        let listing = load_listing(&mut conn, id).await?;
+        let offers = load_offers_of(&mut conn, id).await?;
         let ids: Vec<String> =
             sqlx::query("SELECT id FROM market_agreements WHERE listing = $1 ORDER BY id")
                 .bind(id)
-                .fetch_all(self.store.pool())
+                .fetch_all(&mut *conn)
                 .await?
                 .iter()
                 .map(|r| r.try_get::<String, _>("id"))
                 .collect::<Result<_, _>>()?;
         let mut agreements = Vec::new();
         for agreement in ids {
-            agreements.push(self.market_agreement(&agreement).await?);
+            agreements.push(load_agreement(&mut conn, &agreement).await?);
         }
-        let listed_balance_m2 = self
-            .store
-            .balance(&Account::Listed {
-                listing: id.to_owned(),
-            })
-            .await?;
+        let listed_balance_m2 = escrow_m2(&mut conn, id).await?;
         Ok(ListingDetail {
             listing,
             listed_balance_m2,
@@ -442,76 +421,24 @@ impl Registry {
 
     /// One offer.
     pub(crate) async fn market_offer(&self, id: &str) -> Result<Offer, RegistryError> {
-        let row = sqlx::query(&format!(
-            "SELECT {OFFER_COLUMNS} FROM market_offers WHERE id = $1"
-        ))
-        .bind(id)
-        .fetch_optional(self.store.pool())
-        .await?
-        .ok_or_else(|| not_found("意向/offer", id))?;
-        offer_from(&row)
+        load_offer(&mut *self.read_conn().await?, id).await
     }
 
     /// One agreement with its schedule and payments.
     pub(crate) async fn market_agreement(&self, id: &str) -> Result<Agreement, RegistryError> {
-        let row = sqlx::query(&format!(
-            "SELECT {AGREEMENT_COLUMNS} FROM market_agreements WHERE id = $1"
-        ))
-        .bind(id)
-        .fetch_optional(self.store.pool())
-        .await?
-        .ok_or_else(|| not_found("协议/agreement", id))?;
-        let mut agreement = agreement_from(&row)?;
-        agreement.payments = sqlx::query(
-            "SELECT seq, instalment, paid_on, amount_fen, recorded_by, note FROM market_payments \
-             WHERE agreement = $1 ORDER BY seq",
-        )
-        .bind(id)
-        .fetch_all(self.store.pool())
-        .await?
-        .iter()
-        .map(|r| {
-            Ok(Payment {
-                seq: r.try_get("seq")?,
-                instalment: r.try_get("instalment")?,
-                paid_on: r.try_get("paid_on")?,
-                amount_fen: r.try_get("amount_fen")?,
-                recorded_by: r.try_get("recorded_by")?,
-                note: r.try_get("note")?,
-            })
-        })
-        .collect::<Result<Vec<_>, sqlx::Error>>()?;
-        let rows = sqlx::query(
-            "SELECT number, due_on, amount_fen FROM market_instalments WHERE agreement = $1 ORDER BY number",
-        )
-        .bind(id)
-        .fetch_all(self.store.pool())
-        .await?;
-        for r in &rows {
-            let number: i64 = r.try_get("number")?;
-            let received_fen = agreement
-                .payments
-                .iter()
-                .filter(|p| p.instalment == number)
-                .map(|p| p.amount_fen)
-                .sum();
-            agreement.schedule.push(ScheduledInstalment {
-                number,
-                due_on: r.try_get("due_on")?,
-                amount_fen: r.try_get("amount_fen")?,
-                received_fen,
-            });
-        }
-        agreement.received_fen = agreement.payments.iter().map(|p| p.amount_fen).sum();
-        Ok(agreement)
+        load_agreement(&mut *self.read_conn().await?, id).await
     }
 
     // -----------------------------------------------------------------------------------------
-    // Writes
+    // Writes. Each begins its write transaction first, checks the idempotency key and loads
+    // the records it needs inside it, lets `guagou_domain::market` decide, and writes with
+    // compare-and-set state changes (a second guard: a row that left the expected state makes
+    // the step a 409 `state_changed`, and the transaction rolls back).
 
     /// Publishes a listing (挂牌公告) of the actor's own division from its holding: the reserve
     /// price must be at least the guide price in force on `as_of` (TRANSFER_PRICE_FLOOR), and
     /// only quota not reserved for local needs may be listed (LOCAL_NEEDS_FIRST, in the ledger).
+    /// The id comes from the market's own sequence.
     pub(crate) async fn publish_listing(
         &self,
         actor: &Actor,
@@ -530,46 +457,36 @@ impl Registry {
                 "contact": new.contact.trim(), "as_of": day(as_of),
             }),
         )?;
-        if let Some(id) = request.replayed(self).await? {
-            return self.market_listing(&id).await;
+        let mut tx = self.store.begin_write().await?;
+        if let Some(id) = request.replayed(tx.connection()).await? {
+            return load_listing(tx.connection(), &id).await;
         }
         require_government(actor)?;
         let seller = actor.division.clone();
-        rules::check_amount("amount_m2", new.amount_m2)?;
-        rules::check_period(new.opens_on, new.closes_on)?;
-        rules::require_price_floor(
-            &self.profile,
-            as_of,
-            new.reserve_price_fen_per_mu,
-            seller.as_str(),
-            rules::Priced::Reserve,
-        )?;
-        if new.contact.trim().is_empty() {
-            return Err(RegistryError::invalid(
-                "contact",
-                "须填写联系人及联系方式",
-                "a contact is required",
-            ));
-        }
-        let mut tx = self.store.begin_write().await?;
-        let prefix = format!("GP-{seller}-{}-", as_of.year());
-        let count: i64 = sqlx::query(
-            "SELECT COUNT(*) AS n FROM market_listings WHERE seller = $1 AND id LIKE $2",
-        )
-        .bind(seller.as_str())
-        .bind(format!("{prefix}%"))
-        .fetch_one(tx.connection())
-        .await?
-        .try_get("n")?;
-        let id = format!("{prefix}{:03}", count + 1);
+        let facts = ListingFacts {
+            state: ListingState::Open,
+            amount_m2: new.amount_m2,
+            reserve_fen_per_mu: new.reserve_price_fen_per_mu,
+            opens_on: new.opens_on,
+            closes_on: new.closes_on,
+        };
+        rules::decide_publish(&self.profile, &seller, &facts, &new.contact, as_of)?;
+        let id = next_listing_id(tx.connection(), &seller, as_of.year()).await?;
         let operation = Operation::List {
             division: seller.clone(),
             listing: id.clone(),
             amount_m2: new.amount_m2,
         };
         let reason = format!("挂牌公告 {id} / listing {id}");
-        let meta = self.meta(actor, &format!("market:list:{id}"), &reason, as_of);
-        tx.post_ledger(&operation, &meta, &self.profile).await?;
+        self.post_market(
+            &mut tx,
+            actor,
+            &operation,
+            &format!("market:list:{id}"),
+            &reason,
+            as_of,
+        )
+        .await?;
         sqlx::query(
             "INSERT INTO market_listings (id, seller, amount_m2, reserve_price_fen_per_mu, opens_on, closes_on, \
              contact, state, published_on, published_by) VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10)",
@@ -619,36 +536,24 @@ impl Registry {
                 "as_of": day(as_of),
             }),
         )?;
-        if let Some(id) = request.replayed(self).await? {
-            return self.market_offer(&id).await;
+        let mut tx = self.store.begin_write().await?;
+        if let Some(id) = request.replayed(tx.connection()).await? {
+            return load_offer(tx.connection(), &id).await;
         }
         require_government(actor)?;
-        let listing = self.market_listing(listing_id).await?;
+        let listing = load_listing(tx.connection(), listing_id).await?;
         let seller = code_of(&listing.seller)?;
         let buyer = actor.division.clone();
-        rules::check_buyer(&self.profile.profile.region, &seller, &buyer)?;
-        if listing.state != ListingState::Open {
-            return Err(RegistryError::Lifecycle(
-                guagou_domain::lifecycle::LifecycleError::NotAllowed {
-                    state: listing.state.to_string(),
-                    action: "offer".into(),
-                },
-            ));
-        }
-        rules::check_offer(
-            listing.amount_m2,
-            listing.reserve_price_fen_per_mu,
-            (
-                parse_day("opens_on", &listing.opens_on)?,
-                parse_day("closes_on", &listing.closes_on)?,
-            ),
+        rules::decide_offer(
+            &self.profile.profile.region,
+            &seller,
+            &buyer,
+            &facts_of(&listing)?,
             new.amount_m2,
             new.price_fen_per_mu,
             as_of,
         )?;
-        let mut tx = self.store.begin_write().await?;
-        let count = count_of(&mut tx, "market_offers", listing_id).await?;
-        let id = format!("{listing_id}-O{}", count + 1);
+        let id = next_child_id(tx.connection(), "offer", listing_id).await?;
         sqlx::query(
             "INSERT INTO market_offers (id, listing, buyer, amount_m2, price_fen_per_mu, contact, offered_on, offered_by, state) \
              VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9)",
@@ -684,7 +589,7 @@ impl Registry {
 
     /// The seller accepts an offer and signs the agreement on `as_of`: amount ≤ listed, price ≥
     /// the guide price of the signing date (TRANSFER_PRICE_FLOOR), a schedule summing exactly
-    /// to amount × price.
+    /// to amount × price. One agreement per listing: a second signature finds it agreed (409).
     pub(crate) async fn sign_agreement(
         &self,
         actor: &Actor,
@@ -703,44 +608,30 @@ impl Registry {
                 "as_of": day(as_of),
             }),
         )?;
-        if let Some(id) = request.replayed(self).await? {
-            return self.market_agreement(&id).await;
+        let mut tx = self.store.begin_write().await?;
+        if let Some(id) = request.replayed(tx.connection()).await? {
+            return load_agreement(tx.connection(), &id).await;
         }
-        let listing = self.market_listing(listing_id).await?;
+        let listing = load_listing(tx.connection(), listing_id).await?;
         let seller = code_of(&listing.seller)?;
         actor.require_jurisdiction(&seller)?;
-        let offer = self.market_offer(&new.offer).await?;
+        let offer = load_offer(tx.connection(), &new.offer).await?;
         if offer.listing != listing_id {
             return Err(not_found("意向/offer", &new.offer));
         }
-        if offer.state != OfferState::Open {
-            return Err(RegistryError::Lifecycle(
-                guagou_domain::lifecycle::LifecycleError::NotAllowed {
-                    state: offer.state.to_string(),
-                    action: "accept".into(),
-                },
-            ));
-        }
-        let next = rules::listing_next(listing.state, ListingEvent::Sign)?;
-        if as_of < parse_day("offered_on", &offer.offered_on)? {
-            return Err(RegistryError::invalid(
-                "signed_on",
-                "签订日早于报价日",
-                "the agreement is signed before the offer was made",
-            ));
-        }
-        let total = rules::check_agreement(
+        let signing = rules::decide_sign(
             &self.profile,
-            listing.amount_m2,
-            new.amount_m2,
-            new.price_fen_per_mu,
-            as_of,
-            &new.schedule,
+            &facts_of(&listing)?,
+            (offer.state, parse_day("offered_on", &offer.offered_on)?),
+            &Terms {
+                amount_m2: new.amount_m2,
+                price_fen_per_mu: new.price_fen_per_mu,
+                signed_on: as_of,
+                schedule: &new.schedule,
+            },
             seller.as_str(),
         )?;
-        let mut tx = self.store.begin_write().await?;
-        let count = count_of(&mut tx, "market_agreements", listing_id).await?;
-        let id = format!("{listing_id}-A{}", count + 1);
+        let id = next_child_id(tx.connection(), "agreement", listing_id).await?;
         sqlx::query(
             "INSERT INTO market_agreements (id, listing, offer, seller, buyer, amount_m2, price_fen_per_mu, total_fen, \
              signed_on, signed_by, state) VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11)",
@@ -752,7 +643,7 @@ impl Registry {
         .bind(&offer.buyer)
         .bind(new.amount_m2)
         .bind(new.price_fen_per_mu)
-        .bind(total)
+        .bind(signing.total_fen)
         .bind(day(as_of))
         .bind(actor.to_string())
         .bind(AgreementState::Signed.as_str())
@@ -771,17 +662,25 @@ impl Registry {
         }
         set_state(
             &mut tx,
-            "market_offers",
+            OFFERS,
             &offer.id,
+            offer.state.as_str(),
             OfferState::Accepted.as_str(),
         )
         .await?;
-        set_state(&mut tx, "market_listings", listing_id, next.as_str()).await?;
+        set_state(
+            &mut tx,
+            LISTINGS,
+            listing_id,
+            listing.state.as_str(),
+            signing.listing.as_str(),
+        )
+        .await?;
         request.remember(&mut tx, &id).await?;
         let payload = serde_json::json!({
             "listing": listing_id, "offer": offer.id, "buyer": offer.buyer,
             "amount_m2": new.amount_m2, "price_fen_per_mu": new.price_fen_per_mu,
-            "total_fen": total, "schedule": new.schedule,
+            "total_fen": signing.total_fen, "schedule": new.schedule,
         });
         self.audit(
             &mut tx,
@@ -797,7 +696,7 @@ impl Registry {
     }
 
     /// Cancels an unsettled agreement (either party), with the reason recorded; the listing is
-    /// open again and the accepted offer is declined.
+    /// open again and the accepted offer is declined. A settled agreement cannot be cancelled.
     pub(crate) async fn cancel_agreement(
         &self,
         actor: &Actor,
@@ -812,41 +711,50 @@ impl Registry {
             "cancel",
             serde_json::json!({ "agreement": agreement_id, "reason": reason.trim(), "as_of": day(as_of) }),
         )?;
-        if let Some(id) = request.replayed(self).await? {
-            return self.market_agreement(&id).await;
+        let mut tx = self.store.begin_write().await?;
+        if let Some(id) = request.replayed(tx.connection()).await? {
+            return load_agreement(tx.connection(), &id).await;
         }
         require_reason(reason)?;
-        let agreement = self.market_agreement(agreement_id).await?;
+        let agreement = load_agreement(tx.connection(), agreement_id).await?;
         let seller = code_of(&agreement.seller)?;
         let buyer = code_of(&agreement.buyer)?;
         if !actor.may_act_for(&seller) && !actor.may_act_for(&buyer) {
             actor.require_jurisdiction(&seller)?;
         }
-        let state = rules::agreement_next(agreement.state, false)?;
-        let listing = self.market_listing(&agreement.listing).await?;
-        let listing_state = rules::listing_next(listing.state, ListingEvent::CancelAgreement)?;
-        let mut tx = self.store.begin_write().await?;
-        sqlx::query(
-            "UPDATE market_agreements SET state = $1, cancelled_on = $2, cancel_reason = $3 WHERE id = $4",
+        let listing = load_listing(tx.connection(), &agreement.listing).await?;
+        let next = rules::decide_cancel(agreement.state, listing.state)?;
+        let done = sqlx::query(
+            "UPDATE market_agreements SET state = $1, cancelled_on = $2, cancel_reason = $3 \
+             WHERE id = $4 AND state = $5",
         )
-        .bind(state.as_str())
+        .bind(next.agreement.as_str())
         .bind(day(as_of))
         .bind(reason.trim())
         .bind(agreement_id)
+        .bind(agreement.state.as_str())
         .execute(tx.connection())
         .await?;
+        require_one(
+            done.rows_affected(),
+            "协议/agreement",
+            agreement_id,
+            agreement.state.as_str(),
+        )?;
         set_state(
             &mut tx,
-            "market_offers",
+            OFFERS,
             &agreement.offer,
+            OfferState::Accepted.as_str(),
             OfferState::Declined.as_str(),
         )
         .await?;
         set_state(
             &mut tx,
-            "market_listings",
+            LISTINGS,
             &listing.id,
-            listing_state.as_str(),
+            listing.state.as_str(),
+            next.listing.as_str(),
         )
         .await?;
         request.remember(&mut tx, agreement_id).await?;
@@ -865,7 +773,8 @@ impl Registry {
 
     /// Settles a signed agreement on `as_of`: the ledger `transfer` moves the agreed quota
     /// from the listing's escrow to the buyer (lots keep their provenance), a `withdraw`
-    /// returns any unsold rest to the seller, and the listing is settled.
+    /// returns any unsold rest to the seller, and the listing is settled. Of a settlement and
+    /// a cancellation (or two settlements) racing, exactly one wins.
     pub(crate) async fn settle_agreement(
         &self,
         actor: &Actor,
@@ -879,26 +788,26 @@ impl Registry {
             "settle",
             serde_json::json!({ "agreement": agreement_id, "as_of": day(as_of) }),
         )?;
-        if let Some(id) = request.replayed(self).await? {
-            return self.market_agreement(&id).await;
+        let mut tx = self.store.begin_write().await?;
+        if let Some(id) = request.replayed(tx.connection()).await? {
+            return load_agreement(tx.connection(), &id).await;
         }
-        let agreement = self.market_agreement(agreement_id).await?;
+        let agreement = load_agreement(tx.connection(), agreement_id).await?;
         let seller = code_of(&agreement.seller)?;
         actor.require_jurisdiction(&seller)?;
         let buyer = code_of(&agreement.buyer)?;
-        let state = rules::agreement_next(agreement.state, true)?;
-        let listing = self.market_listing(&agreement.listing).await?;
-        let listing_state = rules::listing_next(listing.state, ListingEvent::Settle)?;
+        let listing = load_listing(tx.connection(), &agreement.listing).await?;
         let signed_on = parse_day("signed_on", &agreement.signed_on)?;
-        if as_of < signed_on {
-            return Err(RegistryError::invalid(
-                "as_of",
-                "结算日早于协议签订日",
-                "settlement before the agreement was signed",
-            ));
-        }
+        let escrow = escrow_m2(tx.connection(), &listing.id).await?;
+        let settlement = rules::decide_settle(
+            agreement.state,
+            listing.state,
+            signed_on,
+            as_of,
+            agreement.amount_m2,
+            escrow,
+        )?;
         let reason = format!("流转协议 {agreement_id} 结算 / agreement {agreement_id} settled");
-        let mut tx = self.store.begin_write().await?;
         let transfer = Operation::Transfer {
             listing: listing.id.clone(),
             buyer,
@@ -908,37 +817,55 @@ impl Registry {
             // at signing; a rise between signing and settlement does not void the agreement.
             priced_on: Some(signed_on),
         };
-        let meta = self.meta(
-            actor,
-            &format!("market:transfer:{agreement_id}"),
-            &reason,
-            as_of,
-        );
-        let entry = tx.post_ledger(&transfer, &meta, &self.profile).await?;
-        let rest = listing.amount_m2 - agreement.amount_m2;
-        if rest > 0 {
+        let entry = self
+            .post_market(
+                &mut tx,
+                actor,
+                &transfer,
+                &format!("market:transfer:{agreement_id}"),
+                &reason,
+                as_of,
+            )
+            .await?;
+        if settlement.rest_m2 > 0 {
             let back = Operation::Withdraw {
                 listing: listing.id.clone(),
-                amount_m2: rest,
+                amount_m2: settlement.rest_m2,
             };
-            let meta = self.meta(
+            self.post_market(
+                &mut tx,
                 actor,
+                &back,
                 &format!("market:rest:{agreement_id}"),
                 "协议未受让部分退回转让方 / the unsold rest returns to the seller",
                 as_of,
-            );
-            tx.post_ledger(&back, &meta, &self.profile).await?;
+            )
+            .await?;
         }
-        sqlx::query(
-            "UPDATE market_agreements SET state = $1, settled_on = $2, transfer_seq = $3 WHERE id = $4",
+        let done = sqlx::query(
+            "UPDATE market_agreements SET state = $1, settled_on = $2, transfer_seq = $3 \
+             WHERE id = $4 AND state = $5",
         )
-        .bind(state.as_str())
+        .bind(settlement.transition.agreement.as_str())
         .bind(day(as_of))
         .bind(i64::try_from(entry.seq).unwrap_or(i64::MAX))
         .bind(agreement_id)
+        .bind(agreement.state.as_str())
         .execute(tx.connection())
         .await?;
-        close_listing(&mut tx, &listing.id, listing_state, as_of, &reason).await?;
+        require_one(
+            done.rows_affected(),
+            "协议/agreement",
+            agreement_id,
+            agreement.state.as_str(),
+        )?;
+        let closing = Closing {
+            from: listing.state,
+            to: settlement.transition.listing,
+            as_of,
+            reason: &reason,
+        };
+        close_listing(&mut tx, &listing.id, &closing).await?;
         sqlx::query("UPDATE market_offers SET state = $1 WHERE listing = $2 AND state = $3")
             .bind(OfferState::Declined.as_str())
             .bind(&listing.id)
@@ -947,7 +874,7 @@ impl Registry {
             .await?;
         let payload = serde_json::json!({
             "listing": listing.id, "transfer_seq": entry.seq, "money_fen": entry.money_fen,
-            "returned_m2": rest.max(0),
+            "returned_m2": settlement.rest_m2,
         });
         request.remember(&mut tx, agreement_id).await?;
         self.audit(
@@ -964,7 +891,8 @@ impl Registry {
     }
 
     /// Records money received (到账) against one instalment of a signed or settled agreement,
-    /// by the seller's side.
+    /// by the seller's side. What was received is read inside the write transaction, so
+    /// concurrent payments never add up to more than the instalment.
     #[allow(clippy::too_many_arguments)] // the payment's fields, the actor and the request key
     pub(crate) async fn record_payment(
         &self,
@@ -985,56 +913,45 @@ impl Registry {
                 "paid_on": day(paid_on), "note": note.trim(),
             }),
         )?;
-        if let Some(id) = request.replayed(self).await? {
-            return self.market_agreement(&id).await;
-        }
-        let agreement = self.market_agreement(agreement_id).await?;
-        actor.require_jurisdiction(&code_of(&agreement.seller)?)?;
-        if agreement.state == AgreementState::Cancelled {
-            return Err(RegistryError::Lifecycle(
-                guagou_domain::lifecycle::LifecycleError::NotAllowed {
-                    state: agreement.state.to_string(),
-                    action: "record_payment".into(),
-                },
-            ));
-        }
-        let scheduled = agreement
-            .schedule
-            .iter()
-            .find(|i| i.number == instalment)
-            .ok_or_else(|| {
-                RegistryError::invalid(
-                    "instalment",
-                    format!("协议没有第 {instalment} 期"),
-                    format!("the agreement has no instalment {instalment}"),
-                )
-            })?;
-        let as_domain = Instalment {
-            number: u32::try_from(scheduled.number).unwrap_or(0),
-            due_on: parse_day("due_on", &scheduled.due_on)?,
-            amount_fen: scheduled.amount_fen,
-        };
-        rules::check_payment(&as_domain, scheduled.received_fen, amount_fen)?;
-        if paid_on < parse_day("signed_on", &agreement.signed_on)? {
-            return Err(RegistryError::invalid(
-                "paid_on",
-                "到账日早于协议签订日",
-                "the payment date is before the agreement was signed",
-            ));
-        }
         let mut tx = self.store.begin_write().await?;
-        let seq: i64 =
-            sqlx::query("SELECT COUNT(*) AS n FROM market_payments WHERE agreement = $1")
-                .bind(agreement_id)
-                .fetch_one(tx.connection())
-                .await?
-                .try_get("n")?;
+        if let Some(id) = request.replayed(tx.connection()).await? {
+            return load_agreement(tx.connection(), &id).await;
+        }
+        let agreement = load_agreement(tx.connection(), agreement_id).await?;
+        let seller = code_of(&agreement.seller)?;
+        actor.require_jurisdiction(&seller)?;
+        let scheduled = match agreement.schedule.iter().find(|i| i.number == instalment) {
+            Some(i) => Some((
+                Instalment {
+                    number: u32::try_from(i.number).unwrap_or(0),
+                    due_on: parse_day("due_on", &i.due_on)?,
+                    amount_fen: i.amount_fen,
+                },
+                i.received_fen,
+            )),
+            None => None,
+        };
+        rules::decide_payment(
+            agreement.state,
+            parse_day("signed_on", &agreement.signed_on)?,
+            instalment,
+            scheduled.as_ref().map(|(i, received)| (i, *received)),
+            amount_fen,
+            paid_on,
+        )?;
+        let seq: i64 = sqlx::query(
+            "SELECT COALESCE(MAX(seq), 0) + 1 AS next FROM market_payments WHERE agreement = $1",
+        )
+        .bind(agreement_id)
+        .fetch_one(tx.connection())
+        .await?
+        .try_get("next")?;
         sqlx::query(
             "INSERT INTO market_payments (agreement, seq, instalment, paid_on, amount_fen, recorded_by, note) \
              VALUES ($1,$2,$3,$4,$5,$6,$7)",
         )
         .bind(agreement_id)
-        .bind(seq + 1)
+        .bind(seq)
         .bind(instalment)
         .bind(day(paid_on))
         .bind(amount_fen)
@@ -1053,10 +970,10 @@ impl Registry {
         self.post_payment_proceeds(
             &mut tx,
             actor,
-            &code_of(&agreement.seller)?,
+            &seller,
             agreement_id,
             instalment,
-            seq + 1,
+            seq,
             amount_fen,
             paid_on,
         )
@@ -1081,17 +998,24 @@ impl Registry {
             "withdraw",
             serde_json::json!({ "listing": listing_id, "reason": reason.trim(), "as_of": day(as_of) }),
         )?;
-        if let Some(id) = request.replayed(self).await? {
-            return self.market_listing(&id).await;
+        let mut tx = self.store.begin_write().await?;
+        if let Some(id) = request.replayed(tx.connection()).await? {
+            return load_listing(tx.connection(), &id).await;
         }
         require_reason(reason)?;
-        let listing = self.market_listing(listing_id).await?;
+        let listing = load_listing(tx.connection(), listing_id).await?;
         actor.require_jurisdiction(&code_of(&listing.seller)?)?;
-        let next = rules::listing_next(listing.state, ListingEvent::Withdraw)?;
-        let mut tx = self.store.begin_write().await?;
-        self.return_quota(&mut tx, actor, &listing, "withdraw", reason, as_of)
+        let next = rules::decide_withdraw(listing.state)?;
+        let returned = self
+            .return_quota(&mut tx, actor, &listing, "withdraw", reason, as_of)
             .await?;
-        close_listing(&mut tx, listing_id, next, as_of, reason).await?;
+        let closing = Closing {
+            from: listing.state,
+            to: next,
+            as_of,
+            reason,
+        };
+        close_listing(&mut tx, listing_id, &closing).await?;
         request.remember(&mut tx, listing_id).await?;
         self.audit(
             &mut tx,
@@ -1099,7 +1023,7 @@ impl Registry {
             "market.withdraw",
             listing_id,
             reason,
-            serde_json::json!({ "amount_m2": listing.amount_m2 }),
+            serde_json::json!({ "amount_m2": listing.amount_m2, "returned_m2": returned }),
         )
         .await?;
         tx.commit().await?;
@@ -1114,31 +1038,51 @@ impl Registry {
         actor: &Actor,
         as_of: NaiveDate,
     ) -> Result<Vec<String>, RegistryError> {
-        let open = self.market_listings(Some(ListingState::Open)).await?;
-        let mut due = Vec::new();
+        let mut tx = self.store.begin_write().await?;
+        let expired = self.expire_in(&mut tx, actor, as_of).await?;
+        if expired.is_empty() {
+            tx.rollback().await?;
+        } else {
+            tx.commit().await?;
+        }
+        Ok(expired)
+    }
+
+    /// `expire_listings` inside `tx` (the deadline scan's own transaction uses it too): the
+    /// open listings are read in `tx`, each expiry decided by the domain and written by
+    /// compare-and-set.
+    pub(crate) async fn expire_in(
+        &self,
+        tx: &mut WriteTx,
+        actor: &Actor,
+        as_of: NaiveDate,
+    ) -> Result<Vec<String>, RegistryError> {
+        let open = load_listings(tx.connection(), Some(ListingState::Open)).await?;
+        let mut expired = Vec::new();
         for listing in open {
             let seller = code_of(&listing.seller)?;
             let closes = parse_day("closes_on", &listing.closes_on)?;
-            if actor.may_act_for(&seller) && rules::is_expired(listing.state, closes, as_of) {
-                due.push(listing);
+            if !actor.may_act_for(&seller) {
+                continue;
             }
-        }
-        if due.is_empty() {
-            return Ok(Vec::new());
-        }
-        let mut tx = self.store.begin_write().await?;
-        let mut expired = Vec::new();
-        for listing in due {
-            let next = rules::listing_next(listing.state, ListingEvent::Expire)?;
+            let Some(next) = rules::decide_expiry(listing.state, closes, as_of) else {
+                continue;
+            };
             let reason = format!(
                 "公告期于 {} 届满，无协议 / the period closed on {} with no agreement",
                 listing.closes_on, listing.closes_on
             );
-            self.return_quota(&mut tx, actor, &listing, "expire", &reason, as_of)
+            self.return_quota(tx, actor, &listing, "expire", &reason, as_of)
                 .await?;
-            close_listing(&mut tx, &listing.id, next, as_of, &reason).await?;
+            let closing = Closing {
+                from: listing.state,
+                to: next,
+                as_of,
+                reason: &reason,
+            };
+            close_listing(tx, &listing.id, &closing).await?;
             self.audit(
-                &mut tx,
+                tx,
                 actor,
                 "market.expire",
                 &listing.id,
@@ -1148,11 +1092,28 @@ impl Registry {
             .await?;
             expired.push(listing.id);
         }
-        tx.commit().await?;
         Ok(expired)
     }
 
-    /// Posts the ledger `withdraw` of what the listing's escrow holds back to the seller.
+    /// Posts a market operation to the ledger in `tx` and checks every leg the engine planned
+    /// against the actor's jurisdiction (the buyer of a transfer excepted).
+    async fn post_market(
+        &self,
+        tx: &mut WriteTx,
+        actor: &Actor,
+        operation: &Operation,
+        key: &str,
+        reason: &str,
+        as_of: NaiveDate,
+    ) -> Result<Entry, RegistryError> {
+        let meta = self.meta(actor, key, reason, as_of);
+        let entry = tx.post_ledger(operation, &meta, &self.profile).await?;
+        jurisdiction::require_entry(tx.connection(), actor, self.province(), &entry).await?;
+        Ok(entry)
+    }
+
+    /// Posts the ledger `withdraw` of what the listing's escrow holds back to the seller;
+    /// returns the m² returned.
     async fn return_quota(
         &self,
         tx: &mut WriteTx,
@@ -1161,33 +1122,18 @@ impl Registry {
         why: &str,
         reason: &str,
         as_of: NaiveDate,
-    ) -> Result<(), RegistryError> {
-        let held = sqlx::query("SELECT balance_m2 FROM ledger_balances WHERE account = $1")
-            .bind(
-                Account::Listed {
-                    listing: listing.id.clone(),
-                }
-                .key(),
-            )
-            .fetch_optional(tx.connection())
-            .await?
-            .map(|r| r.try_get::<i64, _>("balance_m2"))
-            .transpose()?
-            .unwrap_or(0);
+    ) -> Result<i64, RegistryError> {
+        let held = escrow_m2(tx.connection(), &listing.id).await?;
         if held > 0 {
             let operation = Operation::Withdraw {
                 listing: listing.id.clone(),
                 amount_m2: held,
             };
-            let meta = self.meta(
-                actor,
-                &format!("market:{why}:{}", listing.id),
-                reason,
-                as_of,
-            );
-            tx.post_ledger(&operation, &meta, &self.profile).await?;
+            let key = format!("market:{why}:{}", listing.id);
+            self.post_market(tx, actor, &operation, &key, reason, as_of)
+                .await?;
         }
-        Ok(())
+        Ok(held.max(0))
     }
 
     /// The demo's market (the last step of `build_demo`): 宣汉县 (511722), which holds the
@@ -1238,49 +1184,306 @@ impl Registry {
     }
 }
 
-async fn count_of(tx: &mut WriteTx, table: &str, listing: &str) -> Result<i64, RegistryError> {
-    // `table` is one of this module's constants, never input.
-    Ok(sqlx::query(&format!(
-        "SELECT COUNT(*) AS n FROM {table} WHERE listing = $1"
-    ))
-    .bind(listing)
-    .fetch_one(tx.connection())
-    .await?
-    .try_get("n")?)
-}
+/// The market's tables whose rows have a `state` (constants: never input).
+const LISTINGS: &str = "market_listings";
+const OFFERS: &str = "market_offers";
 
+/// Moves a row of `table` from state `from` to `to` by compare-and-set: a row that is no
+/// longer in `from` (another request changed it first) is a 409 `state_changed`.
 async fn set_state(
     tx: &mut WriteTx,
-    table: &str,
+    table: &'static str,
     id: &str,
-    state: &str,
+    from: &str,
+    to: &str,
 ) -> Result<(), RegistryError> {
-    // `table` is one of this module's constants, never input.
-    sqlx::query(&format!("UPDATE {table} SET state = $1 WHERE id = $2"))
-        .bind(state)
-        .bind(id)
-        .execute(tx.connection())
-        .await?;
-    Ok(())
+    let done = sqlx::query(&format!(
+        "UPDATE {table} SET state = $1 WHERE id = $2 AND state = $3"
+    ))
+    .bind(to)
+    .bind(id)
+    .bind(from)
+    .execute(tx.connection())
+    .await?;
+    let what = if table == LISTINGS {
+        "公告/listing"
+    } else {
+        "意向/offer"
+    };
+    require_one(done.rows_affected(), what, id, from)
+}
+
+/// A compare-and-set changed exactly one row, or the record left `expected` meanwhile.
+fn require_one(rows: u64, what: &str, id: &str, expected: &str) -> Result<(), RegistryError> {
+    if rows == 1 {
+        Ok(())
+    } else {
+        Err(RegistryError::state_changed(what, id, expected))
+    }
+}
+
+/// How a listing leaves the market.
+struct Closing<'a> {
+    from: ListingState,
+    to: ListingState,
+    as_of: NaiveDate,
+    reason: &'a str,
 }
 
 async fn close_listing(
     tx: &mut WriteTx,
     id: &str,
-    state: ListingState,
-    as_of: NaiveDate,
-    reason: &str,
+    closing: &Closing<'_>,
 ) -> Result<(), RegistryError> {
-    sqlx::query(
-        "UPDATE market_listings SET state = $1, closed_on = $2, close_reason = $3 WHERE id = $4",
+    let done = sqlx::query(
+        "UPDATE market_listings SET state = $1, closed_on = $2, close_reason = $3 \
+         WHERE id = $4 AND state = $5",
     )
-    .bind(state.as_str())
-    .bind(day(as_of))
-    .bind(reason)
+    .bind(closing.to.as_str())
+    .bind(day(closing.as_of))
+    .bind(closing.reason)
     .bind(id)
+    .bind(closing.from.as_str())
     .execute(tx.connection())
     .await?;
-    Ok(())
+    require_one(
+        done.rows_affected(),
+        "公告/listing",
+        id,
+        closing.from.as_str(),
+    )
+}
+
+/// What the domain reads of a stored listing.
+fn facts_of(listing: &MarketListing) -> Result<ListingFacts, RegistryError> {
+    Ok(ListingFacts {
+        state: listing.state,
+        amount_m2: listing.amount_m2,
+        reserve_fen_per_mu: listing.reserve_price_fen_per_mu,
+        opens_on: parse_day("opens_on", &listing.opens_on)?,
+        closes_on: parse_day("closes_on", &listing.closes_on)?,
+    })
+}
+
+/// How many numbers a new id may skip (ids taken before the sequence existed) before giving
+/// up: far more than any seller lists in a year.
+const MAX_SKIPPED_IDS: usize = 100_000;
+
+/// The next number (1, 2, …) of the market's sequence `name`, taken in the caller's write
+/// transaction (so it rolls back with it, and no two writers get the same number).
+async fn next_number(conn: &mut AnyConnection, name: &str) -> Result<i64, RegistryError> {
+    sqlx::query(
+        "INSERT INTO market_sequences (name, last_value) VALUES ($1, 1) \
+         ON CONFLICT (name) DO UPDATE SET last_value = market_sequences.last_value + 1",
+    )
+    .bind(name)
+    .execute(&mut *conn)
+    .await?;
+    Ok(
+        sqlx::query("SELECT last_value FROM market_sequences WHERE name = $1")
+            .bind(name)
+            .fetch_one(&mut *conn)
+            .await?
+            .try_get("last_value")?,
+    )
+}
+
+fn ids_exhausted(sequence: &str) -> RegistryError {
+    RegistryError::conflict(
+        "ids_exhausted",
+        format!("市场编号序列 {sequence} 找不到未用的编号"),
+        format!("the market's id sequence {sequence} found no unused id"),
+    )
+}
+
+/// A new listing id `GP-<seller>-<year>-<nnn>` from the market's sequence. An id already
+/// used anywhere (a market listing, a ledger listing or its escrow account, e.g. one listed in
+/// the general ledger before its namespace was closed) is skipped, never reused.
+async fn next_listing_id(
+    conn: &mut AnyConnection,
+    seller: &DivisionCode,
+    year: i32,
+) -> Result<String, RegistryError> {
+    let sequence = format!("listing:{seller}:{year}");
+    for _ in 0..MAX_SKIPPED_IDS {
+        let id = rules::market_listing_id(seller, year, next_number(conn, &sequence).await?);
+        let escrow = Account::Listed {
+            listing: id.clone(),
+        }
+        .key();
+        let taken = sqlx::query(
+            "SELECT 1 AS taken FROM market_listings WHERE id = $1 \
+             UNION ALL SELECT 1 FROM ledger_listings WHERE listing = $1 \
+             UNION ALL SELECT 1 FROM ledger_balances WHERE account = $2",
+        )
+        .bind(&id)
+        .bind(&escrow)
+        .fetch_optional(&mut *conn)
+        .await?
+        .is_some();
+        if !taken {
+            return Ok(id);
+        }
+    }
+    Err(ids_exhausted(&sequence))
+}
+
+/// A new offer (`<listing>-O<n>`) or agreement (`<listing>-A<n>`) id from the market's
+/// sequence of that listing, skipping ids already used.
+async fn next_child_id(
+    conn: &mut AnyConnection,
+    kind: &'static str,
+    listing: &str,
+) -> Result<String, RegistryError> {
+    let (table, letter) = match kind {
+        "offer" => ("market_offers", 'O'),
+        _ => ("market_agreements", 'A'),
+    };
+    let sequence = format!("{kind}:{listing}");
+    for _ in 0..MAX_SKIPPED_IDS {
+        let id = format!("{listing}-{letter}{}", next_number(conn, &sequence).await?);
+        // `table` is one of the two constants above, never input.
+        let taken = sqlx::query(&format!("SELECT 1 AS taken FROM {table} WHERE id = $1"))
+            .bind(&id)
+            .fetch_optional(&mut *conn)
+            .await?
+            .is_some();
+        if !taken {
+            return Ok(id);
+        }
+    }
+    Err(ids_exhausted(&sequence))
+}
+
+/// What the escrow account of a listing holds (m²), read on `conn`.
+async fn escrow_m2(conn: &mut AnyConnection, listing: &str) -> Result<i64, RegistryError> {
+    let key = Account::Listed {
+        listing: listing.to_owned(),
+    }
+    .key();
+    Ok(
+        sqlx::query("SELECT balance_m2 FROM ledger_balances WHERE account = $1")
+            .bind(key)
+            .fetch_optional(&mut *conn)
+            .await?
+            .map(|r| r.try_get::<i64, _>("balance_m2"))
+            .transpose()?
+            .unwrap_or(0),
+    )
+}
+
+/// Every listing (in `state`, if given), newest first, read on `conn`.
+async fn load_listings(
+    conn: &mut AnyConnection,
+    state: Option<ListingState>,
+) -> Result<Vec<MarketListing>, RegistryError> {
+    let rows = sqlx::query(&format!(
+        "SELECT {LISTING_COLUMNS} FROM market_listings ORDER BY published_on DESC, id DESC"
+    ))
+    .fetch_all(&mut *conn)
+    .await?;
+    let mut out = Vec::new();
+    for row in &rows {
+        let listing = listing_from(row)?;
+        if state.is_none_or(|s| s == listing.state) {
+            out.push(listing);
+        }
+    }
+    Ok(out)
+}
+
+/// One listing, read on `conn` (the pool's or a write transaction's).
+async fn load_listing(conn: &mut AnyConnection, id: &str) -> Result<MarketListing, RegistryError> {
+    let row = sqlx::query(&format!(
+        "SELECT {LISTING_COLUMNS} FROM market_listings WHERE id = $1"
+    ))
+    .bind(id)
+    .fetch_optional(&mut *conn)
+    .await?
+    .ok_or_else(|| not_found("公告/listing", id))?;
+    listing_from(&row)
+}
+
+/// One offer, read on `conn`.
+async fn load_offer(conn: &mut AnyConnection, id: &str) -> Result<Offer, RegistryError> {
+    let row = sqlx::query(&format!(
+        "SELECT {OFFER_COLUMNS} FROM market_offers WHERE id = $1"
+    ))
+    .bind(id)
+    .fetch_optional(&mut *conn)
+    .await?
+    .ok_or_else(|| not_found("意向/offer", id))?;
+    offer_from(&row)
+}
+
+/// The offers on a listing, oldest first, read on `conn`.
+async fn load_offers_of(
+    conn: &mut AnyConnection,
+    listing: &str,
+) -> Result<Vec<Offer>, RegistryError> {
+    sqlx::query(&format!(
+        "SELECT {OFFER_COLUMNS} FROM market_offers WHERE listing = $1 ORDER BY id"
+    ))
+    .bind(listing)
+    .fetch_all(&mut *conn)
+    .await?
+    .iter()
+    .map(offer_from)
+    .collect()
+}
+
+/// One agreement with its schedule and payments, read on `conn`.
+async fn load_agreement(conn: &mut AnyConnection, id: &str) -> Result<Agreement, RegistryError> {
+    let row = sqlx::query(&format!(
+        "SELECT {AGREEMENT_COLUMNS} FROM market_agreements WHERE id = $1"
+    ))
+    .bind(id)
+    .fetch_optional(&mut *conn)
+    .await?
+    .ok_or_else(|| not_found("协议/agreement", id))?;
+    let mut agreement = agreement_from(&row)?;
+    agreement.payments = sqlx::query(
+        "SELECT seq, instalment, paid_on, amount_fen, recorded_by, note FROM market_payments \
+         WHERE agreement = $1 ORDER BY seq",
+    )
+    .bind(id)
+    .fetch_all(&mut *conn)
+    .await?
+    .iter()
+    .map(|r| {
+        Ok(Payment {
+            seq: r.try_get("seq")?,
+            instalment: r.try_get("instalment")?,
+            paid_on: r.try_get("paid_on")?,
+            amount_fen: r.try_get("amount_fen")?,
+            recorded_by: r.try_get("recorded_by")?,
+            note: r.try_get("note")?,
+        })
+    })
+    .collect::<Result<Vec<_>, sqlx::Error>>()?;
+    let rows = sqlx::query(
+        "SELECT number, due_on, amount_fen FROM market_instalments WHERE agreement = $1 ORDER BY number",
+    )
+    .bind(id)
+    .fetch_all(&mut *conn)
+    .await?;
+    for r in &rows {
+        let number: i64 = r.try_get("number")?;
+        let received_fen = agreement
+            .payments
+            .iter()
+            .filter(|p| p.instalment == number)
+            .map(|p| p.amount_fen)
+            .sum();
+        agreement.schedule.push(ScheduledInstalment {
+            number,
+            due_on: r.try_get("due_on")?,
+            amount_fen: r.try_get("amount_fen")?,
+            received_fen,
+        });
+    }
+    agreement.received_fen = agreement.payments.iter().map(|p| p.amount_fen).sum();
+    Ok(agreement)
 }
 
 /// The seller's division of a listing, parsed (for callers that check rights).

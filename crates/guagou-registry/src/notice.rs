@@ -25,11 +25,12 @@ use guagou_domain::notice::{
 };
 use serde::Serialize;
 use sha2::{Digest, Sha256};
-use sqlx::Row;
 use sqlx::any::AnyRow;
+use sqlx::{AnyConnection, Row};
 
 use crate::error::RegistryError;
 use crate::packages::{PackageFields, PackageFile, ParcelRole, build_package_zip, unpack_package};
+use crate::projects::{load_current_version, load_project};
 use crate::{Actor, Registry};
 
 /// Why a notice step is refused.
@@ -434,7 +435,10 @@ impl Registry {
                 ));
             }
         };
-        self.publish_notice_rows(actor, code, input, &rows, source)
+        // Where the households come from was decided for the current version: publishing
+        // checks, in its transaction, that the version is still current.
+        let version = Some(project.current_version);
+        self.publish_notice_rows(actor, code, input, &rows, (source, version))
             .await
     }
 
@@ -446,15 +450,18 @@ impl Registry {
         Ok(())
     }
 
-    /// Validates the input and writes the snapshot with `rows` (names masked here).
+    /// Validates the input and writes the snapshot with `rows` (names masked here). `from` is
+    /// where the rows came from: `package` or `upload`, and the version whose stored package
+    /// they were read from, if one was (it must still be current when the notice is written).
     async fn publish_notice_rows(
         &self,
         actor: &Actor,
         code: &str,
         input: &NoticeInput,
         rows: &[HouseholdRow],
-        source: &str,
+        from: (&str, Option<i64>),
     ) -> Result<Notice, NoticeError> {
+        let (source, rows_version) = from;
         let (Some(starts_on), Some(ends_on)) = (input.starts_on, input.ends_on) else {
             return Err(invalid(
                 "period",
@@ -483,8 +490,19 @@ impl Registry {
                 "the households table lists no household",
             ));
         }
-        let project = self.project(code).await?;
-        let version = self.current_version(&project).await?;
+        let mut tx = self.store.begin_write().await?;
+        let project = load_project(tx.connection(), code).await?;
+        self.require_notice_staff(actor, &project.county)?;
+        if rows_version.is_some_and(|v| v != project.current_version) {
+            return Err(RegistryError::conflict(
+                "version_changed",
+                format!("项目 {code} 已有新的当前版本，请重新发布公示"),
+                format!("project {code} has a new current version: publish the notice again"),
+            )
+            .into());
+        }
+        let version = load_current_version(tx.connection(), &project).await?;
+        // Division names are reference data, read from the pool under this write lock.
         let township = match &version.summary.township {
             Some(t) => Some(self.place(t).await?),
             None => None,
@@ -496,7 +514,6 @@ impl Registry {
         let households: Vec<NoticeHousehold> = rows.iter().map(published).collect();
         let published_at = utc_text(self.notice_now()?);
 
-        let mut tx = self.store.begin_write().await?;
         let seq: i64 =
             sqlx::query("SELECT COALESCE(MAX(seq), 0) + 1 AS next FROM notices WHERE code = $1")
                 .bind(code)
@@ -590,22 +607,16 @@ impl Registry {
 
     /// The latest notice of project `code` with its households, if one was published.
     pub(crate) async fn public_notice(&self, code: &str) -> Result<Option<Notice>, NoticeError> {
-        let row = sqlx::query(&format!(
-            "SELECT {NOTICE_COLUMNS} FROM notices n WHERE n.code = $1 ORDER BY n.seq DESC LIMIT 1"
-        ))
-        .bind(code)
-        .fetch_optional(self.store.pool())
-        .await?;
-        let Some(row) = row else {
+        let mut conn = self.read_conn().await?;
+        let Some(mut notice) = load_latest_notice(&mut conn, code).await? else {
             return Ok(None);
         };
-        let mut notice = notice_from_row(&row)?;
         let rows = sqlx::query(
             "SELECT masked_name, village, persons, consent, method FROM notice_households \
              WHERE notice_id = $1 ORDER BY idx",
         )
         .bind(&notice.id)
-        .fetch_all(self.store.pool())
+        .fetch_all(&mut *conn)
         .await?;
         notice.households = rows
             .iter()
@@ -650,21 +661,7 @@ impl Registry {
 
     /// One objection by its receipt number.
     pub(crate) async fn notice_objection(&self, receipt: &str) -> Result<Objection, NoticeError> {
-        let not_found = || RegistryError::NotFound {
-            what: "异议/objection",
-            id: receipt.to_owned(),
-        };
-        if !rules::receipt_looks_valid(receipt) {
-            return Err(not_found().into());
-        }
-        let row = sqlx::query(&format!(
-            "SELECT {OBJECTION_COLUMNS} FROM notice_objections WHERE receipt = $1"
-        ))
-        .bind(receipt)
-        .fetch_optional(self.store.pool())
-        .await?
-        .ok_or_else(not_found)?;
-        objection_from_row(&row)
+        load_objection(&mut *self.read_conn().await?, receipt).await
     }
 
     /// Files an objection to the latest notice of project `code`, from anyone, while its period
@@ -679,14 +676,15 @@ impl Registry {
         client_key: &str,
         nonces: &[String],
     ) -> Result<Objection, NoticeError> {
-        let notice = self
-            .public_notice(code)
+        let now = self.notice_now()?;
+        let mut tx = self.store.begin_write().await?;
+        // The notice (and so its period) is the latest as this transaction reads it.
+        let notice = load_latest_notice(tx.connection(), code)
             .await?
             .ok_or_else(|| RegistryError::NotFound {
                 what: "公示/notice",
                 id: code.to_owned(),
             })?;
-        let now = self.notice_now()?;
         notice.period.require_open(self.notice_today()?)?;
         let objection = Objection {
             receipt: String::new(),
@@ -699,19 +697,44 @@ impl Registry {
             filed_on: (now + Duration::hours(8)).date_naive(),
             answer: None,
         };
-        self.insert_objection(objection, &client_hash(client_key), Some(now), nonces)
-            .await
+        let objection = self
+            .insert_objection_in(
+                &mut tx,
+                objection,
+                &client_hash(client_key),
+                Some(now),
+                nonces,
+            )
+            .await?;
+        tx.commit().await?;
+        Ok(objection)
     }
 
-    /// Writes an objection (with the hourly limit when `limit_from` is the time now).
+    /// Writes an objection in its own transaction (the demo's, without the hourly limit).
     async fn insert_objection(
         &self,
-        mut objection: Objection,
+        objection: Objection,
         client_hash: &str,
         limit_from: Option<DateTime<Utc>>,
         nonces: &[String],
     ) -> Result<Objection, NoticeError> {
         let mut tx = self.store.begin_write().await?;
+        let objection = self
+            .insert_objection_in(&mut tx, objection, client_hash, limit_from, nonces)
+            .await?;
+        tx.commit().await?;
+        Ok(objection)
+    }
+
+    /// Writes an objection in `tx` (with the hourly limit when `limit_from` is the time now).
+    async fn insert_objection_in(
+        &self,
+        tx: &mut guagou_store::WriteTx,
+        mut objection: Objection,
+        client_hash: &str,
+        limit_from: Option<DateTime<Utc>>,
+        nonces: &[String],
+    ) -> Result<Objection, NoticeError> {
         if let Some(now) = limit_from {
             let since = utc_text(now - Duration::hours(1));
             let recent: i64 = sqlx::query(
@@ -724,7 +747,6 @@ impl Registry {
             .await?
             .try_get("n")?;
             if recent >= OBJECTIONS_PER_HOUR {
-                tx.rollback().await?;
                 return Err(NoticeError::RateLimited {
                     per_hour: OBJECTIONS_PER_HOUR,
                 });
@@ -744,7 +766,6 @@ impl Registry {
             }
         }
         let Some(receipt) = receipt else {
-            tx.rollback().await?;
             return Err(NoticeError::ReceiptTaken);
         };
         objection.receipt = receipt;
@@ -764,7 +785,7 @@ impl Registry {
         .execute(tx.connection())
         .await?;
         self.audit_as(
-            &mut tx,
+            tx,
             "public",
             "notice.objection",
             &objection.receipt,
@@ -776,7 +797,6 @@ impl Registry {
             }),
         )
         .await?;
-        tx.commit().await?;
         Ok(objection)
     }
 
@@ -789,10 +809,17 @@ impl Registry {
         text: &str,
         answered_on: NaiveDate,
     ) -> Result<Objection, NoticeError> {
-        let mut objection = self.notice_objection(receipt).await?;
-        let project = self.project(&objection.code).await?;
+        let answered_at = utc_text(self.notice_now()?);
+        let mut tx = self.store.begin_write().await?;
+        let mut objection = load_objection(tx.connection(), receipt).await?;
+        let project = load_project(tx.connection(), &objection.code).await?;
         self.require_notice_staff(actor, &project.county)?;
         let text = rules::bounded_text("answer", text, MAX_ANSWER_CHARS, true)?;
+        if objection.answer.is_some() {
+            return Err(NoticeError::AlreadyAnswered {
+                receipt: receipt.to_owned(),
+            });
+        }
         if answered_on < objection.filed_on {
             return Err(invalid(
                 "as_of",
@@ -803,8 +830,6 @@ impl Registry {
                 ),
             ));
         }
-        let answered_at = utc_text(self.notice_now()?);
-        let mut tx = self.store.begin_write().await?;
         // Only an unanswered objection is updated: a second answer changes no row.
         let done = sqlx::query(
             "UPDATE notice_objections SET answer = $1, answered_on = $2, answered_by = $3, answered_at = $4 \
@@ -818,7 +843,6 @@ impl Registry {
         .execute(tx.connection())
         .await?;
         if done.rows_affected() == 0 {
-            tx.rollback().await?;
             return Err(NoticeError::AlreadyAnswered {
                 receipt: receipt.to_owned(),
             });
@@ -883,7 +907,7 @@ impl Registry {
             ..base.clone()
         };
         let notice = self
-            .publish_notice_rows(&staff, old, &input, &rows, "package")
+            .publish_notice_rows(&staff, old, &input, &rows, ("package", None))
             .await?;
         let objection = |objector: &str, text: &str, filed_at: &str, filed_on| Objection {
             receipt: String::new(),
@@ -931,7 +955,7 @@ impl Registry {
             ..base
         };
         let notice = self
-            .publish_notice_rows(&staff, current, &input, &rows, "package")
+            .publish_notice_rows(&staff, current, &input, &rows, ("package", None))
             .await?;
         let now = self.notice_now()?;
         let waiting = Objection {
@@ -949,4 +973,38 @@ impl Registry {
             .await?;
         Ok(())
     }
+}
+
+/// The latest notice of project `code` (without its households), read on `conn` (the pool's
+/// or a write transaction's).
+async fn load_latest_notice(
+    conn: &mut AnyConnection,
+    code: &str,
+) -> Result<Option<Notice>, NoticeError> {
+    let row = sqlx::query(&format!(
+        "SELECT {NOTICE_COLUMNS} FROM notices n WHERE n.code = $1 ORDER BY n.seq DESC LIMIT 1"
+    ))
+    .bind(code)
+    .fetch_optional(&mut *conn)
+    .await?;
+    row.as_ref().map(notice_from_row).transpose()
+}
+
+/// One objection by its receipt number, read on `conn`.
+async fn load_objection(conn: &mut AnyConnection, receipt: &str) -> Result<Objection, NoticeError> {
+    let not_found = || RegistryError::NotFound {
+        what: "异议/objection",
+        id: receipt.to_owned(),
+    };
+    if !rules::receipt_looks_valid(receipt) {
+        return Err(not_found().into());
+    }
+    let row = sqlx::query(&format!(
+        "SELECT {OBJECTION_COLUMNS} FROM notice_objections WHERE receipt = $1"
+    ))
+    .bind(receipt)
+    .fetch_optional(&mut *conn)
+    .await?
+    .ok_or_else(not_found)?;
+    objection_from_row(&row)
 }

@@ -8,7 +8,7 @@ use guagou_domain::check::RuleResult;
 use guagou_domain::lifecycle::{Level, PlanAction, PlanState};
 use guagou_domain::registry_rules::{PlanInForce, plan_consulted, plan_covers_poor_villages};
 use serde::Serialize;
-use sqlx::Row;
+use sqlx::{AnyConnection, Row};
 
 use crate::error::RegistryError;
 use crate::{Actor, Registry};
@@ -135,7 +135,6 @@ impl Registry {
         opinion: &str,
         as_of: NaiveDate,
     ) -> Result<Plan, RegistryError> {
-        let plan = self.plan(plan_id).await?;
         if !self
             .profile
             .consultation
@@ -153,9 +152,18 @@ impl Registry {
                 format!("{department} is not a consultation department of the profile"),
             ));
         }
-        if plan.state != PlanState::Consulting {
+        if opinion.trim().is_empty() {
             return Err(RegistryError::invalid(
-                "state",
+                "opinion",
+                "意见不能为空",
+                "an opinion must not be empty",
+            ));
+        }
+        let mut tx = self.store.begin_write().await?;
+        let plan = load_plan(tx.connection(), plan_id).await?;
+        if plan.state != PlanState::Consulting {
+            return Err(RegistryError::conflict(
+                "not_allowed",
                 format!(
                     "专项规划 {plan_id} 不在征求意见阶段（{}）",
                     plan.state.label_zh()
@@ -166,14 +174,6 @@ impl Registry {
                 ),
             ));
         }
-        if opinion.trim().is_empty() {
-            return Err(RegistryError::invalid(
-                "opinion",
-                "意见不能为空",
-                "an opinion must not be empty",
-            ));
-        }
-        let mut tx = self.store.begin_write().await?;
         sqlx::query("DELETE FROM plan_opinions WHERE plan_id = $1 AND department = $2")
             .bind(plan_id)
             .bind(department)
@@ -218,7 +218,8 @@ impl Registry {
         ])
     }
 
-    /// Moves a plan through its lifecycle.
+    /// Moves a plan through its lifecycle. The plan, its opinions and scope are read inside the
+    /// write transaction and the state moves by compare-and-set.
     pub(crate) async fn plan_action(
         &self,
         actor: &Actor,
@@ -227,30 +228,33 @@ impl Registry {
         as_of: NaiveDate,
         reason: &str,
     ) -> Result<Plan, RegistryError> {
-        let plan = self.plan(plan_id).await?;
+        let mut tx = self.store.begin_write().await?;
+        let plan = load_plan(tx.connection(), plan_id).await?;
         let county = DivisionCode::parse(&plan.county)
             .map_err(|e| RegistryError::invalid("county", e.to_string(), e.to_string()))?;
         actor.require_jurisdiction(&county)?;
-        let mut failed = Vec::new();
-        if action == PlanAction::Submit {
-            let results = self.plan_rules(&plan).await?;
-            let blocking: Vec<RuleResult> = results.into_iter().filter(|r| r.blocks()).collect();
-            if !blocking.is_empty() {
-                // Refuse with the full results so the user sees what is missing and the clause.
-                plan.state.next(action, actor.level, &[])?;
-                return Err(RegistryError::Rules(blocking));
-            }
-            failed.clear();
-        }
-        let next = plan.state.next(action, actor.level, &failed)?;
+        let gating = if action == PlanAction::Submit {
+            // The divisions (poor and relocation villages) are read under this transaction's
+            // write lock, so they are the ones it commits against.
+            self.plan_rules(&plan).await?
+        } else {
+            Vec::new()
+        };
+        let next = decide_plan_step(plan.state, action, actor.level, gating)?;
         let day = as_of.format("%Y-%m-%d").to_string();
-        let mut tx = self.store.begin_write().await?;
-        sqlx::query("UPDATE special_plans SET state = $1 WHERE id = $2 AND state = $3")
+        let done = sqlx::query("UPDATE special_plans SET state = $1 WHERE id = $2 AND state = $3")
             .bind(state_text(next))
             .bind(plan_id)
             .bind(state_text(plan.state))
             .execute(tx.connection())
             .await?;
+        if done.rows_affected() != 1 {
+            return Err(RegistryError::state_changed(
+                "专项规划/special plan",
+                plan_id,
+                &state_text(plan.state),
+            ));
+        }
         match next {
             PlanState::Approved => {
                 sqlx::query("UPDATE special_plans SET approved_on = $1 WHERE id = $2")
@@ -277,86 +281,113 @@ impl Registry {
     }
 
     pub(crate) async fn plan(&self, id: &str) -> Result<Plan, RegistryError> {
-        let row = sqlx::query(
-            "SELECT id, county, title, period_start, period_end, state, created_on, approved_on, filed_on FROM special_plans WHERE id = $1",
-        )
-        .bind(id)
-        .fetch_optional(self.store.pool())
-        .await?
-        .ok_or_else(|| RegistryError::NotFound { what: "专项规划/special plan", id: id.to_owned() })?;
-        let scope =
-            sqlx::query("SELECT village FROM plan_scope WHERE plan_id = $1 ORDER BY village")
-                .bind(id)
-                .fetch_all(self.store.pool())
-                .await?
-                .iter()
-                .map(|r| r.try_get::<String, _>("village"))
-                .collect::<Result<Vec<_>, _>>()?;
-        let opinions = sqlx::query("SELECT department, opinion, author, recorded_on FROM plan_opinions WHERE plan_id = $1 ORDER BY department")
-            .bind(id)
-            .fetch_all(self.store.pool())
-            .await?
-            .iter()
-            .map(|r| {
-                Ok(Opinion {
-                    department: r.try_get("department")?,
-                    opinion: r.try_get("opinion")?,
-                    author: r.try_get("author")?,
-                    recorded_on: r.try_get("recorded_on")?,
-                })
-            })
-            .collect::<Result<Vec<_>, sqlx::Error>>()?;
-        Ok(Plan {
-            id: row.try_get("id")?,
-            county: row.try_get("county")?,
-            title: row.try_get("title")?,
-            period_start: row.try_get("period_start")?,
-            period_end: row.try_get("period_end")?,
-            state: parse_state(&row.try_get::<String, _>("state")?)?,
-            created_on: row.try_get("created_on")?,
-            approved_on: row.try_get("approved_on")?,
-            filed_on: row.try_get("filed_on")?,
-            scope,
-            opinions,
-        })
+        load_plan(&mut *self.read_conn().await?, id).await
     }
 
     /// Plans of a county (or of all counties under a prefix).
     pub(crate) async fn plans(&self, prefix: &str) -> Result<Vec<Plan>, RegistryError> {
-        let ids = sqlx::query("SELECT id FROM special_plans WHERE county LIKE $1 ORDER BY id")
-            .bind(format!("{prefix}%"))
-            .fetch_all(self.store.pool())
-            .await?
-            .iter()
-            .map(|r| r.try_get::<String, _>("id"))
-            .collect::<Result<Vec<_>, _>>()?;
-        let mut out = Vec::with_capacity(ids.len());
-        for id in ids {
-            out.push(self.plan(&id).await?);
-        }
-        Ok(out)
+        load_plans(&mut *self.read_conn().await?, prefix).await
     }
+}
 
-    /// Plans of a county as PLAN_APPROVED reads them.
-    pub(crate) async fn plans_in_force(
-        &self,
-        county: &DivisionCode,
-    ) -> Result<Vec<PlanInForce>, RegistryError> {
-        Ok(self
-            .plans(county.as_str())
-            .await?
-            .into_iter()
-            .map(|p| PlanInForce {
-                id: p.id,
-                state: p.state,
-                scope: p
-                    .scope
-                    .iter()
-                    .filter_map(|v| DivisionCode::parse(v).ok())
-                    .collect(),
-            })
-            .collect())
+/// The next state of a plan step: the lifecycle first, then the gating rules of a submission
+/// (refused with the full results, so the user sees what is missing and the clause).
+fn decide_plan_step(
+    state: PlanState,
+    action: PlanAction,
+    level: Level,
+    gating: Vec<RuleResult>,
+) -> Result<PlanState, RegistryError> {
+    let next = state.next(action, level, &[])?;
+    let blocking: Vec<RuleResult> = gating.into_iter().filter(|r| r.blocks()).collect();
+    if !blocking.is_empty() {
+        return Err(RegistryError::Rules(blocking));
     }
+    Ok(next)
+}
+
+/// One plan with its scope and opinions, read on `conn` (the pool's or a write transaction's).
+pub(crate) async fn load_plan(conn: &mut AnyConnection, id: &str) -> Result<Plan, RegistryError> {
+    let row = sqlx::query(
+        "SELECT id, county, title, period_start, period_end, state, created_on, approved_on, filed_on FROM special_plans WHERE id = $1",
+    )
+    .bind(id)
+    .fetch_optional(&mut *conn)
+    .await?
+    .ok_or_else(|| RegistryError::NotFound { what: "专项规划/special plan", id: id.to_owned() })?;
+    let scope = sqlx::query("SELECT village FROM plan_scope WHERE plan_id = $1 ORDER BY village")
+        .bind(id)
+        .fetch_all(&mut *conn)
+        .await?
+        .iter()
+        .map(|r| r.try_get::<String, _>("village"))
+        .collect::<Result<Vec<_>, _>>()?;
+    let opinions = sqlx::query("SELECT department, opinion, author, recorded_on FROM plan_opinions WHERE plan_id = $1 ORDER BY department")
+        .bind(id)
+        .fetch_all(&mut *conn)
+        .await?
+        .iter()
+        .map(|r| {
+            Ok(Opinion {
+                department: r.try_get("department")?,
+                opinion: r.try_get("opinion")?,
+                author: r.try_get("author")?,
+                recorded_on: r.try_get("recorded_on")?,
+            })
+        })
+        .collect::<Result<Vec<_>, sqlx::Error>>()?;
+    Ok(Plan {
+        id: row.try_get("id")?,
+        county: row.try_get("county")?,
+        title: row.try_get("title")?,
+        period_start: row.try_get("period_start")?,
+        period_end: row.try_get("period_end")?,
+        state: parse_state(&row.try_get::<String, _>("state")?)?,
+        created_on: row.try_get("created_on")?,
+        approved_on: row.try_get("approved_on")?,
+        filed_on: row.try_get("filed_on")?,
+        scope,
+        opinions,
+    })
+}
+
+/// The plans of the counties under `prefix`, read on `conn`.
+pub(crate) async fn load_plans(
+    conn: &mut AnyConnection,
+    prefix: &str,
+) -> Result<Vec<Plan>, RegistryError> {
+    let ids = sqlx::query("SELECT id FROM special_plans WHERE county LIKE $1 ORDER BY id")
+        .bind(format!("{prefix}%"))
+        .fetch_all(&mut *conn)
+        .await?
+        .iter()
+        .map(|r| r.try_get::<String, _>("id"))
+        .collect::<Result<Vec<_>, _>>()?;
+    let mut out = Vec::with_capacity(ids.len());
+    for id in ids {
+        out.push(load_plan(conn, &id).await?);
+    }
+    Ok(out)
+}
+
+/// The plans of a county as PLAN_APPROVED reads them, read on `conn`.
+pub(crate) async fn plans_in_force_in(
+    conn: &mut AnyConnection,
+    county: &DivisionCode,
+) -> Result<Vec<PlanInForce>, RegistryError> {
+    Ok(load_plans(conn, county.as_str())
+        .await?
+        .into_iter()
+        .map(|p| PlanInForce {
+            id: p.id,
+            state: p.state,
+            scope: p
+                .scope
+                .iter()
+                .filter_map(|v| DivisionCode::parse(v).ok())
+                .collect(),
+        })
+        .collect())
 }
 
 /// What the web's audit-log page filters by (each optional; empty means no filter).

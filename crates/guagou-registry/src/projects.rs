@@ -19,7 +19,8 @@ use guagou_domain::sanctions::refuse_extension;
 use guagou_geo::Crs;
 use guagou_geo::crs::transform_geometry;
 use serde::{Deserialize, Serialize};
-use sqlx::Row;
+use sqlx::pool::PoolConnection;
+use sqlx::{Any, AnyConnection, Row};
 
 use crate::error::RegistryError;
 use crate::{Actor, Registry};
@@ -442,7 +443,8 @@ impl Registry {
         actor.require_level(Level::County)?;
         let package = Package::read(dir)?;
         actor.require_jurisdiction(&package.county)?;
-        if self.project(&package.code).await.is_ok() {
+        let mut tx = self.store.begin_write().await?;
+        if load_project(tx.connection(), &package.code).await.is_ok() {
             return Err(RegistryError::invalid(
                 "project.code",
                 format!("项目 {} 已登记；修改请提交新版本", package.code),
@@ -452,9 +454,11 @@ impl Registry {
                 ),
             ));
         }
+        // Checked while this transaction holds the write lock: the other projects' parcels
+        // (NO_DOUBLE_COUNTING) cannot change until it commits, so two overlapping packages
+        // registered at once cannot both pass.
         let (package, outcome) = self.check_package(dir, &package.code, as_of).await?;
         let summary = self.summarize(&package, &outcome);
-        let mut tx = self.store.begin_write().await?;
         sqlx::query(
             "INSERT INTO projects (code, name, county, township, state, current_version, planned_surplus_m2) VALUES ($1,$2,$3,$4,$5,$6,$7)",
         )
@@ -521,9 +525,11 @@ impl Registry {
         reason: &str,
         package_zip: Option<&[u8]>,
     ) -> Result<(Version, Vec<RuleResult>), RegistryError> {
-        let project = self.project(code).await?;
         actor.require_level(Level::County)?;
+        let mut tx = self.store.begin_write().await?;
+        let project = load_project(tx.connection(), code).await?;
         actor.require_jurisdiction(&code_of(&project.county)?)?;
+        // Checked under the write lock, as at registration (see `register_project_with`).
         let (package, outcome) = self.check_package(dir, code, as_of).await?;
         if package.code != code {
             return Err(RegistryError::invalid(
@@ -533,15 +539,13 @@ impl Registry {
             ));
         }
         let summary = self.summarize(&package, &outcome);
-        let version = self
-            .versions(code)
+        let version = load_versions(tx.connection(), code)
             .await?
             .last()
             .map(|v| v.version + 1)
             .unwrap_or(1);
-        let immediate = matches!(project.state, ProjectState::Draft | ProjectState::Returned);
+        let immediate = version_is_immediate(project.state);
         let kind = if immediate { "revision" } else { "change" };
-        let mut tx = self.store.begin_write().await?;
         let new = NewVersion {
             code,
             version,
@@ -554,13 +558,21 @@ impl Registry {
         };
         self.write_version(&mut tx, new).await?;
         if immediate {
-            sqlx::query("UPDATE projects SET current_version = $1, planned_surplus_m2 = $2, name = $3 WHERE code = $4")
+            let done = sqlx::query("UPDATE projects SET current_version = $1, planned_surplus_m2 = $2, name = $3 WHERE code = $4 AND state = $5")
                 .bind(version)
                 .bind(summary.planned_surplus_m2)
                 .bind(&summary.name)
                 .bind(code)
+                .bind(project.state.to_string())
                 .execute(tx.connection())
                 .await?;
+            if done.rows_affected() != 1 {
+                return Err(RegistryError::state_changed(
+                    "项目/project",
+                    code,
+                    &project.state.to_string(),
+                ));
+            }
         }
         let payload = serde_json::json!({ "version": version, "kind": kind, "blocking": outcome.report.blocking() });
         self.audit(&mut tx, actor, "project.version", code, reason, payload)
@@ -591,25 +603,10 @@ impl Registry {
         reason: &str,
     ) -> Result<Project, RegistryError> {
         actor.require_level(Level::City)?;
-        let project = self.project(code).await?;
+        let mut tx = self.store.begin_write().await?;
+        let project = load_project(tx.connection(), code).await?;
         actor.require_jurisdiction(&code_of(&project.county)?)?;
-        if !matches!(
-            investment.funding_source.as_str(),
-            "city_budget" | "investment_attraction" | "social_capital"
-        ) {
-            return Err(RegistryError::invalid(
-                "funding_source",
-                "资金来源应为 city_budget/investment_attraction/social_capital",
-                "funding source must be city_budget, investment_attraction or social_capital",
-            ));
-        }
-        if investment.city_share_percent > 100 {
-            return Err(RegistryError::invalid(
-                "city_share_percent",
-                "市级分成比例应在 0—100 之间",
-                "the city share must be 0–100 %",
-            ));
-        }
+        check_city_investment(investment)?;
         if project.approved_on.is_some() {
             return Err(RegistryError::invalid(
                 "state",
@@ -617,14 +614,23 @@ impl Registry {
                 "city investment and split cannot change after approval",
             ));
         }
-        let mut tx = self.store.begin_write().await?;
-        sqlx::query("UPDATE projects SET city_invested = 1, funding_source = $1, city_share_percent = $2, construction_zone_plan = $3 WHERE code = $4")
+        // Compare-and-set: the split is registered with the ledger at approval; an approval
+        // that committed first leaves this update without a row.
+        let done = sqlx::query("UPDATE projects SET city_invested = 1, funding_source = $1, city_share_percent = $2, construction_zone_plan = $3 WHERE code = $4 AND approved_on IS NULL AND state = $5")
             .bind(&investment.funding_source)
             .bind(i64::from(investment.city_share_percent))
             .bind(&investment.construction_zone_plan)
             .bind(code)
+            .bind(project.state.to_string())
             .execute(tx.connection())
             .await?;
+        if done.rows_affected() != 1 {
+            return Err(RegistryError::state_changed(
+                "项目/project",
+                code,
+                &project.state.to_string(),
+            ));
+        }
         let payload = serde_json::to_value(investment).unwrap_or_default();
         self.audit(
             &mut tx,
@@ -649,25 +655,12 @@ impl Registry {
         as_of: NaiveDate,
         reason: &str,
     ) -> Result<Project, RegistryError> {
-        let project = self.project(code).await?;
+        let mut tx = self.store.begin_write().await?;
+        let project = load_project(tx.connection(), code).await?;
         actor.require_jurisdiction(&code_of(&project.county)?)?;
-        for (field, value) in [
-            ("reclaimed_m2", figures.reclaimed_m2),
-            ("resettlement_m2", figures.resettlement_m2),
-            ("reclaimed_farmland_m2", figures.reclaimed_farmland_m2),
-            ("resettlement_farmland_m2", figures.resettlement_farmland_m2),
-        ] {
-            if value < 0 {
-                return Err(RegistryError::invalid(
-                    field,
-                    "面积不能为负",
-                    "an area cannot be negative",
-                ));
-            }
-        }
+        check_figures(&figures)?;
         if let Some(version) = change_version {
-            let known = self
-                .versions(code)
+            let known = load_versions(tx.connection(), code)
                 .await?
                 .iter()
                 .any(|v| v.version == version && v.kind == "change");
@@ -681,7 +674,7 @@ impl Registry {
         let next = project
             .state
             .next(ProjectAction::ApplyAcceptance, actor.level, &[])?;
-        let mut tx = self.store.begin_write().await?;
+        self.set_state(&mut tx, code, project.state, next).await?;
         sqlx::query("DELETE FROM acceptances WHERE code = $1")
             .bind(code)
             .execute(tx.connection())
@@ -699,7 +692,6 @@ impl Registry {
         .bind(figures.resettlement_farmland_m2)
         .execute(tx.connection())
         .await?;
-        self.set_state(&mut tx, code, project.state, next).await?;
         let payload = serde_json::json!({ "figures": figures, "change_version": change_version });
         self.audit(
             &mut tx,
@@ -728,10 +720,10 @@ impl Registry {
             .execute(tx.connection())
             .await?;
         if done.rows_affected() != 1 {
-            return Err(RegistryError::invalid(
-                "state",
-                format!("项目 {code} 状态已被他人改变"),
-                format!("project {code} changed state concurrently"),
+            return Err(RegistryError::state_changed(
+                "项目/project",
+                code,
+                &from.to_string(),
             ));
         }
         Ok(())
@@ -742,34 +734,21 @@ impl Registry {
         &self,
         project: &Project,
     ) -> Result<Vec<RuleResult>, RegistryError> {
-        let county = code_of(&project.county)?;
-        let version = self.current_version(project).await?;
-        let villages: Vec<DivisionCode> = version
-            .summary
-            .villages
-            .iter()
-            .filter_map(|v| DivisionCode::parse(v).ok())
-            .collect();
-        let mut results = vec![plan_approved(
-            &self.plans_in_force(&county).await?,
-            &villages,
-        )];
-        for value in &version.results {
-            if let Ok(result) = serde_json::from_value::<StoredResult>(value.clone())
-                && !result.passed
-                && result.severity == "error"
-            {
-                results.push(result.into_rule_result());
-            }
-        }
-        Ok(results)
+        submission_rules_in(&mut *self.read_conn().await?, project).await
+    }
+
+    /// A connection of the pool for reads outside a write transaction.
+    pub(crate) async fn read_conn(&self) -> Result<PoolConnection<Any>, RegistryError> {
+        Ok(self.store.pool().acquire().await?)
     }
 
     /// Before an acceptance: RECLAIMED_IS_FARMLAND on the county's updated layer refuses it when
     /// the reclaimed parcels are not farmland there; what was (or could not be) checked goes
-    /// into the transition's audit record.
+    /// into the transition's audit record. The acceptance (which version) is read on `conn`,
+    /// the write transaction's; the parcels of a version never change.
     async fn reclaimed_before_accepting(
         &self,
+        conn: &mut AnyConnection,
         project: &Project,
         action: ProjectAction,
         as_of: NaiveDate,
@@ -777,8 +756,7 @@ impl Registry {
         if action != ProjectAction::Accept {
             return Ok(None);
         }
-        let version = self
-            .acceptance(&project.code)
+        let version = load_acceptance(conn, &project.code)
             .await?
             .change_version
             .unwrap_or(project.current_version);
@@ -801,7 +779,9 @@ impl Registry {
     }
 
     /// Moves a project through its lifecycle (all actions except acceptance application, which
-    /// carries figures: `apply_acceptance`).
+    /// carries figures: `apply_acceptance`). The project, its gating rules and its acceptance
+    /// are read inside the write transaction, and the state moves by compare-and-set: of two
+    /// concurrent steps one wins, the other finds the new state (409).
     pub(crate) async fn project_action(
         &self,
         actor: &Actor,
@@ -810,7 +790,8 @@ impl Registry {
         as_of: NaiveDate,
         reason: &str,
     ) -> Result<Project, RegistryError> {
-        let project = self.project(code).await?;
+        let mut tx = self.store.begin_write().await?;
+        let project = load_project(tx.connection(), code).await?;
         let county = code_of(&project.county)?;
         actor.require_jurisdiction(&county)?;
         if action == ProjectAction::ApplyAcceptance {
@@ -820,23 +801,15 @@ impl Registry {
                 "an acceptance application needs its figures",
             ));
         }
-        if action == ProjectAction::Submit {
-            let blocking: Vec<RuleResult> = self
-                .submission_rules(&project)
-                .await?
-                .into_iter()
-                .filter(|r| r.blocks())
-                .collect();
-            project.state.next(action, actor.level, &[])?;
-            if !blocking.is_empty() {
-                return Err(RegistryError::Rules(blocking));
-            }
-        }
-        let next = project.state.next(action, actor.level, &[])?;
+        let gating = if action == ProjectAction::Submit {
+            submission_rules_in(tx.connection(), &project).await?
+        } else {
+            Vec::new()
+        };
+        let next = decide_step(project.state, action, actor.level, gating)?;
         let reclaimed = self
-            .reclaimed_before_accepting(&project, action, as_of)
+            .reclaimed_before_accepting(tx.connection(), &project, action, as_of)
             .await?;
-        let mut tx = self.store.begin_write().await?;
         self.set_state(&mut tx, code, project.state, next).await?;
         let today = day(as_of);
         let mut payload = serde_json::json!({ "action": action, "from": project.state, "to": next, "as_of": today });
@@ -871,7 +844,7 @@ impl Registry {
                 .await?;
             }
             ProjectAction::Accept => {
-                let acceptance = self.acceptance(code).await?;
+                let acceptance = load_acceptance(tx.connection(), code).await?;
                 let confirmed = acceptance.reclaimed_m2 - acceptance.resettlement_m2;
                 if confirmed < 0 {
                     return Err(RegistryError::invalid(
@@ -972,15 +945,7 @@ impl Registry {
     }
 
     pub(crate) async fn project(&self, code: &str) -> Result<Project, RegistryError> {
-        let row = sqlx::query(&format!("{PROJECT_COLUMNS} WHERE code = $1"))
-            .bind(code)
-            .fetch_optional(self.store.pool())
-            .await?
-            .ok_or_else(|| RegistryError::NotFound {
-                what: "项目/project",
-                id: code.to_owned(),
-            })?;
-        project_from_row(&row)
+        load_project(&mut *self.read_conn().await?, code).await
     }
 
     /// Projects under a division prefix ("" for all), optionally in one state, in one query
@@ -1007,46 +972,14 @@ impl Registry {
     }
 
     pub(crate) async fn versions(&self, code: &str) -> Result<Vec<Version>, RegistryError> {
-        let rows = sqlx::query(
-            "SELECT version, kind, created_on, actor, reason, summary_json, check_json, blocking FROM project_versions WHERE code = $1 ORDER BY version",
-        )
-        .bind(code)
-        .fetch_all(self.store.pool())
-        .await?;
-        rows.iter()
-            .map(|row| {
-                let summary: String = row.try_get("summary_json")?;
-                let check: String = row.try_get("check_json")?;
-                Ok(Version {
-                    version: row.try_get("version")?,
-                    kind: row.try_get("kind")?,
-                    created_on: row.try_get("created_on")?,
-                    actor: row.try_get("actor")?,
-                    reason: row.try_get("reason")?,
-                    summary: serde_json::from_str(&summary).map_err(|e| {
-                        RegistryError::invalid("summary_json", e.to_string(), e.to_string())
-                    })?,
-                    results: serde_json::from_str(&check).map_err(|e| {
-                        RegistryError::invalid("check_json", e.to_string(), e.to_string())
-                    })?,
-                    blocking: row.try_get("blocking")?,
-                })
-            })
-            .collect()
+        load_versions(&mut *self.read_conn().await?, code).await
     }
 
     pub(crate) async fn current_version(
         &self,
         project: &Project,
     ) -> Result<Version, RegistryError> {
-        self.versions(&project.code)
-            .await?
-            .into_iter()
-            .find(|v| v.version == project.current_version)
-            .ok_or_else(|| RegistryError::NotFound {
-                what: "版本/version",
-                id: format!("{}#{}", project.code, project.current_version),
-            })
+        load_current_version(&mut *self.read_conn().await?, project).await
     }
 
     /// What changed between two versions.
@@ -1123,24 +1056,7 @@ impl Registry {
     }
 
     pub(crate) async fn acceptance(&self, code: &str) -> Result<Acceptance, RegistryError> {
-        let row = sqlx::query(
-            "SELECT applied_on, change_version, reclaimed_m2, resettlement_m2, reclaimed_farmland_m2, resettlement_farmland_m2, decided_on, decision \
-             FROM acceptances WHERE code = $1",
-        )
-        .bind(code)
-        .fetch_optional(self.store.pool())
-        .await?
-        .ok_or_else(|| RegistryError::NotFound { what: "验收申请/acceptance application", id: code.to_owned() })?;
-        Ok(Acceptance {
-            applied_on: row.try_get("applied_on")?,
-            change_version: row.try_get("change_version")?,
-            reclaimed_m2: row.try_get("reclaimed_m2")?,
-            resettlement_m2: row.try_get("resettlement_m2")?,
-            reclaimed_farmland_m2: row.try_get("reclaimed_farmland_m2")?,
-            resettlement_farmland_m2: row.try_get("resettlement_farmland_m2")?,
-            decided_on: row.try_get("decided_on")?,
-            decision: row.try_get("decision")?,
-        })
+        load_acceptance(&mut *self.read_conn().await?, code).await
     }
 
     /// The city's ranking of pooled projects, every part of the score shown (二(二)).
@@ -1265,4 +1181,187 @@ fn project_from_row(row: &sqlx::any::AnyRow) -> Result<Project, RegistryError> {
         city_share_percent: row.try_get("city_share_percent")?,
         construction_zone_plan: row.try_get("construction_zone_plan")?,
     })
+}
+
+/// One project, read on `conn` (the pool's or a write transaction's).
+pub(crate) async fn load_project(
+    conn: &mut AnyConnection,
+    code: &str,
+) -> Result<Project, RegistryError> {
+    let row = sqlx::query(&format!("{PROJECT_COLUMNS} WHERE code = $1"))
+        .bind(code)
+        .fetch_optional(&mut *conn)
+        .await?
+        .ok_or_else(|| RegistryError::NotFound {
+            what: "项目/project",
+            id: code.to_owned(),
+        })?;
+    project_from_row(&row)
+}
+
+/// Every version of a project, oldest first, read on `conn`.
+pub(crate) async fn load_versions(
+    conn: &mut AnyConnection,
+    code: &str,
+) -> Result<Vec<Version>, RegistryError> {
+    let rows = sqlx::query(
+        "SELECT version, kind, created_on, actor, reason, summary_json, check_json, blocking FROM project_versions WHERE code = $1 ORDER BY version",
+    )
+    .bind(code)
+    .fetch_all(&mut *conn)
+    .await?;
+    rows.iter()
+        .map(|row| {
+            let summary: String = row.try_get("summary_json")?;
+            let check: String = row.try_get("check_json")?;
+            Ok(Version {
+                version: row.try_get("version")?,
+                kind: row.try_get("kind")?,
+                created_on: row.try_get("created_on")?,
+                actor: row.try_get("actor")?,
+                reason: row.try_get("reason")?,
+                summary: serde_json::from_str(&summary).map_err(|e| {
+                    RegistryError::invalid("summary_json", e.to_string(), e.to_string())
+                })?,
+                results: serde_json::from_str(&check).map_err(|e| {
+                    RegistryError::invalid("check_json", e.to_string(), e.to_string())
+                })?,
+                blocking: row.try_get("blocking")?,
+            })
+        })
+        .collect()
+}
+
+/// The current version of `project`, read on `conn`.
+pub(crate) async fn load_current_version(
+    conn: &mut AnyConnection,
+    project: &Project,
+) -> Result<Version, RegistryError> {
+    load_versions(conn, &project.code)
+        .await?
+        .into_iter()
+        .find(|v| v.version == project.current_version)
+        .ok_or_else(|| RegistryError::NotFound {
+            what: "版本/version",
+            id: format!("{}#{}", project.code, project.current_version),
+        })
+}
+
+/// A project's acceptance application, read on `conn`.
+pub(crate) async fn load_acceptance(
+    conn: &mut AnyConnection,
+    code: &str,
+) -> Result<Acceptance, RegistryError> {
+    let row = sqlx::query(
+        "SELECT applied_on, change_version, reclaimed_m2, resettlement_m2, reclaimed_farmland_m2, resettlement_farmland_m2, decided_on, decision \
+         FROM acceptances WHERE code = $1",
+    )
+    .bind(code)
+    .fetch_optional(&mut *conn)
+    .await?
+    .ok_or_else(|| RegistryError::NotFound {
+        what: "验收申请/acceptance application",
+        id: code.to_owned(),
+    })?;
+    Ok(Acceptance {
+        applied_on: row.try_get("applied_on")?,
+        change_version: row.try_get("change_version")?,
+        reclaimed_m2: row.try_get("reclaimed_m2")?,
+        resettlement_m2: row.try_get("resettlement_m2")?,
+        reclaimed_farmland_m2: row.try_get("reclaimed_farmland_m2")?,
+        resettlement_farmland_m2: row.try_get("resettlement_farmland_m2")?,
+        decided_on: row.try_get("decided_on")?,
+        decision: row.try_get("decision")?,
+    })
+}
+
+/// The gating rules of a submission, read on `conn`: PLAN_APPROVED against the county's plans
+/// and the current version's blocking check results.
+pub(crate) async fn submission_rules_in(
+    conn: &mut AnyConnection,
+    project: &Project,
+) -> Result<Vec<RuleResult>, RegistryError> {
+    let county = code_of(&project.county)?;
+    let version = load_current_version(conn, project).await?;
+    let villages: Vec<DivisionCode> = version
+        .summary
+        .villages
+        .iter()
+        .filter_map(|v| DivisionCode::parse(v).ok())
+        .collect();
+    let plans = crate::plans::plans_in_force_in(conn, &county).await?;
+    let mut results = vec![plan_approved(&plans, &villages)];
+    for value in &version.results {
+        if let Ok(result) = serde_json::from_value::<StoredResult>(value.clone())
+            && !result.passed
+            && result.severity == "error"
+        {
+            results.push(result.into_rule_result());
+        }
+    }
+    Ok(results)
+}
+
+/// The next state of a project step, decided on the state read in the step's transaction: the
+/// lifecycle first (who may do what in which state), then the gating rules, so a refusal names
+/// the failing rules with their messages and clauses.
+fn decide_step(
+    state: ProjectState,
+    action: ProjectAction,
+    level: Level,
+    gating: Vec<RuleResult>,
+) -> Result<ProjectState, RegistryError> {
+    let next = state.next(action, level, &[])?;
+    let blocking: Vec<RuleResult> = gating.into_iter().filter(|r| r.blocks()).collect();
+    if !blocking.is_empty() {
+        return Err(RegistryError::Rules(blocking));
+    }
+    Ok(next)
+}
+
+/// Whether a new version becomes current at once (a draft or returned project) or is a
+/// proposed change decided with acceptance.
+fn version_is_immediate(state: ProjectState) -> bool {
+    matches!(state, ProjectState::Draft | ProjectState::Returned)
+}
+
+/// The figures of an acceptance application: no negative area.
+fn check_figures(figures: &AcceptanceFigures) -> Result<(), RegistryError> {
+    for (field, value) in [
+        ("reclaimed_m2", figures.reclaimed_m2),
+        ("resettlement_m2", figures.resettlement_m2),
+        ("reclaimed_farmland_m2", figures.reclaimed_farmland_m2),
+        ("resettlement_farmland_m2", figures.resettlement_farmland_m2),
+    ] {
+        if value < 0 {
+            return Err(RegistryError::invalid(
+                field,
+                "面积不能为负",
+                "an area cannot be negative",
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// City investment (二(六)): a known funding source and a share of 0–100 %.
+fn check_city_investment(investment: &CityInvestment) -> Result<(), RegistryError> {
+    if !matches!(
+        investment.funding_source.as_str(),
+        "city_budget" | "investment_attraction" | "social_capital"
+    ) {
+        return Err(RegistryError::invalid(
+            "funding_source",
+            "资金来源应为 city_budget/investment_attraction/social_capital",
+            "funding source must be city_budget, investment_attraction or social_capital",
+        ));
+    }
+    if investment.city_share_percent > 100 {
+        return Err(RegistryError::invalid(
+            "city_share_percent",
+            "市级分成比例应在 0—100 之间",
+            "the city share must be 0–100 %",
+        ));
+    }
+    Ok(())
 }

@@ -9,6 +9,8 @@ use guagou_domain::DivisionCode;
 use guagou_domain::ledger::{Account, Operation};
 use guagou_domain::lifecycle::Level;
 use guagou_domain::sanctions::{AdvanceFact, ProjectFacts, Sanction, SanctionKind, scan};
+
+use crate::ledger_view::deadline_facts_in;
 use serde::Serialize;
 use sqlx::Row;
 
@@ -93,7 +95,10 @@ impl Registry {
         Ok(out)
     }
 
-    /// Applies every sanction due on `as_of` that is not applied yet.
+    /// Applies every sanction due on `as_of` that is not applied yet, to the projects of the
+    /// actor's jurisdiction, and expires the market listings whose period ended, in one write
+    /// transaction: the facts a sanction is decided on are read inside it, so a repayment or an
+    /// acceptance that commits first is seen, and one that commits later sees the sanction.
     pub(crate) async fn scan(
         &self,
         actor: &Actor,
@@ -105,7 +110,6 @@ impl Registry {
                 what: "scan".into(),
             });
         }
-        let due = scan(as_of, &self.profile, &self.sanction_facts().await?);
         let mut report = ScanReport {
             as_of,
             applied: Vec::new(),
@@ -113,6 +117,12 @@ impl Registry {
             expired_listings: Vec::new(),
         };
         let mut tx = self.store.begin_write().await?;
+        let facts: Vec<ProjectFacts> = deadline_facts_in(tx.connection(), None)
+            .await?
+            .into_iter()
+            .filter(|f| actor.may_act_for(&f.county))
+            .collect();
+        let due = scan(as_of, &self.profile, &facts);
         for sanction in due {
             let exists = sqlx::query("SELECT key FROM sanctions WHERE key = $1")
                 .bind(&sanction.key)
@@ -157,9 +167,9 @@ impl Registry {
                 detail_en: en,
             });
         }
-        tx.commit().await?;
         // Deadlines enforce themselves: the same run expires the listings whose period ended.
-        report.expired_listings = self.expire_listings(actor, as_of).await?;
+        report.expired_listings = self.expire_in(&mut tx, actor, as_of).await?;
+        tx.commit().await?;
         Ok(report)
     }
 
@@ -207,7 +217,14 @@ impl Registry {
                         "未按时归还预支指标 / advance not repaid in time (二(四))",
                         as_of,
                     );
-                    tx.post_ledger(&operation, &meta, &self.profile).await?;
+                    let entry = tx.post_ledger(&operation, &meta, &self.profile).await?;
+                    crate::jurisdiction::require_entry(
+                        tx.connection(),
+                        actor,
+                        self.province(),
+                        &entry,
+                    )
+                    .await?;
                 }
                 let remainder = amount - deducted;
                 if remainder > 0 {

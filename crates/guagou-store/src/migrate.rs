@@ -49,6 +49,11 @@ pub const MIGRATIONS: &[(i64, &str, &str)] = &[
         "one_door",
         include_str!("../migrations/0012_one_door.sql"),
     ),
+    (
+        13,
+        "market_sequences",
+        include_str!("../migrations/0013_market_sequences.sql"),
+    ),
 ];
 
 const CREATE_MIGRATIONS_TABLE: &str = "CREATE TABLE IF NOT EXISTS schema_migrations (

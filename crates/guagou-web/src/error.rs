@@ -99,7 +99,7 @@ fn registry_status(error: &RegistryError) -> StatusCode {
         | RegistryError::Package(_)
         | RegistryError::Invalid { .. }
         | RegistryError::Ledger(LedgerError::Rule { .. }) => StatusCode::UNPROCESSABLE_ENTITY,
-        RegistryError::Ledger(_) => StatusCode::CONFLICT,
+        RegistryError::Ledger(_) | RegistryError::Conflict { .. } => StatusCode::CONFLICT,
         RegistryError::Store(e) if e.rule().is_some() => StatusCode::UNPROCESSABLE_ENTITY,
         // The engine's other refusals (balance, idempotency conflict, already issued) and a lot
         // consumed twice are conflicts with the ledger's state, not server failures.
@@ -140,7 +140,8 @@ impl WebError {
                     );
                 }
                 let (zh, en) = match e {
-                    RegistryError::Invalid { zh, en, .. } => (zh.clone(), en.clone()),
+                    RegistryError::Invalid { zh, en, .. }
+                    | RegistryError::Conflict { zh, en, .. } => (zh.clone(), en.clone()),
                     RegistryError::Rules(results) => results
                         .first()
                         .map(|r| (r.message_zh.clone(), r.message_en.clone()))

@@ -3,6 +3,7 @@
 
 mod backup;
 mod boundaries;
+mod decisions;
 mod demo;
 mod verify;
 mod walkthrough;

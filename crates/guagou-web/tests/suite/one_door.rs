@@ -61,8 +61,14 @@ async fn a_project_code_is_typed_at_every_door() {
         let problem = reply.json();
         assert_eq!(problem["field"], "project.code", "{code}: {}", reply.body);
         assert!(
-            problem["message_zh"].as_str().must().contains("project.code")
-                && problem["message_en"].as_str().must().contains("project.code"),
+            problem["message_zh"]
+                .as_str()
+                .must()
+                .contains("project.code")
+                && problem["message_en"]
+                    .as_str()
+                    .must()
+                    .contains("project.code"),
             "{}",
             reply.body
         );
@@ -76,7 +82,11 @@ async fn a_project_code_is_typed_at_every_door() {
         .into_iter()
         .map(|p| p.code)
         .collect();
-    assert!(codes.iter().all(|c| guagou_domain::ProjectCode::parse(c).is_ok()));
+    assert!(
+        codes
+            .iter()
+            .all(|c| guagou_domain::ProjectCode::parse(c).is_ok())
+    );
     assert!(!codes.contains("funds_entry") && !codes.contains("511781-2019-003"));
     // A text that is no project code is simply not found, at every route that takes one.
     for path in [
@@ -84,7 +94,11 @@ async fn a_project_code_is_typed_at_every_door() {
         "/api/projects/511781-JC-2019-003",
         "/projects/funds_entry",
     ] {
-        assert_eq!(app.get(&county, path).await.status, StatusCode::NOT_FOUND, "{path}");
+        assert_eq!(
+            app.get(&county, path).await.status,
+            StatusCode::NOT_FOUND,
+            "{path}"
+        );
     }
 }
 
@@ -105,7 +119,10 @@ async fn the_audit_log_is_filtered_by_owning_division() {
                     .is_some_and(|o| !o.contains(&json!("511722")))
         })
         .collect();
-    assert!(!foreign_inspections.is_empty(), "the demo inspects other counties");
+    assert!(
+        !foreign_inspections.is_empty(),
+        "the demo inspects other counties"
+    );
     for record in all {
         assert!(
             !record["subject_kind"].as_str().must().is_empty(),
@@ -135,7 +152,12 @@ async fn the_audit_log_is_filtered_by_owning_division() {
         .await
         .json();
     for record in probe["records"].as_array().must() {
-        assert!(record["owners"].as_array().must().contains(&json!("511722")));
+        assert!(
+            record["owners"]
+                .as_array()
+                .must()
+                .contains(&json!("511722"))
+        );
     }
 }
 
@@ -178,7 +200,10 @@ async fn concurrent_wrong_passwords_cannot_slip_under_the_throttle() {
         }
     }
     let limit = guagou_web::auth::MAX_FAILED_LOGINS;
-    assert!(checked as i64 <= limit, "{checked} passwords checked, limit {limit}");
+    assert!(
+        checked as i64 <= limit,
+        "{checked} passwords checked, limit {limit}"
+    );
     assert_eq!(checked + throttled, 120);
     // The right password after the storm is throttled too, and nobody signed in.
     assert_eq!(
@@ -200,7 +225,10 @@ async fn concurrent_wrong_passwords_cannot_slip_under_the_throttle() {
     )
     .await
     .must();
-    assert_eq!(failures, checked as i64, "every checked password is audited");
+    assert_eq!(
+        failures, checked as i64,
+        "every checked password is audited"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -247,7 +275,12 @@ async fn writes_dated_after_today_are_refused_and_a_future_scan_writes_nothing()
             }),
         )
         .await;
-    assert_eq!(reply.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", reply.body);
+    assert_eq!(
+        reply.status,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "{}",
+        reply.body
+    );
     let problem = reply.json();
     assert_eq!(problem["code"], "future_date");
     assert!(problem["message_zh"].as_str().must().contains("2026-12-01"));
@@ -278,7 +311,10 @@ async fn writes_dated_after_today_are_refused_and_a_future_scan_writes_nothing()
     let audit_after = testing::scalar(&app.registry, "SELECT COUNT(*) FROM audit_log", &[])
         .await
         .must();
-    assert_eq!(audit_after, audit_before, "a preview writes nothing, not even an audit record");
+    assert_eq!(
+        audit_after, audit_before,
+        "a preview writes nothing, not even an audit record"
+    );
     // The API does not write either: 422 future_date.
     let reply = app
         .post_json(
@@ -288,7 +324,12 @@ async fn writes_dated_after_today_are_refused_and_a_future_scan_writes_nothing()
             json!({ "as_of": "2028-12-31" }),
         )
         .await;
-    assert_eq!(reply.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", reply.body);
+    assert_eq!(
+        reply.status,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "{}",
+        reply.body
+    );
     assert_eq!(reply.json()["code"], "future_date");
     assert_eq!(sanctions().await, before);
     let _ = Session::default();

@@ -26,14 +26,14 @@ use serde_json::{Value, json};
 use crate::server::{Reply, Server, Session, demo_password};
 
 /// The demo's draft project of 宣汉县 (planned surplus 54 072 m²), approved by the tests.
-const DRAFT: &str = "511722-2019-003";
+pub(crate) const DRAFT: &str = "511722-2019-003";
 /// A pooled project of 达川区 that the city forwards.
-const POOLED: &str = "511703-2019-001";
+pub(crate) const POOLED: &str = "511703-2019-001";
 /// The demo's city-invested project (investment attraction) and its fund account.
 const INVESTED: &str = "511702-2019-001";
 const INVESTED_FUND: &str = "project:511702:511702-2019-001";
 
-fn runtime() -> tokio::runtime::Runtime {
+pub(crate) fn runtime() -> tokio::runtime::Runtime {
     tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
@@ -42,7 +42,7 @@ fn runtime() -> tokio::runtime::Runtime {
 
 /// A database for one test: `None` means SQLite in `--data`; a PostgreSQL URL when the tests
 /// run on PostgreSQL.
-fn database(dir: &Path) -> Option<String> {
+pub(crate) fn database(dir: &Path) -> Option<String> {
     if TestDb::backend() == Backend::Sqlite {
         return None;
     }
@@ -52,7 +52,7 @@ fn database(dir: &Path) -> Option<String> {
     Some(db.url())
 }
 
-fn guagou(data: &Path, database: Option<&str>, args: &[&str]) -> Output {
+pub(crate) fn guagou(data: &Path, database: Option<&str>, args: &[&str]) -> Output {
     let mut command = Command::new(env!("CARGO_BIN_EXE_guagou"));
     command.arg("--data").arg(data).env_remove("GUAGOU_DATA");
     match database {
@@ -65,7 +65,7 @@ fn guagou(data: &Path, database: Option<&str>, args: &[&str]) -> Output {
         .unwrap_or_else(|e| panic!("cannot run guagou: {e}"))
 }
 
-fn text(output: &Output) -> String {
+pub(crate) fn text(output: &Output) -> String {
     format!(
         "status {}\n{}{}",
         output.status,
@@ -74,13 +74,13 @@ fn text(output: &Output) -> String {
     )
 }
 
-fn json_of(output: &Output) -> Value {
+pub(crate) fn json_of(output: &Output) -> Value {
     assert!(output.status.success(), "{}", text(output));
     serde_json::from_slice(&output.stdout).unwrap_or_else(|e| panic!("{e}: {}", text(output)))
 }
 
 /// `guagou verify` passes (ledger, funds and audit chains, balances and lots rebuilt).
-fn assert_verifies(data: &Path, database: Option<&str>) {
+pub(crate) fn assert_verifies(data: &Path, database: Option<&str>) {
     let output = guagou(data, database, &["verify", "--format", "json"]);
     let report = json_of(&output);
     assert_eq!(report["ok"], true, "{}", text(&output));
@@ -108,7 +108,7 @@ fn assert_no_negative_holdings(data: &Path, database: Option<&str>) {
 }
 
 /// A demo registry on the test's database, served; returns the server and the password.
-fn served_demo(dir: &Path, database: Option<&str>) -> (Server, String) {
+pub(crate) fn served_demo(dir: &Path, database: Option<&str>) -> (Server, String) {
     let data = dir.join("data");
     let output = guagou(&data, database, &["demo", "--no-serve"]);
     assert!(output.status.success(), "{}", text(&output));
@@ -135,16 +135,16 @@ fn served_demo(dir: &Path, database: Option<&str>) -> (Server, String) {
     (server, password)
 }
 
-fn login(address: SocketAddr, name: &str, password: &str) -> Session {
+pub(crate) fn login(address: SocketAddr, name: &str, password: &str) -> Session {
     Session::login(address, name, password).unwrap_or_else(|e| panic!("{e}"))
 }
 
-fn must(reply: std::io::Result<Reply>) -> Reply {
+pub(crate) fn must(reply: std::io::Result<Reply>) -> Reply {
     reply.unwrap_or_else(|e| panic!("no answer: {e}"))
 }
 
 /// The county submits the draft, the city pools and forwards it, the province approves.
-fn approve_draft(address: SocketAddr, password: &str) {
+pub(crate) fn approve_draft(address: SocketAddr, password: &str) {
     let county = login(address, "xuanhan", password);
     let city = login(address, "city", password);
     let province = login(address, "province", password);
@@ -162,7 +162,7 @@ fn approve_draft(address: SocketAddr, password: &str) {
     }
 }
 
-fn ledger_balance(session: &Session, account: &str) -> i64 {
+pub(crate) fn ledger_balance(session: &Session, account: &str) -> i64 {
     let reply = must(session.get(&format!("/api/ledger/accounts/{account}")));
     assert_eq!(reply.status, 200, "{account}: {}", reply.body);
     reply.json()["account"]["balance"]["m2"]
@@ -170,7 +170,7 @@ fn ledger_balance(session: &Session, account: &str) -> i64 {
         .unwrap_or_else(|| panic!("{account}: {}", reply.body))
 }
 
-fn advance(key: &str, amount_m2: i64) -> Value {
+pub(crate) fn advance(key: &str, amount_m2: i64) -> Value {
     json!({
         "operation": { "kind": "advance", "project": DRAFT, "amount_m2": amount_m2 },
         "idempotency_key": key, "as_of": "2019-08-10", "reason": "预支 (二(四))"
