@@ -3,11 +3,13 @@
 //! province. Every ledger operation is checked leg by leg with `require_accounts`, inside the
 //! write transaction that posts it, so the owners it reads are the ones the posting sees.
 //!
-//! `owner_of` is the one answer to "whose account is this" (the web's read rights in
-//! `guagou-web/src/quota/access.rs` ask the same question of maps it loads per request).
+//! `owner_of` resolves `Account::owner`, the one answer to "whose account is this", inside the
+//! write transaction; the read filters (`owners.rs`) resolve the same answer from maps loaded
+//! once per request.
 
 use guagou_domain::DivisionCode;
 use guagou_domain::division::DivisionLevel;
+use guagou_domain::ledger::account::AccountOwner;
 use guagou_domain::ledger::{Account, Entry, Operation};
 use sqlx::{AnyConnection, Row};
 
@@ -24,18 +26,11 @@ pub async fn owner_of(
     province: &DivisionCode,
     account: &Account,
 ) -> Result<Option<DivisionCode>, RegistryError> {
-    match account {
-        Account::Holding { division }
-        | Account::Reserved { division }
-        | Account::Used { division } => Ok(Some(division.clone())),
-        Account::AnnualPlan { county, .. } | Account::Deducted { county } => {
-            Ok(Some(county.clone()))
-        }
-        Account::AnnualPlanGrant => Ok(Some(province.clone())),
-        Account::Surplus { project } | Account::Advance { project } => {
-            project_county(conn, project).await
-        }
-        Account::Listed { listing } => listing_seller(conn, listing).await,
+    match account.owner() {
+        AccountOwner::Division(division) => Ok(Some(division.clone())),
+        AccountOwner::Province => Ok(Some(province.clone())),
+        AccountOwner::ProjectCounty(project) => project_county(conn, project).await,
+        AccountOwner::ListingSeller(listing) => listing_seller(conn, listing).await,
     }
 }
 

@@ -1,11 +1,12 @@
-//! Which division owns a record: the one answer every read filter and every right asks
-//! (SPEC §1). A division's holding, reserved, used, annual-plan and deducted accounts belong to
-//! that division; a project's surplus and advance accounts to the project's county; a
-//! listing's escrow to its seller. Only the provincial grant belongs to no county.
+//! Which division owns a record, for reads: `Account::owner` (the one answer every read filter
+//! and every right asks, SPEC §1) resolved from maps of project counties and listing sellers
+//! loaded once per request. Writes resolve the same answer inside their transaction
+//! (`jurisdiction.rs`). Only the provincial grant belongs to no county.
 
 use std::collections::BTreeMap;
 
 use guagou_domain::DivisionCode;
+use guagou_domain::ledger::account::AccountOwner;
 use guagou_domain::ledger::{Account, Entry};
 
 use crate::Actor;
@@ -40,18 +41,12 @@ impl Owners {
     /// The division an account belongs to; `None` for the provincial grant and for a listing
     /// or project the registry does not know.
     pub fn owner_of(&self, account: &Account) -> Option<DivisionCode> {
-        match account {
-            Account::Holding { division }
-            | Account::Reserved { division }
-            | Account::Used { division } => Some(division.clone()),
-            Account::AnnualPlan { county, .. } | Account::Deducted { county } => {
-                Some(county.clone())
-            }
-            Account::Surplus { project } | Account::Advance { project } => {
-                self.projects.get(project).cloned()
-            }
-            Account::Listed { listing } => self.listings.get(listing).cloned(),
-            Account::AnnualPlanGrant => None,
+        match account.owner() {
+            AccountOwner::Division(division) => Some(division.clone()),
+            AccountOwner::ProjectCounty(project) => self.projects.get(project).cloned(),
+            AccountOwner::ListingSeller(listing) => self.listings.get(listing).cloned(),
+            // Read above the county level (`ReadScope::may_read`).
+            AccountOwner::Province => None,
         }
     }
 

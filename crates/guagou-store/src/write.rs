@@ -6,6 +6,7 @@
 use std::collections::BTreeMap;
 
 use guagou_domain::ledger::Account;
+use guagou_domain::ledger::account::AccountOwner;
 use guagou_domain::ledger::engine::{
     Effects, Needs, ProjectLedger, ReversalTarget, Snapshot, needs, needs_for_reversal,
 };
@@ -177,22 +178,15 @@ impl WriteTx {
 async fn entry_owners(conn: &mut AnyConnection, entry: &Entry) -> Result<Vec<String>, StoreError> {
     let mut owners = Vec::new();
     for leg in &entry.legs {
-        let owner = match &leg.account {
-            Account::Holding { division }
-            | Account::Reserved { division }
-            | Account::Used { division } => Some(division.to_string()),
-            Account::AnnualPlan { county, .. } | Account::Deducted { county } => {
-                Some(county.to_string())
-            }
-            Account::Surplus { project } | Account::Advance { project } => {
-                rows::project(conn, project)
-                    .await?
-                    .map(|p| p.county.to_string())
-            }
-            Account::Listed { listing } => rows::listing(conn, listing)
+        let owner = match leg.account.owner() {
+            AccountOwner::Division(division) => Some(division.to_string()),
+            AccountOwner::ProjectCounty(project) => rows::project(conn, project)
+                .await?
+                .map(|p| p.county.to_string()),
+            AccountOwner::ListingSeller(listing) => rows::listing(conn, listing)
                 .await?
                 .map(|l| l.seller.to_string()),
-            Account::AnnualPlanGrant => None,
+            AccountOwner::Province => None,
         };
         if let Some(owner) = owner
             && !owners.contains(&owner)

@@ -30,6 +30,20 @@ pub enum Account {
     Deducted { county: DivisionCode },
 }
 
+/// Who owns an account (SPEC §1), or where to look it up: the one answer to "whose account
+/// is this" that the registry's rights, its read filters and the audit log's owners all ask.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AccountOwner<'a> {
+    /// A division's own account: holding, reserved, used, annual plan, deducted.
+    Division(&'a DivisionCode),
+    /// A project's surplus or advance account: the project's county.
+    ProjectCounty(&'a str),
+    /// A listing's escrow: the listing's seller.
+    ListingSeller(&'a str),
+    /// The provincial grant of annual plan quota: the province, above every county.
+    Province,
+}
+
 /// How an account's balance may move.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Nature {
@@ -40,6 +54,23 @@ pub enum Nature {
 }
 
 impl Account {
+    /// Who owns this account, or where to look it up.
+    pub fn owner(&self) -> AccountOwner<'_> {
+        match self {
+            Account::Holding { division }
+            | Account::Reserved { division }
+            | Account::Used { division } => AccountOwner::Division(division),
+            Account::AnnualPlan { county, .. } | Account::Deducted { county } => {
+                AccountOwner::Division(county)
+            }
+            Account::Surplus { project } | Account::Advance { project } => {
+                AccountOwner::ProjectCounty(project)
+            }
+            Account::Listed { listing } => AccountOwner::ListingSeller(listing),
+            Account::AnnualPlanGrant => AccountOwner::Province,
+        }
+    }
+
     pub fn nature(&self) -> Nature {
         match self {
             Account::Surplus { .. } | Account::Advance { .. } | Account::AnnualPlanGrant => {
