@@ -9,7 +9,8 @@
 //! - the notice period lasts at least `MIN_NOTICE_DAYS` (7) days: `ends_on ≥ starts_on + 7`;
 //! - an objection is answered within `ANSWER_WITHIN_DAYS` (15) days of filing, else it is
 //!   overdue on the staff page;
-//! - at most `OBJECTIONS_PER_HOUR` (5) objections per client address and notice per hour.
+//! - at most `OBJECTIONS_PER_HOUR` (5) objections per client address and notice per hour, and
+//!   `OBJECTIONS_PER_NOTICE_PER_HOUR` (60) per notice per hour from all addresses together.
 //!
 //! These belong in the policy profile once a city states them; `policy/dazhou-2017.toml` has no
 //! notice section yet, so they are constants here, named and tested.
@@ -27,6 +28,9 @@ pub const MIN_NOTICE_DAYS: i64 = 7;
 pub const ANSWER_WITHIN_DAYS: i64 = 15;
 /// Objections accepted per client address and notice within one hour.
 pub const OBJECTIONS_PER_HOUR: i64 = 5;
+/// At most this many objections to one notice per hour from all addresses together (a village
+/// files a few; a flood from many addresses is refused, 429, and tried again later).
+pub const OBJECTIONS_PER_NOTICE_PER_HOUR: i64 = 60;
 /// Longest objection text, answer, name and contact (characters).
 pub const MAX_OBJECTION_CHARS: usize = 2_000;
 pub const MAX_ANSWER_CHARS: usize = 4_000;

@@ -21,7 +21,7 @@ use guagou_domain::DivisionCode;
 use guagou_domain::lifecycle::Level;
 use guagou_domain::notice::{
     self as rules, MAX_ANSWER_CHARS, MAX_CONTACT_CHARS, MAX_NAME_CHARS, MAX_OBJECTION_CHARS,
-    NoticePeriod, OBJECTIONS_PER_HOUR, Standard,
+    NoticePeriod, OBJECTIONS_PER_HOUR, OBJECTIONS_PER_NOTICE_PER_HOUR, Standard,
 };
 use serde::Serialize;
 use sha2::{Digest, Sha256};
@@ -44,6 +44,12 @@ pub enum NoticeError {
         "提交过于频繁：每个地址每小时最多 {per_hour} 条异议，请稍后再试 / too many objections: at most {per_hour} per address and hour; please try again later"
     )]
     RateLimited { per_hour: i64 },
+    /// Too many objections to one notice in the last hour, from all addresses together: a
+    /// flood from many addresses cannot bury a notice's real objections.
+    #[error(
+        "本公示近一小时的异议已达 {per_hour} 条上限，请稍后再试 / this notice received its limit of {per_hour} objections in the last hour; please try again later"
+    )]
+    NoticeRateLimited { per_hour: i64 },
     #[error("异议 {receipt} 已答复 / objection {receipt} is already answered")]
     AlreadyAnswered { receipt: String },
     #[error("回执号冲突，请重试 / receipt number collision; please try again")]
@@ -749,6 +755,19 @@ impl Registry {
             if recent >= OBJECTIONS_PER_HOUR {
                 return Err(NoticeError::RateLimited {
                     per_hour: OBJECTIONS_PER_HOUR,
+                });
+            }
+            let to_notice: i64 = sqlx::query(
+                "SELECT COUNT(*) AS n FROM notice_objections WHERE notice_id = $1 AND filed_at > $2",
+            )
+            .bind(&objection.notice_id)
+            .bind(&since)
+            .fetch_one(tx.connection())
+            .await?
+            .try_get("n")?;
+            if to_notice >= OBJECTIONS_PER_NOTICE_PER_HOUR {
+                return Err(NoticeError::NoticeRateLimited {
+                    per_hour: OBJECTIONS_PER_NOTICE_PER_HOUR,
                 });
             }
         }

@@ -39,7 +39,7 @@ pub fn notice_problem(error: NoticeError) -> Problem {
         }
         other => {
             let (status, code) = match &other {
-                NoticeError::RateLimited { .. } => {
+                NoticeError::RateLimited { .. } | NoticeError::NoticeRateLimited { .. } => {
                     (StatusCode::TOO_MANY_REQUESTS, "objection_rate_limited")
                 }
                 NoticeError::AlreadyAnswered { .. } => (StatusCode::CONFLICT, "already_answered"),

@@ -602,3 +602,43 @@ async fn demo_notices_show_answers_and_overdue_objections() {
         );
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_flood_from_many_addresses_cannot_bury_a_notice() {
+    let app = demo_app_at(NOW).await;
+    let county = app.login("county").await;
+    let published = publish_page(&app, &county, PROJECT, &county.csrf).await;
+    assert_eq!(
+        published.status,
+        StatusCode::SEE_OTHER,
+        "{}",
+        published.body
+    );
+    let token = public_token(&app, PROJECT).await;
+    let text = format!("text={}", encode("补偿标准偏低"));
+    let cap = guagou_domain::notice::OBJECTIONS_PER_NOTICE_PER_HOUR;
+    // One objection from each of `cap` addresses: every one is filed.
+    for i in 0..cap {
+        let from = format!("10.0.{}.{}", i / 200, i % 200 + 1);
+        let reply = file_objection(&app, PROJECT, Some(&token), &token, &from, &text).await;
+        receipt_of(&reply);
+    }
+    // The next, from yet another address, is refused for the notice, in both languages.
+    let refused = file_objection(&app, PROJECT, Some(&token), &token, "10.9.9.9", &text).await;
+    assert_eq!(
+        refused.status,
+        StatusCode::TOO_MANY_REQUESTS,
+        "{}",
+        refused.body
+    );
+    assert!(refused.body.contains("本公示近一小时"), "{}", refused.body);
+    assert!(refused.body.contains("this notice received its limit"));
+    let filed = guagou_registry::testing::scalar(
+        &app.registry,
+        "SELECT COUNT(*) FROM notice_objections WHERE code = $1",
+        &[PROJECT],
+    )
+    .await
+    .must();
+    assert_eq!(filed, cap);
+}
