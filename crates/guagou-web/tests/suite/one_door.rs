@@ -334,3 +334,105 @@ async fn writes_dated_after_today_are_refused_and_a_future_scan_writes_nothing()
     assert_eq!(sanctions().await, before);
     let _ = Session::default();
 }
+
+/// Posts one ledger operation through the API as `session`.
+async fn operation(
+    app: &TestApp,
+    session: &Session,
+    key: &str,
+    operation: serde_json::Value,
+) -> crate::common::Reply {
+    app.post_json(
+        session,
+        "/api/ledger/operations",
+        Some(&session.csrf),
+        json!({
+            "operation": operation,
+            "idempotency_key": key,
+            "as_of": "2020-01-02",
+            "reason": "试探",
+        }),
+    )
+    .await
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_city_acts_within_its_city_and_the_market_owns_its_records() {
+    use guagou_domain::ledger::Operation;
+    let app = demo_app().await;
+    let city = app.login("city").await;
+    let county = app.login("county").await;
+    let auditor = app.registry.auditor();
+    let scope = auditor.read_scope().await.must();
+    let entries = auditor.journal_entries(&scope).await.must();
+
+    // The demo's general transfer credited 成都市 (510100): outside the city, not reversible by it.
+    let to_chengdu = entries
+        .iter()
+        .find(|e| matches!(&e.operation, Operation::Transfer { buyer, .. } if buyer.as_str() == "510100"))
+        .must();
+    let reply = operation(
+        &app,
+        &city,
+        "rev-510100",
+        json!({ "kind": "reverse", "seq": to_chengdu.seq }),
+    )
+    .await;
+    assert_eq!(reply.status, StatusCode::FORBIDDEN, "{}", reply.body);
+    assert_eq!(reply.json()["code"], "forbidden");
+
+    // Annual plan quota is the province's to grant: not to 锦江区 (510104), not by the city.
+    let reply = operation(
+        &app,
+        &city,
+        "grant-510104",
+        json!({ "kind": "grant_annual_plan", "county": "510104", "year": 2020, "amount_m2": 1000 }),
+    )
+    .await;
+    assert_eq!(reply.status, StatusCode::FORBIDDEN, "{}", reply.body);
+
+    // A general `list` cannot take an id in the market's namespace (blocking 万源市's listings).
+    let reply = operation(
+        &app,
+        &county,
+        "squat",
+        json!({ "kind": "list", "division": "511722", "listing": "GP-511781-2020-001", "amount_m2": 1 }),
+    )
+    .await;
+    assert_eq!(
+        reply.status,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "{}",
+        reply.body
+    );
+    assert_eq!(reply.json()["field"], "listing", "{}", reply.body);
+
+    // The open market listing's escrow moves only through the market: no general reverse.
+    let listed = entries
+        .iter()
+        .find(|e| matches!(&e.operation, Operation::List { listing, .. } if listing.starts_with("GP-")))
+        .must();
+    let reply = operation(
+        &app,
+        &city,
+        "rev-escrow",
+        json!({ "kind": "reverse", "seq": listed.seq }),
+    )
+    .await;
+    assert_eq!(
+        reply.status,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "{}",
+        reply.body
+    );
+    let listing = match &listed.operation {
+        Operation::List { listing, .. } => listing.clone(),
+        _ => unreachable!(),
+    };
+    let market = app
+        .get(&county, &format!("/api/market/listings/{listing}"))
+        .await;
+    assert_eq!(market.status, StatusCode::OK, "{}", market.body);
+    assert_eq!(market.json()["listing"]["state"], "open");
+    assert!(market.json()["listed_balance_m2"].as_i64().must() > 0);
+}
