@@ -190,7 +190,7 @@ mod tests {
     fn code(result: Result<PathBuf, PackageError>) -> &'static str {
         match result {
             Ok(_) => "(accepted)",
-            Err(e) => e.code(),
+            Err(e) => e.code().as_str(),
         }
     }
 

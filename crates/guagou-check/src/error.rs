@@ -1,6 +1,11 @@
-//! Errors of package reading, each naming the file, record and field.
+//! Errors of package reading, each naming the file, record and field: a row of the error
+//! table (`code()`), and a Chinese and an English message built from the fields
+//! (`message_zh()`, `message_en()`). The `Display` is for the command line and logs.
 
-use guagou_geo::GeoError;
+use std::fmt::Write as _;
+
+use guagou_domain::ErrorCode;
+use guagou_geo::{GeoError, GeoErrorKind};
 
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
 pub enum PackageError {
@@ -51,13 +56,13 @@ pub enum PathProblem {
 }
 
 impl PathProblem {
-    pub fn code(&self) -> &'static str {
+    pub fn code(&self) -> ErrorCode {
         match self {
-            PathProblem::Outside => "path_outside_package",
-            PathProblem::Symlink { .. } => "symlink_in_package",
-            PathProblem::NotRegular { .. } => "not_a_regular_file",
-            PathProblem::TooLarge { .. } => "file_too_large",
-            PathProblem::Changed => "file_changed",
+            PathProblem::Outside => ErrorCode::PathOutsidePackage,
+            PathProblem::Symlink { .. } => ErrorCode::SymlinkInPackage,
+            PathProblem::NotRegular { .. } => ErrorCode::NotARegularFile,
+            PathProblem::TooLarge { .. } => ErrorCode::FileTooLarge,
+            PathProblem::Changed => ErrorCode::FileChanged,
         }
     }
 
@@ -129,16 +134,148 @@ impl From<GeoError> for PackageError {
     }
 }
 
+/// The row of the error table of a geometry error (the spatial core keeps its own catalogue
+/// of codes: it does not depend on the domain). Every kind is named, so a new kind does not
+/// compile until it has its row.
+pub fn geo_code(kind: &GeoErrorKind) -> ErrorCode {
+    match kind {
+        GeoErrorKind::Io { .. } => ErrorCode::Io,
+        GeoErrorKind::Encoding => ErrorCode::Encoding,
+        GeoErrorKind::UnsupportedFormat { .. } => ErrorCode::UnsupportedFormat,
+        GeoErrorKind::Syntax { .. } => ErrorCode::Syntax,
+        GeoErrorKind::Missing { .. } => ErrorCode::Missing,
+        GeoErrorKind::UnclosedRing { .. } => ErrorCode::UnclosedRing,
+        GeoErrorKind::TooFewPoints { .. } => ErrorCode::TooFewPoints,
+        GeoErrorKind::SelfIntersection { .. } => ErrorCode::SelfIntersection,
+        GeoErrorKind::HoleOutsideShell { .. } => ErrorCode::HoleOutsideShell,
+        GeoErrorKind::CrossingRings { .. } => ErrorCode::CrossingRings,
+        GeoErrorKind::ZeroArea { .. } => ErrorCode::ZeroArea,
+        GeoErrorKind::OutsideZone { .. } => ErrorCode::OutsideZone,
+        GeoErrorKind::MixedCrs { .. } => ErrorCode::MixedCrs,
+        GeoErrorKind::UnsupportedCrs { .. } => ErrorCode::UnsupportedCrs,
+        GeoErrorKind::ZoneMismatch { .. } => ErrorCode::ZoneMismatch,
+        GeoErrorKind::ZoneUnknown => ErrorCode::ZoneUnknown,
+        GeoErrorKind::Projection { .. } => ErrorCode::Projection,
+        GeoErrorKind::TooLarge { .. } => ErrorCode::TooLarge,
+    }
+}
+
+/// Where a geometry error is, in Chinese and in English (`file 第 3 行 地块 A [ring 2]`).
+fn geo_location(geo: &GeoError) -> (String, String) {
+    let location = &geo.location;
+    let mut zh = location.file.clone();
+    let mut en = location.file.clone();
+    if let Some(line) = location.line {
+        let _ = write!(zh, " 第 {line} 行");
+        let _ = write!(en, " line {line}");
+    }
+    if let Some(record) = &location.record {
+        let _ = write!(zh, " 地块 {record}");
+        let _ = write!(en, " parcel {record}");
+    }
+    if let Some(field) = &location.field {
+        let _ = write!(zh, " [{field}]");
+        let _ = write!(en, " [{field}]");
+    }
+    (zh, en)
+}
+
 impl PackageError {
-    /// A stable snake_case code for scripts and the API.
-    pub fn code(&self) -> &'static str {
+    /// The row of the error table (all 422: the package is at fault).
+    pub fn code(&self) -> ErrorCode {
         match self {
-            PackageError::Io { .. } => "io",
-            PackageError::Syntax { .. } => "syntax",
-            PackageError::Field { .. } => "invalid_field",
-            PackageError::Geo(e) => e.code(),
-            PackageError::Profile(_) => "invalid_profile",
+            PackageError::Io { .. } => ErrorCode::Io,
+            PackageError::Syntax { .. } => ErrorCode::Syntax,
+            PackageError::Field { .. } => ErrorCode::InvalidField,
+            PackageError::Geo(e) => geo_code(&e.kind),
+            PackageError::Profile(_) => ErrorCode::InvalidProfile,
             PackageError::Path { problem, .. } => problem.code(),
+        }
+    }
+
+    /// The Chinese message, naming the file, record and field.
+    pub fn message_zh(&self) -> String {
+        match self {
+            PackageError::Io { file, reason } => format!("{file}：无法读取：{reason}"),
+            PackageError::Syntax { file, reason } => format!("{file}：格式错误：{reason}"),
+            PackageError::Field {
+                file,
+                record,
+                field,
+                reason_zh,
+                ..
+            } => {
+                let record = record
+                    .as_deref()
+                    .map(|r| format!(" 记录 {r}"))
+                    .unwrap_or_default();
+                format!("{file}{record}：字段 {field} 无效：{reason_zh}")
+            }
+            PackageError::Geo(geo) => {
+                format!("{}：{}", geo_location(geo).0, geo.kind.message_zh())
+            }
+            PackageError::Profile(text) => format!("规则配置：{text}"),
+            PackageError::Path {
+                file,
+                field,
+                path,
+                problem,
+            } => {
+                let field = field
+                    .as_deref()
+                    .map(|f| format!(" 字段 {f}"))
+                    .unwrap_or_default();
+                format!("{file}{field} \"{path}\"：{}", problem.message_zh())
+            }
+        }
+    }
+
+    /// The English message, naming the file, record and field.
+    pub fn message_en(&self) -> String {
+        match self {
+            PackageError::Io { file, reason } => format!("{file}: cannot read: {reason}"),
+            PackageError::Syntax { file, reason } => format!("{file}: syntax error: {reason}"),
+            PackageError::Field {
+                file,
+                record,
+                field,
+                reason_en,
+                ..
+            } => {
+                let record = record
+                    .as_deref()
+                    .map(|r| format!(" record {r}"))
+                    .unwrap_or_default();
+                format!("{file}{record}: invalid field {field}: {reason_en}")
+            }
+            PackageError::Geo(geo) => {
+                format!("{}: {}", geo_location(geo).1, geo.kind.message_en())
+            }
+            PackageError::Profile(text) => format!("policy profile: {text}"),
+            PackageError::Path {
+                file,
+                field,
+                path,
+                problem,
+            } => {
+                let field = field
+                    .as_deref()
+                    .map(|f| format!(" field {f}"))
+                    .unwrap_or_default();
+                format!("{file}{field} \"{path}\": {}", problem.message_en())
+            }
+        }
+    }
+
+    /// The field at fault, if the error names one.
+    pub fn field_name(&self) -> Option<&str> {
+        match self {
+            PackageError::Field { field, .. } => Some(field),
+            PackageError::Geo(geo) => geo.location.field.as_deref(),
+            PackageError::Path { field, .. } => field.as_deref(),
+            PackageError::Io { .. } | PackageError::Syntax { .. } | PackageError::Profile(_) => {
+                None
+            }
         }
     }
 

@@ -25,6 +25,7 @@ use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
 use crate::division::DivisionCode;
+use crate::error_code::ErrorCode;
 pub use crate::ledger::Meta;
 pub use crate::ledger::entry::GENESIS_HASH;
 
@@ -468,31 +469,33 @@ impl FundsEntry {
 }
 
 /// Why a funds request is refused. Each has a stable code (`code()`); there is no SPEC rule ID
-/// for money, so these codes are what clients match on.
+/// for money, so these codes are what clients match on. Displayed as "中文 / English" for logs;
+/// users get `message_zh()` and `message_en()`.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum FundsError {
-    #[error("金额必须为正整数分 / the amount must be a positive whole number of 分: {0}")]
     NonPositiveAmount(i64),
-    #[error(
-        "{account} 可用资金 {balance} 分不足支付 {needed} 分 / {account} holds {balance} 分, less than the {needed} 分 to pay"
-    )]
     Insufficient {
         account: String,
         balance: i64,
         needed: i64,
     },
-    #[error("{field}: {zh} / {en}")]
     Invalid {
         field: &'static str,
         zh: String,
         en: String,
     },
-    #[error("条目 {0} 无法冲正：{1} / entry {0} cannot be reversed: {1}")]
     NotReversible(u64, String),
-    #[error("幂等键 {0} 已用于不同的请求 / idempotency key {0} was used for a different request")]
     IdempotencyConflict(String),
-    #[error("数值溢出 / arithmetic overflow")]
     Overflow,
+}
+
+impl fmt::Display for FundsError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if let FundsError::Invalid { field, .. } = self {
+            write!(f, "{field}: ")?;
+        }
+        write!(f, "{} / {}", self.message_zh(), self.message_en())
+    }
 }
 
 impl FundsError {
@@ -504,28 +507,55 @@ impl FundsError {
         }
     }
 
-    /// Stable snake_case code.
-    pub fn code(&self) -> &'static str {
+    /// The row of the error table.
+    pub fn code(&self) -> ErrorCode {
         match self {
-            FundsError::NonPositiveAmount(_) => "funds_non_positive_amount",
-            FundsError::Insufficient { .. } => "funds_insufficient",
-            FundsError::Invalid { .. } => "invalid",
-            FundsError::NotReversible(..) => "funds_not_reversible",
-            FundsError::IdempotencyConflict(_) => "funds_idempotency_conflict",
-            FundsError::Overflow => "funds_overflow",
+            FundsError::NonPositiveAmount(_) => ErrorCode::FundsNonPositiveAmount,
+            FundsError::Insufficient { .. } => ErrorCode::FundsInsufficient,
+            FundsError::Invalid { .. } => ErrorCode::Invalid,
+            FundsError::NotReversible(..) => ErrorCode::FundsNotReversible,
+            FundsError::IdempotencyConflict(_) => ErrorCode::FundsIdempotencyConflict,
+            FundsError::Overflow => ErrorCode::FundsOverflow,
+        }
+    }
+
+    pub fn message_zh(&self) -> String {
+        match self {
+            FundsError::NonPositiveAmount(amount) => format!("金额必须为正整数分：{amount}"),
+            FundsError::Insufficient {
+                account,
+                balance,
+                needed,
+            } => format!("{account} 可用资金 {balance} 分不足支付 {needed} 分"),
+            FundsError::Invalid { zh, .. } => zh.clone(),
+            FundsError::NotReversible(seq, why) => format!("条目 {seq} 无法冲正：{why}"),
+            FundsError::IdempotencyConflict(key) => format!("幂等键 {key} 已用于不同的请求"),
+            FundsError::Overflow => "数值溢出".to_owned(),
+        }
+    }
+
+    pub fn message_en(&self) -> String {
+        match self {
+            FundsError::NonPositiveAmount(amount) => {
+                format!("the amount must be a positive whole number of 分: {amount}")
+            }
+            FundsError::Insufficient {
+                account,
+                balance,
+                needed,
+            } => format!("{account} holds {balance} 分, less than the {needed} 分 to pay"),
+            FundsError::Invalid { en, .. } => en.clone(),
+            FundsError::NotReversible(seq, why) => format!("entry {seq} cannot be reversed: {why}"),
+            FundsError::IdempotencyConflict(key) => {
+                format!("idempotency key {key} was used for a different request")
+            }
+            FundsError::Overflow => "arithmetic overflow".to_owned(),
         }
     }
 
     /// The Chinese and the English message.
     pub fn messages(&self) -> (String, String) {
-        if let FundsError::Invalid { zh, en, .. } = self {
-            return (zh.clone(), en.clone());
-        }
-        let text = self.to_string();
-        match text.split_once(" / ") {
-            Some((zh, en)) => (zh.to_owned(), en.to_owned()),
-            None => (text.clone(), text),
-        }
+        (self.message_zh(), self.message_en())
     }
 
     /// The input field at fault, if one is.

@@ -9,6 +9,7 @@ pub mod check;
 pub mod dates;
 pub mod department;
 pub mod division;
+pub mod error_code;
 pub mod funds;
 pub mod landclass;
 pub mod ledger;
@@ -27,6 +28,7 @@ pub mod units;
 
 pub use department::Department;
 pub use division::DivisionCode;
+pub use error_code::ErrorCode;
 pub use profile::Profile;
 pub use project_code::ProjectCode;
 pub use rules::{RuleId, Severity};

@@ -7,6 +7,7 @@ use std::fmt;
 
 use serde::{Deserialize, Serialize};
 
+use crate::error_code::ErrorCode;
 use crate::rules::RuleId;
 
 /// Who acts: the level of government a user belongs to (departments refine this in the web layer).
@@ -92,17 +93,55 @@ pub enum ProjectAction {
     Terminate,
 }
 
-/// Why a step is refused.
+/// Why a step is refused. Displayed as "中文 / English" for logs and the command line; users
+/// get `message_zh()` and `message_en()`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, thiserror::Error)]
 pub enum LifecycleError {
-    #[error(
-        "当前状态 {state} 不允许操作 {action} / action {action} is not allowed in state {state}"
-    )]
     NotAllowed { state: String, action: String },
-    #[error("{level:?} 级无权执行 {action} / the {level:?} level may not {action}")]
     WrongLevel { level: Level, action: String },
-    #[error("规则 {} 未通过 / rule(s) {} failed", join(.0), join(.0))]
     RulesFailed(Vec<RuleId>),
+}
+
+impl LifecycleError {
+    /// The row of the error table: a state conflict (409), another level's step (403), or the
+    /// first failed rule (422).
+    pub fn code(&self) -> ErrorCode {
+        match self {
+            LifecycleError::NotAllowed { .. } => ErrorCode::NotAllowed,
+            LifecycleError::WrongLevel { .. } => ErrorCode::WrongLevel,
+            LifecycleError::RulesFailed(rules) => ErrorCode::of_rules(rules),
+        }
+    }
+
+    pub fn message_zh(&self) -> String {
+        match self {
+            LifecycleError::NotAllowed { state, action } => {
+                format!("当前状态 {state} 不允许操作 {action}")
+            }
+            LifecycleError::WrongLevel { level, action } => {
+                format!("{level:?} 级无权执行 {action}")
+            }
+            LifecycleError::RulesFailed(rules) => format!("规则 {} 未通过", join(rules)),
+        }
+    }
+
+    pub fn message_en(&self) -> String {
+        match self {
+            LifecycleError::NotAllowed { state, action } => {
+                format!("action {action} is not allowed in state {state}")
+            }
+            LifecycleError::WrongLevel { level, action } => {
+                format!("the {level:?} level may not {action}")
+            }
+            LifecycleError::RulesFailed(rules) => format!("rule(s) {} failed", join(rules)),
+        }
+    }
+}
+
+impl fmt::Display for LifecycleError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{} / {}", self.message_zh(), self.message_en())
+    }
 }
 
 fn join(rules: &[RuleId]) -> String {

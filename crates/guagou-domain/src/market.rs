@@ -44,7 +44,7 @@ pub enum MarketError {
     /// escrow that holds less than the agreement), with a stable code.
     #[error("{zh} / {en}")]
     Conflict {
-        code: &'static str,
+        code: crate::ErrorCode,
         zh: String,
         en: String,
     },
@@ -739,7 +739,7 @@ pub fn decide_settle(
     }
     if escrow_m2 < agreed_m2 {
         return Err(MarketError::Conflict {
-            code: "escrow_short",
+            code: crate::ErrorCode::EscrowShort,
             zh: format!("公告托管账户仅有 {escrow_m2} m²，少于协议的 {agreed_m2} m²"),
             en: format!(
                 "the listing's escrow holds {escrow_m2} m², less than the {agreed_m2} m² agreed"
@@ -1071,7 +1071,7 @@ mod tests {
         assert!(matches!(
             decide_settle(A::Signed, L::Agreed, signed, d(2019, 9, 1), 6_000, 0),
             Err(MarketError::Conflict {
-                code: "escrow_short",
+                code: crate::ErrorCode::EscrowShort,
                 ..
             })
         ));

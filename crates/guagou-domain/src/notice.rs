@@ -15,10 +15,13 @@
 //! These belong in the policy profile once a city states them; `policy/dazhou-2017.toml` has no
 //! notice section yet, so they are constants here, named and tested.
 
+use std::fmt;
+
 use chrono::{Duration, NaiveDate};
 use serde::{Deserialize, Serialize};
 
 use crate::check::{Consent, ResettlementMethod};
+use crate::error_code::ErrorCode;
 use crate::units::Fen;
 
 /// Shortest notice period in days (`ends_on ≥ starts_on + MIN_NOTICE_DAYS`). Not in the seed:
@@ -37,31 +40,35 @@ pub const MAX_ANSWER_CHARS: usize = 4_000;
 pub const MAX_NAME_CHARS: usize = 50;
 pub const MAX_CONTACT_CHARS: usize = 100;
 
-/// Why a notice or an objection is refused.
+/// Why a notice or an objection is refused. Displayed as "中文 / English" for logs; users get
+/// `message_zh()` and `message_en()`.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum NoticeError {
-    #[error(
-        "公示期须至少 {min_days} 天（{starts_on} 至 {ends_on}）/ the notice period must last at least {min_days} days ({starts_on} to {ends_on})"
-    )]
     PeriodTooShort {
         min_days: i64,
         starts_on: NaiveDate,
         ends_on: NaiveDate,
     },
-    #[error(
-        "公示尚未开始（{starts_on} 开始），暂不受理异议 / the notice period starts on {starts_on}; objections are not accepted yet"
-    )]
-    NotOpenYet { starts_on: NaiveDate },
-    #[error(
-        "公示期已于 {ends_on} 结束，不再受理异议 / the notice period ended on {ends_on}; objections are no longer accepted"
-    )]
-    Closed { ends_on: NaiveDate },
-    #[error("{field}: {zh} / {en}")]
+    NotOpenYet {
+        starts_on: NaiveDate,
+    },
+    Closed {
+        ends_on: NaiveDate,
+    },
     Invalid {
         field: &'static str,
         zh: String,
         en: String,
     },
+}
+
+impl fmt::Display for NoticeError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if let NoticeError::Invalid { field, .. } = self {
+            write!(f, "{field}: ")?;
+        }
+        write!(f, "{} / {}", self.message_zh(), self.message_en())
+    }
 }
 
 impl NoticeError {
@@ -73,27 +80,64 @@ impl NoticeError {
         }
     }
 
-    /// A stable snake_case code.
-    pub fn code(&self) -> &'static str {
+    /// The row of the error table: outside the period is a conflict (409), a short period
+    /// or bad input is invalid (422).
+    pub fn code(&self) -> ErrorCode {
         match self {
-            NoticeError::PeriodTooShort { .. } => "notice_period_too_short",
-            NoticeError::NotOpenYet { .. } => "notice_not_open",
-            NoticeError::Closed { .. } => "notice_closed",
-            NoticeError::Invalid { .. } => "invalid",
+            NoticeError::PeriodTooShort { .. } => ErrorCode::NoticePeriodTooShort,
+            NoticeError::NotOpenYet { .. } => ErrorCode::NoticeNotOpen,
+            NoticeError::Closed { .. } => ErrorCode::NoticeClosed,
+            NoticeError::Invalid { .. } => ErrorCode::Invalid,
+        }
+    }
+
+    pub fn message_zh(&self) -> String {
+        match self {
+            NoticeError::PeriodTooShort {
+                min_days,
+                starts_on,
+                ends_on,
+            } => format!("公示期须至少 {min_days} 天（{starts_on} 至 {ends_on}）"),
+            NoticeError::NotOpenYet { starts_on } => {
+                format!("公示尚未开始（{starts_on} 开始），暂不受理异议")
+            }
+            NoticeError::Closed { ends_on } => {
+                format!("公示期已于 {ends_on} 结束，不再受理异议")
+            }
+            NoticeError::Invalid { zh, .. } => zh.clone(),
+        }
+    }
+
+    pub fn message_en(&self) -> String {
+        match self {
+            NoticeError::PeriodTooShort {
+                min_days,
+                starts_on,
+                ends_on,
+            } => format!(
+                "the notice period must last at least {min_days} days ({starts_on} to {ends_on})"
+            ),
+            NoticeError::NotOpenYet { starts_on } => {
+                format!("the notice period starts on {starts_on}; objections are not accepted yet")
+            }
+            NoticeError::Closed { ends_on } => {
+                format!("the notice period ended on {ends_on}; objections are no longer accepted")
+            }
+            NoticeError::Invalid { en, .. } => en.clone(),
         }
     }
 
     /// The Chinese and the English message.
     pub fn messages(&self) -> (String, String) {
+        (self.message_zh(), self.message_en())
+    }
+
+    /// The input field at fault, if one is.
+    pub fn field(&self) -> Option<&'static str> {
         match self {
-            NoticeError::Invalid { zh, en, .. } => (zh.clone(), en.clone()),
-            other => {
-                let text = other.to_string();
-                match text.split_once(" / ") {
-                    Some((zh, en)) => (zh.to_owned(), en.to_owned()),
-                    None => (text.clone(), text),
-                }
-            }
+            NoticeError::PeriodTooShort { .. } => Some("ends_on"),
+            NoticeError::Invalid { field, .. } => Some(field),
+            NoticeError::NotOpenYet { .. } | NoticeError::Closed { .. } => None,
         }
     }
 }

@@ -1,6 +1,10 @@
-//! Registry errors: one enum, a stable code for each, the rule ID where a policy rule refused.
+//! Registry errors: one enum; each error names its row of the error table
+//! (`guagou_domain::ErrorCode`: the code, its HTTP status; the rule ID where a policy rule
+//! refused) and builds its Chinese and English messages from its fields. The `Display`
+//! ("中文 / English") is for logs and the command line; nothing parses it.
 
 use guagou_check::PackageError;
+use guagou_domain::ErrorCode;
 use guagou_domain::check::RuleResult;
 use guagou_domain::ledger::LedgerError;
 use guagou_domain::lifecycle::LifecycleError;
@@ -66,7 +70,7 @@ pub enum RegistryError {
     /// it first, or a compare-and-set found it changed. A conflict (409), not bad input.
     #[error("{zh} / {en}")]
     Conflict {
-        code: &'static str,
+        code: ErrorCode,
         zh: String,
         en: String,
     },
@@ -94,7 +98,8 @@ impl RegistryError {
         }
     }
 
-    pub fn conflict(code: &'static str, zh: impl Into<String>, en: impl Into<String>) -> Self {
+    /// A conflict with the state of a record; `code` is its row of the table (409).
+    pub fn conflict(code: ErrorCode, zh: impl Into<String>, en: impl Into<String>) -> Self {
         RegistryError::Conflict {
             code,
             zh: zh.into(),
@@ -106,7 +111,7 @@ impl RegistryError {
     /// state `expected` before this step could write.
     pub fn state_changed(what: &str, id: &str, expected: &str) -> Self {
         RegistryError::conflict(
-            "state_changed",
+            ErrorCode::StateChanged,
             format!("{what} {id} 已不在 {expected} 状态（已被其他操作改变），请刷新后重试"),
             format!(
                 "{what} {id} is no longer {expected} (another request changed it); reload and try again"
@@ -114,37 +119,106 @@ impl RegistryError {
         )
     }
 
-    /// Stable snake_case code (or the rule ID of a refusing rule).
-    pub fn code(&self) -> String {
+    /// The row of the error table: the stable code and its status (a refusing rule's ID).
+    pub fn code(&self) -> ErrorCode {
         match self {
-            RegistryError::Store(e) => e
-                .rule()
-                .map(|r| r.as_str().to_owned())
-                .unwrap_or_else(|| e.code().to_owned()),
-            RegistryError::Ledger(LedgerError::Rule { rule, .. }) => rule.as_str().to_owned(),
-            RegistryError::Ledger(_) => "ledger_refused".to_owned(),
-            RegistryError::Lifecycle(LifecycleError::RulesFailed(rules)) => rules
-                .first()
-                .map(|r| r.as_str().to_owned())
-                .unwrap_or_else(|| "rule_failed".into()),
-            RegistryError::Lifecycle(_) => "not_allowed".to_owned(),
-            RegistryError::Package(e) => e.code().to_owned(),
+            RegistryError::Store(e) => e.code(),
+            RegistryError::Ledger(e) => e.code(),
+            RegistryError::Lifecycle(e) => e.code(),
+            RegistryError::Package(e) => e.code(),
             RegistryError::Rules(results) => results
                 .first()
-                .map(|r| r.rule.as_str().to_owned())
-                .unwrap_or_else(|| "rule_failed".into()),
-            RegistryError::NotFound { .. } => "not_found".to_owned(),
-            RegistryError::Forbidden { .. } | RegistryError::ReadOnly { .. } => {
-                "forbidden".to_owned()
+                .map_or(ErrorCode::RuleFailed, |r| ErrorCode::Rule(r.rule)),
+            RegistryError::NotFound { .. } => ErrorCode::NotFound,
+            RegistryError::Forbidden { .. } => ErrorCode::Forbidden,
+            RegistryError::ReadOnly { .. } => ErrorCode::ReadOnly,
+            RegistryError::Department { .. } => ErrorCode::Department,
+            RegistryError::FutureDate { .. } => ErrorCode::FutureDate,
+            RegistryError::LoginThrottled => ErrorCode::LoginThrottled,
+            RegistryError::BadLogin => ErrorCode::BadLogin,
+            RegistryError::LoginFormExpired => ErrorCode::Csrf,
+            RegistryError::Internal(_) => ErrorCode::Internal,
+            RegistryError::Invalid { .. } => ErrorCode::Invalid,
+            RegistryError::Conflict { code, .. } => *code,
+        }
+    }
+
+    /// The Chinese message a user is shown.
+    pub fn message_zh(&self) -> String {
+        match self {
+            RegistryError::Store(e) => e.message_zh(),
+            RegistryError::Ledger(e) => e.message_zh(),
+            RegistryError::Lifecycle(e) => e.message_zh(),
+            RegistryError::Package(e) => e.message_zh(),
+            RegistryError::Rules(results) => results
+                .first()
+                .map_or_else(|| "规则未通过".to_owned(), |r| r.message_zh.clone()),
+            RegistryError::NotFound { what, id } => format!("{what} {id} 不存在"),
+            RegistryError::Forbidden { actor, what } => format!("{actor} 无权操作 {what}"),
+            RegistryError::ReadOnly { .. } => "只读用户不能执行此操作".to_owned(),
+            RegistryError::Department {
+                department,
+                required,
+                ..
+            } => format!(
+                "{}无权执行此操作（仅{}）",
+                department.name_zh(),
+                required.name_zh()
+            ),
+            RegistryError::FutureDate { as_of, today } => {
+                format!("日期 {as_of} 晚于今日（{today}），不能记录将来的事项；如需预估请用预览")
             }
-            RegistryError::Department { .. } => "department".to_owned(),
-            RegistryError::FutureDate { .. } => "future_date".to_owned(),
-            RegistryError::LoginThrottled => "login_throttled".to_owned(),
-            RegistryError::BadLogin => "bad_login".to_owned(),
-            RegistryError::LoginFormExpired => "csrf".to_owned(),
-            RegistryError::Internal(_) => "internal".to_owned(),
-            RegistryError::Invalid { .. } => "invalid".to_owned(),
-            RegistryError::Conflict { code, .. } => (*code).to_owned(),
+            RegistryError::LoginThrottled => "登录失败次数过多，请 15 分钟后再试".to_owned(),
+            RegistryError::BadLogin => "用户名或密码错误".to_owned(),
+            RegistryError::LoginFormExpired => "登录表单已失效，请刷新页面后重试".to_owned(),
+            RegistryError::Internal(cause) => format!("内部错误：{cause}"),
+            RegistryError::Invalid { zh, .. } | RegistryError::Conflict { zh, .. } => zh.clone(),
+        }
+    }
+
+    /// The English message a user is shown.
+    pub fn message_en(&self) -> String {
+        match self {
+            RegistryError::Store(e) => e.message_en(),
+            RegistryError::Ledger(e) => e.message_en(),
+            RegistryError::Lifecycle(e) => e.message_en(),
+            RegistryError::Package(e) => e.message_en(),
+            RegistryError::Rules(results) => results
+                .first()
+                .map_or_else(|| "rule failed".to_owned(), |r| r.message_en.clone()),
+            RegistryError::NotFound { what, id } => format!("{what} {id} does not exist"),
+            RegistryError::Forbidden { actor, what } => format!("{actor} may not act on {what}"),
+            RegistryError::ReadOnly { .. } => "a read-only user may not do this".to_owned(),
+            RegistryError::Department {
+                department,
+                required,
+                ..
+            } => format!(
+                "the {} may not do this ({} only)",
+                department.name_en(),
+                required.name_en()
+            ),
+            RegistryError::FutureDate { as_of, today } => format!(
+                "{as_of} is after today ({today}): a write cannot be dated in the future; use a preview for a what-if"
+            ),
+            RegistryError::LoginThrottled => {
+                "too many failed sign-ins; try again in 15 minutes".to_owned()
+            }
+            RegistryError::BadLogin => "wrong name or password".to_owned(),
+            RegistryError::LoginFormExpired => {
+                "the sign-in form expired; reload and try again".to_owned()
+            }
+            RegistryError::Internal(cause) => format!("internal failure: {cause}"),
+            RegistryError::Invalid { en, .. } | RegistryError::Conflict { en, .. } => en.clone(),
+        }
+    }
+
+    /// The input field at fault, if the error names one.
+    pub fn field(&self) -> Option<String> {
+        match self {
+            RegistryError::Invalid { field, .. } => Some(field.clone()),
+            RegistryError::Package(e) => e.field_name().map(str::to_owned),
+            _ => None,
         }
     }
 

@@ -249,7 +249,7 @@ fn require_advanceable(project: &Project) -> Result<(), RegistryError> {
     }
     let code = &project.code;
     Err(RegistryError::conflict(
-        "not_allowed",
+        guagou_domain::ErrorCode::NotAllowed,
         format!(
             "项目 {code} 未立项或不在实施中（{}），不能预支",
             project.state.label_zh()

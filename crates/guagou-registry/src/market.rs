@@ -1290,7 +1290,7 @@ async fn next_number(conn: &mut AnyConnection, name: &str) -> Result<i64, Regist
 
 fn ids_exhausted(sequence: &str) -> RegistryError {
     RegistryError::conflict(
-        "ids_exhausted",
+        guagou_domain::ErrorCode::IdsExhausted,
         format!("市场编号序列 {sequence} 找不到未用的编号"),
         format!("the market's id sequence {sequence} found no unused id"),
     )

@@ -17,12 +17,12 @@ use std::path::Path;
 use chrono::{DateTime, Duration, NaiveDate, SecondsFormat, Utc};
 use guagou_check::Package;
 use guagou_check::package::HouseholdRow;
-use guagou_domain::DivisionCode;
 use guagou_domain::lifecycle::Level;
 use guagou_domain::notice::{
     self as rules, MAX_ANSWER_CHARS, MAX_CONTACT_CHARS, MAX_NAME_CHARS, MAX_OBJECTION_CHARS,
     NoticePeriod, OBJECTIONS_PER_HOUR, OBJECTIONS_PER_NOTICE_PER_HOUR, Standard,
 };
+use guagou_domain::{DivisionCode, ErrorCode};
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 use sqlx::any::AnyRow;
@@ -33,27 +33,81 @@ use crate::packages::{PackageFields, PackageFile, ParcelRole, build_package_zip,
 use crate::projects::{load_current_version, load_project};
 use crate::{Actor, Registry};
 
-/// Why a notice step is refused.
+/// Why a notice step is refused: a row of the error table (`code()`) and messages from the
+/// fields; the `Display` ("中文 / English") is for logs.
 #[derive(Debug, thiserror::Error)]
 pub enum NoticeError {
     #[error("{0}")]
     Registry(#[from] RegistryError),
     #[error("{0}")]
     Rule(#[from] rules::NoticeError),
-    #[error(
-        "提交过于频繁：每个地址每小时最多 {per_hour} 条异议，请稍后再试 / too many objections: at most {per_hour} per address and hour; please try again later"
-    )]
+    #[error("{} / {}", self.message_zh(), self.message_en())]
     RateLimited { per_hour: i64 },
     /// Too many objections to one notice in the last hour, from all addresses together: a
     /// flood from many addresses cannot bury a notice's real objections.
-    #[error(
-        "本公示近一小时的异议已达 {per_hour} 条上限，请稍后再试 / this notice received its limit of {per_hour} objections in the last hour; please try again later"
-    )]
+    #[error("{} / {}", self.message_zh(), self.message_en())]
     NoticeRateLimited { per_hour: i64 },
-    #[error("异议 {receipt} 已答复 / objection {receipt} is already answered")]
+    #[error("{} / {}", self.message_zh(), self.message_en())]
     AlreadyAnswered { receipt: String },
-    #[error("回执号冲突，请重试 / receipt number collision; please try again")]
+    #[error("{} / {}", self.message_zh(), self.message_en())]
     ReceiptTaken,
+}
+
+impl NoticeError {
+    /// The row of the error table: 429 for the hourly objection limit, 409 for a second
+    /// answer or a receipt collision; the registry's and the rules' own otherwise.
+    pub fn code(&self) -> ErrorCode {
+        match self {
+            NoticeError::Registry(e) => e.code(),
+            NoticeError::Rule(e) => e.code(),
+            NoticeError::RateLimited { .. } | NoticeError::NoticeRateLimited { .. } => {
+                ErrorCode::ObjectionRateLimited
+            }
+            NoticeError::AlreadyAnswered { .. } => ErrorCode::AlreadyAnswered,
+            NoticeError::ReceiptTaken => ErrorCode::ReceiptTaken,
+        }
+    }
+
+    pub fn message_zh(&self) -> String {
+        match self {
+            NoticeError::Registry(e) => e.message_zh(),
+            NoticeError::Rule(e) => e.message_zh(),
+            NoticeError::RateLimited { per_hour } => {
+                format!("提交过于频繁：每个地址每小时最多 {per_hour} 条异议，请稍后再试")
+            }
+            NoticeError::NoticeRateLimited { per_hour } => {
+                format!("本公示近一小时的异议已达 {per_hour} 条上限，请稍后再试")
+            }
+            NoticeError::AlreadyAnswered { receipt } => format!("异议 {receipt} 已答复"),
+            NoticeError::ReceiptTaken => "回执号冲突，请重试".to_owned(),
+        }
+    }
+
+    pub fn message_en(&self) -> String {
+        match self {
+            NoticeError::Registry(e) => e.message_en(),
+            NoticeError::Rule(e) => e.message_en(),
+            NoticeError::RateLimited { per_hour } => format!(
+                "too many objections: at most {per_hour} per address and hour; please try again later"
+            ),
+            NoticeError::NoticeRateLimited { per_hour } => format!(
+                "this notice received its limit of {per_hour} objections in the last hour; please try again later"
+            ),
+            NoticeError::AlreadyAnswered { receipt } => {
+                format!("objection {receipt} is already answered")
+            }
+            NoticeError::ReceiptTaken => "receipt number collision; please try again".to_owned(),
+        }
+    }
+
+    /// The input field at fault, if one is.
+    pub fn field(&self) -> Option<String> {
+        match self {
+            NoticeError::Registry(e) => e.field(),
+            NoticeError::Rule(e) => e.field().map(str::to_owned),
+            _ => None,
+        }
+    }
 }
 
 impl From<sqlx::Error> for NoticeError {
@@ -73,11 +127,7 @@ impl From<NoticeError> for RegistryError {
     fn from(e: NoticeError) -> Self {
         match e {
             NoticeError::Registry(inner) => inner,
-            other => {
-                let text = other.to_string();
-                let (zh, en) = text.split_once(" / ").unwrap_or((&text, &text));
-                RegistryError::invalid("notice", zh, en)
-            }
+            other => RegistryError::invalid("notice", other.message_zh(), other.message_en()),
         }
     }
 }
@@ -501,7 +551,7 @@ impl Registry {
         self.require_notice_staff(actor, &project.county)?;
         if rows_version.is_some_and(|v| v != project.current_version) {
             return Err(RegistryError::conflict(
-                "version_changed",
+                ErrorCode::VersionChanged,
                 format!("项目 {code} 已有新的当前版本，请重新发布公示"),
                 format!("project {code} has a new current version: publish the notice again"),
             )

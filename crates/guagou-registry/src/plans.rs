@@ -163,7 +163,7 @@ impl Registry {
         let plan = load_plan(tx.connection(), plan_id).await?;
         if plan.state != PlanState::Consulting {
             return Err(RegistryError::conflict(
-                "not_allowed",
+                guagou_domain::ErrorCode::NotAllowed,
                 format!(
                     "专项规划 {plan_id} 不在征求意见阶段（{}）",
                     plan.state.label_zh()

@@ -92,7 +92,7 @@ impl<T> ChainOutcome<T> {
             Err(e @ (StoreError::Database(_) | StoreError::Io { .. })) => Err(e.into()),
             Err(e) => Ok(ChainOutcome::Failed(ChainFailure {
                 error: e.to_string(),
-                code: e.code().to_owned(),
+                code: e.code().as_str().to_owned(),
                 seq: e.seq(),
             })),
         }

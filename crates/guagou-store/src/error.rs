@@ -1,10 +1,11 @@
-//! Why a storage call failed. Every variant carries a Chinese/English message and a stable
-//! snake_case `code()` for APIs and logs; domain refusals are wrapped whole so their rule ID
-//! survives. This module only classifies errors: it must never retry or swallow one.
+//! Why a storage call failed. Every variant has its row of the error table (`code()`) and a
+//! Chinese and an English message built from its fields (`Display` joins them for logs);
+//! domain refusals are wrapped whole so their rule ID survives. This module only classifies
+//! errors: it must never retry or swallow one.
 
-use guagou_domain::RuleId;
 use guagou_domain::ledger::LedgerError;
 use guagou_domain::ledger::verify::VerifyError;
+use guagou_domain::{ErrorCode, RuleId};
 
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
@@ -98,37 +99,149 @@ pub enum StoreError {
 }
 
 impl StoreError {
-    /// A stable snake_case identifier of the kind of failure.
-    pub fn code(&self) -> &'static str {
+    /// The row of the error table: a ledger refusal keeps the engine's code (a rule refusal
+    /// its rule ID); the failures of the store itself are server errors (500, 503 when busy).
+    pub fn code(&self) -> ErrorCode {
         match self {
-            StoreError::Database(_) => "database",
-            StoreError::Busy(_) => "database_busy",
-            StoreError::Io { .. } => "io",
-            StoreError::UnsupportedUrl(_) => "unsupported_database_url",
-            StoreError::Migration { .. } => "migration_failed",
-            StoreError::SchemaTooNew { .. } => "schema_too_new",
-            StoreError::Ledger(e) => ledger_code(e),
-            StoreError::ProjectAlreadyRegistered(_) => "project_already_registered",
-            StoreError::LotAlreadyConsumed { .. } => "lot_already_consumed",
-            StoreError::TransactionPoisoned(_) => "transaction_poisoned",
-            StoreError::EmptyJournal => "empty_journal",
-            StoreError::Corrupt(_) => "corrupt_data",
-            StoreError::Unsupported(_) => "unsupported",
-            StoreError::TargetNotEmpty { .. } => "target_not_empty",
-            StoreError::SchemaDiffers(_) => "schema_differs",
-            StoreError::Encode(_) => "encode_failed",
-            StoreError::Verify(_) => "journal_verification_failed",
-            StoreError::RowMismatch { .. } => "journal_row_mismatch",
-            StoreError::BalanceMismatch { .. } => "balance_mismatch",
-            StoreError::LotMismatch { .. } => "lot_mismatch",
-            StoreError::AuditBroken { .. } => "audit_chain_broken",
+            StoreError::Database(_) => ErrorCode::Database,
+            StoreError::Busy(_) => ErrorCode::DatabaseBusy,
+            StoreError::Io { .. } => ErrorCode::DataDirectory,
+            StoreError::UnsupportedUrl(_) => ErrorCode::UnsupportedDatabaseUrl,
+            StoreError::Migration { .. } => ErrorCode::MigrationFailed,
+            StoreError::SchemaTooNew { .. } => ErrorCode::SchemaTooNew,
+            StoreError::Ledger(e) => e.code(),
+            StoreError::ProjectAlreadyRegistered(_) => ErrorCode::ProjectAlreadyRegistered,
+            StoreError::LotAlreadyConsumed { .. } => ErrorCode::LotAlreadyConsumed,
+            StoreError::TransactionPoisoned(_) => ErrorCode::TransactionPoisoned,
+            StoreError::EmptyJournal => ErrorCode::EmptyJournal,
+            StoreError::Corrupt(_) => ErrorCode::CorruptData,
+            StoreError::Unsupported(_) => ErrorCode::Unsupported,
+            StoreError::TargetNotEmpty { .. } => ErrorCode::TargetNotEmpty,
+            StoreError::SchemaDiffers(_) => ErrorCode::SchemaDiffers,
+            StoreError::Encode(_) => ErrorCode::EncodeFailed,
+            StoreError::Verify(_) => ErrorCode::JournalVerificationFailed,
+            StoreError::RowMismatch { .. } => ErrorCode::JournalRowMismatch,
+            StoreError::BalanceMismatch { .. } => ErrorCode::BalanceMismatch,
+            StoreError::LotMismatch { .. } => ErrorCode::LotMismatch,
+            StoreError::AuditBroken { .. } => ErrorCode::AuditChainBroken,
         }
     }
 
-    /// Whether this is a refusal of the ledger engine (balance, idempotency conflict, already
-    /// issued, …): a conflict with the ledger's state, not a server failure.
-    pub fn is_ledger_refusal(&self) -> bool {
-        matches!(self, StoreError::Ledger(_))
+    /// The Chinese message, from the fields (the same words as the `Display`).
+    pub fn message_zh(&self) -> String {
+        match self {
+            StoreError::Database(e) => format!("数据库错误：{e}"),
+            StoreError::Busy(e) => format!("数据库忙，等待写锁超时：{e}"),
+            StoreError::Io { path, source } => format!("无法使用数据目录 {path}：{source}"),
+            StoreError::UnsupportedUrl(url) => {
+                format!("不支持的数据库地址 {url}（只支持 sqlite:// 与 postgres://）")
+            }
+            StoreError::Migration {
+                version,
+                name,
+                source,
+            } => format!("数据库迁移 {version} {name} 失败：{source}"),
+            StoreError::SchemaTooNew { found, known } => {
+                format!("数据库架构版本 {found} 高于本程序所知的 {known}")
+            }
+            StoreError::Ledger(e) => e.message_zh(),
+            StoreError::ProjectAlreadyRegistered(project) => {
+                format!("项目 {project} 已在台账中登记")
+            }
+            StoreError::LotAlreadyConsumed { lot, seq } => {
+                format!("指标块 {lot} 已被消耗，条目 {seq} 不能再消耗它")
+            }
+            StoreError::TransactionPoisoned(why) => {
+                format!("写事务中此前的写入失败，只能回滚：{why}")
+            }
+            StoreError::EmptyJournal => "台账为空，无法导出检查点".to_owned(),
+            StoreError::Corrupt(what) => format!("存储数据无法解读：{what}"),
+            StoreError::Unsupported(what) => format!("此数据库不支持：{what}"),
+            StoreError::TargetNotEmpty { table, rows } => {
+                format!("目标数据库不为空（表 {table} 有 {rows} 行），复制不会合并两个登记簿")
+            }
+            StoreError::SchemaDiffers(what) => format!("源库与目标库的结构不同：{what}"),
+            StoreError::Encode(what) => format!("数据无法编码：{what}"),
+            StoreError::Verify(e) => format!("台账条目 {} 校验失败：{}", e.seq, e.problem_zh),
+            StoreError::RowMismatch { seq, detail_zh, .. } => {
+                format!("台账条目 {seq} 的存储行与条目内容不符：{detail_zh}")
+            }
+            StoreError::BalanceMismatch {
+                account,
+                stored,
+                rebuilt,
+            } => format!("账户 {account} 存储余额 {stored} m² 与台账重算的 {rebuilt} m² 不符"),
+            StoreError::LotMismatch { account, detail } => {
+                format!("账户 {account} 的未消耗指标块与台账重算不符：{detail}")
+            }
+            StoreError::AuditBroken {
+                seq, problem_zh, ..
+            } => format!("审计日志第 {seq} 条校验失败：{problem_zh}"),
+        }
+    }
+
+    /// The English message, from the fields.
+    pub fn message_en(&self) -> String {
+        match self {
+            StoreError::Database(e) => format!("database error: {e}"),
+            StoreError::Busy(e) => {
+                format!("the database is busy: timed out waiting for the write lock: {e}")
+            }
+            StoreError::Io { path, source } => {
+                format!("cannot use the data directory {path}: {source}")
+            }
+            StoreError::UnsupportedUrl(url) => {
+                format!("unsupported database URL {url} (only sqlite:// and postgres://)")
+            }
+            StoreError::Migration {
+                version,
+                name,
+                source,
+            } => format!("migration {version} {name} failed: {source}"),
+            StoreError::SchemaTooNew { found, known } => format!(
+                "the database schema version {found} is newer than this program knows ({known})"
+            ),
+            StoreError::Ledger(e) => e.message_en(),
+            StoreError::ProjectAlreadyRegistered(project) => {
+                format!("project {project} is already registered in the ledger")
+            }
+            StoreError::LotAlreadyConsumed { lot, seq } => {
+                format!("lot {lot} was already consumed; entry {seq} cannot consume it again")
+            }
+            StoreError::TransactionPoisoned(why) => format!(
+                "an earlier write in this transaction failed; it can only be rolled back: {why}"
+            ),
+            StoreError::EmptyJournal => "the journal is empty: there is no head to export".into(),
+            StoreError::Corrupt(what) => format!("stored data cannot be read: {what}"),
+            StoreError::Unsupported(what) => format!("not supported on this database: {what}"),
+            StoreError::TargetNotEmpty { table, rows } => format!(
+                "the target database is not empty (table {table} has {rows} rows): a copy never merges two registries"
+            ),
+            StoreError::SchemaDiffers(what) => {
+                format!("the source and target schemas differ: {what}")
+            }
+            StoreError::Encode(what) => format!("data cannot be encoded: {what}"),
+            StoreError::Verify(e) => format!(
+                "journal entry {} fails verification: {}",
+                e.seq, e.problem_en
+            ),
+            StoreError::RowMismatch { seq, detail_en, .. } => {
+                format!("stored rows of journal entry {seq} differ from the entry: {detail_en}")
+            }
+            StoreError::BalanceMismatch {
+                account,
+                stored,
+                rebuilt,
+            } => format!(
+                "stored balance of {account} is {stored} m², the journal gives {rebuilt} m²"
+            ),
+            StoreError::LotMismatch { account, detail } => {
+                format!("open lots of {account} differ from the journal: {detail}")
+            }
+            StoreError::AuditBroken {
+                seq, problem_en, ..
+            } => format!("audit record {seq} fails verification: {problem_en}"),
+        }
     }
 
     /// The policy rule behind a refusal, if a rule is the reason.
@@ -152,23 +265,6 @@ impl StoreError {
 
     pub(crate) fn corrupt(what: impl Into<String>) -> StoreError {
         StoreError::Corrupt(what.into())
-    }
-}
-
-fn ledger_code(error: &LedgerError) -> &'static str {
-    match error {
-        LedgerError::NonPositiveAmount(_) => "non_positive_amount",
-        LedgerError::UnknownProject(_) => "unknown_project",
-        LedgerError::UnknownListing(_) => "unknown_listing",
-        LedgerError::DuplicateListing(_) => "duplicate_listing",
-        LedgerError::InsufficientBalance { .. } => "insufficient_balance",
-        LedgerError::Rule { .. } => "rule_violation",
-        LedgerError::AlreadyIssued(_) => "already_issued",
-        LedgerError::NegativeFarmlandBalance(_) => "negative_farmland_balance",
-        LedgerError::NotReversible(..) => "not_reversible",
-        LedgerError::IdempotencyConflict(_) => "idempotency_conflict",
-        LedgerError::Snapshot(_) => "ledger_snapshot_incomplete",
-        LedgerError::Overflow => "overflow",
     }
 }
 

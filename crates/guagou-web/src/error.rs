@@ -1,14 +1,21 @@
-//! The one place where failures become HTTP: every error of the web layer and of the registry
-//! gets a status, a stable code, the refusing rule (if any) and a Chinese and an English
-//! message. The API renders it as JSON, pages as HTML. A 500 logs its cause and shows none.
+//! The one place where failures become HTTP. Every error the web answers names its row of
+//! the error table (`guagou_domain::ErrorCode`: the stable code, its status, the rule ID when a
+//! rule refused) and builds its Chinese and English messages from its own fields;
+//! `Problem::of` puts the two together, for the web layer's and the registry's errors as for
+//! the funds and notice refusals. The API renders it as JSON, pages as HTML. A 500 logs its
+//! cause and shows none.
+
+use std::fmt;
 
 use axum::Json;
 use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Response};
-use guagou_domain::ledger::LedgerError;
-use guagou_domain::lifecycle::LifecycleError;
+use guagou_domain::ErrorCode;
+use guagou_domain::funds::FundsError;
 use guagou_registry::RegistryError;
+use guagou_registry::notice::NoticeError;
 use serde::Serialize;
+use utoipa::openapi::{RefOr, Schema};
 
 use crate::html;
 
@@ -30,6 +37,13 @@ pub enum WebError {
     },
     #[error("request body too large")]
     BodyTooLarge,
+    /// A request refused before any handler ran (axum's own plain-text answer, kept in the
+    /// message), by the status it was refused with.
+    #[error("request refused ({status}): {original}")]
+    Rejected { status: u16, original: String },
+    /// No Chinese font on this machine: no PDF can be made.
+    #[error("no CJK font")]
+    FontMissing,
     #[error("internal: {0}")]
     Internal(String),
 }
@@ -45,14 +59,24 @@ impl From<RegistryError> for WebError {
     }
 }
 
+/// What the web needs of an error to answer it: its row of the table, its messages and the
+/// field at fault. The `Display` is the cause logged for a 500.
+pub trait UserError: fmt::Display {
+    fn code(&self) -> ErrorCode;
+    fn message_zh(&self) -> String;
+    fn message_en(&self) -> String;
+    fn field(&self) -> Option<String>;
+}
+
 /// What a client is told about a failure.
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct Problem {
     #[serde(skip)]
     #[schema(ignore)]
     pub status: StatusCode,
-    /// 错误代码 / stable error code (a rule ID when a rule refused)
-    pub code: String,
+    /// 错误代码 / stable error code (a rule ID when a rule refused); see `ErrorCode`
+    #[schema(schema_with = error_code_schema)]
+    pub code: ErrorCode,
     /// 拒绝的规则 ID / the refusing rule, if any
     pub rule: Option<String>,
     /// 出错的字段 / the input field at fault, if one is
@@ -62,57 +86,60 @@ pub struct Problem {
     pub message_en: String,
 }
 
-fn problem(status: StatusCode, code: &str, zh: &str, en: &str) -> Problem {
-    Problem {
-        status,
-        code: code.to_owned(),
-        rule: None,
-        field: None,
-        message_zh: zh.to_owned(),
-        message_en: en.to_owned(),
-    }
+/// The `code` of a `Problem` is the `ErrorCode` schema (every code, added by `openapi.rs`).
+fn error_code_schema() -> RefOr<Schema> {
+    utoipa::openapi::Ref::from_schema_name("ErrorCode").into()
 }
 
-/// Splits a registry message written as "中文 / English".
-fn bilingual(text: &str) -> (String, String) {
-    match text.split_once(" / ") {
-        Some((zh, en)) => (zh.to_owned(), en.to_owned()),
-        None => (text.to_owned(), text.to_owned()),
-    }
+/// The HTTP status of a code's row.
+pub fn status_of(code: ErrorCode) -> StatusCode {
+    StatusCode::from_u16(code.status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR)
 }
 
-fn registry_status(error: &RegistryError) -> StatusCode {
-    match error {
-        RegistryError::NotFound { .. } => StatusCode::NOT_FOUND,
-        RegistryError::Forbidden { .. }
-        | RegistryError::ReadOnly { .. }
-        | RegistryError::Department { .. }
-        | RegistryError::LoginFormExpired => StatusCode::FORBIDDEN,
-        RegistryError::LoginThrottled => StatusCode::TOO_MANY_REQUESTS,
-        RegistryError::BadLogin => StatusCode::UNAUTHORIZED,
-        RegistryError::FutureDate { .. } => StatusCode::UNPROCESSABLE_ENTITY,
-        RegistryError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
-        RegistryError::Lifecycle(LifecycleError::WrongLevel { .. }) => StatusCode::FORBIDDEN,
-        RegistryError::Lifecycle(LifecycleError::NotAllowed { .. }) => StatusCode::CONFLICT,
-        RegistryError::Lifecycle(LifecycleError::RulesFailed(_))
-        | RegistryError::Rules(_)
-        | RegistryError::Package(_)
-        | RegistryError::Invalid { .. }
-        | RegistryError::Ledger(LedgerError::Rule { .. }) => StatusCode::UNPROCESSABLE_ENTITY,
-        RegistryError::Ledger(_) | RegistryError::Conflict { .. } => StatusCode::CONFLICT,
-        RegistryError::Store(e) if e.rule().is_some() => StatusCode::UNPROCESSABLE_ENTITY,
-        // The engine's other refusals (balance, idempotency conflict, already issued) and a lot
-        // consumed twice are conflicts with the ledger's state, not server failures.
-        RegistryError::Store(e)
-            if matches!(
-                e.code(),
-                "lot_already_consumed" | "project_already_registered"
-            ) || e.is_ledger_refusal() =>
-        {
-            StatusCode::CONFLICT
+impl Problem {
+    /// The one way an error becomes a `Problem`: the status and the rule from the code's row
+    /// of the table, the messages and the field from the error. A 500 logs its cause and
+    /// shows none (its code is `internal` whatever failed).
+    pub fn of(error: &(impl UserError + ?Sized)) -> Problem {
+        let code = error.code();
+        let status = status_of(code);
+        if status == StatusCode::INTERNAL_SERVER_ERROR {
+            tracing::error!(error = %error, code = code.as_str(), "internal failure");
+            return Problem::plain(ErrorCode::Internal);
         }
-        RegistryError::Store(e) if e.code() == "database_busy" => StatusCode::SERVICE_UNAVAILABLE,
-        RegistryError::Store(_) => StatusCode::INTERNAL_SERVER_ERROR,
+        Problem {
+            status,
+            code,
+            rule: code.rule().map(|r| r.as_str().to_owned()),
+            field: error.field(),
+            message_zh: error.message_zh(),
+            message_en: error.message_en(),
+        }
+    }
+
+    /// A code with the table's own messages.
+    fn plain(code: ErrorCode) -> Problem {
+        Problem {
+            status: status_of(code),
+            code,
+            rule: code.rule().map(|r| r.as_str().to_owned()),
+            field: None,
+            message_zh: code.message_zh().into_owned(),
+            message_en: code.message_en().into_owned(),
+        }
+    }
+}
+
+/// The code of a request axum refused, by its status.
+fn rejection_code(status: u16) -> ErrorCode {
+    match status {
+        400 => ErrorCode::BadRequest,
+        404 => ErrorCode::NotFound,
+        405 => ErrorCode::MethodNotAllowed,
+        413 => ErrorCode::BodyTooLarge,
+        415 => ErrorCode::UnsupportedMediaType,
+        422 => ErrorCode::InvalidBody,
+        _ => ErrorCode::RequestRefused,
     }
 }
 
@@ -127,123 +154,128 @@ impl WebError {
 
     /// The status, code, rule and messages of this error.
     pub fn problem(&self) -> Problem {
+        Problem::of(self)
+    }
+
+    /// Whether this is a not-found, however raised: its messages never name the record.
+    fn is_not_found(&self) -> bool {
+        matches!(
+            self,
+            WebError::NotFound | WebError::Registry(RegistryError::NotFound { .. })
+        )
+    }
+}
+
+impl UserError for WebError {
+    fn code(&self) -> ErrorCode {
         match self {
-            WebError::Registry(e) => {
-                let status = registry_status(e);
-                if status == StatusCode::INTERNAL_SERVER_ERROR {
-                    tracing::error!(error = %e, "registry failure");
-                    return problem(
-                        status,
-                        "internal",
-                        "服务器内部错误",
-                        "internal server error",
-                    );
-                }
-                let (zh, en) = match e {
-                    RegistryError::Invalid { zh, en, .. }
-                    | RegistryError::Conflict { zh, en, .. } => (zh.clone(), en.clone()),
-                    RegistryError::Rules(results) => results
-                        .first()
-                        .map(|r| (r.message_zh.clone(), r.message_en.clone()))
-                        .unwrap_or_else(|| bilingual(&e.to_string())),
-                    // A project the user may not read does not exist for that user.
-                    RegistryError::NotFound { .. } => {
-                        ("不存在或无权查看".to_owned(), "not found".to_owned())
-                    }
-                    RegistryError::ReadOnly { .. } => (
-                        "只读用户不能执行此操作".to_owned(),
-                        "a read-only user may not do this".to_owned(),
-                    ),
-                    RegistryError::Department {
-                        department,
-                        required,
-                        ..
-                    } => (
-                        format!(
-                            "{}无权执行此操作（仅{}）",
-                            department.name_zh(),
-                            required.name_zh()
-                        ),
-                        format!(
-                            "the {} may not do this ({} only)",
-                            department.name_en(),
-                            required.name_en()
-                        ),
-                    ),
-                    RegistryError::LoginThrottled => (
-                        "登录失败次数过多，请 15 分钟后再试".to_owned(),
-                        "too many failed sign-ins; try again in 15 minutes".to_owned(),
-                    ),
-                    RegistryError::BadLogin => (
-                        "用户名或密码错误".to_owned(),
-                        "wrong name or password".to_owned(),
-                    ),
-                    RegistryError::LoginFormExpired => (
-                        "登录表单已失效，请刷新页面后重试".to_owned(),
-                        "the sign-in form expired; reload and try again".to_owned(),
-                    ),
-                    RegistryError::FutureDate { as_of, today } => (
-                        format!(
-                            "日期 {as_of} 晚于今日（{today}），不能记录将来的事项；如需预估请用预览"
-                        ),
-                        format!(
-                            "{as_of} is after today ({today}): a write cannot be dated in the future; use a preview for a what-if"
-                        ),
-                    ),
-                    _ => bilingual(&e.to_string()),
-                };
-                let field = match e {
-                    RegistryError::Invalid { field, .. } => Some(field.clone()),
-                    _ => None,
-                };
-                Problem {
-                    status,
-                    code: e.code(),
-                    rule: e.rules().first().map(|r| r.as_str().to_owned()),
-                    field,
-                    message_zh: zh,
-                    message_en: en,
-                }
-            }
-            WebError::Unauthorized => problem(
-                StatusCode::UNAUTHORIZED,
-                "unauthorized",
-                "请先登录",
-                "please sign in",
-            ),
-            WebError::Csrf => problem(
-                StatusCode::FORBIDDEN,
-                "csrf",
-                "表单已失效，请刷新页面后重试",
-                "the form expired (CSRF token missing or wrong); reload and try again",
-            ),
-            WebError::NotFound => problem(
-                StatusCode::NOT_FOUND,
-                "not_found",
-                "不存在或无权查看",
-                "not found",
-            ),
-            WebError::Invalid { field, zh, en } => Problem {
-                field: Some((*field).to_owned()),
-                ..problem(StatusCode::UNPROCESSABLE_ENTITY, "invalid", zh, en)
-            },
-            WebError::BodyTooLarge => problem(
-                StatusCode::PAYLOAD_TOO_LARGE,
-                "body_too_large",
-                "请求内容过大，超过本接口的上限；项目包请压缩后上传（上限见接口说明）",
-                "the request body is larger than this operation accepts; see the API description for the limit",
-            ),
-            WebError::Internal(cause) => {
-                tracing::error!(%cause, "internal failure");
-                problem(
-                    StatusCode::INTERNAL_SERVER_ERROR,
-                    "internal",
-                    "服务器内部错误",
-                    "internal server error",
-                )
-            }
+            WebError::Registry(e) => e.code(),
+            WebError::Unauthorized => ErrorCode::Unauthorized,
+            WebError::Csrf => ErrorCode::Csrf,
+            WebError::NotFound => ErrorCode::NotFound,
+            WebError::Invalid { .. } => ErrorCode::Invalid,
+            WebError::BodyTooLarge => ErrorCode::BodyTooLarge,
+            WebError::Rejected { status, .. } => rejection_code(*status),
+            WebError::FontMissing => ErrorCode::CjkFontMissing,
+            WebError::Internal(_) => ErrorCode::Internal,
         }
     }
+
+    fn message_zh(&self) -> String {
+        match self {
+            _ if self.is_not_found() => ErrorCode::NotFound.message_zh().into_owned(),
+            WebError::Registry(e) => e.message_zh(),
+            WebError::Invalid { zh, .. } => zh.clone(),
+            WebError::Rejected { original, .. } => format!("请求无法处理：{original}"),
+            WebError::FontMissing => {
+                "服务器未安装中文字体，无法生成 PDF（请安装 fonts-wqy-microhei，或设置 GUAGOU_CJK_FONT）"
+                    .to_owned()
+            }
+            other => other.code().message_zh().into_owned(),
+        }
+    }
+
+    fn message_en(&self) -> String {
+        match self {
+            _ if self.is_not_found() => ErrorCode::NotFound.message_en().into_owned(),
+            WebError::Registry(e) => e.message_en(),
+            WebError::Invalid { en, .. } => en.clone(),
+            WebError::Rejected { original, .. } => {
+                format!("the request cannot be handled: {original}")
+            }
+            WebError::FontMissing => {
+                "no Chinese (CJK) font is installed on the server, so the PDF cannot be made (install fonts-wqy-microhei or set GUAGOU_CJK_FONT)"
+                    .to_owned()
+            }
+            other => other.code().message_en().into_owned(),
+        }
+    }
+
+    fn field(&self) -> Option<String> {
+        match self {
+            WebError::Registry(e) => e.field(),
+            WebError::Invalid { field, .. } => Some((*field).to_owned()),
+            _ => None,
+        }
+    }
+}
+
+/// A refusal of the funds rules (there is no SPEC rule ID for money: the code is the answer).
+impl UserError for FundsError {
+    fn code(&self) -> ErrorCode {
+        FundsError::code(self)
+    }
+    fn message_zh(&self) -> String {
+        FundsError::message_zh(self)
+    }
+    fn message_en(&self) -> String {
+        FundsError::message_en(self)
+    }
+    fn field(&self) -> Option<String> {
+        FundsError::field(self).map(str::to_owned)
+    }
+}
+
+/// A refusal of a notice step; its registry errors answer as every registry error does.
+impl UserError for NoticeError {
+    fn code(&self) -> ErrorCode {
+        NoticeError::code(self)
+    }
+    fn message_zh(&self) -> String {
+        match self {
+            NoticeError::Registry(RegistryError::NotFound { .. }) => {
+                ErrorCode::NotFound.message_zh().into_owned()
+            }
+            other => NoticeError::message_zh(other),
+        }
+    }
+    fn message_en(&self) -> String {
+        match self {
+            NoticeError::Registry(RegistryError::NotFound { .. }) => {
+                ErrorCode::NotFound.message_en().into_owned()
+            }
+            other => NoticeError::message_en(other),
+        }
+    }
+    fn field(&self) -> Option<String> {
+        NoticeError::field(self)
+    }
+}
+
+/// The error table as Markdown (the section of `crates/guagou-web/README.md` between the
+/// `error-codes` markers; a test keeps the two equal).
+pub fn error_table_markdown() -> String {
+    let mut out = String::from("| code | status | 含义 | meaning |\n|---|---|---|---|\n");
+    for code in ErrorCode::all() {
+        out.push_str(&format!(
+            "| `{}` | {} | {} | {} |\n",
+            code.as_str(),
+            code.status(),
+            code.message_zh().replace('|', "\\|"),
+            code.message_en().replace('|', "\\|"),
+        ));
+    }
+    out
 }
 
 /// An error answered as JSON (the API).
@@ -278,5 +310,50 @@ impl IntoResponse for PageError {
         let problem = self.0.problem();
         let body = html::error_page(&problem);
         (problem.status, Html(body)).into_response()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_server_failure_shows_no_cause() {
+        for error in [
+            WebError::Internal("secret path /var/lib/x".into()),
+            WebError::Registry(RegistryError::Internal("secret path /var/lib/x".into())),
+        ] {
+            let problem = error.problem();
+            assert_eq!(problem.status, StatusCode::INTERNAL_SERVER_ERROR);
+            assert_eq!(problem.code, ErrorCode::Internal);
+            assert!(
+                !problem.message_zh.contains("secret") && !problem.message_en.contains("secret"),
+                "{problem:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn a_not_found_never_names_the_record() {
+        let hidden = WebError::Registry(RegistryError::NotFound {
+            what: "项目/project",
+            id: "511722-2019-001".into(),
+        });
+        let problem = hidden.problem();
+        assert_eq!(problem.status, StatusCode::NOT_FOUND);
+        assert_eq!(problem.message_en, "not found");
+        assert!(!problem.message_zh.contains("511722"), "{problem:?}");
+    }
+
+    #[test]
+    fn axum_refusals_keep_their_status_through_the_table() {
+        for status in [400, 404, 405, 413, 415, 422] {
+            let problem = WebError::Rejected {
+                status,
+                original: "x".into(),
+            }
+            .problem();
+            assert_eq!(problem.status.as_u16(), status, "{problem:?}");
+        }
     }
 }

@@ -160,7 +160,7 @@ pub fn error_page(problem: &Problem) -> String {
         "<p>{zh}</p><p class=\"en\">{en}</p><p class=\"en\">{code}{rule}{field}</p><p><a href=\"/\">返回首页 / Home</a></p>",
         zh = esc(&problem.message_zh),
         en = esc(&problem.message_en),
-        code = esc(&problem.code),
+        code = esc(problem.code.as_str()),
     );
     page("出错了", "Error", None, &body)
 }

@@ -119,34 +119,21 @@ async fn bilingual_rejections(request: Request, next: Next) -> Response {
         .unwrap_or_default();
     let problem = match status {
         axum::http::StatusCode::PAYLOAD_TOO_LARGE => WebError::BodyTooLarge.problem(),
-        _ => error::Problem {
-            status,
-            code: rejection_code(status).to_owned(),
-            rule: None,
-            field: None,
-            message_zh: format!("请求无法处理：{original}"),
-            message_en: format!("the request cannot be handled: {original}"),
-        },
+        _ => WebError::Rejected {
+            status: status.as_u16(),
+            original,
+        }
+        .problem(),
     };
     if api {
-        (status, axum::Json(problem)).into_response()
+        (problem.status, axum::Json(problem)).into_response()
     } else {
         (
-            status,
+            problem.status,
             [(header::CONTENT_TYPE, "text/plain; charset=utf-8")],
             format!("{} / {}", problem.message_zh, problem.message_en),
         )
             .into_response()
-    }
-}
-
-fn rejection_code(status: axum::http::StatusCode) -> &'static str {
-    match status.as_u16() {
-        400 => "bad_request",
-        405 => "method_not_allowed",
-        415 => "unsupported_media_type",
-        422 => "invalid_body",
-        _ => "request_refused",
     }
 }
 

@@ -91,7 +91,7 @@ fn error_panel(lang: Lang, error: &WebError) -> (StatusCode, String) {
     let mut out = format!(
         "<section id=\"refusal\" class=\"fail\"><p>{}</p><p class=\"en\">{}</p>",
         lang.t(&problem.message_zh, &problem.message_en),
-        esc(&problem.code),
+        esc(problem.code.as_str()),
     );
     if let WebError::Registry(RegistryError::Rules(results)) = error {
         out.push_str("<ul>");

@@ -148,7 +148,9 @@ fn reversal_undoes_once_and_never_leaves_a_hole() {
 fn input_is_checked() {
     let mut funds = MemoryFunds::default();
     assert_eq!(
-        funds.post(&invest(0), &meta("a")).map_err(|e| e.code()),
+        funds
+            .post(&invest(0), &meta("a"))
+            .map_err(|e| e.code().as_str()),
         Err("funds_non_positive_amount")
     );
     let compensation_as_spend = FundsOperation::Spend {

@@ -1,41 +1,117 @@
 //! Why a ledger request is refused, with the rule ID where a policy rule is the reason.
 
+use std::fmt;
+
+use crate::error_code::ErrorCode;
 use crate::rules::RuleId;
 
+/// Displayed as "中文 / English" for logs and the command line (a rule refusal with its rule
+/// ID first); users get `message_zh()` and `message_en()`.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
 pub enum LedgerError {
-    #[error("金额必须为正整数平方米 / amount must be a positive whole number of m²: {0}")]
     NonPositiveAmount(i64),
-    #[error("项目 {0} 不在台账中 / project {0} is not in the ledger")]
     UnknownProject(String),
-    #[error("公告 {0} 不存在 / listing {0} does not exist")]
     UnknownListing(String),
-    #[error("公告 {0} 已存在 / listing {0} already exists")]
     DuplicateListing(String),
-    #[error(
-        "{account} 余额 {balance} m² 不足 {needed} m² / balance {balance} m² of {account} is less than {needed} m²"
-    )]
     InsufficientBalance {
         account: String,
         balance: i64,
         needed: i64,
     },
-    #[error("{rule}: {message_zh} / {message_en}")]
     Rule {
         rule: RuleId,
         message_zh: String,
         message_en: String,
     },
-    #[error("项目 {0} 已核发节余指标 / surplus of project {0} was already issued")]
     AlreadyIssued(String),
-    #[error("新增耕地为负 / the cultivated-land balance is negative: {0} m²")]
     NegativeFarmlandBalance(i64),
-    #[error("条目 {0} 无法冲正：{1} / entry {0} cannot be reversed: {1}")]
     NotReversible(u64, String),
-    #[error("幂等键 {0} 已用于不同的请求 / idempotency key {0} was used for a different request")]
     IdempotencyConflict(String),
-    #[error("台账状态不完整：{0} / ledger snapshot incomplete: {0}")]
     Snapshot(String),
-    #[error("数值溢出 / arithmetic overflow")]
     Overflow,
+}
+
+impl LedgerError {
+    /// The row of the error table.
+    pub fn code(&self) -> ErrorCode {
+        match self {
+            LedgerError::NonPositiveAmount(_) => ErrorCode::NonPositiveAmount,
+            LedgerError::UnknownProject(_) => ErrorCode::UnknownProject,
+            LedgerError::UnknownListing(_) => ErrorCode::UnknownListing,
+            LedgerError::DuplicateListing(_) => ErrorCode::DuplicateListing,
+            LedgerError::InsufficientBalance { .. } => ErrorCode::InsufficientBalance,
+            LedgerError::Rule { rule, .. } => ErrorCode::Rule(*rule),
+            LedgerError::AlreadyIssued(_) => ErrorCode::AlreadyIssued,
+            LedgerError::NegativeFarmlandBalance(_) => ErrorCode::NegativeFarmlandBalance,
+            LedgerError::NotReversible(..) => ErrorCode::NotReversible,
+            LedgerError::IdempotencyConflict(_) => ErrorCode::IdempotencyConflict,
+            LedgerError::Snapshot(_) => ErrorCode::LedgerSnapshotIncomplete,
+            LedgerError::Overflow => ErrorCode::Overflow,
+        }
+    }
+
+    pub fn message_zh(&self) -> String {
+        match self {
+            LedgerError::NonPositiveAmount(amount) => {
+                format!("金额必须为正整数平方米：{amount}")
+            }
+            LedgerError::UnknownProject(project) => format!("项目 {project} 不在台账中"),
+            LedgerError::UnknownListing(listing) => format!("公告 {listing} 不存在"),
+            LedgerError::DuplicateListing(listing) => format!("公告 {listing} 已存在"),
+            LedgerError::InsufficientBalance {
+                account,
+                balance,
+                needed,
+            } => format!("{account} 余额 {balance} m² 不足 {needed} m²"),
+            LedgerError::Rule { message_zh, .. } => message_zh.clone(),
+            LedgerError::AlreadyIssued(project) => format!("项目 {project} 已核发节余指标"),
+            LedgerError::NegativeFarmlandBalance(m2) => format!("新增耕地为负：{m2} m²"),
+            LedgerError::NotReversible(seq, why) => format!("条目 {seq} 无法冲正：{why}"),
+            LedgerError::IdempotencyConflict(key) => format!("幂等键 {key} 已用于不同的请求"),
+            LedgerError::Snapshot(what) => format!("台账状态不完整：{what}"),
+            LedgerError::Overflow => "数值溢出".to_owned(),
+        }
+    }
+
+    pub fn message_en(&self) -> String {
+        match self {
+            LedgerError::NonPositiveAmount(amount) => {
+                format!("amount must be a positive whole number of m²: {amount}")
+            }
+            LedgerError::UnknownProject(project) => {
+                format!("project {project} is not in the ledger")
+            }
+            LedgerError::UnknownListing(listing) => format!("listing {listing} does not exist"),
+            LedgerError::DuplicateListing(listing) => format!("listing {listing} already exists"),
+            LedgerError::InsufficientBalance {
+                account,
+                balance,
+                needed,
+            } => format!("balance {balance} m² of {account} is less than {needed} m²"),
+            LedgerError::Rule { message_en, .. } => message_en.clone(),
+            LedgerError::AlreadyIssued(project) => {
+                format!("surplus of project {project} was already issued")
+            }
+            LedgerError::NegativeFarmlandBalance(m2) => {
+                format!("the cultivated-land balance is negative: {m2} m²")
+            }
+            LedgerError::NotReversible(seq, why) => {
+                format!("entry {seq} cannot be reversed: {why}")
+            }
+            LedgerError::IdempotencyConflict(key) => {
+                format!("idempotency key {key} was used for a different request")
+            }
+            LedgerError::Snapshot(what) => format!("ledger snapshot incomplete: {what}"),
+            LedgerError::Overflow => "arithmetic overflow".to_owned(),
+        }
+    }
+}
+
+impl fmt::Display for LedgerError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if let LedgerError::Rule { rule, .. } = self {
+            write!(f, "{rule}: ")?;
+        }
+        write!(f, "{} / {}", self.message_zh(), self.message_en())
+    }
 }

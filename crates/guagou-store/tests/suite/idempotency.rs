@@ -38,7 +38,10 @@ async fn same_key_same_request_posts_once() -> TestResult {
         other,
         Err(StoreError::Ledger(LedgerError::IdempotencyConflict(ref k))) if k == "same"
     ));
-    assert_eq!(other.err().map(|e| e.code()), Some("idempotency_conflict"));
+    assert_eq!(
+        other.err().map(|e| e.code().as_str()),
+        Some("idempotency_conflict")
+    );
     t.assert_same().await?;
 
     // The key survives a restart.
@@ -123,10 +126,10 @@ async fn a_failed_write_poisons_the_transaction() -> TestResult {
             &t.profile,
         )
         .await;
-    assert_eq!(failed.err().map(|e| e.code()), Some("database"));
+    assert_eq!(failed.err().map(|e| e.code().as_str()), Some("database"));
     let committed = tx.commit().await;
     assert_eq!(
-        committed.err().map(|e| e.code()),
+        committed.err().map(|e| e.code().as_str()),
         Some("transaction_poisoned")
     );
     assert_eq!(t.store.head().await?.0, 0);

@@ -92,7 +92,7 @@ async fn changed_leg_amount_is_named() -> TestResult {
     .await?;
     let e = ledger_fails(&t).await;
     assert_eq!(
-        (e.code(), e.seq()),
+        (e.code().as_str(), e.seq()),
         ("journal_row_mismatch", Some(2)),
         "{e}"
     );
@@ -109,7 +109,7 @@ async fn changed_reason_column_is_named() -> TestResult {
     .await?;
     let e = ledger_fails(&t).await;
     assert_eq!(
-        (e.code(), e.seq()),
+        (e.code().as_str(), e.seq()),
         ("journal_row_mismatch", Some(3)),
         "{e}"
     );
@@ -145,7 +145,7 @@ async fn changed_field_only_in_entry_json_is_named_by_the_hash() -> TestResult {
     .await?;
     let e = ledger_fails(&t).await;
     assert_eq!(
-        (e.code(), e.seq()),
+        (e.code().as_str(), e.seq()),
         ("journal_verification_failed", Some(5)),
         "{e}"
     );
@@ -163,7 +163,7 @@ async fn changed_reason_in_entry_json_is_named() -> TestResult {
     .await?;
     let e = ledger_fails(&t).await;
     assert_eq!(
-        (e.code(), e.seq()),
+        (e.code().as_str(), e.seq()),
         ("journal_verification_failed", Some(5)),
         "{e}"
     );
@@ -197,7 +197,7 @@ async fn reopened_lot_is_named() -> TestResult {
     .await?;
     let e = ledger_fails(&t).await;
     assert_eq!(
-        (e.code(), e.seq()),
+        (e.code().as_str(), e.seq()),
         ("journal_row_mismatch", Some(2)),
         "{e}"
     );
@@ -220,7 +220,7 @@ async fn deleted_entry_is_named() -> TestResult {
     let e = ledger_fails(&t).await;
     // Entry 4 now sits where entry 3 should be.
     assert_eq!(
-        (e.code(), e.seq()),
+        (e.code().as_str(), e.seq()),
         ("journal_verification_failed", Some(4)),
         "{e}"
     );
@@ -239,7 +239,11 @@ async fn changed_audit_record_is_named() -> TestResult {
         Ok(r) => panic!("audit tampering not detected: {r:?}"),
         Err(e) => e,
     };
-    assert_eq!((e.code(), e.seq()), ("audit_chain_broken", Some(4)), "{e}");
+    assert_eq!(
+        (e.code().as_str(), e.seq()),
+        ("audit_chain_broken", Some(4)),
+        "{e}"
+    );
     // The ledger itself is untouched.
     t.store.verify_ledger().await?;
     Ok(())

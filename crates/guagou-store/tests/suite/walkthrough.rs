@@ -125,7 +125,10 @@ async fn advance_issue_use_list_transfer_walkthrough() -> TestResult {
         cheap.as_ref().err().and_then(StoreError::rule),
         Some(RuleId::TransferPriceFloor)
     );
-    assert_eq!(cheap.err().map(|e| e.code()), Some("rule_violation"));
+    assert_eq!(
+        cheap.err().map(|e| e.code().as_str()),
+        Some("TRANSFER_PRICE_FLOOR")
+    );
     let transfer = t
         .ok(
             Operation::Transfer {
@@ -359,7 +362,7 @@ async fn checkpoint_round_trip() -> TestResult {
             .export_checkpoint(chrono::NaiveDate::default())
             .await
             .err()
-            .map(|e| e.code()),
+            .map(|e| e.code().as_str()),
         Some("empty_journal")
     );
     for (i, amount) in [1_000, 2_000, 3_000].into_iter().enumerate() {

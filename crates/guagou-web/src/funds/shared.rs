@@ -1,9 +1,8 @@
 //! What the funds pages and the API share: the failure type (funds refusals keep their own
-//! stable codes, e.g. `funds_insufficient`), rights, request bodies and their conversion into
-//! registry requests, and money formatting.
+//! stable codes of the error table, e.g. `funds_insufficient`), rights, request bodies and
+//! their conversion into registry requests, and money formatting.
 
 use axum::Json;
-use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Response};
 use chrono::NaiveDate;
 use guagou_domain::Fen;
@@ -49,27 +48,11 @@ impl From<FundsFailure> for Failure {
 }
 
 impl Failure {
+    /// The problem, through the one table: a funds refusal's code is its answer.
     pub fn problem(&self) -> Problem {
         match self {
             Failure::Web(e) => e.problem(),
-            Failure::Refused(e) => {
-                // A refusal by the state of the money is a conflict; bad input is 422.
-                let status = match e {
-                    FundsError::Insufficient { .. }
-                    | FundsError::IdempotencyConflict(_)
-                    | FundsError::NotReversible(..) => StatusCode::CONFLICT,
-                    _ => StatusCode::UNPROCESSABLE_ENTITY,
-                };
-                let (zh, en) = e.messages();
-                Problem {
-                    status,
-                    code: e.code().to_owned(),
-                    rule: None,
-                    field: e.field().map(str::to_owned),
-                    message_zh: zh,
-                    message_en: en,
-                }
-            }
+            Failure::Refused(e) => Problem::of(e),
         }
     }
 }
@@ -105,7 +88,7 @@ pub fn refusal_page(user: Option<&User>, failure: Failure) -> Response {
          <p><a href=\"/funds\">返回资金台账 / Back to funds</a></p></div>",
         zh = esc(&problem.message_zh),
         en = esc(&problem.message_en),
-        code = esc(&problem.code),
+        code = esc(problem.code.as_str()),
     );
     (
         problem.status,

@@ -62,7 +62,7 @@ fn refusal(user: &User, error: WebError, back: &str) -> Response {
         zh = esc(&problem.message_zh),
         en = esc(&problem.message_en),
         code_label = lang.t("错误代码", "error code"),
-        code = esc(&problem.code),
+        code = esc(problem.code.as_str()),
         back = esc(back),
         back_label = lang.t("返回", "Back"),
     );

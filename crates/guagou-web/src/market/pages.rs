@@ -11,7 +11,7 @@ use std::fmt::Write as _;
 use axum::Form;
 use axum::Json;
 use axum::extract::{Path, State};
-use axum::http::{StatusCode, header};
+use axum::http::header;
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use guagou_domain::lifecycle::Level;
 use guagou_domain::market::{AgreementState, ListingState, OfferState};
@@ -27,7 +27,7 @@ use super::write::{
 };
 use crate::AppState;
 use crate::auth::{PageUser, User, random_hex};
-use crate::error::{PageError, WebError};
+use crate::error::{ApiError, PageError, WebError};
 use crate::html::{Lang, esc, page, table_in};
 
 fn area(m2: i64) -> String {
@@ -96,7 +96,7 @@ fn refusal(user: &User, error: WebError, back: &str) -> Response {
         zh = esc(&problem.message_zh),
         en = esc(&problem.message_en),
         code_label = lang.t("错误代码", "error code"),
-        code = esc(&problem.code),
+        code = esc(problem.code.as_str()),
         back = esc(back),
         back_label = lang.t("返回", "Back"),
     );
@@ -862,16 +862,10 @@ fn pdf_response(
             bytes,
         )
             .into_response()),
-        Err(document::DocumentError::FontMissing) => Ok((
-            StatusCode::SERVICE_UNAVAILABLE,
-            Json(serde_json::json!({
-                "code": "cjk_font_missing",
-                "rule": null,
-                "message_zh": "服务器未安装中文字体，无法生成 PDF（请安装 fonts-wqy-microhei，或设置 GUAGOU_CJK_FONT）",
-                "message_en": "no Chinese (CJK) font is installed on the server, so the PDF cannot be made (install fonts-wqy-microhei or set GUAGOU_CJK_FONT)",
-            })),
-        )
-            .into_response()),
+        // A download link: the refusal is the JSON problem, as the API answers it.
+        Err(document::DocumentError::FontMissing) => {
+            Ok(ApiError(WebError::FontMissing).into_response())
+        }
         Err(document::DocumentError::Pdf(e)) => Err(PageError(WebError::Internal(e))),
     }
 }

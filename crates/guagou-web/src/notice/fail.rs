@@ -1,10 +1,9 @@
-//! Failures of the notice routes as `Problem`s: the registry's and the web layer's through
-//! `WebError::problem` (the one mapping), the notice refusals here — 409 outside the notice
-//! period or for a second answer, 422 for a short period or bad input, 429 for the hourly
-//! objection limit.
+//! Failures of the notice routes as `Problem`s, through the one table (`Problem::of`): the
+//! registry's and the web layer's errors as everywhere, the notice refusals with their own
+//! codes — 409 outside the notice period or for a second answer, 422 for a short period or
+//! bad input, 429 for the hourly objection limit.
 
 use axum::Json;
-use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Response};
 use guagou_registry::RegistryError;
 use guagou_registry::notice::NoticeError;
@@ -12,44 +11,9 @@ use guagou_registry::notice::NoticeError;
 use crate::error::{Problem, WebError};
 use crate::html;
 
-fn problem(status: StatusCode, code: &str, zh: String, en: String, field: Option<&str>) -> Problem {
-    Problem {
-        status,
-        code: code.to_owned(),
-        rule: None,
-        field: field.map(str::to_owned),
-        message_zh: zh,
-        message_en: en,
-    }
-}
-
 /// The problem of a notice step.
 pub fn notice_problem(error: NoticeError) -> Problem {
-    use guagou_domain::notice::NoticeError as Rule;
-    match error {
-        NoticeError::Registry(e) => WebError::Registry(e).problem(),
-        NoticeError::Rule(rule) => {
-            let (zh, en) = rule.messages();
-            let (status, field) = match &rule {
-                Rule::NotOpenYet { .. } | Rule::Closed { .. } => (StatusCode::CONFLICT, None),
-                Rule::PeriodTooShort { .. } => (StatusCode::UNPROCESSABLE_ENTITY, Some("ends_on")),
-                Rule::Invalid { field, .. } => (StatusCode::UNPROCESSABLE_ENTITY, Some(*field)),
-            };
-            problem(status, rule.code(), zh, en, field)
-        }
-        other => {
-            let (status, code) = match &other {
-                NoticeError::RateLimited { .. } | NoticeError::NoticeRateLimited { .. } => {
-                    (StatusCode::TOO_MANY_REQUESTS, "objection_rate_limited")
-                }
-                NoticeError::AlreadyAnswered { .. } => (StatusCode::CONFLICT, "already_answered"),
-                _ => (StatusCode::CONFLICT, "receipt_taken"),
-            };
-            let text = other.to_string();
-            let (zh, en) = text.split_once(" / ").unwrap_or((&text, &text));
-            problem(status, code, zh.to_owned(), en.to_owned(), None)
-        }
-    }
+    Problem::of(&error)
 }
 
 /// A failure of a notice page or API call, already mapped (boxed: a `Problem` is large).
@@ -64,7 +28,7 @@ impl From<WebError> for Fail {
 
 impl From<RegistryError> for Fail {
     fn from(e: RegistryError) -> Self {
-        Fail(Box::new(WebError::Registry(e).problem()))
+        Fail(Box::new(WebError::from(e).problem()))
     }
 }
 
@@ -109,6 +73,7 @@ impl IntoResponse for ApiFail {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use axum::http::StatusCode;
     use guagou_domain::notice::NoticeError as Rule;
 
     #[test]
@@ -130,10 +95,20 @@ mod tests {
         );
         let limited = notice_problem(NoticeError::RateLimited { per_hour: 5 });
         assert_eq!(limited.status, StatusCode::TOO_MANY_REQUESTS);
+        assert_eq!(limited.code, "objection_rate_limited");
+        assert!(limited.message_en.contains("at most 5"), "{limited:?}");
+        let short = notice_problem(NoticeError::Rule(Rule::PeriodTooShort {
+            min_days: 7,
+            starts_on: chrono::NaiveDate::from_ymd_opt(2019, 7, 1).unwrap_or_default(),
+            ends_on: chrono::NaiveDate::from_ymd_opt(2019, 7, 3).unwrap_or_default(),
+        }));
+        assert_eq!(short.status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert_eq!(short.field.as_deref(), Some("ends_on"));
         let missing = notice_problem(NoticeError::Registry(RegistryError::NotFound {
             what: "公示/notice",
             id: "x".into(),
         }));
         assert_eq!(missing.status, StatusCode::NOT_FOUND);
+        assert_eq!(missing.message_en, "not found");
     }
 }

@@ -34,7 +34,7 @@ fn public_failure(lang: Lang, problem: &Problem, back: &str) -> Response {
         "<div id=\"public-error\" class=\"fail\" role=\"alert\"><p>{}</p><p class=\"en\">{}</p></div>\
          <p><a id=\"back\" href=\"{}\">{}</a></p>",
         lang.t(&problem.message_zh, &problem.message_en),
-        esc(&problem.code),
+        esc(problem.code.as_str()),
         esc(back),
         lang.t("返回", "Back"),
     );

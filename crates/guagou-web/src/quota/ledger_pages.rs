@@ -58,7 +58,7 @@ pub(crate) fn refusal(user: &User, error: WebError, back: &str) -> Response {
         zh = esc(&problem.message_zh),
         en = esc(&problem.message_en),
         code_label = lang.t("错误代码", "error code"),
-        code = esc(&problem.code),
+        code = esc(problem.code.as_str()),
         back = esc(&safe_back(back)),
         back_label = lang.t("返回", "Back"),
     );

@@ -3,11 +3,10 @@
 
 use std::fmt::Write as _;
 
-use axum::http::StatusCode;
 use guagou_domain::SquareMetres;
 use guagou_domain::check::RuleResult;
 use guagou_registry::RegistryError;
-use guagou_registry::packages::{PackageError, PreCheck};
+use guagou_registry::packages::PreCheck;
 use guagou_registry::projects::VersionDiff;
 
 use crate::error::{Problem, WebError};
@@ -28,97 +27,11 @@ pub fn measured_text(m2: f64) -> String {
     format!("{m2:.2} m²")
 }
 
-/// A package error in both languages, naming the file, record and field.
-pub fn package_error_text(error: &PackageError) -> (String, String) {
-    match error {
-        PackageError::Io { file, reason } => (
-            format!("{file}：无法读取：{reason}"),
-            format!("{file}: cannot read: {reason}"),
-        ),
-        PackageError::Syntax { file, reason } => (
-            format!("{file}：格式错误：{reason}"),
-            format!("{file}: syntax error: {reason}"),
-        ),
-        PackageError::Field {
-            file,
-            record,
-            field,
-            reason_zh,
-            reason_en,
-        } => {
-            let (record_zh, record_en) = record
-                .as_deref()
-                .map(|r| (format!(" 记录 {r}"), format!(" record {r}")))
-                .unwrap_or_default();
-            (
-                format!("{file}{record_zh}：字段 {field} 无效：{reason_zh}"),
-                format!("{file}{record_en}: invalid field {field}: {reason_en}"),
-            )
-        }
-        PackageError::Geo(geo) => {
-            let location = &geo.location;
-            let mut zh = location.file.clone();
-            let mut en = location.file.clone();
-            if let Some(line) = location.line {
-                let _ = write!(zh, " 第 {line} 行");
-                let _ = write!(en, " line {line}");
-            }
-            if let Some(record) = &location.record {
-                let _ = write!(zh, " 地块 {record}");
-                let _ = write!(en, " parcel {record}");
-            }
-            if let Some(field) = &location.field {
-                let _ = write!(zh, " [{field}]");
-                let _ = write!(en, " [{field}]");
-            }
-            (
-                format!("{zh}：{}", geo.kind.message_zh()),
-                format!("{en}: {}", geo.kind.message_en()),
-            )
-        }
-        PackageError::Profile(text) => (
-            format!("规则配置：{text}"),
-            format!("policy profile: {text}"),
-        ),
-        PackageError::Path {
-            file,
-            field,
-            path,
-            problem,
-        } => {
-            let (field_zh, field_en) = field
-                .as_deref()
-                .map(|f| (format!(" 字段 {f}"), format!(" field {f}")))
-                .unwrap_or_default();
-            (
-                format!("{file}{field_zh} \"{path}\"：{}", problem.message_zh()),
-                format!("{file}{field_en} \"{path}\": {}", problem.message_en()),
-            )
-        }
-    }
-}
-
-/// The problem of a failed upload step: package errors keep their full location in both
-/// languages (the generic mapping splits a message at its first " / "); everything else is
-/// `WebError::problem`.
+/// The problem of a failed upload step: `WebError::problem` (package errors name their file,
+/// record and field in both languages), but a package outside the user's jurisdiction says
+/// so in the package's words.
 pub fn problem_of(error: &WebError) -> Problem {
     match error {
-        WebError::Registry(RegistryError::Package(package)) => {
-            let (zh, en) = package_error_text(package);
-            Problem {
-                status: StatusCode::UNPROCESSABLE_ENTITY,
-                code: package.code().to_owned(),
-                rule: None,
-                field: match package {
-                    PackageError::Field { field, .. } => Some(field.clone()),
-                    PackageError::Geo(geo) => geo.location.field.clone(),
-                    PackageError::Path { field, .. } => field.clone(),
-                    _ => None,
-                },
-                message_zh: zh,
-                message_en: en,
-            }
-        }
         // The pre-check names the field that put the package outside the user's jurisdiction.
         WebError::Registry(RegistryError::Forbidden { actor, what })
             if what.starts_with("project.toml") =>
@@ -142,7 +55,7 @@ pub fn problem_html(lang: Lang, problem: &Problem) -> String {
     format!(
         "<div id=\"upload-error\" class=\"fail\" role=\"alert\"><p>{}</p><p class=\"en\">{}{}</p></div>",
         lang.t(&problem.message_zh, &problem.message_en),
-        esc(&problem.code),
+        esc(problem.code.as_str()),
         rule,
     )
 }

@@ -5,6 +5,7 @@ mod base_layers;
 mod common;
 mod crawl;
 mod dashboard;
+mod errors;
 mod funds;
 mod hostile_packages;
 mod inspect;

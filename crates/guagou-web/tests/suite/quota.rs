@@ -769,7 +769,7 @@ async fn county_quota_operations_and_their_refusals() {
         )
         .await;
     assert_eq!(reply.status, StatusCode::CONFLICT, "{}", reply.body);
-    assert_eq!(reply.json()["code"], "ledger_refused");
+    assert_eq!(reply.json()["code"], "insufficient_balance");
     // A listing by form, then withdrawn from its page by the seller only.
     let page = app.get(&county, own).await;
     let key = form_key(&page.body, "form-list");

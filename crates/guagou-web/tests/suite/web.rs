@@ -169,7 +169,7 @@ async fn role_matrix_csrf_throttling_and_actions() {
         .await;
     assert_eq!(reply.status, StatusCode::FORBIDDEN, "{}", reply.body);
     let error = reply.json();
-    assert_eq!(error["code"], "not_allowed");
+    assert_eq!(error["code"], "wrong_level");
     for key in ["code", "rule", "message_zh", "message_en"] {
         assert!(error.get(key).is_some(), "{key} in {error}");
     }

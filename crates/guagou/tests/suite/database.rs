@@ -371,7 +371,7 @@ fn parallel_requests_spend_and_advance_once() {
     );
     assert_eq!(ledger_balance(&county, "holding:511781"), before - spent);
     for refusal in &supplies.refused {
-        assert_eq!(refusal["code"], "ledger_refused", "{refusal}");
+        assert_eq!(refusal["code"], "insufficient_balance", "{refusal}");
         let message = refusal["message_en"].as_str().unwrap_or_default();
         assert!(message.contains("is less than"), "{refusal}");
     }
