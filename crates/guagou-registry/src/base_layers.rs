@@ -237,6 +237,32 @@ impl Registry {
         previous: Option<&BaseLayer>,
     ) -> Result<BaseLayer, RegistryError> {
         let mut tx = self.store.begin_write().await?;
+        // The import ran for minutes outside the write lock: the layer it replaces (or the
+        // absence of one) is decided again here, so two imports of one county and vintage
+        // cannot both become current.
+        let current: Option<i64> = sqlx::query(
+            "SELECT id FROM base_layers WHERE kind = $1 AND county = $2 AND vintage = $3 AND replaced_by IS NULL",
+        )
+        .bind(LANDUSE)
+        .bind(request.county.as_str())
+        .bind(request.vintage)
+        .fetch_optional(tx.connection())
+        .await?
+        .map(|r| r.try_get("id"))
+        .transpose()?;
+        if current != previous.map(|p| p.id) {
+            return Err(RegistryError::conflict(
+                guagou_domain::ErrorCode::StateChanged,
+                format!(
+                    "{} {} 年度底图在导入期间已被另一次导入改变，请重新导入",
+                    request.county, request.vintage
+                ),
+                format!(
+                    "the {} layer of {} changed while this import ran (another import); import again",
+                    request.vintage, request.county
+                ),
+            ));
+        }
         let next: i64 = sqlx::query("SELECT COALESCE(MAX(id), 0) + 1 AS n FROM base_layers")
             .fetch_one(tx.connection())
             .await?
