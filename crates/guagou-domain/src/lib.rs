@@ -21,6 +21,7 @@ pub mod project_code;
 pub mod ranking;
 pub mod registry_rules;
 pub mod report;
+pub mod review;
 pub mod rules;
 pub mod sanctions;
 pub mod supervision;

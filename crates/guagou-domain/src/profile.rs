@@ -130,6 +130,10 @@ pub struct Profile {
     pub consultation: Consultation,
     #[serde(default)]
     pub guide_price: Vec<GuidePrice>,
+    /// What each department reviews on a project (三(一)): the topics, their leading and
+    /// assisting departments.
+    #[serde(default)]
+    pub project_reviews: Vec<crate::review::ReviewTopic>,
 }
 
 /// Why a profile cannot be used.

@@ -35,6 +35,7 @@ pub enum SubjectKind {
     User,
     LedgerEntry,
     FundsEntry,
+    AuditFinding,
 }
 
 impl SubjectKind {
@@ -59,6 +60,7 @@ impl SubjectKind {
             SubjectKind::User => "user",
             SubjectKind::LedgerEntry => "ledger_entry",
             SubjectKind::FundsEntry => "funds_entry",
+            SubjectKind::AuditFinding => "audit_finding",
         }
     }
 
@@ -74,6 +76,7 @@ impl SubjectKind {
             "notice.publish" => SubjectKind::PublicNotice,
             "notice.answer" | "notice.objection" => SubjectKind::Objection,
             "suspension.lift" => SubjectKind::County,
+            "audit.finding" => SubjectKind::AuditFinding,
             _ => match action.split_once('.').map_or(action, |(head, _)| head) {
                 "project" => SubjectKind::Project,
                 "plan" => SubjectKind::Plan,
@@ -146,6 +149,7 @@ pub(crate) async fn owners_of(
             Some("SELECT county FROM base_layers WHERE 'base_layer:' || CAST(id AS TEXT) = $1")
         }
         SubjectKind::User => Some("SELECT division FROM users WHERE name = $1"),
+        SubjectKind::AuditFinding => Some("SELECT county FROM audit_findings WHERE id = $1"),
         SubjectKind::County => None,
         // The city's yearly allocation (`<city>-allocation-<year>`) belongs to the city.
         SubjectKind::Allocation => None,

@@ -824,14 +824,69 @@ const DEMO_LANDUSE_POLYGONS: u64 = guagou_synth::MIN_POLYGONS;
 impl Registry {
     /// What `build_demo` leaves out so that the web tests' demo stays as it was (their pages
     /// and figures are asserted): a settled agreement with payments and an adjustment
-    /// (`demo_settled_agreement`), and, when this registry has a base-layer folder, a stored
+    /// (`demo_settled_agreement`), departments' reviews and an audit finding
+    /// (`demo_reviews`), and, when this registry has a base-layer folder, a stored
     /// land-use layer (`demo_landuse`). `guagou demo` runs it after `build_demo`, so the demo
     /// holds one record of every kind; so do the tests that need one.
     pub async fn complete_demo(&self, packages_dir: &Path) -> Result<(), RegistryError> {
+        // Reviews first: the verify tests take the settled agreement and the land-use layer
+        // as the demo's last writes.
+        self.demo_reviews().await?;
         self.demo_settled_agreement().await?;
         if self.base_dir.is_some() {
             self.demo_landuse(packages_dir).await?;
         }
+        Ok(())
+    }
+
+    /// Departments' reviews and an audit finding on 宣汉县's implementing project (三(一)):
+    /// 规划 on the site of concentrated residence, with a condition; 住建 on quality and safety;
+    /// the audit bureau on the payment records.
+    pub async fn demo_reviews(&self) -> Result<(), RegistryError> {
+        use crate::reviews::{NewFinding, NewReview};
+        use guagou_domain::review::Conclusion;
+        const PROJECT: &str = "511722-2018-002";
+        let planning = Actor::parse_with(
+            "规划审查员@511700/规划",
+            &self.profile.consultation.departments.value,
+        )?;
+        self.record_project_review(
+            &planning,
+            PROJECT,
+            &NewReview {
+                topic: "site".into(),
+                conclusion: Conclusion::Conditional,
+                text: "同意选址；安置区北侧临河，须先完成防洪堤护坡再建房。".into(),
+                reviewed_on: d(2018, 6, 20)?,
+            },
+        )
+        .await?;
+        let housing = Actor::parse_with(
+            "住建站@511722/住建",
+            &self.profile.consultation.departments.value,
+        )?;
+        self.record_project_review(
+            &housing,
+            PROJECT,
+            &NewReview {
+                topic: "quality_safety".into(),
+                conclusion: Conclusion::Agree,
+                text: "安置房主体结构验收合格，消防通道已按图施工。".into(),
+                reviewed_on: d(2019, 5, 20)?,
+            },
+        )
+        .await?;
+        let audit = actor("审计组@511700/audit")?;
+        self.record_audit_finding(
+            &audit,
+            &NewFinding {
+                county: None,
+                project: Some(PROJECT.into()),
+                text: "复垦工程第二期付款缺监理签认的工程量清单，请补齐凭证。".into(),
+                found_on: d(2019, 6, 30)?,
+            },
+        )
+        .await?;
         Ok(())
     }
 

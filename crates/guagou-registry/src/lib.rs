@@ -28,6 +28,7 @@ pub mod packages;
 pub mod plans;
 pub mod projects;
 pub mod reports;
+pub mod reviews;
 pub mod scan;
 #[cfg(feature = "test-support")]
 pub mod testing;

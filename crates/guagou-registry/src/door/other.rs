@@ -614,6 +614,87 @@ impl Door<'_> {
     }
 
     // -----------------------------------------------------------------------------------------
+    // Departments' reviews of a project and audit findings (三(一))
+
+    /// The review topics of the profile this principal's department reviews (lead or taking
+    /// part); none for audit and a read-only principal.
+    pub fn my_review_topics(&self) -> Vec<&guagou_domain::review::ReviewTopic> {
+        if self.actor.require_writer().is_err() {
+            return Vec::new();
+        }
+        let reviewers = &self.registry.profile.consultation.departments.value;
+        self.registry
+            .profile
+            .project_reviews
+            .iter()
+            .filter(|t| t.reviewed_by(&self.actor.department, reviewers))
+            .collect()
+    }
+
+    /// Records this principal's department's review of a readable project.
+    pub async fn record_project_review(
+        &self,
+        code: &str,
+        new: &crate::reviews::NewReview,
+    ) -> Result<crate::reviews::ProjectReview, RegistryError> {
+        self.actor.require_writer()?;
+        self.not_after_today(new.reviewed_on)?;
+        let project = self.project(code).await?;
+        self.registry
+            .record_project_review(&self.actor, &project.code, new)
+            .await
+    }
+
+    /// The departments' reviews of a readable project.
+    pub async fn project_reviews(
+        &self,
+        code: &str,
+    ) -> Result<Vec<crate::reviews::ProjectReview>, RegistryError> {
+        let project = self.project(code).await?;
+        self.registry.project_reviews(&project.code).await
+    }
+
+    /// Whether this principal records audit findings (the audit bureau, SPEC §1).
+    pub fn records_audit_findings(&self) -> bool {
+        self.actor.department == Department::Audit
+    }
+
+    /// Records an audit finding (the audit bureau only: the one thing audit writes).
+    pub async fn record_audit_finding(
+        &self,
+        new: &crate::reviews::NewFinding,
+    ) -> Result<crate::reviews::AuditFinding, RegistryError> {
+        if !self.records_audit_findings() {
+            return Err(RegistryError::Department {
+                actor: self.actor.to_string(),
+                department: self.actor.department.clone(),
+                required: Department::Audit,
+            });
+        }
+        self.not_after_today(new.found_on)?;
+        if let Some(code) = &new.project {
+            self.project(code).await?;
+        }
+        self.registry.record_audit_finding(&self.actor, new).await
+    }
+
+    /// The audit findings of this principal's jurisdiction (of one project when `project` is
+    /// given), newest first.
+    pub async fn audit_findings(
+        &self,
+        project: Option<&str>,
+    ) -> Result<Vec<crate::reviews::AuditFinding>, RegistryError> {
+        Ok(self
+            .registry
+            .audit_findings()
+            .await?
+            .into_iter()
+            .filter(|f| reads_text(self, &f.county))
+            .filter(|f| project.is_none_or(|code| f.project.as_deref() == Some(code)))
+            .collect())
+    }
+
+    // -----------------------------------------------------------------------------------------
     // Reports and the audit log
 
     /// The report of `query` with only the divisions this principal reads; a county filter

@@ -46,10 +46,11 @@ impl Recorded {
             .unwrap_or(0)
     }
 
+    /// The division of the record's actor (`name@division[/department]`).
     fn division(&self) -> String {
         self.actor
             .rsplit_once('@')
-            .map(|(_, d)| d.to_owned())
+            .map(|(_, d)| d.split_once('/').map_or(d, |(code, _)| code).to_owned())
             .unwrap_or_default()
     }
 }
@@ -74,6 +75,10 @@ pub(crate) struct Replay {
     plans: BTreeMap<String, PlanReplay>,
     /// name → (division, department, audit seq)
     users: BTreeMap<String, (String, String, u64)>,
+    /// (project, seq) → the department's review as recorded
+    reviews: BTreeMap<(String, i64), (Recorded, String)>,
+    /// finding id → the finding as recorded
+    findings: BTreeMap<String, Recorded>,
 }
 
 impl Replay {
@@ -85,6 +90,15 @@ impl Replay {
             "adjustment.apply" => {
                 self.adjustments
                     .insert(rec.subject.clone(), Recorded::of(rec));
+            }
+            "project.review" => {
+                let recorded = Recorded::of(rec);
+                let seq = recorded.int("seq");
+                self.reviews
+                    .insert((rec.subject.clone(), seq), (recorded, rec.actor.clone()));
+            }
+            "audit.finding" => {
+                self.findings.insert(rec.subject.clone(), Recorded::of(rec));
             }
             "sanction.apply" => {
                 let kind = rec
@@ -153,6 +167,8 @@ impl Replay {
             self.check_sanctions(conn).await?,
             self.check_plans(conn).await?,
             self.check_users(conn).await?,
+            self.check_reviews(conn).await?,
+            self.check_findings(conn).await?,
         ])
     }
 
@@ -260,6 +276,111 @@ impl Replay {
             "land_supplies",
             "供地对照审计记录与指标使用条目",
             "land supplies against the audit log and the ledger use entries",
+        ))
+    }
+
+    async fn check_reviews(&self, conn: &mut AnyConnection) -> Result<Check, RegistryError> {
+        let rows = sqlx::query(
+            "SELECT code, seq, topic, department, conclusion, text, reviewed_on, recorded_by FROM project_reviews ORDER BY code, seq",
+        )
+        .fetch_all(&mut *conn)
+        .await?;
+        let mut f = Findings::new();
+        let t = "project_reviews";
+        let mut seen = BTreeSet::new();
+        for r in &rows {
+            f.row();
+            let code: String = r.try_get("code")?;
+            let seq: i64 = r.try_get("seq")?;
+            let key = format!("code={code} seq={seq}");
+            seen.insert((code.clone(), seq));
+            let Some((rec, actor)) = self.reviews.get(&(code, seq)) else {
+                f.unrecorded(t, &key, "部门审查意见审计记录", "review audit record");
+                continue;
+            };
+            let src = Source::audit(rec.seq);
+            for field in ["topic", "department", "conclusion", "text", "reviewed_on"] {
+                f.same(
+                    t,
+                    &key,
+                    field,
+                    &r.try_get::<String, _>(field)?,
+                    &rec.text(field),
+                    &src,
+                );
+            }
+            f.same(
+                t,
+                &key,
+                "recorded_by",
+                &r.try_get::<String, _>("recorded_by")?,
+                actor,
+                &src,
+            );
+        }
+        for ((code, seq), (rec, _)) in &self.reviews {
+            if !seen.contains(&(code.clone(), *seq)) {
+                f.missing(
+                    t,
+                    &format!("code={code} seq={seq}"),
+                    &Source::audit(rec.seq),
+                );
+            }
+        }
+        Ok(f.into_check(
+            "project_reviews",
+            "部门审查意见对照审计记录",
+            "departments' reviews of projects against the audit log",
+        ))
+    }
+
+    async fn check_findings(&self, conn: &mut AnyConnection) -> Result<Check, RegistryError> {
+        let rows = sqlx::query(
+            "SELECT id, county, project, text, found_on FROM audit_findings ORDER BY id",
+        )
+        .fetch_all(&mut *conn)
+        .await?;
+        let mut f = Findings::new();
+        let t = "audit_findings";
+        let mut seen = BTreeSet::new();
+        for r in &rows {
+            f.row();
+            let id: String = r.try_get("id")?;
+            seen.insert(id.clone());
+            let Some(rec) = self.findings.get(&id) else {
+                f.unrecorded(t, &id, "审计发现审计记录", "audit finding record");
+                continue;
+            };
+            let src = Source::audit(rec.seq);
+            for field in ["county", "text", "found_on"] {
+                f.same(
+                    t,
+                    &id,
+                    field,
+                    &r.try_get::<String, _>(field)?,
+                    &rec.text(field),
+                    &src,
+                );
+            }
+            let project: Option<String> = r.try_get("project")?;
+            f.same(
+                t,
+                &id,
+                "project",
+                &project.unwrap_or_default(),
+                &rec.text("project"),
+                &src,
+            );
+        }
+        for (id, rec) in &self.findings {
+            if !seen.contains(id) {
+                f.missing(t, id, &Source::audit(rec.seq));
+            }
+        }
+        Ok(f.into_check(
+            "audit_findings",
+            "审计发现对照审计记录",
+            "audit findings against the audit log",
         ))
     }
 

@@ -16,6 +16,7 @@ mod one_door;
 mod plans;
 mod quota;
 mod reports;
+mod reviews;
 mod roles;
 mod security;
 mod upload;
