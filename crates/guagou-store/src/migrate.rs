@@ -54,6 +54,11 @@ pub const MIGRATIONS: &[(i64, &str, &str)] = &[
         "market_sequences",
         include_str!("../migrations/0013_market_sequences.sql"),
     ),
+    (
+        14,
+        "advanced_lots",
+        include_str!("../migrations/0014_advanced_lots.sql"),
+    ),
 ];
 
 const CREATE_MIGRATIONS_TABLE: &str = "CREATE TABLE IF NOT EXISTS schema_migrations (
