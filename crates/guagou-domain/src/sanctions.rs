@@ -296,12 +296,18 @@ mod tests {
         assert!(scan(due, &p, &[facts.clone()]).is_empty());
         let open = open_advances(&p, &facts);
         assert_eq!(open.len(), 1);
-        assert_eq!((open[0].owed_m2, open[0].due, open[0].shortfall), (5_000, due, true));
+        assert_eq!(
+            (open[0].owed_m2, open[0].due, open[0].shortfall),
+            (5_000, due, true)
+        );
         let sanctions = scan(due.succ_opt().unwrap_or_default(), &p, &[facts.clone()]);
         assert_eq!(sanctions.len(), 4);
         assert_eq!(sanctions[1].amount_m2, 5_000);
         assert_eq!(sanctions[1].key, "P1:advance7:deduct");
-        assert_eq!(sanctions[1].overdue_since, due.succ_opt().unwrap_or_default());
+        assert_eq!(
+            sanctions[1].overdue_since,
+            due.succ_opt().unwrap_or_default()
+        );
         // Repaid (or settled by a deduction): nothing is owed, nothing is charged.
         facts.outstanding_m2 = 0;
         assert!(scan(d(2022, 1, 1), &p, &[facts]).is_empty());

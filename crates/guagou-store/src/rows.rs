@@ -5,7 +5,7 @@
 use std::collections::BTreeSet;
 
 use guagou_domain::DivisionCode;
-use guagou_domain::ledger::engine::{LotFilter, LotOrder, Listing, ProjectLedger};
+use guagou_domain::ledger::engine::{Listing, LotFilter, LotOrder, ProjectLedger};
 use guagou_domain::ledger::entry::GENESIS_HASH;
 use guagou_domain::ledger::{Account, Entry, Lot};
 use sqlx::any::AnyRow;

@@ -205,6 +205,27 @@ impl IssueSplit {
     pub fn owed_to_city_m2(&self) -> i64 {
         self.settled_from_city_m2
     }
+
+    /// The split an issue entry made, from what it settled (its leg on the project's advance
+    /// account) and the project's city share: the same split as when it was planned, since an
+    /// issue settles min(open advance, confirmed). `None` for another kind of entry.
+    pub fn of_issue(entry: &Entry, city_share_percent: u8) -> Option<IssueSplit> {
+        let Operation::Issue {
+            project,
+            confirmed_m2,
+            ..
+        } = &entry.operation
+        else {
+            return None;
+        };
+        let settled: i64 = entry
+            .legs
+            .iter()
+            .filter(|l| matches!(&l.account, Account::Advance { project: p } if p == project))
+            .map(|l| l.amount_m2)
+            .sum();
+        Some(IssueSplit::new(*confirmed_m2, city_share_percent, settled))
+    }
 }
 
 /// What storage must load for a request (before `plan`).
@@ -1141,7 +1162,11 @@ impl<'a> Work<'a> {
             .flat_map(|a| order.arrange(self.open_lots.get(a).map_or(&[], Vec::as_slice)))
             .collect();
         let held: i64 = lots.iter().map(Lot::size).sum();
-        let mut remaining = settled.min(held.checked_sub(still_owed).ok_or(LedgerError::Overflow)?.max(0));
+        let mut remaining = settled.min(
+            held.checked_sub(still_owed)
+                .ok_or(LedgerError::Overflow)?
+                .max(0),
+        );
         for lot in lots {
             if remaining == 0 {
                 break;

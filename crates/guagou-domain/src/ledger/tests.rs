@@ -609,14 +609,14 @@ fn arb_operation() -> impl Strategy<Value = Operation> {
                 amount_m2,
             }
         }),
-        (county, amount, proptest::option::of(project)).prop_map(
-            |(county, amount_m2, project)| Operation::Deduct {
+        (county, amount, proptest::option::of(project)).prop_map(|(county, amount_m2, project)| {
+            Operation::Deduct {
                 county,
                 year: 2019,
                 amount_m2,
-                project
+                project,
             }
-        ),
+        }),
         (1u64..30).prop_map(|seq| Operation::Reverse { seq }),
     ]
 }
@@ -828,7 +828,10 @@ fn an_advance_beyond_the_county_part_leaves_the_county_owing_the_city() {
     let split = IssueSplit::new(20_000, 40, 18_000);
     assert_eq!(split.settled_from_county_m2, 12_000);
     assert_eq!(split.owed_to_city_m2(), 6_000);
-    assert_eq!((split.county_credit_m2(), split.city_credit_m2()), (0, 2_000));
+    assert_eq!(
+        (split.county_credit_m2(), split.city_credit_m2()),
+        (0, 2_000)
+    );
     let (mut ledger, profile) = setup();
     advance(&mut ledger, &profile, "DC-002", 18_000, "a");
     issue(&mut ledger, &profile, "DC-002", 20_000);
@@ -914,7 +917,11 @@ fn advanced_quota_is_for_local_use_until_acceptance() {
         meta("u2", (2018, 10, 1)),
         &profile,
     ));
-    assert!(used.lots_created.iter().all(|l| l.project == "XH-001" && l.advanced));
+    assert!(
+        used.lots_created
+            .iter()
+            .all(|l| l.project == "XH-001" && l.advanced)
+    );
     // Acceptance confirms the advance: its lots become listable, serials unchanged.
     let issued = issue(&mut ledger, &profile, "XH-001", 96_000);
     let confirmed: Vec<String> = issued
@@ -924,7 +931,12 @@ fn advanced_quota_is_for_local_use_until_acceptance() {
         .map(Lot::serial)
         .collect();
     assert_eq!(confirmed, ["XH-001:6001-30000"]);
-    assert!(ledger.open_lots(&holding("511722")).iter().all(|l| !l.advanced));
+    assert!(
+        ledger
+            .open_lots(&holding("511722"))
+            .iter()
+            .all(|l| !l.advanced)
+    );
     ok(list(30_000, "l3", &mut ledger));
     verified(&ledger);
 }
@@ -970,7 +982,12 @@ fn a_deduction_settles_the_advance_and_the_issue_does_not_settle_it_again() {
         0
     );
     let issued = issue(&mut ledger, &profile, "XH-001", 96_000);
-    assert!(!issued.legs.iter().any(|l| l.account == advance_account("XH-001")));
+    assert!(
+        !issued
+            .legs
+            .iter()
+            .any(|l| l.account == advance_account("XH-001"))
+    );
     assert_eq!(ledger.balance(&holding("511722")), 30_000 + 96_000);
     let advanced: i64 = ledger
         .open_lots(&holding("511722"))
@@ -1019,7 +1036,14 @@ fn repay_settles_a_shortfall_from_quota_the_county_holds() {
     // lots stay advanced (to be returned); the other 20 000 are confirmed.
     let issued = issue(&mut ledger, &profile, "XH-001", 20_000);
     assert_eq!(ledger.balance(&advance_account("XH-001")), -10_000);
-    assert_eq!(issued.lots_created.iter().filter(|l| l.parent.is_none()).count(), 0);
+    assert_eq!(
+        issued
+            .lots_created
+            .iter()
+            .filter(|l| l.parent.is_none())
+            .count(),
+        0
+    );
     let still_advanced: Vec<String> = ledger
         .open_lots(&holding("511722"))
         .iter()
@@ -1074,8 +1098,14 @@ fn repay_settles_a_shortfall_from_quota_the_county_holds() {
         .filter(|(_, by)| *by == Some(second.seq))
         .map(|(l, _)| l.project.as_str())
         .collect();
-    assert!(consumed_projects.iter().all(|p| *p == "XH-001"), "{consumed_projects:?}");
-    assert_eq!(ledger.balance(&holding("511722")), 35_000 - 4_000 - 6_000 - 6_000);
+    assert!(
+        consumed_projects.iter().all(|p| *p == "XH-001"),
+        "{consumed_projects:?}"
+    );
+    assert_eq!(
+        ledger.balance(&holding("511722")),
+        35_000 - 4_000 - 6_000 - 6_000
+    );
     // Nothing owed: another repayment is refused.
     assert!(matches!(
         repay(1, "r3", &mut ledger),
@@ -1088,10 +1118,12 @@ fn repay_settles_a_shortfall_from_quota_the_county_holds() {
         &profile,
     ));
     assert_eq!(ledger.balance(&advance_account("XH-001")), -6_000);
-    assert!(ledger
-        .open_lots(&holding("511722"))
-        .iter()
-        .any(|l| l.serial() == "XH-001:25001-30000" && l.advanced));
+    assert!(
+        ledger
+            .open_lots(&holding("511722"))
+            .iter()
+            .any(|l| l.serial() == "XH-001:25001-30000" && l.advanced)
+    );
     verified(&ledger);
 }
 
@@ -1123,7 +1155,10 @@ fn another_projects_advance_does_not_repay() {
         &profile,
     );
     assert!(
-        matches!(refused, Err(LedgerError::AdvancedQuotaLocalOnly { usable: 0, .. })),
+        matches!(
+            refused,
+            Err(LedgerError::AdvancedQuotaLocalOnly { usable: 0, .. })
+        ),
         "{refused:?}"
     );
     verified(&ledger);
@@ -1164,7 +1199,11 @@ fn verify_checks_the_advanced_flag() {
         division: code("511703"),
     };
     moved[1].legs.iter_mut().for_each(|l| {
-        if l.account == (Account::Reserved { division: code("511722") }) {
+        if l.account
+            == (Account::Reserved {
+                division: code("511722"),
+            })
+        {
             l.account = Account::Reserved {
                 division: code("511703"),
             };
@@ -1173,7 +1212,8 @@ fn verify_checks_the_advanced_flag() {
     rehash(&mut moved);
     let err = verify_journal(&moved).err();
     assert!(
-        err.as_ref().is_some_and(|e| e.seq == 2 && e.problem_en.contains("advanced")),
+        err.as_ref()
+            .is_some_and(|e| e.seq == 2 && e.problem_en.contains("advanced")),
         "{err:?}"
     );
 }
