@@ -139,6 +139,10 @@ codes! {
     InsufficientBalance = "insufficient_balance", 409, "余额不足", "the balance is insufficient";
     /// The project's surplus was already issued.
     AlreadyIssued = "already_issued", 409, "节余指标已核发", "the surplus was already issued";
+    /// Advanced quota not yet confirmed at acceptance: for local use only (二(四)).
+    AdvancedQuotaLocalOnly = "advanced_quota_local_only", 409, "预支指标在验收确认前只能本地使用，不能挂牌或流转", "advanced quota is for local use until acceptance confirms it: it cannot be listed or transferred";
+    /// A repayment larger than the advance still owed.
+    RepayExceedsAdvance = "repay_exceeds_advance", 409, "归还量超过尚欠的预支指标", "the repayment exceeds the advance still owed";
     /// The cultivated-land balance would be negative.
     NegativeFarmlandBalance = "negative_farmland_balance", 409, "新增耕地为负", "the cultivated-land balance is negative";
     /// The entry cannot be reversed (proceeds, or reversed already).

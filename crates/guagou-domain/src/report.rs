@@ -35,7 +35,9 @@
 //!   city's share of a city-invested project included: it was produced there);
 //! - `advanced_m2` (预支) — `advance` entries' amount, in the project's county;
 //! - `repaid_m2` (归还) — the part of an `issue` entry that settled open advances (its leg on
-//!   the project's advance account), in the project's county, in the year of the issue;
+//!   the project's advance account), and `repay` entries' amount, in the project's county, in
+//!   the year of the entry (an advance settled by a sanction's deduction counts in
+//!   `deducted_m2`, not here);
 //! - `used_m2` (使用) — `use` entries' amount, in the using division; split by land-use
 //!   category in [`Report::uses`];
 //! - `transferred_out_m2` / `transferred_in_m2` (流转出/入) — `transfer` entries' amount, in the
@@ -407,6 +409,12 @@ fn add_entries(sink: &mut Sink<'_>, facts: &ReportFacts) {
                 if let Some(cell) = division.and_then(|d| sink.cell(&d, date)) {
                     cell.issued_m2 += confirmed_m2;
                     cell.repaid_m2 += repaid;
+                }
+            }
+            Operation::Repay { project, amount_m2 } => {
+                let division = project_division(&counties, project, entry);
+                if let Some(cell) = division.and_then(|d| sink.cell(&d, date)) {
+                    cell.repaid_m2 += amount_m2;
                 }
             }
             Operation::Use {

@@ -31,8 +31,53 @@ pub struct ProjectFacts {
     pub advances: Vec<AdvanceFact>,
     /// The surplus issued at acceptance, if any.
     pub issued_m2: Option<i64>,
-    /// Advance still owed after acceptance (advanced − settled), m².
-    pub outstanding_after_issue_m2: i64,
+    /// Advance still owed (advanced − settled by the issue, repayments and sanction
+    /// deductions), m²: the project's advance account.
+    pub outstanding_m2: i64,
+}
+
+/// An advance, or the part of it still owed, with its own due date.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OpenAdvance {
+    /// The advance entry.
+    pub seq: u64,
+    pub effective: NaiveDate,
+    /// Still owed of this advance, m².
+    pub owed_m2: i64,
+    /// The last day to repay it.
+    pub due: NaiveDate,
+    /// Whether the project's surplus was issued: what is owed is a shortfall at acceptance.
+    pub shortfall: bool,
+}
+
+/// The advances a project still owes, oldest first, each with its own due date (二(四) "预支
+/// 部分的节余指标须在1年内验收归还"). Settlements (the issue, repayments, a sanction's
+/// deduction) do not name an advance: they are applied to the oldest first, the one due first,
+/// so what is still owed sits on the newest. A shortfall found at acceptance (confirmed <
+/// advanced) is therefore owed from its advance's own due date, not from the acceptance: until
+/// then the county may repay it from quota it holds (`repay`).
+pub fn open_advances(profile: &Profile, project: &ProjectFacts) -> Vec<OpenAdvance> {
+    let advanced: i64 = project.advances.iter().map(|a| a.amount_m2).sum();
+    let mut settled = (advanced - project.outstanding_m2.max(0)).max(0);
+    let mut out = Vec::new();
+    for advance in &project.advances {
+        let from_this = settled.min(advance.amount_m2);
+        settled -= from_this;
+        let owed = advance.amount_m2 - from_this;
+        if owed <= 0 {
+            continue;
+        }
+        if let Some(due) = advance_due(profile, advance.effective) {
+            out.push(OpenAdvance {
+                seq: advance.seq,
+                effective: advance.effective,
+                owed_m2: owed,
+                due,
+                shortfall: project.issued_m2.is_some(),
+            });
+        }
+    }
+    out
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -81,28 +126,14 @@ fn overdue_advances(
     project: &ProjectFacts,
     out: &mut Vec<Sanction>,
 ) {
-    let years = profile.advance.repay_within_years.value;
     let clause = profile.advance.repay_within_years.clause.clone();
-    // Overdue tranches: each advance past its due date, or the shortfall at acceptance.
-    let tranches: Vec<(String, i64, NaiveDate)> = match (project.issued_m2, project.accepted_on) {
-        (Some(_), Some(accepted)) if project.outstanding_after_issue_m2 > 0 => {
-            vec![(
-                "shortfall".to_owned(),
-                project.outstanding_after_issue_m2,
-                accepted,
-            )]
-        }
-        (Some(_), _) => Vec::new(),
-        (None, _) => project
-            .advances
-            .iter()
-            .filter(|a| is_overdue(a.effective, years, as_of))
-            .filter_map(|a| {
-                let due = last_day_within_years(a.effective, years)?;
-                Some((format!("advance{}", a.seq), a.amount_m2, due.succ_opt()?))
-            })
-            .collect(),
-    };
+    // Overdue tranches: what each advance still owes after its due date (before acceptance or
+    // as a shortfall after it), keyed by the advance so that it is charged once.
+    let tranches: Vec<(String, i64, NaiveDate)> = open_advances(profile, project)
+        .into_iter()
+        .filter(|a| as_of > a.due)
+        .filter_map(|a| Some((format!("advance{}", a.seq), a.owed_m2, a.due.succ_opt()?)))
+        .collect();
     for (tranche, amount, since) in tranches {
         if since > as_of {
             continue;
@@ -219,7 +250,7 @@ mod tests {
                 effective: d(2018, 4, 10),
             }],
             issued_m2: None,
-            outstanding_after_issue_m2: 0,
+            outstanding_m2: 30_000,
         }
     }
 
@@ -250,19 +281,62 @@ mod tests {
         assert_eq!(sanctions, again);
     }
 
+    /// A shortfall found at acceptance (confirmed < advanced) is overdue only from the
+    /// advance's own due date (二(四)), for the difference; repaid before then, it is not.
     #[test]
-    fn shortfall_at_acceptance_is_overdue_for_the_difference() {
+    fn shortfall_at_acceptance_is_overdue_from_the_advance_due_date() {
         let mut facts = project();
         facts.state = ProjectState::Accepted;
         facts.accepted_on = Some(d(2019, 1, 20));
         facts.issued_m2 = Some(25_000);
-        facts.outstanding_after_issue_m2 = 5_000;
-        let sanctions = scan(d(2019, 1, 20), &profile(), &[facts.clone()]);
+        facts.outstanding_m2 = 5_000;
+        let p = profile();
+        let due = advance_due(&p, d(2018, 4, 10)).unwrap_or_default();
+        assert!(scan(d(2019, 1, 20), &p, &[facts.clone()]).is_empty());
+        assert!(scan(due, &p, &[facts.clone()]).is_empty());
+        let open = open_advances(&p, &facts);
+        assert_eq!(open.len(), 1);
+        assert_eq!(
+            (open[0].owed_m2, open[0].due, open[0].shortfall),
+            (5_000, due, true)
+        );
+        let sanctions = scan(due.succ_opt().unwrap_or_default(), &p, &[facts.clone()]);
         assert_eq!(sanctions.len(), 4);
         assert_eq!(sanctions[1].amount_m2, 5_000);
-        assert_eq!(sanctions[1].key, "P1:shortfall:deduct");
-        facts.outstanding_after_issue_m2 = 0;
-        assert!(scan(d(2022, 1, 1), &profile(), &[facts]).is_empty());
+        assert_eq!(sanctions[1].key, "P1:advance7:deduct");
+        assert_eq!(
+            sanctions[1].overdue_since,
+            due.succ_opt().unwrap_or_default()
+        );
+        // Repaid (or settled by a deduction): nothing is owed, nothing is charged.
+        facts.outstanding_m2 = 0;
+        assert!(scan(d(2022, 1, 1), &p, &[facts]).is_empty());
+    }
+
+    /// Settlements go to the oldest advance first: a repayment of the first advance's amount
+    /// leaves only the second one owed, from its own due date.
+    #[test]
+    fn settlements_go_to_the_oldest_advance_first() {
+        let p = profile();
+        let mut facts = project();
+        facts.advances.push(AdvanceFact {
+            seq: 9,
+            amount_m2: 10_000,
+            effective: d(2018, 9, 1),
+        });
+        facts.outstanding_m2 = 12_000;
+        let open = open_advances(&p, &facts);
+        let owed: Vec<(u64, i64)> = open.iter().map(|a| (a.seq, a.owed_m2)).collect();
+        assert_eq!(owed, [(7, 2_000), (9, 10_000)]);
+        facts.outstanding_m2 = 10_000;
+        let sanctions = scan(d(2019, 4, 10), &p, &[facts.clone()]);
+        assert!(sanctions.is_empty(), "{sanctions:?}");
+        let later = advance_due(&p, d(2018, 9, 1))
+            .and_then(|d| d.succ_opt())
+            .unwrap_or_default();
+        let sanctions = scan(later, &p, &[facts]);
+        assert_eq!(sanctions[1].key, "P1:advance9:deduct");
+        assert_eq!(sanctions[1].amount_m2, 10_000);
     }
 
     #[test]

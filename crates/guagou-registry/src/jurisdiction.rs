@@ -138,7 +138,9 @@ pub async fn named_accounts(
         listing: listing.to_owned(),
     };
     Ok(match operation {
-        Operation::Advance { project, .. } | Operation::Issue { project, .. } => {
+        Operation::Advance { project, .. }
+        | Operation::Issue { project, .. }
+        | Operation::Repay { project, .. } => {
             vec![Account::Advance {
                 project: project.clone(),
             }]

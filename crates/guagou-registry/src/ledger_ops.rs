@@ -42,8 +42,9 @@ impl Registry {
         &self.profile.profile.region
     }
 
-    /// Rights for each operation (SPEC §1): counties move their own quota; the city advances,
-    /// deducts and reverses within its city; the province grants annual plan quota. Then, in
+    /// Rights for each operation (SPEC §1): counties move their own quota and repay their own
+    /// advances from it; the city advances, deducts and reverses within its city; the province
+    /// grants annual plan quota. Then, in
     /// this order: what the request names must exist, every account it names must be the
     /// actor's (`jurisdiction`), and the state it needs must hold — an advance needs an
     /// approved or implementing project, and what the market owns (its namespace of listing
@@ -56,6 +57,9 @@ impl Registry {
     ) -> Result<(), RegistryError> {
         match operation {
             Operation::Advance { .. } => actor.require_level(Level::City)?,
+            // The county settles its own advance with quota it holds (SPEC §8 `repay`): the
+            // city does not spend a county's quota for it.
+            Operation::Repay { .. } => actor.require_level(Level::County)?,
             Operation::Issue { .. } => {
                 return Err(RegistryError::invalid(
                     "operation",

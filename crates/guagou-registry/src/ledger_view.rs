@@ -80,7 +80,7 @@ fn decode_entry(row: &AnyRow) -> Result<Entry, RegistryError> {
     serde_json::from_str(&json).map_err(|e| corrupt(format!("journal entry {seq} JSON: {e}")))
 }
 
-const LOT_SELECT: &str = "SELECT id, project, first_serial, last_serial, holder, parent, created_by, consumed_by FROM ledger_lots";
+const LOT_SELECT: &str = "SELECT id, project, first_serial, last_serial, holder, parent, created_by, advanced, consumed_by FROM ledger_lots";
 
 fn lot_from_row(row: &AnyRow) -> Result<LotRecord, RegistryError> {
     let holder: String = row.try_get("holder")?;
@@ -96,6 +96,7 @@ fn lot_from_row(row: &AnyRow) -> Result<LotRecord, RegistryError> {
             .map(|p| to_u64(p, "lot parent"))
             .transpose()?,
         created_by: to_u64(row.try_get("created_by")?, "lot created_by")?,
+        advanced: row.try_get::<i64, _>("advanced")? != 0,
     };
     Ok(LotRecord {
         serial: lot.serial(),
@@ -427,7 +428,7 @@ pub(crate) async fn deadline_facts_in(
                 .transpose()?,
             advances: advances.remove(&code).unwrap_or_default(),
             issued_m2: issued.get(&code).copied().flatten(),
-            outstanding_after_issue_m2: owed.get(&code).copied().unwrap_or(0).max(0),
+            outstanding_m2: owed.get(&code).copied().unwrap_or(0).max(0),
             code,
         });
     }

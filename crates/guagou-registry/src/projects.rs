@@ -10,8 +10,8 @@ use geo::MultiPolygon;
 use guagou_check::{CheckInputs, OtherProject, Package, run_check};
 use guagou_domain::DivisionCode;
 use guagou_domain::check::RuleResult;
-use guagou_domain::ledger::engine::ProjectLedger;
-use guagou_domain::ledger::{Meta, Operation};
+use guagou_domain::ledger::engine::{IssueSplit, ProjectLedger};
+use guagou_domain::ledger::{Entry, Meta, Operation};
 use guagou_domain::lifecycle::{Level, ProjectAction, ProjectState};
 use guagou_domain::ranking::{Ranked, ScoreParts, rank};
 use guagou_domain::registry_rules::plan_approved;
@@ -867,6 +867,12 @@ impl Registry {
                 };
                 let meta = self.meta(actor, &format!("issue:{code}"), reason, as_of);
                 let entry = tx.post_ledger(&operation, &meta, &self.profile).await?;
+                let share = u8::try_from(project.city_share_percent).unwrap_or(0);
+                if let Some(split) = IssueSplit::of_issue(&entry, share) {
+                    record_owed_to_city(tx.connection(), code, &county, &entry, &split, &today)
+                        .await?;
+                    payload["split"] = split_json(&split);
+                }
                 sqlx::query("UPDATE projects SET accepted_on = $1 WHERE code = $2")
                     .bind(&today)
                     .bind(code)
@@ -1305,6 +1311,55 @@ pub(crate) async fn submission_rules_in(
 /// The next state of a project step, decided on the state read in the step's transaction: the
 /// lifecycle first (who may do what in which state), then the gating rules, so a refusal names
 /// the failing rules with their messages and clauses.
+/// The key of the obligation an issue opens when the county's advances exceeded its part of a
+/// city-invested project's surplus (二(六)).
+pub(crate) fn owed_to_city_key(project: &str, issue_seq: u64) -> String {
+    format!("{project}:issue{issue_seq}:{OWED_TO_CITY}")
+}
+
+/// The obligation kind: quota the county owes the city.
+pub(crate) const OWED_TO_CITY: &str = "quota_owed_to_city";
+
+/// Records, in the acceptance's transaction, what the county owes the city when its advances
+/// exceeded its part of the confirmed surplus: the issue settled them from the city's part
+/// (二(六), SPEC §8). Nothing is recorded when nothing is owed.
+async fn record_owed_to_city(
+    conn: &mut AnyConnection,
+    code: &str,
+    county: &DivisionCode,
+    entry: &Entry,
+    split: &IssueSplit,
+    today: &str,
+) -> Result<(), RegistryError> {
+    let owed = split.owed_to_city_m2();
+    if owed <= 0 {
+        return Ok(());
+    }
+    sqlx::query("INSERT INTO obligations (key, county, project, kind, amount_m2, opened_on) VALUES ($1,$2,$3,$4,$5,$6)")
+        .bind(owed_to_city_key(code, entry.seq))
+        .bind(county.as_str())
+        .bind(code)
+        .bind(OWED_TO_CITY)
+        .bind(owed)
+        .bind(today)
+        .execute(&mut *conn)
+        .await?;
+    Ok(())
+}
+
+/// The split of an issue as the acceptance's audit record shows it.
+fn split_json(split: &IssueSplit) -> serde_json::Value {
+    serde_json::json!({
+        "city_part_m2": split.city_part_m2,
+        "county_part_m2": split.county_part_m2,
+        "settled_from_county_m2": split.settled_from_county_m2,
+        "settled_from_city_m2": split.settled_from_city_m2,
+        "county_credit_m2": split.county_credit_m2(),
+        "city_credit_m2": split.city_credit_m2(),
+        "owed_to_city_m2": split.owed_to_city_m2(),
+    })
+}
+
 fn decide_step(
     state: ProjectState,
     action: ProjectAction,

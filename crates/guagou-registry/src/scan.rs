@@ -89,7 +89,7 @@ impl Registry {
                     .transpose()?,
                 advances,
                 issued_m2: ledger.and_then(|l| l.issued_m2),
-                outstanding_after_issue_m2: outstanding.max(0),
+                outstanding_m2: outstanding.max(0),
             });
         }
         Ok(out)
@@ -203,6 +203,8 @@ impl Registry {
                         .map(|row| row.try_get::<i64, _>("balance_m2"))
                         .transpose()?
                         .unwrap_or(0);
+                // The deduction settles the advance (二(四): repaid from plan quota), so that a
+                // later issue or scan does not charge it again.
                 let deducted = amount.min(available).max(0);
                 if deducted > 0 {
                     let operation = Operation::Deduct {
@@ -237,10 +239,13 @@ impl Registry {
                     )
                     .await?;
                 }
+                let project = &sanction.project;
                 (
-                    format!("扣减 {year} 年度计划指标 {deducted} m²，尚欠 {remainder} m²"),
                     format!(
-                        "deducted {deducted} m² from the {year} annual plan; {remainder} m² still to deduct"
+                        "扣减 {year} 年度计划指标 {deducted} m²（结清项目 {project} 的预支），尚欠 {remainder} m²"
+                    ),
+                    format!(
+                        "deducted {deducted} m² from the {year} annual plan (settling the advance of project {project}); {remainder} m² still to deduct"
                     ),
                 )
             }

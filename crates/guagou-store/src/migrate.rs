@@ -55,6 +55,11 @@ pub const MIGRATIONS: &[(i64, &str, &str)] = &[
         include_str!("../migrations/0013_market_sequences.sql"),
     ),
     (
+        14,
+        "advanced_lots",
+        include_str!("../migrations/0014_advanced_lots.sql"),
+    ),
+    (
         15,
         "reviews_findings",
         include_str!("../migrations/0015_reviews_findings.sql"),

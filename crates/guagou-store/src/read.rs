@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 
 use futures_util::stream::{self, Stream, TryStreamExt};
 use guagou_domain::DivisionCode;
-use guagou_domain::ledger::engine::ProjectLedger;
+use guagou_domain::ledger::engine::{LotOrder, ProjectLedger};
 use guagou_domain::ledger::{Account, Entry, Lot};
 use sqlx::{AnyPool, Row};
 
@@ -93,7 +93,7 @@ impl Store {
     /// Open lots of an account, oldest first (the order debits consume them).
     pub async fn open_lots(&self, account: &Account) -> Result<Vec<Lot>, StoreError> {
         let mut conn = self.pool.acquire().await?;
-        rows::open_lots(&mut conn, account, None).await
+        rows::open_lots(&mut conn, account, &LotOrder::Oldest, None).await
     }
 
     /// Every lot that ever held `serial` of `project`, oldest first: the square metre's

@@ -5,7 +5,7 @@
 use std::collections::BTreeSet;
 
 use guagou_domain::DivisionCode;
-use guagou_domain::ledger::engine::{Listing, ProjectLedger};
+use guagou_domain::ledger::engine::{Listing, LotFilter, LotOrder, ProjectLedger};
 use guagou_domain::ledger::entry::GENESIS_HASH;
 use guagou_domain::ledger::{Account, Entry, Lot};
 use sqlx::any::AnyRow;
@@ -14,7 +14,7 @@ use sqlx::{AnyConnection, Row};
 use crate::error::StoreError;
 
 pub(crate) const LOT_COLUMNS: &str =
-    "id, project, first_serial, last_serial, holder, parent, created_by";
+    "id, project, first_serial, last_serial, holder, parent, created_by, advanced";
 
 pub(crate) fn to_i64(value: u64, what: &str) -> Result<i64, StoreError> {
     i64::try_from(value).map_err(|_| StoreError::Encode(format!("{what} {value} > i64::MAX")))
@@ -59,6 +59,11 @@ pub(crate) fn lot_from_row(row: &AnyRow) -> Result<Lot, StoreError> {
         holder: parse_account(&row.try_get::<String, _>(4)?)?,
         parent,
         created_by: get_u64(row, 6, "lot created_by")?,
+        advanced: match row.try_get::<i64, _>(7)? {
+            0 => false,
+            1 => true,
+            other => return Err(StoreError::corrupt(format!("lot advanced flag {other}"))),
+        },
     })
 }
 
@@ -119,11 +124,34 @@ pub(crate) async fn balance(
     })
 }
 
-/// Open lots of `account`, oldest (lowest id) first. With `cover = Some(n)` it stops as soon as
+/// Open lots of `account` that a debit in `order` takes, in that order (filter by filter,
+/// oldest first within each: `LotOrder::filters`). With `cover = Some(n)` it stops as soon as
 /// the lots read hold at least `n` m².
 pub(crate) async fn open_lots(
     conn: &mut AnyConnection,
     account: &Account,
+    order: &LotOrder,
+    cover: Option<i64>,
+) -> Result<Vec<Lot>, StoreError> {
+    let mut lots = Vec::new();
+    let mut covered: i64 = 0;
+    for filter in order.filters() {
+        let need = cover.map(|n| n.saturating_sub(covered));
+        if need.is_some_and(|n| n <= 0) {
+            break;
+        }
+        let more = open_lots_where(conn, account, filter, need).await?;
+        covered = covered.saturating_add(more.iter().map(Lot::size).sum());
+        lots.extend(more);
+    }
+    Ok(lots)
+}
+
+/// One pass of `open_lots`: the open lots of `account` matching `filter`, oldest first.
+async fn open_lots_where(
+    conn: &mut AnyConnection,
+    account: &Account,
+    filter: LotFilter<'_>,
     cover: Option<i64>,
 ) -> Result<Vec<Lot>, StoreError> {
     // A debit is usually covered by its first lot or two; every row read is a random page in a
@@ -136,20 +164,25 @@ pub(crate) async fn open_lots(
         MAX_PAGE
     };
     let key = account.key();
+    let (condition, project) = match filter {
+        LotFilter::All => ("", None),
+        LotFilter::Advanced => (" AND advanced = 1", None),
+        LotFilter::Confirmed => (" AND advanced = 0", None),
+        LotFilter::AdvancedOf(project) => (" AND advanced = 1 AND project = $4", Some(project)),
+    };
     let sql = format!(
         "SELECT {LOT_COLUMNS} FROM ledger_lots \
-         WHERE holder = $1 AND consumed_by IS NULL AND id > $2 ORDER BY id LIMIT $3"
+         WHERE holder = $1 AND consumed_by IS NULL AND id > $2{condition} ORDER BY id LIMIT $3"
     );
     let mut lots = Vec::new();
     let mut covered: i64 = 0;
     let mut after: i64 = 0;
     loop {
-        let rows = sqlx::query(&sql)
-            .bind(&key)
-            .bind(after)
-            .bind(page)
-            .fetch_all(&mut *conn)
-            .await?;
+        let mut query = sqlx::query(&sql).bind(&key).bind(after).bind(page);
+        if let Some(project) = project {
+            query = query.bind(project);
+        }
+        let rows = query.fetch_all(&mut *conn).await?;
         let full = rows.len() as i64 == page;
         for row in &rows {
             let lot = lot_from_row(row)?;

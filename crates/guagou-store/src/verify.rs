@@ -348,7 +348,7 @@ async fn compare_open_lots(
         for row in &rows {
             let stored = lot_from_row(row)?;
             after = to_i64(stored.id, "lot id")?;
-            if row.try_get::<Option<i64>, _>(7)?.is_some() {
+            if row.try_get::<Option<i64>, _>(8)?.is_some() {
                 continue;
             }
             match expected.next() {

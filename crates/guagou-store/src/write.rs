@@ -219,9 +219,10 @@ async fn insert_project(
     Ok(())
 }
 
-/// How many m² of lots a debit can take, so that only the oldest lots that cover it are read.
-/// The engine consumes an account's lots oldest first and stops once the amount is covered,
-/// so a covering prefix yields the same plan as the full list. `None`: read them all.
+/// How many m² of lots a debit can take, so that only the first lots that cover it are read.
+/// The engine consumes an account's lots in the operation's `LotOrder` (the order storage reads
+/// them in) and stops once the amount is covered, so a covering prefix yields the same plan as
+/// the full list. `None`: read them all.
 fn lots_to_cover(operation: &Operation) -> Option<i64> {
     match operation {
         Operation::Reserve { amount_m2, .. }
@@ -229,7 +230,8 @@ fn lots_to_cover(operation: &Operation) -> Option<i64> {
         | Operation::List { amount_m2, .. }
         | Operation::Withdraw { amount_m2, .. }
         | Operation::Transfer { amount_m2, .. }
-        | Operation::Use { amount_m2, .. } => Some(*amount_m2),
+        | Operation::Use { amount_m2, .. }
+        | Operation::Repay { amount_m2, .. } => Some(*amount_m2),
         _ => None,
     }
 }
@@ -270,9 +272,19 @@ async fn load_snapshot(
                 .fetch_optional(&mut *conn)
                 .await?
                 .is_some();
+        let consumed = sqlx::query(&format!(
+            "SELECT {LOT_COLUMNS} FROM ledger_lots WHERE consumed_by = $1 ORDER BY id"
+        ))
+        .bind(to_i64(seq, "seq")?)
+        .fetch_all(&mut *conn)
+        .await?
+        .iter()
+        .map(lot_from_row)
+        .collect::<Result<Vec<_>, _>>()?;
         reversal = Some(ReversalTarget {
             entry: target,
             created_open,
+            consumed,
             already_reversed,
         });
     }
@@ -297,9 +309,9 @@ async fn load_snapshot(
     snapshot.next_lot_id = next_lot_id;
     snapshot.balances = balances(conn, &all.accounts).await?;
     let cover = lots_to_cover(operation);
-    for account in &all.lot_accounts {
+    for (account, order) in &all.lot_accounts {
         if !snapshot.open_lots.contains_key(account) {
-            let lots = rows::open_lots(conn, account, cover).await?;
+            let lots = rows::open_lots(conn, account, order, cover).await?;
             snapshot.open_lots.insert(account.clone(), lots);
         }
     }
@@ -483,8 +495,8 @@ async fn write_entry(
     for chunk in entry.lots_created.chunks(ROWS_PER_STATEMENT) {
         let sql = format!(
             "INSERT INTO ledger_lots (id, project, first_serial, last_serial, holder, parent, \
-             created_by) VALUES {}",
-            placeholders(1, chunk.len(), 7)
+             created_by, advanced) VALUES {}",
+            placeholders(1, chunk.len(), 8)
         );
         let mut query = sqlx::query(&sql);
         for lot in chunk {
@@ -495,7 +507,8 @@ async fn write_entry(
                 .bind(lot.last)
                 .bind(lot.holder.key())
                 .bind(lot.parent.map(|p| to_i64(p, "lot parent")).transpose()?)
-                .bind(to_i64(lot.created_by, "seq")?);
+                .bind(to_i64(lot.created_by, "seq")?)
+                .bind(i64::from(lot.advanced));
         }
         query.execute(&mut *conn).await?;
     }

@@ -43,6 +43,9 @@ pub struct ReversalTarget {
     pub entry: Entry,
     /// Lots the target created that are still open.
     pub created_open: Vec<Lot>,
+    /// The lots the target consumed, as they were: the reversal restores them (a lot a
+    /// repayment retired has no child to rebuild it from).
+    pub consumed: Vec<Lot>,
     /// Whether a reversal of the target was already posted.
     pub already_reversed: bool,
 }
@@ -64,11 +67,173 @@ pub struct Snapshot {
     pub reversal: Option<ReversalTarget>,
 }
 
+/// Which open lots of an account a debit takes, in the order it takes them (二(四): advanced
+/// quota is for local use until acceptance confirms it). Storage reads an account's lots filter
+/// by filter (`filters`), oldest first within each, and may stop once the amount is covered;
+/// the engine arranges the snapshot's lots the same way (`arrange`), so a covering prefix read
+/// by storage yields the same plan as every lot.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum LotOrder {
+    /// Every lot, oldest first.
+    Oldest,
+    /// Confirmed lots only, oldest first: what may be listed (only confirmed quota goes to
+    /// the market).
+    Confirmed,
+    /// Advanced lots first, then confirmed ones: land supply spends the quota that can only be
+    /// used locally before the quota the market could take.
+    AdvancedFirst,
+    /// The project's own advanced lots first (returned), then confirmed lots: a repayment.
+    /// Another project's unconfirmed advance never repays this one.
+    Repay { project: String },
+    /// Only the project's advanced lots: what its issue confirms.
+    AdvancedOf { project: String },
+}
+
+/// One pass of a `LotOrder` over an account's lots.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LotFilter<'a> {
+    All,
+    Advanced,
+    Confirmed,
+    AdvancedOf(&'a str),
+}
+
+impl LotFilter<'_> {
+    pub fn matches(&self, lot: &Lot) -> bool {
+        match self {
+            LotFilter::All => true,
+            LotFilter::Advanced => lot.advanced,
+            LotFilter::Confirmed => !lot.advanced,
+            LotFilter::AdvancedOf(project) => lot.advanced && lot.project == *project,
+        }
+    }
+}
+
+impl LotOrder {
+    /// The passes, in order; no lot matches two of them.
+    pub fn filters(&self) -> Vec<LotFilter<'_>> {
+        match self {
+            LotOrder::Oldest => vec![LotFilter::All],
+            LotOrder::Confirmed => vec![LotFilter::Confirmed],
+            LotOrder::AdvancedFirst => vec![LotFilter::Advanced, LotFilter::Confirmed],
+            LotOrder::Repay { project } => {
+                vec![LotFilter::AdvancedOf(project), LotFilter::Confirmed]
+            }
+            LotOrder::AdvancedOf { project } => vec![LotFilter::AdvancedOf(project)],
+        }
+    }
+
+    /// `lots` (oldest first) in the order a debit takes them, without those it may not take.
+    pub fn arrange(&self, lots: &[Lot]) -> Vec<Lot> {
+        let mut out = Vec::with_capacity(lots.len());
+        for filter in self.filters() {
+            out.extend(lots.iter().filter(|l| filter.matches(l)).cloned());
+        }
+        out
+    }
+}
+
+/// The order in which `operation` takes the lots of the accounts it debits (for an issue, the
+/// advanced lots it confirms).
+pub fn debit_order(operation: &Operation) -> LotOrder {
+    match operation {
+        Operation::List { .. } => LotOrder::Confirmed,
+        Operation::Use { .. } => LotOrder::AdvancedFirst,
+        Operation::Repay { project, .. } => LotOrder::Repay {
+            project: project.clone(),
+        },
+        Operation::Issue { project, .. } => LotOrder::AdvancedOf {
+            project: project.clone(),
+        },
+        _ => LotOrder::Oldest,
+    }
+}
+
+/// How an issue divides a project's confirmed surplus. The city/county split of a
+/// city-invested project (二(六)) applies to the whole confirmed surplus: the city's part is
+/// ⌊confirmed × share⌋, the county's the rest. Open advances are quota the county already
+/// received, so they are settled from the county's part first; what exceeds it is settled from
+/// the city's part, and the county then owes the city that much (a recorded obligation). An
+/// advance larger than the whole surplus stays open for the rest (a shortfall).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct IssueSplit {
+    pub confirmed_m2: i64,
+    pub city_part_m2: i64,
+    pub county_part_m2: i64,
+    /// Advance settled out of the county's part.
+    pub settled_from_county_m2: i64,
+    /// Advance settled out of the city's part: what the county owes the city.
+    pub settled_from_city_m2: i64,
+}
+
+impl IssueSplit {
+    /// The split of `confirmed` m² with a city share of `city_share_percent` % while
+    /// `outstanding` m² of advance are open.
+    pub fn new(confirmed: i64, city_share_percent: u8, outstanding: i64) -> IssueSplit {
+        let confirmed = confirmed.max(0);
+        let outstanding = outstanding.max(0);
+        let share = i128::from(city_share_percent.min(100));
+        let city_part = (i128::from(confirmed) * share / 100) as i64;
+        let county_part = confirmed - city_part;
+        let from_county = outstanding.min(county_part);
+        let from_city = (outstanding - from_county).min(city_part);
+        IssueSplit {
+            confirmed_m2: confirmed,
+            city_part_m2: city_part,
+            county_part_m2: county_part,
+            settled_from_county_m2: from_county,
+            settled_from_city_m2: from_city,
+        }
+    }
+
+    /// Advance the issue settles.
+    pub fn settled_m2(&self) -> i64 {
+        self.settled_from_county_m2 + self.settled_from_city_m2
+    }
+
+    /// New quota credited to the county.
+    pub fn county_credit_m2(&self) -> i64 {
+        self.county_part_m2 - self.settled_from_county_m2
+    }
+
+    /// New quota credited to the city.
+    pub fn city_credit_m2(&self) -> i64 {
+        self.city_part_m2 - self.settled_from_city_m2
+    }
+
+    /// What the county owes the city because its advances exceeded its part.
+    pub fn owed_to_city_m2(&self) -> i64 {
+        self.settled_from_city_m2
+    }
+
+    /// The split an issue entry made, from what it settled (its leg on the project's advance
+    /// account) and the project's city share: the same split as when it was planned, since an
+    /// issue settles min(open advance, confirmed). `None` for another kind of entry.
+    pub fn of_issue(entry: &Entry, city_share_percent: u8) -> Option<IssueSplit> {
+        let Operation::Issue {
+            project,
+            confirmed_m2,
+            ..
+        } = &entry.operation
+        else {
+            return None;
+        };
+        let settled: i64 = entry
+            .legs
+            .iter()
+            .filter(|l| matches!(&l.account, Account::Advance { project: p } if p == project))
+            .map(|l| l.amount_m2)
+            .sum();
+        Some(IssueSplit::new(*confirmed_m2, city_share_percent, settled))
+    }
+}
+
 /// What storage must load for a request (before `plan`).
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct Needs {
     pub accounts: Vec<Account>,
-    pub lot_accounts: Vec<Account>,
+    /// Accounts whose open lots the request takes, with the order it takes them in.
+    pub lot_accounts: Vec<(Account, LotOrder)>,
     pub projects: Vec<String>,
     pub listings: Vec<String>,
     pub reversal: Option<u64>,
@@ -87,6 +252,7 @@ pub struct Effects {
 /// call `needs_for_reversal`.
 pub fn needs(operation: &Operation, snapshot_projects: &BTreeMap<String, ProjectLedger>) -> Needs {
     let mut needs = Needs::default();
+    let order = debit_order(operation);
     match operation {
         Operation::Advance { project, .. } | Operation::Issue { project, .. } => {
             needs.projects.push(project.clone());
@@ -103,6 +269,36 @@ pub fn needs(operation: &Operation, snapshot_projects: &BTreeMap<String, Project
                 needs.accounts.push(Account::Holding {
                     division: p.city.clone(),
                 });
+                if let Operation::Issue { .. } = operation {
+                    // The advanced lots the issue confirms, wherever the county keeps them.
+                    needs.lot_accounts.extend([
+                        (
+                            Account::Holding {
+                                division: p.county.clone(),
+                            },
+                            order.clone(),
+                        ),
+                        (
+                            Account::Reserved {
+                                division: p.county.clone(),
+                            },
+                            order,
+                        ),
+                    ]);
+                }
+            }
+        }
+        Operation::Repay { project, .. } => {
+            needs.projects.push(project.clone());
+            needs.accounts.push(Account::Advance {
+                project: project.clone(),
+            });
+            if let Some(p) = snapshot_projects.get(project) {
+                let holding = Account::Holding {
+                    division: p.county.clone(),
+                };
+                needs.accounts.push(holding.clone());
+                needs.lot_accounts.push((holding, order));
             }
         }
         Operation::Reserve { division, .. } | Operation::Release { division, .. } => {
@@ -113,7 +309,9 @@ pub fn needs(operation: &Operation, snapshot_projects: &BTreeMap<String, Project
                 division: division.clone(),
             };
             needs.accounts.extend([holding.clone(), reserved.clone()]);
-            needs.lot_accounts.extend([holding, reserved]);
+            needs
+                .lot_accounts
+                .extend([(holding, order.clone()), (reserved, order)]);
         }
         Operation::List {
             division, listing, ..
@@ -130,7 +328,7 @@ pub fn needs(operation: &Operation, snapshot_projects: &BTreeMap<String, Project
                     listing: listing.clone(),
                 },
             ]);
-            needs.lot_accounts.push(holding);
+            needs.lot_accounts.push((holding, order));
             needs.listings.push(listing.clone());
         }
         Operation::Withdraw { listing, .. } | Operation::Transfer { listing, .. } => {
@@ -138,7 +336,7 @@ pub fn needs(operation: &Operation, snapshot_projects: &BTreeMap<String, Project
                 listing: listing.clone(),
             };
             needs.accounts.push(listed.clone());
-            needs.lot_accounts.push(listed);
+            needs.lot_accounts.push((listed, order));
             needs.listings.push(listing.clone());
             if let Operation::Transfer { buyer, .. } = operation {
                 needs.accounts.push(Account::Holding {
@@ -156,7 +354,7 @@ pub fn needs(operation: &Operation, snapshot_projects: &BTreeMap<String, Project
                     division: division.clone(),
                 },
             ]);
-            needs.lot_accounts.push(holding);
+            needs.lot_accounts.push((holding, order));
         }
         Operation::GrantAnnualPlan { county, year, .. } => {
             needs.accounts.extend([
@@ -167,7 +365,18 @@ pub fn needs(operation: &Operation, snapshot_projects: &BTreeMap<String, Project
                 },
             ]);
         }
-        Operation::Deduct { county, year, .. } => {
+        Operation::Deduct {
+            county,
+            year,
+            project,
+            ..
+        } => {
+            if let Some(project) = project {
+                needs.projects.push(project.clone());
+                needs.accounts.push(Account::Advance {
+                    project: project.clone(),
+                });
+            }
             needs.accounts.extend([
                 Account::AnnualPlan {
                     county: county.clone(),
@@ -225,6 +434,7 @@ pub fn plan(
             }
             issue(&mut work, project, *confirmed_m2)?
         }
+        Operation::Repay { project, amount_m2 } => repay(&mut work, project, *amount_m2)?,
         Operation::Reserve {
             division,
             amount_m2,
@@ -237,7 +447,7 @@ pub fn plan(
             let to = Account::Reserved {
                 division: division.clone(),
             };
-            work.move_lots(&from, &to, *amount_m2)?;
+            work.move_lots(&from, &to, *amount_m2, &LotOrder::Oldest)?;
         }
         Operation::Release {
             division,
@@ -250,7 +460,7 @@ pub fn plan(
             let to = Account::Holding {
                 division: division.clone(),
             };
-            work.move_lots(&from, &to, *amount_m2)?;
+            work.move_lots(&from, &to, *amount_m2, &LotOrder::Oldest)?;
         }
         Operation::List {
             division,
@@ -266,6 +476,7 @@ pub fn plan(
                 },
                 &Account::Holding { division: seller },
                 *amount_m2,
+                &LotOrder::Oldest,
             )?;
         }
         Operation::Transfer {
@@ -298,6 +509,7 @@ pub fn plan(
                     division: division.clone(),
                 },
                 *amount_m2,
+                &debit_order(operation),
             )?;
         }
         Operation::GrantAnnualPlan {
@@ -319,23 +531,8 @@ pub fn plan(
             county,
             year,
             amount_m2,
-            ..
-        } => {
-            positive(*amount_m2)?;
-            work.leg(
-                Account::AnnualPlan {
-                    county: county.clone(),
-                    year: *year,
-                },
-                -amount_m2,
-            )?;
-            work.leg(
-                Account::Deducted {
-                    county: county.clone(),
-                },
-                *amount_m2,
-            )?;
-        }
+            project,
+        } => deduct(&mut work, county, *year, *amount_m2, project.as_deref())?,
         Operation::Reverse { seq } => reverse(&mut work, *seq)?,
     }
     work.finish(operation, meta)
@@ -411,7 +608,7 @@ fn advance(
         division: p.county.clone(),
     };
     work.leg(holder.clone(), amount)?;
-    let first = work.mint(&p, amount, holder)?;
+    let first = work.mint(&p, amount, holder, true)?;
     work.project_update(ProjectLedger {
         advanced_m2: total,
         next_serial: first + amount,
@@ -432,19 +629,22 @@ fn issue(work: &mut Work, project: &str, confirmed: i64) -> Result<(), LedgerErr
         project: project.to_owned(),
     };
     let outstanding = -work.balance(&advance_account);
-    let settle = outstanding.min(confirmed);
-    let rest = confirmed - settle;
-    let city_part = (i128::from(rest) * i128::from(p.city_share_percent) / 100) as i64;
-    let county_part = rest - city_part;
+    let split = IssueSplit::new(confirmed, p.city_share_percent, outstanding);
+    let settled = split.settled_m2();
     work.leg(
         Account::Surplus {
             project: project.to_owned(),
         },
         -confirmed,
     )?;
-    work.leg(advance_account, settle)?;
+    work.leg(advance_account, settled)?;
+    // Before minting, so that the confirmed lots keep their place as the county's oldest.
+    work.confirm_advanced(&p, settled, outstanding - settled)?;
     let mut next = p.next_serial;
-    for (division, part) in [(&p.county, county_part), (&p.city, city_part)] {
+    for (division, part) in [
+        (&p.county, split.county_credit_m2()),
+        (&p.city, split.city_credit_m2()),
+    ] {
         if part > 0 {
             let holder = Account::Holding {
                 division: division.clone(),
@@ -457,6 +657,7 @@ fn issue(work: &mut Work, project: &str, confirmed: i64) -> Result<(), LedgerErr
                 },
                 part,
                 holder,
+                false,
             )?;
             next = first + part;
         }
@@ -467,6 +668,69 @@ fn issue(work: &mut Work, project: &str, confirmed: i64) -> Result<(), LedgerErr
         ..p
     });
     Ok(())
+}
+
+fn repay(work: &mut Work, project: &str, amount: i64) -> Result<(), LedgerError> {
+    positive(amount)?;
+    let p = work.project(project)?.clone();
+    let advance_account = Account::Advance {
+        project: project.to_owned(),
+    };
+    let outstanding = -work.balance(&advance_account);
+    if amount > outstanding {
+        return Err(LedgerError::RepayExceedsAdvance {
+            project: project.to_owned(),
+            outstanding,
+            amount,
+        });
+    }
+    // The repaid quota goes back where the advance came from: its lots are retired.
+    work.retire_lots(
+        &Account::Holding { division: p.county },
+        amount,
+        &LotOrder::Repay {
+            project: project.to_owned(),
+        },
+    )?;
+    work.leg(advance_account, amount)
+}
+
+/// 扣减年度计划指标. A sanction's deduction names the project whose advance was not repaid:
+/// the deducted plan quota settles that advance (二(四) reads the deduction as the repayment),
+/// so a later issue or scan does not charge it again. What exceeds the open advance, or a
+/// deduction naming no project of this county, goes to the county's deducted account.
+fn deduct(
+    work: &mut Work,
+    county: &DivisionCode,
+    year: i32,
+    amount: i64,
+    project: Option<&str>,
+) -> Result<(), LedgerError> {
+    positive(amount)?;
+    work.leg(
+        Account::AnnualPlan {
+            county: county.clone(),
+            year,
+        },
+        -amount,
+    )?;
+    let advance = project
+        .filter(|code| work.project(code).is_ok_and(|p| &p.county == county))
+        .map(|code| Account::Advance {
+            project: code.to_owned(),
+        });
+    let settled = advance
+        .as_ref()
+        .map_or(0, |a| amount.min(-work.balance(a)).max(0));
+    if let Some(advance) = advance {
+        work.leg(advance, settled)?;
+    }
+    work.leg(
+        Account::Deducted {
+            county: county.clone(),
+        },
+        amount - settled,
+    )
 }
 
 fn list(
@@ -505,6 +769,7 @@ fn list(
             listing: listing.to_owned(),
         },
         amount,
+        &LotOrder::Confirmed,
     )?;
     work.effects.listing_opened = Some(Listing {
         listing: listing.to_owned(),
@@ -571,6 +836,7 @@ fn transfer(
             division: buyer.clone(),
         },
         amount,
+        &LotOrder::Oldest,
     )?;
     work.money_fen =
         Some(transfer_money_fen(amount, price_fen_per_mu).ok_or(LedgerError::Overflow)?);
@@ -610,7 +876,14 @@ fn reverse(work: &mut Work, seq: u64) -> Result<(), LedgerError> {
         work.consumed.push(lot.id);
     }
     for parent_id in &target.entry.lots_consumed {
-        let parent = find_parent(&target.entry, *parent_id, work)?;
+        let parent = target
+            .consumed
+            .iter()
+            .find(|l| l.id == *parent_id)
+            .cloned()
+            .ok_or_else(|| {
+                LedgerError::Snapshot(format!("lot {parent_id} consumed by entry {seq}"))
+            })?;
         let restored = Lot {
             id: work.next_lot_id,
             parent: Some(parent.id),
@@ -640,38 +913,6 @@ fn reverse(work: &mut Work, seq: u64) -> Result<(), LedgerError> {
     }
     work.effects.reversed_seq = Some(seq);
     Ok(())
-}
-
-/// A lot consumed by the target: rebuilt from the target's children (same project, the
-/// children's span, the holder the debit came from).
-fn find_parent(target: &Entry, parent_id: u64, work: &Work) -> Result<Lot, LedgerError> {
-    let children: Vec<&Lot> = target
-        .lots_created
-        .iter()
-        .filter(|l| l.parent == Some(parent_id))
-        .collect();
-    let first = children.iter().map(|l| l.first).min();
-    let last = children.iter().map(|l| l.last).max();
-    let debited = target
-        .legs
-        .iter()
-        .find(|l| l.amount_m2 < 0 && l.account.has_lots())
-        .map(|l| l.account.clone());
-    match (children.first(), first, last, debited) {
-        (Some(child), Some(first), Some(last), Some(holder)) => Ok(Lot {
-            id: parent_id,
-            project: child.project.clone(),
-            first,
-            last,
-            holder,
-            parent: None,
-            created_by: work.seq,
-        }),
-        _ => Err(LedgerError::Snapshot(format!(
-            "parent lot {parent_id} of entry {}",
-            target.seq
-        ))),
-    }
 }
 
 /// Working state while planning one entry.
@@ -761,12 +1002,14 @@ impl<'a> Work<'a> {
         Ok(())
     }
 
-    /// New lots for `amount` m² of a project's surplus, from its next serial. Returns the first.
+    /// New lots for `amount` m² of a project's surplus, from its next serial, advanced or
+    /// confirmed. Returns the first serial.
     fn mint(
         &mut self,
         project: &ProjectLedger,
         amount: i64,
         holder: Account,
+        advanced: bool,
     ) -> Result<i64, LedgerError> {
         let first = project.next_serial;
         let last = first.checked_add(amount - 1).ok_or(LedgerError::Overflow)?;
@@ -778,55 +1021,163 @@ impl<'a> Work<'a> {
             holder,
             parent: None,
             created_by: self.seq,
+            advanced,
         });
         self.next_lot_id += 1;
         Ok(first)
     }
 
-    /// Moves `amount` m² from one lot account to another, oldest lots first; the last lot is
-    /// split when only part of it is needed.
-    fn move_lots(&mut self, from: &Account, to: &Account, amount: i64) -> Result<(), LedgerError> {
-        self.leg(from.clone(), -amount)?;
+    /// Moves `amount` m² from one lot account to another, taking lots in `order`; the last
+    /// lot is split when only part of it is needed.
+    fn move_lots(
+        &mut self,
+        from: &Account,
+        to: &Account,
+        amount: i64,
+        order: &LotOrder,
+    ) -> Result<(), LedgerError> {
         self.leg(to.clone(), amount)?;
-        let lots = self.open_lots.get(from).cloned().unwrap_or_default();
+        self.debit_lots(from, amount, order, |lot| {
+            Some(Lot {
+                holder: to.clone(),
+                ..lot.clone()
+            })
+        })
+    }
+
+    /// Debits `amount` m² from a lot account and retires the lots taken (a repayment).
+    fn retire_lots(
+        &mut self,
+        from: &Account,
+        amount: i64,
+        order: &LotOrder,
+    ) -> Result<(), LedgerError> {
+        self.debit_lots(from, amount, order, |_| None)
+    }
+
+    /// Debits `amount` m² from `from`, consuming its lots in `order`. Each lot taken is
+    /// consumed; the part taken becomes `taken(part)` (a new lot, or retired when `None`) and
+    /// the rest of a lot taken in part stays with `from`.
+    fn debit_lots(
+        &mut self,
+        from: &Account,
+        amount: i64,
+        order: &LotOrder,
+        taken: impl Fn(&Lot) -> Option<Lot>,
+    ) -> Result<(), LedgerError> {
+        self.leg(from.clone(), -amount)?;
+        let lots = order.arrange(self.open_lots.get(from).map_or(&[], Vec::as_slice));
+        let usable: i64 = lots.iter().map(Lot::size).sum();
+        if usable < amount {
+            return Err(match order {
+                // The balance allowed the debit but the lots do not cover it: storage is
+                // inconsistent.
+                LotOrder::Oldest => {
+                    LedgerError::Snapshot(format!("lots of {from} cover less than its balance"))
+                }
+                // The rest is advanced quota this step may not take.
+                _ => LedgerError::AdvancedQuotaLocalOnly {
+                    account: from.key(),
+                    usable,
+                    needed: amount,
+                },
+            });
+        }
         let mut remaining = amount;
         for lot in lots {
             if remaining == 0 {
                 break;
             }
-            self.consumed.push(lot.id);
             let take = remaining.min(lot.size());
-            let moved = Lot {
+            let part = Lot {
+                last: lot.first + take - 1,
+                ..lot.clone()
+            };
+            let part = taken(&part);
+            self.split(&lot, take, part);
+            remaining -= take;
+        }
+        Ok(())
+    }
+
+    /// Consumes `lot` and creates its children: the first `take` m² as `taken` (retired when
+    /// `None`), the rest kept as it was. Each child links to the lot.
+    fn split(&mut self, lot: &Lot, take: i64, taken: Option<Lot>) {
+        self.consumed.push(lot.id);
+        if let Some(open) = self.open_lots.get_mut(&lot.holder) {
+            open.retain(|l| l.id != lot.id);
+        }
+        if let Some(part) = taken {
+            self.created.push(Lot {
                 id: self.next_lot_id,
                 first: lot.first,
                 last: lot.first + take - 1,
-                holder: to.clone(),
                 parent: Some(lot.id),
                 created_by: self.seq,
-                project: lot.project.clone(),
+                ..part
+            });
+            self.next_lot_id += 1;
+        }
+        if take < lot.size() {
+            let kept = Lot {
+                id: self.next_lot_id,
+                first: lot.first + take,
+                parent: Some(lot.id),
+                created_by: self.seq,
+                ..lot.clone()
             };
             self.next_lot_id += 1;
-            self.created.push(moved);
-            if take < lot.size() {
-                let kept = Lot {
-                    id: self.next_lot_id,
-                    first: lot.first + take,
-                    last: lot.last,
-                    holder: from.clone(),
-                    parent: Some(lot.id),
-                    created_by: self.seq,
-                    project: lot.project.clone(),
-                };
-                self.next_lot_id += 1;
-                self.created.push(kept);
-            }
-            remaining -= take;
+            self.open_lots
+                .entry(lot.holder.clone())
+                .or_default()
+                .push(kept.clone());
+            self.created.push(kept);
         }
-        if remaining > 0 {
-            // The balance allowed the debit but the lots do not cover it: storage is inconsistent.
-            return Err(LedgerError::Snapshot(format!(
-                "lots of {from} cover less than its balance"
-            )));
+    }
+
+    /// Confirms the project's advanced lots that its issue settles: they become quota like
+    /// any other (the market takes confirmed quota only). As many advanced lots as the advance
+    /// still owes stay advanced, so that they can be returned by `repay`; and an issue confirms
+    /// at most what it settles, so lots of an advance settled from the annual plan (a
+    /// sanction's deduction) stay for local use.
+    fn confirm_advanced(
+        &mut self,
+        project: &ProjectLedger,
+        settled: i64,
+        still_owed: i64,
+    ) -> Result<(), LedgerError> {
+        let order = LotOrder::AdvancedOf {
+            project: project.code.clone(),
+        };
+        let accounts = [
+            Account::Holding {
+                division: project.county.clone(),
+            },
+            Account::Reserved {
+                division: project.county.clone(),
+            },
+        ];
+        let lots: Vec<Lot> = accounts
+            .iter()
+            .flat_map(|a| order.arrange(self.open_lots.get(a).map_or(&[], Vec::as_slice)))
+            .collect();
+        let held: i64 = lots.iter().map(Lot::size).sum();
+        let mut remaining = settled.min(
+            held.checked_sub(still_owed)
+                .ok_or(LedgerError::Overflow)?
+                .max(0),
+        );
+        for lot in lots {
+            if remaining == 0 {
+                break;
+            }
+            let take = remaining.min(lot.size());
+            let confirmed = Lot {
+                advanced: false,
+                ..lot.clone()
+            };
+            self.split(&lot, take, Some(confirmed));
+            remaining -= take;
         }
         Ok(())
     }

@@ -49,14 +49,19 @@ pub enum Operation {
     /// 预支: up to the profile share of the planned surplus; due within the profile's years of
     /// the entry's effective date.
     Advance { project: String, amount_m2: i64 },
-    /// 验收核发: confirmed surplus = reclaimed − resettlement; settles open advances first, then
-    /// credits the county (or city and county by the project's split).
+    /// 验收核发: confirmed surplus = reclaimed − resettlement. A city-invested project's split
+    /// (二(六)) applies to the whole confirmed surplus; open advances are settled from it, and
+    /// count toward the county's part first (see `engine::IssueSplit`).
     Issue {
         project: String,
         confirmed_m2: i64,
         reclaimed_farmland_m2: i64,
         resettlement_farmland_m2: i64,
     },
+    /// 归还预支: the project's county settles `amount_m2` of its open advance from quota it
+    /// holds (the project's own advanced quota first, then confirmed quota); the lots are
+    /// retired. How a shortfall found at acceptance is repaid before the advance's due date.
+    Repay { project: String, amount_m2: i64 },
     /// 预留本地需求 (二(三)).
     Reserve {
         division: DivisionCode,
@@ -102,7 +107,9 @@ pub enum Operation {
         year: i32,
         amount_m2: i64,
     },
-    /// 扣减年度计划指标 (sanction, 二(四)).
+    /// 扣减年度计划指标 (sanction, 二(四)). With a project, the deduction settles that
+    /// project's open advance (it is repaid from plan quota), so a later issue does not settle
+    /// it again; what exceeds the open advance goes to the county's deducted account.
     Deduct {
         county: DivisionCode,
         year: i32,
@@ -118,6 +125,7 @@ impl Operation {
         match self {
             Operation::Advance { .. } => "advance",
             Operation::Issue { .. } => "issue",
+            Operation::Repay { .. } => "repay",
             Operation::Reserve { .. } => "reserve",
             Operation::Release { .. } => "release",
             Operation::List { .. } => "list",

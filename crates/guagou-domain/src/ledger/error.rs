@@ -24,6 +24,19 @@ pub enum LedgerError {
         message_en: String,
     },
     AlreadyIssued(String),
+    /// The account holds enough, but part of it is advanced quota not yet confirmed at
+    /// acceptance, which may only be used locally (二(四)): `usable` m² may be taken here.
+    AdvancedQuotaLocalOnly {
+        account: String,
+        usable: i64,
+        needed: i64,
+    },
+    /// A repayment larger than what the project's advance still owes.
+    RepayExceedsAdvance {
+        project: String,
+        outstanding: i64,
+        amount: i64,
+    },
     NegativeFarmlandBalance(i64),
     NotReversible(u64, String),
     IdempotencyConflict(String),
@@ -42,6 +55,8 @@ impl LedgerError {
             LedgerError::InsufficientBalance { .. } => ErrorCode::InsufficientBalance,
             LedgerError::Rule { rule, .. } => ErrorCode::Rule(*rule),
             LedgerError::AlreadyIssued(_) => ErrorCode::AlreadyIssued,
+            LedgerError::AdvancedQuotaLocalOnly { .. } => ErrorCode::AdvancedQuotaLocalOnly,
+            LedgerError::RepayExceedsAdvance { .. } => ErrorCode::RepayExceedsAdvance,
             LedgerError::NegativeFarmlandBalance(_) => ErrorCode::NegativeFarmlandBalance,
             LedgerError::NotReversible(..) => ErrorCode::NotReversible,
             LedgerError::IdempotencyConflict(_) => ErrorCode::IdempotencyConflict,
@@ -65,6 +80,18 @@ impl LedgerError {
             } => format!("{account} 余额 {balance} m² 不足 {needed} m²"),
             LedgerError::Rule { message_zh, .. } => message_zh.clone(),
             LedgerError::AlreadyIssued(project) => format!("项目 {project} 已核发节余指标"),
+            LedgerError::AdvancedQuotaLocalOnly {
+                account,
+                usable,
+                needed,
+            } => format!(
+                "{account} 中可用于此操作的已确认指标只有 {usable} m²，需要 {needed} m²：预支指标在验收确认前只能本地使用，不能挂牌、流转或归还其他项目的预支"
+            ),
+            LedgerError::RepayExceedsAdvance {
+                project,
+                outstanding,
+                amount,
+            } => format!("项目 {project} 尚欠预支指标 {outstanding} m²，不能归还 {amount} m²"),
             LedgerError::NegativeFarmlandBalance(m2) => format!("新增耕地为负：{m2} m²"),
             LedgerError::NotReversible(seq, why) => format!("条目 {seq} 无法冲正：{why}"),
             LedgerError::IdempotencyConflict(key) => format!("幂等键 {key} 已用于不同的请求"),
@@ -92,6 +119,20 @@ impl LedgerError {
             LedgerError::AlreadyIssued(project) => {
                 format!("surplus of project {project} was already issued")
             }
+            LedgerError::AdvancedQuotaLocalOnly {
+                account,
+                usable,
+                needed,
+            } => format!(
+                "only {usable} m² of {account} are confirmed quota this step may take, it needs {needed} m²: advanced quota is for local use until acceptance confirms it (not listed, transferred or used to repay another project's advance)"
+            ),
+            LedgerError::RepayExceedsAdvance {
+                project,
+                outstanding,
+                amount,
+            } => format!(
+                "project {project} owes {outstanding} m² of its advance: {amount} m² cannot be repaid"
+            ),
             LedgerError::NegativeFarmlandBalance(m2) => {
                 format!("the cultivated-land balance is negative: {m2} m²")
             }

@@ -18,6 +18,13 @@ pub struct Lot {
     pub parent: Option<u64>,
     /// The journal entry that created the lot.
     pub created_by: u64,
+    /// Advanced before acceptance (二(四)) and not yet confirmed by it: the county may use it
+    /// (land supply) but not list or transfer it, since only quota confirmed at acceptance goes
+    /// to the market (二(三)). Children keep the flag; only the project's issue clears it.
+    /// Omitted from the JSON when false, so entries written before the flag existed keep their
+    /// exact JSON and hashes.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub advanced: bool,
 }
 
 impl Lot {

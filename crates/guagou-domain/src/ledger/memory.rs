@@ -117,9 +117,15 @@ impl MemoryLedger {
                 })
                 .cloned()
                 .collect();
+            let consumed = target
+                .lots_consumed
+                .iter()
+                .filter_map(|id| self.lots.get(id).map(|(lot, _)| lot.clone()))
+                .collect();
             reversal = Some(ReversalTarget {
                 entry: target.clone(),
                 created_open,
+                consumed,
                 already_reversed: self.reversed.contains(&seq),
             });
         }
@@ -136,7 +142,7 @@ impl MemoryLedger {
             open_lots: needs
                 .lot_accounts
                 .iter()
-                .map(|a| (a.clone(), self.open_lots(a)))
+                .map(|(a, _)| (a.clone(), self.open_lots(a)))
                 .collect(),
             projects: needs
                 .projects

@@ -4,7 +4,7 @@
 use chrono::NaiveDate;
 use proptest::prelude::*;
 
-use super::engine::{advance_limit_m2, transfer_money_fen};
+use super::engine::{IssueSplit, advance_limit_m2, transfer_money_fen};
 use super::verify::{Checkpoint, verify_checkpoint, verify_journal};
 use super::*;
 use crate::division::DivisionCode;
@@ -103,8 +103,19 @@ fn advance_issue_use_list_transfer_walkthrough() {
         meta("i1", (2019, 5, 10)),
         &profile,
     ));
-    assert_eq!(issue.lots_created.len(), 1);
-    assert_eq!(issue.lots_created[0].serial(), "XH-001:30001-96000");
+    // The advanced lot is confirmed in place (its serials, a child of it), then the rest minted.
+    let created: Vec<(String, bool, bool)> = issue
+        .lots_created
+        .iter()
+        .map(|l| (l.serial(), l.parent.is_some(), l.advanced))
+        .collect();
+    assert_eq!(
+        created,
+        [
+            ("XH-001:1-30000".to_owned(), true, false),
+            ("XH-001:30001-96000".to_owned(), false, false)
+        ]
+    );
     assert_eq!(ledger.balance(&holding("511722")), 96_000);
     assert_eq!(
         ledger.balance(&Account::Advance {
@@ -247,7 +258,9 @@ fn city_invested_split_and_shortfall() {
         meta("a", (2018, 1, 5)),
         &profile,
     ));
-    // Confirmed 15 000 < advanced 18 000: 15 000 settles, 3 000 stays owed, nothing is split.
+    // Confirmed 15 000 < advanced 18 000: the county's part (9 000) and the city's (6 000) both
+    // settle the advance, 3 000 stays owed, nobody gets new quota, the county owes the city
+    // 6 000.
     ok(ledger.post(
         Operation::Issue {
             project: "DC-002".into(),
@@ -542,7 +555,9 @@ fn arb_operation() -> impl Strategy<Value = Operation> {
     prop_oneof![
         (project.clone(), amount.clone())
             .prop_map(|(project, amount_m2)| Operation::Advance { project, amount_m2 }),
-        (project, 0i64..120_000).prop_map(|(project, confirmed_m2)| Operation::Issue {
+        (project.clone(), amount.clone())
+            .prop_map(|(project, amount_m2)| Operation::Repay { project, amount_m2 }),
+        (project.clone(), 0i64..120_000).prop_map(|(project, confirmed_m2)| Operation::Issue {
             project,
             confirmed_m2,
             reclaimed_farmland_m2: confirmed_m2,
@@ -594,11 +609,13 @@ fn arb_operation() -> impl Strategy<Value = Operation> {
                 amount_m2,
             }
         }),
-        (county, amount).prop_map(|(county, amount_m2)| Operation::Deduct {
-            county,
-            year: 2019,
-            amount_m2,
-            project: None
+        (county, amount, proptest::option::of(project)).prop_map(|(county, amount_m2, project)| {
+            Operation::Deduct {
+                county,
+                year: 2019,
+                amount_m2,
+                project,
+            }
         }),
         (1u64..30).prop_map(|seq| Operation::Reverse { seq }),
     ]
@@ -741,4 +758,488 @@ fn transfer_floor_uses_the_date_the_price_was_agreed() {
         matches!(refused, Err(LedgerError::Rule { .. })),
         "{refused:?}"
     );
+}
+
+fn advance_account(project: &str) -> Account {
+    Account::Advance {
+        project: project.into(),
+    }
+}
+
+fn advance(ledger: &mut MemoryLedger, profile: &Profile, project: &str, amount_m2: i64, key: &str) {
+    ok(ledger.post(
+        Operation::Advance {
+            project: project.into(),
+            amount_m2,
+        },
+        meta(key, (2018, 7, 15)),
+        profile,
+    ));
+}
+
+fn issue(ledger: &mut MemoryLedger, profile: &Profile, project: &str, confirmed_m2: i64) -> Entry {
+    ok(ledger.post(
+        Operation::Issue {
+            project: project.into(),
+            confirmed_m2,
+            reclaimed_farmland_m2: confirmed_m2,
+            resettlement_farmland_m2: 0,
+        },
+        meta(&format!("issue:{project}"), (2019, 5, 10)),
+        profile,
+    ))
+}
+
+fn verified(ledger: &MemoryLedger) {
+    if let Err(e) = verify_journal(&ledger.entries) {
+        panic!("{e}");
+    }
+}
+
+/// 二(六): the city/county split applies to the whole confirmed surplus, and the county's
+/// advances count toward the county's part. The issue's boundary example: 40 % of 58 110 m²
+/// with 10 000 m² advanced gives the city 23 244 m²; and 40 % of 60 000 m² with 18 000 m²
+/// advanced gives it 24 000 m² (not 16 800 m², 40 % of what the advance left).
+#[test]
+fn split_applies_to_the_whole_confirmed_surplus() {
+    let split = IssueSplit::new(58_110, 40, 10_000);
+    assert_eq!(split.city_credit_m2(), 23_244);
+    assert_eq!(split.county_credit_m2(), 58_110 - 23_244 - 10_000);
+    assert_eq!((split.settled_m2(), split.owed_to_city_m2()), (10_000, 0));
+    assert_eq!(IssueSplit::new(60_000, 40, 18_000).city_credit_m2(), 24_000);
+
+    let (mut ledger, profile) = setup();
+    ledger.register_project("DC-004", code("511703"), code("511700"), 40, 100_000);
+    advance(&mut ledger, &profile, "DC-004", 10_000, "a");
+    issue(&mut ledger, &profile, "DC-004", 58_110);
+    assert_eq!(ledger.balance(&holding("511700")), 23_244);
+    // The county holds its whole part: the 10 000 m² advanced and 24 866 m² new.
+    assert_eq!(ledger.balance(&holding("511703")), 34_866);
+    assert_eq!(ledger.balance(&advance_account("DC-004")), 0);
+    verified(&ledger);
+}
+
+/// An advance larger than the county's part is settled from the city's part as well: the city
+/// gets less now, and the county owes it the difference (what `owed_to_city_m2` reports, which
+/// the registry records as an obligation).
+#[test]
+fn an_advance_beyond_the_county_part_leaves_the_county_owing_the_city() {
+    // 20 000 confirmed, 40 %: city 8 000, county 12 000; 18 000 advanced.
+    let split = IssueSplit::new(20_000, 40, 18_000);
+    assert_eq!(split.settled_from_county_m2, 12_000);
+    assert_eq!(split.owed_to_city_m2(), 6_000);
+    assert_eq!(
+        (split.county_credit_m2(), split.city_credit_m2()),
+        (0, 2_000)
+    );
+    let (mut ledger, profile) = setup();
+    advance(&mut ledger, &profile, "DC-002", 18_000, "a");
+    issue(&mut ledger, &profile, "DC-002", 20_000);
+    assert_eq!(ledger.balance(&holding("511700")), 2_000);
+    assert_eq!(ledger.balance(&holding("511703")), 18_000);
+    assert_eq!(ledger.balance(&advance_account("DC-002")), 0);
+    // Without a split nothing is owed; with no advance the county gets its whole part.
+    assert_eq!(IssueSplit::new(20_000, 0, 18_000).owed_to_city_m2(), 0);
+    assert_eq!(IssueSplit::new(20_000, 40, 0).county_credit_m2(), 12_000);
+    verified(&ledger);
+}
+
+/// 二(四)/二(三): advanced quota may be used locally but not listed before acceptance
+/// confirms it; land supply spends it first; the issue confirms it and then it may be listed.
+#[test]
+fn advanced_quota_is_for_local_use_until_acceptance() {
+    let (mut ledger, profile) = setup();
+    advance(&mut ledger, &profile, "XH-001", 30_000, "a");
+    let lots = ledger.open_lots(&holding("511722"));
+    assert!(lots.iter().all(|l| l.advanced), "{lots:?}");
+    let list = |amount_m2, key: &str, ledger: &mut MemoryLedger| {
+        ledger.post(
+            Operation::List {
+                division: code("511722"),
+                listing: format!("L-{key}"),
+                amount_m2,
+            },
+            meta(key, (2018, 9, 1)),
+            &profile,
+        )
+    };
+    let refused = list(1, "l0", &mut ledger);
+    assert!(
+        matches!(
+            refused,
+            Err(LedgerError::AdvancedQuotaLocalOnly {
+                usable: 0,
+                needed: 1,
+                ..
+            })
+        ),
+        "{refused:?}"
+    );
+    assert_eq!(
+        refused.err().map(|e| e.code().as_str()),
+        Some("advanced_quota_local_only")
+    );
+    // Land supply in the county may use it.
+    ok(ledger.post(
+        Operation::Use {
+            division: code("511722"),
+            amount_m2: 5_000,
+            zone: "z".into(),
+            land_use: LandUse::Public,
+        },
+        meta("u", (2018, 9, 2)),
+        &profile,
+    ));
+    // Confirmed quota of another project arrives: it may be listed, the advance may not.
+    ledger.register_project("XH-009", code("511722"), code("511700"), 0, 10_000);
+    issue(&mut ledger, &profile, "XH-009", 8_000);
+    let too_much = list(8_001, "l1", &mut ledger);
+    assert!(
+        matches!(
+            too_much,
+            Err(LedgerError::AdvancedQuotaLocalOnly {
+                usable: 8_000,
+                needed: 8_001,
+                ..
+            })
+        ),
+        "{too_much:?}"
+    );
+    ok(list(3_000, "l2", &mut ledger));
+    // A land supply spends the advanced quota before the confirmed quota.
+    let used = ok(ledger.post(
+        Operation::Use {
+            division: code("511722"),
+            amount_m2: 1_000,
+            zone: "z".into(),
+            land_use: LandUse::Industrial,
+        },
+        meta("u2", (2018, 10, 1)),
+        &profile,
+    ));
+    assert!(
+        used.lots_created
+            .iter()
+            .all(|l| l.project == "XH-001" && l.advanced)
+    );
+    // Acceptance confirms the advance: its lots become listable, serials unchanged.
+    let issued = issue(&mut ledger, &profile, "XH-001", 96_000);
+    let confirmed: Vec<String> = issued
+        .lots_created
+        .iter()
+        .filter(|l| l.parent.is_some())
+        .map(Lot::serial)
+        .collect();
+    assert_eq!(confirmed, ["XH-001:6001-30000"]);
+    assert!(
+        ledger
+            .open_lots(&holding("511722"))
+            .iter()
+            .all(|l| !l.advanced)
+    );
+    ok(list(30_000, "l3", &mut ledger));
+    verified(&ledger);
+}
+
+/// An overdue advance is charged once: a sanction's deduction settles it (repaid from plan
+/// quota), the later issue settles nothing again and credits the whole confirmed surplus; the
+/// advanced lots, paid for with plan quota, stay for local use.
+#[test]
+fn a_deduction_settles_the_advance_and_the_issue_does_not_settle_it_again() {
+    let (mut ledger, profile) = setup();
+    advance(&mut ledger, &profile, "XH-001", 30_000, "a");
+    ok(ledger.post(
+        Operation::GrantAnnualPlan {
+            county: code("511722"),
+            year: 2019,
+            amount_m2: 200_000,
+        },
+        meta("g", (2019, 1, 5)),
+        &profile,
+    ));
+    let deduct = ok(ledger.post(
+        Operation::Deduct {
+            county: code("511722"),
+            year: 2019,
+            amount_m2: 30_000,
+            project: Some("XH-001".into()),
+        },
+        meta("sanction", (2019, 7, 16)),
+        &profile,
+    ));
+    assert_eq!(ledger.balance(&advance_account("XH-001")), 0);
+    assert_eq!(
+        ledger.balance(&Account::AnnualPlan {
+            county: code("511722"),
+            year: 2019
+        }),
+        170_000
+    );
+    assert_eq!(
+        ledger.balance(&Account::Deducted {
+            county: code("511722")
+        }),
+        0
+    );
+    let issued = issue(&mut ledger, &profile, "XH-001", 96_000);
+    assert!(
+        !issued
+            .legs
+            .iter()
+            .any(|l| l.account == advance_account("XH-001"))
+    );
+    assert_eq!(ledger.balance(&holding("511722")), 30_000 + 96_000);
+    let advanced: i64 = ledger
+        .open_lots(&holding("511722"))
+        .iter()
+        .filter(|l| l.advanced)
+        .map(Lot::size)
+        .sum();
+    assert_eq!(advanced, 30_000);
+    // A deduction without a project, or beyond the open advance, goes to the deducted account.
+    ok(ledger.post(
+        Operation::Deduct {
+            county: code("511722"),
+            year: 2019,
+            amount_m2: 500,
+            project: Some("XH-001".into()),
+        },
+        meta("d2", (2019, 8, 1)),
+        &profile,
+    ));
+    assert_eq!(
+        ledger.balance(&Account::Deducted {
+            county: code("511722")
+        }),
+        500
+    );
+    // Reversing the sanction's deduction reopens the advance.
+    ok(ledger.post(
+        Operation::Reverse { seq: deduct.seq },
+        meta("rev", (2019, 8, 2)),
+        &profile,
+    ));
+    assert_eq!(ledger.balance(&advance_account("XH-001")), -30_000);
+    verified(&ledger);
+}
+
+/// `repay`: the county settles an advance from quota it holds — the project's own advanced
+/// quota first, then confirmed quota, never another project's advance; never more than owed.
+/// A shortfall at acceptance keeps as much advanced quota back as is still owed.
+#[test]
+fn repay_settles_a_shortfall_from_quota_the_county_holds() {
+    let (mut ledger, profile) = setup();
+    ledger.register_project("XH-009", code("511722"), code("511700"), 0, 100_000);
+    advance(&mut ledger, &profile, "XH-001", 30_000, "a");
+    advance(&mut ledger, &profile, "XH-009", 5_000, "a9");
+    // Confirmed 20 000 < advanced 30 000: 10 000 stays owed, and 10 000 of the advanced
+    // lots stay advanced (to be returned); the other 20 000 are confirmed.
+    let issued = issue(&mut ledger, &profile, "XH-001", 20_000);
+    assert_eq!(ledger.balance(&advance_account("XH-001")), -10_000);
+    assert_eq!(
+        issued
+            .lots_created
+            .iter()
+            .filter(|l| l.parent.is_none())
+            .count(),
+        0
+    );
+    let still_advanced: Vec<String> = ledger
+        .open_lots(&holding("511722"))
+        .iter()
+        .filter(|l| l.advanced && l.project == "XH-001")
+        .map(Lot::serial)
+        .collect();
+    assert_eq!(still_advanced, ["XH-001:20001-30000"]);
+    let repay = |amount_m2, key: &str, ledger: &mut MemoryLedger| {
+        ledger.post(
+            Operation::Repay {
+                project: "XH-001".into(),
+                amount_m2,
+            },
+            meta(key, (2019, 6, 1)),
+            &profile,
+        )
+    };
+    let over = repay(10_001, "r0", &mut ledger);
+    assert!(
+        matches!(
+            over,
+            Err(LedgerError::RepayExceedsAdvance {
+                outstanding: 10_000,
+                amount: 10_001,
+                ..
+            })
+        ),
+        "{over:?}"
+    );
+    // 4 000 of the project's own advanced quota go back first.
+    let first = ok(repay(4_000, "r1", &mut ledger));
+    assert_eq!(first.lots_created.len(), 1);
+    assert_eq!(first.lots_created[0].serial(), "XH-001:24001-30000");
+    assert_eq!(ledger.balance(&advance_account("XH-001")), -6_000);
+    // Land supply spends advanced quota first (XH-009's, the older, then XH-001's); then
+    // XH-001's last advanced lots and confirmed quota repay, never XH-009's advance.
+    ok(ledger.post(
+        Operation::Use {
+            division: code("511722"),
+            amount_m2: 6_000,
+            zone: "z".into(),
+            land_use: LandUse::Public,
+        },
+        meta("u", (2019, 6, 2)),
+        &profile,
+    ));
+    let second = ok(repay(6_000, "r2", &mut ledger));
+    assert_eq!(ledger.balance(&advance_account("XH-001")), 0);
+    let consumed_projects: Vec<&str> = ledger
+        .lots
+        .values()
+        .filter(|(_, by)| *by == Some(second.seq))
+        .map(|(l, _)| l.project.as_str())
+        .collect();
+    assert!(
+        consumed_projects.iter().all(|p| *p == "XH-001"),
+        "{consumed_projects:?}"
+    );
+    assert_eq!(
+        ledger.balance(&holding("511722")),
+        35_000 - 4_000 - 6_000 - 6_000
+    );
+    // Nothing owed: another repayment is refused.
+    assert!(matches!(
+        repay(1, "r3", &mut ledger),
+        Err(LedgerError::RepayExceedsAdvance { outstanding: 0, .. })
+    ));
+    // Reversing a repayment restores the retired lots and reopens the advance.
+    ok(ledger.post(
+        Operation::Reverse { seq: second.seq },
+        meta("rev", (2019, 6, 3)),
+        &profile,
+    ));
+    assert_eq!(ledger.balance(&advance_account("XH-001")), -6_000);
+    assert!(
+        ledger
+            .open_lots(&holding("511722"))
+            .iter()
+            .any(|l| l.serial() == "XH-001:25001-30000" && l.advanced)
+    );
+    verified(&ledger);
+}
+
+/// Only XH-009's own advanced quota and confirmed quota repay XH-009: another project's
+/// advance does not.
+#[test]
+fn another_projects_advance_does_not_repay() {
+    let (mut ledger, profile) = setup();
+    ledger.register_project("XH-009", code("511722"), code("511700"), 0, 100_000);
+    advance(&mut ledger, &profile, "XH-001", 30_000, "a");
+    advance(&mut ledger, &profile, "XH-009", 5_000, "a9");
+    ok(ledger.post(
+        Operation::Use {
+            division: code("511722"),
+            amount_m2: 30_000,
+            zone: "z".into(),
+            land_use: LandUse::Public,
+        },
+        meta("u", (2018, 8, 1)),
+        &profile,
+    ));
+    // What is left is XH-009's 5 000 advanced: XH-001 cannot repay with it.
+    let refused = ledger.post(
+        Operation::Repay {
+            project: "XH-001".into(),
+            amount_m2: 1,
+        },
+        meta("r", (2018, 8, 2)),
+        &profile,
+    );
+    assert!(
+        matches!(
+            refused,
+            Err(LedgerError::AdvancedQuotaLocalOnly { usable: 0, .. })
+        ),
+        "{refused:?}"
+    );
+    verified(&ledger);
+}
+
+/// The checker catches advanced quota that left the county's local use, and a flag changed.
+#[test]
+fn verify_checks_the_advanced_flag() {
+    let (mut ledger, profile) = setup();
+    advance(&mut ledger, &profile, "XH-001", 30_000, "a");
+    ok(ledger.post(
+        Operation::Reserve {
+            division: code("511722"),
+            amount_m2: 1_000,
+            purpose: "p".into(),
+        },
+        meta("r", (2018, 8, 1)),
+        &profile,
+    ));
+    verified(&ledger);
+    let rehash = |entries: &mut Vec<Entry>| {
+        let mut prev = super::entry::GENESIS_HASH.to_owned();
+        for entry in entries.iter_mut() {
+            entry.prev_hash = prev.clone();
+            entry.hash = entry.compute_hash();
+            prev = entry.hash.clone();
+        }
+    };
+    // A reserved part that lost its flag without an issue.
+    let mut cleared = ledger.entries.clone();
+    cleared[1].lots_created[0].advanced = false;
+    rehash(&mut cleared);
+    let err = verify_journal(&cleared).err();
+    assert_eq!(err.as_ref().map(|e| e.seq), Some(2), "{err:?}");
+    // Advanced quota held by another division.
+    let mut moved = ledger.entries.clone();
+    moved[1].lots_created[0].holder = Account::Reserved {
+        division: code("511703"),
+    };
+    moved[1].legs.iter_mut().for_each(|l| {
+        if l.account
+            == (Account::Reserved {
+                division: code("511722"),
+            })
+        {
+            l.account = Account::Reserved {
+                division: code("511703"),
+            };
+        }
+    });
+    rehash(&mut moved);
+    let err = verify_journal(&moved).err();
+    assert!(
+        err.as_ref()
+            .is_some_and(|e| e.seq == 2 && e.problem_en.contains("advanced")),
+        "{err:?}"
+    );
+}
+
+/// A lot without the flag keeps the JSON it had before the flag existed (stored hashes stay
+/// valid); an advanced lot says so.
+#[test]
+fn a_confirmed_lot_keeps_its_json() {
+    let lot = Lot {
+        id: 1,
+        project: "XH-001".into(),
+        first: 1,
+        last: 10,
+        holder: holding("511722"),
+        parent: None,
+        created_by: 1,
+        advanced: false,
+    };
+    let text = serde_json::to_string(&lot).unwrap_or_default();
+    assert!(!text.contains("advanced"), "{text}");
+    let back: Result<Lot, _> = serde_json::from_str(&text);
+    assert!(matches!(back, Ok(ref b) if *b == lot), "{back:?}");
+    let advanced = Lot {
+        advanced: true,
+        ..lot
+    };
+    let text = serde_json::to_string(&advanced).unwrap_or_default();
+    assert!(text.ends_with(r#","advanced":true}"#), "{text}");
 }

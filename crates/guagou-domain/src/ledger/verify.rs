@@ -9,6 +9,8 @@ use serde::{Deserialize, Serialize};
 
 use super::account::{Account, Nature};
 use super::entry::{Entry, GENESIS_HASH, Operation};
+use super::lot::Lot;
+use crate::division::DivisionCode;
 
 /// The first problem found, with the entry's sequence number.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, thiserror::Error)]
@@ -110,6 +112,9 @@ pub fn verify_journal<E: Borrow<Entry>>(
     // Size of the open lots per holder, kept as lots open and close, so the lots-vs-balance
     // check costs O(log n) per entry instead of a scan of every lot ever created.
     let mut open_sizes: BTreeMap<Account, i64> = BTreeMap::new();
+    // Lots created advanced, and the county each project's advance went to (二(四)).
+    let mut advanced_lots: BTreeSet<u64> = BTreeSet::new();
+    let mut advance_county: BTreeMap<String, DivisionCode> = BTreeMap::new();
     let mut prev_hash = GENESIS_HASH.to_owned();
     let mut count = 0u64;
     let mut issued: BTreeSet<String> = BTreeSet::new();
@@ -197,6 +202,10 @@ pub fn verify_journal<E: Borrow<Entry>>(
                     format!("lot {} has an invalid range", lot.id),
                 ));
             }
+            check_advanced(entry, lot, &lots, &advanced_lots, &mut advance_county)?;
+            if lot.advanced {
+                advanced_lots.insert(lot.id);
+            }
             if lots
                 .insert(
                     lot.id,
@@ -270,6 +279,99 @@ pub fn verify_journal<E: Borrow<Entry>>(
         balances: balances.iter().map(|(a, b)| (a.key(), *b)).collect(),
         open_lots: lots.values().filter(|l| l.4).count(),
     })
+}
+
+/// Advanced quota stays with the county that received it, for local use, until the project's
+/// issue confirms it (二(四), SPEC §8): only an advance mints advanced lots, a child keeps its
+/// parent's flag except where its project's issue confirms it in place (same holder), and an
+/// advanced lot is only ever held, reserved or used by that county, never listed or transferred.
+fn check_advanced(
+    entry: &Entry,
+    lot: &Lot,
+    lots: &BTreeMap<u64, (String, i64, i64, Account, bool)>,
+    advanced_lots: &BTreeSet<u64>,
+    advance_county: &mut BTreeMap<String, DivisionCode>,
+) -> Result<(), VerifyError> {
+    let flag = |advanced: bool| if advanced { "预支" } else { "已确认" };
+    let flag_en = |advanced: bool| if advanced { "advanced" } else { "confirmed" };
+    match lot.parent {
+        None => {
+            let by_advance = matches!(entry.operation, Operation::Advance { .. });
+            if lot.advanced != by_advance {
+                return Err(fail(
+                    entry.seq,
+                    format!(
+                        "新产生的指标块 {} 标为{}，但产生它的是 {} 条目",
+                        lot.id,
+                        flag(lot.advanced),
+                        entry.operation.kind()
+                    ),
+                    format!(
+                        "minted lot {} is marked {}, but a {} entry minted it",
+                        lot.id,
+                        flag_en(lot.advanced),
+                        entry.operation.kind()
+                    ),
+                ));
+            }
+        }
+        Some(parent) => {
+            let parent_advanced = advanced_lots.contains(&parent);
+            let confirmed_in_place = matches!(
+                &entry.operation,
+                Operation::Issue { project, .. } if project == &lot.project
+            ) && parent_advanced
+                && !lot.advanced
+                && lots.get(&parent).is_some_and(|p| p.3 == lot.holder);
+            if lot.advanced != parent_advanced && !confirmed_in_place {
+                return Err(fail(
+                    entry.seq,
+                    format!(
+                        "指标块 {} 标为{}，其来源指标块 {parent} 为{}",
+                        lot.id,
+                        flag(lot.advanced),
+                        flag(parent_advanced)
+                    ),
+                    format!(
+                        "lot {} is marked {}, its parent lot {parent} is {}",
+                        lot.id,
+                        flag_en(lot.advanced),
+                        flag_en(parent_advanced)
+                    ),
+                ));
+            }
+        }
+    }
+    if !lot.advanced {
+        return Ok(());
+    }
+    if let (None, Account::Holding { division }) = (lot.parent, &lot.holder) {
+        advance_county
+            .entry(lot.project.clone())
+            .or_insert_with(|| division.clone());
+    }
+    let county = advance_county.get(&lot.project);
+    let local = match &lot.holder {
+        Account::Holding { division }
+        | Account::Reserved { division }
+        | Account::Used { division } => Some(division) == county,
+        _ => false,
+    };
+    if local {
+        Ok(())
+    } else {
+        Err(fail(
+            entry.seq,
+            format!(
+                "预支指标块 {} 由 {} 持有：预支指标在验收确认前只能由预支的县本地使用",
+                lot.id, lot.holder
+            ),
+            format!(
+                "advanced lot {} is held by {}: advanced quota is for the advancing county's local use until acceptance confirms it",
+                lot.id, lot.holder
+            ),
+        ))
+    }
 }
 
 /// Open lots of one project never share a serial: no square metre exists twice.

@@ -356,7 +356,7 @@ impl Door<'_> {
     /// may not read, so that a refusal never tells another county's codes apart.
     async fn require_visible(&self, operation: &Operation) -> Result<(), RegistryError> {
         match operation {
-            Operation::Advance { project, .. } => {
+            Operation::Advance { project, .. } | Operation::Repay { project, .. } => {
                 self.project(project).await?;
             }
             Operation::Withdraw { listing, .. } | Operation::Transfer { listing, .. } => {

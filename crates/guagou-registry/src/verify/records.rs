@@ -6,7 +6,8 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use guagou_domain::ledger::Operation;
+use guagou_domain::ledger::engine::IssueSplit;
+use guagou_domain::ledger::{Entry, Operation};
 use guagou_store::AnyConnection;
 use sqlx::Row;
 
@@ -500,7 +501,9 @@ impl Replay {
     }
 
     /// The obligations each sanction opened: kind, area (for a deduction, what the ledger
-    /// could not deduct), county and project; none is closed by a recorded decision.
+    /// could not deduct), county and project; and the quota a county owes the city after an
+    /// issue, rebuilt from the issue entry (`owed_to_city`). None is closed by a recorded
+    /// decision.
     async fn check_obligations(
         &self,
         conn: &mut AnyConnection,
@@ -541,11 +544,56 @@ impl Replay {
         .fetch_all(&mut *conn)
         .await?;
         let t = "obligations";
+        let owed_to_city = owed_to_city(conn).await?;
         let mut seen = BTreeSet::new();
         for r in &rows {
             f.row();
             let key: String = r.try_get("key")?;
             seen.insert(key.clone());
+            if let Some(o) = owed_to_city.get(&key) {
+                let src = Source::ledger(o.seq);
+                f.same(
+                    t,
+                    &key,
+                    "amount_m2",
+                    &r.try_get::<i64, _>("amount_m2")?,
+                    &o.amount_m2,
+                    &src,
+                );
+                f.same(
+                    t,
+                    &key,
+                    "county",
+                    &r.try_get::<String, _>("county")?,
+                    &o.county,
+                    &src,
+                );
+                f.same(
+                    t,
+                    &key,
+                    "project",
+                    &r.try_get::<String, _>("project")?,
+                    &o.project,
+                    &src,
+                );
+                f.same(
+                    t,
+                    &key,
+                    "kind",
+                    &r.try_get::<String, _>("kind")?,
+                    &crate::projects::OWED_TO_CITY.to_owned(),
+                    &src,
+                );
+                f.same(
+                    t,
+                    &key,
+                    "closed_on",
+                    &r.try_get::<Option<String>, _>("closed_on")?,
+                    &None,
+                    &src,
+                );
+                continue;
+            }
             let Some((owed, a)) = expected.get(&key) else {
                 f.unrecorded(t, &key, "处罚审计记录", "sanction audit record");
                 continue;
@@ -603,6 +651,11 @@ impl Replay {
         for (key, (_, a)) in &expected {
             if !seen.contains(key) {
                 f.missing(t, key, &Source::audit(a.seq));
+            }
+        }
+        for (key, o) in &owed_to_city {
+            if !seen.contains(key) {
+                f.missing(t, key, &Source::ledger(o.seq));
             }
         }
         Ok(())
@@ -844,4 +897,66 @@ impl Replay {
             "users' division and department (they decide rights) against the audit log",
         ))
     }
+}
+
+/// Quota a county owes the city after an issue (二(六)).
+struct OwedToCity {
+    seq: u64,
+    amount_m2: i64,
+    county: String,
+    project: String,
+}
+
+/// What every issue entry left the county owing the city: the split of the entry (what it
+/// settled, with the project's city share as the ledger registered it, which the
+/// `ledger_projects` check holds to the approval), keyed as the acceptance records it. Issue
+/// entries are read by the kind index; a reversed issue keeps its obligation (no decision
+/// closes one).
+async fn owed_to_city(
+    conn: &mut AnyConnection,
+) -> Result<BTreeMap<String, OwedToCity>, RegistryError> {
+    let shares: BTreeMap<String, (i64, String)> =
+        sqlx::query("SELECT code, city_share_percent, county FROM ledger_projects")
+            .fetch_all(&mut *conn)
+            .await?
+            .iter()
+            .map(|r| {
+                Ok((
+                    r.try_get("code")?,
+                    (r.try_get("city_share_percent")?, r.try_get("county")?),
+                ))
+            })
+            .collect::<Result<_, sqlx::Error>>()?;
+    let rows =
+        sqlx::query("SELECT entry_json FROM ledger_entries WHERE kind = 'issue' ORDER BY seq")
+            .fetch_all(&mut *conn)
+            .await?;
+    let mut out = BTreeMap::new();
+    for row in &rows {
+        let Ok(entry) = serde_json::from_str::<Entry>(&row.try_get::<String, _>(0)?) else {
+            continue;
+        };
+        let Operation::Issue { project, .. } = &entry.operation else {
+            continue;
+        };
+        let Some((share, county)) = shares.get(project) else {
+            continue;
+        };
+        let share = u8::try_from(*share).unwrap_or(0);
+        let Some(split) = IssueSplit::of_issue(&entry, share) else {
+            continue;
+        };
+        if split.owed_to_city_m2() > 0 {
+            out.insert(
+                crate::projects::owed_to_city_key(project, entry.seq),
+                OwedToCity {
+                    seq: entry.seq,
+                    amount_m2: split.owed_to_city_m2(),
+                    county: county.clone(),
+                    project: project.clone(),
+                },
+            );
+        }
+    }
+    Ok(out)
 }

@@ -5,5 +5,6 @@ mod backup;
 mod boundaries;
 mod decisions;
 mod demo;
+mod ledgermoney;
 mod verify;
 mod walkthrough;

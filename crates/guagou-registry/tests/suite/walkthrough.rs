@@ -498,6 +498,16 @@ async fn project_from_package_to_closed_and_a_sanctioned_one() {
             .map_err(RegistryError::from)),
         100_000 - limit
     );
+    // The deduction settled the advance (二(四): repaid from plan quota): nothing is owed.
+    assert_eq!(
+        ok(r.store_for_tests()
+            .balance(&Account::Advance {
+                project: code_b.clone()
+            })
+            .await
+            .map_err(RegistryError::from)),
+        0
+    );
     assert_eq!(
         ok(r.store_for_tests()
             .balance(&Account::Deducted {
@@ -505,7 +515,7 @@ async fn project_from_package_to_closed_and_a_sanctioned_one() {
             })
             .await
             .map_err(RegistryError::from)),
-        limit
+        0
     );
     assert!(ok(r
         .store_for_tests()
@@ -516,10 +526,11 @@ async fn project_from_package_to_closed_and_a_sanctioned_one() {
         ok(r.as_principal(&r.operator()).obligations().await).len(),
         2
     );
-    // Idempotent: the second run applies nothing.
+    // Charged once: the second run applies nothing, and since the deduction settled the
+    // advance nothing is due any more.
     let again = ok(r.as_principal(&city).scan(d(2019, 6, 10)).await);
     assert!(again.applied.is_empty());
-    assert_eq!(again.already_applied, 4);
+    assert_eq!(again.already_applied, 0);
     // A suspended county cannot advance; an extension is refused with the clause.
     refused_by(
         r.as_principal(&city)

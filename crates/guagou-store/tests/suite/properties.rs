@@ -21,7 +21,9 @@ fn arb_step() -> impl Strategy<Value = Step> {
     let operation = prop_oneof![
         3 => (project.clone(), amount.clone())
             .prop_map(|(project, amount_m2)| Operation::Advance { project, amount_m2 }),
-        3 => (project, 0i64..120_000).prop_map(|(project, confirmed_m2)| Operation::Issue {
+        2 => (project.clone(), amount.clone())
+            .prop_map(|(project, amount_m2)| Operation::Repay { project, amount_m2 }),
+        3 => (project.clone(), 0i64..120_000).prop_map(|(project, confirmed_m2)| Operation::Issue {
             project,
             confirmed_m2,
             reclaimed_farmland_m2: confirmed_m2,
@@ -65,12 +67,14 @@ fn arb_step() -> impl Strategy<Value = Step> {
                 amount_m2,
             }
         }),
-        1 => (county.clone(), amount).prop_map(|(county, amount_m2)| Operation::Deduct {
-            county,
-            year: 2019,
-            amount_m2,
-            project: None
-        }),
+        1 => (county.clone(), amount, proptest::option::of(project)).prop_map(
+            |(county, amount_m2, project)| Operation::Deduct {
+                county,
+                year: 2019,
+                amount_m2,
+                project
+            }
+        ),
         2 => (1u64..25).prop_map(|seq| Operation::Reverse { seq }),
     ];
     prop_oneof![

@@ -49,7 +49,10 @@ async fn advance_issue_use_list_transfer_walkthrough() -> TestResult {
             meta("i1", (2019, 5, 10)),
         )
         .await?;
-    assert_eq!(issue.lots_created[0].serial(), "XH-001:30001-96000");
+    // The advanced lot is confirmed in place (a child with its serials), then the rest minted.
+    assert_eq!(issue.lots_created[0].serial(), "XH-001:1-30000");
+    assert!(!issue.lots_created[0].advanced);
+    assert_eq!(issue.lots_created[1].serial(), "XH-001:30001-96000");
     assert_eq!(
         t.store
             .balance(&Account::Advance {
@@ -441,11 +444,13 @@ async fn debit_spanning_many_lots() -> TestResult {
         let project = format!("S-{p:02}");
         t.register(&project, "511722", "511700", 0, 100).await?;
         t.ok(
-            Operation::Advance {
+            Operation::Issue {
                 project,
-                amount_m2: 30,
+                confirmed_m2: 30,
+                reclaimed_farmland_m2: 30,
+                resettlement_farmland_m2: 0,
             },
-            meta(&format!("a{p}"), (2018, 7, 1)),
+            meta(&format!("i{p}"), (2018, 7, 1)),
         )
         .await?;
     }
@@ -468,6 +473,97 @@ async fn debit_spanning_many_lots() -> TestResult {
             amount_m2: 95,
         },
         meta("l", (2018, 8, 2)),
+    )
+    .await?;
+    t.assert_same().await
+}
+
+#[tokio::test]
+async fn advanced_lots_are_read_in_the_engines_order() -> TestResult {
+    // Confirmed and advanced lots interleaved in one county, more than a page of each: a land
+    // supply reads the advanced lots first, a listing only the confirmed ones, a repayment the
+    // project's own advanced lots first; the store takes exactly what the memory ledger takes,
+    // refusals included.
+    let mut t = Twin::new().await?;
+    for p in 0..12 {
+        let project = format!("S-{p:02}");
+        t.register(&project, "511722", "511700", 0, 100).await?;
+        t.ok(
+            Operation::Advance {
+                project: project.clone(),
+                amount_m2: 30,
+            },
+            meta(&format!("a{p}"), (2018, 7, 1)),
+        )
+        .await?;
+        let other = format!("C-{p:02}");
+        t.register(&other, "511722", "511700", 0, 100).await?;
+        t.ok(
+            Operation::Issue {
+                project: other,
+                confirmed_m2: 20,
+                reclaimed_farmland_m2: 20,
+                resettlement_farmland_m2: 0,
+            },
+            meta(&format!("i{p}"), (2018, 7, 1)),
+        )
+        .await?;
+    }
+    let used = t
+        .ok(
+            Operation::Use {
+                division: code("511722"),
+                amount_m2: 200,
+                zone: "z".into(),
+                land_use: LandUse::Public,
+            },
+            meta("u", (2018, 8, 1)),
+        )
+        .await?;
+    assert!(used.lots_created.iter().all(|l| l.advanced));
+    let refused = t
+        .refused(
+            Operation::List {
+                division: code("511722"),
+                listing: "L".into(),
+                amount_m2: 241,
+            },
+            meta("l0", (2018, 8, 2)),
+        )
+        .await?;
+    assert!(
+        matches!(
+            refused,
+            LedgerError::AdvancedQuotaLocalOnly {
+                usable: 240,
+                needed: 241,
+                ..
+            }
+        ),
+        "{refused:?}"
+    );
+    t.ok(
+        Operation::List {
+            division: code("511722"),
+            listing: "L".into(),
+            amount_m2: 100,
+        },
+        meta("l1", (2018, 8, 2)),
+    )
+    .await?;
+    let repaid = t
+        .ok(
+            Operation::Repay {
+                project: "S-11".into(),
+                amount_m2: 30,
+            },
+            meta("r", (2018, 8, 3)),
+        )
+        .await?;
+    assert!(repaid.lots_created.is_empty());
+    t.ok(
+        Operation::Reverse { seq: repaid.seq },
+        meta("rev", (2018, 8, 4)),
     )
     .await?;
     t.assert_same().await

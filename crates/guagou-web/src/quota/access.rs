@@ -56,6 +56,7 @@ pub(crate) fn operation_kind(kind: &str) -> (&'static str, &'static str) {
     match kind {
         "advance" => ("预支", "advance"),
         "issue" => ("验收核发", "issue"),
+        "repay" => ("归还预支", "repay"),
         "reserve" => ("预留", "reserve"),
         "release" => ("解除预留", "release"),
         "list" => ("挂牌", "list"),

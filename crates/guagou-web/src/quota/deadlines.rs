@@ -7,7 +7,7 @@
 use chrono::NaiveDate;
 use guagou_domain::Profile;
 use guagou_domain::lifecycle::ProjectState;
-use guagou_domain::sanctions::{ProjectFacts, advance_due, completion_deadline, scan};
+use guagou_domain::sanctions::{ProjectFacts, completion_deadline, open_advances, scan};
 use guagou_registry::Registry;
 use serde::Serialize;
 use utoipa::ToSchema;
@@ -72,8 +72,9 @@ fn item(
     }
 }
 
-/// Every open deadline of `projects` on `as_of`: advances not yet settled by an issue, a
-/// shortfall left after acceptance, and completions of projects not yet accepted or ended.
+/// Every open deadline of `projects` on `as_of`: what each advance still owes (before
+/// acceptance, or as a shortfall after it, due on the advance's own date), and completions of
+/// projects not yet accepted or ended.
 pub fn open_deadlines(
     profile: &Profile,
     projects: &[ProjectFacts],
@@ -81,37 +82,23 @@ pub fn open_deadlines(
 ) -> Vec<DeadlineItem> {
     let mut out = Vec::new();
     for facts in projects {
-        match (facts.issued_m2, facts.accepted_on) {
-            (Some(_), Some(accepted)) if facts.outstanding_after_issue_m2 > 0 => {
-                // Overdue from the day of acceptance (the scan's rule): the last valid day is
-                // the day before.
-                let due = accepted.pred_opt().unwrap_or(accepted);
-                out.push(item(
-                    "advance_shortfall",
-                    facts,
-                    facts.outstanding_after_issue_m2,
-                    accepted,
-                    due,
-                    as_of,
-                    None,
-                ));
-            }
-            (Some(_), _) => {}
-            (None, _) => {
-                for advance in &facts.advances {
-                    if let Some(due) = advance_due(profile, advance.effective) {
-                        out.push(item(
-                            "advance_repayment",
-                            facts,
-                            advance.amount_m2,
-                            advance.effective,
-                            due,
-                            as_of,
-                            Some(advance.seq),
-                        ));
-                    }
-                }
-            }
+        // The scan's own reading (`open_advances`): settled advances are gone, what is still
+        // owed is due on its advance's date.
+        for advance in open_advances(profile, facts) {
+            let kind = if advance.shortfall {
+                "advance_shortfall"
+            } else {
+                "advance_repayment"
+            };
+            out.push(item(
+                kind,
+                facts,
+                advance.owed_m2,
+                advance.effective,
+                advance.due,
+                as_of,
+                Some(advance.seq),
+            ));
         }
         let finished = matches!(
             facts.state,
@@ -233,7 +220,7 @@ mod tests {
                 effective: d(2018, 7, 10),
             }],
             issued_m2: None,
-            outstanding_after_issue_m2: 0,
+            outstanding_m2: 30_000,
         }
     }
 
@@ -254,20 +241,36 @@ mod tests {
         assert_eq!(later[0].days_left, -1);
     }
 
+    /// A shortfall left after acceptance is due on its advance's own date (二(四)), not on
+    /// the acceptance; a settled advance has no deadline.
     #[test]
-    fn an_issue_settles_advances_and_a_shortfall_remains_overdue() {
+    fn an_issue_settles_advances_and_a_shortfall_is_due_on_the_advance_date() {
         let profile = Profile::dazhou_2017().unwrap_or_else(|e| panic!("{e}"));
         let accepted = ProjectFacts {
             state: ProjectState::Accepted,
             accepted_on: Some(d(2019, 6, 20)),
             issued_m2: Some(20_000),
-            outstanding_after_issue_m2: 10_000,
+            outstanding_m2: 10_000,
             ..facts()
         };
-        let items = open_deadlines(&profile, &[accepted], d(2019, 6, 20));
+        let items = open_deadlines(&profile, &[accepted.clone()], d(2019, 6, 20));
         assert_eq!(items.len(), 1, "{items:?}");
         assert_eq!(items[0].kind, "advance_shortfall");
         assert_eq!(items[0].amount_m2, 10_000);
-        assert!(items[0].overdue);
+        assert_eq!(items[0].due_on, items_due(&profile));
+        assert!(!items[0].overdue);
+        let later = open_deadlines(&profile, &[accepted.clone()], d(2019, 7, 10));
+        assert!(later[0].overdue);
+        let repaid = ProjectFacts {
+            outstanding_m2: 0,
+            ..accepted
+        };
+        assert!(open_deadlines(&profile, &[repaid], d(2019, 7, 10)).is_empty());
+    }
+
+    fn items_due(profile: &Profile) -> String {
+        guagou_domain::sanctions::advance_due(profile, d(2018, 7, 10))
+            .map(day)
+            .unwrap_or_default()
     }
 }

@@ -343,7 +343,15 @@ pub(crate) fn lot_rows(scope: &Scope, lots: &[Lot]) -> Vec<Vec<String>> {
         .map(|lot| {
             vec![
                 format!("<a href=\"/ledger/lots/{id}\">{id}</a>", id = lot.id),
-                format!("<code>{}</code>", esc(&lot.serial())),
+                if lot.advanced {
+                    // Advanced quota: local use only until acceptance confirms it (二(四)).
+                    format!(
+                        "<code>{}</code> <span class=\"warn\" title=\"预支指标：验收确认前只能本地使用 / advanced quota: local use only until acceptance confirms it\">预支 · advanced</span>",
+                        esc(&lot.serial())
+                    )
+                } else {
+                    format!("<code>{}</code>", esc(&lot.serial()))
+                },
                 project_link(scope, &lot.project),
                 esc(&area_text(lot.size())),
                 account_link(scope, &lot.holder),
@@ -1062,6 +1070,10 @@ fn form_operation(form: &OperationForm) -> Result<OperationInput, WebError> {
     let amount = || form_int::<i64>("amount_m2", &form.amount_m2);
     Ok(match form.kind.as_str() {
         "advance" => OperationInput::Advance {
+            project: form.project.clone(),
+            amount_m2: amount()?,
+        },
+        "repay" => OperationInput::Repay {
             project: form.project.clone(),
             amount_m2: amount()?,
         },

@@ -76,6 +76,10 @@ fn obligation_kind(kind: &str) -> (&'static str, &'static str) {
         "annual_plan_deduction_outstanding" => {
             ("尚未扣减的年度计划指标", "annual plan deduction still owed")
         }
+        "quota_owed_to_city" => (
+            "县欠市的节余指标（预支超过县分成，二(六)）",
+            "quota the county owes the city (advances beyond its part, 二(六))",
+        ),
         _ => ("其他", "other"),
     }
 }

@@ -147,6 +147,10 @@ pub enum OperationInput {
     /// 预支（市局；已立项或实施中的项目；≤ 计划节余的 30%，1 年内归还）/ advance (the city; an
     /// approved or implementing project; at most 30 % of its planned surplus, due in a year)
     Advance { project: String, amount_m2: i64 },
+    /// 归还预支（县；以本县持有的指标归还，先用本项目的预支指标，再用已确认指标；不超过尚欠）/
+    /// repay an advance (the county; from quota it holds: the project's own advanced quota
+    /// first, then confirmed quota; at most what is owed)
+    Repay { project: String, amount_m2: i64 },
     /// 预留本地需求（县）/ reserve for local needs (the county)
     Reserve {
         division: String,
@@ -334,6 +338,10 @@ pub(crate) fn idempotency_key(channel: &str, user: &User, key: &str) -> Result<S
 fn to_operation(input: &OperationInput) -> Result<Operation, WebError> {
     Ok(match input {
         OperationInput::Advance { project, amount_m2 } => Operation::Advance {
+            project: require_text("project", project)?.to_owned(),
+            amount_m2: positive("amount_m2", *amount_m2)?,
+        },
+        OperationInput::Repay { project, amount_m2 } => Operation::Repay {
             project: require_text("project", project)?.to_owned(),
             amount_m2: positive("amount_m2", *amount_m2)?,
         },

@@ -276,6 +276,16 @@ pub enum LedgerCommand {
         #[arg(long)]
         key: Option<String>,
     },
+    /// 归还预支 / repay an advance from quota the county holds (the county; the project's own
+    /// advanced quota first, then confirmed quota; at most what is owed)
+    Repay {
+        project: String,
+        amount_m2: i64,
+        #[command(flatten)]
+        who: Who,
+        #[arg(long)]
+        key: Option<String>,
+    },
     /// 预留本地需求 / reserve quota for local needs
     Reserve {
         county: String,
@@ -1290,6 +1300,19 @@ impl LedgerCommand {
                 key,
             } => (
                 Operation::Advance {
+                    project: project.clone(),
+                    amount_m2: *amount_m2,
+                },
+                who,
+                key,
+            ),
+            L::Repay {
+                project,
+                amount_m2,
+                who,
+                key,
+            } => (
+                Operation::Repay {
                     project: project.clone(),
                     amount_m2: *amount_m2,
                 },

@@ -253,3 +253,41 @@ fn backup_then_restore_into_a_new_data_directory_verifies() {
         text(&output.stderr)
     );
 }
+
+/// `guagou ledger repay`: only the county repays its own advance, never more than it owes. In
+/// the demo 宣汉县's second project owes nothing: the sanction's deduction settled its advance.
+#[test]
+fn ledger_repay_is_the_countys_and_never_more_than_owed() {
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let data = dir.path().join("data");
+    demo(&data);
+    let repay = |actor: &str| {
+        guagou(
+            &data,
+            &[
+                "ledger",
+                "repay",
+                "511722-2018-002",
+                "1000",
+                "--actor",
+                actor,
+                "--as-of",
+                "2019-08-01",
+            ],
+        )
+    };
+    let city = repay("市局@511700");
+    assert_eq!(city.status.code(), Some(2), "{}", text(&city.stderr));
+    assert!(
+        text(&city.stderr).contains("forbidden"),
+        "{}",
+        text(&city.stderr)
+    );
+    let county = repay("张三@511722");
+    assert_eq!(county.status.code(), Some(1), "{}", text(&county.stderr));
+    assert!(
+        text(&county.stderr).contains("owes 0 m²"),
+        "{}",
+        text(&county.stderr)
+    );
+}
