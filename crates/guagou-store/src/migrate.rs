@@ -60,9 +60,9 @@ pub const MIGRATIONS: &[(i64, &str, &str)] = &[
         include_str!("../migrations/0014_advanced_lots.sql"),
     ),
     (
-        15,
+        16,
         "reviews_findings",
-        include_str!("../migrations/0015_reviews_findings.sql"),
+        include_str!("../migrations/0016_reviews_findings.sql"),
     ),
 ];
 
