@@ -54,6 +54,11 @@ pub const MIGRATIONS: &[(i64, &str, &str)] = &[
         "market_sequences",
         include_str!("../migrations/0013_market_sequences.sql"),
     ),
+    (
+        14,
+        "policy_facts",
+        include_str!("../migrations/0014_policy_facts.sql"),
+    ),
 ];
 
 const CREATE_MIGRATIONS_TABLE: &str = "CREATE TABLE IF NOT EXISTS schema_migrations (

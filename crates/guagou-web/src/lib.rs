@@ -19,6 +19,7 @@ pub mod notice;
 pub mod openapi;
 pub mod pages;
 pub mod plans;
+pub mod policy;
 pub mod quota;
 pub mod reports;
 pub mod upload;
@@ -150,6 +151,7 @@ pub fn api_router() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .merge(notice::api())
         .merge(reports::api())
         .merge(funds::api())
+        .merge(policy::api())
         .split_for_parts();
     (api, paths)
 }
@@ -198,6 +200,7 @@ pub fn router(state: AppState) -> Router {
         .merge(notice::pages())
         .merge(reports::pages())
         .merge(funds::pages())
+        .merge(policy::pages())
         .nest("/api", api)
         .fallback(pages::not_found)
         .layer(middleware::from_fn(bilingual_rejections))
