@@ -159,6 +159,7 @@ pub fn run_check(inputs: &CheckInputs) -> Result<CheckOutcome, PackageError> {
     check_unique_names(&package, &measured)?;
     let spread = locate_townships(
         &inputs.townships,
+        &inputs.profile.township,
         &mut measured,
         &declared,
         &mut demolition,
@@ -277,6 +278,7 @@ struct Spread {
 /// location adds the other townships a crossing parcel lies in (returned per demolition parcel).
 fn locate_townships(
     boundaries: &[TownshipBoundary],
+    tolerance: &guagou_domain::profile::TownshipTolerance,
     measured: &mut [MeasuredParcel],
     declared: &[Option<DivisionCode>],
     demolition: &mut [(Placed, Option<DivisionCode>)],
@@ -286,7 +288,7 @@ fn locate_townships(
         return Vec::new();
     }
     let planes: Vec<MultiPolygon<f64>> = measured.iter().map(|p| p.plane.clone()).collect();
-    let located = township::locate(&planes, boundaries);
+    let located = township::locate(&planes, boundaries, tolerance);
     let mut spread = Vec::new();
     // Demolition parcels appear in `demolition` in the order they appear in `measured`.
     let mut next_demolition = demolition.iter_mut();

@@ -3,14 +3,15 @@
 //! Every overlay is on the profile's Gauss–Krüger plane (the same plane as the other checks),
 //! so the areas are planar m² whatever CRS the boundaries came in. A parcel belongs to the
 //! township holding the largest part of it; it crosses a township line when more than the
-//! tolerance (`tolerance_m2`) lies in a second township. Shared edges have zero overlap area,
-//! so a parcel touching a neighbouring township does not cross into it.
+//! profile's tolerance (`[township]`, 二(一)) lies in a second township. Shared edges have zero
+//! overlap area, so a parcel touching a neighbouring township does not cross into it.
 
 use std::collections::BTreeMap;
 use std::path::Path;
 
 use geo::MultiPolygon;
 use guagou_domain::DivisionCode;
+use guagou_domain::profile::TownshipTolerance;
 use guagou_geo::crs::transform_geometry;
 use guagou_geo::formats::read_parcels;
 use guagou_geo::{Crs, GeoError, GeoErrorKind, Location, overlay};
@@ -18,16 +19,9 @@ use serde::Serialize;
 
 use crate::error::PackageError;
 
-/// Smallest area (m²) that counts as lying in a township: 1 m², or 0.1 % of the parcel's
-/// plane area when that is larger. Below it a part is a digitising sliver along the line.
-pub const CROSSING_MIN_M2: f64 = 1.0;
-/// Share of the parcel's area above which a part in a second township is reported.
-pub const CROSSING_MIN_SHARE: f64 = 0.001;
-
-/// The tolerance for a parcel of `parcel_area_m2` (plane area).
-pub fn tolerance_m2(parcel_area_m2: f64) -> f64 {
-    (parcel_area_m2 * CROSSING_MIN_SHARE).max(CROSSING_MIN_M2)
-}
+// The smallest area that counts as lying in a township is the profile's (`[township]`,
+// 二(一)): Dazhou 1 m², or 0.1 % of the parcel's plane area when that is larger. Below it a
+// part is a digitising sliver along the line.
 
 /// One township's boundary on the profile's plane.
 #[derive(Debug, Clone, PartialEq)]
@@ -84,8 +78,13 @@ impl Located {
     }
 }
 
-/// Locates each parcel (on the plane) in the township boundaries (on the same plane).
-pub fn locate(parcels: &[MultiPolygon<f64>], townships: &[TownshipBoundary]) -> Vec<Located> {
+/// Locates each parcel (on the plane) in the township boundaries (on the same plane), with the
+/// profile's crossing tolerance.
+pub fn locate(
+    parcels: &[MultiPolygon<f64>],
+    townships: &[TownshipBoundary],
+    tolerance: &TownshipTolerance,
+) -> Vec<Located> {
     let planes: Vec<MultiPolygon<f64>> = townships.iter().map(|t| t.plane.clone()).collect();
     // Per parcel: area in each township code (several boundaries may share one code, e.g.
     // village outlines or a township in two pieces).
@@ -100,13 +99,17 @@ pub fn locate(parcels: &[MultiPolygon<f64>], townships: &[TownshipBoundary]) -> 
     parcels
         .iter()
         .zip(per_parcel)
-        .map(|(parcel, areas)| located(parcel, areas))
+        .map(|(parcel, areas)| located(parcel, areas, tolerance))
         .collect()
 }
 
-fn located(parcel: &MultiPolygon<f64>, areas: BTreeMap<String, f64>) -> Located {
+fn located(
+    parcel: &MultiPolygon<f64>,
+    areas: BTreeMap<String, f64>,
+    tolerance: &TownshipTolerance,
+) -> Located {
     let total = guagou_geo::area::planar_area_m2(parcel);
-    let tolerance = tolerance_m2(total);
+    let tolerance = tolerance.tolerance_m2(total);
     let inside: f64 = areas.values().sum();
     let mut shares: Vec<TownshipShare> = areas
         .into_iter()
@@ -259,4 +262,40 @@ fn ring_of(ring: &serde_json::Value) -> Option<geo::LineString<f64>> {
         })
         .collect::<Option<Vec<_>>>()?;
     Some(geo::LineString::from(points))
+}
+
+#[cfg(test)]
+mod tests {
+    use geo::{Rect, coord};
+    use guagou_domain::Profile;
+
+    use super::*;
+
+    fn square(x0: f64, y0: f64, x1: f64, y1: f64) -> MultiPolygon<f64> {
+        MultiPolygon(vec![
+            Rect::new(coord! { x: x0, y: y0 }, coord! { x: x1, y: y1 }).to_polygon(),
+        ])
+    }
+
+    fn township(code: &str, x0: f64) -> TownshipBoundary {
+        TownshipBoundary {
+            code: DivisionCode::parse(code).unwrap_or_else(|e| panic!("{e}")),
+            plane: square(x0, 0.0, x0 + 1_000.0, 1_000.0),
+        }
+    }
+
+    /// A 100 m × 100 m parcel reaching 0.05 m (5 m²) over the line: a sliver under Dazhou's
+    /// tolerance (max(1 m², 0.1 % = 10 m²)), a crossing under a profile with a smaller share.
+    #[test]
+    fn the_crossing_tolerance_is_the_profiles() {
+        let towns = [township("511722104", 0.0), township("511722105", 1_000.0)];
+        let parcel = [square(900.05, 100.0, 1_000.05, 200.0)];
+        let mut profile = Profile::dazhou_2017().unwrap_or_else(|e| panic!("{e}"));
+        let located = locate(&parcel, &towns, &profile.township);
+        assert_eq!(located[0].shares.len(), 1, "{:?}", located[0]);
+        profile.township.crossing_min_share.value = 0.0001;
+        let located = locate(&parcel, &towns, &profile.township);
+        assert_eq!(located[0].shares.len(), 2, "{:?}", located[0]);
+        assert_eq!(located[0].shares[1].township, "511722105");
+    }
 }

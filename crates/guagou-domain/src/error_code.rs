@@ -180,6 +180,12 @@ codes! {
     /// A receipt number collided; try again.
     ReceiptTaken = "receipt_taken", 409, "回执号冲突，请重试", "receipt number collision; please try again";
 
+    // Policy facts (dated, with their sources).
+    /// No provincial guide price is in force on the date: the city records one with its source.
+    NoGuidePrice = "no_guide_price", 409, "该日没有生效的省指导价：请市国土资源局按来源文件录入指导价", "no provincial guide price is in force on that date: the city land bureau records it with its source document";
+    /// A guide price from that date is already on record (a date has one price).
+    GuidePriceExists = "guide_price_exists", 409, "该日起生效的指导价已有记录", "a guide price from that date is already on record";
+
     // A project package and its files (the message names the file, record and field).
     /// A file cannot be read.
     Io = "io", 422, "无法读取文件", "cannot read the file";

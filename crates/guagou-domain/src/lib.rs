@@ -16,6 +16,7 @@ pub mod ledger;
 pub mod lifecycle;
 pub mod market;
 pub mod notice;
+pub mod poverty;
 pub mod profile;
 pub mod project_code;
 pub mod ranking;

@@ -217,16 +217,13 @@ pub fn price_floor(
     priced: Priced,
 ) -> Result<RuleResult, MarketError> {
     let rule = RuleId::TransferPriceFloor;
-    let Some(guide) = profile.guide_price_on(date) else {
-        return Err(MarketError::invalid(
-            "price_fen_per_mu",
-            format!("{date} 没有生效的省指导价（{}，二(三)）", rule.as_str()),
-            format!(
-                "no provincial guide price in force on {date} ({}, 二(三))",
-                rule.as_str()
-            ),
-        ));
-    };
+    let guide = profile
+        .guide_price_for(date)
+        .map_err(|missing| MarketError::Conflict {
+            code: missing.code(),
+            zh: missing.message_zh(),
+            en: missing.message_en(),
+        })?;
     let floor = guide.fen_per_mu().map(|f| f.0).unwrap_or(i64::MAX);
     let passed = price_fen_per_mu >= floor;
     let subjects = if passed {
@@ -887,11 +884,15 @@ mod tests {
             }
             other => panic!("{other:?}"),
         }
-        // Before the first guide price there is no floor to check against.
-        assert!(matches!(
-            require_price_floor(&p, d(2017, 6, 1), 30_000_000, "x", Priced::Agreement),
-            Err(MarketError::Invalid { .. })
-        ));
+        // Before the first guide price there is no floor to check against: a clear error that
+        // tells the city to record the price with its source (2017-11-27 is the policy's date).
+        match require_price_floor(&p, d(2017, 11, 27), 30_000_000, "x", Priced::Agreement) {
+            Err(MarketError::Conflict { code, zh, .. }) => {
+                assert_eq!(code, crate::ErrorCode::NoGuidePrice);
+                assert!(zh.contains("来源文件"), "{zh}");
+            }
+            other => panic!("{other:?}"),
+        }
     }
 
     #[test]

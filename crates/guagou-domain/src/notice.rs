@@ -5,15 +5,16 @@
 //! Pure: masking of names shown to the public, the notice period, compensation standards in
 //! 分, receipt numbers and answer deadlines. No clock: callers pass today.
 //!
-//! Choices where the seed and the profile are silent (documented in crates/guagou-web/README.md):
-//! - the notice period lasts at least `MIN_NOTICE_DAYS` (7) days: `ends_on ≥ starts_on + 7`;
-//! - an objection is answered within `ANSWER_WITHIN_DAYS` (15) days of filing, else it is
-//!   overdue on the staff page;
-//! - at most `OBJECTIONS_PER_HOUR` (5) objections per client address and notice per hour, and
-//!   `OBJECTIONS_PER_NOTICE_PER_HOUR` (60) per notice per hour from all addresses together.
+//! The notice period's minimum and the days staff have to answer an objection are profile
+//! values (`[notice]`, 二(七) 保障农户的知情权、参与权; Dazhou: 7 and 15 days, guagou's reading
+//! where the seed gives no figure):
+//! - the notice period lasts at least `notice.min_days` days: `ends_on ≥ starts_on + min_days`;
+//! - an objection is answered within `notice.answer_within_days` days of filing, else it is
+//!   overdue on the staff page.
 //!
-//! These belong in the policy profile once a city states them; `policy/dazhou-2017.toml` has no
-//! notice section yet, so they are constants here, named and tested.
+//! Limits against abuse, not policy, stay constants here (documented in crates/guagou-web/README.md):
+//! at most `OBJECTIONS_PER_HOUR` (5) objections per client address and notice per hour, and
+//! `OBJECTIONS_PER_NOTICE_PER_HOUR` (60) per notice per hour from all addresses together.
 
 use std::fmt;
 
@@ -22,13 +23,9 @@ use serde::{Deserialize, Serialize};
 
 use crate::check::{Consent, ResettlementMethod};
 use crate::error_code::ErrorCode;
+use crate::profile::NoticeDurations;
 use crate::units::Fen;
 
-/// Shortest notice period in days (`ends_on ≥ starts_on + MIN_NOTICE_DAYS`). Not in the seed:
-/// 7 days is the common county practice for 公示 of land consolidation projects.
-pub const MIN_NOTICE_DAYS: i64 = 7;
-/// Days staff have to answer an objection; later it is overdue. Not in the seed.
-pub const ANSWER_WITHIN_DAYS: i64 = 15;
 /// Objections accepted per client address and notice within one hour.
 pub const OBJECTIONS_PER_HOUR: i64 = 5;
 /// At most this many objections to one notice per hour from all addresses together (a village
@@ -210,11 +207,16 @@ impl PeriodStatus {
 }
 
 impl NoticePeriod {
-    /// A period of at least `MIN_NOTICE_DAYS` days.
-    pub fn new(starts_on: NaiveDate, ends_on: NaiveDate) -> Result<NoticePeriod, NoticeError> {
-        if ends_on < starts_on + Duration::days(MIN_NOTICE_DAYS) {
+    /// A period of at least the profile's `notice.min_days` days.
+    pub fn new(
+        durations: &NoticeDurations,
+        starts_on: NaiveDate,
+        ends_on: NaiveDate,
+    ) -> Result<NoticePeriod, NoticeError> {
+        let min_days = i64::from(durations.min_days.value);
+        if ends_on < starts_on + Duration::days(min_days) {
             return Err(NoticeError::PeriodTooShort {
-                min_days: MIN_NOTICE_DAYS,
+                min_days,
                 starts_on,
                 ends_on,
             });
@@ -407,14 +409,20 @@ pub fn receipt_looks_valid(text: &str) -> bool {
         && text.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
 }
 
-/// The day an objection filed on `filed_on` must be answered by.
-pub fn answer_due(filed_on: NaiveDate) -> NaiveDate {
-    filed_on + Duration::days(ANSWER_WITHIN_DAYS)
+/// The day an objection filed on `filed_on` must be answered by (`notice.answer_within_days`
+/// after filing).
+pub fn answer_due(durations: &NoticeDurations, filed_on: NaiveDate) -> NaiveDate {
+    filed_on + Duration::days(i64::from(durations.answer_within_days.value))
 }
 
 /// An objection not answered after its due day is overdue.
-pub fn is_overdue(filed_on: NaiveDate, answered: bool, today: NaiveDate) -> bool {
-    !answered && today > answer_due(filed_on)
+pub fn is_overdue(
+    durations: &NoticeDurations,
+    filed_on: NaiveDate,
+    answered: bool,
+    today: NaiveDate,
+) -> bool {
+    !answered && today > answer_due(durations, filed_on)
 }
 
 /// Trims `text` and refuses it when empty (if `required`) or longer than `max` characters.
@@ -524,19 +532,34 @@ mod tests {
         }
     }
 
+    fn durations() -> NoticeDurations {
+        crate::Profile::dazhou_2017()
+            .map(|p| p.notice)
+            .unwrap_or_else(|e| panic!("{e}"))
+    }
+
     #[test]
     fn the_period_lasts_at_least_the_minimum() {
         let start = day(2019, 7, 1);
-        assert!(NoticePeriod::new(start, day(2019, 7, 7)).is_err());
-        let err = NoticePeriod::new(start, day(2019, 6, 30));
-        assert!(matches!(err, Err(NoticeError::PeriodTooShort { .. })));
-        let period = NoticePeriod::new(start, day(2019, 7, 8));
+        let dazhou = durations();
+        assert!(NoticePeriod::new(&dazhou, start, day(2019, 7, 7)).is_err());
+        let err = NoticePeriod::new(&dazhou, start, day(2019, 6, 30));
+        assert!(matches!(
+            err,
+            Err(NoticeError::PeriodTooShort { min_days: 7, .. })
+        ));
+        let period = NoticePeriod::new(&dazhou, start, day(2019, 7, 8));
         assert!(period.is_ok());
+        // Another city's minimum, from its profile.
+        let mut longer = durations();
+        longer.min_days.value = 10;
+        assert!(NoticePeriod::new(&longer, start, day(2019, 7, 10)).is_err());
+        assert!(NoticePeriod::new(&longer, start, day(2019, 7, 11)).is_ok());
     }
 
     #[test]
     fn objections_only_within_the_period() -> Result<(), NoticeError> {
-        let period = NoticePeriod::new(day(2019, 7, 1), day(2019, 7, 15))?;
+        let period = NoticePeriod::new(&durations(), day(2019, 7, 1), day(2019, 7, 15))?;
         assert_eq!(period.status(day(2019, 6, 30)), PeriodStatus::Upcoming);
         assert_eq!(period.status(day(2019, 7, 1)), PeriodStatus::Open);
         assert_eq!(period.status(day(2019, 7, 15)), PeriodStatus::Open);
@@ -580,10 +603,14 @@ mod tests {
     #[test]
     fn overdue_after_the_answer_window() {
         let filed = day(2019, 7, 1);
-        assert_eq!(answer_due(filed), day(2019, 7, 16));
-        assert!(!is_overdue(filed, false, day(2019, 7, 16)));
-        assert!(is_overdue(filed, false, day(2019, 7, 17)));
-        assert!(!is_overdue(filed, true, day(2019, 8, 30)));
+        let dazhou = durations();
+        assert_eq!(answer_due(&dazhou, filed), day(2019, 7, 16));
+        assert!(!is_overdue(&dazhou, filed, false, day(2019, 7, 16)));
+        assert!(is_overdue(&dazhou, filed, false, day(2019, 7, 17)));
+        assert!(!is_overdue(&dazhou, filed, true, day(2019, 8, 30)));
+        let mut quicker = durations();
+        quicker.answer_within_days.value = 5;
+        assert_eq!(answer_due(&quicker, filed), day(2019, 7, 6));
     }
 
     #[test]

@@ -8,6 +8,7 @@ use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 
 use crate::division::DivisionCode;
+use crate::ledger::LandUse;
 use crate::units::Fen;
 
 /// A parameter with its citation.
@@ -97,7 +98,10 @@ pub struct Consultation {
     pub departments: Param<Vec<String>>,
 }
 
-/// The provincial guide price in force from a date (TRANSFER_PRICE_FLOOR).
+/// The provincial guide price in force from a date (TRANSFER_PRICE_FLOOR, 二(三) "不低于省上指导
+/// 价格"). A dated fact: `source` is the document that sets the price, `from_source` the one
+/// that sets the date it applies from, and `from_status` says whether that date is confirmed
+/// or a stand-in (待核) until the city records the document.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct GuidePrice {
@@ -107,12 +111,199 @@ pub struct GuidePrice {
     pub scope: String,
     pub clause: String,
     pub source: String,
+    pub from_status: FactStatus,
+    pub from_source: String,
 }
 
 impl GuidePrice {
     /// The price per 亩 in 分.
     pub fn fen_per_mu(&self) -> Option<Fen> {
         Fen::from_yuan(self.yuan_per_mu)
+    }
+
+    /// Why this price cannot be used, naming the field (`None`: it can).
+    pub fn problem(&self) -> Option<(&'static str, &'static str)> {
+        if self.yuan_per_mu <= 0 || self.fen_per_mu().is_none() {
+            return Some(("guide_price.yuan_per_mu", "must be a positive amount"));
+        }
+        let blank = |text: &str| text.trim().is_empty();
+        if blank(&self.source) {
+            return Some((
+                "guide_price.source",
+                "must name the document that sets the price",
+            ));
+        }
+        if blank(&self.from_source) {
+            return Some((
+                "guide_price.from_source",
+                "must name the document that sets the date (or say why it is 待核)",
+            ));
+        }
+        if blank(&self.clause) || blank(&self.scope) {
+            return Some(("guide_price.clause", "clause and scope must not be empty"));
+        }
+        None
+    }
+}
+
+/// Whether a dated fact's date is fixed by a document (`confirmed`) or a stand-in awaiting it
+/// (`pending`, 待核).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum FactStatus {
+    Confirmed,
+    Pending,
+}
+
+impl FactStatus {
+    pub fn label(self) -> (&'static str, &'static str) {
+        match self {
+            FactStatus::Confirmed => ("已核实", "confirmed"),
+            FactStatus::Pending => ("待核", "to be verified"),
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<FactStatus> {
+        match text.trim() {
+            "confirmed" | "已核实" => Some(FactStatus::Confirmed),
+            "pending" | "待核" => Some(FactStatus::Pending),
+            _ => None,
+        }
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            FactStatus::Confirmed => "confirmed",
+            FactStatus::Pending => "pending",
+        }
+    }
+}
+
+/// No guide price is in force on a date: the floor of TRANSFER_PRICE_FLOOR cannot be shown to
+/// hold, so the step is refused and the city is told to record the price with its source.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{} / {}", self.message_zh(), self.message_en())]
+pub struct NoGuidePrice {
+    pub date: NaiveDate,
+    /// The first date a price is in force from, if any.
+    pub first_from: Option<NaiveDate>,
+}
+
+impl NoGuidePrice {
+    pub fn code(&self) -> crate::ErrorCode {
+        crate::ErrorCode::NoGuidePrice
+    }
+
+    pub fn message_zh(&self) -> String {
+        let first = match self.first_from {
+            Some(d) => format!("现有最早的指导价自 {d} 起生效"),
+            None => "尚未录入任何指导价".to_owned(),
+        };
+        format!(
+            "{} 没有生效的省指导价（二(三) 流转价格不低于省上指导价），{first}：请市国土资源局按来源文件录入自该日或更早起生效的指导价（“省指导价”页面或 guagou guide-price add，注明来源文件），再办理",
+            self.date
+        )
+    }
+
+    pub fn message_en(&self) -> String {
+        let first = match self.first_from {
+            Some(d) => format!("the earliest price on record applies from {d}"),
+            None => "no guide price is recorded yet".to_owned(),
+        };
+        format!(
+            "no provincial guide price is in force on {} (二(三): the transfer price may not be below the provincial guide price) and {first}: the city land bureau must record the price in force on that date with its source document (the guide price page or `guagou guide-price add`) first",
+            self.date
+        )
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Poverty priority, allocation weights, the township tolerance, notice durations and the
+// operational land uses (issue 13, items 11 and 13). Each value names its clause; where the
+// seed gives no figure, `note` says the value is guagou's reading.
+// ---------------------------------------------------------------------------------------------
+
+/// A dated parameter (a TOML date or a quoted `YYYY-MM-DD`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DateParam {
+    #[serde(with = "toml_date")]
+    pub value: NaiveDate,
+    pub clause: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub note: Option<String>,
+}
+
+/// 二(二): which projects the city puts first when it ranks pooled projects, and the score
+/// inside each group.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Priority {
+    /// 摘帽不摘政策: a poverty county's priority continues after its exit until this date
+    /// (ranking and allocation weights alike).
+    pub transition_until: DateParam,
+    /// A village with at least this many relocation households on record is one of the
+    /// "易地扶贫搬迁户多的村".
+    pub many_relocation_households: Param<u32>,
+    /// Points of the score inside a group, per poor village covered.
+    pub points_per_poor_village: Param<u32>,
+    /// Per relocation household of the project.
+    pub points_per_relocation_household: Param<u32>,
+    /// Per poor household of the project.
+    pub points_per_poor_household: Param<u32>,
+}
+
+/// 二(二), 三(二): the weights of the city's yearly allocation of its linkage plan.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AllocationWeights {
+    /// Every county not suspended.
+    pub base: Param<u32>,
+    /// A national poverty county (in force, or in the transition period after its exit).
+    pub national_poverty: Param<u32>,
+    /// A provincial poverty county (likewise).
+    pub provincial_poverty: Param<u32>,
+    /// Each commendation of the previous year.
+    pub commendation: Param<u32>,
+}
+
+/// 二(一) "拆旧区控制在 1 个乡镇": how much of a parcel may lie across a township line before
+/// it counts as lying in that township too (digitising slivers do not).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TownshipTolerance {
+    pub crossing_min_m2: Param<f64>,
+    pub crossing_min_share: Param<f64>,
+}
+
+impl TownshipTolerance {
+    /// The tolerance for a parcel of `parcel_area_m2` (plane area): the larger of the two.
+    pub fn tolerance_m2(&self, parcel_area_m2: f64) -> f64 {
+        (parcel_area_m2 * self.crossing_min_share.value).max(self.crossing_min_m2.value)
+    }
+}
+
+/// 二(七) 保障农户的知情权、参与权: the public notice of a project.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NoticeDurations {
+    /// Shortest notice period: `ends_on ≥ starts_on + min_days`.
+    pub min_days: Param<u32>,
+    /// Days staff have to answer an objection; later it is overdue.
+    pub answer_within_days: Param<u32>,
+}
+
+/// 二(五) "商业、旅游、娱乐和商品住宅等经营性土地": the land uses that must be backed by surplus
+/// quota. "等": the list is the profile's, so a city may add a use.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct OperationalLand {
+    pub land_uses: Param<Vec<LandUse>>,
+}
+
+impl OperationalLand {
+    pub fn includes(&self, land_use: LandUse) -> bool {
+        self.land_uses.value.contains(&land_use)
     }
 }
 
@@ -134,6 +325,12 @@ pub struct Profile {
     /// assisting departments.
     #[serde(default)]
     pub project_reviews: Vec<crate::review::ReviewTopic>,
+    // Issue 13, items 11 and 13 (policyfacts).
+    pub priority: Priority,
+    pub allocation: AllocationWeights,
+    pub township: TownshipTolerance,
+    pub notice: NoticeDurations,
+    pub operational_land: OperationalLand,
 }
 
 /// Why a profile cannot be used.
@@ -233,11 +430,8 @@ impl Profile {
         }
         let mut previous: Option<NaiveDate> = None;
         for price in &self.guide_price {
-            if price.yuan_per_mu <= 0 || price.fen_per_mu().is_none() {
-                return Err(invalid(
-                    "guide_price.yuan_per_mu",
-                    "must be a positive amount",
-                ));
+            if let Some((field, reason)) = price.problem() {
+                return Err(invalid(field, reason));
             }
             if previous.is_some_and(|p| p >= price.from) {
                 return Err(invalid(
@@ -247,12 +441,69 @@ impl Profile {
             }
             previous = Some(price.from);
         }
+        self.validate_policyfacts(source_name)
+    }
+
+    /// The sections of issue 13, items 11 and 13.
+    fn validate_policyfacts(&self, source_name: &str) -> Result<(), ProfileError> {
+        let invalid = |field: &str, reason: &str| ProfileError::Invalid {
+            source_name: source_name.to_owned(),
+            field: field.to_owned(),
+            reason: reason.to_owned(),
+        };
+        let t = &self.township;
+        if !(t.crossing_min_m2.value.is_finite() && t.crossing_min_m2.value >= 0.0) {
+            return Err(invalid("township.crossing_min_m2", "must be ≥ 0"));
+        }
+        if !(0.0..1.0).contains(&t.crossing_min_share.value) {
+            return Err(invalid(
+                "township.crossing_min_share",
+                "must be within 0..1",
+            ));
+        }
+        if self.notice.min_days.value == 0 {
+            return Err(invalid("notice.min_days", "must be at least 1"));
+        }
+        if self.notice.answer_within_days.value == 0 {
+            return Err(invalid("notice.answer_within_days", "must be at least 1"));
+        }
+        if self.allocation.base.value == 0 {
+            // With a zero base, a county with no tilt would get nothing: not what 二(三) says.
+            return Err(invalid("allocation.base", "must be at least 1"));
+        }
+        if self.operational_land.land_uses.value.is_empty() {
+            return Err(invalid(
+                "operational_land.land_uses",
+                "must name at least one land use",
+            ));
+        }
         Ok(())
     }
 
     /// The guide price in force on `date`, if any.
     pub fn guide_price_on(&self, date: NaiveDate) -> Option<&GuidePrice> {
         self.guide_price.iter().rev().find(|p| p.from <= date)
+    }
+
+    /// The guide price in force on `date`, or the error that tells the city to record one.
+    pub fn guide_price_for(&self, date: NaiveDate) -> Result<&GuidePrice, NoGuidePrice> {
+        self.guide_price_on(date).ok_or(NoGuidePrice {
+            date,
+            first_from: self.guide_price.first().map(|p| p.from),
+        })
+    }
+
+    /// This profile with `added` guide prices (those the city recorded) merged into its table,
+    /// in date order. Two prices from the same date are refused: a date has one price.
+    pub fn with_guide_prices(&self, added: &[GuidePrice]) -> Result<Profile, ProfileError> {
+        if added.is_empty() {
+            return Ok(self.clone());
+        }
+        let mut merged = self.clone();
+        merged.guide_price.extend(added.iter().cloned());
+        merged.guide_price.sort_by_key(|p| p.from);
+        merged.validate("guide_prices")?;
+        Ok(merged)
     }
 }
 
@@ -364,7 +615,7 @@ mod tests {
     #[test]
     fn later_guide_price_takes_over() -> Result<(), ProfileError> {
         let text = format!(
-            "{DAZHOU_2017_TOML}\n[[guide_price]]\nfrom = 2020-01-01\nyuan_per_mu = 350000\nscope = \"x\"\nclause = \"二(三)\"\nsource = \"test\"\n"
+            "{DAZHOU_2017_TOML}\n[[guide_price]]\nfrom = 2020-01-01\nyuan_per_mu = 350000\nscope = \"x\"\nclause = \"二(三)\"\nsource = \"test\"\nfrom_status = \"confirmed\"\nfrom_source = \"test\"\n"
         );
         let profile = Profile::from_toml("x.toml", &text)?;
         let d2019 = NaiveDate::from_ymd_opt(2019, 12, 31).unwrap_or_default();
@@ -377,6 +628,106 @@ mod tests {
             profile.guide_price_on(d2020).map(|p| p.yuan_per_mu),
             Some(350_000)
         );
+        Ok(())
+    }
+
+    fn day(y: i32, m: u32, d: u32) -> NaiveDate {
+        NaiveDate::from_ymd_opt(y, m, d).unwrap_or_default()
+    }
+
+    #[test]
+    fn the_guide_price_is_a_dated_fact_with_its_sources() -> Result<(), ProfileError> {
+        let profile = Profile::dazhou_2017()?;
+        let price = &profile.guide_price[0];
+        assert_eq!(price.yuan_per_mu, 300_000);
+        assert!(price.source.contains("30 万元/亩"), "{}", price.source);
+        assert!(price.source.contains("2019 年 1 月"), "{}", price.source);
+        assert_eq!(price.from_status, FactStatus::Pending);
+        assert!(price.from_source.contains("待核"));
+        // A price without its source, or without what fixes its date, is refused.
+        let text = DAZHOU_2017_TOML.replace("source = \"四川省国土资源厅", "source = \" \"#");
+        let err = Profile::from_toml("x.toml", &text);
+        assert!(
+            matches!(err, Err(ProfileError::Invalid { ref field, .. }) if field == "guide_price.source"),
+            "{err:?}"
+        );
+        let text = DAZHOU_2017_TOML.replace("from_status = \"pending\"\n", "");
+        assert!(matches!(
+            Profile::from_toml("x.toml", &text),
+            Err(ProfileError::Parse { .. })
+        ));
+        Ok(())
+    }
+
+    #[test]
+    fn a_date_before_every_price_names_what_to_do() -> Result<(), ProfileError> {
+        let profile = Profile::dazhou_2017()?;
+        // The policy's own date (2017-11-27) to 2017-12-31 has no price on record.
+        for date in [day(2017, 11, 27), day(2017, 12, 31)] {
+            let err = profile.guide_price_for(date).err();
+            let err = err.unwrap_or_else(|| panic!("{date} has a price"));
+            assert_eq!(err.code(), crate::ErrorCode::NoGuidePrice);
+            assert_eq!(err.first_from, Some(day(2018, 1, 1)));
+            assert!(
+                err.message_zh().contains("来源文件"),
+                "{}",
+                err.message_zh()
+            );
+            assert!(err.message_zh().contains(&date.to_string()));
+            assert!(err.message_en().contains("source document"));
+        }
+        assert!(profile.guide_price_for(day(2018, 1, 1)).is_ok());
+        Ok(())
+    }
+
+    #[test]
+    fn added_prices_merge_in_date_order_and_one_price_a_date() -> Result<(), ProfileError> {
+        let profile = Profile::dazhou_2017()?;
+        let mut early = profile.guide_price[0].clone();
+        early.from = day(2017, 11, 27);
+        early.from_status = FactStatus::Confirmed;
+        early.from_source = "test document".into();
+        let merged = profile.with_guide_prices(std::slice::from_ref(&early))?;
+        assert_eq!(merged.guide_price.len(), 2);
+        assert_eq!(merged.guide_price[0].from, day(2017, 11, 27));
+        assert!(merged.guide_price_for(day(2017, 12, 1)).is_ok());
+        // The shipped profile itself is unchanged.
+        assert!(profile.guide_price_for(day(2017, 12, 1)).is_err());
+        let mut same_day = early.clone();
+        same_day.from = day(2018, 1, 1);
+        assert!(profile.with_guide_prices(&[same_day]).is_err());
+        Ok(())
+    }
+
+    #[test]
+    fn policy_constants_are_profile_values_with_clauses() -> Result<(), ProfileError> {
+        let profile = Profile::dazhou_2017()?;
+        assert_eq!(profile.priority.transition_until.value, day(2020, 12, 31));
+        assert_eq!(profile.priority.transition_until.clause, "二(二)");
+        assert_eq!(profile.allocation.national_poverty.value, 10);
+        assert_eq!(profile.notice.min_days.value, 7);
+        assert_eq!(profile.notice.answer_within_days.value, 15);
+        assert_eq!(profile.township.tolerance_m2(100.0), 1.0);
+        assert_eq!(profile.township.tolerance_m2(100_000.0), 100.0);
+        assert!(
+            profile
+                .operational_land
+                .includes(LandUse::CommercialHousing)
+        );
+        assert!(!profile.operational_land.includes(LandUse::Industrial));
+        assert_eq!(profile.operational_land.land_uses.clause, "二(五)");
+        // "等": a city may extend the list without a code change.
+        let text = DAZHOU_2017_TOML.replace(
+            "\"commercial_housing\"]",
+            "\"commercial_housing\", \"industrial\"]",
+        );
+        let extended = Profile::from_toml("x.toml", &text)?;
+        assert!(extended.operational_land.includes(LandUse::Industrial));
+        // An unknown land use is a parse error, not a silent skip.
+        let text = DAZHOU_2017_TOML.replace("\"tourism\"", "\"casino\"");
+        assert!(Profile::from_toml("x.toml", &text).is_err());
+        let text = DAZHOU_2017_TOML.replace("min_days = { value = 7", "min_days = { value = 0");
+        assert!(Profile::from_toml("x.toml", &text).is_err());
         Ok(())
     }
 }

@@ -110,27 +110,37 @@ pub enum Backing {
     AnnualPlan,
 }
 
-/// OPERATIONAL_LAND_USES_QUOTA: commercial, tourism, entertainment and commercial housing land is
-/// backed by surplus quota, never by annual plan quota (二(五)).
+/// OPERATIONAL_LAND_USES_QUOTA: land of an operational use (the profile's list: 二(五) 商业、旅游、
+/// 娱乐和商品住宅等) is backed by surplus quota, never by annual plan quota.
 pub fn operational_land_uses_quota(
+    profile: &Profile,
     land_use: LandUse,
     backing: Backing,
     supply: &str,
 ) -> RuleResult {
     let rule = RuleId::OperationalLandUsesQuota;
-    let passed = !(land_use.is_operational() && backing == Backing::AnnualPlan);
+    let operational = &profile.operational_land.land_uses;
+    let passed = !(profile.operational_land.includes(land_use) && backing == Backing::AnnualPlan);
     let subjects = if passed {
         Vec::new()
     } else {
+        let (use_zh, use_en) = crate::report::land_use_label(land_use);
+        let (list_zh, list_en) = crate::rules::profile_figures(profile, rule).unwrap_or_default();
         vec![Subject::new(SubjectKind::Project, supply).detail(
-            format!("{land_use:?} 使用年度计划指标"),
-            format!("{land_use:?} backed by annual plan quota"),
+            format!(
+                "{use_zh}用地属经营性用地（{list_zh}，{}），使用了年度计划指标",
+                operational.clause
+            ),
+            format!(
+                "{use_en} land is operational land ({list_en}, {}) but is backed by annual plan quota",
+                operational.clause
+            ),
         )]
     };
     let measured = Quantity::Text(format!("{backing:?}"));
     verdict(
         rule,
-        rule.def().clause,
+        &operational.clause,
         passed,
         measured,
         Quantity::Text("SurplusQuota".into()),
@@ -214,6 +224,9 @@ mod tests {
 
     #[test]
     fn operational_land_and_adjustments() {
+        let profile = Profile::dazhou_2017().unwrap_or_else(|e| panic!("{e}"));
+        let operational_land_uses_quota =
+            |u, b, s| super::operational_land_uses_quota(&profile, u, b, s);
         assert!(
             !operational_land_uses_quota(LandUse::CommercialHousing, Backing::AnnualPlan, "S1")
                 .passed
@@ -223,8 +236,34 @@ mod tests {
                 .passed
         );
         assert!(operational_land_uses_quota(LandUse::Industrial, Backing::AnnualPlan, "S1").passed);
-        let p = profile();
-        assert!(adjustment_once_a_year(&p, &code("511722"), 1).passed);
-        assert!(!adjustment_once_a_year(&p, &code("511722"), 2).passed);
+        let refused = operational_land_uses_quota(LandUse::Tourism, Backing::AnnualPlan, "S1");
+        assert!(
+            refused.subjects[0].detail_zh.as_deref().is_some_and(
+                |d| d.contains("旅游用地属经营性用地（商业、旅游、娱乐、商品住宅，二(五)）")
+            ),
+            "{refused:?}"
+        );
+        // "等": a profile that lists industrial land makes it operational, with no code change.
+        let mut extended = profile.clone();
+        extended
+            .operational_land
+            .land_uses
+            .value
+            .push(LandUse::Industrial);
+        let industrial = super::operational_land_uses_quota(
+            &extended,
+            LandUse::Industrial,
+            Backing::AnnualPlan,
+            "S2",
+        );
+        assert!(!industrial.passed);
+        assert!(
+            industrial.message_zh.contains("工业用地属经营性用地"),
+            "{}",
+            industrial.message_zh
+        );
+        let p = &profile;
+        assert!(adjustment_once_a_year(p, &code("511722"), 1).passed);
+        assert!(!adjustment_once_a_year(p, &code("511722"), 2).passed);
     }
 }

@@ -1,11 +1,17 @@
 //! The rule table (SPEC §6): stable IDs, severities, clauses, and every rule message in Chinese
 //! and English. Rule messages come only from here.
 //!
-//! Message templates use `{measured}`, `{limit}` and `{detail}`; `check` fills them in.
+//! Message templates use `{measured}`, `{limit}` and `{detail}`; `check` fills them in. No text
+//! of the table states a figure of the policy (5—30 公顷, 50 m², 30%, 1 年, 3 年…): those are
+//! the profile's, so the table's titles are names, and [`title_zh`] / [`title_en`] add the
+//! figures of the profile in force (another city's profile prints its own).
 
 use std::fmt;
 
 use serde::{Deserialize, Serialize};
+
+use crate::profile::Profile;
+use crate::units::SquareMetres;
 
 /// Stable rule IDs. The serialized form (`DEMOLITION_AREA_RANGE`) never changes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
@@ -107,13 +113,13 @@ pub const RULES: &[RuleDef] = &[
     rule!(SurveyDone, Error, "二(一)", "已开展潜力调查和意愿调查", "surveys done",
         pass: "整治潜力调查和农户意愿调查均已完成", "the potential survey and the household willingness survey are done",
         fail: "申报前须完成整治潜力调查和农户意愿调查：{detail}", "both surveys must be done before submission: {detail}"),
-    rule!(DemolitionSingleTownship, Error, "二(一)", "拆旧区控制在 1 个乡镇", "demolition in one township",
+    rule!(DemolitionSingleTownship, Error, "二(一)", "拆旧区乡镇数", "demolition townships",
         pass: "拆旧地块位于 {measured} 个乡镇（上限 {limit}）", "demolition parcels lie in {measured} township(s) (limit {limit})",
         fail: "拆旧地块涉及 {measured} 个乡镇，超过上限 {limit}：{detail}", "demolition parcels lie in {measured} townships, more than {limit}: {detail}"),
-    rule!(DemolitionAreaRange, Error, "二(一)", "拆旧区规模 5—30 公顷", "demolition area range",
+    rule!(DemolitionAreaRange, Error, "二(一)", "拆旧区规模", "demolition area range",
         pass: "拆旧区面积 {measured}，在 {limit} 之内", "demolition area {measured} is within {limit}",
         fail: "拆旧区面积 {measured}，不在 {limit} 之内", "demolition area {measured} is outside {limit}"),
-    rule!(ResettlementPerCapita, Error, "二(一)", "人均综合用地不小于 50 m²", "resettlement land per person",
+    rule!(ResettlementPerCapita, Error, "二(一)", "安置区人均综合用地", "resettlement land per person",
         pass: "安置区人均综合用地 {measured}，不小于 {limit}", "resettlement land per person {measured} is at least {limit}",
         fail: "安置区人均综合用地 {measured}，小于 {limit}：{detail}", "resettlement land per person {measured} is below {limit}: {detail}"),
     rule!(ResettlementAdjacent, Warning, "二(一)", "安置区原则与拆旧地块临近", "resettlement near demolition",
@@ -134,16 +140,16 @@ pub const RULES: &[RuleDef] = &[
     rule!(HouseholdConsent, Error, "二(七)", "拆迁农户同意并自主选择安置方式", "household consent",
         pass: "{limit} 户拆迁农户均已同意并选择安置方式", "all {limit} demolished households consented and chose a resettlement method",
         fail: "有 {measured} 户拆迁农户未同意或未选择安置方式：{detail}", "{measured} demolished households did not consent or chose no resettlement method: {detail}"),
-    rule!(AdvanceLimit, Error, "二(四)", "预支不超过节余指标的 30%", "advance limit",
+    rule!(AdvanceLimit, Error, "二(四)", "预支比例", "advance limit",
         pass: "预支合计 {measured}，不超过 {limit}", "advances total {measured}, within {limit}",
         fail: "预支合计 {measured}，超过 {limit}", "advances total {measured}, above {limit}"),
     rule!(AdvanceNotSuspended, Error, "二(四)", "预支政策未被暂停", "advance right not suspended",
         pass: "该县预支政策未被暂停", "the county's advance right is not suspended",
         fail: "该县因未按时归还预支指标已被暂停预支政策：{detail}", "the county's advance right is suspended for an unrepaid advance: {detail}"),
-    rule!(AdvanceRepaid, Sanction, "二(四)", "预支指标 1 年内验收归还", "advance repaid in time",
+    rule!(AdvanceRepaid, Sanction, "二(四)", "预支指标按期验收归还", "advance repaid in time",
         pass: "预支指标已按期归还", "the advance was repaid in time",
         fail: "预支指标 {measured} 未在 {limit} 前验收归还：暂停预支政策，扣减年度计划指标，履行占补平衡义务并补齐税费", "advance of {measured} not repaid by {limit}: advance right suspended, annual plan quota deducted, farmland balance and taxes owed"),
-    rule!(CompletionDeadline, Sanction, "二(四)", "立项后 3 年内实施完成，不得延期", "completion deadline",
+    rule!(CompletionDeadline, Sanction, "二(四)", "预支指标项目按期实施完成", "completion deadline",
         pass: "项目在期限 {limit} 前完成验收", "the project was accepted before {limit}",
         fail: "项目未在 {limit} 前完成验收，不得延期", "the project was not accepted by {limit}; no extension is allowed"),
     rule!(LocalNeedsFirst, Error, "二(三)", "优先保障本地需求", "local needs first",
@@ -154,8 +160,8 @@ pub const RULES: &[RuleDef] = &[
         fail: "协议价格 {measured} 低于当年指导价 {limit}", "agreement price {measured} is below the guide price {limit}"),
     rule!(OperationalLandUsesQuota, Error, "二(五)", "经营性用地使用节余指标", "operational land uses surplus quota",
         pass: "经营性用地由增减挂钩节余指标保障", "operational land is backed by surplus quota",
-        fail: "经营性用地（商业、旅游、娱乐、商品住宅）不得使用土地利用年度计划指标：{detail}", "operational land (commercial, tourism, entertainment, housing) may not use annual plan quota: {detail}"),
-    rule!(AdjustmentOnceAYear, Error, "二(七)", "规划调整一年一次", "one adjustment a year",
+        fail: "经营性用地不得使用土地利用年度计划指标：{detail}", "operational land may not use annual plan quota: {detail}"),
+    rule!(AdjustmentOnceAYear, Error, "二(七)", "规划调整次数", "planning adjustments a year",
         pass: "本年度第 {measured} 次调整申请（上限 {limit}）", "adjustment application {measured} of at most {limit} this year",
         fail: "本年度已提出 {measured} 次调整申请，超过上限 {limit}", "{measured} adjustment applications this year, more than {limit}"),
 ];
@@ -196,6 +202,129 @@ impl RuleId {
     pub fn parse(text: &str) -> Option<RuleId> {
         RULES.iter().map(|r| r.id).find(|id| id.as_str() == text)
     }
+}
+
+/// The rule's title with the profile's figures: "拆旧区规模（5—30 公顷）".
+pub fn title_zh(profile: &Profile, rule: RuleId) -> String {
+    let name = rule.def().title_zh;
+    match profile_figures(profile, rule) {
+        Some((zh, _)) => format!("{name}（{zh}）"),
+        None => name.to_owned(),
+    }
+}
+
+/// The rule's title with the profile's figures: "demolition area range (5–30 ha)".
+pub fn title_en(profile: &Profile, rule: RuleId) -> String {
+    let name = rule.def().title_en;
+    match profile_figures(profile, rule) {
+        Some((_, en)) => format!("{name} ({en})"),
+        None => name.to_owned(),
+    }
+}
+
+/// Hectares without trailing zeros: 50 000 m² → "5", 12 345 m² → "1.2345".
+fn hectares(m2: i64) -> String {
+    let text = SquareMetres(m2).hectares_text();
+    text.trim_end_matches('0').trim_end_matches('.').to_owned()
+}
+
+/// A share as a percentage without trailing zeros: 0.3 → "30%", 0.125 → "12.5%".
+fn percent(share: f64) -> String {
+    let text = format!("{:.2}", share * 100.0);
+    let text = text.trim_end_matches('0').trim_end_matches('.');
+    format!("{text}%")
+}
+
+/// What the profile sets for a rule, in Chinese and English (`None`: the rule has no figure).
+pub fn profile_figures(profile: &Profile, rule: RuleId) -> Option<(String, String)> {
+    let p = profile;
+    Some(match rule {
+        RuleId::DemolitionSingleTownship => {
+            let n = p.demolition.max_townships.value;
+            (
+                format!("不超过 {n} 个乡镇"),
+                format!("at most {n} township(s)"),
+            )
+        }
+        RuleId::DemolitionAreaRange => {
+            let min = hectares(p.demolition.min_total_area_m2.value);
+            let max = hectares(p.demolition.max_total_area_m2.value);
+            (format!("{min}—{max} 公顷"), format!("{min}–{max} ha"))
+        }
+        RuleId::ResettlementPerCapita => {
+            let m2 = p.resettlement.min_m2_per_person.value;
+            (
+                format!("不小于 {m2} m²/人"),
+                format!("at least {m2} m² per person"),
+            )
+        }
+        RuleId::ResettlementAdjacent => {
+            let m = p.resettlement.max_distance_m.value;
+            (
+                format!("原则上不超过 {m} 米"),
+                format!("within {m} m in principle"),
+            )
+        }
+        RuleId::AdvanceLimit => {
+            let share = percent(p.advance.max_share.value);
+            (
+                format!("不超过规划节余指标的 {share}"),
+                format!("at most {share} of the planned surplus"),
+            )
+        }
+        RuleId::AdvanceRepaid => {
+            let n = p.advance.repay_within_years.value;
+            (
+                format!("预支后 {n} 年内验收归还"),
+                format!("repaid by acceptance within {n} year(s)"),
+            )
+        }
+        RuleId::CompletionDeadline => {
+            let n = p.completion.within_years.value;
+            let (zh, en) = if p.completion.extension_allowed.value {
+                ("", "")
+            } else {
+                ("，不得延期", "; no extension")
+            };
+            (
+                format!("立项后 {n} 年内实施完成{zh}"),
+                format!("completed within {n} year(s) of approval{en}"),
+            )
+        }
+        RuleId::AdjustmentOnceAYear => {
+            let n = p.adjustment.max_per_county_per_year.value;
+            (
+                format!("每县每年至多 {n} 次"),
+                format!("at most {n} a year per county"),
+            )
+        }
+        RuleId::PlanConsulted => {
+            let departments = &p.consultation.departments.value;
+            (
+                format!("{} 个部门：{}", departments.len(), departments.join("、")),
+                format!(
+                    "{} departments: {}",
+                    departments.len(),
+                    departments.join(", ")
+                ),
+            )
+        }
+        RuleId::OperationalLandUsesQuota => {
+            let labels = p
+                .operational_land
+                .land_uses
+                .value
+                .iter()
+                .map(|u| crate::report::land_use_label(*u));
+            let (zh, en): (Vec<&str>, Vec<&str>) = labels.unzip();
+            (zh.join("、"), en.join(", "))
+        }
+        RuleId::NoDoubleCounting => {
+            let m2 = p.demolition.double_counting_tolerance_m2.value;
+            (format!("容差 {m2} m²"), format!("tolerance {m2} m²"))
+        }
+        _ => return None,
+    })
 }
 
 impl fmt::Display for RuleId {
@@ -262,5 +391,114 @@ mod tests {
             Severity::Sanction
         );
         assert_eq!(RuleId::DemolitionAreaRange.def().severity, Severity::Error);
+    }
+
+    /// Whether `text` states a figure (a digit, or 一年 and the like): the table may not.
+    fn states_a_figure(text: &str) -> bool {
+        let without_placeholders = text
+            .replace("{measured}", "")
+            .replace("{limit}", "")
+            .replace("{detail}", "");
+        without_placeholders.chars().any(|c| c.is_ascii_digit())
+            || ["一年", "一个", "一次"]
+                .iter()
+                .any(|w| without_placeholders.contains(w))
+    }
+
+    #[test]
+    fn no_text_of_the_table_states_a_figure_of_the_policy() {
+        for row in RULES {
+            for text in [
+                row.title_zh,
+                row.title_en,
+                row.pass_zh,
+                row.pass_en,
+                row.fail_zh,
+                row.fail_en,
+            ] {
+                assert!(!states_a_figure(text), "{}: {text}", row.id);
+            }
+        }
+    }
+
+    #[test]
+    fn titles_carry_the_figures_of_the_profile_in_force() -> Result<(), crate::profile::ProfileError>
+    {
+        let dazhou = Profile::dazhou_2017()?;
+        let t = |id| (title_zh(&dazhou, id), title_en(&dazhou, id));
+        assert_eq!(t(RuleId::DemolitionAreaRange).0, "拆旧区规模（5—30 公顷）");
+        assert_eq!(
+            t(RuleId::DemolitionAreaRange).1,
+            "demolition area range (5–30 ha)"
+        );
+        assert_eq!(
+            t(RuleId::ResettlementPerCapita).0,
+            "安置区人均综合用地（不小于 50 m²/人）"
+        );
+        assert_eq!(
+            t(RuleId::AdvanceLimit).0,
+            "预支比例（不超过规划节余指标的 30%）"
+        );
+        assert_eq!(
+            t(RuleId::AdvanceRepaid).0,
+            "预支指标按期验收归还（预支后 1 年内验收归还）"
+        );
+        assert_eq!(
+            t(RuleId::CompletionDeadline).0,
+            "预支指标项目按期实施完成（立项后 3 年内实施完成，不得延期）"
+        );
+        assert_eq!(
+            t(RuleId::DemolitionSingleTownship).0,
+            "拆旧区乡镇数（不超过 1 个乡镇）"
+        );
+        assert_eq!(
+            t(RuleId::AdjustmentOnceAYear).0,
+            "规划调整次数（每县每年至多 1 次）"
+        );
+        assert!(
+            t(RuleId::OperationalLandUsesQuota)
+                .0
+                .contains("商业、旅游、娱乐、商品住宅")
+        );
+        assert!(t(RuleId::PlanConsulted).0.contains("10 个部门"));
+        assert_eq!(
+            t(RuleId::HouseholdConsent).0,
+            "拆迁农户同意并自主选择安置方式"
+        );
+        // Another city's profile: its own figures, no code change.
+        let mut other = dazhou.clone();
+        other.demolition.min_total_area_m2.value = 30_000;
+        other.demolition.max_total_area_m2.value = 200_000;
+        other.resettlement.min_m2_per_person.value = 40.0;
+        other.advance.max_share.value = 0.2;
+        other.advance.repay_within_years.value = 2;
+        other.completion.within_years.value = 4;
+        other.completion.extension_allowed.value = true;
+        other.adjustment.max_per_county_per_year.value = 2;
+        let t = |id| title_zh(&other, id);
+        assert_eq!(t(RuleId::DemolitionAreaRange), "拆旧区规模（3—20 公顷）");
+        assert_eq!(
+            t(RuleId::ResettlementPerCapita),
+            "安置区人均综合用地（不小于 40 m²/人）"
+        );
+        assert_eq!(
+            t(RuleId::AdvanceLimit),
+            "预支比例（不超过规划节余指标的 20%）"
+        );
+        assert_eq!(
+            t(RuleId::AdvanceRepaid),
+            "预支指标按期验收归还（预支后 2 年内验收归还）"
+        );
+        assert_eq!(
+            t(RuleId::CompletionDeadline),
+            "预支指标项目按期实施完成（立项后 4 年内实施完成）"
+        );
+        assert_eq!(
+            t(RuleId::AdjustmentOnceAYear),
+            "规划调整次数（每县每年至多 2 次）"
+        );
+        assert_eq!(percent(0.125), "12.5%");
+        assert_eq!(hectares(12_345), "1.2345");
+        Ok(())
     }
 }

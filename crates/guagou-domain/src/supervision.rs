@@ -206,41 +206,16 @@ impl NoticeKind {
 // ---------------------------------------------------------------------------------------------
 // The yearly allocation of the city's linkage plan.
 //
-// The policy says who is favoured, not by how much, and the profile (policy/dazhou-2017.toml)
-// has no allocation parameters. These integer weights are guagou's reading; each names its
-// clause, and the allocation table shows every factor so the city can see and explain them.
+// The policy says who is favoured, not by how much: the weights are the profile's
+// (`[allocation]`, each with its clause and a note that the size is guagou's reading), and the
+// allocation table shows every factor so the city can see and explain them. A poverty county
+// keeps its tilt after its exit for the profile's transition period (`priority.transition_until`),
+// exactly as in the ranking (`crate::poverty`).
 // ---------------------------------------------------------------------------------------------
 
-/// Every county that is not suspended takes part (二(三): all seven counties produce and use
-/// quota). guagou's reading.
-pub const BASE_WEIGHT: u32 = 10;
-/// A national poverty county (国家扶贫开发工作重点县) in force on 1 January of the year:
-/// 二(二) "向…国家扶贫开发工作重点县（市）重点倾斜". Size of the tilt: guagou's reading.
-pub const NATIONAL_POVERTY_WEIGHT: u32 = 10;
-/// A provincial poverty county (省定贫困县) in force on 1 January of the year: 二(三) names
-/// them; guagou tilts toward them half as much as toward national ones (guagou's reading).
-pub const PROVINCIAL_POVERTY_WEIGHT: u32 = 5;
-/// Each commendation of the previous year: 三(二) "下一年度的增减挂钩指标计划指标分配上予以
-/// 重点倾斜". Size of the tilt: guagou's reading.
-pub const COMMENDATION_WEIGHT: u32 = 5;
-
-/// A poverty designation of a county.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum PovertyLevel {
-    National,
-    Provincial,
-}
-
-impl PovertyLevel {
-    pub fn parse(text: &str) -> Option<PovertyLevel> {
-        match text {
-            "national" => Some(PovertyLevel::National),
-            "provincial" => Some(PovertyLevel::Provincial),
-            _ => None,
-        }
-    }
-}
+pub use crate::poverty::PovertyLevel;
+use crate::poverty::{Designation, Standing, standing_on};
+use crate::profile::Profile;
 
 /// What the allocation needs to know about a county.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -253,16 +228,20 @@ pub struct CountyStanding {
 }
 
 impl CountyStanding {
-    /// The designation in force on 1 January of `year` (designated by then, not yet exited).
-    pub fn poverty_in(&self, year: i32) -> Option<PovertyLevel> {
+    /// The designation as recorded.
+    pub fn designation(&self) -> Option<Designation> {
+        self.poverty_level.map(|level| Designation {
+            level,
+            designated_on: self.designated_on,
+            exited_on: self.exited_on,
+        })
+    }
+
+    /// The priority on 1 January of `year` (designated by then and not yet exited, or exited
+    /// and 1 January still within the transition period).
+    pub fn poverty_in(&self, year: i32, transition_until: NaiveDate) -> Option<Standing> {
         let first = NaiveDate::from_ymd_opt(year, 1, 1)?;
-        let designated = self.designated_on.is_none_or(|d| d <= first);
-        let not_exited = self.exited_on.is_none_or(|d| d > first);
-        if designated && not_exited {
-            self.poverty_level
-        } else {
-            None
-        }
+        standing_on(self.designation(), first, transition_until)
     }
 }
 
@@ -298,8 +277,14 @@ impl NoticeFact {
 pub struct AllocationRow {
     pub county: String,
     pub name: String,
-    /// The designation counted (in force on 1 January of the year).
+    /// The designation counted (in force on 1 January of the year, or in its transition period).
     pub poverty_level: Option<PovertyLevel>,
+    /// When the designation counted only by the transition period after the county's exit:
+    /// the exit date (calculations recorded before the transition was counted lack it).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub poverty_exited_on: Option<NaiveDate>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub poverty_transition_until: Option<NaiveDate>,
     pub base_weight: u32,
     pub poverty_weight: u32,
     /// Commendations of the previous year that weigh in.
@@ -359,8 +344,10 @@ fn decimal(numerator: u128, denominator: u128, places: u32) -> String {
     )
 }
 
-/// Allocates `total_m2` of the city's linkage plan of `year` across `counties`.
+/// Allocates `total_m2` of the city's linkage plan of `year` across `counties`, with the
+/// profile's weights and transition period.
 pub fn allocate(
+    profile: &Profile,
     year: i32,
     total_m2: i64,
     counties: &[CountyStanding],
@@ -371,7 +358,10 @@ pub fn allocate(
     };
     let mut counties: Vec<&CountyStanding> = counties.iter().collect();
     counties.sort_by(|a, b| a.code.cmp(&b.code));
-    let mut rows: Vec<AllocationRow> = counties.iter().map(|c| weigh(year, c, notices)).collect();
+    let mut rows: Vec<AllocationRow> = counties
+        .iter()
+        .map(|c| weigh(profile, year, c, notices))
+        .collect();
     let total_weight: u64 = rows.iter().map(|r| u64::from(r.weight)).sum();
     if total_weight == 0 {
         if total_m2 == 0 {
@@ -422,7 +412,13 @@ pub fn allocate(
 }
 
 /// A county's weight and the factors behind it.
-fn weigh(year: i32, county: &CountyStanding, notices: &[NoticeFact]) -> AllocationRow {
+fn weigh(
+    profile: &Profile,
+    year: i32,
+    county: &CountyStanding,
+    notices: &[NoticeFact],
+) -> AllocationRow {
+    let weights = &profile.allocation;
     let own = notices.iter().filter(|n| n.county == county.code);
     let suspended_by: Vec<String> = own
         .clone()
@@ -433,17 +429,17 @@ fn weigh(year: i32, county: &CountyStanding, notices: &[NoticeFact]) -> Allocati
         .filter(|n| n.commends(year))
         .map(|n| n.id.clone())
         .collect();
-    let poverty_level = county.poverty_in(year);
-    let poverty_weight = match poverty_level {
-        Some(PovertyLevel::National) => NATIONAL_POVERTY_WEIGHT,
-        Some(PovertyLevel::Provincial) => PROVINCIAL_POVERTY_WEIGHT,
+    let standing = county.poverty_in(year, profile.priority.transition_until.value);
+    let poverty_weight = match standing.map(|s| s.level) {
+        Some(PovertyLevel::National) => weights.national_poverty.value,
+        Some(PovertyLevel::Provincial) => weights.provincial_poverty.value,
         None => 0,
     };
     let count = u32::try_from(commendations.len()).unwrap_or(u32::MAX);
-    let commendation_weight = COMMENDATION_WEIGHT.saturating_mul(count);
+    let commendation_weight = weights.commendation.value.saturating_mul(count);
+    let base = weights.base.value;
     let weight = if suspended_by.is_empty() {
-        BASE_WEIGHT
-            .saturating_add(poverty_weight)
+        base.saturating_add(poverty_weight)
             .saturating_add(commendation_weight)
     } else {
         0
@@ -451,8 +447,10 @@ fn weigh(year: i32, county: &CountyStanding, notices: &[NoticeFact]) -> Allocati
     AllocationRow {
         county: county.code.clone(),
         name: county.name.clone(),
-        poverty_level,
-        base_weight: BASE_WEIGHT,
+        poverty_level: standing.map(|s| s.level),
+        poverty_exited_on: standing.and_then(|s| s.exited_on),
+        poverty_transition_until: standing.and_then(|s| s.transition_until),
+        base_weight: base,
         poverty_weight,
         commendations,
         commendation_weight,
@@ -474,6 +472,20 @@ mod tests {
 
     fn d(y: i32, m: u32, day: u32) -> NaiveDate {
         NaiveDate::from_ymd_opt(y, m, day).unwrap_or_default()
+    }
+
+    fn dazhou() -> Profile {
+        Profile::dazhou_2017().unwrap_or_else(|e| panic!("{e}"))
+    }
+
+    /// `allocate` under the Dazhou profile (weights 10 / 10 / 5 / 5, transition to 2020-12-31).
+    fn allocate(
+        year: i32,
+        total_m2: i64,
+        counties: &[CountyStanding],
+        notices: &[NoticeFact],
+    ) -> Result<Allocation, AllocationError> {
+        super::allocate(&dazhou(), year, total_m2, counties, notices)
     }
 
     fn county(
@@ -546,13 +558,58 @@ mod tests {
     }
 
     #[test]
-    fn poverty_counts_on_the_first_of_january() {
+    fn poverty_counts_on_the_first_of_january_with_the_transition_period() {
         let c = three();
-        assert_eq!(c[1].poverty_in(2019), Some(PovertyLevel::Provincial));
-        // Exited on 2019-12-31: not a poverty county in 2020.
-        assert_eq!(c[1].poverty_in(2020), None);
-        assert_eq!(c[0].poverty_in(2020), Some(PovertyLevel::National));
-        assert_eq!(c[0].poverty_in(2021), None);
+        let until = d(2020, 12, 31);
+        let level = |c: &CountyStanding, year| c.poverty_in(year, until).map(|s| s.level);
+        assert_eq!(level(&c[1], 2019), Some(PovertyLevel::Provincial));
+        // Exited on 2019-12-31: in 2020 the tilt continues by the transition period (摘帽不摘
+        // 政策), and it ends with the period.
+        assert_eq!(level(&c[1], 2020), Some(PovertyLevel::Provincial));
+        assert!(
+            c[1].poverty_in(2020, until)
+                .is_some_and(|s| s.in_transition())
+        );
+        assert_eq!(level(&c[1], 2021), None);
+        assert_eq!(level(&c[0], 2020), Some(PovertyLevel::National));
+        assert_eq!(level(&c[0], 2021), None);
+        // A profile without a transition (ending before the exit) drops the tilt on exit.
+        assert_eq!(c[1].poverty_in(2020, d(2019, 1, 1)), None);
+    }
+
+    #[test]
+    fn weights_are_the_profiles_and_the_row_shows_the_transition() -> Result<(), AllocationError> {
+        // 2020: 511722 exited 2020-02-18 (in force on 1 January), 511723 exited 2019-12-31
+        // (transition): 20 + 15 + 10.
+        let a = allocate(2020, 45, &three(), &[])?;
+        let got: Vec<u32> = a.rows.iter().map(|r| r.weight).collect();
+        assert_eq!(got, [20, 15, 10]);
+        assert_eq!(a.rows[0].poverty_exited_on, None);
+        assert_eq!(a.rows[1].poverty_exited_on, Some(d(2019, 12, 31)));
+        assert_eq!(a.rows[1].poverty_transition_until, Some(d(2020, 12, 31)));
+        // Another city's weights: no code change.
+        let mut profile = dazhou();
+        profile.allocation.national_poverty.value = 30;
+        profile.allocation.base.value = 5;
+        let b = super::allocate(&profile, 2021, 10, &three(), &[])?;
+        let got: Vec<u32> = b.rows.iter().map(|r| r.weight).collect();
+        assert_eq!(got, [5, 5, 5]);
+        let c = super::allocate(&profile, 2019, 45, &three(), &[])?;
+        assert_eq!(c.rows[0].weight, 35);
+        assert_eq!(c.rows[0].base_weight, 5);
+        Ok(())
+    }
+
+    #[test]
+    fn a_calculation_recorded_before_the_transition_fields_still_reads() {
+        let old = serde_json::json!({
+            "county": "511723", "name": "开江县", "poverty_level": "provincial",
+            "base_weight": 10, "poverty_weight": 5, "commendations": [], "commendation_weight": 0,
+            "suspended_by": [], "weight": 15, "share_percent": "1", "exact_m2": "1",
+            "floor_m2": 1, "remainder": 0, "extra_m2": 0, "allocated_m2": 1
+        });
+        let row: Result<AllocationRow, _> = serde_json::from_value(old);
+        assert!(row.is_ok_and(|r| r.poverty_exited_on.is_none()));
     }
 
     #[test]
@@ -586,11 +643,12 @@ mod tests {
         let b = allocate(2020, 90_000, &three(), &[criticism.clone(), praise.clone()])?;
         assert_eq!(b.rows[1].weight, 0);
         assert_eq!(b.rows[2].weight, 10);
-        // Lifted in 2019: 2020 is allocated again; lifted in 2020: 2020 stays suspended.
+        // Lifted in 2019: 2020 is allocated again (with its provincial tilt, continuing by the
+        // transition period after its 2019-12-31 exit); lifted in 2020: 2020 stays suspended.
         criticism.lifted_on = Some(d(2019, 6, 1));
         assert_eq!(
             allocate(2020, 9, &three(), &[criticism.clone()])?.rows[1].weight,
-            10
+            15
         );
         criticism.lifted_on = Some(d(2020, 1, 1));
         assert_eq!(allocate(2020, 9, &three(), &[criticism])?.rows[1].weight, 0);
@@ -640,6 +698,7 @@ mod tests {
             total in prop_oneof![0i64..1_000, 0i64..i64::MAX, Just(i64::MAX), Just(1_000_003)],
             flags in proptest::collection::vec((0u8..3, any::<bool>(), 0u8..3), 1..9),
         ) {
+            let profile = dazhou();
             let counties: Vec<CountyStanding> = flags.iter().enumerate().map(|(i, (level, _, _))| {
                 let level = match level { 0 => None, 1 => Some(PovertyLevel::Provincial), _ => Some(PovertyLevel::National) };
                 county(&format!("5117{:02}", i + 1), level, None)
@@ -654,7 +713,7 @@ mod tests {
                     notices.push(notice(&format!("P{i}-{p}"), &code, NoticeKind::Commendation, d(2018, 6, 1)));
                 }
             }
-            match allocate(2019, total, &counties, &notices) {
+            match super::allocate(&profile, 2019, total, &counties, &notices) {
                 Ok(a) => {
                     let sum: i128 = a.rows.iter().map(|r| i128::from(r.allocated_m2)).sum();
                     prop_assert_eq!(sum, i128::from(total));

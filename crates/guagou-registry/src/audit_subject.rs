@@ -36,6 +36,7 @@ pub enum SubjectKind {
     LedgerEntry,
     FundsEntry,
     AuditFinding,
+    GuidePrice,
 }
 
 impl SubjectKind {
@@ -61,6 +62,7 @@ impl SubjectKind {
             SubjectKind::LedgerEntry => "ledger_entry",
             SubjectKind::FundsEntry => "funds_entry",
             SubjectKind::AuditFinding => "audit_finding",
+            SubjectKind::GuidePrice => "guide_price",
         }
     }
 
@@ -89,6 +91,7 @@ impl SubjectKind {
                 "division" => SubjectKind::Division,
                 "user" => SubjectKind::User,
                 "funds" => SubjectKind::FundsEntry,
+                "guide_price" => SubjectKind::GuidePrice,
                 _ => SubjectKind::LedgerEntry,
             },
         }
@@ -154,6 +157,8 @@ pub(crate) async fn owners_of(
         // The city's yearly allocation (`<city>-allocation-<year>`) belongs to the city.
         SubjectKind::Allocation => None,
         SubjectKind::Division | SubjectKind::LedgerEntry | SubjectKind::FundsEntry => None,
+        // A guide price recorded for the profile's city (payload `city`) belongs to it.
+        SubjectKind::GuidePrice => None,
     };
     let mut owners = match lookup {
         Some(sql) => column_of(conn, sql, subject).await?,
@@ -163,6 +168,11 @@ pub(crate) async fn owners_of(
         SubjectKind::County => owners.push(subject.to_owned()),
         SubjectKind::Allocation => {
             if let Some((city, _)) = subject.split_once("-allocation-") {
+                owners.push(city.to_owned());
+            }
+        }
+        SubjectKind::GuidePrice => {
+            if let Some(city) = payload.get("city").and_then(serde_json::Value::as_str) {
                 owners.push(city.to_owned());
             }
         }

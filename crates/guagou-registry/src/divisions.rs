@@ -3,7 +3,6 @@
 
 use std::path::Path;
 
-use chrono::NaiveDate;
 use guagou_domain::DivisionCode;
 use guagou_domain::division::DivisionLevel;
 use serde::Serialize;
@@ -24,7 +23,11 @@ pub struct Division {
     /// `national` or `provincial` poverty county (国家/省扶贫开发工作重点县), if designated.
     pub poverty_level: Option<String>,
     pub designated_on: Option<String>,
+    /// The document of the designation (required with `poverty_level`; 待核 where unknown).
+    pub designated_source: Option<String>,
     pub exited_on: Option<String>,
+    /// The document of the exit (required with `exited_on`; 待核 where unknown).
+    pub exited_source: Option<String>,
     pub poor_village: bool,
     pub relocation_village: bool,
     pub poor_households: i64,
@@ -32,19 +35,19 @@ pub struct Division {
 }
 
 impl Division {
-    /// Whether the county was a designated poverty county on `date`.
-    pub fn poverty_on(&self, date: NaiveDate) -> Option<&str> {
-        let day = date.format("%Y-%m-%d").to_string();
-        let designated = self
-            .designated_on
-            .as_deref()
-            .is_none_or(|d| d <= day.as_str());
-        let not_exited = self.exited_on.as_deref().is_none_or(|d| d > day.as_str());
-        if designated && not_exited {
-            self.poverty_level.as_deref()
-        } else {
-            None
-        }
+    /// The county's poverty designation as the domain reads it (`None`: none, or a stored
+    /// date that does not parse, which the import never lets in).
+    pub fn designation(&self) -> Option<guagou_domain::poverty::Designation> {
+        let level = guagou_domain::poverty::PovertyLevel::parse(self.poverty_level.as_deref()?)?;
+        let date = |text: &Option<String>| {
+            text.as_deref()
+                .and_then(|t| guagou_domain::profile::toml_date::parse_text(t).ok())
+        };
+        Some(guagou_domain::poverty::Designation {
+            level,
+            designated_on: date(&self.designated_on),
+            exited_on: date(&self.exited_on),
+        })
     }
 }
 
@@ -59,8 +62,11 @@ fn level_name(level: DivisionLevel) -> &'static str {
 }
 
 /// Reads a division CSV. Columns: `code,name` and optionally `parent`, `level`,
-/// `poverty_level`, `designated_on`, `exited_on`, `poor_village`, `relocation_village`,
-/// `poor_households`, `relocation_households`, `source` (ignored).
+/// `poverty_level`, `designated_on`, `designated_source`, `exited_on`, `exited_source`,
+/// `poor_village`, `relocation_village`, `poor_households`, `relocation_households`, `source`
+/// (a note, not stored). Every dated fact carries its source: a designation needs
+/// `designated_source` and an exit `exited_source` (待核 in the text where the document is
+/// not known yet), else the row is refused.
 pub fn parse_divisions_csv(label: &str, text: &str) -> Result<Vec<Division>, RegistryError> {
     let mut reader = csv::ReaderBuilder::new()
         .trim(csv::Trim::All)
@@ -82,7 +88,9 @@ pub fn parse_divisions_csv(label: &str, text: &str) -> Result<Vec<Division>, Reg
         "level",
         "poverty_level",
         "designated_on",
+        "designated_source",
         "exited_on",
+        "exited_source",
         "poor_village",
         "relocation_village",
         "poor_households",
@@ -169,7 +177,26 @@ pub fn parse_divisions_csv(label: &str, text: &str) -> Result<Vec<Division>, Reg
                 ));
             }
         };
+        let source_of = |field: &str, fact: bool, zh: &str, en: &str| match get(field) {
+            Some(text) => Ok(Some(text.to_owned())),
+            None if fact => Err(field_error(field, zh.to_owned(), en.to_owned())),
+            None => Ok(None),
+        };
+        let designated_source = source_of(
+            "designated_source",
+            poverty_level.is_some() || get("designated_on").is_some(),
+            "贫困县认定须注明来源文件（文件不明时写明“待核”）",
+            "a poverty designation needs its source document (write 待核 where it is not known)",
+        )?;
+        let exited_source = source_of(
+            "exited_source",
+            get("exited_on").is_some(),
+            "退出日期须注明来源文件（文件不明时写明“待核”）",
+            "an exit date needs its source document (write 待核 where it is not known)",
+        )?;
         out.push(Division {
+            designated_source,
+            exited_source,
             level: get("level")
                 .map(str::to_owned)
                 .unwrap_or_else(|| level_name(code.level()).to_owned()),
@@ -229,8 +256,8 @@ impl Registry {
                 .await?;
             sqlx::query(
                 "INSERT INTO divisions (code, name, level, parent, poverty_level, designated_on, exited_on, poor_village, \
-                 relocation_village, poor_households, relocation_households, boundary_geojson) \
-                 VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12)",
+                 relocation_village, poor_households, relocation_households, boundary_geojson, designated_source, exited_source) \
+                 VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14)",
             )
             .bind(&d.code)
             .bind(&d.name)
@@ -244,6 +271,8 @@ impl Registry {
             .bind(d.poor_households)
             .bind(d.relocation_households)
             .bind(boundary)
+            .bind(d.designated_source.clone())
+            .bind(d.exited_source.clone())
             .execute(tx.connection())
             .await?;
         }
@@ -428,7 +457,7 @@ impl Registry {
     ) -> Result<Vec<Division>, RegistryError> {
         let sql = format!(
             "SELECT code, name, level, parent, poverty_level, designated_on, exited_on, poor_village, relocation_village, \
-             poor_households, relocation_households FROM divisions WHERE {condition} ORDER BY code"
+             poor_households, relocation_households, designated_source, exited_source FROM divisions WHERE {condition} ORDER BY code"
         );
         let rows = sqlx::query(&sql)
             .bind(value)
@@ -443,7 +472,9 @@ impl Registry {
                     parent: row.try_get("parent")?,
                     poverty_level: row.try_get("poverty_level")?,
                     designated_on: row.try_get("designated_on")?,
+                    designated_source: row.try_get("designated_source")?,
                     exited_on: row.try_get("exited_on")?,
+                    exited_source: row.try_get("exited_source")?,
                     poor_village: row.try_get::<i64, _>("poor_village")? != 0,
                     relocation_village: row.try_get::<i64, _>("relocation_village")? != 0,
                     poor_households: row.try_get("poor_households")?,
@@ -471,6 +502,8 @@ impl Registry {
 
 #[cfg(test)]
 mod tests {
+    use chrono::NaiveDate;
+
     use super::*;
 
     #[test]
@@ -482,10 +515,15 @@ mod tests {
             .find(|d| d.code == "511722")
             .ok_or_else(|| RegistryError::invalid("x", "", ""))?;
         assert_eq!(xuanhan.poverty_level.as_deref(), Some("national"));
-        let d2017 = NaiveDate::from_ymd_opt(2017, 11, 27).unwrap_or_default();
-        let d2021 = NaiveDate::from_ymd_opt(2021, 1, 1).unwrap_or_default();
-        assert_eq!(xuanhan.poverty_on(d2017), Some("national"));
-        assert_eq!(xuanhan.poverty_on(d2021), None);
+        let exit = NaiveDate::from_ymd_opt(2020, 2, 18);
+        let designation = xuanhan.designation();
+        assert_eq!(designation.and_then(|d| d.exited_on), exit);
+        assert!(
+            xuanhan
+                .exited_source
+                .as_deref()
+                .is_some_and(|s| s.contains("川府函〔2020〕33号"))
+        );
         let national: Vec<&str> = divisions
             .iter()
             .filter(|d| d.poverty_level.as_deref() == Some("national"))
@@ -497,6 +535,58 @@ mod tests {
             .filter(|d| d.poverty_level.as_deref() == Some("provincial"))
             .count();
         assert_eq!(provincial, 5);
+        Ok(())
+    }
+
+    /// Issue 13 item 12: the exits as the documents date them, each with its source; 待核
+    /// where the exact day or document number is not known.
+    #[test]
+    fn every_dated_fact_carries_its_source() -> Result<(), RegistryError> {
+        let divisions = parse_divisions_csv("seed", DAZHOU_DIVISIONS_CSV)?;
+        let exit = |code: &str| {
+            divisions
+                .iter()
+                .find(|d| d.code == code)
+                .map(|d| {
+                    (
+                        d.exited_on.clone(),
+                        d.exited_source.clone().unwrap_or_default(),
+                    )
+                })
+                .unwrap_or_default()
+        };
+        for code in ["511703", "511723", "511724", "511725"] {
+            let (on, source) = exit(code);
+            assert_eq!(on.as_deref(), Some("2019-04-30"), "{code}");
+            assert!(source.contains("平武县等30个县"), "{code}: {source}");
+        }
+        let (on, source) = exit("511702");
+        assert_eq!(on.as_deref(), Some("2018-08-01"));
+        assert!(
+            source.contains("15 个县") && source.contains("待核"),
+            "{source}"
+        );
+        for d in divisions.iter().filter(|d| d.level == "county") {
+            assert!(d.designated_source.is_some(), "{}", d.code);
+            assert!(
+                d.exited_on.is_none() || d.exited_source.is_some(),
+                "{}",
+                d.code
+            );
+        }
+        // A date without its source is refused, naming the line and the column.
+        let err = parse_divisions_csv(
+            "d.csv",
+            "code,name,poverty_level,designated_source,exited_on\n511723,开江县,provincial,x,2019-04-30\n",
+        );
+        let text = err.err().map(|e| e.to_string()).unwrap_or_default();
+        assert!(text.contains("d.csv:2 exited_source"), "{text}");
+        let err = parse_divisions_csv(
+            "d.csv",
+            "code,name,poverty_level\n511723,开江县,provincial\n",
+        );
+        let text = err.err().map(|e| e.to_string()).unwrap_or_default();
+        assert!(text.contains("d.csv:2 designated_source"), "{text}");
         Ok(())
     }
 

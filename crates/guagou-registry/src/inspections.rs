@@ -705,7 +705,7 @@ impl Registry {
                 })
             })
             .collect::<Result<Vec<_>, RegistryError>>()?;
-        allocate(year, total_m2, &counties, &notices)
+        allocate(&self.profile, year, total_m2, &counties, &notices)
             .map_err(|e| RegistryError::invalid("total_m2", e.to_string(), e.to_string()))
     }
 

@@ -31,7 +31,8 @@ impl Registry {
         let meta = self.meta(actor, key, reason, as_of);
         let mut tx = self.store.begin_write().await?;
         self.authorize(tx.connection(), actor, &operation).await?;
-        let entry = tx.post_ledger(&operation, &meta, &self.profile).await?;
+        let policy = self.policy_for(tx.connection(), &operation).await?;
+        let entry = tx.post_ledger(&operation, &meta, &policy).await?;
         jurisdiction::require_entry(tx.connection(), actor, self.province(), &entry).await?;
         tx.commit().await?;
         Ok(entry)
@@ -143,7 +144,7 @@ impl Registry {
                 "area must be a positive number of m²",
             ));
         }
-        let result = operational_land_uses_quota(land_use, backing, id);
+        let result = operational_land_uses_quota(&self.profile, land_use, backing, id);
         if result.blocks() {
             return Err(RegistryError::Rules(vec![result]));
         }

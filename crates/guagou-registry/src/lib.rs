@@ -16,6 +16,7 @@ pub mod divisions;
 pub mod door;
 pub mod error;
 pub mod funds;
+pub mod guide_prices;
 pub mod inspections;
 pub mod jurisdiction;
 pub mod ledger_ops;

@@ -470,7 +470,8 @@ impl Registry {
             opens_on: new.opens_on,
             closes_on: new.closes_on,
         };
-        rules::decide_publish(&self.profile, &seller, &facts, &new.contact, as_of)?;
+        let policy = self.policy_in(tx.connection()).await?;
+        rules::decide_publish(&policy, &seller, &facts, &new.contact, as_of)?;
         let id = next_listing_id(tx.connection(), &seller, as_of.year()).await?;
         let operation = Operation::List {
             division: seller.clone(),
@@ -619,8 +620,9 @@ impl Registry {
         if offer.listing != listing_id {
             return Err(not_found("意向/offer", &new.offer));
         }
+        let policy = self.policy_in(tx.connection()).await?;
         let signing = rules::decide_sign(
-            &self.profile,
+            &policy,
             &facts_of(&listing)?,
             (offer.state, parse_day("offered_on", &offer.offered_on)?),
             &Terms {
@@ -1107,7 +1109,8 @@ impl Registry {
         as_of: NaiveDate,
     ) -> Result<Entry, RegistryError> {
         let meta = self.meta(actor, key, reason, as_of);
-        let entry = tx.post_ledger(operation, &meta, &self.profile).await?;
+        let policy = self.policy_for(tx.connection(), operation).await?;
+        let entry = tx.post_ledger(operation, &meta, &policy).await?;
         jurisdiction::require_entry(tx.connection(), actor, self.province(), &entry).await?;
         Ok(entry)
     }

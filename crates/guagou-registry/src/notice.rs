@@ -22,6 +22,7 @@ use guagou_domain::notice::{
     self as rules, MAX_ANSWER_CHARS, MAX_CONTACT_CHARS, MAX_NAME_CHARS, MAX_OBJECTION_CHARS,
     NoticePeriod, OBJECTIONS_PER_HOUR, OBJECTIONS_PER_NOTICE_PER_HOUR, Standard,
 };
+use guagou_domain::profile::NoticeDurations;
 use guagou_domain::{DivisionCode, ErrorCode};
 use serde::Serialize;
 use sha2::{Digest, Sha256};
@@ -217,13 +218,13 @@ pub struct Objection {
 }
 
 impl Objection {
-    /// The day the answer is due (`ANSWER_WITHIN_DAYS` after filing).
-    pub fn answer_due(&self) -> NaiveDate {
-        rules::answer_due(self.filed_on)
+    /// The day the answer is due (the profile's `notice.answer_within_days` after filing).
+    pub fn answer_due(&self, durations: &NoticeDurations) -> NaiveDate {
+        rules::answer_due(durations, self.filed_on)
     }
 
-    pub fn is_overdue(&self, today: NaiveDate) -> bool {
-        rules::is_overdue(self.filed_on, self.answer.is_some(), today)
+    pub fn is_overdue(&self, durations: &NoticeDurations, today: NaiveDate) -> bool {
+        rules::is_overdue(durations, self.filed_on, self.answer.is_some(), today)
     }
 }
 
@@ -525,7 +526,7 @@ impl Registry {
                 "the notice period (start and end dates) is required",
             ));
         };
-        let period = NoticePeriod::new(starts_on, ends_on)?;
+        let period = NoticePeriod::new(&self.profile.notice, starts_on, ends_on)?;
         for standard in &input.standards {
             standard.validate()?;
         }

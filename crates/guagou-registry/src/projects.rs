@@ -13,7 +13,7 @@ use guagou_domain::check::RuleResult;
 use guagou_domain::ledger::engine::{IssueSplit, ProjectLedger};
 use guagou_domain::ledger::{Entry, Meta, Operation};
 use guagou_domain::lifecycle::{Level, ProjectAction, ProjectState};
-use guagou_domain::ranking::{Ranked, ScoreParts, rank};
+use guagou_domain::ranking::{Candidate, Ranked, VillageFacts, rank};
 use guagou_domain::registry_rules::plan_approved;
 use guagou_domain::sanctions::refuse_extension;
 use guagou_geo::Crs;
@@ -1065,34 +1065,39 @@ impl Registry {
         load_acceptance(&mut *self.read_conn().await?, code).await
     }
 
-    /// The city's ranking of pooled projects, every part of the score shown (二(二)).
+    /// The city's ranking of pooled projects on `as_of`, in the two groups of 二(二) with every
+    /// part of the score shown (the profile's priority rules and transition period).
     pub(crate) async fn rank_pooled(
         &self,
         prefix: &str,
         as_of: NaiveDate,
     ) -> Result<Vec<Ranked>, RegistryError> {
-        let mut parts = Vec::new();
+        let mut candidates = Vec::new();
         for project in self.projects(prefix, Some(ProjectState::Pooled)).await? {
             let version = self.current_version(&project).await?;
             let county = self.division(&project.county).await.ok();
-            let national = county.as_ref().and_then(|c| c.poverty_on(as_of)) == Some("national");
-            let mut poor_villages = 0;
-            for village in &version.summary.villages {
-                if self.division(village).await.is_ok_and(|d| d.poor_village) {
-                    poor_villages += 1;
+            let mut villages = Vec::new();
+            for code in &version.summary.villages {
+                if let Ok(village) = self.division(code).await {
+                    villages.push(VillageFacts {
+                        code: village.code,
+                        poor_village: village.poor_village,
+                        relocation_households: u32::try_from(village.relocation_households)
+                            .unwrap_or(u32::MAX),
+                    });
                 }
             }
-            parts.push(ScoreParts {
+            candidates.push(Candidate {
                 code: project.code.clone(),
-                national_poverty_county: national,
-                poor_villages,
+                county_designation: county.and_then(|c| c.designation()),
+                villages,
                 relocation_households: u32::try_from(version.summary.relocation_households)
                     .unwrap_or(u32::MAX),
                 poor_households: u32::try_from(version.summary.poor_households).unwrap_or(u32::MAX),
                 submitted_on: project.submitted_on.clone().unwrap_or_default(),
             });
         }
-        Ok(rank(parts))
+        Ok(rank(&self.profile, as_of, candidates))
     }
 
     /// The parcels of a project version as GeoJSON features (lon/lat), for maps and exports.

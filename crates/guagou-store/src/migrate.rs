@@ -60,6 +60,11 @@ pub const MIGRATIONS: &[(i64, &str, &str)] = &[
         include_str!("../migrations/0014_advanced_lots.sql"),
     ),
     (
+        15,
+        "policy_facts",
+        include_str!("../migrations/0015_policy_facts.sql"),
+    ),
+    (
         16,
         "reviews_findings",
         include_str!("../migrations/0016_reviews_findings.sql"),

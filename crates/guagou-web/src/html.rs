@@ -84,6 +84,7 @@ pub const NAV: &[(&str, &str, &str)] = &[
     ("/funds", "资金台账", "Funds"),
     ("/supervision", "监管", "Supervision"),
     ("/reports", "统计报表", "Reports"),
+    ("/policy", "政策参数", "Policy"),
     ("/audit", "审计日志", "Audit log"),
     ("/public", "公示", "Public notices"),
 ];

@@ -19,6 +19,7 @@ pub mod notice;
 pub mod openapi;
 pub mod pages;
 pub mod plans;
+pub mod policy;
 pub mod quota;
 pub mod reports;
 pub mod reviews;
@@ -152,6 +153,7 @@ pub fn api_router() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .merge(reports::api())
         .merge(funds::api())
         .merge(reviews::api())
+        .merge(policy::api())
         .split_for_parts();
     (api, paths)
 }
@@ -201,6 +203,7 @@ pub fn router(state: AppState) -> Router {
         .merge(reports::pages())
         .merge(funds::pages())
         .merge(reviews::pages())
+        .merge(policy::pages())
         .nest("/api", api)
         .fallback(pages::not_found)
         .layer(middleware::from_fn(bilingual_rejections))

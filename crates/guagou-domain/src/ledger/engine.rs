@@ -809,13 +809,9 @@ fn transfer(
     let def = RuleId::TransferPriceFloor.def();
     // The guide price of the date the price was agreed: an agreement signed at the old guide
     // price stays valid when it settles after a rise.
-    let Some(guide) = profile.guide_price_on(priced_on) else {
-        return Err(rule_error(
-            RuleId::TransferPriceFloor,
-            format!("{priced_on} 没有生效的省指导价"),
-            format!("no provincial guide price in force on {priced_on}"),
-        ));
-    };
+    let guide = profile
+        .guide_price_for(priced_on)
+        .map_err(LedgerError::NoGuidePrice)?;
     let floor = guide.fen_per_mu().map(|f| f.0).unwrap_or(i64::MAX);
     if price_fen_per_mu < floor {
         let (m, l) = (

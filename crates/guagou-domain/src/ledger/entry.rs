@@ -9,7 +9,8 @@ use super::account::Account;
 use super::lot::Lot;
 use crate::division::DivisionCode;
 
-/// Land-use category of a land supply (二(五)): operational land must use surplus quota.
+/// Land-use category of a land supply (二(五)): operational land must use surplus quota; which
+/// categories are operational is the profile's (`operational_land.land_uses`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum LandUse {
@@ -27,19 +28,6 @@ pub enum LandUse {
     Public,
     /// 其他
     Other,
-}
-
-impl LandUse {
-    /// 经营性用地: commercial, tourism, entertainment, commercial housing (二(五)).
-    pub fn is_operational(self) -> bool {
-        matches!(
-            self,
-            LandUse::Commercial
-                | LandUse::Tourism
-                | LandUse::Entertainment
-                | LandUse::CommercialHousing
-        )
-    }
 }
 
 /// What a ledger write asks for. Amounts are whole m²; prices 分 per 亩.

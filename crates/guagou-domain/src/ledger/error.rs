@@ -42,6 +42,8 @@ pub enum LedgerError {
     IdempotencyConflict(String),
     Snapshot(String),
     Overflow,
+    /// No guide price in force on the date a transfer was priced (二(三)).
+    NoGuidePrice(crate::profile::NoGuidePrice),
 }
 
 impl LedgerError {
@@ -62,6 +64,7 @@ impl LedgerError {
             LedgerError::IdempotencyConflict(_) => ErrorCode::IdempotencyConflict,
             LedgerError::Snapshot(_) => ErrorCode::LedgerSnapshotIncomplete,
             LedgerError::Overflow => ErrorCode::Overflow,
+            LedgerError::NoGuidePrice(_) => ErrorCode::NoGuidePrice,
         }
     }
 
@@ -97,6 +100,7 @@ impl LedgerError {
             LedgerError::IdempotencyConflict(key) => format!("幂等键 {key} 已用于不同的请求"),
             LedgerError::Snapshot(what) => format!("台账状态不完整：{what}"),
             LedgerError::Overflow => "数值溢出".to_owned(),
+            LedgerError::NoGuidePrice(missing) => missing.message_zh(),
         }
     }
 
@@ -144,6 +148,7 @@ impl LedgerError {
             }
             LedgerError::Snapshot(what) => format!("ledger snapshot incomplete: {what}"),
             LedgerError::Overflow => "arithmetic overflow".to_owned(),
+            LedgerError::NoGuidePrice(missing) => missing.message_en(),
         }
     }
 }

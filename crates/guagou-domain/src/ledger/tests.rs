@@ -1243,3 +1243,48 @@ fn a_confirmed_lot_keeps_its_json() {
     let text = serde_json::to_string(&advanced).unwrap_or_default();
     assert!(text.ends_with(r#","advanced":true}"#), "{text}");
 }
+
+/// A transfer priced on a date before every guide price (the policy's own 2017-11-27 to
+/// 2017-12-31) is refused with `no_guide_price`, whose message tells the city to record the
+/// price with its source, not a silent refusal.
+#[test]
+fn a_transfer_priced_before_every_guide_price_names_what_to_do() {
+    let (mut ledger, profile) = setup();
+    ok(ledger.post(
+        Operation::Issue {
+            project: "XH-001".into(),
+            confirmed_m2: 96_000,
+            reclaimed_farmland_m2: 110_000,
+            resettlement_farmland_m2: 8_000,
+        },
+        meta("i1", (2017, 11, 30)),
+        &profile,
+    ));
+    ok(ledger.post(
+        Operation::List {
+            division: code("511722"),
+            listing: "L1".into(),
+            amount_m2: 10_000,
+        },
+        meta("l1", (2017, 12, 1)),
+        &profile,
+    ));
+    let refused = ledger.post(
+        Operation::Transfer {
+            listing: "L1".into(),
+            buyer: code("511702"),
+            amount_m2: 10_000,
+            price_fen_per_mu: 30_000_000,
+            priced_on: NaiveDate::from_ymd_opt(2017, 12, 1),
+        },
+        meta("t1", (2017, 12, 20)),
+        &profile,
+    );
+    let Err(err) = refused else {
+        panic!("a transfer without a guide price settled")
+    };
+    assert_eq!(err.code(), crate::ErrorCode::NoGuidePrice);
+    assert!(err.message_zh().contains("2017-12-01"), "{err}");
+    assert!(err.message_zh().contains("2018-01-01"), "{err}");
+    assert!(err.message_en().contains("source document"), "{err}");
+}

@@ -8,6 +8,7 @@ use chrono::NaiveDate;
 use guagou_domain::check::RuleResult;
 use guagou_domain::funds::{FundAccount, FundsEntry};
 use guagou_domain::lifecycle::{Level, PlanAction};
+use guagou_domain::profile::GuidePrice;
 use guagou_domain::report::{Report, ReportQuery};
 use guagou_domain::supervision::Allocation;
 use guagou_domain::{Department, DivisionCode};
@@ -21,6 +22,7 @@ use crate::funds::{
     FundsBalance, FundsCheck, FundsEntrySummary, FundsFailure, FundsHistoryLine, FundsRequest,
     NewCompensation, NewInvestment, NewSpending,
 };
+use crate::guide_prices::{GuidePriceRow, NewGuidePrice};
 use crate::inspections::{
     DecidedAllocation, Inspection, NewInspection, NewNotice, Notice, OverdueRectification,
 };
@@ -521,6 +523,47 @@ impl Door<'_> {
         let plan = self.plan(plan_id).await?;
         self.registry
             .plan_action(&self.actor, &plan.id, action, as_of, reason)
+            .await
+    }
+
+    // -----------------------------------------------------------------------------------------
+    // The provincial guide price table (public policy data; the city records later prices)
+
+    /// The guide prices in date order: the profile's and those recorded, each with its sources.
+    pub async fn guide_prices(&self) -> Result<Vec<GuidePriceRow>, RegistryError> {
+        self.registry.guide_price_table().await
+    }
+
+    /// The guide price in force on `date` (the profile's and the recorded ones), if any.
+    pub async fn guide_price_on(
+        &self,
+        date: NaiveDate,
+    ) -> Result<Option<GuidePrice>, RegistryError> {
+        Ok(self
+            .guide_prices()
+            .await?
+            .into_iter()
+            .rev()
+            .map(|row| row.price)
+            .find(|p| p.from <= date))
+    }
+
+    /// Whether this principal records guide prices (the city's or the province's land bureau),
+    /// for showing the form.
+    pub fn records_guide_prices(&self) -> bool {
+        self.actor.require_land().is_ok() && self.actor.level != Level::County
+    }
+
+    /// Records a guide price from its date, with its sources (city or province land bureau).
+    pub async fn add_guide_price(
+        &self,
+        new: &NewGuidePrice,
+        as_of: NaiveDate,
+        reason: &str,
+    ) -> Result<GuidePriceRow, RegistryError> {
+        self.land_write(as_of)?;
+        self.registry
+            .add_guide_price(&self.actor, new, as_of, reason)
             .await
     }
 

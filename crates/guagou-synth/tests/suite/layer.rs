@@ -160,7 +160,8 @@ fn townships_cover_the_layer_and_carry_codes() {
     .unwrap();
     // Every cell lies in the township its ZLDWDM names (cells never cross township lines).
     let planes: Vec<_> = layer.parcels.iter().map(|p| p.geometry.clone()).collect();
-    let located = guagou_check::township::locate(&planes, &boundaries);
+    let profile = guagou_domain::Profile::dazhou_2017().unwrap();
+    let located = guagou_check::township::locate(&planes, &boundaries, &profile.township);
     for (parcel, located) in layer.parcels.iter().zip(located) {
         assert_eq!(located.shares.len(), 1, "{} crosses", parcel.name);
         assert_eq!(

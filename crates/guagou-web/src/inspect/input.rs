@@ -8,10 +8,8 @@
 
 use chrono::{Datelike, NaiveDate};
 use guagou_domain::DivisionCode;
-use guagou_domain::supervision::{
-    AllocationRow, BASE_WEIGHT, COMMENDATION_WEIGHT, FindingSeverity, InspectionKind,
-    NATIONAL_POVERTY_WEIGHT, NoticeKind, PROVINCIAL_POVERTY_WEIGHT,
-};
+use guagou_domain::profile::{Param, Profile};
+use guagou_domain::supervision::{AllocationRow, FindingSeverity, InspectionKind, NoticeKind};
 use guagou_registry::Registry;
 use guagou_registry::inspections::{
     DecidedAllocation, Inspection, NewFinding, NewInspection, NewNotice, Notice,
@@ -138,48 +136,61 @@ pub struct DecideBody {
 pub struct WeightRule {
     pub factor: &'static str,
     pub weight: u32,
-    pub clause: &'static str,
-    pub note_zh: &'static str,
-    pub note_en: &'static str,
+    pub clause: String,
+    pub note_zh: String,
+    pub note_en: String,
 }
 
-/// The weights (documented constants of `guagou_domain::supervision`).
-pub fn weight_rules() -> Vec<WeightRule> {
+/// The weights of the profile in force (`[allocation]`), each with its clause.
+pub fn weight_rules(profile: &Profile) -> Vec<WeightRule> {
+    let w = &profile.allocation;
+    let until = profile.priority.transition_until.value;
+    let rule = |factor, param: &Param<u32>, zh: String, en: String| WeightRule {
+        factor,
+        weight: param.value,
+        clause: param.clause.clone(),
+        note_zh: zh,
+        note_en: match &param.note {
+            Some(note) => format!("{en} ({note})"),
+            None => en,
+        },
+    };
     vec![
-        WeightRule {
-            factor: "base",
-            weight: BASE_WEIGHT,
-            clause: "二(三)",
-            note_zh: "未被暂停的县均参与分配（本系统的理解）",
-            note_en: "every county not suspended takes part (guagou's reading)",
-        },
-        WeightRule {
-            factor: "national_poverty_county",
-            weight: NATIONAL_POVERTY_WEIGHT,
-            clause: "二(二)",
-            note_zh: "向国家扶贫开发工作重点县重点倾斜（以当年 1 月 1 日是否在册为准）",
-            note_en: "tilt toward national poverty counties (designated on 1 January of the year)",
-        },
-        WeightRule {
-            factor: "provincial_poverty_county",
-            weight: PROVINCIAL_POVERTY_WEIGHT,
-            clause: "二(三)",
-            note_zh: "省定贫困县，倾斜幅度为国家级的一半（本系统的理解）",
-            note_en: "provincial poverty counties, half the national tilt (guagou's reading)",
-        },
-        WeightRule {
-            factor: "commendation",
-            weight: COMMENDATION_WEIGHT,
-            clause: "三(二)",
-            note_zh: "上一年度每次通报表扬（下一年度分配予以重点倾斜）",
-            note_en: "each commendation of the previous year",
-        },
+        rule(
+            "base",
+            &w.base,
+            "未被暂停的县均参与分配（本系统的理解）".into(),
+            "every county not suspended takes part".into(),
+        ),
+        rule(
+            "national_poverty_county",
+            &w.national_poverty,
+            format!(
+                "向国家扶贫开发工作重点县重点倾斜（以当年 1 月 1 日是否在册为准；退出后过渡期至 {until}）"
+            ),
+            format!(
+                "tilt toward national poverty counties (designated on 1 January of the year; after exit until {until})"
+            ),
+        ),
+        rule(
+            "provincial_poverty_county",
+            &w.provincial_poverty,
+            format!("省定贫困县（退出后过渡期至 {until}）"),
+            format!("provincial poverty counties (after exit until {until})"),
+        ),
+        rule(
+            "commendation",
+            &w.commendation,
+            "上一年度每次通报表扬（下一年度分配予以重点倾斜）".into(),
+            "each commendation of the previous year".into(),
+        ),
         WeightRule {
             factor: "criticism",
             weight: 0,
-            clause: "三(二)",
-            note_zh: "通报批评在解除前暂停该县分配（份额为 0；次年起算）",
-            note_en: "a criticism suspends the county (share 0) from the next year until lifted",
+            clause: "三(二)".into(),
+            note_zh: "通报批评在解除前暂停该县分配（份额为 0；次年起算）".into(),
+            note_en: "a criticism suspends the county (share 0) from the next year until lifted"
+                .into(),
         },
     ]
 }
@@ -462,7 +473,7 @@ pub(crate) async fn allocation_view(
         remaining_m2: computed.remaining_m2,
         rows,
         rows_hidden,
-        weights: weight_rules(),
+        weights: weight_rules(user.door(registry).profile()),
         decided,
     })
 }

@@ -753,11 +753,18 @@ fn area(m2: i64) -> String {
 fn allocation_rows(lang: Lang, rows: &[AllocationRow]) -> Vec<Vec<String>> {
     rows.iter()
         .map(|r| {
-            let poverty = match r.poverty_level {
+            let mut poverty = match r.poverty_level {
                 Some(PovertyLevel::National) => lang.t("国家级贫困县", "national poverty county"),
                 Some(PovertyLevel::Provincial) => lang.t("省定贫困县", "provincial poverty county"),
                 None => lang.t("非贫困县", "not a poverty county"),
             };
+            // Exited, still tilted by the transition period (摘帽不摘政策): say so.
+            if let (Some(exit), Some(until)) = (r.poverty_exited_on, r.poverty_transition_until) {
+                poverty.push_str(&lang.t(
+                    &format!("（{exit} 退出，过渡期至 {until}）"),
+                    &format!(" (exited {exit}, transition until {until})"),
+                ));
+            }
             let commendations = if r.commendations.is_empty() {
                 "0".to_owned()
             } else {
@@ -858,8 +865,8 @@ fn allocation_body(user: &User, view: &AllocationView) -> String {
             vec![
                 esc(w.factor),
                 w.weight.to_string(),
-                esc(w.clause),
-                lang.t(w.note_zh, w.note_en),
+                esc(&w.clause),
+                lang.t(&w.note_zh, &w.note_en),
             ]
         })
         .collect();

@@ -193,7 +193,7 @@ pub async fn market_index(
     );
     body.push_str(&own_listings(&state, &user, &all, &names).await?);
     if trader(&user) {
-        body.push_str(&publish_form(&state, &user));
+        body.push_str(&publish_form(&user, guide_fen(&state, &user).await?));
         body.push_str(&section(
             "expire",
             lang.t("公告到期扫描", "Expire listings"),
@@ -280,19 +280,19 @@ async fn own_listings(
     ))
 }
 
-fn guide_fen(state: &AppState, today: chrono::NaiveDate) -> i64 {
-    state
-        .registry
-        .profile
-        .guide_price_on(today)
+/// The guide price in force today (the profile's and the recorded ones), 0 when none is.
+async fn guide_fen(state: &AppState, user: &User) -> Result<i64, WebError> {
+    Ok(user
+        .door(&state.registry)
+        .guide_price_on(user.today)
+        .await?
         .and_then(|g| g.fen_per_mu())
-        .map(|f| f.0)
-        .unwrap_or(0)
+        .map_or(0, |f| f.0))
 }
 
-fn publish_form(state: &AppState, user: &User) -> String {
+fn publish_form(user: &User, guide_fen: i64) -> String {
     let lang = user.lang;
-    let guide = Fen(guide_fen(state, user.today)).yuan_text();
+    let guide = Fen(guide_fen).yuan_text();
     section(
         "publish",
         lang.t("挂牌公告（本辖区持有的指标）", "Publish a listing (from my holding)"),

@@ -132,11 +132,15 @@ pub async fn agreement_export(
     let agreement = agreement(registry, user, id).await?;
     let names = names(registry, user).await?;
     let guide_price_fen_per_mu =
-        chrono::NaiveDate::parse_from_str(&agreement.signed_on, "%Y-%m-%d")
-            .ok()
-            .and_then(|d| user.door(registry).profile().guide_price_on(d))
-            .and_then(|g| g.fen_per_mu())
-            .map(|f| f.0);
+        match chrono::NaiveDate::parse_from_str(&agreement.signed_on, "%Y-%m-%d") {
+            Ok(signed) => user
+                .door(registry)
+                .guide_price_on(signed)
+                .await?
+                .and_then(|g| g.fen_per_mu())
+                .map(|f| f.0),
+            Err(_) => None,
+        };
     let door = user.door(registry);
     let scope = door.read_scope().await?;
     let transfer = match agreement.transfer_seq.and_then(|s| u64::try_from(s).ok()) {

@@ -36,10 +36,17 @@ pub async fn staff_view(state: &AppState, user: &User, code: &str) -> Result<Sta
     let notice = user.door(&state.registry).project_notice(code).await?;
     let objections = user.door(&state.registry).notice_objections(code).await?;
     let today = user.door(&state.registry).notice_today()?;
-    Ok(StaffNotice::of(code, notice, objections, today))
+    let durations = &user.door(&state.registry).profile().notice;
+    Ok(StaffNotice::of(code, notice, objections, today, durations))
 }
 
-fn publish_form_html(lang: Lang, code: &str, csrf: &str, today: NaiveDate) -> String {
+fn publish_form_html(
+    lang: Lang,
+    code: &str,
+    csrf: &str,
+    today: NaiveDate,
+    min_days: u32,
+) -> String {
     format!(
         "<section id=\"publish\"><h2>{title}</h2>\
          <form method=\"post\" action=\"/notices/{code}\" enctype=\"multipart/form-data\" id=\"publish-form\">\
@@ -61,8 +68,8 @@ fn publish_form_html(lang: Lang, code: &str, csrf: &str, today: NaiveDate) -> St
         end_l = lang.t("公示结束", "Ends on"),
         today = today,
         min = lang.t(
-            &format!("至少 {} 天", guagou_domain::notice::MIN_NOTICE_DAYS),
-            &format!("at least {} days", guagou_domain::notice::MIN_NOTICE_DAYS)
+            &format!("至少 {min_days} 天"),
+            &format!("at least {min_days} days")
         ),
         standards_l = lang.t(
             "补偿标准（每行：项目, 金额（元）, 单位：平方米/户/人）",
@@ -120,7 +127,13 @@ pub async fn notice_show(
         back = lang.t("返回项目", "Back to the project"),
         objections = staff_objections_html(lang, &view, writer.then_some(user.csrf.as_str())),
         publish = if writer {
-            publish_form_html(lang, &code, &user.csrf, view.today)
+            publish_form_html(
+                lang,
+                &code,
+                &user.csrf,
+                view.today,
+                user.door(&state.registry).profile().notice.min_days.value,
+            )
         } else {
             String::new()
         },

@@ -10,6 +10,7 @@ use std::fmt::Write as _;
 
 use chrono::NaiveDate;
 use guagou_domain::notice::{self as rules, PeriodStatus};
+use guagou_domain::profile::NoticeDurations;
 use guagou_domain::{Fen, SquareMetres};
 use guagou_registry::notice::{Notice, Objection, Place};
 use serde::Serialize;
@@ -205,6 +206,8 @@ pub struct StaffNotice {
     pub notice: Option<Notice>,
     pub objections: Vec<StaffObjection>,
     pub overdue: usize,
+    /// Days staff have to answer (the profile's `notice.answer_within_days`).
+    pub answer_within_days: u32,
 }
 
 impl StaffNotice {
@@ -213,18 +216,20 @@ impl StaffNotice {
         notice: Option<Notice>,
         objections: Vec<Objection>,
         today: NaiveDate,
+        durations: &NoticeDurations,
     ) -> StaffNotice {
         let objections: Vec<StaffObjection> = objections
             .into_iter()
             .map(|o| StaffObjection {
-                answer_due: o.answer_due(),
-                overdue: o.is_overdue(today),
+                answer_due: o.answer_due(durations),
+                overdue: o.is_overdue(durations, today),
                 objection: o,
             })
             .collect();
         StaffNotice {
             project: project.to_owned(),
             today,
+            answer_within_days: durations.answer_within_days.value,
             notice,
             overdue: objections.iter().filter(|o| o.overdue).count(),
             objections,
@@ -498,9 +503,8 @@ pub fn staff_objections_html(lang: Lang, view: &StaffNotice, answer_csrf: Option
         lang.t("逾期未答复", "Overdue"),
         view.overdue,
         esc(&format!(
-            "{} 天内答复 / answer within {} days",
-            rules::ANSWER_WITHIN_DAYS,
-            rules::ANSWER_WITHIN_DAYS
+            "{days} 天内答复 / answer within {days} days",
+            days = view.answer_within_days
         )),
         table,
     )

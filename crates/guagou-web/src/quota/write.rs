@@ -464,7 +464,12 @@ pub(crate) async fn record_land_supply(
             None => None,
         };
         return Ok(LandSupplyOutcome {
-            result: operational_land_uses_quota(land_use, backing, id),
+            result: operational_land_uses_quota(
+                user.door(registry).profile(),
+                land_use,
+                backing,
+                id,
+            ),
             land_supply: Some(existing),
             entry,
             replayed: true,

@@ -313,7 +313,8 @@ pub async fn acceptance_view(
     }))
 }
 
-/// One row of the city's ranking of pooled projects, every part of the score shown.
+/// One row of the city's ranking of pooled projects (二(二)): its group, then every part of the
+/// score inside the group.
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 pub struct RankingRow {
     /// 名次 / place (1 = first); places of projects the user may not read are not listed
@@ -321,14 +322,26 @@ pub struct RankingRow {
     pub code: String,
     pub name: String,
     pub county: String,
-    /// 国家扶贫开发工作重点县 / national poverty county
+    /// 分组 / group: `priority` (二(二) 优先保障) or `other`
+    pub group: String,
+    /// 分组理由 / why the project is in its group
+    pub group_reason_zh: String,
+    pub group_reason_en: String,
+    /// 国家扶贫开发工作重点县（含退出后过渡期）/ national poverty county (or in its transition period)
     pub national_poverty_county: bool,
     /// 覆盖贫困村数 / poor villages covered
     pub poor_villages: u32,
+    /// 覆盖易地扶贫搬迁户多的村数 / villages with many relocation households covered
+    pub many_relocation_villages: u32,
     /// 易地扶贫搬迁户数 / relocation households
     pub relocation_households: u32,
     /// 贫困户数 / poor households
     pub poor_households: u32,
+    /// 得分（组内）及其各项 / score inside the group and its parts
+    pub score: u64,
+    pub poor_village_points: u64,
+    pub relocation_household_points: u64,
+    pub poor_household_points: u64,
     pub submitted_on: String,
     /// 与下一名相比起决定作用的一项 / what placed it before the next one
     pub explanation_zh: String,
@@ -350,10 +363,21 @@ pub async fn ranking(
             code: project.code,
             name: project.name,
             county: project.county,
+            group: match r.group {
+                guagou_domain::ranking::Group::Priority => "priority".into(),
+                guagou_domain::ranking::Group::Other => "other".into(),
+            },
+            group_reason_zh: r.group_reason_zh,
+            group_reason_en: r.group_reason_en,
             national_poverty_county: r.parts.national_poverty_county,
             poor_villages: r.parts.poor_villages,
+            many_relocation_villages: r.parts.many_relocation_villages,
             relocation_households: r.parts.relocation_households,
             poor_households: r.parts.poor_households,
+            score: r.score.total,
+            poor_village_points: r.score.poor_village_points,
+            relocation_household_points: r.score.relocation_household_points,
+            poor_household_points: r.score.poor_household_points,
             submitted_on: r.parts.submitted_on,
             explanation_zh: r.explanation_zh,
             explanation_en: r.explanation_en,

@@ -600,13 +600,7 @@ pub async fn ranking_show(
     let lang = user.lang;
     let as_of = parse_as_of("as_of", query.as_of.as_deref(), user.today)?;
     let rows = ops::ranking(&state, &user, as_of).await?;
-    let yes_no = |b: bool| {
-        if b {
-            lang.t("是", "yes")
-        } else {
-            lang.t("否", "no")
-        }
-    };
+    let priority = user.door(&state.registry).profile().priority.clone();
     let table = if rows.is_empty() {
         format!(
             "<p id=\"ranking-empty\" class=\"none\">{}</p>",
@@ -619,10 +613,12 @@ pub async fn ranking_show(
             ("项目编号", "Code"),
             ("名称", "Name"),
             ("县", "County"),
-            ("国家扶贫开发工作重点县", "National poverty county"),
+            ("分组", "Group"),
+            ("分组理由", "Why this group"),
             ("贫困村", "Poor villages"),
             ("易地扶贫搬迁户", "Relocation households"),
             ("贫困户", "Poor households"),
+            ("得分", "Score"),
             ("报送日期", "Submitted"),
             ("排序依据", "Why this place"),
         ] {
@@ -630,19 +626,29 @@ pub async fn ranking_show(
         }
         out.push_str("</tr></thead><tbody>");
         for r in &rows {
+            let group = if r.group == "priority" {
+                lang.t("优先组", "priority")
+            } else {
+                lang.t("其他项目", "other")
+            };
             let _ = write!(
                 out,
-                "<tr id=\"rank-{code}\"><td>{rank}</td><td><a href=\"/projects/{code}\">{code}</a></td><td>{name}</td><td>{county}</td><td>{national}</td><td>{pv}</td><td>{rh}</td><td>{ph}</td><td>{submitted}</td><td>{why}</td></tr>",
+                "<tr id=\"rank-{code}\" class=\"group-{group_id}\"><td>{rank}</td><td><a href=\"/projects/{code}\">{code}</a></td><td>{name}</td><td>{county}</td><td>{group}</td><td>{reason}</td><td>{pv} (+{pvp})</td><td>{rh} (+{rhp})</td><td>{ph} (+{php})</td><td><strong>{score}</strong></td><td>{submitted}</td><td>{why}</td></tr>",
                 code = esc(&r.code),
+                group_id = esc(&r.group),
                 rank = r.rank,
                 name = esc(&r.name),
                 county = esc(&r.county),
-                national = yes_no(r.national_poverty_county),
+                reason = esc(&lang.t(&r.group_reason_zh, &r.group_reason_en)),
                 pv = r.poor_villages,
+                pvp = r.poor_village_points,
                 rh = r.relocation_households,
+                rhp = r.relocation_household_points,
                 ph = r.poor_households,
+                php = r.poor_household_points,
+                score = r.score,
                 submitted = esc(&r.submitted_on),
-                why = lang.t(&r.explanation_zh, &r.explanation_en),
+                why = esc(&lang.t(&r.explanation_zh, &r.explanation_en)),
             );
         }
         out.push_str("</tbody></table>");
@@ -650,10 +656,7 @@ pub async fn ranking_show(
     };
     let body = format!(
         "<p>{}</p><form id=\"ranking-form\" method=\"get\" action=\"/ranking\"><label>{} <input type=\"date\" name=\"as_of\" value=\"{as_of}\"></label> <button>{}</button></form>{table}",
-        lang.t(
-            "排序依据（二(二)）：国家扶贫开发工作重点县优先，然后依次比较覆盖的贫困村、易地扶贫搬迁户、贫困户数量，最后按报送日期。",
-            "Order (二(二)): national poverty counties first, then poor villages, relocation households and poor households covered, then submission date."
-        ),
+        esc(&lang.t(&ranking_rule_zh(&priority), &ranking_rule_en(&priority))),
         lang.t("基准日", "As of"),
         lang.one("刷新", "Refresh"),
     );
@@ -663,4 +666,29 @@ pub async fn ranking_show(
         Some(&user),
         &body,
     )))
+}
+
+/// How the ranking is made, from the profile's values (二(二)).
+fn ranking_rule_zh(p: &guagou_domain::profile::Priority) -> String {
+    format!(
+        "排序依据（{}）：先优先组——国家扶贫开发工作重点县（退出后过渡期至 {}）的项目，以及覆盖贫困村或易地扶贫搬迁户多的村（不少于 {} 户）的项目；再其他项目。组内按得分：每个贫困村 {} 分、每户易地扶贫搬迁户 {} 分、每户贫困户 {} 分；同分按报送日期。",
+        p.transition_until.clause,
+        p.transition_until.value,
+        p.many_relocation_households.value,
+        p.points_per_poor_village.value,
+        p.points_per_relocation_household.value,
+        p.points_per_poor_household.value,
+    )
+}
+
+fn ranking_rule_en(p: &guagou_domain::profile::Priority) -> String {
+    format!(
+        "Order ({}): first the priority group — projects of national key poverty counties (after exit until {}) and projects covering a poor village or a village with many relocation households (at least {}); then the rest. Inside a group by score: {} per poor village, {} per relocation household, {} per poor household; ties by submission date.",
+        p.transition_until.clause,
+        p.transition_until.value,
+        p.many_relocation_households.value,
+        p.points_per_poor_village.value,
+        p.points_per_relocation_household.value,
+        p.points_per_poor_household.value,
+    )
 }

@@ -617,7 +617,8 @@ async fn allocation_sums_exactly_for_awkward_totals() {
         assert_eq!(sum, i128::from(total), "{year} {total}");
     }
     // 2019 (the demo's decided year): national counties weigh 20 (+5 commendation for
-    // 宣汉县), provincial ones 15, 通川区 exited in 2018 weighs 10, 渠县 is suspended.
+    // 宣汉县), provincial ones 15 — 通川区 too: it exited on 2018-08-01, and its tilt continues
+    // through the transition period to 2020-12-31 (摘帽不摘政策) — and 渠县 is suspended.
     let view = app
         .get(&city, "/api/supervision/allocation?year=2019")
         .await
@@ -641,7 +642,7 @@ async fn allocation_sums_exactly_for_awkward_totals() {
         })
         .collect();
     let expected = [
-        ("511702", 10),
+        ("511702", 15),
         ("511703", 15),
         ("511722", 25),
         ("511723", 15),
@@ -657,6 +658,24 @@ async fn allocation_sums_exactly_for_awkward_totals() {
             .collect::<Vec<_>>()
     );
     assert_eq!(allocated(&view), expected_allocation(1_000_000, &expected));
+    let tongchuan = view["rows"]
+        .as_array()
+        .must()
+        .iter()
+        .find(|r| r["county"] == "511702")
+        .must();
+    assert_eq!(tongchuan["poverty_exited_on"], "2018-08-01");
+    assert_eq!(tongchuan["poverty_transition_until"], "2020-12-31");
+    let page = app.get(&city, "/supervision/allocation?year=2019").await;
+    assert!(page.body.contains("过渡期至 2020-12-31"), "{}", page.body);
+    // 2021: the transition period is over; no county keeps a poverty tilt.
+    let later = app
+        .get(&city, "/api/supervision/allocation?year=2021&total_m2=100")
+        .await
+        .json();
+    for row in later["rows"].as_array().must() {
+        assert_eq!(row["poverty_weight"], 0, "{row}");
+    }
     // Refusals: a negative total, a bad year.
     let reply = app
         .get(&city, "/api/supervision/allocation?year=2020&total_m2=-5")

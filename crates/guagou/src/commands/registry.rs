@@ -116,6 +116,41 @@ pub enum DivisionCommand {
     },
 }
 
+#[derive(Debug, Subcommand)]
+pub enum GuidePriceCommand {
+    /// 列出 / the table in date order: the profile's prices and those recorded, with sources
+    List,
+    /// 录入 / record a price from its date (city or province land bureau), audited
+    Add {
+        /// 生效日期 / the date the price applies from, YYYY-MM-DD
+        #[arg(long, value_parser = parse_date)]
+        from: NaiveDate,
+        /// 指导价（元/亩）/ whole yuan per 亩
+        #[arg(long)]
+        yuan_per_mu: i64,
+        /// 适用范围 / what the price applies to
+        #[arg(long)]
+        scope: String,
+        /// 规定价格的来源文件 / the document that sets the price
+        #[arg(long)]
+        source: String,
+        /// 生效日期是否有文件规定 / whether a document fixes the date (pending = 待核)
+        #[arg(long, value_enum)]
+        from_status: FromStatusArg,
+        /// 规定生效日期的文件（待核时写明原因）/ the document that sets the date (or why it is 待核)
+        #[arg(long)]
+        from_source: String,
+        #[command(flatten)]
+        who: Who,
+    },
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum FromStatusArg {
+    Confirmed,
+    Pending,
+}
+
 #[derive(Debug, Clone, Copy, ValueEnum)]
 pub enum PlanStep {
     Consult,
@@ -411,6 +446,9 @@ pub enum RegistryCommand {
     /// 指标台账 / the quota ledger
     #[command(subcommand)]
     Ledger(LedgerCommand),
+    /// 省指导价 / the provincial guide price table (二(三)): list, or record a price with its sources
+    #[command(subcommand)]
+    GuidePrice(GuidePriceCommand),
     /// 供地 / record a land supply (OPERATIONAL_LAND_USES_QUOTA)
     Supply {
         id: String,
@@ -562,6 +600,7 @@ async fn dispatch(
         RegistryCommand::Plan(c) => plan(r, format, c).await?,
         RegistryCommand::Project(c) => project(r, format, c).await?,
         RegistryCommand::Ledger(c) => ledger(r, format, c).await?,
+        RegistryCommand::GuidePrice(c) => guide_price(r, format, c).await?,
         RegistryCommand::Supply {
             id,
             county,
@@ -865,6 +904,7 @@ async fn division(
                             d.poverty_level.clone().unwrap_or_default(),
                             d.designated_on.clone().unwrap_or_default(),
                             d.exited_on.clone().unwrap_or_default(),
+                            d.exited_source.clone().unwrap_or_default(),
                             format!(
                                 "{}{}",
                                 if d.poor_village { "贫困村 " } else { "" },
@@ -886,10 +926,88 @@ async fn division(
                         "贫困县/poverty",
                         "认定/designated",
                         "退出/exited",
+                        "退出依据/exit source",
                         "标记/flags",
                         "贫困户/搬迁户",
                     ],
                     &rows,
+                )
+            })
+        }
+    }
+}
+
+async fn guide_price(
+    r: &Registry,
+    format: OutputFormat,
+    command: GuidePriceCommand,
+) -> anyhow::Result<()> {
+    use guagou_domain::profile::FactStatus;
+    use guagou_registry::guide_prices::{NewGuidePrice, PriceOrigin};
+    match command {
+        GuidePriceCommand::List => {
+            let table = reader(r)?.guide_prices().await?;
+            emit(format, &table, || {
+                let rows: Vec<Vec<String>> = table
+                    .iter()
+                    .map(|row| {
+                        let p = &row.price;
+                        let (status, _) = p.from_status.label();
+                        let origin = match &row.origin {
+                            PriceOrigin::Profile { id } => format!("profile {id}"),
+                            PriceOrigin::Recorded { by, on, .. } => format!("{by} {on}"),
+                        };
+                        vec![
+                            p.from.to_string(),
+                            p.yuan_per_mu.to_string(),
+                            p.clause.clone(),
+                            p.source.clone(),
+                            format!("{status}：{}", p.from_source),
+                            origin,
+                        ]
+                    })
+                    .collect();
+                render(
+                    &[
+                        "生效/from",
+                        "元/亩 yuan/mu",
+                        "条款/clause",
+                        "价格来源/source",
+                        "日期依据/date source",
+                        "录入/origin",
+                    ],
+                    &rows,
+                )
+            })
+        }
+        GuidePriceCommand::Add {
+            from,
+            yuan_per_mu,
+            scope,
+            source,
+            from_status,
+            from_source,
+            who,
+        } => {
+            let new = NewGuidePrice {
+                from,
+                yuan_per_mu,
+                scope,
+                source,
+                from_status: match from_status {
+                    FromStatusArg::Confirmed => FactStatus::Confirmed,
+                    FromStatusArg::Pending => FactStatus::Pending,
+                },
+                from_source,
+            };
+            let row = r
+                .as_principal(&who.actor(r)?)
+                .add_guide_price(&new, who.date(), &who.reason)
+                .await?;
+            emit(format, &row, || {
+                format!(
+                    "已录入 {} 起生效的指导价 {} 元/亩 / guide price {} yuan/mu recorded from {}\n",
+                    row.price.from, row.price.yuan_per_mu, row.price.yuan_per_mu, row.price.from
                 )
             })
         }
@@ -1185,15 +1303,19 @@ async fn project(
                 let rows: Vec<Vec<String>> = ranked
                     .iter()
                     .map(|x| {
+                        let (group_zh, group_en) = x.group.label();
                         vec![
                             x.rank.to_string(),
                             x.parts.code.clone(),
-                            if x.parts.national_poverty_county {
-                                "是/yes"
-                            } else {
-                                "否/no"
-                            }
-                            .into(),
+                            format!("{group_zh}/{group_en}"),
+                            x.group_reason_zh.clone(),
+                            format!(
+                                "{} = {} + {} + {}",
+                                x.score.total,
+                                x.score.poor_village_points,
+                                x.score.relocation_household_points,
+                                x.score.poor_household_points
+                            ),
                             x.parts.poor_villages.to_string(),
                             x.parts.relocation_households.to_string(),
                             x.parts.poor_households.to_string(),
@@ -1206,7 +1328,9 @@ async fn project(
                     &[
                         "名次/rank",
                         "项目/project",
-                        "国定贫困县/national",
+                        "分组/group",
+                        "分组理由/why this group",
+                        "得分/score (村+搬迁户+贫困户)",
                         "贫困村/poor villages",
                         "搬迁户/relocation hh",
                         "贫困户/poor hh",

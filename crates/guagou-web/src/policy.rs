@@ -1,0 +1,383 @@
+//! The policy in force, as data (SPEC §5): the profile's rules with the figures of the profile
+//! (titles generated from its values, never hard-coded), and the provincial guide price table
+//! (二(三)) with every price's sources, where the city records a price published later.
+//!
+//! Rights: every signed-in user reads the policy (public policy data); the city's (and the
+//! province's) land bureau records a guide price through the registry's door, which checks the
+//! level and the date again and audits. A date without a price is refused by the market and
+//! the ledger with `no_guide_price`, whose message points here.
+
+use axum::extract::State;
+use axum::extract::rejection::JsonRejection;
+use axum::http::HeaderMap;
+use axum::response::{Html, IntoResponse, Redirect, Response};
+use axum::routing::get;
+use axum::{Form, Json, Router};
+use chrono::NaiveDate;
+use guagou_domain::profile::{FactStatus, Profile};
+use guagou_domain::rules::{RULES, title_en, title_zh};
+use guagou_registry::guide_prices::{GuidePriceRow, NewGuidePrice, PriceOrigin};
+use serde::Deserialize;
+use utoipa::ToSchema;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+
+use crate::AppState;
+use crate::api::json_body;
+use crate::auth::{ApiUser, CSRF_HEADER, PageUser, User};
+use crate::error::{ApiError, PageError, WebError};
+use crate::html::{Lang, esc, page, table_in};
+
+/// The page routes of this module.
+pub fn pages() -> Router<AppState> {
+    Router::new().route("/policy", get(policy_show).post(guide_price_submit))
+}
+
+/// The API routes of this module (paths relative to `/api`).
+pub fn api() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new().routes(routes!(guide_prices_list, guide_price_post))
+}
+
+/// A guide price to record (二(三)): the price, what it applies to, and its sources.
+#[derive(Debug, Clone, Default, Deserialize, ToSchema)]
+#[serde(default)]
+pub struct GuidePriceBody {
+    /// 生效日期 / the date the price applies from, `YYYY-MM-DD`
+    #[schema(example = "2017-11-27")]
+    pub from: String,
+    /// 指导价（元/亩）/ the price, whole yuan per 亩
+    #[schema(example = 300000)]
+    pub yuan_per_mu: i64,
+    /// 适用范围 / what the price applies to
+    pub scope: String,
+    /// 规定价格的来源文件 / the document that sets the price
+    pub source: String,
+    /// `confirmed`（已核实）or `pending`（待核）: whether a document fixes the date
+    #[schema(example = "confirmed")]
+    pub from_status: String,
+    /// 规定生效日期的文件（待核时写明原因）/ the document that sets the date (or why it is 待核)
+    pub from_source: String,
+    /// 录入日期 / the date of the entry (not after today)
+    #[schema(example = "2019-02-01")]
+    pub as_of: String,
+    /// 录入依据 / basis of the entry
+    pub reason: String,
+}
+
+fn parse_date(field: &'static str, text: &str) -> Result<NaiveDate, WebError> {
+    NaiveDate::parse_from_str(text.trim(), "%Y-%m-%d").map_err(|_| {
+        WebError::invalid(
+            field,
+            format!("日期 {text} 应为 YYYY-MM-DD"),
+            format!("date {text} should be YYYY-MM-DD"),
+        )
+    })
+}
+
+impl GuidePriceBody {
+    fn parse(&self) -> Result<(NewGuidePrice, NaiveDate), WebError> {
+        let from_status = FactStatus::parse(&self.from_status).ok_or_else(|| {
+            WebError::invalid(
+                "from_status",
+                format!(
+                    "'{}' 应为 confirmed（已核实）或 pending（待核）",
+                    self.from_status
+                ),
+                format!("'{}' should be confirmed or pending", self.from_status),
+            )
+        })?;
+        let new = NewGuidePrice {
+            from: parse_date("from", &self.from)?,
+            yuan_per_mu: self.yuan_per_mu,
+            scope: self.scope.clone(),
+            source: self.source.clone(),
+            from_status,
+            from_source: self.from_source.clone(),
+        };
+        Ok((new, parse_date("as_of", &self.as_of)?))
+    }
+}
+
+async fn record(
+    state: &AppState,
+    user: &User,
+    body: &GuidePriceBody,
+) -> Result<GuidePriceRow, WebError> {
+    user.actor.require_land()?;
+    let (new, as_of) = body.parse()?;
+    Ok(user
+        .door(&state.registry)
+        .add_guide_price(&new, as_of, &body.reason)
+        .await?)
+}
+
+/// Handles GET /api/policy/guide-prices
+#[utoipa::path(get, path = "/policy/guide-prices", tag = "policy",
+    responses(
+        (status = 200, description = "省指导价表（规则配置的与录入的），按生效日期，每项含来源文件 / the guide price table (the profile's and those recorded) in date order, each with its sources", body = Vec<Object>),
+        (status = 401, description = "未登录 / not signed in", body = crate::error::Problem),
+    ))]
+pub async fn guide_prices_list(
+    State(state): State<AppState>,
+    ApiUser(user): ApiUser,
+) -> Result<Json<Vec<GuidePriceRow>>, ApiError> {
+    Ok(Json(user.door(&state.registry).guide_prices().await?))
+}
+
+/// Handles POST /api/policy/guide-prices
+#[utoipa::path(post, path = "/policy/guide-prices", tag = "policy",
+    params(("x-csrf-token" = String, Header, description = "会话的 CSRF 令牌 / the session's CSRF token")),
+    request_body = GuidePriceBody,
+    responses(
+        (status = 200, description = "已录入的指导价（记入审计日志）/ the price recorded (audited)", body = Object),
+        (status = 401, description = "未登录 / not signed in", body = crate::error::Problem),
+        (status = 403, description = "CSRF、只读（审计）、非国土部门或县级用户 / CSRF, read-only, another department or a county user", body = crate::error::Problem),
+        (status = 409, description = "该日起生效的指导价已有记录（`guide_price_exists`）/ a price from that date is on record", body = crate::error::Problem),
+        (status = 422, description = "输入无效（日期、价格、缺少来源文件）或晚于今日 / invalid input (date, price, missing source) or dated after today", body = crate::error::Problem),
+    ))]
+pub async fn guide_price_post(
+    State(state): State<AppState>,
+    ApiUser(user): ApiUser,
+    headers: HeaderMap,
+    request: Result<Json<GuidePriceBody>, JsonRejection>,
+) -> Result<Json<GuidePriceRow>, ApiError> {
+    user.require_csrf(headers.get(CSRF_HEADER).and_then(|v| v.to_str().ok()))?;
+    let body = json_body(
+        request,
+        "{\"from\":\"YYYY-MM-DD\",\"yuan_per_mu\":300000,\"scope\":\"…\",\"source\":\"…\",\"from_status\":\"confirmed|pending\",\"from_source\":\"…\",\"as_of\":\"YYYY-MM-DD\",\"reason\":\"…\"}",
+    )?;
+    Ok(Json(record(&state, &user, &body).await?))
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct GuidePriceForm {
+    csrf: Option<String>,
+    from: String,
+    yuan_per_mu: String,
+    scope: String,
+    source: String,
+    from_status: String,
+    from_source: String,
+    as_of: String,
+    reason: String,
+}
+
+/// Handles POST /policy (the guide price form).
+pub async fn guide_price_submit(
+    State(state): State<AppState>,
+    PageUser(user): PageUser,
+    Form(form): Form<GuidePriceForm>,
+) -> Result<Response, PageError> {
+    user.require_csrf(form.csrf.as_deref())?;
+    let yuan = form.yuan_per_mu.trim().replace([',', '，'], "");
+    let outcome = match yuan.parse::<i64>() {
+        Err(_) => Err(WebError::invalid(
+            "yuan_per_mu",
+            format!("指导价 {} 应为整数元/亩", form.yuan_per_mu),
+            format!("price {} should be whole yuan per mu", form.yuan_per_mu),
+        )),
+        Ok(yuan_per_mu) => {
+            let body = GuidePriceBody {
+                from: form.from,
+                yuan_per_mu,
+                scope: form.scope,
+                source: form.source,
+                from_status: form.from_status,
+                from_source: form.from_source,
+                as_of: form.as_of,
+                reason: form.reason,
+            };
+            record(&state, &user, &body).await
+        }
+    };
+    Ok(match outcome {
+        Ok(row) => Redirect::to(&format!("/policy#price-{}", row.price.from)).into_response(),
+        Err(e) => refusal(&user, e),
+    })
+}
+
+fn refusal(user: &User, error: WebError) -> Response {
+    let problem = error.problem();
+    let lang = user.lang;
+    let body = format!(
+        "<div id=\"refusal\"><p class=\"fail\">{zh}</p><p class=\"en\">{en}</p>\
+         <p>{code_label} <code>{code}</code></p><p><a href=\"/policy#guide-prices\">{back}</a></p></div>",
+        zh = esc(&problem.message_zh),
+        en = esc(&problem.message_en),
+        code_label = lang.t("错误代码", "error code"),
+        code = esc(problem.code.as_str()),
+        back = lang.t("返回", "Back"),
+    );
+    (
+        problem.status,
+        Html(page("未能完成", "Refused", Some(user), &body)),
+    )
+        .into_response()
+}
+
+/// Handles GET /policy
+pub async fn policy_show(
+    State(state): State<AppState>,
+    PageUser(user): PageUser,
+) -> Result<Html<String>, PageError> {
+    let door = user.door(&state.registry);
+    let profile = door.profile();
+    let prices = door.guide_prices().await?;
+    let lang = user.lang;
+    let header = format!(
+        "<p id=\"profile\">{} <strong>{}</strong>（{}，{}）</p>",
+        lang.t("规则配置", "Policy profile"),
+        esc(&profile.profile.id),
+        esc(&profile.profile.document),
+        profile.profile.issued,
+    );
+    let form = if door.records_guide_prices() {
+        price_form(&user)
+    } else {
+        String::new()
+    };
+    let body = format!(
+        "{header}<section id=\"rules\"><h2>{rules_title}</h2>{rules}</section>\
+         <section id=\"guide-prices\"><h2>{prices_title}</h2><p>{prices_note}</p>{prices}{form}</section>",
+        rules_title = lang.t("规则及本配置的参数", "Rules with this profile's figures"),
+        rules = rules_table(lang, profile),
+        prices_title = lang.t("省指导价（二(三)）", "Provincial guide prices (二(三))"),
+        prices_note = lang.t(
+            "流转价格不得低于协议签订日生效的省指导价；某日没有生效的指导价时，挂牌和流转被拒绝（no_guide_price），请按来源文件录入。",
+            "A transfer price may not be below the guide price in force on the agreement's date; on a date with no price in force, listings and transfers are refused (no_guide_price): record the price with its source."
+        ),
+        prices = prices_table(lang, &prices),
+    );
+    Ok(Html(page(
+        "政策参数",
+        "Policy in force",
+        Some(&user),
+        &body,
+    )))
+}
+
+fn rules_table(lang: Lang, profile: &Profile) -> String {
+    let rows: Vec<Vec<String>> = RULES
+        .iter()
+        .map(|r| {
+            vec![
+                format!("<code id=\"rule-{id}\">{id}</code>", id = r.id),
+                esc(&lang.t(&title_zh(profile, r.id), &title_en(profile, r.id))),
+                lang.t(r.severity.label_zh(), r.severity.label_en()),
+                esc(r.clause),
+            ]
+        })
+        .collect();
+    table_in(
+        lang,
+        &[
+            ("规则", "Rule"),
+            ("名称（本配置的参数）", "Title (this profile's figures)"),
+            ("级别", "Severity"),
+            ("条款", "Clause"),
+        ],
+        &rows,
+    )
+}
+
+fn prices_table(lang: Lang, prices: &[GuidePriceRow]) -> String {
+    if prices.is_empty() {
+        return format!(
+            "<p id=\"no-guide-price\" class=\"none\">{}</p>",
+            lang.t("尚无指导价", "no guide price on record")
+        );
+    }
+    let rows: Vec<Vec<String>> = prices
+        .iter()
+        .map(|row| {
+            let p = &row.price;
+            let (status_zh, status_en) = p.from_status.label();
+            let origin = match &row.origin {
+                PriceOrigin::Profile { id } => {
+                    lang.t(&format!("规则配置 {id}"), &format!("profile {id}"))
+                }
+                PriceOrigin::Recorded { by, on, reason, .. } => lang.t(
+                    &format!("{by} 于 {on} 录入：{reason}"),
+                    &format!("recorded by {by} on {on}: {reason}"),
+                ),
+            };
+            vec![
+                format!("<span id=\"price-{d}\">{d}</span>", d = p.from),
+                format!("{} 元/亩", p.yuan_per_mu),
+                esc(&p.scope),
+                esc(&p.clause),
+                esc(&p.source),
+                format!("{}：{}", lang.t(status_zh, status_en), esc(&p.from_source)),
+                esc(&origin),
+            ]
+        })
+        .collect();
+    table_in(
+        lang,
+        &[
+            ("生效日期", "From"),
+            ("指导价", "Price"),
+            ("适用范围", "Scope"),
+            ("条款", "Clause"),
+            ("价格来源", "Source of the price"),
+            ("生效日期依据", "Source of the date"),
+            ("来源", "Origin"),
+        ],
+        &rows,
+    )
+}
+
+fn price_form(user: &User) -> String {
+    let lang = user.lang;
+    let input = |name: &str, zh: &str, en: &str, extra: &str| {
+        format!(
+            "<p><label>{} <input name=\"{name}\" id=\"price-{name}\" {extra}></label></p>",
+            lang.t(zh, en)
+        )
+    };
+    format!(
+        "<form method=\"post\" action=\"/policy\" id=\"guide-price-form\">\
+         <h3>{title}</h3><input type=\"hidden\" name=\"csrf\" value=\"{csrf}\">{from}{price}{scope}{source}\
+         <p><label>{status_l} <select name=\"from_status\" id=\"price-from_status\">\
+         <option value=\"confirmed\">{confirmed}</option><option value=\"pending\">{pending}</option></select></label></p>\
+         {from_source}{as_of}{reason}<p><button id=\"price-submit\">{submit}</button></p></form>",
+        title = lang.t("录入指导价", "Record a guide price"),
+        csrf = esc(&user.csrf),
+        from = input("from", "生效日期", "Applies from", "type=\"date\" required"),
+        price = input(
+            "yuan_per_mu",
+            "指导价（元/亩）",
+            "Price (yuan per mu)",
+            "inputmode=\"numeric\" required"
+        ),
+        scope = input("scope", "适用范围", "Scope", "size=\"60\" required"),
+        source = input(
+            "source",
+            "规定价格的来源文件",
+            "Document that sets the price",
+            "size=\"60\" required"
+        ),
+        status_l = lang.t("生效日期", "The date is"),
+        confirmed = lang.t("已核实（有文件规定）", "confirmed by a document"),
+        pending = lang.t("待核", "to be verified"),
+        from_source = input(
+            "from_source",
+            "规定生效日期的文件（待核时写明原因）",
+            "Document that sets the date (or why it is to be verified)",
+            "size=\"60\" required"
+        ),
+        as_of = format!(
+            "<p><label>{} <input type=\"date\" name=\"as_of\" id=\"price-as_of\" value=\"{}\" required></label></p>",
+            lang.t("录入日期", "Recorded on"),
+            user.today
+        ),
+        reason = input(
+            "reason",
+            "录入依据",
+            "Basis of the entry",
+            "size=\"60\" required"
+        ),
+        submit = lang.one("录入", "Record"),
+    )
+}
