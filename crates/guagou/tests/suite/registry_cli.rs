@@ -284,7 +284,13 @@ fn ledger_repay_is_the_countys_and_never_more_than_owed() {
         text(&city.stderr)
     );
     let county = repay("张三@511722");
-    assert_eq!(county.status.code(), Some(1), "{}", text(&county.stderr));
+    // Not a rule's verdict but a request the ledger cannot carry out: exit 2, with its code.
+    assert_eq!(county.status.code(), Some(2), "{}", text(&county.stderr));
+    assert!(
+        text(&county.stderr).contains("repay_exceeds_advance"),
+        "{}",
+        text(&county.stderr)
+    );
     assert!(
         text(&county.stderr).contains("owes 0 m²"),
         "{}",
