@@ -367,10 +367,11 @@ fn price_form(user: &User) -> String {
             "Document that sets the date (or why it is to be verified)",
             "size=\"60\" required"
         ),
-        as_of = format!(
-            "<p><label>{} <input type=\"date\" name=\"as_of\" id=\"price-as_of\" value=\"{}\" required></label></p>",
-            lang.t("录入日期", "Recorded on"),
-            user.today
+        as_of = input(
+            "as_of",
+            "录入日期",
+            "Recorded on",
+            &format!("type=\"date\" value=\"{}\" required", user.today)
         ),
         reason = input(
             "reason",

@@ -253,13 +253,13 @@ mod tests {
             outstanding_m2: 10_000,
             ..facts()
         };
-        let items = open_deadlines(&profile, &[accepted.clone()], d(2019, 6, 20));
+        let items = open_deadlines(&profile, std::slice::from_ref(&accepted), d(2019, 6, 20));
         assert_eq!(items.len(), 1, "{items:?}");
         assert_eq!(items[0].kind, "advance_shortfall");
         assert_eq!(items[0].amount_m2, 10_000);
         assert_eq!(items[0].due_on, items_due(&profile));
         assert!(!items[0].overdue);
-        let later = open_deadlines(&profile, &[accepted.clone()], d(2019, 7, 10));
+        let later = open_deadlines(&profile, std::slice::from_ref(&accepted), d(2019, 7, 10));
         assert!(later[0].overdue);
         let repaid = ProjectFacts {
             outstanding_m2: 0,
