@@ -671,6 +671,8 @@ impl Registry {
                 });
             }
         }
+        // A change with blocking results may still be applied for (the application is the
+        // county's); the city's acceptance checks it (`project_action`) and refuses it.
         let next = project
             .state
             .next(ProjectAction::ApplyAcceptance, actor.level, &[])?;
@@ -801,10 +803,13 @@ impl Registry {
                 "an acceptance application needs its figures",
             ));
         }
-        let gating = if action == ProjectAction::Submit {
-            submission_rules_in(tx.connection(), &project).await?
-        } else {
-            Vec::new()
+        let gating = match action {
+            ProjectAction::Submit => submission_rules_in(tx.connection(), &project).await?,
+            ProjectAction::Accept => {
+                let change = load_acceptance(tx.connection(), code).await?.change_version;
+                change_rules_in(tx.connection(), &project, change).await?
+            }
+            _ => Vec::new(),
         };
         let next = decide_step(project.state, action, actor.level, gating)?;
         let reclaimed = self
@@ -1292,8 +1297,40 @@ pub(crate) async fn submission_rules_in(
     conn: &mut AnyConnection,
     project: &Project,
 ) -> Result<Vec<RuleResult>, RegistryError> {
-    let county = code_of(&project.county)?;
     let version = load_current_version(conn, project).await?;
+    version_rules_in(conn, project, &version).await
+}
+
+/// The gating rules of a change decided with acceptance (二(七) "程序不减、质量不降", SPEC §7):
+/// the change version is checked like any version (PLAN_APPROVED on its villages and its
+/// blocking results: township, area range, per capita, consent, double counting, land class),
+/// read on `conn`. No change, no rules.
+pub(crate) async fn change_rules_in(
+    conn: &mut AnyConnection,
+    project: &Project,
+    change_version: Option<i64>,
+) -> Result<Vec<RuleResult>, RegistryError> {
+    let Some(number) = change_version else {
+        return Ok(Vec::new());
+    };
+    let version = load_versions(conn, &project.code)
+        .await?
+        .into_iter()
+        .find(|v| v.version == number && v.kind == "change")
+        .ok_or_else(|| RegistryError::NotFound {
+            what: "变更版本/change version",
+            id: format!("{}#{number}", project.code),
+        })?;
+    version_rules_in(conn, project, &version).await
+}
+
+/// PLAN_APPROVED against the county's plans in force and the version's blocking results.
+async fn version_rules_in(
+    conn: &mut AnyConnection,
+    project: &Project,
+    version: &Version,
+) -> Result<Vec<RuleResult>, RegistryError> {
+    let county = code_of(&project.county)?;
     let villages: Vec<DivisionCode> = version
         .summary
         .villages

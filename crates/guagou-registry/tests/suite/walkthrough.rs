@@ -565,3 +565,138 @@ async fn project_from_package_to_closed_and_a_sanctioned_one() {
         .await
         .map_err(RegistryError::from));
 }
+
+/// A copy of an example package with one line of a file replaced.
+fn changed_example(dir: &Path, name: &str, file: &str, from: &str, to: &str) -> PathBuf {
+    let target = dir.join(format!("{name}-changed"));
+    std::fs::create_dir_all(&target).unwrap_or_else(|e| panic!("{e}"));
+    for item in std::fs::read_dir(example(name)).unwrap_or_else(|e| panic!("{e}")) {
+        let path = item.unwrap_or_else(|e| panic!("{e}")).path();
+        let Some(file_name) = path.file_name() else {
+            continue;
+        };
+        std::fs::copy(&path, target.join(file_name)).unwrap_or_else(|e| panic!("{e}"));
+    }
+    let text = std::fs::read_to_string(target.join(file)).unwrap_or_else(|e| panic!("{e}"));
+    assert!(text.contains(from), "{file} has no {from}");
+    std::fs::write(target.join(file), text.replacen(from, to, 1)).unwrap_or_else(|e| panic!("{e}"));
+    target
+}
+
+/// 二(七) "程序不减、质量不降": a change applied for together with acceptance is checked like any
+/// version, and its blocking results gate the city's acceptance. Without the change, or with
+/// a change that passes, the same project is accepted.
+#[tokio::test]
+async fn a_change_decided_with_acceptance_gates_it() {
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let r = registry(dir.path()).await;
+    let city = who("市局@511700");
+    let county = who("张三@511722");
+    ok(r.as_principal(&city).seed_dazhou().await);
+    let villages = parse_divisions_csv("villages", VILLAGES).unwrap_or_else(|e| panic!("{e}"));
+    ok(r.as_principal(&city)
+        .import_divisions("villages", &villages, "导入")
+        .await);
+    plan_in_force(
+        &r,
+        "511722",
+        &["511722104201", "511722104202", "511722104203"],
+    )
+    .await;
+    let (project, _) = ok(r
+        .as_principal(&county)
+        .register_project(&example("xuanhan-nanba-pass"), d(2018, 6, 1), "登记")
+        .await);
+    let code_a = project.code.clone();
+    for (actor, action, date) in [
+        (&county, ProjectAction::Submit, d(2018, 6, 2)),
+        (&city, ProjectAction::Pool, d(2018, 6, 10)),
+        (&city, ProjectAction::Forward, d(2018, 6, 20)),
+        (&who("省厅@510000"), ProjectAction::Approve, d(2018, 7, 1)),
+        (&county, ProjectAction::Start, d(2018, 7, 2)),
+    ] {
+        ok(r.as_principal(actor)
+            .project_action(&code_a, action, date, "流程")
+            .await);
+    }
+    // A change in which a household withdrew its consent: HOUSEHOLD_CONSENT fails in it.
+    let refused = changed_example(
+        dir.path(),
+        "xuanhan-nanba-pass",
+        "households.csv",
+        "H002,钱清成,511722104202,4,同意",
+        "H002,钱清成,511722104202,4,不同意",
+    );
+    let (change, results) = ok(r
+        .as_principal(&county)
+        .add_version(&code_a, &refused, d(2019, 4, 1), "变更")
+        .await);
+    assert_eq!(change.kind, "change");
+    assert!(
+        results
+            .iter()
+            .any(|r| r.rule == RuleId::HouseholdConsent && r.blocks()),
+        "{results:#?}"
+    );
+    let figures = AcceptanceFigures {
+        reclaimed_m2: 74_610,
+        resettlement_m2: 16_500,
+        reclaimed_farmland_m2: 72_000,
+        resettlement_farmland_m2: 4_000,
+    };
+    ok(r.as_principal(&county)
+        .apply_acceptance(
+            &code_a,
+            figures,
+            Some(change.version),
+            d(2019, 5, 10),
+            "变更与验收同步申报",
+        )
+        .await);
+    refused_by(
+        r.as_principal(&city)
+            .project_action(&code_a, ProjectAction::Accept, d(2019, 6, 1), "验收")
+            .await,
+        RuleId::HouseholdConsent,
+    );
+    let still = ok(r.as_principal(&county).project(&code_a).await);
+    assert_eq!(still.state, ProjectState::AcceptanceApplied);
+    assert_eq!(still.current_version, project.current_version);
+
+    // Returned, the county applies again with a change that passes: accepted, and the change
+    // becomes the current version.
+    ok(r.as_principal(&city)
+        .project_action(&code_a, ProjectAction::Return, d(2019, 6, 2), "变更不合规")
+        .await);
+    let passing = changed_example(
+        dir.path(),
+        "xuanhan-nanba-pass",
+        "households.csv",
+        "H002,钱清成,511722104202,4,同意,集中安置",
+        "H002,钱清成,511722104202,4,同意,货币安置",
+    );
+    let (good, results) = ok(r
+        .as_principal(&county)
+        .add_version(&code_a, &passing, d(2019, 6, 3), "变更")
+        .await);
+    assert!(results.iter().all(|r| !r.blocks()), "{results:#?}");
+    let state = ok(r.as_principal(&county).project(&code_a).await).state;
+    if state != ProjectState::Implementing {
+        panic!("a returned acceptance application goes back to implementing, not {state:?}");
+    }
+    ok(r.as_principal(&county)
+        .apply_acceptance(
+            &code_a,
+            figures,
+            Some(good.version),
+            d(2019, 6, 4),
+            "变更与验收同步申报",
+        )
+        .await);
+    let accepted = ok(r
+        .as_principal(&city)
+        .project_action(&code_a, ProjectAction::Accept, d(2019, 6, 20), "验收合格")
+        .await);
+    assert_eq!(accepted.state, ProjectState::Accepted);
+    assert_eq!(accepted.current_version, good.version);
+}
