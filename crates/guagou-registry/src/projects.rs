@@ -199,17 +199,20 @@ pub(crate) fn geometry_from_geojson(text: &str) -> Option<MultiPolygon<f64>> {
 }
 
 impl Registry {
-    /// Parcels of every live project except `except`, on the profile's plane.
+    /// Parcels of every live project except `except`, on the profile's plane: the current
+    /// version's and those of a proposed change (a version newer than the current one, decided
+    /// with acceptance), so that a parcel a change claims cannot be counted by another project
+    /// before the change is decided (二(二) 封闭运行, 二(七) 程序不减).
     pub(crate) async fn live_parcels(
         &self,
         except: &str,
         plane: Crs,
     ) -> Result<Vec<OtherProject>, RegistryError> {
         let rows = sqlx::query(
-            "SELECT p.code AS code, pp.name AS name, pp.geometry_geojson AS geometry FROM projects p \
-             JOIN project_parcels pp ON pp.code = p.code AND pp.version = p.current_version \
+            "SELECT DISTINCT p.code AS code, pp.name AS name, pp.geometry_geojson AS geometry FROM projects p \
+             JOIN project_parcels pp ON pp.code = p.code AND pp.version >= p.current_version \
              WHERE pp.role = 'demolition' AND p.code <> $1 AND p.state NOT IN ('draft', 'returned', 'withdrawn', 'terminated') \
-             ORDER BY p.code, pp.name",
+             ORDER BY 1, 2",
         )
         .bind(except)
         .fetch_all(self.store.pool())

@@ -566,9 +566,9 @@ async fn project_from_package_to_closed_and_a_sanctioned_one() {
         .map_err(RegistryError::from));
 }
 
-/// A copy of an example package with one line of a file replaced.
-fn changed_example(dir: &Path, name: &str, file: &str, from: &str, to: &str) -> PathBuf {
-    let target = dir.join(format!("{name}-changed"));
+/// A copy of an example package in `dir/as_name`.
+fn copy_example(dir: &Path, name: &str, as_name: &str) -> PathBuf {
+    let target = dir.join(as_name);
     std::fs::create_dir_all(&target).unwrap_or_else(|e| panic!("{e}"));
     for item in std::fs::read_dir(example(name)).unwrap_or_else(|e| panic!("{e}")) {
         let path = item.unwrap_or_else(|e| panic!("{e}")).path();
@@ -577,10 +577,46 @@ fn changed_example(dir: &Path, name: &str, file: &str, from: &str, to: &str) -> 
         };
         std::fs::copy(&path, target.join(file_name)).unwrap_or_else(|e| panic!("{e}"));
     }
-    let text = std::fs::read_to_string(target.join(file)).unwrap_or_else(|e| panic!("{e}"));
-    assert!(text.contains(from), "{file} has no {from}");
-    std::fs::write(target.join(file), text.replacen(from, to, 1)).unwrap_or_else(|e| panic!("{e}"));
     target
+}
+
+/// Rewrites one file of a package.
+fn edit(package: &Path, file: &str, change: impl FnOnce(&str) -> String) {
+    let text = std::fs::read_to_string(package.join(file)).unwrap_or_else(|e| panic!("{e}"));
+    std::fs::write(package.join(file), change(&text)).unwrap_or_else(|e| panic!("{e}"));
+}
+
+/// A copy of an example package with one line of a file replaced.
+fn changed_example(dir: &Path, name: &str, file: &str, from: &str, to: &str) -> PathBuf {
+    let target = copy_example(dir, name, &format!("{name}-changed"));
+    edit(&target, file, |text| {
+        assert!(text.contains(from), "{file} has no {from}");
+        text.replacen(from, to, 1)
+    });
+    target
+}
+
+/// A ministry coordinate file split at its last parcel: (everything before it, the header and
+/// the last parcel alone).
+fn split_last_parcel(text: &str) -> (String, String) {
+    let lines: Vec<&str> = text.lines().collect();
+    let body = lines
+        .iter()
+        .position(|l| l.trim() == "[地块坐标]")
+        .unwrap_or_else(|| panic!("no [地块坐标]"));
+    let last = lines
+        .iter()
+        .rposition(|l| l.trim_end().ends_with(",@"))
+        .unwrap_or_else(|| panic!("no parcel"));
+    let before = lines[..last].join("\n") + "\n";
+    let alone = lines[..=body]
+        .iter()
+        .chain(&lines[last..])
+        .copied()
+        .collect::<Vec<_>>()
+        .join("\n")
+        + "\n";
+    (before, alone)
 }
 
 /// 二(七) "程序不减、质量不降": a change applied for together with acceptance is checked like any
@@ -699,4 +735,74 @@ async fn a_change_decided_with_acceptance_gates_it() {
         .await);
     assert_eq!(accepted.state, ProjectState::Accepted);
     assert_eq!(accepted.current_version, good.version);
+}
+
+/// 二(二) 封闭运行: a parcel that a proposed change claims (decided with acceptance) cannot be
+/// counted by another project before the change is decided, though the project's current
+/// version does not have it.
+#[tokio::test]
+async fn a_parcel_claimed_by_a_proposed_change_is_not_counted_twice() {
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let r = registry(dir.path()).await;
+    let city = who("市局@511700");
+    let county = who("张三@511722");
+    ok(r.as_principal(&city).seed_dazhou().await);
+    let villages = parse_divisions_csv("villages", VILLAGES).unwrap_or_else(|e| panic!("{e}"));
+    ok(r.as_principal(&city)
+        .import_divisions("villages", &villages, "导入")
+        .await);
+    plan_in_force(
+        &r,
+        "511722",
+        &["511722104201", "511722104202", "511722104203"],
+    )
+    .await;
+    let full = example("xuanhan-nanba-pass");
+    let text =
+        std::fs::read_to_string(full.join("demolition.txt")).unwrap_or_else(|e| panic!("{e}"));
+    let (without_last, last_alone) = split_last_parcel(&text);
+    // Project A is approved without its last parcel, then proposes a change that adds it.
+    let first = copy_example(dir.path(), "xuanhan-nanba-pass", "a-v1");
+    edit(&first, "demolition.txt", |_| without_last.clone());
+    let (project, _) = ok(r
+        .as_principal(&county)
+        .register_project(&first, d(2018, 6, 1), "登记")
+        .await);
+    let code_a = project.code.clone();
+    for (actor, action, date) in [
+        (&county, ProjectAction::Submit, d(2018, 6, 2)),
+        (&city, ProjectAction::Pool, d(2018, 6, 10)),
+        (&city, ProjectAction::Forward, d(2018, 6, 20)),
+        (&who("省厅@510000"), ProjectAction::Approve, d(2018, 7, 1)),
+        (&county, ProjectAction::Start, d(2018, 7, 2)),
+    ] {
+        ok(r.as_principal(actor)
+            .project_action(&code_a, action, date, "流程")
+            .await);
+    }
+    // Project B has only that last parcel.
+    let other = copy_example(dir.path(), "xuanhan-nanba-pass", "b");
+    edit(&other, "demolition.txt", |_| last_alone.clone());
+    edit(&other, "project.toml", |t| {
+        t.replacen(&code_a, "511722-2018-009", 1)
+    });
+    let (_, before) = ok(r
+        .as_principal(&county)
+        .register_project(&other, d(2019, 3, 1), "登记")
+        .await);
+    let double = |results: &[guagou_domain::check::RuleResult]| {
+        results
+            .iter()
+            .find(|r| r.rule == RuleId::NoDoubleCounting)
+            .map(|r| r.passed)
+    };
+    assert_eq!(double(&before), Some(true), "{before:#?}");
+    ok(r.as_principal(&county)
+        .add_version(&code_a, &full, d(2019, 3, 2), "变更：增加拆旧地块")
+        .await);
+    let (_, after) = ok(r
+        .as_principal(&county)
+        .add_version("511722-2018-009", &other, d(2019, 3, 3), "修订")
+        .await);
+    assert_eq!(double(&after), Some(false), "{after:#?}");
 }
