@@ -245,12 +245,15 @@ async function scenario(browser, failingZip, passingZip) {
   };
 
   await step('city-advances-quota', city, async () => {
-    let status = await sendAdvance();
     // The demo's 宣汉 has an overdue advance, so its advance right is suspended (SPEC §8): the
-    // refusal names the rule, and the city lifts the suspension (a recorded decision) first.
-    if ((status === 409 || status === 422) && (await mainText(city)).includes('ADVANCE_NOT_SUSPENDED')) {
-      log('     (the advance was refused by ADVANCE_NOT_SUSPENDED: the city lifts the suspension of 宣汉)');
-      await screenshot(city, 'advance-refused-while-suspended');
+    // project page says so and offers no advance form; the city lifts the suspension (a recorded
+    // decision) first.
+    check((await goto(city, ADVANCE.ledgerPage(code))) === 200, `GET ${ADVANCE.ledgerPage(code)} did not answer 200`);
+    const suspended = (await mainText(city)).includes('ADVANCE_NOT_SUSPENDED');
+    if (suspended) {
+      check((await city.locator(ADVANCE.form).count()) === 0, `${ADVANCE.form} is offered while 宣汉 is suspended`);
+      log('     (宣汉 is suspended (ADVANCE_NOT_SUSPENDED): the city lifts the suspension first)');
+      await screenshot(city, 'advance-suspended');
       check((await goto(city, '/supervision')) === 200, 'GET /supervision did not answer 200');
       const lift = city.locator(`#lift-${COUNTY_CODE}`);
       check((await lift.count()) === 1, `/supervision has no #lift-${COUNTY_CODE} form`);
@@ -262,8 +265,8 @@ async function scenario(browser, failingZip, passingZip) {
       check(lifted && lifted.status() === 200, `lifting the suspension answered ${lifted && lifted.status()}`);
       check((await city.locator(`#lift-${COUNTY_CODE}`).count()) === 0, `宣汉 is still suspended after the lift`);
       await screenshot(city, 'suspension-lifted');
-      status = await sendAdvance();
     }
+    const status = await sendAdvance();
     check(status === 200, `the advance answered ${status}: ${(await mainText(city)).slice(0, 300)}`);
     check((await mainText(city)).includes(code), `the page after the advance (${city.url()}) does not name ${code}`);
   });

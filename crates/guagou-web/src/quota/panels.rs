@@ -156,7 +156,9 @@ pub(crate) async fn project_ledger(
             project.state,
             ProjectState::Approved | ProjectState::Implementing
         );
-    if may_advance {
+    // A suspended county is told so above; it gets no form that the ledger would refuse.
+    if may_advance && !suspended {
+        let years = registry.profile.advance.repay_within_years.value;
         let remaining = (limit - ledger.advanced_m2).max(0);
         let back = format!("/ledger/projects/{}", segment(code));
         let mut form = form_open(user, "/ledger/operations", "form-advance", &back)?;
@@ -175,11 +177,11 @@ pub(crate) async fn project_ledger(
             lang.t("预支节余指标", "Advance surplus quota"),
             lang.t(
                 &format!(
-                    "尚可预支 {}；须在 1 年内以验收核发的指标归还",
+                    "尚可预支 {}；须在 {years} 年内以验收核发的指标归还",
                     area_text(remaining)
                 ),
                 &format!(
-                    "{} may still be advanced; repay within a year from the issued surplus",
+                    "{} may still be advanced; repay within {years} year(s) from the issued surplus",
                     area_text(remaining)
                 ),
             ),

@@ -328,9 +328,11 @@ async fn the_city_advances_and_the_county_sees_it() {
     assert!(page.body.contains("id=\"project-ledger\""));
     assert!(!page.body.contains("form-advance"));
     assert!(!app.get(&audit, &panel).await.body.contains("form-advance"));
+    // The demo's scan suspended 宣汉: the city sees the suspension and no advance form.
     let page = app.get(&city, &panel).await;
-    assert!(page.body.contains("form-advance"), "{}", page.body);
-    let key = form_key(&page.body, "form-advance");
+    assert!(page.body.contains("ADVANCE_NOT_SUSPENDED"), "{}", page.body);
+    assert!(!page.body.contains("form-advance"), "{}", page.body);
+    let key = "1".repeat(32);
     let project = app
         .get(&city, &format!("/api/projects/{DRAFT}"))
         .await
@@ -413,6 +415,11 @@ async fn the_city_advances_and_the_county_sees_it() {
             .body
             .contains("lift-511722")
     );
+
+    // Lifted: the city gets the advance form, with its own key.
+    let page = app.get(&city, &panel).await;
+    assert!(page.body.contains("form-advance"), "{}", page.body);
+    let key = form_key(&page.body, "form-advance");
 
     // Above the 30 % limit: ADVANCE_LIMIT.
     let too_much = (limit + 1).to_string();
@@ -1110,13 +1117,12 @@ async fn dashboard_and_project_panels_follow_jurisdiction() {
     let other = user("other", "511723", "land");
     let panel = guagou_web::quota::project_ledger_html(&state, &other, "511722-2018-002").await;
     assert!(panel.is_empty());
+    // An approved project of a suspended county: the suspension is shown, and no advance form
+    // that the ledger would refuse (an approved project elsewhere has one: the_city_advances…).
     let panel = guagou_web::quota::project_ledger_html(&state, &city, "511725-2019-002").await;
-    assert!(
-        panel.contains("form-advance"),
-        "approved project: the city may advance"
-    );
     assert!(
         panel.contains("ADVANCE_NOT_SUSPENDED"),
         "the suspension is shown"
     );
+    assert!(!panel.contains("form-advance"), "{panel}");
 }
