@@ -89,6 +89,12 @@ codes! {
     WrongLevel = "wrong_level", 403, "本级无权执行此操作", "this level may not take this step";
     /// Does not exist, or the user may not read it (the two are not told apart).
     NotFound = "not_found", 404, "不存在或无权查看", "not found";
+    /// A right password for an account an administrator disabled.
+    AccountDisabled = "account_disabled", 403, "账号已停用，请联系系统管理员", "this account is disabled; ask an administrator";
+    /// User administration by someone who is not an administrator.
+    NotAdmin = "not_admin", 403, "仅系统管理员可以管理用户", "only an administrator may manage users";
+    /// An administrator disabling, demoting or moving their own account.
+    OwnAccount = "own_account", 409, "不能停用、降级或调动自己的账号，请由其他管理员办理", "you may not disable, demote or move your own account; ask another administrator";
     /// Too many failed sign-ins for a name or from an address.
     LoginThrottled = "login_throttled", 429, "登录失败次数过多，请 15 分钟后再试", "too many failed sign-ins; try again in 15 minutes";
     /// Too many objections from one address to one notice within an hour.

@@ -58,6 +58,8 @@ pub struct NewSession {
 #[derive(Debug, Clone)]
 pub struct Session {
     pub actor: Actor,
+    /// Whether the account administers users (用户管理).
+    pub is_admin: bool,
     pub csrf: String,
 }
 
@@ -109,7 +111,7 @@ fn token_digest(token: &str) -> String {
     hex::encode(Sha256::digest(token.as_bytes()))
 }
 
-fn hash_password(password: &str) -> Result<String, RegistryError> {
+pub(crate) fn hash_password(password: &str) -> Result<String, RegistryError> {
     Argon2::default()
         .hash_password(password.as_bytes())
         .map(|h| h.to_string())
@@ -149,7 +151,13 @@ impl Registry {
             .unwrap_or(DateTime::<Utc>::MIN_UTC)
     }
 
-    fn account_event(&self, actor: &str, action: &str, subject: &str, reason: &str) -> AuditRecord {
+    pub(crate) fn account_event(
+        &self,
+        actor: &str,
+        action: &str,
+        subject: &str,
+        reason: &str,
+    ) -> AuditRecord {
         AuditRecord {
             actor: actor.to_owned(),
             at: self.clock.now_rfc3339(),
@@ -243,6 +251,7 @@ impl Registry {
         let password = random_hex(12)?;
         self.create_user(ADMIN_NAME, ADMIN_DIVISION, "land", &password)
             .await?;
+        self.make_first_admin(ADMIN_NAME).await?;
         Ok(Some(password))
     }
 
@@ -337,12 +346,20 @@ impl Registry {
         let reservation = self.reserve_attempt(name, address.as_deref()).await?;
         let lock = self.sign_in_locks.lock_for(name);
         let _held = lock.lock().await;
-        let stored: Option<String> = sqlx::query("SELECT password_hash FROM users WHERE name = $1")
+        let row = sqlx::query("SELECT password_hash, disabled_at FROM users WHERE name = $1")
             .bind(name)
             .fetch_optional(self.store.pool())
-            .await?
+            .await?;
+        let stored: Option<String> = row
+            .as_ref()
             .map(|r| r.try_get("password_hash"))
             .transpose()?;
+        let disabled = row
+            .as_ref()
+            .map(|r| r.try_get::<Option<String>, _>("disabled_at"))
+            .transpose()?
+            .flatten()
+            .is_some();
         let password = attempt.password.to_owned();
         // Argon2 takes tens of milliseconds of CPU: off the request threads.
         let ok = tokio::task::spawn_blocking(move || match &stored {
@@ -357,6 +374,13 @@ impl Registry {
         if !ok {
             self.fail_attempt(name, &reservation).await?;
             return Err(RegistryError::BadLogin);
+        }
+        // Only someone who knows the password learns that the account is disabled.
+        if disabled {
+            self.fail_attempt(name, &reservation).await?;
+            return Err(RegistryError::refused(
+                guagou_domain::ErrorCode::AccountDisabled,
+            ));
         }
         self.open_session(name).await
     }
@@ -474,8 +498,9 @@ impl Registry {
             return Ok(None);
         }
         let row = sqlx::query(
-            "SELECT u.name AS name, u.division AS division, u.department AS department, s.csrf AS csrf \
-             FROM sessions s JOIN users u ON u.name = s.user_name WHERE s.token = $1 AND s.expires_at > $2",
+            "SELECT u.name AS name, u.division AS division, u.department AS department, u.is_admin AS is_admin, s.csrf AS csrf \
+             FROM sessions s JOIN users u ON u.name = s.user_name \
+             WHERE s.token = $1 AND s.expires_at > $2 AND u.disabled_at IS NULL",
         )
         .bind(token_digest(token))
         .bind(rfc3339(self.now_utc()))
@@ -489,6 +514,7 @@ impl Registry {
         let department: String = row.try_get("department")?;
         Ok(Some(Session {
             actor: Actor::new(&name, &division, self.department(&department)?)?,
+            is_admin: row.try_get::<i64, _>("is_admin")? != 0,
             csrf: row.try_get("csrf")?,
         }))
     }

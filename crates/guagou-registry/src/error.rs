@@ -107,6 +107,11 @@ impl RegistryError {
         }
     }
 
+    /// A refusal whose row of the error table says it all (status and both messages).
+    pub fn refused(code: ErrorCode) -> Self {
+        RegistryError::conflict(code, code.message_zh(), code.message_en())
+    }
+
     /// A compare-and-set that changed no row: `what` (e.g. "项目/project") `id` left the
     /// state `expected` before this step could write.
     pub fn state_changed(what: &str, id: &str, expected: &str) -> Self {

@@ -33,6 +33,7 @@ pub mod reviews;
 pub mod scan;
 #[cfg(feature = "test-support")]
 pub mod testing;
+pub mod users;
 pub mod verify;
 
 use guagou_domain::Profile;

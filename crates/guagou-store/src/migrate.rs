@@ -69,6 +69,11 @@ pub const MIGRATIONS: &[(i64, &str, &str)] = &[
         "reviews_findings",
         include_str!("../migrations/0016_reviews_findings.sql"),
     ),
+    (
+        18,
+        "user_admin",
+        include_str!("../migrations/0018_user_admin.sql"),
+    ),
 ];
 
 const CREATE_MIGRATIONS_TABLE: &str = "CREATE TABLE IF NOT EXISTS schema_migrations (

@@ -29,6 +29,8 @@ pub use guagou_registry::accounts::{
 #[derive(Debug, Clone)]
 pub struct User {
     pub actor: Actor,
+    /// Whether the account administers users (the navigation shows 用户管理).
+    pub is_admin: bool,
     /// The CSRF token of this session.
     pub csrf: String,
     /// The language the user reads pages in (cookie `guagou_lang`).
@@ -142,6 +144,7 @@ async fn user_from_parts(parts: &Parts, state: &AppState) -> Result<Option<User>
         .unwrap_or_default();
     Ok(session.map(|s| User {
         actor: s.actor,
+        is_admin: s.is_admin,
         csrf: s.csrf,
         lang,
         today: state.registry.today(),

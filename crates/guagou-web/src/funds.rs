@@ -11,7 +11,7 @@
 
 mod api;
 mod pages;
-mod shared;
+pub(crate) mod shared;
 
 use axum::Router;
 use axum::routing::{get, post};

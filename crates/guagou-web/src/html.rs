@@ -110,6 +110,13 @@ pub fn page_in(
         for (path, zh, en) in NAV {
             let _ = write!(nav, "<a href=\"{path}\">{}</a> ", lang.t(zh, en));
         }
+        if user.is_admin {
+            let _ = write!(
+                nav,
+                "<a href=\"/admin/users\" id=\"nav-users\">{}</a> ",
+                lang.t("用户管理", "Users")
+            );
+        }
         let switch = match lang {
             Lang::Zh => "<a href=\"/lang/en\" id=\"lang-switch\">English</a>",
             Lang::En => "<a href=\"/lang/zh\" id=\"lang-switch\">中文</a>",

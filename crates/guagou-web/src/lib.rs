@@ -24,6 +24,7 @@ pub mod quota;
 pub mod reports;
 pub mod reviews;
 pub mod upload;
+pub mod users;
 pub mod view;
 
 use std::future::Future;
@@ -204,6 +205,7 @@ pub fn router(state: AppState) -> Router {
         .merge(funds::pages())
         .merge(reviews::pages())
         .merge(policy::pages())
+        .merge(users::pages())
         .nest("/api", api)
         .fallback(pages::not_found)
         .layer(middleware::from_fn(bilingual_rejections))

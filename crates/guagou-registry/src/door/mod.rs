@@ -17,6 +17,7 @@ mod ledger;
 mod market;
 mod other;
 mod projects;
+mod users;
 
 use chrono::NaiveDate;
 use guagou_domain::Profile;

@@ -674,3 +674,54 @@ async fn the_market_escrow_is_corrected_only_through_the_market() {
         "{withdrawn:?}"
     );
 }
+
+/// Two administrators disabling one account at once: one succeeds, the other is told the
+/// account changed (409); creating one name twice at once creates it once.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn administrators_racing_on_one_account_change_it_once() {
+    use guagou_registry::users::{UserChange, UserSetting};
+    let demo = demo().await;
+    for name in ["甲管理员", "乙管理员"] {
+        must(
+            demo.registry
+                .create_user(name, "511700", "land", "correct horse 42")
+                .await,
+        );
+        must(demo.registry.make_first_admin(name).await);
+    }
+    let created = race(&demo.registry, 4, |r, i| async move {
+        let admin = who(if i % 2 == 0 {
+            "甲管理员@511700"
+        } else {
+            "乙管理员@511700"
+        });
+        let setting = UserSetting {
+            division: "511722".into(),
+            department: "land".into(),
+            is_admin: false,
+        };
+        r.as_principal(&admin)
+            .change_user("经办人", &UserChange::Create(setting), "新入职")
+            .await
+    })
+    .await;
+    assert_eq!(wins(&created), 1);
+    assert_conflicts(&created, &["invalid"]);
+    let disabled = race(&demo.registry, 4, |r, i| async move {
+        let admin = who(if i % 2 == 0 {
+            "甲管理员@511700"
+        } else {
+            "乙管理员@511700"
+        });
+        r.as_principal(&admin)
+            .change_user("经办人", &UserChange::Disable, "调离")
+            .await
+    })
+    .await;
+    assert_eq!(wins(&disabled), 1);
+    assert_conflicts(&disabled, &["state_changed"]);
+    assert_eq!(
+        audit_count(&demo.registry, "user.disable", "经办人").await,
+        1
+    );
+}

@@ -20,4 +20,5 @@ mod reviews;
 mod roles;
 mod security;
 mod upload;
+mod users;
 mod web;

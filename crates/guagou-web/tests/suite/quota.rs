@@ -1086,6 +1086,7 @@ async fn the_scan_runs_once_per_date_and_supervision_is_filtered() {
 
 fn user(name: &str, division: &str, department: &str) -> User {
     User {
+        is_admin: false,
         actor: Actor::parse(&format!("{name}@{division}/{department}")).must(),
         csrf: "0".repeat(64),
         lang: guagou_web::html::Lang::Zh,

@@ -287,6 +287,7 @@ pub(crate) async fn audit_count(app: &TestApp, action: &str) -> i64 {
 /// `department` sees them (the page itself is wired by pages.rs).
 async fn panels(app: &TestApp, actor: &str, department: &str, code: &str) -> String {
     let user = guagou_web::auth::User {
+        is_admin: false,
         actor: app
             .registry
             .parse_actor(&format!("{actor}/{department}"))

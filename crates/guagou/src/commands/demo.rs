@@ -78,7 +78,16 @@ const ACCOUNTS: &[(&str, &str, &str, &str)] = &[
         "land",
         "四川省国土资源厅 / Sichuan provincial department",
     ),
+    (
+        "admin",
+        "511700",
+        "land",
+        "达州市国土资源局系统管理员（用户管理）/ city administrator (user administration)",
+    ),
 ];
+
+/// The demo account that administers the others (用户管理).
+const DEMO_ADMIN: &str = "admin";
 
 /// Creates the demo accounts with one generated password, written to `demo-accounts.txt` in the
 /// data directory so that a later `guagou demo` on the same directory can show them again.
@@ -89,6 +98,7 @@ async fn create_accounts(registry: &Registry, common: &Common) -> anyhow::Result
         guagou_web::create_user(registry, name, division, department, &password).await?;
         let _ = writeln!(text, "  {name:<9} {label}");
     }
+    registry.make_first_admin(DEMO_ADMIN).await?;
     let _ = writeln!(text, "  密码 / password (all accounts): {password}");
     let path = common.data.join("demo-accounts.txt");
     std::fs::write(&path, &text)?;

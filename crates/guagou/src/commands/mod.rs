@@ -11,3 +11,4 @@ pub mod registry;
 pub mod report;
 pub mod serve;
 pub mod synth;
+pub mod users;

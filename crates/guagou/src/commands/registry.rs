@@ -449,6 +449,9 @@ pub enum RegistryCommand {
     /// 省指导价 / the provincial guide price table (二(三)): list, or record a price with its sources
     #[command(subcommand)]
     GuidePrice(GuidePriceCommand),
+    /// 用户管理 / user administration (an administrator's accounts: add, disable, reset, …)
+    #[command(subcommand)]
+    User(crate::commands::users::UserCommand),
     /// 供地 / record a land supply (OPERATIONAL_LAND_USES_QUOTA)
     Supply {
         id: String,
@@ -547,7 +550,7 @@ fn code(text: &str) -> anyhow::Result<DivisionCode> {
 }
 
 /// Prints a value as JSON, or as the given text.
-fn emit<T: Serialize>(
+pub(crate) fn emit<T: Serialize>(
     format: OutputFormat,
     value: &T,
     text: impl FnOnce() -> String,
@@ -601,6 +604,7 @@ async fn dispatch(
         RegistryCommand::Project(c) => project(r, format, c).await?,
         RegistryCommand::Ledger(c) => ledger(r, format, c).await?,
         RegistryCommand::GuidePrice(c) => guide_price(r, format, c).await?,
+        RegistryCommand::User(c) => crate::commands::users::run(r, format, c).await?,
         RegistryCommand::Supply {
             id,
             county,

@@ -297,3 +297,84 @@ fn ledger_repay_is_the_countys_and_never_more_than_owed() {
         text(&county.stderr)
     );
 }
+
+/// `guagou user`: the demo's administrator creates an account (its password printed once),
+/// disables it and lists it; a clerk who is no administrator is refused.
+#[test]
+fn user_administration_on_the_command_line() {
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let data = dir.path().join("data");
+    demo(&data);
+    let admin = ["--actor", "admin@511700", "--reason", "新入职"];
+    let mut add = vec![
+        "--format",
+        "json",
+        "user",
+        "add",
+        "clerk",
+        "--division",
+        "511722",
+    ];
+    add.extend_from_slice(&admin);
+    let output = guagou(&data, &add);
+    assert_eq!(output.status.code(), Some(0), "{}", text(&output.stderr));
+    let done: Value = serde_json::from_slice(&output.stdout).unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(done["password"].as_str().map(str::len), Some(16), "{done}");
+    assert_eq!(done["user"]["division"], "511722");
+
+    let output = guagou(
+        &data,
+        &[
+            "user",
+            "disable",
+            "clerk",
+            "--actor",
+            "admin@511700",
+            "--reason",
+            "调离",
+        ],
+    );
+    assert_eq!(output.status.code(), Some(0), "{}", text(&output.stderr));
+    let output = guagou(
+        &data,
+        &[
+            "--format",
+            "json",
+            "user",
+            "list",
+            "--actor",
+            "admin@511700",
+        ],
+    );
+    let users: Value = serde_json::from_slice(&output.stdout).unwrap_or_else(|e| panic!("{e}"));
+    let clerk = users
+        .as_array()
+        .into_iter()
+        .flatten()
+        .find(|u| u["name"] == "clerk")
+        .cloned()
+        .unwrap_or_default();
+    assert!(clerk["disabled_at"].is_string(), "{users}");
+
+    // The city clerk is no administrator: refused with the table's code, nothing created.
+    let output = guagou(
+        &data,
+        &[
+            "user",
+            "add",
+            "clerk2",
+            "--division",
+            "511722",
+            "--actor",
+            "city@511700",
+            "--reason",
+            "试",
+        ],
+    );
+    assert_ne!(output.status.code(), Some(0));
+    assert!(
+        text(&output.stderr).contains("not_admin"),
+        "{}",
+        text(&output.stderr)
+    );
+}
