@@ -619,6 +619,40 @@ fn split_last_parcel(text: &str) -> (String, String) {
     (before, alone)
 }
 
+/// Divisions and a plan in force for 宣汉县, then the package registered and taken to
+/// implementing (approved 2018-07-01).
+async fn implementing(r: &Registry, package: &Path) -> guagou_registry::projects::Project {
+    let city = who("市局@511700");
+    let county = who("张三@511722");
+    ok(r.as_principal(&city).seed_dazhou().await);
+    let villages = parse_divisions_csv("villages", VILLAGES).unwrap_or_else(|e| panic!("{e}"));
+    ok(r.as_principal(&city)
+        .import_divisions("villages", &villages, "导入")
+        .await);
+    plan_in_force(
+        r,
+        "511722",
+        &["511722104201", "511722104202", "511722104203"],
+    )
+    .await;
+    let (project, _) = ok(r
+        .as_principal(&county)
+        .register_project(package, d(2018, 6, 1), "登记")
+        .await);
+    for (actor, action, date) in [
+        (&county, ProjectAction::Submit, d(2018, 6, 2)),
+        (&city, ProjectAction::Pool, d(2018, 6, 10)),
+        (&city, ProjectAction::Forward, d(2018, 6, 20)),
+        (&who("省厅@510000"), ProjectAction::Approve, d(2018, 7, 1)),
+        (&county, ProjectAction::Start, d(2018, 7, 2)),
+    ] {
+        ok(r.as_principal(actor)
+            .project_action(&project.code, action, date, "流程")
+            .await);
+    }
+    project
+}
+
 /// 二(七) "程序不减、质量不降": a change applied for together with acceptance is checked like any
 /// version, and its blocking results gate the city's acceptance. Without the change, or with
 /// a change that passes, the same project is accepted.
@@ -628,33 +662,8 @@ async fn a_change_decided_with_acceptance_gates_it() {
     let r = registry(dir.path()).await;
     let city = who("市局@511700");
     let county = who("张三@511722");
-    ok(r.as_principal(&city).seed_dazhou().await);
-    let villages = parse_divisions_csv("villages", VILLAGES).unwrap_or_else(|e| panic!("{e}"));
-    ok(r.as_principal(&city)
-        .import_divisions("villages", &villages, "导入")
-        .await);
-    plan_in_force(
-        &r,
-        "511722",
-        &["511722104201", "511722104202", "511722104203"],
-    )
-    .await;
-    let (project, _) = ok(r
-        .as_principal(&county)
-        .register_project(&example("xuanhan-nanba-pass"), d(2018, 6, 1), "登记")
-        .await);
+    let project = implementing(&r, &example("xuanhan-nanba-pass")).await;
     let code_a = project.code.clone();
-    for (actor, action, date) in [
-        (&county, ProjectAction::Submit, d(2018, 6, 2)),
-        (&city, ProjectAction::Pool, d(2018, 6, 10)),
-        (&city, ProjectAction::Forward, d(2018, 6, 20)),
-        (&who("省厅@510000"), ProjectAction::Approve, d(2018, 7, 1)),
-        (&county, ProjectAction::Start, d(2018, 7, 2)),
-    ] {
-        ok(r.as_principal(actor)
-            .project_action(&code_a, action, date, "流程")
-            .await);
-    }
     // A change in which a household withdrew its consent: HOUSEHOLD_CONSENT fails in it.
     let refused = changed_example(
         dir.path(),
@@ -744,19 +753,7 @@ async fn a_change_decided_with_acceptance_gates_it() {
 async fn a_parcel_claimed_by_a_proposed_change_is_not_counted_twice() {
     let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
     let r = registry(dir.path()).await;
-    let city = who("市局@511700");
     let county = who("张三@511722");
-    ok(r.as_principal(&city).seed_dazhou().await);
-    let villages = parse_divisions_csv("villages", VILLAGES).unwrap_or_else(|e| panic!("{e}"));
-    ok(r.as_principal(&city)
-        .import_divisions("villages", &villages, "导入")
-        .await);
-    plan_in_force(
-        &r,
-        "511722",
-        &["511722104201", "511722104202", "511722104203"],
-    )
-    .await;
     let full = example("xuanhan-nanba-pass");
     let text =
         std::fs::read_to_string(full.join("demolition.txt")).unwrap_or_else(|e| panic!("{e}"));
@@ -764,22 +761,8 @@ async fn a_parcel_claimed_by_a_proposed_change_is_not_counted_twice() {
     // Project A is approved without its last parcel, then proposes a change that adds it.
     let first = copy_example(dir.path(), "xuanhan-nanba-pass", "a-v1");
     edit(&first, "demolition.txt", |_| without_last.clone());
-    let (project, _) = ok(r
-        .as_principal(&county)
-        .register_project(&first, d(2018, 6, 1), "登记")
-        .await);
+    let project = implementing(&r, &first).await;
     let code_a = project.code.clone();
-    for (actor, action, date) in [
-        (&county, ProjectAction::Submit, d(2018, 6, 2)),
-        (&city, ProjectAction::Pool, d(2018, 6, 10)),
-        (&city, ProjectAction::Forward, d(2018, 6, 20)),
-        (&who("省厅@510000"), ProjectAction::Approve, d(2018, 7, 1)),
-        (&county, ProjectAction::Start, d(2018, 7, 2)),
-    ] {
-        ok(r.as_principal(actor)
-            .project_action(&code_a, action, date, "流程")
-            .await);
-    }
     // Project B has only that last parcel.
     let other = copy_example(dir.path(), "xuanhan-nanba-pass", "b");
     edit(&other, "demolition.txt", |_| last_alone.clone());
