@@ -66,6 +66,18 @@ struct PlanReplay {
     opinions: BTreeMap<String, (String, String, u64)>,
 }
 
+/// An account as its audit records leave it (`user.create`, then `user.set`, `user.disable`,
+/// `user.enable`): division and department decide rights, as does the administrator flag.
+#[derive(Debug, Clone)]
+struct UserReplay {
+    division: String,
+    department: String,
+    is_admin: bool,
+    disabled: bool,
+    /// The audit record of the last change.
+    seq: u64,
+}
+
 #[derive(Debug, Default)]
 pub(crate) struct Replay {
     supplies: BTreeMap<String, Recorded>,
@@ -74,8 +86,8 @@ pub(crate) struct Replay {
     /// county → (suspended, audit seq of the last decision)
     suspended: BTreeMap<String, (bool, u64)>,
     plans: BTreeMap<String, PlanReplay>,
-    /// name → (division, department, audit seq)
-    users: BTreeMap<String, (String, String, u64)>,
+    /// name → the account as its audit records leave it
+    users: BTreeMap<String, UserReplay>,
     /// (project, seq) → the department's review as recorded
     reviews: BTreeMap<(String, i64), (Recorded, String)>,
     /// finding id → the finding as recorded
@@ -139,8 +151,25 @@ impl Replay {
                 plan.state = Some(to);
             }
             "user.create" => {
-                // The principal as created: `name@division[/department]` in the payload (older
-                // records: as the subject); the department is the record's reason.
+                // Created by an administrator: the payload has the division and department.
+                // Created by the operator: `name@division[/department]` in the payload (older
+                // records: as the subject) and the department as the record's reason.
+                if let (Some(division), Some(department)) =
+                    (rec.opt_text("division"), rec.opt_text("department"))
+                {
+                    let is_admin = rec.payload.get("is_admin") == Some(&serde_json::json!(true));
+                    self.users.insert(
+                        rec.subject.clone(),
+                        UserReplay {
+                            division,
+                            department,
+                            is_admin,
+                            disabled: false,
+                            seq: rec.seq,
+                        },
+                    );
+                    return;
+                }
                 let who = rec
                     .payload
                     .get("user")
@@ -150,8 +179,33 @@ impl Replay {
                     let division = rest.split_once('/').map_or(rest, |(d, _)| d);
                     self.users.insert(
                         name.to_owned(),
-                        (division.to_owned(), rec.reason.clone(), rec.seq),
+                        UserReplay {
+                            division: division.to_owned(),
+                            department: rec.reason.clone(),
+                            is_admin: false,
+                            disabled: false,
+                            seq: rec.seq,
+                        },
                     );
+                }
+            }
+            "user.set" | "user.disable" | "user.enable" => {
+                if let Some(user) = self.users.get_mut(&rec.subject) {
+                    if let Some(division) = rec.opt_text("division") {
+                        user.division = division;
+                    }
+                    if let Some(department) = rec.opt_text("department") {
+                        user.department = department;
+                    }
+                    if let Some(flag) = rec.payload.get("is_admin").and_then(|v| v.as_bool()) {
+                        user.is_admin = flag;
+                    }
+                    match rec.action.as_str() {
+                        "user.disable" => user.disabled = true,
+                        "user.enable" => user.disabled = false,
+                        _ => {}
+                    }
+                    user.seq = rec.seq;
                 }
             }
             _ => {}
@@ -854,9 +908,11 @@ impl Replay {
     }
 
     async fn check_users(&self, conn: &mut AnyConnection) -> Result<Check, RegistryError> {
-        let rows = sqlx::query("SELECT name, division, department FROM users ORDER BY name")
-            .fetch_all(&mut *conn)
-            .await?;
+        let rows = sqlx::query(
+            "SELECT name, division, department, is_admin, disabled_at FROM users ORDER BY name",
+        )
+        .fetch_all(&mut *conn)
+        .await?;
         let mut f = Findings::new();
         let t = "users";
         let mut seen = BTreeSet::new();
@@ -864,17 +920,17 @@ impl Replay {
             f.row();
             let name: String = r.try_get("name")?;
             seen.insert(name.clone());
-            let Some((division, department, seq)) = self.users.get(&name) else {
+            let Some(user) = self.users.get(&name) else {
                 f.unrecorded(t, &name, "建账审计记录", "account-creation audit record");
                 continue;
             };
-            let src = Source::audit(*seq);
+            let src = Source::audit(user.seq);
             f.same(
                 t,
                 &name,
                 "division",
                 &r.try_get::<String, _>("division")?,
-                division,
+                &user.division,
                 &src,
             );
             f.same(
@@ -882,13 +938,32 @@ impl Replay {
                 &name,
                 "department",
                 &r.try_get::<String, _>("department")?,
-                department,
+                &user.department,
+                &src,
+            );
+            let flag = |on: bool| if on { "1" } else { "0" }.to_owned();
+            let is_admin = r.try_get::<i64, _>("is_admin")? != 0;
+            f.same(
+                t,
+                &name,
+                "is_admin",
+                &flag(is_admin),
+                &flag(user.is_admin),
+                &src,
+            );
+            let disabled = r.try_get::<Option<String>, _>("disabled_at")?.is_some();
+            f.same(
+                t,
+                &name,
+                "disabled_at",
+                &flag(disabled),
+                &flag(user.disabled),
                 &src,
             );
         }
-        for (name, (_, _, seq)) in &self.users {
+        for (name, user) in &self.users {
             if !seen.contains(name) {
-                f.missing(t, name, &Source::audit(*seq));
+                f.missing(t, name, &Source::audit(user.seq));
             }
         }
         Ok(f.into_check(

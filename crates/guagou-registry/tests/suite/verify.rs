@@ -632,3 +632,64 @@ async fn an_edit_of_any_decision_table_is_caught() {
         assert!(again.ok, "after undoing {edit}:\n{}", report(&again));
     }
 }
+
+/// Accounts decide rights: an administrator's changes replay from the audit log, and an
+/// account made administrator or re-enabled behind the registry's back is named.
+#[tokio::test]
+async fn an_account_changed_outside_user_administration_is_caught() {
+    use guagou_registry::users::{UserChange, UserSetting};
+    let d = demo().await;
+    let r = &d.r;
+    r.create_user("管理员", "511700", "land", "correct horse 42")
+        .await
+        .must();
+    r.make_first_admin("管理员").await.must();
+    let admin = r.parse_actor("管理员@511700").must();
+    let door = r.as_principal(&admin);
+    let setting = |division: &str| UserSetting {
+        division: division.into(),
+        department: "land".into(),
+        is_admin: false,
+    };
+    door.change_user("经办人", &UserChange::Create(setting("511722")), "新入职")
+        .await
+        .must();
+    door.change_user("经办人", &UserChange::Set(setting("511781")), "调动")
+        .await
+        .must();
+    door.change_user("经办人", &UserChange::Disable, "调离")
+        .await
+        .must();
+    let check = verify(r).await;
+    assert!(check.ok, "{}", report(&check));
+
+    exec(r, "UPDATE users SET is_admin = 1 WHERE name = '经办人'").await;
+    assert_names(
+        &verify(r).await,
+        "users",
+        "users",
+        "经办人",
+        Some("is_admin"),
+    );
+    exec(r, "UPDATE users SET is_admin = 0 WHERE name = '经办人'").await;
+    exec(
+        r,
+        "UPDATE users SET disabled_at = NULL WHERE name = '经办人'",
+    )
+    .await;
+    assert_names(
+        &verify(r).await,
+        "users",
+        "users",
+        "经办人",
+        Some("disabled_at"),
+    );
+    exec(r, "UPDATE users SET disabled_at = '2019-07-15T01:00:00Z', division = '511722' WHERE name = '经办人'").await;
+    assert_names(
+        &verify(r).await,
+        "users",
+        "users",
+        "经办人",
+        Some("division"),
+    );
+}

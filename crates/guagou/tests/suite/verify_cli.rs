@@ -211,6 +211,6 @@ fn verify_with_a_checkpoint_catches_the_last_funds_entry_and_audit_record_remove
         .filter(|c| c["ok"] == false)
         .filter_map(|c| c["name"].as_str())
         .collect();
-    // The demo's last audit record created its last account.
+    // The demo's last audit record made its administrator (is_admin no longer replays).
     assert!(failed.contains(&"users"), "{failed:?}");
 }
