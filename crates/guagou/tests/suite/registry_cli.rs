@@ -377,4 +377,7 @@ fn user_administration_on_the_command_line() {
         "{}",
         text(&output.stderr)
     );
+    // The accounts replay from the audit log.
+    let output = guagou(&data, &["verify"]);
+    assert_eq!(output.status.code(), Some(0), "{}", text(&output.stdout));
 }
