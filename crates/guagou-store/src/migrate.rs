@@ -69,6 +69,11 @@ pub const MIGRATIONS: &[(i64, &str, &str)] = &[
         "reviews_findings",
         include_str!("../migrations/0016_reviews_findings.sql"),
     ),
+    (
+        17,
+        "completion_extensions",
+        include_str!("../migrations/0017_completion_extensions.sql"),
+    ),
 ];
 
 const CREATE_MIGRATIONS_TABLE: &str = "CREATE TABLE IF NOT EXISTS schema_migrations (

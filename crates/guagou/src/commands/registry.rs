@@ -14,6 +14,7 @@ use guagou_domain::landclass::LandClassTable;
 use guagou_domain::ledger::{Account, LandUse, Operation};
 use guagou_domain::lifecycle::{PlanAction, ProjectAction, ProjectState};
 use guagou_domain::registry_rules::Backing;
+use guagou_registry::extensions::ExtensionDecision;
 use guagou_registry::projects::{AcceptanceFigures, CityInvestment};
 use guagou_registry::verify::{ChainOutcome, RegistryCheck};
 use guagou_registry::{Actor, Clock, Door, Registry};
@@ -278,12 +279,34 @@ pub enum ProjectCommand {
         #[command(flatten)]
         who: Who,
     },
-    /// 申请延期（依政策不得延期）/ request an extension (refused under 二(四))
+    /// 申请延长实施期限（预支指标项目不得延期，二(四)）/ ask the city to extend the completion
+    /// deadline (refused for a project that took an advance)
     Extend {
         code: String,
+        /// 申请延至 / the requested last day YYYY-MM-DD
+        #[arg(long, value_parser = parse_date)]
+        until: NaiveDate,
         #[command(flatten)]
         who: Who,
     },
+    /// 市局决定延期申请 / the city's decision on an extension request: --grant-until DATE or
+    /// --refuse
+    DecideExtension {
+        code: String,
+        /// 申请序号 / the request's number (see `project extensions`)
+        #[arg(long)]
+        seq: i64,
+        /// 批准延至 / grant, to this last day
+        #[arg(long, value_parser = parse_date, conflicts_with = "refuse", required_unless_present = "refuse")]
+        grant_until: Option<NaiveDate>,
+        /// 不予延期 / refuse
+        #[arg(long)]
+        refuse: bool,
+        #[command(flatten)]
+        who: Who,
+    },
+    /// 延期申请及决定 / a project's extension requests and decisions
+    Extensions { code: String },
     /// 入库项目排序 / the city's ranking of pooled projects, with its parts
     Rank {
         #[arg(long, default_value = "")]
@@ -1283,12 +1306,37 @@ async fn project(
                 .await?;
             emit(format, &p, || project_text(&p))
         }
-        ProjectCommand::Extend { code, who } => {
-            r.as_principal(&who.actor(r)?)
-                .request_extension(&code)
+        ProjectCommand::Extend { code, until, who } => {
+            let e = r
+                .as_principal(&who.actor(r)?)
+                .request_extension(&code, until, who.date(), &who.reason)
                 .await?;
-            emit(format, &serde_json::json!({ "extended": code }), || {
-                "已受理 / accepted\n".into()
+            emit(format, &e, || extension_text(&e))
+        }
+        ProjectCommand::DecideExtension {
+            code,
+            seq,
+            grant_until,
+            refuse: _,
+            who,
+        } => {
+            let decision = match grant_until {
+                Some(until) => ExtensionDecision::Grant(until),
+                None => ExtensionDecision::Refuse,
+            };
+            let e = r
+                .as_principal(&who.actor(r)?)
+                .decide_extension(&code, seq, decision, who.date(), &who.reason)
+                .await?;
+            emit(format, &e, || extension_text(&e))
+        }
+        ProjectCommand::Extensions { code } => {
+            let list = reader(r)?.extensions(&code).await?;
+            emit(format, &list, || {
+                if list.is_empty() {
+                    return "无延期申请 / no extension requests\n".into();
+                }
+                list.iter().map(extension_text).collect()
             })
         }
         ProjectCommand::Rank { under, as_of } => {
@@ -1672,4 +1720,21 @@ async fn ledger(r: &Registry, format: OutputFormat, command: LedgerCommand) -> a
         // Writes were handled above.
         _ => Ok(()),
     }
+}
+
+/// One extension request as a line of text.
+fn extension_text(e: &guagou_registry::extensions::Extension) -> String {
+    let (zh, en) = e.state.label();
+    let mut line = format!(
+        "{} #{}: {} 申请延至 / asked until {}（{}）— {zh} / {en}",
+        e.code, e.seq, e.requested_on, e.requested_until, e.reason
+    );
+    if let Some(until) = e.granted_until {
+        line.push_str(&format!("，延至 / until {until}"));
+    }
+    if let (Some(on), Some(reason)) = (e.decided_on, &e.decision_reason) {
+        line.push_str(&format!("（{on}：{reason}）"));
+    }
+    line.push('\n');
+    line
 }
