@@ -200,7 +200,26 @@ pub(crate) fn deadline_table(
         .iter()
         .map(|i| {
             let (zh, en) = i.kind_label();
-            let status = if i.overdue {
+            let status = if i.awaiting_acceptance {
+                format!(
+                    "<span class=\"ok\">{}</span>",
+                    lang.t(
+                        "已按期申请验收，待验收（期限中止）",
+                        "acceptance applied for in time, awaiting the decision (clock stopped)"
+                    )
+                )
+            } else if !i.binding && i.days_left < 0 {
+                format!(
+                    "<span class=\"warn\">{}</span>",
+                    lang.t(
+                        &format!("已过期限 {} 天（未预支，不制裁，可申请延期）", -i.days_left),
+                        &format!(
+                            "{} days past (no advance: no sanction, may be extended)",
+                            -i.days_left
+                        )
+                    )
+                )
+            } else if i.overdue {
                 format!(
                     "<span class=\"fail\">{}</span>",
                     lang.t(
@@ -237,7 +256,11 @@ pub(crate) fn deadline_table(
                     String::new()
                 },
                 esc(&i.started_on),
-                esc(&i.due_on),
+                if i.extended {
+                    format!("{}（{}）", esc(&i.due_on), lang.t("已批准延期", "extended"))
+                } else {
+                    esc(&i.due_on)
+                },
                 status,
                 i.entry.map(entry_link).unwrap_or_default(),
             ]);
