@@ -44,7 +44,9 @@ impl DateSpan {
             return Err(format!("'{text}': the range ends before it starts"));
         }
         if (last - first).num_days() > 366 {
-            return Err(format!("'{text}': a range of rest days spans more than a year"));
+            return Err(format!(
+                "'{text}': a range of rest days spans more than a year"
+            ));
         }
         Ok(DateSpan { first, last })
     }
@@ -201,7 +203,9 @@ mod tests {
     fn a_last_day_on_a_holiday_moves_to_the_next_working_day() {
         let c = Calendar {
             weekends_rest: false,
-            holidays: vec![DateSpan::parse("2019-10-01..2019-10-07").unwrap_or_else(|e| panic!("{e}"))],
+            holidays: vec![
+                DateSpan::parse("2019-10-01..2019-10-07").unwrap_or_else(|e| panic!("{e}")),
+            ],
             working_days: BTreeSet::new(),
         };
         assert_eq!(
@@ -225,7 +229,9 @@ mod tests {
     fn weekends_and_adjusted_working_days() {
         let mut c = Calendar {
             weekends_rest: true,
-            holidays: vec![DateSpan::parse("2019-10-01..2019-10-07").unwrap_or_else(|e| panic!("{e}"))],
+            holidays: vec![
+                DateSpan::parse("2019-10-01..2019-10-07").unwrap_or_else(|e| panic!("{e}")),
+            ],
             working_days: BTreeSet::new(),
         };
         // 2019-07-13 is a Saturday: the last day moves to Monday 2019-07-15.

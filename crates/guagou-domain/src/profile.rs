@@ -655,7 +655,10 @@ mod tests {
         assert!(calendar.is_rest_day(day(2019, 7, 13)));
         assert!(!calendar.is_rest_day(day(2019, 7, 15)));
         assert!(!calendar.is_rest_day(day(2019, 9, 29)));
-        assert_eq!(calendar.next_working_day(day(2019, 10, 1)), Some(day(2019, 10, 8)));
+        assert_eq!(
+            calendar.next_working_day(day(2019, 10, 1)),
+            Some(day(2019, 10, 8))
+        );
         let start = profile.profile.issued;
         let text = DAZHOU_2017_TOML.replace("[calendar]", "[calendar_unused]");
         assert!(Profile::from_toml("x.toml", &text).is_err());
@@ -673,7 +676,8 @@ mod tests {
             matches!(err, Err(ProfileError::Invalid { ref field, .. }) if field == "calendar.working_days"),
             "{err:?}"
         );
-        let text = DAZHOU_2017_TOML.replace("\"2019-06-07..2019-06-09\"", "\"2019-06-09..2019-06-07\"");
+        let text =
+            DAZHOU_2017_TOML.replace("\"2019-06-07..2019-06-09\"", "\"2019-06-09..2019-06-07\"");
         assert!(Profile::from_toml("x.toml", &text).is_err());
         Ok(())
     }

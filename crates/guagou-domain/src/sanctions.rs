@@ -333,7 +333,9 @@ pub fn extension_request(
 ) -> Result<CompletionDeadline, ExtensionRefused> {
     let deadline = project_completion(profile, project).ok_or(ExtensionRefused::NoDeadline)?;
     if deadline.binding && !profile.completion.extension_allowed.value {
-        return Err(ExtensionRefused::Rule(Box::new(refusal(profile, project, &deadline))));
+        return Err(ExtensionRefused::Rule(Box::new(refusal(
+            profile, project, &deadline,
+        ))));
     }
     if deadline.met || project.accepted_on.is_some() {
         return Err(ExtensionRefused::NoDeadline);
@@ -639,9 +641,21 @@ mod tests {
         };
         assert_eq!(result.rule, RuleId::CompletionDeadline);
         assert_eq!(result.clause, "二(四)");
-        assert!(result.message_zh.contains("2021-03-01"), "{}", result.message_zh);
-        assert!(result.message_zh.contains("不得延期"), "{}", result.message_zh);
-        assert!(result.message_en.contains("2021-03-01"), "{}", result.message_en);
+        assert!(
+            result.message_zh.contains("2021-03-01"),
+            "{}",
+            result.message_zh
+        );
+        assert!(
+            result.message_zh.contains("不得延期"),
+            "{}",
+            result.message_zh
+        );
+        assert!(
+            result.message_en.contains("2021-03-01"),
+            "{}",
+            result.message_en
+        );
         let mut plain = facts.clone();
         plain.advances.clear();
         assert_eq!(

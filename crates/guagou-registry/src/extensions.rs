@@ -166,10 +166,7 @@ impl Registry {
         actor.require_jurisdiction(&facts.county)?;
         let deadline = extension_request(&self.profile, &facts, until).map_err(refused)?;
         let earlier = extensions_in(tx.connection(), code).await?;
-        if earlier
-            .iter()
-            .any(|e| e.state == ExtensionState::Requested)
-        {
+        if earlier.iter().any(|e| e.state == ExtensionState::Requested) {
             return Err(RegistryError::conflict(
                 ErrorCode::NotAllowed,
                 "该项目已有待市局决定的延期申请",

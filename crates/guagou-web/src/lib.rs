@@ -10,6 +10,7 @@
 pub mod api;
 pub mod auth;
 pub mod error;
+pub mod extensions;
 pub mod funds;
 pub mod html;
 pub mod inspect;
@@ -153,6 +154,7 @@ pub fn api_router() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .merge(reports::api())
         .merge(funds::api())
         .merge(reviews::api())
+        .merge(extensions::api())
         .merge(policy::api())
         .split_for_parts();
     (api, paths)
@@ -203,6 +205,7 @@ pub fn router(state: AppState) -> Router {
         .merge(reports::pages())
         .merge(funds::pages())
         .merge(reviews::pages())
+        .merge(extensions::pages())
         .merge(policy::pages())
         .nest("/api", api)
         .fallback(pages::not_found)

@@ -242,7 +242,13 @@ async fn a_project_without_an_advance_is_extended_by_a_recorded_decision() {
     assert_eq!(granted.granted_until, Some(d(2023, 3, 31)));
     refused_with(
         city_door
-            .decide_extension(PROJECT, 1, ExtensionDecision::Refuse, d(2022, 6, 10), "不同意")
+            .decide_extension(
+                PROJECT,
+                1,
+                ExtensionDecision::Refuse,
+                d(2022, 6, 10),
+                "不同意",
+            )
             .await,
         "state_changed",
     );
@@ -256,7 +262,13 @@ async fn a_project_without_an_advance_is_extended_by_a_recorded_decision() {
     assert_eq!(again.seq, 2);
     must(
         city_door
-            .decide_extension(PROJECT, 2, ExtensionDecision::Refuse, d(2023, 1, 10), "不予延期")
+            .decide_extension(
+                PROJECT,
+                2,
+                ExtensionDecision::Refuse,
+                d(2023, 1, 10),
+                "不予延期",
+            )
             .await,
     );
     let facts = must(must(city_door.project_deadline_facts(PROJECT).await).ok_or("no facts"));

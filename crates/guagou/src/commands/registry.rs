@@ -306,7 +306,9 @@ pub enum ProjectCommand {
         who: Who,
     },
     /// 延期申请及决定 / a project's extension requests and decisions
-    Extensions { code: String },
+    Extensions {
+        code: String,
+    },
     /// 入库项目排序 / the city's ranking of pooled projects, with its parts
     Rank {
         #[arg(long, default_value = "")]
