@@ -275,10 +275,13 @@ impl Registry {
                 )
             }
             SanctionKind::CompletionOverdue => (
-                format!("项目 {} 未在期限内完成，不得延期", sanction.project),
                 format!(
-                    "project {} missed its completion deadline; no extension",
-                    sanction.project
+                    "预支指标项目 {} 未在期限内实施完成（申请验收），{} 起逾期，不得延期",
+                    sanction.project, sanction.overdue_since
+                ),
+                format!(
+                    "project {} took an advance and did not apply for acceptance in time: overdue since {}; no extension",
+                    sanction.project, sanction.overdue_since
                 ),
             ),
         })

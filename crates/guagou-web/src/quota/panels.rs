@@ -4,6 +4,7 @@
 
 use std::fmt::Write as _;
 
+use guagou_domain::RuleId;
 use guagou_domain::ledger::Account;
 use guagou_domain::ledger::engine::advance_limit_m2;
 use guagou_domain::lifecycle::{Level, ProjectState};
@@ -175,12 +176,16 @@ pub(crate) async fn project_ledger(
             lang.t("预支节余指标", "Advance surplus quota"),
             lang.t(
                 &format!(
-                    "尚可预支 {}；须在 1 年内以验收核发的指标归还",
-                    area_text(remaining)
+                    "尚可预支 {}；{}；{}",
+                    area_text(remaining),
+                    guagou_domain::rules::title_zh(&registry.profile, RuleId::AdvanceRepaid),
+                    guagou_domain::rules::title_zh(&registry.profile, RuleId::CompletionDeadline),
                 ),
                 &format!(
-                    "{} may still be advanced; repay within a year from the issued surplus",
-                    area_text(remaining)
+                    "{} may still be advanced; {}; {}",
+                    area_text(remaining),
+                    guagou_domain::rules::title_en(&registry.profile, RuleId::AdvanceRepaid),
+                    guagou_domain::rules::title_en(&registry.profile, RuleId::CompletionDeadline),
                 ),
             ),
         );
