@@ -215,7 +215,9 @@ impl Registry {
         as_of: NaiveDate,
         reason: &str,
     ) -> Result<Extension, RegistryError> {
-        if actor.level == Level::County {
+        // The city decides (its land bureau, through the door): not the county that asked, nor
+        // the province.
+        if actor.level != Level::City {
             return Err(RegistryError::Forbidden {
                 actor: actor.to_string(),
                 what: "延期决定/extension decision".into(),

@@ -338,7 +338,7 @@ pub async fn project_section_html(
         }
     };
     out.push_str(&format!("<p>{standing}</p>"));
-    let city_decides = user.is_land_writer() && user.actor.level != Level::County;
+    let city_decides = user.is_land_writer() && user.actor.level == Level::City;
     if extensions.is_empty() {
         out.push_str(&format!(
             "<p class=\"none\">{}</p>",

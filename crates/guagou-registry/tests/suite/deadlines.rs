@@ -214,12 +214,15 @@ async fn a_project_without_an_advance_is_extended_by_a_recorded_decision() {
             .await,
         "not_allowed",
     );
-    // The county does not decide its own request; another county cannot see it.
-    assert!(
-        door.decide_extension(PROJECT, 1, ExtensionDecision::Refuse, d(2022, 6, 5), "x")
-            .await
-            .is_err()
-    );
+    // Neither the county that asked nor the province decides; another county cannot see it.
+    for other in [county(), who("省厅经办人@510000")] {
+        refused_with(
+            r.as_principal(&other)
+                .decide_extension(PROJECT, 1, ExtensionDecision::Refuse, d(2022, 6, 5), "x")
+                .await,
+            "forbidden",
+        );
+    }
     assert!(
         r.as_principal(&who("县局经办人@511722"))
             .extensions(PROJECT)

@@ -309,7 +309,13 @@ fn extensions_are_decided_once_and_refused_for_advance_projects() {
     let list = |data: &Path| -> Value {
         let output = guagou(
             data,
-            &["--format", "json", "project", "extensions", "511725-2019-002"],
+            &[
+                "--format",
+                "json",
+                "project",
+                "extensions",
+                "511725-2019-002",
+            ],
         );
         assert_eq!(output.status.code(), Some(0), "{}", text(&output.stderr));
         serde_json::from_slice(&output.stdout).unwrap_or_else(|e| panic!("{e}"))
