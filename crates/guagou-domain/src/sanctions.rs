@@ -73,7 +73,7 @@ impl ProjectFacts {
 }
 
 /// An advance, or the part of it still owed, with its own due date.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct OpenAdvance {
     /// The advance entry.
     pub seq: u64,

@@ -14,6 +14,7 @@ use guagou_domain::landclass::LandClassTable;
 use guagou_domain::ledger::{Account, LandUse, Operation};
 use guagou_domain::lifecycle::{PlanAction, ProjectAction, ProjectState};
 use guagou_domain::registry_rules::Backing;
+use guagou_domain::sanctions;
 use guagou_registry::extensions::ExtensionDecision;
 use guagou_registry::projects::{AcceptanceFigures, CityInvestment};
 use guagou_registry::verify::{ChainOutcome, RegistryCheck};
@@ -1400,9 +1401,27 @@ async fn project(
             } else {
                 Vec::new()
             };
+            // The same domain functions as the scan and the pages (民法典 201–203, the
+            // profile's calendar).
+            let facts = door.project_deadline_facts(&code).await?;
+            let completion = facts
+                .as_ref()
+                .and_then(|f| sanctions::project_completion(&r.profile, f));
+            let advances = facts
+                .as_ref()
+                .map(|f| sanctions::open_advances(&r.profile, f))
+                .unwrap_or_default();
+            let extensions = door.extensions(&code).await?;
             emit(
                 format,
-                &serde_json::json!({ "project": p, "versions": versions, "submission_rules": rules }),
+                &serde_json::json!({
+                    "project": p,
+                    "versions": versions,
+                    "submission_rules": rules,
+                    "completion_deadline": completion,
+                    "open_advances": advances,
+                    "extensions": extensions,
+                }),
                 || {
                     let mut out = project_text(&p);
                     for v in &versions {
@@ -1412,6 +1431,8 @@ async fn project(
                         ));
                     }
                     out.push_str(&results_text(&rules));
+                    out.push_str(&deadlines_text(completion.as_ref(), &advances));
+                    out.extend(extensions.iter().map(extension_text));
                     out
                 },
             )
@@ -1739,4 +1760,42 @@ fn extension_text(e: &guagou_registry::extensions::Extension) -> String {
     }
     line.push('\n');
     line
+}
+
+/// A project's completion deadline and open advances as text lines.
+fn deadlines_text(
+    completion: Option<&sanctions::CompletionDeadline>,
+    advances: &[sanctions::OpenAdvance],
+) -> String {
+    let mut out = String::new();
+    if let Some(c) = completion {
+        let kind = if c.binding {
+            "预支指标项目，不得延期 / took an advance, no extension"
+        } else if c.extended {
+            "已批准延期，不制裁 / extended by decision, no sanction"
+        } else {
+            "未预支，不制裁，可申请延期 / no advance: no sanction, may be extended"
+        };
+        let met = if c.met {
+            "，已按期申请验收 / acceptance applied for in time"
+        } else {
+            ""
+        };
+        out.push_str(&format!(
+            "  实施完成期限/completion deadline {}（{kind}{met}）\n",
+            c.last_day
+        ));
+    }
+    for a in advances {
+        let stopped = if a.awaiting_acceptance {
+            "，已按期申请验收，期限中止 / applied for acceptance in time, clock stopped"
+        } else {
+            ""
+        };
+        out.push_str(&format!(
+            "  预支 #{} 尚欠/owed {} m² 归还期限/due {}{stopped}\n",
+            a.seq, a.owed_m2, a.due
+        ));
+    }
+    out
 }

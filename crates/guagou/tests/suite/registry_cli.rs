@@ -352,6 +352,21 @@ fn extensions_are_decided_once_and_refused_for_advance_projects() {
         text(&second.stderr)
     );
     assert_eq!(list(&data)[2]["granted_until"], "2022-06-30");
+    // `project show` gives the deadlines from the same domain functions as the scan.
+    let show = |code: &str| -> Value {
+        let output = guagou(&data, &["--format", "json", "project", "show", code]);
+        assert_eq!(output.status.code(), Some(0), "{}", text(&output.stderr));
+        serde_json::from_slice(&output.stdout).unwrap_or_else(|e| panic!("{e}"))
+    };
+    let plain = show("511725-2019-002");
+    assert_eq!(plain["completion_deadline"]["last_day"], "2022-06-30");
+    assert_eq!(plain["completion_deadline"]["binding"], false);
+    assert_eq!(plain["completion_deadline"]["extended"], true);
+    let advanced = show("511722-2018-002");
+    assert_eq!(advanced["completion_deadline"]["last_day"], "2021-06-15");
+    assert_eq!(advanced["completion_deadline"]["binding"], true);
+    // The demo scan's deduction settled its advance: nothing is owed.
+    assert_eq!(advanced["open_advances"].as_array().map(Vec::len), Some(0));
     let refused = guagou(
         &data,
         &[
