@@ -257,6 +257,35 @@ mod tests {
         );
     }
 
+    proptest::proptest! {
+        /// For any start and period, with the 达州 calendar: the last day is the corresponding
+        /// day or the first working day after it, never a rest day, never more than a fortnight
+        /// later; the last day is not overdue and the day after it is.
+        #[test]
+        fn the_last_day_is_the_first_working_day_from_the_corresponding_day(
+            offset in 0i64..(366 * 8),
+            years in 1u32..4,
+        ) {
+            let profile = crate::Profile::dazhou_2017().unwrap_or_else(|e| panic!("{e}"));
+            let c = profile.deadline_calendar();
+            let start = d(2017, 6, 1) + chrono::Duration::days(offset);
+            let corresponding = years_after(start, years).unwrap_or_else(|| panic!("{start}"));
+            let last = last_day_within_years(start, years, &c).unwrap_or_else(|| panic!("{start}"));
+            proptest::prop_assert!(last >= corresponding);
+            proptest::prop_assert!((last - corresponding).num_days() < 14);
+            proptest::prop_assert!(!c.is_rest_day(last));
+            let mut day = corresponding;
+            while day < last {
+                proptest::prop_assert!(c.is_rest_day(day), "{day} is a working day before {last}");
+                day = day.succ_opt().unwrap_or(last);
+            }
+            proptest::prop_assert!(!is_overdue(start, years, last, &c));
+            proptest::prop_assert!(is_overdue(start, years, last + chrono::Duration::days(1), &c));
+            // Without a calendar, the corresponding day itself.
+            proptest::prop_assert_eq!(last_day_within_years(start, years, &plain()), Some(corresponding));
+        }
+    }
+
     #[test]
     fn date_spans_parse_and_refuse() {
         assert_eq!(
