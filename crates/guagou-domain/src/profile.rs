@@ -7,6 +7,7 @@
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 
+use crate::dates::{Calendar, DateSpan};
 use crate::division::DivisionCode;
 use crate::ledger::LandUse;
 use crate::units::Fen;
@@ -84,6 +85,39 @@ pub struct Advance {
 pub struct Completion {
     pub within_years: Param<u32>,
     pub extension_allowed: Param<bool>,
+}
+
+/// Which days rest when a deadline's last day moves (民法典 art. 203, SPEC §3). Optional: a
+/// profile without it moves no day.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CalendarSection {
+    /// Saturdays and Sundays are rest days (公休日), unless listed in `working_days`.
+    pub weekends_rest: Param<bool>,
+    /// Statutory holidays and the rest days the State Council adds to them: dates or inclusive
+    /// ranges (`2019-10-01..2019-10-07`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub holidays: Option<Param<Vec<DateSpan>>>,
+    /// Adjusted working days (调休): working even on a weekend.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub working_days: Option<Param<Vec<DateSpan>>>,
+}
+
+impl CalendarSection {
+    pub fn calendar(&self) -> Calendar {
+        let spans = |p: &Option<Param<Vec<DateSpan>>>| {
+            p.as_ref().map(|p| p.value.clone()).unwrap_or_default()
+        };
+        let working_days = spans(&self.working_days)
+            .iter()
+            .flat_map(|s| s.first.iter_days().take_while(move |d| *d <= s.last))
+            .collect();
+        Calendar {
+            weekends_rest: self.weekends_rest.value,
+            holidays: spans(&self.holidays),
+            working_days,
+        }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -317,6 +351,9 @@ pub struct Profile {
     pub resettlement: Resettlement,
     pub advance: Advance,
     pub completion: Completion,
+    /// Rest days for moving a deadline's last day (民法典 art. 203).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub calendar: Option<CalendarSection>,
     pub adjustment: Adjustment,
     pub consultation: Consultation,
     #[serde(default)]
@@ -471,6 +508,19 @@ impl Profile {
             // With a zero base, a county with no tilt would get nothing: not what 二(三) says.
             return Err(invalid("allocation.base", "must be at least 1"));
         }
+        if let Some(section) = &self.calendar {
+            let calendar = section.calendar();
+            let clash = calendar
+                .working_days
+                .iter()
+                .find(|d| calendar.holidays.iter().any(|h| h.contains(**d)));
+            if let Some(day) = clash {
+                return Err(invalid(
+                    "calendar.working_days",
+                    &format!("{day} is listed both as a holiday and as a working day"),
+                ));
+            }
+        }
         if self.operational_land.land_uses.value.is_empty() {
             return Err(invalid(
                 "operational_land.land_uses",
@@ -478,6 +528,14 @@ impl Profile {
             ));
         }
         Ok(())
+    }
+
+    /// The rest days deadlines are counted with (no day moves without a `[calendar]`).
+    pub fn deadline_calendar(&self) -> Calendar {
+        self.calendar
+            .as_ref()
+            .map(CalendarSection::calendar)
+            .unwrap_or_default()
     }
 
     /// The guide price in force on `date`, if any.
@@ -584,6 +642,43 @@ mod tests {
         assert_eq!(price, Some(300_000));
         let before = NaiveDate::from_ymd_opt(2017, 12, 31).unwrap_or_default();
         assert!(profile.guide_price_on(before).is_none());
+        Ok(())
+    }
+
+    /// The calendar of 民法典 art. 203: weekends rest, listed holidays rest, 调休 days work; a
+    /// profile without `[calendar]` moves no day.
+    #[test]
+    fn the_deadline_calendar_comes_from_the_profile() -> Result<(), ProfileError> {
+        let profile = Profile::dazhou_2017()?;
+        let calendar = profile.deadline_calendar();
+        assert!(calendar.is_rest_day(day(2019, 10, 3)));
+        assert!(calendar.is_rest_day(day(2019, 7, 13)));
+        assert!(!calendar.is_rest_day(day(2019, 7, 15)));
+        assert!(!calendar.is_rest_day(day(2019, 9, 29)));
+        assert_eq!(
+            calendar.next_working_day(day(2019, 10, 1)),
+            Some(day(2019, 10, 8))
+        );
+        let start = profile.profile.issued;
+        let text = DAZHOU_2017_TOML.replace("[calendar]", "[calendar_unused]");
+        assert!(Profile::from_toml("x.toml", &text).is_err());
+        let bare = {
+            let mut p = profile.clone();
+            p.calendar = None;
+            p
+        };
+        assert_eq!(bare.deadline_calendar(), crate::dates::Calendar::default());
+        assert!(!bare.deadline_calendar().is_rest_day(start));
+        // A day both resting and working is refused.
+        let text = DAZHOU_2017_TOML.replace("\"2019-10-12\",", "\"2019-10-12\", \"2019-10-03\",");
+        let err = Profile::from_toml("x.toml", &text);
+        assert!(
+            matches!(err, Err(ProfileError::Invalid { ref field, .. }) if field == "calendar.working_days"),
+            "{err:?}"
+        );
+        let text =
+            DAZHOU_2017_TOML.replace("\"2019-06-07..2019-06-09\"", "\"2019-06-09..2019-06-07\"");
+        assert!(Profile::from_toml("x.toml", &text).is_err());
         Ok(())
     }
 

@@ -15,6 +15,7 @@ use serde::Serialize;
 use crate::base_layers::{BaseLayer, LandUseImport};
 use crate::divisions::Division;
 use crate::error::RegistryError;
+use crate::extensions::ExtensionDecision;
 use crate::market::{NewAgreement, NewListing, NewOffer};
 use crate::projects::{AcceptanceFigures, CityInvestment};
 use crate::{Actor, Registry};
@@ -762,7 +763,9 @@ impl Registry {
             "关闭",
         )
         .await?;
-        // Project 1: acceptance applied with a change (decided together, not yet decided).
+        // Project 1: acceptance applied with a change (decided together, not yet decided),
+        // two days after its advance's due date (2019-07-10): too late to stop the clock
+        // (验收归还 counts from an application in time), so the scan still sanctions it.
         let p1 = &PROJECTS[1];
         let y = actor(&format!("县局经办人@{}", p1.county))?;
         let project1 = self.project(p1.code).await?;
@@ -773,7 +776,7 @@ impl Registry {
             reclaimed_farmland_m2: v1.summary.demolition_m2,
             resettlement_farmland_m2: 0,
         };
-        self.apply_acceptance(&y, p1.code, f1, None, d(2019, 6, 1)?, "验收申请")
+        self.apply_acceptance(&y, p1.code, f1, None, d(2019, 7, 12)?, "验收申请")
             .await?;
         // Project 12: accepted without an advance (not yet closed).
         let p12 = &PROJECTS[12];
@@ -827,17 +830,72 @@ impl Registry {
     /// What `build_demo` leaves out so that the web tests' demo stays as it was (their pages
     /// and figures are asserted): a settled agreement with payments and an adjustment
     /// (`demo_settled_agreement`), departments' reviews and an audit finding
-    /// (`demo_reviews`), and, when this registry has a base-layer folder, a stored
+    /// (`demo_reviews`), completion extensions of a project without an advance
+    /// (`demo_extensions`), and, when this registry has a base-layer folder, a stored
     /// land-use layer (`demo_landuse`). `guagou demo` runs it after `build_demo`, so the demo
     /// holds one record of every kind; so do the tests that need one.
     pub async fn complete_demo(&self, packages_dir: &Path) -> Result<(), RegistryError> {
         // Reviews first: the verify tests take the settled agreement and the land-use layer
         // as the demo's last writes.
         self.demo_reviews().await?;
+        self.demo_extensions().await?;
         self.demo_settled_agreement().await?;
         if self.base_dir.is_some() {
             self.demo_landuse(packages_dir).await?;
         }
+        Ok(())
+    }
+
+    /// Project 10 took no advance: its completion period (to 2021-06-15) may be extended under
+    /// the normal procedure. One request refused, one granted, one awaiting the city.
+    pub async fn demo_extensions(&self) -> Result<(), RegistryError> {
+        let city = &actor("市局管理员@511700")?;
+        let p = &PROJECTS[10];
+        let county = actor(&format!("县局经办人@{}", p.county))?;
+        let first = self
+            .request_extension(
+                &county,
+                p.code,
+                d(2022, 12, 31)?,
+                d(2019, 3, 1)?,
+                "拆旧农户搬迁滞后 / demolition households moved late",
+            )
+            .await?;
+        self.decide_extension(
+            city,
+            p.code,
+            first.seq,
+            ExtensionDecision::Refuse,
+            d(2019, 3, 10)?,
+            "延期过长，请按实际进度重新申请 / too long; ask again for what the work needs",
+        )
+        .await?;
+        let second = self
+            .request_extension(
+                &county,
+                p.code,
+                d(2021, 12, 31)?,
+                d(2019, 3, 15)?,
+                "复垦工程受汛期影响 / reclamation delayed by the flood season",
+            )
+            .await?;
+        self.decide_extension(
+            city,
+            p.code,
+            second.seq,
+            ExtensionDecision::Grant(d(2021, 12, 31)?),
+            d(2019, 3, 25)?,
+            "同意延至 2021-12-31 / granted to 2021-12-31",
+        )
+        .await?;
+        self.request_extension(
+            &county,
+            p.code,
+            d(2022, 6, 30)?,
+            d(2019, 6, 20)?,
+            "安置房验收尚未完成 / resettlement housing not yet accepted",
+        )
+        .await?;
         Ok(())
     }
 

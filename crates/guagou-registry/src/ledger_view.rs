@@ -8,6 +8,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
+use chrono::NaiveDate;
 use guagou_domain::DivisionCode;
 use guagou_domain::ledger::{Account, Entry, Lot, Operation};
 use guagou_domain::lifecycle::ProjectState;
@@ -396,6 +397,8 @@ pub(crate) async fn deadline_facts_in(
         Ok((code, -r.try_get::<i64, _>("balance_m2")?))
     })
     .collect::<Result<_, sqlx::Error>>()?;
+    let applications = stopping_applications(conn, only).await?;
+    let extended = granted_extensions(conn, only).await?;
     const PROJECTS: &str = "SELECT code, county, state, approved_on, accepted_on FROM projects \
          WHERE approved_on IS NOT NULL";
     let projects = match only {
@@ -426,11 +429,68 @@ pub(crate) async fn deadline_facts_in(
                 .try_get::<Option<String>, _>("accepted_on")?
                 .map(|d| parse_day("accepted_on", &d))
                 .transpose()?,
+            acceptance_applied_on: applications.get(&code).copied(),
+            extended_to: extended.get(&code).copied(),
             advances: advances.remove(&code).unwrap_or_default(),
             issued_m2: issued.get(&code).copied().flatten(),
             outstanding_m2: owed.get(&code).copied().unwrap_or(0).max(0),
             code,
         });
+    }
+    Ok(out)
+}
+
+/// The acceptance applications that stop a deadline's clock (docs/readings/deadlines.md):
+/// pending or accepted, by project; a returned one does not count.
+pub(crate) async fn stopping_applications(
+    conn: &mut AnyConnection,
+    only: Option<&str>,
+) -> Result<BTreeMap<String, NaiveDate>, RegistryError> {
+    const SQL: &str = "SELECT code, applied_on FROM acceptances \
+         WHERE (decision IS NULL OR decision = 'accepted')";
+    let rows = match only {
+        Some(code) => {
+            sqlx::query(&format!("{SQL} AND code = $1"))
+                .bind(code)
+                .fetch_all(&mut *conn)
+                .await?
+        }
+        None => sqlx::query(SQL).fetch_all(&mut *conn).await?,
+    };
+    rows.iter()
+        .map(|r| {
+            let applied: String = r.try_get("applied_on")?;
+            Ok((r.try_get("code")?, parse_day("applied_on", &applied)?))
+        })
+        .collect()
+}
+
+/// The completion deadline set by each project's latest granted extension.
+pub(crate) async fn granted_extensions(
+    conn: &mut AnyConnection,
+    only: Option<&str>,
+) -> Result<BTreeMap<String, NaiveDate>, RegistryError> {
+    const SQL: &str = "SELECT code, seq, granted_until FROM completion_extensions \
+         WHERE state = 'granted'";
+    let rows = match only {
+        Some(code) => {
+            sqlx::query(&format!("{SQL} AND code = $1 ORDER BY seq"))
+                .bind(code)
+                .fetch_all(&mut *conn)
+                .await?
+        }
+        None => {
+            sqlx::query(&format!("{SQL} ORDER BY code, seq"))
+                .fetch_all(&mut *conn)
+                .await?
+        }
+    };
+    let mut out = BTreeMap::new();
+    for r in &rows {
+        let until: Option<String> = r.try_get("granted_until")?;
+        if let Some(until) = until {
+            out.insert(r.try_get("code")?, parse_day("granted_until", &until)?);
+        }
     }
     Ok(out)
 }

@@ -15,6 +15,7 @@ pub mod demo;
 pub mod divisions;
 pub mod door;
 pub mod error;
+pub mod extensions;
 pub mod funds;
 pub mod guide_prices;
 pub mod inspections;

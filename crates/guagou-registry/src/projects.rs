@@ -15,7 +15,6 @@ use guagou_domain::ledger::{Entry, Meta, Operation};
 use guagou_domain::lifecycle::{Level, ProjectAction, ProjectState};
 use guagou_domain::ranking::{Candidate, Ranked, VillageFacts, rank};
 use guagou_domain::registry_rules::plan_approved;
-use guagou_domain::sanctions::refuse_extension;
 use guagou_geo::Crs;
 use guagou_geo::crs::transform_geometry;
 use serde::{Deserialize, Serialize};
@@ -918,34 +917,6 @@ impl Registry {
             .await?;
         tx.commit().await?;
         self.project(code).await
-    }
-
-    /// An extension of the completion deadline: always refused under the Dazhou profile (二(四)).
-    pub(crate) async fn request_extension(
-        &self,
-        actor: &Actor,
-        code: &str,
-    ) -> Result<(), RegistryError> {
-        let project = self.project(code).await?;
-        actor.require_jurisdiction(&code_of(&project.county)?)?;
-        match refuse_extension(&self.profile) {
-            Some((rule, clause)) => {
-                let def = rule.def();
-                Err(RegistryError::Rules(vec![RuleResult {
-                    rule,
-                    severity: def.severity,
-                    passed: false,
-                    measured: guagou_domain::check::Quantity::Text("extension requested".into()),
-                    limit: guagou_domain::check::Quantity::Text("no extension".into()),
-                    clause,
-                    message_zh: "预支指标项目须在 3 年内实施完成，不得延期".into(),
-                    message_en: "projects must be completed within 3 years of approval; no extension is allowed".into(),
-                    subjects: Vec::new(),
-                    justification: None,
-                }]))
-            }
-            None => Ok(()),
-        }
     }
 
     pub(crate) fn meta(&self, actor: &Actor, key: &str, reason: &str, as_of: NaiveDate) -> Meta {

@@ -10,7 +10,7 @@ use guagou_domain::ledger::{Account, Operation};
 use guagou_domain::lifecycle::Level;
 use guagou_domain::sanctions::{AdvanceFact, ProjectFacts, Sanction, SanctionKind, scan};
 
-use crate::ledger_view::deadline_facts_in;
+use crate::ledger_view::{deadline_facts_in, granted_extensions, stopping_applications};
 use serde::Serialize;
 use sqlx::Row;
 
@@ -50,6 +50,13 @@ impl Registry {
                 _ => None,
             })
             .collect();
+        let (applications, extended) = {
+            let mut conn = self.read_conn().await?;
+            (
+                stopping_applications(&mut conn, None).await?,
+                granted_extensions(&mut conn, None).await?,
+            )
+        };
         let mut out = Vec::new();
         for project in self.projects("", None).await? {
             let Some(approved_on) = project.approved_on.as_deref() else {
@@ -87,6 +94,8 @@ impl Registry {
                     .as_deref()
                     .map(|d| parse_day("accepted_on", d))
                     .transpose()?,
+                acceptance_applied_on: applications.get(&project.code).copied(),
+                extended_to: extended.get(&project.code).copied(),
                 advances,
                 issued_m2: ledger.and_then(|l| l.issued_m2),
                 outstanding_m2: outstanding.max(0),
@@ -266,10 +275,13 @@ impl Registry {
                 )
             }
             SanctionKind::CompletionOverdue => (
-                format!("项目 {} 未在期限内完成，不得延期", sanction.project),
                 format!(
-                    "project {} missed its completion deadline; no extension",
-                    sanction.project
+                    "预支指标项目 {} 未在期限内实施完成（申请验收），{} 起逾期，不得延期",
+                    sanction.project, sanction.overdue_since
+                ),
+                format!(
+                    "project {} took an advance and did not apply for acceptance in time: overdue since {}; no extension",
+                    sanction.project, sanction.overdue_since
                 ),
             ),
         })

@@ -529,7 +529,12 @@ impl Registry {
         replay_audit(&mut tx, |rec| {
             let (domain, _) = rec.action.split_once('.').unwrap_or((&rec.action, ""));
             match (domain, rec.action.as_str()) {
-                (_, "project.review") => records.record(rec),
+                (
+                    _,
+                    "project.review" | "project.extension_request" | "project.extension_decision",
+                ) => {
+                    records.record(rec);
+                }
                 ("project", _) => projects.record(rec),
                 ("market", _) => market.record(rec),
                 (_, "notice.record" | "notice.lift") | ("inspection" | "allocation", _) => {

@@ -70,6 +70,11 @@ pub const MIGRATIONS: &[(i64, &str, &str)] = &[
         include_str!("../migrations/0016_reviews_findings.sql"),
     ),
     (
+        17,
+        "completion_extensions",
+        include_str!("../migrations/0017_completion_extensions.sql"),
+    ),
+    (
         18,
         "user_admin",
         include_str!("../migrations/0018_user_admin.sql"),

@@ -10,6 +10,7 @@
 pub mod api;
 pub mod auth;
 pub mod error;
+pub mod extensions;
 pub mod funds;
 pub mod html;
 pub mod inspect;
@@ -154,6 +155,7 @@ pub fn api_router() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .merge(reports::api())
         .merge(funds::api())
         .merge(reviews::api())
+        .merge(extensions::api())
         .merge(policy::api())
         .split_for_parts();
     (api, paths)
@@ -204,6 +206,7 @@ pub fn router(state: AppState) -> Router {
         .merge(reports::pages())
         .merge(funds::pages())
         .merge(reviews::pages())
+        .merge(extensions::pages())
         .merge(policy::pages())
         .merge(users::pages())
         .nest("/api", api)

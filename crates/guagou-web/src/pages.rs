@@ -438,7 +438,7 @@ pub async fn project_show(
         })
         .collect();
     let body = format!(
-        "{facts}{notice}{map}{actions}{forms}{ledger}{reviews}<h2>{vh}</h2>{vt}{results}",
+        "{facts}{notice}{map}{actions}{forms}{ledger}{extensions}{reviews}<h2>{vh}</h2>{vt}{results}",
         facts = project_facts(lang, p),
         notice = notice_links(
             lang,
@@ -453,6 +453,7 @@ pub async fn project_show(
         actions = action_forms(lang, &state.registry, &user, p),
         forms = crate::upload::project_forms_html(&state, &user, p).await?,
         ledger = crate::quota::project_ledger_html(&state, &user, &p.code).await,
+        extensions = crate::extensions::project_section_html(&state, &user, p).await?,
         reviews = crate::reviews::project_sections_html(&state, &user, p).await?,
         vh = lang.t("版本", "Versions"),
         vt = table_in(

@@ -13,6 +13,7 @@ use serde::Serialize;
 use super::Door;
 use crate::accounts::random_hex;
 use crate::error::RegistryError;
+use crate::extensions::{Extension, ExtensionDecision};
 use crate::packages::{PendingUpload, PreCheck, StoredPackage};
 use crate::projects::{
     Acceptance, AcceptanceFigures, CityInvestment, Project, Version, VersionDiff,
@@ -479,13 +480,43 @@ impl Door<'_> {
             .await
     }
 
-    /// Asks for an extension of the completion deadline.
-    pub async fn request_extension(&self, code: &str) -> Result<(), RegistryError> {
-        self.actor.require_land()?;
+    /// Asks for an extension of the completion deadline to `until` (county land bureau): refused
+    /// with COMPLETION_DEADLINE for a project that took an advance; otherwise recorded for the
+    /// city's decision.
+    pub async fn request_extension(
+        &self,
+        code: &str,
+        until: NaiveDate,
+        as_of: NaiveDate,
+        reason: &str,
+    ) -> Result<Extension, RegistryError> {
+        self.land_write(as_of)?;
         let project = self.project(code).await?;
         self.registry
-            .request_extension(&self.actor, &project.code)
+            .request_extension(&self.actor, &project.code, until, as_of, reason)
             .await
+    }
+
+    /// The city land bureau's decision on extension request `seq` of a project.
+    pub async fn decide_extension(
+        &self,
+        code: &str,
+        seq: i64,
+        decision: ExtensionDecision,
+        as_of: NaiveDate,
+        reason: &str,
+    ) -> Result<Extension, RegistryError> {
+        self.land_write(as_of)?;
+        let project = self.project(code).await?;
+        self.registry
+            .decide_extension(&self.actor, &project.code, seq, decision, as_of, reason)
+            .await
+    }
+
+    /// The extension requests of a project this principal may read, oldest first.
+    pub async fn extensions(&self, code: &str) -> Result<Vec<Extension>, RegistryError> {
+        let project = self.project(code).await?;
+        self.registry.extensions(&project.code).await
     }
 }
 

@@ -92,6 +92,14 @@ pub(crate) struct Replay {
     reviews: BTreeMap<(String, i64), (Recorded, String)>,
     /// finding id → the finding as recorded
     findings: BTreeMap<String, Recorded>,
+    /// (project, seq) → the extension request and the city's decision as recorded
+    extensions: BTreeMap<(String, i64), ExtensionReplay>,
+}
+
+#[derive(Debug, Clone, Default)]
+struct ExtensionReplay {
+    request: Option<Recorded>,
+    decision: Option<Recorded>,
 }
 
 impl Replay {
@@ -112,6 +120,16 @@ impl Replay {
             }
             "audit.finding" => {
                 self.findings.insert(rec.subject.clone(), Recorded::of(rec));
+            }
+            "project.extension_request" | "project.extension_decision" => {
+                let recorded = Recorded::of(rec);
+                let key = (rec.subject.clone(), recorded.int("seq"));
+                let replay = self.extensions.entry(key).or_default();
+                if rec.action == "project.extension_request" {
+                    replay.request = Some(recorded);
+                } else {
+                    replay.decision = Some(recorded);
+                }
             }
             "sanction.apply" => {
                 let kind = rec
@@ -224,7 +242,100 @@ impl Replay {
             self.check_users(conn).await?,
             self.check_reviews(conn).await?,
             self.check_findings(conn).await?,
+            self.check_extensions(conn).await?,
         ])
+    }
+
+    async fn check_extensions(&self, conn: &mut AnyConnection) -> Result<Check, RegistryError> {
+        let rows = sqlx::query(
+            "SELECT code, seq, requested_on, requested_until, reason, requested_by, state, \
+             decided_on, granted_until, decision_reason, decided_by \
+             FROM completion_extensions ORDER BY code, seq",
+        )
+        .fetch_all(&mut *conn)
+        .await?;
+        let mut f = Findings::new();
+        let t = "completion_extensions";
+        let mut seen = BTreeSet::new();
+        let opt = |r: &sqlx::any::AnyRow, field: &str| -> Result<String, sqlx::Error> {
+            Ok(r.try_get::<Option<String>, _>(field)?.unwrap_or_default())
+        };
+        for r in &rows {
+            f.row();
+            let code: String = r.try_get("code")?;
+            let seq: i64 = r.try_get("seq")?;
+            let key = format!("code={code} seq={seq}");
+            seen.insert((code.clone(), seq));
+            let Some(request) = self
+                .extensions
+                .get(&(code, seq))
+                .and_then(|e| e.request.as_ref().map(|q| (q, e.decision.as_ref())))
+            else {
+                f.unrecorded(t, &key, "延期申请审计记录", "extension request record");
+                continue;
+            };
+            let (request, decision) = request;
+            let src = Source::audit(request.seq);
+            for (field, expected) in [
+                ("requested_on", request.text("requested_on")),
+                ("requested_until", request.text("requested_until")),
+                ("reason", request.reason.clone()),
+                ("requested_by", request.actor.clone()),
+            ] {
+                f.same(
+                    t,
+                    &key,
+                    field,
+                    &r.try_get::<String, _>(field)?,
+                    &expected,
+                    &src,
+                );
+            }
+            let (state, decided) = match decision {
+                Some(d) => (d.text("decision"), Some(d)),
+                None => ("requested".to_owned(), None),
+            };
+            let src = Source::audit(decided.map_or(request.seq, |d| d.seq));
+            f.same(
+                t,
+                &key,
+                "state",
+                &r.try_get::<String, _>("state")?,
+                &state,
+                &src,
+            );
+            for (field, expected) in [
+                ("decided_on", decided.map(|d| d.text("decided_on"))),
+                ("granted_until", decided.map(|d| d.text("granted_until"))),
+                ("decision_reason", decided.map(|d| d.reason.clone())),
+                ("decided_by", decided.map(|d| d.actor.clone())),
+            ] {
+                f.same(
+                    t,
+                    &key,
+                    field,
+                    &opt(r, field)?,
+                    &expected.unwrap_or_default(),
+                    &src,
+                );
+            }
+        }
+        for ((code, seq), replay) in &self.extensions {
+            if let Some(request) = &replay.request
+                && !seen.contains(&(code.clone(), *seq))
+            {
+                f.missing(
+                    t,
+                    &format!("code={code} seq={seq}"),
+                    &Source::audit(request.seq),
+                );
+            }
+        }
+        Ok(f.into_check(
+            "completion_extensions",
+            "延期申请及决定对照审计记录",
+            "completion extension requests and decisions against the audit log",
+        ))
     }
 
     async fn check_supplies(&self, conn: &mut AnyConnection) -> Result<Check, RegistryError> {

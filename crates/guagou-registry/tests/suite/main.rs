@@ -3,6 +3,7 @@
 
 mod backup;
 mod boundaries;
+mod deadlines;
 mod decisions;
 mod demo;
 mod ledgermoney;

@@ -180,6 +180,18 @@ async fn the_untouched_demo_verifies_and_holds_every_kind_of_record() {
         ("sanctions", "SELECT COUNT(*) FROM sanctions"),
         ("special plans", "SELECT COUNT(*) FROM special_plans"),
         ("acceptances", "SELECT COUNT(*) FROM acceptances"),
+        (
+            "a granted extension",
+            "SELECT COUNT(*) FROM completion_extensions WHERE state = 'granted'",
+        ),
+        (
+            "a refused extension",
+            "SELECT COUNT(*) FROM completion_extensions WHERE state = 'refused'",
+        ),
+        (
+            "a pending extension",
+            "SELECT COUNT(*) FROM completion_extensions WHERE state = 'requested'",
+        ),
     ] {
         assert!(int(r, sql).await > 0, "the demo has no {what}");
     }
@@ -616,6 +628,16 @@ async fn an_edit_of_any_decision_table_is_caught() {
             "UPDATE projects SET county = '511781' WHERE code = '511722-2018-002'".into(),
             "UPDATE projects SET county = '511722' WHERE code = '511722-2018-002'".into(),
             "projects", "projects", "511722-2018-002".into(), Some("county"),
+        ),
+        (
+            "UPDATE completion_extensions SET granted_until = '2030-12-31' WHERE state = 'granted'".into(),
+            "UPDATE completion_extensions SET granted_until = '2021-12-31' WHERE state = 'granted'".into(),
+            "completion_extensions", "completion_extensions", "code=511725-2019-002 seq=2".into(), Some("granted_until"),
+        ),
+        (
+            "UPDATE completion_extensions SET state = 'granted' WHERE state = 'requested'".into(),
+            "UPDATE completion_extensions SET state = 'requested' WHERE seq = 3".into(),
+            "completion_extensions", "completion_extensions", "code=511725-2019-002 seq=3".into(), Some("state"),
         ),
         (
             "UPDATE base_layers SET county = '511722'".into(),

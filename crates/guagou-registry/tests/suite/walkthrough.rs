@@ -475,13 +475,14 @@ async fn project_from_package_to_closed_and_a_sanctioned_one() {
             d(2019, 1, 5),
         )
         .await);
-    // Due 2019-06-09: nothing on that day, every sanction the day after.
+    // Advanced 2018-06-10, due 2019-06-10 (民法典 art. 201: the day of the advance is not
+    // counted): nothing on that day, every sanction the day after.
     assert!(
-        ok(r.as_principal(&city).scan(d(2019, 6, 9)).await)
+        ok(r.as_principal(&city).scan(d(2019, 6, 10)).await)
             .applied
             .is_empty()
     );
-    let report = ok(r.as_principal(&city).scan(d(2019, 6, 10)).await);
+    let report = ok(r.as_principal(&city).scan(d(2019, 6, 11)).await);
     let kinds: Vec<String> = report
         .applied
         .iter()
@@ -528,7 +529,7 @@ async fn project_from_package_to_closed_and_a_sanctioned_one() {
     );
     // Charged once: the second run applies nothing, and since the deduction settled the
     // advance nothing is due any more.
-    let again = ok(r.as_principal(&city).scan(d(2019, 6, 10)).await);
+    let again = ok(r.as_principal(&city).scan(d(2019, 6, 11)).await);
     assert!(again.applied.is_empty());
     assert_eq!(again.already_applied, 0);
     // A suspended county cannot advance; an extension is refused with the clause.
@@ -547,11 +548,19 @@ async fn project_from_package_to_closed_and_a_sanctioned_one() {
         RuleId::AdvanceNotSuspended,
     );
     refused_by(
-        r.as_principal(&qu_user).request_extension(&code_b).await,
+        r.as_principal(&qu_user)
+            .request_extension(&code_b, d(2022, 6, 30), d(2019, 7, 1), "延期")
+            .await,
         RuleId::CompletionDeadline,
     );
-    // Three years after approval the completion sanction comes too.
-    let late = ok(r.as_principal(&city).scan(d(2021, 6, 5)).await);
+    // Three years after approval (2018-06-05) the completion sanction comes too: the last day,
+    // Saturday 2021-06-05, moves to Monday 2021-06-07 (民法典 art. 203).
+    assert!(
+        ok(r.as_principal(&city).scan(d(2021, 6, 7)).await)
+            .applied
+            .is_empty()
+    );
+    let late = ok(r.as_principal(&city).scan(d(2021, 6, 8)).await);
     assert_eq!(late.applied.len(), 1);
     assert_eq!(late.applied[0].sanction.rule, RuleId::CompletionDeadline);
 

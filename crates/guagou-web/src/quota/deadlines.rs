@@ -1,13 +1,14 @@
-//! Deadlines as of a date (二(四)): each advance to repay within a year of the advance, the
-//! shortfall found at acceptance, and each project to complete within three years of its
-//! approval, with whether it is overdue. The supervision page, its API and the dashboard panel
-//! read the same list, filtered by the user's jurisdiction. Pure apart from `supervision_view`,
-//! which loads the facts.
+//! Deadlines as of a date (二(四)): each advance to repay within the profile's period of the
+//! advance, the shortfall found at acceptance, and each project's completion deadline (binding,
+//! with COMPLETION_DEADLINE, only for a project that took an advance; a granted extension moves
+//! another project's), with whether it is overdue. Dates come from the domain functions
+//! (`open_advances`, `project_completion`), counted as 民法典 arts. 201–203 with the profile's
+//! calendar. The supervision page, its API and the dashboard panel read the same list, filtered
+//! by the user's jurisdiction. Pure apart from `supervision_view`, which loads the facts.
 
 use chrono::NaiveDate;
 use guagou_domain::Profile;
-use guagou_domain::lifecycle::ProjectState;
-use guagou_domain::sanctions::{ProjectFacts, completion_deadline, open_advances, scan};
+use guagou_domain::sanctions::{ProjectFacts, open_advances, project_completion, scan};
 use guagou_registry::Registry;
 use serde::Serialize;
 use utoipa::ToSchema;
@@ -28,7 +29,17 @@ pub struct DeadlineItem {
     pub started_on: String,
     /// 最后期限 / the last valid day, `YYYY-MM-DD`
     pub due_on: String,
+    /// 已逾期且受制裁 / past the last valid day, and sanctioned (a binding deadline whose clock
+    /// was not stopped by an acceptance application)
     pub overdue: bool,
+    /// 受制裁期限 / missing it is sanctioned (advances; completion of a project that took an
+    /// advance); `false`: the standard completion period of a project without an advance
+    pub binding: bool,
+    /// 已批准延期 / the last day was set by a granted extension
+    pub extended: bool,
+    /// 已按期申请验收，待验收 / the county applied for acceptance by the last day and the city has
+    /// not decided: the clock is stopped
+    pub awaiting_acceptance: bool,
     /// 距期限天数（逾期为负）/ days until the last valid day (negative when overdue)
     pub days_left: i64,
     /// 预支条目 / the advance entry, for an advance
@@ -41,7 +52,14 @@ impl DeadlineItem {
         match self.kind.as_str() {
             "advance_repayment" => ("预支指标归还", "advance repayment"),
             "advance_shortfall" => ("验收后预支差额", "advance shortfall at acceptance"),
-            _ => ("项目完成期限", "project completion"),
+            _ if self.binding => (
+                "预支指标项目实施完成期限（不得延期）",
+                "completion of a project that took an advance (no extension)",
+            ),
+            _ => (
+                "项目实施期限（未预支：不制裁，可申请延期）",
+                "project completion period (no advance: no sanction, may be extended)",
+            ),
         }
     }
 }
@@ -50,6 +68,15 @@ fn day(date: NaiveDate) -> String {
     date.format("%Y-%m-%d").to_string()
 }
 
+/// How a deadline stands.
+#[derive(Clone, Copy)]
+struct Standing {
+    binding: bool,
+    extended: bool,
+    awaiting_acceptance: bool,
+}
+
+#[allow(clippy::too_many_arguments)]
 fn item(
     kind: &str,
     facts: &ProjectFacts,
@@ -58,6 +85,7 @@ fn item(
     due: NaiveDate,
     as_of: NaiveDate,
     entry: Option<u64>,
+    standing: Standing,
 ) -> DeadlineItem {
     DeadlineItem {
         kind: kind.to_owned(),
@@ -66,15 +94,18 @@ fn item(
         amount_m2,
         started_on: day(started),
         due_on: day(due),
-        overdue: as_of > due,
+        overdue: standing.binding && !standing.awaiting_acceptance && as_of > due,
+        binding: standing.binding,
+        extended: standing.extended,
+        awaiting_acceptance: standing.awaiting_acceptance,
         days_left: (due - as_of).num_days(),
         entry,
     }
 }
 
 /// Every open deadline of `projects` on `as_of`: what each advance still owes (before
-/// acceptance, or as a shortfall after it, due on the advance's own date), and completions of
-/// projects not yet accepted or ended.
+/// acceptance, or as a shortfall after it), and the completion of projects that have not applied
+/// for acceptance in time and have not ended.
 pub fn open_deadlines(
     profile: &Profile,
     projects: &[ProjectFacts],
@@ -98,19 +129,33 @@ pub fn open_deadlines(
                 advance.due,
                 as_of,
                 Some(advance.seq),
+                Standing {
+                    binding: true,
+                    extended: false,
+                    awaiting_acceptance: advance.awaiting_acceptance,
+                },
             ));
         }
-        let finished = matches!(
-            facts.state,
-            ProjectState::Accepted
-                | ProjectState::Closed
-                | ProjectState::Terminated
-                | ProjectState::Withdrawn
-        );
-        if let (false, Some(approved)) = (finished, facts.approved_on)
-            && let Some(due) = completion_deadline(profile, approved)
+        // Completion: until the county applies for acceptance in time (a pending application
+        // in time meets it; the city's later decision does not matter).
+        if let (None, Some(approved)) = (facts.accepted_on, facts.approved_on)
+            && let Some(deadline) = project_completion(profile, facts)
+            && !deadline.met
         {
-            out.push(item("completion", facts, 0, approved, due, as_of, None));
+            out.push(item(
+                "completion",
+                facts,
+                0,
+                approved,
+                deadline.last_day,
+                as_of,
+                None,
+                Standing {
+                    binding: deadline.binding,
+                    extended: deadline.extended,
+                    awaiting_acceptance: false,
+                },
+            ));
         }
     }
     out.sort_by(|a, b| (&a.due_on, &a.project).cmp(&(&b.due_on, &b.project)));
@@ -199,6 +244,7 @@ pub(crate) async fn supervision_view(
 #[cfg(test)]
 mod tests {
     use guagou_domain::DivisionCode;
+    use guagou_domain::lifecycle::ProjectState;
     use guagou_domain::sanctions::AdvanceFact;
 
     use super::*;
@@ -214,6 +260,8 @@ mod tests {
             state: ProjectState::Implementing,
             approved_on: Some(d(2018, 6, 15)),
             accepted_on: None,
+            acceptance_applied_on: None,
+            extended_to: None,
             advances: vec![AdvanceFact {
                 seq: 9,
                 amount_m2: 30_000,
@@ -224,21 +272,59 @@ mod tests {
         }
     }
 
+    /// 民法典 art. 201: an advance of 2018-07-10 is due on 2019-07-10 (the day of the advance
+    /// is not counted), overdue from 2019-07-11; the completion of a project that took an
+    /// advance, approved on 2018-06-15, is due on 2021-06-15 and binding.
     #[test]
     fn the_last_valid_day_is_not_overdue() {
         let profile = Profile::dazhou_2017().unwrap_or_else(|e| panic!("{e}"));
-        let items = open_deadlines(&profile, &[facts()], d(2019, 7, 9));
+        let items = open_deadlines(&profile, &[facts()], d(2019, 7, 10));
         assert_eq!(items.len(), 2);
         assert_eq!(items[0].kind, "advance_repayment");
-        assert_eq!(items[0].due_on, "2019-07-09");
+        assert_eq!(items[0].due_on, "2019-07-10");
         assert!(!items[0].overdue);
         assert_eq!(items[0].days_left, 0);
         assert_eq!(items[0].entry, Some(9));
         assert_eq!(items[1].kind, "completion");
-        assert_eq!(items[1].due_on, "2021-06-14");
-        let later = open_deadlines(&profile, &[facts()], d(2019, 7, 10));
+        assert_eq!(items[1].due_on, "2021-06-15");
+        assert!(items[1].binding);
+        let later = open_deadlines(&profile, &[facts()], d(2019, 7, 11));
         assert!(later[0].overdue);
         assert_eq!(later[0].days_left, -1);
+    }
+
+    /// A project without an advance: its completion period is shown, not binding, never
+    /// overdue; a granted extension moves it. An application in time takes it off the list.
+    #[test]
+    fn completion_without_an_advance_is_not_binding() {
+        let profile = Profile::dazhou_2017().unwrap_or_else(|e| panic!("{e}"));
+        let mut plain = facts();
+        plain.advances.clear();
+        plain.outstanding_m2 = 0;
+        let items = open_deadlines(&profile, std::slice::from_ref(&plain), d(2022, 1, 1));
+        assert_eq!(items.len(), 1);
+        assert_eq!(items[0].due_on, "2021-06-15");
+        assert!(!items[0].binding && !items[0].overdue);
+        assert!(items[0].kind_label().0.contains("可申请延期"));
+        plain.extended_to = Some(d(2022, 6, 30));
+        let items = open_deadlines(&profile, std::slice::from_ref(&plain), d(2022, 1, 1));
+        assert_eq!(items[0].due_on, "2022-06-30");
+        assert!(items[0].extended);
+        plain.acceptance_applied_on = Some(d(2022, 6, 30));
+        assert!(open_deadlines(&profile, &[plain], d(2022, 7, 1)).is_empty());
+    }
+
+    /// An acceptance application by the advance's due date stops its clock while pending.
+    #[test]
+    fn a_pending_application_in_time_is_not_overdue() {
+        let profile = Profile::dazhou_2017().unwrap_or_else(|e| panic!("{e}"));
+        let mut applied = facts();
+        applied.state = ProjectState::AcceptanceApplied;
+        applied.acceptance_applied_on = Some(d(2019, 7, 10));
+        let items = open_deadlines(&profile, &[applied], d(2019, 9, 1));
+        assert_eq!(items.len(), 1, "{items:?}");
+        assert!(items[0].awaiting_acceptance);
+        assert!(!items[0].overdue);
     }
 
     /// A shortfall left after acceptance is due on its advance's own date (二(四)), not on
@@ -259,7 +345,7 @@ mod tests {
         assert_eq!(items[0].amount_m2, 10_000);
         assert_eq!(items[0].due_on, items_due(&profile));
         assert!(!items[0].overdue);
-        let later = open_deadlines(&profile, std::slice::from_ref(&accepted), d(2019, 7, 10));
+        let later = open_deadlines(&profile, std::slice::from_ref(&accepted), d(2019, 7, 11));
         assert!(later[0].overdue);
         let repaid = ProjectFacts {
             outstanding_m2: 0,

@@ -4,6 +4,7 @@
 
 use std::fmt::Write as _;
 
+use guagou_domain::RuleId;
 use guagou_domain::ledger::Account;
 use guagou_domain::ledger::engine::advance_limit_m2;
 use guagou_domain::lifecycle::{Level, ProjectState};
@@ -158,7 +159,6 @@ pub(crate) async fn project_ledger(
         );
     // A suspended county is told so above; it gets no form that the ledger would refuse.
     if may_advance && !suspended {
-        let years = registry.profile.advance.repay_within_years.value;
         let remaining = (limit - ledger.advanced_m2).max(0);
         let back = format!("/ledger/projects/{}", segment(code));
         let mut form = form_open(user, "/ledger/operations", "form-advance", &back)?;
@@ -177,12 +177,16 @@ pub(crate) async fn project_ledger(
             lang.t("预支节余指标", "Advance surplus quota"),
             lang.t(
                 &format!(
-                    "尚可预支 {}；须在 {years} 年内以验收核发的指标归还",
-                    area_text(remaining)
+                    "尚可预支 {}；{}；{}",
+                    area_text(remaining),
+                    guagou_domain::rules::title_zh(&registry.profile, RuleId::AdvanceRepaid),
+                    guagou_domain::rules::title_zh(&registry.profile, RuleId::CompletionDeadline),
                 ),
                 &format!(
-                    "{} may still be advanced; repay within {years} year(s) from the issued surplus",
-                    area_text(remaining)
+                    "{} may still be advanced; {}; {}",
+                    area_text(remaining),
+                    guagou_domain::rules::title_en(&registry.profile, RuleId::AdvanceRepaid),
+                    guagou_domain::rules::title_en(&registry.profile, RuleId::CompletionDeadline),
                 ),
             ),
         );
@@ -202,7 +206,26 @@ pub(crate) fn deadline_table(
         .iter()
         .map(|i| {
             let (zh, en) = i.kind_label();
-            let status = if i.overdue {
+            let status = if i.awaiting_acceptance {
+                format!(
+                    "<span class=\"ok\">{}</span>",
+                    lang.t(
+                        "已按期申请验收，待验收（期限中止）",
+                        "acceptance applied for in time, awaiting the decision (clock stopped)"
+                    )
+                )
+            } else if !i.binding && i.days_left < 0 {
+                format!(
+                    "<span class=\"warn\">{}</span>",
+                    lang.t(
+                        &format!("已过期限 {} 天（未预支，不制裁，可申请延期）", -i.days_left),
+                        &format!(
+                            "{} days past (no advance: no sanction, may be extended)",
+                            -i.days_left
+                        )
+                    )
+                )
+            } else if i.overdue {
                 format!(
                     "<span class=\"fail\">{}</span>",
                     lang.t(
@@ -239,7 +262,11 @@ pub(crate) fn deadline_table(
                     String::new()
                 },
                 esc(&i.started_on),
-                esc(&i.due_on),
+                if i.extended {
+                    format!("{}（{}）", esc(&i.due_on), lang.t("已批准延期", "extended"))
+                } else {
+                    esc(&i.due_on)
+                },
                 status,
                 i.entry.map(entry_link).unwrap_or_default(),
             ]);

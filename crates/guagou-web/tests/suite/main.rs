@@ -6,6 +6,7 @@ mod common;
 mod crawl;
 mod dashboard;
 mod errors;
+mod extensions;
 mod funds;
 mod hostile_packages;
 mod inspect;

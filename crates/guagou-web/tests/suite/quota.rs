@@ -478,8 +478,8 @@ async fn the_city_advances_and_the_county_sees_it() {
     // The project panel now shows the advance and its repayment deadline.
     let page = app.get(&county, &panel).await;
     assert!(
-        page.body.contains("2020-08-09"),
-        "due one year less a day later"
+        page.body.contains("2020-08-10"),
+        "due on the corresponding day a year later (民法典 art. 201)"
     );
 
     // 渠县 is suspended: the engine refuses with the rule; the city lifts; then it passes.
@@ -1078,9 +1078,24 @@ async fn the_scan_runs_once_per_date_and_supervision_is_filtered() {
         .await
         .json();
     assert_eq!(later["pending_sanctions"].as_array().must().len(), 0);
-    // The county now sees its own completion sanction, and only its own.
+    // The completion sanction binds the projects that took an advance and did not apply for
+    // acceptance in time (511781-2018-001); 511722-2018-002 applied (2019-07-12) within its
+    // three years, so the county has none, and sees nothing of the other county's.
+    let page = app.get(&city, "/supervision?as_of=2021-07-01").await;
+    assert!(page.body.contains("COMPLETION_DEADLINE") && page.body.contains("511781-2018-001"));
+    let sanctions = later["sanctions"].as_array().must();
+    assert!(
+        sanctions
+            .iter()
+            .any(|s| s["rule"] == "COMPLETION_DEADLINE" && s["project"] == "511781-2018-001")
+    );
+    assert!(
+        !sanctions
+            .iter()
+            .any(|s| s["rule"] == "COMPLETION_DEADLINE" && s["project"] == "511722-2018-002")
+    );
     let page = app.get(&county, "/supervision?as_of=2021-07-01").await;
-    assert!(page.body.contains("COMPLETION_DEADLINE") && page.body.contains("511722-2018-002"));
+    assert!(!page.body.contains("COMPLETION_DEADLINE"), "{}", page.body);
     assert!(!page.body.contains("511781-2018-001"));
 }
 

@@ -14,6 +14,8 @@ use guagou_domain::landclass::LandClassTable;
 use guagou_domain::ledger::{Account, LandUse, Operation};
 use guagou_domain::lifecycle::{PlanAction, ProjectAction, ProjectState};
 use guagou_domain::registry_rules::Backing;
+use guagou_domain::sanctions;
+use guagou_registry::extensions::ExtensionDecision;
 use guagou_registry::projects::{AcceptanceFigures, CityInvestment};
 use guagou_registry::verify::{ChainOutcome, RegistryCheck};
 use guagou_registry::{Actor, Clock, Door, Registry};
@@ -278,11 +280,35 @@ pub enum ProjectCommand {
         #[command(flatten)]
         who: Who,
     },
-    /// 申请延期（依政策不得延期）/ request an extension (refused under 二(四))
+    /// 申请延长实施期限（预支指标项目不得延期，二(四)）/ ask the city to extend the completion
+    /// deadline (refused for a project that took an advance)
     Extend {
         code: String,
+        /// 申请延至 / the requested last day YYYY-MM-DD
+        #[arg(long, value_parser = parse_date)]
+        until: NaiveDate,
         #[command(flatten)]
         who: Who,
+    },
+    /// 市局决定延期申请 / the city's decision on an extension request: --grant-until DATE or
+    /// --refuse
+    DecideExtension {
+        code: String,
+        /// 申请序号 / the request's number (see `project extensions`)
+        #[arg(long)]
+        seq: i64,
+        /// 批准延至 / grant, to this last day
+        #[arg(long, value_parser = parse_date, conflicts_with = "refuse", required_unless_present = "refuse")]
+        grant_until: Option<NaiveDate>,
+        /// 不予延期 / refuse
+        #[arg(long)]
+        refuse: bool,
+        #[command(flatten)]
+        who: Who,
+    },
+    /// 延期申请及决定 / a project's extension requests and decisions
+    Extensions {
+        code: String,
     },
     /// 入库项目排序 / the city's ranking of pooled projects, with its parts
     Rank {
@@ -1287,12 +1313,37 @@ async fn project(
                 .await?;
             emit(format, &p, || project_text(&p))
         }
-        ProjectCommand::Extend { code, who } => {
-            r.as_principal(&who.actor(r)?)
-                .request_extension(&code)
+        ProjectCommand::Extend { code, until, who } => {
+            let e = r
+                .as_principal(&who.actor(r)?)
+                .request_extension(&code, until, who.date(), &who.reason)
                 .await?;
-            emit(format, &serde_json::json!({ "extended": code }), || {
-                "已受理 / accepted\n".into()
+            emit(format, &e, || extension_text(&e))
+        }
+        ProjectCommand::DecideExtension {
+            code,
+            seq,
+            grant_until,
+            refuse: _,
+            who,
+        } => {
+            let decision = match grant_until {
+                Some(until) => ExtensionDecision::Grant(until),
+                None => ExtensionDecision::Refuse,
+            };
+            let e = r
+                .as_principal(&who.actor(r)?)
+                .decide_extension(&code, seq, decision, who.date(), &who.reason)
+                .await?;
+            emit(format, &e, || extension_text(&e))
+        }
+        ProjectCommand::Extensions { code } => {
+            let list = reader(r)?.extensions(&code).await?;
+            emit(format, &list, || {
+                if list.is_empty() {
+                    return "无延期申请 / no extension requests\n".into();
+                }
+                list.iter().map(extension_text).collect()
             })
         }
         ProjectCommand::Rank { under, as_of } => {
@@ -1354,9 +1405,27 @@ async fn project(
             } else {
                 Vec::new()
             };
+            // The same domain functions as the scan and the pages (民法典 201–203, the
+            // profile's calendar).
+            let facts = door.project_deadline_facts(&code).await?;
+            let completion = facts
+                .as_ref()
+                .and_then(|f| sanctions::project_completion(&r.profile, f));
+            let advances = facts
+                .as_ref()
+                .map(|f| sanctions::open_advances(&r.profile, f))
+                .unwrap_or_default();
+            let extensions = door.extensions(&code).await?;
             emit(
                 format,
-                &serde_json::json!({ "project": p, "versions": versions, "submission_rules": rules }),
+                &serde_json::json!({
+                    "project": p,
+                    "versions": versions,
+                    "submission_rules": rules,
+                    "completion_deadline": completion,
+                    "open_advances": advances,
+                    "extensions": extensions,
+                }),
                 || {
                     let mut out = project_text(&p);
                     for v in &versions {
@@ -1366,6 +1435,8 @@ async fn project(
                         ));
                     }
                     out.push_str(&results_text(&rules));
+                    out.push_str(&deadlines_text(completion.as_ref(), &advances));
+                    out.extend(extensions.iter().map(extension_text));
                     out
                 },
             )
@@ -1676,4 +1747,59 @@ async fn ledger(r: &Registry, format: OutputFormat, command: LedgerCommand) -> a
         // Writes were handled above.
         _ => Ok(()),
     }
+}
+
+/// One extension request as a line of text.
+fn extension_text(e: &guagou_registry::extensions::Extension) -> String {
+    let (zh, en) = e.state.label();
+    let mut line = format!(
+        "{} #{}: {} 申请延至 / asked until {}（{}）— {zh} / {en}",
+        e.code, e.seq, e.requested_on, e.requested_until, e.reason
+    );
+    if let Some(until) = e.granted_until {
+        line.push_str(&format!("，延至 / until {until}"));
+    }
+    if let (Some(on), Some(reason)) = (e.decided_on, &e.decision_reason) {
+        line.push_str(&format!("（{on}：{reason}）"));
+    }
+    line.push('\n');
+    line
+}
+
+/// A project's completion deadline and open advances as text lines.
+fn deadlines_text(
+    completion: Option<&sanctions::CompletionDeadline>,
+    advances: &[sanctions::OpenAdvance],
+) -> String {
+    let mut out = String::new();
+    if let Some(c) = completion {
+        let kind = if c.binding {
+            "预支指标项目，不得延期 / took an advance, no extension"
+        } else if c.extended {
+            "已批准延期，不制裁 / extended by decision, no sanction"
+        } else {
+            "未预支，不制裁，可申请延期 / no advance: no sanction, may be extended"
+        };
+        let met = if c.met {
+            "，已按期申请验收 / acceptance applied for in time"
+        } else {
+            ""
+        };
+        out.push_str(&format!(
+            "  实施完成期限/completion deadline {}（{kind}{met}）\n",
+            c.last_day
+        ));
+    }
+    for a in advances {
+        let stopped = if a.awaiting_acceptance {
+            "，已按期申请验收，期限中止 / applied for acceptance in time, clock stopped"
+        } else {
+            ""
+        };
+        out.push_str(&format!(
+            "  预支 #{} 尚欠/owed {} m² 归还期限/due {}{stopped}\n",
+            a.seq, a.owed_m2, a.due
+        ));
+    }
+    out
 }

@@ -381,3 +381,98 @@ fn user_administration_on_the_command_line() {
     let output = guagou(&data, &["verify"]);
     assert_eq!(output.status.code(), Some(0), "{}", text(&output.stdout));
 }
+
+/// Completion extensions (二(四)): the demo's project without an advance has a refused, a granted
+/// and a pending request; the city decides the pending one once; a project that took an
+/// advance is refused with COMPLETION_DEADLINE.
+#[test]
+fn extensions_are_decided_once_and_refused_for_advance_projects() {
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let data = dir.path().join("data");
+    demo(&data);
+    let list = |data: &Path| -> Value {
+        let output = guagou(
+            data,
+            &[
+                "--format",
+                "json",
+                "project",
+                "extensions",
+                "511725-2019-002",
+            ],
+        );
+        assert_eq!(output.status.code(), Some(0), "{}", text(&output.stderr));
+        serde_json::from_slice(&output.stdout).unwrap_or_else(|e| panic!("{e}"))
+    };
+    let states: Vec<String> = list(&data)
+        .as_array()
+        .into_iter()
+        .flatten()
+        .map(|e| e["state"].as_str().unwrap_or_default().to_owned())
+        .collect();
+    assert_eq!(states, ["refused", "granted", "requested"]);
+    let decide = [
+        "project",
+        "decide-extension",
+        "511725-2019-002",
+        "--seq",
+        "3",
+        "--grant-until",
+        "2022-06-30",
+        "--actor",
+        "市局@511700",
+        "--as-of",
+        "2019-07-20",
+        "--reason",
+        "同意",
+    ];
+    let first = guagou(&data, &decide);
+    assert_eq!(first.status.code(), Some(0), "{}", text(&first.stderr));
+    let second = guagou(&data, &decide);
+    assert_ne!(second.status.code(), Some(0));
+    assert!(
+        text(&second.stderr).contains("state_changed"),
+        "{}",
+        text(&second.stderr)
+    );
+    assert_eq!(list(&data)[2]["granted_until"], "2022-06-30");
+    // `project show` gives the deadlines from the same domain functions as the scan.
+    let show = |code: &str| -> Value {
+        let output = guagou(&data, &["--format", "json", "project", "show", code]);
+        assert_eq!(output.status.code(), Some(0), "{}", text(&output.stderr));
+        serde_json::from_slice(&output.stdout).unwrap_or_else(|e| panic!("{e}"))
+    };
+    let plain = show("511725-2019-002");
+    assert_eq!(plain["completion_deadline"]["last_day"], "2022-06-30");
+    assert_eq!(plain["completion_deadline"]["binding"], false);
+    assert_eq!(plain["completion_deadline"]["extended"], true);
+    let advanced = show("511722-2018-002");
+    assert_eq!(advanced["completion_deadline"]["last_day"], "2021-06-15");
+    assert_eq!(advanced["completion_deadline"]["binding"], true);
+    // The demo scan's deduction settled its advance: nothing is owed.
+    assert_eq!(advanced["open_advances"].as_array().map(Vec::len), Some(0));
+    let refused = guagou(
+        &data,
+        &[
+            "project",
+            "extend",
+            "511722-2018-002",
+            "--until",
+            "2022-06-30",
+            "--actor",
+            "张三@511722",
+            "--as-of",
+            "2019-07-20",
+            "--reason",
+            "工期延误",
+        ],
+    );
+    assert_eq!(refused.status.code(), Some(1), "{}", text(&refused.stderr));
+    assert!(
+        text(&refused.stderr).contains("COMPLETION_DEADLINE"),
+        "{}",
+        text(&refused.stderr)
+    );
+    let output = guagou(&data, &["verify"]);
+    assert_eq!(output.status.code(), Some(0), "{}", text(&output.stdout));
+}
