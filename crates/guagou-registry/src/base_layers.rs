@@ -198,12 +198,17 @@ impl Registry {
             zone: self.profile.spatial.gk_zone.value,
             prefixed: false,
         };
+        // The 城镇村属性码 is read from the profile's field names unless the request names some.
+        let mut options = request.options.clone();
+        if options.village_fields.is_empty() {
+            options.village_fields = self.profile.land_use.village_attribute_fields.value.clone();
+        }
         let summary = guagou_base::import_landuse(
             &request.source,
             &path,
             plane,
             &self.land_classes,
-            &request.options,
+            &options,
             progress,
         )
         .await
@@ -303,6 +308,7 @@ impl Registry {
             "sha256": summary.sha256,
             "features": summary.features,
             "class_field": summary.class_field,
+            "village_field": summary.village_field,
             "source": source,
             "unknown_codes": summary.unknown_codes(),
             "replaces": previous.map(|p| p.id),
@@ -333,6 +339,9 @@ impl Registry {
 pub struct ReclaimedCheck {
     pub result: guagou_domain::check::RuleResult,
     pub layer: BaseLayer,
+    /// 新增耕地 the layer shows under the reclaimed parcels (耕地 net of the profile's 田坎
+    /// coefficient), m², unrounded: compared with the acceptance's figure.
+    pub new_farmland_m2: f64,
 }
 
 impl Registry {
@@ -389,7 +398,7 @@ impl Registry {
             parcels.push((name, on_plane));
         }
         let path = self.base_layer_path(&layer)?;
-        let result = guagou_base::check::rule_on_layer(
+        let (result, land_use) = guagou_base::check::rule_on_layer(
             &self.profile,
             &self.land_classes,
             guagou_check::measure::LandUseRule::FarmlandAfter,
@@ -399,6 +408,18 @@ impl Registry {
         )
         .await
         .map_err(PackageError::from)?;
-        Ok(result.map(|result| ReclaimedCheck { result, layer }))
+        let new_farmland_m2 = land_use
+            .iter()
+            .map(|parcel| {
+                self.profile
+                    .land_use
+                    .new_farmland_m2(&self.land_classes, &parcel.classes)
+            })
+            .sum();
+        Ok(result.map(|result| ReclaimedCheck {
+            result,
+            layer,
+            new_farmland_m2,
+        }))
     }
 }
