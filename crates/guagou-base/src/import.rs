@@ -223,7 +223,12 @@ pub async fn import_landuse(
         writer
             .add(
                 &geometry,
-                vec![code, bsm, value(unit_field), value(village_field.as_deref())],
+                vec![
+                    code,
+                    bsm,
+                    value(unit_field),
+                    value(village_field.as_deref()),
+                ],
             )
             .await?;
         let done = i as u64 + 1;

@@ -165,8 +165,7 @@ impl LandUseLayer {
                 })?;
                 let code: Option<String> = crate::gpkg::column(&row, 2, || at("dlbm"))?;
                 let bsm: Option<String> = crate::gpkg::column(&row, 3, || at("bsm"))?;
-                let czcsxm: Option<String> =
-                    crate::gpkg::column(&row, 4, || at(VILLAGE_COLUMN))?;
+                let czcsxm: Option<String> = crate::gpkg::column(&row, 4, || at(VILLAGE_COLUMN))?;
                 features.insert(
                     fid,
                     Feature {

@@ -757,9 +757,7 @@ impl Registry {
             return Ok(None);
         }
         let acceptance = load_acceptance(conn, &project.code).await?;
-        let version = acceptance
-            .change_version
-            .unwrap_or(project.current_version);
+        let version = acceptance.change_version.unwrap_or(project.current_version);
         let Some(check) = self.reclaimed_farmland(project, version, as_of).await? else {
             return Ok(Some(serde_json::json!({
                 "checked": false,
