@@ -163,8 +163,13 @@ pub async fn import_landuse(
     let field = class_field(&file, options)?;
     let id_field = first_field(&file, ID_FIELDS);
     let unit_field = first_field(&file, UNIT_FIELDS);
-    let village_names: Vec<&str> = options.village_fields.iter().map(String::as_str).collect();
-    let village_field = first_field(&file, &village_names).map(str::to_owned);
+    // Any feature may carry the 城镇村属性码 (GeoJSON properties vary by feature), not only
+    // the first.
+    let village_field = options
+        .village_fields
+        .iter()
+        .find(|f| file.parcels.iter().any(|p| p.attributes.contains_key(*f)))
+        .cloned();
     let mut codes = Vec::with_capacity(file.parcels.len());
     for parcel in &file.parcels {
         let code = parcel
