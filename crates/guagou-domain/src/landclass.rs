@@ -1,7 +1,10 @@
-//! The land-class table: which land-use codes are construction land and which are farmland.
+//! The land-class table: the land-use codes, their names, and their three-way category
+//! (农用地 / 建设用地 / 未利用地).
 //!
 //! The table is data (`policy/landclass-gbt21010.toml`) so a survey with another working
 //! classification is a new file. Unknown codes are reported by the caller, never guessed.
+//! Which classes the land-use rules *count* (rural construction land, reclaimed farmland) is
+//! the profile's `[land_use]` section, read by [`crate::landrules`], not the category.
 
 use std::collections::BTreeMap;
 
