@@ -344,7 +344,45 @@ pub struct ReclaimedCheck {
     pub new_farmland_m2: f64,
 }
 
+/// What the county's updated layer says of an acceptance application before the city decides:
+/// RECLAIMED_IS_FARMLAND and the 新增耕地 comparison (issue 13, item 9).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ReclaimedOnLayer {
+    /// The layer read (county, vintage, file).
+    pub layer: String,
+    pub result: guagou_domain::check::RuleResult,
+    pub new_farmland: guagou_domain::landrules::NewFarmlandComparison,
+}
+
 impl Registry {
+    /// RECLAIMED_IS_FARMLAND and the 新增耕地 comparison for a project's pending acceptance
+    /// (the version it names), as the acceptance step will judge them; `None` without an
+    /// acceptance or without a layer later than the year of approval.
+    pub(crate) async fn reclaimed_on_layer(
+        &self,
+        project: &crate::projects::Project,
+        as_of: chrono::NaiveDate,
+    ) -> Result<Option<ReclaimedOnLayer>, RegistryError> {
+        let acceptance = match self.acceptance(&project.code).await {
+            Ok(acceptance) => acceptance,
+            Err(RegistryError::NotFound { .. }) => return Ok(None),
+            Err(e) => return Err(e),
+        };
+        let version = acceptance.change_version.unwrap_or(project.current_version);
+        let Some(check) = self.reclaimed_farmland(project, version, as_of).await? else {
+            return Ok(None);
+        };
+        let new_farmland = self
+            .profile
+            .land_use
+            .compare_new_farmland(acceptance.reclaimed_farmland_m2, check.new_farmland_m2);
+        Ok(Some(ReclaimedOnLayer {
+            layer: check.layer.label(),
+            result: check.result,
+            new_farmland,
+        }))
+    }
+
     /// RECLAIMED_IS_FARMLAND for the demolition parcels of `code` at `version`, on the county's
     /// current land-use layer when its vintage is later than the year of approval (the survey
     /// that can show the reclamation). `None` when there is no such layer: the acceptance then

@@ -282,6 +282,16 @@ async fn acceptance_is_refused_while_reclaimed_parcels_are_not_farmland() {
         .import_landuse(&request(still_built, false), &mut |_| {})
         .await
         .must();
+    // The project page shows, before the city decides, what the acceptance will find.
+    let session = app.login("city").await;
+    let page = app.get(&session, &format!("/projects/{code}")).await;
+    assert!(page.body.contains("底图核算复垦耕地"), "{}", page.body);
+    assert!(
+        page.body
+            .contains("<span class=\"fail\">复垦地块耕地占比最低"),
+        "{}",
+        page.body
+    );
     let refused = app
         .registry
         .as_principal(&city)
@@ -310,6 +320,21 @@ async fn acceptance_is_refused_while_reclaimed_parcels_are_not_farmland() {
         .import_landuse(&request(farmland, true), &mut |_| {})
         .await
         .must();
+    let api = app
+        .get(&session, &format!("/api/projects/{code}/acceptance"))
+        .await;
+    let view: serde_json::Value = serde_json::from_str(&api.body).must();
+    assert_eq!(view["layer_check"]["result"]["passed"], true, "{view}");
+    assert_eq!(
+        view["layer_check"]["new_farmland"]["within_tolerance"], false,
+        "{view}"
+    );
+    let page = app.get(&session, &format!("/projects/{code}")).await;
+    assert!(
+        page.body.contains("<span class=\"warn\">验收新增耕地"),
+        "{}",
+        page.body
+    );
     let accepted = app
         .registry
         .as_principal(&city)
