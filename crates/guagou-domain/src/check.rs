@@ -621,16 +621,15 @@ fn resettlement_not_applicable(
         .map(|((_, en), n)| format!("{en}: {n} household(s)"))
         .collect::<Vec<_>>()
         .join(", ");
-    let subjects = vec![Subject::new(SubjectKind::Package, "households").detail(zh, en)];
-    let mut result = verdict(rule, clause, true, Quantity::Count(0), limit, subjects);
-    let detail_zh = message_detail(&result.subjects, Subject::short_zh, "；", |n| {
-        format!("……另有 {n} 项（见明细）")
-    });
-    let detail_en = message_detail(&result.subjects, Subject::short_en, "; ", |n| {
-        format!("… and {n} more (see subjects)")
-    });
-    result.message_zh = template_zh.replace("{detail}", &detail_zh);
-    result.message_en = template_en.replace("{detail}", &detail_en);
+    let subject = Subject::new(SubjectKind::Package, "households").detail(zh, en);
+    // The rule's own templates say "passed"; this one says "not applicable".
+    let (message_zh, message_en) = (
+        template_zh.replace("{detail}", &subject.short_zh()),
+        template_en.replace("{detail}", &subject.short_en()),
+    );
+    let mut result = verdict(rule, clause, true, Quantity::Count(0), limit, vec![subject]);
+    result.message_zh = message_zh;
+    result.message_en = message_en;
     Some(result)
 }
 
