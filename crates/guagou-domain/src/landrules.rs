@@ -112,7 +112,7 @@ pub struct NewFarmlandComparison {
 
 impl LandUseRules {
     /// Whether `list` holds the table's class `code`: exactly, or as its two-digit group
-    /// (`09` holds `0901`; groups apply to four-digit 三调 codes only).
+    /// (`01` holds `0103`; groups apply to four-digit 三调 codes only).
     fn holds(list: &[String], code: &str) -> bool {
         list.iter().any(|entry| {
             let entry = entry.trim();

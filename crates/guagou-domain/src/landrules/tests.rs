@@ -28,8 +28,12 @@ fn rural_construction_outright_and_never() {
     for key in ["0702", "0702(201)", "072", "203", "203(203)"] {
         assert_eq!(rural(key), Some(true), "{key}");
     }
-    // Never: urban land, roads, water works, 盐田, and 耕地.
+    // Never: urban land, roads, water works, 盐田, 特殊用地 (09, 二调 095), and 耕地.
     for key in [
+        "09",
+        "09(203)",
+        "0906(203)",
+        "095(203)",
         "201",
         "202",
         "1003",
@@ -53,7 +57,7 @@ fn rural_construction_outright_and_never() {
 fn construction_classes_count_only_inside_a_village() {
     let (rules, table) = setup();
     let rural = |key: &str| rules.is_rural_construction(&table, key);
-    for code in ["05H1", "0601", "08H2", "0901", "1201", "051", "121", "103"] {
+    for code in ["05H1", "0601", "08H2", "1201", "1004", "051", "121", "103"] {
         assert_eq!(rural(code), Some(false), "{code} without attribute");
         assert_eq!(
             rural(&format!("{code}(201)")),
