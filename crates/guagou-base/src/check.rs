@@ -16,7 +16,10 @@ pub fn describe(land_use: &ParcelLandUse) -> ParcelClasses {
         features: land_use
             .features
             .iter()
-            .map(|f| format!("BSM {} {} {:.1} m²", f.bsm, f.code, f.area_m2))
+            .map(|f| {
+                let key = guagou_domain::landrules::class_key(&f.code, Some(&f.czcsxm));
+                format!("BSM {} {key} {:.1} m²", f.bsm, f.area_m2)
+            })
             .collect(),
     }
 }
@@ -50,7 +53,8 @@ pub async fn judge_on_layer(
 }
 
 /// A land-use rule for parcels that are not in a check outcome (the registry's acceptance):
-/// `parcels` are (name, geometry on the layer's plane).
+/// `parcels` are (name, geometry on the layer's plane). Returns the rule's result and the land
+/// use under each parcel (in `parcels` order), from which the acceptance's 新增耕地 is compared.
 pub async fn rule_on_layer(
     profile: &Profile,
     table: &LandClassTable,
@@ -58,14 +62,15 @@ pub async fn rule_on_layer(
     as_of: chrono::NaiveDate,
     path: &Path,
     parcels: &[(String, geo::MultiPolygon<f64>)],
-) -> Result<Option<guagou_domain::check::RuleResult>, GeoError> {
+) -> Result<(Option<guagou_domain::check::RuleResult>, Vec<ParcelLandUse>), GeoError> {
     let mut layer = LandUseLayer::open(path).await?;
     let planes: Vec<geo::MultiPolygon<f64>> = parcels.iter().map(|(_, g)| g.clone()).collect();
     let land_use = layer.overlay(&planes).await?;
     layer.close().await?;
     let names: Vec<&str> = parcels.iter().map(|(n, _)| n.as_str()).collect();
     let measured = land_use.iter().map(describe).collect();
-    Ok(guagou_check::measure::land_use_result(
+    let result = guagou_check::measure::land_use_result(
         profile, table, rule, as_of, &names, &planes, measured,
-    ))
+    );
+    Ok((result, land_use))
 }

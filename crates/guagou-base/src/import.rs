@@ -42,6 +42,9 @@ pub struct ImportOptions {
     pub class_field: Option<String>,
     /// GeoPackage feature table, when the file has several.
     pub layer: Option<String>,
+    /// Attribute names tried, in order, for the 城镇村属性码 (the profile's
+    /// `land_use.village_attribute_fields`); empty: none is read.
+    pub village_fields: Vec<String>,
 }
 
 /// Where an import is.
@@ -67,6 +70,9 @@ pub struct ClassTally {
 pub struct ImportSummary {
     pub features: u64,
     pub class_field: String,
+    /// The attribute the 城镇村属性码 was read from, if the source has one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub village_field: Option<String>,
     pub source_crs: String,
     pub classes: BTreeMap<String, ClassTally>,
     /// sha256 of the stored GeoPackage, hex.
@@ -157,6 +163,13 @@ pub async fn import_landuse(
     let field = class_field(&file, options)?;
     let id_field = first_field(&file, ID_FIELDS);
     let unit_field = first_field(&file, UNIT_FIELDS);
+    // Any feature may carry the 城镇村属性码 (GeoJSON properties vary by feature), not only
+    // the first.
+    let village_field = options
+        .village_fields
+        .iter()
+        .find(|f| file.parcels.iter().any(|p| p.attributes.contains_key(*f)))
+        .cloned();
     let mut codes = Vec::with_capacity(file.parcels.len());
     for parcel in &file.parcels {
         let code = parcel
@@ -213,7 +226,15 @@ pub async fn import_landuse(
             None => (i + 1).to_string(),
         };
         writer
-            .add(&geometry, vec![code, bsm, value(unit_field)])
+            .add(
+                &geometry,
+                vec![
+                    code,
+                    bsm,
+                    value(unit_field),
+                    value(village_field.as_deref()),
+                ],
+            )
             .await?;
         let done = i as u64 + 1;
         if done.is_multiple_of(4096) || done == total {
@@ -235,6 +256,7 @@ pub async fn import_landuse(
     Ok(ImportSummary {
         features,
         class_field: field,
+        village_field,
         source_crs: file.crs.label(),
         classes: tallies,
         sha256: file_sha256(target)?,

@@ -2,7 +2,9 @@
 //!
 //! The layer is a GeoPackage written by [`crate::import`]: table `landuse` on the profile's
 //! Gauss–Krüger plane, columns `dlbm` (land-class code), `bsm` (the source's feature id),
-//! `zldwdm` (the source's location-unit code, may be empty), R*Tree index on the geometry.
+//! `zldwdm` (the source's location-unit code, may be empty), `czcsxm` (the 城镇村属性码, may be
+//! empty; layers imported before it was stored have no such column and read as empty), R*Tree
+//! index on the geometry.
 //! A check reads only the features whose boxes meet a parcel's box: the index answers in
 //! O(log n), so a 1,000-parcel project costs the same against 10⁴ or 10⁶ features.
 
@@ -20,7 +22,9 @@ use crate::wkb;
 /// The feature table of every stored land-use layer.
 pub const TABLE: &str = "landuse";
 /// Its text columns, in order.
-pub const COLUMNS: [&str; 3] = ["dlbm", "bsm", "zldwdm"];
+pub const COLUMNS: [&str; 4] = ["dlbm", "bsm", "zldwdm", VILLAGE_COLUMN];
+/// The 城镇村属性码 column, absent from layers imported before it was stored.
+pub const VILLAGE_COLUMN: &str = "czcsxm";
 /// Ids per `fid IN (…)` query.
 const FETCH_CHUNK: usize = 500;
 
@@ -33,10 +37,14 @@ pub struct FeatureOverlap {
     pub bsm: String,
     /// Land-class code (地类编码 DLBM).
     pub code: String,
+    /// 城镇村属性码 (CZCSXM), empty when the layer has none.
+    #[serde(default)]
+    pub czcsxm: String,
     pub area_m2: f64,
 }
 
-/// What lies under one parcel: area per class code, and each overlapping feature.
+/// What lies under one parcel: area per class key (`guagou_domain::landrules::class_key`: the
+/// code, with the 城镇村属性码 when the feature has one), and each overlapping feature.
 #[derive(Debug, Clone, PartialEq, Default, Serialize)]
 pub struct ParcelLandUse {
     pub classes: Vec<(String, f64)>,
@@ -48,12 +56,15 @@ pub struct LandUseLayer {
     conn: SqliteConnection,
     path: PathBuf,
     pub crs: Crs,
+    /// Whether the layer stores the 城镇村属性码 (layers imported before it did not).
+    pub has_village_attribute: bool,
 }
 
 struct Feature {
     fid: i64,
     bsm: String,
     code: String,
+    czcsxm: String,
     geometry: MultiPolygon<f64>,
 }
 
@@ -62,10 +73,23 @@ impl LandUseLayer {
     pub async fn open(path: &Path) -> Result<Self, GeoError> {
         let mut conn = gpkg::open_read_only(path).await?;
         let table = gpkg::feature_table(&mut conn, path, Some(TABLE)).await?;
+        let columns: Vec<String> =
+            sqlx::query_scalar(&format!("SELECT name FROM pragma_table_info('{TABLE}')"))
+                .fetch_all(&mut conn)
+                .await
+                .map_err(|e| {
+                    GeoError::new(
+                        Location::file(path.display().to_string()),
+                        GeoErrorKind::Io {
+                            reason: e.to_string(),
+                        },
+                    )
+                })?;
         Ok(LandUseLayer {
             conn,
             path: path.to_path_buf(),
             crs: table.crs,
+            has_village_attribute: columns.iter().any(|c| c == VILLAGE_COLUMN),
         })
     }
 
@@ -108,8 +132,13 @@ impl LandUseLayer {
     async fn fetch(&mut self, ids: &[i64]) -> Result<BTreeMap<i64, Feature>, GeoError> {
         let mut features = BTreeMap::new();
         for chunk in ids.chunks(FETCH_CHUNK) {
+            let village = if self.has_village_attribute {
+                VILLAGE_COLUMN
+            } else {
+                "''"
+            };
             let sql = format!(
-                "SELECT fid, geom, dlbm, bsm FROM {TABLE} WHERE fid IN ({})",
+                "SELECT fid, geom, dlbm, bsm, {village} FROM {TABLE} WHERE fid IN ({})",
                 vec!["?"; chunk.len()].join(",")
             );
             let mut query = sqlx::query(&sql);
@@ -136,12 +165,14 @@ impl LandUseLayer {
                 })?;
                 let code: Option<String> = crate::gpkg::column(&row, 2, || at("dlbm"))?;
                 let bsm: Option<String> = crate::gpkg::column(&row, 3, || at("bsm"))?;
+                let czcsxm: Option<String> = crate::gpkg::column(&row, 4, || at(VILLAGE_COLUMN))?;
                 features.insert(
                     fid,
                     Feature {
                         fid,
                         bsm: bsm.unwrap_or_default(),
                         code: code.unwrap_or_default(),
+                        czcsxm: czcsxm.unwrap_or_default(),
                         geometry,
                     },
                 );
@@ -192,11 +223,13 @@ fn intersect_one(
         let area = overlay::overlap_area_m2(parcel, &feature.geometry);
         // Zero is a touch or a box-only candidate; NaN (non-finite input) is kept visible.
         if area > 0.0 || area.is_nan() {
-            *by_class.entry(feature.code.clone()).or_insert(0.0) += area;
+            let key = guagou_domain::landrules::class_key(&feature.code, Some(&feature.czcsxm));
+            *by_class.entry(key).or_insert(0.0) += area;
             hits.push(FeatureOverlap {
                 fid: feature.fid,
                 bsm: feature.bsm.clone(),
                 code: feature.code.clone(),
+                czcsxm: feature.czcsxm.clone(),
                 area_m2: area,
             });
         }

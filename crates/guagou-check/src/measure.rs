@@ -12,7 +12,7 @@ use guagou_domain::check::{
     CheckReport, ClassShare, DemolitionParcel, Household, OverlapFact, PackageFacts,
     RelocationHousehold, ResettlementSite, check_package,
 };
-use guagou_domain::landclass::{LandCategory, LandClassTable};
+use guagou_domain::landclass::LandClassTable;
 use guagou_domain::profile::AreaBasis;
 use guagou_domain::{DivisionCode, Profile};
 use guagou_geo::crs::transform_geometry;
@@ -696,12 +696,19 @@ impl LandUseRule {
         }
     }
 
-    fn matches(self, table: &LandClassTable, code: &str) -> Option<bool> {
-        let class = table.lookup(code)?;
-        Some(match self {
-            LandUseRule::ConstructionBefore => class.category == LandCategory::Construction,
-            LandUseRule::FarmlandAfter => class.farmland,
-        })
+    /// What counts under a parcel, as the profile's `[land_use]` reads it.
+    fn counted(
+        self,
+        profile: &Profile,
+        table: &LandClassTable,
+        parcel_area_m2: f64,
+        classes: &[(String, f64)],
+    ) -> guagou_domain::landrules::Counted {
+        let rules = &profile.land_use;
+        match self {
+            LandUseRule::ConstructionBefore => rules.rural_construction(table, classes),
+            LandUseRule::FarmlandAfter => rules.reclaimed_farmland(table, parcel_area_m2, classes),
+        }
     }
 }
 
@@ -714,8 +721,10 @@ pub struct ParcelClasses {
 }
 
 /// Shares of the rule's category under each parcel; shares are taken against the parcel's
-/// plane area so that both sides of the ratio come from the same geometry.
+/// plane area so that both sides of the ratio come from the same geometry. `measured` holds
+/// class keys (`guagou_domain::landrules::class_key`: code and 城镇村属性码).
 fn class_shares(
+    profile: &Profile,
     table: &LandClassTable,
     rule: LandUseRule,
     names: &[&str],
@@ -724,23 +733,14 @@ fn class_shares(
 ) -> Vec<ClassShare> {
     let mut shares = Vec::new();
     for ((name, plane), land) in names.iter().zip(planes).zip(measured) {
-        let mut matching = 0.0;
-        let mut unknown = BTreeSet::new();
-        for (code, area) in &land.classes {
-            match rule.matches(table, code) {
-                Some(true) => matching += area,
-                Some(false) => {}
-                None => {
-                    unknown.insert(code.clone());
-                }
-            }
-        }
+        let parcel_area_m2 = guagou_geo::area::planar_area_m2(plane);
+        let counted = rule.counted(profile, table, parcel_area_m2, &land.classes);
         shares.push(ClassShare {
             parcel: (*name).to_owned(),
-            parcel_area_m2: guagou_geo::area::planar_area_m2(plane),
-            matching_m2: matching,
+            parcel_area_m2,
+            matching_m2: counted.matching_m2,
             classes: land.classes,
-            unknown_codes: unknown.into_iter().collect(),
+            unknown_codes: counted.unknown_codes,
             features: land.features,
         });
     }
@@ -786,7 +786,11 @@ fn layer_shares(
             )
             .into());
         };
-        layer.push((geometry, code));
+        let village = profile_village_attribute(&inputs.profile, &parcel.attributes);
+        layer.push((
+            geometry,
+            guagou_domain::landrules::class_key(&code, village.as_deref()),
+        ));
     }
     let measured = overlay::class_areas(demolition_planes, &layer)
         .into_iter()
@@ -797,12 +801,29 @@ fn layer_shares(
         .collect();
     let names: Vec<&str> = demolition.iter().map(|(p, _)| p.name.as_str()).collect();
     Ok(Some(class_shares(
+        &inputs.profile,
         &inputs.land_classes,
         rule,
         &names,
         demolition_planes,
         measured,
     )))
+}
+
+/// The 城镇村属性码 of a layer feature: the first of the profile's `village_attribute_fields`
+/// it has, non-blank.
+pub fn profile_village_attribute(
+    profile: &Profile,
+    attributes: &std::collections::BTreeMap<String, String>,
+) -> Option<String> {
+    profile
+        .land_use
+        .village_attribute_fields
+        .value
+        .iter()
+        .find_map(|field| attributes.get(field))
+        .map(|v| v.trim().to_owned())
+        .filter(|v| !v.is_empty())
 }
 
 impl CheckOutcome {
@@ -858,7 +879,7 @@ pub fn land_use_result(
     planes: &[MultiPolygon<f64>],
     measured: Vec<ParcelClasses>,
 ) -> Option<guagou_domain::check::RuleResult> {
-    let shares = class_shares(table, rule, names, planes, measured);
+    let shares = class_shares(profile, table, rule, names, planes, measured);
     let mut facts = PackageFacts::default();
     match rule {
         LandUseRule::ConstructionBefore => facts.construction_shares = Some(shares),

@@ -546,6 +546,9 @@ fn resettlement_per_capita(profile: &Profile, facts: &PackageFacts) -> RuleResul
     let total = rounded_total(facts.resettlement.iter().map(|s| s.area_m2));
     let limit = Quantity::M2PerPerson(param.value);
     let clause = clause_of(param, rule);
+    if let Some(result) = resettlement_not_applicable(facts, &clause, limit.clone()) {
+        return result;
+    }
     match facts.persons_resettled {
         Some(persons) if persons > 0 => {
             // Compare total ≥ min × persons rather than a rounded quotient, so 50.00 passes and
@@ -583,6 +586,60 @@ fn resettlement_per_capita(profile: &Profile, facts: &PackageFacts) -> RuleResul
                 subjects,
             )
         }
+    }
+}
+
+/// 二(七) "由群众自主选择安置方式": when the household table shows that nobody chose
+/// concentrated resettlement (and no persons are declared for a site), there is nobody to
+/// divide the sites by: the rule is reported as not applicable and passes.
+fn resettlement_not_applicable(
+    facts: &PackageFacts,
+    clause: &str,
+    limit: Quantity,
+) -> Option<RuleResult> {
+    let rule = RuleId::ResettlementPerCapita;
+    let households = facts.households.as_ref()?;
+    let nobody_concentrated = !households.is_empty()
+        && households
+            .iter()
+            .all(|h| h.method != Some(ResettlementMethod::Concentrated));
+    if !nobody_concentrated || facts.persons_resettled.is_some_and(|p| p > 0) {
+        return None;
+    }
+    let (template_zh, template_en) = rule.not_applicable_text()?;
+    let mut by_method: BTreeMap<(&str, &str), u64> = BTreeMap::new();
+    for household in households {
+        *by_method.entry(method_label(household.method)).or_insert(0) += 1;
+    }
+    let zh = by_method
+        .iter()
+        .map(|((zh, _), n)| format!("{zh} {n} 户"))
+        .collect::<Vec<_>>()
+        .join("、");
+    let en = by_method
+        .iter()
+        .map(|((_, en), n)| format!("{en}: {n} household(s)"))
+        .collect::<Vec<_>>()
+        .join(", ");
+    let subject = Subject::new(SubjectKind::Package, "households").detail(zh, en);
+    // The rule's own templates say "passed"; this one says "not applicable".
+    let (message_zh, message_en) = (
+        template_zh.replace("{detail}", &subject.short_zh()),
+        template_en.replace("{detail}", &subject.short_en()),
+    );
+    let mut result = verdict(rule, clause, true, Quantity::Count(0), limit, vec![subject]);
+    result.message_zh = message_zh;
+    result.message_en = message_en;
+    Some(result)
+}
+
+fn method_label(method: Option<ResettlementMethod>) -> (&'static str, &'static str) {
+    match method {
+        Some(ResettlementMethod::Concentrated) => ("集中安置", "concentrated"),
+        Some(ResettlementMethod::Monetary) => ("货币安置", "monetary"),
+        Some(ResettlementMethod::SelfArranged) => ("自主安置", "self-arranged"),
+        Some(ResettlementMethod::Dispersed) => ("分散安置", "dispersed"),
+        None => ("未选择", "none chosen"),
     }
 }
 
@@ -741,7 +798,7 @@ fn demolition_is_construction_land(profile: &Profile, facts: &PackageFacts) -> O
         RuleId::DemolitionIsConstructionLand,
         &profile.demolition.min_construction_share,
         shares,
-        ("建设用地", "construction"),
+        ("农村建设用地", "rural construction"),
     ))
 }
 

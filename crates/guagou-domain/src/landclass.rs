@@ -1,7 +1,10 @@
-//! The land-class table: which land-use codes are construction land and which are farmland.
+//! The land-class table: the land-use codes, their names, and their three-way category
+//! (农用地 / 建设用地 / 未利用地).
 //!
 //! The table is data (`policy/landclass-gbt21010.toml`) so a survey with another working
 //! classification is a new file. Unknown codes are reported by the caller, never guessed.
+//! Which classes the land-use rules *count* (rural construction land, reclaimed farmland) is
+//! the profile's `[land_use]` section, read by [`crate::landrules`], not the category.
 
 use std::collections::BTreeMap;
 
@@ -140,6 +143,48 @@ mod tests {
         assert_eq!(category("9999"), None);
         assert!(table.lookup("0101").is_some_and(|c| c.farmland));
         assert!(table.lookup("0201").is_some_and(|c| !c.farmland));
+        Ok(())
+    }
+
+    /// GB/T 21010-2007 (二调) detailed codes: a second-survey layer of homesteads (072) and
+    /// village land is classified, not reported as unknown.
+    #[test]
+    fn second_survey_detailed_codes_are_in_the_table() -> Result<(), LandClassError> {
+        let table = LandClassTable::gbt21010()?;
+        let codes = [
+            ("051", "批发零售用地"),
+            ("052", "住宿餐饮用地"),
+            ("053", "商务金融用地"),
+            ("054", "其他商服用地"),
+            ("061", "工业用地"),
+            ("062", "采矿用地"),
+            ("063", "仓储用地"),
+            ("071", "城镇住宅用地"),
+            ("072", "农村宅基地"),
+            ("081", "机关团体用地"),
+            ("082", "新闻出版用地"),
+            ("083", "科教用地"),
+            ("084", "医卫慈善用地"),
+            ("085", "文体娱乐用地"),
+            ("086", "公共设施用地"),
+            ("087", "公园与绿地"),
+            ("088", "风景名胜设施用地"),
+            ("091", "军事设施用地"),
+            ("092", "使领馆用地"),
+            ("093", "监教场所用地"),
+            ("094", "宗教用地"),
+            ("095", "殡葬用地"),
+            ("103", "街巷用地"),
+            ("121", "空闲地"),
+        ];
+        for (code, name) in codes {
+            let class = table
+                .lookup(code)
+                .unwrap_or_else(|| panic!("{code} {name} is missing"));
+            assert_eq!(class.name, name, "{code}");
+            assert_eq!(class.category, LandCategory::Construction, "{code}");
+            assert!(!class.farmland, "{code}");
+        }
         Ok(())
     }
 

@@ -12,6 +12,7 @@ pub mod division;
 pub mod error_code;
 pub mod funds;
 pub mod landclass;
+pub mod landrules;
 pub mod ledger;
 pub mod lifecycle;
 pub mod market;

@@ -368,6 +368,8 @@ pub struct Profile {
     pub township: TownshipTolerance,
     pub notice: NoticeDurations,
     pub operational_land: OperationalLand,
+    // Issue 13, items 8 and 9 (landrules): which classes and attributes the land-use rules count.
+    pub land_use: crate::landrules::LandUseRules,
 }
 
 /// Why a profile cannot be used.
@@ -477,6 +479,9 @@ impl Profile {
                 ));
             }
             previous = Some(price.from);
+        }
+        if let Some((field, reason)) = self.land_use.problem() {
+            return Err(invalid(field, reason));
         }
         self.validate_policyfacts(source_name)
     }

@@ -128,9 +128,9 @@ pub const RULES: &[RuleDef] = &[
     rule!(NoDoubleCounting, Error, "二(二) 封闭运行, 二(七)", "拆旧地块不重复计算", "no double counting",
         pass: "拆旧地块与其他在建项目地块无重叠（容差 {limit}）", "no demolition parcel overlaps another live project (tolerance {limit})",
         fail: "拆旧地块与其他项目地块重叠共 {measured}（容差 {limit}）：{detail}", "demolition parcels overlap other projects' parcels by {measured} (tolerance {limit}): {detail}"),
-    rule!(DemolitionIsConstructionLand, Error, "二(七) 合法性", "拆旧地块为建设用地", "demolition is construction land",
-        pass: "各拆旧地块建设用地占比不低于 {limit}（最低 {measured}）", "every demolition parcel is at least {limit} construction land (lowest {measured})",
-        fail: "拆旧地块建设用地占比最低 {measured}，低于 {limit}：{detail}", "demolition parcels with construction-land share below {limit} (lowest {measured}): {detail}"),
+    rule!(DemolitionIsConstructionLand, Error, "二(七) 合法性", "拆旧地块为农村建设用地", "demolition is rural construction land",
+        pass: "各拆旧地块农村建设用地占比不低于 {limit}（最低 {measured}）", "every demolition parcel is at least {limit} rural construction land (lowest {measured})",
+        fail: "拆旧地块农村建设用地占比最低 {measured}，低于 {limit}：{detail}", "demolition parcels with rural construction-land share below {limit} (lowest {measured}): {detail}"),
     rule!(ReclaimedIsFarmland, Error, "二(七), 三(一)", "复垦地块为耕地", "reclaimed is farmland",
         pass: "复垦地块在更新后的调查中为耕地（最低 {measured}）", "reclaimed parcels are farmland in the updated survey (lowest {measured})",
         fail: "复垦地块耕地占比最低 {measured}，低于 {limit}：{detail}", "reclaimed parcels with farmland share below {limit} (lowest {measured}): {detail}"),
@@ -166,7 +166,23 @@ pub const RULES: &[RuleDef] = &[
         fail: "本年度已提出 {measured} 次调整申请，超过上限 {limit}", "{measured} adjustment applications this year, more than {limit}"),
 ];
 
+/// What a rule says when it does not apply to a package (SPEC §6: RESETTLEMENT_PER_CAPITA "not
+/// applicable when nobody chose concentrated resettlement"): reported, passed, never an error.
+pub const NOT_APPLICABLE: &[(RuleId, &str, &str)] = &[(
+    RuleId::ResettlementPerCapita,
+    "不适用：没有农户选择集中安置（由群众自主选择安置方式）：{detail}",
+    "not applicable: no household chose concentrated resettlement (households choose their resettlement): {detail}",
+)];
+
 impl RuleId {
+    /// The "not applicable" message of this rule, if it can be not applicable.
+    pub fn not_applicable_text(self) -> Option<(&'static str, &'static str)> {
+        NOT_APPLICABLE
+            .iter()
+            .find(|(id, _, _)| *id == self)
+            .map(|(_, zh, en)| (*zh, *en))
+    }
+
     /// This rule's row of the table.
     pub fn def(self) -> &'static RuleDef {
         // Every RuleId has exactly one row; the test below keeps it that way.
@@ -318,6 +334,23 @@ pub fn profile_figures(profile: &Profile, rule: RuleId) -> Option<(String, Strin
                 .map(|u| crate::report::land_use_label(*u));
             let (zh, en): (Vec<&str>, Vec<&str>) = labels.unzip();
             (zh.join("、"), en.join(", "))
+        }
+        RuleId::DemolitionIsConstructionLand => {
+            let share = percent(p.demolition.min_construction_share.value);
+            (
+                format!("农村建设用地占比不低于 {share}"),
+                format!("at least {share} rural construction land"),
+            )
+        }
+        RuleId::ReclaimedIsFarmland => {
+            let share = percent(p.demolition.min_farmland_share.value);
+            let supporting = percent(p.land_use.max_supporting_share.value);
+            (
+                format!("耕地占比不低于 {share}，配套地类计入不超过 {supporting}"),
+                format!(
+                    "at least {share} farmland, supporting classes counting up to {supporting}"
+                ),
+            )
         }
         RuleId::NoDoubleCounting => {
             let m2 = p.demolition.double_counting_tolerance_m2.value;

@@ -198,12 +198,17 @@ impl Registry {
             zone: self.profile.spatial.gk_zone.value,
             prefixed: false,
         };
+        // The 城镇村属性码 is read from the profile's field names unless the request names some.
+        let mut options = request.options.clone();
+        if options.village_fields.is_empty() {
+            options.village_fields = self.profile.land_use.village_attribute_fields.value.clone();
+        }
         let summary = guagou_base::import_landuse(
             &request.source,
             &path,
             plane,
             &self.land_classes,
-            &request.options,
+            &options,
             progress,
         )
         .await
@@ -303,6 +308,7 @@ impl Registry {
             "sha256": summary.sha256,
             "features": summary.features,
             "class_field": summary.class_field,
+            "village_field": summary.village_field,
             "source": source,
             "unknown_codes": summary.unknown_codes(),
             "replaces": previous.map(|p| p.id),
@@ -333,9 +339,50 @@ impl Registry {
 pub struct ReclaimedCheck {
     pub result: guagou_domain::check::RuleResult,
     pub layer: BaseLayer,
+    /// 新增耕地 the layer shows under the reclaimed parcels (耕地 net of the profile's 田坎
+    /// coefficient), m², unrounded: compared with the acceptance's figure.
+    pub new_farmland_m2: f64,
+}
+
+/// What the county's updated layer says of an acceptance application before the city decides:
+/// RECLAIMED_IS_FARMLAND and the 新增耕地 comparison (issue 13, item 9).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ReclaimedOnLayer {
+    /// The layer read (county, vintage, file).
+    pub layer: String,
+    pub result: guagou_domain::check::RuleResult,
+    pub new_farmland: guagou_domain::landrules::NewFarmlandComparison,
 }
 
 impl Registry {
+    /// RECLAIMED_IS_FARMLAND and the 新增耕地 comparison for a project's pending acceptance
+    /// (the version it names), as the acceptance step will judge them; `None` without an
+    /// acceptance or without a layer later than the year of approval.
+    pub(crate) async fn reclaimed_on_layer(
+        &self,
+        project: &crate::projects::Project,
+        as_of: chrono::NaiveDate,
+    ) -> Result<Option<ReclaimedOnLayer>, RegistryError> {
+        let acceptance = match self.acceptance(&project.code).await {
+            Ok(acceptance) => acceptance,
+            Err(RegistryError::NotFound { .. }) => return Ok(None),
+            Err(e) => return Err(e),
+        };
+        let version = acceptance.change_version.unwrap_or(project.current_version);
+        let Some(check) = self.reclaimed_farmland(project, version, as_of).await? else {
+            return Ok(None);
+        };
+        let new_farmland = self
+            .profile
+            .land_use
+            .compare_new_farmland(acceptance.reclaimed_farmland_m2, check.new_farmland_m2);
+        Ok(Some(ReclaimedOnLayer {
+            layer: check.layer.label(),
+            result: check.result,
+            new_farmland,
+        }))
+    }
+
     /// RECLAIMED_IS_FARMLAND for the demolition parcels of `code` at `version`, on the county's
     /// current land-use layer when its vintage is later than the year of approval (the survey
     /// that can show the reclamation). `None` when there is no such layer: the acceptance then
@@ -389,7 +436,7 @@ impl Registry {
             parcels.push((name, on_plane));
         }
         let path = self.base_layer_path(&layer)?;
-        let result = guagou_base::check::rule_on_layer(
+        let (result, land_use) = guagou_base::check::rule_on_layer(
             &self.profile,
             &self.land_classes,
             guagou_check::measure::LandUseRule::FarmlandAfter,
@@ -399,6 +446,18 @@ impl Registry {
         )
         .await
         .map_err(PackageError::from)?;
-        Ok(result.map(|result| ReclaimedCheck { result, layer }))
+        let new_farmland_m2 = land_use
+            .iter()
+            .map(|parcel| {
+                self.profile
+                    .land_use
+                    .new_farmland_m2(&self.land_classes, &parcel.classes)
+            })
+            .sum();
+        Ok(result.map(|result| ReclaimedCheck {
+            result,
+            layer,
+            new_farmland_m2,
+        }))
     }
 }

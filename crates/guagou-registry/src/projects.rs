@@ -760,10 +760,8 @@ impl Registry {
         if action != ProjectAction::Accept {
             return Ok(None);
         }
-        let version = load_acceptance(conn, &project.code)
-            .await?
-            .change_version
-            .unwrap_or(project.current_version);
+        let acceptance = load_acceptance(conn, &project.code).await?;
+        let version = acceptance.change_version.unwrap_or(project.current_version);
         let Some(check) = self.reclaimed_farmland(project, version, as_of).await? else {
             return Ok(Some(serde_json::json!({
                 "checked": false,
@@ -774,11 +772,18 @@ impl Registry {
         if check.result.blocks() {
             return Err(RegistryError::Rules(vec![check.result]));
         }
+        // 三(一): the acceptance's 新增耕地 against the layer's; a difference above the
+        // tolerance is reported here (the audit record of the step), not refused.
+        let new_farmland = self
+            .profile
+            .land_use
+            .compare_new_farmland(acceptance.reclaimed_farmland_m2, check.new_farmland_m2);
         Ok(Some(serde_json::json!({
             "checked": true,
             "layer": check.layer.label(),
             "passed": check.result.passed,
             "measured": check.result.measured,
+            "new_farmland": new_farmland,
         })))
     }
 

@@ -146,11 +146,14 @@ pub fn generate(
         &out_dir.join("divisions.csv"),
         divisions_csv(&layout).as_bytes(),
     )?;
+    let profile =
+        guagou_domain::Profile::dazhou_2017().map_err(|e| SynthError::Internal(e.to_string()))?;
     let built = projects::write_all(
         &projects::World {
             layout: &layout,
             classes: &classes,
             table: &table,
+            land_use: &profile.land_use,
         },
         out_dir,
         options,

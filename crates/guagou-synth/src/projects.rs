@@ -10,7 +10,7 @@ use std::path::Path;
 
 use geo::{Distance, Euclidean};
 use guagou_domain::Profile;
-use guagou_domain::landclass::{LandCategory, LandClassTable};
+use guagou_domain::landclass::LandClassTable;
 use serde::Serialize;
 
 use crate::classes::PLAN;
@@ -31,6 +31,8 @@ pub(crate) struct World<'a> {
     pub layout: &'a Layout,
     pub classes: &'a [u8],
     pub table: &'a LandClassTable,
+    /// The profile's reading of which land counts (`[land_use]`).
+    pub land_use: &'a guagou_domain::landrules::LandUseRules,
 }
 
 impl World<'_> {
@@ -42,12 +44,10 @@ impl World<'_> {
             .map_or("", |p| p.code)
     }
 
-    fn category(&self, code: &str) -> Option<LandCategory> {
-        self.table.lookup(code).map(|c| c.category)
-    }
-
+    /// Rural construction land as DEMOLITION_IS_CONSTRUCTION_LAND counts it: the synthetic
+    /// layer has no 城镇村属性码, so only the classes that count outright (0702) do.
     fn is_construction(&self, code: &str) -> bool {
-        self.category(code) == Some(LandCategory::Construction)
+        self.land_use.is_rural_construction(self.table, code) == Some(true)
     }
 
     fn is_farmland(&self, code: &str) -> bool {

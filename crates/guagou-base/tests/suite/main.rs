@@ -1,3 +1,4 @@
 //! All integration tests of this crate in one binary.
 
+mod landrules;
 mod overlay;

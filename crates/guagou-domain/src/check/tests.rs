@@ -152,6 +152,54 @@ fn per_capita_boundaries() {
     assert!(!result(&run(&facts), RuleId::ResettlementPerCapita).passed);
 }
 
+/// 二(七) 由群众自主选择安置方式: all-monetary resettlement leaves nobody to divide the sites by.
+#[test]
+fn per_capita_is_not_applicable_when_nobody_chose_concentrated_resettlement() {
+    let mut facts = good();
+    let household = |id: &str, method| Household {
+        id: id.into(),
+        name: "李四".into(),
+        consent: Consent::Consented,
+        method: Some(method),
+    };
+    facts.households = Some(vec![
+        household("H1", ResettlementMethod::Monetary),
+        household("H2", ResettlementMethod::Monetary),
+        household("H3", ResettlementMethod::SelfArranged),
+    ]);
+    facts.resettlement.clear();
+    for persons in [None, Some(0)] {
+        facts.persons_resettled = persons;
+        let report = run(&facts);
+        let r = result(&report, RuleId::ResettlementPerCapita);
+        assert!(r.passed, "{r:?}");
+        assert!(r.message_zh.starts_with("不适用"), "{}", r.message_zh);
+        assert!(r.message_zh.contains("货币安置 2 户"), "{}", r.message_zh);
+        assert!(
+            r.message_en.starts_with("not applicable"),
+            "{}",
+            r.message_en
+        );
+        assert_eq!(r.measured, Quantity::Count(0));
+        assert_eq!(report.blocking(), 0, "{:?}", report.results);
+    }
+    // One household choosing concentrated resettlement makes the rule apply again.
+    if let Some(list) = facts.households.as_mut() {
+        list[2].method = Some(ResettlementMethod::Concentrated);
+    }
+    facts.persons_resettled = None;
+    let r = result(&run(&facts), RuleId::ResettlementPerCapita).clone();
+    assert!(!r.passed, "{r:?}");
+    // Without a household table nothing shows that nobody chose it: still an error.
+    facts.households = None;
+    assert!(!result(&run(&facts), RuleId::ResettlementPerCapita).passed);
+    // Persons declared for a site: the rule applies whatever the table says.
+    facts.households = Some(vec![household("H1", ResettlementMethod::Monetary)]);
+    facts.persons_resettled = Some(10);
+    let r = result(&run(&facts), RuleId::ResettlementPerCapita).clone();
+    assert!(!r.passed && !r.message_zh.contains("不适用"), "{r:?}");
+}
+
 #[test]
 fn township_rule() {
     let mut facts = good();

@@ -121,6 +121,21 @@ impl Door<'_> {
         }
     }
 
+    /// For a project whose acceptance awaits the city's decision: RECLAIMED_IS_FARMLAND and
+    /// the 新增耕地 comparison on the county's updated layer, as the acceptance will judge them
+    /// (`None` in any other state, or without such a layer).
+    pub async fn reclaimed_on_layer(
+        &self,
+        code: &str,
+        as_of: NaiveDate,
+    ) -> Result<Option<crate::base_layers::ReclaimedOnLayer>, RegistryError> {
+        let project = self.project(code).await?;
+        if project.state != ProjectState::AcceptanceApplied {
+            return Ok(None);
+        }
+        self.registry.reclaimed_on_layer(&project, as_of).await
+    }
+
     /// The ledger's record of an approved project (planned surplus, advanced, issued).
     pub async fn project_ledger(&self, code: &str) -> Result<Option<ProjectLedger>, RegistryError> {
         let project = self.project(code).await?;

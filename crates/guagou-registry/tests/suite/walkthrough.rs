@@ -798,3 +798,65 @@ async fn a_parcel_claimed_by_a_proposed_change_is_not_counted_twice() {
         .await);
     assert_eq!(double(&after), Some(false), "{after:#?}");
 }
+
+/// 二(七) 由群众自主选择安置方式: a project whose households all chose monetary (or their own)
+/// resettlement has nobody in a concentrated site. RESETTLEMENT_PER_CAPITA is reported as not
+/// applicable and the submission passes (issue 13, item 7).
+#[tokio::test]
+async fn all_monetary_resettlement_is_not_applicable_and_submission_passes() {
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let r = registry(dir.path()).await;
+    let city = who("市局@511700");
+    let xuanhan_user = who("张三@511722");
+    ok(r.as_principal(&city).seed_dazhou().await);
+    let villages = parse_divisions_csv("villages", VILLAGES).unwrap_or_else(|e| panic!("{e}"));
+    ok(r.as_principal(&city)
+        .import_divisions("villages", &villages, "导入")
+        .await);
+
+    // The example package, with every household choosing 货币安置 and no persons declared.
+    let package = dir.path().join("monetary");
+    std::fs::create_dir(&package).unwrap_or_else(|e| panic!("{e}"));
+    let source = example("xuanhan-nanba-pass");
+    for entry in std::fs::read_dir(&source).unwrap_or_else(|e| panic!("{e}")) {
+        let path = entry.unwrap_or_else(|e| panic!("{e}")).path();
+        let name = path.file_name().unwrap_or_default().to_owned();
+        let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{e}"));
+        let text = match name.to_str() {
+            Some("households.csv") => text.replace("集中安置", "货币安置"),
+            Some("project.toml") => text
+                .lines()
+                .filter(|l| !l.starts_with("persons_resettled"))
+                .map(|l| format!("{l}\n"))
+                .collect(),
+            _ => text,
+        };
+        std::fs::write(package.join(&name), text).unwrap_or_else(|e| panic!("{e}"));
+    }
+    let (project, results) = ok(r
+        .as_principal(&xuanhan_user)
+        .register_project(&package, d(2018, 6, 1), "登记")
+        .await);
+    let per_capita = results
+        .iter()
+        .find(|r| r.rule == RuleId::ResettlementPerCapita)
+        .unwrap_or_else(|| panic!("{results:#?}"));
+    assert!(per_capita.passed, "{per_capita:?}");
+    assert!(
+        per_capita.message_zh.starts_with("不适用"),
+        "{}",
+        per_capita.message_zh
+    );
+    assert!(results.iter().all(|r| r.passed), "{results:#?}");
+    plan_in_force(
+        &r,
+        "511722",
+        &["511722104201", "511722104202", "511722104203"],
+    )
+    .await;
+    let submitted = ok(r
+        .as_principal(&xuanhan_user)
+        .project_action(&project.code, ProjectAction::Submit, d(2018, 6, 2), "申报")
+        .await);
+    assert_eq!(submitted.state, ProjectState::Submitted);
+}

@@ -639,7 +639,7 @@ async fn county_layers(
         format!(
             "<p>{}</p>",
             lang.t(
-                "尚未导入：拆旧地块是否为建设用地（DEMOLITION_IS_CONSTRUCTION_LAND）不作检查。用 guagou import landuse 导入。",
+                "尚未导入：拆旧地块是否为农村建设用地（DEMOLITION_IS_CONSTRUCTION_LAND）不作检查。用 guagou import landuse 导入。",
                 "none imported: DEMOLITION_IS_CONSTRUCTION_LAND is not checked. Import one with guagou import landuse."
             )
         )

@@ -287,6 +287,10 @@ pub struct AcceptanceView {
     pub shortfall_m2: i64,
     /// Reclaimed farmland − farmland occupied by resettlement (m²); never negative (§8).
     pub farmland_balance_m2: i64,
+    /// While the city's decision is pending: RECLAIMED_IS_FARMLAND and the 新增耕地 comparison
+    /// on the county's updated layer, as the acceptance step will judge them.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub layer_check: Option<guagou_registry::base_layers::ReclaimedOnLayer>,
 }
 
 /// The acceptance application of a readable project, if there is one.
@@ -304,7 +308,9 @@ pub async fn acceptance_view(
         .await?
         .map_or(0, |l| l.advanced_m2);
     let confirmed_m2 = acceptance.reclaimed_m2 - acceptance.resettlement_m2;
+    let layer_check = door.reclaimed_on_layer(&project.code, door.today()).await?;
     Ok(Some(AcceptanceView {
+        layer_check,
         confirmed_m2,
         advanced_m2,
         shortfall_m2: (advanced_m2 - confirmed_m2.max(0)).max(0),

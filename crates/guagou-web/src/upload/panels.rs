@@ -108,6 +108,44 @@ async fn versions_panel(
     Ok(out)
 }
 
+/// What the updated layer says before the city decides (issue 13, item 9).
+fn layer_check_rows(lang: Lang, view: &AcceptanceView) -> Vec<Vec<String>> {
+    let Some(check) = &view.layer_check else {
+        return Vec::new();
+    };
+    let row = |zh: &str, en: &str, value: String| vec![lang.t(zh, en), value];
+    // `html` is escaped already (`Lang::one`).
+    let mark = |bad: bool, class: &str, html: String| {
+        if bad {
+            format!("<span class=\"{class}\">{html}</span>")
+        } else {
+            html
+        }
+    };
+    let farmland = &check.new_farmland;
+    vec![
+        row("更新后底图", "Updated layer", esc(&check.layer)),
+        row(
+            "复垦地块为耕地",
+            "Reclaimed parcels are farmland",
+            mark(
+                !check.result.passed,
+                "fail",
+                lang.one(&check.result.message_zh, &check.result.message_en),
+            ),
+        ),
+        row(
+            "底图核算复垦耕地（扣除田坎）",
+            "Reclaimed farmland on the layer (net of 田坎)",
+            mark(
+                !farmland.within_tolerance,
+                "warn",
+                lang.one(&farmland.message_zh, &farmland.message_en),
+            ),
+        ),
+    ]
+}
+
 fn figure_rows(lang: Lang, view: &AcceptanceView) -> Vec<Vec<String>> {
     let a = &view.acceptance;
     let row = |zh: &str, en: &str, value: String| vec![lang.t(zh, en), value];
@@ -195,7 +233,7 @@ fn acceptance_panel(
         out.push_str(&table_in(
             lang,
             &[("项目", "Item"), ("值", "Value")],
-            &figure_rows(lang, view),
+            &[figure_rows(lang, view), layer_check_rows(lang, view)].concat(),
         ));
     }
     if project.state == ProjectState::AcceptanceApplied && user.actor.level == Level::City {

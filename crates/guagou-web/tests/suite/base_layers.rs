@@ -282,6 +282,16 @@ async fn acceptance_is_refused_while_reclaimed_parcels_are_not_farmland() {
         .import_landuse(&request(still_built, false), &mut |_| {})
         .await
         .must();
+    // The project page shows, before the city decides, what the acceptance will find.
+    let session = app.login("city").await;
+    let page = app.get(&session, &format!("/projects/{code}")).await;
+    assert!(page.body.contains("底图核算复垦耕地"), "{}", page.body);
+    assert!(
+        page.body
+            .contains("<span class=\"fail\">复垦地块耕地占比最低"),
+        "{}",
+        page.body
+    );
     let refused = app
         .registry
         .as_principal(&city)
@@ -310,6 +320,21 @@ async fn acceptance_is_refused_while_reclaimed_parcels_are_not_farmland() {
         .import_landuse(&request(farmland, true), &mut |_| {})
         .await
         .must();
+    let api = app
+        .get(&session, &format!("/api/projects/{code}/acceptance"))
+        .await;
+    let view: serde_json::Value = serde_json::from_str(&api.body).must();
+    assert_eq!(view["layer_check"]["result"]["passed"], true, "{view}");
+    assert_eq!(
+        view["layer_check"]["new_farmland"]["within_tolerance"], false,
+        "{view}"
+    );
+    let page = app.get(&session, &format!("/projects/{code}")).await;
+    assert!(
+        page.body.contains("<span class=\"warn\">验收新增耕地"),
+        "{}",
+        page.body
+    );
     let accepted = app
         .registry
         .as_principal(&city)
@@ -326,6 +351,27 @@ async fn acceptance_is_refused_while_reclaimed_parcels_are_not_farmland() {
     .must();
     assert!(payload.contains("reclaimed_is_farmland"), "{payload}");
     assert!(payload.contains(&layer.label()), "{payload}");
+    // 三(一) 新增耕地: the layer shows the reclaimed parcels as 0103 whole, so its figure is
+    // their area net of the 田坎 coefficient; the demo's acceptance declared (about) the whole
+    // area, more than the tolerance above it: reported in the record, not refused.
+    let payload: serde_json::Value = serde_json::from_str(&payload).must();
+    let new_farmland = &payload["reclaimed_is_farmland"]["new_farmland"];
+    let declared = new_farmland["declared_m2"].as_i64().must();
+    let layer_m2 = new_farmland["layer_m2"].as_i64().must();
+    let tolerance = new_farmland["tolerance_m2"].as_i64().must();
+    assert_eq!(
+        new_farmland["difference_m2"].as_i64(),
+        Some(declared - layer_m2)
+    );
+    assert!((declared - layer_m2).abs() > tolerance, "{new_farmland}");
+    assert_eq!(new_farmland["within_tolerance"], false, "{new_farmland}");
+    assert!(
+        new_farmland["message_zh"]
+            .as_str()
+            .must()
+            .contains("超过容差"),
+        "{new_farmland}"
+    );
 }
 
 fn chrono_date(text: &str) -> chrono::NaiveDate {

@@ -65,7 +65,11 @@ pub fn run(common: &Common, command: ImportCommand) -> anyhow::Result<ExitCode> 
                     source: file,
                     county: DivisionCode::parse(&county)?,
                     vintage,
-                    options: ImportOptions { class_field, layer },
+                    options: ImportOptions {
+                        class_field,
+                        layer,
+                        ..ImportOptions::default()
+                    },
                     reason: who.reason.clone(),
                     replace,
                 };
