@@ -7,7 +7,7 @@ use crate::auth::User;
 use crate::error::Problem;
 
 /// The language a user reads pages in. Chinese is the default; English is a switch
-/// (`GET /lang/en`, a cookie). Either way the other language stays beside it, smaller.
+/// (`GET /lang/en`, a cookie). Pages show one language at a time.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum Lang {
     #[default]
@@ -36,13 +36,10 @@ impl Lang {
         }
     }
 
-    /// A bilingual label as HTML: the chosen language first, the other one beside it in
-    /// `<span class="en">` (the secondary style). Both texts are escaped.
+    /// A label in the reader's language (escaped): one language at a time, Chinese by default,
+    /// English as a switch.
     pub fn t(self, zh: &str, en: &str) -> String {
-        match self {
-            Lang::Zh => format!("{} <span class=\"en\">{}</span>", esc(zh), esc(en)),
-            Lang::En => format!("{} <span class=\"en\">{}</span>", esc(en), esc(zh)),
-        }
+        self.one(zh, en)
     }
 
     /// The chosen language's text only (escaped), for attributes and button labels.
@@ -135,20 +132,19 @@ pub fn page_in(
             out = lang.one("退出", "Sign out"),
         );
     }
-    let (first, second) = match lang {
-        Lang::Zh => (title_zh, title_en),
-        Lang::En => (title_en, title_zh),
+    let first = match lang {
+        Lang::Zh => title_zh,
+        Lang::En => title_en,
     };
     format!(
         "<!doctype html><html lang=\"{code}\"><head><meta charset=\"utf-8\">\
          <meta name=\"viewport\" content=\"width=device-width,initial-scale=1\">\
          <title>{first} · guagou</title><style>{STYLE}</style></head><body>\
          <header><strong>{brand}</strong>{nav}</header>\
-         <main><h1>{first} <span class=\"en\">{second}</span></h1>{body}</main></body></html>",
+         <main><h1>{first}</h1>{body}</main></body></html>",
         code = lang.code(),
         brand = lang.t("城乡建设用地增减挂钩", "guagou"),
         first = esc(first),
-        second = esc(second),
     )
 }
 

@@ -94,6 +94,44 @@ fn lang_code(lang: &str) -> &'static str {
     if lang == "en" { "en" } else { "zh-CN" }
 }
 
+/// One language at a time: a page's navigation and heading are in the chosen language only
+/// (Chinese by default, English as a switch), never both side by side.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_page_speaks_one_language_at_a_time() {
+    let app = complete_demo_app().await;
+    let session = app.login("city").await;
+    for (lang, own, other) in [("zh", "工作台", "Dashboard"), ("en", "Dashboard", "工作台")] {
+        let mut problems = Vec::new();
+        let mut pages = 0;
+        let mut inspect = |path: &str, body: &str| {
+            pages += 1;
+            let header = body
+                .split("<header>")
+                .nth(1)
+                .and_then(|rest| rest.split("</header>").next())
+                .unwrap_or_default();
+            let heading = body
+                .split("<h1>")
+                .nth(1)
+                .and_then(|rest| rest.split("</h1>").next())
+                .unwrap_or_default();
+            // The villagers' pages have no navigation (no session): their heading counts.
+            if header.contains("<nav>") && (!header.contains(own) || header.contains(other)) {
+                problems.push(format!("{lang} {path}: navigation not in one language"));
+            }
+            if heading.contains("class=\"en\"") {
+                problems.push(format!(
+                    "{lang} {path}: heading in two languages: {heading}"
+                ));
+            }
+        };
+        let failures = crawl_pages(&app, "city", &session, lang, &mut inspect).await;
+        assert!(failures.is_empty(), "{failures:?}");
+        assert!(pages > 20, "{pages} pages crawled");
+        assert!(problems.is_empty(), "{}", problems.join("\n"));
+    }
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn every_link_every_user_sees_answers_without_errors() {
     let app = complete_demo_app().await;

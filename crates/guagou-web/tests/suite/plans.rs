@@ -174,7 +174,7 @@ async fn pages_render_for_every_role() {
         assert!(plan_log.body.contains("plan.transition"), "{role}");
     }
 
-    // English first after the switch, Chinese beside it.
+    // English after the switch, and English only.
     let county = app.login("county").await;
     let request = Request::get("/plans")
         .header(
@@ -185,10 +185,11 @@ async fn pages_render_for_every_role() {
         .must();
     let english = app.send(request).await;
     assert!(
-        english
-            .body
-            .contains("Special plans <span class=\"en\">专项规划</span>")
+        english.body.contains("<h1>Special plans</h1>"),
+        "{}",
+        english.body
     );
+    assert!(!english.body.contains(">专项规划<"), "{}", english.body);
 
     let document = app.get(&county, "/api/openapi.json").await.json();
     for path in [
