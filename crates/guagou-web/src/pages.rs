@@ -370,7 +370,7 @@ fn action_forms(
         forms.push_str(&format!(
             "<form method=\"post\" action=\"/projects/{code}/actions/{name}\" class=\"action\">\
              <input type=\"hidden\" name=\"csrf\" value=\"{csrf}\">\
-             <label>{as_of} <input type=\"date\" name=\"as_of\" value=\"{today}\" required></label> \
+             <label>{as_of} <input type=\"date\" name=\"as_of\" value=\"{today}\" max=\"{today}\" required></label> \
              <label>{reason} <input name=\"reason\"></label> \
              <button id=\"action-{name}\">{zh} / {name}</button></form>",
             code = esc(&p.code),

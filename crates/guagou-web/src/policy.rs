@@ -371,7 +371,10 @@ fn price_form(user: &User) -> String {
             "as_of",
             "录入日期",
             "Recorded on",
-            &format!("type=\"date\" value=\"{}\" required", user.today)
+            &format!(
+                "type=\"date\" value=\"{day}\" max=\"{day}\" required",
+                day = user.today
+            )
         ),
         reason = input(
             "reason",

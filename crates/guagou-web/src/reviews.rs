@@ -376,7 +376,7 @@ pub async fn project_sections_html(
              <label>{l_conclusion} <select name=\"conclusion\">\
              <option value=\"agree\">{agree}</option><option value=\"conditional\">{conditional}</option>\
              <option value=\"disagree\">{disagree}</option></select></label> \
-             <label>{l_date} <input type=\"date\" name=\"reviewed_on\" value=\"{today}\" required></label><br>\
+             <label>{l_date} <input type=\"date\" name=\"reviewed_on\" value=\"{today}\" max=\"{today}\" required></label><br>\
              <label>{l_text}<br><textarea name=\"text\" rows=\"3\" cols=\"60\" required></textarea></label><br>\
              <button>{submit}</button></form>",
             code = esc(&project.code),
@@ -438,7 +438,7 @@ async fn findings_html(
         out.push_str(&format!(
             "<form method=\"post\" action=\"/projects/{code}/findings\" id=\"finding-form\">\
              <input type=\"hidden\" name=\"csrf\" value=\"{csrf}\">\
-             <label>{l_date} <input type=\"date\" name=\"found_on\" value=\"{today}\" required></label><br>\
+             <label>{l_date} <input type=\"date\" name=\"found_on\" value=\"{today}\" max=\"{today}\" required></label><br>\
              <label>{l_text}<br><textarea name=\"text\" rows=\"3\" cols=\"60\" required></textarea></label><br>\
              <button>{submit}</button></form>",
             code = esc(&project.code),

@@ -207,7 +207,7 @@ fn forms(user: &User) -> Result<String, Failure> {
          <label>{project} <input name=\"project\" required></label> \
          <label>{l_source} <select name=\"source\">{sources}</select></label> \
          <label>{amount} <input name=\"amount_yuan\" required inputmode=\"decimal\"></label> \
-         <label>{date} <input type=\"date\" name=\"received_on\" value=\"{today}\" required></label> \
+         <label>{date} <input type=\"date\" name=\"received_on\" value=\"{today}\" max=\"{today}\" required></label> \
          <label>{note} <input name=\"reason\"></label> <button>{submit}</button></form>\
          <h2>{h_spend}</h2><form method=\"post\" action=\"/funds/spending\" id=\"form-spending\" class=\"action\">{hidden_s}\
          <label>{l_county} <input name=\"county\" placeholder=\"511722\"></label> \
@@ -217,7 +217,7 @@ fn forms(user: &User) -> Result<String, Failure> {
          <label>{l_payee} <input name=\"payee\" required></label> \
          <label>{voucher} <input name=\"voucher\" required></label> \
          <label>{amount} <input name=\"amount_yuan\" required inputmode=\"decimal\"></label> \
-         <label>{date} <input type=\"date\" name=\"paid_on\" value=\"{today}\" required></label> \
+         <label>{date} <input type=\"date\" name=\"paid_on\" value=\"{today}\" max=\"{today}\" required></label> \
          <label>{note} <input name=\"reason\"></label> <button>{submit}</button></form>\
          <h2>{h_comp}</h2><form method=\"post\" action=\"/funds/compensation\" id=\"form-compensation\" class=\"action\">{hidden_c}\
          <label>{project} <input name=\"project\" required></label> \
@@ -225,7 +225,7 @@ fn forms(user: &User) -> Result<String, Failure> {
          <label>{from} <select name=\"paid_from\">{paid_from}</select></label> \
          <label>{voucher} <input name=\"voucher\" required></label> \
          <label>{amount} <input name=\"amount_yuan\" required inputmode=\"decimal\"></label> \
-         <label>{date} <input type=\"date\" name=\"paid_on\" value=\"{today}\" required></label> \
+         <label>{date} <input type=\"date\" name=\"paid_on\" value=\"{today}\" max=\"{today}\" required></label> \
          <label>{note} <input name=\"reason\"></label> <button>{submit}</button></form>",
         h_invest = lang.t("登记市级投资到位", "Record city investment received"),
         h_spend = lang.t("登记支出", "Record spending"),

@@ -90,9 +90,9 @@ fn csrf_field(user: &User) -> String {
 
 fn date_input(lang: Lang, today: chrono::NaiveDate, name: &str, zh: &str, en: &str) -> String {
     format!(
-        "<label>{} <input type=\"date\" name=\"{name}\" value=\"{}\" required></label> ",
+        "<label>{} <input type=\"date\" name=\"{name}\" value=\"{day}\" max=\"{day}\" required></label> ",
         lang.t(zh, en),
-        today.format("%Y-%m-%d")
+        day = today.format("%Y-%m-%d")
     )
 }
 

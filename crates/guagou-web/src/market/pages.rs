@@ -123,8 +123,14 @@ fn form_open(user: &User, action: &str, id: &str) -> String {
 }
 
 fn field(lang: Lang, zh: &str, en: &str, name: &str, kind: &str, value: &str) -> String {
+    // The date of a write (today by default) offers no later day (SPEC §3).
+    let max = if kind == "date" && matches!(name, "as_of" | "paid_on") {
+        format!(" max=\"{}\"", esc(value))
+    } else {
+        String::new()
+    };
     format!(
-        "<label>{} <input name=\"{}\" type=\"{}\" value=\"{}\" required></label> ",
+        "<label>{} <input name=\"{}\" type=\"{}\" value=\"{}\"{max} required></label> ",
         lang.t(zh, en),
         esc(name),
         esc(kind),

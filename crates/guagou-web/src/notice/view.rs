@@ -450,7 +450,7 @@ pub fn staff_objections_html(lang: Lang, view: &StaffNotice, answer_csrf: Option
                     "<form method=\"post\" action=\"/notices/objections/{r}/answer\" class=\"action\">\
                      <input type=\"hidden\" name=\"csrf\" value=\"{csrf}\">\
                      <textarea name=\"answer\" rows=\"2\" cols=\"30\" required></textarea>\
-                     <input name=\"as_of\" type=\"date\" value=\"{today}\">\
+                     <input name=\"as_of\" type=\"date\" value=\"{today}\" max=\"{today}\">\
                      <button>{label}</button></form>",
                     r = esc(&o.receipt),
                     csrf = esc(csrf),

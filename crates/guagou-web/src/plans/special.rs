@@ -489,13 +489,14 @@ async fn new_plan_page(
          <p><label>{title_l} <input name=\"title\" size=\"60\" value=\"{title}\" required></label></p>\
          <p><label>{period_l} <input name=\"period_start\" type=\"number\" value=\"{start}\" required></label> — \
          <input name=\"period_end\" type=\"number\" value=\"{end}\" required></p>\
-         <p><label>{as_of_l} <input name=\"as_of\" type=\"date\" value=\"{as_of}\" required></label></p>\
+         <p><label>{as_of_l} <input name=\"as_of\" type=\"date\" value=\"{as_of}\" max=\"{today}\" required></label></p>\
          <h2>{scope_h}</h2><p class=\"en\">{scope_help}</p>{villages}\
          <p><button id=\"create-plan\">{button}</button></p></form>",
         csrf = csrf_field(user),
         title_l = lang.t("规划名称", "Title"),
         period_l = lang.t("规划期", "Period"),
         as_of_l = lang.t("起草日期", "Drafted on"),
+        today = user.today,
         scope_h = lang.t("规划范围（村）", "Scope (villages)"),
         scope_help = lang.t(
             "贫困村和易地扶贫搬迁村须全部纳入（PLAN_COVERS_POOR_VILLAGES，二(一)）",
@@ -783,7 +784,7 @@ fn action_forms(lang: Lang, user: &User, detail: &PlanDetail) -> String {
         };
         forms.push_str(&format!(
             "<form method=\"post\" action=\"/plans/{id}/actions/{name}\" class=\"action\">{csrf}\
-             <label>{as_of_l} <input type=\"date\" name=\"as_of\" value=\"{today}\" required></label> \
+             <label>{as_of_l} <input type=\"date\" name=\"as_of\" value=\"{today}\" max=\"{today}\" required></label> \
              <label>{reason_l} <input name=\"reason\"></label> \
              <button id=\"plan-action-{name}\">{label}</button></form>",
             id = esc(&detail.plan.id),
@@ -806,7 +807,7 @@ fn action_forms(lang: Lang, user: &User, detail: &PlanDetail) -> String {
              <form method=\"post\" action=\"/plans/{id}/opinions\">{csrf}\
              <p>{dept_l} <strong>{department}</strong></p>\
              <p><textarea name=\"opinion\" rows=\"3\" cols=\"60\" required></textarea></p>\
-             <p><label>{as_of_l} <input type=\"date\" name=\"as_of\" value=\"{today}\" required></label> \
+             <p><label>{as_of_l} <input type=\"date\" name=\"as_of\" value=\"{today}\" max=\"{today}\" required></label> \
              <button id=\"add-opinion\">{button}</button></p></form></section>",
             h = lang.t("提交本部门意见", "Record my department's opinion"),
             id = esc(&detail.plan.id),

@@ -106,7 +106,7 @@ pub(crate) fn form_close(
     button_en: &str,
 ) -> String {
     format!(
-        "<label>{as_of} <input type=\"date\" name=\"as_of\" value=\"{today}\" required></label> \
+        "<label>{as_of} <input type=\"date\" name=\"as_of\" value=\"{today}\" max=\"{today}\" required></label> \
          <label>{reason} <input name=\"reason\" required></label> \
          <button>{button}</button></form>",
         as_of = lang.t("生效日期", "As of"),

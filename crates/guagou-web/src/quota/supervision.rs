@@ -213,8 +213,9 @@ fn scan_form(user: &User, as_of: &str) -> String {
         "<section id=\"scan\"><h2>{title}</h2><p>{explain}</p>\
          <form method=\"post\" action=\"/supervision/scan\" class=\"action\" id=\"form-scan\">\
          <input type=\"hidden\" name=\"csrf\" value=\"{csrf}\">\
-         <label>{date} <input type=\"date\" name=\"as_of\" value=\"{as_of}\" required></label> \
+         <label>{date} <input type=\"date\" name=\"as_of\" value=\"{as_of}\" max=\"{today}\" required></label> \
          <button>{button}</button></form></section>",
+        today = user.today,
         title = lang.t("逾期扫描", "Scan for overdue items"),
         explain = lang.t(
             "按基准日实施到期的制裁（二(四)）；已实施的不会重复实施",

@@ -48,12 +48,11 @@ fn csrf_field(user: &User) -> String {
 
 fn as_of_field(lang: Lang, today: chrono::NaiveDate, id: &str) -> String {
     format!(
-        "<p><label>{} <input type=\"date\" name=\"as_of\" id=\"{id}\" value=\"{}\"></label></p>",
+        "<p><label>{} <input type=\"date\" name=\"as_of\" id=\"{id}\" value=\"{today}\" max=\"{today}\"></label></p>",
         lang.t(
             "基准日（检查所依据的日期）",
             "As of (the date the check applies)"
         ),
-        today,
     )
 }
 

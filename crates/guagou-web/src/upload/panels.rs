@@ -283,7 +283,7 @@ fn acceptance_form(user: &User, project: &Project, versions: &[Version]) -> Stri
         "<form id=\"acceptance-form\" method=\"post\" action=\"/projects/{code}/acceptance\">\
          <h3>{title}</h3>\
          <input type=\"hidden\" name=\"csrf\" value=\"{csrf}\">\
-         <p><label>{as_of} <input type=\"date\" name=\"as_of\" id=\"acceptance-as_of\" value=\"{today}\" required></label></p>\
+         <p><label>{as_of} <input type=\"date\" name=\"as_of\" id=\"acceptance-as_of\" value=\"{today}\" max=\"{today}\" required></label></p>\
          {reclaimed}{resettlement}{reclaimed_farmland}{resettlement_farmland}\
          <p><label>{change} <select name=\"change_version\" id=\"acceptance-change_version\">{options}</select></label></p>\
          <p><label>{reason} <input name=\"reason\" id=\"acceptance-reason\"></label></p>\

@@ -132,6 +132,61 @@ async fn every_page_speaks_one_language_at_a_time() {
     }
 }
 
+/// The date inputs of a page's POST forms that date the write itself (not a period's start or
+/// end, not a deadline) and have no `max` (today).
+fn write_dates_without_max(body: &str) -> Vec<String> {
+    const WRITE_DATES: &[&str] = &[
+        "as_of",
+        "received_on",
+        "paid_on",
+        "reviewed_on",
+        "found_on",
+        "inspected_on",
+        "lifted_on",
+        "decided_on",
+    ];
+    let mut out = Vec::new();
+    for form in body.split("<form").skip(1) {
+        let form = form.split("</form>").next().unwrap_or_default();
+        let opening = form.split('>').next().unwrap_or_default();
+        if !opening.contains("method=\"post\"") {
+            continue;
+        }
+        for input in form.split("<input").skip(1) {
+            let tag = input.split('>').next().unwrap_or_default();
+            let named = WRITE_DATES
+                .iter()
+                .any(|n| tag.contains(&format!("name=\"{n}\"")));
+            if tag.contains("type=\"date\"") && named && !tag.contains("max=\"") {
+                out.push(tag.to_owned());
+            }
+        }
+    }
+    out
+}
+
+/// SPEC §3: a write may be dated in the past, never after today. Every date field that dates a
+/// write offers no day after today (a what-if is a preview, a GET form without the limit).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn write_forms_cannot_pick_a_day_after_today() {
+    let app = complete_demo_app().await;
+    let mut problems = Vec::new();
+    let mut forms = 0;
+    for who in ["county", "city", "province"] {
+        let session = app.login(who).await;
+        let mut inspect = |path: &str, body: &str| {
+            forms += body.matches("method=\"post\"").count();
+            for tag in write_dates_without_max(body) {
+                problems.push(format!("{who} {path}: {tag}"));
+            }
+        };
+        let failures = crawl_pages(&app, who, &session, "zh", &mut inspect).await;
+        assert!(failures.is_empty(), "{failures:?}");
+    }
+    assert!(forms > 20, "{forms} forms seen");
+    assert!(problems.is_empty(), "{}", problems.join("\n"));
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn every_link_every_user_sees_answers_without_errors() {
     let app = complete_demo_app().await;
