@@ -1005,20 +1005,7 @@ pub fn verify_journal(
 /// Parses an amount in 元 with at most two decimals ("1234", "1234.5", "1234.56") into 分,
 /// exactly (no float). `None` for anything else.
 pub fn parse_yuan(text: &str) -> Option<i64> {
-    let text = text.trim();
-    let (whole, frac) = text.split_once('.').unwrap_or((text, ""));
-    if whole.is_empty()
-        || whole.len() > 15
-        || !whole.bytes().all(|b| b.is_ascii_digit())
-        || frac.len() > 2
-        || !frac.bytes().all(|b| b.is_ascii_digit())
-        || (text.contains('.') && frac.is_empty())
-    {
-        return None;
-    }
-    let yuan: i64 = whole.parse().ok()?;
-    let cents: i64 = format!("{frac:0<2}").parse().ok()?;
-    yuan.checked_mul(100)?.checked_add(cents)
+    crate::units::parse_money_fen(text)
 }
 
 /// An in-memory funds ledger (tests and the property test): the same `plan` as storage.

@@ -326,8 +326,7 @@ impl Standard {
 
 /// Parses an amount in 元 with at most two decimals into 分, exactly (`"120.5"` → 12 050).
 pub fn parse_yuan(text: &str) -> Result<Fen, NoticeError> {
-    let t = text.trim().replace([',', '，'], "");
-    let bad = || {
+    crate::units::parse_money_fen(text).map(Fen).ok_or_else(|| {
         NoticeError::invalid(
             "standards",
             format!("'{}' 不是以元为单位、至多两位小数的金额", text.trim()),
@@ -336,21 +335,7 @@ pub fn parse_yuan(text: &str) -> Result<Fen, NoticeError> {
                 text.trim()
             ),
         )
-    };
-    let (whole, fraction) = t.split_once('.').unwrap_or((&t, ""));
-    if whole.is_empty()
-        || !whole.chars().all(|c| c.is_ascii_digit())
-        || fraction.len() > 2
-        || !fraction.chars().all(|c| c.is_ascii_digit())
-    {
-        return Err(bad());
-    }
-    let yuan: i64 = whole.parse().map_err(|_| bad())?;
-    let cents: i64 = format!("{fraction:0<2}").parse().map_err(|_| bad())?;
-    yuan.checked_mul(100)
-        .and_then(|f| f.checked_add(cents))
-        .map(Fen)
-        .ok_or_else(bad)
+    })
 }
 
 /// Parses standards written one per line as `item, amount in 元, unit` (commas or tabs; unit

@@ -101,6 +101,64 @@ impl fmt::Display for Fen {
 pub const M2_PER_MU_NUMERATOR: i64 = 10_000;
 pub const M2_PER_MU_DENOMINATOR: i64 = 15;
 
+/// An amount as people type it: digits with thousands separators (`,` `，` or spaces),
+/// optionally a decimal part, optionally 万 (ten thousand) and a unit. Parsed exactly (no
+/// float) into `scale`-ths of the unit; `None` for anything else or on overflow.
+fn parse_scaled(text: &str, units: &[&str], scale: u32) -> Option<i64> {
+    let mut text = text.trim();
+    for unit in units {
+        if let Some(rest) = text.strip_suffix(unit) {
+            text = rest.trim_end();
+            break;
+        }
+    }
+    let (text, wan) = match text.strip_suffix('万') {
+        Some(rest) => (rest.trim_end(), true),
+        None => (text, false),
+    };
+    let digits: String = text
+        .chars()
+        .filter(|c| !matches!(c, ',' | '，' | ' ' | '\u{a0}'))
+        .collect();
+    let (whole, frac) = digits.split_once('.').unwrap_or((&digits, ""));
+    let plain = |part: &str| part.bytes().all(|b| b.is_ascii_digit());
+    if whole.is_empty() || whole.len() > 15 || !plain(whole) || !plain(frac) {
+        return None;
+    }
+    if digits.contains('.') && frac.is_empty() {
+        return None;
+    }
+    // 万 moves the decimal point four places: "30.5万" is 305000.
+    let shift = if wan { 4 } else { 0 };
+    let places = scale + shift;
+    let frac = frac.trim_end_matches('0');
+    if frac.len() > places as usize {
+        return None;
+    }
+    let whole: i64 = whole.parse().ok()?;
+    let padded = format!("{frac:0<width$}", width = places as usize);
+    let frac: i64 = if padded.is_empty() {
+        0
+    } else {
+        padded.parse().ok()?
+    };
+    whole
+        .checked_mul(10_i64.checked_pow(places)?)?
+        .checked_add(frac)
+}
+
+/// An area typed in a form, in whole m²: "50000", "50,000", "50,000.00", "5万", "50000 m²".
+/// A fraction of a square metre is `None` (ledger amounts are whole m², SPEC §3).
+pub fn parse_area_m2(text: &str) -> Option<i64> {
+    parse_scaled(text, &["平方米", "m²", "m2", "㎡"], 0)
+}
+
+/// Money typed in a form, in 分: 元 with at most two decimals and separators ("50,000.00",
+/// "1234.5"), or 万元 ("30万", "30万元", "30.5万元"). A fraction of a 分 is `None`.
+pub fn parse_money_fen(text: &str) -> Option<i64> {
+    parse_scaled(text, &["元"], 2)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -137,5 +195,52 @@ mod tests {
         assert_eq!(Fen(30_000_000).yuan_text(), "300000.00");
         assert_eq!(Fen(-5).yuan_text(), "-0.05");
         assert_eq!(Fen::from_yuan(300_000), Some(Fen(30_000_000)));
+    }
+
+    #[test]
+    fn areas_as_people_type_them() {
+        for (text, m2) in [
+            ("50000", 50_000),
+            ("50,000", 50_000),
+            ("50，000", 50_000),
+            ("50 000", 50_000),
+            ("50,000.00", 50_000),
+            ("5万", 50_000),
+            ("1.2345万", 12_345),
+            ("50000 m²", 50_000),
+            ("0", 0),
+        ] {
+            assert_eq!(parse_area_m2(text), Some(m2), "{text}");
+        }
+        for text in [
+            "",
+            "50,000.5",
+            "1.23456万",
+            "-5",
+            "5e3",
+            "50.",
+            "abc",
+            "9999999999999999",
+        ] {
+            assert_eq!(parse_area_m2(text), None, "{text}");
+        }
+    }
+
+    #[test]
+    fn money_as_people_type_it() {
+        for (text, fen) in [
+            ("50,000.00", 5_000_000),
+            ("1234.5", 123_450),
+            ("30万", 30_000_000),
+            ("30万元", 30_000_000),
+            ("30.5万元", 30_500_000),
+            ("300000元", 30_000_000),
+            ("0.01", 1),
+        ] {
+            assert_eq!(parse_money_fen(text), Some(fen), "{text}");
+        }
+        for text in ["1.001", "30.1234567万", "-1", "1,2,3.4.5", "元"] {
+            assert_eq!(parse_money_fen(text), None, "{text}");
+        }
     }
 }

@@ -7,6 +7,7 @@
 //! tracing subscriber (the binary does) and never reads or writes registry tables directly
 //! except its own `users`, `sessions` and `login_attempts`.
 
+pub mod amount;
 pub mod api;
 pub mod auth;
 pub mod error;

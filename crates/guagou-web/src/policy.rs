@@ -170,14 +170,23 @@ pub async fn guide_price_submit(
     Form(form): Form<GuidePriceForm>,
 ) -> Result<Response, PageError> {
     user.require_csrf(form.csrf.as_deref())?;
-    let yuan = form.yuan_per_mu.trim().replace([',', '，'], "");
-    let outcome = match yuan.parse::<i64>() {
-        Err(_) => Err(WebError::invalid(
+    // Whole 元 per 亩, typed as 300000, 300,000 or 30万.
+    let whole_yuan = guagou_domain::units::parse_money_fen(&form.yuan_per_mu)
+        .filter(|fen| fen % 100 == 0)
+        .map(|fen| fen / 100);
+    let outcome = match whole_yuan {
+        None => Err(WebError::invalid(
             "yuan_per_mu",
-            format!("指导价 {} 应为整数元/亩", form.yuan_per_mu),
-            format!("price {} should be whole yuan per mu", form.yuan_per_mu),
+            format!(
+                "指导价 {} 应为整数元/亩（可写 300000 或 30万）",
+                form.yuan_per_mu
+            ),
+            format!(
+                "price {} should be whole yuan per mu (300000 or 30万)",
+                form.yuan_per_mu
+            ),
         )),
-        Ok(yuan_per_mu) => {
+        Some(yuan_per_mu) => {
             let body = GuidePriceBody {
                 from: form.from,
                 yuan_per_mu,

@@ -202,7 +202,10 @@ fn households_are_masked_and_yuan_parse_exactly() {
     assert_eq!(parse_yuan("1234.5"), Some(123_450));
     assert_eq!(parse_yuan("0.01"), Some(1));
     assert_eq!(parse_yuan("12"), Some(1_200));
-    for bad in ["", "1.", ".5", "1.234", "-1", "1e3", "1,000", "１"] {
+    // As people write amounts: thousands separators and 万元 (issue 14).
+    assert_eq!(parse_yuan("1,000"), Some(100_000));
+    assert_eq!(parse_yuan("1.5万元"), Some(1_500_000));
+    for bad in ["", "1.", ".5", "1.234", "-1", "1e3", "１"] {
         assert_eq!(parse_yuan(bad), None, "{bad}");
     }
 }

@@ -211,14 +211,7 @@ fn optional(text: Option<&str>) -> Option<String> {
 
 /// A form amount in 元 (up to two decimals) as 分.
 pub fn form_amount(text: &str) -> Result<i64, Failure> {
-    guagou_domain::funds::parse_yuan(text).ok_or_else(|| {
-        WebError::invalid(
-            "amount_yuan",
-            format!("金额 {text} 应为元，最多两位小数"),
-            format!("the amount {text} should be yuan with at most two decimals"),
-        )
-        .into()
-    })
+    Ok(crate::amount::form_money_fen("amount_yuan", text)?)
 }
 
 /// City investment received (市级投资到位).

@@ -873,7 +873,7 @@ fn allocation_body(user: &User, view: &AllocationView) -> String {
     let mut body = format!(
         "{nav}<form method=\"get\" action=\"/supervision/allocation\" id=\"allocation-query\">\
          <label>{year_label} <input type=\"number\" name=\"year\" value=\"{year}\" required></label> \
-         <label>{total_label} <input type=\"number\" name=\"total_m2\" min=\"0\" step=\"1\" value=\"{total}\" required></label> \
+         <label>{total_label} <input type=\"text\" inputmode=\"decimal\" name=\"total_m2\" value=\"{total}\" required></label> \
          <button>{show}</button></form>\
          <section id=\"weights\"><h2>{weights_title}</h2>{weights_table}</section>\
          <section id=\"calculation\"><h2>{calc_title}</h2><p id=\"allocation-summary\">{summary}</p>{table}{hidden}</section>",
@@ -977,7 +977,7 @@ pub async fn allocation_submit(
     user.require_csrf(form.csrf.as_deref())?;
     let (Ok(year), Ok(total_m2)) = (
         form.year.trim().parse::<i32>(),
-        form.total_m2.trim().parse::<i64>(),
+        crate::amount::form_area_m2("total_m2", &form.total_m2),
     ) else {
         return Ok(refusal(
             &user,

@@ -306,7 +306,7 @@ fn publish_form(user: &User, guide_fen: i64) -> String {
             "{open}{amount}{price}{opens}{closes}{contact}{as_of}{button}\
              <p class=\"en\">{note}</p>",
             open = form_open(user, "/market/listings", "publish-form"),
-            amount = field(lang, "挂牌面积（m²）", "Amount (m²)", "amount_m2", "number", ""),
+            amount = field(lang, "挂牌面积（m²）", "Amount (m²)", "amount_m2", "text", ""),
             price = field(lang, "底价（元/亩）", "Reserve price (yuan/mu)", "reserve_price_yuan_per_mu", "text", &guide),
             opens = field(lang, "公告期开始", "Opens", "opens_on", "date", &user.today.to_string()),
             closes = field(lang, "公告期截止", "Closes", "closes_on", "date", ""),
@@ -479,7 +479,7 @@ pub async fn listing_show(
                         "面积（m²）",
                         "Amount (m²)",
                         "amount_m2",
-                        "number",
+                        "text",
                         &l.amount_m2.to_string()
                     ),
                     field(
@@ -545,7 +545,7 @@ fn offers_section(
                     "协议面积（m²）",
                     "Amount (m²)",
                     "amount_m2",
-                    "number",
+                    "text",
                     &o.amount_m2.to_string()
                 ),
                 price = field(
@@ -879,30 +879,9 @@ fn pdf_response(
 // ---------------------------------------------------------------------------------------------
 // Form posts
 
-/// Parses 元 text with at most two decimals into 分.
+/// Parses 元 (or 万元) text into 分.
 fn yuan_to_fen(field: &'static str, text: &str) -> Result<i64, WebError> {
-    let invalid = || {
-        WebError::invalid(
-            field,
-            format!("金额 {text} 应为元，最多两位小数"),
-            format!("amount {text} should be yuan with at most two decimals"),
-        )
-    };
-    let text = text.trim().replace(',', "");
-    let (whole, fraction) = text.split_once('.').unwrap_or((&text, ""));
-    if whole.is_empty()
-        || fraction.len() > 2
-        || !whole.chars().all(|c| c.is_ascii_digit())
-        || !fraction.chars().all(|c| c.is_ascii_digit())
-    {
-        return Err(invalid());
-    }
-    let whole: i64 = whole.parse().map_err(|_| invalid())?;
-    let cents: i64 = format!("{fraction:0<2}").parse().map_err(|_| invalid())?;
-    whole
-        .checked_mul(100)
-        .and_then(|f| f.checked_add(cents))
-        .ok_or_else(invalid)
+    crate::amount::form_money_fen(field, text)
 }
 
 fn int(field: &'static str, text: &str) -> Result<i64, WebError> {
@@ -985,7 +964,7 @@ pub async fn publish_submit(
 ) -> Result<Response, PageError> {
     let write = async {
         let body = ListingBody {
-            amount_m2: int("amount_m2", &form.amount_m2)?,
+            amount_m2: crate::amount::form_area_m2("amount_m2", &form.amount_m2)?,
             reserve_price_fen_per_mu: yuan_to_fen(
                 "reserve_price_fen_per_mu",
                 &form.reserve_price_yuan_per_mu,
@@ -1014,7 +993,7 @@ pub async fn offer_submit(
     let back = format!("/market/listings/{id}");
     let write = async {
         let body = OfferBody {
-            amount_m2: int("amount_m2", &form.amount_m2)?,
+            amount_m2: crate::amount::form_area_m2("amount_m2", &form.amount_m2)?,
             price_fen_per_mu: yuan_to_fen("price_fen_per_mu", &form.price_yuan_per_mu)?,
             contact: form.contact.clone(),
             as_of: form.as_of.clone(),
@@ -1036,7 +1015,7 @@ pub async fn agreement_submit(
     let write = async {
         let body = AgreementBody {
             offer: form.offer.clone(),
-            amount_m2: int("amount_m2", &form.amount_m2)?,
+            amount_m2: crate::amount::form_area_m2("amount_m2", &form.amount_m2)?,
             price_fen_per_mu: yuan_to_fen("price_fen_per_mu", &form.price_yuan_per_mu)?,
             schedule: parse_schedule(&form.schedule)?,
             as_of: form.as_of.clone(),

@@ -139,8 +139,8 @@ fn amount_input(lang: Lang, name: &str) -> String {
         "面积 m²",
         "Area m²",
         name,
-        "number",
-        "min=\"1\" step=\"1\" required",
+        "text",
+        "inputmode=\"decimal\" required",
     )
 }
 
@@ -1067,7 +1067,7 @@ fn form_int<T: std::str::FromStr>(field: &'static str, text: &str) -> Result<T, 
 }
 
 fn form_operation(form: &OperationForm) -> Result<OperationInput, WebError> {
-    let amount = || form_int::<i64>("amount_m2", &form.amount_m2);
+    let amount = || crate::amount::form_area_m2("amount_m2", &form.amount_m2);
     Ok(match form.kind.as_str() {
         "advance" => OperationInput::Advance {
             project: form.project.clone(),
@@ -1192,7 +1192,7 @@ pub async fn land_supply_submit(
             county: form.county.clone(),
             zone: form.zone.clone(),
             land_use: LandUseInput::parse(&form.land_use)?,
-            area_m2: form_int("area_m2", &form.area_m2)?,
+            area_m2: crate::amount::form_area_m2("area_m2", &form.area_m2)?,
             backing: BackingInput::parse(&form.backing)?,
             as_of: form.as_of.clone(),
             reason: form.reason.clone(),

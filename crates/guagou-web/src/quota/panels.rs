@@ -166,7 +166,7 @@ pub(crate) async fn project_ledger(
             form,
             "<input type=\"hidden\" name=\"kind\" value=\"advance\">\
              <input type=\"hidden\" name=\"project\" value=\"{code}\">\
-             <label>{label} <input name=\"amount_m2\" type=\"number\" min=\"1\" step=\"1\" value=\"{remaining}\" required></label> ",
+             <label>{label} <input name=\"amount_m2\" type=\"text\" inputmode=\"decimal\" value=\"{remaining}\" required></label> ",
             code = esc(code),
             label = lang.t("预支面积 m²", "Advance m²"),
         );

@@ -478,13 +478,14 @@ pub struct AcceptanceForm {
 
 /// A required whole number of m² from a form field.
 fn required_m2(field: &'static str, text: &str) -> Result<i64, WebError> {
-    parse_count::<i64>(field, Some(text))?.ok_or_else(|| {
-        WebError::invalid(
+    if text.trim().is_empty() {
+        return Err(WebError::invalid(
             field,
             format!("{field} 必填（整数 m²）"),
             format!("{field} is required (whole m²)"),
-        )
-    })
+        ));
+    }
+    crate::amount::form_area_m2(field, text)
 }
 
 impl AcceptanceForm {

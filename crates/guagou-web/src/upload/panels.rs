@@ -275,7 +275,7 @@ fn acceptance_form(user: &User, project: &Project, versions: &[Version]) -> Stri
     }
     let number = |name: &str, zh: &str, en: &str| {
         format!(
-            "<p><label>{} <input type=\"number\" min=\"0\" step=\"1\" name=\"{name}\" id=\"acceptance-{name}\" required> m²</label></p>",
+            "<p><label>{} <input type=\"text\" inputmode=\"decimal\" name=\"{name}\" id=\"acceptance-{name}\" required> m²</label></p>",
             lang.t(zh, en)
         )
     };

@@ -1142,3 +1142,43 @@ async fn dashboard_and_project_panels_follow_jurisdiction() {
     );
     assert!(!panel.contains("form-advance"), "{panel}");
 }
+
+/// Amounts as people type them (issue 14): a reservation of "1,000" m² posts 1000 m²; half a
+/// square metre is refused naming what was typed.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn amounts_with_separators_and_wan_are_read_exactly() {
+    let app = demo_app().await;
+    let county = app.login("county").await;
+    let before = balance(&app, &county, "holding:511722").await;
+    let page = app.get(&county, "/ledger/accounts/holding:511722").await;
+    let key = form_key(&page.body, "form-reserve");
+    let post = |amount: &str, key: &str| {
+        let body = [
+            ("csrf", county.csrf.as_str()),
+            ("key", key),
+            ("kind", "reserve"),
+            ("division", "511722"),
+            ("purpose", "relocation"),
+            ("amount_m2", amount),
+            ("as_of", "2019-08-10"),
+            ("reason", "本地安置"),
+            ("back", "/ledger"),
+        ]
+        .iter()
+        .map(|(k, v)| format!("{k}={}", encode(v)))
+        .collect::<Vec<_>>()
+        .join("&");
+        let cookie = cookie(&county);
+        let app = &app;
+        async move { app.post_form(&cookie, "/ledger/operations", &body).await }
+    };
+    let refused = post("1,000.5", &"2".repeat(32)).await;
+    assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(refused.body.contains("1,000.5"), "{}", refused.body);
+    let reply = post("1,000", &key).await;
+    assert_eq!(reply.status, StatusCode::SEE_OTHER, "{}", reply.body);
+    assert_eq!(
+        balance(&app, &county, "holding:511722").await,
+        before - 1_000
+    );
+}

@@ -1013,7 +1013,11 @@ async fn acceptance_city_investment_and_ranking() {
     form.push(("csrf", &applicant.csrf));
     let refused = post_form(&app, applicant, &path, &form).await;
     assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY);
-    assert!(refused.body.contains("reclaimed_m2"), "{}", refused.body);
+    assert!(
+        refused.body.contains("面积 lots 应为整数平方米"),
+        "{}",
+        refused.body
+    );
     let mut form = figures.to_vec();
     form.push(("csrf", &applicant.csrf));
     let applied = post_form(&app, applicant, &path, &form).await;
