@@ -51,6 +51,20 @@ impl Lang {
     }
 }
 
+/// A stored time (RFC 3339, UTC or any offset) as the clock on the wall in Asia/Shanghai
+/// (`2026-12-01 10:58:22`), so that every page shows one kind of time. Text that is not a
+/// time is shown as it is.
+pub fn local_time(text: &str) -> String {
+    let shanghai = chrono::FixedOffset::east_opt(8 * 3600);
+    match (chrono::DateTime::parse_from_rfc3339(text.trim()), shanghai) {
+        (Ok(t), Some(offset)) => t
+            .with_timezone(&offset)
+            .format("%Y-%m-%d %H:%M:%S")
+            .to_string(),
+        _ => text.to_owned(),
+    }
+}
+
 /// Escapes text for HTML element content and quoted attribute values.
 pub fn esc(text: &str) -> String {
     let mut out = String::with_capacity(text.len());

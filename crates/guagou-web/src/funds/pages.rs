@@ -340,7 +340,11 @@ fn operation_rows(lang: Lang, entry: &FundsEntry) -> Vec<Vec<String>> {
         add("项目", "project", project.to_owned());
     }
     add("生效日期", "effective", entry.meta.effective.to_string());
-    add("记录时间", "recorded at", entry.meta.recorded_at.clone());
+    add(
+        "记录时间",
+        "recorded at",
+        crate::html::local_time(&entry.meta.recorded_at),
+    );
     add("经办", "by", entry.meta.actor.clone());
     add("说明", "reason", entry.meta.reason.clone());
     add("幂等键", "idempotency key", entry.meta.key.clone());

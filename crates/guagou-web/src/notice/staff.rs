@@ -104,7 +104,7 @@ pub async fn notice_show(
                 lang.t("发布人", "Published by"),
                 esc(&n.published_by),
                 lang.t("发布时间", "at"),
-                esc(&n.published_at),
+                esc(&crate::html::local_time(&n.published_at)),
                 lang.t("农户来源", "Households from"),
                 esc(&n.households_source),
                 lang.t(

@@ -283,7 +283,7 @@ fn records_table(lang: Lang, records: &[AuditView]) -> String {
         .map(|r| {
             vec![
                 r.seq.to_string(),
-                esc(&r.at),
+                esc(&crate::html::local_time(&r.at)),
                 filter_link("actor", &r.actor),
                 filter_link("action", &r.action),
                 filter_link("subject", &r.subject),
@@ -389,7 +389,7 @@ pub async fn audit_show(
         &[("字段", "Field"), ("值", "Value")],
         &[
             row("序号", "Seq", record.seq.to_string()),
-            row("时间", "Time", esc(&record.at)),
+            row("时间", "Time", esc(&crate::html::local_time(&record.at))),
             row("操作人", "Actor", esc(&record.actor)),
             row("操作", "Action", esc(&record.action)),
             row("对象", "Subject", esc(&record.subject)),

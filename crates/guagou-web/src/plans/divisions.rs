@@ -626,7 +626,7 @@ async fn county_layers(
                 l.features.to_string(),
                 state,
                 esc(&l.imported_by),
-                esc(&l.imported_at),
+                esc(&crate::html::local_time(&l.imported_at)),
                 esc(&l.reason),
                 format!(
                     "<code>{}</code>",

@@ -808,7 +808,11 @@ fn entry_body(scope: &Scope, user: &User, detail: &EntryDetail) -> String {
             "Effective",
             esc(&entry.meta.effective.format("%Y-%m-%d").to_string()),
         ),
-        row("记录时间", "Recorded", esc(&entry.meta.recorded_at)),
+        row(
+            "记录时间",
+            "Recorded",
+            esc(&crate::html::local_time(&entry.meta.recorded_at)),
+        ),
         row("经办", "Actor", esc(&entry.meta.actor)),
         row("理由", "Reason", esc(&entry.meta.reason)),
     ];

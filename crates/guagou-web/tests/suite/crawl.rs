@@ -165,6 +165,70 @@ fn write_dates_without_max(body: &str) -> Vec<String> {
     out
 }
 
+/// Raw RFC 3339 stamps in a page's text (`…T02:58:28Z`, `…T10:58:22+08:00`), outside
+/// attributes and scripts: every time is shown as Asia/Shanghai wall time.
+fn raw_timestamps(body: &str) -> Vec<String> {
+    let text: String = {
+        // Drop tags (attribute values may carry machine times, e.g. data-*).
+        let mut out = String::new();
+        let mut in_tag = false;
+        for c in body.chars() {
+            match c {
+                '<' => in_tag = true,
+                '>' => in_tag = false,
+                c if !in_tag => out.push(c),
+                _ => {}
+            }
+        }
+        out
+    };
+    let bytes = text.as_bytes();
+    let mut found = Vec::new();
+    for (i, _) in text.match_indices('T') {
+        // YYYY-MM-DDTHH:MM:SS then Z or ±HH:MM
+        if i < 10 || i + 9 > bytes.len() {
+            continue;
+        }
+        let date = &bytes[i - 10..i];
+        let time = &bytes[i + 1..i + 9];
+        let shaped = |part: &[u8], pattern: &[u8]| {
+            part.iter().zip(pattern).all(|(c, p)| {
+                if *p == b'9' {
+                    c.is_ascii_digit()
+                } else {
+                    c == p
+                }
+            })
+        };
+        if shaped(date, b"9999-99-99") && shaped(time, b"99:99:99") {
+            found.push(
+                String::from_utf8_lossy(&bytes[i - 10..(i + 15).min(bytes.len())]).into_owned(),
+            );
+        }
+    }
+    found
+}
+
+/// Times on the pages are Asia/Shanghai wall times, never raw UTC or offset stamps.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn times_are_shown_in_shanghai_time() {
+    let app = complete_demo_app().await;
+    let mut problems = Vec::new();
+    for who in ["city", "audit"] {
+        let session = app.login(who).await;
+        let mut inspect = |path: &str, body: &str| {
+            for stamp in raw_timestamps(body) {
+                problems.push(format!("{who} {path}: {stamp}"));
+            }
+        };
+        let failures = crawl_pages(&app, who, &session, "zh", &mut inspect).await;
+        assert!(failures.is_empty(), "{failures:?}");
+    }
+    problems.sort();
+    problems.dedup();
+    assert!(problems.is_empty(), "{}", problems.join("\n"));
+}
+
 /// SPEC §3: a write may be dated in the past, never after today. Every date field that dates a
 /// write offers no day after today (a what-if is a preview, a GET form without the limit).
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
