@@ -254,7 +254,10 @@ mod tests {
     #[test]
     fn stored_times_show_as_shanghai_wall_time() {
         assert_eq!(local_time("2026-12-01T02:58:28Z"), "2026-12-01 10:58:28");
-        assert_eq!(local_time("2026-12-01T10:58:22+08:00"), "2026-12-01 10:58:22");
+        assert_eq!(
+            local_time("2026-12-01T10:58:22+08:00"),
+            "2026-12-01 10:58:22"
+        );
         assert_eq!(local_time("2026-12-31T16:00:00Z"), "2027-01-01 00:00:00");
         assert_eq!(local_time("not a time"), "not a time");
     }

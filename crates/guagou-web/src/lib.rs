@@ -17,6 +17,7 @@ pub mod html;
 pub mod inspect;
 pub mod map;
 pub mod market;
+pub mod names;
 pub mod notice;
 pub mod openapi;
 pub mod pages;

@@ -11,7 +11,7 @@
 //! actor (the registry checks level and jurisdiction again and audits); this module never
 //! writes the store itself.
 
-mod access;
+pub(crate) mod access;
 mod api;
 mod deadlines;
 mod ledger_pages;

@@ -278,6 +278,15 @@ fn records_table(lang: Lang, records: &[AuditView]) -> String {
             esc(value)
         )
     };
+    // The action by name; the link filters by its code, which the tooltip shows.
+    let action_link = |action: &str| {
+        format!(
+            "<a href=\"/audit?action={}\" title=\"{}\">{}</a>",
+            esc(&url_encode(action)),
+            esc(action),
+            esc(&crate::names::audit_action(lang, action))
+        )
+    };
     let rows: Vec<Vec<String>> = records
         .iter()
         .map(|r| {
@@ -285,7 +294,7 @@ fn records_table(lang: Lang, records: &[AuditView]) -> String {
                 r.seq.to_string(),
                 esc(&crate::html::local_time(&r.at)),
                 filter_link("actor", &r.actor),
-                filter_link("action", &r.action),
+                action_link(&r.action),
                 filter_link("subject", &r.subject),
                 esc(&r.reason),
                 format!(
@@ -391,7 +400,15 @@ pub async fn audit_show(
             row("序号", "Seq", record.seq.to_string()),
             row("时间", "Time", esc(&crate::html::local_time(&record.at))),
             row("操作人", "Actor", esc(&record.actor)),
-            row("操作", "Action", esc(&record.action)),
+            row(
+                "操作",
+                "Action",
+                format!(
+                    "{} <code>{}</code>",
+                    esc(&crate::names::audit_action(lang, &record.action)),
+                    esc(&record.action)
+                ),
+            ),
             row("对象", "Subject", esc(&record.subject)),
             row("理由", "Reason", esc(&record.reason)),
             row(
@@ -407,7 +424,7 @@ pub async fn audit_show(
         ],
     );
     let body = format!(
-        "{facts}<h2>{h}</h2><pre id=\"payload\">{payload}</pre><p><a href=\"/audit\">{back}</a></p>",
+        "{facts}<h2>{h}</h2><pre id=\"payload\"><code>{payload}</code></pre><p><a href=\"/audit\">{back}</a></p>",
         h = lang.t("内容", "Payload"),
         payload = esc(&payload),
         back = lang.t("返回审计日志", "Back to the audit log"),

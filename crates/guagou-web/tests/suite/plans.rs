@@ -890,3 +890,20 @@ async fn the_city_imports_villages_and_a_county_may_not() {
             .any(|r| r["subject"] == "villages.csv" && r["actor"] == "city@511700")
     );
 }
+
+/// The audit log names its actions (项目流程, 登录 …), the code only in the tooltip and on the
+/// record's page beside its name.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_audit_log_names_its_actions() {
+    let app = demo_app().await;
+    let audit = app.login("audit").await;
+    let page = app.get(&audit, "/audit?limit=500").await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(page.body.contains(">项目流程</a>"), "{}", page.body);
+    assert!(
+        !page.body.contains(">project.transition</a>"),
+        "{}",
+        page.body
+    );
+    assert!(page.body.contains("title=\"project.transition\""));
+}
