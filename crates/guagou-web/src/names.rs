@@ -23,6 +23,34 @@ pub fn audit_action(lang: Lang, action: &str) -> String {
     }
 }
 
+/// The name of a field of a ledger operation (`amount_m2` → 面积（m²）). An unknown field keeps
+/// its code, shown as code.
+pub fn operation_field(lang: Lang, field: &str) -> Option<String> {
+    let (zh, en) = match field {
+        "project" => ("项目", "project"),
+        "amount_m2" => ("面积（m²）", "area (m²)"),
+        "confirmed_m2" => ("确认节余（m²）", "confirmed surplus (m²)"),
+        "reclaimed_farmland_m2" => ("复垦耕地（m²）", "reclaimed farmland (m²)"),
+        "resettlement_farmland_m2" => ("安置区占用耕地（m²）", "farmland of the site (m²)"),
+        "division" => ("行政区", "division"),
+        "county" => ("县", "county"),
+        "purpose" => ("用途", "purpose"),
+        "listing" => ("挂牌", "listing"),
+        "buyer" => ("受让方", "buyer"),
+        "price_fen_per_mu" => ("价格（分/亩）", "price (fen per mu)"),
+        "priced_on" => ("定价日期", "priced on"),
+        "zone" => ("建新区或供地", "zone or supply"),
+        "land_use" => ("用地类型", "land use"),
+        "year" => ("年度", "year"),
+        "seq" => ("被冲正的记录", "entry reversed"),
+        _ => return None,
+    };
+    Some(match lang {
+        Lang::Zh => zh.to_owned(),
+        Lang::En => en.to_owned(),
+    })
+}
+
 fn funds_kind(kind: &str) -> Option<(&'static str, &'static str)> {
     Some(match kind {
         "proceeds" => ("流转收益到账", "transfer proceeds received"),

@@ -253,8 +253,8 @@ pub async fn policy_show(
         rules = rules_table(lang, profile),
         prices_title = lang.t("省指导价（二(三)）", "Provincial guide prices (二(三))"),
         prices_note = lang.t(
-            "流转价格不得低于协议签订日生效的省指导价；某日没有生效的指导价时，挂牌和流转被拒绝（no_guide_price），请按来源文件录入。",
-            "A transfer price may not be below the guide price in force on the agreement's date; on a date with no price in force, listings and transfers are refused (no_guide_price): record the price with its source."
+            "流转价格不得低于协议签订日生效的省指导价；某日没有生效的指导价时，挂牌和流转被拒绝，请按来源文件录入。",
+            "A transfer price may not be below the guide price in force on the agreement's date; on a date with no price in force, listings and transfers are refused: record the price with its source."
         ),
         prices = prices_table(lang, &prices),
     );

@@ -311,7 +311,10 @@ fn operation_rows(lang: Lang, entry: &FundsEntry) -> Vec<Vec<String>> {
             add("协议", "agreement", agreement.clone());
             add("期次", "instalment", instalment.to_string());
         }
-        FundsOperation::Invest { source, .. } => add("资金来源", "source", source.as_str().into()),
+        FundsOperation::Invest { source, .. } => {
+            let (zh, en) = source.label();
+            add("资金来源", "source", lang.one(zh, en))
+        }
         FundsOperation::Spend {
             category,
             payee,

@@ -863,7 +863,7 @@ fn allocation_body(user: &User, view: &AllocationView) -> String {
         .iter()
         .map(|w| {
             vec![
-                esc(w.factor),
+                format!("<code>{}</code>", esc(w.factor)),
                 w.weight.to_string(),
                 esc(&w.clause),
                 lang.t(&w.note_zh, &w.note_en),

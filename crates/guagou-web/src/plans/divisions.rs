@@ -405,13 +405,14 @@ fn import_form(lang: Lang, user: &User) -> String {
     }
     format!(
         "<section id=\"import\"><h2>{title}</h2>\
-         <p class=\"en\">{help}</p>\
+         <p>{columns} <code>{help}</code> · UTF-8 / GBK · 是/否 or 1/0</p>\
          <form method=\"post\" action=\"/divisions/import\" enctype=\"multipart/form-data\">{csrf}\
          <input type=\"file\" name=\"file\" accept=\".csv,text/csv\" required> \
          <button id=\"import-divisions\">{button}</button></form></section>",
         title = lang.t("导入乡镇和村（CSV）", "Import townships and villages (CSV)"),
+        columns = lang.one("文件的列：", "Columns of the file:"),
         help = esc(
-            "code,name[,parent,level,poor_village,relocation_village,poor_households,relocation_households] · UTF-8 / GBK · 是/否 or 1/0"
+            "code,name[,parent,level,poor_village,relocation_village,poor_households,relocation_households]"
         ),
         csrf = csrf_field(user),
         button = lang.one("导入", "Import"),

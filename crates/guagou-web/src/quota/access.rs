@@ -121,7 +121,12 @@ pub(crate) fn account_url(account: &Account) -> String {
 
 /// An account as a link when `user` may read it, as plain text otherwise.
 pub(crate) fn account_link(scope: &Scope, account: &Account) -> String {
-    let key = esc(&account.key());
+    // Accounts show their key (it names the division, project or listing); the one account
+    // without an owner in its key shows its name.
+    let key = match account {
+        Account::AnnualPlanGrant => "年度计划下达（省）/ annual plan grant".to_owned(),
+        _ => esc(&account.key()),
+    };
     if scope.may_read(account) {
         format!("<a href=\"{}\">{key}</a>", esc(&account_url(account)))
     } else {

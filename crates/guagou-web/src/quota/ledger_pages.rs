@@ -485,10 +485,15 @@ pub async fn account_show(
     ));
     body.push_str(&account_forms(&state, &scope, &user, account).await?);
     body.push_str(&chain_status(&state, lang).await?);
-    let key = account.key();
+    // The title names the account's kind, then its key (which names its owner).
+    let (kind_zh, kind_en) = super::access::account_kind(account);
+    let key = match account {
+        Account::AnnualPlanGrant => String::new(),
+        _ => account.key(),
+    };
     Ok(Html(page(
-        &format!("账户 {key}"),
-        &format!("Account {key}"),
+        format!("{kind_zh} {key}").trim_end(),
+        format!("{kind_en} {key}").trim_end(),
         Some(&user),
         &body,
     )))
@@ -714,7 +719,11 @@ async fn supplies_and_adjustments(
                 esc(&s.zone),
                 esc(&s.land_use),
                 esc(&area_text(s.area_m2)),
-                esc(&s.backing),
+                match s.backing.as_str() {
+                    "surplus_quota" => lang.one("节余指标", "surplus quota"),
+                    "annual_plan" => lang.one("年度计划指标", "annual plan quota"),
+                    other => format!("<code>{}</code>", esc(other)),
+                },
                 s.ledger_seq.map(entry_link).unwrap_or_default(),
             ]
         })
@@ -778,7 +787,7 @@ async fn supplies_and_adjustments(
 // ---------------------------------------------------------------------------------------------
 // GET /ledger/entries/{seq}
 
-fn operation_details(entry: &Entry) -> String {
+fn operation_details(lang: Lang, entry: &Entry) -> String {
     // The operation's own fields (project, division, listing, buyer, price …) as text.
     let value = serde_json::to_value(&entry.operation).unwrap_or_default();
     let mut parts = Vec::new();
@@ -788,7 +797,9 @@ fn operation_details(entry: &Entry) -> String {
                 serde_json::Value::String(s) => s.clone(),
                 other => other.to_string(),
             };
-            parts.push(format!("{}: {}", esc(name), esc(&text)));
+            let label = crate::names::operation_field(lang, name)
+                .map_or_else(|| format!("<code>{}</code>", esc(name)), |n| esc(&n));
+            parts.push(format!("{label}: {}", esc(&text)));
         }
     }
     parts.join("<br>")
@@ -802,7 +813,7 @@ fn entry_body(scope: &Scope, user: &User, detail: &EntryDetail) -> String {
     let mut facts = vec![
         row("序号", "Sequence", format!("#{}", entry.seq)),
         row("类型", "Kind", lang.t(zh, en)),
-        row("操作内容", "Operation", operation_details(entry)),
+        row("操作内容", "Operation", operation_details(lang, entry)),
         row(
             "生效日期",
             "Effective",

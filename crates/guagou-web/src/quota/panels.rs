@@ -342,7 +342,10 @@ async fn other_open_items(
         if open && user.reads(&text("county")) {
             rows.push(vec![
                 lang.t("未履行的义务", "open obligation"),
-                format!("{} · {}", esc(&text("kind")), esc(&text("project"))),
+                {
+                    let (zh, en) = super::supervision::obligation_kind(&text("kind"));
+                    format!("{} · {}", lang.one(zh, en), esc(&text("project")))
+                },
                 esc(&text("county")),
                 esc(&text("opened_on")),
             ]);

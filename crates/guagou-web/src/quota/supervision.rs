@@ -69,7 +69,7 @@ fn sanction_kind(kind: &serde_json::Value) -> (String, String) {
     }
 }
 
-fn obligation_kind(kind: &str) -> (&'static str, &'static str) {
+pub(crate) fn obligation_kind(kind: &str) -> (&'static str, &'static str) {
     match kind {
         "farmland_balance" => ("占补平衡", "farmland balance"),
         "taxes_and_fees" => ("相关税费", "taxes and fees"),

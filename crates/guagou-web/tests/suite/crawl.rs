@@ -209,6 +209,68 @@ fn raw_timestamps(body: &str) -> Vec<String> {
     found
 }
 
+/// snake_case words in a page's text (outside tags, `<code>`, `<pre>` and rule IDs):
+/// developer identifiers that a clerk should never read.
+fn snake_words(body: &str) -> Vec<String> {
+    let mut text = String::new();
+    let mut in_tag = false;
+    let mut skip = 0usize;
+    let mut tag = String::new();
+    for c in body.chars() {
+        match c {
+            '<' => {
+                in_tag = true;
+                tag.clear();
+            }
+            '>' => {
+                in_tag = false;
+                let name = tag.split_whitespace().next().unwrap_or_default().to_owned();
+                match name.as_str() {
+                    "code" | "pre" | "style" | "script" => skip += 1,
+                    "/code" | "/pre" | "/style" | "/script" => skip = skip.saturating_sub(1),
+                    _ => {}
+                }
+                text.push(' ');
+            }
+            c if in_tag => tag.push(c),
+            c if skip == 0 => text.push(c),
+            _ => {}
+        }
+    }
+    text.split(|c: char| !(c.is_ascii_alphanumeric() || c == '_' || c == '.' || c == ':'))
+        .map(|w| w.trim_matches(|c| c == '.' || c == ':'))
+        // Record identifiers (`ledger_entry:12`, account keys) name a record, not a concept.
+        .filter(|w| !w.contains(':'))
+        .filter(|w| w.contains('_') && w.chars().any(|c| c.is_ascii_lowercase()))
+        .map(str::to_owned)
+        .collect()
+}
+
+/// No developer identifier (snake_case) in the text of any page a county, the city or audit
+/// reads, in Chinese (issue 14: names, never codes).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn pages_show_names_not_identifiers() {
+    let app = complete_demo_app().await;
+    let mut found = std::collections::BTreeMap::<String, String>::new();
+    for who in ["county", "city", "audit"] {
+        let session = app.login(who).await;
+        let mut inspect = |path: &str, body: &str| {
+            for word in snake_words(body) {
+                found.entry(word).or_insert_with(|| path.to_owned());
+            }
+        };
+        let failures = crawl_pages(&app, who, &session, "zh", &mut inspect).await;
+        assert!(failures.is_empty(), "{failures:?}");
+    }
+    let list: Vec<String> = found.iter().map(|(w, p)| format!("{w} ({p})")).collect();
+    assert!(
+        found.is_empty(),
+        "{} identifiers:\n{}",
+        found.len(),
+        list.join("\n")
+    );
+}
+
 /// Times on the pages are Asia/Shanghai wall times, never raw UTC or offset stamps.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn times_are_shown_in_shanghai_time() {
