@@ -26,7 +26,7 @@
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { CODE, FAILING_RULE, failingFiles, passingFiles, zip } from './package.mjs';
-import { BASE_URL, amount, check, clickAndWait, goto, log, login, mainText, newUserPage, run, screenshot, step } from './lib.mjs';
+import { BASE_URL, amount, check, clickAndWait, confirmations, goto, log, login, mainText, newUserPage, run, screenshot, step } from './lib.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const EXAMPLE = path.join(here, '..', 'examples', 'xuanhan-nanba-pass');
@@ -267,6 +267,10 @@ async function scenario(browser, failingZip, passingZip) {
       await screenshot(city, 'suspension-lifted');
     }
     const status = await sendAdvance();
+    check(
+      confirmations.some((c) => c.includes('确认记账')),
+      `the advance was posted without asking first (asked: ${JSON.stringify(confirmations)})`,
+    );
     check(status === 200, `the advance answered ${status}: ${(await mainText(city)).slice(0, 300)}`);
     check((await mainText(city)).includes(code), `the page after the advance (${city.url()}) does not name ${code}`);
   });

@@ -23,6 +23,8 @@ export const CHROMIUM = process.env.CHROMIUM || '/usr/bin/chromium';
 export const results = [];
 /** Uncaught script errors of any page (a page whose script throws fails the scenario). */
 export const pageErrors = [];
+/** The questions consequential steps asked (data-confirm), in order. */
+export const confirmations = [];
 let shotNumber = 0;
 
 export function log(line) {
@@ -95,6 +97,11 @@ export async function newUserPage(browser, label) {
   const page = await context.newPage();
   page.setDefaultTimeout(15000);
   page.on('pageerror', (error) => pageErrors.push(`${label} ${page.url()}: ${error.message}`));
+  // Consequential steps ask first (data-confirm): the user agrees, and the question is kept.
+  page.on('dialog', (dialog) => {
+    confirmations.push(`${label}: ${dialog.message()}`);
+    dialog.accept();
+  });
   return page;
 }
 

@@ -153,10 +153,19 @@ pub fn page_in(
     format!(
         "<!doctype html><html lang=\"{code}\"><head><meta charset=\"utf-8\">\
          <meta name=\"viewport\" content=\"width=device-width,initial-scale=1\">\
-         <title>{first} · guagou</title><style>{STYLE}</style></head><body>\
+         <title>{first} · guagou</title><style>{STYLE}</style>{script}</head><body>\
          <header><strong>{brand}</strong>{nav}</header>\
          <main><h1>{first}</h1>{body}</main></body></html>",
         code = lang.code(),
+        // Signed-in pages carry forms that ask before a consequential step (data-confirm).
+        script = if user.is_some() {
+            format!(
+                "<script src=\"/assets/confirm.js?v={}\" defer></script>",
+                crate::map::asset_version()
+            )
+        } else {
+            String::new()
+        },
         brand = lang.t("城乡建设用地增减挂钩", "guagou"),
         first = esc(first),
     )

@@ -57,6 +57,7 @@ pub const CHART_EMBEDDED: bool = library::CHART_EMBEDDED;
 
 const MAP_JS: &str = include_str!("../assets/map.js");
 const MAP_CSS: &str = include_str!("../assets/map.css");
+const CONFIRM_JS: &str = include_str!("../assets/confirm.js");
 
 /// Our own files under `/assets/`: (name, content type, bytes).
 const OWN: &[(&str, &str, &[u8])] = &[
@@ -66,6 +67,11 @@ const OWN: &[(&str, &str, &[u8])] = &[
         MAP_JS.as_bytes(),
     ),
     ("map.css", "text/css; charset=utf-8", MAP_CSS.as_bytes()),
+    (
+        "confirm.js",
+        "text/javascript; charset=utf-8",
+        CONFIRM_JS.as_bytes(),
+    ),
 ];
 
 /// Assets never change under one URL (the `?v=` hash changes with them), so they may be cached

@@ -368,14 +368,18 @@ fn action_forms(
     let today = user.door(registry).today();
     for (name, zh) in view::available_actions(registry, user, p.state) {
         forms.push_str(&format!(
-            "<form method=\"post\" action=\"/projects/{code}/actions/{name}\" class=\"action\">\
+            "<form method=\"post\" action=\"/projects/{code}/actions/{name}\" class=\"action\" data-confirm=\"{confirm}\">\
              <input type=\"hidden\" name=\"csrf\" value=\"{csrf}\">\
              <label>{as_of} <input type=\"date\" name=\"as_of\" value=\"{today}\" max=\"{today}\" required></label> \
              <label>{reason} <input name=\"reason\"></label> \
-             <button id=\"action-{name}\">{zh} / {name}</button></form>",
+             <button id=\"action-{name}\">{label}</button></form>",
+            label = lang.one(zh, name),
+            confirm = lang.one(
+                &format!("确认对项目 {} 执行「{zh}」？此步骤记入审计日志。", p.code),
+                &format!("{name} project {}? The step is recorded in the audit log.", p.code)
+            ),
             code = esc(&p.code),
             name = esc(name),
-            zh = esc(zh),
             csrf = esc(&user.csrf),
             today = esc(&today.to_string()),
             as_of = lang.t("基准日", "As of"),

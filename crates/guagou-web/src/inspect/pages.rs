@@ -919,11 +919,15 @@ fn allocation_body(user: &User, view: &AllocationView) -> String {
             let _ = write!(
                 body,
                 "<section id=\"decide\"><h2>{title}</h2>\
-                 <form method=\"post\" action=\"/supervision/allocation\" id=\"decide-form\">{csrf}\
+                 <form method=\"post\" action=\"/supervision/allocation\" id=\"decide-form\" data-confirm=\"{confirm}\">{csrf}\
                  <input type=\"hidden\" name=\"year\" value=\"{year}\">\
                  <input type=\"hidden\" name=\"total_m2\" value=\"{total}\">{date}\
                  <label>{reason} <input name=\"reason\" required></label> <button id=\"decide\">{button}</button></form></section>",
                 title = lang.t("记录为市局决定", "Record as the city's decision"),
+                confirm = lang.one(
+                    &format!("确认决定 {} 年度分配？每年只能决定一次，决定后不能更改。", view.year),
+                    &format!("Decide the {} allocation? It is decided once a year and cannot be changed.", view.year)
+                ),
                 csrf = csrf_field(user),
                 year = view.year,
                 total = view.total_m2,

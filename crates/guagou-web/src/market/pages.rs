@@ -110,13 +110,41 @@ fn refusal(user: &User, error: WebError, back: &str) -> Response {
 /// Opens a write form with the CSRF token and a fresh random idempotency key (`key`), so a
 /// double submit of the same rendered form posts once (SPEC §8). Should the system's random
 /// source fail, the key is left empty and the registry refuses the post (no double write).
+/// What a market step will do, asked before it is taken (data-confirm).
+fn confirmation(id: &str) -> (&'static str, &'static str) {
+    match id.split('-').next().unwrap_or_default() {
+        "publish" => (
+            "确认发布挂牌公告？公告期内这部分指标锁定，不能另作他用。",
+            "Publish the listing? The quota is locked for the listing period.",
+        ),
+        "withdraw" => ("确认撤牌？", "Withdraw the listing?"),
+        "offer" => ("确认提交报价？", "Submit the offer?"),
+        "accept" => (
+            "确认签订流转协议？协议面积、价格和分期付款将记入台账。",
+            "Sign the agreement? Its amount, price and instalments are recorded.",
+        ),
+        "settle" => (
+            "确认结算交割？指标将转给受让方，不可撤销。",
+            "Settle? The quota moves to the buyer; this cannot be undone.",
+        ),
+        "payment" => ("确认登记这笔付款？", "Record this payment?"),
+        "cancel" => (
+            "确认解除协议？锁定的指标将退回挂牌。",
+            "Cancel the agreement? The quota returns to the listing.",
+        ),
+        _ => ("确认提交？", "Submit?"),
+    }
+}
+
 fn form_open(user: &User, action: &str, id: &str) -> String {
+    let (zh, en) = confirmation(id);
     format!(
-        "<form method=\"post\" action=\"{action}\" class=\"action\" id=\"{id}\">\
+        "<form method=\"post\" action=\"{action}\" class=\"action\" id=\"{id}\" data-confirm=\"{confirm}\">\
          <input type=\"hidden\" name=\"csrf\" value=\"{csrf}\">\
          <input type=\"hidden\" name=\"key\" value=\"{key}\">",
         action = esc(action),
         id = esc(id),
+        confirm = user.lang.one(zh, en),
         csrf = esc(&user.csrf),
         key = random_hex(16).unwrap_or_default(),
     )

@@ -86,12 +86,16 @@ pub(crate) fn form_open(
     back: &str,
 ) -> Result<String, WebError> {
     Ok(format!(
-        "<form method=\"post\" action=\"{action}\" class=\"action\" id=\"{id}\">\
+        "<form method=\"post\" action=\"{action}\" class=\"action\" id=\"{id}\" data-confirm=\"{confirm}\">\
          <input type=\"hidden\" name=\"csrf\" value=\"{csrf}\">\
          <input type=\"hidden\" name=\"key\" value=\"{key}\">\
          <input type=\"hidden\" name=\"back\" value=\"{back}\">",
         action = esc(action),
         id = esc(id),
+        confirm = user.lang.one(
+            "确认记账？记入台账后不能修改，只能冲正。",
+            "Post to the ledger? A posted entry cannot be edited, only reversed."
+        ),
         csrf = esc(&user.csrf),
         key = random_hex(16)?,
         back = esc(back),

@@ -211,7 +211,7 @@ fn scan_form(user: &User, as_of: &str) -> String {
     }
     format!(
         "<section id=\"scan\"><h2>{title}</h2><p>{explain}</p>\
-         <form method=\"post\" action=\"/supervision/scan\" class=\"action\" id=\"form-scan\">\
+         <form method=\"post\" action=\"/supervision/scan\" class=\"action\" id=\"form-scan\" data-confirm=\"{confirm}\">\
          <input type=\"hidden\" name=\"csrf\" value=\"{csrf}\">\
          <label>{date} <input type=\"date\" name=\"as_of\" value=\"{as_of}\" max=\"{today}\" required></label> \
          <button>{button}</button></form></section>",
@@ -222,6 +222,10 @@ fn scan_form(user: &User, as_of: &str) -> String {
             "Applies the sanctions due on the date (二(四)); what was applied is never applied again"
         ),
         csrf = esc(&user.csrf),
+        confirm = lang.one(
+            "确认实施到期的制裁？逾期县的预支资格将被暂停，并扣减其年度计划指标、开列占补平衡和税费义务（先看上面的预览）。",
+            "Apply the sanctions due? Overdue counties lose their advance right, their annual plan is deducted and obligations are opened (see the preview above)."
+        ),
         date = lang.t("基准日", "As of"),
         as_of = esc(as_of),
         button = lang.t("运行扫描", "Run the scan"),

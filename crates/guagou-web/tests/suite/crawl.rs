@@ -271,6 +271,55 @@ async fn pages_show_names_not_identifiers() {
     );
 }
 
+/// Consequential steps (a project's lifecycle step, the deadline scan, the yearly allocation,
+/// every ledger operation, every market step) ask first: their forms carry `data-confirm`,
+/// which the page's script turns into a question (issue 14).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn consequential_steps_ask_before_they_are_taken() {
+    const CONSEQUENTIAL: &[&str] = &[
+        "/actions/",
+        "/supervision/scan",
+        "/supervision/allocation",
+        "/ledger/operations",
+        "/market/",
+    ];
+    let app = complete_demo_app().await;
+    let mut problems = Vec::new();
+    let mut asked = 0;
+    for who in ["county", "city", "province"] {
+        let session = app.login(who).await;
+        let mut inspect = |path: &str, body: &str| {
+            for form in body.split("<form").skip(1) {
+                let opening = form.split('>').next().unwrap_or_default();
+                let action = opening
+                    .split("action=\"")
+                    .nth(1)
+                    .and_then(|rest| rest.split('"').next())
+                    .unwrap_or_default();
+                if !opening.contains("method=\"post\"")
+                    || !CONSEQUENTIAL.iter().any(|c| action.contains(c))
+                {
+                    continue;
+                }
+                if opening.contains("data-confirm=\"") {
+                    asked += 1;
+                } else {
+                    problems.push(format!("{who} {path}: {action} does not ask"));
+                }
+            }
+            if body.contains("data-confirm") && !body.contains("/assets/confirm.js") {
+                problems.push(format!("{who} {path}: no confirm script"));
+            }
+        };
+        let failures = crawl_pages(&app, who, &session, "zh", &mut inspect).await;
+        assert!(failures.is_empty(), "{failures:?}");
+    }
+    assert!(asked > 10, "{asked} forms ask");
+    problems.sort();
+    problems.dedup();
+    assert!(problems.is_empty(), "{}", problems.join("\n"));
+}
+
 /// Times on the pages are Asia/Shanghai wall times, never raw UTC or offset stamps.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn times_are_shown_in_shanghai_time() {
