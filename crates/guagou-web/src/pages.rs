@@ -3,7 +3,7 @@
 //! like a project that does not exist.
 
 use axum::Form;
-use axum::extract::{Path, State};
+use axum::extract::{Path, Query, State};
 use axum::http::HeaderMap;
 use axum::http::header::SET_COOKIE;
 use axum::response::{AppendHeaders, Html, IntoResponse, Redirect, Response};
@@ -423,6 +423,7 @@ pub async fn project_show(
     State(state): State<AppState>,
     PageUser(user): PageUser,
     Path(code): Path<String>,
+    Query(done): Query<DoneQuery>,
 ) -> Result<Html<String>, PageError> {
     let lang = user.lang;
     let detail = view::project_detail(&state.registry, &user, &code).await?;
@@ -442,7 +443,15 @@ pub async fn project_show(
         })
         .collect();
     let body = format!(
-        "{facts}{notice}{map}{actions}{forms}{ledger}{extensions}{reviews}<h2>{vh}</h2>{vt}{results}",
+        "{flash}{facts}{notice}{map}{actions}{forms}{ledger}{extensions}{reviews}<h2>{vh}</h2>{vt}{results}",
+        flash = done_flash(
+            lang,
+            &done.done,
+            &match lang {
+                Lang::Zh => p.state.label_zh().to_owned(),
+                Lang::En => p.state.to_string(),
+            },
+        ),
         facts = project_facts(lang, p),
         notice = notice_links(
             lang,
@@ -503,7 +512,34 @@ pub async fn project_action_submit(
         &form.reason,
     )
     .await?;
-    Ok(Redirect::to(&format!("/projects/{}", project.code)).into_response())
+    // The project page says what was done (a message, not a bare reload).
+    Ok(Redirect::to(&format!(
+        "/projects/{}?done={}",
+        project.code,
+        crate::funds::shared::segment(&action)
+    ))
+    .into_response())
+}
+
+/// `?done=<action>` after a lifecycle step.
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct DoneQuery {
+    done: String,
+}
+
+/// The message a project page shows after a step.
+fn done_flash(lang: Lang, done: &str, state: &str) -> String {
+    match crate::view::action_name_zh(done) {
+        Some(zh) => format!(
+            "<p id=\"flash\" class=\"ok\" role=\"status\">{}</p>",
+            lang.one(
+                &format!("已完成「{zh}」，项目现为「{state}」。"),
+                &format!("Done: {done}; the project is now {state}.")
+            )
+        ),
+        None => String::new(),
+    }
 }
 
 /// Handles GET /lang/{code}: remembers the language (`zh` or `en`) for a year and goes back to

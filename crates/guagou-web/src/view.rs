@@ -84,6 +84,14 @@ pub fn parse_action(text: &str) -> Option<ProjectAction> {
         .map(|(_, action, _)| *action)
 }
 
+/// The Chinese name of a lifecycle action (`pool` → 入库), if it is one.
+pub fn action_name_zh(name: &str) -> Option<&'static str> {
+    ACTIONS
+        .iter()
+        .find(|(n, _, _)| *n == name)
+        .map(|(_, _, zh)| *zh)
+}
+
 /// The actions `user` could take on a project in `state` (the door says which; jurisdiction
 /// and the gating rules are checked when one is taken).
 pub fn available_actions(

@@ -1182,3 +1182,34 @@ async fn amounts_with_separators_and_wan_are_read_exactly() {
         before - 1_000
     );
 }
+
+/// A project step from the page says what it did on the page it returns to (issue 14).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_project_step_from_the_page_says_what_it_did() {
+    let app = demo_app().await;
+    let county = app.login("county").await;
+    let page = app.get(&county, &format!("/projects/{DRAFT}")).await;
+    assert!(page.body.contains("id=\"action-submit\""), "{}", page.body);
+    assert!(page.body.contains("data-confirm=\""), "the step asks first");
+    let body = format!(
+        "csrf={}&as_of=2019-08-01&reason={}",
+        county.csrf,
+        encode("申报")
+    );
+    let reply = app
+        .post_form(
+            &cookie(&county),
+            &format!("/projects/{DRAFT}/actions/submit"),
+            &body,
+        )
+        .await;
+    assert_eq!(reply.status, StatusCode::SEE_OTHER, "{}", reply.body);
+    let location = reply.location().must();
+    assert_eq!(location, format!("/projects/{DRAFT}?done=submit"));
+    let shown = app.get(&county, &location).await;
+    assert!(
+        shown.body.contains("已完成「报送」，项目现为「已申报」"),
+        "{}",
+        shown.body
+    );
+}

@@ -244,7 +244,10 @@ async fn role_matrix_csrf_throttling_and_actions() {
         )
         .await;
     assert_eq!(reply.status, StatusCode::SEE_OTHER, "{}", reply.body);
-    assert_eq!(reply.location(), Some(format!("/projects/{submitted}")));
+    assert_eq!(
+        reply.location(),
+        Some(format!("/projects/{submitted}?done=forward"))
+    );
     let detail = app.get(&city, &format!("/api/projects/{submitted}")).await;
     assert_eq!(detail.json()["project"]["state"], "forwarded");
     // The province records its approval (立项); the city may not.
