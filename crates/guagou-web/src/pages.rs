@@ -308,7 +308,14 @@ fn result_rows(lang: Lang, results: &[serde_json::Value]) -> Vec<Vec<String>> {
             vec![
                 format!("<code>{}</code>", esc(&value_text(r.get("rule")))),
                 esc(&value_text(r.get("clause"))),
-                esc(&value_text(r.get("severity"))),
+                match r.get("severity").and_then(serde_json::Value::as_str) {
+                    Some("error") => lang.one("阻断", "blocking"),
+                    Some("warning") => {
+                        lang.one("警示（需说明理由）", "warning (needs a justification)")
+                    }
+                    Some("sanction") => lang.one("制裁", "sanction"),
+                    _ => esc(&value_text(r.get("severity"))),
+                },
                 verdict,
                 esc(&quantity_text(r.get("measured"))),
                 esc(&quantity_text(r.get("limit"))),
@@ -434,7 +441,12 @@ pub async fn project_show(
         .map(|v| {
             vec![
                 esc(&v.version.to_string()),
-                esc(&v.kind),
+                match v.kind.as_str() {
+                    "initial" => lang.one("登记", "initial"),
+                    "revision" => lang.one("修订", "revision"),
+                    "change" => lang.one("变更（随验收决定）", "change (decided with acceptance)"),
+                    other => format!("<code>{}</code>", esc(other)),
+                },
                 esc(&v.created_on),
                 esc(&v.actor),
                 esc(&v.reason),
