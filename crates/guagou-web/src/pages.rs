@@ -248,7 +248,23 @@ pub async fn projects_list(
     Ok(Html(page("项目区", "Projects", Some(&user), &body)))
 }
 
-fn project_facts(lang: Lang, p: &guagou_registry::projects::Project) -> String {
+/// A division by name, its code in the tooltip; the code alone when the registry does not
+/// know it (names, not codes: issue 14).
+async fn division_label(door: &guagou_registry::Door<'_>, code: &str) -> String {
+    match door.division(code).await {
+        Ok(d) if !d.name.is_empty() => {
+            format!("<span title=\"{}\">{}</span>", esc(code), esc(&d.name))
+        }
+        _ => esc(code),
+    }
+}
+
+fn project_facts(
+    lang: Lang,
+    p: &guagou_registry::projects::Project,
+    county: String,
+    township: String,
+) -> String {
     let row = |zh: &str, en: &str, value: String| vec![lang.t(zh, en), value];
     let date = |d: &Option<String>| esc(d.as_deref().unwrap_or(""));
     table_in(
@@ -257,8 +273,8 @@ fn project_facts(lang: Lang, p: &guagou_registry::projects::Project) -> String {
         &[
             row("项目编号", "Code", esc(&p.code)),
             row("名称", "Name", esc(&p.name)),
-            row("县", "County", esc(&p.county)),
-            row("乡镇", "Township", esc(p.township.as_deref().unwrap_or(""))),
+            row("县", "County", county),
+            row("乡镇", "Township", township),
             row("状态", "State", state_cell(lang, p.state)),
             row(
                 "当前版本",
@@ -464,7 +480,15 @@ pub async fn project_show(
                 Lang::En => p.state.to_string(),
             },
         ),
-        facts = project_facts(lang, p),
+        facts = {
+            let door = user.door(&state.registry);
+            let county = division_label(&door, &p.county).await;
+            let township = match p.township.as_deref() {
+                Some(code) => division_label(&door, code).await,
+                None => String::new(),
+            };
+            project_facts(lang, p, county, township)
+        },
         notice = notice_links(
             lang,
             &p.code,

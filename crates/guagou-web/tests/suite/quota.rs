@@ -1212,4 +1212,10 @@ async fn a_project_step_from_the_page_says_what_it_did() {
         "{}",
         shown.body
     );
+    // The county by name, its code in the tooltip.
+    assert!(
+        shown.body.contains("<span title=\"511722\">宣汉县</span>"),
+        "{}",
+        shown.body
+    );
 }
