@@ -337,3 +337,55 @@ async fn an_application_a_day_late_does_not_stop_the_clock() {
     let due = preview(r, d(2020, 8, 6)).await;
     assert_eq!(due.len(), 4, "{due:?}");
 }
+
+/// Racing requests: two requests of the county at once record one; a grant and a refusal of
+/// the city at once decide once (one success, the other `state_changed`), on both databases.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn racing_extension_requests_and_decisions_take_effect_once() {
+    let demo = demo().await;
+    let r = std::sync::Arc::new(demo.registry);
+    approve(&r).await;
+    let requests = {
+        let mut set = tokio::task::JoinSet::new();
+        for i in 0..4 {
+            let r = std::sync::Arc::clone(&r);
+            set.spawn(async move {
+                r.as_principal(&county())
+                    .request_extension(PROJECT, d(2023, 6, 30 - i), d(2022, 6, 1), "工程量大")
+                    .await
+            });
+        }
+        set.join_all().await
+    };
+    assert_eq!(
+        requests.iter().filter(|r| r.is_ok()).count(),
+        1,
+        "{requests:?}"
+    );
+    let decisions = {
+        let mut set = tokio::task::JoinSet::new();
+        for i in 0..4 {
+            let r = std::sync::Arc::clone(&r);
+            set.spawn(async move {
+                let decision = if i % 2 == 0 {
+                    ExtensionDecision::Grant(d(2023, 3, 31))
+                } else {
+                    ExtensionDecision::Refuse
+                };
+                r.as_principal(&city())
+                    .decide_extension(PROJECT, 1, decision, d(2022, 6, 10), "决定")
+                    .await
+            });
+        }
+        set.join_all().await
+    };
+    assert_eq!(
+        decisions.iter().filter(|r| r.is_ok()).count(),
+        1,
+        "{decisions:?}"
+    );
+    for lost in decisions.iter().filter_map(|r| r.as_ref().err()) {
+        assert_eq!(lost.code().as_str(), "state_changed", "{lost}");
+    }
+    verified(&r).await;
+}
