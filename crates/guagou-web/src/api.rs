@@ -13,7 +13,7 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use crate::AppState;
-use crate::auth::{ApiUser, CSRF_HEADER};
+use crate::auth::ApiUser;
 use crate::error::{ApiError, WebError};
 use crate::view::{self, Balance, ProjectDetail};
 
@@ -104,7 +104,7 @@ pub async fn project_action(
     Path((code, action)): Path<(String, String)>,
     body: Result<Json<ActionBody>, axum::extract::rejection::JsonRejection>,
 ) -> Result<Json<Project>, ApiError> {
-    user.require_csrf(headers.get(CSRF_HEADER).and_then(|v| v.to_str().ok()))?;
+    user.require_csrf_header(&headers)?;
     let body = body
         .map_err(|e| {
             WebError::invalid(

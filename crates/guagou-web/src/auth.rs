@@ -62,6 +62,11 @@ impl User {
     }
 
     /// Refuses unless `token` is this session's CSRF token.
+    /// Refuses an API write without this session's CSRF token in the `x-csrf-token` header.
+    pub fn require_csrf_header(&self, headers: &HeaderMap) -> Result<(), WebError> {
+        self.require_csrf(headers.get(CSRF_HEADER).and_then(|v| v.to_str().ok()))
+    }
+
     pub fn require_csrf(&self, token: Option<&str>) -> Result<(), WebError> {
         match token {
             Some(t) if constant_time_eq(t.as_bytes(), self.csrf.as_bytes()) => Ok(()),

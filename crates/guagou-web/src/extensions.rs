@@ -25,7 +25,7 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use crate::AppState;
-use crate::auth::{ApiUser, CSRF_HEADER, PageUser, User};
+use crate::auth::{ApiUser, PageUser, User};
 use crate::error::{ApiError, PageError, WebError};
 use crate::html::{Lang, esc, table_in};
 
@@ -113,20 +113,6 @@ impl DecisionBody {
     }
 }
 
-fn csrf_of(user: &User, headers: &HeaderMap) -> Result<(), WebError> {
-    user.require_csrf(headers.get(CSRF_HEADER).and_then(|v| v.to_str().ok()))
-}
-
-fn body<T>(input: Result<Json<T>, JsonRejection>) -> Result<T, WebError> {
-    input.map(|Json(b)| b).map_err(|e| {
-        WebError::invalid(
-            "body",
-            format!("请求体无效：{e}"),
-            format!("invalid body: {e}"),
-        )
-    })
-}
-
 /// Handles GET /api/projects/{code}/extensions
 #[utoipa::path(get, path = "/projects/{code}/extensions", tag = "projects",
     params(("code" = String, Path, description = "项目编号 / project code")),
@@ -162,8 +148,8 @@ pub async fn extension_post(
     headers: HeaderMap,
     input: Result<Json<ExtensionBody>, JsonRejection>,
 ) -> Result<Json<Extension>, ApiError> {
-    csrf_of(&user, &headers)?;
-    let b = body(input)?;
+    user.require_csrf_header(&headers)?;
+    let b = crate::api::json_body(input, "JSON")?;
     let until = parse_date("until", &b.until)?;
     let on = date_or_today("requested_on", b.requested_on.as_deref(), user.today)?;
     Ok(Json(
@@ -193,8 +179,8 @@ pub async fn decision_post(
     headers: HeaderMap,
     input: Result<Json<DecisionBody>, JsonRejection>,
 ) -> Result<Json<Extension>, ApiError> {
-    csrf_of(&user, &headers)?;
-    let b = body(input)?;
+    user.require_csrf_header(&headers)?;
+    let b = crate::api::json_body(input, "JSON")?;
     let decision = b.decision()?;
     let on = date_or_today("decided_on", b.decided_on.as_deref(), user.today)?;
     Ok(Json(

@@ -22,7 +22,7 @@ use utoipa_axum::router::OpenApiRouter;
 
 use crate::AppState;
 use crate::api::json_body;
-use crate::auth::{CSRF_HEADER, User};
+use crate::auth::User;
 use crate::error::WebError;
 use crate::html::{Lang, esc};
 
@@ -64,7 +64,7 @@ fn parse_date(text: &str) -> Result<NaiveDate, WebError> {
 
 /// Checks the API's CSRF header.
 fn require_api_csrf(user: &User, headers: &HeaderMap) -> Result<(), WebError> {
-    user.require_csrf(headers.get(CSRF_HEADER).and_then(|v| v.to_str().ok()))
+    user.require_csrf_header(headers)
 }
 
 /// The hidden CSRF field of every form.

@@ -24,7 +24,7 @@ use utoipa_axum::routes;
 
 use crate::AppState;
 use crate::api::json_body;
-use crate::auth::{ApiUser, CSRF_HEADER, PageUser, User};
+use crate::auth::{ApiUser, PageUser, User};
 use crate::error::{ApiError, PageError, WebError};
 use crate::html::{Lang, esc, page, table_in};
 
@@ -141,7 +141,7 @@ pub async fn guide_price_post(
     headers: HeaderMap,
     request: Result<Json<GuidePriceBody>, JsonRejection>,
 ) -> Result<Json<GuidePriceRow>, ApiError> {
-    user.require_csrf(headers.get(CSRF_HEADER).and_then(|v| v.to_str().ok()))?;
+    user.require_csrf_header(&headers)?;
     let body = json_body(
         request,
         "{\"from\":\"YYYY-MM-DD\",\"yuan_per_mu\":300000,\"scope\":\"…\",\"source\":\"…\",\"from_status\":\"confirmed|pending\",\"from_source\":\"…\",\"as_of\":\"YYYY-MM-DD\",\"reason\":\"…\"}",

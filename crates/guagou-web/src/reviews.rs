@@ -24,7 +24,7 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use crate::AppState;
-use crate::auth::{ApiUser, CSRF_HEADER, PageUser, User};
+use crate::auth::{ApiUser, PageUser, User};
 use crate::error::{ApiError, PageError, WebError};
 use crate::html::{Lang, esc, table_in};
 
@@ -132,10 +132,6 @@ impl FindingBody {
     }
 }
 
-fn csrf_of(user: &User, headers: &HeaderMap) -> Result<(), WebError> {
-    user.require_csrf(headers.get(CSRF_HEADER).and_then(|v| v.to_str().ok()))
-}
-
 fn body<T>(input: Result<Json<T>, JsonRejection>) -> Result<T, WebError> {
     input.map(|Json(b)| b).map_err(|e| {
         WebError::invalid(
@@ -182,7 +178,7 @@ pub async fn review_post(
     headers: HeaderMap,
     input: Result<Json<ReviewBody>, JsonRejection>,
 ) -> Result<Json<ProjectReview>, ApiError> {
-    csrf_of(&user, &headers)?;
+    user.require_csrf_header(&headers)?;
     let new = body(input)?.parse()?;
     Ok(Json(
         user.door(&state.registry)
@@ -220,7 +216,7 @@ pub async fn finding_post(
     headers: HeaderMap,
     input: Result<Json<FindingBody>, JsonRejection>,
 ) -> Result<Json<AuditFinding>, ApiError> {
-    csrf_of(&user, &headers)?;
+    user.require_csrf_header(&headers)?;
     let new = body(input)?.parse()?;
     Ok(Json(
         user.door(&state.registry)

@@ -14,7 +14,7 @@ use super::shared::{
     reads_account, require_finance, yuan,
 };
 use crate::AppState;
-use crate::auth::{ApiUser, CSRF_HEADER, User};
+use crate::auth::{ApiUser, User};
 use crate::error::WebError;
 
 /// A balance as the API shows it.
@@ -47,7 +47,7 @@ fn body<T>(body: Result<Json<T>, JsonRejection>) -> Result<T, Failure> {
 }
 
 fn csrf_and_finance(user: &User, headers: &HeaderMap) -> Result<(), Failure> {
-    user.require_csrf(headers.get(CSRF_HEADER).and_then(|v| v.to_str().ok()))?;
+    user.require_csrf_header(headers)?;
     require_finance(user)
 }
 

@@ -15,12 +15,12 @@ use super::input::{
 };
 use crate::AppState;
 use crate::api::json_body as body;
-use crate::auth::{ApiUser, CSRF_HEADER, User};
+use crate::auth::{ApiUser, User};
 use crate::error::{ApiError, WebError};
 
 /// CSRF first, then the write right: an audit user is refused whatever the body says.
 fn writer(user: &User, headers: &HeaderMap) -> Result<(), WebError> {
-    user.require_csrf(headers.get(CSRF_HEADER).and_then(|v| v.to_str().ok()))?;
+    user.require_csrf_header(headers)?;
     Ok(user.actor.require_writer()?)
 }
 

@@ -16,11 +16,11 @@ use super::write::{
     self, AgreementBody, ExpireBody, ListingBody, OfferBody, PaymentBody, ReasonBody, SettleBody,
 };
 use crate::AppState;
-use crate::auth::{ApiUser, CSRF_HEADER, User};
+use crate::auth::{ApiUser, User};
 use crate::error::{ApiError, WebError};
 
 fn csrf(user: &User, headers: &HeaderMap) -> Result<(), WebError> {
-    user.require_csrf(headers.get(CSRF_HEADER).and_then(|v| v.to_str().ok()))
+    user.require_csrf_header(headers)
 }
 
 fn body<T>(body: Result<Json<T>, JsonRejection>) -> Result<T, WebError> {

@@ -17,7 +17,7 @@ use super::staff::{self, parse_date, require_writer};
 use super::view::{PublicNotice, PublicObjection, StaffNotice};
 use crate::AppState;
 use crate::api::json_body as body;
-use crate::auth::{ApiUser, CSRF_HEADER};
+use crate::auth::ApiUser;
 use crate::error::WebError;
 
 type ApiResult<T> = Result<T, ApiFail>;
@@ -156,7 +156,7 @@ impl PublishBody {
 }
 
 fn require_csrf(user: &crate::auth::User, headers: &HeaderMap) -> Result<(), WebError> {
-    user.require_csrf(headers.get(CSRF_HEADER).and_then(|v| v.to_str().ok()))
+    user.require_csrf_header(headers)
 }
 
 /// Handles POST /api/notices/{code}

@@ -17,7 +17,7 @@ use super::input::{UploadInput, parse_as_of, read_multipart};
 use super::ops::{self, AcceptanceInput, AcceptanceView, RankingRow, Registered, VersionAdded};
 use super::render::problem_of;
 use crate::AppState;
-use crate::auth::{ApiUser, CSRF_HEADER, User};
+use crate::auth::{ApiUser, User};
 use crate::error::{Problem, WebError};
 use crate::view;
 
@@ -40,7 +40,7 @@ impl IntoResponse for UploadApiError {
 type ApiResult<T> = Result<T, UploadApiError>;
 
 fn require_csrf(user: &User, headers: &HeaderMap) -> Result<(), WebError> {
-    user.require_csrf(headers.get(CSRF_HEADER).and_then(|v| v.to_str().ok()))
+    user.require_csrf_header(headers)
 }
 
 /// The multipart fields of an upload (documentation of the form; the handler reads the parts).
