@@ -171,6 +171,66 @@ impl Actor {
     }
 }
 
+/// The parts of the system a principal works in: what its navigation offers. A page outside
+/// them is still answered by the door's rights (a finance user may read an open listing); the
+/// menu offers only what the department's work needs (issue 14: the finance bureau has no
+/// business in the quota market).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Workspace {
+    Projects,
+    /// Registering a project by upload: the county land bureau.
+    NewProject,
+    Plans,
+    Ranking,
+    Ledger,
+    Market,
+    Supervision,
+    Funds,
+    Reports,
+    Divisions,
+    Policy,
+    Audit,
+    Public,
+    /// 用户管理: administrators only.
+    Users,
+}
+
+impl Actor {
+    /// The workspaces of this principal (`is_admin`: the account administers users), in menu
+    /// order.
+    pub fn workspaces(&self, is_admin: bool) -> Vec<Workspace> {
+        use Workspace::*;
+        let mut out = match &self.department {
+            // The land bureau runs everything; audit reads everything.
+            Department::Land | Department::Audit => vec![
+                Projects,
+                NewProject,
+                Plans,
+                Ranking,
+                Ledger,
+                Market,
+                Supervision,
+                Funds,
+                Reports,
+                Divisions,
+                Policy,
+                Audit,
+                Public,
+            ],
+            // Finance records money: the funds, and what they are for.
+            Department::Finance => vec![Projects, Funds, Reports, Divisions, Policy, Audit, Public],
+            // Reviewers give opinions on plans and reviews of projects.
+            Department::Reviewer(_) => vec![Projects, Plans, Divisions, Policy, Public],
+        };
+        let uploads = self.department == Department::Land && self.level == Level::County;
+        out.retain(|w| *w != NewProject || uploads);
+        if is_admin {
+            out.push(Users);
+        }
+        out
+    }
+}
+
 impl fmt::Display for Actor {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         // The land bureau is the default and is written without its department, so that the
@@ -188,6 +248,26 @@ mod tests {
 
     fn code(text: &str) -> DivisionCode {
         DivisionCode::parse(text).unwrap_or_else(|e| panic!("{e}"))
+    }
+
+    #[test]
+    fn workspaces_follow_the_department_and_level() -> Result<(), RegistryError> {
+        let county = Actor::parse("张三@511722")?;
+        assert!(county.workspaces(false).contains(&Workspace::NewProject));
+        assert!(!county.workspaces(false).contains(&Workspace::Users));
+        let city = Actor::parse("李四@511700")?;
+        assert!(!city.workspaces(false).contains(&Workspace::NewProject));
+        assert!(city.workspaces(true).contains(&Workspace::Users));
+        let finance = Actor::parse("钱@511700/finance")?.workspaces(false);
+        assert!(finance.contains(&Workspace::Funds));
+        assert!(!finance.contains(&Workspace::Market));
+        assert!(!finance.contains(&Workspace::Ledger));
+        let audit = Actor::parse("审@511700/audit")?.workspaces(false);
+        assert!(audit.contains(&Workspace::Market) && !audit.contains(&Workspace::NewProject));
+        let planning = Actor::parse("规@511722/planning")?.workspaces(false);
+        assert!(planning.contains(&Workspace::Plans));
+        assert!(!planning.contains(&Workspace::Funds) && !planning.contains(&Workspace::Market));
+        Ok(())
     }
 
     #[test]

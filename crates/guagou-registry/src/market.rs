@@ -424,6 +424,25 @@ impl Registry {
         load_offer(&mut *self.read_conn().await?, id).await
     }
 
+    /// Signed agreements (not settled or cancelled) with their schedules: the instalments
+    /// still to be paid (the to-do centre).
+    pub(crate) async fn signed_agreements(&self) -> Result<Vec<Agreement>, RegistryError> {
+        let mut conn = self.read_conn().await?;
+        let ids: Vec<String> =
+            sqlx::query("SELECT id FROM market_agreements WHERE state = $1 ORDER BY id")
+                .bind(AgreementState::Signed.as_str())
+                .fetch_all(&mut *conn)
+                .await?
+                .iter()
+                .map(|r| r.try_get::<String, _>("id"))
+                .collect::<Result<_, _>>()?;
+        let mut agreements = Vec::with_capacity(ids.len());
+        for id in ids {
+            agreements.push(load_agreement(&mut conn, &id).await?);
+        }
+        Ok(agreements)
+    }
+
     /// One agreement with its schedule and payments.
     pub(crate) async fn market_agreement(&self, id: &str) -> Result<Agreement, RegistryError> {
         load_agreement(&mut *self.read_conn().await?, id).await

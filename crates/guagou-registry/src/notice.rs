@@ -716,6 +716,17 @@ impl Registry {
         rows.iter().map(objection_from_row).collect()
     }
 
+    /// Every objection not yet answered, oldest first.
+    pub(crate) async fn unanswered_objections(&self) -> Result<Vec<Objection>, NoticeError> {
+        let rows = sqlx::query(&format!(
+            "SELECT {OBJECTION_COLUMNS} FROM notice_objections WHERE answered_on IS NULL \
+             ORDER BY filed_at, receipt"
+        ))
+        .fetch_all(self.store.pool())
+        .await?;
+        rows.iter().map(objection_from_row).collect()
+    }
+
     /// One objection by its receipt number.
     pub(crate) async fn notice_objection(&self, receipt: &str) -> Result<Objection, NoticeError> {
         load_objection(&mut *self.read_conn().await?, receipt).await

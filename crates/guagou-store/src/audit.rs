@@ -223,6 +223,19 @@ pub fn audit_from_row(row: &sqlx::any::AnyRow) -> Result<AuditEntry, StoreError>
 const PAGE: i64 = 5_000;
 
 impl Store {
+    /// The hash of the latest audit record (the genesis hash when there is none): it changes
+    /// with every record and names the chain it belongs to.
+    pub async fn audit_head_hash(&self) -> Result<String, StoreError> {
+        let mut conn = self.pool.acquire().await?;
+        let head = sqlx::query("SELECT hash FROM audit_log ORDER BY seq DESC LIMIT 1")
+            .fetch_optional(&mut *conn)
+            .await?;
+        match head {
+            Some(r) => Ok(r.try_get::<String, _>(0)?),
+            None => Ok(GENESIS_HASH.to_owned()),
+        }
+    }
+
     /// Up to `limit` audit records after `after_seq`, in order.
     pub async fn audit_page(
         &self,

@@ -37,6 +37,9 @@ pub struct User {
     pub lang: crate::html::Lang,
     /// Today by the registry's clock (Asia/Shanghai): forms' default date.
     pub today: chrono::NaiveDate,
+    /// How many things wait for the user (the to-do centre), for the navigation of pages;
+    /// `None` for API calls, or when it could not be counted.
+    pub todo: Option<usize>,
 }
 
 impl User {
@@ -153,6 +156,7 @@ async fn user_from_parts(parts: &Parts, state: &AppState) -> Result<Option<User>
         csrf: s.csrf,
         lang,
         today: state.registry.today(),
+        todo: None,
     }))
 }
 
@@ -164,7 +168,10 @@ impl FromRequestParts<AppState> for PageUser {
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Response> {
         match user_from_parts(parts, state).await {
-            Ok(Some(user)) => Ok(PageUser(user)),
+            Ok(Some(mut user)) => {
+                user.todo = crate::todo::count(state, &user).await;
+                Ok(PageUser(user))
+            }
             Ok(None) => Err(Redirect::to("/login").into_response()),
             Err(e) => Err(crate::error::PageError(e).into_response()),
         }

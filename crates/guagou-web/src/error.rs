@@ -307,10 +307,20 @@ impl<E: Into<WebError>> From<E> for PageError {
 
 impl IntoResponse for PageError {
     fn into_response(self) -> Response {
-        let problem = self.0.problem();
-        let body = html::error_page(&problem);
-        (problem.status, Html(body)).into_response()
+        error_page_response(self.0.problem())
     }
+}
+
+/// The problem behind an HTML error page, kept on the response so that the language
+/// middleware (`lib.rs`) renders the page again in the reader's language.
+#[derive(Debug, Clone)]
+pub struct ErrorPage(pub Problem);
+
+/// An error page (Chinese until the middleware knows the reader's language).
+pub fn error_page_response(problem: Problem) -> Response {
+    let mut response = (problem.status, Html(html::error_page(&problem))).into_response();
+    response.extensions_mut().insert(ErrorPage(problem));
+    response
 }
 
 #[cfg(test)]

@@ -1,5 +1,6 @@
-//! HTML building blocks: escaping and the page layout. Pages are built with `format!`; every
-//! value that reaches HTML goes through `esc` (text and attribute values alike).
+//! HTML building blocks: escaping, tables and the page (the layout itself is the template of
+//! `layout.rs`). Bodies not yet moved to templates are built with `format!`; every value that
+//! reaches HTML goes through `esc` (text and attribute values alike).
 
 use std::fmt::Write as _;
 
@@ -81,25 +82,6 @@ pub fn esc(text: &str) -> String {
     out
 }
 
-const STYLE: &str = "body{font-family:sans-serif;margin:0}header{background:#234;color:#fff;padding:.5em 1em;display:flex;flex-wrap:wrap;gap:1em;align-items:center}header a{color:#fff}header .en{color:#bcd}nav a{margin-right:.6em}main{padding:1em}table{border-collapse:collapse}td,th{border:1px solid #ccc;padding:.2em .5em;text-align:left}.en{color:#666;font-size:.85em}.fail{color:#a00;font-weight:bold}.ok{color:#070}.warn{color:#b60}.none{color:#888}details.results{margin:.5em 0}form.action{margin:.3em 0}";
-
-/// The navigation: (path, Chinese, English). Every signed-in user sees every entry; each page
-/// shows only what the user's jurisdiction allows.
-pub const NAV: &[(&str, &str, &str)] = &[
-    ("/", "工作台", "Dashboard"),
-    ("/projects", "项目区", "Projects"),
-    ("/plans", "专项规划", "Special plans"),
-    ("/divisions", "行政区", "Divisions"),
-    ("/ledger", "指标台账", "Ledger"),
-    ("/market", "指标市场", "Market"),
-    ("/funds", "资金台账", "Funds"),
-    ("/supervision", "监管", "Supervision"),
-    ("/reports", "统计报表", "Reports"),
-    ("/policy", "政策参数", "Policy"),
-    ("/audit", "审计日志", "Audit log"),
-    ("/public", "公示", "Public notices"),
-];
-
 /// A full page. `user` adds the navigation, the language switch and the logout form.
 pub fn page(title_zh: &str, title_en: &str, user: Option<&User>, body: &str) -> String {
     let lang = user.map(|u| u.lang).unwrap_or_default();
@@ -107,7 +89,7 @@ pub fn page(title_zh: &str, title_en: &str, user: Option<&User>, body: &str) -> 
 }
 
 /// A full page in `lang`: for pages without a signed-in user (the public notice) that still
-/// honour the reader's language cookie.
+/// honour the reader's language cookie. The layout is a template (`templates/layout.html`).
 pub fn page_in(
     lang: Lang,
     title_zh: &str,
@@ -115,81 +97,41 @@ pub fn page_in(
     user: Option<&User>,
     body: &str,
 ) -> String {
-    let mut nav = String::new();
-    if let Some(user) = user {
-        nav.push_str("<nav>");
-        for (path, zh, en) in NAV {
-            let _ = write!(nav, "<a href=\"{path}\">{}</a> ", lang.t(zh, en));
-        }
-        if user.is_admin {
-            let _ = write!(
-                nav,
-                "<a href=\"/admin/users\" id=\"nav-users\">{}</a> ",
-                lang.t("用户管理", "Users")
-            );
-        }
-        let switch = match lang {
-            Lang::Zh => "<a href=\"/lang/en\" id=\"lang-switch\">English</a>",
-            Lang::En => "<a href=\"/lang/zh\" id=\"lang-switch\">中文</a>",
-        };
-        let _ = write!(
-            nav,
-            "</nav><span class=\"who\">{actor} · {dept}</span> {switch}\
-             <form method=\"post\" action=\"/logout\"><input type=\"hidden\" name=\"csrf\" value=\"{csrf}\">\
-             <button>{out}</button></form>",
-            actor = esc(&user.actor.to_string()),
-            dept = lang.one(
-                user.actor.department.name_zh(),
-                user.actor.department.name_en()
-            ),
-            csrf = esc(&user.csrf),
-            out = lang.one("退出", "Sign out"),
-        );
-    }
-    let first = match lang {
+    let title = match lang {
         Lang::Zh => title_zh,
         Lang::En => title_en,
     };
-    format!(
-        "<!doctype html><html lang=\"{code}\"><head><meta charset=\"utf-8\">\
-         <meta name=\"viewport\" content=\"width=device-width,initial-scale=1\">\
-         <title>{first} · guagou</title><style>{STYLE}</style>{script}</head><body>\
-         <header><strong>{brand}</strong>{nav}</header>\
-         <main><h1>{first}</h1>{body}</main></body></html>",
-        code = lang.code(),
-        // Signed-in pages carry forms that ask before a consequential step (data-confirm).
-        script = if user.is_some() {
-            format!(
-                "<script src=\"/assets/confirm.js?v={}\" defer></script>",
-                crate::map::asset_version()
-            )
-        } else {
-            String::new()
-        },
-        brand = lang.t("城乡建设用地增减挂钩", "guagou"),
-        first = esc(first),
-    )
+    crate::layout::render(lang, title, user, body)
 }
 
-/// The page shown for an error.
+/// The page shown for an error, in the reader's language (`lang`), with the way back.
 pub fn error_page(problem: &Problem) -> String {
-    let rule = problem
-        .rule
-        .as_deref()
-        .map(|r| format!(" · {}", esc(r)))
-        .unwrap_or_default();
-    let field = problem
-        .field
-        .as_deref()
-        .map(|f| format!(" · {}", esc(f)))
-        .unwrap_or_default();
-    let body = format!(
-        "<p>{zh}</p><p class=\"en\">{en}</p><p class=\"en\">{code}{rule}{field}</p><p><a href=\"/\">返回首页 / Home</a></p>",
-        zh = esc(&problem.message_zh),
-        en = esc(&problem.message_en),
-        code = esc(problem.code.as_str()),
-    );
-    page("出错了", "Error", None, &body)
+    error_page_in(Lang::Zh, problem)
+}
+
+/// The error page in `lang`: the message, what it concerns (rule, field) and the way home.
+pub fn error_page_in(lang: Lang, problem: &Problem) -> String {
+    let message = match lang {
+        Lang::Zh => &problem.message_zh,
+        Lang::En => &problem.message_en,
+    };
+    let mut body = format!("<p id=\"error-message\">{}</p>", esc(message));
+    if let Some(rule) = problem.rule.as_deref() {
+        body.push_str(&format!(
+            "<p class=\"none\">{} {}</p>",
+            lang.t("依据规则：", "Rule:"),
+            esc(rule)
+        ));
+    }
+    body.push_str(&format!(
+        "<p><a href=\"javascript:history.back()\" id=\"back\">{}</a> · <a href=\"/\">{}</a></p>",
+        lang.t(
+            "返回上一页（已填写的内容仍在）",
+            "Back (what you typed is kept)"
+        ),
+        lang.t("返回首页", "Home")
+    ));
+    page_in(lang, "出错了", "Something went wrong", None, &body)
 }
 
 /// A table with a bilingual header row; cells are already-escaped HTML.

@@ -15,6 +15,7 @@ pub mod extensions;
 pub mod funds;
 pub mod html;
 pub mod inspect;
+pub mod layout;
 pub mod map;
 pub mod market;
 pub mod names;
@@ -26,6 +27,7 @@ pub mod policy;
 pub mod quota;
 pub mod reports;
 pub mod reviews;
+pub mod todo;
 pub mod upload;
 pub mod users;
 pub mod view;
@@ -103,13 +105,27 @@ async fn security_headers(request: Request, next: Next) -> Response {
 }
 
 /// axum's own refusals (a body over the limit, a wrong content type, an unreadable body,
-/// a wrong method) are plain English text; they become the application's bilingual errors:
-/// a JSON problem under `/api`, a bilingual line elsewhere.
+/// a wrong method) are plain English text; they become the application's errors: a JSON
+/// problem under `/api`, an error page elsewhere. Error pages are rendered in the reader's
+/// language (the language cookie).
 async fn bilingual_rejections(request: Request, next: Next) -> Response {
     use axum::http::header;
     use axum::response::IntoResponse;
     let api = request.uri().path().starts_with("/api/");
+    let lang = auth::cookie(request.headers(), html::LANG_COOKIE)
+        .map(html::Lang::from_code)
+        .unwrap_or_default();
     let response = next.run(request).await;
+    if let Some(error::ErrorPage(problem)) = response.extensions().get::<error::ErrorPage>() {
+        if lang == html::Lang::Zh {
+            return response;
+        }
+        let problem = problem.clone();
+        let (mut parts, _) = response.into_parts();
+        let body = html::error_page_in(lang, &problem);
+        parts.headers.remove(header::CONTENT_LENGTH);
+        return Response::from_parts(parts, axum::body::Body::from(body));
+    }
     let status = response.status();
     let plain = response
         .headers()
@@ -134,12 +150,11 @@ async fn bilingual_rejections(request: Request, next: Next) -> Response {
     if api {
         (problem.status, axum::Json(problem)).into_response()
     } else {
-        (
-            problem.status,
-            [(header::CONTENT_TYPE, "text/plain; charset=utf-8")],
-            format!("{} / {}", problem.message_zh, problem.message_en),
-        )
-            .into_response()
+        let mut response = error::error_page_response(problem.clone());
+        if lang == html::Lang::En {
+            *response.body_mut() = axum::body::Body::from(html::error_page_in(lang, &problem));
+        }
+        response
     }
 }
 

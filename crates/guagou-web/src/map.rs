@@ -58,6 +58,11 @@ pub const CHART_EMBEDDED: bool = library::CHART_EMBEDDED;
 const MAP_JS: &str = include_str!("../assets/map.js");
 const MAP_CSS: &str = include_str!("../assets/map.css");
 const CONFIRM_JS: &str = include_str!("../assets/confirm.js");
+const SITE_CSS: &str = include_str!("../assets/site.css");
+
+/// Whether Pico CSS is embedded (served as `/assets/pico.min.css`); false when npm was missing
+/// or failing at build time, and pages use `site.css` alone.
+pub const PICO_EMBEDDED: bool = library::PICO_EMBEDDED;
 
 /// Our own files under `/assets/`: (name, content type, bytes).
 const OWN: &[(&str, &str, &[u8])] = &[
@@ -72,6 +77,7 @@ const OWN: &[(&str, &str, &[u8])] = &[
         "text/javascript; charset=utf-8",
         CONFIRM_JS.as_bytes(),
     ),
+    ("site.css", "text/css; charset=utf-8", SITE_CSS.as_bytes()),
 ];
 
 /// Assets never change under one URL (the `?v=` hash changes with them), so they may be cached

@@ -206,18 +206,18 @@ pub async fn dashboard(
         .iter()
         .map(|(s, n)| vec![state_cell(lang, *s), n.to_string()])
         .collect();
-    let waiting: Vec<_> = projects
-        .iter()
-        .filter(|p| !view::available_actions(&state.registry, &user, p.state).is_empty())
-        .cloned()
-        .collect();
+    let todo = match crate::todo::load(&state, &user).await {
+        Ok(items) => {
+            let names = user.door(&state.registry).division_names().await?;
+            crate::todo::section_html(lang, &items, &names)
+        }
+        Err(e) => crate::quota::failed_panel(lang, "todo", &e),
+    };
     let body = format!(
-        "<section id=\"waiting\"><h2>{}</h2>{}</section>\
+        "{todo}\
          <section id=\"overdue\"><h2>{}</h2>{}</section>\
          <section id=\"by-state\"><h2>{}</h2>{}</section>\
          <section id=\"my-projects\"><h2>{}</h2>{}</section>",
-        lang.t("待我处理", "Waiting for me"),
-        capped_project_table(lang, &waiting),
         lang.t("逾期与临期", "Overdue and due soon"),
         crate::quota::overdue_html(&state, &user).await,
         lang.t("按状态", "By state"),

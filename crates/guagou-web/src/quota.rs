@@ -13,7 +13,7 @@
 
 pub(crate) mod access;
 mod api;
-mod deadlines;
+pub(crate) mod deadlines;
 mod ledger_pages;
 mod panels;
 mod read;
@@ -27,7 +27,7 @@ use utoipa_axum::routes;
 
 use crate::AppState;
 
-pub use panels::{overdue_html, project_ledger_html};
+pub use panels::{failed_panel, overdue_html, project_ledger_html};
 pub use write::{
     AdjustmentBody, BackingInput, LandSupplyBody, LandUseInput, LiftBody, OperationBody,
     OperationInput, ScanBody,

@@ -68,6 +68,13 @@ impl Door<'_> {
         }
     }
 
+    /// Signed agreements this principal may read, with their schedules (instalments due).
+    pub async fn signed_agreements(&self) -> Result<Vec<Agreement>, RegistryError> {
+        let mut agreements = self.registry.signed_agreements().await?;
+        agreements.retain(|a| self.reads_agreement(a));
+        Ok(agreements)
+    }
+
     /// Publishes a listing of this principal's own division.
     pub async fn publish_listing(
         &self,

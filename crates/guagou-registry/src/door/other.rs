@@ -382,6 +382,27 @@ impl Door<'_> {
         self.registry.notice_objections(&project.code).await
     }
 
+    /// The objections not yet answered on notices of counties whose notices this principal
+    /// keeps (`writes_notices_of`): what its staff must answer.
+    pub async fn objections_to_answer(&self) -> Result<Vec<Objection>, NoticeError> {
+        let mut out = Vec::new();
+        for objection in self.registry.unanswered_objections().await? {
+            // The project's county decides; a project this principal cannot read is skipped.
+            if let Ok(project) = self.project(&objection.code).await
+                && self.writes_notices_of(&project.county)
+            {
+                out.push(objection);
+            }
+        }
+        Ok(out)
+    }
+
+    /// The hash of the latest audit record: every write adds a record, so a view computed
+    /// under one head is still true while the head stands (and no other registry has it).
+    pub async fn audit_head_hash(&self) -> Result<String, RegistryError> {
+        Ok(self.registry.store.audit_head_hash().await?)
+    }
+
     /// One objection to a notice of a readable project.
     pub async fn notice_objection(&self, receipt: &str) -> Result<Objection, NoticeError> {
         let objection = self.registry.notice_objection(receipt).await?;

@@ -4,12 +4,11 @@
 //! bad input, 429 for the hourly objection limit.
 
 use axum::Json;
-use axum::response::{Html, IntoResponse, Response};
+use axum::response::{IntoResponse, Response};
 use guagou_registry::RegistryError;
 use guagou_registry::notice::NoticeError;
 
 use crate::error::{Problem, WebError};
-use crate::html;
 
 /// The problem of a notice step.
 pub fn notice_problem(error: NoticeError) -> Problem {
@@ -50,7 +49,7 @@ impl<E: Into<Fail>> From<E> for PageFail {
 
 impl IntoResponse for PageFail {
     fn into_response(self) -> Response {
-        (self.0.status, Html(html::error_page(&self.0))).into_response()
+        crate::error::error_page_response(self.0)
     }
 }
 

@@ -22,7 +22,7 @@ use crate::view;
 /// How far ahead the dashboard looks for deadlines.
 const DUE_SOON_DAYS: i64 = 90;
 
-fn failed_panel(lang: Lang, id: &str, error: &WebError) -> String {
+pub fn failed_panel(lang: Lang, id: &str, error: &WebError) -> String {
     let problem = error.problem();
     format!(
         "<section id=\"{id}\"><p class=\"fail\">{}</p></section>",

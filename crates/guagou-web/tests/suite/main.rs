@@ -20,6 +20,7 @@ mod reports;
 mod reviews;
 mod roles;
 mod security;
+mod todo;
 mod upload;
 mod users;
 mod web;

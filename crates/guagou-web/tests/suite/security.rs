@@ -227,7 +227,8 @@ async fn oversized_and_malformed_bodies_get_clear_refusals() {
         assert!(problem["message_en"].as_str().is_some(), "{problem}");
     }
 
-    // axum's own refusals (here a login form sent as JSON) are bilingual too.
+    // axum's own refusals (here a login form sent as JSON) are error pages in the reader's
+    // language too.
     let reply = app
         .send(
             Request::post("/login")
@@ -243,8 +244,24 @@ async fn oversized_and_malformed_bodies_get_clear_refusals() {
         reply.body
     );
     assert!(
-        reply.body.starts_with("请求无法处理")
-            && reply.body.contains(" / the request cannot be handled"),
+        reply.body.starts_with("<!doctype html")
+            && reply.body.contains("请求无法处理")
+            && !reply.body.contains("the request cannot be handled"),
+        "{}",
+        reply.body
+    );
+    let reply = app
+        .send(
+            Request::post("/login")
+                .header(header::CONTENT_TYPE, "application/json")
+                .header(header::COOKIE, "guagou_lang=en")
+                .body(Body::from("{}"))
+                .must(),
+        )
+        .await;
+    assert!(
+        reply.body.contains("the request cannot be handled")
+            && !reply.body.contains("请求无法处理"),
         "{}",
         reply.body
     );

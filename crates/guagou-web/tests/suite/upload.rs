@@ -295,6 +295,7 @@ async fn panels(app: &TestApp, actor: &str, department: &str, code: &str) -> Str
         csrf: "test-csrf".to_owned(),
         lang: guagou_web::html::Lang::Zh,
         today: chrono::NaiveDate::from_ymd_opt(2019, 7, 15).unwrap_or_default(),
+        todo: None,
     };
     let state = guagou_web::AppState {
         registry: std::sync::Arc::clone(&app.registry),

@@ -1,0 +1,240 @@
+//! The page layout (`templates/layout.html`): the header with the navigation grouped by the
+//! kind of work, showing only what the user's department and level work with
+//! (`Actor::workspaces`), the to-do count beside 工作台, the language switch and sign-out.
+//! Styles: Pico CSS (npm, embedded by build.rs) and our own `assets/site.css`.
+
+use askama::Template;
+use guagou_registry::actor::Workspace;
+
+use crate::auth::User;
+use crate::html::Lang;
+
+/// One entry of the menu.
+pub struct NavLink {
+    pub href: &'static str,
+    pub id: &'static str,
+    pub label: &'static str,
+    pub current: bool,
+}
+
+/// A group of entries (a dropdown; a group of one is shown as a plain link).
+pub struct NavGroup {
+    pub label: &'static str,
+    pub current: bool,
+    pub links: Vec<NavLink>,
+}
+
+/// The signed-in part of the header.
+pub struct NavView {
+    pub home: &'static str,
+    pub home_current: bool,
+    pub todo: Option<usize>,
+    pub todo_title: &'static str,
+    pub groups: Vec<NavGroup>,
+    pub who: String,
+    pub department: String,
+    pub switch_href: &'static str,
+    pub switch_label: &'static str,
+    pub switch_lang: &'static str,
+    pub csrf: String,
+    pub sign_out: &'static str,
+}
+
+#[derive(Template)]
+#[template(path = "layout.html")]
+struct Layout<'a> {
+    lang_code: &'static str,
+    title: &'a str,
+    brand: &'static str,
+    skip: &'static str,
+    pico: bool,
+    version: &'static str,
+    nav: Option<NavView>,
+    body: &'a str,
+}
+
+/// The groups of the menu: (Chinese, English) and their workspaces in order.
+const GROUPS: &[((&str, &str), &[Workspace])] = &[
+    (
+        ("项目", "Projects"),
+        &[
+            Workspace::Projects,
+            Workspace::NewProject,
+            Workspace::Plans,
+            Workspace::Ranking,
+        ],
+    ),
+    (
+        ("指标", "Quota"),
+        &[Workspace::Ledger, Workspace::Market, Workspace::Supervision],
+    ),
+    (("资金", "Funds"), &[Workspace::Funds]),
+    (
+        ("查询", "Look up"),
+        &[
+            Workspace::Reports,
+            Workspace::Divisions,
+            Workspace::Policy,
+            Workspace::Audit,
+            Workspace::Public,
+        ],
+    ),
+    (("管理", "Administration"), &[Workspace::Users]),
+];
+
+/// Where a workspace lives: (path, element id, Chinese, English).
+fn entry(workspace: Workspace) -> (&'static str, &'static str, &'static str, &'static str) {
+    match workspace {
+        Workspace::Projects => ("/projects", "nav-projects", "项目区", "Projects"),
+        Workspace::NewProject => (
+            "/projects/new",
+            "nav-new-project",
+            "上传登记项目",
+            "Register a project",
+        ),
+        Workspace::Plans => ("/plans", "nav-plans", "专项规划", "Special plans"),
+        Workspace::Ranking => ("/ranking", "nav-ranking", "入库排序", "Ranking"),
+        Workspace::Ledger => ("/ledger", "nav-ledger", "指标台账", "Quota ledger"),
+        Workspace::Market => ("/market", "nav-market", "指标市场", "Quota market"),
+        Workspace::Supervision => ("/supervision", "nav-supervision", "监管", "Supervision"),
+        Workspace::Funds => ("/funds", "nav-funds", "资金台账", "Funds"),
+        Workspace::Reports => ("/reports", "nav-reports", "统计报表", "Reports"),
+        Workspace::Divisions => ("/divisions", "nav-divisions", "行政区", "Divisions"),
+        Workspace::Policy => ("/policy", "nav-policy", "政策参数", "Policy"),
+        Workspace::Audit => ("/audit", "nav-audit", "审计日志", "Audit log"),
+        Workspace::Public => ("/public", "nav-public", "公示", "Public notices"),
+        Workspace::Users => ("/admin/users", "nav-users", "用户管理", "Users"),
+    }
+}
+
+/// The menu of `user`, the entry titled `title` (in `lang`) marked as the current page.
+pub fn nav_groups(user: &User, lang: Lang, title: &str) -> Vec<NavGroup> {
+    let mine = user.actor.workspaces(user.is_admin);
+    let pick = |zh: &'static str, en: &'static str| if lang == Lang::En { en } else { zh };
+    GROUPS
+        .iter()
+        .filter_map(|((zh, en), workspaces)| {
+            let links: Vec<NavLink> = workspaces
+                .iter()
+                .filter(|w| mine.contains(w))
+                .map(|w| {
+                    let (href, id, zh, en) = entry(*w);
+                    let label = pick(zh, en);
+                    NavLink {
+                        href,
+                        id,
+                        label,
+                        current: label == title,
+                    }
+                })
+                .collect();
+            (!links.is_empty()).then(|| NavGroup {
+                label: pick(zh, en),
+                current: links.iter().any(|l| l.current),
+                links,
+            })
+        })
+        .collect()
+}
+
+fn nav_view(user: &User, lang: Lang, title: &str) -> NavView {
+    let en = lang == Lang::En;
+    let pick = |zh: &'static str, english: &'static str| if en { english } else { zh };
+    let home = pick("工作台", "Dashboard");
+    NavView {
+        home,
+        home_current: title == home,
+        todo: user.todo,
+        todo_title: pick("待办事项", "things to do"),
+        groups: nav_groups(user, lang, title),
+        who: user.actor.name.clone(),
+        department: if en {
+            user.actor.department.name_en().to_owned()
+        } else {
+            user.actor.department.name_zh().to_owned()
+        },
+        switch_href: if en { "/lang/zh" } else { "/lang/en" },
+        switch_label: if en { "中文" } else { "English" },
+        switch_lang: if en { "zh-CN" } else { "en" },
+        csrf: user.csrf.clone(),
+        sign_out: pick("退出", "Sign out"),
+    }
+}
+
+/// A whole page: `title` (already in `lang`) and the body (HTML, already escaped).
+pub fn render(lang: Lang, title: &str, user: Option<&User>, body: &str) -> String {
+    let en = lang == Lang::En;
+    let layout = Layout {
+        lang_code: lang.code(),
+        title,
+        brand: if en {
+            "Urban–rural land linkage"
+        } else {
+            "城乡建设用地增减挂钩"
+        },
+        skip: if en {
+            "Skip to content"
+        } else {
+            "跳到正文"
+        },
+        pico: crate::map::PICO_EMBEDDED,
+        version: crate::map::asset_version(),
+        nav: user.map(|u| nav_view(u, lang, title)),
+        body,
+    };
+    layout.render().unwrap_or_else(|e| {
+        // A template of ours that fails to render is a bug: log it and show the body bare.
+        tracing::error!(error = %e, "layout template failed");
+        body.to_owned()
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use guagou_registry::Actor;
+
+    fn user(actor: &str, is_admin: bool) -> User {
+        User {
+            actor: Actor::parse(actor).unwrap_or_else(|e| panic!("{e}")),
+            is_admin,
+            csrf: "token".into(),
+            lang: Lang::Zh,
+            today: chrono::NaiveDate::default(),
+            todo: Some(3),
+        }
+    }
+
+    fn hrefs(user: &User) -> Vec<&'static str> {
+        nav_groups(user, Lang::Zh, "")
+            .into_iter()
+            .flat_map(|g| g.links.into_iter().map(|l| l.href))
+            .collect()
+    }
+
+    #[test]
+    fn the_menu_shows_what_the_department_works_with() {
+        let finance = hrefs(&user("钱@511700/finance", false));
+        assert!(finance.contains(&"/funds"));
+        assert!(!finance.contains(&"/market") && !finance.contains(&"/ledger"));
+        let county = hrefs(&user("张@511722", false));
+        assert!(county.contains(&"/projects/new") && county.contains(&"/market"));
+        assert!(!county.contains(&"/admin/users"));
+        assert!(hrefs(&user("管@511700", true)).contains(&"/admin/users"));
+    }
+
+    #[test]
+    fn a_page_is_in_one_language_with_the_count_and_the_current_entry() {
+        let u = user("张@511722", false);
+        let html = render(Lang::Zh, "指标台账", Some(&u), "<p>x</p>");
+        assert!(html.contains("<html lang=\"zh-CN\""));
+        assert!(html.contains("id=\"todo-count\""), "{html}");
+        assert!(html.contains("aria-current=\"page\">指标台账"), "{html}");
+        assert!(!html.contains("Dashboard"));
+        let html = render(Lang::En, "Quota ledger", Some(&u), "<p>x</p>");
+        assert!(html.contains("Dashboard") && !html.contains("工作台"));
+        // A title with markup is escaped; the body is not.
+        let html = render(Lang::Zh, "<b>", None, "<p>x</p>");
+        assert!(!html.contains("<b>") && html.contains("<p>x</p>"));
+    }
+}
