@@ -183,6 +183,18 @@ impl PlanState {
         }
     }
 
+    /// The English name of the state (pages in English).
+    pub fn label_en(self) -> &'static str {
+        match self {
+            PlanState::Draft => "draft",
+            PlanState::Consulting => "in consultation",
+            PlanState::Submitted => "submitted to the city",
+            PlanState::Approved => "approved by the city",
+            PlanState::Filed => "filed with the province",
+            PlanState::Returned => "returned",
+        }
+    }
+
     /// Applies `action` by `level`; `failed` are the gating rules that did not pass.
     pub fn next(
         self,
@@ -247,6 +259,40 @@ impl ProjectState {
             ProjectState::Terminated => "已终止",
         }
     }
+
+    /// The English name of the state (pages in English; the stored name is `to_string`).
+    pub fn label_en(self) -> &'static str {
+        match self {
+            ProjectState::Draft => "draft",
+            ProjectState::Submitted => "submitted",
+            ProjectState::Pooled => "in the pool",
+            ProjectState::Forwarded => "forwarded",
+            ProjectState::Approved => "approved",
+            ProjectState::Implementing => "implementing",
+            ProjectState::AcceptanceApplied => "acceptance applied for",
+            ProjectState::Accepted => "accepted",
+            ProjectState::Closed => "closed",
+            ProjectState::Returned => "returned",
+            ProjectState::Withdrawn => "withdrawn",
+            ProjectState::Terminated => "terminated",
+        }
+    }
+
+    /// Every state, in lifecycle order (list filters).
+    pub const ALL: [ProjectState; 12] = [
+        ProjectState::Draft,
+        ProjectState::Submitted,
+        ProjectState::Pooled,
+        ProjectState::Forwarded,
+        ProjectState::Approved,
+        ProjectState::Implementing,
+        ProjectState::AcceptanceApplied,
+        ProjectState::Accepted,
+        ProjectState::Closed,
+        ProjectState::Returned,
+        ProjectState::Withdrawn,
+        ProjectState::Terminated,
+    ];
 
     /// A live project: its parcels count for NO_DOUBLE_COUNTING.
     pub fn is_live(self) -> bool {

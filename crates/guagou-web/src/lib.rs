@@ -16,6 +16,7 @@ pub mod funds;
 pub mod html;
 pub mod inspect;
 pub mod layout;
+pub mod lists;
 pub mod map;
 pub mod market;
 pub mod names;

@@ -13,7 +13,7 @@ use crate::AppState;
 use crate::auth::{self, LOGIN_COOKIE, PageUser, SESSION_COOKIE};
 use crate::error::{PageError, WebError};
 use crate::html::{Lang, esc, page, quantity_text, table_in, value_text};
-use crate::view;
+use crate::{lists, view};
 
 /// Handles GET /login: a sign-in form bound to a pre-login cookie (the registry issues the
 /// nonce and the form's token; a reload keeps the browser's nonce).
@@ -135,7 +135,7 @@ pub async fn logout(
 }
 
 fn state_cell(lang: Lang, state: guagou_domain::lifecycle::ProjectState) -> String {
-    lang.t(state.label_zh(), &state.to_string())
+    lang.t(state.label_zh(), state.label_en())
 }
 
 fn project_rows(lang: Lang, projects: &[guagou_registry::projects::Project]) -> Vec<Vec<String>> {
@@ -228,13 +228,134 @@ pub async fn dashboard(
     Ok(Html(page("工作台", "Dashboard", Some(&user), &body)))
 }
 
-/// Handles GET /projects
+/// The columns of the project list.
+const PROJECT_COLUMNS: &[lists::Column] = &[
+    lists::Column {
+        key: "code",
+        zh: "项目编号",
+        en: "Code",
+        numeric: false,
+    },
+    lists::Column {
+        key: "name",
+        zh: "名称",
+        en: "Name",
+        numeric: false,
+    },
+    lists::Column {
+        key: "county",
+        zh: "县",
+        en: "County",
+        numeric: false,
+    },
+    lists::Column {
+        key: "township",
+        zh: "乡镇",
+        en: "Township",
+        numeric: false,
+    },
+    lists::Column {
+        key: "state",
+        zh: "状态",
+        en: "State",
+        numeric: false,
+    },
+    lists::Column {
+        key: "surplus",
+        zh: "计划节余（m²）",
+        en: "Planned surplus (m²)",
+        numeric: true,
+    },
+    lists::Column {
+        key: "submitted",
+        zh: "报送日期",
+        en: "Submitted",
+        numeric: false,
+    },
+    lists::Column {
+        key: "approved",
+        zh: "立项日期",
+        en: "Approved",
+        numeric: false,
+    },
+];
+
+/// A project as a row of the list: names, not codes (the code in the tooltip).
+fn project_list_row(
+    lang: Lang,
+    p: &guagou_registry::projects::Project,
+    names: &std::collections::BTreeMap<String, String>,
+) -> lists::ListRow {
+    use lists::Cell;
+    let named = |code: &str| {
+        let name = names.get(code).cloned().unwrap_or_else(|| code.to_owned());
+        Cell::text(name).titled(code)
+    };
+    let date = |d: &Option<String>| d.clone().unwrap_or_default();
+    lists::ListRow {
+        cells: vec![
+            Cell::text(&p.code).link(format!("/projects/{}", p.code)),
+            Cell::text(&p.name),
+            named(&p.county),
+            p.township
+                .as_deref()
+                .map(named)
+                .unwrap_or_else(|| Cell::text("")),
+            Cell::text(match lang {
+                Lang::Zh => p.state.label_zh(),
+                Lang::En => p.state.label_en(),
+            }),
+            Cell::number(p.planned_surplus_m2),
+            Cell::text(date(&p.submitted_on)),
+            Cell::text(date(&p.approved_on)),
+        ],
+        county: Some(p.county.clone()),
+        state: Some(p.state.to_string()),
+        date: p.submitted_on.as_deref().and_then(|d| {
+            chrono::NaiveDate::parse_from_str(d.get(..10).unwrap_or(d), "%Y-%m-%d").ok()
+        }),
+    }
+}
+
+/// Handles GET /projects: the projects of the user's jurisdiction with search, filters
+/// (county, state, year and dates of submission), sorting, paging and Excel export.
 pub async fn projects_list(
     State(state): State<AppState>,
     PageUser(user): PageUser,
-) -> Result<Html<String>, PageError> {
+    Query(query): Query<lists::ListQuery>,
+) -> Result<Response, PageError> {
     let lang = user.lang;
     let projects = view::readable_projects(&state.registry, &user).await?;
+    let names = user.door(&state.registry).division_names().await?;
+    let mut counties: Vec<String> = projects.iter().map(|p| p.county.clone()).collect();
+    counties.sort();
+    counties.dedup();
+    let spec = lists::ListSpec {
+        id: "projects",
+        path: "/projects",
+        columns: PROJECT_COLUMNS,
+        counties: counties
+            .into_iter()
+            .map(|c| {
+                let name = names.get(&c).cloned().unwrap_or_else(|| c.clone());
+                (c, name)
+            })
+            .collect(),
+        states: guagou_domain::lifecycle::ProjectState::ALL
+            .iter()
+            .map(|s| (s.to_string(), s.label_zh(), s.label_en()))
+            .collect(),
+        date_label: ("报送日期", "Submitted"),
+        sheet: "项目区",
+    };
+    let rows: Vec<lists::ListRow> = projects
+        .iter()
+        .map(|p| project_list_row(lang, p, &names))
+        .collect();
+    let rows = lists::apply(&query, rows, PROJECT_COLUMNS);
+    if query.wants_xlsx() {
+        return Ok(lists::xlsx(lang, &spec, &rows));
+    }
     let new_link =
         if user.actor.level == guagou_domain::lifecycle::Level::County && user.is_land_writer() {
             format!(
@@ -244,8 +365,8 @@ pub async fn projects_list(
         } else {
             String::new()
         };
-    let body = format!("{new_link}{}", project_table(lang, &projects));
-    Ok(Html(page("项目区", "Projects", Some(&user), &body)))
+    let body = format!("{new_link}{}", lists::render(lang, &spec, &query, &rows));
+    Ok(Html(page("项目区", "Projects", Some(&user), &body)).into_response())
 }
 
 /// A division by name, its code in the tooltip; the code alone when the registry does not
@@ -477,7 +598,7 @@ pub async fn project_show(
             &done.done,
             &match lang {
                 Lang::Zh => p.state.label_zh().to_owned(),
-                Lang::En => p.state.to_string(),
+                Lang::En => p.state.label_en().to_owned(),
             },
         ),
         facts = {

@@ -686,7 +686,7 @@ async fn county_plans(state: &AppState, user: &User, detail: &DivisionDetail) ->
                 "<li><a href=\"/plans/{id}\">{id}</a> {title} · {state}</li>",
                 id = esc(&p.id),
                 title = esc(&p.title),
-                state = lang.t(p.state.label_zh(), &p.state.to_string()),
+                state = lang.t(p.state.label_zh(), p.state.label_en()),
             )
         })
         .collect();

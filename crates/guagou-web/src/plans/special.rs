@@ -358,7 +358,7 @@ async fn take_action(
 }
 
 fn state_cell(lang: Lang, state: PlanState) -> String {
-    lang.t(state.label_zh(), &state.to_string())
+    lang.t(state.label_zh(), state.label_en())
 }
 
 /// Whether `user` may draft plans (the county land bureau).

@@ -10,6 +10,7 @@ mod extensions;
 mod funds;
 mod hostile_packages;
 mod inspect;
+mod lists;
 mod map;
 mod market;
 mod notice;

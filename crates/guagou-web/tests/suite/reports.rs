@@ -382,7 +382,11 @@ fn unescape(text: &str) -> String {
 }
 
 /// GET as raw bytes (the test helper reads bodies as text).
-async fn get_bytes(app: &TestApp, session: &Session, path: &str) -> (StatusCode, String, Vec<u8>) {
+pub(crate) async fn get_bytes(
+    app: &TestApp,
+    session: &Session,
+    path: &str,
+) -> (StatusCode, String, Vec<u8>) {
     let mut request = Request::get(path);
     if let Some(cookie) = &session.cookie {
         request = request.header(header::COOKIE, format!("guagou_session={cookie}"));

@@ -1,0 +1,103 @@
+//! Lists a clerk can work with (issue 14 item 7): search, filters, sorting, paging and Excel
+//! export, over what the user may read only.
+
+use crate::common::{Must, complete_demo_app};
+use axum::http::StatusCode;
+use std::io::Read as _;
+
+/// The project codes of a list page, in order.
+fn listed_codes(body: &str) -> Vec<String> {
+    body.split("<a href=\"/projects/")
+        .skip(1)
+        .filter_map(|rest| rest.split('"').next())
+        .filter(|code| code.matches('-').count() == 2 && !code.contains('/'))
+        .map(str::to_owned)
+        .collect()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_project_list_filters_sorts_pages_and_exports() {
+    let app = complete_demo_app().await;
+    let city = app.login("city").await;
+    let all = app.get(&city, "/projects").await;
+    assert_eq!(all.status, StatusCode::OK);
+    assert!(all.body.contains("id=\"projects-filters\""), "{}", all.body);
+    let every = listed_codes(&all.body);
+    assert!(every.len() > 5, "{every:?}");
+    // County names, not codes, in the cells and the county filter.
+    assert!(
+        all.body.contains(">宣汉县<")
+            && all
+                .body
+                .contains("<option value=\"511722\">宣汉县</option>")
+    );
+
+    // A county: only its projects.
+    let xuanhan = app.get(&city, "/projects?county=511722").await;
+    let codes = listed_codes(&xuanhan.body);
+    assert!(
+        !codes.is_empty() && codes.iter().all(|c| c.starts_with("511722-")),
+        "{codes:?}"
+    );
+    // A state and a search word combine.
+    let closed = app.get(&city, "/projects?state=closed").await;
+    let table = closed.body.split("<tbody>").nth(1).must();
+    assert!(
+        table.contains(">已关闭<") && !table.contains(">实施中<"),
+        "{table}"
+    );
+    let words = app.get(&city, "/projects?q=%E5%8D%97%E5%9D%9D").await; // 南坝
+    assert!(listed_codes(&words.body).len() < every.len());
+    // Nothing matches: said so.
+    let none = app.get(&city, "/projects?q=no-such-project").await;
+    assert!(none.body.contains("id=\"projects-empty\""));
+    // Sorting by planned surplus, both ways: the order reverses.
+    let up = listed_codes(&app.get(&city, "/projects?sort=surplus").await.body);
+    let down = listed_codes(&app.get(&city, "/projects?sort=surplus&dir=desc").await.body);
+    assert_eq!(up.len(), down.len());
+    assert_ne!(up, down);
+    assert_eq!(up.first(), down.last());
+    // A year of submission.
+    // A year of submission (the demo's projects were submitted in 2018; drafts never were).
+    let y2018 = listed_codes(&app.get(&city, "/projects?year=2018").await.body);
+    assert!(!y2018.is_empty() && y2018.len() < every.len(), "{y2018:?}");
+    let y2030 = listed_codes(&app.get(&city, "/projects?year=2030").await.body);
+    assert!(y2030.is_empty(), "{y2030:?}");
+    // Bad values never fail the page.
+    let odd = app
+        .get(&city, "/projects?year=x&from=yesterday&page=-3&sort=nope")
+        .await;
+    assert_eq!(odd.status, StatusCode::OK);
+
+    // The export holds the filtered rows, with names and numbers.
+    let (status, content_type, bytes) =
+        crate::reports::get_bytes(&app, &city, "/projects?county=511722&format=xlsx").await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(content_type.contains("spreadsheetml"), "{content_type}");
+    let mut archive = zip::ZipArchive::new(std::io::Cursor::new(bytes)).must();
+    let mut strings = String::new();
+    archive
+        .by_name("xl/sharedStrings.xml")
+        .must()
+        .read_to_string(&mut strings)
+        .must();
+    assert!(
+        strings.contains("宣汉县") && strings.contains("计划节余"),
+        "{strings}"
+    );
+    for code in &codes {
+        assert!(
+            strings.contains(code.as_str()),
+            "{code} missing from the export"
+        );
+    }
+    assert!(
+        !strings.contains("511725-"),
+        "another county's project in the export"
+    );
+
+    // A county user never sees another county's projects, whatever the filter says.
+    let county = app.login("county").await;
+    let theirs = listed_codes(&app.get(&county, "/projects?county=511725").await.body);
+    assert!(theirs.is_empty(), "{theirs:?}");
+}
