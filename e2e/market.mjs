@@ -152,7 +152,10 @@ async function scenario(browser) {
 
     await step('buyer-finds-the-listing-and-offers', buyer, async () => {
       check((await goto(buyer, '/market')) === 200, 'GET /market did not answer 200');
-      const link = `#open-listings a[href="/market/listings/${state.listing}"]`;
+      // The buyer narrows the listings to those open, with the list's state filter.
+      await buyer.selectOption('#listings-filters select[name=state]', 'open');
+      check((await clickAndWait(buyer, '#listings-apply')) === 200, 'filtering the listings did not answer 200');
+      const link = `#listings-table a[href="/market/listings/${state.listing}"]`;
       check((await buyer.locator(link).count()) === 1, `渠县 does not see ${state.listing} among the open listings`);
       check((await clickAndWait(buyer, link)) === 200, `the listing page answered non-200 for 渠县`);
       const form = buyer.locator(MARKET.offerForm);

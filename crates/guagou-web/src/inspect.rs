@@ -13,6 +13,7 @@
 
 mod api;
 mod input;
+mod list;
 mod pages;
 
 pub(crate) use pages::nav;

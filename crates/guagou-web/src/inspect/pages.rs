@@ -164,37 +164,29 @@ fn inspection_state(lang: Lang, inspection: &Inspection) -> String {
     }
 }
 
-fn inspection_link(id: &str) -> String {
-    format!(
-        "<a href=\"/supervision/inspections/{}\">{}</a>",
-        esc(id),
-        esc(id)
-    )
-}
-
 /// Handles GET /supervision/inspections
 pub async fn inspections_index(
     State(state): State<AppState>,
     PageUser(user): PageUser,
-) -> Result<Html<String>, PageError> {
+    axum::extract::Query(query): axum::extract::Query<crate::lists::ListQuery>,
+) -> Result<axum::response::Response, PageError> {
+    use axum::response::IntoResponse as _;
     let lang = user.lang;
     let inspections = input::readable_inspections(&state.registry, &user).await?;
-    let rows: Vec<Vec<String>> = inspections
-        .iter()
-        .map(|i| {
-            vec![
-                inspection_link(&i.id),
-                esc(&i.county),
-                esc(i.project.as_deref().unwrap_or("")),
-                kind_cell(lang, i.kind),
-                esc(&i.inspected_on),
-                esc(&i.inspector),
-                i.findings.len().to_string(),
-                inspection_state(lang, i),
-            ]
-        })
-        .collect();
-    let table = if rows.is_empty() {
+    let names = user.door(&state.registry).division_names().await?;
+    let spec = super::list::spec(&inspections, &names);
+    let rows = crate::lists::apply(
+        &query,
+        inspections
+            .iter()
+            .map(|i| super::list::row(lang, i, &names))
+            .collect(),
+        super::list::COLUMNS,
+    );
+    if query.wants_xlsx() {
+        return Ok(crate::lists::xlsx(lang, &spec, &rows));
+    }
+    let table = if inspections.is_empty() {
         format!(
             "<p class=\"none\" id=\"inspections-empty\">{}</p>",
             lang.t("无检查记录", "no inspections")
@@ -202,20 +194,7 @@ pub async fn inspections_index(
     } else {
         format!(
             "<div id=\"inspections\">{}</div>",
-            table_in(
-                lang,
-                &[
-                    ("编号", "Id"),
-                    ("县", "County"),
-                    ("项目", "Project"),
-                    ("类型", "Kind"),
-                    ("检查日期", "Date"),
-                    ("检查人", "Inspector"),
-                    ("问题数", "Findings"),
-                    ("状态", "State"),
-                ],
-                &rows,
-            )
+            crate::lists::render(lang, &spec, &query, &rows)
         )
     };
     let mut body = format!(
@@ -229,7 +208,7 @@ pub async fn inspections_index(
     if land_above_county(&user) {
         body.push_str(&new_inspection_form(&state, &user).await?);
     }
-    Ok(Html(page("检查与整改", "Inspections", Some(&user), &body)))
+    Ok(Html(page("检查与整改", "Inspections", Some(&user), &body)).into_response())
 }
 
 async fn new_inspection_form(state: &AppState, user: &User) -> Result<String, WebError> {

@@ -185,45 +185,27 @@ fn none(lang: Lang) -> String {
 pub async fn market_index(
     State(state): State<AppState>,
     PageUser(user): PageUser,
-) -> Result<Html<String>, PageError> {
+    axum::extract::Query(query): axum::extract::Query<crate::lists::ListQuery>,
+) -> Result<Response, PageError> {
     let registry = &state.registry;
     let lang = user.lang;
     let names = user.door(registry).division_names().await?;
     let all = user.door(registry).market_listings(None).await?;
-    let open_rows: Vec<Vec<String>> = all
-        .iter()
-        .filter(|l| l.state == ListingState::Open)
-        .map(|l| {
-            vec![
-                listing_link(&l.id),
-                esc(&name(&names, &l.seller)),
-                esc(&area(l.amount_m2)),
-                esc(&price(l.reserve_price_fen_per_mu)),
-                esc(&format!("{} — {}", l.opens_on, l.closes_on)),
-                esc(&l.contact),
-            ]
-        })
-        .collect();
-    let open = if open_rows.is_empty() {
-        none(lang)
-    } else {
-        table_in(
-            lang,
-            &[
-                ("公告", "Listing"),
-                ("转让方", "Seller"),
-                ("挂牌面积", "Amount"),
-                ("底价", "Reserve price"),
-                ("公告期", "Period"),
-                ("联系方式", "Contact"),
-            ],
-            &open_rows,
-        )
-    };
+    let spec = super::list::spec(&all, &names);
+    let rows = crate::lists::apply(
+        &query,
+        all.iter()
+            .map(|l| super::list::row(lang, l, &names))
+            .collect(),
+        super::list::columns(),
+    );
+    if query.wants_xlsx() {
+        return Ok(crate::lists::xlsx(lang, &spec, &rows));
+    }
     let mut body = section(
-        "open-listings",
-        lang.t("挂牌中的公告（市场信息）", "Open listings (market data)"),
-        &open,
+        "all-listings",
+        lang.t("挂牌公告（市场信息）", "Listings (market data)"),
+        &crate::lists::render(lang, &spec, &query, &rows),
     );
     body.push_str(&own_listings(&state, &user, &all, &names).await?);
     if trader(&user) {
@@ -243,12 +225,7 @@ pub async fn market_index(
             ),
         ));
     }
-    Ok(Html(page(
-        "指标流转市场",
-        "Transfer market",
-        Some(&user),
-        &body,
-    )))
+    Ok(Html(page("指标流转市场", "Transfer market", Some(&user), &body)).into_response())
 }
 
 /// The listings the user's jurisdiction sells, each with the offers received.

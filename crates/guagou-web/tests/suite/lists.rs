@@ -101,3 +101,47 @@ async fn the_project_list_filters_sorts_pages_and_exports() {
     let theirs = listed_codes(&app.get(&county, "/projects?county=511725").await.body);
     assert!(theirs.is_empty(), "{theirs:?}");
 }
+
+/// The rows of a list's table (between `<tbody>` and `</tbody>`).
+fn table_body(body: &str) -> &str {
+    body.split("<tbody>")
+        .nth(1)
+        .and_then(|rest| rest.split("</tbody>").next())
+        .unwrap_or_default()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_market_and_inspection_lists_filter_and_export() {
+    let app = complete_demo_app().await;
+    let city = app.login("city").await;
+    let market = app.get(&city, "/market").await;
+    assert_eq!(market.status, StatusCode::OK);
+    let all = table_body(&market.body).matches("<tr>").count();
+    assert!(all >= 2, "{}", market.body);
+    let open = app.get(&city, "/market?state=open").await;
+    let open_rows = table_body(&open.body);
+    assert!(open_rows.matches("<tr>").count() < all, "{open_rows}");
+    assert!(
+        open_rows.contains(">挂牌中<") && !open_rows.contains(">已结算<"),
+        "{open_rows}"
+    );
+    let (status, content_type, bytes) =
+        crate::reports::get_bytes(&app, &city, "/market?format=xlsx").await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(content_type.contains("spreadsheetml") && bytes.starts_with(b"PK"));
+
+    let inspections = app.get(&city, "/supervision/inspections").await;
+    assert_eq!(inspections.status, StatusCode::OK);
+    let rows = table_body(&inspections.body);
+    assert!(rows.contains("宣汉县"), "{rows}");
+    let elsewhere = app
+        .get(&city, "/supervision/inspections?county=511781")
+        .await;
+    assert!(!table_body(&elsewhere.body).contains("宣汉县"));
+    let open = app.get(&city, "/supervision/inspections?state=open").await;
+    assert!(!table_body(&open.body).contains("已办结"), "{}", open.body);
+    let (status, _, bytes) =
+        crate::reports::get_bytes(&app, &city, "/supervision/inspections?format=xlsx").await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(bytes.starts_with(b"PK"));
+}

@@ -1,0 +1,130 @@
+//! Inspections as a list a clerk can search, filter (county, open or closed, year and dates of
+//! the inspection), sort, page and export (issue 14 item 7).
+
+use std::collections::BTreeMap;
+
+use chrono::NaiveDate;
+use guagou_domain::supervision::FindingState;
+use guagou_registry::inspections::Inspection;
+
+use crate::html::Lang;
+use crate::lists::{Cell, Column, ListRow, ListSpec};
+
+pub const COLUMNS: &[Column] = &[
+    Column {
+        key: "id",
+        zh: "编号",
+        en: "Number",
+        numeric: false,
+    },
+    Column {
+        key: "county",
+        zh: "县",
+        en: "County",
+        numeric: false,
+    },
+    Column {
+        key: "project",
+        zh: "项目",
+        en: "Project",
+        numeric: false,
+    },
+    Column {
+        key: "kind",
+        zh: "类型",
+        en: "Kind",
+        numeric: false,
+    },
+    Column {
+        key: "date",
+        zh: "检查日期",
+        en: "Date",
+        numeric: false,
+    },
+    Column {
+        key: "findings",
+        zh: "问题数",
+        en: "Findings",
+        numeric: true,
+    },
+    Column {
+        key: "open",
+        zh: "未销号",
+        en: "Not closed",
+        numeric: true,
+    },
+    Column {
+        key: "state",
+        zh: "状态",
+        en: "State",
+        numeric: false,
+    },
+];
+
+/// The list's spec: counties among the inspections; open or closed.
+pub fn spec(inspections: &[Inspection], names: &BTreeMap<String, String>) -> ListSpec {
+    let mut counties: Vec<String> = inspections.iter().map(|i| i.county.clone()).collect();
+    counties.sort();
+    counties.dedup();
+    ListSpec {
+        id: "inspections",
+        path: "/supervision/inspections",
+        columns: COLUMNS,
+        counties: counties
+            .into_iter()
+            .map(|c| {
+                let name = names.get(&c).cloned().unwrap_or_else(|| c.clone());
+                (c, name)
+            })
+            .collect(),
+        states: vec![
+            ("open".to_owned(), "未办结", "not closed"),
+            ("closed".to_owned(), "已办结", "closed"),
+        ],
+        date_label: ("检查日期", "Inspected"),
+        sheet: "检查",
+    }
+}
+
+/// An inspection as a row: the county by name, the kind by name, open findings counted.
+pub fn row(lang: Lang, i: &Inspection, names: &BTreeMap<String, String>) -> ListRow {
+    let county = names
+        .get(&i.county)
+        .cloned()
+        .unwrap_or_else(|| i.county.clone());
+    let open = i
+        .findings
+        .iter()
+        .filter(|f| f.state != FindingState::Closed)
+        .count();
+    let (kind_zh, kind_en) = i.kind.label();
+    let closed = i.closed_on.is_some();
+    let pick = |zh: &'static str, en: &'static str| if lang == Lang::En { en } else { zh };
+    ListRow {
+        cells: vec![
+            Cell::text(&i.id).link(format!("/supervision/inspections/{}", i.id)),
+            Cell::text(county).titled(&i.county),
+            match &i.project {
+                Some(code) => Cell::text(code).link(format!("/projects/{code}")),
+                None => Cell::text(""),
+            },
+            Cell::text(pick(kind_zh, kind_en)),
+            Cell::text(&i.inspected_on),
+            Cell::number(i.findings.len() as i64),
+            Cell::number(open as i64),
+            Cell::text(match (&i.closed_on, lang) {
+                (Some(on), Lang::Zh) => format!("已办结 {on}"),
+                (Some(on), Lang::En) => format!("closed {on}"),
+                (None, Lang::Zh) => format!("{open} 项问题未销号"),
+                (None, Lang::En) => format!("{open} findings not closed"),
+            }),
+        ],
+        county: Some(i.county.clone()),
+        state: Some(if closed { "closed" } else { "open" }.to_owned()),
+        date: NaiveDate::parse_from_str(
+            i.inspected_on.get(..10).unwrap_or(&i.inspected_on),
+            "%Y-%m-%d",
+        )
+        .ok(),
+    }
+}

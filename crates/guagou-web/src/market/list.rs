@@ -1,0 +1,127 @@
+//! The market's listings as a list a clerk can search, filter by seller, state and date of
+//! publication, sort, page and export (issue 14 item 7). Listings are public announcements:
+//! every signed-in user reads every one.
+
+use std::collections::BTreeMap;
+
+use chrono::NaiveDate;
+use guagou_domain::market::ListingState;
+use guagou_domain::units::Fen;
+use guagou_registry::market::MarketListing;
+
+use crate::html::Lang;
+use crate::lists::{Cell, Column, ListRow, ListSpec};
+
+const COLUMNS: &[Column] = &[
+    Column {
+        key: "id",
+        zh: "公告编号",
+        en: "Listing",
+        numeric: false,
+    },
+    Column {
+        key: "seller",
+        zh: "转让方",
+        en: "Seller",
+        numeric: false,
+    },
+    Column {
+        key: "amount",
+        zh: "挂牌面积（m²）",
+        en: "Amount (m²)",
+        numeric: true,
+    },
+    Column {
+        key: "price",
+        zh: "底价（元/亩）",
+        en: "Reserve price (yuan/mu)",
+        numeric: true,
+    },
+    Column {
+        key: "opens",
+        zh: "公告期开始",
+        en: "Opens",
+        numeric: false,
+    },
+    Column {
+        key: "closes",
+        zh: "公告期截止",
+        en: "Closes",
+        numeric: false,
+    },
+    Column {
+        key: "state",
+        zh: "状态",
+        en: "State",
+        numeric: false,
+    },
+];
+
+const STATES: [ListingState; 5] = [
+    ListingState::Open,
+    ListingState::Agreed,
+    ListingState::Settled,
+    ListingState::Expired,
+    ListingState::Withdrawn,
+];
+
+/// The columns of the list (for `lists::apply`).
+pub fn columns() -> &'static [Column] {
+    COLUMNS
+}
+
+/// The list's spec: sellers among the listings, every state.
+pub fn spec(listings: &[MarketListing], names: &BTreeMap<String, String>) -> ListSpec {
+    let mut sellers: Vec<String> = listings.iter().map(|l| l.seller.clone()).collect();
+    sellers.sort();
+    sellers.dedup();
+    ListSpec {
+        id: "listings",
+        path: "/market",
+        columns: COLUMNS,
+        counties: sellers
+            .into_iter()
+            .map(|c| {
+                let name = names.get(&c).cloned().unwrap_or_else(|| c.clone());
+                (c, name)
+            })
+            .collect(),
+        states: STATES
+            .iter()
+            .map(|s| (s.as_str().to_owned(), s.label_zh(), s.as_str()))
+            .collect(),
+        date_label: ("发布日期", "Published"),
+        sheet: "挂牌公告",
+    }
+}
+
+/// A listing as a row: the seller by name (the code in the tooltip), the price in yuan.
+pub fn row(lang: Lang, l: &MarketListing, names: &BTreeMap<String, String>) -> ListRow {
+    let seller = names
+        .get(&l.seller)
+        .cloned()
+        .unwrap_or_else(|| l.seller.clone());
+    let mut price = Cell::number(l.reserve_price_fen_per_mu / 100);
+    price.text = Fen(l.reserve_price_fen_per_mu).yuan_text();
+    ListRow {
+        cells: vec![
+            Cell::text(&l.id).link(format!("/market/listings/{}", l.id)),
+            Cell::text(seller).titled(&l.seller),
+            Cell::number(l.amount_m2),
+            price,
+            Cell::text(&l.opens_on),
+            Cell::text(&l.closes_on),
+            Cell::text(match lang {
+                Lang::Zh => l.state.label_zh(),
+                Lang::En => l.state.as_str(),
+            }),
+        ],
+        county: Some(l.seller.clone()),
+        state: Some(l.state.as_str().to_owned()),
+        date: NaiveDate::parse_from_str(
+            l.published_on.get(..10).unwrap_or(&l.published_on),
+            "%Y-%m-%d",
+        )
+        .ok(),
+    }
+}
