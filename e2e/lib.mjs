@@ -91,9 +91,10 @@ export function pathOf(page) {
   return new URL(page.url()).pathname;
 }
 
-/** A new browser context (its own cookies: one signed-in user, or an anonymous visitor). */
-export async function newUserPage(browser, label) {
-  const context = await browser.newContext({ locale: 'zh-CN', viewport: { width: 1280, height: 900 } });
+/** A new browser context (its own cookies: one signed-in user, or an anonymous visitor).
+ *  `options` add to the context's (a11y.mjs bypasses the CSP to inject axe-core). */
+export async function newUserPage(browser, label, options = {}) {
+  const context = await browser.newContext({ locale: 'zh-CN', viewport: { width: 1280, height: 900 }, ...options });
   const page = await context.newPage();
   page.setDefaultTimeout(15000);
   page.on('pageerror', (error) => pageErrors.push(`${label} ${page.url()}: ${error.message}`));

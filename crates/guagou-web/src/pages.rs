@@ -12,7 +12,7 @@ use serde::Deserialize;
 use crate::AppState;
 use crate::auth::{self, LOGIN_COOKIE, PageUser, SESSION_COOKIE};
 use crate::error::{PageError, WebError};
-use crate::html::{Lang, esc, page, quantity_text, table_in, value_text};
+use crate::html::{self, Lang, esc, page, quantity_text, table_in, value_text};
 use crate::{lists, view};
 
 /// Handles GET /login: a sign-in form bound to a pre-login cookie (the registry issues the
@@ -34,30 +34,55 @@ pub async fn login_show(
                 guagou_registry::accounts::LOGIN_FORM_SECONDS,
             ),
         )],
-        Html(login_page(&form.token, None)),
+        Html(login_page(cookie_lang(&headers), &form.token, None)),
     )
         .into_response())
 }
 
-fn login_page(csrf: &str, message: Option<(&str, &str)>) -> String {
-    let message = message
-        .map(|(zh, en)| {
-            format!(
-                "<p class=\"fail\">{} <span class=\"en\">{}</span></p>",
-                esc(zh),
-                esc(en)
-            )
-        })
-        .unwrap_or_default();
-    let body = format!(
-        "{message}<form method=\"post\" action=\"/login\">\
-         <input type=\"hidden\" name=\"csrf\" value=\"{csrf}\">\
-         <p><label>用户名 <span class=\"en\">Name</span> <input name=\"name\" autocomplete=\"username\" required></label></p>\
-         <p><label>密码 <span class=\"en\">Password</span> <input name=\"password\" type=\"password\" autocomplete=\"current-password\" required></label></p>\
-         <p><button>登录 / Sign in</button></p></form>",
-        csrf = esc(csrf),
-    );
-    page("登录", "Sign in", None, &body)
+#[derive(askama::Template)]
+#[template(path = "login.html")]
+struct LoginPage<'a> {
+    csrf: &'a str,
+    message: Option<&'a str>,
+    name_label: &'static str,
+    password_label: &'static str,
+    button: &'static str,
+    switch_href: &'static str,
+    switch_label: &'static str,
+    switch_lang: &'static str,
+    public_link: &'static str,
+}
+
+/// The sign-in page in the reader's language (the language cookie; no session yet).
+fn login_page(lang: Lang, csrf: &str, message: Option<(&str, &str)>) -> String {
+    let en = lang == Lang::En;
+    let pick = |zh: &'static str, english: &'static str| if en { english } else { zh };
+    let form = LoginPage {
+        csrf,
+        message: message.map(|(zh, english)| if en { english } else { zh }),
+        name_label: pick("用户名", "Name"),
+        password_label: pick("密码", "Password"),
+        button: pick("登录", "Sign in"),
+        switch_href: if en { "/lang/zh" } else { "/lang/en" },
+        switch_label: if en { "中文" } else { "English" },
+        switch_lang: if en { "zh-CN" } else { "en" },
+        public_link: pick(
+            "公示（村民查看，无需登录）",
+            "Public notices (no sign-in needed)",
+        ),
+    };
+    let body = askama::Template::render(&form).unwrap_or_else(|e| {
+        tracing::error!(error = %e, "login template failed");
+        String::new()
+    });
+    html::page_in(lang, "登录", "Sign in", None, &body)
+}
+
+/// The reader's language from the cookie (pages without a session).
+fn cookie_lang(headers: &HeaderMap) -> Lang {
+    auth::cookie(headers, html::LANG_COOKIE)
+        .map(Lang::from_code)
+        .unwrap_or_default()
 }
 
 #[derive(Debug, Deserialize)]
@@ -101,6 +126,7 @@ pub async fn login_submit(
             let problem = WebError::from(e).problem();
             let form = state.registry.login_form_for(Some(nonce)).await?;
             let body = login_page(
+                cookie_lang(&headers),
                 &form.token,
                 Some((&problem.message_zh, &problem.message_en)),
             );

@@ -449,13 +449,15 @@ pub fn staff_objections_html(lang: Lang, view: &StaffNotice, answer_csrf: Option
                 (None, Some(csrf)) => format!(
                     "<form method=\"post\" action=\"/notices/objections/{r}/answer\" class=\"action\">\
                      <input type=\"hidden\" name=\"csrf\" value=\"{csrf}\">\
-                     <textarea name=\"answer\" rows=\"2\" cols=\"30\" required></textarea>\
-                     <input name=\"as_of\" type=\"date\" value=\"{today}\" max=\"{today}\">\
+                     <label>{answer_label}<textarea name=\"answer\" rows=\"2\" cols=\"30\" required></textarea></label>\
+                     <label>{date_label}<input name=\"as_of\" type=\"date\" value=\"{today}\" max=\"{today}\"></label>\
                      <button>{label}</button></form>",
                     r = esc(&o.receipt),
                     csrf = esc(csrf),
                     today = view.today,
                     label = lang.one("答复", "Answer"),
+                    answer_label = lang.one("答复内容", "Answer"),
+                    date_label = lang.one("答复日期", "Answered on"),
                 ),
                 (None, None) => String::new(),
             };

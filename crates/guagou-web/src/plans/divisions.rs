@@ -407,8 +407,9 @@ fn import_form(lang: Lang, user: &User) -> String {
         "<section id=\"import\"><h2>{title}</h2>\
          <p>{columns} <code>{help}</code> · UTF-8 / GBK · 是/否 or 1/0</p>\
          <form method=\"post\" action=\"/divisions/import\" enctype=\"multipart/form-data\">{csrf}\
-         <input type=\"file\" name=\"file\" accept=\".csv,text/csv\" required> \
+         <label>{file_label} <input type=\"file\" name=\"file\" accept=\".csv,text/csv\" required></label> \
          <button id=\"import-divisions\">{button}</button></form></section>",
+        file_label = lang.one("CSV 文件", "CSV file"),
         title = lang.t("导入乡镇和村（CSV）", "Import townships and villages (CSV)"),
         columns = lang.one("文件的列：", "Columns of the file:"),
         help = esc(

@@ -217,6 +217,11 @@ fn objection_is_answered_on_the_public_page_in_the_browser() {
     browser_scenario("notice", 8);
 }
 
+#[test]
+fn every_page_passes_axe_in_both_languages_in_the_browser() {
+    browser_scenario("a11y", 100);
+}
+
 /// The last `n` lines of `text`.
 fn tail(text: &str, n: usize) -> String {
     let lines: Vec<&str> = text.lines().collect();

@@ -1,0 +1,104 @@
+// Accessibility and both languages (issue 14 item 12), in headless Chromium against a fresh
+// `guagou demo` (run by crates/guagou/tests/suite/browser.rs; by hand:
+// `BASE_URL=… PASSWORD=demo-… node e2e/a11y.mjs`).
+//
+// A county land bureau (xuanhan), the city (city), the city's finance bureau (finance), audit
+// (audit), the administrator (admin) and an anonymous villager open the pages their menu offers,
+// plus the detail pages a clerk reaches first (a project, a listing, an inspection, a notice),
+// in Chinese and then in English. On every page axe-core (npm, e2e/package-lock.json) runs the
+// WCAG 2 A/AA rules; a violation of impact serious or critical fails the page's step. Every page
+// is kept as a screenshot in both languages (target/e2e-screenshots/a11y/).
+
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { check, goto, log, login, newUserPage, run, screenshot, step } from './lib.mjs';
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+const AXE = path.join(here, 'node_modules', 'axe-core', 'axe.min.js');
+
+/** The test injects axe-core into each page; the server's Content-Security-Policy (script-src
+ *  'self') would refuse it, so this context alone bypasses it. */
+const AXE_CONTEXT = { bypassCSP: true };
+
+/** Detail pages besides the menu's entries (the demo's records). */
+const DETAILS = {
+  xuanhan: ['/projects/511722-2018-001', '/notices/511722-2019-003', '/projects/new'],
+  city: ['/projects/511722-2019-003', '/ledger/projects/511722-2018-001', '/supervision/inspections'],
+  finance: [],
+  audit: ['/audit'],
+  admin: ['/admin/users'],
+};
+
+/** Pages a visitor without an account reads. */
+const PUBLIC_PAGES = ['/login', '/public', '/public/projects/511722-2019-003'];
+
+/** The menu's links of the signed-in page (header navigation). */
+async function menuLinks(page) {
+  return page.$$eval('header nav a[href^="/"]', (links) =>
+    links.map((a) => a.getAttribute('href')).filter((href) => !href.startsWith('/lang/')),
+  );
+}
+
+/** Runs axe on the page; the serious and critical violations as short lines. */
+async function violations(page) {
+  await page.addScriptTag({ path: AXE });
+  const result = await page.evaluate(async () =>
+    // eslint-disable-next-line no-undef
+    axe.run(document, { runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'] } }),
+  );
+  return result.violations
+    .filter((v) => v.impact === 'serious' || v.impact === 'critical')
+    .map((v) => {
+      const where = v.nodes
+        .slice(0, 3)
+        .map((n) => n.target.join(' '))
+        .join(', ');
+      return `${v.id} (${v.impact}, ${v.nodes.length}×: ${where})`;
+    });
+}
+
+/** Opens `route` and checks it: answers 200, in `lang`, no serious or critical violation. */
+async function checkPage(page, who, lang, route) {
+  const name = `${who}-${lang}-${route.replace(/[^a-z0-9]+/gi, '-').replace(/^-|-$/g, '') || 'home'}`;
+  await step(name, null, async () => {
+    const status = await goto(page, route);
+    check(status === 200, `GET ${route} answered ${status}`);
+    const htmlLang = await page.getAttribute('html', 'lang');
+    check(htmlLang === (lang === 'zh' ? 'zh-CN' : 'en'), `${route} is in ${htmlLang}, not ${lang}`);
+    await screenshot(page, name);
+    const found = await violations(page);
+    check(found.length === 0, `${route}: ${found.join(' · ')}`);
+  });
+}
+
+async function setLanguage(page, lang) {
+  check((await goto(page, `/lang/${lang}`)) === 200, `GET /lang/${lang} did not answer 200`);
+}
+
+async function signedIn(browser, who) {
+  const page = await newUserPage(browser, who, AXE_CONTEXT);
+  await login(page, who);
+  const routes = [...new Set([...(await menuLinks(page)), ...(DETAILS[who] || [])])];
+  log(`${who}: ${routes.length} pages`);
+  for (const lang of ['zh', 'en']) {
+    await setLanguage(page, lang);
+    for (const route of routes) await checkPage(page, who, lang, route);
+  }
+  await page.context().close();
+}
+
+await run(async (browser) => {
+  for (const who of Object.keys(DETAILS)) await signedIn(browser, who);
+  const visitor = await newUserPage(browser, 'visitor', AXE_CONTEXT);
+  for (const lang of ['zh', 'en']) {
+    await setLanguage(visitor, lang);
+    for (const route of PUBLIC_PAGES) await checkPage(visitor, 'visitor', lang, route);
+  }
+  // The villagers read the notice on a phone: nothing wider than the screen.
+  await step('visitor-notice-fits-a-phone', visitor, async () => {
+    await visitor.setViewportSize({ width: 375, height: 800 });
+    await goto(visitor, '/public/projects/511722-2019-003');
+    const width = await visitor.evaluate(() => document.documentElement.scrollWidth);
+    check(width <= 375, `the public notice is ${width} px wide on a 375 px screen`);
+  });
+});
