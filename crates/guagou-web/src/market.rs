@@ -13,6 +13,7 @@
 
 mod api;
 mod document;
+mod linebreak;
 mod pages;
 pub mod pdf;
 pub mod read;
