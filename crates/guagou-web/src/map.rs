@@ -58,6 +58,7 @@ pub const CHART_EMBEDDED: bool = library::CHART_EMBEDDED;
 const MAP_JS: &str = include_str!("../assets/map.js");
 const MAP_CSS: &str = include_str!("../assets/map.css");
 const CONFIRM_JS: &str = include_str!("../assets/confirm.js");
+const PRINT_JS: &str = include_str!("../assets/print.js");
 
 /// Our own files under `/assets/`: (name, content type, bytes).
 const OWN: &[(&str, &str, &[u8])] = &[
@@ -71,6 +72,11 @@ const OWN: &[(&str, &str, &[u8])] = &[
         "confirm.js",
         "text/javascript; charset=utf-8",
         CONFIRM_JS.as_bytes(),
+    ),
+    (
+        "print.js",
+        "text/javascript; charset=utf-8",
+        PRINT_JS.as_bytes(),
     ),
 ];
 
