@@ -98,10 +98,8 @@ fn atoms(text: &str) -> Vec<Atom> {
             .and_then(|a| a.text.chars().last())
             .is_some_and(no_line_end);
     }
-    if !trailing.is_empty() {
-        if let Some(last) = out.last_mut() {
-            last.text.push_str(&trailing);
-        }
+    if let Some(last) = out.last_mut().filter(|_| !trailing.is_empty()) {
+        last.text.push_str(&trailing);
     }
     out
 }
