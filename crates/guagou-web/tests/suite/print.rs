@@ -119,6 +119,17 @@ async fn the_public_notice_prints_on_a4_for_anyone() {
         assert_eq!(missing.status, StatusCode::NOT_FOUND, "{path}");
     }
 
+    // The staff page of the notice links the same sheet.
+    let county = app.login("county").await;
+    let staff = app.get(&county, &format!("/notices/{NOTICE}")).await;
+    assert!(
+        staff.body.contains(&format!(
+            "id=\"staff-print-link\" href=\"/public/projects/{NOTICE}/print\""
+        )),
+        "{}",
+        staff.body
+    );
+
     // The button's script is served.
     let script = app.get(&anonymous, "/assets/print.js").await;
     assert_eq!(script.status, StatusCode::OK);
