@@ -251,8 +251,16 @@ fn status_html(lang: Lang, status: PeriodStatus) -> String {
     )
 }
 
+/// A township or village by name, its code in the tooltip (names, not codes: issue 14).
 fn place_text(place: &Place) -> String {
-    format!("{} ({})", esc(&place.name), esc(&place.code))
+    if place.name.is_empty() {
+        return esc(&place.code);
+    }
+    format!(
+        "<span title=\"{}\">{}</span>",
+        esc(&place.code),
+        esc(&place.name)
+    )
 }
 
 /// The body of a notice (project, period, areas, standards, contact, households): the same for
@@ -300,7 +308,7 @@ pub fn notice_html(lang: Lang, n: &PublicNotice) -> String {
         .map(|s| {
             vec![
                 esc(&s.item),
-                esc(&s.amount_yuan),
+                esc(&Fen(s.amount_fen).yuan_grouped_text()),
                 lang.t(&s.unit_zh, &s.unit_en),
             ]
         })

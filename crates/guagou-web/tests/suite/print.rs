@@ -74,6 +74,17 @@ async fn the_public_notice_prints_on_a4_for_anyone() {
     assert!(page.body.contains("<div class=\"table-scroll\"><table"));
     assert!(page.body.contains("@media print{header,form"));
     assert!(page.body.contains("@page{size:A4"));
+    // The township by name, its code only in the tooltip.
+    let township_code = notice["township"]["code"].as_str().must();
+    assert!(
+        page.body.contains(&format!(
+            "<span title=\"{township_code}\">{}</span>",
+            notice["township"]["name"].as_str().must()
+        )),
+        "{}",
+        page.body
+    );
+    assert!(!page.body.contains(&format!("({township_code})")));
 
     let print = app
         .get(&anonymous, &format!("/public/projects/{NOTICE}/print"))
