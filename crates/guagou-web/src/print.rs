@@ -28,7 +28,10 @@ h2{font-size:13pt;margin:1.1em 0 .4em}\
 .subtitle{text-align:center;margin:0 0 1em}\
 .table-scroll{overflow-x:auto;max-width:100%}\
 table{border-collapse:collapse;width:100%;margin:.3em 0}\
-td,th{border:1px solid #000;padding:.25em .4em;text-align:left;vertical-align:top;overflow-wrap:anywhere}\
+td,th{border:1px solid #000;padding:.25em .4em;text-align:left;vertical-align:top;overflow-wrap:break-word}\
+table.rules{table-layout:fixed;min-width:40em}\
+.rules th:nth-child(1){width:19%}.rules th:nth-child(2){width:8%}.rules th:nth-child(3){width:10%}\
+.rules th:nth-child(4){width:7%}.rules th:nth-child(5),.rules th:nth-child(6){width:11%}\
 th{background:#f0f0f0}\
 td.num{text-align:right;white-space:nowrap}\
 .facts th{width:8em}\
