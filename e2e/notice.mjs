@@ -11,7 +11,8 @@
 // number and gets a receipt number; the staff page shows the objection with the full name and
 // contact, and 宣汉 answers it there; the visitor sees the answer on the public page (objector
 // masked, no contact) and through the receipt look-up. The visitor is sent to the login page
-// from the staff page.
+// from the staff page. On a 375 px phone the public pages do not scroll sideways, and the
+// notice's A4 print view (issue 14 item 9) is reached by its 打印 link.
 //
 // Each step prints ok/FAIL and takes a screenshot.
 
@@ -26,6 +27,7 @@ import {
   login,
   mainText,
   newUserPage,
+  pageErrors,
   pathOf,
   run,
   skipped,
@@ -105,6 +107,35 @@ async function scenario(browser) {
     const cookies = await visitor.context().cookies();
     check(!cookies.some((c) => c.name === 'guagou_session'), 'the visitor has a session cookie');
     log(`     (${names.length} package names absent from the public page)`);
+  });
+
+  // Issue 14 item 9: on a phone (375 px) the public pages do not scroll sideways (tables scroll
+  // in their wrapper), and the notice has an A4 print view with a 打印 button; printed, the
+  // notice page shows neither the header nor the forms.
+  const phone = await (await browser.newContext({ locale: 'zh-CN', viewport: { width: 375, height: 812 } })).newPage();
+  phone.setDefaultTimeout(15000);
+  phone.on('pageerror', (error) => pageErrors.push(`phone ${phone.url()}: ${error.message}`));
+  await step('the-public-pages-fit-a-375-px-phone', phone, async () => {
+    for (const route of ['/public', `/public/projects/${CODE}`, `/public/projects/${CODE}/print`]) {
+      check((await goto(phone, route)) === 200, `GET ${route} did not answer 200`);
+      const width = await phone.evaluate(() => document.documentElement.scrollWidth);
+      check(width <= 375, `${route} is ${width} px wide at 375 px: it scrolls sideways`);
+    }
+  });
+  await step('the-notice-prints-on-a4', phone, async () => {
+    check((await goto(phone, `/public/projects/${CODE}`)) === 200, `GET /public/projects/${CODE} did not answer 200`);
+    check((await phone.locator('#notice-print').count()) === 1, 'the notice page has no 打印 link (#notice-print)');
+    await phone.emulateMedia({ media: 'print' });
+    check(!(await phone.locator('header').isVisible()), 'printed, the notice page still shows its header');
+    check(!(await phone.locator('#objection-form').isVisible()), 'printed, the notice page still shows the objection form');
+    await phone.emulateMedia({ media: 'screen' });
+    check((await clickAndWait(phone, '#notice-print')) === 200, 'the print view did not answer 200');
+    check(pathOf(phone) === `/public/projects/${CODE}/print`, `the 打印 link led to ${phone.url()}`);
+    check(((await phone.textContent('#print-button')) || '').includes('打印'), 'the print view has no 打印 button');
+    check(((await phone.textContent('#print-households')) || '').includes('*'), 'the print view lists no masked households');
+    await phone.emulateMedia({ media: 'print' });
+    check(!(await phone.locator('#print-button').isVisible()), 'printed, the print view still shows its button');
+    await phone.emulateMedia({ media: 'screen' });
   });
 
   await step('anonymous-visitor-is-sent-to-login-from-the-staff-page', visitor, async () => {

@@ -5,6 +5,7 @@
 //! pass in what was measured and what today is. That keeps the same rules usable by the offline
 //! `guagou check`, the server and the tests.
 
+pub mod capitals;
 pub mod check;
 pub mod dates;
 pub mod department;

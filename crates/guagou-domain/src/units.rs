@@ -89,6 +89,50 @@ impl Fen {
         let abs = self.0.unsigned_abs();
         format!("{sign}{}.{:02}", abs / 100, abs % 100)
     }
+
+    /// Yuan with 2 decimals and thousands separators: 50 000 000 分 → "500,000.00".
+    pub fn yuan_grouped_text(self) -> String {
+        let sign = if self.0 < 0 { "-" } else { "" };
+        let abs = self.0.unsigned_abs();
+        format!("{sign}{}.{:02}", grouped(abs / 100), abs % 100)
+    }
+
+    /// The amount in 万元 when that reads better than 元: from 1 万元 up and a whole number
+    /// of 100 元 (at most two decimals of 万元), without trailing zeros and with separators:
+    /// 30 万元 → "30", 1 800 万元 → "1,800", 305 000 元 → "30.5"; `None` otherwise.
+    pub fn wan_yuan_text(self) -> Option<String> {
+        let abs = self.0.unsigned_abs();
+        // 1 万元 = 1 000 000 分; 0.01 万元 = 10 000 分.
+        if abs < 1_000_000 || !abs.is_multiple_of(10_000) {
+            return None;
+        }
+        let sign = if self.0 < 0 { "-" } else { "" };
+        let hundredths = abs / 10_000;
+        let whole = grouped(hundredths / 100);
+        Some(match hundredths % 100 {
+            0 => format!("{sign}{whole}"),
+            f if f % 10 == 0 => format!("{sign}{whole}.{}", f / 10),
+            f => format!("{sign}{whole}.{f:02}"),
+        })
+    }
+
+    /// The amount in Chinese financial capitals: "人民币伍拾万元整" (`capitals::rmb_capitals`).
+    pub fn capitals(self) -> String {
+        crate::capitals::rmb_capitals(self.0)
+    }
+}
+
+/// Digits with a comma every three: 1234567 → "1,234,567".
+fn grouped(n: u64) -> String {
+    let digits = n.to_string();
+    let mut out = String::with_capacity(digits.len() + digits.len() / 3);
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
 }
 
 impl fmt::Display for Fen {
@@ -195,6 +239,30 @@ mod tests {
         assert_eq!(Fen(30_000_000).yuan_text(), "300000.00");
         assert_eq!(Fen(-5).yuan_text(), "-0.05");
         assert_eq!(Fen::from_yuan(300_000), Some(Fen(30_000_000)));
+    }
+
+    #[test]
+    fn money_with_separators_and_wan() {
+        assert_eq!(Fen(50_000_000).yuan_grouped_text(), "500,000.00");
+        assert_eq!(Fen(123_456_789).yuan_grouped_text(), "1,234,567.89");
+        assert_eq!(Fen(99_999).yuan_grouped_text(), "999.99");
+        assert_eq!(Fen(100_000).yuan_grouped_text(), "1,000.00");
+        assert_eq!(Fen(5).yuan_grouped_text(), "0.05");
+        assert_eq!(Fen(-123_456).yuan_grouped_text(), "-1,234.56");
+        assert_eq!(
+            Fen(i64::MAX).yuan_grouped_text(),
+            "92,233,720,368,547,758.07"
+        );
+        assert_eq!(Fen(30_000_000).wan_yuan_text().as_deref(), Some("30"));
+        assert_eq!(Fen(1_800_000_000).wan_yuan_text().as_deref(), Some("1,800"));
+        assert_eq!(Fen(30_500_000).wan_yuan_text().as_deref(), Some("30.5"));
+        assert_eq!(Fen(30_510_000).wan_yuan_text().as_deref(), Some("30.51"));
+        assert_eq!(Fen(1_000_000).wan_yuan_text().as_deref(), Some("1"));
+        // Below 1 万元, or not a whole 100 元: the figures in 元 read better.
+        assert_eq!(Fen(999_900).wan_yuan_text(), None);
+        assert_eq!(Fen(30_500_100).wan_yuan_text(), None);
+        assert_eq!(Fen(0).wan_yuan_text(), None);
+        assert_eq!(Fen(50_000_000).capitals(), "人民币伍拾万元整");
     }
 
     #[test]

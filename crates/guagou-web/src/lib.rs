@@ -25,6 +25,7 @@ pub mod openapi;
 pub mod pages;
 pub mod plans;
 pub mod policy;
+pub mod print;
 pub mod quota;
 pub mod reports;
 pub mod reviews;

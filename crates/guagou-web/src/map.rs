@@ -59,6 +59,7 @@ const MAP_JS: &str = include_str!("../assets/map.js");
 const MAP_CSS: &str = include_str!("../assets/map.css");
 const CONFIRM_JS: &str = include_str!("../assets/confirm.js");
 const SITE_CSS: &str = include_str!("../assets/site.css");
+const PRINT_JS: &str = include_str!("../assets/print.js");
 
 /// Whether Pico CSS is embedded (served as `/assets/pico.min.css`); false when npm was missing
 /// or failing at build time, and pages use `site.css` alone.
@@ -78,6 +79,11 @@ const OWN: &[(&str, &str, &[u8])] = &[
         CONFIRM_JS.as_bytes(),
     ),
     ("site.css", "text/css; charset=utf-8", SITE_CSS.as_bytes()),
+    (
+        "print.js",
+        "text/javascript; charset=utf-8",
+        PRINT_JS.as_bytes(),
+    ),
 ];
 
 /// Assets never change under one URL (the `?v=` hash changes with them), so they may be cached

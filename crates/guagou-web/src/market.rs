@@ -13,6 +13,7 @@
 
 mod api;
 mod document;
+mod linebreak;
 mod list;
 mod pages;
 pub mod pdf;

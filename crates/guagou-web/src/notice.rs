@@ -4,6 +4,7 @@
 //! Public, without login: `/public` (the notices), `/public/projects/{code}` (a notice: project,
 //! areas in m², 公顷 and 亩, compensation standards, contact, households with MASKED names,
 //! answered objections; the objection form while the period is open),
+//! `/public/projects/{code}/print` (the notice as an A4 sheet to post in the village, `print.rs`),
 //! `/public/objections/{receipt}` (an objection and its answer), and the same as JSON under
 //! `/api/public/…`. Staff: `/notices/{code}` (every objection with name and contact, due day,
 //! overdue; answer and publish forms) and `/api/notices/…`.
@@ -14,6 +15,7 @@
 
 mod client;
 mod fail;
+mod print;
 mod public;
 mod rest;
 mod staff;
@@ -47,6 +49,7 @@ pub fn pages() -> Router<AppState> {
     Router::new()
         .route("/public", get(public::public_index))
         .route("/public/projects/{code}", get(public::public_show))
+        .route("/public/projects/{code}/print", get(print::public_print))
         .route(
             "/public/projects/{code}/objections",
             post(public::objection_submit),

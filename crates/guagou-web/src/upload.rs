@@ -7,7 +7,8 @@
 //! checks it, and nothing is saved: the results page keeps the zip as a pending upload (a day)
 //! and offers a "save" form carrying its token; saving registers the project (or adds the
 //! version) and stores the zip with the version. A new version may also replace one file of the
-//! current version's stored package.
+//! current version's stored package. The results page links a printable report of the check
+//! (`report.rs`, an A4 sheet with the county by name and the time of the check).
 //!
 //! Rights: uploads, acceptance applications and city investment are land-bureau writes (audit
 //! is read-only, other departments are refused), at the level the registry requires (county;
@@ -20,6 +21,7 @@ mod ops;
 mod page;
 mod panels;
 mod render;
+mod report;
 mod rest;
 
 use axum::Router;
@@ -41,6 +43,10 @@ pub fn pages() -> Router<AppState> {
         .route("/projects/new", get(page::new_project_show))
         .route("/projects/new/check", post(page::new_project_check))
         .route("/projects/new/save", post(page::new_project_save))
+        .route(
+            "/projects/new/report/{token}",
+            get(report::new_project_report),
+        )
         .route("/projects/{code}/versions/new", get(page::new_version_show))
         .route(
             "/projects/{code}/versions/check",
@@ -49,6 +55,10 @@ pub fn pages() -> Router<AppState> {
         .route(
             "/projects/{code}/versions/save",
             post(page::new_version_save),
+        )
+        .route(
+            "/projects/{code}/versions/report/{token}",
+            get(report::new_version_report),
         )
         .route(
             "/projects/{code}/versions/{version}/package.zip",

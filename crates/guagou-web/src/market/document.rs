@@ -13,8 +13,24 @@ pub enum DocumentError {
     Pdf(String),
 }
 
-fn yuan(fen: i64) -> String {
-    Fen(fen).yuan_text()
+/// An amount in figures with separators: "500,000.00 元".
+fn money(fen: i64) -> String {
+    format!("{} 元", Fen(fen).yuan_grouped_text())
+}
+
+/// An amount in figures and in capitals, as a contract writes a sum to be paid:
+/// "500,000.00 元（人民币伍拾万元整）".
+fn money_in_words(fen: i64) -> String {
+    format!("{}（{}）", money(fen), Fen(fen).capitals())
+}
+
+/// A price per 亩 in 元, and in 万元 where that reads better: "300,000.00 元/亩（30 万元/亩）".
+fn price(fen_per_mu: i64) -> String {
+    let yuan = format!("{} 元/亩", Fen(fen_per_mu).yuan_grouped_text());
+    match Fen(fen_per_mu).wan_yuan_text() {
+        Some(wan) => format!("{yuan}（{wan} 万元/亩）"),
+        None => yuan,
+    }
 }
 
 /// The lines of the agreement.
@@ -46,34 +62,31 @@ pub fn agreement_lines(export: &AgreementExport) -> Vec<Line> {
             area.hectares_text(),
             area.mu_text()
         )),
+        Line::body(format!("成交价格 Price: {}", price(a.price_fen_per_mu))),
         Line::body(format!(
-            "成交价格 Price: {} 元/亩",
-            yuan(a.price_fen_per_mu)
-        )),
-        Line::body(format!(
-            "协议总价 Total: {} 元（面积 × 单价）",
-            yuan(a.total_fen)
+            "协议总价 Total: {}，按面积 × 单价计",
+            money_in_words(a.total_fen)
         )),
     ];
     if let Some(guide) = export.guide_price_fen_per_mu {
         lines.push(Line::body(format!(
-            "签订当年省指导价 Guide price: {} 元/亩；流转价格不低于指导价（TRANSFER_PRICE_FLOOR，二(三)）",
-            yuan(guide)
+            "签订当年省指导价 Guide price: {}；流转价格不低于指导价（TRANSFER_PRICE_FLOOR，二(三)）",
+            price(guide)
         )));
     }
     lines.push(Line::heading("三、付款计划 Payment schedule"));
     for i in &a.schedule {
         lines.push(Line::body(format!(
-            "第 {} 期  {}  应付 {} 元  已到账 {} 元",
+            "第 {} 期  {}  应付 {}  已到账 {}",
             i.number,
             i.due_on,
-            yuan(i.amount_fen),
-            yuan(i.received_fen)
+            money_in_words(i.amount_fen),
+            money(i.received_fen)
         )));
     }
     lines.push(Line::body(format!(
-        "已到账合计 Received: {} 元",
-        yuan(a.received_fen)
+        "已到账合计 Received: {}",
+        money(a.received_fen)
     )));
     lines.push(Line::heading("四、签订与结算 Signature and settlement"));
     lines.push(Line::body(format!(
@@ -140,8 +153,8 @@ pub fn listing_lines(export: &ListingExport) -> Vec<Line> {
             area.mu_text()
         )),
         Line::body(format!(
-            "挂牌底价 Reserve price: {} 元/亩（不低于省指导价，TRANSFER_PRICE_FLOOR，二(三)）",
-            yuan(l.reserve_price_fen_per_mu)
+            "挂牌底价 Reserve price: {}，不低于省指导价（TRANSFER_PRICE_FLOOR，二(三)）",
+            price(l.reserve_price_fen_per_mu)
         )),
         Line::heading("三、挂牌期 Period"),
         Line::body(format!(
@@ -186,4 +199,24 @@ pub fn listing_pdf(export: &ListingExport) -> Result<Vec<u8>, DocumentError> {
         &format!("流转公告 {}", export.listing.id),
         &listing_lines(export),
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{money, money_in_words, price};
+
+    #[test]
+    fn amounts_read_with_separators_capitals_and_wan() {
+        assert_eq!(money(50_000_000), "500,000.00 元");
+        assert_eq!(
+            money_in_words(50_000_000),
+            "500,000.00 元（人民币伍拾万元整）"
+        );
+        assert_eq!(
+            money_in_words(123_456_789),
+            "1,234,567.89 元（人民币壹佰贰拾叁万肆仟伍佰陆拾柒元捌角玖分）"
+        );
+        assert_eq!(price(30_000_000), "300,000.00 元/亩（30 万元/亩）");
+        assert_eq!(price(12_345), "123.45 元/亩");
+    }
 }

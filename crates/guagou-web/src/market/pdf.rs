@@ -157,33 +157,20 @@ impl Metrics<'_> {
     }
 }
 
-/// Breaks lines wider than the text area (CJK text breaks anywhere).
+/// Breaks lines wider than the text area, by the rules of `linebreak` (禁则; words whole).
 fn wrap(metrics: &Metrics<'_>, lines: &[Line]) -> Vec<Line> {
     let width = PAGE_WIDTH - 2.0 * MARGIN;
     let mut out = Vec::new();
     for line in lines {
-        let mut current = String::new();
-        let mut used = 0.0;
-        let mut first = true;
-        for c in line.text.chars() {
-            let w = metrics.width(c, line.size);
-            if used + w > width && !current.is_empty() {
-                out.push(Line {
-                    text: std::mem::take(&mut current),
-                    gap: if first { line.gap } else { 0.0 },
-                    ..*line
-                });
-                first = false;
-                used = 0.0;
-            }
-            current.push(c);
-            used += w;
+        let broken =
+            super::linebreak::break_lines(&line.text, width, |c| metrics.width(c, line.size));
+        for (i, text) in broken.into_iter().enumerate() {
+            out.push(Line {
+                text,
+                gap: if i == 0 { line.gap } else { 0.0 },
+                ..*line
+            });
         }
-        out.push(Line {
-            text: current,
-            gap: if first { line.gap } else { 0.0 },
-            ..*line
-        });
     }
     out
 }

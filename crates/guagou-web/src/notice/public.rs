@@ -20,19 +20,21 @@ use super::view::{PublicObjection, answered_html, notice_html, objector_html};
 use crate::AppState;
 use crate::error::Problem;
 use crate::html::{LANG_COOKIE, Lang, esc, page_in, table_in};
+use crate::print::{public_page_style, scroll};
 
 /// The reader's language (cookie), Chinese by default.
-fn lang_of(headers: &HeaderMap) -> Lang {
+pub(super) fn lang_of(headers: &HeaderMap) -> Lang {
     crate::auth::cookie(headers, LANG_COOKIE)
         .map(Lang::from_code)
         .unwrap_or_default()
 }
 
 /// A refusal on a public page: the message in both languages and a way back.
-fn public_failure(lang: Lang, problem: &Problem, back: &str) -> Response {
+pub(super) fn public_failure(lang: Lang, problem: &Problem, back: &str) -> Response {
     let body = format!(
-        "<div id=\"public-error\" class=\"fail\" role=\"alert\"><p>{}</p><p class=\"en\">{}</p></div>\
+        "{}<div id=\"public-error\" class=\"fail\" role=\"alert\"><p>{}</p><p class=\"en\">{}</p></div>\
          <p><a id=\"back\" href=\"{}\">{}</a></p>",
+        public_page_style(),
         lang.t(&problem.message_zh, &problem.message_en),
         esc(problem.code.as_str()),
         esc(back),
@@ -103,7 +105,7 @@ pub async fn public_index(
         let table = if rows.is_empty() {
             format!("<p class=\"none\">{}</p>", lang.t("无", "none"))
         } else {
-            table_in(lang, &headers_row, &rows)
+            scroll(&table_in(lang, &headers_row, &rows))
         };
         format!(
             "<section id=\"{id}\"><h2>{}</h2>{table}</section>",
@@ -111,8 +113,9 @@ pub async fn public_index(
         )
     };
     let body = format!(
-        "<p>{}</p>{}{}<form method=\"get\" action=\"/public/objections\" id=\"receipt-lookup\">\
+        "{}<p>{}</p>{}{}<form method=\"get\" action=\"/public/objections\" id=\"receipt-lookup\">\
          <label>{} <input name=\"receipt\" required></label> <button>{}</button></form>{}",
+        public_page_style(),
         lang.t(
             "城乡建设用地增减挂钩项目公示：拆迁农户、补偿标准与公示期。对公示内容有异议的，可在公示期内在线提出。",
             "Public notices of land-linkage projects: households affected, compensation standards and the notice period. Objections may be filed online within the period."
@@ -174,8 +177,17 @@ pub async fn public_show(
     let fail = |f: Fail| public_failure(lang, &f.0, "/public");
     let view = super::public_view(&state, &code).await.map_err(fail)?;
     let (token, new_token) = client::form_token(&headers).map_err(|e| fail(e.into()))?;
+    let print_link = format!(
+        "<p class=\"print-link\"><a id=\"notice-print\" href=\"/public/projects/{}/print\">{}</a></p>",
+        esc(&view.project),
+        lang.t(
+            "打印公示（A4，张贴用）",
+            "Print the notice (A4, for posting)"
+        ),
+    );
     let body = format!(
-        "{}{}{}{}",
+        "{}{print_link}{}{}{}{}",
+        public_page_style(),
         notice_html(lang, &view),
         objection_form_html(lang, &view.project, view.status, &token),
         answered_html(lang, &view),
@@ -290,14 +302,15 @@ pub async fn objection_show(
         _ => String::new(),
     };
     let body = format!(
-        "<p>{keep}</p><table id=\"objection-receipt\"><tbody>\
+        "{style}<p>{keep}</p><div class=\"table-scroll\"><table id=\"objection-receipt\"><tbody>\
          <tr><th>{receipt_l}</th><td id=\"receipt\">{receipt}</td></tr>\
          <tr><th>{project_l}</th><td><a href=\"/public/projects/{code}\">{project}</a></td></tr>\
          <tr><th>{filed_l}</th><td>{filed}</td></tr>\
          <tr><th>{by_l}</th><td>{by}</td></tr>\
          <tr><th>{text_l}</th><td>{text}</td></tr>\
          <tr><th>{status_l}</th><td id=\"objection-status\">{status}</td></tr>{answer}\
-         </tbody></table>{footer}",
+         </tbody></table></div>{footer}",
+        style = public_page_style(),
         keep = lang.t(
             "请记下回执号，凭此查询答复。",
             "Keep the receipt number to look up the answer."

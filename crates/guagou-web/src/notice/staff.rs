@@ -100,7 +100,7 @@ pub async fn notice_show(
         Some(n) => {
             let public = PublicNotice::of(n, &[], view.today);
             format!(
-                "<p id=\"notice-meta\" class=\"en\">{} {} · {} {} · {} {} ({}) · <a id=\"public-link\" href=\"/public/projects/{}\">{}</a></p>{}",
+                "<p id=\"notice-meta\" class=\"en\">{} {} · {} {} · {} {} ({}) · <a id=\"public-link\" href=\"/public/projects/{code}\">{}</a> · <a id=\"staff-print-link\" href=\"/public/projects/{code}/print\">{}</a></p>{}",
                 lang.t("发布人", "Published by"),
                 esc(&n.published_by),
                 lang.t("发布时间", "at"),
@@ -111,9 +111,13 @@ pub async fn notice_show(
                     &format!("第 {} 版", n.version),
                     &format!("version {}", n.version)
                 ),
-                esc(&n.code),
                 lang.t("公开页面", "Public page"),
+                lang.t(
+                    "打印公示（A4，张贴用）",
+                    "Print the notice (A4, for posting)"
+                ),
                 notice_html(lang, &public),
+                code = esc(&n.code),
             )
         }
         None => format!(

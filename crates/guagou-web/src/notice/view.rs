@@ -16,6 +16,7 @@ use guagou_registry::notice::{Notice, Objection, Place};
 use serde::Serialize;
 
 use crate::html::{Lang, esc, table_in};
+use crate::print::scroll;
 
 /// An area in m², 公顷 and 亩.
 #[derive(Debug, Clone, Serialize)]
@@ -250,8 +251,16 @@ fn status_html(lang: Lang, status: PeriodStatus) -> String {
     )
 }
 
+/// A township or village by name, its code in the tooltip (names, not codes: issue 14).
 fn place_text(place: &Place) -> String {
-    format!("{} ({})", esc(&place.name), esc(&place.code))
+    if place.name.is_empty() {
+        return esc(&place.code);
+    }
+    format!(
+        "<span title=\"{}\">{}</span>",
+        esc(&place.code),
+        esc(&place.name)
+    )
 }
 
 /// The body of a notice (project, period, areas, standards, contact, households): the same for
@@ -264,14 +273,14 @@ pub fn notice_html(lang: Lang, n: &PublicNotice) -> String {
         out,
         "<section id=\"notice\"><h2>{project_name}</h2>\
          <p>{period_l}: <strong id=\"notice-period\">{starts} — {ends}</strong> {status}</p>\
-         <table id=\"notice-project\"><tbody>\
+         <div class=\"table-scroll\"><table id=\"notice-project\"><tbody>\
          <tr><th>{code_l}</th><td>{code}</td></tr>\
          <tr><th>{township_l}</th><td>{township}</td></tr>\
          <tr><th>{villages_l}</th><td>{villages}</td></tr>\
          <tr><th>{demolition_l}</th><td id=\"notice-demolition\">{demolition}</td></tr>\
          <tr><th>{resettlement_l}</th><td id=\"notice-resettlement\">{resettlement}</td></tr>\
          <tr><th>{households_l}</th><td>{households} · {persons_l} {persons} · {consented_l} {consented}</td></tr>\
-         </tbody></table>",
+         </tbody></table></div>",
         project_name = esc(&n.project_name),
         period_l = lang.t("公示期", "Notice period"),
         starts = n.starts_on,
@@ -299,7 +308,7 @@ pub fn notice_html(lang: Lang, n: &PublicNotice) -> String {
         .map(|s| {
             vec![
                 esc(&s.item),
-                esc(&s.amount_yuan),
+                esc(&Fen(s.amount_fen).yuan_grouped_text()),
                 lang.t(&s.unit_zh, &s.unit_en),
             ]
         })
@@ -309,7 +318,7 @@ pub fn notice_html(lang: Lang, n: &PublicNotice) -> String {
         "<h3>{}</h3><div id=\"notice-standards\">{}</div><p id=\"notice-standards-text\">{}</p>\
          <h3>{}</h3><p id=\"notice-contact\">{}</p>",
         lang.t("补偿安置标准", "Compensation standards"),
-        table_in(
+        scroll(&table_in(
             lang,
             &[
                 ("项目", "Item"),
@@ -317,7 +326,7 @@ pub fn notice_html(lang: Lang, n: &PublicNotice) -> String {
                 ("单位", "Unit")
             ],
             &rows
-        ),
+        )),
         esc(&n.standards_text),
         lang.t("联系方式", "Contact"),
         esc(&n.contact),
@@ -351,7 +360,7 @@ pub fn notice_html(lang: Lang, n: &PublicNotice) -> String {
             "户主姓名已部分隐去以保护隐私",
             "names are partly hidden to protect privacy"
         ),
-        table_in(
+        scroll(&table_in(
             lang,
             &[
                 ("序号", "No."),
@@ -362,7 +371,7 @@ pub fn notice_html(lang: Lang, n: &PublicNotice) -> String {
                 ("安置方式", "Resettlement method"),
             ],
             &rows
-        ),
+        )),
     );
     out
 }
@@ -401,7 +410,7 @@ pub fn answered_html(lang: Lang, n: &PublicNotice) -> String {
             lang.t("暂无已答复的异议", "no answered objections yet")
         )
     } else {
-        table_in(
+        scroll(&table_in(
             lang,
             &[
                 ("回执号", "Receipt"),
@@ -412,7 +421,7 @@ pub fn answered_html(lang: Lang, n: &PublicNotice) -> String {
                 ("答复日期", "Answered on"),
             ],
             &rows,
-        )
+        ))
     };
     format!(
         "<section id=\"answers\"><h2>{}</h2><p>{}: {}</p>{}</section>",

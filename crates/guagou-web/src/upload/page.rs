@@ -136,18 +136,22 @@ pub async fn new_project_show(PageUser(user): PageUser) -> Result<Html<String>, 
     )))
 }
 
-/// The results page of a pre-check with the "save" form.
+/// The results page of a pre-check with the "save" form and the link to the printable report.
 fn results_page(user: &User, pre: &PreCheck, token: &str, save_action: &str, back: &str) -> String {
     let lang = user.lang;
     let mut body = precheck_html(lang, pre);
+    let report = super::report::report_url(pre.new_version_of.as_deref(), token, &pre.as_of);
     let _ = write!(
         body,
-        "<form id=\"save-form\" method=\"post\" action=\"{action}\">{csrf}\
+        "<p class=\"print-link\"><a id=\"precheck-report\" href=\"{report}\" target=\"_blank\">{print}</a></p>\
+         <form id=\"save-form\" method=\"post\" action=\"{action}\">{csrf}\
          <input type=\"hidden\" name=\"token\" id=\"save-token\" value=\"{token}\">\
          <input type=\"hidden\" name=\"as_of\" value=\"{as_of}\">\
          <p><label>{reason} <input name=\"reason\" id=\"save-reason\"></label></p>\
          <p><button id=\"save\">保存 / Save</button></p></form>\
          <p><a id=\"upload-again\" href=\"{back}\">{again}</a></p>",
+        report = esc(&report),
+        print = lang.t("打印检查报告（A4）", "Print the check report (A4)"),
         action = esc(save_action),
         csrf = csrf_field(user),
         token = esc(token),

@@ -16,6 +16,7 @@ mod market;
 mod notice;
 mod one_door;
 mod plans;
+mod print;
 mod quota;
 mod reports;
 mod reviews;

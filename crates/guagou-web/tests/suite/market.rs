@@ -674,6 +674,46 @@ async fn the_agreement_pdf_embeds_a_cjk_font() {
     };
     assert!(String::from_utf8_lossy(&bytes).contains("/CIDFontType2"));
     keep_pdf(&bytes, "agreement.pdf");
+    // The text as a reader copies it (the ToUnicode map): the total in figures with
+    // separators and in capitals; no line starts with a closing mark or ends with an opening
+    // one, and the quoted clause's 。 stays with its sentence.
+    let export = app
+        .get(&county, &format!("/api/market/agreements/{id}"))
+        .await
+        .json();
+    let total = export["agreement"]["total_fen"].as_i64().must();
+    let lines = pdf_lines(&bytes);
+    let text = lines.join("\n");
+    let figures = guagou_domain::Fen(total).yuan_grouped_text();
+    let capitals = guagou_domain::capitals::rmb_capitals(total);
+    assert!(
+        text.contains(&format!("{figures} 元（{capitals}")),
+        "{figures} {capitals} not in:\n{text}"
+    );
+    assert!(
+        capitals.starts_with("人民币") && capitals.ends_with('整'),
+        "{capitals}"
+    );
+    assert!(
+        text.contains("万元/亩"),
+        "the price in 万元 per 亩:\n{text}"
+    );
+    for (n, line) in lines.iter().enumerate() {
+        let first = line.chars().next().unwrap_or(' ');
+        let last = line.chars().last().unwrap_or(' ');
+        assert!(
+            !"。，、；：？！）》」』】％".contains(first),
+            "line {n} starts with {first}:\n{text}"
+        );
+        assert!(
+            !"（《「『【".contains(last),
+            "line {n} ends with {last}:\n{text}"
+        );
+    }
+    assert!(
+        lines.iter().any(|l| l.ends_with("议。")),
+        "the clause ends its line with its full stop:\n{text}"
+    );
     // Another county of another city would get 404; the county's own reads it. Unsigned-in
     // browsers are sent to the login page.
     let anonymous = app
@@ -956,4 +996,157 @@ fn keep_pdf(bytes: &[u8], name: &str) {
     if let Ok(dir) = std::env::var("GUAGOU_MARKET_PDF_OUT") {
         std::fs::write(std::path::Path::new(&dir).join(name), bytes).must();
     }
+}
+
+/// The lines of text of a PDF built by `market::pdf` (uncompressed content streams showing
+/// two-byte glyph ids, decoded with the document's ToUnicode map), in order.
+fn pdf_lines(pdf: &[u8]) -> Vec<String> {
+    let streams = pdf_streams(pdf);
+    let mut to_unicode: std::collections::HashMap<u16, String> = std::collections::HashMap::new();
+    for stream in &streams {
+        let text = String::from_utf8_lossy(stream);
+        // The map comes in blocks of at most 100 pairs.
+        let hex: Vec<&str> = text
+            .split("beginbfchar")
+            .skip(1)
+            .flat_map(|block| {
+                block
+                    .split("endbfchar")
+                    .next()
+                    .unwrap_or("")
+                    .split(['<', '>'])
+            })
+            .map(str::trim)
+            .filter(|t| !t.is_empty() && t.bytes().all(|b| b.is_ascii_hexdigit()))
+            .collect();
+        for pair in hex.chunks(2) {
+            if let [glyph, unicode] = pair {
+                let units: Vec<u16> = (0..unicode.len() / 4)
+                    .map(|i| u16::from_str_radix(&unicode[i * 4..i * 4 + 4], 16).must())
+                    .collect();
+                to_unicode.insert(
+                    u16::from_str_radix(glyph, 16).must(),
+                    String::from_utf16(&units).must(),
+                );
+            }
+        }
+    }
+    assert!(!to_unicode.is_empty(), "no ToUnicode map");
+    let mut lines = Vec::new();
+    for stream in streams.iter().filter(|s| {
+        let head = String::from_utf8_lossy(&s[..s.len().min(200)]).into_owned();
+        head.contains("BT") && head.contains("Tf")
+    }) {
+        let mut i = 0;
+        while i < stream.len() {
+            let bytes = match stream[i] {
+                b'<' if stream.get(i + 1) != Some(&b'<') => {
+                    let end = i + stream[i..].iter().position(|&b| b == b'>').must();
+                    let hex = String::from_utf8_lossy(&stream[i + 1..end]).into_owned();
+                    i = end + 1;
+                    (0..hex.len() / 2)
+                        .map(|k| u8::from_str_radix(&hex[k * 2..k * 2 + 2], 16).must())
+                        .collect::<Vec<u8>>()
+                }
+                b'(' => {
+                    let (bytes, end) = literal(stream, i);
+                    i = end;
+                    bytes
+                }
+                _ => {
+                    i += 1;
+                    continue;
+                }
+            };
+            let line: String = bytes
+                .chunks(2)
+                .map(|pair| {
+                    let glyph = u16::from_be_bytes([pair[0], *pair.get(1).unwrap_or(&0)]);
+                    to_unicode.get(&glyph).cloned().unwrap_or_default()
+                })
+                .collect();
+            lines.push(line);
+        }
+    }
+    lines
+}
+
+/// A PDF literal string starting at `start` (`(`): its bytes and the index after it.
+fn literal(data: &[u8], start: usize) -> (Vec<u8>, usize) {
+    let mut out = Vec::new();
+    let mut depth = 0;
+    let mut i = start;
+    while i < data.len() {
+        let b = data[i];
+        match b {
+            b'(' if depth == 0 => depth = 1,
+            b'(' => {
+                depth += 1;
+                out.push(b);
+            }
+            b')' => {
+                depth -= 1;
+                if depth == 0 {
+                    return (out, i + 1);
+                }
+                out.push(b);
+            }
+            b'\\' => {
+                i += 1;
+                match data.get(i).copied().unwrap_or(b'\\') {
+                    b'n' => out.push(b'\n'),
+                    b'r' => out.push(b'\r'),
+                    b't' => out.push(b'\t'),
+                    b'b' => out.push(8),
+                    b'f' => out.push(12),
+                    d @ b'0'..=b'7' => {
+                        let mut value = u32::from(d - b'0');
+                        for _ in 0..2 {
+                            match data.get(i + 1) {
+                                Some(&o @ b'0'..=b'7') => {
+                                    value = value * 8 + u32::from(o - b'0');
+                                    i += 1;
+                                }
+                                _ => break,
+                            }
+                        }
+                        out.push(u8::try_from(value & 0xff).must());
+                    }
+                    other => out.push(other),
+                }
+            }
+            _ => out.push(b),
+        }
+        i += 1;
+    }
+    (out, i)
+}
+
+/// The contents of every `stream … endstream` of a PDF.
+fn pdf_streams(pdf: &[u8]) -> Vec<&[u8]> {
+    let mut out = Vec::new();
+    let mut at = 0;
+    while let Some(found) = find(&pdf[at..], b"stream") {
+        let mut start = at + found + b"stream".len();
+        if pdf[..at + found].ends_with(b"end") {
+            at = start;
+            continue;
+        }
+        if pdf.get(start) == Some(&b'\r') {
+            start += 1;
+        }
+        if pdf.get(start) == Some(&b'\n') {
+            start += 1;
+        }
+        let Some(len) = find(&pdf[start..], b"endstream") else {
+            break;
+        };
+        out.push(&pdf[start..start + len]);
+        at = start + len + b"endstream".len();
+    }
+    out
+}
+
+fn find(haystack: &[u8], needle: &[u8]) -> Option<usize> {
+    haystack.windows(needle.len()).position(|w| w == needle)
 }

@@ -1,0 +1,226 @@
+//! The public notice as an A4 sheet to post in the village (`GET /public/projects/{code}/print`,
+//! no login, like the notice itself): the project by name, areas, the period, compensation
+//! standards, households with masked names, where to object and the answered objections, and
+//! a place for the seal. Built from the same public view as the notice page (`view.rs`), so a
+//! staff field cannot reach it; 404 when no notice was published.
+
+use askama::Template;
+use axum::extract::{Path, State};
+use axum::http::HeaderMap;
+use axum::response::{Html, IntoResponse, Response};
+use chrono::NaiveDate;
+use guagou_domain::Fen;
+use guagou_domain::notice as rules;
+
+use super::fail::Fail;
+use super::public::{lang_of, public_failure};
+use super::view::{Area, PublicNotice};
+use crate::AppState;
+use crate::html::Lang;
+use crate::print::{PRINT_CSS, script_url, tr};
+
+struct StandardRow {
+    item: String,
+    amount: String,
+    unit: String,
+}
+
+struct HouseholdRow {
+    number: usize,
+    name: String,
+    village: String,
+    persons: String,
+    consent: String,
+    method: String,
+}
+
+struct AnsweredRow {
+    receipt: String,
+    filed_on: String,
+    by: String,
+    text: String,
+    answer: String,
+    answered_on: String,
+}
+
+#[derive(Template)]
+#[template(path = "notice_print.html")]
+struct NoticePrint {
+    lang: Lang,
+    css: &'static str,
+    script: String,
+    back: String,
+    project_name: String,
+    intro: String,
+    township: String,
+    villages: String,
+    demolition: String,
+    resettlement: String,
+    households_text: String,
+    period: String,
+    standards: Vec<StandardRow>,
+    standards_text: String,
+    households: Vec<HouseholdRow>,
+    objection_text: String,
+    contact: String,
+    waiting_text: String,
+    answered: Vec<AnsweredRow>,
+    printed_on: NaiveDate,
+}
+
+impl NoticePrint {
+    /// The text in the reader's language.
+    fn t<'a>(&self, zh: &'a str, en: &'a str) -> &'a str {
+        tr(self.lang, zh, en)
+    }
+}
+
+fn area(lang: Lang, a: &Area) -> String {
+    match lang {
+        Lang::Zh => format!("{} 平方米（{} 公顷，{} 亩）", a.m2, a.ha, a.mu),
+        Lang::En => format!("{} m² ({} ha, {} mu)", a.m2, a.ha, a.mu),
+    }
+}
+
+/// The sheet of notice `n`, printed on `today`.
+fn sheet(lang: Lang, n: &PublicNotice, today: NaiveDate) -> NoticePrint {
+    let t = |zh: &str, en: &str| tr(lang, zh, en).to_owned();
+    let (status_zh, status_en) = n.status.label();
+    let villages: Vec<&str> = n.villages.iter().map(|v| v.name.as_str()).collect();
+    let intro = match lang {
+        Lang::Zh => format!(
+            "根据城乡建设用地增减挂钩政策，现将{}涉及的拆旧区、安置区、拆迁农户及补偿安置标准予以公示，接受群众监督。公示期自 {} 起至 {} 止。",
+            n.project_name, n.starts_on, n.ends_on
+        ),
+        Lang::En => format!(
+            "Under the urban–rural construction-land linkage policy, the demolition and resettlement areas, the households affected and the compensation standards of {} are made public. The notice runs from {} to {}.",
+            n.project_name, n.starts_on, n.ends_on
+        ),
+    };
+    NoticePrint {
+        lang,
+        css: PRINT_CSS,
+        script: script_url(),
+        back: format!("/public/projects/{}", n.project),
+        project_name: n.project_name.clone(),
+        intro,
+        township: n
+            .township
+            .as_ref()
+            .map(|p| p.name.clone())
+            .unwrap_or_default(),
+        villages: villages.join(tr(lang, "、", ", ")),
+        demolition: area(lang, &n.demolition),
+        resettlement: area(lang, &n.resettlement),
+        households_text: match lang {
+            Lang::Zh => format!(
+                "{} 户，{} 人；其中同意拆迁 {} 户",
+                n.households_count, n.persons, n.consented
+            ),
+            Lang::En => format!(
+                "{} households, {} persons; {} consented",
+                n.households_count, n.persons, n.consented
+            ),
+        },
+        period: format!(
+            "{} {} {}（{}）",
+            n.starts_on,
+            tr(lang, "至", "to"),
+            n.ends_on,
+            tr(lang, status_zh, status_en)
+        ),
+        standards: n
+            .standards
+            .iter()
+            .map(|s| StandardRow {
+                item: s.item.clone(),
+                amount: format!(
+                    "{} {}",
+                    Fen(s.amount_fen).yuan_grouped_text(),
+                    tr(lang, "元", "yuan")
+                ),
+                unit: tr(lang, &s.unit_zh, &s.unit_en).to_owned(),
+            })
+            .collect(),
+        standards_text: n.standards_text.clone(),
+        households: n
+            .households
+            .iter()
+            .enumerate()
+            .map(|(i, h)| {
+                let (czh, cen) = rules::consent_label(&h.consent);
+                let (mzh, men) = rules::method_label(h.method.as_deref());
+                HouseholdRow {
+                    number: i + 1,
+                    name: h.name.clone(),
+                    village: h.village_name.clone().unwrap_or_default(),
+                    persons: h.persons.map(|p| p.to_string()).unwrap_or_default(),
+                    consent: t(czh, cen),
+                    method: t(mzh, men),
+                }
+            })
+            .collect(),
+        objection_text: match lang {
+            Lang::Zh => format!(
+                "对公示内容有异议的，请于 {} 前（含当日）向下列联系方式书面或口头提出，也可在网上“项目公示”栏目找到“{}”在线提出，凭回执号查询答复。",
+                n.ends_on, n.project_name
+            ),
+            Lang::En => format!(
+                "Objections to this notice may be made until {} (inclusive) to the contact below, or online under “Public notices”, “{}”, with a receipt number to look up the answer.",
+                n.ends_on, n.project_name
+            ),
+        },
+        contact: n.contact.clone(),
+        waiting_text: match lang {
+            Lang::Zh => format!(
+                "已答复异议 {} 件，待答复 {} 件。",
+                n.answered.len(),
+                n.objections_waiting
+            ),
+            Lang::En => format!(
+                "{} objection(s) answered, {} waiting for an answer.",
+                n.answered.len(),
+                n.objections_waiting
+            ),
+        },
+        answered: n
+            .answered
+            .iter()
+            .map(|o| AnsweredRow {
+                receipt: o.receipt.clone(),
+                filed_on: o.filed_on.to_string(),
+                by: if o.anonymous {
+                    t("匿名", "anonymous")
+                } else {
+                    o.objector.clone()
+                },
+                text: o.text.clone(),
+                answer: o.answer.clone().unwrap_or_default(),
+                answered_on: o.answered_on.map(|d| d.to_string()).unwrap_or_default(),
+            })
+            .collect(),
+        printed_on: today,
+    }
+}
+
+/// Handles GET /public/projects/{code}/print
+pub async fn public_print(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Path(code): Path<String>,
+) -> Result<Response, Response> {
+    let lang = lang_of(&headers);
+    let fail = |f: Fail| public_failure(lang, &f.0, "/public");
+    let view = super::public_view(&state, &code).await.map_err(fail)?;
+    let today = state
+        .registry
+        .public()
+        .notice_today()
+        .map_err(|e| fail(e.into()))?;
+    let html = sheet(lang, &view, today).render().map_err(|e| {
+        fail(Fail::from(crate::error::WebError::Internal(format!(
+            "notice print template: {e}"
+        ))))
+    })?;
+    Ok(Html(html).into_response())
+}
