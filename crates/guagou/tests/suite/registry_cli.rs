@@ -22,7 +22,7 @@ fn text(bytes: &[u8]) -> String {
 }
 
 fn demo(dir: &Path) {
-    let output = guagou(dir, &["demo", "--no-serve"]);
+    let output = guagou(dir, &["demo", "--no-serve", "--story-dates"]);
     assert_eq!(output.status.code(), Some(0), "{}", text(&output.stderr));
 }
 
