@@ -43,8 +43,9 @@ pub const STORY_END: (i32, u32, u32) = (2019, 12, 1);
 /// project codes, listing ids, plan periods and labels with them, so that what counts by the
 /// calendar year (the annual plan of a year, one planning adjustment a year, a plan's period)
 /// keeps its meaning. A calendar built for a day (`for_today`) also adds the demo's recent steps,
-/// dated relative to that day (`Registry::demo_recent`): a project whose advance falls due
-/// within weeks and inspection findings due and overdue by weeks, whatever the day of the year.
+/// dated relative to that day (`Registry::demo_recent`): a project with one advance 30 days
+/// overdue and one due within weeks, and inspection findings due and overdue by weeks, whatever
+/// the day of the year.
 ///
 /// What it does not move: the policy's own facts (the counties' poverty designations and exits of
 /// `policy/divisions-dazhou.csv`, `priority.transition_until`, the guide prices, the holiday
@@ -63,7 +64,7 @@ impl DemoCalendar {
     }
 
     /// The demo for `today`: the story moved by the most whole years that keep its last event
-    /// on or before `today` (so its own deadlines are weeks to months overdue, never years),
+    /// on or before `today` (the story then ends less than a year before `today`),
     /// and the recent steps dated back from `today`. Refused before the story's end.
     pub fn for_today(today: NaiveDate) -> Result<Self, RegistryError> {
         let end = story_end()?;
@@ -148,7 +149,7 @@ fn shift_years(date: NaiveDate, years: i32) -> Result<NaiveDate, RegistryError> 
 }
 
 /// The recent project's dates, back from `today`: registered; a first advance one year and 30
-/// days before `today` (so 30 days overdue, a few days more when its last day was a rest day);
+/// days before `today` (so 30 days overdue, a few less when its last day was a rest day);
 /// a second one year less 40 days before `today` (so due about 40 days after it).
 fn recent_dates(today: NaiveDate) -> (NaiveDate, NaiveDate, NaiveDate) {
     let year_ago = today.checked_sub_months(Months::new(12)).unwrap_or(today);
