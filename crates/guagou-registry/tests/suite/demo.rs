@@ -196,6 +196,21 @@ async fn the_demo_built_for_today_is_current() {
         "{overdue:?}"
     );
 
+    // The policy's facts do not move with the story: on 2026-12-07 every county has exited
+    // and the transition (摘帽不摘政策, to 2020-12-31) is over, so no pooled project ranks by
+    // a poverty county (the real seed data, read as it is).
+    let ranked = door
+        .rank_pooled(today)
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert!(!ranked.is_empty());
+    assert!(
+        ranked
+            .iter()
+            .all(|(r, _)| r.parts.county_standing.is_none() && !r.parts.national_poverty_county),
+        "{ranked:?}"
+    );
+
     // Every record is dated on or before the demo's today, and the chains verify.
     let check = registry
         .verify_registry()
