@@ -45,7 +45,7 @@ trap cleanup EXIT
 
 PORT="$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')"
 BASE="http://127.0.0.1:$PORT"
-NO_COLOR=1 "$BIN" --data "$WORK/data" demo --listen "127.0.0.1:$PORT" >"$WORK/server.log" 2>&1 &
+NO_COLOR=1 "$BIN" --data "$WORK/data" demo --story-dates --listen "127.0.0.1:$PORT" >"$WORK/server.log" 2>&1 &
 SERVER_PID=$!
 for _ in $(seq 1 600); do
   curl -fsS "$BASE/healthz" >/dev/null 2>&1 && break

@@ -664,6 +664,20 @@ mod tests {
             calendar.next_working_day(day(2019, 10, 1)),
             Some(day(2019, 10, 8))
         );
+        // 2025 and 2026 (国务院办公厅 notices, 待核 like the rest): 国庆中秋 2025 runs to 10-08,
+        // 调休 Sundays and Saturdays work, 2026's 国庆 ends on 10-07 and 10-10 (a Saturday) works.
+        assert_eq!(
+            calendar.next_working_day(day(2025, 10, 1)),
+            Some(day(2025, 10, 9))
+        );
+        assert!(!calendar.is_rest_day(day(2025, 1, 26)));
+        assert!(calendar.is_rest_day(day(2026, 2, 23)));
+        assert!(!calendar.is_rest_day(day(2026, 2, 14)));
+        assert_eq!(
+            calendar.next_working_day(day(2026, 10, 1)),
+            Some(day(2026, 10, 8))
+        );
+        assert!(!calendar.is_rest_day(day(2026, 10, 10)));
         let start = profile.profile.issued;
         let text = DAZHOU_2017_TOML.replace("[calendar]", "[calendar_unused]");
         assert!(Profile::from_toml("x.toml", &text).is_err());

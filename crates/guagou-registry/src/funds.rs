@@ -556,7 +556,10 @@ impl Registry {
 
     /// The demo's money: city investment received for the city-invested project, spending on
     /// reclamation from it, and a compensation payment to one household.
-    pub(crate) async fn demo_funds(&self) -> Result<(), RegistryError> {
+    pub(crate) async fn demo_funds(
+        &self,
+        cal: &crate::demo::DemoCalendar,
+    ) -> Result<(), RegistryError> {
         let Some(project) = self
             .projects("", None)
             .await?
@@ -573,10 +576,7 @@ impl Registry {
             return Ok(());
         };
         let finance = Actor::parse("市财政局经办人@511700")?;
-        let day = |y, m, d| {
-            NaiveDate::from_ymd_opt(y, m, d)
-                .ok_or_else(|| RegistryError::invalid("date", "无效日期", "invalid date"))
-        };
+        let day = |y, m, d| cal.date(y, m, d);
         let request = |key: &str, effective, reason: &str| FundsRequest {
             key: format!("demo-funds-{key}"),
             effective,
@@ -600,7 +600,7 @@ impl Registry {
                 category: SpendCategory::Reclamation,
                 paid_from: PaidFrom::Project,
                 payee: "达州市某土地整理有限公司".into(),
-                voucher: "财拨〔2019〕0612".into(),
+                voucher: format!("财拨〔{}〕0612", cal.year(2019)),
                 amount_fen: 356_789_050,
             },
             &request("reclaim", day(2019, 6, 12)?, "拆旧复垦工程进度款"),
@@ -612,7 +612,7 @@ impl Registry {
                 project: project.code.clone(),
                 household: "王**".into(),
                 paid_from: PaidFrom::Project,
-                voucher: "补偿〔2019〕0031".into(),
+                voucher: format!("补偿〔{}〕0031", cal.year(2019)),
                 amount_fen: 8_650_000,
             },
             &request("compensate", day(2019, 6, 20)?, "农房拆迁补偿"),

@@ -815,12 +815,12 @@ impl Registry {
     /// The demo's supervision: two inspections (one closed, one with an open finding past its
     /// deadline), a criticism of 渠县 and a commendation of 宣汉县 in 2018, and the decided
     /// allocation of 2019.
-    pub(crate) async fn demo_supervision(&self) -> Result<(), RegistryError> {
+    pub(crate) async fn demo_supervision(
+        &self,
+        cal: &crate::demo::DemoCalendar,
+    ) -> Result<(), RegistryError> {
         let city = Actor::parse("市局监管员@511700")?;
-        let d = |y, m, day| {
-            NaiveDate::from_ymd_opt(y, m, day)
-                .ok_or_else(|| RegistryError::invalid("date", "日期无效", "invalid date"))
-        };
+        let d = |y, m, day| cal.date(y, m, day);
         let xuanhan = county_code("511722")?;
         let project = self
             .projects("511722", None)
@@ -917,12 +917,13 @@ impl Registry {
             },
         )
         .await?;
+        let year = cal.year(2019);
         self.decide_allocation(
             &city,
-            2019,
+            year,
             1_000_000,
             d(2019, 1, 15)?,
-            "2019 年度增减挂钩指标计划分配（三(二)）",
+            &format!("{year} 年度增减挂钩指标计划分配（三(二)）"),
         )
         .await?;
         Ok(())

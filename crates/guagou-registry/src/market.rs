@@ -1161,12 +1161,12 @@ impl Registry {
     /// The demo's market (the last step of `build_demo`): 宣汉县 (511722), which holds the
     /// surplus of its accepted project, lists 6 000 m² at the guide price, and the city of
     /// 成都 (510100) offers for all of it, so `/market` shows a live listing with an offer.
-    pub(crate) async fn demo_market(&self) -> Result<(), RegistryError> {
+    pub(crate) async fn demo_market(
+        &self,
+        cal: &crate::demo::DemoCalendar,
+    ) -> Result<(), RegistryError> {
         let seller = Actor::parse("县局经办人@511722")?;
-        let date = |y, m, d| {
-            NaiveDate::from_ymd_opt(y, m, d)
-                .ok_or_else(|| RegistryError::invalid("date", "无效日期", "invalid date"))
-        };
+        let date = |y, m, d| cal.date(y, m, d);
         let guide = self
             .profile
             .guide_price_on(date(2019, 7, 12)?)

@@ -949,8 +949,13 @@ impl Registry {
 
     /// The demo's notices (called once at the end of `build_demo`): a closed 2018 notice of
     /// 511722-2018-001 with one answered and one overdue objection, and an open notice of the
-    /// draft project 511722-2019-003 around the clock's today, with one objection waiting.
-    pub(crate) async fn demo_notice(&self, packages_dir: &Path) -> Result<(), NoticeError> {
+    /// draft project 511722-2019-003 around the demo's today (the clock's, on the story's own
+    /// dates), with one objection waiting. Dates and codes move with `cal`.
+    pub(crate) async fn demo_notice(
+        &self,
+        packages_dir: &Path,
+        cal: &crate::demo::DemoCalendar,
+    ) -> Result<(), NoticeError> {
         let staff = Actor::parse("县局经办人@511722")?;
         let standards = vec![
             Standard {
@@ -969,10 +974,7 @@ impl Registry {
                 amount_fen: 30_000,
             },
         ];
-        let day = |y, m, d| {
-            NaiveDate::from_ymd_opt(y, m, d)
-                .ok_or_else(|| invalid("date", "无效日期", "invalid date"))
-        };
+        let day = |y, m, d| cal.date(y, m, d);
         let base = NoticeInput {
             standards,
             standards_text: "补偿标准依据《宣汉县城乡建设用地增减挂钩项目拆迁补偿安置办法》（演示数据）/ demo standards".into(),
@@ -980,7 +982,7 @@ impl Registry {
             ..NoticeInput::default()
         };
         // A closed notice of 2018, before the willingness survey.
-        let old = "511722-2018-001";
+        let old = &cal.code("511722-2018-001");
         let rows = households_of_folder(&packages_dir.join(old))?.unwrap_or_default();
         let input = NoticeInput {
             starts_on: Some(day(2018, 3, 5)?),
@@ -1004,7 +1006,7 @@ impl Registry {
         let first = objection(
             "王明",
             "我家偏房面积少算了 12 平方米，请复核。",
-            "2018-03-10T02:00:00Z",
+            &format!("{}T02:00:00Z", day(2018, 3, 10)?),
             day(2018, 3, 10)?,
         );
         let first = self
@@ -1020,15 +1022,18 @@ impl Registry {
         let second = objection(
             "",
             "安置点离耕地太远，希望调整选址。",
-            "2018-03-12T03:00:00Z",
+            &format!("{}T03:00:00Z", day(2018, 3, 12)?),
             day(2018, 3, 12)?,
         );
         self.insert_objection(second, &client_hash("demo-2"), None, &demo_nonce("demo-2"))
             .await?;
 
         // An open notice around today (by the registry's clock).
-        let current = "511722-2019-003";
-        let today = self.notice_today()?;
+        let current = &cal.code("511722-2019-003");
+        let today = match cal.today() {
+            Some(today) => today,
+            None => self.notice_today()?,
+        };
         let rows = households_of_folder(&packages_dir.join(current))?.unwrap_or_default();
         let input = NoticeInput {
             starts_on: Some(today - Duration::days(2)),

@@ -6,10 +6,13 @@ use std::fmt::Write as _;
 use std::net::SocketAddr;
 use std::process::ExitCode;
 
+use chrono::NaiveDate;
 use clap::Args;
 use guagou_registry::Registry;
+use guagou_registry::demo::DemoCalendar;
 
 use crate::OutputFormat;
+use crate::commands::check::{parse_date, today_shanghai};
 use crate::commands::registry::{Common, open_registry, runtime};
 
 #[derive(Debug, Args)]
@@ -20,6 +23,16 @@ pub struct DemoArgs {
     /// 监听地址 / address to listen on
     #[arg(long, default_value = "127.0.0.1:8080")]
     pub listen: SocketAddr,
+    /// 演示的“今天” / the demo's today, YYYY-MM-DD, not after today (default: today in
+    /// Asia/Shanghai): the story (2017-12 … 2019-12) moves by whole years to end on or before
+    /// it, and its recent steps are dated back from it
+    #[arg(long, value_parser = parse_date)]
+    pub as_of: Option<NaiveDate>,
+    /// 按故事原日期（2017-12 … 2019-12）创建，不平移、不加近期事项 / build the story on its own
+    /// dates (2017-12 … 2019-12), unmoved and without the recent steps: the fixed demo the
+    /// tests assert
+    #[arg(long, conflicts_with = "as_of")]
+    pub story_dates: bool,
 }
 
 /// Demo accounts: (name, division, department, what it shows).
@@ -116,10 +129,21 @@ pub fn run(common: &Common, args: &DemoArgs) -> anyhow::Result<ExitCode> {
         let registry = open_registry(common).await?;
         let fresh = !existed && registry.journal_length().await? == 0;
         let (value, accounts) = if fresh {
-            let summary = registry.build_demo(&common.data.join("demo-packages")).await?;
+            let today = today_shanghai();
+            let as_of = args.as_of.unwrap_or(today);
+            if as_of > today {
+                anyhow::bail!("演示的日期 {as_of} 晚于今天 {today} / the demo's day {as_of} is after today {today}");
+            }
+            let calendar = if args.story_dates {
+                DemoCalendar::unshifted()
+            } else {
+                DemoCalendar::for_today(as_of)?
+            };
+            let packages = common.data.join("demo-packages");
+            let summary = registry.build_demo_on(&packages, &calendar).await?;
             // A settled agreement with payments and a stored land-use layer: the demo holds
             // every kind of record.
-            registry.complete_demo(&common.data.join("demo-packages")).await?;
+            registry.complete_demo_on(&packages, &calendar).await?;
             let accounts = create_accounts(&registry, common).await?;
             (serde_json::to_value(&summary)?, accounts)
         } else {
@@ -132,6 +156,12 @@ pub fn run(common: &Common, args: &DemoArgs) -> anyhow::Result<ExitCode> {
             OutputFormat::Text => {
                 if fresh {
                     println!("已创建演示登记簿 / demo registry created in {}", common.data.display());
+                    if let (Some(day), Some(years)) = (
+                        value.get("today").and_then(serde_json::Value::as_str),
+                        value.get("shifted_years").and_then(serde_json::Value::as_i64),
+                    ) {
+                        println!("演示日期 / the demo's today: {day}（故事平移 {years} 年 / story moved by {years} years）");
+                    }
                 } else {
                     println!("使用已有数据目录 / using the existing data directory {}", common.data.display());
                 }

@@ -152,7 +152,12 @@ fn browser_scenario(scenario: &str, min_shots: usize) {
     }
     let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
     let data = dir.path().join("data");
-    let mut server = Server::start(&data, None, &["demo"], &dir.path().join("server.log"));
+    let mut server = Server::start(
+        &data,
+        None,
+        &["demo", "--story-dates"],
+        &dir.path().join("server.log"),
+    );
     server.wait_healthy();
     let address = server.address;
     let password = demo_password(&data).unwrap_or_else(|| {

@@ -110,7 +110,7 @@ fn assert_no_negative_holdings(data: &Path, database: Option<&str>) {
 /// A demo registry on the test's database, served; returns the server and the password.
 pub(crate) fn served_demo(dir: &Path, database: Option<&str>) -> (Server, String) {
     let data = dir.join("data");
-    let output = guagou(&data, database, &["demo", "--no-serve"]);
+    let output = guagou(&data, database, &["demo", "--no-serve", "--story-dates"]);
     assert!(output.status.success(), "{}", text(&output));
     // The demo, built today, finds 宣汉县's 2018 advance unrepaid and suspends the county;
     // the city lifts it so that the tests can advance.
@@ -181,7 +181,7 @@ pub(crate) fn advance(key: &str, amount_m2: i64) -> Value {
 fn migrate_copies_a_registry_and_serve_reads_the_copy() {
     let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
     let source = dir.path().join("source");
-    let demo = guagou(&source, None, &["demo", "--no-serve"]);
+    let demo = guagou(&source, None, &["demo", "--no-serve", "--story-dates"]);
     assert!(demo.status.success(), "{}", text(&demo));
     // The target: the test's database, or SQLite in a folder of its own.
     let target_dir = dir.path().join("target");

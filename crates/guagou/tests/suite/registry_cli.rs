@@ -22,8 +22,49 @@ fn text(bytes: &[u8]) -> String {
 }
 
 fn demo(dir: &Path) {
-    let output = guagou(dir, &["demo", "--no-serve"]);
+    let output = guagou(dir, &["demo", "--no-serve", "--story-dates"]);
     assert_eq!(output.status.code(), Some(0), "{}", text(&output.stderr));
+}
+
+/// `guagou demo` is built for today unless told otherwise: `--as-of` picks the demo's day (the
+/// story moved by whole years to end on or before it, codes with it), a day after today is
+/// refused before anything is written, and the demo verifies.
+#[test]
+fn demo_is_built_for_its_day() {
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let data = dir.path().join("data");
+    let output = guagou(&data, &["demo", "--no-serve", "--as-of", "2999-01-01"]);
+    assert_ne!(output.status.code(), Some(0), "{}", text(&output.stdout));
+    assert!(
+        text(&output.stderr).contains("after today"),
+        "{}",
+        text(&output.stderr)
+    );
+    let data = dir.path().join("data-2024");
+    let output = guagou(
+        &data,
+        &[
+            "--format",
+            "json",
+            "demo",
+            "--no-serve",
+            "--as-of",
+            "2024-06-30",
+        ],
+    );
+    assert_eq!(output.status.code(), Some(0), "{}", text(&output.stderr));
+    let summary: Value = serde_json::from_slice(&output.stdout).unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(summary["shifted_years"], 4, "{summary}");
+    assert_eq!(summary["today"], "2024-06-30", "{summary}");
+    let codes: Vec<&str> = summary["projects"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|p| p[0].as_str())
+        .collect();
+    assert!(codes.contains(&"511722-2022-001"), "{codes:?}");
+    let output = guagou(&data, &["verify"]);
+    assert_eq!(output.status.code(), Some(0), "{}", text(&output.stdout));
 }
 
 #[test]

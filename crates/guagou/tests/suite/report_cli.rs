@@ -34,7 +34,7 @@ fn json(output: &Output) -> Value {
 fn demo() -> (tempfile::TempDir, std::path::PathBuf) {
     let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
     let data = dir.path().join("data");
-    let output = guagou(&data, &["demo", "--no-serve"]);
+    let output = guagou(&data, &["demo", "--no-serve", "--story-dates"]);
     assert_eq!(output.status.code(), Some(0), "{}", text(&output.stderr));
     (dir, data)
 }

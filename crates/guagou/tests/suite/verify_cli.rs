@@ -90,7 +90,7 @@ fn verify_with_a_checkpoint_catches_the_last_funds_entry_and_audit_record_remove
         ),
     };
     let db = database.as_deref();
-    let demo = guagou(&data, db, &["demo", "--no-serve"]);
+    let demo = guagou(&data, db, &["demo", "--no-serve", "--story-dates"]);
     assert!(demo.status.success(), "{}", text(&demo));
 
     // The checkpoint names all three heads; today it matches.
