@@ -166,6 +166,11 @@ pub fn value_text(value: Option<&serde_json::Value>) -> String {
     }
 }
 
+/// A JSON value as plain text (strings without quotes).
+pub fn value_text_of(value: &serde_json::Value) -> String {
+    value_text(Some(value))
+}
+
 /// A measured number rounded for reading (the stored value keeps full precision).
 fn decimals(value: Option<&serde_json::Value>, places: usize) -> String {
     match value.and_then(serde_json::Value::as_f64) {

@@ -82,11 +82,12 @@ pub async fn funds_index(State(state): State<AppState>, PageUser(user): PageUser
         let (zh, en) = (&b.label_zh, &b.label_en);
         by_county.entry(b.county.as_str()).or_default().push(vec![
             format!(
-                "<a href=\"{}\">{}</a>",
+                "<a href=\"{}\" title=\"{}\">{}</a>",
                 esc(&account_url(&b.account)),
-                esc(&b.account)
+                esc(&b.account),
+                lang.t(zh, en)
             ),
-            lang.t(zh, en),
+            format!("<code>{}</code>", esc(&b.account)),
             esc(&b.nature),
             format!("<span class=\"yuan\">{}</span>", esc(&b.balance_yuan)),
         ]);
@@ -108,7 +109,7 @@ pub async fn funds_index(State(state): State<AppState>, PageUser(user): PageUser
                 lang,
                 &[
                     ("账户", "account"),
-                    ("类别", "kind"),
+                    ("账户编号", "account key"),
                     ("性质", "nature"),
                     ("余额（元）", "balance (元)")
                 ],
@@ -371,11 +372,12 @@ pub async fn entry_show(
             let (zh, en) = l.account.label();
             vec![
                 format!(
-                    "<a href=\"{}\">{}</a>",
+                    "<a href=\"{}\" title=\"{}\">{}</a>",
                     esc(&account_url(&l.account.key())),
-                    esc(&l.account.key())
+                    esc(&l.account.key()),
+                    lang.t(&zh, &en)
                 ),
-                lang.t(&zh, &en),
+                format!("<code>{}</code>", esc(&l.account.key())),
                 yuan(l.amount_fen),
             ]
         })
@@ -410,7 +412,7 @@ pub async fn entry_show(
             lang,
             &[
                 ("账户", "account"),
-                ("类别", "kind"),
+                ("账户编号", "account key"),
                 ("金额（元）", "amount (元)")
             ],
             &legs

@@ -835,6 +835,20 @@ fn decided_section(lang: Lang, decided: &DecidedAllocation) -> String {
     )
 }
 
+/// The name of an allocation factor (its key in the profile's `[allocation]` in the tooltip).
+fn factor_name(factor: &str) -> (&'static str, &'static str) {
+    match factor {
+        "base" => (
+            "基础份额（未被暂停的县）",
+            "base share (counties not suspended)",
+        ),
+        "national_poverty_county" => ("国家扶贫开发工作重点县", "national poverty county"),
+        "provincial_poverty_county" => ("省定贫困县", "provincial poverty county"),
+        "commendation" => ("通报表扬", "commendation"),
+        _ => ("其他因素", "other factor"),
+    }
+}
+
 fn allocation_body(user: &User, view: &AllocationView) -> String {
     let lang = user.lang;
     let weights: Vec<Vec<String>> = view
@@ -842,7 +856,14 @@ fn allocation_body(user: &User, view: &AllocationView) -> String {
         .iter()
         .map(|w| {
             vec![
-                format!("<code>{}</code>", esc(w.factor)),
+                {
+                    let (zh, en) = factor_name(w.factor);
+                    format!(
+                        "<span title=\"{}\">{}</span>",
+                        esc(w.factor),
+                        lang.t(zh, en)
+                    )
+                },
                 w.weight.to_string(),
                 esc(&w.clause),
                 lang.t(&w.note_zh, &w.note_en),

@@ -295,7 +295,12 @@ fn records_table(lang: Lang, records: &[AuditView]) -> String {
                 esc(&crate::html::local_time(&r.at)),
                 filter_link("actor", &r.actor),
                 action_link(&r.action),
-                filter_link("subject", &r.subject),
+                format!(
+                    "<a href=\"/audit?subject={}\" title=\"{}\">{}</a>",
+                    esc(&url_encode(&r.subject)),
+                    esc(&r.subject),
+                    esc(&crate::names::audit_subject(lang, &r.subject))
+                ),
                 esc(&r.reason),
                 format!(
                     "<a href=\"/audit/{seq}\" id=\"payload-{seq}\">{}</a>",
@@ -391,7 +396,6 @@ pub async fn audit_show(
     let lang = user.lang;
     let seq: u64 = seq.parse().map_err(|_| WebError::NotFound)?;
     let record = readable_record(&state.registry, &user, seq).await?;
-    let payload = serde_json::to_string_pretty(&record.payload).unwrap_or_default();
     let row = |zh: &str, en: &str, value: String| vec![lang.t(zh, en), value];
     let facts = table_in(
         lang,
@@ -409,7 +413,11 @@ pub async fn audit_show(
                     esc(&record.action)
                 ),
             ),
-            row("对象", "Subject", esc(&record.subject)),
+            row(
+                "对象",
+                "Subject",
+                esc(&crate::names::audit_subject(lang, &record.subject)),
+            ),
             row("理由", "Reason", esc(&record.reason)),
             row(
                 "前一记录哈希",
@@ -424,9 +432,14 @@ pub async fn audit_show(
         ],
     );
     let body = format!(
-        "{facts}<h2>{h}</h2><pre id=\"payload\"><code>{payload}</code></pre><p><a href=\"/audit\">{back}</a></p>",
+        "{facts}<h2>{h}</h2>{payload}<p><a href=\"/api/audit/{seq}\" id=\"payload-json\">{raw}</a> · <a href=\"/audit\">{back}</a></p>",
         h = lang.t("内容", "Payload"),
-        payload = esc(&payload),
+        payload = payload_table(lang, &record.payload),
+        seq = record.seq,
+        raw = lang.t(
+            "原始记录（JSON，用于核验哈希）",
+            "The record as stored (JSON, to verify the hash)"
+        ),
         back = lang.t("返回审计日志", "Back to the audit log"),
     );
     Ok(Html(page(
@@ -486,5 +499,68 @@ mod tests {
             link(&query, Some(7)),
             "/audit?before=7&actor=%E5%8E%BF%E5%B1%80%40511722&action=plan."
         );
+    }
+}
+
+/// A payload as a table of named fields (nested fields by their path, lists item by item);
+/// the stored JSON stays available through the API for hash checks.
+fn payload_table(lang: Lang, payload: &serde_json::Value) -> String {
+    let mut rows = Vec::new();
+    payload_rows(lang, "", payload, &mut rows);
+    if rows.is_empty() {
+        return none_line(lang);
+    }
+    format!(
+        "<div class=\"table-wrap\" id=\"payload\">{}</div>",
+        table_in(lang, &[("字段", "Field"), ("值", "Value")], &rows)
+    )
+}
+
+fn payload_rows(lang: Lang, path: &str, value: &serde_json::Value, rows: &mut Vec<Vec<String>>) {
+    match value {
+        serde_json::Value::Object(map) => {
+            for (key, inner) in map {
+                let name = crate::names::payload_field(lang, key)
+                    .map_or_else(|| key.clone(), str::to_owned);
+                let path = if path.is_empty() {
+                    name
+                } else {
+                    format!("{path} · {name}")
+                };
+                payload_rows(lang, &path, inner, rows);
+            }
+        }
+        serde_json::Value::Array(items) if items.iter().any(|i| i.is_object() || i.is_array()) => {
+            for (i, item) in items.iter().enumerate() {
+                payload_rows(lang, &format!("{path} {}", i + 1), item, rows);
+            }
+        }
+        other => {
+            let text = match other {
+                serde_json::Value::Null => String::new(),
+                serde_json::Value::Bool(true) => lang.one("是", "yes"),
+                serde_json::Value::Bool(false) => lang.one("否", "no"),
+                // A stored code (an enum value, a key) is shown as the code it is.
+                serde_json::Value::String(s)
+                    if s.contains('_') && s.chars().all(|c| c.is_ascii() && !c.is_whitespace()) =>
+                {
+                    format!("<code>{}</code>", esc(s))
+                }
+                // A file on the server that an operator imported: its name, the full path in
+                // the tooltip.
+                serde_json::Value::String(s) if s.starts_with('/') && s.len() > 1 => {
+                    let name = s.rsplit('/').next().unwrap_or(s);
+                    format!("<span title=\"{}\">{}</span>", esc(s), esc(name))
+                }
+                serde_json::Value::String(s) => esc(&crate::html::local_time(s)),
+                serde_json::Value::Array(items) => esc(&items
+                    .iter()
+                    .map(crate::html::value_text_of)
+                    .collect::<Vec<_>>()
+                    .join("、")),
+                n => esc(&n.to_string()),
+            };
+            rows.push(vec![esc(path), text]);
+        }
     }
 }

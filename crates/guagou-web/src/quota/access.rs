@@ -120,18 +120,44 @@ pub(crate) fn account_url(account: &Account) -> String {
 }
 
 /// An account as a link when `user` may read it, as plain text otherwise.
-pub(crate) fn account_link(scope: &Scope, account: &Account) -> String {
-    // Accounts show their key (it names the division, project or listing); the one account
-    // without an owner in its key shows its name.
-    let key = match account {
-        Account::AnnualPlanGrant => "年度计划下达（省）/ annual plan grant".to_owned(),
-        _ => esc(&account.key()),
-    };
+pub(crate) fn account_link(lang: Lang, scope: &Scope, account: &Account) -> String {
+    // Accounts show their name (the owner by name and the kind); the key, which the URL
+    // carries, is in the tooltip.
+    let label = esc(&account_name(lang, scope, account));
+    let key = esc(&account.key());
     if scope.may_read(account) {
-        format!("<a href=\"{}\">{key}</a>", esc(&account_url(account)))
+        format!(
+            "<a href=\"{}\" title=\"{key}\" data-key=\"{key}\">{label}</a>",
+            esc(&account_url(account))
+        )
     } else {
-        key
+        format!("<span title=\"{key}\">{label}</span>")
     }
+}
+
+/// An account by name: whose it is (a division by name, a project or listing by its number)
+/// and what kind, e.g. 宣汉县 · 可用节余指标.
+pub(crate) fn account_name(lang: Lang, scope: &Scope, account: &Account) -> String {
+    let (kind_zh, kind_en) = account_kind(account);
+    let kind = match lang {
+        Lang::Zh => kind_zh,
+        Lang::En => kind_en,
+    };
+    let division = |code: &guagou_domain::DivisionCode| {
+        scope
+            .name_of(code.as_str())
+            .map_or_else(|| code.to_string(), str::to_owned)
+    };
+    let owner = match account {
+        Account::Holding { division: d }
+        | Account::Reserved { division: d }
+        | Account::Used { division: d } => division(d),
+        Account::AnnualPlan { county, .. } | Account::Deducted { county } => division(county),
+        Account::Listed { listing } => listing.clone(),
+        Account::Surplus { project } | Account::Advance { project } => project.clone(),
+        Account::AnnualPlanGrant => return kind,
+    };
+    format!("{owner} · {kind}")
 }
 
 /// A link to a journal entry.

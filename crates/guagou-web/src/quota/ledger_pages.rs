@@ -205,7 +205,7 @@ pub async fn ledger_index(
     for a in &accounts {
         let [m2, ha, mu] = area_cells(a.balance.m2);
         groups.entry(a.county.clone()).or_default().push(vec![
-            account_link(&scope, &a.detail),
+            account_link(lang, &scope, &a.detail),
             lang.t(&a.kind_zh, &a.kind_en),
             format!(
                 "<span class=\"m2\" data-account=\"{}\">{m2}</span>",
@@ -280,7 +280,7 @@ fn listings_section(
             listing: listing.clone(),
         };
         rows.push(vec![
-            account_link(scope, &account),
+            account_link(lang, scope, &account),
             esc(&division_label(scope, seller.as_str())),
             esc(&area_text(*open)),
         ]);
@@ -342,7 +342,7 @@ fn history_query(
     })
 }
 
-pub(crate) fn lot_rows(scope: &Scope, lots: &[Lot]) -> Vec<Vec<String>> {
+pub(crate) fn lot_rows(lang: Lang, scope: &Scope, lots: &[Lot]) -> Vec<Vec<String>> {
     lots.iter()
         .map(|lot| {
             vec![
@@ -350,15 +350,20 @@ pub(crate) fn lot_rows(scope: &Scope, lots: &[Lot]) -> Vec<Vec<String>> {
                 if lot.advanced {
                     // Advanced quota: local use only until acceptance confirms it (二(四)).
                     format!(
-                        "<code>{}</code> <span class=\"warn\" title=\"预支指标：验收确认前只能本地使用 / advanced quota: local use only until acceptance confirms it\">预支 · advanced</span>",
-                        esc(&lot.serial())
+                        "<code>{}</code> <span class=\"warn\" title=\"{}\">{}</span>",
+                        esc(&lot.serial()),
+                        lang.one(
+                            "预支指标：验收确认前只能本地使用",
+                            "advanced quota: local use only until acceptance confirms it"
+                        ),
+                        lang.one("预支", "advanced")
                     )
                 } else {
                     format!("<code>{}</code>", esc(&lot.serial()))
                 },
                 project_link(scope, &lot.project),
                 esc(&area_text(lot.size())),
-                account_link(scope, &lot.holder),
+                account_link(lang, scope, &lot.holder),
                 lot.parent
                     .map(|p| format!("<a href=\"/ledger/lots/{p}\">{p}</a>"))
                     .unwrap_or_default(),
@@ -392,7 +397,7 @@ fn history_table(scope: &Scope, user: &User, detail: &AccountDetail) -> String {
                 .counter_accounts
                 .iter()
                 .map(|key| match Account::from_key(key) {
-                    Some(a) => account_link(scope, &a),
+                    Some(a) => account_link(lang, scope, &a),
                     None => esc(key),
                 })
                 .collect::<Vec<_>>()
@@ -454,7 +459,11 @@ pub async fn account_show(
         let lots = if detail.open_lots.is_empty() {
             none(lang)
         } else {
-            table_in(lang, LOT_HEADERS, &lot_rows(&scope, &detail.open_lots))
+            table_in(
+                lang,
+                LOT_HEADERS,
+                &lot_rows(lang, &scope, &detail.open_lots),
+            )
         };
         body.push_str(&section(
             "lots",
@@ -489,15 +498,10 @@ pub async fn account_show(
     ));
     body.push_str(&account_forms(&state, &scope, &user, account).await?);
     body.push_str(&chain_status(&state, lang).await?);
-    // The title names the account's kind, then its key (which names its owner).
-    let (kind_zh, kind_en) = super::access::account_kind(account);
-    let key = match account {
-        Account::AnnualPlanGrant => String::new(),
-        _ => account.key(),
-    };
+    // The title names the account: its owner by name and its kind.
     Ok(Html(page(
-        format!("{kind_zh} {key}").trim_end(),
-        format!("{kind_en} {key}").trim_end(),
+        &super::access::account_name(Lang::Zh, &scope, account),
+        &super::access::account_name(Lang::En, &scope, account),
         Some(&user),
         &body,
     )))
@@ -845,7 +849,7 @@ fn entry_body(scope: &Scope, user: &User, detail: &EntryDetail) -> String {
             let (kzh, ken) = account_kind(&leg.account);
             let [m2, ha, mu] = area_cells(leg.amount_m2);
             vec![
-                account_link(scope, &leg.account),
+                account_link(lang, scope, &leg.account),
                 lang.t(&kzh, &ken),
                 format!("<span class=\"m2\">{}</span>", esc(&m2)),
                 ha,
@@ -856,13 +860,17 @@ fn entry_body(scope: &Scope, user: &User, detail: &EntryDetail) -> String {
     let created = if entry.lots_created.is_empty() {
         none(lang)
     } else {
-        table_in(lang, LOT_HEADERS, &lot_rows(scope, &entry.lots_created))
+        table_in(
+            lang,
+            LOT_HEADERS,
+            &lot_rows(lang, scope, &entry.lots_created),
+        )
     };
     let consumed_lots: Vec<Lot> = detail.lots_consumed.iter().map(|l| l.lot.clone()).collect();
     let consumed = if consumed_lots.is_empty() {
         none(lang)
     } else {
-        table_in(lang, LOT_HEADERS, &lot_rows(scope, &consumed_lots))
+        table_in(lang, LOT_HEADERS, &lot_rows(lang, scope, &consumed_lots))
     };
     let verified = if detail.hash_verified {
         format!(
@@ -980,9 +988,9 @@ pub async fn entry_show(
 // ---------------------------------------------------------------------------------------------
 // GET /ledger/lots/{id}
 
-fn lineage_rows(scope: &Scope, lineage: &[LotRecord]) -> Vec<Vec<String>> {
+fn lineage_rows(lang: Lang, scope: &Scope, lineage: &[LotRecord]) -> Vec<Vec<String>> {
     let lots: Vec<Lot> = lineage.iter().map(|l| l.lot.clone()).collect();
-    lot_rows(scope, &lots)
+    lot_rows(lang, scope, &lots)
         .into_iter()
         .zip(lineage)
         .map(|(mut row, record)| {
@@ -1009,7 +1017,7 @@ pub async fn lot_show(
             "本指标块及其来源（从本块到最初产生的指标块）",
             "This lot and where it came from (from this lot back to the minted lot)"
         ),
-        table_in(lang, &headers, &lineage_rows(&scope, &lineage)),
+        table_in(lang, &headers, &lineage_rows(lang, &scope, &lineage)),
     );
     let serial = lineage
         .first()

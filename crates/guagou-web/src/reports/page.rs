@@ -149,8 +149,8 @@ fn filter_form(lang: Lang, query: &ReportQuery, choices: &[(String, String)]) ->
         qs = esc(&qs),
         xlsx = lang.t("下载 Excel", "Download Excel"),
         note = lang.t(
-            "按事项日期计入年度；基准日之后的事项与被冲正的台账条目不计；面积 m²，金额 元。各项定义见 docs/reports.md。",
-            "Numbers fall in the year of their event's date; events after the as-of date and reversed journal entries are left out; areas in m², money in CNY. Definitions: docs/reports.md."
+            "按事项日期计入年度；基准日之后的事项与被冲正的台账条目不计；面积 m²，金额 元。各项定义见导出 Excel 的“说明”工作表。",
+            "Numbers fall in the year of their event's date; events after the as-of date and reversed journal entries are left out; areas in m², money in CNY. Definitions: the 说明 (notes) sheet of the Excel export."
         ),
     )
 }

@@ -209,8 +209,9 @@ fn raw_timestamps(body: &str) -> Vec<String> {
     found
 }
 
-/// snake_case words in a page's text (outside tags, `<code>`, `<pre>` and rule IDs):
-/// developer identifiers that a clerk should never read.
+/// snake_case words (record keys such as `ledger_entry:12` included), command-line flags and
+/// repository paths in a page's text (outside tags, `<code>` and `<pre>`; rule IDs are upper
+/// case): developer words that a clerk should never read.
 fn snake_words(body: &str) -> Vec<String> {
     let mut text = String::new();
     let mut in_tag = false;
@@ -237,13 +238,26 @@ fn snake_words(body: &str) -> Vec<String> {
             _ => {}
         }
     }
-    text.split(|c: char| !(c.is_ascii_alphanumeric() || c == '_' || c == '.' || c == ':'))
-        .map(|w| w.trim_matches(|c| c == '.' || c == ':'))
-        // Record identifiers (`ledger_entry:12`, account keys) name a record, not a concept.
-        .filter(|w| !w.contains(':'))
+    let mut found: Vec<String> = text
+        .split(|c: char| {
+            !(c.is_ascii_alphanumeric() || c == '_' || c == '.' || c == ':' || c == '-' || c == '/')
+        })
+        .map(|w| w.trim_matches(|c| c == '.' || c == ':' || c == '/'))
         .filter(|w| w.contains('_') && w.chars().any(|c| c.is_ascii_lowercase()))
         .map(str::to_owned)
-        .collect()
+        .collect();
+    // Command-line flags and repository paths are the developer's words too.
+    for word in text.split_whitespace() {
+        let flag =
+            word.starts_with("--") && word[2..].starts_with(|c: char| c.is_ascii_lowercase());
+        let path = ["docs/", "crates/", "src/", ".rs", "/tmp/", "target/"]
+            .iter()
+            .any(|p| word.contains(p));
+        if flag || path {
+            found.push(word.to_owned());
+        }
+    }
+    found
 }
 
 /// No developer identifier (snake_case) in the text of any page a county, the city or audit
