@@ -112,20 +112,6 @@ fn fixed(action: &str) -> Option<(&'static str, &'static str)> {
     })
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn actions_read_as_names_and_unknown_ones_keep_their_code() {
-        assert_eq!(audit_action(Lang::Zh, "project.transition"), "项目流程");
-        assert_eq!(audit_action(Lang::En, "user.login"), "signed in");
-        assert_eq!(audit_action(Lang::Zh, "ledger.advance"), "指标台账：预支");
-        assert_eq!(audit_action(Lang::Zh, "funds.spend"), "资金台账：支出");
-        assert_eq!(audit_action(Lang::Zh, "something.new"), "something.new");
-    }
-}
-
 /// An audit record's subject as a reader names it: `ledger_entry:21` → 台账条目 #21,
 /// `funds_entry:5` → 资金条目 #5, `base_layer:1` → 土地利用图层 #1. Other subjects are
 /// numbers users know (a project, a listing, a plan) and are shown as they are.
@@ -148,22 +134,6 @@ pub fn audit_subject(lang: Lang, subject: &str) -> String {
         (Some((zh, _)), Lang::Zh) => format!("{zh} #{id}"),
         (Some((_, en)), Lang::En) => format!("{en} #{id}"),
         (None, _) => subject.to_owned(),
-    }
-}
-
-#[cfg(test)]
-mod subject_tests {
-    use super::*;
-
-    #[test]
-    fn subjects_are_named() {
-        assert_eq!(audit_subject(Lang::Zh, "ledger_entry:21"), "台账条目 #21");
-        assert_eq!(audit_subject(Lang::En, "funds_entry:5"), "funds entry #5");
-        assert_eq!(
-            audit_subject(Lang::Zh, "511722-2018-001"),
-            "511722-2018-001"
-        );
-        assert_eq!(audit_subject(Lang::Zh, "odd_kind:1"), "odd_kind:1");
     }
 }
 
@@ -307,4 +277,34 @@ pub fn payload_field(lang: Lang, key: &str) -> Option<&'static str> {
         Lang::Zh => zh,
         Lang::En => en,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn actions_read_as_names_and_unknown_ones_keep_their_code() {
+        assert_eq!(audit_action(Lang::Zh, "project.transition"), "项目流程");
+        assert_eq!(audit_action(Lang::En, "user.login"), "signed in");
+        assert_eq!(audit_action(Lang::Zh, "ledger.advance"), "指标台账：预支");
+        assert_eq!(audit_action(Lang::Zh, "funds.spend"), "资金台账：支出");
+        assert_eq!(audit_action(Lang::Zh, "something.new"), "something.new");
+    }
+}
+
+#[cfg(test)]
+mod subject_tests {
+    use super::*;
+
+    #[test]
+    fn subjects_are_named() {
+        assert_eq!(audit_subject(Lang::Zh, "ledger_entry:21"), "台账条目 #21");
+        assert_eq!(audit_subject(Lang::En, "funds_entry:5"), "funds entry #5");
+        assert_eq!(
+            audit_subject(Lang::Zh, "511722-2018-001"),
+            "511722-2018-001"
+        );
+        assert_eq!(audit_subject(Lang::Zh, "odd_kind:1"), "odd_kind:1");
+    }
 }

@@ -484,24 +484,6 @@ pub async fn audit_record(
     Ok(Json(readable_record(&state.registry, &user, seq).await?))
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn links_keep_filters_and_encode_them() {
-        let query = AuditQuery {
-            actor: Some("县局@511722".into()),
-            action: Some("plan.".into()),
-            ..AuditQuery::default()
-        };
-        assert_eq!(
-            link(&query, Some(7)),
-            "/audit?before=7&actor=%E5%8E%BF%E5%B1%80%40511722&action=plan."
-        );
-    }
-}
-
 /// A payload as a table of named fields (nested fields by their path, lists item by item);
 /// the stored JSON stays available through the API for hash checks.
 fn payload_table(lang: Lang, payload: &serde_json::Value) -> String {
@@ -562,5 +544,23 @@ fn payload_rows(lang: Lang, path: &str, value: &serde_json::Value, rows: &mut Ve
             };
             rows.push(vec![esc(path), text]);
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn links_keep_filters_and_encode_them() {
+        let query = AuditQuery {
+            actor: Some("县局@511722".into()),
+            action: Some("plan.".into()),
+            ..AuditQuery::default()
+        };
+        assert_eq!(
+            link(&query, Some(7)),
+            "/audit?before=7&actor=%E5%8E%BF%E5%B1%80%40511722&action=plan."
+        );
     }
 }
