@@ -166,6 +166,18 @@ pub fn value_text(value: Option<&serde_json::Value>) -> String {
     }
 }
 
+/// An area in m² with thousands separators, and in 公顷 and 亩 (`57,320 m² (5.7320 公顷 /
+/// 85.98 亩)`): the one way pages show an area.
+pub fn area_text(m2: i64) -> String {
+    let area = guagou_domain::SquareMetres(m2);
+    format!(
+        "{} m² ({} 公顷 / {} 亩)",
+        crate::lists::thousands(m2),
+        area.hectares_text(),
+        area.mu_text()
+    )
+}
+
 /// A JSON value as plain text (strings without quotes).
 pub fn value_text_of(value: &serde_json::Value) -> String {
     value_text(Some(value))

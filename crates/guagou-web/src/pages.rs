@@ -442,12 +442,7 @@ fn project_facts(
 
 /// An area in m² with its hectares and mu.
 pub fn area_text(m2: i64) -> String {
-    let area = guagou_domain::SquareMetres(m2);
-    format!(
-        "{m2} m² ({} 公顷 / {} 亩)",
-        area.hectares_text(),
-        area.mu_text()
-    )
+    crate::html::area_text(m2)
 }
 
 fn result_rows(lang: Lang, results: &[serde_json::Value]) -> Vec<Vec<String>> {

@@ -9,12 +9,12 @@ use axum::Form;
 use axum::extract::rejection::QueryRejection;
 use axum::extract::{Path, Query, State};
 use axum::response::{Html, IntoResponse, Redirect, Response};
+use guagou_domain::DivisionCode;
 use guagou_domain::lifecycle::Level;
 use guagou_domain::supervision::{
     AllocationRow, FindingSeverity, FindingState, InspectionKind, NoticeKind, PovertyLevel,
     rectification_overdue,
 };
-use guagou_domain::{DivisionCode, SquareMetres};
 use guagou_registry::inspections::{DecidedAllocation, Inspection, Notice};
 use serde::Deserialize;
 
@@ -725,8 +725,7 @@ pub async fn lift_submit(
 }
 
 fn area(m2: i64) -> String {
-    let a = SquareMetres(m2);
-    format!("{m2} m² ({} 公顷 / {} 亩)", a.hectares_text(), a.mu_text())
+    crate::html::area_text(m2)
 }
 
 fn allocation_rows(lang: Lang, rows: &[AllocationRow]) -> Vec<Vec<String>> {

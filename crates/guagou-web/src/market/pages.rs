@@ -32,7 +32,7 @@ use crate::html::{Lang, esc, page, table_in};
 
 fn area(m2: i64) -> String {
     let a = SquareMetres(m2);
-    format!("{m2} m² ({} 亩)", a.mu_text())
+    format!("{} m² ({} 亩)", crate::lists::thousands(m2), a.mu_text())
 }
 
 fn price(fen_per_mu: i64) -> String {

@@ -72,12 +72,7 @@ pub(crate) fn operation_kind(kind: &str) -> (&'static str, &'static str) {
 
 /// An area as `m² (公顷 / 亩)` text.
 pub(crate) fn area_text(m2: i64) -> String {
-    let area = SquareMetres(m2);
-    format!(
-        "{m2} m² ({} 公顷 / {} 亩)",
-        area.hectares_text(),
-        area.mu_text()
-    )
+    crate::html::area_text(m2)
 }
 
 /// An area in the three units, for JSON.
@@ -196,7 +191,7 @@ mod tests {
 
     #[test]
     fn areas_show_hectares_and_mu() {
-        assert_eq!(area_text(10_000), "10000 m² (1.0000 公顷 / 15.00 亩)");
+        assert_eq!(area_text(10_000), "10,000 m² (1.0000 公顷 / 15.00 亩)");
         let area = Area::of(-2);
         assert_eq!(
             (area.hectares.as_str(), area.mu.as_str()),

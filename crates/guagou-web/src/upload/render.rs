@@ -3,7 +3,6 @@
 
 use std::fmt::Write as _;
 
-use guagou_domain::SquareMetres;
 use guagou_domain::check::RuleResult;
 use guagou_registry::RegistryError;
 use guagou_registry::packages::PreCheck;
@@ -14,12 +13,7 @@ use crate::html::{Lang, esc, quantity_text, table_in, value_text};
 
 /// An area in m² with hectares and mu.
 pub fn area_text(m2: i64) -> String {
-    let area = SquareMetres(m2);
-    format!(
-        "{m2} m² ({} 公顷 / {} 亩)",
-        area.hectares_text(),
-        area.mu_text()
-    )
+    crate::html::area_text(m2)
 }
 
 /// A measured (not yet rounded) area: m² with two decimals.

@@ -1031,14 +1031,17 @@ async fn acceptance_city_investment_and_ranking() {
     let html = panels(&app, "city@511700", "land", &code).await;
     let panel = &html[html.find("id=\"acceptance\"").must()..];
     assert!(
-        panel.contains(&format!("{confirmed} m²")),
+        panel.contains(&format!("{} m²", guagou_web::lists::thousands(confirmed))),
         "confirmed surplus: {panel}"
     );
     assert!(
-        panel.contains(&format!("{} m²", advanced - confirmed)),
+        panel.contains(&format!(
+            "{} m²",
+            guagou_web::lists::thousands(advanced - confirmed)
+        )),
         "shortfall: {panel}"
     );
-    assert!(panel.contains("47000 m²"), "farmland balance: {panel}");
+    assert!(panel.contains("47,000 m²"), "farmland balance: {panel}");
     let view = app
         .get(&city, &format!("/api/projects/{code}/acceptance"))
         .await;
