@@ -145,7 +145,7 @@ pub(crate) async fn project_ledger(
     let deadline_table = if deadlines.is_empty() {
         none(lang)
     } else {
-        deadline_table(lang, user, &deadlines, false)
+        deadline_table(lang, user, &Default::default(), &deadlines, false)
     };
     let mut out = format!(
         "<section id=\"project-ledger\"><h2>{title}</h2>{facts_table}<h3>{}</h3>{deadline_table}",
@@ -199,6 +199,7 @@ pub(crate) async fn project_ledger(
 pub(crate) fn deadline_table(
     lang: Lang,
     user: &User,
+    names: &crate::names::DivisionNames,
     items: &[DeadlineItem],
     with_county: bool,
 ) -> String {
@@ -253,7 +254,7 @@ pub(crate) fn deadline_table(
             };
             let mut row = vec![lang.t(zh, en), project];
             if with_county {
-                row.push(esc(&i.county));
+                row.push(crate::names::division(names, &i.county));
             }
             row.extend([
                 if i.amount_m2 > 0 {
@@ -301,6 +302,7 @@ pub async fn overdue_html(state: &AppState, user: &User) -> String {
 async fn other_open_items(
     state: &AppState,
     user: &User,
+    names: &crate::names::DivisionNames,
     today: chrono::NaiveDate,
 ) -> Result<String, WebError> {
     let lang = user.lang;
@@ -323,7 +325,7 @@ async fn other_open_items(
                     "<a href=\"/market/listings/{id}\">{id}</a>",
                     id = esc(&listing.id)
                 ),
-                esc(&listing.seller),
+                crate::names::division(names, &listing.seller),
                 esc(&listing.closes_on),
             ]);
         }
@@ -346,7 +348,7 @@ async fn other_open_items(
                     let (zh, en) = super::supervision::obligation_kind(&text("kind"));
                     format!("{} · {}", lang.one(zh, en), esc(&text("project")))
                 },
-                esc(&text("county")),
+                crate::names::division(names, &text("county")),
                 esc(&text("opened_on")),
             ]);
         }
@@ -393,6 +395,7 @@ async fn overdue(state: &AppState, user: &User) -> Result<String, WebError> {
         .filter(|c| user.reads(c.as_str()))
         .map(|c| c.to_string())
         .collect();
+    let names = user.door(registry).division_names().await?;
     let mut out = String::from("<div id=\"overdue-panel\">");
     if items.is_empty() {
         out.push_str(&format!(
@@ -403,17 +406,21 @@ async fn overdue(state: &AppState, user: &User) -> Result<String, WebError> {
             )
         ));
     } else {
-        out.push_str(&deadline_table(lang, user, &items, true));
+        out.push_str(&deadline_table(lang, user, &names, &items, true));
     }
     if !suspended.is_empty() {
         let _ = write!(
             out,
             "<p class=\"fail\" id=\"suspended\">{} {}</p>",
             lang.t("暂停预支的县：", "Advance right suspended:"),
-            esc(&suspended.join(", "))
+            suspended
+                .iter()
+                .map(|c| crate::names::division(&names, c))
+                .collect::<Vec<_>>()
+                .join("、")
         );
     }
-    out.push_str(&other_open_items(state, user, today).await?);
+    out.push_str(&other_open_items(state, user, &names, today).await?);
     // Rectifications of inspection findings past their deadline, and the supervision links.
     out.push_str(&crate::inspect::overdue_rectifications_html(state, user, today).await);
     let _ = write!(

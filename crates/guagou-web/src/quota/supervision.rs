@@ -22,6 +22,7 @@ use crate::AppState;
 use crate::auth::{PageUser, User};
 use crate::error::{PageError, WebError};
 use crate::html::{Lang, esc, page, table_in};
+use crate::names::{DivisionNames, division};
 
 /// The date supervision looks at.
 #[derive(Debug, Clone, Default, Deserialize, IntoParams)]
@@ -91,7 +92,12 @@ fn amount_cell(value: &serde_json::Value) -> String {
     }
 }
 
-fn sanction_rows(lang: Lang, sanctions: &[serde_json::Value], applied: bool) -> Vec<Vec<String>> {
+fn sanction_rows(
+    lang: Lang,
+    names: &DivisionNames,
+    sanctions: &[serde_json::Value],
+    applied: bool,
+) -> Vec<Vec<String>> {
     sanctions
         .iter()
         .map(|s| {
@@ -102,7 +108,7 @@ fn sanction_rows(lang: Lang, sanctions: &[serde_json::Value], applied: bool) -> 
                 esc(&text(s, "clause")),
                 lang.t(&zh, &en),
                 esc(&text(s, "project")),
-                esc(&text(s, "county")),
+                division(names, &text(s, "county")),
                 amount_cell(s),
                 esc(&text(s, "overdue_since")),
             ];
@@ -114,7 +120,12 @@ fn sanction_rows(lang: Lang, sanctions: &[serde_json::Value], applied: bool) -> 
         .collect()
 }
 
-fn sanction_table(lang: Lang, sanctions: &[serde_json::Value], applied: bool) -> String {
+fn sanction_table(
+    lang: Lang,
+    names: &DivisionNames,
+    sanctions: &[serde_json::Value],
+    applied: bool,
+) -> String {
     if sanctions.is_empty() {
         return none(lang);
     }
@@ -130,10 +141,18 @@ fn sanction_table(lang: Lang, sanctions: &[serde_json::Value], applied: bool) ->
     if applied {
         headers.push(("实施日期", "Applied on"));
     }
-    table_in(lang, &headers, &sanction_rows(lang, sanctions, applied))
+    table_in(
+        lang,
+        &headers,
+        &sanction_rows(lang, names, sanctions, applied),
+    )
 }
 
-fn obligations_table(lang: Lang, obligations: &[serde_json::Value]) -> String {
+fn obligations_table(
+    lang: Lang,
+    names: &DivisionNames,
+    obligations: &[serde_json::Value],
+) -> String {
     if obligations.is_empty() {
         return none(lang);
     }
@@ -144,7 +163,7 @@ fn obligations_table(lang: Lang, obligations: &[serde_json::Value]) -> String {
             let closed = text(o, "closed_on");
             vec![
                 lang.t(zh, en),
-                esc(&text(o, "county")),
+                division(names, &text(o, "county")),
                 esc(&text(o, "project")),
                 amount_cell(o),
                 esc(&text(o, "opened_on")),
@@ -170,7 +189,7 @@ fn obligations_table(lang: Lang, obligations: &[serde_json::Value]) -> String {
     )
 }
 
-fn suspensions(user: &User, view: &SupervisionView) -> String {
+fn suspensions(user: &User, names: &DivisionNames, view: &SupervisionView) -> String {
     let lang = user.lang;
     if view.suspended.is_empty() {
         return none(lang);
@@ -194,7 +213,7 @@ fn suspensions(user: &User, view: &SupervisionView) -> String {
             } else {
                 String::new()
             };
-            vec![esc(county), lift]
+            vec![division(names, county), lift]
         })
         .collect();
     table_in(
@@ -241,10 +260,11 @@ pub async fn supervision_show(
     let lang = user.lang;
     let as_of = as_of_of(query, user.today)?;
     let view = supervision_view(&state.registry, &user, as_of).await?;
+    let names = user.door(&state.registry).division_names().await?;
     let deadlines = if view.deadlines.is_empty() {
         none(lang)
     } else {
-        deadline_table(lang, &user, &view.deadlines, true)
+        deadline_table(lang, &user, &names, &view.deadlines, true)
     };
     let overdue = view.deadlines.iter().filter(|d| d.overdue).count();
     let mut body = format!(
@@ -286,22 +306,22 @@ pub async fn supervision_show(
                 "到期未处理的制裁（运行扫描后实施）",
                 "Sanctions due, not yet applied (a scan applies them)",
             ),
-            sanction_table(lang, &view.pending_sanctions, false),
+            sanction_table(lang, &names, &view.pending_sanctions, false),
         ),
         (
             "sanctions",
             lang.t("已实施的制裁", "Sanctions applied"),
-            sanction_table(lang, &view.sanctions, true),
+            sanction_table(lang, &names, &view.sanctions, true),
         ),
         (
             "obligations",
             lang.t("义务", "Obligations"),
-            obligations_table(lang, &view.obligations),
+            obligations_table(lang, &names, &view.obligations),
         ),
         (
             "suspensions",
             lang.t("暂停预支", "Advance suspensions"),
-            suspensions(&user, &view),
+            suspensions(&user, &names, &view),
         ),
     ];
     body.insert_str(0, &crate::inspect::nav(lang));
@@ -322,7 +342,7 @@ pub struct ScanForm {
     as_of: String,
 }
 
-fn report_body(user: &User, report: &ScanReport) -> String {
+fn report_body(user: &User, names: &DivisionNames, report: &ScanReport) -> String {
     let lang = user.lang;
     let applied: Vec<serde_json::Value> = report
         .applied
@@ -363,7 +383,7 @@ fn report_body(user: &User, report: &ScanReport) -> String {
                 report.already_applied
             ),
         ),
-        table = sanction_table(lang, &applied, false),
+        table = sanction_table(lang, names, &applied, false),
         again = lang.t(
             "同一基准日再次运行扫描不会改变任何数据",
             "Running the scan again for the same date changes nothing"
@@ -373,7 +393,11 @@ fn report_body(user: &User, report: &ScanReport) -> String {
 }
 
 /// A scan dated after today: what it would apply, and that nothing was written.
-fn preview_body(user: &User, preview: &guagou_registry::door::ScanPreview) -> String {
+fn preview_body(
+    user: &User,
+    names: &DivisionNames,
+    preview: &guagou_registry::door::ScanPreview,
+) -> String {
     let lang = user.lang;
     let would: Vec<serde_json::Value> = preview
         .would_apply
@@ -396,7 +420,7 @@ fn preview_body(user: &User, preview: &guagou_registry::door::ScanPreview) -> St
                 preview.already_applied
             ),
         ),
-        table = sanction_table(lang, &would, false),
+        table = sanction_table(lang, names, &would, false),
         back = lang.t("返回监管", "Back to supervision"),
     )
 }
@@ -427,20 +451,21 @@ pub async fn scan_submit(
     Form(form): Form<ScanForm>,
 ) -> Result<Response, PageError> {
     user.require_csrf(form.csrf.as_deref())?;
+    let names = user.door(&state.registry).division_names().await?;
     Ok(
         match write::run_scan(&state.registry, &user, &form.as_of).await {
             Ok(write::ScanOutcome::Applied(report)) => Html(page(
                 "扫描结果",
                 "Scan report",
                 Some(&user),
-                &report_body(&user, &report),
+                &report_body(&user, &names, &report),
             ))
             .into_response(),
             Ok(write::ScanOutcome::Preview(preview)) => Html(page(
                 "扫描预览（未写入）",
                 "Scan preview (nothing written)",
                 Some(&user),
-                &preview_body(&user, &preview),
+                &preview_body(&user, &names, &preview),
             ))
             .into_response(),
             Err(e) => refusal(&user, e, "/supervision"),

@@ -87,3 +87,24 @@ async fn the_deadline_scan_also_expires_listings_past_their_close() {
         "still on the dashboard"
     );
 }
+
+/// Counties by name on the supervision page and the dashboard panel (the code only in the
+/// tooltip): issue 14, names not codes.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn supervision_names_counties() {
+    let app = demo_app().await;
+    let city = app.login("city").await;
+    let page = app.get(&city, "/supervision").await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(
+        page.body.contains("title=\"511722\">宣汉县<"),
+        "{}",
+        page.body
+    );
+    assert!(!page.body.contains("<td>511722</td>"), "{}", page.body);
+    let county = app.login("county").await;
+    let home = app.get(&county, "/").await;
+    let panel = section(&home.body, "overdue-panel");
+    assert!(panel.contains("title=\"511722\">宣汉县<"), "{panel}");
+    assert!(!panel.contains("<td>511722</td>"), "{panel}");
+}
