@@ -84,6 +84,11 @@ pub async fn overdue_rectifications_html(
 ) -> String {
     let lang = user.lang;
     let mut out = String::from("<div id=\"overdue-rectifications\">");
+    let names = user
+        .door(&state.registry)
+        .division_names()
+        .await
+        .unwrap_or_default();
     match user
         .door(&state.registry)
         .overdue_rectifications(today)
@@ -103,7 +108,7 @@ pub async fn overdue_rectifications_html(
                             i.seq,
                             id = esc(&i.inspection)
                         ),
-                        esc(&i.county),
+                        crate::names::division(&names, &i.county),
                         esc(i.project.as_deref().unwrap_or("")),
                         format!("{} · {}", lang.t(kzh, ken), lang.t(szh, sen)),
                         esc(&i.description),
