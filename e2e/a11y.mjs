@@ -87,8 +87,35 @@ async function signedIn(browser, who) {
   await page.context().close();
 }
 
+/** A refused form keeps what was typed: 宣汉 lists far more than it holds, is refused, and
+ *  finds its input back in the form (issue 14: safe forms). */
+async function refusedFormKeepsInput(browser) {
+  const page = await newUserPage(browser, 'xuanhan-form', AXE_CONTEXT);
+  await login(page, 'xuanhan');
+  await step('refused-form-keeps-what-was-typed', page, async () => {
+    check((await goto(page, '/market')) === 200, 'GET /market did not answer 200');
+    const form = page.locator('#publish-form');
+    check((await form.count()) === 1, 'no #publish-form on /market');
+    await form.locator('input[name=amount_m2]').fill('999999999');
+    await form.locator('input[name=closes_on]').fill('2099-12-31');
+    await form.locator('input[name=contact]').fill('浏览器测试联系人 0818-0000000');
+    await Promise.all([page.waitForNavigation({ waitUntil: 'load' }), form.locator('button').first().click()]);
+    check((await page.locator('#refusal').count()) === 1, `the oversized listing was not refused: ${page.url()}`);
+    check((await page.getAttribute('html', 'lang')) === 'zh-CN', 'the refusal is not in Chinese');
+    check((await goto(page, '/market')) === 200, 'GET /market again did not answer 200');
+    const contact = await page.locator('#publish-form input[name=contact]').inputValue();
+    check(contact === '浏览器测试联系人 0818-0000000', `the contact typed was not put back (${contact})`);
+    check((await page.locator('#publish-form .restored').count()) === 1, 'no note says the input was put back');
+    // Once put back, it is not put back again.
+    await goto(page, '/market');
+    check((await page.locator('#publish-form .restored').count()) === 0, 'the input was put back twice');
+  });
+  await page.context().close();
+}
+
 await run(async (browser) => {
   for (const who of Object.keys(DETAILS)) await signedIn(browser, who);
+  await refusedFormKeepsInput(browser);
   const visitor = await newUserPage(browser, 'visitor', AXE_CONTEXT);
   for (const lang of ['zh', 'en']) {
     await setLanguage(visitor, lang);

@@ -111,27 +111,58 @@ pub fn error_page(problem: &Problem) -> String {
 
 /// The error page in `lang`: the message, what it concerns (rule, field) and the way home.
 pub fn error_page_in(lang: Lang, problem: &Problem) -> String {
-    let message = match lang {
-        Lang::Zh => &problem.message_zh,
-        Lang::En => &problem.message_en,
-    };
-    let mut body = format!("<p id=\"error-message\">{}</p>", esc(message));
-    if let Some(rule) = problem.rule.as_deref() {
-        body.push_str(&format!(
-            "<p class=\"none\">{} {}</p>",
-            lang.t("依据规则：", "Rule:"),
-            esc(rule)
-        ));
-    }
-    body.push_str(&format!(
-        "<p><a href=\"javascript:history.back()\" id=\"back\">{}</a> · <a href=\"/\">{}</a></p>",
-        lang.t(
-            "返回上一页（已填写的内容仍在）",
-            "Back (what you typed is kept)"
-        ),
+    let body = format!(
+        "{}<p><a href=\"/\">{}</a></p>",
+        refusal_html(lang, problem, "/"),
         lang.t("返回首页", "Home")
-    ));
+    );
     page_in(lang, "出错了", "Something went wrong", None, &body)
+}
+
+#[derive(askama::Template)]
+#[template(path = "refusal.html")]
+struct Refusal<'a> {
+    message: &'a str,
+    rule: Option<&'a str>,
+    rule_label: &'static str,
+    field: Option<String>,
+    field_label: &'static str,
+    back: &'a str,
+    back_label: &'static str,
+}
+
+/// The body of a refused step in `lang`: why (from the error table), the rule or field it
+/// concerns by name, and the way back to the form (`back`, a local path) with the input kept.
+pub fn refusal_html(lang: Lang, problem: &Problem, back: &str) -> String {
+    let en = lang == Lang::En;
+    let pick = |zh: &'static str, english: &'static str| if en { english } else { zh };
+    let back = if back.starts_with('/') && !back.starts_with("//") && !back.contains('\\') {
+        back
+    } else {
+        "/"
+    };
+    let view = Refusal {
+        message: if en {
+            &problem.message_en
+        } else {
+            &problem.message_zh
+        },
+        rule: problem.rule.as_deref(),
+        rule_label: pick("依据规则：", "Rule:"),
+        field: problem.field.as_deref().map(|f| {
+            crate::names::payload_field(lang, f).map_or_else(|| f.to_owned(), str::to_owned)
+        }),
+        field_label: pick("涉及：", "Concerns:"),
+        back,
+        back_label: pick(
+            "返回修改（已填写的内容仍在）",
+            "Back to the form (what you typed is kept)",
+        ),
+    };
+    askama::Template::render(&view).unwrap_or_else(|e| {
+        tracing::error!(error = %e, "refusal template failed");
+        esc(&problem.message_zh)
+    })
 }
 
 /// A table with a bilingual header row; cells are already-escaped HTML.

@@ -208,16 +208,7 @@ pub async fn guide_price_submit(
 
 fn refusal(user: &User, error: WebError) -> Response {
     let problem = error.problem();
-    let lang = user.lang;
-    let body = format!(
-        "<div id=\"refusal\"><p class=\"fail\">{zh}</p><p class=\"en\">{en}</p>\
-         <p>{code_label} <code>{code}</code></p><p><a href=\"/policy#guide-prices\">{back}</a></p></div>",
-        zh = esc(&problem.message_zh),
-        en = esc(&problem.message_en),
-        code_label = lang.t("错误代码", "error code"),
-        code = esc(problem.code.as_str()),
-        back = lang.t("返回", "Back"),
-    );
+    let body = crate::html::refusal_html(user.lang, &problem, "/policy#guide-prices");
     (
         problem.status,
         Html(page("未能完成", "Refused", Some(user), &body)),

@@ -16,7 +16,7 @@ use utoipa::ToSchema;
 
 use crate::auth::User;
 use crate::error::{Problem, WebError};
-use crate::html::{esc, page};
+use crate::html::page;
 
 /// A failed funds request: a web or registry error, a refusal of the funds rules, or a user
 /// of another department trying to record money.
@@ -77,19 +77,8 @@ impl IntoResponse for ApiFail {
 /// A failure answered as a page (with the user's navigation when known).
 pub fn refusal_page(user: Option<&User>, failure: Failure) -> Response {
     let problem = failure.problem();
-    let field = problem
-        .field
-        .as_deref()
-        .map(|f| format!(" · {}", esc(f)))
-        .unwrap_or_default();
-    let body = format!(
-        "<div id=\"refusal\"><p class=\"fail\">{zh}</p><p class=\"en\">{en}</p>\
-         <p>错误代码 <span class=\"en\">error code</span> <code>{code}</code>{field}</p>\
-         <p><a href=\"/funds\">返回资金台账 / Back to funds</a></p></div>",
-        zh = esc(&problem.message_zh),
-        en = esc(&problem.message_en),
-        code = esc(problem.code.as_str()),
-    );
+    let lang = user.map(|u| u.lang).unwrap_or_default();
+    let body = crate::html::refusal_html(lang, &problem, "/funds");
     (
         problem.status,
         Html(page("操作未完成", "Not done", user, &body)),

@@ -56,15 +56,9 @@ fn refusal(user: &User, error: WebError, back: &str) -> Response {
     let problem = error.problem();
     let lang = user.lang;
     let body = format!(
-        "{nav}<div id=\"refusal\"><p class=\"fail\">{zh}</p><p class=\"en\">{en}</p>\
-         <p>{code_label} <code>{code}</code></p><p><a href=\"{back}\">{back_label}</a></p></div>",
-        nav = nav(lang),
-        zh = esc(&problem.message_zh),
-        en = esc(&problem.message_en),
-        code_label = lang.t("错误代码", "error code"),
-        code = esc(problem.code.as_str()),
-        back = esc(back),
-        back_label = lang.t("返回", "Back"),
+        "{}{}",
+        nav(lang),
+        crate::html::refusal_html(lang, &problem, back)
     );
     (
         problem.status,

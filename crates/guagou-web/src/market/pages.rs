@@ -78,28 +78,7 @@ fn listing_state(lang: Lang, s: ListingState) -> String {
 /// A refused write: its status and the bilingual message with the code and the rule.
 fn refusal(user: &User, error: WebError, back: &str) -> Response {
     let problem = error.problem();
-    let lang = user.lang;
-    let rule = problem
-        .rule
-        .as_deref()
-        .map(|r| {
-            format!(
-                " · {} <code class=\"rule\">{}</code>",
-                lang.t("规则", "rule"),
-                esc(r)
-            )
-        })
-        .unwrap_or_default();
-    let body = format!(
-        "<div id=\"refusal\"><p class=\"fail\">{zh}</p><p class=\"en\">{en}</p>\
-         <p>{code_label} <code>{code}</code>{rule}</p><p><a href=\"{back}\">{back_label}</a></p></div>",
-        zh = esc(&problem.message_zh),
-        en = esc(&problem.message_en),
-        code_label = lang.t("错误代码", "error code"),
-        code = esc(problem.code.as_str()),
-        back = esc(back),
-        back_label = lang.t("返回", "Back"),
-    );
+    let body = crate::html::refusal_html(user.lang, &problem, back);
     (
         problem.status,
         Html(page("操作未完成", "Not done", Some(user), &body)),

@@ -40,28 +40,7 @@ use crate::view;
 /// and a way back to the form.
 pub(crate) fn refusal(user: &User, error: WebError, back: &str) -> Response {
     let problem = error.problem();
-    let lang = user.lang;
-    let rule = problem
-        .rule
-        .as_deref()
-        .map(|r| {
-            format!(
-                " · {} <code class=\"rule\">{}</code>",
-                lang.t("规则", "rule"),
-                esc(r)
-            )
-        })
-        .unwrap_or_default();
-    let body = format!(
-        "<div id=\"refusal\"><p class=\"fail\">{zh}</p><p class=\"en\">{en}</p>\
-         <p>{code_label} <code>{code}</code>{rule}</p><p><a href=\"{back}\">{back_label}</a></p></div>",
-        zh = esc(&problem.message_zh),
-        en = esc(&problem.message_en),
-        code_label = lang.t("错误代码", "error code"),
-        code = esc(problem.code.as_str()),
-        back = esc(&safe_back(back)),
-        back_label = lang.t("返回", "Back"),
-    );
+    let body = crate::html::refusal_html(user.lang, &problem, &safe_back(back));
     (
         problem.status,
         Html(page("操作未完成", "Not done", Some(user), &body)),
