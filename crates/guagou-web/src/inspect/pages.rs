@@ -205,6 +205,28 @@ pub async fn inspections_index(
     Ok(Html(page("检查与整改", "Inspections", Some(&user), &body)).into_response())
 }
 
+/// A picker of the projects `user` reads for a project field (`<input list=…>`): the code is
+/// what the field sends, the option shows the name and the county by name.
+async fn project_datalist(state: &AppState, user: &User, id: &str) -> Result<String, WebError> {
+    let projects = crate::view::readable_projects(&state.registry, user).await?;
+    let names = user.door(&state.registry).division_names().await?;
+    let mut out = format!("<datalist id=\"{}\">", esc(id));
+    for p in &projects {
+        let county = names
+            .get(&p.county)
+            .map_or(p.county.as_str(), String::as_str);
+        let _ = write!(
+            out,
+            "<option value=\"{}\">{} · {}</option>",
+            esc(&p.code),
+            esc(&p.name),
+            esc(county)
+        );
+    }
+    out.push_str("</datalist>");
+    Ok(out)
+}
+
 async fn new_inspection_form(state: &AppState, user: &User) -> Result<String, WebError> {
     let lang = user.lang;
     let mut findings = String::new();
@@ -234,9 +256,9 @@ async fn new_inspection_form(state: &AppState, user: &User) -> Result<String, We
         "<section id=\"new-inspection\"><h2>{title}</h2>\
          <form method=\"post\" action=\"/supervision/inspections\" id=\"inspection-form\">{csrf}\
          <label>{county} <select name=\"county\">{counties}</select></label> \
-         <label>{project} <input name=\"project\" placeholder=\"511722-2018-002\"></label> \
+         <label>{project} <input name=\"project\" list=\"inspection-projects\" autocomplete=\"off\"></label>{project_choices} \
          <label>{kind} <select name=\"kind\">{kinds}</select></label> {date} \
-         <label>{inspector} <input name=\"inspector\" value=\"{me}\"></label> \
+         <label>{inspector} <input name=\"inspector\" value=\"{me}\" aria-describedby=\"inspector-hint\"></label> <small id=\"inspector-hint\">{inspector_hint}</small> \
          <label>{summary} <input name=\"summary\" required></label>{findings}\
          <label>{reason} <input name=\"reason\"></label> <button id=\"record-inspection\">{button}</button></form></section>",
         title = lang.t("记录检查", "Record an inspection"),
@@ -256,6 +278,11 @@ async fn new_inspection_form(state: &AppState, user: &User) -> Result<String, We
         ),
         date = date_input(lang, user.today, "inspected_on", "检查日期", "Date"),
         inspector = lang.t("检查人", "Inspector"),
+        inspector_hint = lang.t(
+            "账号名@单位代码，默认为本人；例如 李四@511700",
+            "account name@division code, yourself by default; e.g. li@511700"
+        ),
+        project_choices = project_datalist(state, user, "inspection-projects").await?,
         me = esc(&user.actor.to_string()),
         summary = lang.t("检查内容", "What was inspected"),
         reason = lang.t("备注", "Note"),

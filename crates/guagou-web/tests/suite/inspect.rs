@@ -251,6 +251,17 @@ async fn inspection_form_and_overdue_rectifications_on_the_dashboard() {
     let list = app.get(&city, "/supervision/inspections").await;
     assert_status(&list, StatusCode::OK, "list");
     assert!(list.body.contains("id=\"inspection-form\""));
+    // The project is picked by name from the projects the city reads; the inspector field
+    // says what it expects.
+    assert!(list.body.contains("list=\"inspection-projects\""));
+    assert!(
+        list.body.contains(
+            "<option value=\"511722-2018-001\">宣汉县南坝镇增减挂钩项目区 · 宣汉县</option>"
+        ),
+        "{}",
+        list.body
+    );
+    assert!(list.body.contains("id=\"inspector-hint\""));
     assert!(
         list.body.contains("511781-JC-2019-001"),
         "demo inspections listed"
