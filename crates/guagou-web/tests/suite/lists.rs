@@ -145,3 +145,49 @@ async fn the_market_and_inspection_lists_filter_and_export() {
     assert_eq!(status, StatusCode::OK);
     assert!(bytes.starts_with(b"PK"));
 }
+
+/// The strings of an exported workbook.
+fn workbook_strings(bytes: Vec<u8>) -> String {
+    let mut archive = zip::ZipArchive::new(std::io::Cursor::new(bytes)).must();
+    let mut strings = String::new();
+    archive
+        .by_name("xl/sharedStrings.xml")
+        .must()
+        .read_to_string(&mut strings)
+        .must();
+    strings
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_audit_log_exports_what_the_user_reads_and_filters() {
+    let app = complete_demo_app().await;
+    let city = app.login("city").await;
+    let page = app.get(&city, "/audit?action=ledger.").await;
+    assert!(
+        page.body.contains("href=\"/audit.xlsx?action=ledger.\""),
+        "{}",
+        page.body
+    );
+    let (status, content_type, bytes) =
+        crate::reports::get_bytes(&app, &city, "/audit.xlsx?action=ledger.").await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(content_type.contains("spreadsheetml"));
+    let strings = workbook_strings(bytes);
+    assert!(
+        strings.contains("操作人") && strings.contains("指标台账"),
+        "{strings}"
+    );
+    assert!(
+        !strings.contains("项目流程"),
+        "the filter kept other actions: {strings}"
+    );
+    // A county exports only its own records.
+    let county = app.login("county").await;
+    let (_, _, bytes) = crate::reports::get_bytes(&app, &county, "/audit.xlsx").await;
+    let strings = workbook_strings(bytes);
+    assert!(strings.contains("511722"), "{strings}");
+    assert!(
+        !strings.contains("GP-511723"),
+        "another county's listing: {strings}"
+    );
+}
