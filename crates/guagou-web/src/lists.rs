@@ -89,6 +89,8 @@ pub struct Cell {
     pub href: Option<String>,
     /// A tooltip (e.g. the code behind a name).
     pub title: Option<String>,
+    /// Money in 分: shown and exported in 元 (two decimals).
+    pub fen: bool,
 }
 
 impl Cell {
@@ -103,6 +105,7 @@ impl Cell {
             text,
             href: None,
             title: None,
+            fen: false,
         }
     }
 
@@ -113,6 +116,21 @@ impl Cell {
             sort: SortKey::Number(n),
             href: None,
             title: None,
+            fen: false,
+        }
+    }
+
+    /// Money in 分, shown in 元 with separators (`1,234.50`), sorted and exported as money.
+    pub fn yuan(fen: i64) -> Cell {
+        let sign = if fen < 0 { "-" } else { "" };
+        let abs = fen.unsigned_abs();
+        let whole = i64::try_from(abs / 100).unwrap_or(i64::MAX);
+        Cell {
+            text: format!("{sign}{}.{:02}", thousands(whole), abs % 100),
+            sort: SortKey::Number(fen),
+            href: None,
+            title: None,
+            fen: true,
         }
     }
 
@@ -498,6 +516,7 @@ fn workbook(
     sheet.set_name(spec.sheet)?;
     let bold = Format::new().set_bold();
     let whole = Format::new().set_num_format("#,##0");
+    let money = Format::new().set_num_format("#,##0.00");
     for (col, column) in spec.columns.iter().enumerate() {
         let col = u16::try_from(col).unwrap_or(u16::MAX);
         let label = if lang == Lang::En {
@@ -513,6 +532,11 @@ fn workbook(
         for (col, cell) in row.cells.iter().enumerate() {
             let col = u16::try_from(col).unwrap_or(u16::MAX);
             match cell.sort {
+                // 分 to 元: exact in an Excel number for any amount below 2^53 分.
+                #[allow(clippy::cast_precision_loss)]
+                SortKey::Number(n) if cell.fen => {
+                    sheet.write_number_with_format(r, col, n as f64 / 100.0, &money)?;
+                }
                 SortKey::Number(n) => {
                     // Areas and counts stay far below 2^53: exact as an Excel number.
                     #[allow(clippy::cast_precision_loss)]
@@ -651,5 +675,7 @@ mod tests {
         assert_eq!(thousands(1_234_567), "1,234,567");
         assert_eq!(thousands(-1000), "-1,000");
         assert_eq!(thousands(12), "12");
+        assert_eq!(Cell::yuan(123_456_789).text, "1,234,567.89");
+        assert_eq!(Cell::yuan(-5).text, "-0.05");
     }
 }

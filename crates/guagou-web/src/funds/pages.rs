@@ -50,8 +50,134 @@ fn entry_link(seq: impl std::fmt::Display) -> String {
     format!("<a href=\"/funds/entries/{seq}\">#{seq}</a>")
 }
 
-/// Handles GET /funds
-pub async fn funds_index(State(state): State<AppState>, PageUser(user): PageUser) -> PageResult {
+/// The newest entries the list reads (filters, sorting and export work on these).
+const ENTRIES_LISTED: u32 = 5_000;
+
+const ENTRY_COLUMNS: &[crate::lists::Column] = &[
+    crate::lists::Column {
+        key: "seq",
+        zh: "条目",
+        en: "Entry",
+        numeric: true,
+    },
+    crate::lists::Column {
+        key: "date",
+        zh: "日期",
+        en: "Date",
+        numeric: false,
+    },
+    crate::lists::Column {
+        key: "kind",
+        zh: "业务",
+        en: "Operation",
+        numeric: false,
+    },
+    crate::lists::Column {
+        key: "county",
+        zh: "县",
+        en: "County",
+        numeric: false,
+    },
+    crate::lists::Column {
+        key: "project",
+        zh: "项目",
+        en: "Project",
+        numeric: false,
+    },
+    crate::lists::Column {
+        key: "amount",
+        zh: "金额（元）",
+        en: "Amount (元)",
+        numeric: true,
+    },
+    crate::lists::Column {
+        key: "actor",
+        zh: "经办",
+        en: "By",
+        numeric: false,
+    },
+];
+
+/// The kinds of entries: (stored name, Chinese, English).
+const ENTRY_KINDS: &[(&str, &str, &str)] = &[
+    ("proceeds", "流转收益到账", "transfer proceeds received"),
+    ("invest", "市级投资到位", "city investment received"),
+    ("spend", "支出", "spending"),
+    ("compensate", "农户补偿", "household compensation"),
+    ("reverse", "冲正", "reversal"),
+];
+
+fn entries_spec(
+    entries: &[guagou_registry::funds::FundsEntrySummary],
+    names: &BTreeMap<String, String>,
+) -> crate::lists::ListSpec {
+    let mut counties: Vec<String> = entries.iter().map(|e| e.county.clone()).collect();
+    counties.sort();
+    counties.dedup();
+    crate::lists::ListSpec {
+        id: "funds-entries",
+        path: "/funds",
+        columns: ENTRY_COLUMNS,
+        counties: counties
+            .into_iter()
+            .map(|c| {
+                let name = names.get(&c).cloned().unwrap_or_else(|| c.clone());
+                (c, name)
+            })
+            .collect(),
+        states: ENTRY_KINDS
+            .iter()
+            .map(|(k, zh, en)| ((*k).to_owned(), *zh, *en))
+            .collect(),
+        date_label: ("日期", "Date"),
+        sheet: "资金条目",
+    }
+}
+
+fn entry_row(
+    lang: Lang,
+    e: &guagou_registry::funds::FundsEntrySummary,
+    names: &BTreeMap<String, String>,
+) -> crate::lists::ListRow {
+    use crate::lists::Cell;
+    let county = names
+        .get(&e.county)
+        .cloned()
+        .unwrap_or_else(|| e.county.clone());
+    let (kind_zh, kind_en) = ENTRY_KINDS
+        .iter()
+        .find(|(k, _, _)| *k == e.kind)
+        .map_or((e.kind.as_str(), e.kind.as_str()), |(_, zh, en)| (*zh, *en));
+    crate::lists::ListRow {
+        cells: vec![
+            Cell::number(e.seq).link(format!("/funds/entries/{}", e.seq)),
+            Cell::text(&e.effective),
+            Cell::text(if lang == Lang::En { kind_en } else { kind_zh }),
+            Cell::text(county).titled(&e.county),
+            match &e.project {
+                Some(code) => Cell::text(code).link(format!("/projects/{code}")),
+                None => Cell::text(""),
+            },
+            Cell::yuan(e.amount_fen),
+            Cell::text(&e.actor),
+        ],
+        county: Some(e.county.clone()),
+        state: Some(e.kind.clone()),
+        date: chrono::NaiveDate::parse_from_str(
+            e.effective.get(..10).unwrap_or(&e.effective),
+            "%Y-%m-%d",
+        )
+        .ok(),
+    }
+}
+
+/// Handles GET /funds: balances by county, the entries as a list (search, filters by county,
+/// kind and date, sorting, paging, Excel export) and the finance forms.
+pub async fn funds_index(
+    State(state): State<AppState>,
+    PageUser(user): PageUser,
+    axum::extract::Query(query): axum::extract::Query<crate::lists::ListQuery>,
+) -> PageResult {
     let lang = user.lang;
     let balances = readable_balances(&state, &user)
         .await
@@ -117,44 +243,29 @@ pub async fn funds_index(State(state): State<AppState>, PageUser(user): PageUser
             )
         );
     }
-    let recent = user
+    let entries = user
         .door(&state.registry)
-        .funds_entries(200)
+        .funds_entries(ENTRIES_LISTED)
         .await
         .map_err(|e| fail(&user, e))?;
-    let rows: Vec<Vec<String>> = recent
-        .iter()
+    let entries: Vec<_> = entries
+        .into_iter()
         .filter(|e| user.reads(&e.county))
-        .take(50)
-        .map(|e| {
-            vec![
-                entry_link(e.seq),
-                esc(&e.effective),
-                kind_text(lang, &e.kind),
-                county_label(&names, &e.county),
-                esc(e.project.as_deref().unwrap_or("")),
-                yuan(e.amount_fen),
-                esc(&e.actor),
-            ]
-        })
         .collect();
+    let spec = entries_spec(&entries, &names);
+    let rows = crate::lists::apply(
+        &query,
+        entries.iter().map(|e| entry_row(lang, e, &names)).collect(),
+        ENTRY_COLUMNS,
+    );
+    if query.wants_xlsx() {
+        return Ok(crate::lists::xlsx(lang, &spec, &rows));
+    }
     let _ = write!(
         body,
         "<h2>{}</h2>{}",
-        lang.t("最近条目", "Recent entries"),
-        table_in(
-            lang,
-            &[
-                ("条目", "entry"),
-                ("日期", "date"),
-                ("业务", "operation"),
-                ("县", "county"),
-                ("项目", "project"),
-                ("金额（元）", "amount (元)"),
-                ("经办", "by"),
-            ],
-            &rows
-        )
+        lang.t("资金条目", "Entries"),
+        crate::lists::render(lang, &spec, &query, &rows)
     );
     if is_finance_writer(&user) {
         body.push_str(&forms(&user).map_err(|e| fail(&user, e))?);

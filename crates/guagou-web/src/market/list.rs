@@ -6,7 +6,6 @@ use std::collections::BTreeMap;
 
 use chrono::NaiveDate;
 use guagou_domain::market::ListingState;
-use guagou_domain::units::Fen;
 use guagou_registry::market::MarketListing;
 
 use crate::html::Lang;
@@ -101,8 +100,7 @@ pub fn row(lang: Lang, l: &MarketListing, names: &BTreeMap<String, String>) -> L
         .get(&l.seller)
         .cloned()
         .unwrap_or_else(|| l.seller.clone());
-    let mut price = Cell::number(l.reserve_price_fen_per_mu / 100);
-    price.text = Fen(l.reserve_price_fen_per_mu).yuan_text();
+    let price = Cell::yuan(l.reserve_price_fen_per_mu);
     ListRow {
         cells: vec![
             Cell::text(&l.id).link(format!("/market/listings/{}", l.id)),

@@ -191,3 +191,37 @@ async fn the_audit_log_exports_what_the_user_reads_and_filters() {
         "another county's listing: {strings}"
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_funds_entries_filter_and_export_money_in_yuan() {
+    let entries = |body: &str| {
+        body.split("id=\"funds-entries-table\"")
+            .nth(1)
+            .map(table_body)
+            .unwrap_or_default()
+            .to_owned()
+    };
+    let app = complete_demo_app().await;
+    let city = app.login("city").await;
+    let page = app.get(&city, "/funds").await;
+    assert_eq!(page.status, StatusCode::OK);
+    let rows = entries(&page.body);
+    assert!(rows.contains("/funds/entries/"), "{}", page.body);
+    let proceeds = entries(&app.get(&city, "/funds?state=proceeds").await.body);
+    assert!(
+        proceeds.contains("流转收益到账") && !proceeds.contains(">支出<"),
+        "{proceeds}"
+    );
+    // Money in 元 with separators, sorted as money.
+    assert!(
+        proceeds.contains(".00<") && proceeds.contains(','),
+        "{proceeds}"
+    );
+    let (status, _, bytes) = crate::reports::get_bytes(&app, &city, "/funds?format=xlsx").await;
+    assert_eq!(status, StatusCode::OK);
+    let strings = workbook_strings(bytes);
+    assert!(
+        strings.contains("金额（元）") && strings.contains("流转收益到账"),
+        "{strings}"
+    );
+}
