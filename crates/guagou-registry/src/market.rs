@@ -427,15 +427,32 @@ impl Registry {
     /// Signed agreements (not settled or cancelled) with their schedules: the instalments
     /// still to be paid (the to-do centre).
     pub(crate) async fn signed_agreements(&self) -> Result<Vec<Agreement>, RegistryError> {
+        self.agreements_in(Some(AgreementState::Signed)).await
+    }
+
+    /// Every agreement (optionally in one state), oldest first, with schedules and payments.
+    pub(crate) async fn agreements_in(
+        &self,
+        state: Option<AgreementState>,
+    ) -> Result<Vec<Agreement>, RegistryError> {
         let mut conn = self.read_conn().await?;
-        let ids: Vec<String> =
-            sqlx::query("SELECT id FROM market_agreements WHERE state = $1 ORDER BY id")
-                .bind(AgreementState::Signed.as_str())
-                .fetch_all(&mut *conn)
-                .await?
-                .iter()
-                .map(|r| r.try_get::<String, _>("id"))
-                .collect::<Result<_, _>>()?;
+        let rows = match state {
+            Some(state) => {
+                sqlx::query("SELECT id FROM market_agreements WHERE state = $1 ORDER BY id")
+                    .bind(state.as_str())
+                    .fetch_all(&mut *conn)
+                    .await?
+            }
+            None => {
+                sqlx::query("SELECT id FROM market_agreements ORDER BY id")
+                    .fetch_all(&mut *conn)
+                    .await?
+            }
+        };
+        let ids: Vec<String> = rows
+            .iter()
+            .map(|r| r.try_get::<String, _>("id"))
+            .collect::<Result<_, _>>()?;
         let mut agreements = Vec::with_capacity(ids.len());
         for id in ids {
             agreements.push(load_agreement(&mut conn, &id).await?);

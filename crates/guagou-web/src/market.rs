@@ -46,6 +46,7 @@ pub fn pages() -> Router<AppState> {
             "/market/listings/{id}/withdraw",
             post(pages::withdraw_submit),
         )
+        .route("/market/agreements", get(pages::agreements_index))
         // `{id}` also answers `{id}.json` (the export) and `{id}.pdf` (the agreement).
         .route("/market/agreements/{id}", get(pages::agreement_show))
         .route("/market/agreements/{id}/settle", post(pages::settle_submit))

@@ -75,6 +75,13 @@ impl Door<'_> {
         Ok(agreements)
     }
 
+    /// Every agreement this principal may read (the seller's or the buyer's jurisdiction).
+    pub async fn agreements(&self) -> Result<Vec<Agreement>, RegistryError> {
+        let mut agreements = self.registry.agreements_in(None).await?;
+        agreements.retain(|a| self.reads_agreement(a));
+        Ok(agreements)
+    }
+
     /// Publishes a listing of this principal's own division.
     pub async fn publish_listing(
         &self,

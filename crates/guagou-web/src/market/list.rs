@@ -5,8 +5,8 @@
 use std::collections::BTreeMap;
 
 use chrono::NaiveDate;
-use guagou_domain::market::ListingState;
-use guagou_registry::market::MarketListing;
+use guagou_domain::market::{AgreementState, ListingState};
+use guagou_registry::market::{Agreement, MarketListing};
 
 use crate::html::Lang;
 use crate::lists::{Cell, Column, ListRow, ListSpec};
@@ -121,5 +121,129 @@ pub fn row(lang: Lang, l: &MarketListing, names: &BTreeMap<String, String>) -> L
             "%Y-%m-%d",
         )
         .ok(),
+    }
+}
+
+const AGREEMENT_COLUMNS: &[Column] = &[
+    Column {
+        key: "id",
+        zh: "协议编号",
+        en: "Agreement",
+        numeric: false,
+    },
+    Column {
+        key: "listing",
+        zh: "公告",
+        en: "Listing",
+        numeric: false,
+    },
+    Column {
+        key: "seller",
+        zh: "转让方",
+        en: "Seller",
+        numeric: false,
+    },
+    Column {
+        key: "buyer",
+        zh: "受让方",
+        en: "Buyer",
+        numeric: false,
+    },
+    Column {
+        key: "amount",
+        zh: "面积（m²）",
+        en: "Area (m²)",
+        numeric: true,
+    },
+    Column {
+        key: "total",
+        zh: "总价（元）",
+        en: "Total (元)",
+        numeric: true,
+    },
+    Column {
+        key: "received",
+        zh: "已收（元）",
+        en: "Received (元)",
+        numeric: true,
+    },
+    Column {
+        key: "signed",
+        zh: "签订日期",
+        en: "Signed",
+        numeric: false,
+    },
+    Column {
+        key: "state",
+        zh: "状态",
+        en: "State",
+        numeric: false,
+    },
+];
+
+const AGREEMENT_STATES: [AgreementState; 3] = [
+    AgreementState::Signed,
+    AgreementState::Settled,
+    AgreementState::Cancelled,
+];
+
+/// The columns of the agreement list.
+pub fn agreement_columns() -> &'static [Column] {
+    AGREEMENT_COLUMNS
+}
+
+/// The agreement list's spec: the counties on either side, every state.
+pub fn agreement_spec(agreements: &[Agreement], names: &BTreeMap<String, String>) -> ListSpec {
+    let mut counties: Vec<String> = agreements
+        .iter()
+        .flat_map(|a| [a.seller.clone(), a.buyer.clone()])
+        .collect();
+    counties.sort();
+    counties.dedup();
+    ListSpec {
+        id: "agreements",
+        path: "/market/agreements",
+        columns: AGREEMENT_COLUMNS,
+        counties: counties
+            .into_iter()
+            .map(|c| {
+                let name = names.get(&c).cloned().unwrap_or_else(|| c.clone());
+                (c, name)
+            })
+            .collect(),
+        states: AGREEMENT_STATES
+            .iter()
+            .map(|s| (s.as_str().to_owned(), s.label_zh(), s.as_str()))
+            .collect(),
+        date_label: ("签订日期", "Signed"),
+        sheet: "流转协议",
+    }
+}
+
+/// An agreement as a row. Its county for the filter is the seller's; a buyer's agreements are
+/// found with the search words (the buyer's name) or by the buyer filter of the same list.
+pub fn agreement_row(lang: Lang, a: &Agreement, names: &BTreeMap<String, String>) -> ListRow {
+    let name = |code: &str| {
+        Cell::text(names.get(code).cloned().unwrap_or_else(|| code.to_owned())).titled(code)
+    };
+    ListRow {
+        cells: vec![
+            Cell::text(&a.id).link(format!("/market/agreements/{}", a.id)),
+            Cell::text(&a.listing).link(format!("/market/listings/{}", a.listing)),
+            name(&a.seller),
+            name(&a.buyer),
+            Cell::number(a.amount_m2),
+            Cell::yuan(a.total_fen),
+            Cell::yuan(a.received_fen),
+            Cell::text(&a.signed_on),
+            Cell::text(match lang {
+                Lang::Zh => a.state.label_zh(),
+                Lang::En => a.state.as_str(),
+            }),
+        ],
+        county: Some(a.seller.clone()),
+        state: Some(a.state.as_str().to_owned()),
+        date: NaiveDate::parse_from_str(a.signed_on.get(..10).unwrap_or(&a.signed_on), "%Y-%m-%d")
+            .ok(),
     }
 }

@@ -181,7 +181,14 @@ pub async fn market_index(
     if query.wants_xlsx() {
         return Ok(crate::lists::xlsx(lang, &spec, &rows));
     }
-    let mut body = section(
+    let mut body = format!(
+        "<p><a href=\"/market/agreements\" id=\"agreements-link\">{}</a></p>",
+        lang.t(
+            "本辖区的流转协议（签订、付款、结算）",
+            "Agreements of my jurisdiction (signed, paid, settled)"
+        )
+    );
+    body += &section(
         "all-listings",
         lang.t("挂牌公告（市场信息）", "Listings (market data)"),
         &crate::lists::render(lang, &spec, &query, &rows),
@@ -205,6 +212,37 @@ pub async fn market_index(
         ));
     }
     Ok(Html(page("指标流转市场", "Transfer market", Some(&user), &body)).into_response())
+}
+
+/// Handles GET /market/agreements: the agreements the user reads (its jurisdiction sells or
+/// buys), searchable, filtered by seller, state and date of signing, sorted, paged, exported.
+pub async fn agreements_index(
+    State(state): State<AppState>,
+    PageUser(user): PageUser,
+    axum::extract::Query(query): axum::extract::Query<crate::lists::ListQuery>,
+) -> Result<Response, PageError> {
+    let lang = user.lang;
+    let door = user.door(&state.registry);
+    let names = door.division_names().await?;
+    let agreements = door.agreements().await?;
+    let spec = super::list::agreement_spec(&agreements, &names);
+    let rows = crate::lists::apply(
+        &query,
+        agreements
+            .iter()
+            .map(|a| super::list::agreement_row(lang, a, &names))
+            .collect(),
+        super::list::agreement_columns(),
+    );
+    if query.wants_xlsx() {
+        return Ok(crate::lists::xlsx(lang, &spec, &rows));
+    }
+    let body = format!(
+        "<p><a href=\"/market\">{}</a></p>{}",
+        lang.t("返回指标市场", "Back to the market"),
+        crate::lists::render(lang, &spec, &query, &rows)
+    );
+    Ok(Html(page("流转协议", "Agreements", Some(&user), &body)).into_response())
 }
 
 /// The listings the user's jurisdiction sells, each with the offers received.

@@ -225,3 +225,43 @@ async fn the_funds_entries_filter_and_export_money_in_yuan() {
         "{strings}"
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn agreements_are_listed_to_their_two_sides_only() {
+    let app = complete_demo_app().await;
+    let city = app.login("city").await;
+    let page = app.get(&city, "/market/agreements").await;
+    assert_eq!(page.status, StatusCode::OK);
+    let rows = table_body(&page.body).to_owned();
+    let count = rows.matches("<tr>").count();
+    assert!(count >= 1, "{}", page.body);
+    assert!(
+        app.get(&city, "/market")
+            .await
+            .body
+            .contains("id=\"agreements-link\"")
+    );
+    // Settled ones by the state filter; money in 元.
+    let settled = app.get(&city, "/market/agreements?state=settled").await;
+    assert!(
+        table_body(&settled.body).contains(">已结算<"),
+        "{}",
+        settled.body
+    );
+    // A county sees the agreements it sells or buys, and no other.
+    let other = app.login("other").await; // 开江县
+    let theirs = app.get(&other, "/market/agreements").await;
+    let their_rows = table_body(&theirs.body);
+    let their_count = their_rows.matches("<tr>").count();
+    assert!(their_count >= 1 && their_count <= count, "{their_rows}");
+    for row in their_rows.split("<tr>").skip(1) {
+        assert!(
+            row.contains("开江县"),
+            "an agreement 开江 is not party to: {row}"
+        );
+    }
+    let (status, _, bytes) =
+        crate::reports::get_bytes(&app, &city, "/market/agreements?format=xlsx").await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(workbook_strings(bytes).contains("总价（元）"));
+}
