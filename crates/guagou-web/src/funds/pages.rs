@@ -40,9 +40,16 @@ fn kind_text(lang: Lang, kind: &str) -> String {
 }
 
 fn county_label(names: &BTreeMap<String, String>, code: &str) -> String {
-    match names.get(code) {
-        Some(name) => format!("{} ({})", esc(name), esc(code)),
-        None => esc(code),
+    crate::names::division(names, code)
+}
+
+/// How a funds account's balance moves, by name: a holding never goes below zero; a source
+/// is negative by what was received from it.
+fn nature_text(lang: Lang, nature: &str) -> String {
+    match nature {
+        "holding" => lang.t("持有（不得为负）", "holding (never negative)"),
+        "source" => lang.t("来源（负数为累计到账）", "source (negative: received)"),
+        other => esc(other),
     }
 }
 
@@ -214,7 +221,7 @@ pub async fn funds_index(
                 lang.t(zh, en)
             ),
             format!("<code>{}</code>", esc(&b.account)),
-            esc(&b.nature),
+            nature_text(lang, &b.nature),
             format!("<span class=\"yuan\">{}</span>", esc(&b.balance_yuan)),
         ]);
     }
@@ -386,7 +393,7 @@ pub async fn account_show(
          <p><a href=\"/funds\">{back}</a></p>",
         key = esc(&account.account),
         label = lang.t(&account.label_zh, &account.label_en),
-        nature = esc(&account.nature),
+        nature = nature_text(lang, &account.nature),
         county = esc(&account.county),
         balance_label = lang.t("余额（元）", "balance (元)"),
         balance = esc(&account.balance_yuan),

@@ -48,9 +48,10 @@ fn trader(user: &User) -> bool {
     user.is_land_writer() && user.actor.level != Level::Province
 }
 
+/// A division by name (names, not codes); its code when the name is unknown.
 fn name(names: &BTreeMap<String, String>, code: &str) -> String {
     match names.get(code) {
-        Some(n) => format!("{n} ({code})"),
+        Some(n) => n.clone(),
         None => code.to_owned(),
     }
 }

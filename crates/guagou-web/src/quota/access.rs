@@ -22,10 +22,11 @@ pub(crate) fn above_county(user: &User) -> bool {
     user.actor.reads_above_county()
 }
 
-/// `名称 (code)`, or the code alone when the name is unknown.
+/// The division's name, or its code when the name is unknown.
 pub(crate) fn division_label(scope: &Scope, code: &str) -> String {
+    // Names, not codes (issue 14): the code only when the name is unknown.
     match scope.name_of(code) {
-        Some(name) => format!("{name} ({code})"),
+        Some(name) => name.to_owned(),
         None => code.to_owned(),
     }
 }
