@@ -138,7 +138,9 @@ async function scenario(browser) {
     check(status === 200, `publishing at the guide price answered ${status}: ${(await mainText(seller)).slice(0, 300)}`);
     state.listing = listingIdOf(seller);
     check((await seller.textContent(MARKET.listingState)).includes('挂牌中'), 'the new listing is not 挂牌中 (open)');
-    check((await seller.textContent(MARKET.listedBalance)).includes(`${SOLD_M2} m²`), `the escrow does not hold ${SOLD_M2} m²`);
+    // Areas are shown with thousands separators (5,000 m²).
+    const shown = `${SOLD_M2.toLocaleString('en-US')} m²`;
+    check((await seller.textContent(MARKET.listedBalance)).includes(shown), `the escrow does not hold ${shown}`);
     log(`     (listing ${state.listing})`);
   });
 

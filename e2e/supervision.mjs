@@ -5,7 +5,7 @@
 // Inspection from finding to closure: the city (city@511700) records a construction inspection
 // of a 宣汉 project with one finding and a rectification deadline; the page offers the city no
 // closure before the county's rectification, and a closure sent anyway is refused (409
-// not_allowed); 宣汉 (xuanhan@511722) records the rectification; the city closes the finding and
+// not_allowed, named on the page: 当前状态“待整改”下不能关闭或销号); 宣汉 (xuanhan@511722) records the rectification; the city closes the finding and
 // the inspection shows closed, on its page and in the list.
 //
 // Commendation and allocation: the city reads next year's allocation of a 1 000 000 m² linkage
@@ -159,7 +159,8 @@ async function scenario(browser) {
       const status = response ? response.status() : 0;
       check(status === 409, `closing an open finding answered ${status}, not 409`);
       const refusal = (await city.textContent(PAGES.refusal)) || '';
-      check(refusal.includes('not_allowed'), `the refusal does not show the code not_allowed: ${refusal}`);
+      // The reason by name, in the reader's language (not the code not_allowed).
+      check(refusal.includes('不能') && refusal.includes('待整改'), `the refusal does not say why: ${refusal}`);
       await screenshot(city, 'closure-refused');
       check((await goto(city, PAGES.inspection(state.inspection))) === 200, 'the inspection page did not answer 200');
       check((await findingState(city, 1)).includes('待整改'), 'the refused closure changed the finding');

@@ -116,10 +116,11 @@ impl LifecycleError {
     pub fn message_zh(&self) -> String {
         match self {
             LifecycleError::NotAllowed { state, action } => {
-                format!("当前状态 {state} 不允许操作 {action}")
+                let (state, action) = (step_name(state).0, step_name(action).0);
+                format!("当前状态“{state}”下不能{action}")
             }
             LifecycleError::WrongLevel { level, action } => {
-                format!("{level:?} 级无权执行 {action}")
+                format!("{}无权{}", level_name(*level).0, step_name(action).0)
             }
             LifecycleError::RulesFailed(rules) => format!("规则 {} 未通过", join(rules)),
         }
@@ -128,10 +129,15 @@ impl LifecycleError {
     pub fn message_en(&self) -> String {
         match self {
             LifecycleError::NotAllowed { state, action } => {
-                format!("action {action} is not allowed in state {state}")
+                let (state, action) = (step_name(state).1, step_name(action).1);
+                format!("{action} is not possible while {state}")
             }
             LifecycleError::WrongLevel { level, action } => {
-                format!("the {level:?} level may not {action}")
+                format!(
+                    "the {} may not {}",
+                    level_name(*level).1,
+                    step_name(action).1
+                )
             }
             LifecycleError::RulesFailed(rules) => format!("rule(s) {} failed", join(rules)),
         }
@@ -141,6 +147,61 @@ impl LifecycleError {
 impl fmt::Display for LifecycleError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "{} / {}", self.message_zh(), self.message_en())
+    }
+}
+
+/// The name of a level of government in a message (Chinese, English).
+fn level_name(level: Level) -> (&'static str, &'static str) {
+    match level {
+        Level::County => ("县级", "county level"),
+        Level::City => ("市级", "city level"),
+        Level::Province => ("省级", "province level"),
+    }
+}
+
+/// The name of a stored state or a step in a message (Chinese, English): refusals name them as
+/// a clerk does, never by code. A name this table does not know is shown as it is.
+fn step_name(code: &str) -> (&str, &str) {
+    match code {
+        // Project, plan, finding and agreement states.
+        "draft" => ("草稿", "a draft"),
+        "submitted" => ("已申报", "submitted"),
+        "pooled" => ("已入库", "in the pool"),
+        "forwarded" => ("已转报", "forwarded"),
+        "approved" => ("已批准", "approved"),
+        "implementing" => ("实施中", "being implemented"),
+        "acceptance_applied" => ("已申请验收", "acceptance applied for"),
+        "accepted" => ("已验收", "accepted"),
+        "closed" => ("已关闭", "closed"),
+        "returned" => ("已退回", "returned"),
+        "withdrawn" => ("已撤回", "withdrawn"),
+        "terminated" => ("已终止", "terminated"),
+        "consulting" => ("征求意见中", "in consultation"),
+        "filed" => ("已备案", "filed"),
+        "open" => ("待整改", "open"),
+        "rectified" => ("已整改待销号", "rectified"),
+        "signed" => ("已签订", "signed"),
+        "settled" => ("已结算", "settled"),
+        "cancelled" => ("已解除", "cancelled"),
+        // Steps.
+        "submit" => ("申报", "submitting"),
+        "pool" => ("入库", "pooling"),
+        "forward" => ("转报", "forwarding"),
+        "approve" => ("批准", "approving"),
+        "start" => ("开始实施", "starting"),
+        "accept" => ("确认验收", "accepting"),
+        "close" => ("关闭或销号", "closing"),
+        "return" => ("退回", "returning"),
+        "withdraw" => ("撤回", "withdrawing"),
+        "terminate" => ("终止", "terminating"),
+        "consult" => ("征求意见", "sending for consultation"),
+        "file" => ("备案", "filing"),
+        "revise" => ("修订", "revising"),
+        "rectify" => ("整改", "rectifying"),
+        "apply_acceptance" => ("申请验收", "applying for acceptance"),
+        "settle" => ("结算", "settling"),
+        "cancel" => ("解除", "cancelling"),
+        other => (other, other),
     }
 }
 
@@ -360,6 +421,23 @@ impl ProjectState {
 
 #[cfg(test)]
 mod tests {
+
+    #[test]
+    fn refusals_name_states_and_steps() {
+        let refused = LifecycleError::NotAllowed {
+            state: "open".into(),
+            action: "close".into(),
+        };
+        assert_eq!(refused.message_zh(), "当前状态“待整改”下不能关闭或销号");
+        assert_eq!(refused.message_en(), "closing is not possible while open");
+        let level = LifecycleError::WrongLevel {
+            level: Level::County,
+            action: "approve".into(),
+        };
+        assert_eq!(level.message_zh(), "县级无权批准");
+        assert!(!level.message_en().contains("County"));
+    }
+
     use super::*;
 
     #[test]

@@ -161,6 +161,29 @@ pub fn thousands(n: i64) -> String {
     out
 }
 
+/// The county filter's choices: the distinct `codes`, sorted, each with its name (the code when
+/// the name is unknown).
+pub fn county_choices(
+    codes: impl IntoIterator<Item = String>,
+    names: &BTreeMap<String, String>,
+) -> Vec<(String, String)> {
+    let mut codes: Vec<String> = codes.into_iter().collect();
+    codes.sort();
+    codes.dedup();
+    codes
+        .into_iter()
+        .map(|c| {
+            let name = names.get(&c).cloned().unwrap_or_else(|| c.clone());
+            (c, name)
+        })
+        .collect()
+}
+
+/// The day of a stored date or time (`2019-07-15`, `2019-07-15T…`), for the date filters.
+pub fn day(text: &str) -> Option<NaiveDate> {
+    NaiveDate::parse_from_str(text.get(..10).unwrap_or(text), "%Y-%m-%d").ok()
+}
+
 /// A row with what the filters read.
 #[derive(Debug, Clone)]
 pub struct ListRow {

@@ -337,9 +337,7 @@ fn project_list_row(
         ],
         county: Some(p.county.clone()),
         state: Some(p.state.to_string()),
-        date: p.submitted_on.as_deref().and_then(|d| {
-            chrono::NaiveDate::parse_from_str(d.get(..10).unwrap_or(d), "%Y-%m-%d").ok()
-        }),
+        date: p.submitted_on.as_deref().and_then(lists::day),
     }
 }
 
@@ -353,20 +351,12 @@ pub async fn projects_list(
     let lang = user.lang;
     let projects = view::readable_projects(&state.registry, &user).await?;
     let names = user.door(&state.registry).division_names().await?;
-    let mut counties: Vec<String> = projects.iter().map(|p| p.county.clone()).collect();
-    counties.sort();
-    counties.dedup();
+    let counties = projects.iter().map(|p| p.county.clone());
     let spec = lists::ListSpec {
         id: "projects",
         path: "/projects",
         columns: PROJECT_COLUMNS,
-        counties: counties
-            .into_iter()
-            .map(|c| {
-                let name = names.get(&c).cloned().unwrap_or_else(|| c.clone());
-                (c, name)
-            })
-            .collect(),
+        counties: crate::lists::county_choices(counties, &names),
         states: guagou_domain::lifecycle::ProjectState::ALL
             .iter()
             .map(|s| (s.to_string(), s.label_zh(), s.label_en()))

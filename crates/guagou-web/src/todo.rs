@@ -117,7 +117,7 @@ impl TodoItem {
 }
 
 fn date(text: &str) -> Option<NaiveDate> {
-    NaiveDate::parse_from_str(text.get(..10).unwrap_or(text), "%Y-%m-%d").ok()
+    crate::lists::day(text)
 }
 
 fn within_horizon(due: NaiveDate, today: NaiveDate, days: i64) -> bool {

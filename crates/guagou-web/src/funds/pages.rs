@@ -118,20 +118,12 @@ fn entries_spec(
     entries: &[guagou_registry::funds::FundsEntrySummary],
     names: &BTreeMap<String, String>,
 ) -> crate::lists::ListSpec {
-    let mut counties: Vec<String> = entries.iter().map(|e| e.county.clone()).collect();
-    counties.sort();
-    counties.dedup();
+    let counties = entries.iter().map(|e| e.county.clone());
     crate::lists::ListSpec {
         id: "funds-entries",
         path: "/funds",
         columns: ENTRY_COLUMNS,
-        counties: counties
-            .into_iter()
-            .map(|c| {
-                let name = names.get(&c).cloned().unwrap_or_else(|| c.clone());
-                (c, name)
-            })
-            .collect(),
+        counties: crate::lists::county_choices(counties, names),
         states: ENTRY_KINDS
             .iter()
             .map(|(k, zh, en)| ((*k).to_owned(), *zh, *en))
@@ -170,11 +162,7 @@ fn entry_row(
         ],
         county: Some(e.county.clone()),
         state: Some(e.kind.clone()),
-        date: chrono::NaiveDate::parse_from_str(
-            e.effective.get(..10).unwrap_or(&e.effective),
-            "%Y-%m-%d",
-        )
-        .ok(),
+        date: crate::lists::day(&e.effective),
     }
 }
 

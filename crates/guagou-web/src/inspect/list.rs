@@ -3,7 +3,6 @@
 
 use std::collections::BTreeMap;
 
-use chrono::NaiveDate;
 use guagou_domain::supervision::FindingState;
 use guagou_registry::inspections::Inspection;
 
@@ -63,20 +62,12 @@ pub const COLUMNS: &[Column] = &[
 
 /// The list's spec: counties among the inspections; open or closed.
 pub fn spec(inspections: &[Inspection], names: &BTreeMap<String, String>) -> ListSpec {
-    let mut counties: Vec<String> = inspections.iter().map(|i| i.county.clone()).collect();
-    counties.sort();
-    counties.dedup();
+    let counties = inspections.iter().map(|i| i.county.clone());
     ListSpec {
         id: "inspections",
         path: "/supervision/inspections",
         columns: COLUMNS,
-        counties: counties
-            .into_iter()
-            .map(|c| {
-                let name = names.get(&c).cloned().unwrap_or_else(|| c.clone());
-                (c, name)
-            })
-            .collect(),
+        counties: crate::lists::county_choices(counties, names),
         states: vec![
             ("open".to_owned(), "未办结", "not closed"),
             ("closed".to_owned(), "已办结", "closed"),
@@ -121,10 +112,6 @@ pub fn row(lang: Lang, i: &Inspection, names: &BTreeMap<String, String>) -> List
         ],
         county: Some(i.county.clone()),
         state: Some(if closed { "closed" } else { "open" }.to_owned()),
-        date: NaiveDate::parse_from_str(
-            i.inspected_on.get(..10).unwrap_or(&i.inspected_on),
-            "%Y-%m-%d",
-        )
-        .ok(),
+        date: crate::lists::day(&i.inspected_on),
     }
 }

@@ -4,7 +4,6 @@
 
 use std::collections::BTreeMap;
 
-use chrono::NaiveDate;
 use guagou_domain::market::{AgreementState, ListingState};
 use guagou_registry::market::{Agreement, MarketListing};
 
@@ -71,20 +70,12 @@ pub fn columns() -> &'static [Column] {
 
 /// The list's spec: sellers among the listings, every state.
 pub fn spec(listings: &[MarketListing], names: &BTreeMap<String, String>) -> ListSpec {
-    let mut sellers: Vec<String> = listings.iter().map(|l| l.seller.clone()).collect();
-    sellers.sort();
-    sellers.dedup();
+    let sellers = listings.iter().map(|l| l.seller.clone());
     ListSpec {
         id: "listings",
         path: "/market",
         columns: COLUMNS,
-        counties: sellers
-            .into_iter()
-            .map(|c| {
-                let name = names.get(&c).cloned().unwrap_or_else(|| c.clone());
-                (c, name)
-            })
-            .collect(),
+        counties: crate::lists::county_choices(sellers, names),
         states: STATES
             .iter()
             .map(|s| (s.as_str().to_owned(), s.label_zh(), s.as_str()))
@@ -116,11 +107,7 @@ pub fn row(lang: Lang, l: &MarketListing, names: &BTreeMap<String, String>) -> L
         ],
         county: Some(l.seller.clone()),
         state: Some(l.state.as_str().to_owned()),
-        date: NaiveDate::parse_from_str(
-            l.published_on.get(..10).unwrap_or(&l.published_on),
-            "%Y-%m-%d",
-        )
-        .ok(),
+        date: crate::lists::day(&l.published_on),
     }
 }
 
@@ -194,23 +181,14 @@ pub fn agreement_columns() -> &'static [Column] {
 
 /// The agreement list's spec: the counties on either side, every state.
 pub fn agreement_spec(agreements: &[Agreement], names: &BTreeMap<String, String>) -> ListSpec {
-    let mut counties: Vec<String> = agreements
+    let counties = agreements
         .iter()
-        .flat_map(|a| [a.seller.clone(), a.buyer.clone()])
-        .collect();
-    counties.sort();
-    counties.dedup();
+        .flat_map(|a| [a.seller.clone(), a.buyer.clone()]);
     ListSpec {
         id: "agreements",
         path: "/market/agreements",
         columns: AGREEMENT_COLUMNS,
-        counties: counties
-            .into_iter()
-            .map(|c| {
-                let name = names.get(&c).cloned().unwrap_or_else(|| c.clone());
-                (c, name)
-            })
-            .collect(),
+        counties: crate::lists::county_choices(counties, names),
         states: AGREEMENT_STATES
             .iter()
             .map(|s| (s.as_str().to_owned(), s.label_zh(), s.as_str()))
@@ -243,7 +221,6 @@ pub fn agreement_row(lang: Lang, a: &Agreement, names: &BTreeMap<String, String>
         ],
         county: Some(a.seller.clone()),
         state: Some(a.state.as_str().to_owned()),
-        date: NaiveDate::parse_from_str(a.signed_on.get(..10).unwrap_or(&a.signed_on), "%Y-%m-%d")
-            .ok(),
+        date: crate::lists::day(&a.signed_on),
     }
 }
