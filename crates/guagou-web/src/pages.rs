@@ -164,16 +164,23 @@ fn state_cell(lang: Lang, state: guagou_domain::lifecycle::ProjectState) -> Stri
     lang.t(state.label_zh(), state.label_en())
 }
 
-fn project_rows(lang: Lang, projects: &[guagou_registry::projects::Project]) -> Vec<Vec<String>> {
+fn project_rows(
+    lang: Lang,
+    names: &crate::names::DivisionNames,
+    projects: &[guagou_registry::projects::Project],
+) -> Vec<Vec<String>> {
     projects
         .iter()
         .map(|p| {
             vec![
                 format!("<a href=\"/projects/{c}\">{c}</a>", c = esc(&p.code)),
                 esc(&p.name),
-                esc(&p.county),
+                crate::names::division(names, &p.county),
                 state_cell(lang, p.state),
-                esc(&p.planned_surplus_m2.to_string()),
+                format!(
+                    "<span class=\"num\">{}</span>",
+                    lists::thousands(p.planned_surplus_m2)
+                ),
             ]
         })
         .collect()
@@ -188,11 +195,15 @@ const PROJECT_HEADERS: &[(&str, &str)] = &[
 ];
 
 /// A table of projects, or a line saying there are none.
-fn project_table(lang: Lang, projects: &[guagou_registry::projects::Project]) -> String {
+fn project_table(
+    lang: Lang,
+    names: &crate::names::DivisionNames,
+    projects: &[guagou_registry::projects::Project],
+) -> String {
     if projects.is_empty() {
         return format!("<p class=\"none\">{}</p>", lang.t("无", "none"));
     }
-    table_in(lang, PROJECT_HEADERS, &project_rows(lang, projects))
+    table_in(lang, PROJECT_HEADERS, &project_rows(lang, names, projects))
 }
 
 /// Rows a dashboard table shows; the rest is a count and a link to the full list (a province
@@ -200,9 +211,13 @@ fn project_table(lang: Lang, projects: &[guagou_registry::projects::Project]) ->
 const DASHBOARD_ROWS: usize = 100;
 
 /// The first `DASHBOARD_ROWS` projects, then how many more and where to see them.
-fn capped_project_table(lang: Lang, projects: &[guagou_registry::projects::Project]) -> String {
+fn capped_project_table(
+    lang: Lang,
+    names: &crate::names::DivisionNames,
+    projects: &[guagou_registry::projects::Project],
+) -> String {
     let shown = &projects[..projects.len().min(DASHBOARD_ROWS)];
-    let mut html = project_table(lang, shown);
+    let mut html = project_table(lang, names, shown);
     if projects.len() > shown.len() {
         let more = projects.len() - shown.len();
         html.push_str(&format!(
@@ -232,11 +247,9 @@ pub async fn dashboard(
         .iter()
         .map(|(s, n)| vec![state_cell(lang, *s), n.to_string()])
         .collect();
+    let names = user.door(&state.registry).division_names().await?;
     let todo = match crate::todo::load(&state, &user).await {
-        Ok(items) => {
-            let names = user.door(&state.registry).division_names().await?;
-            crate::todo::section_html(lang, &items, &names)
-        }
+        Ok(items) => crate::todo::section_html(lang, &items, &names),
         Err(e) => crate::quota::failed_panel(lang, "todo", &e),
     };
     let body = format!(
@@ -249,7 +262,7 @@ pub async fn dashboard(
         lang.t("按状态", "By state"),
         table_in(lang, &[("状态", "State"), ("项目数", "Projects")], &summary),
         lang.t("本辖区项目", "Projects of my jurisdiction"),
-        capped_project_table(lang, &projects),
+        capped_project_table(lang, &names, &projects),
     );
     Ok(Html(page("工作台", "Dashboard", Some(&user), &body)))
 }
@@ -773,10 +786,12 @@ mod tests {
     #[test]
     fn dashboard_tables_stop_at_a_hundred_rows_and_link_the_rest() {
         let many: Vec<_> = (0..250).map(project).collect();
-        let html = capped_project_table(Lang::En, &many);
+        let html = capped_project_table(Lang::En, &Default::default(), &many);
         assert!(html.contains("511722-2019-0099") && !html.contains("511722-2019-0100"));
         assert!(html.contains("150 more projects") && html.contains("href=\"/projects\""));
         let few: Vec<_> = (0..3).map(project).collect();
-        assert!(!capped_project_table(Lang::En, &few).contains("more projects"));
+        assert!(
+            !capped_project_table(Lang::En, &Default::default(), &few).contains("more projects")
+        );
     }
 }
