@@ -80,15 +80,11 @@ pub fn api() -> OpenApiRouter<AppState> {
 pub async fn overdue_rectifications_html(
     state: &AppState,
     user: &User,
+    names: &crate::names::DivisionNames,
     today: NaiveDate,
 ) -> String {
     let lang = user.lang;
     let mut out = String::from("<div id=\"overdue-rectifications\">");
-    let names = user
-        .door(&state.registry)
-        .division_names()
-        .await
-        .unwrap_or_default();
     match user
         .door(&state.registry)
         .overdue_rectifications(today)
@@ -108,7 +104,7 @@ pub async fn overdue_rectifications_html(
                             i.seq,
                             id = esc(&i.inspection)
                         ),
-                        crate::names::division(&names, &i.county),
+                        crate::names::division(names, &i.county),
                         esc(i.project.as_deref().unwrap_or("")),
                         format!("{} · {}", lang.t(kzh, ken), lang.t(szh, sen)),
                         esc(&i.description),

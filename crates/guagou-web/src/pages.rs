@@ -258,7 +258,7 @@ pub async fn dashboard(
          <section id=\"by-state\"><h2>{}</h2>{}</section>\
          <section id=\"my-projects\"><h2>{}</h2>{}</section>",
         lang.t("逾期与临期", "Overdue and due soon"),
-        crate::quota::overdue_html(&state, &user).await,
+        crate::quota::overdue_html(&state, &user, &names).await,
         lang.t("按状态", "By state"),
         table_in(lang, &[("状态", "State"), ("项目数", "Projects")], &summary),
         lang.t("本辖区项目", "Projects of my jurisdiction"),

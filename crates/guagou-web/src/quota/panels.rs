@@ -290,8 +290,12 @@ pub(crate) fn deadline_table(
 
 /// The dashboard panel: what is overdue or due within 90 days in `user`'s jurisdiction
 /// (advances to repay, completions due) and the counties whose advance right is suspended.
-pub async fn overdue_html(state: &AppState, user: &User) -> String {
-    match overdue(state, user).await {
+pub async fn overdue_html(
+    state: &AppState,
+    user: &User,
+    names: &crate::names::DivisionNames,
+) -> String {
+    match overdue(state, user, names).await {
         Ok(html) => html,
         Err(e) => failed_panel(user.lang, "overdue-panel", &e),
     }
@@ -372,7 +376,11 @@ async fn other_open_items(
     ))
 }
 
-async fn overdue(state: &AppState, user: &User) -> Result<String, WebError> {
+async fn overdue(
+    state: &AppState,
+    user: &User,
+    names: &crate::names::DivisionNames,
+) -> Result<String, WebError> {
     let lang = user.lang;
     let registry = &state.registry;
     let today = user.today;
@@ -395,7 +403,6 @@ async fn overdue(state: &AppState, user: &User) -> Result<String, WebError> {
         .filter(|c| user.reads(c.as_str()))
         .map(|c| c.to_string())
         .collect();
-    let names = user.door(registry).division_names().await?;
     let mut out = String::from("<div id=\"overdue-panel\">");
     if items.is_empty() {
         out.push_str(&format!(
@@ -406,7 +413,7 @@ async fn overdue(state: &AppState, user: &User) -> Result<String, WebError> {
             )
         ));
     } else {
-        out.push_str(&deadline_table(lang, user, &names, &items, true));
+        out.push_str(&deadline_table(lang, user, names, &items, true));
     }
     if !suspended.is_empty() {
         let _ = write!(
@@ -415,14 +422,14 @@ async fn overdue(state: &AppState, user: &User) -> Result<String, WebError> {
             lang.t("暂停预支的县：", "Advance right suspended:"),
             suspended
                 .iter()
-                .map(|c| crate::names::division(&names, c))
+                .map(|c| crate::names::division(names, c))
                 .collect::<Vec<_>>()
                 .join("、")
         );
     }
-    out.push_str(&other_open_items(state, user, &names, today).await?);
+    out.push_str(&other_open_items(state, user, names, today).await?);
     // Rectifications of inspection findings past their deadline, and the supervision links.
-    out.push_str(&crate::inspect::overdue_rectifications_html(state, user, today).await);
+    out.push_str(&crate::inspect::overdue_rectifications_html(state, user, names, today).await);
     let _ = write!(
         out,
         "<p><a href=\"/supervision?as_of={today}\">{}</a></p></div>",

@@ -1118,12 +1118,13 @@ async fn dashboard_and_project_panels_follow_jurisdiction() {
     };
     // Today is years after the demo's deadlines: everything open is overdue.
     let county = user("county", "511722", "land");
-    let panel = guagou_web::quota::overdue_html(&state, &county).await;
+    let names = county.door(&app.registry).division_names().await.must();
+    let panel = guagou_web::quota::overdue_html(&state, &county, &names).await;
     assert!(panel.contains("id=\"overdue-panel\""), "{panel}");
     assert!(panel.contains("511722-2018-002"), "{panel}");
     assert!(!panel.contains("511781"), "{panel}");
     let city = user("city", "511700", "land");
-    let panel = guagou_web::quota::overdue_html(&state, &city).await;
+    let panel = guagou_web::quota::overdue_html(&state, &city, &names).await;
     assert!(panel.contains("511781-2018-001") && panel.contains("id=\"suspended\""));
     assert!(panel.contains("511725"), "suspended counties listed");
 
