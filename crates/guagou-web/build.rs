@@ -1,3 +1,6 @@
+//! Checks the page catalogue (`catalogue/*.toml`, see `build/catalogue.rs`) and generates its
+//! keys, so that a page naming a missing text does not compile.
+//!
 //! Installs the front-end libraries (Pico CSS for the page design, Leaflet for maps, Chart.js
 //! for report charts) from the npm registry and embeds them.
 //!
@@ -13,6 +16,9 @@
 //! A `cargo:warning` says so. Without Chart.js (`CHART_EMBEDDED` false) the reports page shows
 //! its tables without charts. Without Pico the pages keep their own stylesheet
 //! (`assets/site.css`) only.
+
+#[path = "build/catalogue.rs"]
+mod catalogue;
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
@@ -109,6 +115,7 @@ fn main() {
         }
         Err(_) => false,
     };
+    catalogue::build(&manifest.join("catalogue"), &out);
     let code = render(leaflet, chart, pico, &entries);
     if let Err(e) = std::fs::write(out.join("assets.rs"), code) {
         // Without assets.rs the crate cannot compile: say why as clearly as possible.

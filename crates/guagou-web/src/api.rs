@@ -107,7 +107,7 @@ pub async fn project_action(
     user.require_csrf_header(&headers)?;
     let body = body
         .map_err(|e| {
-            WebError::invalid(
+            WebError::invalid_text(
                 "body",
                 format!("请求体应为 {{\"as_of\":\"YYYY-MM-DD\",\"reason\":\"…\"}}：{e}"),
                 format!("the body should be {{\"as_of\":\"YYYY-MM-DD\",\"reason\":\"…\"}}: {e}"),
@@ -136,7 +136,7 @@ pub(crate) fn json_body<T>(
         if e.status() == axum::http::StatusCode::PAYLOAD_TOO_LARGE {
             return WebError::BodyTooLarge;
         }
-        WebError::invalid(
+        WebError::invalid_text(
             "body",
             format!("请求体应为 {shape}：{e}"),
             format!("the body should be {shape}: {e}"),

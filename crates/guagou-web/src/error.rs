@@ -144,7 +144,17 @@ fn rejection_code(status: u16) -> ErrorCode {
 }
 
 impl WebError {
-    pub fn invalid(field: &'static str, zh: impl Into<String>, en: impl Into<String>) -> Self {
+    pub fn invalid(field: &'static str, message: crate::catalogue::Key) -> Self {
+        Self::invalid_text(
+            field,
+            crate::html::Lang::Zh.text(message),
+            crate::html::Lang::En.text(message),
+        )
+    }
+
+    /// A refused field whose message carries values (both languages, filled in by the caller
+    /// from the catalogue).
+    pub fn invalid_text(field: &'static str, zh: impl Into<String>, en: impl Into<String>) -> Self {
         WebError::Invalid {
             field,
             zh: zh.into(),

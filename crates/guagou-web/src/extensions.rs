@@ -8,6 +8,7 @@
 //! The door decides who may and the domain whether the request can be made; this module reads
 //! forms and bodies and renders.
 
+use crate::catalogue::k;
 use axum::extract::rejection::JsonRejection;
 use axum::extract::{Path, State};
 use axum::http::HeaderMap;
@@ -48,7 +49,7 @@ pub fn api() -> OpenApiRouter<AppState> {
 
 fn parse_date(field: &'static str, text: &str) -> Result<NaiveDate, WebError> {
     NaiveDate::parse_from_str(text.trim(), "%Y-%m-%d").map_err(|_| {
-        WebError::invalid(
+        WebError::invalid_text(
             field,
             format!("日期 {text} 应为 YYYY-MM-DD"),
             format!("date {text} should be YYYY-MM-DD"),
@@ -104,7 +105,7 @@ impl DecisionBody {
                 Ok(ExtensionDecision::Grant(parse_date("until", until)?))
             }
             "refuse" => Ok(ExtensionDecision::Refuse),
-            other => Err(WebError::invalid(
+            other => Err(WebError::invalid_text(
                 "decision",
                 format!("决定 {other} 应为 grant 或 refuse"),
                 format!("decision {other} should be grant or refuse"),
@@ -261,7 +262,7 @@ fn state_text(lang: Lang, state: ExtensionState) -> String {
         ExtensionState::Refused => "fail",
     };
     let (zh, en) = state.label();
-    format!("<span class=\"{class}\">{}</span>", lang.one(zh, en))
+    format!("<span class=\"{class}\">{}</span>", lang.pair(zh, en))
 }
 
 /// The completion deadline and extensions section of a project page, with the forms this user
@@ -279,13 +280,10 @@ pub async fn project_section_html(
     let extensions = door.extensions(&project.code).await?;
     let mut out = format!(
         "<section id=\"completion-deadline\"><h2>{}</h2>",
-        lang.t("实施完成期限与延期", "Completion deadline and extensions")
+        lang.t(k::COMPLETION_DEADLINE_AND_EXTENSIONS)
     );
     let standing = match &deadline {
-        None => lang.t(
-            "未立项或已终止：无实施完成期限",
-            "not approved or ended: no completion deadline",
-        ),
+        None => lang.t(k::NOT_APPROVED_OR_ENDED_NO_COMPLETION),
         Some(c) => {
             let (zh, en) = if c.binding {
                 (
@@ -316,11 +314,11 @@ pub async fn project_section_html(
                 )
             };
             let met = if c.met {
-                lang.t("（已按期申请验收）", " (acceptance applied for in time)")
+                lang.t(k::ACCEPTANCE_APPLIED_FOR_IN_TIME)
             } else {
                 String::new()
             };
-            format!("{}{met}", lang.t(&zh, &en))
+            format!("{}{met}", lang.pair(&zh, &en))
         }
     };
     out.push_str(&format!("<p>{standing}</p>"));
@@ -328,7 +326,7 @@ pub async fn project_section_html(
     if extensions.is_empty() {
         out.push_str(&format!(
             "<p class=\"none\">{}</p>",
-            lang.t("无延期申请", "no extension requests")
+            lang.t(k::NO_EXTENSION_REQUESTS)
         ));
     } else {
         let rows: Vec<Vec<String>> = extensions
@@ -338,7 +336,7 @@ pub async fn project_section_html(
                     (Some(on), reason) => format!(
                         "{on} {}{}",
                         e.granted_until
-                            .map(|u| lang.t(&format!("延至 {u}；"), &format!("until {u}; ")))
+                            .map(|u| lang.pair(&format!("延至 {u}；"), &format!("until {u}; ")))
                             .unwrap_or_default(),
                         esc(reason.as_deref().unwrap_or(""))
                     ),
@@ -359,13 +357,13 @@ pub async fn project_section_html(
         out.push_str(&table_in(
             lang,
             &[
-                ("序号", "No."),
-                ("申请日期", "Requested on"),
-                ("申请延至", "Asked until"),
-                ("理由", "Reason"),
-                ("申请人", "Requested by"),
-                ("状态", "State"),
-                ("决定", "Decision"),
+                k::NO_2,
+                k::REQUESTED_ON,
+                k::ASKED_UNTIL,
+                k::REASON,
+                k::REQUESTED_BY,
+                k::STATE,
+                k::DECISION,
             ],
             &rows,
         ));
@@ -386,10 +384,10 @@ pub async fn project_section_html(
              <button>{submit}</button></form>",
             code = esc(&project.code),
             csrf = esc(&user.csrf),
-            l_until = lang.t("申请延至", "Extend until"),
+            l_until = lang.t(k::EXTEND_UNTIL),
             min = c.last_day.succ_opt().unwrap_or(c.last_day),
-            l_reason = lang.t("理由", "Reason"),
-            submit = lang.t("申请延期（报市局决定）", "Ask the city for an extension"),
+            l_reason = lang.t(k::REASON),
+            submit = lang.t(k::ASK_THE_CITY_FOR_AN_EXTENSION),
         ));
     }
     out.push_str("</section>");
@@ -408,10 +406,10 @@ fn decision_form(lang: Lang, user: &User, e: &Extension) -> String {
         code = esc(&e.code),
         seq = e.seq,
         csrf = esc(&user.csrf),
-        grant = lang.one("批准延至", "grant until"),
+        grant = lang.t(k::GRANT_UNTIL),
         until = e.requested_until,
-        refuse = lang.one("不予延期", "refuse"),
-        l_reason = lang.t("理由", "Reason"),
-        submit = lang.t("记录决定", "Record the decision"),
+        refuse = lang.t(k::REFUSE),
+        l_reason = lang.t(k::REASON),
+        submit = lang.t(k::RECORD_THE_DECISION),
     )
 }

@@ -5,6 +5,7 @@
 use std::fmt::Write as _;
 
 use crate::auth::User;
+use crate::catalogue::{Key, k};
 use crate::error::Problem;
 
 /// The language a user reads pages in. Chinese is the default; English is a switch
@@ -37,17 +38,47 @@ impl Lang {
         }
     }
 
-    /// A label in the reader's language (escaped): one language at a time, Chinese by default,
-    /// English as a switch.
-    pub fn t(self, zh: &str, en: &str) -> String {
-        self.one(zh, en)
-    }
-
-    /// The chosen language's text only (escaped), for attributes and button labels.
-    pub fn one(self, zh: &str, en: &str) -> String {
+    /// Bilingual data in the reader's language (escaped): names and messages that come in
+    /// both languages from the profile, the rule table or the domain. Page texts come from the
+    /// catalogue ([`Lang::t`]).
+    pub fn pair(self, zh: &str, en: &str) -> String {
         match self {
             Lang::Zh => esc(zh),
             Lang::En => esc(en),
+        }
+    }
+}
+
+/// A page title: a catalogue entry, or a name that comes in both languages with the data.
+#[derive(Debug, Clone, Copy)]
+pub enum Title<'a> {
+    Text(crate::catalogue::Key),
+    Pair(&'a str, &'a str),
+}
+
+impl From<crate::catalogue::Key> for Title<'_> {
+    fn from(key: crate::catalogue::Key) -> Self {
+        Title::Text(key)
+    }
+}
+
+impl<'a, A, B> From<(&'a A, &'a B)> for Title<'a>
+where
+    A: AsRef<str> + ?Sized,
+    B: AsRef<str> + ?Sized,
+{
+    fn from((zh, en): (&'a A, &'a B)) -> Self {
+        Title::Pair(zh.as_ref(), en.as_ref())
+    }
+}
+
+impl Title<'_> {
+    /// The title in `lang`.
+    pub fn in_lang(self, lang: Lang) -> String {
+        match (self, lang) {
+            (Title::Text(key), _) => lang.text(key).to_owned(),
+            (Title::Pair(zh, _), Lang::Zh) => zh.to_owned(),
+            (Title::Pair(_, en), Lang::En) => en.to_owned(),
         }
     }
 }
@@ -83,25 +114,20 @@ pub fn esc(text: &str) -> String {
 }
 
 /// A full page. `user` adds the navigation, the language switch and the logout form.
-pub fn page(title_zh: &str, title_en: &str, user: Option<&User>, body: &str) -> String {
+pub fn page<'a>(title: impl Into<Title<'a>>, user: Option<&User>, body: &str) -> String {
     let lang = user.map(|u| u.lang).unwrap_or_default();
-    page_in(lang, title_zh, title_en, user, body)
+    page_in(lang, title, user, body)
 }
 
 /// A full page in `lang`: for pages without a signed-in user (the public notice) that still
 /// honour the reader's language cookie. The layout is a template (`templates/layout.html`).
-pub fn page_in(
+pub fn page_in<'a>(
     lang: Lang,
-    title_zh: &str,
-    title_en: &str,
+    title: impl Into<Title<'a>>,
     user: Option<&User>,
     body: &str,
 ) -> String {
-    let title = match lang {
-        Lang::Zh => title_zh,
-        Lang::En => title_en,
-    };
-    crate::layout::render(lang, title, user, body)
+    crate::layout::render(lang, &title.into().in_lang(lang), user, body)
 }
 
 /// The page shown for an error, in the reader's language (`lang`), with the way back.
@@ -114,9 +140,9 @@ pub fn error_page_in(lang: Lang, problem: &Problem) -> String {
     let body = format!(
         "{}<p><a href=\"/\">{}</a></p>",
         refusal_html(lang, problem, "/"),
-        lang.t("返回首页", "Home")
+        lang.t(k::HOME)
     );
-    page_in(lang, "出错了", "Something went wrong", None, &body)
+    page_in(lang, k::SOMETHING_WENT_WRONG, None, &body)
 }
 
 #[derive(askama::Template)]
@@ -135,7 +161,7 @@ struct Refusal<'a> {
 /// concerns by name, and the way back to the form (`back`, a local path) with the input kept.
 pub fn refusal_html(lang: Lang, problem: &Problem, back: &str) -> String {
     let en = lang == Lang::En;
-    let pick = |zh: &'static str, english: &'static str| if en { english } else { zh };
+    let pick = |key| lang.text(key);
     let back = if back.starts_with('/') && !back.starts_with("//") && !back.contains('\\') {
         back
     } else {
@@ -148,16 +174,13 @@ pub fn refusal_html(lang: Lang, problem: &Problem, back: &str) -> String {
             &problem.message_zh
         },
         rule: problem.rule.as_deref(),
-        rule_label: pick("依据规则：", "Rule:"),
+        rule_label: pick(k::RULE_2),
         field: problem.field.as_deref().map(|f| {
             crate::names::payload_field(lang, f).map_or_else(|| f.to_owned(), str::to_owned)
         }),
-        field_label: pick("涉及：", "Concerns:"),
+        field_label: pick(k::CONCERNS),
         back,
-        back_label: pick(
-            "返回修改（已填写的内容仍在）",
-            "Back to the form (what you typed is kept)",
-        ),
+        back_label: pick(k::BACK_TO_THE_FORM_WHAT_YOU),
     };
     askama::Template::render(&view).unwrap_or_else(|e| {
         tracing::error!(error = %e, "refusal template failed");
@@ -165,16 +188,23 @@ pub fn refusal_html(lang: Lang, problem: &Problem, back: &str) -> String {
     })
 }
 
-/// A table with a bilingual header row; cells are already-escaped HTML.
-pub fn table(headers: &[(&str, &str)], rows: &[Vec<String>]) -> String {
+/// A table with a header row in Chinese; cells are already-escaped HTML.
+pub fn table(headers: &[Key], rows: &[Vec<String>]) -> String {
     table_in(Lang::Zh, headers, rows)
 }
 
-/// A table whose header row is in `lang` first.
-pub fn table_in(lang: Lang, headers: &[(&str, &str)], rows: &[Vec<String>]) -> String {
+/// A table whose header row is in `lang`.
+pub fn table_in(lang: Lang, headers: &[Key], rows: &[Vec<String>]) -> String {
+    let texts: Vec<&str> = headers.iter().map(|h| lang.text(*h)).collect();
+    table_headed(&texts, rows)
+}
+
+/// A table whose headers are texts already in the reader's language (escaped here), for
+/// headers made from data (a report's columns with their units).
+pub fn table_headed(headers: &[&str], rows: &[Vec<String>]) -> String {
     let mut out = String::from("<table><thead><tr>");
-    for (zh, en) in headers {
-        let _ = write!(out, "<th>{}</th>", lang.t(zh, en));
+    for header in headers {
+        let _ = write!(out, "<th>{}</th>", esc(header));
     }
     out.push_str("</tr></thead><tbody>");
     for row in rows {

@@ -11,6 +11,7 @@
 //! actor (which checks level and jurisdiction again and audits); this module never writes the
 //! store itself.
 
+use crate::catalogue::k;
 mod api;
 mod input;
 mod list;
@@ -98,7 +99,7 @@ pub async fn overdue_rectifications_html(
                     let (kzh, ken) = i.kind.label();
                     let (szh, sen) = i.severity.label();
                     vec![
-                        lang.t("检查整改", "Rectification"),
+                        lang.t(k::RECTIFICATION),
                         format!(
                             "<a href=\"/supervision/inspections/{id}\">{id}</a> #{}",
                             i.seq,
@@ -106,12 +107,12 @@ pub async fn overdue_rectifications_html(
                         ),
                         crate::names::division(names, &i.county),
                         esc(i.project.as_deref().unwrap_or("")),
-                        format!("{} · {}", lang.t(kzh, ken), lang.t(szh, sen)),
+                        format!("{} · {}", lang.pair(kzh, ken), lang.pair(szh, sen)),
                         esc(&i.description),
                         esc(&i.deadline),
                         format!(
                             "<span class=\"fail\">{}</span>",
-                            lang.t(
+                            lang.pair(
                                 &format!("逾期 {} 天", i.days_overdue),
                                 &format!("overdue by {} days", i.days_overdue)
                             )
@@ -123,14 +124,14 @@ pub async fn overdue_rectifications_html(
                 out.push_str(&table_in(
                     lang,
                     &[
-                        ("事项", "Item"),
-                        ("检查", "Inspection"),
-                        ("县", "County"),
-                        ("项目", "Project"),
-                        ("类型", "Kind"),
-                        ("问题", "Finding"),
-                        ("整改期限", "Deadline"),
-                        ("状态", "Status"),
+                        k::ITEM,
+                        k::INSPECTION,
+                        k::COUNTY,
+                        k::PROJECT_2,
+                        k::KIND,
+                        k::FINDING_2,
+                        k::DEADLINE,
+                        k::STATUS,
                     ],
                     &rows,
                 ));
@@ -141,7 +142,7 @@ pub async fn overdue_rectifications_html(
             let _ = write!(
                 out,
                 "<p class=\"fail\">{}</p>",
-                lang.t(&problem.message_zh, &problem.message_en)
+                lang.pair(&problem.message_zh, &problem.message_en)
             );
         }
     }

@@ -3,6 +3,7 @@
 //! (`Actor::workspaces`), the to-do count beside 工作台, the language switch and sign-out.
 //! Styles: Pico CSS (npm, embedded by build.rs) and our own `assets/site.css`.
 
+use crate::catalogue::{Key, k};
 use askama::Template;
 use guagou_registry::actor::Workspace;
 
@@ -53,10 +54,10 @@ struct Layout<'a> {
     body: &'a str,
 }
 
-/// The groups of the menu: (Chinese, English) and their workspaces in order.
-const GROUPS: &[((&str, &str), &[Workspace])] = &[
+/// The groups of the menu: their name and their workspaces in order.
+const GROUPS: &[(Key, &[Workspace])] = &[
     (
-        ("项目", "Projects"),
+        k::PROJECTS_4,
         &[
             Workspace::Projects,
             Workspace::NewProject,
@@ -65,12 +66,12 @@ const GROUPS: &[((&str, &str), &[Workspace])] = &[
         ],
     ),
     (
-        ("指标", "Quota"),
+        k::QUOTA,
         &[Workspace::Ledger, Workspace::Market, Workspace::Supervision],
     ),
-    (("资金", "Funds"), &[Workspace::Funds]),
+    (k::FUNDS, &[Workspace::Funds]),
     (
-        ("查询", "Look up"),
+        k::LOOK_UP,
         &[
             Workspace::Reports,
             Workspace::Divisions,
@@ -79,47 +80,42 @@ const GROUPS: &[((&str, &str), &[Workspace])] = &[
             Workspace::Public,
         ],
     ),
-    (("管理", "Administration"), &[Workspace::Users]),
+    (k::ADMINISTRATION, &[Workspace::Users]),
 ];
 
-/// Where a workspace lives: (path, element id, Chinese, English).
-fn entry(workspace: Workspace) -> (&'static str, &'static str, &'static str, &'static str) {
+/// Where a workspace lives: (path, element id, name).
+fn entry(workspace: Workspace) -> (&'static str, &'static str, Key) {
     match workspace {
-        Workspace::Projects => ("/projects", "nav-projects", "项目区", "Projects"),
-        Workspace::NewProject => (
-            "/projects/new",
-            "nav-new-project",
-            "上传登记项目",
-            "Register a project",
-        ),
-        Workspace::Plans => ("/plans", "nav-plans", "专项规划", "Special plans"),
-        Workspace::Ranking => ("/ranking", "nav-ranking", "入库排序", "Ranking"),
-        Workspace::Ledger => ("/ledger", "nav-ledger", "指标台账", "Quota ledger"),
-        Workspace::Market => ("/market", "nav-market", "指标市场", "Quota market"),
-        Workspace::Supervision => ("/supervision", "nav-supervision", "监管", "Supervision"),
-        Workspace::Funds => ("/funds", "nav-funds", "资金台账", "Funds"),
-        Workspace::Reports => ("/reports", "nav-reports", "统计报表", "Reports"),
-        Workspace::Divisions => ("/divisions", "nav-divisions", "行政区", "Divisions"),
-        Workspace::Policy => ("/policy", "nav-policy", "政策参数", "Policy"),
-        Workspace::Audit => ("/audit", "nav-audit", "审计日志", "Audit log"),
-        Workspace::Public => ("/public", "nav-public", "公示", "Public notices"),
-        Workspace::Users => ("/admin/users", "nav-users", "用户管理", "Users"),
+        Workspace::Projects => ("/projects", "nav-projects", k::PROJECTS),
+        Workspace::NewProject => ("/projects/new", "nav-new-project", k::REGISTER_A_PROJECT),
+        Workspace::Plans => ("/plans", "nav-plans", k::SPECIAL_PLANS),
+        Workspace::Ranking => ("/ranking", "nav-ranking", k::RANKING),
+        Workspace::Ledger => ("/ledger", "nav-ledger", k::QUOTA_LEDGER),
+        Workspace::Market => ("/market", "nav-market", k::QUOTA_MARKET),
+        Workspace::Supervision => ("/supervision", "nav-supervision", k::SUPERVISION),
+        Workspace::Funds => ("/funds", "nav-funds", k::FUNDS_2),
+        Workspace::Reports => ("/reports", "nav-reports", k::REPORTS),
+        Workspace::Divisions => ("/divisions", "nav-divisions", k::DIVISIONS_2),
+        Workspace::Policy => ("/policy", "nav-policy", k::POLICY),
+        Workspace::Audit => ("/audit", "nav-audit", k::AUDIT_LOG),
+        Workspace::Public => ("/public", "nav-public", k::PUBLIC_NOTICES_2),
+        Workspace::Users => ("/admin/users", "nav-users", k::USERS),
     }
 }
 
 /// The menu of `user`, the entry titled `title` (in `lang`) marked as the current page.
 pub fn nav_groups(user: &User, lang: Lang, title: &str) -> Vec<NavGroup> {
     let mine = user.actor.workspaces(user.is_admin);
-    let pick = |zh: &'static str, en: &'static str| if lang == Lang::En { en } else { zh };
+    let pick = |key| lang.text(key);
     GROUPS
         .iter()
-        .filter_map(|((zh, en), workspaces)| {
+        .filter_map(|(group, workspaces)| {
             let links: Vec<NavLink> = workspaces
                 .iter()
                 .filter(|w| mine.contains(w))
                 .map(|w| {
-                    let (href, id, zh, en) = entry(*w);
-                    let label = pick(zh, en);
+                    let (href, id, name) = entry(*w);
+                    let label = pick(name);
                     NavLink {
                         href,
                         id,
@@ -129,7 +125,7 @@ pub fn nav_groups(user: &User, lang: Lang, title: &str) -> Vec<NavGroup> {
                 })
                 .collect();
             (!links.is_empty()).then(|| NavGroup {
-                label: pick(zh, en),
+                label: pick(*group),
                 current: links.iter().any(|l| l.current),
                 links,
             })
@@ -139,13 +135,13 @@ pub fn nav_groups(user: &User, lang: Lang, title: &str) -> Vec<NavGroup> {
 
 fn nav_view(user: &User, lang: Lang, title: &str) -> NavView {
     let en = lang == Lang::En;
-    let pick = |zh: &'static str, english: &'static str| if en { english } else { zh };
-    let home = pick("工作台", "Dashboard");
+    let pick = |key| lang.text(key);
+    let home = pick(k::DASHBOARD);
     NavView {
         home,
         home_current: title == home,
         todo: user.todo,
-        todo_title: pick("待办事项", "things to do"),
+        todo_title: pick(k::THINGS_TO_DO),
         groups: nav_groups(user, lang, title),
         who: user.actor.name.clone(),
         department: if en {
@@ -157,7 +153,7 @@ fn nav_view(user: &User, lang: Lang, title: &str) -> NavView {
         switch_label: if en { "中文" } else { "English" },
         switch_lang: if en { "zh-CN" } else { "en" },
         csrf: user.csrf.clone(),
-        sign_out: pick("退出", "Sign out"),
+        sign_out: pick(k::SIGN_OUT),
     }
 }
 

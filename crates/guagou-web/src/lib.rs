@@ -10,6 +10,7 @@
 pub mod amount;
 pub mod api;
 pub mod auth;
+pub mod catalogue;
 pub mod error;
 pub mod extensions;
 pub mod funds;

@@ -6,6 +6,7 @@
 //! `render` shows the filter form, the table and the pager (`templates/list.html`); with
 //! `?format=xlsx` the page answers `xlsx` of the filtered rows instead (every page of them).
 
+use crate::catalogue::{Key, k};
 use std::cmp::Ordering;
 use std::collections::BTreeMap;
 
@@ -201,10 +202,10 @@ pub struct ListSpec {
     pub columns: &'static [Column],
     /// The counties to choose from: (code, name).
     pub counties: Vec<(String, String)>,
-    /// The states to choose from: (stored name, Chinese, English).
-    pub states: Vec<(String, &'static str, &'static str)>,
-    /// What the date filters read (Chinese, English), e.g. 报送日期.
-    pub date_label: (&'static str, &'static str),
+    /// The states to choose from: (stored name, name).
+    pub states: Vec<(String, crate::html::Title<'static>)>,
+    /// What the date filters read, e.g. 报送日期.
+    pub date_label: Key,
     /// The Excel sheet's name.
     pub sheet: &'static str,
 }
@@ -315,34 +316,25 @@ struct Labels {
     filters: &'static str,
 }
 
-fn labels(lang: Lang, date: (&'static str, &'static str)) -> Labels {
-    let en = lang == Lang::En;
-    let pick = |zh: &'static str, english: &'static str| if en { english } else { zh };
+fn labels(lang: Lang, date: Key) -> Labels {
+    let pick = |key| lang.text(key);
     Labels {
-        search: pick("搜索", "Search"),
-        search_hint: pick("编号、名称等关键词", "number, name or other words"),
-        county: pick("县", "County"),
-        any_county: pick("全部县", "all counties"),
-        state: pick("状态", "State"),
-        any_state: pick("全部状态", "all states"),
-        year: pick("年度", "Year"),
-        from: if en {
-            format!("{} from", date.1)
-        } else {
-            format!("{}自", date.0)
-        },
-        to: if en {
-            format!("{} to", date.1)
-        } else {
-            format!("{}至", date.0)
-        },
-        apply: pick("筛选", "Filter"),
-        clear: pick("清除条件", "Clear"),
-        export: pick("导出 Excel", "Export to Excel"),
-        previous: pick("上一页", "Previous"),
-        next: pick("下一页", "Next"),
-        none: pick("没有符合条件的记录。", "No records match."),
-        filters: pick("筛选条件", "Filters"),
+        search: pick(k::SEARCH),
+        search_hint: pick(k::NUMBER_NAME_OR_OTHER_WORDS),
+        county: pick(k::COUNTY),
+        any_county: pick(k::ALL_COUNTIES),
+        state: pick(k::STATE),
+        any_state: pick(k::ALL_STATES),
+        year: pick(k::YEAR),
+        from: lang.fill(k::LIST_DATE_FROM, &[("date", lang.text(date))]),
+        to: lang.fill(k::LIST_DATE_TO, &[("date", lang.text(date))]),
+        apply: pick(k::FILTER),
+        clear: pick(k::CLEAR_2),
+        export: pick(k::EXPORT_TO_EXCEL),
+        previous: pick(k::PREVIOUS_2),
+        next: pick(k::NEXT_2),
+        none: pick(k::NO_RECORDS_MATCH),
+        filters: pick(k::FILTERS),
     }
 }
 
@@ -484,9 +476,9 @@ pub fn render(lang: Lang, spec: &ListSpec, query: &ListQuery, rows: &[ListRow]) 
         states: spec
             .states
             .iter()
-            .map(|(value, zh, english)| Choice {
+            .map(|(value, name)| Choice {
                 value: value.clone(),
-                label: (if en { *english } else { *zh }).to_owned(),
+                label: name.in_lang(lang),
                 selected: &query.state == value,
             })
             .collect(),
@@ -680,7 +672,7 @@ mod tests {
             columns: COLUMNS,
             counties: vec![("511722".into(), "宣汉县".into())],
             states: Vec::new(),
-            date_label: ("报送日期", "submitted"),
+            date_label: k::SUBMITTED_2,
             sheet: "项目",
         };
         let query = ListQuery {

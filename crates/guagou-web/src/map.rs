@@ -16,6 +16,7 @@
 //! only when the rule failed without naming any parcel of that role (a total, e.g. the
 //! demolition area range), since a failure that names its parcels clears the others.
 
+use crate::catalogue::{Key, k};
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Write as _;
 use std::sync::OnceLock;
@@ -218,10 +219,10 @@ fn segment(text: &str) -> String {
 }
 
 /// One legend entry.
-fn legend_item(lang: Lang, class: &str, zh: &str, en: &str) -> String {
+fn legend_item(lang: Lang, class: &str, label: Key) -> String {
     format!(
         "<li><span class=\"swatch swatch-{class}\"></span>{}</li>",
-        lang.t(zh, en)
+        lang.t(label)
     )
 }
 
@@ -235,22 +236,17 @@ pub fn project_map_html(lang: Lang, code: &str, version: i64) -> String {
     } else {
         String::new()
     };
-    let township = legend_item(
-        lang,
-        "township",
-        "乡镇界（虚线）",
-        "township boundary (dashed)",
-    );
+    let township = legend_item(lang, "township", k::TOWNSHIP_BOUNDARY_DASHED);
     let roles = [
-        legend_item(lang, "demolition", "拆旧地块", "demolition"),
-        legend_item(lang, "resettlement", "安置区", "resettlement"),
-        legend_item(lang, "construction", "建新区", "construction"),
+        legend_item(lang, "demolition", k::DEMOLITION),
+        legend_item(lang, "resettlement", k::RESETTLEMENT),
+        legend_item(lang, "construction", k::CONSTRUCTION),
     ]
     .concat();
     let rules = [
-        legend_item(lang, "failed", "有规则未通过", "a rule failed"),
-        legend_item(lang, "passed", "规则均通过", "rules passed"),
-        legend_item(lang, "none", "无规则涉及", "no rule concerns it"),
+        legend_item(lang, "failed", k::A_RULE_FAILED),
+        legend_item(lang, "passed", k::RULES_PASSED),
+        legend_item(lang, "none", k::NO_RULE_CONCERNS_IT),
     ]
     .concat();
     let (tiles, attribution) = tiles();
@@ -276,11 +272,11 @@ pub fn project_map_html(lang: Lang, code: &str, version: i64) -> String {
          <noscript>{noscript}</noscript>\
          <script src=\"/assets/leaflet.js?v={v}\" defer></script>\
          <script src=\"/assets/map.js?v={v}\" defer></script></section>",
-        title = lang.t("地图", "Map"),
-        toggle = lang.t("按规则结果着色", "colour by rule result"),
-        label = lang.one("项目区地图", "project map"),
+        title = lang.t(k::MAP),
+        toggle = lang.t(k::COLOUR_BY_RULE_RESULT),
+        label = lang.t(k::PROJECT_MAP),
         code = esc(&segment(code)),
-        noscript = lang.t("地图需要 JavaScript", "the map needs JavaScript"),
+        noscript = lang.t(k::THE_MAP_NEEDS_JAVASCRIPT),
     )
 }
 
@@ -308,13 +304,7 @@ pub async fn project_map(
     query: Result<Query<MapQuery>, QueryRejection>,
 ) -> Result<Response, ApiError> {
     let query = query
-        .map_err(|_| {
-            WebError::invalid(
-                "version",
-                "版本号应为整数",
-                "the version should be a whole number",
-            )
-        })?
+        .map_err(|_| WebError::invalid("version", k::THE_VERSION_SHOULD_BE_A_WHOLE))?
         .0;
     let project = view::readable_project(&state.registry, &user, &code).await?;
     let version = query.version.unwrap_or(project.current_version);

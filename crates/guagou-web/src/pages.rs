@@ -2,6 +2,7 @@
 //! signed-in user's jurisdiction allows; a project the user may not read answers 404, exactly
 //! like a project that does not exist.
 
+use crate::catalogue::{Key, k};
 use axum::Form;
 use axum::extract::{Path, Query, State};
 use axum::http::HeaderMap;
@@ -56,26 +57,23 @@ struct LoginPage<'a> {
 /// The sign-in page in the reader's language (the language cookie; no session yet).
 fn login_page(lang: Lang, csrf: &str, message: Option<(&str, &str)>) -> String {
     let en = lang == Lang::En;
-    let pick = |zh: &'static str, english: &'static str| if en { english } else { zh };
+    let pick = |key| lang.text(key);
     let form = LoginPage {
         csrf,
         message: message.map(|(zh, english)| if en { english } else { zh }),
-        name_label: pick("用户名", "Name"),
-        password_label: pick("密码", "Password"),
-        button: pick("登录", "Sign in"),
+        name_label: pick(k::NAME),
+        password_label: pick(k::PASSWORD),
+        button: pick(k::SIGN_IN),
         switch_href: if en { "/lang/zh" } else { "/lang/en" },
         switch_label: if en { "中文" } else { "English" },
         switch_lang: if en { "zh-CN" } else { "en" },
-        public_link: pick(
-            "公示（村民查看，无需登录）",
-            "Public notices (no sign-in needed)",
-        ),
+        public_link: pick(k::PUBLIC_NOTICES_NO_SIGN_IN_NEEDED),
     };
     let body = askama::Template::render(&form).unwrap_or_else(|e| {
         tracing::error!(error = %e, "login template failed");
         String::new()
     });
-    html::page_in(lang, "登录", "Sign in", None, &body)
+    html::page_in(lang, k::SIGN_IN, None, &body)
 }
 
 /// The reader's language from the cookie (pages without a session).
@@ -161,7 +159,7 @@ pub async fn logout(
 }
 
 fn state_cell(lang: Lang, state: guagou_domain::lifecycle::ProjectState) -> String {
-    lang.t(state.label_zh(), state.label_en())
+    lang.pair(state.label_zh(), state.label_en())
 }
 
 fn project_rows(
@@ -186,12 +184,12 @@ fn project_rows(
         .collect()
 }
 
-const PROJECT_HEADERS: &[(&str, &str)] = &[
-    ("项目编号", "Code"),
-    ("名称", "Name"),
-    ("县", "County"),
-    ("状态", "State"),
-    ("计划节余 m²", "Planned surplus m²"),
+const PROJECT_HEADERS: &[Key] = &[
+    k::CODE_2,
+    k::NAME_2,
+    k::COUNTY,
+    k::STATE,
+    k::PLANNED_SURPLUS_M,
 ];
 
 /// A table of projects, or a line saying there are none.
@@ -201,7 +199,7 @@ fn project_table(
     projects: &[guagou_registry::projects::Project],
 ) -> String {
     if projects.is_empty() {
-        return format!("<p class=\"none\">{}</p>", lang.t("无", "none"));
+        return format!("<p class=\"none\">{}</p>", lang.t(k::NONE));
     }
     table_in(lang, PROJECT_HEADERS, &project_rows(lang, names, projects))
 }
@@ -222,11 +220,11 @@ fn capped_project_table(
         let more = projects.len() - shown.len();
         html.push_str(&format!(
             "<p class=\"more\">{} <a href=\"/projects\">{}</a></p>",
-            lang.t(
+            lang.pair(
                 &format!("另有 {more} 个项目。"),
                 &format!("{more} more projects.")
             ),
-            lang.t("全部项目", "All projects")
+            lang.t(k::ALL_PROJECTS)
         ));
     }
     html
@@ -257,14 +255,14 @@ pub async fn dashboard(
          <section id=\"overdue\"><h2>{}</h2>{}</section>\
          <section id=\"by-state\"><h2>{}</h2>{}</section>\
          <section id=\"my-projects\"><h2>{}</h2>{}</section>",
-        lang.t("逾期与临期", "Overdue and due soon"),
+        lang.t(k::OVERDUE_AND_DUE_SOON),
         crate::quota::overdue_html(&state, &user, &names).await,
-        lang.t("按状态", "By state"),
-        table_in(lang, &[("状态", "State"), ("项目数", "Projects")], &summary),
-        lang.t("本辖区项目", "Projects of my jurisdiction"),
+        lang.t(k::BY_STATE),
+        table_in(lang, &[k::STATE, k::PROJECTS_3], &summary),
+        lang.t(k::PROJECTS_OF_MY_JURISDICTION),
         capped_project_table(lang, &names, &projects),
     );
-    Ok(Html(page("工作台", "Dashboard", Some(&user), &body)))
+    Ok(Html(page(k::DASHBOARD, Some(&user), &body)))
 }
 
 /// The columns of the project list.
@@ -372,9 +370,9 @@ pub async fn projects_list(
         counties: crate::lists::county_choices(counties, &names),
         states: guagou_domain::lifecycle::ProjectState::ALL
             .iter()
-            .map(|s| (s.to_string(), s.label_zh(), s.label_en()))
+            .map(|s| (s.to_string(), (s.label_zh(), s.label_en()).into()))
             .collect(),
-        date_label: ("报送日期", "Submitted"),
+        date_label: k::SUBMITTED,
         sheet: "项目区",
     };
     let rows: Vec<lists::ListRow> = projects
@@ -389,13 +387,13 @@ pub async fn projects_list(
         if user.actor.level == guagou_domain::lifecycle::Level::County && user.is_land_writer() {
             format!(
                 "<p><a id=\"new-project\" href=\"/projects/new\">{}</a></p>",
-                lang.t("上传登记新项目", "Register a project by upload")
+                lang.t(k::REGISTER_A_PROJECT_BY_UPLOAD)
             )
         } else {
             String::new()
         };
     let body = format!("{new_link}{}", lists::render(lang, &spec, &query, &rows));
-    Ok(Html(page("项目区", "Projects", Some(&user), &body)).into_response())
+    Ok(Html(page(k::PROJECTS, Some(&user), &body)).into_response())
 }
 
 /// A division by name, its code in the tooltip; the code alone when the registry does not
@@ -415,30 +413,22 @@ fn project_facts(
     county: String,
     township: String,
 ) -> String {
-    let row = |zh: &str, en: &str, value: String| vec![lang.t(zh, en), value];
+    let row = |label: Key, value: String| vec![lang.t(label), value];
     let date = |d: &Option<String>| esc(d.as_deref().unwrap_or(""));
     table_in(
         lang,
-        &[("字段", "Field"), ("值", "Value")],
+        &[k::FIELD_2, k::VALUE_2],
         &[
-            row("项目编号", "Code", esc(&p.code)),
-            row("名称", "Name", esc(&p.name)),
-            row("县", "County", county),
-            row("乡镇", "Township", township),
-            row("状态", "State", state_cell(lang, p.state)),
-            row(
-                "当前版本",
-                "Current version",
-                esc(&p.current_version.to_string()),
-            ),
-            row(
-                "计划节余",
-                "Planned surplus",
-                esc(&area_text(p.planned_surplus_m2)),
-            ),
-            row("报送日期", "Submitted", date(&p.submitted_on)),
-            row("立项日期", "Approved", date(&p.approved_on)),
-            row("验收日期", "Accepted", date(&p.accepted_on)),
+            row(k::CODE_2, esc(&p.code)),
+            row(k::NAME_2, esc(&p.name)),
+            row(k::COUNTY, county),
+            row(k::TOWNSHIP, township),
+            row(k::STATE, state_cell(lang, p.state)),
+            row(k::CURRENT_VERSION, esc(&p.current_version.to_string())),
+            row(k::PLANNED_SURPLUS, esc(&area_text(p.planned_surplus_m2))),
+            row(k::SUBMITTED, date(&p.submitted_on)),
+            row(k::APPROVED_2, date(&p.approved_on)),
+            row(k::ACCEPTED, date(&p.accepted_on)),
         ],
     )
 }
@@ -458,29 +448,27 @@ fn result_rows(lang: Lang, results: &[serde_json::Value]) -> Vec<Vec<String>> {
                 .unwrap_or(false);
             let warning = r.get("severity").and_then(serde_json::Value::as_str) == Some("warning");
             let verdict = match (passed, warning) {
-                (true, _) => format!("<span class=\"ok\">{}</span>", lang.t("通过", "pass")),
+                (true, _) => format!("<span class=\"ok\">{}</span>", lang.t(k::PASS)),
                 (false, true) => {
-                    format!("<span class=\"warn\">{}</span>", lang.t("警告", "warning"))
+                    format!("<span class=\"warn\">{}</span>", lang.t(k::WARNING))
                 }
                 (false, false) => {
-                    format!("<span class=\"fail\">{}</span>", lang.t("未通过", "fail"))
+                    format!("<span class=\"fail\">{}</span>", lang.t(k::FAIL))
                 }
             };
             vec![
                 format!("<code>{}</code>", esc(&value_text(r.get("rule")))),
                 esc(&value_text(r.get("clause"))),
                 match r.get("severity").and_then(serde_json::Value::as_str) {
-                    Some("error") => lang.one("阻断", "blocking"),
-                    Some("warning") => {
-                        lang.one("警示（需说明理由）", "warning (needs a justification)")
-                    }
-                    Some("sanction") => lang.one("制裁", "sanction"),
+                    Some("error") => lang.t(k::BLOCKING),
+                    Some("warning") => lang.t(k::WARNING_NEEDS_A_JUSTIFICATION),
+                    Some("sanction") => lang.t(k::SANCTION),
                     _ => esc(&value_text(r.get("severity"))),
                 },
                 verdict,
                 esc(&quantity_text(r.get("measured"))),
                 esc(&quantity_text(r.get("limit"))),
-                lang.t(
+                lang.pair(
                     &value_text(r.get("message_zh")),
                     &value_text(r.get("message_en")),
                 ),
@@ -489,14 +477,14 @@ fn result_rows(lang: Lang, results: &[serde_json::Value]) -> Vec<Vec<String>> {
         .collect()
 }
 
-const RESULT_HEADERS: &[(&str, &str)] = &[
-    ("规则", "Rule"),
-    ("条款", "Clause"),
-    ("级别", "Severity"),
-    ("结果", "Result"),
-    ("实测", "Measured"),
-    ("限值", "Limit"),
-    ("说明", "Message"),
+const RESULT_HEADERS: &[Key] = &[
+    k::RULE,
+    k::CLAUSE,
+    k::SEVERITY_2,
+    k::RESULT,
+    k::MEASURED,
+    k::LIMIT,
+    k::MESSAGE,
 ];
 
 fn version_results(lang: Lang, detail: &view::ProjectDetail) -> String {
@@ -515,7 +503,7 @@ fn version_results(lang: Lang, detail: &view::ProjectDetail) -> String {
         };
         out.push_str(&format!(
             "<details class=\"results\" id=\"results-v{n}\"{open}><summary>{}</summary>{}</details>",
-            lang.t(
+            lang.pair(
                 &format!("版本 {} 检查结果（未通过 {failed} 项）", v.version),
                 &format!("Check results of version {} ({failed} failed)", v.version),
             ),
@@ -541,8 +529,8 @@ fn action_forms(
              <label>{as_of} <input type=\"date\" name=\"as_of\" value=\"{today}\" max=\"{today}\" required></label> \
              <label>{reason} <input name=\"reason\"></label> \
              <button id=\"action-{name}\">{label}</button></form>",
-            label = lang.one(zh, name),
-            confirm = lang.one(
+            label = lang.pair(zh, name),
+            confirm = lang.pair(
                 &format!("确认对项目 {} 执行「{zh}」？此步骤记入审计日志。", p.code),
                 &format!("{name} project {}? The step is recorded in the audit log.", p.code)
             ),
@@ -550,14 +538,14 @@ fn action_forms(
             name = esc(name),
             csrf = esc(&user.csrf),
             today = esc(&today.to_string()),
-            as_of = lang.t("基准日", "As of"),
-            reason = lang.t("理由", "Reason"),
+            as_of = lang.t(k::AS_OF),
+            reason = lang.t(k::REASON),
         ));
     }
     if forms.is_empty() {
         String::new()
     } else {
-        format!("<h2>{}</h2>{forms}", lang.t("操作", "Actions"))
+        format!("<h2>{}</h2>{forms}", lang.t(k::ACTIONS))
     }
 }
 
@@ -567,21 +555,18 @@ fn notice_links(lang: Lang, code: &str, published: bool) -> String {
     let public = if published {
         format!(
             " · <a id=\"public-link\" href=\"/public/projects/{c}\">{}</a>",
-            lang.t("公示页（村民可见）", "Public page (what villagers see)"),
+            lang.t(k::PUBLIC_PAGE_WHAT_VILLAGERS_SEE),
             c = esc(code),
         )
     } else {
         format!(
             " · <span class=\"none\">{}</span>",
-            lang.t("尚未公示", "no public notice yet")
+            lang.t(k::NO_PUBLIC_NOTICE_YET)
         )
     };
     format!(
         "<p><a id=\"notice-link\" href=\"/notices/{c}\">{staff}</a>{public}</p>",
-        staff = lang.t(
-            "公示与异议（工作人员）",
-            "Public notice and objections (staff)"
-        ),
+        staff = lang.t(k::PUBLIC_NOTICE_AND_OBJECTIONS_STAFF),
         c = esc(code),
     )
 }
@@ -603,9 +588,9 @@ pub async fn project_show(
             vec![
                 esc(&v.version.to_string()),
                 match v.kind.as_str() {
-                    "initial" => lang.one("登记", "initial"),
-                    "revision" => lang.one("修订", "revision"),
-                    "change" => lang.one("变更（随验收决定）", "change (decided with acceptance)"),
+                    "initial" => lang.t(k::INITIAL),
+                    "revision" => lang.t(k::REVISION),
+                    "change" => lang.t(k::CHANGE_DECIDED_WITH_ACCEPTANCE),
                     other => format!("<code>{}</code>", esc(other)),
                 },
                 esc(&v.created_on),
@@ -649,22 +634,22 @@ pub async fn project_show(
         ledger = crate::quota::project_ledger_html(&state, &user, &p.code).await,
         extensions = crate::extensions::project_section_html(&state, &user, p).await?,
         reviews = crate::reviews::project_sections_html(&state, &user, p).await?,
-        vh = lang.t("版本", "Versions"),
+        vh = lang.t(k::VERSIONS),
         vt = table_in(
             lang,
             &[
-                ("版本", "Version"),
-                ("类型", "Kind"),
-                ("日期", "Date"),
-                ("操作人", "Actor"),
-                ("理由", "Reason"),
-                ("阻断规则数", "Blocking"),
+                k::VERSION,
+                k::KIND,
+                k::DATE_2,
+                k::ACTOR,
+                k::REASON,
+                k::BLOCKING_2,
             ],
             &versions
         ),
         results = version_results(lang, &detail),
     );
-    Ok(Html(page(&p.name, &p.code, Some(&user), &body)))
+    Ok(Html(page((&p.name, &p.code), Some(&user), &body)))
 }
 
 #[derive(Debug, Deserialize)]
@@ -714,7 +699,7 @@ fn done_flash(lang: Lang, done: &str, state: &str) -> String {
     match crate::view::action_name_zh(done) {
         Some(zh) => format!(
             "<p id=\"flash\" class=\"ok\" role=\"status\">{}</p>",
-            lang.one(
+            lang.pair(
                 &format!("已完成「{zh}」，项目现为「{state}」。"),
                 &format!("Done: {done}; the project is now {state}.")
             )

@@ -10,6 +10,7 @@
 //! Every write goes through the registry with the session's actor (which audits it); every POST
 //! checks the session's CSRF token first and refuses the read-only audit department.
 
+use crate::catalogue::k;
 mod audit;
 mod divisions;
 mod special;
@@ -54,7 +55,7 @@ fn require_land(user: &User, _what: &str) -> Result<(), WebError> {
 /// Parses an as-of date `YYYY-MM-DD` from a form or a body.
 fn parse_date(text: &str) -> Result<NaiveDate, WebError> {
     NaiveDate::parse_from_str(text.trim(), "%Y-%m-%d").map_err(|_| {
-        WebError::invalid(
+        WebError::invalid_text(
             "as_of",
             format!("日期 {text} 应为 YYYY-MM-DD"),
             format!("date {text} should be YYYY-MM-DD"),
@@ -78,9 +79,9 @@ fn csrf_field(user: &User) -> String {
 /// A yes/no cell.
 fn yes_no(lang: Lang, value: bool) -> String {
     if value {
-        format!("<span class=\"warn\">{}</span>", lang.t("是", "yes"))
+        format!("<span class=\"warn\">{}</span>", lang.t(k::YES))
     } else {
-        format!("<span class=\"none\">{}</span>", lang.t("否", "no"))
+        format!("<span class=\"none\">{}</span>", lang.t(k::NO))
     }
 }
 
@@ -90,7 +91,7 @@ fn error_panel(lang: Lang, error: &WebError) -> (StatusCode, String) {
     let problem = error.problem();
     let mut out = format!(
         "<section id=\"refusal\" class=\"fail\"><p>{}</p><p class=\"en\">{}</p>",
-        lang.t(&problem.message_zh, &problem.message_en),
+        lang.pair(&problem.message_zh, &problem.message_en),
         esc(problem.code.as_str()),
     );
     if let WebError::Registry(RegistryError::Rules(results)) = error {
@@ -100,7 +101,7 @@ fn error_panel(lang: Lang, error: &WebError) -> (StatusCode, String) {
                 "<li><code>{rule}</code> [{clause}] {message}</li>",
                 rule = esc(r.rule.as_str()),
                 clause = esc(&r.clause),
-                message = lang.t(&r.message_zh, &r.message_en),
+                message = lang.pair(&r.message_zh, &r.message_en),
             ));
         }
         out.push_str("</ul>");
@@ -113,5 +114,5 @@ fn error_panel(lang: Lang, error: &WebError) -> (StatusCode, String) {
 
 /// A line saying a list is empty.
 fn none_line(lang: Lang) -> String {
-    format!("<p class=\"none\">{}</p>", lang.t("无", "none"))
+    format!("<p class=\"none\">{}</p>", lang.t(k::NONE))
 }

@@ -7,6 +7,7 @@
 //! level and the date again and audits. A date without a price is refused by the market and
 //! the ledger with `no_guide_price`, whose message points here.
 
+use crate::catalogue::{Key, k};
 use axum::extract::State;
 use axum::extract::rejection::JsonRejection;
 use axum::http::HeaderMap;
@@ -66,7 +67,7 @@ pub struct GuidePriceBody {
 
 fn parse_date(field: &'static str, text: &str) -> Result<NaiveDate, WebError> {
     NaiveDate::parse_from_str(text.trim(), "%Y-%m-%d").map_err(|_| {
-        WebError::invalid(
+        WebError::invalid_text(
             field,
             format!("日期 {text} 应为 YYYY-MM-DD"),
             format!("date {text} should be YYYY-MM-DD"),
@@ -77,7 +78,7 @@ fn parse_date(field: &'static str, text: &str) -> Result<NaiveDate, WebError> {
 impl GuidePriceBody {
     fn parse(&self) -> Result<(NewGuidePrice, NaiveDate), WebError> {
         let from_status = FactStatus::parse(&self.from_status).ok_or_else(|| {
-            WebError::invalid(
+            WebError::invalid_text(
                 "from_status",
                 format!(
                     "'{}' 应为 confirmed（已核实）或 pending（待核）",
@@ -175,7 +176,7 @@ pub async fn guide_price_submit(
         .filter(|fen| fen % 100 == 0)
         .map(|fen| fen / 100);
     let outcome = match whole_yuan {
-        None => Err(WebError::invalid(
+        None => Err(WebError::invalid_text(
             "yuan_per_mu",
             format!(
                 "指导价 {} 应为整数元/亩（可写 300000 或 30万）",
@@ -209,11 +210,7 @@ pub async fn guide_price_submit(
 fn refusal(user: &User, error: WebError) -> Response {
     let problem = error.problem();
     let body = crate::html::refusal_html(user.lang, &problem, "/policy#guide-prices");
-    (
-        problem.status,
-        Html(page("未能完成", "Refused", Some(user), &body)),
-    )
-        .into_response()
+    (problem.status, Html(page(k::REFUSED, Some(user), &body))).into_response()
 }
 
 /// Handles GET /policy
@@ -227,7 +224,7 @@ pub async fn policy_show(
     let lang = user.lang;
     let header = format!(
         "<p id=\"profile\">{} <strong>{}</strong>（{}，{}）</p>",
-        lang.t("规则配置", "Policy profile"),
+        lang.t(k::POLICY_PROFILE),
         esc(&profile.profile.id),
         esc(&profile.profile.document),
         profile.profile.issued,
@@ -240,21 +237,13 @@ pub async fn policy_show(
     let body = format!(
         "{header}<section id=\"rules\"><h2>{rules_title}</h2>{rules}</section>\
          <section id=\"guide-prices\"><h2>{prices_title}</h2><p>{prices_note}</p>{prices}{form}</section>",
-        rules_title = lang.t("规则及本配置的参数", "Rules with this profile's figures"),
+        rules_title = lang.t(k::RULES_WITH_THIS_PROFILES_FIGURES),
         rules = rules_table(lang, profile),
-        prices_title = lang.t("省指导价（二(三)）", "Provincial guide prices (二(三))"),
-        prices_note = lang.t(
-            "流转价格不得低于协议签订日生效的省指导价；某日没有生效的指导价时，挂牌和流转被拒绝，请按来源文件录入。",
-            "A transfer price may not be below the guide price in force on the agreement's date; on a date with no price in force, listings and transfers are refused: record the price with its source."
-        ),
+        prices_title = lang.t(k::PROVINCIAL_GUIDE_PRICES),
+        prices_note = lang.t(k::A_TRANSFER_PRICE_MAY_NOT_BE),
         prices = prices_table(lang, &prices),
     );
-    Ok(Html(page(
-        "政策参数",
-        "Policy in force",
-        Some(&user),
-        &body,
-    )))
+    Ok(Html(page(k::POLICY_IN_FORCE, Some(&user), &body)))
 }
 
 fn rules_table(lang: Lang, profile: &Profile) -> String {
@@ -263,8 +252,8 @@ fn rules_table(lang: Lang, profile: &Profile) -> String {
         .map(|r| {
             vec![
                 format!("<code id=\"rule-{id}\">{id}</code>", id = r.id),
-                esc(&lang.t(&title_zh(profile, r.id), &title_en(profile, r.id))),
-                lang.t(r.severity.label_zh(), r.severity.label_en()),
+                esc(&lang.pair(&title_zh(profile, r.id), &title_en(profile, r.id))),
+                lang.pair(r.severity.label_zh(), r.severity.label_en()),
                 esc(r.clause),
             ]
         })
@@ -272,10 +261,10 @@ fn rules_table(lang: Lang, profile: &Profile) -> String {
     table_in(
         lang,
         &[
-            ("规则", "Rule"),
-            ("名称（本配置的参数）", "Title (this profile's figures)"),
-            ("级别", "Severity"),
-            ("条款", "Clause"),
+            k::RULE,
+            k::TITLE_THIS_PROFILES_FIGURES,
+            k::SEVERITY_2,
+            k::CLAUSE,
         ],
         &rows,
     )
@@ -285,7 +274,7 @@ fn prices_table(lang: Lang, prices: &[GuidePriceRow]) -> String {
     if prices.is_empty() {
         return format!(
             "<p id=\"no-guide-price\" class=\"none\">{}</p>",
-            lang.t("尚无指导价", "no guide price on record")
+            lang.t(k::NO_GUIDE_PRICE_ON_RECORD)
         );
     }
     let rows: Vec<Vec<String>> = prices
@@ -295,9 +284,9 @@ fn prices_table(lang: Lang, prices: &[GuidePriceRow]) -> String {
             let (status_zh, status_en) = p.from_status.label();
             let origin = match &row.origin {
                 PriceOrigin::Profile { id } => {
-                    lang.t(&format!("规则配置 {id}"), &format!("profile {id}"))
+                    lang.pair(&format!("规则配置 {id}"), &format!("profile {id}"))
                 }
-                PriceOrigin::Recorded { by, on, reason, .. } => lang.t(
+                PriceOrigin::Recorded { by, on, reason, .. } => lang.pair(
                     &format!("{by} 于 {on} 录入：{reason}"),
                     &format!("recorded by {by} on {on}: {reason}"),
                 ),
@@ -308,7 +297,11 @@ fn prices_table(lang: Lang, prices: &[GuidePriceRow]) -> String {
                 esc(&p.scope),
                 esc(&p.clause),
                 esc(&p.source),
-                format!("{}：{}", lang.t(status_zh, status_en), esc(&p.from_source)),
+                format!(
+                    "{}：{}",
+                    lang.pair(status_zh, status_en),
+                    esc(&p.from_source)
+                ),
                 esc(&origin),
             ]
         })
@@ -316,13 +309,13 @@ fn prices_table(lang: Lang, prices: &[GuidePriceRow]) -> String {
     table_in(
         lang,
         &[
-            ("生效日期", "From"),
-            ("指导价", "Price"),
-            ("适用范围", "Scope"),
-            ("条款", "Clause"),
-            ("价格来源", "Source of the price"),
-            ("生效日期依据", "Source of the date"),
-            ("来源", "Origin"),
+            k::FROM,
+            k::PRICE_3,
+            k::SCOPE_3,
+            k::CLAUSE,
+            k::SOURCE_OF_THE_PRICE,
+            k::SOURCE_OF_THE_DATE,
+            k::ORIGIN,
         ],
         &rows,
     )
@@ -330,10 +323,10 @@ fn prices_table(lang: Lang, prices: &[GuidePriceRow]) -> String {
 
 fn price_form(user: &User) -> String {
     let lang = user.lang;
-    let input = |name: &str, zh: &str, en: &str, extra: &str| {
+    let input = |name: &str, label: Key, extra: &str| {
         format!(
             "<p><label>{} <input name=\"{name}\" id=\"price-{name}\" {extra}></label></p>",
-            lang.t(zh, en)
+            lang.t(label)
         )
     };
     format!(
@@ -342,46 +335,37 @@ fn price_form(user: &User) -> String {
          <p><label>{status_l} <select name=\"from_status\" id=\"price-from_status\">\
          <option value=\"confirmed\">{confirmed}</option><option value=\"pending\">{pending}</option></select></label></p>\
          {from_source}{as_of}{reason}<p><button id=\"price-submit\">{submit}</button></p></form>",
-        title = lang.t("录入指导价", "Record a guide price"),
+        title = lang.t(k::RECORD_A_GUIDE_PRICE),
         csrf = esc(&user.csrf),
-        from = input("from", "生效日期", "Applies from", "type=\"date\" required"),
+        from = input("from", k::APPLIES_FROM, "type=\"date\" required"),
         price = input(
             "yuan_per_mu",
-            "指导价（元/亩）",
-            "Price (yuan per mu)",
+            k::PRICE_YUAN_PER_MU,
             "inputmode=\"numeric\" required"
         ),
-        scope = input("scope", "适用范围", "Scope", "size=\"60\" required"),
+        scope = input("scope", k::SCOPE_3, "size=\"60\" required"),
         source = input(
             "source",
-            "规定价格的来源文件",
-            "Document that sets the price",
+            k::DOCUMENT_THAT_SETS_THE_PRICE,
             "size=\"60\" required"
         ),
-        status_l = lang.t("生效日期", "The date is"),
-        confirmed = lang.t("已核实（有文件规定）", "confirmed by a document"),
-        pending = lang.t("待核", "to be verified"),
+        status_l = lang.t(k::THE_DATE_IS),
+        confirmed = lang.t(k::CONFIRMED_BY_A_DOCUMENT),
+        pending = lang.t(k::TO_BE_VERIFIED),
         from_source = input(
             "from_source",
-            "规定生效日期的文件（待核时写明原因）",
-            "Document that sets the date (or why it is to be verified)",
+            k::DOCUMENT_THAT_SETS_THE_DATE_OR,
             "size=\"60\" required"
         ),
         as_of = input(
             "as_of",
-            "录入日期",
-            "Recorded on",
+            k::RECORDED_ON,
             &format!(
                 "type=\"date\" value=\"{day}\" max=\"{day}\" required",
                 day = user.today
             )
         ),
-        reason = input(
-            "reason",
-            "录入依据",
-            "Basis of the entry",
-            "size=\"60\" required"
-        ),
-        submit = lang.one("录入", "Record"),
+        reason = input("reason", k::BASIS_OF_THE_ENTRY, "size=\"60\" required"),
+        submit = lang.t(k::RECORD_3),
     )
 }

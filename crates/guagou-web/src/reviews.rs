@@ -7,6 +7,7 @@
 //! jurisdiction; the audit bureau records findings on a project or a county — the one thing
 //! audit writes. The door decides who may; this module reads forms and bodies and renders.
 
+use crate::catalogue::k;
 use axum::extract::rejection::JsonRejection;
 use axum::extract::{Path, State};
 use axum::http::HeaderMap;
@@ -44,7 +45,7 @@ pub fn api() -> OpenApiRouter<AppState> {
 
 fn parse_date(field: &'static str, text: &str) -> Result<NaiveDate, WebError> {
     NaiveDate::parse_from_str(text.trim(), "%Y-%m-%d").map_err(|_| {
-        WebError::invalid(
+        WebError::invalid_text(
             field,
             format!("日期 {text} 应为 YYYY-MM-DD"),
             format!("date {text} should be YYYY-MM-DD"),
@@ -54,7 +55,7 @@ fn parse_date(field: &'static str, text: &str) -> Result<NaiveDate, WebError> {
 
 fn parse_conclusion(text: &str) -> Result<Conclusion, WebError> {
     Conclusion::parse(text).ok_or_else(|| {
-        WebError::invalid(
+        WebError::invalid_text(
             "conclusion",
             format!("结论 {text} 应为 agree、conditional 或 disagree"),
             format!("conclusion {text} should be agree, conditional or disagree"),
@@ -115,7 +116,7 @@ impl FindingBody {
         let county = given(&self.county)
             .map(|c| {
                 DivisionCode::parse(&c).map_err(|_| {
-                    WebError::invalid(
+                    WebError::invalid_text(
                         "county",
                         format!("行政区划代码 {c} 无效"),
                         format!("invalid division code {c}"),
@@ -134,7 +135,7 @@ impl FindingBody {
 
 fn body<T>(input: Result<Json<T>, JsonRejection>) -> Result<T, WebError> {
     input.map(|Json(b)| b).map_err(|e| {
-        WebError::invalid(
+        WebError::invalid_text(
             "body",
             format!("请求体无效：{e}"),
             format!("invalid body: {e}"),
@@ -301,7 +302,7 @@ fn conclusion_text(lang: Lang, conclusion: Conclusion) -> String {
     };
     format!(
         "<span class=\"{class}\">{}</span>",
-        lang.one(conclusion.name_zh(), conclusion.name_en())
+        lang.pair(conclusion.name_zh(), conclusion.name_en())
     )
 }
 
@@ -325,7 +326,7 @@ pub async fn project_sections_html(
                     r.seq,
                     esc(&r.reviewed_on)
                 ),
-                esc(&topic.map_or(r.topic.clone(), |t| lang.one(&t.name_zh, &t.name_en))),
+                esc(&topic.map_or(r.topic.clone(), |t| lang.pair(&t.name_zh, &t.name_en))),
                 esc(&r.department),
                 conclusion_text(lang, r.conclusion),
                 esc(&r.text),
@@ -335,20 +336,20 @@ pub async fn project_sections_html(
         .collect();
     let mut out = format!(
         "<section id=\"reviews\"><h2>{}</h2>",
-        lang.t("部门审查意见（三(一)）", "Departments' reviews (三(一))")
+        lang.t(k::DEPARTMENTS_REVIEWS)
     );
     if rows.is_empty() {
-        out.push_str(&format!("<p class=\"none\">{}</p>", lang.t("无", "none")));
+        out.push_str(&format!("<p class=\"none\">{}</p>", lang.t(k::NONE)));
     } else {
         out.push_str(&table_in(
             lang,
             &[
-                ("日期", "Date"),
-                ("事项", "Topic"),
-                ("部门", "Department"),
-                ("结论", "Conclusion"),
-                ("意见", "Opinion"),
-                ("记录人", "Recorded by"),
+                k::DATE_2,
+                k::TOPIC_2,
+                k::DEPARTMENT,
+                k::CONCLUSION,
+                k::OPINION,
+                k::RECORDED_BY,
             ],
             &rows,
         ));
@@ -361,7 +362,7 @@ pub async fn project_sections_html(
                 format!(
                     "<option value=\"{}\">{}</option>",
                     esc(&t.code),
-                    lang.one(&t.name_zh, &t.name_en)
+                    lang.pair(&t.name_zh, &t.name_en)
                 )
             })
             .collect();
@@ -377,15 +378,15 @@ pub async fn project_sections_html(
              <button>{submit}</button></form>",
             code = esc(&project.code),
             csrf = esc(&user.csrf),
-            l_topic = lang.t("审查事项", "Topic"),
-            l_conclusion = lang.t("结论", "Conclusion"),
-            agree = lang.one("同意", "agree"),
-            conditional = lang.one("有条件同意", "agree with conditions"),
-            disagree = lang.one("不同意", "disagree"),
-            l_date = lang.t("审查日期", "Reviewed on"),
+            l_topic = lang.t(k::TOPIC),
+            l_conclusion = lang.t(k::CONCLUSION),
+            agree = lang.t(k::AGREE),
+            conditional = lang.t(k::AGREE_WITH_CONDITIONS),
+            disagree = lang.t(k::DISAGREE),
+            l_date = lang.t(k::REVIEWED_ON),
             today = user.today,
-            l_text = lang.t("意见", "Opinion"),
-            submit = lang.t("记录本部门意见", "Record my department's review"),
+            l_text = lang.t(k::OPINION),
+            submit = lang.t(k::RECORD_MY_DEPARTMENTS_REVIEW),
         ));
     }
     out.push_str("</section>");
@@ -403,10 +404,10 @@ async fn findings_html(
     let findings = door.audit_findings(Some(&project.code)).await?;
     let mut out = format!(
         "<section id=\"audit-findings\"><h2>{}</h2>",
-        lang.t("审计发现", "Audit findings")
+        lang.t(k::AUDIT_FINDINGS)
     );
     if findings.is_empty() {
-        out.push_str(&format!("<p class=\"none\">{}</p>", lang.t("无", "none")));
+        out.push_str(&format!("<p class=\"none\">{}</p>", lang.t(k::NONE)));
     } else {
         let rows: Vec<Vec<String>> = findings
             .iter()
@@ -421,12 +422,7 @@ async fn findings_html(
             .collect();
         out.push_str(&table_in(
             lang,
-            &[
-                ("编号", "Id"),
-                ("日期", "Date"),
-                ("发现", "Finding"),
-                ("记录人", "Recorded by"),
-            ],
+            &[k::ID, k::DATE_2, k::FINDING_3, k::RECORDED_BY],
             &rows,
         ));
     }
@@ -439,10 +435,10 @@ async fn findings_html(
              <button>{submit}</button></form>",
             code = esc(&project.code),
             csrf = esc(&user.csrf),
-            l_date = lang.t("发现日期", "Found on"),
+            l_date = lang.t(k::FOUND_ON),
             today = user.today,
-            l_text = lang.t("审计发现", "Finding"),
-            submit = lang.t("记录审计发现", "Record the finding"),
+            l_text = lang.t(k::FINDING),
+            submit = lang.t(k::RECORD_THE_FINDING),
         ));
     }
     out.push_str("</section>");

@@ -12,6 +12,7 @@
 //! new record (every write adds one; the head's hash also tells one registry from another) or
 //! the day changes, so a page pays one indexed read for it.
 
+use crate::catalogue::{Key, k};
 use std::collections::{BTreeMap, HashMap};
 use std::sync::{Mutex, OnceLock};
 
@@ -61,16 +62,16 @@ pub enum TodoKind {
 
 impl TodoKind {
     /// The name of the kind (Chinese, English).
-    pub fn label(self) -> (&'static str, &'static str) {
+    pub fn label(self) -> Key {
         match self {
-            TodoKind::Project => ("项目待办理", "project step to take"),
-            TodoKind::Objection => ("异议待答复", "objection to answer"),
-            TodoKind::Instalment => ("流转价款分期待付", "instalment to be paid"),
-            TodoKind::Rectification => ("检查问题待整改", "finding to rectify"),
-            TodoKind::Deadline => ("项目期限", "project deadline"),
-            TodoKind::NoticeClosing => ("公示即将截止", "notice closing"),
-            TodoKind::ListingToExpire => ("挂牌已过截止日待到期处理", "listing to expire"),
-            TodoKind::PlanOpinion => ("专项规划待出具会商意见", "plan awaiting our opinion"),
+            TodoKind::Project => k::PROJECT_STEP_TO_TAKE,
+            TodoKind::Objection => k::OBJECTION_TO_ANSWER,
+            TodoKind::Instalment => k::INSTALMENT_TO_BE_PAID,
+            TodoKind::Rectification => k::FINDING_TO_RECTIFY,
+            TodoKind::Deadline => k::PROJECT_DEADLINE,
+            TodoKind::NoticeClosing => k::NOTICE_CLOSING,
+            TodoKind::ListingToExpire => k::LISTING_TO_EXPIRE,
+            TodoKind::PlanOpinion => k::PLAN_AWAITING_OUR_OPINION,
         }
     }
 }
@@ -207,7 +208,7 @@ pub fn deadline_items(deadlines: &[DeadlineItem], today: NaiveDate) -> Vec<TodoI
             Some(TodoItem::dated(
                 TodoKind::Deadline,
                 format!("/projects/{}", d.project),
-                format!("{} · {}", d.project, d.kind_label().0),
+                format!("{} · {}", d.project, Lang::Zh.text(d.kind_label())),
                 &d.county,
                 due,
                 today,
@@ -423,7 +424,7 @@ fn status_text(lang: Lang, days_left: Option<i64>) -> String {
 /// The dashboard's to-do section: a card per kind (with how many are overdue) and the items.
 pub fn section_html(lang: Lang, items: &[TodoItem], names: &BTreeMap<String, String>) -> String {
     let en = lang == Lang::En;
-    let pick = |zh: &'static str, english: &'static str| if en { english } else { zh };
+    let pick = |key| lang.text(key);
     let mut cards: Vec<Card> = Vec::new();
     let mut kinds: Vec<TodoKind> = items.iter().map(|i| i.kind).collect();
     kinds.sort();
@@ -431,10 +432,10 @@ pub fn section_html(lang: Lang, items: &[TodoItem], names: &BTreeMap<String, Str
     for kind in kinds {
         let of_kind = items.iter().filter(|i| i.kind == kind);
         let overdue = of_kind.clone().filter(|i| i.overdue()).count();
-        let (zh, english) = kind.label();
+        let name = kind.label();
         cards.push(Card {
             id: kind.id(),
-            label: pick(zh, english),
+            label: pick(name),
             count: of_kind.count(),
             overdue,
             overdue_text: if en {
@@ -448,11 +449,11 @@ pub fn section_html(lang: Lang, items: &[TodoItem], names: &BTreeMap<String, Str
     let rows = items
         .iter()
         .map(|i| {
-            let (zh, english) = i.kind.label();
+            let name = i.kind.label();
             Row {
                 id: i.kind.id(),
                 first: seen.insert(i.kind),
-                kind: pick(zh, english),
+                kind: pick(name),
                 href: i.href.clone(),
                 subject: i.subject.clone(),
                 county: names
@@ -467,15 +468,15 @@ pub fn section_html(lang: Lang, items: &[TodoItem], names: &BTreeMap<String, Str
         })
         .collect();
     let section = TodoSection {
-        heading: pick("待办事项", "To do"),
-        empty: pick("目前没有待办事项。", "Nothing waits for you now."),
+        heading: pick(k::TO_DO),
+        empty: pick(k::NOTHING_WAITS_FOR_YOU_NOW),
         cards,
         rows,
-        col_kind: pick("事项", "Item"),
-        col_subject: pick("对象", "Subject"),
-        col_county: pick("县", "County"),
-        col_due: pick("最后期限", "Last day"),
-        col_status: pick("状态", "Status"),
+        col_kind: pick(k::ITEM),
+        col_subject: pick(k::SUBJECT),
+        col_county: pick(k::COUNTY),
+        col_due: pick(k::LAST_DAY),
+        col_status: pick(k::STATUS),
     };
     askama::Template::render(&section).unwrap_or_else(|e| {
         tracing::error!(error = %e, "to-do template failed");

@@ -7,6 +7,7 @@
 //! renders the page again with the message and the typed input kept. A page that shows a
 //! password is never cached and is never reached by a redirect (the password is in no URL).
 
+use crate::catalogue::k;
 use askama::Template;
 use axum::extract::{Path, Query, State};
 use axum::http::header::CACHE_CONTROL;
@@ -187,11 +188,7 @@ pub async fn user_change(
             department: form.department.trim().to_owned(),
             is_admin: form.is_admin.is_some(),
         })),
-        _ => Err(WebError::invalid(
-            "step",
-            "未知的办理事项",
-            "unknown administration step",
-        )),
+        _ => Err(WebError::invalid("step", k::UNKNOWN_ADMINISTRATION_STEP)),
     };
     let outcome = match change {
         Ok(change) => {
@@ -271,24 +268,18 @@ async fn after(
 
 /// The message after a step, in the reader's language.
 fn done_message(lang: Lang, step: &str, name: &str) -> Option<String> {
-    let (zh, en) = match step {
-        "created" => ("已新建账号", "Account created:"),
-        "set" => (
-            "已调整账号（其登录已退出）",
-            "Account changed (signed out):",
-        ),
-        "disabled" => (
-            "已停用账号（其登录已退出）",
-            "Account disabled (signed out):",
-        ),
-        "enabled" => ("已启用账号", "Account enabled:"),
-        "reset" => ("已重置密码（其登录已退出）", "Password reset (signed out):"),
+    let done = match step {
+        "created" => k::ACCOUNT_CREATED,
+        "set" => k::ACCOUNT_CHANGED_SIGNED_OUT,
+        "disabled" => k::ACCOUNT_DISABLED_SIGNED_OUT,
+        "enabled" => k::ACCOUNT_ENABLED,
+        "reset" => k::PASSWORD_RESET_SIGNED_OUT,
         _ => return None,
     };
-    Some(match lang {
-        Lang::Zh => format!("{zh}：{name}"),
-        Lang::En => format!("{en} {name}"),
-    })
+    Some(lang.fill(
+        k::DONE_WITH_ACCOUNT,
+        &[("done", lang.text(done)), ("name", name)],
+    ))
 }
 
 /// The page: the accounts of the jurisdiction with their steps and the new-account form.
@@ -347,7 +338,7 @@ async fn render(
     }
     .render()
     .map_err(|e| WebError::Internal(format!("users template: {e}")))?;
-    Ok(Html(page("用户管理", "Users", Some(user), &body)).into_response())
+    Ok(Html(page(k::USERS, Some(user), &body)).into_response())
 }
 
 fn row(

@@ -118,14 +118,14 @@ pub async fn take_action(
     reason: &str,
 ) -> Result<Project, WebError> {
     let action = parse_action(action).ok_or_else(|| {
-        WebError::invalid(
+        WebError::invalid_text(
             "action",
             format!("未知操作 {action}"),
             format!("unknown action {action}"),
         )
     })?;
     let as_of = chrono::NaiveDate::parse_from_str(as_of, "%Y-%m-%d").map_err(|_| {
-        WebError::invalid(
+        WebError::invalid_text(
             "as_of",
             format!("日期 {as_of} 应为 YYYY-MM-DD"),
             format!("date {as_of} should be YYYY-MM-DD"),

@@ -3,6 +3,7 @@
 //! fresh random idempotency key per render, so a double submit posts once; amounts are typed
 //! in 元 (two decimals) and stored in 分.
 
+use crate::catalogue::{Key, k};
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
 
@@ -28,15 +29,15 @@ fn fail(user: &User, failure: impl Into<Failure>) -> Response {
 }
 
 fn kind_text(lang: Lang, kind: &str) -> String {
-    let (zh, en) = match kind {
-        "proceeds" => ("流转收益到账", "transfer proceeds received"),
-        "invest" => ("市级投资到位", "city investment received"),
-        "spend" => ("支出", "spending"),
-        "compensate" => ("农户补偿", "household compensation"),
-        "reverse" => ("冲正", "reversal"),
-        other => (other, other),
+    let name = match kind {
+        "proceeds" => k::TRANSFER_PROCEEDS_RECEIVED,
+        "invest" => k::CITY_INVESTMENT_RECEIVED,
+        "spend" => k::SPENDING,
+        "compensate" => k::HOUSEHOLD_COMPENSATION,
+        "reverse" => k::REVERSAL,
+        other => return esc(other),
     };
-    lang.t(zh, en)
+    lang.t(name)
 }
 
 fn county_label(names: &BTreeMap<String, String>, code: &str) -> String {
@@ -47,8 +48,8 @@ fn county_label(names: &BTreeMap<String, String>, code: &str) -> String {
 /// is negative by what was received from it.
 fn nature_text(lang: Lang, nature: &str) -> String {
     match nature {
-        "holding" => lang.t("持有（不得为负）", "holding (never negative)"),
-        "source" => lang.t("来源（负数为累计到账）", "source (negative: received)"),
+        "holding" => lang.t(k::HOLDING_NEVER_NEGATIVE),
+        "source" => lang.t(k::SOURCE_NEGATIVE_RECEIVED),
         other => esc(other),
     }
 }
@@ -105,13 +106,13 @@ const ENTRY_COLUMNS: &[crate::lists::Column] = &[
     },
 ];
 
-/// The kinds of entries: (stored name, Chinese, English).
-const ENTRY_KINDS: &[(&str, &str, &str)] = &[
-    ("proceeds", "流转收益到账", "transfer proceeds received"),
-    ("invest", "市级投资到位", "city investment received"),
-    ("spend", "支出", "spending"),
-    ("compensate", "农户补偿", "household compensation"),
-    ("reverse", "冲正", "reversal"),
+/// The kinds of entries: (stored name, name).
+const ENTRY_KINDS: &[(&str, Key)] = &[
+    ("proceeds", k::TRANSFER_PROCEEDS_RECEIVED),
+    ("invest", k::CITY_INVESTMENT_RECEIVED),
+    ("spend", k::SPENDING),
+    ("compensate", k::HOUSEHOLD_COMPENSATION),
+    ("reverse", k::REVERSAL),
 ];
 
 fn entries_spec(
@@ -126,9 +127,9 @@ fn entries_spec(
         counties: crate::lists::county_choices(counties, names),
         states: ENTRY_KINDS
             .iter()
-            .map(|(k, zh, en)| ((*k).to_owned(), *zh, *en))
+            .map(|(stored, name)| ((*stored).to_owned(), (*name).into()))
             .collect(),
-        date_label: ("日期", "Date"),
+        date_label: k::DATE_2,
         sheet: "资金条目",
     }
 }
@@ -143,15 +144,15 @@ fn entry_row(
         .get(&e.county)
         .cloned()
         .unwrap_or_else(|| e.county.clone());
-    let (kind_zh, kind_en) = ENTRY_KINDS
+    let kind = ENTRY_KINDS
         .iter()
-        .find(|(k, _, _)| *k == e.kind)
-        .map_or((e.kind.as_str(), e.kind.as_str()), |(_, zh, en)| (*zh, *en));
+        .find(|(stored, _)| *stored == e.kind)
+        .map_or(e.kind.as_str(), |(_, name)| lang.text(*name));
     crate::lists::ListRow {
         cells: vec![
             Cell::number(e.seq).link(format!("/funds/entries/{}", e.seq)),
             Cell::text(&e.effective),
-            Cell::text(if lang == Lang::En { kind_en } else { kind_zh }),
+            Cell::text(kind),
             Cell::text(county).titled(&e.county),
             match &e.project {
                 Some(code) => Cell::text(code).link(format!("/projects/{code}")),
@@ -186,16 +187,13 @@ pub async fn funds_index(
     let _ = write!(
         body,
         "<p>{}</p>",
-        lang.t(
-            "金额单位：元（按分记账）。来源账户为负数，表示累计到账。",
-            "Amounts in 元 (kept in 分). Source accounts are negative: what was received from them."
-        )
+        lang.t(k::AMOUNTS_IN_KEPT_IN_SOURCE_ACCOUNTS)
     );
     if may_verify(&user) {
         let _ = write!(
             body,
             "<p><a id=\"verify-link\" href=\"/funds/verify\">{}</a></p>",
-            lang.t("校验资金台账", "Verify the funds journal")
+            lang.t(k::VERIFY_THE_FUNDS_JOURNAL)
         );
     }
     let mut by_county: BTreeMap<&str, Vec<Vec<String>>> = BTreeMap::new();
@@ -206,7 +204,7 @@ pub async fn funds_index(
                 "<a href=\"{}\" title=\"{}\">{}</a>",
                 esc(&account_url(&b.account)),
                 esc(&b.account),
-                lang.t(zh, en)
+                lang.pair(zh, en)
             ),
             format!("<code>{}</code>", esc(&b.account)),
             nature_text(lang, &b.nature),
@@ -217,7 +215,7 @@ pub async fn funds_index(
         let _ = write!(
             body,
             "<p class=\"none\">{}</p>",
-            lang.t("暂无资金记录", "No money recorded yet")
+            lang.t(k::NO_MONEY_RECORDED_YET)
         );
     }
     for (county, rows) in &by_county {
@@ -228,12 +226,7 @@ pub async fn funds_index(
             label = county_label(&names, county),
             table = table_in(
                 lang,
-                &[
-                    ("账户", "account"),
-                    ("账户编号", "account key"),
-                    ("性质", "nature"),
-                    ("余额（元）", "balance (元)")
-                ],
+                &[k::ACCOUNT, k::ACCOUNT_KEY, k::NATURE, k::BALANCE],
                 rows
             )
         );
@@ -259,19 +252,21 @@ pub async fn funds_index(
     let _ = write!(
         body,
         "<h2>{}</h2>{}",
-        lang.t("资金条目", "Entries"),
+        lang.t(k::ENTRIES),
         crate::lists::render(lang, &spec, &query, &rows)
     );
     if is_finance_writer(&user) {
         body.push_str(&forms(&user).map_err(|e| fail(&user, e))?);
     }
-    Ok(Html(page("资金台账", "Funds ledger", Some(&user), &body)).into_response())
+    Ok(Html(page(k::FUNDS_LEDGER, Some(&user), &body)).into_response())
 }
 
 fn options(pairs: &[(&str, (&str, &str))], lang: Lang) -> String {
     pairs
         .iter()
-        .map(|(value, (zh, en))| format!("<option value=\"{value}\">{}</option>", lang.one(zh, en)))
+        .map(|(value, (zh, en))| {
+            format!("<option value=\"{value}\">{}</option>", lang.pair(zh, en))
+        })
         .collect()
 }
 
@@ -297,18 +292,18 @@ fn forms(user: &User) -> Result<String, Failure> {
         .collect();
     let paid_from = options(
         &[
-            ("project", ("项目资金", "project fund")),
-            ("county", ("县级专户", "county fund")),
+            ("project", k::PROJECT_FUND.pair()),
+            ("county", k::COUNTY_FUND.pair()),
         ],
         lang,
     );
-    let amount = lang.t("金额（元）", "amount (元)");
-    let date = lang.t("日期", "date");
-    let project = lang.t("项目编号", "project code");
-    let note = lang.t("说明", "note");
-    let voucher = lang.t("凭证号", "voucher no.");
-    let from = lang.t("支付来源", "paid from");
-    let submit = lang.one("登记", "Record");
+    let amount = lang.t(k::AMOUNT);
+    let date = lang.t(k::DATE);
+    let project = lang.t(k::PROJECT_CODE);
+    let note = lang.t(k::NOTE);
+    let voucher = lang.t(k::VOUCHER_NO);
+    let from = lang.t(k::PAID_FROM);
+    let submit = lang.t(k::RECORD);
     Ok(format!(
         "<h2>{h_invest}</h2><form method=\"post\" action=\"/funds/investments\" id=\"form-investment\" class=\"action\">{hidden_i}\
          <label>{project} <input name=\"project\" required></label> \
@@ -334,19 +329,19 @@ fn forms(user: &User) -> Result<String, Failure> {
          <label>{amount} <input name=\"amount_yuan\" required inputmode=\"decimal\"></label> \
          <label>{date} <input type=\"date\" name=\"paid_on\" value=\"{today}\" max=\"{today}\" required></label> \
          <label>{note} <input name=\"reason\"></label> <button>{submit}</button></form>",
-        h_invest = lang.t("登记市级投资到位", "Record city investment received"),
-        h_spend = lang.t("登记支出", "Record spending"),
-        h_comp = lang.t("登记农户补偿", "Record household compensation"),
+        h_invest = lang.t(k::RECORD_CITY_INVESTMENT_RECEIVED),
+        h_spend = lang.t(k::RECORD_SPENDING),
+        h_comp = lang.t(k::RECORD_HOUSEHOLD_COMPENSATION),
         hidden_i = hidden(&random_hex(16)?),
         hidden_s = hidden(&random_hex(16)?),
         hidden_c = hidden(&random_hex(16)?),
-        l_source = lang.t("资金来源", "source"),
+        l_source = lang.t(k::SOURCE),
         sources = options(&sources, lang),
-        l_county = lang.t("县（无项目时）", "county (without a project)"),
-        l_category = lang.t("类别", "category"),
+        l_county = lang.t(k::COUNTY_WITHOUT_A_PROJECT),
+        l_category = lang.t(k::CATEGORY),
         categories = options(&categories, lang),
-        l_payee = lang.t("收款单位", "payee"),
-        l_household = lang.t("农户编号或姓名（脱敏）", "household id or name (masked)"),
+        l_payee = lang.t(k::PAYEE),
+        l_household = lang.t(k::HOUSEHOLD_ID_OR_NAME_MASKED),
     ))
 }
 
@@ -380,47 +375,47 @@ pub async fn account_show(
          <p>{balance_label} <strong id=\"balance\">{balance}</strong></p>{table}\
          <p><a href=\"/funds\">{back}</a></p>",
         key = esc(&account.account),
-        label = lang.t(&account.label_zh, &account.label_en),
+        label = lang.pair(&account.label_zh, &account.label_en),
         nature = nature_text(lang, &account.nature),
         county = esc(&account.county),
-        balance_label = lang.t("余额（元）", "balance (元)"),
+        balance_label = lang.t(k::BALANCE),
         balance = esc(&account.balance_yuan),
         table = table_in(
             lang,
             &[
-                ("条目", "entry"),
-                ("日期", "date"),
-                ("业务", "operation"),
-                ("发生额（元）", "amount (元)"),
-                ("余额（元）", "balance (元)"),
-                ("经办", "by"),
-                ("说明", "note"),
+                k::ENTRY,
+                k::DATE,
+                k::OPERATION,
+                k::AMOUNT_4,
+                k::BALANCE,
+                k::BY_2,
+                k::NOTE,
             ],
             &rows
         ),
-        back = lang.t("返回资金台账", "Back to funds"),
+        back = lang.t(k::BACK_TO_FUNDS),
     );
-    Ok(Html(page("资金账户", "Fund account", Some(&user), &body)).into_response())
+    Ok(Html(page(k::FUND_ACCOUNT, Some(&user), &body)).into_response())
 }
 
 fn operation_rows(lang: Lang, entry: &FundsEntry) -> Vec<Vec<String>> {
-    let mut rows = vec![vec![lang.t("业务", "operation"), {
+    let mut rows = vec![vec![lang.t(k::OPERATION), {
         let (zh, en) = entry.operation.kind_label();
-        lang.t(zh, en)
+        lang.pair(zh, en)
     }]];
-    let mut add = |zh: &str, en: &str, value: String| rows.push(vec![lang.t(zh, en), esc(&value)]);
+    let mut add = |label: Key, value: String| rows.push(vec![lang.t(label), esc(&value)]);
     match &entry.operation {
         FundsOperation::Proceeds {
             agreement,
             instalment,
             ..
         } => {
-            add("协议", "agreement", agreement.clone());
-            add("期次", "instalment", instalment.to_string());
+            add(k::AGREEMENT_3, agreement.clone());
+            add(k::INSTALMENT_2, instalment.to_string());
         }
         FundsOperation::Invest { source, .. } => {
             let (zh, en) = source.label();
-            add("资金来源", "source", lang.one(zh, en))
+            add(k::SOURCE, lang.pair(zh, en))
         }
         FundsOperation::Spend {
             category,
@@ -429,35 +424,30 @@ fn operation_rows(lang: Lang, entry: &FundsEntry) -> Vec<Vec<String>> {
             paid_from,
             ..
         } => {
-            add("类别", "category", category.as_str().into());
-            add("收款单位", "payee", payee.clone());
-            add("凭证号", "voucher", voucher.clone());
-            add(
-                "支付来源",
-                "paid from",
-                format!("{paid_from:?}").to_lowercase(),
-            );
+            add(k::CATEGORY, category.as_str().into());
+            add(k::PAYEE, payee.clone());
+            add(k::VOUCHER_2, voucher.clone());
+            add(k::PAID_FROM, format!("{paid_from:?}").to_lowercase());
         }
         FundsOperation::Compensate {
             household, voucher, ..
         } => {
-            add("农户", "household", household.clone());
-            add("凭证号", "voucher", voucher.clone());
+            add(k::HOUSEHOLD, household.clone());
+            add(k::VOUCHER_2, voucher.clone());
         }
-        FundsOperation::Reverse { seq } => add("冲正条目", "reverses entry", format!("#{seq}")),
+        FundsOperation::Reverse { seq } => add(k::REVERSES_ENTRY, format!("#{seq}")),
     }
     if let Some(project) = entry.operation.project() {
-        add("项目", "project", project.to_owned());
+        add(k::PROJECT_3, project.to_owned());
     }
-    add("生效日期", "effective", entry.meta.effective.to_string());
+    add(k::EFFECTIVE, entry.meta.effective.to_string());
     add(
-        "记录时间",
-        "recorded at",
+        k::RECORDED_AT,
         crate::html::local_time(&entry.meta.recorded_at),
     );
-    add("经办", "by", entry.meta.actor.clone());
-    add("说明", "reason", entry.meta.reason.clone());
-    add("幂等键", "idempotency key", entry.meta.key.clone());
+    add(k::BY_2, entry.meta.actor.clone());
+    add(k::REASON_3, entry.meta.reason.clone());
+    add(k::IDEMPOTENCY_KEY, entry.meta.key.clone());
     rows
 }
 
@@ -481,7 +471,7 @@ pub async fn entry_show(
                     "<a href=\"{}\" title=\"{}\">{}</a>",
                     esc(&account_url(&l.account.key())),
                     esc(&l.account.key()),
-                    lang.t(&zh, &en)
+                    lang.pair(&zh, &en)
                 ),
                 format!("<code>{}</code>", esc(&l.account.key())),
                 yuan(l.amount_fen),
@@ -505,27 +495,12 @@ pub async fn entry_show(
         "{details}<h2>{h_legs}</h2>{legs}\
          <p>{l_hash} <code id=\"hash\">{hash}</code></p>\
          <p>{l_prev} <code id=\"prev-hash\">{prev_hash}</code> {prev}</p>",
-        details = table_in(
-            lang,
-            &[("项", "field"), ("内容", "value")],
-            &operation_rows(lang, &entry)
-        ),
-        h_legs = lang.t(
-            "分录（元，借正贷负，合计为零）",
-            "Legs (元; they sum to zero)"
-        ),
-        legs = table_in(
-            lang,
-            &[
-                ("账户", "account"),
-                ("账户编号", "account key"),
-                ("金额（元）", "amount (元)")
-            ],
-            &legs
-        ),
-        l_hash = lang.t("哈希", "hash"),
+        details = table_in(lang, &[k::FIELD, k::VALUE], &operation_rows(lang, &entry)),
+        h_legs = lang.t(k::LEGS_THEY_SUM_TO_ZERO),
+        legs = table_in(lang, &[k::ACCOUNT, k::ACCOUNT_KEY, k::AMOUNT], &legs),
+        l_hash = lang.t(k::HASH),
         hash = esc(&entry.hash),
-        l_prev = lang.t("前一哈希", "previous hash"),
+        l_prev = lang.t(k::PREVIOUS_HASH),
         prev_hash = esc(&entry.prev_hash),
     );
     if is_finance_writer(&user)
@@ -541,18 +516,18 @@ pub async fn entry_show(
              <input type=\"hidden\" name=\"csrf\" value=\"{csrf}\"><input type=\"hidden\" name=\"idempotency_key\" value=\"{key}\">\
              <input type=\"hidden\" name=\"as_of\" value=\"{today}\">\
              <label>{l_reason} <input name=\"reason\" required></label> <button>{submit}</button></form>",
-            h = lang.t("冲正此条目", "Reverse this entry"),
+            h = lang.t(k::REVERSE_THIS_ENTRY),
             seq = entry.seq,
             csrf = esc(&user.csrf),
             key = esc(&key),
             today = user.today.format("%Y-%m-%d"),
-            l_reason = lang.t("理由", "reason"),
-            submit = lang.one("冲正", "Reverse"),
+            l_reason = lang.t(k::REASON_2),
+            submit = lang.t(k::REVERSE),
         );
     }
     let title = format!("资金台账条目 #{}", entry.seq);
     let title_en = format!("Funds entry #{}", entry.seq);
-    Ok(Html(page(&title, &title_en, Some(&user), &body)).into_response())
+    Ok(Html(page((&title, &title_en), Some(&user), &body)).into_response())
 }
 
 /// Handles GET /funds/verify
@@ -576,27 +551,20 @@ pub async fn verify_show(State(state): State<AppState>, PageUser(user): PageUser
         format!(
             "<p class=\"ok\" id=\"verify-ok\">{ok}</p><p>{l_entries} {entries} · {l_accounts} {accounts}</p>\
              <p>{l_head} <code>{head}</code></p>",
-            ok = lang.t(
-                "校验通过：哈希链完整，余额与日志重算一致",
-                "Verified: the hash chain is intact and the balances match the journal"
-            ),
-            l_entries = lang.t("条目", "entries"),
+            ok = lang.t(k::VERIFIED_THE_HASH_CHAIN_IS_INTACT),
+            l_entries = lang.t(k::ENTRIES_2),
             entries = check.entries,
-            l_accounts = lang.t("账户", "accounts"),
+            l_accounts = lang.t(k::ACCOUNTS),
             accounts = check.accounts,
-            l_head = lang.t("链头哈希", "head hash"),
+            l_head = lang.t(k::HEAD_HASH),
             head = esc(&check.head_hash),
         )
     } else {
         let at = match (check.bad_seq, check.bad_account.as_deref()) {
-            (Some(seq), _) => format!(
-                "{} {}",
-                lang.t("第一条有问题的条目", "first bad entry"),
-                entry_link(seq)
-            ),
+            (Some(seq), _) => format!("{} {}", lang.t(k::FIRST_BAD_ENTRY), entry_link(seq)),
             (None, Some(account)) => format!(
                 "{} <a href=\"{}\">{}</a>",
-                lang.t("余额不符的账户", "account with a wrong balance"),
+                lang.t(k::ACCOUNT_WITH_A_WRONG_BALANCE),
                 esc(&account_url(account)),
                 esc(account)
             ),
@@ -604,18 +572,12 @@ pub async fn verify_show(State(state): State<AppState>, PageUser(user): PageUser
         };
         format!(
             "<div id=\"verify-failed\"><p class=\"fail\">{failed}</p><p>{at}</p><p>{zh}</p><p class=\"en\">{en}</p></div>",
-            failed = lang.t("校验未通过", "Verification failed"),
+            failed = lang.t(k::VERIFICATION_FAILED),
             zh = esc(check.problem_zh.as_deref().unwrap_or("")),
             en = esc(check.problem_en.as_deref().unwrap_or("")),
         )
     };
-    Ok(Html(page(
-        "资金台账校验",
-        "Funds verification",
-        Some(&user),
-        &body,
-    ))
-    .into_response())
+    Ok(Html(page(k::FUNDS_VERIFICATION, Some(&user), &body)).into_response())
 }
 
 /// The investment form (amount in 元).

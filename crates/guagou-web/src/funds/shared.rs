@@ -2,6 +2,7 @@
 //! stable codes of the error table, e.g. `funds_insufficient`), rights, request bodies and
 //! their conversion into registry requests, and money formatting.
 
+use crate::catalogue::k;
 use axum::Json;
 use axum::response::{Html, IntoResponse, Response};
 use chrono::NaiveDate;
@@ -79,11 +80,7 @@ pub fn refusal_page(user: Option<&User>, failure: Failure) -> Response {
     let problem = failure.problem();
     let lang = user.map(|u| u.lang).unwrap_or_default();
     let body = crate::html::refusal_html(lang, &problem, "/funds");
-    (
-        problem.status,
-        Html(page("操作未完成", "Not done", user, &body)),
-    )
-        .into_response()
+    (problem.status, Html(page(k::NOT_DONE, user, &body))).into_response()
 }
 
 /// Refuses unless the user may record money (asks the principal: audit is read-only, other
@@ -136,7 +133,7 @@ pub fn account_url(key: &str) -> String {
 
 fn date(field: &'static str, text: &str) -> Result<NaiveDate, Failure> {
     NaiveDate::parse_from_str(text.trim(), "%Y-%m-%d").map_err(|_| {
-        WebError::invalid(
+        WebError::invalid_text(
             field,
             format!("日期 {text} 应为 YYYY-MM-DD"),
             format!("the date {text} should be YYYY-MM-DD"),
@@ -146,48 +143,30 @@ fn date(field: &'static str, text: &str) -> Result<NaiveDate, Failure> {
 }
 
 fn source(text: &str) -> Result<FundingSource, Failure> {
-    FundingSource::parse(text.trim()).ok_or_else(|| {
-        WebError::invalid(
-            "source",
-            "资金来源应为 city_budget / investment_attraction / social_capital",
-            "the source must be city_budget, investment_attraction or social_capital",
-        )
-        .into()
-    })
+    FundingSource::parse(text.trim())
+        .ok_or_else(|| WebError::invalid("source", k::THE_SOURCE_MUST_BE_CITY_BUDGET).into())
 }
 
 fn category(text: &str) -> Result<SpendCategory, Failure> {
     match SpendCategory::parse(text.trim()) {
         Some(c) if c != SpendCategory::Compensation => Ok(c),
-        _ => Err(WebError::invalid(
-            "category",
-            "支出类别应为 resettlement / reclamation / poverty_relief",
-            "the category must be resettlement, reclamation or poverty_relief",
-        )
-        .into()),
+        _ => Err(
+            WebError::invalid("category", k::THE_CATEGORY_MUST_BE_RESETTLEMENT_RECLAMATION).into(),
+        ),
     }
 }
 
 fn paid_from(text: &str) -> Result<PaidFrom, Failure> {
-    PaidFrom::parse(text.trim()).ok_or_else(|| {
-        WebError::invalid(
-            "paid_from",
-            "支付来源应为 county（县专户）或 project（项目资金）",
-            "paid_from must be county (the county fund) or project (the project fund)",
-        )
-        .into()
-    })
+    PaidFrom::parse(text.trim())
+        .ok_or_else(|| WebError::invalid("paid_from", k::PAID_FROM_MUST_BE_COUNTY_THE).into())
 }
 
 fn key(text: &str) -> Result<String, Failure> {
     let text = text.trim();
     if text.is_empty() || text.len() > 200 {
-        return Err(WebError::invalid(
-            "idempotency_key",
-            "缺少幂等键（或超过 200 个字符）",
-            "the idempotency key is missing (or longer than 200 characters)",
-        )
-        .into());
+        return Err(
+            WebError::invalid("idempotency_key", k::THE_IDEMPOTENCY_KEY_IS_MISSING_OR).into(),
+        );
     }
     Ok(text.to_owned())
 }

@@ -216,7 +216,7 @@ pub struct AllocationView {
 
 pub(crate) fn parse_date(field: &'static str, text: &str) -> Result<NaiveDate, WebError> {
     NaiveDate::parse_from_str(text.trim(), "%Y-%m-%d").map_err(|_| {
-        WebError::invalid(
+        WebError::invalid_text(
             field,
             format!("日期 {text} 应为 YYYY-MM-DD"),
             format!("date {text} should be YYYY-MM-DD"),
@@ -226,7 +226,7 @@ pub(crate) fn parse_date(field: &'static str, text: &str) -> Result<NaiveDate, W
 
 pub(crate) fn parse_county(field: &'static str, text: &str) -> Result<DivisionCode, WebError> {
     DivisionCode::parse(text.trim()).map_err(|e| {
-        WebError::invalid(
+        WebError::invalid_text(
             field,
             format!("行政区划代码 {text} 无效：{e}"),
             format!("invalid division code {text}: {e}"),
@@ -240,7 +240,7 @@ fn non_empty(text: Option<&str>) -> Option<&str> {
 
 fn parse_finding(i: usize, body: &FindingBody) -> Result<NewFinding, WebError> {
     let severity = FindingSeverity::parse(body.severity.trim()).ok_or_else(|| {
-        WebError::invalid(
+        WebError::invalid_text(
             "findings.severity",
             format!(
                 "第 {} 条问题的严重程度 {} 应为 minor、major 或 serious",
@@ -264,7 +264,7 @@ fn parse_finding(i: usize, body: &FindingBody) -> Result<NewFinding, WebError> {
 /// Parses an inspection body.
 pub(crate) fn parse_inspection(body: &InspectionBody) -> Result<NewInspection, WebError> {
     let kind = InspectionKind::parse(body.kind.trim()).ok_or_else(|| {
-        WebError::invalid(
+        WebError::invalid_text(
             "kind",
             format!(
                 "检查类型 {} 应为 bidding、construction 或 fund_use",
@@ -393,7 +393,7 @@ pub(crate) async fn record_notice(
 ) -> Result<Notice, WebError> {
     user.actor.require_land()?;
     let kind = NoticeKind::parse(body.kind.trim()).ok_or_else(|| {
-        WebError::invalid(
+        WebError::invalid_text(
             "kind",
             format!("通报类型 {} 应为 criticism 或 commendation", body.kind),
             format!("kind {} should be criticism or commendation", body.kind),
@@ -438,7 +438,7 @@ pub(crate) async fn allocation_view(
             .ok()
             .filter(|y| (1900..=9999).contains(y))
             .ok_or_else(|| {
-                WebError::invalid(
+                WebError::invalid_text(
                     "year",
                     format!("年度 {text} 无效"),
                     format!("invalid year {text}"),
@@ -453,7 +453,7 @@ pub(crate) async fn allocation_view(
             .ok()
             .filter(|t| *t >= 0)
             .ok_or_else(|| {
-                WebError::invalid(
+                WebError::invalid_text(
                     "total_m2",
                     format!("分配总量 {text} 应为非负整数 m²"),
                     format!("total {text} should be a whole number of m², not negative"),

@@ -1,6 +1,7 @@
 //! Inspections as a list a clerk can search, filter (county, open or closed, year and dates of
 //! the inspection), sort, page and export (issue 14 item 7).
 
+use crate::catalogue::k;
 use std::collections::BTreeMap;
 
 use guagou_domain::supervision::FindingState;
@@ -69,10 +70,10 @@ pub fn spec(inspections: &[Inspection], names: &BTreeMap<String, String>) -> Lis
         columns: COLUMNS,
         counties: crate::lists::county_choices(counties, names),
         states: vec![
-            ("open".to_owned(), "未办结", "not closed"),
-            ("closed".to_owned(), "已办结", "closed"),
+            ("open".to_owned(), k::NOT_CLOSED.into()),
+            ("closed".to_owned(), k::CLOSED_3.into()),
         ],
-        date_label: ("检查日期", "Inspected"),
+        date_label: k::INSPECTED,
         sheet: "检查",
     }
 }
@@ -90,7 +91,6 @@ pub fn row(lang: Lang, i: &Inspection, names: &BTreeMap<String, String>) -> List
         .count();
     let (kind_zh, kind_en) = i.kind.label();
     let closed = i.closed_on.is_some();
-    let pick = |zh: &'static str, en: &'static str| if lang == Lang::En { en } else { zh };
     ListRow {
         cells: vec![
             Cell::text(&i.id).link(format!("/supervision/inspections/{}", i.id)),
@@ -99,7 +99,7 @@ pub fn row(lang: Lang, i: &Inspection, names: &BTreeMap<String, String>) -> List
                 Some(code) => Cell::text(code).link(format!("/projects/{code}")),
                 None => Cell::text(""),
             },
-            Cell::text(pick(kind_zh, kind_en)),
+            Cell::text(crate::print::tr(lang, kind_zh, kind_en)),
             Cell::text(&i.inspected_on),
             Cell::number(i.findings.len() as i64),
             Cell::number(open as i64),

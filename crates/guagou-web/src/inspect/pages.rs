@@ -3,6 +3,7 @@
 //! yearly allocation with its calculation. Every POST checks the form's CSRF token first; a
 //! refusal shows the page's message with its code and a link back.
 
+use crate::catalogue::{Key, k};
 use std::fmt::Write as _;
 
 use axum::Form;
@@ -30,22 +31,14 @@ use crate::html::{Lang, esc, page, table_in};
 /// The links between the supervision pages.
 pub(crate) fn nav(lang: Lang) -> String {
     let links = [
-        ("/supervision", "监管总览", "Supervision"),
-        ("/supervision/inspections", "检查与整改", "Inspections"),
-        (
-            "/supervision/notices",
-            "通报批评与表扬",
-            "Criticism and commendation",
-        ),
-        (
-            "/supervision/allocation",
-            "年度指标计划分配",
-            "Yearly allocation",
-        ),
+        ("/supervision", k::SUPERVISION_2),
+        ("/supervision/inspections", k::INSPECTIONS),
+        ("/supervision/notices", k::CRITICISM_AND_COMMENDATION),
+        ("/supervision/allocation", k::YEARLY_ALLOCATION),
     ];
     let mut out = String::from("<nav id=\"supervision-nav\">");
-    for (href, zh, en) in links {
-        let _ = write!(out, "<a href=\"{href}\">{}</a> ", lang.t(zh, en));
+    for (href, name) in links {
+        let _ = write!(out, "<a href=\"{href}\">{}</a> ", lang.t(name));
     }
     out.push_str("</nav>");
     out
@@ -60,11 +53,7 @@ fn refusal(user: &User, error: WebError, back: &str) -> Response {
         nav(lang),
         crate::html::refusal_html(lang, &problem, back)
     );
-    (
-        problem.status,
-        Html(page("未能完成", "Refused", Some(user), &body)),
-    )
-        .into_response()
+    (problem.status, Html(page(k::REFUSED, Some(user), &body))).into_response()
 }
 
 fn land_above_county(user: &User) -> bool {
@@ -82,10 +71,10 @@ fn csrf_field(user: &User) -> String {
     )
 }
 
-fn date_input(lang: Lang, today: chrono::NaiveDate, name: &str, zh: &str, en: &str) -> String {
+fn date_input(lang: Lang, today: chrono::NaiveDate, name: &str, label: Key) -> String {
     format!(
         "<label>{} <input type=\"date\" name=\"{name}\" value=\"{day}\" max=\"{day}\" required></label> ",
-        lang.t(zh, en),
+        lang.t(label),
         day = today.format("%Y-%m-%d")
     )
 }
@@ -102,7 +91,7 @@ fn options<T: Copy>(
             format!(
                 "<option value=\"{}\">{}</option>",
                 name(*k),
-                lang.one(zh, en)
+                lang.pair(zh, en)
             )
         })
         .collect()
@@ -132,14 +121,14 @@ async fn county_options(state: &AppState, user: &User) -> Result<String, WebErro
 
 fn kind_cell(lang: Lang, kind: InspectionKind) -> String {
     let (zh, en) = kind.label();
-    lang.t(zh, en)
+    lang.pair(zh, en)
 }
 
 fn inspection_state(lang: Lang, inspection: &Inspection) -> String {
     match &inspection.closed_on {
         Some(on) => format!(
             "<span class=\"ok\">{}</span>",
-            lang.t(&format!("已办结 {on}"), &format!("closed {on}"))
+            lang.pair(&format!("已办结 {on}"), &format!("closed {on}"))
         ),
         None => {
             let open = inspection
@@ -149,7 +138,7 @@ fn inspection_state(lang: Lang, inspection: &Inspection) -> String {
                 .count();
             format!(
                 "<span class=\"warn\">{}</span>",
-                lang.t(
+                lang.pair(
                     &format!("{open} 项问题未销号"),
                     &format!("{open} findings not closed")
                 )
@@ -183,7 +172,7 @@ pub async fn inspections_index(
     let table = if inspections.is_empty() {
         format!(
             "<p class=\"none\" id=\"inspections-empty\">{}</p>",
-            lang.t("无检查记录", "no inspections")
+            lang.t(k::NO_INSPECTIONS)
         )
     } else {
         format!(
@@ -194,15 +183,12 @@ pub async fn inspections_index(
     let mut body = format!(
         "{}<p>{}</p>{table}",
         nav(lang),
-        lang.t(
-            "三(二)：突出招投标、工程建设、资金使用等环节的检查；县局整改，市局复查销号",
-            "三(二): inspections of bidding, construction and fund use; the county rectifies, the city closes"
-        )
+        lang.t(k::INSPECTIONS_OF_BIDDING_CONSTRUCTION_AND_FUND)
     );
     if land_above_county(&user) {
         body.push_str(&new_inspection_form(&state, &user).await?);
     }
-    Ok(Html(page("检查与整改", "Inspections", Some(&user), &body)).into_response())
+    Ok(Html(page(k::INSPECTIONS, Some(&user), &body)).into_response())
 }
 
 /// A picker of the projects `user` reads for a project field (`<input list=…>`): the code is
@@ -237,19 +223,19 @@ async fn new_inspection_form(state: &AppState, user: &User) -> Result<String, We
              <label>{desc} <input name=\"f{n}_description\"></label> \
              <label>{sev} <select name=\"f{n}_severity\">{severities}</select></label> \
              <label>{deadline} <input type=\"date\" name=\"f{n}_deadline\"></label></fieldset>",
-            legend = lang.t(
+            legend = lang.pair(
                 &format!("问题 {n}（可空）"),
                 &format!("Finding {n} (optional)")
             ),
-            desc = lang.t("描述", "Description"),
-            sev = lang.t("严重程度", "Severity"),
+            desc = lang.t(k::DESCRIPTION),
+            sev = lang.t(k::SEVERITY),
             severities = options(
                 &FindingSeverity::ALL,
                 FindingSeverity::name,
                 FindingSeverity::label,
                 lang
             ),
-            deadline = lang.t("整改期限", "Deadline"),
+            deadline = lang.t(k::DEADLINE),
         );
     }
     Ok(format!(
@@ -261,32 +247,26 @@ async fn new_inspection_form(state: &AppState, user: &User) -> Result<String, We
          <label>{inspector} <input name=\"inspector\" value=\"{me}\" aria-describedby=\"inspector-hint\"></label> <small id=\"inspector-hint\">{inspector_hint}</small> \
          <label>{summary} <input name=\"summary\" required></label>{findings}\
          <label>{reason} <input name=\"reason\"></label> <button id=\"record-inspection\">{button}</button></form></section>",
-        title = lang.t("记录检查", "Record an inspection"),
+        title = lang.t(k::RECORD_AN_INSPECTION),
         csrf = csrf_field(user),
-        county = lang.t("县", "County"),
+        county = lang.t(k::COUNTY),
         counties = county_options(state, user).await?,
-        project = lang.t(
-            "项目区（可选，填写后以项目所在县为准）",
-            "Project (optional; its county applies)"
-        ),
-        kind = lang.t("类型", "Kind"),
+        project = lang.t(k::PROJECT_OPTIONAL_ITS_COUNTY_APPLIES),
+        kind = lang.t(k::KIND),
         kinds = options(
             &InspectionKind::ALL,
             InspectionKind::name,
             InspectionKind::label,
             lang
         ),
-        date = date_input(lang, user.today, "inspected_on", "检查日期", "Date"),
-        inspector = lang.t("检查人", "Inspector"),
-        inspector_hint = lang.t(
-            "账号名@单位代码，默认为本人；例如 李四@511700",
-            "account name@division code, yourself by default; e.g. li@511700"
-        ),
+        date = date_input(lang, user.today, "inspected_on", k::DATE_3),
+        inspector = lang.t(k::INSPECTOR),
+        inspector_hint = lang.t(k::ACCOUNT_NAME_DIVISION_CODE_YOURSELF_BY),
         project_choices = project_datalist(state, user, "inspection-projects").await?,
         me = esc(&user.actor.to_string()),
-        summary = lang.t("检查内容", "What was inspected"),
-        reason = lang.t("备注", "Note"),
-        button = lang.t("记录", "Record"),
+        summary = lang.t(k::WHAT_WAS_INSPECTED),
+        reason = lang.t(k::NOTE_2),
+        button = lang.t(k::RECORD_2),
     ))
 }
 
@@ -373,11 +353,11 @@ fn finding_rows(user: &User, inspection: &Inspection) -> Vec<Vec<String>> {
             let state = if overdue {
                 format!(
                     "<span class=\"fail\">{} · {}</span>",
-                    lang.t(tzh, ten),
-                    lang.t("已逾期", "overdue")
+                    lang.pair(tzh, ten),
+                    lang.t(k::OVERDUE)
                 )
             } else {
-                lang.t(tzh, ten)
+                lang.pair(tzh, ten)
             };
             let rectified = match (&f.rectification, &f.rectified_on) {
                 (Some(text), Some(on)) => format!(
@@ -403,25 +383,25 @@ fn finding_rows(user: &User, inspection: &Inspection) -> Vec<Vec<String>> {
                     &inspection.id,
                     f.seq,
                     "rectify",
-                    ("rectification", "整改措施", "What was done"),
-                    ("rectified_on", "整改日期", "Date"),
-                    ("记录整改", "Record the rectification"),
+                    ("rectification", k::WHAT_WAS_DONE),
+                    ("rectified_on", k::DATE_4),
+                    k::RECORD_THE_RECTIFICATION,
                 ),
                 FindingState::Rectified if may_close => finding_form(
                     user,
                     &inspection.id,
                     f.seq,
                     "close",
-                    ("note", "销号意见", "Closure opinion"),
-                    ("closed_on", "销号日期", "Date"),
-                    ("销号", "Close"),
+                    ("note", k::CLOSURE_OPINION),
+                    ("closed_on", k::DATE_5),
+                    k::CLOSE,
                 ),
                 _ => String::new(),
             };
             vec![
                 f.seq.to_string(),
                 esc(&f.description),
-                lang.t(szh, sen),
+                lang.pair(szh, sen),
                 esc(&f.deadline),
                 state,
                 rectified,
@@ -437,9 +417,9 @@ fn finding_form(
     id: &str,
     seq: i64,
     action: &str,
-    text: (&str, &str, &str),
-    date: (&str, &str, &str),
-    button: (&str, &str),
+    text: (&str, Key),
+    date: (&str, Key),
+    button: Key,
 ) -> String {
     let lang = user.lang;
     format!(
@@ -447,10 +427,10 @@ fn finding_form(
          <label>{label} <input name=\"{name}\" required></label> {date}<button>{button}</button></form>",
         id = esc(id),
         csrf = csrf_field(user),
-        label = lang.t(text.1, text.2),
+        label = lang.t(text.1),
         name = text.0,
-        date = date_input(lang, user.today, date.0, date.1, date.2),
-        button = lang.t(button.0, button.1),
+        date = date_input(lang, user.today, date.0, date.1),
+        button = lang.t(button),
     )
 }
 
@@ -462,39 +442,36 @@ pub async fn inspection_show(
 ) -> Result<Html<String>, PageError> {
     let lang = user.lang;
     let inspection = input::readable_inspection(&state.registry, &user, &id).await?;
-    let row = |zh: &str, en: &str, value: String| vec![lang.t(zh, en), value];
+    let row = |label: Key, value: String| vec![lang.t(label), value];
     let project = match &inspection.project {
         Some(code) => format!("<a href=\"/projects/{}\">{}</a>", esc(code), esc(code)),
-        None => lang.t("（全县）", "(the county)"),
+        None => lang.t(k::THE_COUNTY),
     };
     let facts = vec![
-        row("编号", "Id", esc(&inspection.id)),
-        row("县", "County", esc(&inspection.county)),
-        row("项目", "Project", project),
-        row("类型", "Kind", kind_cell(lang, inspection.kind)),
-        row("检查日期", "Date", esc(&inspection.inspected_on)),
-        row("检查人", "Inspector", esc(&inspection.inspector)),
-        row("检查内容", "Summary", esc(&inspection.summary)),
-        row("记录人", "Recorded by", esc(&inspection.recorded_by)),
-        row("状态", "State", inspection_state(lang, &inspection)),
+        row(k::ID, esc(&inspection.id)),
+        row(k::COUNTY, esc(&inspection.county)),
+        row(k::PROJECT_2, project),
+        row(k::KIND, kind_cell(lang, inspection.kind)),
+        row(k::DATE_3, esc(&inspection.inspected_on)),
+        row(k::INSPECTOR, esc(&inspection.inspector)),
+        row(k::SUMMARY, esc(&inspection.summary)),
+        row(k::RECORDED_BY, esc(&inspection.recorded_by)),
+        row(k::STATE, inspection_state(lang, &inspection)),
     ];
     let findings = if inspection.findings.is_empty() {
-        format!(
-            "<p class=\"none\">{}</p>",
-            lang.t("未发现问题", "no findings")
-        )
+        format!("<p class=\"none\">{}</p>", lang.t(k::NO_FINDINGS))
     } else {
         table_in(
             lang,
             &[
-                ("序号", "No."),
-                ("问题", "Finding"),
-                ("严重程度", "Severity"),
-                ("整改期限", "Deadline"),
-                ("状态", "State"),
-                ("整改情况", "Rectification"),
-                ("销号", "Closure"),
-                ("操作", "Action"),
+                k::NO_2,
+                k::FINDING_2,
+                k::SEVERITY,
+                k::DEADLINE,
+                k::STATE,
+                k::RECTIFICATION_2,
+                k::CLOSURE,
+                k::ACTION,
             ],
             &finding_rows(&user, &inspection),
         )
@@ -503,14 +480,11 @@ pub async fn inspection_show(
         "{nav}<section id=\"inspection\">{facts}</section>\
          <section id=\"findings\"><h2>{title}</h2><p>{explain}</p>{findings}</section>",
         nav = nav(lang),
-        facts = table_in(lang, &[("项目", "Item"), ("值", "Value")], &facts),
-        title = lang.t("问题与整改", "Findings and rectification"),
-        explain = lang.t(
-            "县局记录整改措施后，市局复查销号；全部销号后检查办结",
-            "The county records its rectification, then the city closes the finding; the inspection closes with its last finding"
-        ),
+        facts = table_in(lang, &[k::ITEM_2, k::VALUE_2], &facts),
+        title = lang.t(k::FINDINGS_AND_RECTIFICATION),
+        explain = lang.t(k::THE_COUNTY_RECORDS_ITS_RECTIFICATION_THEN),
     );
-    Ok(Html(page("检查", "Inspection", Some(&user), &body)))
+    Ok(Html(page(k::INSPECTION, Some(&user), &body)))
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -578,13 +552,13 @@ fn notice_rows(user: &User, notices: &[Notice]) -> Vec<Vec<String>> {
         .map(|n| {
             let (zh, en) = n.kind.label();
             let kind = match n.kind {
-                NoticeKind::Criticism => format!("<span class=\"fail\">{}</span>", lang.t(zh, en)),
-                NoticeKind::Commendation => format!("<span class=\"ok\">{}</span>", lang.t(zh, en)),
+                NoticeKind::Criticism => format!("<span class=\"fail\">{}</span>", lang.pair(zh, en)),
+                NoticeKind::Commendation => format!("<span class=\"ok\">{}</span>", lang.pair(zh, en)),
             };
             let lifted = match (&n.lifted_on, n.kind) {
                 (Some(on), _) => format!(
                     "{} <span class=\"en\">{} · {}</span>",
-                    lang.t(&format!("{on} 解除"), &format!("lifted {on}")),
+                    lang.pair(&format!("{on} 解除"), &format!("lifted {on}")),
                     esc(n.lift_reason.as_deref().unwrap_or("")),
                     esc(n.lifted_by.as_deref().unwrap_or(""))
                 ),
@@ -593,11 +567,11 @@ fn notice_rows(user: &User, notices: &[Notice]) -> Vec<Vec<String>> {
                      {date}<label>{reason} <input name=\"reason\" required></label> <button>{button}</button></form>",
                     id = esc(&n.id),
                     csrf = csrf_field(user),
-                    date = date_input(lang, user.today, "lifted_on", "解除日期", "Date"),
-                    reason = lang.t("决定理由", "Reason for the decision"),
-                    button = lang.t("解除通报批评", "Lift the criticism"),
+                    date = date_input(lang, user.today, "lifted_on", k::DATE_6),
+                    reason = lang.t(k::REASON_FOR_THE_DECISION),
+                    button = lang.t(k::LIFT_THE_CRITICISM),
                 ),
-                (None, NoticeKind::Criticism) => lang.t("生效中", "in force"),
+                (None, NoticeKind::Criticism) => lang.t(k::IN_FORCE),
                 (None, NoticeKind::Commendation) => String::new(),
             };
             vec![
@@ -622,21 +596,21 @@ pub async fn notices_index(
     let lang = user.lang;
     let notices = input::readable_notices(&state.registry, &user).await?;
     let table = if notices.is_empty() {
-        format!("<p class=\"none\">{}</p>", lang.t("无通报", "no notices"))
+        format!("<p class=\"none\">{}</p>", lang.t(k::NO_NOTICES))
     } else {
         format!(
             "<div id=\"notices\">{}</div>",
             table_in(
                 lang,
                 &[
-                    ("编号", "Id"),
-                    ("县", "County"),
-                    ("类型", "Kind"),
-                    ("日期", "Date"),
-                    ("条款", "Clause"),
-                    ("理由", "Reason"),
-                    ("记录人", "Recorded by"),
-                    ("解除", "Lifted"),
+                    k::ID,
+                    k::COUNTY,
+                    k::KIND,
+                    k::DATE_2,
+                    k::CLAUSE,
+                    k::REASON,
+                    k::RECORDED_BY,
+                    k::LIFTED,
                 ],
                 &notice_rows(&user, &notices),
             )
@@ -645,10 +619,7 @@ pub async fn notices_index(
     let mut body = format!(
         "{}<p>{}</p>{table}",
         nav(lang),
-        lang.t(
-            "三(二)：通报批评的县暂停增减挂钩指标计划安排（次年起，直至市局解除）；通报表扬的县在下一年度分配中重点倾斜",
-            "三(二): a criticised county's allocation is suspended (from the next year until the city lifts it); a commended county weighs more in next year's allocation"
-        )
+        lang.t(k::A_CRITICISED_COUNTYS_ALLOCATION_IS_SUSPENDED)
     );
     if city_land(&user) {
         let _ = write!(
@@ -659,26 +630,25 @@ pub async fn notices_index(
              <label>{kind} <select name=\"kind\">{kinds}</select></label> {date}\
              <label>{clause} <input name=\"clause\" value=\"三(二)\"></label> \
              <label>{reason} <input name=\"reason\" required></label> <button id=\"record-notice\">{button}</button></form></section>",
-            title = lang.t("记录通报", "Record a notice"),
+            title = lang.t(k::RECORD_A_NOTICE),
             csrf = csrf_field(&user),
-            county = lang.t("县", "County"),
+            county = lang.t(k::COUNTY),
             counties = county_options(&state, &user).await?,
-            kind = lang.t("类型", "Kind"),
+            kind = lang.t(k::KIND),
             kinds = options(
                 &[NoticeKind::Criticism, NoticeKind::Commendation],
                 NoticeKind::name,
                 NoticeKind::label,
                 lang
             ),
-            date = date_input(lang, user.today, "decided_on", "通报日期", "Date"),
-            clause = lang.t("条款", "Clause"),
-            reason = lang.t("理由", "Reason"),
-            button = lang.t("记录", "Record"),
+            date = date_input(lang, user.today, "decided_on", k::DATE_7),
+            clause = lang.t(k::CLAUSE),
+            reason = lang.t(k::REASON),
+            button = lang.t(k::RECORD_2),
         );
     }
     Ok(Html(page(
-        "通报批评与表扬",
-        "Criticism and commendation",
+        k::CRITICISM_AND_COMMENDATION,
         Some(&user),
         &body,
     )))
@@ -753,13 +723,13 @@ fn allocation_rows(lang: Lang, rows: &[AllocationRow]) -> Vec<Vec<String>> {
     rows.iter()
         .map(|r| {
             let mut poverty = match r.poverty_level {
-                Some(PovertyLevel::National) => lang.t("国家级贫困县", "national poverty county"),
-                Some(PovertyLevel::Provincial) => lang.t("省定贫困县", "provincial poverty county"),
-                None => lang.t("非贫困县", "not a poverty county"),
+                Some(PovertyLevel::National) => lang.t(k::NATIONAL_POVERTY_COUNTY),
+                Some(PovertyLevel::Provincial) => lang.t(k::PROVINCIAL_POVERTY_COUNTY),
+                None => lang.t(k::NOT_A_POVERTY_COUNTY),
             };
             // Exited, still tilted by the transition period (摘帽不摘政策): say so.
             if let (Some(exit), Some(until)) = (r.poverty_exited_on, r.poverty_transition_until) {
-                poverty.push_str(&lang.t(
+                poverty.push_str(&lang.pair(
                     &format!("（{exit} 退出，过渡期至 {until}）"),
                     &format!(" (exited {exit}, transition until {until})"),
                 ));
@@ -778,7 +748,7 @@ fn allocation_rows(lang: Lang, rows: &[AllocationRow]) -> Vec<Vec<String>> {
             } else {
                 format!(
                     "<span class=\"fail\">{} ({})</span>",
-                    lang.t("暂停", "suspended"),
+                    lang.t(k::SUSPENDED),
                     esc(&r.suspended_by.join(", "))
                 )
             };
@@ -812,18 +782,18 @@ fn allocation_table(lang: Lang, rows: &[AllocationRow]) -> String {
     table_in(
         lang,
         &[
-            ("县", "County"),
-            ("基础权重", "Base"),
-            ("贫困县（1月1日）", "Poverty (1 Jan)"),
-            ("上年表扬", "Commendations"),
-            ("通报批评", "Criticism"),
-            ("权重", "Weight"),
-            ("份额", "Share"),
-            ("精确值 m²", "Exact m²"),
-            ("整数部分", "Integer part"),
-            ("余数", "Remainder"),
-            ("最大余数补足", "Largest remainder"),
-            ("分配", "Allocated"),
+            k::COUNTY,
+            k::BASE,
+            k::POVERTY_1_JAN,
+            k::COMMENDATIONS,
+            k::CRITICISM,
+            k::WEIGHT,
+            k::SHARE,
+            k::EXACT_M,
+            k::INTEGER_PART,
+            k::REMAINDER,
+            k::LARGEST_REMAINDER,
+            k::ALLOCATED,
         ],
         &allocation_rows(lang, rows),
     )
@@ -832,8 +802,8 @@ fn allocation_table(lang: Lang, rows: &[AllocationRow]) -> String {
 fn decided_section(lang: Lang, decided: &DecidedAllocation) -> String {
     format!(
         "<section id=\"decided\"><h2>{title}</h2><p>{text}</p>{table}</section>",
-        title = lang.t("市局已决定的分配", "The allocation the city decided"),
-        text = lang.t(
+        title = lang.t(k::THE_ALLOCATION_THE_CITY_DECIDED),
+        text = lang.pair(
             &format!(
                 "{} 年：总量 {}，{} 由 {} 决定。依据：{}",
                 decided.year,
@@ -856,16 +826,13 @@ fn decided_section(lang: Lang, decided: &DecidedAllocation) -> String {
 }
 
 /// The name of an allocation factor (its key in the profile's `[allocation]` in the tooltip).
-fn factor_name(factor: &str) -> (&'static str, &'static str) {
+fn factor_name(factor: &str) -> Key {
     match factor {
-        "base" => (
-            "基础份额（未被暂停的县）",
-            "base share (counties not suspended)",
-        ),
-        "national_poverty_county" => ("国家扶贫开发工作重点县", "national poverty county"),
-        "provincial_poverty_county" => ("省定贫困县", "provincial poverty county"),
-        "commendation" => ("通报表扬", "commendation"),
-        _ => ("其他因素", "other factor"),
+        "base" => k::BASE_SHARE_COUNTIES_NOT_SUSPENDED,
+        "national_poverty_county" => k::NATIONAL_POVERTY_COUNTY_2,
+        "provincial_poverty_county" => k::PROVINCIAL_POVERTY_COUNTY,
+        "commendation" => k::COMMENDATION,
+        _ => k::OTHER_FACTOR,
     }
 }
 
@@ -877,16 +844,15 @@ fn allocation_body(user: &User, view: &AllocationView) -> String {
         .map(|w| {
             vec![
                 {
-                    let (zh, en) = factor_name(w.factor);
                     format!(
                         "<span title=\"{}\">{}</span>",
                         esc(w.factor),
-                        lang.t(zh, en)
+                        lang.t(factor_name(w.factor))
                     )
                 },
                 w.weight.to_string(),
                 esc(&w.clause),
-                lang.t(&w.note_zh, &w.note_en),
+                lang.pair(&w.note_zh, &w.note_en),
             ]
         })
         .collect();
@@ -898,19 +864,19 @@ fn allocation_body(user: &User, view: &AllocationView) -> String {
          <section id=\"weights\"><h2>{weights_title}</h2>{weights_table}</section>\
          <section id=\"calculation\"><h2>{calc_title}</h2><p id=\"allocation-summary\">{summary}</p>{table}{hidden}</section>",
         nav = nav(lang),
-        year_label = lang.t("年度", "Year"),
+        year_label = lang.t(k::YEAR),
         year = view.year,
-        total_label = lang.t("全市总量 m²", "City total m²"),
+        total_label = lang.t(k::CITY_TOTAL_M),
         total = view.total_m2,
-        show = lang.t("计算", "Compute"),
-        weights_title = lang.t("权重与依据", "Weights and clauses"),
+        show = lang.t(k::COMPUTE),
+        weights_title = lang.t(k::WEIGHTS_AND_CLAUSES),
         weights_table = table_in(
             lang,
-            &[("因素", "Factor"), ("权重", "Weight"), ("条款", "Clause"), ("说明", "Note")],
+            &[k::FACTOR, k::WEIGHT, k::CLAUSE, k::NOTE_3],
             &weights
         ),
-        calc_title = lang.t("计算过程", "Calculation"),
-        summary = lang.t(
+        calc_title = lang.t(k::CALCULATION),
+        summary = lang.pair(
             &format!(
                 "{} 年总量 {}；权重合计 {}；每县 = 总量 × 权重 ÷ 权重合计，先取整数部分，余下 {} m² 按余数从大到小各补 1 m²（余数相同按代码顺序），合计恰为总量",
                 view.year, area(view.total_m2), view.total_weight, view.remaining_m2
@@ -924,7 +890,7 @@ fn allocation_body(user: &User, view: &AllocationView) -> String {
         hidden = if view.rows_hidden > 0 {
             format!(
                 "<p class=\"none\">{}</p>",
-                lang.t(
+                lang.pair(
                     &format!("另有 {} 个县的明细不在本辖区内，未显示", view.rows_hidden),
                     &format!("{} other counties' rows are outside your jurisdiction", view.rows_hidden)
                 )
@@ -943,17 +909,17 @@ fn allocation_body(user: &User, view: &AllocationView) -> String {
                  <input type=\"hidden\" name=\"year\" value=\"{year}\">\
                  <input type=\"hidden\" name=\"total_m2\" value=\"{total}\">{date}\
                  <label>{reason} <input name=\"reason\" required></label> <button id=\"decide\">{button}</button></form></section>",
-                title = lang.t("记录为市局决定", "Record as the city's decision"),
-                confirm = lang.one(
+                title = lang.t(k::RECORD_AS_THE_CITYS_DECISION),
+                confirm = lang.pair(
                     &format!("确认决定 {} 年度分配？每年只能决定一次，决定后不能更改。", view.year),
                     &format!("Decide the {} allocation? It is decided once a year and cannot be changed.", view.year)
                 ),
                 csrf = csrf_field(user),
                 year = view.year,
                 total = view.total_m2,
-                date = date_input(lang, user.today, "decided_on", "决定日期", "Date"),
-                reason = lang.t("决定依据", "Basis"),
-                button = lang.t("决定本年度分配", "Decide this year's allocation"),
+                date = date_input(lang, user.today, "decided_on", k::DATE_8),
+                reason = lang.t(k::BASIS),
+                button = lang.t(k::DECIDE_THIS_YEARS_ALLOCATION),
             );
         }
         None => {}
@@ -971,8 +937,7 @@ pub async fn allocation_show(
     Ok(
         match input::allocation_view(&state.registry, &user, &query).await {
             Ok(view) => Html(page(
-                "年度指标计划分配",
-                "Yearly allocation of the linkage plan",
+                k::YEARLY_ALLOCATION_OF_THE_LINKAGE_PLAN,
                 Some(&user),
                 &allocation_body(&user, &view),
             ))
@@ -1005,7 +970,7 @@ pub async fn allocation_submit(
     ) else {
         return Ok(refusal(
             &user,
-            WebError::invalid("year", "年度或总量无效", "invalid year or total"),
+            WebError::invalid("year", k::INVALID_YEAR_OR_TOTAL),
             "/supervision/allocation",
         ));
     };

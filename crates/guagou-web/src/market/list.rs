@@ -2,6 +2,7 @@
 //! publication, sort, page and export (issue 14 item 7). Listings are public announcements:
 //! every signed-in user reads every one.
 
+use crate::catalogue::k;
 use std::collections::BTreeMap;
 
 use guagou_domain::market::{AgreementState, ListingState};
@@ -78,9 +79,14 @@ pub fn spec(listings: &[MarketListing], names: &BTreeMap<String, String>) -> Lis
         counties: crate::lists::county_choices(sellers, names),
         states: STATES
             .iter()
-            .map(|s| (s.as_str().to_owned(), s.label_zh(), s.as_str()))
+            .map(|s| {
+                (
+                    s.as_str().to_owned(),
+                    crate::names::listing_state(*s).into(),
+                )
+            })
             .collect(),
-        date_label: ("发布日期", "Published"),
+        date_label: k::PUBLISHED_2,
         sheet: "挂牌公告",
     }
 }
@@ -100,10 +106,7 @@ pub fn row(lang: Lang, l: &MarketListing, names: &BTreeMap<String, String>) -> L
             price,
             Cell::text(&l.opens_on),
             Cell::text(&l.closes_on),
-            Cell::text(match lang {
-                Lang::Zh => l.state.label_zh(),
-                Lang::En => l.state.as_str(),
-            }),
+            Cell::text(lang.text(crate::names::listing_state(l.state))),
         ],
         county: Some(l.seller.clone()),
         state: Some(l.state.as_str().to_owned()),
@@ -191,9 +194,14 @@ pub fn agreement_spec(agreements: &[Agreement], names: &BTreeMap<String, String>
         counties: crate::lists::county_choices(counties, names),
         states: AGREEMENT_STATES
             .iter()
-            .map(|s| (s.as_str().to_owned(), s.label_zh(), s.as_str()))
+            .map(|s| {
+                (
+                    s.as_str().to_owned(),
+                    crate::names::agreement_state(*s).into(),
+                )
+            })
             .collect(),
-        date_label: ("签订日期", "Signed"),
+        date_label: k::SIGNED_2,
         sheet: "流转协议",
     }
 }
@@ -214,10 +222,7 @@ pub fn agreement_row(lang: Lang, a: &Agreement, names: &BTreeMap<String, String>
             Cell::yuan(a.total_fen),
             Cell::yuan(a.received_fen),
             Cell::text(&a.signed_on),
-            Cell::text(match lang {
-                Lang::Zh => a.state.label_zh(),
-                Lang::En => a.state.as_str(),
-            }),
+            Cell::text(lang.text(crate::names::agreement_state(a.state))),
         ],
         county: Some(a.seller.clone()),
         state: Some(a.state.as_str().to_owned()),

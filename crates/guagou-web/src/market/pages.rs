@@ -5,6 +5,7 @@
 //! (`….pdf`). Every form carries the session's CSRF token; a refusal answers with its status
 //! and shows the bilingual message, the error code and the refusing rule.
 
+use crate::catalogue::{Key, k};
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
 
@@ -73,64 +74,48 @@ fn agreement_link(id: &str) -> String {
 }
 
 fn listing_state(lang: Lang, s: ListingState) -> String {
-    lang.t(s.label_zh(), s.as_str())
+    lang.t(crate::names::listing_state(s))
 }
 
 /// A refused write: its status and the bilingual message with the code and the rule.
 fn refusal(user: &User, error: WebError, back: &str) -> Response {
     let problem = error.problem();
     let body = crate::html::refusal_html(user.lang, &problem, back);
-    (
-        problem.status,
-        Html(page("操作未完成", "Not done", Some(user), &body)),
-    )
-        .into_response()
+    (problem.status, Html(page(k::NOT_DONE, Some(user), &body))).into_response()
 }
 
 /// Opens a write form with the CSRF token and a fresh random idempotency key (`key`), so a
 /// double submit of the same rendered form posts once (SPEC §8). Should the system's random
 /// source fail, the key is left empty and the registry refuses the post (no double write).
 /// What a market step will do, asked before it is taken (data-confirm).
-fn confirmation(id: &str) -> (&'static str, &'static str) {
+fn confirmation(id: &str) -> Key {
     match id.split('-').next().unwrap_or_default() {
-        "publish" => (
-            "确认发布挂牌公告？公告期内这部分指标锁定，不能另作他用。",
-            "Publish the listing? The quota is locked for the listing period.",
-        ),
-        "withdraw" => ("确认撤牌？", "Withdraw the listing?"),
-        "offer" => ("确认提交报价？", "Submit the offer?"),
-        "accept" => (
-            "确认签订流转协议？协议面积、价格和分期付款将记入台账。",
-            "Sign the agreement? Its amount, price and instalments are recorded.",
-        ),
-        "settle" => (
-            "确认结算交割？指标将转给受让方，不可撤销。",
-            "Settle? The quota moves to the buyer; this cannot be undone.",
-        ),
-        "payment" => ("确认登记这笔付款？", "Record this payment?"),
-        "cancel" => (
-            "确认解除协议？锁定的指标将退回挂牌。",
-            "Cancel the agreement? The quota returns to the listing.",
-        ),
-        _ => ("确认提交？", "Submit?"),
+        "publish" => k::PUBLISH_THE_LISTING_THE_QUOTA_IS,
+        "withdraw" => k::WITHDRAW_THE_LISTING,
+        "offer" => k::SUBMIT_THE_OFFER,
+        "accept" => k::SIGN_THE_AGREEMENT_ITS_AMOUNT_PRICE,
+        "settle" => k::SETTLE_THE_QUOTA_MOVES_TO_THE,
+        "payment" => k::RECORD_THIS_PAYMENT,
+        "cancel" => k::CANCEL_THE_AGREEMENT_THE_QUOTA_RETURNS,
+        _ => k::SUBMIT_2,
     }
 }
 
 fn form_open(user: &User, action: &str, id: &str) -> String {
-    let (zh, en) = confirmation(id);
+    let confirm = confirmation(id);
     format!(
         "<form method=\"post\" action=\"{action}\" class=\"action\" id=\"{id}\" data-confirm=\"{confirm}\">\
          <input type=\"hidden\" name=\"csrf\" value=\"{csrf}\">\
          <input type=\"hidden\" name=\"key\" value=\"{key}\">",
         action = esc(action),
         id = esc(id),
-        confirm = user.lang.one(zh, en),
+        confirm = user.lang.t(confirm),
         csrf = esc(&user.csrf),
         key = random_hex(16).unwrap_or_default(),
     )
 }
 
-fn field(lang: Lang, zh: &str, en: &str, name: &str, kind: &str, value: &str) -> String {
+fn field(lang: Lang, label: Key, name: &str, kind: &str, value: &str) -> String {
     // The date of a write (today by default) offers no later day (SPEC §3).
     let max = if kind == "date" && matches!(name, "as_of" | "paid_on") {
         format!(" max=\"{}\"", esc(value))
@@ -139,15 +124,15 @@ fn field(lang: Lang, zh: &str, en: &str, name: &str, kind: &str, value: &str) ->
     };
     format!(
         "<label>{} <input name=\"{}\" type=\"{}\" value=\"{}\"{max} required></label> ",
-        lang.t(zh, en),
+        lang.t(label),
         esc(name),
         esc(kind),
         esc(value)
     )
 }
 
-fn button(lang: Lang, zh: &str, en: &str) -> String {
-    format!("<button>{}</button></form>", lang.t(zh, en))
+fn button(lang: Lang, label: Key) -> String {
+    format!("<button>{}</button></form>", lang.t(label))
 }
 
 fn section(id: &str, title: String, body: &str) -> String {
@@ -155,7 +140,7 @@ fn section(id: &str, title: String, body: &str) -> String {
 }
 
 fn none(lang: Lang) -> String {
-    format!("<p class=\"none\">{}</p>", lang.t("无", "none"))
+    format!("<p class=\"none\">{}</p>", lang.t(k::NONE))
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -184,14 +169,11 @@ pub async fn market_index(
     }
     let mut body = format!(
         "<p><a href=\"/market/agreements\" id=\"agreements-link\">{}</a></p>",
-        lang.t(
-            "本辖区的流转协议（签订、付款、结算）",
-            "Agreements of my jurisdiction (signed, paid, settled)"
-        )
+        lang.t(k::AGREEMENTS_OF_MY_JURISDICTION_SIGNED_PAID)
     );
     body += &section(
         "all-listings",
-        lang.t("挂牌公告（市场信息）", "Listings (market data)"),
+        lang.t(k::LISTINGS_MARKET_DATA),
         &crate::lists::render(lang, &spec, &query, &rows),
     );
     body.push_str(&own_listings(&state, &user, &all, &names).await?);
@@ -199,20 +181,17 @@ pub async fn market_index(
         body.push_str(&publish_form(&user, guide_fen(&state, &user).await?));
         body.push_str(&section(
             "expire",
-            lang.t("公告到期扫描", "Expire listings"),
+            lang.t(k::EXPIRE_LISTINGS),
             &format!(
                 "<p class=\"en\">{}</p>{}{}{}",
-                lang.t(
-                    "公告期届满且未签协议的本辖区公告：指标退回转让方",
-                    "listings of the jurisdiction past their period with no agreement: quota back to the seller"
-                ),
+                lang.t(k::LISTINGS_OF_THE_JURISDICTION_PAST_THEIR),
                 form_open(&user, "/market/expire", "expire-form"),
-                field(lang, "基准日", "As of", "as_of", "date", &user.today.to_string()),
-                button(lang, "执行", "Run"),
+                field(lang, k::AS_OF, "as_of", "date", &user.today.to_string()),
+                button(lang, k::RUN),
             ),
         ));
     }
-    Ok(Html(page("指标流转市场", "Transfer market", Some(&user), &body)).into_response())
+    Ok(Html(page(k::TRANSFER_MARKET, Some(&user), &body)).into_response())
 }
 
 /// Handles GET /market/agreements: the agreements the user reads (its jurisdiction sells or
@@ -240,10 +219,10 @@ pub async fn agreements_index(
     }
     let body = format!(
         "<p><a href=\"/market\">{}</a></p>{}",
-        lang.t("返回指标市场", "Back to the market"),
+        lang.t(k::BACK_TO_THE_MARKET),
         crate::lists::render(lang, &spec, &query, &rows)
     );
-    Ok(Html(page("流转协议", "Agreements", Some(&user), &body)).into_response())
+    Ok(Html(page(k::AGREEMENTS_2, Some(&user), &body)).into_response())
 }
 
 /// The listings the user's jurisdiction sells, each with the offers received.
@@ -267,7 +246,7 @@ async fn own_listings(
                     esc(&area(o.amount_m2)),
                     esc(&price(o.price_fen_per_mu)),
                     esc(&o.offered_on),
-                    lang.t(o.state.label_zh(), o.state.as_str()),
+                    lang.t(crate::names::offer_state(o.state)),
                 ]
             })
             .collect();
@@ -284,12 +263,12 @@ async fn own_listings(
                 table_in(
                     lang,
                     &[
-                        ("意向", "Offer"),
-                        ("受让方", "Buyer"),
-                        ("面积", "Amount"),
-                        ("报价", "Price"),
-                        ("日期", "Date"),
-                        ("状态", "State"),
+                        k::OFFER,
+                        k::BUYER,
+                        k::AMOUNT_3,
+                        k::PRICE_2,
+                        k::DATE_2,
+                        k::STATE,
                     ],
                     &offers,
                 )
@@ -301,10 +280,7 @@ async fn own_listings(
     }
     Ok(section(
         "own-listings",
-        lang.t(
-            "本辖区的公告及意向",
-            "Listings of my jurisdiction with offers",
-        ),
+        lang.t(k::LISTINGS_OF_MY_JURISDICTION_WITH_OFFERS),
         &out,
     ))
 }
@@ -324,22 +300,31 @@ fn publish_form(user: &User, guide_fen: i64) -> String {
     let guide = Fen(guide_fen).yuan_text();
     section(
         "publish",
-        lang.t("挂牌公告（本辖区持有的指标）", "Publish a listing (from my holding)"),
+        lang.t(k::PUBLISH_A_LISTING_FROM_MY_HOLDING),
         &format!(
             "{open}{amount}{price}{opens}{closes}{contact}{as_of}{button}\
              <p class=\"en\">{note}</p>",
             open = form_open(user, "/market/listings", "publish-form"),
-            amount = field(lang, "挂牌面积（m²）", "Amount (m²)", "amount_m2", "text", ""),
-            price = field(lang, "底价（元/亩）", "Reserve price (yuan/mu)", "reserve_price_yuan_per_mu", "text", &guide),
-            opens = field(lang, "公告期开始", "Opens", "opens_on", "date", &user.today.to_string()),
-            closes = field(lang, "公告期截止", "Closes", "closes_on", "date", ""),
-            contact = field(lang, "联系方式", "Contact", "contact", "text", ""),
-            as_of = field(lang, "发布日期", "Published on", "as_of", "date", &user.today.to_string()),
-            button = button(lang, "发布", "Publish"),
-            note = lang.t(
-                "底价不得低于当年省指导价（TRANSFER_PRICE_FLOOR，二(三)）；预留本地需求的指标不能挂牌（LOCAL_NEEDS_FIRST）",
-                "the reserve price must be at least the year's guide price (TRANSFER_PRICE_FLOOR, 二(三)); reserved quota cannot be listed (LOCAL_NEEDS_FIRST)"
+            amount = field(lang, k::AMOUNT_M_2, "amount_m2", "text", ""),
+            price = field(
+                lang,
+                k::RESERVE_PRICE_YUAN_MU,
+                "reserve_price_yuan_per_mu",
+                "text",
+                &guide
             ),
+            opens = field(lang, k::OPENS, "opens_on", "date", &user.today.to_string()),
+            closes = field(lang, k::CLOSES, "closes_on", "date", ""),
+            contact = field(lang, k::CONTACT, "contact", "text", ""),
+            as_of = field(
+                lang,
+                k::PUBLISHED_ON,
+                "as_of",
+                "date",
+                &user.today.to_string()
+            ),
+            button = button(lang, k::PUBLISH),
+            note = lang.t(k::THE_RESERVE_PRICE_MUST_BE_AT),
         ),
     )
 }
@@ -370,40 +355,40 @@ pub async fn listing_show(
     let seller_side = read::is_seller_side(registry, &user, l);
     let facts = table_in(
         lang,
-        &[("项目", "Item"), ("值", "Value")],
+        &[k::ITEM_2, k::VALUE_2],
         &[
-            vec![lang.t("公告编号", "Listing"), esc(&l.id)],
-            vec![lang.t("转让方", "Seller"), esc(&name(&names, &l.seller))],
-            vec![lang.t("挂牌面积", "Amount"), esc(&area(l.amount_m2))],
+            vec![lang.t(k::LISTING), esc(&l.id)],
+            vec![lang.t(k::SELLER), esc(&name(&names, &l.seller))],
+            vec![lang.t(k::AMOUNT_2), esc(&area(l.amount_m2))],
             vec![
-                lang.t("底价", "Reserve price"),
+                lang.t(k::RESERVE_PRICE),
                 esc(&price(l.reserve_price_fen_per_mu)),
             ],
             vec![
-                lang.t("公告期", "Period"),
+                lang.t(k::PERIOD),
                 esc(&format!("{} — {}", l.opens_on, l.closes_on)),
             ],
-            vec![lang.t("联系方式", "Contact"), esc(&l.contact)],
+            vec![lang.t(k::CONTACT), esc(&l.contact)],
             vec![
-                lang.t("状态", "State"),
+                lang.t(k::STATE),
                 format!(
                     "<span id=\"listing-state\">{}</span>",
                     listing_state(lang, l.state)
                 ),
             ],
             vec![
-                lang.t("发布", "Published"),
+                lang.t(k::PUBLISHED),
                 esc(&format!("{} · {}", l.published_on, l.published_by)),
             ],
             vec![
-                lang.t("托管账户余额", "Escrow balance"),
+                lang.t(k::ESCROW_BALANCE),
                 format!(
                     "<span id=\"listed-balance\">{}</span>",
                     esc(&area(detail.listed_balance_m2))
                 ),
             ],
             vec![
-                lang.t("结束", "Closed"),
+                lang.t(k::CLOSED),
                 esc(&format!(
                     "{} {}",
                     l.closed_on.clone().unwrap_or_default(),
@@ -417,7 +402,7 @@ pub async fn listing_show(
     let ledger_link = if seller_side {
         format!(
             " · <a href=\"/ledger/accounts/listed:{id}\">{}</a>",
-            lang.t("台账账户", "ledger account"),
+            lang.t(k::LEDGER_ACCOUNT),
             id = esc(&l.id),
         )
     } else {
@@ -438,25 +423,25 @@ pub async fn listing_show(
                 esc(&area(a.amount_m2)),
                 esc(&price(a.price_fen_per_mu)),
                 esc(&a.signed_on),
-                lang.t(a.state.label_zh(), a.state.as_str()),
+                lang.pair(a.state.label_zh(), a.state.as_str()),
             ]
         })
         .collect();
     body.push_str(&section(
         "agreements",
-        lang.t("协议", "Agreements"),
+        lang.t(k::AGREEMENTS),
         &if agreements.is_empty() {
             none(lang)
         } else {
             table_in(
                 lang,
                 &[
-                    ("协议", "Agreement"),
-                    ("受让方", "Buyer"),
-                    ("面积", "Amount"),
-                    ("价格", "Price"),
-                    ("签订", "Signed"),
-                    ("状态", "State"),
+                    k::AGREEMENT_2,
+                    k::BUYER,
+                    k::AMOUNT_3,
+                    k::PRICE,
+                    k::SIGNED,
+                    k::STATE,
                 ],
                 &agreements,
             )
@@ -466,7 +451,7 @@ pub async fn listing_show(
         if seller_side {
             body.push_str(&section(
                 "withdraw",
-                lang.t("撤牌", "Withdraw"),
+                lang.t(k::WITHDRAW),
                 &format!(
                     "{}{}{}{}",
                     form_open(
@@ -474,22 +459,15 @@ pub async fn listing_show(
                         &format!("/market/listings/{}/withdraw", l.id),
                         "withdraw-form"
                     ),
-                    field(lang, "理由", "Reason", "reason", "text", ""),
-                    field(
-                        lang,
-                        "日期",
-                        "As of",
-                        "as_of",
-                        "date",
-                        &user.today.to_string()
-                    ),
-                    button(lang, "撤牌", "Withdraw"),
+                    field(lang, k::REASON, "reason", "text", ""),
+                    field(lang, k::AS_OF_3, "as_of", "date", &user.today.to_string()),
+                    button(lang, k::WITHDRAW),
                 ),
             ));
         } else {
             body.push_str(&section(
                 "offer",
-                lang.t("意向受让", "Make an offer"),
+                lang.t(k::MAKE_AN_OFFER),
                 &format!(
                     "{}{}{}{}{}{}",
                     form_open(
@@ -499,37 +477,33 @@ pub async fn listing_show(
                     ),
                     field(
                         lang,
-                        "面积（m²）",
-                        "Amount (m²)",
+                        k::AMOUNT_M_3,
                         "amount_m2",
                         "text",
                         &l.amount_m2.to_string()
                     ),
                     field(
                         lang,
-                        "报价（元/亩）",
-                        "Price (yuan/mu)",
+                        k::PRICE_YUAN_MU,
                         "price_yuan_per_mu",
                         "text",
                         &Fen(l.reserve_price_fen_per_mu).yuan_text()
                     ),
-                    field(lang, "联系方式", "Contact", "contact", "text", ""),
+                    field(lang, k::CONTACT, "contact", "text", ""),
                     field(
                         lang,
-                        "报价日期",
-                        "Offer date",
+                        k::OFFER_DATE,
                         "as_of",
                         "date",
                         &user.today.to_string()
                     ),
-                    button(lang, "提交意向", "Offer"),
+                    button(lang, k::OFFER_4),
                 ),
             ));
         }
     }
     Ok(Html(page(
-        &format!("公告 {}", l.id),
-        &format!("Listing {}", l.id),
+        (&format!("公告 {}", l.id), &format!("Listing {}", l.id)),
         Some(&user),
         &body,
     ))
@@ -565,35 +539,23 @@ fn offers_section(
                 offer = esc(&o.id),
                 amount = field(
                     lang,
-                    "协议面积（m²）",
-                    "Amount (m²)",
+                    k::AMOUNT_M_4,
                     "amount_m2",
                     "text",
                     &o.amount_m2.to_string()
                 ),
                 price = field(
                     lang,
-                    "协议价格（元/亩）",
-                    "Price (yuan/mu)",
+                    k::PRICE_YUAN_MU_2,
                     "price_yuan_per_mu",
                     "text",
                     &Fen(o.price_fen_per_mu).yuan_text()
                 ),
-                schedule_label = lang.t(
-                    "付款计划（每行：日期 金额元）",
-                    "Schedule (one per line: date amount in yuan)"
-                ),
+                schedule_label = lang.t(k::SCHEDULE_ONE_PER_LINE_DATE_AMOUNT),
                 today = user.today,
                 total = Fen(total).yuan_text(),
-                signed = field(
-                    lang,
-                    "签订日期",
-                    "Signed on",
-                    "as_of",
-                    "date",
-                    &user.today.to_string()
-                ),
-                button = button(lang, "接受并签订协议", "Accept and sign"),
+                signed = field(lang, k::SIGNED_ON, "as_of", "date", &user.today.to_string()),
+                button = button(lang, k::ACCEPT_AND_SIGN),
             )
         } else {
             String::new()
@@ -605,27 +567,27 @@ fn offers_section(
             esc(&price(o.price_fen_per_mu)),
             esc(&o.contact),
             esc(&o.offered_on),
-            lang.t(o.state.label_zh(), o.state.as_str()),
+            lang.t(crate::names::offer_state(o.state)),
             accept,
         ]);
     }
     section(
         "offers",
-        lang.t("意向受让", "Offers"),
+        lang.t(k::OFFERS),
         &if rows.is_empty() {
             none(lang)
         } else {
             table_in(
                 lang,
                 &[
-                    ("意向", "Offer"),
-                    ("受让方", "Buyer"),
-                    ("面积", "Amount"),
-                    ("报价", "Price"),
-                    ("联系方式", "Contact"),
-                    ("日期", "Date"),
-                    ("状态", "State"),
-                    ("", ""),
+                    k::OFFER,
+                    k::BUYER,
+                    k::AMOUNT_3,
+                    k::PRICE_2,
+                    k::CONTACT,
+                    k::DATE_2,
+                    k::STATE,
+                    k::ACTIONS,
                 ],
                 &rows,
             )
@@ -655,31 +617,31 @@ pub async fn agreement_show(
     let a = read::agreement(registry, &user, &id).await?;
     let facts = table_in(
         lang,
-        &[("项目", "Item"), ("值", "Value")],
+        &[k::ITEM_2, k::VALUE_2],
         &[
-            vec![lang.t("协议编号", "Agreement"), esc(&a.id)],
-            vec![lang.t("公告", "Listing"), listing_link(&a.listing)],
-            vec![lang.t("转让方", "Seller"), esc(&name(&names, &a.seller))],
-            vec![lang.t("受让方", "Buyer"), esc(&name(&names, &a.buyer))],
-            vec![lang.t("面积", "Amount"), esc(&area(a.amount_m2))],
-            vec![lang.t("价格", "Price"), esc(&price(a.price_fen_per_mu))],
+            vec![lang.t(k::AGREEMENT), esc(&a.id)],
+            vec![lang.t(k::LISTING_2), listing_link(&a.listing)],
+            vec![lang.t(k::SELLER), esc(&name(&names, &a.seller))],
+            vec![lang.t(k::BUYER), esc(&name(&names, &a.buyer))],
+            vec![lang.t(k::AMOUNT_3), esc(&area(a.amount_m2))],
+            vec![lang.t(k::PRICE), esc(&price(a.price_fen_per_mu))],
             vec![
-                lang.t("总价", "Total"),
+                lang.t(k::TOTAL),
                 format!("<span id=\"total\">{}</span>", esc(&money(a.total_fen))),
             ],
             vec![
-                lang.t("签订", "Signed"),
+                lang.t(k::SIGNED),
                 esc(&format!("{} · {}", a.signed_on, a.signed_by)),
             ],
             vec![
-                lang.t("状态", "State"),
+                lang.t(k::STATE),
                 format!(
                     "<span id=\"agreement-state\">{}</span>",
-                    lang.t(a.state.label_zh(), a.state.as_str())
+                    lang.pair(a.state.label_zh(), a.state.as_str())
                 ),
             ],
             vec![
-                lang.t("结算", "Settled"),
+                lang.t(k::SETTLED),
                 match (&a.settled_on, a.transfer_seq) {
                     (Some(d), Some(seq)) => {
                         format!("{} · <a href=\"/ledger/entries/{seq}\">#{seq}</a>", esc(d))
@@ -688,7 +650,7 @@ pub async fn agreement_show(
                 },
             ],
             vec![
-                lang.t("解除", "Cancelled"),
+                lang.t(k::CANCELLED),
                 esc(&format!(
                     "{} {}",
                     a.cancelled_on.clone().unwrap_or_default(),
@@ -696,7 +658,7 @@ pub async fn agreement_show(
                 )),
             ],
             vec![
-                lang.t("已到账", "Received"),
+                lang.t(k::RECEIVED),
                 format!(
                     "<span id=\"received\">{}</span>",
                     esc(&money(a.received_fen))
@@ -736,33 +698,28 @@ pub async fn agreement_show(
     );
     body.push_str(&section(
         "schedule",
-        lang.t("付款计划", "Payment schedule"),
+        lang.t(k::PAYMENT_SCHEDULE),
         &table_in(
             lang,
-            &[
-                ("期次", "No."),
-                ("应付日期", "Due"),
-                ("金额", "Amount"),
-                ("已到账", "Received"),
-            ],
+            &[k::NO_3, k::DUE, k::AMOUNT_5, k::RECEIVED],
             &schedule,
         ),
     ));
     body.push_str(&section(
         "payments",
-        lang.t("到账记录", "Payments received"),
+        lang.t(k::PAYMENTS_RECEIVED),
         &if payments.is_empty() {
             none(lang)
         } else {
             table_in(
                 lang,
                 &[
-                    ("序号", "#"),
-                    ("期次", "Instalment"),
-                    ("日期", "Date"),
-                    ("金额", "Amount"),
-                    ("登记人", "By"),
-                    ("备注", "Note"),
+                    k::SERIAL_NUMBER,
+                    k::INSTALMENT,
+                    k::DATE_2,
+                    k::AMOUNT_5,
+                    k::BY_3,
+                    k::NOTE_2,
                 ],
                 &payments,
             )
@@ -770,8 +727,7 @@ pub async fn agreement_show(
     ));
     body.push_str(&agreement_forms(&user, &a));
     Ok(Html(page(
-        &format!("协议 {}", a.id),
-        &format!("Agreement {}", a.id),
+        (&format!("协议 {}", a.id), &format!("Agreement {}", a.id)),
         Some(&user),
         &body,
     ))
@@ -790,19 +746,12 @@ fn agreement_forms(user: &User, a: &Agreement) -> String {
     if seller_side && a.state == AgreementState::Signed {
         out.push_str(&section(
             "settle",
-            lang.t("结算（指标划转受让方）", "Settle (quota to the buyer)"),
+            lang.t(k::SETTLE_QUOTA_TO_THE_BUYER),
             &format!(
                 "{}{}{}",
                 form_open(user, &format!("{base}/settle"), "settle-form"),
-                field(
-                    lang,
-                    "结算日期",
-                    "As of",
-                    "as_of",
-                    "date",
-                    &user.today.to_string()
-                ),
-                button(lang, "结算", "Settle"),
+                field(lang, k::AS_OF_4, "as_of", "date", &user.today.to_string()),
+                button(lang, k::SETTLE),
             ),
         ));
     }
@@ -811,36 +760,33 @@ fn agreement_forms(user: &User, a: &Agreement) -> String {
         if let Some(next) = next {
             out.push_str(&section(
                 "payment",
-                lang.t("登记到账", "Record a payment"),
+                lang.t(k::RECORD_A_PAYMENT),
                 &format!(
                     "{}{}{}{}{}{}",
                     form_open(user, &format!("{base}/payments"), "payment-form"),
                     field(
                         lang,
-                        "期次",
-                        "Instalment",
+                        k::INSTALMENT,
                         "instalment",
                         "number",
                         &next.number.to_string()
                     ),
                     field(
                         lang,
-                        "金额（元）",
-                        "Amount (yuan)",
+                        k::AMOUNT_YUAN,
                         "amount_yuan",
                         "text",
                         &Fen(next.amount_fen - next.received_fen).yuan_text()
                     ),
                     field(
                         lang,
-                        "到账日期",
-                        "Received on",
+                        k::RECEIVED_ON,
                         "paid_on",
                         "date",
                         &user.today.to_string()
                     ),
                     "<label>备注 <span class=\"en\">Note</span> <input name=\"note\"></label> ",
-                    button(lang, "登记", "Record"),
+                    button(lang, k::RECORD),
                 ),
             ));
         }
@@ -848,20 +794,13 @@ fn agreement_forms(user: &User, a: &Agreement) -> String {
     if a.state == AgreementState::Signed {
         out.push_str(&section(
             "cancel",
-            lang.t("解除协议", "Cancel the agreement"),
+            lang.t(k::CANCEL_THE_AGREEMENT),
             &format!(
                 "{}{}{}{}",
                 form_open(user, &format!("{base}/cancel"), "cancel-form"),
-                field(lang, "理由", "Reason", "reason", "text", ""),
-                field(
-                    lang,
-                    "日期",
-                    "As of",
-                    "as_of",
-                    "date",
-                    &user.today.to_string()
-                ),
-                button(lang, "解除", "Cancel"),
+                field(lang, k::REASON, "reason", "text", ""),
+                field(lang, k::AS_OF_3, "as_of", "date", &user.today.to_string()),
+                button(lang, k::CANCEL),
             ),
         ));
     }
@@ -909,7 +848,7 @@ fn yuan_to_fen(field: &'static str, text: &str) -> Result<i64, WebError> {
 
 fn int(field: &'static str, text: &str) -> Result<i64, WebError> {
     text.trim().parse().map_err(|_| {
-        WebError::invalid(
+        WebError::invalid_text(
             field,
             format!("{text} 应为整数"),
             format!("{text} should be a whole number"),
@@ -929,7 +868,7 @@ fn parse_schedule(text: &str) -> Result<Vec<InstalmentBody>, WebError> {
                     due_on: date.to_owned(),
                     amount_fen: yuan_to_fen("schedule", amount)?,
                 }),
-                _ => Err(WebError::invalid(
+                _ => Err(WebError::invalid_text(
                     "schedule",
                     format!("付款计划行“{line}”应为：日期 金额（元）"),
                     format!("schedule line '{line}' should be: date amount (yuan)"),
@@ -1149,13 +1088,10 @@ pub async fn expire_submit(
             };
             let body = format!(
                 "<p>{}</p>{list}<p><a href=\"/market\">{}</a></p>",
-                lang.t(
-                    "已到期的公告（指标已退回转让方）",
-                    "Listings expired (quota returned to the seller)"
-                ),
-                lang.t("返回市场", "Back to the market"),
+                lang.t(k::LISTINGS_EXPIRED_QUOTA_RETURNED_TO_THE),
+                lang.t(k::BACK_TO_THE_MARKET_2),
             );
-            Html(page("公告到期扫描", "Listing expiry", Some(&user), &body)).into_response()
+            Html(page(k::LISTING_EXPIRY, Some(&user), &body)).into_response()
         }
         Err(e) => refusal(&user, e, "/market"),
     })

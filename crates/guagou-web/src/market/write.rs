@@ -149,7 +149,7 @@ pub struct ExpireBody {
 
 pub(crate) fn parse_date(field: &'static str, text: &str) -> Result<NaiveDate, WebError> {
     NaiveDate::parse_from_str(text.trim(), "%Y-%m-%d").map_err(|_| {
-        WebError::invalid(
+        WebError::invalid_text(
             field,
             format!("日期 {text} 应为 YYYY-MM-DD"),
             format!("date {text} should be YYYY-MM-DD"),

@@ -4,6 +4,7 @@
 //! a place for the seal. Built from the same public view as the notice page (`view.rs`), so a
 //! staff field cannot reach it; 404 when no notice was published.
 
+use crate::catalogue::{Key, k};
 use askama::Template;
 use axum::extract::{Path, State};
 use axum::http::HeaderMap;
@@ -70,8 +71,8 @@ struct NoticePrint {
 
 impl NoticePrint {
     /// The text in the reader's language.
-    fn t<'a>(&self, zh: &'a str, en: &'a str) -> &'a str {
-        tr(self.lang, zh, en)
+    fn t(&self, key: Key) -> &'static str {
+        self.lang.text(key)
     }
 }
 
@@ -84,7 +85,7 @@ fn area(lang: Lang, a: &Area) -> String {
 
 /// The sheet of notice `n`, printed on `today`.
 fn sheet(lang: Lang, n: &PublicNotice, today: NaiveDate) -> NoticePrint {
-    let t = |zh: &str, en: &str| tr(lang, zh, en).to_owned();
+    let t = |key| lang.text(key).to_owned();
     let (status_zh, status_en) = n.status.label();
     let villages: Vec<&str> = n.villages.iter().map(|v| v.name.as_str()).collect();
     let intro = match lang {
@@ -125,7 +126,7 @@ fn sheet(lang: Lang, n: &PublicNotice, today: NaiveDate) -> NoticePrint {
         period: format!(
             "{} {} {}（{}）",
             n.starts_on,
-            tr(lang, "至", "to"),
+            lang.text(k::TO),
             n.ends_on,
             tr(lang, status_zh, status_en)
         ),
@@ -137,7 +138,7 @@ fn sheet(lang: Lang, n: &PublicNotice, today: NaiveDate) -> NoticePrint {
                 amount: format!(
                     "{} {}",
                     Fen(s.amount_fen).yuan_grouped_text(),
-                    tr(lang, "元", "yuan")
+                    lang.text(k::YUAN)
                 ),
                 unit: tr(lang, &s.unit_zh, &s.unit_en).to_owned(),
             })
@@ -155,8 +156,8 @@ fn sheet(lang: Lang, n: &PublicNotice, today: NaiveDate) -> NoticePrint {
                     name: h.name.clone(),
                     village: h.village_name.clone().unwrap_or_default(),
                     persons: h.persons.map(|p| p.to_string()).unwrap_or_default(),
-                    consent: t(czh, cen),
-                    method: t(mzh, men),
+                    consent: tr(lang, czh, cen).to_owned(),
+                    method: tr(lang, mzh, men).to_owned(),
                 }
             })
             .collect(),
@@ -190,7 +191,7 @@ fn sheet(lang: Lang, n: &PublicNotice, today: NaiveDate) -> NoticePrint {
                 receipt: o.receipt.clone(),
                 filed_on: o.filed_on.to_string(),
                 by: if o.anonymous {
-                    t("匿名", "anonymous")
+                    t(k::ANONYMOUS)
                 } else {
                     o.objector.clone()
                 },

@@ -5,6 +5,7 @@
 //! `guagou_public_csrf`, like the login form); objections are limited per client address and
 //! notice (`client.rs`) and accepted only within the notice period.
 
+use crate::catalogue::{Key, k};
 use axum::Form;
 use axum::extract::{Path, Query, State};
 use axum::http::HeaderMap;
@@ -35,14 +36,14 @@ pub(super) fn public_failure(lang: Lang, problem: &Problem, back: &str) -> Respo
         "{}<div id=\"public-error\" class=\"fail\" role=\"alert\"><p>{}</p><p class=\"en\">{}</p></div>\
          <p><a id=\"back\" href=\"{}\">{}</a></p>",
         public_page_style(),
-        lang.t(&problem.message_zh, &problem.message_en),
+        lang.pair(&problem.message_zh, &problem.message_en),
         esc(problem.code.as_str()),
         esc(back),
-        lang.t("返回", "Back"),
+        lang.t(k::BACK),
     );
     (
         problem.status,
-        Html(page_in(lang, "未能受理", "Not accepted", None, &body)),
+        Html(page_in(lang, k::NOT_ACCEPTED, None, &body)),
     )
         .into_response()
 }
@@ -51,7 +52,7 @@ fn footer(lang: Lang) -> String {
     format!(
         "<p class=\"en\"><a href=\"/public\">{}</a> · <a href=\"/lang/zh\">中文</a> · \
          <a href=\"/lang/en\">English</a></p>",
-        lang.t("全部公示", "All notices")
+        lang.t(k::ALL_NOTICES)
     )
 }
 
@@ -86,47 +87,44 @@ pub async fn public_index(
                 .map(|t| esc(&t.name))
                 .unwrap_or_default(),
             format!("{} — {}", n.period.starts_on, n.period.ends_on),
-            lang.t(zh, en),
+            lang.pair(zh, en),
             n.households_count.to_string(),
         ]
     };
     let headers_row = [
-        ("项目区", "Project"),
-        ("乡镇", "Township"),
-        ("公示期", "Period"),
-        ("状态", "Status"),
-        ("农户数", "Households"),
+        k::PROJECT,
+        k::TOWNSHIP,
+        k::PERIOD_3,
+        k::STATUS,
+        k::HOUSEHOLDS,
     ];
     let (current, closed): (Vec<_>, Vec<_>) = notices
         .iter()
         .partition(|n| n.period.status(today) != PeriodStatus::Closed);
-    let section = |id: &str, zh: &str, en: &str, list: &[&guagou_registry::notice::Notice]| {
+    let section = |id: &str, label: Key, list: &[&guagou_registry::notice::Notice]| {
         let rows: Vec<Vec<String>> = list.iter().map(|n| row(n)).collect();
         let table = if rows.is_empty() {
-            format!("<p class=\"none\">{}</p>", lang.t("无", "none"))
+            format!("<p class=\"none\">{}</p>", lang.t(k::NONE))
         } else {
             scroll(&table_in(lang, &headers_row, &rows))
         };
         format!(
             "<section id=\"{id}\"><h2>{}</h2>{table}</section>",
-            lang.t(zh, en)
+            lang.t(label)
         )
     };
     let body = format!(
         "{}<p>{}</p>{}{}<form method=\"get\" action=\"/public/objections\" id=\"receipt-lookup\">\
          <label>{} <input name=\"receipt\" required></label> <button>{}</button></form>{}",
         public_page_style(),
-        lang.t(
-            "城乡建设用地增减挂钩项目公示：拆迁农户、补偿标准与公示期。对公示内容有异议的，可在公示期内在线提出。",
-            "Public notices of land-linkage projects: households affected, compensation standards and the notice period. Objections may be filed online within the period."
-        ),
-        section("current-notices", "公示中及即将公示", "Open and upcoming", &current),
-        section("closed-notices", "已结束", "Closed", &closed),
-        lang.t("按回执号查询异议", "Look up an objection by receipt"),
-        lang.one("查询", "Look up"),
+        lang.t(k::PUBLIC_NOTICES_OF_LAND_LINKAGE_PROJECTS),
+        section("current-notices", k::OPEN_AND_UPCOMING, &current),
+        section("closed-notices", k::CLOSED_4, &closed),
+        lang.t(k::LOOK_UP_AN_OBJECTION_BY_RECEIPT),
+        lang.t(k::LOOK_UP),
         footer(lang),
     );
-    Ok(Html(page_in(lang, "项目公示", "Public notices", None, &body)).into_response())
+    Ok(Html(page_in(lang, k::PUBLIC_NOTICES, None, &body)).into_response())
 }
 
 /// The objection form of an open notice, or why there is none.
@@ -141,28 +139,25 @@ fn objection_form_html(lang: Lang, code: &str, status: PeriodStatus, token: &str
              <p><label>{contact_l} <input name=\"contact\" id=\"objection-contact\" maxlength=\"{max_contact}\"></label></p>\
              <p><label>{text_l}<br><textarea name=\"text\" id=\"objection-text\" rows=\"5\" cols=\"60\" maxlength=\"{max_text}\" required></textarea></label></p>\
              <p><button id=\"objection-submit\">{submit}</button></p></form></section>",
-            title = lang.t("提出异议", "File an objection"),
-            note = lang.t(
-                "姓名可不填（匿名）；联系方式仅工作人员可见。异议内容及答复将公开，姓名打码。",
-                "Name optional (anonymous); the contact is seen by staff only. The objection and its answer are public, with the name masked."
-            ),
+            title = lang.t(k::FILE_AN_OBJECTION),
+            note = lang.t(k::NAME_OPTIONAL_ANONYMOUS_THE_CONTACT_IS),
             code = esc(code),
             token = esc(token),
-            name_l = lang.t("姓名（可不填）", "Name (optional)"),
+            name_l = lang.t(k::NAME_OPTIONAL),
             max_name = MAX_NAME_CHARS,
-            contact_l = lang.t("联系方式（可不填）", "Contact (optional)"),
+            contact_l = lang.t(k::CONTACT_OPTIONAL),
             max_contact = MAX_CONTACT_CHARS,
-            text_l = lang.t("异议内容", "Objection"),
+            text_l = lang.t(k::OBJECTION),
             max_text = MAX_OBJECTION_CHARS,
-            submit = lang.one("提交异议", "Submit"),
+            submit = lang.t(k::SUBMIT),
         ),
         PeriodStatus::Upcoming => format!(
             "<p id=\"objection-closed\" class=\"warn\">{}</p>",
-            lang.t("公示尚未开始，开始后可提出异议。", "The notice period has not started; objections open with it.")
+            lang.t(k::THE_NOTICE_PERIOD_HAS_NOT_STARTED)
         ),
         PeriodStatus::Closed => format!(
             "<p id=\"objection-closed\" class=\"none\">{}</p>",
-            lang.t("公示期已结束，不再受理异议。", "The notice period has ended; objections are no longer accepted.")
+            lang.t(k::THE_NOTICE_PERIOD_HAS_ENDED_OBJECTIONS)
         ),
     }
 }
@@ -180,10 +175,7 @@ pub async fn public_show(
     let print_link = format!(
         "<p class=\"print-link\"><a id=\"notice-print\" href=\"/public/projects/{}/print\">{}</a></p>",
         esc(&view.project),
-        lang.t(
-            "打印公示（A4，张贴用）",
-            "Print the notice (A4, for posting)"
-        ),
+        lang.t(k::PRINT_THE_NOTICE_A4_FOR_POSTING),
     );
     let body = format!(
         "{}{print_link}{}{}{}{}",
@@ -193,7 +185,7 @@ pub async fn public_show(
         answered_html(lang, &view),
         footer(lang),
     );
-    let html = Html(page_in(lang, "项目区公示", "Public notice", None, &body));
+    let html = Html(page_in(lang, k::PUBLIC_NOTICE, None, &body));
     Ok(if new_token {
         ([(SET_COOKIE, client::token_cookie(&token))], html).into_response()
     } else {
@@ -286,17 +278,17 @@ pub async fn objection_show(
         .map_err(|e| fail(e.into()))?
         .map(|n| n.project_name)
         .unwrap_or_default();
-    let (status_zh, status_en) = if view.answer.is_some() {
-        ("已答复", "answered")
+    let name = if view.answer.is_some() {
+        k::ANSWERED
     } else {
-        ("待答复", "waiting for an answer")
+        k::WAITING_FOR_AN_ANSWER_2
     };
     let answer = match (&view.answer, view.answered_on) {
         (Some(text), Some(on)) => format!(
             "<tr><th>{}</th><td id=\"objection-answer\">{}</td></tr><tr><th>{}</th><td>{}</td></tr>",
-            lang.t("答复", "Answer"),
+            lang.t(k::ANSWER),
             esc(text),
-            lang.t("答复日期", "Answered on"),
+            lang.t(k::ANSWERED_ON),
             on
         ),
         _ => String::new(),
@@ -311,24 +303,21 @@ pub async fn objection_show(
          <tr><th>{status_l}</th><td id=\"objection-status\">{status}</td></tr>{answer}\
          </tbody></table></div>{footer}",
         style = public_page_style(),
-        keep = lang.t(
-            "请记下回执号，凭此查询答复。",
-            "Keep the receipt number to look up the answer."
-        ),
-        receipt_l = lang.t("回执号", "Receipt"),
+        keep = lang.t(k::KEEP_THE_RECEIPT_NUMBER_TO_LOOK),
+        receipt_l = lang.t(k::RECEIPT),
         receipt = esc(&view.receipt),
-        project_l = lang.t("项目区", "Project"),
+        project_l = lang.t(k::PROJECT),
         code = esc(&view.project),
         project = esc(&project_name),
-        filed_l = lang.t("提出日期", "Filed on"),
+        filed_l = lang.t(k::FILED_ON),
         filed = view.filed_on,
-        by_l = lang.t("提出人", "By"),
+        by_l = lang.t(k::BY),
         by = objector_html(lang, &view),
-        text_l = lang.t("异议内容", "Objection"),
+        text_l = lang.t(k::OBJECTION),
         text = esc(&view.text),
-        status_l = lang.t("状态", "Status"),
-        status = lang.t(status_zh, status_en),
+        status_l = lang.t(k::STATUS),
+        status = lang.t(name),
         footer = footer(lang),
     );
-    Ok(Html(page_in(lang, "异议回执", "Objection receipt", None, &body)).into_response())
+    Ok(Html(page_in(lang, k::OBJECTION_RECEIPT, None, &body)).into_response())
 }

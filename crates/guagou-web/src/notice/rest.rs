@@ -125,7 +125,7 @@ impl PublishBody {
             .into_iter()
             .map(|s| {
                 let basis = Basis::parse(&s.basis).ok_or_else(|| {
-                    WebError::invalid(
+                    WebError::invalid_text(
                         "standards",
                         format!(
                             "未知的计量单位 '{}'（per_m2、per_household、per_person）",

@@ -6,6 +6,7 @@
 //! other departments 403) and the session's CSRF token; the registry checks the county level
 //! and the jurisdiction again and audits.
 
+use crate::catalogue::k;
 use axum::Form;
 use axum::extract::multipart::MultipartRejection;
 use axum::extract::{Multipart, Path, State};
@@ -61,28 +62,22 @@ fn publish_form_html(
          <p><label>{households_l} <input type=\"file\" name=\"households\" id=\"publish-households\" accept=\".csv\"></label><br>\
          <span class=\"en\">{households_note}</span></p>\
          <p><button id=\"publish-submit\">{submit}</button></p></form></section>",
-        title = lang.t("发布公示", "Publish a notice"),
+        title = lang.t(k::PUBLISH_A_NOTICE),
         code = esc(code),
         csrf = esc(csrf),
-        start_l = lang.t("公示开始", "Starts on"),
-        end_l = lang.t("公示结束", "Ends on"),
+        start_l = lang.t(k::STARTS_ON),
+        end_l = lang.t(k::ENDS_ON),
         today = today,
-        min = lang.t(
+        min = lang.pair(
             &format!("至少 {min_days} 天"),
             &format!("at least {min_days} days")
         ),
-        standards_l = lang.t(
-            "补偿标准（每行：项目, 金额（元）, 单位：平方米/户/人）",
-            "Standards (one per line: item, amount in yuan, unit m2/household/person)"
-        ),
-        text_l = lang.t("补偿标准说明", "Standards (text)"),
-        contact_l = lang.t("联系方式", "Contact"),
-        households_l = lang.t("农户表 CSV", "Households CSV"),
-        households_note = lang.t(
-            "仅当项目当前版本没有存档的项目包（农户表）时上传；姓名在保存前打码。",
-            "only when the current version has no stored package with households; names are masked before they are stored."
-        ),
-        submit = lang.one("发布", "Publish"),
+        standards_l = lang.t(k::STANDARDS_ONE_PER_LINE_ITEM_AMOUNT),
+        text_l = lang.t(k::STANDARDS_TEXT),
+        contact_l = lang.t(k::CONTACT),
+        households_l = lang.t(k::HOUSEHOLDS_CSV),
+        households_note = lang.t(k::ONLY_WHEN_THE_CURRENT_VERSION_HAS),
+        submit = lang.t(k::PUBLISH),
     )
 }
 
@@ -101,34 +96,31 @@ pub async fn notice_show(
             let public = PublicNotice::of(n, &[], view.today);
             format!(
                 "<p id=\"notice-meta\" class=\"en\">{} {} · {} {} · {} {} ({}) · <a id=\"public-link\" href=\"/public/projects/{code}\">{}</a> · <a id=\"staff-print-link\" href=\"/public/projects/{code}/print\">{}</a></p>{}",
-                lang.t("发布人", "Published by"),
+                lang.t(k::PUBLISHED_BY),
                 esc(&n.published_by),
-                lang.t("发布时间", "at"),
+                lang.t(k::AT),
                 esc(&crate::html::local_time(&n.published_at)),
-                lang.t("农户来源", "Households from"),
+                lang.t(k::HOUSEHOLDS_FROM),
                 esc(&n.households_source),
-                lang.t(
+                lang.pair(
                     &format!("第 {} 版", n.version),
                     &format!("version {}", n.version)
                 ),
-                lang.t("公开页面", "Public page"),
-                lang.t(
-                    "打印公示（A4，张贴用）",
-                    "Print the notice (A4, for posting)"
-                ),
+                lang.t(k::PUBLIC_PAGE),
+                lang.t(k::PRINT_THE_NOTICE_A4_FOR_POSTING),
                 notice_html(lang, &public),
                 code = esc(&n.code),
             )
         }
         None => format!(
             "<p id=\"no-notice\" class=\"none\">{}</p>",
-            lang.t("本项目尚未发布公示", "No notice published for this project")
+            lang.t(k::NO_NOTICE_PUBLISHED_FOR_THIS_PROJECT)
         ),
     };
     let body = format!(
         "<p><a href=\"/projects/{code}\">{back}</a></p>{published}{objections}{publish}",
         code = esc(&code),
-        back = lang.t("返回项目", "Back to the project"),
+        back = lang.t(k::BACK_TO_THE_PROJECT),
         objections = staff_objections_html(lang, &view, writer.then_some(user.csrf.as_str())),
         publish = if writer {
             publish_form_html(
@@ -142,12 +134,7 @@ pub async fn notice_show(
             String::new()
         },
     );
-    Ok(Html(page(
-        "项目公示与异议",
-        "Notice and objections",
-        Some(&user),
-        &body,
-    )))
+    Ok(Html(page(k::NOTICE_AND_OBJECTIONS, Some(&user), &body)))
 }
 
 /// The fields of the publish form or API call, read from a multipart body.
@@ -163,7 +150,7 @@ pub struct PublishFields {
 }
 
 fn bad_body(detail: &str) -> WebError {
-    WebError::invalid(
+    WebError::invalid_text(
         "body",
         format!("请求体应为 multipart/form-data 表单：{detail}"),
         format!("the body should be a multipart/form-data form: {detail}"),
@@ -213,7 +200,7 @@ pub fn parse_date(field: &'static str, text: &str) -> Result<Option<NaiveDate>, 
     NaiveDate::parse_from_str(t, "%Y-%m-%d")
         .map(Some)
         .map_err(|_| {
-            WebError::invalid(
+            WebError::invalid_text(
                 field,
                 format!("{field}：'{t}' 不是 YYYY-MM-DD 日期"),
                 format!("{field}: '{t}' is not a YYYY-MM-DD date"),

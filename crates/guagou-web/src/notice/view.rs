@@ -5,6 +5,7 @@
 //! hash) cannot reach a public page by accident: names are already masked in the snapshot and
 //! objectors' names are masked here.
 
+use crate::catalogue::k;
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
 
@@ -247,7 +248,7 @@ fn status_html(lang: Lang, status: PeriodStatus) -> String {
     };
     format!(
         "<span id=\"notice-status\" class=\"{class}\">{}</span>",
-        lang.t(zh, en)
+        lang.pair(zh, en)
     )
 }
 
@@ -282,24 +283,24 @@ pub fn notice_html(lang: Lang, n: &PublicNotice) -> String {
          <tr><th>{households_l}</th><td>{households} · {persons_l} {persons} · {consented_l} {consented}</td></tr>\
          </tbody></table></div>",
         project_name = esc(&n.project_name),
-        period_l = lang.t("公示期", "Notice period"),
+        period_l = lang.t(k::NOTICE_PERIOD),
         starts = n.starts_on,
         ends = n.ends_on,
         status = status_html(lang, n.status),
-        code_l = lang.t("项目编号", "Project code"),
+        code_l = lang.t(k::PROJECT_CODE_2),
         code = esc(&n.project),
-        township_l = lang.t("乡镇", "Township"),
-        villages_l = lang.t("涉及村", "Villages"),
+        township_l = lang.t(k::TOWNSHIP),
+        villages_l = lang.t(k::VILLAGES),
         villages = villages.join("，"),
-        demolition_l = lang.t("拆旧区面积", "Demolition area"),
+        demolition_l = lang.t(k::DEMOLITION_AREA),
         demolition = esc(&n.demolition.text()),
-        resettlement_l = lang.t("安置区面积", "Resettlement area"),
+        resettlement_l = lang.t(k::RESETTLEMENT_AREA),
         resettlement = esc(&n.resettlement.text()),
-        households_l = lang.t("拆迁农户", "Households affected"),
+        households_l = lang.t(k::HOUSEHOLDS_AFFECTED),
         households = n.households_count,
-        persons_l = lang.t("人口", "persons"),
+        persons_l = lang.t(k::PERSONS),
         persons = n.persons,
-        consented_l = lang.t("同意", "consented"),
+        consented_l = lang.t(k::CONSENTED),
         consented = n.consented,
     );
     let rows: Vec<Vec<String>> = n
@@ -309,7 +310,7 @@ pub fn notice_html(lang: Lang, n: &PublicNotice) -> String {
             vec![
                 esc(&s.item),
                 esc(&Fen(s.amount_fen).yuan_grouped_text()),
-                lang.t(&s.unit_zh, &s.unit_en),
+                lang.pair(&s.unit_zh, &s.unit_en),
             ]
         })
         .collect();
@@ -317,18 +318,14 @@ pub fn notice_html(lang: Lang, n: &PublicNotice) -> String {
         out,
         "<h3>{}</h3><div id=\"notice-standards\">{}</div><p id=\"notice-standards-text\">{}</p>\
          <h3>{}</h3><p id=\"notice-contact\">{}</p>",
-        lang.t("补偿安置标准", "Compensation standards"),
+        lang.t(k::COMPENSATION_STANDARDS),
         scroll(&table_in(
             lang,
-            &[
-                ("项目", "Item"),
-                ("金额（元）", "Amount (yuan)"),
-                ("单位", "Unit")
-            ],
+            &[k::ITEM_2, k::AMOUNT_YUAN, k::UNIT],
             &rows
         )),
         esc(&n.standards_text),
-        lang.t("联系方式", "Contact"),
+        lang.t(k::CONTACT),
         esc(&n.contact),
     );
     let rows: Vec<Vec<String>> = n
@@ -347,28 +344,25 @@ pub fn notice_html(lang: Lang, n: &PublicNotice) -> String {
                     .or(h.village.as_deref())
                     .unwrap_or("")),
                 h.persons.map(|p| p.to_string()).unwrap_or_default(),
-                lang.t(czh, cen),
-                lang.t(mzh, men),
+                lang.pair(czh, cen),
+                lang.pair(mzh, men),
             ]
         })
         .collect();
     let _ = write!(
         out,
         "<h3>{}</h3><p class=\"en\">{}</p><div id=\"notice-households\">{}</div></section>",
-        lang.t("拆迁农户名单", "Households affected"),
-        lang.t(
-            "户主姓名已部分隐去以保护隐私",
-            "names are partly hidden to protect privacy"
-        ),
+        lang.t(k::HOUSEHOLDS_AFFECTED_2),
+        lang.t(k::NAMES_ARE_PARTLY_HIDDEN_TO_PROTECT),
         scroll(&table_in(
             lang,
             &[
-                ("序号", "No."),
-                ("户主", "Head of household"),
-                ("村", "Village"),
-                ("人口", "Persons"),
-                ("意愿", "Consent"),
-                ("安置方式", "Resettlement method"),
+                k::NO_2,
+                k::HEAD_OF_HOUSEHOLD,
+                k::VILLAGE,
+                k::PERSONS_2,
+                k::CONSENT,
+                k::RESETTLEMENT_METHOD,
             ],
             &rows
         )),
@@ -379,7 +373,7 @@ pub fn notice_html(lang: Lang, n: &PublicNotice) -> String {
 /// Who filed, as the public sees it.
 pub fn objector_html(lang: Lang, o: &PublicObjection) -> String {
     if o.anonymous {
-        lang.t("匿名", "anonymous")
+        lang.t(k::ANONYMOUS)
     } else {
         esc(&o.objector)
     }
@@ -407,26 +401,26 @@ pub fn answered_html(lang: Lang, n: &PublicNotice) -> String {
     let table = if rows.is_empty() {
         format!(
             "<p class=\"none\">{}</p>",
-            lang.t("暂无已答复的异议", "no answered objections yet")
+            lang.t(k::NO_ANSWERED_OBJECTIONS_YET)
         )
     } else {
         scroll(&table_in(
             lang,
             &[
-                ("回执号", "Receipt"),
-                ("提出日期", "Filed on"),
-                ("提出人", "By"),
-                ("异议内容", "Objection"),
-                ("答复", "Answer"),
-                ("答复日期", "Answered on"),
+                k::RECEIPT,
+                k::FILED_ON,
+                k::BY,
+                k::OBJECTION,
+                k::ANSWER,
+                k::ANSWERED_ON,
             ],
             &rows,
         ))
     };
     format!(
         "<section id=\"answers\"><h2>{}</h2><p>{}: {}</p>{}</section>",
-        lang.t("异议及答复", "Objections and answers"),
-        lang.t("待答复", "Waiting for an answer"),
+        lang.t(k::OBJECTIONS_AND_ANSWERS),
+        lang.t(k::WAITING_FOR_AN_ANSWER),
         n.objections_waiting,
         table,
     )
@@ -441,12 +435,12 @@ pub fn staff_objections_html(lang: Lang, view: &StaffNotice, answer_csrf: Option
         .map(|s| {
             let o = &s.objection;
             let state = match (&o.answer, s.overdue) {
-                (Some(_), _) => format!("<span class=\"ok\">{}</span>", lang.t("已答复", "answered")),
+                (Some(_), _) => format!("<span class=\"ok\">{}</span>", lang.t(k::ANSWERED)),
                 (None, true) => format!(
                     "<span class=\"fail overdue\">{}</span>",
-                    lang.t("逾期未答复", "overdue")
+                    lang.t(k::OVERDUE_2)
                 ),
-                (None, false) => format!("<span class=\"warn\">{}</span>", lang.t("待答复", "waiting")),
+                (None, false) => format!("<span class=\"warn\">{}</span>", lang.t(k::WAITING)),
             };
             let answer = match (&o.answer, answer_csrf) {
                 (Some(a), _) => format!(
@@ -464,9 +458,9 @@ pub fn staff_objections_html(lang: Lang, view: &StaffNotice, answer_csrf: Option
                     r = esc(&o.receipt),
                     csrf = esc(csrf),
                     today = view.today,
-                    label = lang.one("答复", "Answer"),
-                    answer_label = lang.one("答复内容", "Answer"),
-                    date_label = lang.one("答复日期", "Answered on"),
+                    label = lang.t(k::ANSWER),
+                    answer_label = lang.t(k::ANSWER_2),
+                    date_label = lang.t(k::ANSWERED_ON),
                 ),
                 (None, None) => String::new(),
             };
@@ -474,7 +468,7 @@ pub fn staff_objections_html(lang: Lang, view: &StaffNotice, answer_csrf: Option
                 format!("<span id=\"objection-{r}\">{r}</span>", r = esc(&o.receipt)),
                 o.filed_on.to_string(),
                 if o.objector.is_empty() {
-                    lang.t("匿名", "anonymous")
+                    lang.t(k::ANONYMOUS)
                 } else {
                     esc(&o.objector)
                 },
@@ -487,22 +481,19 @@ pub fn staff_objections_html(lang: Lang, view: &StaffNotice, answer_csrf: Option
         })
         .collect();
     let table = if rows.is_empty() {
-        format!(
-            "<p class=\"none\">{}</p>",
-            lang.t("暂无异议", "no objections")
-        )
+        format!("<p class=\"none\">{}</p>", lang.t(k::NO_OBJECTIONS))
     } else {
         table_in(
             lang,
             &[
-                ("回执号", "Receipt"),
-                ("提出日期", "Filed on"),
-                ("提出人", "By"),
-                ("联系方式", "Contact"),
-                ("异议内容", "Objection"),
-                ("答复期限", "Answer due"),
-                ("状态", "Status"),
-                ("答复", "Answer"),
+                k::RECEIPT,
+                k::FILED_ON,
+                k::BY,
+                k::CONTACT,
+                k::OBJECTION,
+                k::ANSWER_DUE,
+                k::STATUS,
+                k::ANSWER,
             ],
             &rows,
         )
@@ -510,8 +501,8 @@ pub fn staff_objections_html(lang: Lang, view: &StaffNotice, answer_csrf: Option
     format!(
         "<section id=\"objections\"><h2>{}</h2><p>{}: <strong id=\"overdue-count\">{}</strong> \
          <span class=\"en\">({})</span></p>{}</section>",
-        lang.t("村民异议", "Objections"),
-        lang.t("逾期未答复", "Overdue"),
+        lang.t(k::OBJECTIONS),
+        lang.t(k::OVERDUE_3),
         view.overdue,
         esc(&format!(
             "{days} 天内答复 / answer within {days} days",

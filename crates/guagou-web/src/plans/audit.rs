@@ -7,6 +7,7 @@
 //! status (ok with the head hash, or the first broken record) is shown to everyone: it says
 //! whether the log can be trusted, not what it holds.
 
+use crate::catalogue::{Key, k};
 use axum::extract::rejection::QueryRejection;
 use axum::extract::{Path, Query, State};
 use axum::response::Html;
@@ -184,7 +185,7 @@ fn query_or_invalid(
     query: Result<Query<AuditQuery>, QueryRejection>,
 ) -> Result<AuditQuery, WebError> {
     query.map(|Query(q)| q).map_err(|e| {
-        WebError::invalid(
+        WebError::invalid_text(
             "query",
             format!("查询参数无效：{e}"),
             format!("invalid query: {e}"),
@@ -196,7 +197,7 @@ fn chain_html(lang: Lang, chain: &ChainStatus) -> String {
     match chain {
         ChainStatus::Ok { records, head_hash } => format!(
             "<p id=\"chain\" class=\"ok\">{} <code>{}</code></p>",
-            lang.t(
+            lang.pair(
                 &format!("哈希链完整：{records} 条记录，链头哈希"),
                 &format!("chain intact: {records} records, head hash"),
             ),
@@ -208,7 +209,7 @@ fn chain_html(lang: Lang, chain: &ChainStatus) -> String {
             problem_en,
         } => format!(
             "<p id=\"chain\" class=\"fail\">{}</p>",
-            lang.t(
+            lang.pair(
                 &format!("哈希链断裂：第 {seq} 条记录 — {problem_zh}"),
                 &format!("chain broken at record {seq}: {problem_en}"),
             ),
@@ -257,11 +258,11 @@ fn filter_form(lang: Lang, query: &AuditQuery) -> String {
          <label>{action_l} <input name=\"action\" value=\"{action}\" placeholder=\"plan.\"></label> \
          <label>{subject_l} <input name=\"subject\" value=\"{subject}\"></label> \
          <button>{button}</button> <a href=\"/audit\">{clear}</a></form>",
-        actor_l = lang.t("操作人包含", "Actor contains"),
-        action_l = lang.t("操作前缀", "Action starts with"),
-        subject_l = lang.t("对象前缀", "Subject starts with"),
-        button = lang.one("筛选", "Filter"),
-        clear = lang.t("清除", "Clear"),
+        actor_l = lang.t(k::ACTOR_CONTAINS),
+        action_l = lang.t(k::ACTION_STARTS_WITH),
+        subject_l = lang.t(k::SUBJECT_STARTS_WITH),
+        button = lang.t(k::FILTER),
+        clear = lang.t(k::CLEAR),
         actor = value(&query.actor),
         action = value(&query.action),
         subject = value(&query.subject),
@@ -305,7 +306,7 @@ fn records_table(lang: Lang, records: &[AuditView]) -> String {
                 esc(&r.reason),
                 format!(
                     "<a href=\"/audit/{seq}\" id=\"payload-{seq}\">{}</a>",
-                    lang.t("详情", "payload"),
+                    lang.t(k::PAYLOAD),
                     seq = r.seq
                 ),
             ]
@@ -314,13 +315,13 @@ fn records_table(lang: Lang, records: &[AuditView]) -> String {
     table_in(
         lang,
         &[
-            ("序号", "Seq"),
-            ("时间", "Time"),
-            ("操作人", "Actor"),
-            ("操作", "Action"),
-            ("对象", "Subject"),
-            ("理由", "Reason"),
-            ("内容", "Payload"),
+            k::SEQ,
+            k::TIME,
+            k::ACTOR,
+            k::ACTION,
+            k::SUBJECT,
+            k::REASON,
+            k::PAYLOAD_2,
         ],
         &rows,
     )
@@ -336,9 +337,9 @@ pub async fn audit_index(
     let query = query_or_invalid(query)?;
     let page_data = audit_page(&state.registry, &user, &query).await?;
     let scope_note = if page_data.scope == "all" {
-        lang.t("显示全部记录", "showing every record")
+        lang.t(k::SHOWING_EVERY_RECORD)
     } else {
-        lang.t(
+        lang.pair(
             &format!(
                 "只显示对象属于本辖区 {} 的记录（项目、规划、公告、协议、资金、账户等按所属行政区）",
                 page_data.scope
@@ -355,7 +356,7 @@ pub async fn audit_index(
             format!(
                 "<p><a id=\"older\" href=\"{}\">{}</a></p>",
                 esc(&link(&query, Some(b))),
-                lang.t("更早的记录", "Older records")
+                lang.t(k::OLDER_RECORDS)
             )
         })
         .unwrap_or_default();
@@ -363,7 +364,7 @@ pub async fn audit_index(
         format!(
             "<p><a id=\"newest\" href=\"{}\">{}</a></p>",
             esc(&link(&query, None)),
-            lang.t("最新记录", "Newest records")
+            lang.t(k::NEWEST_RECORDS)
         )
     } else {
         String::new()
@@ -371,10 +372,7 @@ pub async fn audit_index(
     let export = format!(
         "<p><a id=\"audit-export\" href=\"{}\" download>{}</a></p>",
         esc(&link(&query, None).replacen("/audit?", "/audit.xlsx?", 1)),
-        lang.t(
-            "导出 Excel（符合筛选条件的记录，最多 20,000 条）",
-            "Export to Excel (the records matching the filter, up to 20,000)"
-        )
+        lang.t(k::EXPORT_TO_EXCEL_THE_RECORDS_MATCHING)
     );
     let body = format!(
         "{chain}<p class=\"en\" id=\"scope\">{scope_note}</p>{filter}{export}{newest}{table}{next}",
@@ -382,7 +380,7 @@ pub async fn audit_index(
         filter = filter_form(lang, &query),
         table = records_table(lang, &page_data.records),
     );
-    Ok(Html(page("审计日志", "Audit log", Some(&user), &body)))
+    Ok(Html(page(k::AUDIT_LOG, Some(&user), &body)))
 }
 
 /// Records an export holds at most (newest first).
@@ -477,7 +475,7 @@ pub async fn audit_export(
         columns: EXPORT_COLUMNS,
         counties: Vec::new(),
         states: Vec::new(),
-        date_label: ("时间", "Time"),
+        date_label: k::TIME,
         sheet: "审计日志",
     };
     Ok(crate::lists::xlsx(lang, &spec, &rows))
@@ -503,17 +501,16 @@ pub async fn audit_show(
     let lang = user.lang;
     let seq: u64 = seq.parse().map_err(|_| WebError::NotFound)?;
     let record = readable_record(&state.registry, &user, seq).await?;
-    let row = |zh: &str, en: &str, value: String| vec![lang.t(zh, en), value];
+    let row = |label: Key, value: String| vec![lang.t(label), value];
     let facts = table_in(
         lang,
-        &[("字段", "Field"), ("值", "Value")],
+        &[k::FIELD_2, k::VALUE_2],
         &[
-            row("序号", "Seq", record.seq.to_string()),
-            row("时间", "Time", esc(&crate::html::local_time(&record.at))),
-            row("操作人", "Actor", esc(&record.actor)),
+            row(k::SEQ, record.seq.to_string()),
+            row(k::TIME, esc(&crate::html::local_time(&record.at))),
+            row(k::ACTOR, esc(&record.actor)),
             row(
-                "操作",
-                "Action",
+                k::ACTION,
                 format!(
                     "{} <code>{}</code>",
                     esc(&crate::names::audit_action(lang, &record.action)),
@@ -521,37 +518,27 @@ pub async fn audit_show(
                 ),
             ),
             row(
-                "对象",
-                "Subject",
+                k::SUBJECT,
                 esc(&crate::names::audit_subject(lang, &record.subject)),
             ),
-            row("理由", "Reason", esc(&record.reason)),
+            row(k::REASON, esc(&record.reason)),
             row(
-                "前一记录哈希",
-                "Previous hash",
+                k::PREVIOUS_HASH_3,
                 format!("<code>{}</code>", esc(&record.prev_hash)),
             ),
-            row(
-                "本记录哈希",
-                "Hash",
-                format!("<code>{}</code>", esc(&record.hash)),
-            ),
+            row(k::HASH_3, format!("<code>{}</code>", esc(&record.hash))),
         ],
     );
     let body = format!(
         "{facts}<h2>{h}</h2>{payload}<p><a href=\"/api/audit/{seq}\" id=\"payload-json\">{raw}</a> · <a href=\"/audit\">{back}</a></p>",
-        h = lang.t("内容", "Payload"),
+        h = lang.t(k::PAYLOAD_2),
         payload = payload_table(lang, &record.payload),
         seq = record.seq,
-        raw = lang.t(
-            "原始记录（JSON，用于核验哈希）",
-            "The record as stored (JSON, to verify the hash)"
-        ),
-        back = lang.t("返回审计日志", "Back to the audit log"),
+        raw = lang.t(k::THE_RECORD_AS_STORED_JSON_TO),
+        back = lang.t(k::BACK_TO_THE_AUDIT_LOG),
     );
     Ok(Html(page(
-        &format!("审计记录 {seq}"),
-        &format!("Audit record {seq}"),
+        (&format!("审计记录 {seq}"), &format!("Audit record {seq}")),
         Some(&user),
         &body,
     )))
@@ -601,7 +588,7 @@ fn payload_table(lang: Lang, payload: &serde_json::Value) -> String {
     }
     format!(
         "<div class=\"table-wrap\" id=\"payload\">{}</div>",
-        table_in(lang, &[("字段", "Field"), ("值", "Value")], &rows)
+        table_in(lang, &[k::FIELD_2, k::VALUE_2], &rows)
     )
 }
 
@@ -627,8 +614,8 @@ fn payload_rows(lang: Lang, path: &str, value: &serde_json::Value, rows: &mut Ve
         other => {
             let text = match other {
                 serde_json::Value::Null => String::new(),
-                serde_json::Value::Bool(true) => lang.one("是", "yes"),
-                serde_json::Value::Bool(false) => lang.one("否", "no"),
+                serde_json::Value::Bool(true) => lang.t(k::YES),
+                serde_json::Value::Bool(false) => lang.t(k::NO),
                 // A stored code (an enum value, a key) is shown as the code it is.
                 serde_json::Value::String(s)
                     if s.contains('_') && s.chars().all(|c| c.is_ascii() && !c.is_whitespace()) =>

@@ -6,6 +6,7 @@
 //! villages; county rows (poverty designations) come from the seed file and are not replaced
 //! from the browser.
 
+use crate::catalogue::{Key, k};
 use std::collections::{BTreeMap, BTreeSet};
 
 use axum::body::Bytes;
@@ -113,22 +114,22 @@ fn seed_notes() -> BTreeMap<String, String> {
         .collect()
 }
 
-fn level_label(level: &str) -> (&'static str, &'static str) {
+fn level_label(level: &str) -> Option<Key> {
     match level {
-        "province" => ("省", "province"),
-        "city" => ("市", "city"),
-        "county" => ("县（市、区）", "county"),
-        "township" => ("乡镇", "township"),
-        "village" => ("村", "village"),
-        _ => ("", ""),
+        "province" => Some(k::PROVINCE_2),
+        "city" => Some(k::CITY),
+        "county" => Some(k::COUNTY_3),
+        "township" => Some(k::TOWNSHIP_2),
+        "village" => Some(k::VILLAGE_2),
+        _ => None,
     }
 }
 
-fn poverty_label(level: Option<&str>) -> (&'static str, &'static str) {
+fn poverty_label(level: Option<&str>) -> Option<Key> {
     match level {
-        Some("national") => ("国家扶贫开发工作重点县", "national poverty county"),
-        Some("provincial") => ("省定贫困县", "provincial poverty county"),
-        _ => ("", ""),
+        Some("national") => Some(k::NATIONAL_POVERTY_COUNTY_2),
+        Some("provincial") => Some(k::PROVINCIAL_POVERTY_COUNTY),
+        _ => None,
     }
 }
 
@@ -278,24 +279,24 @@ enum Columns {
     Townships,
 }
 
-fn summary_headers(columns: Columns) -> Vec<(&'static str, &'static str)> {
-    let mut headers = vec![("代码", "Code"), ("名称", "Name")];
+fn summary_headers(columns: Columns) -> Vec<Key> {
+    let mut headers = vec![k::CODE, k::NAME_2];
     if columns == Columns::Counties {
         headers.extend([
-            ("贫困县", "Poverty county"),
-            ("认定日期", "Designated"),
-            ("退出日期", "Exited"),
-            ("来源与备注", "Source and notes"),
-            ("乡镇", "Townships"),
+            k::POVERTY_COUNTY,
+            k::DESIGNATED,
+            k::EXITED,
+            k::SOURCE_AND_NOTES,
+            k::TOWNSHIPS,
         ]);
     }
     headers.extend([
-        ("村", "Villages"),
-        ("贫困村", "Poor villages"),
-        ("搬迁村", "Relocation villages"),
-        ("贫困户", "Poor households"),
-        ("搬迁户", "Relocation households"),
-        ("边界", "Boundary"),
+        k::VILLAGES_2,
+        k::POOR_VILLAGES,
+        k::RELOCATION_VILLAGES,
+        k::POOR_HOUSEHOLDS,
+        k::RELOCATION_HOUSEHOLDS,
+        k::BOUNDARY,
     ]);
     headers
 }
@@ -307,13 +308,8 @@ fn summary_row(lang: Lang, columns: Columns, s: &DivisionSummary) -> Vec<String>
         esc(&d.name),
     ];
     if columns == Columns::Counties {
-        let (pz, pe) = poverty_label(d.poverty_level.as_deref());
         row.extend([
-            if pz.is_empty() {
-                String::new()
-            } else {
-                lang.t(pz, pe)
-            },
+            poverty_label(d.poverty_level.as_deref()).map_or(String::new(), |name| lang.t(name)),
             esc(d.designated_on.as_deref().unwrap_or("")),
             esc(d.exited_on.as_deref().unwrap_or("")),
             note_cell(s.note.as_deref()),
@@ -346,15 +342,15 @@ fn village_table(lang: Lang, villages: &[Division], with_township: bool) -> Stri
     if villages.is_empty() {
         return none_line(lang);
     }
-    let mut headers = vec![("代码", "Code"), ("名称", "Name")];
+    let mut headers = vec![k::CODE, k::NAME_2];
     if with_township {
-        headers.insert(0, ("乡镇", "Township"));
+        headers.insert(0, k::TOWNSHIP);
     }
     headers.extend([
-        ("贫困村", "Poor village"),
-        ("易地扶贫搬迁村", "Relocation village"),
-        ("贫困户", "Poor households"),
-        ("搬迁户", "Relocation households"),
+        k::POOR_VILLAGE,
+        k::RELOCATION_VILLAGE_2,
+        k::POOR_HOUSEHOLDS,
+        k::RELOCATION_HOUSEHOLDS,
     ]);
     let rows: Vec<Vec<String>> = villages
         .iter()
@@ -409,14 +405,14 @@ fn import_form(lang: Lang, user: &User) -> String {
          <form method=\"post\" action=\"/divisions/import\" enctype=\"multipart/form-data\">{csrf}\
          <label>{file_label} <input type=\"file\" name=\"file\" accept=\".csv,text/csv\" required></label> \
          <button id=\"import-divisions\">{button}</button></form></section>",
-        file_label = lang.one("CSV 文件", "CSV file"),
-        title = lang.t("导入乡镇和村（CSV）", "Import townships and villages (CSV)"),
-        columns = lang.one("文件的列：", "Columns of the file:"),
+        file_label = lang.t(k::CSV_FILE),
+        title = lang.t(k::IMPORT_TOWNSHIPS_AND_VILLAGES_CSV),
+        columns = lang.t(k::COLUMNS_OF_THE_FILE),
         help = esc(
             "code,name[,parent,level,poor_village,relocation_village,poor_households,relocation_households]"
         ),
         csrf = csrf_field(user),
-        button = lang.one("导入", "Import"),
+        button = lang.t(k::IMPORT),
     )
 }
 
@@ -427,7 +423,7 @@ fn index_body(lang: Lang, user: &User, overview: &DivisionsOverview, notice: &st
         .map(|c| {
             format!(
                 "<p id=\"city\"><a href=\"/divisions/{code}\">{name} {code}</a> · {}</p>",
-                lang.t(
+                lang.pair(
                     &format!(
                         "{} 个县（市、区），{} 个乡镇，{} 个村（贫困村 {}，搬迁村 {}）",
                         overview.counties.len(),
@@ -452,7 +448,7 @@ fn index_body(lang: Lang, user: &User, overview: &DivisionsOverview, notice: &st
         .unwrap_or_default();
     format!(
         "{notice}{city}<section id=\"counties\"><h2>{h}</h2>{table}</section>{import}",
-        h = lang.t("县（市、区）", "Counties"),
+        h = lang.t(k::COUNTIES),
         table = summary_table(lang, Columns::Counties, &overview.counties),
         import = import_form(lang, user),
     )
@@ -465,21 +461,20 @@ pub async fn divisions_index(
 ) -> Result<Html<String>, PageError> {
     let overview = overview(&state.registry, &user).await?;
     let body = index_body(user.lang, &user, &overview, "");
-    Ok(Html(page("行政区划", "Divisions", Some(&user), &body)))
+    Ok(Html(page(k::DIVISIONS, Some(&user), &body)))
 }
 
 fn facts(lang: Lang, detail: &DivisionDetail) -> String {
     let s = &detail.division;
     let d = &s.division;
-    let (lz, le) = level_label(&d.level);
-    let row = |zh: &str, en: &str, value: String| vec![lang.t(zh, en), value];
+    let level = level_label(&d.level).map_or_else(|| esc(&d.level), |name| lang.t(name));
+    let row = |label: Key, value: String| vec![lang.t(label), value];
     let mut rows = vec![
-        row("代码", "Code", esc(&d.code)),
-        row("名称", "Name", esc(&d.name)),
-        row("级别", "Level", lang.t(lz, le)),
+        row(k::CODE, esc(&d.code)),
+        row(k::NAME_2, esc(&d.name)),
+        row(k::LEVEL, level),
         row(
-            "上级",
-            "Parent",
+            k::PARENT_2,
             detail
                 .parent
                 .as_ref()
@@ -492,76 +487,52 @@ fn facts(lang: Lang, detail: &DivisionDetail) -> String {
                 })
                 .unwrap_or_default(),
         ),
-        row("边界", "Boundary stored", yes_no(lang, s.boundary)),
+        row(k::BOUNDARY_STORED, yes_no(lang, s.boundary)),
     ];
     match d.level.as_str() {
         "county" => {
-            let (pz, pe) = poverty_label(d.poverty_level.as_deref());
+            let poverty = poverty_label(d.poverty_level.as_deref()).unwrap_or(k::NO);
+            rows.push(row(k::POVERTY_COUNTY, lang.t(poverty)));
             rows.push(row(
-                "贫困县",
-                "Poverty county",
-                if pz.is_empty() {
-                    lang.t("否", "no")
-                } else {
-                    lang.t(pz, pe)
-                },
-            ));
-            rows.push(row(
-                "认定日期",
-                "Designated",
+                k::DESIGNATED,
                 esc(d.designated_on.as_deref().unwrap_or("")),
             ));
-            rows.push(row(
-                "退出日期",
-                "Exited",
-                esc(d.exited_on.as_deref().unwrap_or("")),
-            ));
-            rows.push(row(
-                "来源与备注",
-                "Source and notes",
-                note_cell(s.note.as_deref()),
-            ));
+            rows.push(row(k::EXITED, esc(d.exited_on.as_deref().unwrap_or(""))));
+            rows.push(row(k::SOURCE_AND_NOTES, note_cell(s.note.as_deref())));
         }
         "village" => {
-            rows.push(row("贫困村", "Poor village", yes_no(lang, d.poor_village)));
+            rows.push(row(k::POOR_VILLAGE, yes_no(lang, d.poor_village)));
             rows.push(row(
-                "易地扶贫搬迁村",
-                "Relocation village",
+                k::RELOCATION_VILLAGE_2,
                 yes_no(lang, d.relocation_village),
             ));
         }
         _ => {}
     }
     if d.level != "village" {
-        rows.push(row("乡镇数", "Townships", s.townships.to_string()));
-        rows.push(row("村数", "Villages", s.villages.to_string()));
-        rows.push(row("贫困村", "Poor villages", s.poor_villages.to_string()));
+        rows.push(row(k::TOWNSHIPS_2, s.townships.to_string()));
+        rows.push(row(k::VILLAGES_4, s.villages.to_string()));
+        rows.push(row(k::POOR_VILLAGES, s.poor_villages.to_string()));
         rows.push(row(
-            "搬迁村",
-            "Relocation villages",
+            k::RELOCATION_VILLAGES,
             s.relocation_villages.to_string(),
         ));
     }
+    rows.push(row(k::POOR_HOUSEHOLDS, s.poor_households.to_string()));
     rows.push(row(
-        "贫困户",
-        "Poor households",
-        s.poor_households.to_string(),
-    ));
-    rows.push(row(
-        "搬迁户",
-        "Relocation households",
+        k::RELOCATION_HOUSEHOLDS,
         s.relocation_households.to_string(),
     ));
-    table_in(lang, &[("字段", "Field"), ("值", "Value")], &rows)
+    table_in(lang, &[k::FIELD_2, k::VALUE_2], &rows)
 }
 
 fn children_html(lang: Lang, detail: &DivisionDetail) -> String {
     let level = detail.division.division.level.as_str();
-    let (zh, en) = match level {
-        "province" => ("市", "Cities"),
-        "city" => ("县（市、区）", "Counties"),
-        "county" => ("乡镇", "Townships"),
-        "township" => ("村", "Villages"),
+    let heading = match level {
+        "province" => k::CITIES,
+        "city" => k::COUNTIES,
+        "county" => k::TOWNSHIPS,
+        "township" => k::VILLAGES_2,
         _ => return String::new(),
     };
     let children = if level == "township" {
@@ -577,12 +548,12 @@ fn children_html(lang: Lang, detail: &DivisionDetail) -> String {
     };
     let mut out = format!(
         "<section id=\"children\"><h2>{}</h2>{children}</section>",
-        lang.t(zh, en)
+        lang.t(heading)
     );
     if level == "county" {
         out.push_str(&format!(
             "<section id=\"villages\"><h2>{}</h2>{}</section>",
-            lang.t("村", "Villages"),
+            lang.t(k::VILLAGES_2),
             village_table(lang, &detail.villages, true)
         ));
     }
@@ -618,9 +589,11 @@ async fn county_layers(
         .iter()
         .map(|l| {
             let state = match (l.replaced_by, current == Some((l.vintage, l.id))) {
-                (Some(by), _) => lang.t(&format!("已被 #{by} 替换"), &format!("replaced by #{by}")),
-                (None, true) => lang.t("现行（检查所用）", "current (read by the checks)"),
-                (None, false) => lang.t("较早年度", "older vintage"),
+                (Some(by), _) => {
+                    lang.pair(&format!("已被 #{by} 替换"), &format!("replaced by #{by}"))
+                }
+                (None, true) => lang.t(k::CURRENT_READ_BY_THE_CHECKS),
+                (None, false) => lang.t(k::OLDER_VINTAGE),
             };
             vec![
                 format!("#{}", l.id),
@@ -640,30 +613,27 @@ async fn county_layers(
     let table = if rows.is_empty() {
         format!(
             "<p>{}</p>",
-            lang.t(
-                "尚未导入：拆旧地块是否为农村建设用地（DEMOLITION_IS_CONSTRUCTION_LAND）不作检查。用 guagou import landuse 导入。",
-                "none imported: DEMOLITION_IS_CONSTRUCTION_LAND is not checked. Import one with guagou import landuse."
-            )
+            lang.t(k::NONE_IMPORTED_DEMOLITION_IS_CONSTRUCTION_LAND)
         )
     } else {
         table_in(
             lang,
             &[
-                ("编号", "Id"),
-                ("年度", "Vintage"),
-                ("图斑", "Features"),
-                ("状态", "State"),
-                ("导入人", "Imported by"),
-                ("时间", "At"),
-                ("理由", "Reason"),
-                ("SHA-256", "SHA-256"),
+                k::ID,
+                k::VINTAGE,
+                k::FEATURES,
+                k::STATE,
+                k::IMPORTED_BY,
+                k::AT_2,
+                k::REASON,
+                k::SHA_256,
             ],
             &rows,
         )
     };
     format!(
         "<section id=\"base-layers\"><h2>{}</h2>{table}</section>",
-        lang.t("土地利用现状底图", "Land-use layers")
+        lang.t(k::LAND_USE_LAYERS)
     )
 }
 
@@ -687,13 +657,13 @@ async fn county_plans(state: &AppState, user: &User, detail: &DivisionDetail) ->
                 "<li><a href=\"/plans/{id}\">{id}</a> {title} · {state}</li>",
                 id = esc(&p.id),
                 title = esc(&p.title),
-                state = lang.t(p.state.label_zh(), p.state.label_en()),
+                state = lang.pair(p.state.label_zh(), p.state.label_en()),
             )
         })
         .collect();
     format!(
         "<section id=\"plans\"><h2>{}</h2>{}</section>",
-        lang.t("专项规划", "Special plans"),
+        lang.t(k::SPECIAL_PLANS),
         if items.is_empty() {
             none_line(lang)
         } else {
@@ -718,7 +688,7 @@ pub async fn division_show(
         children_html(lang, &detail)
     );
     let d = &detail.division.division;
-    Ok(Html(page(&d.name, &d.code, Some(&user), &body)))
+    Ok(Html(page((&d.name, &d.code), Some(&user), &body)))
 }
 
 /// Checks the rows of an uploaded file before anything is written: only townships and villages
@@ -793,7 +763,7 @@ async fn import(
 ) -> Result<ImportOutcome, WebError> {
     require_import(user)?;
     if bytes.is_empty() {
-        return Err(WebError::invalid("file", "文件为空", "the file is empty"));
+        return Err(WebError::invalid("file", k::THE_FILE_IS_EMPTY));
     }
     let rows = guagou_registry::plans::parse_divisions_bytes(label, bytes).map_err(located)?;
     check_rows(registry, user, label, &rows).await?;
@@ -830,7 +800,7 @@ struct Upload {
 
 async fn read_multipart(mut multipart: Multipart) -> Result<Upload, WebError> {
     let bad = |e: axum::extract::multipart::MultipartError| {
-        WebError::invalid(
+        WebError::invalid_text(
             "file",
             format!("上传的表单无法读取：{e}"),
             format!("cannot read the uploaded form: {e}"),
@@ -869,14 +839,14 @@ pub async fn divisions_import_submit(
     require_import(&user)?;
     let outcome = match &upload.file {
         Some((label, bytes)) => import(&state.registry, &user, label, bytes).await,
-        None => Err(WebError::invalid("file", "请选择文件", "choose a file")),
+        None => Err(WebError::invalid("file", k::CHOOSE_A_FILE)),
     };
     let (status, notice) = match &outcome {
         Ok(o) => (
             StatusCode::OK,
             format!(
                 "<section id=\"imported\" class=\"ok\"><p>{}</p></section>",
-                lang.t(
+                lang.pair(
                     &format!("已从 {} 导入 {} 个乡镇和村", o.source, o.imported),
                     &format!(
                         "imported {} townships and villages from {}",
@@ -889,11 +859,7 @@ pub async fn divisions_import_submit(
     };
     let overview = overview(&state.registry, &user).await?;
     let body = index_body(lang, &user, &overview, &notice);
-    Ok((
-        status,
-        Html(page("行政区划", "Divisions", Some(&user), &body)),
-    )
-        .into_response())
+    Ok((status, Html(page(k::DIVISIONS, Some(&user), &body))).into_response())
 }
 
 /// Handles GET /api/divisions
@@ -955,7 +921,7 @@ pub async fn divisions_import(
         let form = Multipart::from_request(request, &state)
             .await
             .map_err(|e| {
-                WebError::invalid(
+                WebError::invalid_text(
                     "file",
                     format!("上传的表单无法读取：{e}"),
                     format!("cannot read the uploaded form: {e}"),
@@ -964,10 +930,10 @@ pub async fn divisions_import(
         read_multipart(form)
             .await?
             .file
-            .ok_or_else(|| WebError::invalid("file", "缺少 file 字段", "field `file` is missing"))?
+            .ok_or_else(|| WebError::invalid("file", k::FIELD_FILE_IS_MISSING))?
     } else {
         let bytes = Bytes::from_request(request, &state).await.map_err(|e| {
-            WebError::invalid(
+            WebError::invalid_text(
                 "body",
                 format!("请求体无法读取：{e}"),
                 format!("cannot read the body: {e}"),

@@ -7,6 +7,7 @@
 //! the provincial land department files (备案) or returns an approved plan. A plan of another
 //! county answers 404, like a missing one.
 
+use crate::catalogue::{Key, k};
 use std::collections::{BTreeMap, HashMap};
 
 use axum::extract::rejection::JsonRejection;
@@ -52,23 +53,13 @@ pub fn api() -> OpenApiRouter<AppState> {
 }
 
 /// The lifecycle steps by name: (path name, action, Chinese, English).
-const ACTIONS: &[(&str, PlanAction, &str, &str)] = &[
-    (
-        "consult",
-        PlanAction::Consult,
-        "送部门征求意见",
-        "Send for consultation",
-    ),
-    (
-        "submit",
-        PlanAction::Submit,
-        "报市局审批",
-        "Submit to the city",
-    ),
-    ("approve", PlanAction::Approve, "批准", "Approve"),
-    ("file", PlanAction::File, "备案", "File (province)"),
-    ("return", PlanAction::Return, "退回", "Return"),
-    ("revise", PlanAction::Revise, "退回后重新起草", "Revise"),
+const ACTIONS: &[(&str, PlanAction, Key)] = &[
+    ("consult", PlanAction::Consult, k::SEND_FOR_CONSULTATION),
+    ("submit", PlanAction::Submit, k::SUBMIT_TO_THE_CITY),
+    ("approve", PlanAction::Approve, k::APPROVE),
+    ("file", PlanAction::File, k::FILE_PROVINCE),
+    ("return", PlanAction::Return, k::RETURN),
+    ("revise", PlanAction::Revise, k::REVISE),
 ];
 
 fn parse_action(text: &str) -> Result<PlanAction, WebError> {
@@ -77,7 +68,7 @@ fn parse_action(text: &str) -> Result<PlanAction, WebError> {
         .find(|(name, ..)| *name == text)
         .map(|(_, action, ..)| *action)
         .ok_or_else(|| {
-            WebError::invalid(
+            WebError::invalid_text(
                 "action",
                 format!("未知操作 {text}（consult、submit、approve、file、return、revise）"),
                 format!("unknown action {text} (consult, submit, approve, file, return, revise)"),
@@ -256,20 +247,15 @@ async fn create(registry: &Registry, user: &User, body: &NewPlanBody) -> Result<
         .clone()
         .unwrap_or_else(|| user.actor.division.to_string());
     let county = DivisionCode::parse(&county_text)
-        .map_err(|e| WebError::invalid("county", e.to_string(), e.to_string()))?;
+        .map_err(|e| WebError::invalid_text("county", e.to_string(), e.to_string()))?;
     let title = body.title.trim();
     if title.is_empty() || title.chars().count() > 200 {
-        return Err(WebError::invalid(
-            "title",
-            "规划名称不能为空，且不超过 200 字",
-            "the title must not be empty nor longer than 200 characters",
-        ));
+        return Err(WebError::invalid("title", k::THE_TITLE_MUST_NOT_BE_EMPTY));
     }
     if !(1949..=2100).contains(&body.period_start) || !(1949..=2100).contains(&body.period_end) {
         return Err(WebError::invalid(
             "period",
-            "规划期年份应在 1949—2100 之间",
-            "the period's years should lie between 1949 and 2100",
+            k::THE_PERIODS_YEARS_SHOULD_LIE_BETWEEN,
         ));
     }
     let known: BTreeMap<String, Division> = user
@@ -285,7 +271,7 @@ async fn create(registry: &Registry, user: &User, body: &NewPlanBody) -> Result<
             .ok()
             .filter(|c| c.as_str().len() == 12 && known.contains_key(c.as_str()))
             .ok_or_else(|| {
-                WebError::invalid(
+                WebError::invalid_text(
                     "scope",
                     format!("{text} 不是县 {county} 已登记的村"),
                     format!("{text} is not a registered village of county {county}"),
@@ -358,7 +344,7 @@ async fn take_action(
 }
 
 fn state_cell(lang: Lang, state: PlanState) -> String {
-    lang.t(state.label_zh(), state.label_en())
+    lang.pair(state.label_zh(), state.label_en())
 }
 
 /// Whether `user` may draft plans (the county land bureau).
@@ -395,7 +381,7 @@ pub async fn plans_index(
     let new_link = if may_create(&user) {
         format!(
             "<p><a id=\"new-plan\" href=\"/plans/new\">{}</a></p>",
-            lang.t("起草专项规划", "Draft a special plan")
+            lang.t(k::DRAFT_A_SPECIAL_PLAN)
         )
     } else {
         String::new()
@@ -406,21 +392,21 @@ pub async fn plans_index(
         table_in(
             lang,
             &[
-                ("编号", "ID"),
-                ("县", "County"),
-                ("名称", "Title"),
-                ("规划期", "Period"),
-                ("状态", "State"),
-                ("部门意见", "Opinions"),
-                ("起草日期", "Drafted"),
-                ("批准日期", "Approved"),
-                ("备案日期", "Filed"),
+                k::ID_2,
+                k::COUNTY,
+                k::TITLE_2,
+                k::PERIOD_2,
+                k::STATE,
+                k::OPINIONS,
+                k::DRAFTED,
+                k::APPROVED,
+                k::FILED,
             ],
             &rows,
         )
     };
     let body = format!("{new_link}<section id=\"plans\">{table}</section>");
-    Ok(Html(page("专项规划", "Special plans", Some(&user), &body)))
+    Ok(Html(page(k::SPECIAL_PLANS, Some(&user), &body)))
 }
 
 /// The values the new-plan form shows (again, after a refusal).
@@ -472,14 +458,14 @@ async fn new_plan_page(
         table_in(
             lang,
             &[
-                ("纳入", "In scope"),
-                ("乡镇", "Township"),
-                ("代码", "Code"),
-                ("村", "Village"),
-                ("贫困村", "Poor village"),
-                ("搬迁村", "Relocation village"),
-                ("贫困户", "Poor households"),
-                ("搬迁户", "Relocation households"),
+                k::IN_SCOPE_2,
+                k::TOWNSHIP,
+                k::CODE,
+                k::VILLAGE,
+                k::POOR_VILLAGE,
+                k::RELOCATION_VILLAGE,
+                k::POOR_HOUSEHOLDS,
+                k::RELOCATION_HOUSEHOLDS,
             ],
             &rows,
         )
@@ -493,27 +479,19 @@ async fn new_plan_page(
          <h2>{scope_h}</h2><p class=\"en\">{scope_help}</p>{villages}\
          <p><button id=\"create-plan\">{button}</button></p></form>",
         csrf = csrf_field(user),
-        title_l = lang.t("规划名称", "Title"),
-        period_l = lang.t("规划期", "Period"),
-        as_of_l = lang.t("起草日期", "Drafted on"),
+        title_l = lang.t(k::TITLE),
+        period_l = lang.t(k::PERIOD_2),
+        as_of_l = lang.t(k::DRAFTED_ON),
         today = user.today,
-        scope_h = lang.t("规划范围（村）", "Scope (villages)"),
-        scope_help = lang.t(
-            "贫困村和易地扶贫搬迁村须全部纳入（PLAN_COVERS_POOR_VILLAGES，二(一)）",
-            "every poor and relocation village must be in scope (PLAN_COVERS_POOR_VILLAGES, 二(一))"
-        ),
-        button = lang.one("起草", "Draft"),
+        scope_h = lang.t(k::SCOPE_VILLAGES),
+        scope_help = lang.t(k::EVERY_POOR_AND_RELOCATION_VILLAGE_MUST),
+        button = lang.t(k::DRAFT),
         title = esc(&values.title),
         start = esc(&values.period_start),
         end = esc(&values.period_end),
         as_of = esc(&values.as_of),
     );
-    Ok(page(
-        "起草专项规划",
-        "Draft a special plan",
-        Some(user),
-        &body,
-    ))
+    Ok(page(k::DRAFT_A_SPECIAL_PLAN, Some(user), &body))
 }
 
 /// Handles GET /plans/new
@@ -576,11 +554,7 @@ pub async fn plan_create_submit(
             scope: scope.clone(),
             as_of: field("as_of"),
         }),
-        _ => Err(WebError::invalid(
-            "period",
-            "规划期应为年份，如 2021 和 2025",
-            "the period should be years, e.g. 2021 and 2025",
-        )),
+        _ => Err(WebError::invalid("period", k::THE_PERIOD_SHOULD_BE_YEARS_E)),
     };
     let outcome = match body {
         Ok(body) => create(&state.registry, &user, &body).await,
@@ -613,39 +587,26 @@ pub async fn plan_create_submit(
 
 fn facts(lang: Lang, detail: &PlanDetail) -> String {
     let p = &detail.plan;
-    let row = |zh: &str, en: &str, value: String| vec![lang.t(zh, en), value];
+    let row = |label: Key, value: String| vec![lang.t(label), value];
     table_in(
         lang,
-        &[("字段", "Field"), ("值", "Value")],
+        &[k::FIELD_2, k::VALUE_2],
         &[
-            row("编号", "ID", esc(&p.id)),
-            row("名称", "Title", esc(&p.title)),
+            row(k::ID_2, esc(&p.id)),
+            row(k::TITLE_2, esc(&p.title)),
             row(
-                "县",
-                "County",
+                k::COUNTY,
                 format!(
                     "<a href=\"/divisions/{c}\">{c}</a> {n}",
                     c = esc(&p.county),
                     n = esc(&detail.county_name)
                 ),
             ),
-            row(
-                "规划期",
-                "Period",
-                format!("{}—{}", p.period_start, p.period_end),
-            ),
-            row("状态", "State", state_cell(lang, p.state)),
-            row("起草日期", "Drafted", esc(&p.created_on)),
-            row(
-                "批准日期",
-                "Approved",
-                esc(p.approved_on.as_deref().unwrap_or("")),
-            ),
-            row(
-                "备案日期",
-                "Filed",
-                esc(p.filed_on.as_deref().unwrap_or("")),
-            ),
+            row(k::PERIOD_2, format!("{}—{}", p.period_start, p.period_end)),
+            row(k::STATE, state_cell(lang, p.state)),
+            row(k::DRAFTED, esc(&p.created_on)),
+            row(k::APPROVED, esc(p.approved_on.as_deref().unwrap_or(""))),
+            row(k::FILED, esc(p.filed_on.as_deref().unwrap_or(""))),
         ],
     )
 }
@@ -655,29 +616,29 @@ fn rules_table(lang: Lang, rules: &[RuleResult]) -> String {
         .iter()
         .map(|r| {
             let verdict = if r.passed {
-                format!("<span class=\"ok\">{}</span>", lang.t("通过", "pass"))
+                format!("<span class=\"ok\">{}</span>", lang.t(k::PASS))
             } else {
-                format!("<span class=\"fail\">{}</span>", lang.t("未通过", "fail"))
+                format!("<span class=\"fail\">{}</span>", lang.t(k::FAIL))
             };
             vec![
                 format!("<code>{}</code>", esc(r.rule.as_str())),
                 esc(&r.clause),
                 verdict,
-                lang.t(&r.measured.text_zh(), &r.measured.text_en()),
-                lang.t(&r.limit.text_zh(), &r.limit.text_en()),
-                lang.t(&r.message_zh, &r.message_en),
+                lang.pair(&r.measured.text_zh(), &r.measured.text_en()),
+                lang.pair(&r.limit.text_zh(), &r.limit.text_en()),
+                lang.pair(&r.message_zh, &r.message_en),
             ]
         })
         .collect();
     table_in(
         lang,
         &[
-            ("规则", "Rule"),
-            ("条款", "Clause"),
-            ("结果", "Result"),
-            ("实测（缺）", "Measured (missing)"),
-            ("应有", "Required"),
-            ("说明", "Message"),
+            k::RULE,
+            k::CLAUSE,
+            k::RESULT,
+            k::MEASURED_MISSING,
+            k::REQUIRED,
+            k::MESSAGE,
         ],
         &rows,
     )
@@ -697,10 +658,7 @@ fn opinions_table(lang: Lang, registry: &Registry, plan: &Plan) -> String {
                 ],
                 None => vec![
                     esc(department),
-                    format!(
-                        "<span class=\"fail\">{}</span>",
-                        lang.t("未提交", "missing")
-                    ),
+                    format!("<span class=\"fail\">{}</span>", lang.t(k::MISSING)),
                     String::new(),
                     String::new(),
                 ],
@@ -723,12 +681,7 @@ fn opinions_table(lang: Lang, registry: &Registry, plan: &Plan) -> String {
     );
     table_in(
         lang,
-        &[
-            ("部门", "Department"),
-            ("意见", "Opinion"),
-            ("提交人", "Author"),
-            ("日期", "Date"),
-        ],
+        &[k::DEPARTMENT, k::OPINION, k::AUTHOR, k::DATE_2],
         &rows,
     )
 }
@@ -749,11 +702,11 @@ fn scope_table(lang: Lang, villages: &[ScopeVillage]) -> String {
                 v.poor_households.to_string(),
                 v.relocation_households.to_string(),
                 if v.in_scope {
-                    format!("<span class=\"ok\">{}</span>", lang.t("已纳入", "in scope"))
+                    format!("<span class=\"ok\">{}</span>", lang.t(k::IN_SCOPE))
                 } else {
                     format!(
                         "<span class=\"fail\">{}</span>",
-                        lang.t("未纳入（须纳入）", "missing (required)")
+                        lang.t(k::MISSING_REQUIRED)
                     )
                 },
             ]
@@ -762,14 +715,14 @@ fn scope_table(lang: Lang, villages: &[ScopeVillage]) -> String {
     table_in(
         lang,
         &[
-            ("乡镇", "Township"),
-            ("代码", "Code"),
-            ("村", "Village"),
-            ("贫困村", "Poor village"),
-            ("搬迁村", "Relocation village"),
-            ("贫困户", "Poor households"),
-            ("搬迁户", "Relocation households"),
-            ("范围", "Scope"),
+            k::TOWNSHIP,
+            k::CODE,
+            k::VILLAGE,
+            k::POOR_VILLAGE,
+            k::RELOCATION_VILLAGE,
+            k::POOR_HOUSEHOLDS,
+            k::RELOCATION_HOUSEHOLDS,
+            k::SCOPE_2,
         ],
         &rows,
     )
@@ -779,7 +732,7 @@ fn action_forms(lang: Lang, user: &User, detail: &PlanDetail) -> String {
     let today = user.today.to_string();
     let mut forms = String::new();
     for name in &detail.actions {
-        let Some((_, _, zh, en)) = ACTIONS.iter().find(|(n, ..)| n == name) else {
+        let Some((_, _, step)) = ACTIONS.iter().find(|(n, ..)| n == name) else {
             continue;
         };
         forms.push_str(&format!(
@@ -789,16 +742,16 @@ fn action_forms(lang: Lang, user: &User, detail: &PlanDetail) -> String {
              <button id=\"plan-action-{name}\">{label}</button></form>",
             id = esc(&detail.plan.id),
             csrf = csrf_field(user),
-            as_of_l = lang.t("日期", "Date"),
-            reason_l = lang.t("理由", "Reason"),
-            label = lang.t(zh, en),
+            as_of_l = lang.t(k::DATE_2),
+            reason_l = lang.t(k::REASON),
+            label = lang.t(*step),
         ));
     }
     let mut out = String::new();
     if !forms.is_empty() {
         out = format!(
             "<section id=\"actions\"><h2>{}</h2>{forms}</section>",
-            lang.t("操作", "Actions")
+            lang.t(k::ACTIONS)
         );
     }
     if let Some(department) = &detail.opinion_department {
@@ -809,13 +762,13 @@ fn action_forms(lang: Lang, user: &User, detail: &PlanDetail) -> String {
              <p><textarea name=\"opinion\" rows=\"3\" cols=\"60\" required></textarea></p>\
              <p><label>{as_of_l} <input type=\"date\" name=\"as_of\" value=\"{today}\" max=\"{today}\" required></label> \
              <button id=\"add-opinion\">{button}</button></p></form></section>",
-            h = lang.t("提交本部门意见", "Record my department's opinion"),
+            h = lang.t(k::RECORD_MY_DEPARTMENTS_OPINION),
             id = esc(&detail.plan.id),
             csrf = csrf_field(user),
-            dept_l = lang.t("部门", "Department"),
+            dept_l = lang.t(k::DEPARTMENT),
             department = esc(department),
-            as_of_l = lang.t("日期", "Date"),
-            button = lang.one("提交意见", "Record opinion"),
+            as_of_l = lang.t(k::DATE_2),
+            button = lang.t(k::RECORD_OPINION),
         ));
     }
     out
@@ -835,11 +788,11 @@ fn plan_body(
          <section id=\"scope\"><h2>{scope_h}</h2>{scope}</section>",
         facts = facts(lang, detail),
         forms = action_forms(lang, user, detail),
-        rules_h = lang.t("报送条件", "Rules of submission"),
+        rules_h = lang.t(k::RULES_OF_SUBMISSION),
         rules = rules_table(lang, &detail.rules),
-        opinions_h = lang.t("部门征求意见", "Consultation opinions"),
+        opinions_h = lang.t(k::CONSULTATION_OPINIONS),
         opinions = opinions_table(lang, registry, &detail.plan),
-        scope_h = lang.t("规划范围", "Scope"),
+        scope_h = lang.t(k::SCOPE),
         scope = scope_table(lang, &detail.villages),
     )
 }
@@ -852,7 +805,11 @@ async fn plan_page(
 ) -> Result<String, WebError> {
     let detail = readable_detail(registry, user, id).await?;
     let body = plan_body(user.lang, registry, user, &detail, notice);
-    Ok(page(&detail.plan.title, &detail.plan.id, Some(user), &body))
+    Ok(page(
+        (&detail.plan.title, &detail.plan.id),
+        Some(user),
+        &body,
+    ))
 }
 
 /// Handles GET /plans/{id}

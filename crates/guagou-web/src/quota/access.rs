@@ -7,6 +7,7 @@
 //! county: it is read above the county level. `Scope` loads the maps this needs once per
 //! request (three small queries).
 
+use crate::catalogue::{Key, k};
 use guagou_domain::SquareMetres;
 use guagou_domain::ledger::Account;
 use serde::Serialize;
@@ -33,41 +34,41 @@ pub(crate) fn division_label(scope: &Scope, code: &str) -> String {
 
 /// The Chinese and English name of an account's kind.
 pub(crate) fn account_kind(account: &Account) -> (String, String) {
-    let (zh, en) = match account {
-        Account::Holding { .. } => ("可用节余指标", "Holding"),
-        Account::Reserved { .. } => ("本地预留", "Reserved for local needs"),
-        Account::Listed { .. } => ("挂牌公告", "Listed"),
-        Account::Used { .. } => ("已使用", "Used"),
-        Account::Surplus { .. } => ("项目节余（已核发）", "Project surplus (issued)"),
-        Account::Advance { .. } => ("项目预支", "Project advance"),
+    let name = match account {
+        Account::Holding { .. } => k::HOLDING,
+        Account::Reserved { .. } => k::RESERVED_FOR_LOCAL_NEEDS,
+        Account::Listed { .. } => k::LISTED,
+        Account::Used { .. } => k::USED_2,
+        Account::Surplus { .. } => k::PROJECT_SURPLUS_ISSUED,
+        Account::Advance { .. } => k::PROJECT_ADVANCE,
         Account::AnnualPlan { year, .. } => {
-            return (
-                format!("{year} 年度计划指标"),
-                format!("Annual plan quota {year}"),
-            );
+            let year = year.to_string();
+            let fill = |lang: Lang| lang.fill(k::ANNUAL_PLAN_QUOTA_OF_YEAR, &[("year", &year)]);
+            return (fill(Lang::Zh), fill(Lang::En));
         }
-        Account::AnnualPlanGrant => ("年度计划下达（省）", "Annual plan grant (province)"),
-        Account::Deducted { .. } => ("扣减的年度计划指标", "Deducted annual plan quota"),
+        Account::AnnualPlanGrant => k::ANNUAL_PLAN_GRANT_PROVINCE,
+        Account::Deducted { .. } => k::DEDUCTED_ANNUAL_PLAN_QUOTA,
     };
+    let (zh, en) = name.pair();
     (zh.to_owned(), en.to_owned())
 }
 
-/// The Chinese and English name of an operation kind.
-pub(crate) fn operation_kind(kind: &str) -> (&'static str, &'static str) {
+/// The name of an operation kind.
+pub(crate) fn operation_kind(kind: &str) -> Key {
     match kind {
-        "advance" => ("预支", "advance"),
-        "issue" => ("验收核发", "issue"),
-        "repay" => ("归还预支", "repay"),
-        "reserve" => ("预留", "reserve"),
-        "release" => ("解除预留", "release"),
-        "list" => ("挂牌", "list"),
-        "withdraw" => ("撤牌", "withdraw"),
-        "transfer" => ("流转", "transfer"),
-        "use" => ("使用", "use"),
-        "grant_annual_plan" => ("下达年度计划", "grant annual plan"),
-        "deduct" => ("扣减", "deduct"),
-        "reverse" => ("冲正", "reverse"),
-        _ => ("其他", "other"),
+        "advance" => k::ADVANCE,
+        "issue" => k::ISSUE,
+        "repay" => k::REPAY,
+        "reserve" => k::RESERVE,
+        "release" => k::RELEASE,
+        "list" => k::LIST,
+        "withdraw" => k::WITHDRAW_2,
+        "transfer" => k::TRANSFER,
+        "use" => k::USE,
+        "grant_annual_plan" => k::GRANT_ANNUAL_PLAN,
+        "deduct" => k::DEDUCT,
+        "reverse" => k::REVERSE_2,
+        _ => k::OTHER_2,
     }
 }
 
@@ -176,7 +177,7 @@ pub(crate) fn project_link(scope: &Scope, code: &str) -> String {
 
 /// "none" as a greyed paragraph.
 pub(crate) fn none(lang: Lang) -> String {
-    format!("<p class=\"none\">{}</p>", lang.t("无", "none"))
+    format!("<p class=\"none\">{}</p>", lang.t(k::NONE))
 }
 
 #[cfg(test)]

@@ -2,6 +2,7 @@
 //! entry the user may not read is 404); writes need the session's CSRF token in `x-csrf-token`,
 //! refuse audit users (403) and go through the registry.
 
+use crate::catalogue::k;
 use axum::Json;
 use axum::extract::rejection::{JsonRejection, QueryRejection};
 use axum::extract::{Path, Query, State};
@@ -60,13 +61,9 @@ pub async fn account_show(
     Path(key): Path<String>,
     query: Result<Query<HistoryQuery>, QueryRejection>,
 ) -> Result<Json<AccountDetail>, ApiError> {
-    let query = query.map(|q| q.0).map_err(|_| {
-        WebError::invalid(
-            "before",
-            "翻页参数应为正整数",
-            "paging parameters should be whole numbers",
-        )
-    })?;
+    let query = query
+        .map(|q| q.0)
+        .map_err(|_| WebError::invalid("before", k::PAGING_PARAMETERS_SHOULD_BE_WHOLE_NUMBERS))?;
     let scope = user.door(&state.registry).read_scope().await?;
     Ok(Json(
         read::account_detail(&state.registry, &scope, &user, &key, &query).await?,

@@ -6,6 +6,7 @@
 //! calendar. The supervision page, its API and the dashboard panel read the same list, filtered
 //! by the user's jurisdiction. Pure apart from `supervision_view`, which loads the facts.
 
+use crate::catalogue::{Key, k};
 use chrono::NaiveDate;
 use guagou_domain::Profile;
 use guagou_domain::sanctions::{ProjectFacts, open_advances, project_completion, scan};
@@ -48,18 +49,12 @@ pub struct DeadlineItem {
 
 impl DeadlineItem {
     /// The Chinese and English name of the kind.
-    pub fn kind_label(&self) -> (&'static str, &'static str) {
+    pub fn kind_label(&self) -> Key {
         match self.kind.as_str() {
-            "advance_repayment" => ("预支指标归还", "advance repayment"),
-            "advance_shortfall" => ("验收后预支差额", "advance shortfall at acceptance"),
-            _ if self.binding => (
-                "预支指标项目实施完成期限（不得延期）",
-                "completion of a project that took an advance (no extension)",
-            ),
-            _ => (
-                "项目实施期限（未预支：不制裁，可申请延期）",
-                "project completion period (no advance: no sanction, may be extended)",
-            ),
+            "advance_repayment" => k::ADVANCE_REPAYMENT,
+            "advance_shortfall" => k::ADVANCE_SHORTFALL_AT_ACCEPTANCE,
+            _ if self.binding => k::COMPLETION_OF_A_PROJECT_THAT_TOOK,
+            _ => k::PROJECT_COMPLETION_PERIOD_NO_ADVANCE_NO,
         }
     }
 }
@@ -305,7 +300,7 @@ mod tests {
         assert_eq!(items.len(), 1);
         assert_eq!(items[0].due_on, "2021-06-15");
         assert!(!items[0].binding && !items[0].overdue);
-        assert!(items[0].kind_label().0.contains("可申请延期"));
+        assert!(items[0].kind_label().pair().0.contains("可申请延期"));
         plain.extended_to = Some(d(2022, 6, 30));
         let items = open_deadlines(&profile, std::slice::from_ref(&plain), d(2022, 1, 1));
         assert_eq!(items[0].due_on, "2022-06-30");

@@ -6,6 +6,7 @@
 //! double submit posts once. A refusal answers with its status and shows the bilingual message
 //! with the error code and the refusing rule ID.
 
+use crate::catalogue::{Key, k};
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
 
@@ -41,11 +42,7 @@ use crate::view;
 pub(crate) fn refusal(user: &User, error: WebError, back: &str) -> Response {
     let problem = error.problem();
     let body = crate::html::refusal_html(user.lang, &problem, &safe_back(back));
-    (
-        problem.status,
-        Html(page("操作未完成", "Not done", Some(user), &body)),
-    )
-        .into_response()
+    (problem.status, Html(page(k::NOT_DONE, Some(user), &body))).into_response()
 }
 
 /// A local path to go back to (never another site).
@@ -71,10 +68,7 @@ pub(crate) fn form_open(
          <input type=\"hidden\" name=\"back\" value=\"{back}\">",
         action = esc(action),
         id = esc(id),
-        confirm = user.lang.one(
-            "确认记账？记入台账后不能修改，只能冲正。",
-            "Post to the ledger? A posted entry cannot be edited, only reversed."
-        ),
+        confirm = user.lang.t(k::POST_TO_THE_LEDGER_A_POSTED),
         csrf = esc(&user.csrf),
         key = random_hex(16)?,
         back = esc(back),
@@ -82,20 +76,15 @@ pub(crate) fn form_open(
 }
 
 /// The as-of date (today in Asia/Shanghai by default), the reason and the button.
-pub(crate) fn form_close(
-    lang: Lang,
-    today: chrono::NaiveDate,
-    button_zh: &str,
-    button_en: &str,
-) -> String {
+pub(crate) fn form_close(lang: Lang, today: chrono::NaiveDate, button: Key) -> String {
     format!(
         "<label>{as_of} <input type=\"date\" name=\"as_of\" value=\"{today}\" max=\"{today}\" required></label> \
          <label>{reason} <input name=\"reason\" required></label> \
          <button>{button}</button></form>",
-        as_of = lang.t("生效日期", "As of"),
+        as_of = lang.t(k::AS_OF_2),
         today = today.format("%Y-%m-%d"),
-        reason = lang.t("理由", "Reason"),
-        button = lang.t(button_zh, button_en),
+        reason = lang.t(k::REASON),
+        button = lang.t(button),
     )
 }
 
@@ -107,10 +96,10 @@ fn hidden(name: &str, value: &str) -> String {
     )
 }
 
-fn input(lang: Lang, zh: &str, en: &str, name: &str, kind: &str, extra: &str) -> String {
+fn input(lang: Lang, label: Key, name: &str, kind: &str, extra: &str) -> String {
     format!(
         "<label>{} <input name=\"{}\" type=\"{}\" {extra}></label> ",
-        lang.t(zh, en),
+        lang.t(label),
         esc(name),
         esc(kind)
     )
@@ -119,8 +108,7 @@ fn input(lang: Lang, zh: &str, en: &str, name: &str, kind: &str, extra: &str) ->
 fn amount_input(lang: Lang, name: &str) -> String {
     input(
         lang,
-        "面积 m²",
-        "Area m²",
+        k::AREA_M_2,
         name,
         "text",
         "inputmode=\"decimal\" required",
@@ -128,16 +116,13 @@ fn amount_input(lang: Lang, name: &str) -> String {
 }
 
 fn land_use_select(lang: Lang) -> String {
-    let mut out = format!(
-        "<label>{} <select name=\"land_use\">",
-        lang.t("用地类型", "Land use")
-    );
-    for (value, zh, en) in LandUseInput::ALL {
+    let mut out = format!("<label>{} <select name=\"land_use\">", lang.t(k::LAND_USE));
+    for (value, name) in LandUseInput::ALL {
         let _ = write!(
             out,
             "<option value=\"{}\">{}</option>",
             value.name(),
-            lang.one(zh, en)
+            lang.t(name)
         );
     }
     out.push_str("</select></label> ");
@@ -156,8 +141,8 @@ async fn chain_status(state: &AppState, lang: Lang) -> Result<String, WebError> 
     let (seq, hash) = state.registry.public().journal_head().await?;
     Ok(format!(
         "<p id=\"chain\">{} <strong>#{seq}</strong> · {} <code>{}</code></p>",
-        lang.t("台账链头", "Journal head"),
-        lang.t("哈希", "hash"),
+        lang.t(k::JOURNAL_HEAD),
+        lang.t(k::HASH),
         esc(&hash)
     ))
 }
@@ -185,7 +170,7 @@ pub async fn ledger_index(
         let [m2, ha, mu] = area_cells(a.balance.m2);
         groups.entry(a.county.clone()).or_default().push(vec![
             account_link(lang, &scope, &a.detail),
-            lang.t(&a.kind_zh, &a.kind_en),
+            lang.pair(&a.kind_zh, &a.kind_en),
             format!(
                 "<span class=\"m2\" data-account=\"{}\">{m2}</span>",
                 esc(&a.account)
@@ -194,13 +179,7 @@ pub async fn ledger_index(
             mu,
         ]);
     }
-    let headers = [
-        ("账户", "Account"),
-        ("类型", "Kind"),
-        ("余额 m²", "Balance m²"),
-        ("公顷", "ha"),
-        ("亩", "mu"),
-    ];
+    let headers = [k::ACCOUNT_2, k::KIND, k::BALANCE_M, k::HA, k::MU];
     let mut body = chain_status(&state, lang).await?;
     let mut own = String::new();
     if user.is_land_writer() && user.actor.level == Level::County {
@@ -211,10 +190,7 @@ pub async fn ledger_index(
             own,
             "<p><a id=\"own-operations\" href=\"{}\">{}</a></p>",
             esc(&super::access::account_url(&holding)),
-            lang.t(
-                "本县指标操作（预留、挂牌、供地、调整）",
-                "Quota operations of my county (reserve, list, supply land, adjust)"
-            )
+            lang.t(k::QUOTA_OPERATIONS_OF_MY_COUNTY_RESERVE)
         );
     }
     body.push_str(&own);
@@ -224,7 +200,7 @@ pub async fn ledger_index(
     for (county, rows) in &groups {
         let title = match county {
             Some(code) => esc(&division_label(&scope, code)),
-            None => lang.t("省级", "Province"),
+            None => lang.t(k::PROVINCE),
         };
         let id = format!("county-{}", county.as_deref().unwrap_or("province"));
         body.push_str(&section(&id, title, &table_in(lang, &headers, rows)));
@@ -236,12 +212,9 @@ pub async fn ledger_index(
     let _ = write!(
         body,
         "<p><a href=\"/supervision\">{}</a></p>",
-        lang.t(
-            "监管：逾期、扫描与制裁",
-            "Supervision: overdue items, scans and sanctions"
-        )
+        lang.t(k::SUPERVISION_OVERDUE_ITEMS_SCANS_AND_SANCTIONS)
     );
-    Ok(Html(page("指标台账", "Quota ledger", Some(&user), &body)))
+    Ok(Html(page(k::QUOTA_LEDGER, Some(&user), &body)))
 }
 
 /// Open listings (公告): market data every signed-in user of the province sees (seller,
@@ -267,21 +240,9 @@ fn listings_section(
     let table = if rows.is_empty() {
         none(lang)
     } else {
-        table_in(
-            lang,
-            &[
-                ("公告", "Listing"),
-                ("转让方", "Seller"),
-                ("挂牌面积", "Amount listed"),
-            ],
-            &rows,
-        )
+        table_in(lang, &[k::LISTING_2, k::SELLER, k::AMOUNT_LISTED], &rows)
     };
-    section(
-        "listings",
-        lang.t("市场公告（挂牌中）", "Open listings"),
-        &table,
-    )
+    section("listings", lang.t(k::OPEN_LISTINGS), &table)
 }
 
 fn grant_form(user: &User) -> Result<String, WebError> {
@@ -290,20 +251,15 @@ fn grant_form(user: &User) -> Result<String, WebError> {
     form.push_str(&hidden("kind", "grant_annual_plan"));
     form.push_str(&input(
         lang,
-        "县",
-        "County",
+        k::COUNTY,
         "county",
         "text",
         "pattern=\"[0-9]{6}\" required",
     ));
-    form.push_str(&input(lang, "年度", "Year", "year", "number", "required"));
+    form.push_str(&input(lang, k::YEAR, "year", "number", "required"));
     form.push_str(&amount_input(lang, "amount_m2"));
-    form.push_str(&form_close(lang, user.today, "下达", "Grant"));
-    Ok(section(
-        "grant",
-        lang.t("下达年度计划指标", "Grant annual plan quota"),
-        &form,
-    ))
+    form.push_str(&form_close(lang, user.today, k::GRANT));
+    Ok(section("grant", lang.t(k::GRANT_ANNUAL_PLAN_QUOTA), &form))
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -312,13 +268,9 @@ fn grant_form(user: &User) -> Result<String, WebError> {
 fn history_query(
     query: Result<Query<HistoryQuery>, QueryRejection>,
 ) -> Result<HistoryQuery, WebError> {
-    query.map(|q| q.0).map_err(|_| {
-        WebError::invalid(
-            "before",
-            "翻页参数应为正整数",
-            "paging parameters should be whole numbers",
-        )
-    })
+    query
+        .map(|q| q.0)
+        .map_err(|_| WebError::invalid("before", k::PAGING_PARAMETERS_SHOULD_BE_WHOLE_NUMBERS))
 }
 
 pub(crate) fn lot_rows(lang: Lang, scope: &Scope, lots: &[Lot]) -> Vec<Vec<String>> {
@@ -331,11 +283,8 @@ pub(crate) fn lot_rows(lang: Lang, scope: &Scope, lots: &[Lot]) -> Vec<Vec<Strin
                     format!(
                         "<code>{}</code> <span class=\"warn\" title=\"{}\">{}</span>",
                         esc(&lot.serial()),
-                        lang.one(
-                            "预支指标：验收确认前只能本地使用",
-                            "advanced quota: local use only until acceptance confirms it"
-                        ),
-                        lang.one("预支", "advanced")
+                        lang.t(k::ADVANCED_QUOTA_LOCAL_USE_ONLY_UNTIL),
+                        lang.t(k::ADVANCED)
                     )
                 } else {
                     format!("<code>{}</code>", esc(&lot.serial()))
@@ -352,14 +301,14 @@ pub(crate) fn lot_rows(lang: Lang, scope: &Scope, lots: &[Lot]) -> Vec<Vec<Strin
         .collect()
 }
 
-pub(crate) const LOT_HEADERS: &[(&str, &str)] = &[
-    ("指标块", "Lot"),
-    ("序号段", "Serials"),
-    ("来源项目", "Producing project"),
-    ("面积", "Amount"),
-    ("持有账户", "Holder"),
-    ("母块", "Parent"),
-    ("产生条目", "Created by"),
+pub(crate) const LOT_HEADERS: &[Key] = &[
+    k::LOT,
+    k::SERIALS,
+    k::PRODUCING_PROJECT,
+    k::AMOUNT_3,
+    k::HOLDER,
+    k::PARENT,
+    k::CREATED_BY,
 ];
 
 fn history_table(scope: &Scope, user: &User, detail: &AccountDetail) -> String {
@@ -371,7 +320,7 @@ fn history_table(scope: &Scope, user: &User, detail: &AccountDetail) -> String {
         .history
         .iter()
         .map(|h| {
-            let (zh, en) = operation_kind(&h.kind);
+            let name = operation_kind(&h.kind);
             let counter = h
                 .counter_accounts
                 .iter()
@@ -384,7 +333,7 @@ fn history_table(scope: &Scope, user: &User, detail: &AccountDetail) -> String {
             vec![
                 entry_link(h.seq),
                 esc(&h.effective),
-                lang.t(zh, en),
+                lang.t(name),
                 format!("<span class=\"m2\">{:+}</span>", h.amount_m2),
                 counter,
                 esc(&h.actor),
@@ -395,13 +344,13 @@ fn history_table(scope: &Scope, user: &User, detail: &AccountDetail) -> String {
     table_in(
         lang,
         &[
-            ("条目", "Entry"),
-            ("日期", "Date"),
-            ("类型", "Kind"),
-            ("变动 m²", "Change m²"),
-            ("对方账户", "Counter-account"),
-            ("经办", "Actor"),
-            ("理由", "Reason"),
+            k::ENTRY_2,
+            k::DATE_2,
+            k::KIND,
+            k::CHANGE_M,
+            k::COUNTER_ACCOUNT,
+            k::ACTOR_2,
+            k::REASON,
         ],
         &rows,
     )
@@ -429,9 +378,9 @@ pub async fn account_show(
         .unwrap_or_default();
     let mut body = format!(
         "<p>{kind} · {owner}</p><p id=\"balance\">{label} <strong>{area}</strong></p>",
-        kind = lang.t(&detail.account.kind_zh, &detail.account.kind_en),
+        kind = lang.pair(&detail.account.kind_zh, &detail.account.kind_en),
         owner = esc(&owner),
-        label = lang.t("余额", "Balance"),
+        label = lang.t(k::BALANCE_2),
         area = esc(&area_text(detail.account.balance.m2)),
     );
     if account.has_lots() {
@@ -444,11 +393,7 @@ pub async fn account_show(
                 &lot_rows(lang, &scope, &detail.open_lots),
             )
         };
-        body.push_str(&section(
-            "lots",
-            lang.t("未消耗的指标块", "Open lots"),
-            &lots,
-        ));
+        body.push_str(&section("lots", lang.t(k::OPEN_LOTS), &lots));
     }
     let mut pager = String::new();
     if query.before.is_some() {
@@ -456,7 +401,7 @@ pub async fn account_show(
             pager,
             "<a href=\"{}\">{}</a> ",
             esc(&url),
-            lang.t("最新", "Newest")
+            lang.t(k::NEWEST)
         );
     }
     if let Some(before) = detail.older_before {
@@ -464,12 +409,12 @@ pub async fn account_show(
             pager,
             "<a id=\"older\" href=\"{}?before={before}\">{}</a>",
             esc(&url),
-            lang.t("更早", "Older")
+            lang.t(k::OLDER)
         );
     }
     body.push_str(&section(
         "history",
-        lang.t(
+        lang.pair(
             &format!("流水（共 {} 条，新的在前）", detail.entries_total),
             &format!("History ({} entries, newest first)", detail.entries_total),
         ),
@@ -479,8 +424,10 @@ pub async fn account_show(
     body.push_str(&chain_status(&state, lang).await?);
     // The title names the account: its owner by name and its kind.
     Ok(Html(page(
-        &super::access::account_name(Lang::Zh, &scope, account),
-        &super::access::account_name(Lang::En, &scope, account),
+        (
+            &super::access::account_name(Lang::Zh, &scope, account),
+            &super::access::account_name(Lang::En, &scope, account),
+        ),
         Some(&user),
         &body,
     )))
@@ -506,35 +453,23 @@ async fn account_forms(
             reserve.push_str(&hidden("kind", "reserve"));
             reserve.push_str(&hidden("division", code));
             reserve.push_str(&amount_input(lang, "amount_m2"));
-            reserve.push_str(&input(
-                lang, "用途", "Purpose", "purpose", "text", "required",
-            ));
-            reserve.push_str(&form_close(lang, user.today, "预留", "Reserve"));
+            reserve.push_str(&input(lang, k::PURPOSE_2, "purpose", "text", "required"));
+            reserve.push_str(&form_close(lang, user.today, k::RESERVE_2));
             out.push_str(&section(
                 "reserve",
-                lang.t("预留本地需求（二(三)）", "Reserve for local needs (二(三))"),
+                lang.t(k::RESERVE_FOR_LOCAL_NEEDS),
                 &reserve,
             ));
 
             let mut list = form_open(user, "/ledger/operations", "form-list", &back)?;
             list.push_str(&hidden("kind", "list"));
             list.push_str(&hidden("division", code));
-            list.push_str(&input(
-                lang,
-                "公告编号",
-                "Listing ID",
-                "listing",
-                "text",
-                "required",
-            ));
+            list.push_str(&input(lang, k::LISTING_ID, "listing", "text", "required"));
             list.push_str(&amount_input(lang, "amount_m2"));
-            list.push_str(&form_close(lang, user.today, "挂牌", "List"));
+            list.push_str(&form_close(lang, user.today, k::LIST_2));
             out.push_str(&section(
                 "list",
-                lang.t(
-                    "挂牌公告（预留以外的指标）",
-                    "List for transfer (what is not reserved)",
-                ),
+                lang.t(k::LIST_FOR_TRANSFER_WHAT_IS_NOT),
                 &list,
             ));
 
@@ -545,36 +480,27 @@ async fn account_forms(
             use_form.push_str(&hidden("division", code));
             use_form.push_str(&input(
                 lang,
-                "建新区",
-                "Construction zone",
+                k::CONSTRUCTION_ZONE,
                 "zone",
                 "text",
                 "required",
             ));
             use_form.push_str(&land_use_select(lang));
             use_form.push_str(&amount_input(lang, "amount_m2"));
-            use_form.push_str(&form_close(lang, user.today, "使用", "Use"));
+            use_form.push_str(&form_close(lang, user.today, k::USE_2));
             out.push_str(&section(
                 "use",
-                lang.t("建新区使用指标", "Use against a construction zone"),
+                lang.t(k::USE_AGAINST_A_CONSTRUCTION_ZONE),
                 &use_form,
             ));
 
             if user.actor.level == Level::County && division.level() == DivisionLevel::County {
                 let mut adjust = form_open(user, "/ledger/adjustments", "form-adjustment", &back)?;
                 adjust.push_str(&hidden("county", code));
-                adjust.push_str(&form_close(
-                    lang,
-                    user.today,
-                    "申请规划调整",
-                    "Apply for an adjustment",
-                ));
+                adjust.push_str(&form_close(lang, user.today, k::APPLY_FOR_AN_ADJUSTMENT));
                 out.push_str(&section(
                     "adjustment",
-                    lang.t(
-                        "流转后规划调整申请（每县每年一次，二(七)）",
-                        "Planning adjustment after a transfer (once a year per county, 二(七))",
-                    ),
+                    lang.t(k::PLANNING_ADJUSTMENT_AFTER_A_TRANSFER_ONCE),
                     &adjust,
                 ));
             }
@@ -585,10 +511,10 @@ async fn account_forms(
             release.push_str(&hidden("kind", "release"));
             release.push_str(&hidden("division", division.as_str()));
             release.push_str(&amount_input(lang, "amount_m2"));
-            release.push_str(&form_close(lang, user.today, "解除预留", "Release"));
+            release.push_str(&form_close(lang, user.today, k::RELEASE_2));
             out.push_str(&section(
                 "release",
-                lang.t("解除预留", "Release a reservation"),
+                lang.t(k::RELEASE_A_RESERVATION),
                 &release,
             ));
         }
@@ -601,16 +527,15 @@ async fn account_forms(
             withdraw.push_str(&hidden("kind", "withdraw"));
             withdraw.push_str(&hidden("listing", listing));
             withdraw.push_str(&amount_input(lang, "amount_m2"));
-            withdraw.push_str(&form_close(lang, user.today, "撤牌", "Withdraw"));
-            out.push_str(&section("withdraw", lang.t("撤牌", "Withdraw"), &withdraw));
+            withdraw.push_str(&form_close(lang, user.today, k::WITHDRAW));
+            out.push_str(&section("withdraw", lang.t(k::WITHDRAW), &withdraw));
 
             let mut transfer = form_open(user, "/ledger/operations", "form-transfer", &back)?;
             transfer.push_str(&hidden("kind", "transfer"));
             transfer.push_str(&hidden("listing", listing));
             transfer.push_str(&input(
                 lang,
-                "受让方（本省市、县代码）",
-                "Buyer (a city or county of the province)",
+                k::BUYER_A_CITY_OR_COUNTY_OF,
                 "buyer",
                 "text",
                 "pattern=\"[0-9]{6}\" required",
@@ -618,21 +543,15 @@ async fn account_forms(
             transfer.push_str(&amount_input(lang, "amount_m2"));
             transfer.push_str(&input(
                 lang,
-                "成交价（元/亩，不低于省指导价）",
-                "Price (yuan per mu, at least the guide price)",
+                k::PRICE_YUAN_PER_MU_AT_LEAST,
                 "price_yuan_per_mu",
                 "text",
                 "inputmode=\"decimal\" required",
             ));
-            transfer.push_str(&form_close(
-                lang,
-                user.today,
-                "结算流转",
-                "Settle the transfer",
-            ));
+            transfer.push_str(&form_close(lang, user.today, k::SETTLE_THE_TRANSFER));
             out.push_str(&section(
                 "transfer",
-                lang.t("流转结算（二(三)）", "Settle a transfer (二(三))"),
+                lang.t(k::SETTLE_A_TRANSFER),
                 &transfer,
             ));
         }
@@ -645,44 +564,22 @@ fn land_supply_form(user: &User, county: &str, back: &str) -> Result<String, Web
     let lang = user.lang;
     let mut form = form_open(user, "/ledger/land-supplies", "form-land-supply", back)?;
     form.push_str(&hidden("county", county));
-    form.push_str(&input(
-        lang,
-        "供地编号",
-        "Supply ID",
-        "id",
-        "text",
-        "required",
-    ));
-    form.push_str(&input(
-        lang,
-        "地块",
-        "Parcel / zone",
-        "zone",
-        "text",
-        "required",
-    ));
+    form.push_str(&input(lang, k::SUPPLY_ID, "id", "text", "required"));
+    form.push_str(&input(lang, k::PARCEL_ZONE, "zone", "text", "required"));
     form.push_str(&land_use_select(lang));
     form.push_str(&amount_input(lang, "area_m2"));
     let _ = write!(
         form,
         "<label>{} <select name=\"backing\"><option value=\"surplus_quota\">{}</option>\
          <option value=\"annual_plan\">{}</option></select></label> ",
-        lang.t("指标来源", "Backed by"),
-        lang.one("节余指标", "surplus quota"),
-        lang.one("年度计划指标", "annual plan quota"),
+        lang.t(k::BACKED_BY),
+        lang.t(k::SURPLUS_QUOTA),
+        lang.t(k::ANNUAL_PLAN_QUOTA),
     );
-    form.push_str(&form_close(
-        lang,
-        user.today,
-        "登记供地",
-        "Record the supply",
-    ));
+    form.push_str(&form_close(lang, user.today, k::RECORD_THE_SUPPLY));
     Ok(section(
         "land-supply",
-        lang.t(
-            "供地登记（经营性用地须使用节余指标，二(五)）",
-            "Land supply (operational land must use surplus quota, 二(五))",
-        ),
+        lang.t(k::LAND_SUPPLY_OPERATIONAL_LAND_MUST_USE),
         &form,
     ))
 }
@@ -707,8 +604,8 @@ async fn supplies_and_adjustments(
                 esc(&s.land_use),
                 esc(&area_text(s.area_m2)),
                 match s.backing.as_str() {
-                    "surplus_quota" => lang.one("节余指标", "surplus quota"),
-                    "annual_plan" => lang.one("年度计划指标", "annual plan quota"),
+                    "surplus_quota" => lang.t(k::SURPLUS_QUOTA),
+                    "annual_plan" => lang.t(k::ANNUAL_PLAN_QUOTA),
                     other => format!("<code>{}</code>", esc(other)),
                 },
                 s.ledger_seq.map(entry_link).unwrap_or_default(),
@@ -735,13 +632,13 @@ async fn supplies_and_adjustments(
         table_in(
             lang,
             &[
-                ("编号", "ID"),
-                ("日期", "Date"),
-                ("地块", "Zone"),
-                ("用地类型", "Land use"),
-                ("面积", "Area"),
-                ("指标来源", "Backing"),
-                ("条目", "Entry"),
+                k::ID_2,
+                k::DATE_2,
+                k::ZONE,
+                k::LAND_USE,
+                k::AREA,
+                k::BACKING,
+                k::ENTRY_2,
             ],
             &supplies,
         )
@@ -751,24 +648,18 @@ async fn supplies_and_adjustments(
     } else {
         table_in(
             lang,
-            &[
-                ("编号", "ID"),
-                ("日期", "Date"),
-                ("年度", "Year"),
-                ("理由", "Reason"),
-            ],
+            &[k::ID_2, k::DATE_2, k::YEAR, k::REASON],
             &adjustments,
         )
     };
-    Ok(section(
-        "land-supplies",
-        lang.t("供地记录", "Land supplies"),
-        &supplies,
-    ) + &section(
-        "adjustments",
-        lang.t("规划调整申请", "Adjustment applications"),
-        &adjustments,
-    ))
+    Ok(
+        section("land-supplies", lang.t(k::LAND_SUPPLIES), &supplies)
+            + &section(
+                "adjustments",
+                lang.t(k::ADJUSTMENT_APPLICATIONS),
+                &adjustments,
+            ),
+    )
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -795,29 +686,26 @@ fn operation_details(lang: Lang, entry: &Entry) -> String {
 fn entry_body(scope: &Scope, user: &User, detail: &EntryDetail) -> String {
     let lang = user.lang;
     let entry = &detail.entry;
-    let (zh, en) = operation_kind(entry.operation.kind());
-    let row = |zh: &str, en: &str, value: String| vec![lang.t(zh, en), value];
+    let name = operation_kind(entry.operation.kind());
+    let row = |label: Key, value: String| vec![lang.t(label), value];
     let mut facts = vec![
-        row("序号", "Sequence", format!("#{}", entry.seq)),
-        row("类型", "Kind", lang.t(zh, en)),
-        row("操作内容", "Operation", operation_details(lang, entry)),
+        row(k::SEQUENCE, format!("#{}", entry.seq)),
+        row(k::KIND, lang.t(name)),
+        row(k::OPERATION_2, operation_details(lang, entry)),
         row(
-            "生效日期",
-            "Effective",
+            k::EFFECTIVE_2,
             esc(&entry.meta.effective.format("%Y-%m-%d").to_string()),
         ),
         row(
-            "记录时间",
-            "Recorded",
+            k::RECORDED,
             esc(&crate::html::local_time(&entry.meta.recorded_at)),
         ),
-        row("经办", "Actor", esc(&entry.meta.actor)),
-        row("理由", "Reason", esc(&entry.meta.reason)),
+        row(k::ACTOR_2, esc(&entry.meta.actor)),
+        row(k::REASON, esc(&entry.meta.reason)),
     ];
     if let Some(fen) = entry.money_fen {
         facts.push(row(
-            "成交金额",
-            "Money",
+            k::MONEY,
             format!("{} 元", esc(&guagou_domain::units::Fen(fen).yuan_text())),
         ));
     }
@@ -829,7 +717,7 @@ fn entry_body(scope: &Scope, user: &User, detail: &EntryDetail) -> String {
             let [m2, ha, mu] = area_cells(leg.amount_m2);
             vec![
                 account_link(lang, scope, &leg.account),
-                lang.t(&kzh, &ken),
+                lang.pair(&kzh, &ken),
                 format!("<span class=\"m2\">{}</span>", esc(&m2)),
                 ha,
                 mu,
@@ -852,14 +740,11 @@ fn entry_body(scope: &Scope, user: &User, detail: &EntryDetail) -> String {
         table_in(lang, LOT_HEADERS, &lot_rows(lang, scope, &consumed_lots))
     };
     let verified = if detail.hash_verified {
-        format!(
-            "<span class=\"ok\">{}</span>",
-            lang.t("哈希校验一致", "hash verified")
-        )
+        format!("<span class=\"ok\">{}</span>", lang.t(k::HASH_VERIFIED))
     } else {
         format!(
             "<span class=\"fail\">{}</span>",
-            lang.t("哈希与内容不符", "hash does not match the content")
+            lang.t(k::HASH_DOES_NOT_MATCH_THE_CONTENT)
         )
     };
     // The neighbouring entries are usually another county's: a county user moves through
@@ -872,7 +757,7 @@ fn entry_body(scope: &Scope, user: &User, detail: &EntryDetail) -> String {
                 links,
                 "<a href=\"/ledger/entries/{}\">{}</a> ",
                 entry.seq - 1,
-                lang.t("上一条", "Previous")
+                lang.t(k::PREVIOUS)
             );
         }
         if sees_all && entry.seq < detail.head_seq {
@@ -880,48 +765,34 @@ fn entry_body(scope: &Scope, user: &User, detail: &EntryDetail) -> String {
                 links,
                 "<a href=\"/ledger/entries/{}\">{}</a>",
                 entry.seq + 1,
-                lang.t("下一条", "Next")
+                lang.t(k::NEXT)
             );
         }
         links
     };
     format!(
         "{facts}{legs}{created}{consumed}{hashes}<p>{neighbours}</p>",
-        facts = table_in(lang, &[("字段", "Field"), ("值", "Value")], &facts),
+        facts = table_in(lang, &[k::FIELD_2, k::VALUE_2], &facts),
         legs = section(
             "legs",
-            lang.t("分录", "Legs"),
+            lang.t(k::LEGS),
             &table_in(
                 lang,
-                &[
-                    ("账户", "Account"),
-                    ("类型", "Kind"),
-                    ("金额 m²", "Amount m²"),
-                    ("公顷", "ha"),
-                    ("亩", "mu")
-                ],
+                &[k::ACCOUNT_2, k::KIND, k::AMOUNT_M, k::HA, k::MU],
                 &legs
             )
         ),
-        created = section(
-            "lots-created",
-            lang.t("新建指标块", "Lots created"),
-            &created
-        ),
-        consumed = section(
-            "lots-consumed",
-            lang.t("消耗指标块", "Lots consumed"),
-            &consumed
-        ),
+        created = section("lots-created", lang.t(k::LOTS_CREATED), &created),
+        consumed = section("lots-consumed", lang.t(k::LOTS_CONSUMED), &consumed),
         hashes = section(
             "hashes",
-            lang.t("哈希链", "Hash chain"),
+            lang.t(k::HASH_CHAIN),
             &format!(
                 "<p>{prev_label} <code id=\"prev-hash\">{prev}</code></p>\
                  <p>{hash_label} <code id=\"hash\">{hash}</code></p><p>{verified}</p>",
-                prev_label = lang.t("前一哈希", "Previous hash"),
+                prev_label = lang.t(k::PREVIOUS_HASH_2),
                 prev = esc(&entry.prev_hash),
-                hash_label = lang.t("本条哈希", "Hash"),
+                hash_label = lang.t(k::HASH_2),
                 hash = esc(&entry.hash),
             )
         ),
@@ -944,21 +815,20 @@ pub async fn entry_show(
         let mut form = form_open(&user, "/ledger/operations", "form-reverse", &back)?;
         form.push_str(&hidden("kind", "reverse"));
         form.push_str(&hidden("seq", &detail.entry.seq.to_string()));
-        form.push_str(&form_close(lang, user.today, "冲正", "Reverse"));
+        form.push_str(&form_close(lang, user.today, k::REVERSE));
         body.push_str(&section(
             "reverse",
-            lang.t(
-                "冲正（记一笔相反的条目）",
-                "Reverse (post a correcting entry)",
-            ),
+            lang.t(k::REVERSE_POST_A_CORRECTING_ENTRY),
             &form,
         ));
     }
     body.push_str(&chain_status(&state, lang).await?);
     let seq = detail.entry.seq;
     Ok(Html(page(
-        &format!("台账条目 #{seq}"),
-        &format!("Journal entry #{seq}"),
+        (
+            &format!("台账条目 #{seq}"),
+            &format!("Journal entry #{seq}"),
+        ),
         Some(&user),
         &body,
     )))
@@ -989,13 +859,10 @@ pub async fn lot_show(
     let scope = user.door(&state.registry).read_scope().await?;
     let lineage = read::lot_lineage(&state.registry, &scope, &user, &id).await?;
     let mut headers = LOT_HEADERS.to_vec();
-    headers.push(("消耗条目", "Consumed by"));
+    headers.push(k::CONSUMED_BY);
     let body = format!(
         "<p>{}</p>{}",
-        lang.t(
-            "本指标块及其来源（从本块到最初产生的指标块）",
-            "This lot and where it came from (from this lot back to the minted lot)"
-        ),
+        lang.t(k::THIS_LOT_AND_WHERE_IT_CAME),
         table_in(lang, &headers, &lineage_rows(lang, &scope, &lineage)),
     );
     let serial = lineage
@@ -1003,8 +870,7 @@ pub async fn lot_show(
         .map(|l| l.serial.clone())
         .unwrap_or_default();
     Ok(Html(page(
-        &format!("指标块 {serial}"),
-        &format!("Lot {serial}"),
+        (&format!("指标块 {serial}"), &format!("Lot {serial}")),
         Some(&user),
         &body,
     )))
@@ -1025,11 +891,13 @@ pub async fn project_show(
     let body = format!(
         "<p><a href=\"/projects/{}\">{}</a></p>{panel}",
         esc(&segment(&project.code)),
-        user.lang.t("返回项目", "Back to the project"),
+        user.lang.t(k::BACK_TO_THE_PROJECT),
     );
     Ok(Html(page(
-        &format!("{} 指标台账", project.name),
-        &format!("Ledger of {}", project.code),
+        (
+            &format!("{} 指标台账", project.name),
+            &format!("Ledger of {}", project.code),
+        ),
         Some(&user),
         &body,
     )))
@@ -1064,7 +932,7 @@ pub struct OperationForm {
 
 fn form_int<T: std::str::FromStr>(field: &'static str, text: &str) -> Result<T, WebError> {
     text.trim().parse().map_err(|_| {
-        WebError::invalid(
+        WebError::invalid_text(
             field,
             format!("{field} 应为整数（{text}）"),
             format!("{field} should be a whole number ({text})"),
@@ -1122,7 +990,7 @@ fn form_operation(form: &OperationForm) -> Result<OperationInput, WebError> {
             seq: form_int("seq", &form.seq)?,
         },
         other => {
-            return Err(WebError::invalid(
+            return Err(WebError::invalid_text(
                 "kind",
                 format!("未知操作 {other}"),
                 format!("unknown operation {other}"),
@@ -1136,8 +1004,7 @@ fn form_key(user: &User, key: &str) -> Result<String, WebError> {
     if key.len() != 32 || !key.chars().all(|c| c.is_ascii_hexdigit()) {
         return Err(WebError::invalid(
             "key",
-            "表单缺少有效的防重复提交键，请刷新页面后重试",
-            "the form has no valid idempotency key; reload and try again",
+            k::THE_FORM_HAS_NO_VALID_IDEMPOTENCY,
         ));
     }
     write::idempotency_key("web", user, key)

@@ -2,6 +2,7 @@
 //! dashboard's list of what is overdue or due within 90 days. Each returns HTML and never fails
 //! the page it sits in: a failure is logged and shown as a short note.
 
+use crate::catalogue::{Key, k};
 use std::fmt::Write as _;
 
 use guagou_domain::RuleId;
@@ -26,7 +27,7 @@ pub fn failed_panel(lang: Lang, id: &str, error: &WebError) -> String {
     let problem = error.problem();
     format!(
         "<section id=\"{id}\"><p class=\"fail\">{}</p></section>",
-        lang.t(&problem.message_zh, &problem.message_en)
+        lang.pair(&problem.message_zh, &problem.message_en)
     )
 }
 
@@ -55,14 +56,11 @@ pub(crate) async fn project_ledger(
     let lang = user.lang;
     let registry = &state.registry;
     let code = &project.code;
-    let title = lang.t("指标台账", "Quota ledger");
+    let title = lang.t(k::QUOTA_LEDGER);
     let Some(position) = user.door(registry).advance_position(code).await? else {
         return Ok(format!(
             "<section id=\"project-ledger\"><h2>{title}</h2><p class=\"none\">{}</p></section>",
-            lang.t(
-                "立项后登记台账，方可预支",
-                "A project enters the ledger when it is approved; advances follow"
-            )
+            lang.t(k::A_PROJECT_ENTERS_THE_LEDGER_WHEN)
         ));
     };
     let ledger = &position.ledger;
@@ -78,22 +76,16 @@ pub(crate) async fn project_ledger(
     };
     let owed = position.owed_m2;
     let suspended = position.county_suspended;
-    let row = |zh: &str, en: &str, value: String| vec![lang.t(zh, en), value];
+    let row = |label: Key, value: String| vec![lang.t(label), value];
     let facts = vec![
         row(
-            "计划节余",
-            "Planned surplus",
+            k::PLANNED_SURPLUS,
             esc(&area_text(ledger.planned_surplus_m2)),
         ),
+        row(k::ADVANCE_LIMIT, esc(&area_text(limit))),
+        row(k::ADVANCED_2, esc(&area_text(ledger.advanced_m2))),
         row(
-            "预支上限（二(四)）",
-            "Advance limit (二(四))",
-            esc(&area_text(limit)),
-        ),
-        row("已预支", "Advanced", esc(&area_text(ledger.advanced_m2))),
-        row(
-            "尚欠预支",
-            "Advance outstanding",
+            k::ADVANCE_OUTSTANDING,
             format!(
                 "<a href=\"{}\">{}</a>",
                 esc(&account_url(&advance_account)),
@@ -101,39 +93,33 @@ pub(crate) async fn project_ledger(
             ),
         ),
         row(
-            "已核发",
-            "Issued",
+            k::ISSUED_2,
             match ledger.issued_m2 {
                 Some(m2) => format!(
                     "<a href=\"{}\">{}</a>",
                     esc(&account_url(&surplus_account)),
                     esc(&area_text(m2))
                 ),
-                None => lang.t("未核发", "not yet"),
+                None => lang.t(k::NOT_YET),
             },
         ),
         row(
-            "下一序号",
-            "Next serial",
+            k::NEXT_SERIAL,
             esc(&format!("{code}:{}", ledger.next_serial)),
         ),
         row(
-            "预支权",
-            "Advance right",
+            k::ADVANCE_RIGHT,
             if suspended {
                 format!(
                     "<span class=\"fail\">{}</span>",
-                    lang.t(
-                        "本县预支已暂停（ADVANCE_NOT_SUSPENDED）",
-                        "suspended for the county"
-                    )
+                    lang.t(k::SUSPENDED_FOR_THE_COUNTY)
                 )
             } else {
-                lang.t("正常", "in force")
+                lang.t(k::IN_FORCE_2)
             },
         ),
     ];
-    let facts_table = table_in(lang, &[("项目", "Item"), ("值", "Value")], &facts);
+    let facts_table = table_in(lang, &[k::ITEM_2, k::VALUE_2], &facts);
     let today = user.today;
     let project_facts: Vec<_> = user
         .door(registry)
@@ -149,7 +135,7 @@ pub(crate) async fn project_ledger(
     };
     let mut out = format!(
         "<section id=\"project-ledger\"><h2>{title}</h2>{facts_table}<h3>{}</h3>{deadline_table}",
-        lang.t("期限（截至今日）", "Deadlines (as of today)")
+        lang.t(k::DEADLINES_AS_OF_TODAY)
     );
     let may_advance = user.is_land_writer()
         && user.actor.level == Level::City
@@ -168,14 +154,14 @@ pub(crate) async fn project_ledger(
              <input type=\"hidden\" name=\"project\" value=\"{code}\">\
              <label>{label} <input name=\"amount_m2\" type=\"text\" inputmode=\"decimal\" value=\"{remaining}\" required></label> ",
             code = esc(code),
-            label = lang.t("预支面积 m²", "Advance m²"),
+            label = lang.t(k::ADVANCE_M),
         );
-        form.push_str(&form_close(lang, user.today, "预支", "Advance"));
+        form.push_str(&form_close(lang, user.today, k::ADVANCE_2));
         let _ = write!(
             out,
             "<h3>{}</h3><p>{}</p>{form}",
-            lang.t("预支节余指标", "Advance surplus quota"),
-            lang.t(
+            lang.t(k::ADVANCE_SURPLUS_QUOTA),
+            lang.pair(
                 &format!(
                     "尚可预支 {}；{}；{}",
                     area_text(remaining),
@@ -206,19 +192,16 @@ pub(crate) fn deadline_table(
     let rows: Vec<Vec<String>> = items
         .iter()
         .map(|i| {
-            let (zh, en) = i.kind_label();
+            let name = i.kind_label();
             let status = if i.awaiting_acceptance {
                 format!(
                     "<span class=\"ok\">{}</span>",
-                    lang.t(
-                        "已按期申请验收，待验收（期限中止）",
-                        "acceptance applied for in time, awaiting the decision (clock stopped)"
-                    )
+                    lang.t(k::ACCEPTANCE_APPLIED_FOR_IN_TIME_AWAITING)
                 )
             } else if !i.binding && i.days_left < 0 {
                 format!(
                     "<span class=\"warn\">{}</span>",
-                    lang.t(
+                    lang.pair(
                         &format!("已过期限 {} 天（未预支，不制裁，可申请延期）", -i.days_left),
                         &format!(
                             "{} days past (no advance: no sanction, may be extended)",
@@ -229,7 +212,7 @@ pub(crate) fn deadline_table(
             } else if i.overdue {
                 format!(
                     "<span class=\"fail\">{}</span>",
-                    lang.t(
+                    lang.pair(
                         &format!("逾期 {} 天", -i.days_left),
                         &format!("overdue by {} days", -i.days_left)
                     )
@@ -237,7 +220,7 @@ pub(crate) fn deadline_table(
             } else {
                 format!(
                     "<span class=\"warn\">{}</span>",
-                    lang.t(
+                    lang.pair(
                         &format!("{} 天后到期", i.days_left),
                         &format!("due in {} days", i.days_left)
                     )
@@ -252,7 +235,7 @@ pub(crate) fn deadline_table(
             } else {
                 esc(&i.project)
             };
-            let mut row = vec![lang.t(zh, en), project];
+            let mut row = vec![lang.t(name), project];
             if with_county {
                 row.push(crate::names::division(names, &i.county));
             }
@@ -264,7 +247,7 @@ pub(crate) fn deadline_table(
                 },
                 esc(&i.started_on),
                 if i.extended {
-                    format!("{}（{}）", esc(&i.due_on), lang.t("已批准延期", "extended"))
+                    format!("{}（{}）", esc(&i.due_on), lang.t(k::EXTENDED))
                 } else {
                     esc(&i.due_on)
                 },
@@ -274,16 +257,16 @@ pub(crate) fn deadline_table(
             row
         })
         .collect();
-    let mut headers = vec![("事项", "Item"), ("项目", "Project")];
+    let mut headers = vec![k::ITEM, k::PROJECT_2];
     if with_county {
-        headers.push(("县", "County"));
+        headers.push(k::COUNTY);
     }
     headers.extend([
-        ("面积", "Area"),
-        ("起算日", "Started"),
-        ("最后期限", "Last valid day"),
-        ("状态", "Status"),
-        ("条目", "Entry"),
+        k::AREA,
+        k::STARTED,
+        k::LAST_VALID_DAY,
+        k::STATUS,
+        k::ENTRY_2,
     ]);
     table_in(lang, &headers, &rows)
 }
@@ -321,10 +304,7 @@ async fn other_open_items(
         // Dates are YYYY-MM-DD, so text order is date order.
         if listing.closes_on < today_text && user.reads(&listing.seller) {
             rows.push(vec![
-                lang.t(
-                    "挂牌已过截止日（待到期处理）",
-                    "listing past its close date (to expire)",
-                ),
+                lang.t(k::LISTING_PAST_ITS_CLOSE_DATE_TO),
                 format!(
                     "<a href=\"/market/listings/{id}\">{id}</a>",
                     id = esc(&listing.id)
@@ -347,10 +327,10 @@ async fn other_open_items(
             .is_none_or(serde_json::Value::is_null);
         if open && user.reads(&text("county")) {
             rows.push(vec![
-                lang.t("未履行的义务", "open obligation"),
+                lang.t(k::OPEN_OBLIGATION),
                 {
-                    let (zh, en) = super::supervision::obligation_kind(&text("kind"));
-                    format!("{} · {}", lang.one(zh, en), esc(&text("project")))
+                    let name = super::supervision::obligation_kind(&text("kind"));
+                    format!("{} · {}", lang.t(name), esc(&text("project")))
                 },
                 crate::names::division(names, &text("county")),
                 esc(&text("opened_on")),
@@ -362,17 +342,8 @@ async fn other_open_items(
     }
     Ok(format!(
         "<section id=\"open-items\"><h3>{}</h3>{}</section>",
-        lang.t("挂牌与义务", "Listings and obligations"),
-        table_in(
-            lang,
-            &[
-                ("事项", "Item"),
-                ("对象", "Subject"),
-                ("县", "County"),
-                ("日期", "Date"),
-            ],
-            &rows
-        )
+        lang.t(k::LISTINGS_AND_OBLIGATIONS),
+        table_in(lang, &[k::ITEM, k::SUBJECT, k::COUNTY, k::DATE_2,], &rows)
     ))
 }
 
@@ -407,10 +378,7 @@ async fn overdue(
     if items.is_empty() {
         out.push_str(&format!(
             "<p class=\"none\">{}</p>",
-            lang.t(
-                "无逾期或 90 天内到期的事项",
-                "nothing overdue or due within 90 days"
-            )
+            lang.t(k::NOTHING_OVERDUE_OR_DUE_WITHIN_90)
         ));
     } else {
         out.push_str(&deadline_table(lang, user, names, &items, true));
@@ -419,7 +387,7 @@ async fn overdue(
         let _ = write!(
             out,
             "<p class=\"fail\" id=\"suspended\">{} {}</p>",
-            lang.t("暂停预支的县：", "Advance right suspended:"),
+            lang.t(k::ADVANCE_RIGHT_SUSPENDED),
             suspended
                 .iter()
                 .map(|c| crate::names::division(names, c))
@@ -433,10 +401,7 @@ async fn overdue(
     let _ = write!(
         out,
         "<p><a href=\"/supervision?as_of={today}\">{}</a></p></div>",
-        lang.t(
-            "监管详情（制裁、义务、扫描）",
-            "Supervision (sanctions, obligations, scans)"
-        )
+        lang.t(k::SUPERVISION_SANCTIONS_OBLIGATIONS_SCANS)
     );
     Ok(out)
 }

@@ -2,6 +2,7 @@
 //! obligations and suspensions of the user's jurisdiction; the scan (city or province) and the
 //! lifting of a suspension (the city) as forms.
 
+use crate::catalogue::{Key, k};
 use std::fmt::Write as _;
 
 use axum::Form;
@@ -70,18 +71,13 @@ fn sanction_kind(kind: &serde_json::Value) -> (String, String) {
     }
 }
 
-pub(crate) fn obligation_kind(kind: &str) -> (&'static str, &'static str) {
+pub(crate) fn obligation_kind(kind: &str) -> Key {
     match kind {
-        "farmland_balance" => ("占补平衡", "farmland balance"),
-        "taxes_and_fees" => ("相关税费", "taxes and fees"),
-        "annual_plan_deduction_outstanding" => {
-            ("尚未扣减的年度计划指标", "annual plan deduction still owed")
-        }
-        "quota_owed_to_city" => (
-            "县欠市的节余指标（预支超过县分成，二(六)）",
-            "quota the county owes the city (advances beyond its part, 二(六))",
-        ),
-        _ => ("其他", "other"),
+        "farmland_balance" => k::FARMLAND_BALANCE,
+        "taxes_and_fees" => k::TAXES_AND_FEES,
+        "annual_plan_deduction_outstanding" => k::ANNUAL_PLAN_DEDUCTION_STILL_OWED,
+        "quota_owed_to_city" => k::QUOTA_THE_COUNTY_OWES_THE_CITY,
+        _ => k::OTHER_2,
     }
 }
 
@@ -106,7 +102,7 @@ fn sanction_rows(
             let mut row = vec![
                 format!("<code>{}</code>", esc(&text(s, "rule"))),
                 esc(&text(s, "clause")),
-                lang.t(&zh, &en),
+                lang.pair(&zh, &en),
                 esc(&text(s, "project")),
                 division(names, &text(s, "county")),
                 amount_cell(s),
@@ -130,16 +126,16 @@ fn sanction_table(
         return none(lang);
     }
     let mut headers = vec![
-        ("规则", "Rule"),
-        ("条款", "Clause"),
-        ("措施", "Measure"),
-        ("项目", "Project"),
-        ("县", "County"),
-        ("面积", "Area"),
-        ("逾期起始", "Overdue since"),
+        k::RULE,
+        k::CLAUSE,
+        k::MEASURE,
+        k::PROJECT_2,
+        k::COUNTY,
+        k::AREA,
+        k::OVERDUE_SINCE,
     ];
     if applied {
-        headers.push(("实施日期", "Applied on"));
+        headers.push(k::APPLIED_ON_2);
     }
     table_in(
         lang,
@@ -159,16 +155,16 @@ fn obligations_table(
     let rows: Vec<Vec<String>> = obligations
         .iter()
         .map(|o| {
-            let (zh, en) = obligation_kind(&text(o, "kind"));
+            let name = obligation_kind(&text(o, "kind"));
             let closed = text(o, "closed_on");
             vec![
-                lang.t(zh, en),
+                lang.t(name),
                 division(names, &text(o, "county")),
                 esc(&text(o, "project")),
                 amount_cell(o),
                 esc(&text(o, "opened_on")),
                 if closed.is_empty() {
-                    format!("<span class=\"fail\">{}</span>", lang.t("未履行", "open"))
+                    format!("<span class=\"fail\">{}</span>", lang.t(k::OPEN))
                 } else {
                     esc(&closed)
                 },
@@ -178,12 +174,12 @@ fn obligations_table(
     table_in(
         lang,
         &[
-            ("义务", "Obligation"),
-            ("县", "County"),
-            ("项目", "Project"),
-            ("面积", "Area"),
-            ("产生日期", "Opened"),
-            ("履行日期", "Closed"),
+            k::OBLIGATION,
+            k::COUNTY,
+            k::PROJECT_2,
+            k::AREA,
+            k::OPENED,
+            k::CLOSED_2,
         ],
         &rows,
     )
@@ -207,8 +203,8 @@ fn suspensions(user: &User, names: &DivisionNames, view: &SupervisionView) -> St
                      <label>{reason} <input name=\"reason\" required></label> <button>{button}</button></form>",
                     c = esc(county),
                     csrf = esc(&user.csrf),
-                    reason = lang.t("决定理由", "Reason for the decision"),
-                    button = lang.t("解除暂停", "Lift the suspension"),
+                    reason = lang.t(k::REASON_FOR_THE_DECISION),
+                    button = lang.t(k::LIFT_THE_SUSPENSION),
                 )
             } else {
                 String::new()
@@ -216,11 +212,7 @@ fn suspensions(user: &User, names: &DivisionNames, view: &SupervisionView) -> St
             vec![division(names, county), lift]
         })
         .collect();
-    table_in(
-        lang,
-        &[("县", "County"), ("市局决定", "City decision")],
-        &rows,
-    )
+    table_in(lang, &[k::COUNTY, k::CITY_DECISION], &rows)
 }
 
 fn scan_form(user: &User, as_of: &str) -> String {
@@ -235,19 +227,13 @@ fn scan_form(user: &User, as_of: &str) -> String {
          <label>{date} <input type=\"date\" name=\"as_of\" value=\"{as_of}\" max=\"{today}\" required></label> \
          <button>{button}</button></form></section>",
         today = user.today,
-        title = lang.t("逾期扫描", "Scan for overdue items"),
-        explain = lang.t(
-            "按基准日实施到期的制裁（二(四)）；已实施的不会重复实施",
-            "Applies the sanctions due on the date (二(四)); what was applied is never applied again"
-        ),
+        title = lang.t(k::SCAN_FOR_OVERDUE_ITEMS),
+        explain = lang.t(k::APPLIES_THE_SANCTIONS_DUE_ON_THE),
         csrf = esc(&user.csrf),
-        confirm = lang.one(
-            "确认实施到期的制裁？逾期县的预支资格将被暂停，并扣减其年度计划指标、开列占补平衡和税费义务（先看上面的预览）。",
-            "Apply the sanctions due? Overdue counties lose their advance right, their annual plan is deducted and obligations are opened (see the preview above)."
-        ),
-        date = lang.t("基准日", "As of"),
+        confirm = lang.t(k::APPLY_THE_SANCTIONS_DUE_OVERDUE_COUNTIES),
+        date = lang.t(k::AS_OF),
         as_of = esc(as_of),
-        button = lang.t("运行扫描", "Run the scan"),
+        button = lang.t(k::RUN_THE_SCAN),
     )
 }
 
@@ -271,10 +257,10 @@ pub async fn supervision_show(
         "<form method=\"get\" action=\"/supervision\"><label>{date} \
          <input type=\"date\" name=\"as_of\" value=\"{as_of}\"></label> <button>{show}</button></form>\
          <p id=\"summary\">{summary}</p>",
-        date = lang.t("基准日", "As of"),
+        date = lang.t(k::AS_OF),
         as_of = esc(&view.as_of),
-        show = lang.t("查看", "Show"),
-        summary = lang.t(
+        show = lang.t(k::SHOW),
+        summary = lang.pair(
             &format!(
                 "截至 {}：逾期 {overdue} 项，到期未处理的制裁 {} 项，已实施制裁 {} 项，暂停预支的县 {} 个",
                 view.as_of,
@@ -294,33 +280,27 @@ pub async fn supervision_show(
     let sections = [
         (
             "deadlines",
-            lang.t(
-                "期限（预支归还、项目完成）",
-                "Deadlines (advance repayment, completion)",
-            ),
+            lang.t(k::DEADLINES_ADVANCE_REPAYMENT_COMPLETION),
             deadlines,
         ),
         (
             "pending",
-            lang.t(
-                "到期未处理的制裁（运行扫描后实施）",
-                "Sanctions due, not yet applied (a scan applies them)",
-            ),
+            lang.t(k::SANCTIONS_DUE_NOT_YET_APPLIED_A),
             sanction_table(lang, &names, &view.pending_sanctions, false),
         ),
         (
             "sanctions",
-            lang.t("已实施的制裁", "Sanctions applied"),
+            lang.t(k::SANCTIONS_APPLIED),
             sanction_table(lang, &names, &view.sanctions, true),
         ),
         (
             "obligations",
-            lang.t("义务", "Obligations"),
+            lang.t(k::OBLIGATIONS),
             obligations_table(lang, &names, &view.obligations),
         ),
         (
             "suspensions",
-            lang.t("暂停预支", "Advance suspensions"),
+            lang.t(k::ADVANCE_SUSPENSIONS),
             suspensions(&user, &names, &view),
         ),
     ];
@@ -332,7 +312,7 @@ pub async fn supervision_show(
         );
     }
     body.push_str(&scan_form(&user, &view.as_of));
-    Ok(Html(page("监管", "Supervision", Some(&user), &body)))
+    Ok(Html(page(k::SUPERVISION, Some(&user), &body)))
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -362,7 +342,7 @@ fn report_body(user: &User, names: &DivisionNames, report: &ScanReport) -> Strin
         .map(|a| {
             format!(
                 "<li>{}</li>",
-                lang.t(&text(a, "detail_zh"), &text(a, "detail_en"))
+                lang.pair(&text(a, "detail_zh"), &text(a, "detail_en"))
             )
         })
         .collect();
@@ -371,7 +351,7 @@ fn report_body(user: &User, names: &DivisionNames, report: &ScanReport) -> Strin
         "<p id=\"scan-summary\">{summary}</p>{table}<ul>{details}</ul>{expired}<p>{again}</p>\
          <p><a href=\"/supervision?as_of={as_of}\">{back}</a></p>",
         expired = expired_listings_html(lang, &report.expired_listings),
-        summary = lang.t(
+        summary = lang.pair(
             &format!(
                 "基准日 {as_of}：本次实施 {} 项制裁，{} 项此前已实施（不重复实施）",
                 report.applied.len(),
@@ -384,11 +364,8 @@ fn report_body(user: &User, names: &DivisionNames, report: &ScanReport) -> Strin
             ),
         ),
         table = sanction_table(lang, names, &applied, false),
-        again = lang.t(
-            "同一基准日再次运行扫描不会改变任何数据",
-            "Running the scan again for the same date changes nothing"
-        ),
-        back = lang.t("返回监管", "Back to supervision"),
+        again = lang.t(k::RUNNING_THE_SCAN_AGAIN_FOR_THE),
+        back = lang.t(k::BACK_TO_SUPERVISION),
     )
 }
 
@@ -408,7 +385,7 @@ fn preview_body(
     format!(
         "<p id=\"scan-preview\" class=\"warn\">{summary}</p>{table}\
          <p><a href=\"/supervision\">{back}</a></p>",
-        summary = lang.t(
+        summary = lang.pair(
             &format!(
                 "基准日 {as_of} 晚于今日：这是预览，未实施任何制裁、未写入任何数据。届时将实施 {} 项，{} 项此前已实施。",
                 preview.would_apply.len(),
@@ -421,7 +398,7 @@ fn preview_body(
             ),
         ),
         table = sanction_table(lang, names, &would, false),
-        back = lang.t("返回监管", "Back to supervision"),
+        back = lang.t(k::BACK_TO_SUPERVISION),
     )
 }
 
@@ -436,10 +413,7 @@ fn expired_listings_html(lang: Lang, listings: &[String]) -> String {
         .collect();
     format!(
         "<p id=\"scan-expired\">{} {}</p>",
-        lang.t(
-            "本次到期的挂牌（指标已退回转让方）：",
-            "Listings expired by this run (quota returned to the seller):"
-        ),
+        lang.t(k::LISTINGS_EXPIRED_BY_THIS_RUN_QUOTA),
         links.join(", ")
     )
 }
@@ -455,15 +429,13 @@ pub async fn scan_submit(
     Ok(
         match write::run_scan(&state.registry, &user, &form.as_of).await {
             Ok(write::ScanOutcome::Applied(report)) => Html(page(
-                "扫描结果",
-                "Scan report",
+                k::SCAN_REPORT,
                 Some(&user),
                 &report_body(&user, &names, &report),
             ))
             .into_response(),
             Ok(write::ScanOutcome::Preview(preview)) => Html(page(
-                "扫描预览（未写入）",
-                "Scan preview (nothing written)",
+                k::SCAN_PREVIEW_NOTHING_WRITTEN,
                 Some(&user),
                 &preview_body(&user, &names, &preview),
             ))

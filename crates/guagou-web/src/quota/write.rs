@@ -6,6 +6,7 @@
 //! A resource the user may not read (another county's project, listing or entry) is refused as
 //! not found before the registry is asked, so a write cannot probe what a read would hide.
 
+use crate::catalogue::{Key, k};
 use chrono::NaiveDate;
 use guagou_domain::DivisionCode;
 use guagou_domain::check::RuleResult;
@@ -36,30 +37,17 @@ pub enum LandUseInput {
 }
 
 impl LandUseInput {
-    pub const ALL: [(LandUseInput, &'static str, &'static str); 7] = [
-        (
-            LandUseInput::Commercial,
-            "商业（经营性）",
-            "commercial (operational)",
-        ),
-        (
-            LandUseInput::Tourism,
-            "旅游（经营性）",
-            "tourism (operational)",
-        ),
-        (
-            LandUseInput::Entertainment,
-            "娱乐（经营性）",
-            "entertainment (operational)",
-        ),
+    pub const ALL: [(LandUseInput, Key); 7] = [
+        (LandUseInput::Commercial, k::COMMERCIAL_OPERATIONAL),
+        (LandUseInput::Tourism, k::TOURISM_OPERATIONAL),
+        (LandUseInput::Entertainment, k::ENTERTAINMENT_OPERATIONAL),
         (
             LandUseInput::CommercialHousing,
-            "商品住宅（经营性）",
-            "commercial housing (operational)",
+            k::COMMERCIAL_HOUSING_OPERATIONAL,
         ),
-        (LandUseInput::Industrial, "工业", "industrial"),
-        (LandUseInput::Public, "公共服务与基础设施", "public"),
-        (LandUseInput::Other, "其他", "other"),
+        (LandUseInput::Industrial, k::INDUSTRIAL),
+        (LandUseInput::Public, k::PUBLIC),
+        (LandUseInput::Other, k::OTHER_2),
     ];
 
     pub fn domain(self) -> LandUse {
@@ -90,10 +78,10 @@ impl LandUseInput {
     pub fn parse(text: &str) -> Result<LandUseInput, WebError> {
         LandUseInput::ALL
             .iter()
-            .map(|(u, _, _)| *u)
+            .map(|(u, _)| *u)
             .find(|u| u.name() == text)
             .ok_or_else(|| {
-                WebError::invalid(
+                WebError::invalid_text(
                     "land_use",
                     format!("未知用地类型 {text}"),
                     format!("unknown land use {text}"),
@@ -129,7 +117,7 @@ impl BackingInput {
         match text {
             "surplus_quota" => Ok(BackingInput::SurplusQuota),
             "annual_plan" => Ok(BackingInput::AnnualPlan),
-            _ => Err(WebError::invalid(
+            _ => Err(WebError::invalid_text(
                 "backing",
                 format!("未知指标来源 {text}（surplus_quota 或 annual_plan）"),
                 format!("unknown backing {text} (surplus_quota or annual_plan)"),
@@ -271,7 +259,7 @@ fn refused(error: RegistryError) -> WebError {
 
 pub(crate) fn parse_date(field: &'static str, text: &str) -> Result<NaiveDate, WebError> {
     NaiveDate::parse_from_str(text.trim(), "%Y-%m-%d").map_err(|_| {
-        WebError::invalid(
+        WebError::invalid_text(
             field,
             format!("日期 {text} 应为 YYYY-MM-DD"),
             format!("date {text} should be YYYY-MM-DD"),
@@ -281,7 +269,7 @@ pub(crate) fn parse_date(field: &'static str, text: &str) -> Result<NaiveDate, W
 
 pub(crate) fn parse_division(field: &'static str, text: &str) -> Result<DivisionCode, WebError> {
     DivisionCode::parse(text.trim()).map_err(|e| {
-        WebError::invalid(
+        WebError::invalid_text(
             field,
             format!("行政区划代码 {text} 无效：{e}"),
             format!("invalid division code {text}: {e}"),
@@ -293,7 +281,7 @@ fn positive(field: &'static str, amount: i64) -> Result<i64, WebError> {
     if amount > 0 {
         Ok(amount)
     } else {
-        Err(WebError::invalid(
+        Err(WebError::invalid_text(
             field,
             format!("面积须为正整数平方米（{amount}）"),
             format!("the amount must be a positive whole number of m² ({amount})"),
@@ -304,13 +292,13 @@ fn positive(field: &'static str, amount: i64) -> Result<i64, WebError> {
 fn require_text<'a>(field: &'static str, text: &'a str) -> Result<&'a str, WebError> {
     let text = text.trim();
     if text.is_empty() {
-        Err(WebError::invalid(
+        Err(WebError::invalid_text(
             field,
             format!("{field} 不能为空"),
             format!("{field} may not be empty"),
         ))
     } else if text.chars().count() > 500 {
-        Err(WebError::invalid(
+        Err(WebError::invalid_text(
             field,
             format!("{field} 过长（最多 500 字）"),
             format!("{field} is too long (500 characters at most)"),
@@ -327,8 +315,7 @@ pub(crate) fn idempotency_key(channel: &str, user: &User, key: &str) -> Result<S
     if key.is_empty() || key.len() > 100 || key.chars().any(char::is_control) {
         return Err(WebError::invalid(
             "idempotency_key",
-            "幂等键须为 1–100 个可见字符",
-            "the idempotency key must be 1–100 visible characters",
+            k::THE_IDEMPOTENCY_KEY_MUST_BE_1,
         ));
     }
     Ok(format!("{channel}:{}:{key}", user.actor))
@@ -551,7 +538,7 @@ pub(crate) async fn lift_suspension(
 /// A price in 元 per 亩 as typed in a form (`300000` or `300000.50`) → 分 per 亩.
 pub(crate) fn yuan_to_fen(text: &str) -> Result<i64, WebError> {
     let invalid = || {
-        WebError::invalid(
+        WebError::invalid_text(
             "price",
             format!("价格 {text} 应为元/亩，最多两位小数"),
             format!("price {text} should be yuan per mu with at most two decimals"),

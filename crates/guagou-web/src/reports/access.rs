@@ -43,7 +43,7 @@ pub(crate) fn query_for(
     params: Result<Query<ReportParams>, QueryRejection>,
 ) -> Result<ReportQuery, WebError> {
     let params = params.map(|q| q.0).map_err(|e| {
-        WebError::invalid(
+        WebError::invalid_text(
             "query",
             format!("查询参数无效：{e}"),
             format!("invalid query parameters: {e}"),
@@ -56,7 +56,7 @@ pub(crate) fn query_for(
                 .ok()
                 .filter(|y| YEARS.contains(y))
                 .ok_or_else(|| {
-                    WebError::invalid(
+                    WebError::invalid_text(
                         "year",
                         format!("年度 {text} 应为 1990—2100 之间的整数"),
                         format!("year {text} should be a whole number from 1990 to 2100"),
@@ -67,7 +67,7 @@ pub(crate) fn query_for(
     let as_of = match given(&params.as_of) {
         None => user.today,
         Some(text) => NaiveDate::parse_from_str(text, "%Y-%m-%d").map_err(|_| {
-            WebError::invalid(
+            WebError::invalid_text(
                 "as_of",
                 format!("日期 {text} 应为 YYYY-MM-DD"),
                 format!("date {text} should be YYYY-MM-DD"),
@@ -77,7 +77,7 @@ pub(crate) fn query_for(
     let county = match given(&params.county) {
         Some(text) => {
             let code = DivisionCode::parse(text).map_err(|e| {
-                WebError::invalid("county", format!("行政区划代码无效：{e}"), e.to_string())
+                WebError::invalid_text("county", format!("行政区划代码无效：{e}"), e.to_string())
             })?;
             // A county the user may not read answers 404 at the door.
             Some(code.to_string())

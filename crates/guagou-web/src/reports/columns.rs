@@ -1,6 +1,7 @@
 //! The columns of the report tables, shared by the page and the Excel workbook: a label in
 //! Chinese and English, a unit, and the number it shows.
 
+use crate::catalogue::{Key, k};
 use guagou_domain::report::Figures;
 use guagou_domain::{Fen, SquareMetres};
 
@@ -20,11 +21,16 @@ pub enum Unit {
 impl Unit {
     /// The unit as it appears in a header: (Chinese, English).
     pub fn label(self) -> (&'static str, &'static str) {
+        self.name().pair()
+    }
+
+    /// The unit's catalogue entry.
+    pub fn name(self) -> Key {
         match self {
-            Unit::Projects => ("个", "projects"),
-            Unit::Households => ("户", "households"),
-            Unit::M2 => ("m²", "m²"),
-            Unit::Yuan => ("元", "CNY"),
+            Unit::Projects => k::PROJECTS_5,
+            Unit::Households => k::HOUSEHOLDS_4,
+            Unit::M2 => k::SQUARE_METRES_UNIT,
+            Unit::Yuan => k::CNY,
         }
     }
 }

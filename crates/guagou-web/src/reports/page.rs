@@ -1,5 +1,6 @@
 //! The reports page, the Excel download and the chart script.
 
+use crate::catalogue::{Key, k};
 use std::fmt::Write as _;
 use std::sync::OnceLock;
 
@@ -36,7 +37,7 @@ pub async fn reports_show(
     let mut body = filter_form(user.lang, &query, &choices);
     body.push_str(&charts(user.lang, &report));
     body.push_str(&tables(user.lang, &report));
-    Ok(Html(page("统计报表", "Reports", Some(&user), &body)))
+    Ok(Html(page(k::REPORTS, Some(&user), &body)))
 }
 
 /// Handles GET /reports.xlsx
@@ -116,7 +117,7 @@ async fn county_choices(
 }
 
 fn filter_form(lang: Lang, query: &ReportQuery, choices: &[(String, String)]) -> String {
-    let mut options = format!("<option value=\"\">{}</option>", lang.one("全部", "All"));
+    let mut options = format!("<option value=\"\">{}</option>", lang.t(k::ALL));
     for (code, name) in choices {
         let selected = if query.county.as_deref() == Some(code.as_str()) {
             " selected"
@@ -140,18 +141,15 @@ fn filter_form(lang: Lang, query: &ReportQuery, choices: &[(String, String)]) ->
          <p><a id=\"report-xlsx\" href=\"/reports.xlsx?{qs}\">{xlsx}</a> · \
          <a id=\"report-json\" href=\"/api/reports?{qs}\">JSON</a></p>\
          <p class=\"en\">{note}</p>",
-        county = lang.t("县（市、区）", "County"),
-        year = lang.t("年度", "Year"),
+        county = lang.t(k::COUNTY_2),
+        year = lang.t(k::YEAR),
         year_value = query.year.map(|y| y.to_string()).unwrap_or_default(),
-        as_of = lang.t("基准日", "As of"),
+        as_of = lang.t(k::AS_OF),
         as_of_value = query.as_of.format("%Y-%m-%d"),
-        show = lang.one("查询", "Show"),
+        show = lang.t(k::SHOW_2),
         qs = esc(&qs),
-        xlsx = lang.t("下载 Excel", "Download Excel"),
-        note = lang.t(
-            "按事项日期计入年度；基准日之后的事项与被冲正的台账条目不计；面积 m²，金额 元。各项定义见导出 Excel 的“说明”工作表。",
-            "Numbers fall in the year of their event's date; events after the as-of date and reversed journal entries are left out; areas in m², money in CNY. Definitions: the 说明 (notes) sheet of the Excel export."
-        ),
+        xlsx = lang.t(k::DOWNLOAD_EXCEL),
+        note = lang.t(k::NUMBERS_FALL_IN_THE_YEAR_OF),
     )
 }
 
@@ -164,10 +162,7 @@ fn charts(lang: Lang, report: &Report) -> String {
     if !CHART_EMBEDDED {
         return format!(
             "<p class=\"warn\" id=\"report-charts-missing\">{}</p>",
-            lang.t(
-                "图表库未随本程序构建，仅显示表格。",
-                "The chart library was not built into this program; tables only."
-            )
+            lang.t(k::THE_CHART_LIBRARY_WAS_NOT_BUILT)
         );
     }
     let label = |row: &FigureRow| {
@@ -186,12 +181,12 @@ fn charts(lang: Lang, report: &Report) -> String {
             .collect()
     };
     let quota = json!({
-        "title": lang.one("节余指标：核发、使用、流转出（m²）", "Surplus quota: issued, used, transferred out (m²)"),
+        "title": lang.t(k::SURPLUS_QUOTA_ISSUED_USED_TRANSFERRED_OUT),
         "labels": labels,
         "datasets": [
-            { "label": lang.one("核发", "issued"), "color": "#2a6f97", "data": series(|f| f.issued_m2) },
-            { "label": lang.one("使用", "used"), "color": "#e07a1f", "data": series(|f| f.used_m2) },
-            { "label": lang.one("流转出", "transferred out"), "color": "#4a9d5b", "data": series(|f| f.transferred_out_m2) },
+            { "label": lang.t(k::ISSUED), "color": "#2a6f97", "data": series(|f| f.issued_m2) },
+            { "label": lang.t(k::USED), "color": "#e07a1f", "data": series(|f| f.used_m2) },
+            { "label": lang.t(k::TRANSFERRED_OUT), "color": "#4a9d5b", "data": series(|f| f.transferred_out_m2) },
         ],
     });
     let state_labels: Vec<String> = STATES
@@ -206,10 +201,10 @@ fn charts(lang: Lang, report: &Report) -> String {
         .map(|s| report.state_totals.get(s).copied().unwrap_or(0))
         .collect();
     let states = json!({
-        "title": lang.one("项目状态（个）", "Projects by state"),
+        "title": lang.t(k::PROJECTS_BY_STATE),
         "labels": state_labels,
         "datasets": [
-            { "label": lang.one("项目数", "projects"), "color": "#6c5b7b", "data": state_counts },
+            { "label": lang.t(k::PROJECTS_2), "color": "#6c5b7b", "data": state_counts },
         ],
     });
     let v = asset_version();
@@ -246,26 +241,26 @@ fn number_cell(column: &Column, figures: &Figures) -> String {
     }
 }
 
-fn headers_of(group: &Group, leading: &[(&'static str, &'static str)]) -> Vec<(String, String)> {
+fn headers_of(group: &Group, leading: &[Key]) -> Vec<(String, String)> {
     leading
         .iter()
-        .map(|(zh, en)| ((*zh).to_owned(), (*en).to_owned()))
+        .map(|name| (name.pair().0.to_owned(), name.pair().1.to_owned()))
         .chain(group.columns.iter().map(|c| (c.header_zh(), c.header_en())))
         .collect()
 }
 
 fn table_owned(lang: Lang, headers: &[(String, String)], rows: &[Vec<String>]) -> String {
-    let borrowed: Vec<(&str, &str)> = headers
+    let texts: Vec<&str> = headers
         .iter()
-        .map(|(zh, en)| (zh.as_str(), en.as_str()))
+        .map(|(zh, en)| crate::print::tr(lang, zh, en))
         .collect();
-    table_in(lang, &borrowed, rows)
+    crate::html::table_headed(&texts, rows)
 }
 
 fn tables(lang: Lang, report: &Report) -> String {
-    let mut out = format!("<h2>{}</h2>", lang.t("按县汇总", "By county"));
+    let mut out = format!("<h2>{}</h2>", lang.t(k::BY_COUNTY));
     for (index, group) in GROUPS.iter().enumerate() {
-        let headers = headers_of(group, &[("行政区", "Division")]);
+        let headers = headers_of(group, &[k::DIVISION]);
         let mut rows: Vec<Vec<String>> = report
             .by_division
             .iter()
@@ -276,7 +271,7 @@ fn tables(lang: Lang, report: &Report) -> String {
             })
             .collect();
         rows.push(
-            std::iter::once(format!("<strong>{}</strong>", lang.t("合计", "Total")))
+            std::iter::once(format!("<strong>{}</strong>", lang.t(k::TOTAL_2)))
                 .chain(
                     group
                         .columns
@@ -288,13 +283,13 @@ fn tables(lang: Lang, report: &Report) -> String {
         let _ = write!(
             out,
             "<h3>{}</h3><div id=\"report-county-{index}\">{}</div>",
-            lang.t(group.zh, group.en),
+            lang.pair(group.zh, group.en),
             table_owned(lang, &headers, &rows)
         );
     }
-    let _ = write!(out, "<h2>{}</h2>", lang.t("分年度", "By year"));
+    let _ = write!(out, "<h2>{}</h2>", lang.t(k::BY_YEAR));
     for (index, group) in GROUPS.iter().enumerate() {
-        let headers = headers_of(group, &[("行政区", "Division"), ("年度", "Year")]);
+        let headers = headers_of(group, &[k::DIVISION, k::YEAR]);
         let rows: Vec<Vec<String>> = report
             .by_year
             .iter()
@@ -311,7 +306,7 @@ fn tables(lang: Lang, report: &Report) -> String {
         let _ = write!(
             out,
             "<h3>{}</h3><div id=\"report-year-{index}\">{}</div>",
-            lang.t(group.zh, group.en),
+            lang.pair(group.zh, group.en),
             table_owned(lang, &headers, &rows)
         );
     }
@@ -348,7 +343,7 @@ fn states_table(lang: Lang, report: &Report) -> String {
         })
         .collect();
     rows.push(
-        std::iter::once(format!("<strong>{}</strong>", lang.t("合计", "Total")))
+        std::iter::once(format!("<strong>{}</strong>", lang.t(k::TOTAL_2)))
             .chain(
                 STATES
                     .iter()
@@ -361,22 +356,14 @@ fn states_table(lang: Lang, report: &Report) -> String {
     );
     format!(
         "<h2>{}</h2><p class=\"en\">{}</p><div id=\"report-states\">{}</div>",
-        lang.t("项目状态（个）", "Projects by state"),
-        lang.t(
-            "项目当前状态，不受年度与基准日筛选。",
-            "Current states; the year and as-of filters do not apply."
-        ),
+        lang.t(k::PROJECTS_BY_STATE),
+        lang.t(k::CURRENT_STATES_THE_YEAR_AND_AS),
         table_owned(lang, &headers, &rows)
     )
 }
 
 fn uses_table(lang: Lang, report: &Report) -> String {
-    let headers = [
-        ("行政区", "Division"),
-        ("年度", "Year"),
-        ("用途", "Land use"),
-        ("使用面积（m²）", "Area used (m²)"),
-    ];
+    let headers = [k::DIVISION, k::YEAR, k::LAND_USE_2, k::AREA_USED_M];
     let rows: Vec<Vec<String>> = report
         .uses
         .iter()
@@ -390,14 +377,14 @@ fn uses_table(lang: Lang, report: &Report) -> String {
             vec![
                 name,
                 u.year.to_string(),
-                lang.t(zh, en),
+                lang.pair(zh, en),
                 u.amount_m2.to_string(),
             ]
         })
         .collect();
     format!(
         "<h2>{}</h2><div id=\"report-uses\">{}</div>",
-        lang.t("按用途使用", "Use by land-use category"),
+        lang.t(k::USE_BY_LAND_USE_CATEGORY),
         table_in(lang, &headers, &rows)
     )
 }

@@ -10,6 +10,7 @@
 //! `justification.<RULE_ID>`; for a new version, `part` (`demolition` | `resettlement` |
 //! `construction` | `households` | `relocation`) with `file`.
 
+use crate::catalogue::k;
 use std::collections::BTreeMap;
 
 use axum::extract::Multipart;
@@ -51,7 +52,7 @@ fn multipart_error(status: axum::http::StatusCode, detail: &str) -> WebError {
 }
 
 fn bad_body(detail: &str) -> WebError {
-    WebError::invalid(
+    WebError::invalid_text(
         "body",
         format!("请求体应为 multipart/form-data 上传表单：{detail}"),
         format!("the body should be a multipart/form-data upload: {detail}"),
@@ -89,7 +90,7 @@ pub async fn read_multipart(
                 }
                 total += bytes.len();
                 if total > MAX_PACKAGE_ZIP_BYTES {
-                    return Err(WebError::invalid(
+                    return Err(WebError::invalid_text(
                         "upload",
                         format!("上传的文件合计超过 {} MB", MAX_PACKAGE_ZIP_BYTES >> 20),
                         format!(
@@ -126,7 +127,7 @@ pub fn parse_as_of(
     match text.map(str::trim).filter(|t| !t.is_empty()) {
         None => Ok(today),
         Some(t) => NaiveDate::parse_from_str(t, "%Y-%m-%d").map_err(|_| {
-            WebError::invalid(
+            WebError::invalid_text(
                 field,
                 format!("{field}：日期 {t} 应为 YYYY-MM-DD"),
                 format!("{field}: date {t} should be YYYY-MM-DD"),
@@ -143,7 +144,7 @@ pub fn parse_count<T: std::str::FromStr>(
     match text.map(str::trim).filter(|t| !t.is_empty()) {
         None => Ok(None),
         Some(t) => t.parse().map(Some).map_err(|_| {
-            WebError::invalid(
+            WebError::invalid_text(
                 field,
                 format!("{field}：{t} 不是有效的整数"),
                 format!("{field}: {t} is not a valid whole number"),
@@ -189,7 +190,7 @@ impl UploadInput {
         let mut files = self.files_of(field);
         let first = files.next();
         if files.next().is_some() {
-            return Err(WebError::invalid(
+            return Err(WebError::invalid_text(
                 field,
                 format!("{field} 只能上传一个文件"),
                 format!("{field} takes one file"),
@@ -239,20 +240,19 @@ impl UploadInput {
         let Some(file) = self.one_file("file")? else {
             return Err(WebError::invalid(
                 "package",
-                "请上传完整的项目包 zip（package），或选择要替换的部分（part）并上传一个文件（file）",
-                "upload the whole package zip (package), or choose a part to replace (part) and upload one file (file)",
+                k::UPLOAD_THE_WHOLE_PACKAGE_ZIP_PACKAGE,
             ));
         };
         let part_text = self.text("part").unwrap_or_default();
         let part = PackagePart::parse(part_text).ok_or_else(|| {
-            WebError::invalid(
+            WebError::invalid_text(
                 "part",
                 format!("part 应为 demolition/resettlement/construction/households/relocation，而不是 '{part_text}'"),
                 format!("part must be demolition, resettlement, construction, households or relocation, not '{part_text}'"),
             )
         })?;
         let Some(base) = base else {
-            return Err(WebError::invalid(
+            return Err(WebError::invalid_text(
                 "part",
                 format!(
                     "版本 {current_version} 没有存档的项目包（在上传存档之前登记），无法只替换一个文件；请上传完整的项目包 zip"

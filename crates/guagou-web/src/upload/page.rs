@@ -2,6 +2,7 @@
 //! download, the acceptance and city-investment form targets, the ranking. A failed upload
 //! step answers a page naming the problem (file, record, field) with a link back.
 
+use crate::catalogue::{Key, k};
 use std::fmt::Write as _;
 
 use axum::Form;
@@ -30,13 +31,9 @@ fn problem_page(user: &User, error: &WebError, back: &str) -> Response {
         "{}<p><a id=\"back\" href=\"{}\">{}</a></p>",
         problem_html(lang, &problem),
         esc(back),
-        lang.t("返回", "Back"),
+        lang.t(k::BACK),
     );
-    (
-        problem.status,
-        Html(page("未能完成", "Not done", Some(user), &body)),
-    )
-        .into_response()
+    (problem.status, Html(page(k::NOT_DONE_2, Some(user), &body))).into_response()
 }
 
 fn csrf_field(user: &User) -> String {
@@ -49,25 +46,22 @@ fn csrf_field(user: &User) -> String {
 fn as_of_field(lang: Lang, today: chrono::NaiveDate, id: &str) -> String {
     format!(
         "<p><label>{} <input type=\"date\" name=\"as_of\" id=\"{id}\" value=\"{today}\" max=\"{today}\"></label></p>",
-        lang.t(
-            "基准日（检查所依据的日期）",
-            "As of (the date the check applies)"
-        ),
+        lang.t(k::AS_OF_THE_DATE_THE_CHECK),
     )
 }
 
-fn file_field(lang: Lang, name: &str, zh: &str, en: &str, accept: &str, multiple: bool) -> String {
+fn file_field(lang: Lang, name: &str, label: Key, accept: &str, multiple: bool) -> String {
     format!(
         "<p><label>{} <input type=\"file\" name=\"{name}\" id=\"field-{name}\" accept=\"{accept}\"{}></label></p>",
-        lang.t(zh, en),
+        lang.t(label),
         if multiple { " multiple" } else { "" },
     )
 }
 
-fn text_field(lang: Lang, name: &str, zh: &str, en: &str, kind: &str, hint: &str) -> String {
+fn text_field(lang: Lang, name: &str, label: Key, kind: &str, hint: &str) -> String {
     format!(
         "<p><label>{} <input type=\"{kind}\" name=\"{name}\" id=\"field-{name}\" placeholder=\"{}\"></label></p>",
-        lang.t(zh, en),
+        lang.t(label),
         esc(hint),
     )
 }
@@ -92,45 +86,101 @@ pub async fn new_project_show(PageUser(user): PageUser) -> Result<Html<String>, 
          <p><label>{j1} <input name=\"justification.RESETTLEMENT_ADJACENT\" id=\"field-justification-RESETTLEMENT_ADJACENT\"></label></p>\
          <p><label>{j2} <input name=\"justification.RELOCATION_HOUSEHOLDS_COVERED\" id=\"field-justification-RELOCATION_HOUSEHOLDS_COVERED\"></label></p>\
          {as_of2}<p><button id=\"check-fields\">{check}</button></p></form></section>",
-        intro = lang.t(
-            "上传后先检查，检查结果显示后再决定是否保存；检查本身不保存任何内容。",
-            "An upload is checked first; you decide to save after reading the results. Checking saves nothing."
-        ),
-        zh2 = lang.t("上传项目包（zip）", "Upload a project package (zip)"),
-        pkg = lang.t(
-            "项目包：project.toml、地块文件、农户表打成一个 zip",
-            "Package: project.toml, parcel files and household tables in one zip"
-        ),
+        intro = lang.t(k::AN_UPLOAD_IS_CHECKED_FIRST_YOU),
+        zh2 = lang.t(k::UPLOAD_A_PROJECT_PACKAGE_ZIP),
+        pkg = lang.t(k::PACKAGE_PROJECT_TOML_PARCEL_FILES_AND),
         as_of = as_of_field(lang, user.today, "field-as_of"),
         as_of2 = as_of_field(lang, user.today, "field-as_of-2"),
-        check = lang.one("检查（不保存）", "Check (nothing is saved)"),
-        fh2 = lang.t(
-            "或：填写项目信息并逐个上传文件",
-            "Or: fill in the project and upload the files one by one"
-        ),
-        county = lang.t(
+        check = lang.t(k::CHECK_NOTHING_IS_SAVED),
+        fh2 = lang.t(k::OR_FILL_IN_THE_PROJECT_AND),
+        county = lang.pair(
             &format!("县级代码取你的辖区 {}", user.actor.division),
             &format!("The county is your jurisdiction, {}", user.actor.division)
         ),
-        code = text_field(lang, "code", "项目编号", "Project code", "text", "511722-2018-003"),
-        name = text_field(lang, "name", "项目名称", "Project name", "text", ""),
-        township = text_field(lang, "township", "乡镇代码（9 位）", "Township code (9 digits)", "text", "511722104"),
-        villages = text_field(lang, "villages", "村代码（12 位，逗号分隔）", "Village codes (12 digits, comma-separated)", "text", "511722104201, 511722104202"),
-        households_resettled = text_field(lang, "households_resettled", "安置户数", "Households resettled", "number", ""),
-        persons = text_field(lang, "persons_resettled", "安置人数", "Persons resettled", "number", ""),
-        potential = text_field(lang, "potential_survey_date", "整治潜力调查日期", "Potential survey date", "date", ""),
-        willingness = text_field(lang, "willingness_survey_date", "农户意愿调查日期", "Willingness survey date", "date", ""),
-        demolition = file_field(lang, "demolition", "拆旧地块文件（.txt 部标坐标 / .geojson / Shapefile .zip）", "Demolition parcels (.txt coordinate text / .geojson / zipped shapefile)", PARCEL_ACCEPT, true),
-        resettlement = file_field(lang, "resettlement", "安置区地块文件", "Resettlement site parcels", PARCEL_ACCEPT, true),
-        construction = file_field(lang, "construction", "建新区地块文件（可选）", "Construction zone parcels (optional)", PARCEL_ACCEPT, true),
-        households = file_field(lang, "households", "拆迁农户表 households.csv", "Demolished households (households.csv)", ".csv", false),
-        relocation = file_field(lang, "relocation", "易地扶贫搬迁户名单 relocation.csv（可选）", "Relocation households (relocation.csv, optional)", ".csv", false),
-        j1 = lang.t("安置点邻近说明（RESETTLEMENT_ADJACENT）", "Justification for RESETTLEMENT_ADJACENT"),
-        j2 = lang.t("搬迁户覆盖说明（RELOCATION_HOUSEHOLDS_COVERED）", "Justification for RELOCATION_HOUSEHOLDS_COVERED"),
+        code = text_field(lang, "code", k::PROJECT_CODE_2, "text", "511722-2018-003"),
+        name = text_field(lang, "name", k::PROJECT_NAME, "text", ""),
+        township = text_field(
+            lang,
+            "township",
+            k::TOWNSHIP_CODE_9_DIGITS,
+            "text",
+            "511722104"
+        ),
+        villages = text_field(
+            lang,
+            "villages",
+            k::VILLAGE_CODES_12_DIGITS_COMMA_SEPARATED,
+            "text",
+            "511722104201, 511722104202"
+        ),
+        households_resettled = text_field(
+            lang,
+            "households_resettled",
+            k::HOUSEHOLDS_RESETTLED,
+            "number",
+            ""
+        ),
+        persons = text_field(
+            lang,
+            "persons_resettled",
+            k::PERSONS_RESETTLED,
+            "number",
+            ""
+        ),
+        potential = text_field(
+            lang,
+            "potential_survey_date",
+            k::POTENTIAL_SURVEY_DATE,
+            "date",
+            ""
+        ),
+        willingness = text_field(
+            lang,
+            "willingness_survey_date",
+            k::WILLINGNESS_SURVEY_DATE,
+            "date",
+            ""
+        ),
+        demolition = file_field(
+            lang,
+            "demolition",
+            k::DEMOLITION_PARCELS_TXT_COORDINATE_TEXT_GEOJSON,
+            PARCEL_ACCEPT,
+            true
+        ),
+        resettlement = file_field(
+            lang,
+            "resettlement",
+            k::RESETTLEMENT_SITE_PARCELS,
+            PARCEL_ACCEPT,
+            true
+        ),
+        construction = file_field(
+            lang,
+            "construction",
+            k::CONSTRUCTION_ZONE_PARCELS_OPTIONAL,
+            PARCEL_ACCEPT,
+            true
+        ),
+        households = file_field(
+            lang,
+            "households",
+            k::DEMOLISHED_HOUSEHOLDS_HOUSEHOLDS_CSV,
+            ".csv",
+            false
+        ),
+        relocation = file_field(
+            lang,
+            "relocation",
+            k::RELOCATION_HOUSEHOLDS_RELOCATION_CSV_OPTIONAL,
+            ".csv",
+            false
+        ),
+        j1 = lang.t(k::JUSTIFICATION_FOR_RESETTLEMENT_ADJACENT),
+        j2 = lang.t(k::JUSTIFICATION_FOR_RELOCATION_HOUSEHOLDS_COVERED),
     );
     Ok(Html(page(
-        "上传登记新项目",
-        "Register a project by upload",
+        k::REGISTER_A_PROJECT_BY_UPLOAD,
         Some(&user),
         &body,
     )))
@@ -151,20 +201,20 @@ fn results_page(user: &User, pre: &PreCheck, token: &str, save_action: &str, bac
          <p><button id=\"save\">保存 / Save</button></p></form>\
          <p><a id=\"upload-again\" href=\"{back}\">{again}</a></p>",
         report = esc(&report),
-        print = lang.t("打印检查报告（A4）", "Print the check report (A4)"),
+        print = lang.t(k::PRINT_THE_CHECK_REPORT_A4),
         action = esc(save_action),
         csrf = csrf_field(user),
         token = esc(token),
         as_of = esc(&pre.as_of),
-        reason = lang.t("理由", "Reason"),
+        reason = lang.t(k::REASON),
         back = esc(back),
-        again = lang.t("不保存，重新上传", "Do not save; upload again"),
+        again = lang.t(k::DO_NOT_SAVE_UPLOAD_AGAIN),
     );
-    let (zh, en) = match &pre.new_version_of {
-        None => ("项目包检查结果", "Package check results"),
-        Some(_) => ("新版本检查结果", "New version check results"),
+    let name = match &pre.new_version_of {
+        None => k::PACKAGE_CHECK_RESULTS,
+        Some(_) => k::NEW_VERSION_CHECK_RESULTS,
     };
-    page(zh, en, Some(user), &body)
+    page(name, Some(user), &body)
 }
 
 /// Handles POST /projects/new/check (multipart)
@@ -242,15 +292,15 @@ pub async fn new_version_show(
         .is_ok();
     let one_file = if stored {
         let parts = [
-            ("demolition", "拆旧地块文件", "demolition parcel file"),
-            ("resettlement", "安置区地块文件", "resettlement site file"),
-            ("construction", "建新区地块文件", "construction zone file"),
-            ("households", "拆迁农户表", "household table"),
-            ("relocation", "易地扶贫搬迁户名单", "relocation list"),
+            ("demolition", k::DEMOLITION_PARCEL_FILE),
+            ("resettlement", k::RESETTLEMENT_SITE_FILE),
+            ("construction", k::CONSTRUCTION_ZONE_FILE),
+            ("households", k::HOUSEHOLD_TABLE),
+            ("relocation", k::RELOCATION_LIST),
         ];
         let options: String = parts
             .iter()
-            .map(|(v, zh, en)| format!("<option value=\"{v}\">{}</option>", lang.one(zh, en)))
+            .map(|(v, name)| format!("<option value=\"{v}\">{}</option>", lang.t(*name)))
             .collect();
         format!(
             "<section id=\"version-file\"><h2>{h}</h2>\
@@ -258,7 +308,7 @@ pub async fn new_version_show(
              <p><label>{part} <select name=\"part\" id=\"field-part\">{options}</select></label></p>\
              <p><label>{file} <input type=\"file\" name=\"file\" id=\"field-file\" accept=\"{PARCEL_ACCEPT},.csv\" required></label></p>\
              {as_of}<p><button id=\"check-version-file\">{check}</button></p></form></section>",
-            h = lang.t(
+            h = lang.pair(
                 &format!(
                     "或：在版本 {} 的项目包上替换一个文件",
                     project.current_version
@@ -268,15 +318,15 @@ pub async fn new_version_show(
                     project.current_version
                 )
             ),
-            part = lang.t("替换哪一部分", "Part to replace"),
-            file = lang.t("新文件", "New file"),
+            part = lang.t(k::PART_TO_REPLACE),
+            file = lang.t(k::NEW_FILE),
             as_of = as_of_field(lang, user.today, "field-as_of-2"),
-            check = lang.one("检查（不保存）", "Check (nothing is saved)"),
+            check = lang.t(k::CHECK_NOTHING_IS_SAVED),
         )
     } else {
         format!(
             "<p id=\"no-stored-package\" class=\"none\">{}</p>",
-            lang.t(
+            lang.pair(
                 &format!(
                     "版本 {} 没有存档的项目包，请上传完整的项目包 zip。",
                     project.current_version
@@ -295,7 +345,7 @@ pub async fn new_version_show(
          <p><label>{pkg} <input type=\"file\" name=\"package\" id=\"field-package\" accept=\".zip\" required></label></p>\
          {as_of}<p><button id=\"check-version-zip\">{check}</button></p></form></section>{one_file}\
          <p><a href=\"/projects/{code}\">{back}</a></p>",
-        intro = lang.t(
+        intro = lang.pair(
             &format!(
                 "项目 {} 当前为版本 {}（{}）。草稿或退回状态下新版本立即生效；其后的版本作为变更，随验收一并决定。",
                 project.code,
@@ -307,18 +357,13 @@ pub async fn new_version_show(
                 project.code, project.current_version, project.state
             )
         ),
-        h = lang.t("上传完整的项目包（zip）", "Upload the whole package (zip)"),
-        pkg = lang.t("项目包", "Package"),
+        h = lang.t(k::UPLOAD_THE_WHOLE_PACKAGE_ZIP),
+        pkg = lang.t(k::PACKAGE),
         as_of = as_of_field(lang, user.today, "field-as_of"),
-        check = lang.one("检查（不保存）", "Check (nothing is saved)"),
-        back = lang.t("返回项目", "Back to the project"),
+        check = lang.t(k::CHECK_NOTHING_IS_SAVED),
+        back = lang.t(k::BACK_TO_THE_PROJECT),
     );
-    Ok(Html(page(
-        "上传新版本",
-        "Upload a new version",
-        Some(&user),
-        &body,
-    )))
+    Ok(Html(page(k::UPLOAD_A_NEW_VERSION, Some(&user), &body)))
 }
 
 /// Handles POST /projects/{code}/versions/check (multipart)
@@ -444,17 +489,19 @@ pub async fn diff_show(
          <label>{from_label} {from}</label> → <label>{to_label} {to}</label> <button id=\"diff-show\">{show}</button></form>\
          {diff}<p><a href=\"/projects/{code}\">{back}</a></p>",
         code = esc(&code),
-        from_label = lang.t("从版本", "From version"),
+        from_label = lang.t(k::FROM_VERSION),
         from = select("from", diff.from),
-        to_label = lang.t("到版本", "to version"),
+        to_label = lang.t(k::TO_VERSION),
         to = select("to", diff.to),
-        show = lang.one("比较", "Compare"),
+        show = lang.t(k::COMPARE),
         diff = diff_html(lang, &diff),
-        back = lang.t("返回项目", "Back to the project"),
+        back = lang.t(k::BACK_TO_THE_PROJECT),
     );
     Ok(Html(page(
-        &format!("版本比较 {} → {}", diff.from, diff.to),
-        &format!("Versions {} → {}", diff.from, diff.to),
+        (
+            &format!("版本比较 {} → {}", diff.from, diff.to),
+            &format!("Versions {} → {}", diff.from, diff.to),
+        ),
         Some(&user),
         &body,
     )))
@@ -483,7 +530,7 @@ pub struct AcceptanceForm {
 /// A required whole number of m² from a form field.
 fn required_m2(field: &'static str, text: &str) -> Result<i64, WebError> {
     if text.trim().is_empty() {
-        return Err(WebError::invalid(
+        return Err(WebError::invalid_text(
             field,
             format!("{field} 必填（整数 m²）"),
             format!("{field} is required (whole m²)"),
@@ -556,7 +603,7 @@ pub fn parse_share(text: &str) -> Result<u8, WebError> {
         .ok()
         .filter(|p| *p <= 100)
         .ok_or_else(|| {
-            WebError::invalid(
+            WebError::invalid_text(
                 "city_share_percent",
                 format!("市级分成比例 {text} 应为 0—100 的整数"),
                 format!("the city share {text} must be a whole number 0–100"),
@@ -608,32 +655,32 @@ pub async fn ranking_show(
     let table = if rows.is_empty() {
         format!(
             "<p id=\"ranking-empty\" class=\"none\">{}</p>",
-            lang.t("没有入库项目", "no pooled projects")
+            lang.t(k::NO_POOLED_PROJECTS)
         )
     } else {
         let mut out = String::from("<table id=\"ranking-table\"><thead><tr>");
-        for (zh, en) in [
-            ("名次", "Rank"),
-            ("项目编号", "Code"),
-            ("名称", "Name"),
-            ("县", "County"),
-            ("分组", "Group"),
-            ("分组理由", "Why this group"),
-            ("贫困村", "Poor villages"),
-            ("易地扶贫搬迁户", "Relocation households"),
-            ("贫困户", "Poor households"),
-            ("得分", "Score"),
-            ("报送日期", "Submitted"),
-            ("排序依据", "Why this place"),
+        for name in [
+            k::RANK,
+            k::CODE_2,
+            k::NAME_2,
+            k::COUNTY,
+            k::GROUP,
+            k::WHY_THIS_GROUP,
+            k::POOR_VILLAGES,
+            k::RELOCATION_HOUSEHOLDS_2,
+            k::POOR_HOUSEHOLDS,
+            k::SCORE,
+            k::SUBMITTED,
+            k::WHY_THIS_PLACE,
         ] {
-            let _ = write!(out, "<th>{}</th>", lang.t(zh, en));
+            let _ = write!(out, "<th>{}</th>", lang.t(name));
         }
         out.push_str("</tr></thead><tbody>");
         for r in &rows {
             let group = if r.group == "priority" {
-                lang.t("优先组", "priority")
+                lang.t(k::PRIORITY)
             } else {
-                lang.t("其他项目", "other")
+                lang.t(k::OTHER)
             };
             let _ = write!(
                 out,
@@ -643,7 +690,7 @@ pub async fn ranking_show(
                 rank = r.rank,
                 name = esc(&r.name),
                 county = esc(&r.county),
-                reason = esc(&lang.t(&r.group_reason_zh, &r.group_reason_en)),
+                reason = esc(&lang.pair(&r.group_reason_zh, &r.group_reason_en)),
                 pv = r.poor_villages,
                 pvp = r.poor_village_points,
                 rh = r.relocation_households,
@@ -652,7 +699,7 @@ pub async fn ranking_show(
                 php = r.poor_household_points,
                 score = r.score,
                 submitted = esc(&r.submitted_on),
-                why = esc(&lang.t(&r.explanation_zh, &r.explanation_en)),
+                why = esc(&lang.pair(&r.explanation_zh, &r.explanation_en)),
             );
         }
         out.push_str("</tbody></table>");
@@ -660,13 +707,12 @@ pub async fn ranking_show(
     };
     let body = format!(
         "<p>{}</p><form id=\"ranking-form\" method=\"get\" action=\"/ranking\"><label>{} <input type=\"date\" name=\"as_of\" value=\"{as_of}\"></label> <button>{}</button></form>{table}",
-        esc(&lang.t(&ranking_rule_zh(&priority), &ranking_rule_en(&priority))),
-        lang.t("基准日", "As of"),
-        lang.one("刷新", "Refresh"),
+        esc(&lang.pair(&ranking_rule_zh(&priority), &ranking_rule_en(&priority))),
+        lang.t(k::AS_OF),
+        lang.t(k::REFRESH),
     );
     Ok(Html(page(
-        "入库项目排序",
-        "Ranking of pooled projects",
+        k::RANKING_OF_POOLED_PROJECTS,
         Some(&user),
         &body,
     )))

@@ -2,6 +2,7 @@
 //! stored packages), acceptance (figures, shortfall, the application form) and city
 //! investment. Each form is shown only to users who may use it; the server checks again.
 
+use crate::catalogue::{Key, k};
 use std::fmt::Write as _;
 
 use guagou_domain::lifecycle::{Level, ProjectAction, ProjectState};
@@ -45,16 +46,13 @@ async fn versions_panel(
     let code = esc(&project.code);
     let mut out = format!(
         "<section id=\"versions-panel\"><h2>{}</h2>",
-        lang.t("版本与项目包", "Versions and packages")
+        lang.t(k::VERSIONS_AND_PACKAGES)
     );
     if ops::may_upload_version(state, user, project) {
         let _ = write!(
             out,
             "<p><a id=\"new-version\" href=\"/projects/{code}/versions/new\">{}</a></p>",
-            lang.t(
-                "上传新版本（实施方案变更）",
-                "Upload a new version (plan change)"
-            )
+            lang.t(k::UPLOAD_A_NEW_VERSION_PLAN_CHANGE)
         );
     }
     let diffs: Vec<String> = versions
@@ -63,7 +61,7 @@ async fn versions_panel(
             let (a, b) = (pair[0].version, pair[1].version);
             format!(
                 "<li><a id=\"diff-{a}-{b}\" href=\"/projects/{code}/diff?from={a}&amp;to={b}\">{}</a></li>",
-                lang.t(
+                lang.pair(
                     &format!("版本 {a} → {b} 的变化"),
                     &format!("changes from version {a} to {b}")
                 )
@@ -84,7 +82,7 @@ async fn versions_panel(
                 vec![
                     format!(
                         "<a id=\"package-v{n}\" href=\"/projects/{code}/versions/{n}/package.zip\">{}</a>",
-                        lang.t(&format!("版本 {} 项目包", p.version), &format!("package of version {}", p.version)),
+                        lang.pair(&format!("版本 {} 项目包", p.version), &format!("package of version {}", p.version)),
                         n = p.version,
                     ),
                     format!("<code>{}</code>", esc(&p.sha256)),
@@ -95,12 +93,7 @@ async fn versions_panel(
             .collect();
         out.push_str(&table_in(
             lang,
-            &[
-                ("项目包", "Package"),
-                ("SHA-256", "SHA-256"),
-                ("字节", "Bytes"),
-                ("存档时间", "Stored at"),
-            ],
+            &[k::PACKAGE, k::SHA_256, k::BYTES, k::STORED_AT],
             &rows,
         ));
     }
@@ -113,7 +106,7 @@ fn layer_check_rows(lang: Lang, view: &AcceptanceView) -> Vec<Vec<String>> {
     let Some(check) = &view.layer_check else {
         return Vec::new();
     };
-    let row = |zh: &str, en: &str, value: String| vec![lang.t(zh, en), value];
+    let row = |label: Key, value: String| vec![lang.t(label), value];
     // `html` is escaped already (`Lang::one`).
     let mark = |bad: bool, class: &str, html: String| {
         if bad {
@@ -124,23 +117,21 @@ fn layer_check_rows(lang: Lang, view: &AcceptanceView) -> Vec<Vec<String>> {
     };
     let farmland = &check.new_farmland;
     vec![
-        row("更新后底图", "Updated layer", esc(&check.layer)),
+        row(k::UPDATED_LAYER, esc(&check.layer)),
         row(
-            "复垦地块为耕地",
-            "Reclaimed parcels are farmland",
+            k::RECLAIMED_PARCELS_ARE_FARMLAND,
             mark(
                 !check.result.passed,
                 "fail",
-                lang.one(&check.result.message_zh, &check.result.message_en),
+                lang.pair(&check.result.message_zh, &check.result.message_en),
             ),
         ),
         row(
-            "底图核算复垦耕地（扣除田坎）",
-            "Reclaimed farmland on the layer (net of 田坎)",
+            k::RECLAIMED_FARMLAND_ON_THE_LAYER_NET,
             mark(
                 !farmland.within_tolerance,
                 "warn",
-                lang.one(&farmland.message_zh, &farmland.message_en),
+                lang.pair(&farmland.message_zh, &farmland.message_en),
             ),
         ),
     ]
@@ -148,7 +139,7 @@ fn layer_check_rows(lang: Lang, view: &AcceptanceView) -> Vec<Vec<String>> {
 
 fn figure_rows(lang: Lang, view: &AcceptanceView) -> Vec<Vec<String>> {
     let a = &view.acceptance;
-    let row = |zh: &str, en: &str, value: String| vec![lang.t(zh, en), value];
+    let row = |label: Key, value: String| vec![lang.t(label), value];
     let mark = |bad: bool, text: String| {
         if bad {
             format!("<span class=\"fail\">{}</span>", esc(&text))
@@ -157,50 +148,39 @@ fn figure_rows(lang: Lang, view: &AcceptanceView) -> Vec<Vec<String>> {
         }
     };
     vec![
-        row("申请日期", "Applied on", esc(&a.applied_on)),
+        row(k::APPLIED_ON, esc(&a.applied_on)),
         row(
-            "同步申报的变更版本",
-            "Change version applied with it",
+            k::CHANGE_VERSION_APPLIED_WITH_IT,
             esc(&a.change_version.map(|v| v.to_string()).unwrap_or_default()),
         ),
-        row("复垦面积", "Reclaimed", esc(&area_text(a.reclaimed_m2))),
+        row(k::RECLAIMED, esc(&area_text(a.reclaimed_m2))),
+        row(k::RESETTLEMENT_3, esc(&area_text(a.resettlement_m2))),
         row(
-            "安置面积",
-            "Resettlement",
-            esc(&area_text(a.resettlement_m2)),
-        ),
-        row(
-            "确认节余",
-            "Confirmed surplus",
+            k::CONFIRMED_SURPLUS,
             mark(view.confirmed_m2 < 0, area_text(view.confirmed_m2)),
         ),
-        row("已预支", "Advanced", esc(&area_text(view.advanced_m2))),
+        row(k::ADVANCED_2, esc(&area_text(view.advanced_m2))),
         row(
-            "预支缺口（逾期）",
-            "Shortfall (overdue)",
+            k::SHORTFALL_OVERDUE,
             mark(view.shortfall_m2 > 0, area_text(view.shortfall_m2)),
         ),
         row(
-            "复垦耕地",
-            "Reclaimed farmland",
+            k::RECLAIMED_FARMLAND_2,
             esc(&area_text(a.reclaimed_farmland_m2)),
         ),
         row(
-            "安置占用耕地",
-            "Farmland used by resettlement",
+            k::FARMLAND_USED_BY_RESETTLEMENT_2,
             esc(&area_text(a.resettlement_farmland_m2)),
         ),
         row(
-            "新增耕地",
-            "Cultivated-land balance",
+            k::CULTIVATED_LAND_BALANCE,
             mark(
                 view.farmland_balance_m2 < 0,
                 area_text(view.farmland_balance_m2),
             ),
         ),
         row(
-            "决定",
-            "Decision",
+            k::DECISION,
             esc(&format!(
                 "{} {}",
                 a.decision.as_deref().unwrap_or("—"),
@@ -227,12 +207,12 @@ fn acceptance_panel(
     }
     let mut out = format!(
         "<section id=\"acceptance\"><h2>{}</h2>",
-        lang.t("验收", "Acceptance")
+        lang.t(k::ACCEPTANCE)
     );
     if let Some(view) = view {
         out.push_str(&table_in(
             lang,
-            &[("项目", "Item"), ("值", "Value")],
+            &[k::ITEM_2, k::VALUE_2],
             &[figure_rows(lang, view), layer_check_rows(lang, view)].concat(),
         ));
     }
@@ -240,10 +220,7 @@ fn acceptance_panel(
         let _ = write!(
             out,
             "<p class=\"en\">{}</p>",
-            lang.t(
-                "市级确认验收请使用“确认验收 / accept”操作；退回请使用“退回 / return”。",
-                "The city confirms with the “accept” action, or returns the application with “return”."
-            )
+            lang.t(k::THE_CITY_CONFIRMS_WITH_THE_ACCEPT)
         );
     }
     if may_apply {
@@ -257,7 +234,7 @@ fn acceptance_form(user: &User, project: &Project, versions: &[Version]) -> Stri
     let lang = user.lang;
     let mut options = format!(
         "<option value=\"\">{}</option>",
-        lang.one("无（仅验收）", "none (acceptance alone)")
+        lang.t(k::NONE_ACCEPTANCE_ALONE)
     );
     for v in versions
         .iter()
@@ -266,17 +243,17 @@ fn acceptance_form(user: &User, project: &Project, versions: &[Version]) -> Stri
         let _ = write!(
             options,
             "<option value=\"{n}\">{}</option>",
-            lang.one(
+            lang.pair(
                 &format!("变更版本 {}", v.version),
                 &format!("change version {}", v.version)
             ),
             n = v.version,
         );
     }
-    let number = |name: &str, zh: &str, en: &str| {
+    let number = |name: &str, label: Key| {
         format!(
             "<p><label>{} <input type=\"text\" inputmode=\"decimal\" name=\"{name}\" id=\"acceptance-{name}\" required> m²</label></p>",
-            lang.t(zh, en)
+            lang.t(label)
         )
     };
     format!(
@@ -289,40 +266,26 @@ fn acceptance_form(user: &User, project: &Project, versions: &[Version]) -> Stri
          <p><label>{reason} <input name=\"reason\" id=\"acceptance-reason\"></label></p>\
          <p><button id=\"apply-acceptance\">{button}</button></p></form>",
         code = esc(&project.code),
-        title = lang.t(
-            "申请验收（可同步申报变更）",
-            "Apply for acceptance (optionally with a change)"
-        ),
+        title = lang.t(k::APPLY_FOR_ACCEPTANCE_OPTIONALLY_WITH_A),
         csrf = esc(&user.csrf),
-        as_of = lang.t("申请日期", "Applied on"),
+        as_of = lang.t(k::APPLIED_ON),
         today = user.today,
-        reclaimed = number("reclaimed_m2", "复垦面积", "Reclaimed area"),
-        resettlement = number("resettlement_m2", "安置面积", "Resettlement area"),
-        reclaimed_farmland = number(
-            "reclaimed_farmland_m2",
-            "复垦耕地面积",
-            "Reclaimed farmland"
-        ),
-        resettlement_farmland = number(
-            "resettlement_farmland_m2",
-            "安置占用耕地面积",
-            "Farmland used by resettlement"
-        ),
-        change = lang.t("同步申报的变更版本", "Change version"),
-        reason = lang.t("理由", "Reason"),
-        button = lang.one("申请验收", "Apply for acceptance"),
+        reclaimed = number("reclaimed_m2", k::RECLAIMED_AREA),
+        resettlement = number("resettlement_m2", k::RESETTLEMENT_AREA_2),
+        reclaimed_farmland = number("reclaimed_farmland_m2", k::RECLAIMED_FARMLAND),
+        resettlement_farmland =
+            number("resettlement_farmland_m2", k::FARMLAND_USED_BY_RESETTLEMENT),
+        change = lang.t(k::CHANGE_VERSION),
+        reason = lang.t(k::REASON),
+        button = lang.t(k::APPLY_FOR_ACCEPTANCE),
     )
 }
 
 /// The funding sources of a city-invested project (二(六)).
-pub const FUNDING_SOURCES: &[(&str, &str, &str)] = &[
-    ("city_budget", "市级财政", "city budget"),
-    ("investment_attraction", "招商引资", "investment attraction"),
-    (
-        "social_capital",
-        "社会资本投资建设复垦",
-        "social capital (invest–build–reclaim)",
-    ),
+pub const FUNDING_SOURCES: &[(&str, Key)] = &[
+    ("city_budget", k::CITY_BUDGET),
+    ("investment_attraction", k::INVESTMENT_ATTRACTION),
+    ("social_capital", k::SOCIAL_CAPITAL_INVEST_BUILD_RECLAIM),
 ];
 
 fn investment_panel(user: &User, project: &Project) -> String {
@@ -339,25 +302,25 @@ fn investment_panel(user: &User, project: &Project) -> String {
     }
     let mut out = format!(
         "<section id=\"city-investment\"><h2>{}</h2>",
-        lang.t("市级投资县级实施", "City investment, county implementation")
+        lang.t(k::CITY_INVESTMENT_COUNTY_IMPLEMENTATION)
     );
     if project.city_invested {
         let source = project.funding_source.as_deref().unwrap_or("");
         let label = FUNDING_SOURCES
             .iter()
-            .find(|(k, _, _)| *k == source)
-            .map_or_else(|| esc(source), |(_, zh, en)| lang.t(zh, en));
+            .find(|(stored, _)| *stored == source)
+            .map_or_else(|| esc(source), |(_, name)| lang.t(*name));
         out.push_str(&table_in(
             lang,
-            &[("项目", "Item"), ("值", "Value")],
+            &[k::ITEM_2, k::VALUE_2],
             &[
-                vec![lang.t("资金来源", "Funding source"), label],
+                vec![lang.t(k::FUNDING_SOURCE), label],
                 vec![
-                    lang.t("市级分成", "City share"),
+                    lang.t(k::CITY_SHARE),
                     esc(&format!("{} %", project.city_share_percent)),
                 ],
                 vec![
-                    lang.t("建新区规划", "Construction-zone plan"),
+                    lang.t(k::CONSTRUCTION_ZONE_PLAN),
                     esc(project.construction_zone_plan.as_deref().unwrap_or("")),
                 ],
             ],
@@ -366,15 +329,15 @@ fn investment_panel(user: &User, project: &Project) -> String {
     if may_set {
         let options: String = FUNDING_SOURCES
             .iter()
-            .map(|(key, zh, en)| {
-                let selected = if project.funding_source.as_deref() == Some(key) {
+            .map(|(stored, name)| {
+                let selected = if project.funding_source.as_deref() == Some(stored) {
                     " selected"
                 } else {
                     ""
                 };
                 format!(
-                    "<option value=\"{key}\"{selected}>{}</option>",
-                    lang.one(zh, en)
+                    "<option value=\"{stored}\"{selected}>{}</option>",
+                    lang.t(*name)
                 )
             })
             .collect();
@@ -389,16 +352,13 @@ fn investment_panel(user: &User, project: &Project) -> String {
              <p><button id=\"set-city-investment\">{button}</button></p></form>",
             code = esc(&project.code),
             csrf = esc(&user.csrf),
-            source = lang.t("资金来源", "Funding source"),
-            share = lang.t("市级分成比例", "City share of the surplus"),
+            source = lang.t(k::FUNDING_SOURCE),
+            share = lang.t(k::CITY_SHARE_OF_THE_SURPLUS),
             current = project.city_share_percent,
-            plan = lang.t(
-                "使用指标县的建新区规划",
-                "Construction-zone plan of the using county"
-            ),
+            plan = lang.t(k::CONSTRUCTION_ZONE_PLAN_OF_THE_USING),
             plan_value = esc(project.construction_zone_plan.as_deref().unwrap_or("")),
-            reason = lang.t("理由", "Reason"),
-            button = lang.one("保存市级投资", "Save city investment"),
+            reason = lang.t(k::REASON),
+            button = lang.t(k::SAVE_CITY_INVESTMENT),
         );
     }
     out.push_str("</section>");
@@ -409,7 +369,7 @@ fn ranking_link(lang: Lang, project: &Project) -> String {
     if project.state == ProjectState::Pooled {
         format!(
             "<p><a id=\"ranking-link\" href=\"/ranking\">{}</a></p>",
-            lang.t("入库项目排序", "Ranking of pooled projects")
+            lang.t(k::RANKING_OF_POOLED_PROJECTS)
         )
     } else {
         String::new()

@@ -1,6 +1,7 @@
 //! HTML of this module's pages: pre-check results, upload errors, version diffs, the ranking.
 //! Every value goes through `esc` (or `Lang::t`/`one`, which escape).
 
+use crate::catalogue::{Key, k};
 use std::fmt::Write as _;
 
 use guagou_domain::check::RuleResult;
@@ -48,28 +49,28 @@ pub fn problem_html(lang: Lang, problem: &Problem) -> String {
         .unwrap_or_default();
     format!(
         "<div id=\"upload-error\" class=\"fail\" role=\"alert\"><p>{}</p><p class=\"en\">{}{}</p></div>",
-        lang.t(&problem.message_zh, &problem.message_en),
+        lang.pair(&problem.message_zh, &problem.message_en),
         esc(problem.code.as_str()),
         rule,
     )
 }
 
-const RESULT_HEADERS: &[(&str, &str)] = &[
-    ("规则", "Rule"),
-    ("条款", "Clause"),
-    ("级别", "Severity"),
-    ("结果", "Result"),
-    ("实测", "Measured"),
-    ("限值", "Limit"),
-    ("说明", "Message"),
+const RESULT_HEADERS: &[Key] = &[
+    k::RULE,
+    k::CLAUSE,
+    k::SEVERITY_2,
+    k::RESULT,
+    k::MEASURED,
+    k::LIMIT,
+    k::MESSAGE,
 ];
 
 /// The rule results as a table: one row per rule (`id="rule-<RULE_ID>"`), failed blocking
 /// rules highlighted (`class="blocking"`), the message in the user's language first.
 pub fn results_table(lang: Lang, results: &[RuleResult]) -> String {
     let mut out = String::from("<table id=\"check-results\"><thead><tr>");
-    for (zh, en) in RESULT_HEADERS {
-        let _ = write!(out, "<th>{}</th>", lang.t(zh, en));
+    for name in RESULT_HEADERS {
+        let _ = write!(out, "<th>{}</th>", lang.t(*name));
     }
     out.push_str("</tr></thead><tbody>");
     for result in results {
@@ -78,17 +79,17 @@ pub fn results_table(lang: Lang, results: &[RuleResult]) -> String {
         let (class, verdict) = if result.passed {
             (
                 "passed",
-                format!("<span class=\"ok\">{}</span>", lang.t("通过", "pass")),
+                format!("<span class=\"ok\">{}</span>", lang.t(k::PASS)),
             )
         } else if warning {
             (
                 "warning",
-                format!("<span class=\"warn\">{}</span>", lang.t("警告", "warning")),
+                format!("<span class=\"warn\">{}</span>", lang.t(k::WARNING)),
             )
         } else {
             (
                 "blocking",
-                format!("<span class=\"fail\">{}</span>", lang.t("未通过", "fail")),
+                format!("<span class=\"fail\">{}</span>", lang.t(k::FAIL)),
             )
         };
         let style = if result.blocks() {
@@ -102,7 +103,7 @@ pub fn results_table(lang: Lang, results: &[RuleResult]) -> String {
             .map(|j| {
                 format!(
                     "<br><span class=\"en\">{}：{}</span>",
-                    lang.one("说明", "Justification"),
+                    lang.t(k::JUSTIFICATION),
                     esc(j)
                 )
             })
@@ -115,7 +116,7 @@ pub fn results_table(lang: Lang, results: &[RuleResult]) -> String {
             severity = esc(&value_text(value.get("severity"))),
             measured = esc(&quantity_text(value.get("measured"))),
             limit = esc(&quantity_text(value.get("limit"))),
-            message = lang.t(&result.message_zh, &result.message_en),
+            message = lang.pair(&result.message_zh, &result.message_en),
         );
     }
     out.push_str("</tbody></table>");
@@ -124,32 +125,20 @@ pub fn results_table(lang: Lang, results: &[RuleResult]) -> String {
 
 /// The whole pre-check: summary, verdict, rules, rules not run, reading warnings, parcels.
 pub fn precheck_html(lang: Lang, pre: &PreCheck) -> String {
-    let row = |zh: &str, en: &str, value: String| vec![lang.t(zh, en), value];
+    let row = |label: Key, value: String| vec![lang.t(label), value];
     let summary = table_in(
         lang,
-        &[("字段", "Field"), ("值", "Value")],
+        &[k::FIELD_2, k::VALUE_2],
         &[
-            row("项目编号", "Code", esc(&pre.code)),
-            row("名称", "Name", esc(&pre.name)),
-            row("县", "County", esc(&pre.county)),
-            row("政策配置", "Profile", esc(&pre.profile)),
-            row("基准日", "As of", esc(&pre.as_of)),
-            row(
-                "拆旧面积",
-                "Demolition area",
-                esc(&area_text(pre.demolition_m2)),
-            ),
-            row(
-                "安置面积",
-                "Resettlement area",
-                esc(&area_text(pre.resettlement_m2)),
-            ),
-            row(
-                "计划节余",
-                "Planned surplus",
-                esc(&area_text(pre.planned_surplus_m2)),
-            ),
-            row("拆迁农户", "Households", esc(&pre.households.to_string())),
+            row(k::CODE_2, esc(&pre.code)),
+            row(k::NAME_2, esc(&pre.name)),
+            row(k::COUNTY, esc(&pre.county)),
+            row(k::PROFILE, esc(&pre.profile)),
+            row(k::AS_OF, esc(&pre.as_of)),
+            row(k::DEMOLITION_AREA_2, esc(&area_text(pre.demolition_m2))),
+            row(k::RESETTLEMENT_AREA_2, esc(&area_text(pre.resettlement_m2))),
+            row(k::PLANNED_SURPLUS, esc(&area_text(pre.planned_surplus_m2))),
+            row(k::HOUSEHOLDS_2, esc(&pre.households.to_string())),
         ],
     );
     let failed: Vec<&str> = pre
@@ -161,12 +150,12 @@ pub fn precheck_html(lang: Lang, pre: &PreCheck) -> String {
     let verdict = if failed.is_empty() {
         format!(
             "<p id=\"check-verdict\" class=\"ok\">{}</p>",
-            lang.t("没有阻断性规则未通过", "no blocking rule failed")
+            lang.t(k::NO_BLOCKING_RULE_FAILED)
         )
     } else {
         format!(
             "<p id=\"check-verdict\" class=\"fail\">{}</p>",
-            lang.t(
+            lang.pair(
                 &format!(
                     "{} 项阻断性规则未通过：{}。可先保存为草稿，修正并上传新版本后才能报送。",
                     failed.len(),
@@ -189,14 +178,14 @@ pub fn precheck_html(lang: Lang, pre: &PreCheck) -> String {
             .map(|n| {
                 vec![
                     format!("<code>{}</code>", esc(n.rule.as_str())),
-                    lang.t(&n.reason_zh, &n.reason_en),
+                    lang.pair(&n.reason_zh, &n.reason_en),
                 ]
             })
             .collect();
         format!(
             "<h3>{}</h3>{}",
-            lang.t("未检查的规则", "Rules not checked"),
-            table_in(lang, &[("规则", "Rule"), ("原因", "Why")], &rows)
+            lang.t(k::RULES_NOT_CHECKED),
+            table_in(lang, &[k::RULE, k::WHY], &rows)
         )
     };
     let layers = if pre.base_layers.is_empty() {
@@ -204,7 +193,7 @@ pub fn precheck_html(lang: Lang, pre: &PreCheck) -> String {
     } else {
         format!(
             "<p id=\"base-layers\">{}: {}</p>",
-            lang.t("所用底图", "Base layers read"),
+            lang.t(k::BASE_LAYERS_READ),
             pre.base_layers
                 .iter()
                 .map(|l| format!("<code>{}</code>", esc(l)))
@@ -222,18 +211,14 @@ pub fn precheck_html(lang: Lang, pre: &PreCheck) -> String {
                 vec![
                     esc(&w.location.to_string()),
                     format!("<code>{}</code>", esc(w.code)),
-                    lang.t(&w.message_zh, &w.message_en),
+                    lang.pair(&w.message_zh, &w.message_en),
                 ]
             })
             .collect();
         format!(
             "<h3>{}</h3>{}",
-            lang.t("读取警告", "Reading warnings"),
-            table_in(
-                lang,
-                &[("位置", "Where"), ("代码", "Code"), ("说明", "Message")],
-                &rows
-            )
+            lang.t(k::READING_WARNINGS),
+            table_in(lang, &[k::WHERE, k::CODE, k::MESSAGE], &rows)
         )
     };
     let parcels: Vec<Vec<String>> = pre
@@ -252,22 +237,19 @@ pub fn precheck_html(lang: Lang, pre: &PreCheck) -> String {
         .collect();
     format!(
         "<section id=\"precheck\"><h2>{sh}</h2>{summary}{verdict}<h3>{rh}</h3>{results}{layers}{not_checked}{warnings}<h3>{ph}</h3>{parcels}</section>",
-        sh = lang.t(
-            "预检查结果（尚未保存）",
-            "Pre-check results (not saved yet)"
-        ),
-        rh = lang.t("规则", "Rules"),
+        sh = lang.t(k::PRE_CHECK_RESULTS_NOT_SAVED_YET),
+        rh = lang.t(k::RULES),
         results = results_table(lang, &pre.results),
-        ph = lang.t("地块", "Parcels"),
+        ph = lang.t(k::PARCELS),
         parcels = table_in(
             lang,
             &[
-                ("用途", "Role"),
-                ("文件", "File"),
-                ("地块", "Parcel"),
-                ("乡镇", "Township"),
-                ("平面面积", "Planar area"),
-                ("椭球面积", "Ellipsoidal area"),
+                k::ROLE,
+                k::FILE,
+                k::PARCEL,
+                k::TOWNSHIP,
+                k::PLANAR_AREA,
+                k::ELLIPSOIDAL_AREA,
             ],
             &parcels
         ),
@@ -289,15 +271,10 @@ pub fn diff_html(lang: Lang, diff: &VersionDiff) -> String {
             })
             .collect()
     };
-    let parcel_headers: &[(&str, &str)] = &[
-        ("用途", "Role"),
-        ("地块", "Parcel"),
-        ("平面面积", "Planar area"),
-        ("椭球面积", "Ellipsoidal area"),
-    ];
+    let parcel_headers: &[Key] = &[k::ROLE, k::PARCEL, k::PLANAR_AREA, k::ELLIPSOIDAL_AREA];
     let or_none = |html: String, empty: bool| {
         if empty {
-            format!("<p class=\"none\">{}</p>", lang.t("无", "none"))
+            format!("<p class=\"none\">{}</p>", lang.t(k::NONE))
         } else {
             html
         }
@@ -325,38 +302,28 @@ pub fn diff_html(lang: Lang, diff: &VersionDiff) -> String {
          <section id=\"diff-removed\"><h2>{rh}</h2>{removed}</section>\
          <section id=\"diff-changed\"><h2>{ch}</h2>{changed}</section>\
          <section id=\"diff-fields\"><h2>{fh}</h2>{fields}</section>",
-        ah = lang.t("新增地块", "Parcels added"),
+        ah = lang.t(k::PARCELS_ADDED),
         added = or_none(
             table_in(lang, parcel_headers, &parcel_rows(&diff.added)),
             diff.added.is_empty()
         ),
-        rh = lang.t("删除地块", "Parcels removed"),
+        rh = lang.t(k::PARCELS_REMOVED),
         removed = or_none(
             table_in(lang, parcel_headers, &parcel_rows(&diff.removed)),
             diff.removed.is_empty()
         ),
-        ch = lang.t("面积变化的地块", "Parcels whose area changed"),
+        ch = lang.t(k::PARCELS_WHOSE_AREA_CHANGED),
         changed = or_none(
             table_in(
                 lang,
-                &[
-                    ("用途", "Role"),
-                    ("地块", "Parcel"),
-                    ("变更前", "Before"),
-                    ("变更后", "After"),
-                    ("变化", "Change"),
-                ],
+                &[k::ROLE, k::PARCEL, k::BEFORE, k::AFTER, k::CHANGE,],
                 &changed
             ),
             changed.is_empty()
         ),
-        fh = lang.t("项目字段变化", "Project fields changed"),
+        fh = lang.t(k::PROJECT_FIELDS_CHANGED),
         fields = or_none(
-            table_in(
-                lang,
-                &[("字段", "Field"), ("变更前", "Before"), ("变更后", "After")],
-                &fields
-            ),
+            table_in(lang, &[k::FIELD_2, k::BEFORE, k::AFTER], &fields),
             fields.is_empty()
         ),
     )

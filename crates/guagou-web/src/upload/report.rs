@@ -8,6 +8,7 @@
 //! else's, or an expired one, is 404), county land bureau only (others 403), and for a new
 //! version a project the user reads (else 404).
 
+use crate::catalogue::{Key, k};
 use askama::Template;
 use axum::extract::{Path, Query, State};
 use axum::response::Html;
@@ -71,8 +72,8 @@ struct PrecheckPrint {
 
 impl PrecheckPrint {
     /// The text in the reader's language.
-    fn t<'a>(&self, zh: &'a str, en: &'a str) -> &'a str {
-        tr(self.lang, zh, en)
+    fn t(&self, key: Key) -> &'static str {
+        self.lang.text(key)
     }
 }
 
@@ -161,12 +162,12 @@ async fn report(
 }
 
 fn severity(lang: Lang, s: Severity) -> String {
-    let (zh, en) = match s {
-        Severity::Error => ("阻断", "blocking"),
-        Severity::Warning => ("警示（需说明理由）", "warning (needs a justification)"),
-        Severity::Sanction => ("制裁", "sanction"),
+    let name = match s {
+        Severity::Error => k::BLOCKING,
+        Severity::Warning => k::WARNING_NEEDS_A_JUSTIFICATION,
+        Severity::Sanction => k::SANCTION,
     };
-    tr(lang, zh, en).to_owned()
+    lang.text(name).to_owned()
 }
 
 fn sheet(
@@ -178,7 +179,7 @@ fn sheet(
     checked_by: String,
     back: String,
 ) -> PrecheckPrint {
-    let t = |zh: &str, en: &str| tr(lang, zh, en).to_owned();
+    let t = |key| lang.text(key).to_owned();
     let title = |rule| match lang {
         Lang::Zh => title_zh(profile, rule),
         Lang::En => title_en(profile, rule),
@@ -190,7 +191,7 @@ fn sheet(
         .map(|r| title(r.rule))
         .collect();
     let verdict = match (failed.is_empty(), lang) {
-        (true, _) => t("没有阻断性规则未通过。", "No blocking rule failed."),
+        (true, _) => t(k::NO_BLOCKING_RULE_FAILED_2),
         (false, Lang::Zh) => format!(
             "{} 项阻断性规则未通过：{}。可先保存为草稿，修正并上传新版本后才能报送。",
             failed.len(),
@@ -208,11 +209,11 @@ fn sheet(
         .map(|r| {
             let value = serde_json::to_value(r).unwrap_or_default();
             let (class, result) = if r.passed {
-                ("passed", t("通过", "pass"))
+                ("passed", t(k::PASS))
             } else if r.blocks() {
-                ("blocking", t("未通过", "fail"))
+                ("blocking", t(k::FAIL))
             } else {
-                ("warning", t("警告", "warning"))
+                ("warning", t(k::WARNING))
             };
             RuleRow {
                 id: r.rule.as_str().to_owned(),
@@ -223,7 +224,7 @@ fn sheet(
                 result,
                 measured: quantity_text(value.get("measured")),
                 limit: quantity_text(value.get("limit")),
-                message: t(&r.message_zh, &r.message_en),
+                message: tr(lang, &r.message_zh, &r.message_en).to_owned(),
                 justification: r.justification.clone(),
             }
         })
@@ -238,32 +239,20 @@ fn sheet(
         script: script_url(),
         back,
         heading: match pre.new_version_of {
-            None => t("项目包预检查报告", "Package pre-check report"),
-            Some(_) => t("新版本预检查报告", "New version pre-check report"),
+            None => t(k::PACKAGE_PRE_CHECK_REPORT),
+            Some(_) => t(k::NEW_VERSION_PRE_CHECK_REPORT),
         },
         project_name: pre.name.clone(),
         code: pre.code.clone(),
         county,
         as_of: pre.as_of.clone(),
-        checked_at: format!(
-            "{checked_at}{}",
-            tr(lang, "（北京时间）", " (Beijing time)")
-        ),
+        checked_at: format!("{checked_at}{}", lang.text(k::BEIJING_TIME)),
         checked_by,
         summary: vec![
-            (
-                t("拆旧面积", "Demolition area"),
-                area_text(pre.demolition_m2),
-            ),
-            (
-                t("安置面积", "Resettlement area"),
-                area_text(pre.resettlement_m2),
-            ),
-            (
-                t("计划节余", "Planned surplus"),
-                area_text(pre.planned_surplus_m2),
-            ),
-            (t("拆迁农户", "Households"), households),
+            (t(k::DEMOLITION_AREA_2), area_text(pre.demolition_m2)),
+            (t(k::RESETTLEMENT_AREA_2), area_text(pre.resettlement_m2)),
+            (t(k::PLANNED_SURPLUS), area_text(pre.planned_surplus_m2)),
+            (t(k::HOUSEHOLDS_2), households),
         ],
         blocked: !failed.is_empty(),
         verdict,
@@ -271,7 +260,12 @@ fn sheet(
         not_checked: pre
             .not_checked
             .iter()
-            .map(|n| (title(n.rule), t(&n.reason_zh, &n.reason_en)))
+            .map(|n| {
+                (
+                    title(n.rule),
+                    tr(lang, &n.reason_zh, &n.reason_en).to_owned(),
+                )
+            })
             .collect(),
         warnings: pre.warnings.len(),
     }

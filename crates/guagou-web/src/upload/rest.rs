@@ -220,7 +220,7 @@ pub struct DiffParams {
 }
 
 fn bad_query(e: &QueryRejection) -> WebError {
-    WebError::invalid(
+    WebError::invalid_text(
         "query",
         format!("查询参数无效：{}", e.body_text()),
         format!("invalid query parameters: {}", e.body_text()),
@@ -294,7 +294,7 @@ fn bad_json(e: &JsonRejection, shape: &str) -> WebError {
     if e.status() == axum::http::StatusCode::PAYLOAD_TOO_LARGE {
         return WebError::BodyTooLarge;
     }
-    WebError::invalid(
+    WebError::invalid_text(
         "body",
         format!("请求体应为 {shape}：{}", e.body_text()),
         format!("the body should be {shape}: {}", e.body_text()),

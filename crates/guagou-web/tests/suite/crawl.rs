@@ -212,7 +212,8 @@ fn raw_timestamps(body: &str) -> Vec<String> {
 /// snake_case words (record keys such as `ledger_entry:12` included), command-line flags and
 /// repository paths in a page's text (outside tags, `<code>` and `<pre>`; rule IDs are upper
 /// case): developer words that a clerk should never read.
-fn snake_words(body: &str) -> Vec<String> {
+/// The text a reader sees: tags, scripts, styles and code blocks removed.
+fn visible_text(body: &str) -> String {
     let mut text = String::new();
     let mut in_tag = false;
     let mut skip = 0usize;
@@ -238,6 +239,45 @@ fn snake_words(body: &str) -> Vec<String> {
             _ => {}
         }
     }
+    text
+}
+
+/// The English words a reader sees (two letters or more), leaving out rule IDs
+/// (`NO_DOUBLE_COUNTING`), units and names of formats a Chinese page writes in Latin letters.
+fn english_words(body: &str) -> Vec<String> {
+    const LATIN_IN_CHINESE: &[&str] = &[
+        "m²",
+        "Excel",
+        "PDF",
+        "CSV",
+        "GeoJSON",
+        "Shapefile",
+        "SHA-256",
+        "CGCS2000",
+        "ZIP",
+        "TXT",
+        "JSON",
+        "API",
+        "ID",
+        "GB",
+        "TD",
+        "kB",
+        "MB",
+    ];
+    let text = visible_text(body)
+        .replace("&amp;", "&")
+        .replace("&nbsp;", " ");
+    text.split(|c: char| !(c.is_ascii_alphabetic() || c == '_' || c == '-' || c == '²'))
+        .map(|w| w.trim_matches('-'))
+        .filter(|w| w.chars().filter(char::is_ascii_alphabetic).count() >= 2)
+        .filter(|w| !w.contains('_'))
+        .filter(|w| !LATIN_IN_CHINESE.iter().any(|l| l.eq_ignore_ascii_case(w)))
+        .map(str::to_owned)
+        .collect()
+}
+
+fn snake_words(body: &str) -> Vec<String> {
+    let text = visible_text(body);
     let mut found: Vec<String> = text
         .split(|c: char| {
             !(c.is_ascii_alphanumeric() || c == '_' || c == '.' || c == ':' || c == '-' || c == '/')
@@ -282,6 +322,33 @@ async fn pages_show_names_not_identifiers() {
         "{} identifiers:\n{}",
         found.len(),
         list.join("\n")
+    );
+}
+
+/// A Chinese page is Chinese: at most three English words a reader sees on any page a county,
+/// the city or audit reaches (rule IDs, units and format names aside).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn chinese_pages_have_at_most_three_english_words() {
+    let app = complete_demo_app().await;
+    let mut problems = Vec::new();
+    for who in ["county", "city", "audit"] {
+        let session = app.login(who).await;
+        let mut inspect = |path: &str, body: &str| {
+            let words = english_words(body);
+            if words.len() > 3 {
+                problems.push(format!("{who} {path}: {}", words.join(" ")));
+            }
+        };
+        let failures = crawl_pages(&app, who, &session, "zh", &mut inspect).await;
+        assert!(failures.is_empty(), "{failures:?}");
+    }
+    problems.sort();
+    problems.dedup();
+    assert!(
+        problems.is_empty(),
+        "{} pages:\n{}",
+        problems.len(),
+        problems.join("\n")
     );
 }
 

@@ -2,6 +2,7 @@
 //! which keeps CI's disk use and build time down (each test binary links the whole stack).
 
 mod base_layers;
+mod catalogue;
 mod common;
 mod crawl;
 mod dashboard;
