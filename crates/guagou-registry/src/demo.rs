@@ -423,15 +423,22 @@ fn write_township_boundaries(
             let (x0, y0, x1, y1) = (x0 - margin, y0 - margin, x1 + margin, y1 + margin);
             let (mx, my) = ((x0 + x1) / 2.0, (y0 + y1) / 2.0);
             let ring = serde_json::json!([[
-                [x0, y0 + 120.0], [mx, y0 - 150.0], [x1, y0], [x1 + 120.0, my],
-                [x1, y1], [mx - 200.0, y1 + 150.0], [x0, y1], [x0 - 100.0, my], [x0, y0 + 120.0]
+                [x0, y0 + 120.0],
+                [mx, y0 - 150.0],
+                [x1, y0],
+                [x1 + 120.0, my],
+                [x1, y1],
+                [mx - 200.0, y1 + 150.0],
+                [x0, y1],
+                [x0 - 100.0, my],
+                [x0, y0 + 120.0]
             ]]);
             serde_json::json!({
                 "type": "Feature",
                 "properties": {
                     "code": p.township,
                     "name": format!("{}边界（演示）", township_name(p)),
-                    "source": "演示生成的示意边界，非真实界线 / generated demo geometry, not a real boundary",
+                    "source": "演示生成的示意边界，非真实界线",
                 },
                 "geometry": { "type": "Polygon", "coordinates": ring }
             })
@@ -603,13 +610,8 @@ impl Registry {
                 d.name = township_name(p);
             }
         }
-        self.import_divisions(
-            &city,
-            "demo",
-            &villages,
-            "演示数据：乡镇与村 / demo townships and villages",
-        )
-        .await?;
+        self.import_divisions(&city, "demo", &villages, "演示数据：乡镇与村")
+            .await?;
 
         // Township outlines for the map: generated demo geometry (see the function).
         let boundaries = write_township_boundaries(packages_dir, &projects)?;
@@ -662,7 +664,7 @@ impl Registry {
                     &reviewer,
                     &plan.id,
                     &department,
-                    "原则同意 / agree in principle",
+                    "原则同意",
                     cal.date(2017, 12, 20)?,
                 )
                 .await?;
@@ -819,7 +821,7 @@ impl Registry {
                     ProjectAction::Approve => cal.date(2018, 6, 15)?,
                     _ => cal.date(2018, 7, 1)?,
                 };
-                self.project_action(who, &p.code, *action, date, "演示流程 / demo workflow")
+                self.project_action(who, &p.code, *action, date, "演示流程")
                     .await?;
             }
         }
@@ -842,7 +844,7 @@ impl Registry {
             &projects[8].code,
             ProjectAction::Withdraw,
             cal.date(2018, 5, 2)?,
-            "调整选址 / site changed",
+            "调整选址",
         )
         .await?;
         self.project_action(
@@ -850,7 +852,7 @@ impl Registry {
             &projects[5].code,
             ProjectAction::Return,
             cal.date(2018, 6, 1)?,
-            "安置区选址需补充论证 / site needs justification",
+            "安置区选址需补充论证",
         )
         .await?;
 
@@ -951,7 +953,7 @@ impl Registry {
                 priced_on: None,
             },
             &format!("transfer:{listing}"),
-            "流转协议结算 / agreement settled",
+            "流转协议结算",
             cal.date(2019, 9, 1)?,
         )
         .await?;
@@ -1067,7 +1069,7 @@ impl Registry {
                 &p.code,
                 action,
                 registered + Duration::days(days),
-                "演示流程 / demo workflow",
+                "演示流程",
             )
             .await?;
         }
@@ -1114,7 +1116,7 @@ impl Registry {
                     },
                 ],
             },
-            "演示：市局季度检查 / demo quarterly inspection",
+            "演示：市局季度检查",
         )
         .await?;
         Ok(())
@@ -1172,7 +1174,7 @@ impl Registry {
                 &p.code,
                 cal.date(2022, 12, 31)?,
                 cal.date(2019, 3, 1)?,
-                "拆旧农户搬迁滞后 / demolition households moved late",
+                "拆旧农户搬迁滞后",
             )
             .await?;
         self.decide_extension(
@@ -1181,7 +1183,7 @@ impl Registry {
             first.seq,
             ExtensionDecision::Refuse,
             cal.date(2019, 3, 10)?,
-            "延期过长，请按实际进度重新申请 / too long; ask again for what the work needs",
+            "延期过长，请按实际进度重新申请",
         )
         .await?;
         let second = self
@@ -1190,7 +1192,7 @@ impl Registry {
                 &p.code,
                 cal.date(2021, 12, 31)?,
                 cal.date(2019, 3, 15)?,
-                "复垦工程受汛期影响 / reclamation delayed by the flood season",
+                "复垦工程受汛期影响",
             )
             .await?;
         self.decide_extension(
@@ -1199,10 +1201,7 @@ impl Registry {
             second.seq,
             ExtensionDecision::Grant(cal.date(2021, 12, 31)?),
             cal.date(2019, 3, 25)?,
-            &format!(
-                "同意延至 {granted} / granted to {granted}",
-                granted = cal.date(2021, 12, 31)?
-            ),
+            &format!("同意延至 {granted}", granted = cal.date(2021, 12, 31)?),
         )
         .await?;
         self.request_extension(
@@ -1210,7 +1209,7 @@ impl Registry {
             &p.code,
             cal.date(2022, 6, 30)?,
             cal.date(2019, 6, 20)?,
-            "安置房验收尚未完成 / resettlement housing not yet accepted",
+            "安置房验收尚未完成",
         )
         .await?;
         Ok(())
@@ -1371,7 +1370,7 @@ impl Registry {
             &seller,
             &code("511723")?,
             cal.date(2019, 8, 5)?,
-            "流转后调整规划（演示）/ planning adjusted after the transfer (demo)",
+            "流转后调整规划（演示）",
         )
         .await?;
         Ok(())
@@ -1404,7 +1403,7 @@ impl Registry {
             vintage: cal.year(2019).into(),
             options: guagou_base::ImportOptions::default(),
             reason: format!(
-                "演示：{year} 年度土地利用现状（合成数据）/ demo: {year} land use (synthetic)",
+                "演示：{year} 年度土地利用现状（合成数据）",
                 year = cal.year(2019)
             ),
             replace: false,

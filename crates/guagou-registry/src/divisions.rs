@@ -296,7 +296,7 @@ impl Registry {
             actor,
             "policy/divisions-dazhou.csv",
             &divisions,
-            "达州市及所辖县（市、区）/ Dazhou and its counties",
+            "达州市及所辖县（市、区）",
         )
         .await
     }
@@ -318,13 +318,8 @@ impl Registry {
         let text = guagou_geo::formats::decode_text(&label, &bytes)
             .map_err(guagou_check::PackageError::from)?;
         let divisions = parse_divisions_csv(&label, &text)?;
-        self.import_divisions(
-            actor,
-            &label,
-            &divisions,
-            "导入乡镇和村 / import townships and villages",
-        )
-        .await
+        self.import_divisions(actor, &label, &divisions, "导入乡镇和村")
+            .await
     }
 
     /// Imports division boundaries from any parcel file (GeoJSON, shapefile, …): each feature's
@@ -402,7 +397,7 @@ impl Registry {
             actor,
             "division.boundaries",
             &subject,
-            "导入边界 / import boundaries",
+            "导入边界",
             payload,
         )
         .await?;

@@ -305,7 +305,7 @@ impl Registry {
         let request = FundsRequest {
             key: format!("market-payment:{agreement}:{payment_seq}"),
             effective: paid_on,
-            reason: format!("流转价款到账 / payment received, agreement {agreement}"),
+            reason: format!("流转价款到账（协议 {agreement}）"),
         };
         Ok(self.post_funds_in(tx, actor, &operation, &request).await?)
     }

@@ -356,7 +356,7 @@ impl Registry {
             actor,
             "inspection.rectify",
             &format!("{inspection_id}#{seq}"),
-            "整改落实 / rectification recorded",
+            "整改落实",
             payload,
         )
         .await?;
@@ -436,7 +436,7 @@ impl Registry {
             actor,
             "inspection.close",
             &format!("{inspection_id}#{seq}"),
-            "整改销号 / finding closed",
+            "整改销号",
             payload,
         )
         .await?;
@@ -851,7 +851,7 @@ impl Registry {
                         },
                     ],
                 },
-                "演示：市局季度检查 / demo quarterly inspection",
+                "演示：市局季度检查",
             )
             .await?;
         let county = Actor::parse("县局经办人@511722")?;
@@ -887,7 +887,7 @@ impl Registry {
                         deadline: d(2019, 4, 30)?,
                     }],
                 },
-                "演示：资金使用检查 / demo fund-use inspection",
+                "演示：资金使用检查",
             )
             .await?;
         let wanyuan = Actor::parse("县局经办人@511781")?;

@@ -514,7 +514,7 @@ impl Registry {
             listing: id.clone(),
             amount_m2: new.amount_m2,
         };
-        let reason = format!("挂牌公告 {id} / listing {id}");
+        let reason = format!("挂牌公告 {id}");
         self.post_market(
             &mut tx,
             actor,
@@ -611,15 +611,8 @@ impl Registry {
             "amount_m2": new.amount_m2, "price_fen_per_mu": new.price_fen_per_mu,
         });
         request.remember(&mut tx, &id).await?;
-        self.audit(
-            &mut tx,
-            actor,
-            "market.offer",
-            &id,
-            "意向受让 / offer",
-            payload,
-        )
-        .await?;
+        self.audit(&mut tx, actor, "market.offer", &id, "意向受让", payload)
+            .await?;
         tx.commit().await?;
         self.market_offer(&id).await
     }
@@ -720,15 +713,8 @@ impl Registry {
             "amount_m2": new.amount_m2, "price_fen_per_mu": new.price_fen_per_mu,
             "total_fen": signing.total_fen, "schedule": new.schedule,
         });
-        self.audit(
-            &mut tx,
-            actor,
-            "market.sign",
-            &id,
-            "签订流转协议 / agreement signed",
-            payload,
-        )
-        .await?;
+        self.audit(&mut tx, actor, "market.sign", &id, "签订流转协议", payload)
+            .await?;
         tx.commit().await?;
         self.market_agreement(&id).await
     }
@@ -845,7 +831,7 @@ impl Registry {
             agreement.amount_m2,
             escrow,
         )?;
-        let reason = format!("流转协议 {agreement_id} 结算 / agreement {agreement_id} settled");
+        let reason = format!("流转协议 {agreement_id} 结算");
         let transfer = Operation::Transfer {
             listing: listing.id.clone(),
             buyer,
@@ -875,7 +861,7 @@ impl Registry {
                 actor,
                 &back,
                 &format!("market:rest:{agreement_id}"),
-                "协议未受让部分退回转让方 / the unsold rest returns to the seller",
+                "协议未受让部分退回转让方",
                 as_of,
             )
             .await?;
@@ -1106,10 +1092,7 @@ impl Registry {
             let Some(next) = rules::decide_expiry(listing.state, closes, as_of) else {
                 continue;
             };
-            let reason = format!(
-                "公告期于 {} 届满，无协议 / the period closed on {} with no agreement",
-                listing.closes_on, listing.closes_on
-            );
+            let reason = format!("公告期于 {} 届满，无协议", listing.closes_on);
             self.return_quota(tx, actor, &listing, "expire", &reason, as_of)
                 .await?;
             let closing = Closing {

@@ -634,7 +634,7 @@ impl Registry {
             actor,
             "notice.publish",
             code,
-            &format!("公示 {starts_on} 至 {ends_on} / notice {starts_on} to {ends_on}"),
+            &format!("公示 {starts_on} 至 {ends_on}"),
             payload,
         )
         .await?;
@@ -870,7 +870,7 @@ impl Registry {
             "public",
             "notice.objection",
             &objection.receipt,
-            "村民异议 / villager's objection",
+            "村民异议",
             serde_json::json!({
                 "project": objection.code,
                 "notice": objection.notice_id,
@@ -933,7 +933,7 @@ impl Registry {
             actor,
             "notice.answer",
             receipt,
-            "答复村民异议 / answer to a villager's objection",
+            "答复村民异议",
             serde_json::json!({ "project": objection.code, "notice": objection.notice_id }),
         )
         .await?;
@@ -977,7 +977,8 @@ impl Registry {
         let day = |y, m, d| cal.date(y, m, d);
         let base = NoticeInput {
             standards,
-            standards_text: "补偿标准依据《宣汉县城乡建设用地增减挂钩项目拆迁补偿安置办法》（演示数据）/ demo standards".into(),
+            standards_text:
+                "补偿标准依据《宣汉县城乡建设用地增减挂钩项目拆迁补偿安置办法》（演示数据）".into(),
             contact: "宣汉县国土资源局 耕保股 0818-0000000（演示）".into(),
             ..NoticeInput::default()
         };

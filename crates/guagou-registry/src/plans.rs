@@ -113,15 +113,8 @@ impl Registry {
                 .await?;
         }
         let payload = serde_json::json!({ "title": title, "period": [period.0, period.1], "villages": scope.len() });
-        self.audit(
-            &mut tx,
-            actor,
-            "plan.create",
-            &id,
-            "起草专项规划 / draft special plan",
-            payload,
-        )
-        .await?;
+        self.audit(&mut tx, actor, "plan.create", &id, "起草专项规划", payload)
+            .await?;
         tx.commit().await?;
         self.plan(&id).await
     }
@@ -188,15 +181,8 @@ impl Registry {
             .execute(tx.connection())
             .await?;
         let payload = serde_json::json!({ "department": department, "opinion": opinion });
-        self.audit(
-            &mut tx,
-            actor,
-            "plan.opinion",
-            plan_id,
-            "部门意见 / department opinion",
-            payload,
-        )
-        .await?;
+        self.audit(&mut tx, actor, "plan.opinion", plan_id, "部门意见", payload)
+            .await?;
         tx.commit().await?;
         self.plan(plan_id).await
     }

@@ -260,15 +260,8 @@ impl Registry {
             "text": text,
             "found_on": new.found_on.to_string(),
         });
-        self.audit(
-            &mut tx,
-            actor,
-            "audit.finding",
-            &id,
-            "审计发现 / audit finding",
-            payload,
-        )
-        .await?;
+        self.audit(&mut tx, actor, "audit.finding", &id, "审计发现", payload)
+            .await?;
         tx.commit().await?;
         Ok(AuditFinding {
             id,

@@ -166,7 +166,7 @@ impl Registry {
                 actor,
                 "sanction.apply",
                 &sanction.key,
-                &en,
+                &zh,
                 payload,
             )
             .await?;
@@ -225,7 +225,7 @@ impl Registry {
                     let meta = self.meta(
                         actor,
                         &format!("sanction:{}", sanction.key),
-                        "未按时归还预支指标 / advance not repaid in time (二(四))",
+                        "未按时归还预支指标（二(四)）",
                         as_of,
                     );
                     let entry = tx.post_ledger(&operation, &meta, &self.profile).await?;

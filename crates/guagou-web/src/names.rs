@@ -28,6 +28,55 @@ pub fn audit_action(lang: Lang, action: &str) -> String {
     }
 }
 
+/// An audit record's actor as a reader names it: the accounts by their names, the system's own
+/// steps (the first administrator, a migration) as 系统.
+pub fn actor(lang: Lang, actor: &str) -> String {
+    match actor {
+        "system" => lang.text(k::THE_SYSTEM).to_owned(),
+        other => other.to_owned(),
+    }
+}
+
+/// The name of a stored value of an audit record's payload field (`category: reclamation` →
+/// 拆旧复垦), escaped; `None` for a value this catalogue does not name.
+pub fn payload_value(lang: Lang, key: &str, value: &str) -> Option<String> {
+    use guagou_domain::funds::{PaidFrom, SpendCategory};
+    let pick = |(zh, en): (&str, &str)| crate::html::esc(crate::print::tr(lang, zh, en));
+    match key {
+        "category" => SpendCategory::parse(value).map(|c| pick(c.label())),
+        "paid_from" => PaidFrom::parse(value).map(|p| {
+            lang.t(match p {
+                PaidFrom::Project => k::PROJECT_FUND,
+                PaidFrom::County => k::COUNTY_FUND,
+            })
+        }),
+        "kind" => funds_kind(value).map(|name| lang.t(name)),
+        "department" => guagou_domain::Department::parse(value, &[])
+            .ok()
+            .map(|d| pick((d.name_zh(), d.name_en()))),
+        _ => None,
+    }
+}
+
+/// An audit record's reason as a reader reads it. The reasons people type are shown as typed;
+/// the few the system writes as codes are named: the department of an account the operator
+/// created (`land` → 国土) and the refusal of a sign-in.
+pub fn audit_reason(lang: Lang, action: &str, reason: &str) -> String {
+    match action {
+        "user.create" => match guagou_domain::Department::parse(reason, &[]) {
+            Ok(department) => match lang {
+                Lang::Zh => department.name_zh().to_owned(),
+                Lang::En => department.name_en().to_owned(),
+            },
+            Err(_) => reason.to_owned(),
+        },
+        "user.login_failed" if reason == "wrong name or password" => {
+            lang.text(k::WRONG_NAME_OR_PASSWORD).to_owned()
+        }
+        _ => reason.to_owned(),
+    }
+}
+
 /// The name of a field of a ledger operation (`amount_m2` → 面积（m²）). An unknown field keeps
 /// its code, shown as code.
 pub fn operation_field(lang: Lang, field: &str) -> Option<String> {

@@ -283,12 +283,10 @@ fn prices_table(lang: Lang, prices: &[GuidePriceRow]) -> String {
             let p = &row.price;
             let (status_zh, status_en) = p.from_status.label();
             let origin = match &row.origin {
-                PriceOrigin::Profile { id } => {
-                    lang.pair(&format!("规则配置 {id}"), &format!("profile {id}"))
-                }
-                PriceOrigin::Recorded { by, on, reason, .. } => lang.pair(
-                    &format!("{by} 于 {on} 录入：{reason}"),
-                    &format!("recorded by {by} on {on}: {reason}"),
+                PriceOrigin::Profile { id } => lang.fill(k::PRICE_FROM_PROFILE, &[("id", id)]),
+                PriceOrigin::Recorded { by, on, reason, .. } => lang.fill(
+                    k::PRICE_RECORDED_BY,
+                    &[("by", by), ("on", &on.to_string()), ("reason", reason)],
                 ),
             };
             vec![

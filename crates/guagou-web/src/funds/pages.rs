@@ -10,7 +10,7 @@ use std::fmt::Write as _;
 use axum::Form;
 use axum::extract::{Path, State};
 use axum::response::{Html, IntoResponse, Redirect, Response};
-use guagou_domain::funds::{FundingSource, FundsEntry, FundsOperation, SpendCategory};
+use guagou_domain::funds::{FundingSource, FundsEntry, FundsOperation, PaidFrom, SpendCategory};
 use serde::Deserialize;
 
 use super::api::{readable_account, readable_balances, readable_entry};
@@ -415,7 +415,7 @@ fn operation_rows(lang: Lang, entry: &FundsEntry) -> Vec<Vec<String>> {
         }
         FundsOperation::Invest { source, .. } => {
             let (zh, en) = source.label();
-            add(k::SOURCE, lang.pair(zh, en))
+            add(k::SOURCE, crate::print::tr(lang, zh, en).to_owned())
         }
         FundsOperation::Spend {
             category,
@@ -424,10 +424,15 @@ fn operation_rows(lang: Lang, entry: &FundsEntry) -> Vec<Vec<String>> {
             paid_from,
             ..
         } => {
-            add(k::CATEGORY, category.as_str().into());
+            let (zh, en) = category.label();
+            add(k::CATEGORY, crate::print::tr(lang, zh, en).to_owned());
             add(k::PAYEE, payee.clone());
             add(k::VOUCHER_2, voucher.clone());
-            add(k::PAID_FROM, format!("{paid_from:?}").to_lowercase());
+            let fund = match paid_from {
+                PaidFrom::Project => k::PROJECT_FUND,
+                PaidFrom::County => k::COUNTY_FUND,
+            };
+            add(k::PAID_FROM, lang.text(fund).to_owned());
         }
         FundsOperation::Compensate {
             household, voucher, ..
@@ -447,7 +452,7 @@ fn operation_rows(lang: Lang, entry: &FundsEntry) -> Vec<Vec<String>> {
     );
     add(k::BY_2, entry.meta.actor.clone());
     add(k::REASON_3, entry.meta.reason.clone());
-    add(k::IDEMPOTENCY_KEY, entry.meta.key.clone());
+    // The idempotency key stays in the JSON export: it means nothing to a reader.
     rows
 }
 

@@ -504,9 +504,9 @@ pub fn staff_objections_html(lang: Lang, view: &StaffNotice, answer_csrf: Option
         lang.t(k::OBJECTIONS),
         lang.t(k::OVERDUE_3),
         view.overdue,
-        esc(&format!(
-            "{days} 天内答复 / answer within {days} days",
-            days = view.answer_within_days
+        esc(&lang.fill(
+            k::ANSWER_WITHIN_DAYS,
+            &[("days", &view.answer_within_days.to_string())]
         )),
         table,
     )

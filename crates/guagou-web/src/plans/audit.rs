@@ -269,15 +269,33 @@ fn filter_form(lang: Lang, query: &AuditQuery) -> String {
     )
 }
 
+/// The subject by name, the link filtering by its code (in the tooltip). A subject shown as
+/// stored (an account, a project code) is a name, not text to translate.
+fn subject_link(lang: Lang, subject: &str) -> String {
+    let named = crate::names::audit_subject(lang, subject);
+    let translate = if named == subject {
+        " translate=\"no\""
+    } else {
+        ""
+    };
+    format!(
+        "<a href=\"/audit?subject={}\" title=\"{}\"{translate}>{}</a>",
+        esc(&url_encode(subject)),
+        esc(subject),
+        esc(&named)
+    )
+}
+
 fn records_table(lang: Lang, records: &[AuditView]) -> String {
     if records.is_empty() {
         return none_line(lang);
     }
+    // An actor is a name (an account, or the system itself), not a text to translate.
     let filter_link = |key: &str, value: &str| {
         format!(
-            "<a href=\"/audit?{key}={}\">{}</a>",
+            "<a href=\"/audit?{key}={}\" translate=\"no\">{}</a>",
             esc(&url_encode(value)),
-            esc(value)
+            esc(&crate::names::actor(lang, value))
         )
     };
     // The action by name; the link filters by its code, which the tooltip shows.
@@ -297,13 +315,8 @@ fn records_table(lang: Lang, records: &[AuditView]) -> String {
                 esc(&crate::html::local_time(&r.at)),
                 filter_link("actor", &r.actor),
                 action_link(&r.action),
-                format!(
-                    "<a href=\"/audit?subject={}\" title=\"{}\">{}</a>",
-                    esc(&url_encode(&r.subject)),
-                    esc(&r.subject),
-                    esc(&crate::names::audit_subject(lang, &r.subject))
-                ),
-                esc(&r.reason),
+                subject_link(lang, &r.subject),
+                esc(&crate::names::audit_reason(lang, &r.action, &r.reason)),
                 format!(
                     "<a href=\"/audit/{seq}\" id=\"payload-{seq}\">{}</a>",
                     lang.t(k::PAYLOAD),
@@ -452,10 +465,10 @@ pub async fn audit_export(
                 cells: vec![
                     Cell::number(i64::try_from(r.seq).unwrap_or(i64::MAX)),
                     Cell::text(crate::html::local_time(&r.at)),
-                    Cell::text(&r.actor),
+                    Cell::text(crate::names::actor(lang, &r.actor)),
                     Cell::text(crate::names::audit_action(lang, &r.action)),
                     Cell::text(crate::names::audit_subject(lang, &r.subject)),
-                    Cell::text(&r.reason),
+                    Cell::text(crate::names::audit_reason(lang, &r.action, &r.reason)),
                     Cell::text(&r.hash),
                 ],
                 county: None,
@@ -508,7 +521,7 @@ pub async fn audit_show(
         &[
             row(k::SEQ, record.seq.to_string()),
             row(k::TIME, esc(&crate::html::local_time(&record.at))),
-            row(k::ACTOR, esc(&record.actor)),
+            row(k::ACTOR, esc(&crate::names::actor(lang, &record.actor))),
             row(
                 k::ACTION,
                 format!(
@@ -521,7 +534,14 @@ pub async fn audit_show(
                 k::SUBJECT,
                 esc(&crate::names::audit_subject(lang, &record.subject)),
             ),
-            row(k::REASON, esc(&record.reason)),
+            row(
+                k::REASON,
+                esc(&crate::names::audit_reason(
+                    lang,
+                    &record.action,
+                    &record.reason,
+                )),
+            ),
             row(
                 k::PREVIOUS_HASH_3,
                 format!("<code>{}</code>", esc(&record.prev_hash)),
@@ -582,7 +602,7 @@ pub async fn audit_record(
 /// the stored JSON stays available through the API for hash checks.
 fn payload_table(lang: Lang, payload: &serde_json::Value) -> String {
     let mut rows = Vec::new();
-    payload_rows(lang, "", payload, &mut rows);
+    payload_rows(lang, "", "", payload, &mut rows);
     if rows.is_empty() {
         return none_line(lang);
     }
@@ -592,10 +612,28 @@ fn payload_table(lang: Lang, payload: &serde_json::Value) -> String {
     )
 }
 
-fn payload_rows(lang: Lang, path: &str, value: &serde_json::Value, rows: &mut Vec<Vec<String>>) {
+fn payload_rows(
+    lang: Lang,
+    path: &str,
+    key: &str,
+    value: &serde_json::Value,
+    rows: &mut Vec<Vec<String>>,
+) {
     match value {
         serde_json::Value::Object(map) => {
+            // One language at a time: a text kept in both (`reason_zh`, `reason_en`) shows the
+            // reader's half.
+            let other_half = match lang {
+                Lang::Zh => "_en",
+                Lang::En => "_zh",
+            };
             for (key, inner) in map {
+                if let Some(stem) = key.strip_suffix(other_half) {
+                    let mine = format!("{stem}{}", if lang == Lang::Zh { "_zh" } else { "_en" });
+                    if map.contains_key(&mine) {
+                        continue;
+                    }
+                }
                 let name = crate::names::payload_field(lang, key)
                     .map_or_else(|| key.clone(), str::to_owned);
                 let path = if path.is_empty() {
@@ -603,12 +641,12 @@ fn payload_rows(lang: Lang, path: &str, value: &serde_json::Value, rows: &mut Ve
                 } else {
                     format!("{path} · {name}")
                 };
-                payload_rows(lang, &path, inner, rows);
+                payload_rows(lang, &path, key, inner, rows);
             }
         }
         serde_json::Value::Array(items) if items.iter().any(|i| i.is_object() || i.is_array()) => {
             for (i, item) in items.iter().enumerate() {
-                payload_rows(lang, &format!("{path} {}", i + 1), item, rows);
+                payload_rows(lang, &format!("{path} {}", i + 1), key, item, rows);
             }
         }
         other => {
@@ -616,11 +654,19 @@ fn payload_rows(lang: Lang, path: &str, value: &serde_json::Value, rows: &mut Ve
                 serde_json::Value::Null => String::new(),
                 serde_json::Value::Bool(true) => lang.t(k::YES),
                 serde_json::Value::Bool(false) => lang.t(k::NO),
-                // A stored code (an enum value, a key) is shown as the code it is.
+                // A stored value this catalogue names (a kind, a category, a level).
                 serde_json::Value::String(s)
-                    if s.contains('_') && s.chars().all(|c| c.is_ascii() && !c.is_whitespace()) =>
+                    if crate::names::payload_value(lang, key, s).is_some() =>
                 {
-                    format!("<code>{}</code>", esc(s))
+                    crate::names::payload_value(lang, key, s).unwrap_or_default()
+                }
+                // A stored code (an enum value, a key, a voucher) is shown as the code it is.
+                serde_json::Value::String(s)
+                    if (s.contains('_') && s.chars().all(|c| c.is_ascii_graphic()))
+                        || (!s.is_empty()
+                            && s.chars().all(|c| c.is_ascii_alphabetic() || c == '-')) =>
+                {
+                    format!("<code translate=\"no\">{}</code>", esc(s))
                 }
                 // A file on the server that an operator imported: its name, the full path in
                 // the tooltip.

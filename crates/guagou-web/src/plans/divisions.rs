@@ -401,11 +401,12 @@ fn import_form(lang: Lang, user: &User) -> String {
     }
     format!(
         "<section id=\"import\"><h2>{title}</h2>\
-         <p>{columns} <code>{help}</code> · UTF-8 / GBK · 是/否 or 1/0</p>\
+         <p>{columns} <code>{help}</code> · UTF-8 / GBK · {yes_no}</p>\
          <form method=\"post\" action=\"/divisions/import\" enctype=\"multipart/form-data\">{csrf}\
          <label>{file_label} <input type=\"file\" name=\"file\" accept=\".csv,text/csv\" required></label> \
          <button id=\"import-divisions\">{button}</button></form></section>",
         file_label = lang.t(k::CSV_FILE),
+        yes_no = lang.t(k::YES_NO_COLUMN_VALUES),
         title = lang.t(k::IMPORT_TOWNSHIPS_AND_VILLAGES_CSV),
         columns = lang.t(k::COLUMNS_OF_THE_FILE),
         help = esc(
@@ -589,9 +590,7 @@ async fn county_layers(
         .iter()
         .map(|l| {
             let state = match (l.replaced_by, current == Some((l.vintage, l.id))) {
-                (Some(by), _) => {
-                    lang.pair(&format!("已被 #{by} 替换"), &format!("replaced by #{by}"))
-                }
+                (Some(by), _) => esc(&lang.fill(k::LAYER_REPLACED_BY, &[("by", &by.to_string())])),
                 (None, true) => lang.t(k::CURRENT_READ_BY_THE_CHECKS),
                 (None, false) => lang.t(k::OLDER_VINTAGE),
             };

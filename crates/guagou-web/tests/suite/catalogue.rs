@@ -93,3 +93,42 @@ fn the_shipped_catalogue_passes_its_own_checks() {
     let entries = check::read_all(&dir).unwrap_or_else(|e| panic!("{e}"));
     assert!(entries.len() > 500, "{} entries", entries.len());
 }
+
+/// Every entry of the catalogue is shown somewhere: a text no page uses is a text nobody
+/// checks. (Pages name entries as `k::NAME` in the sources and the templates.)
+#[test]
+fn every_catalogue_entry_is_used_by_a_page() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let mut sources = String::new();
+    for dir in ["src", "templates"] {
+        read_tree(&root.join(dir), &mut sources);
+    }
+    let entries = check::read_all(&root.join("catalogue")).unwrap_or_else(|e| panic!("{e}"));
+    let unused: Vec<&String> = entries
+        .keys()
+        .filter(|key| !uses(&sources, &key.to_ascii_uppercase()))
+        .collect();
+    assert!(unused.is_empty(), "unused catalogue entries: {unused:?}");
+}
+
+fn uses(sources: &str, constant: &str) -> bool {
+    let needle = format!("k::{constant}");
+    sources.match_indices(&needle).any(|(at, _)| {
+        let next = sources[at + needle.len()..].chars().next();
+        !next.is_some_and(|c| c.is_ascii_alphanumeric() || c == '_')
+    })
+}
+
+fn read_tree(dir: &Path, into: &mut String) {
+    let Ok(listing) = std::fs::read_dir(dir) else {
+        return;
+    };
+    for entry in listing.flatten() {
+        let path = entry.path();
+        if path.is_dir() {
+            read_tree(&path, into);
+        } else if let Ok(text) = std::fs::read_to_string(&path) {
+            into.push_str(&text);
+        }
+    }
+}

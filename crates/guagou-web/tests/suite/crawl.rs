@@ -242,8 +242,32 @@ fn visible_text(body: &str) -> String {
     text
 }
 
-/// The English words a reader sees (two letters or more), leaving out rule IDs
-/// (`NO_DOUBLE_COUNTING`), units and names of formats a Chinese page writes in Latin letters.
+/// The page without the leaf elements that are not to be read as page text: names and codes
+/// marked `translate="no"` and the language switch written in its own language (`lang="en"`).
+fn without_untranslated(body: &str) -> String {
+    let mut out = String::new();
+    let mut rest = body;
+    while let Some(at) = ["translate=\"no\"", " lang=\"en\""]
+        .iter()
+        .filter_map(|marker| rest.find(marker))
+        .min()
+    {
+        let open = rest[..at].rfind('<').unwrap_or(at);
+        out.push_str(&rest[..open]);
+        let after = &rest[at..];
+        let close = after
+            .find("</")
+            .and_then(|i| after[i..].find('>').map(|j| i + j + 1))
+            .unwrap_or(after.len());
+        rest = &after[close..];
+    }
+    out.push_str(rest);
+    out
+}
+
+/// The English words a reader sees (two letters or more). Codes, identifiers, file names and
+/// numbers (any token with a digit, `_`, `.`, `@`, `:` or `/`) are not words, nor are units and
+/// the names of formats a Chinese page writes in Latin letters.
 fn english_words(body: &str) -> Vec<String> {
     const LATIN_IN_CHINESE: &[&str] = &[
         "m²",
@@ -252,25 +276,24 @@ fn english_words(body: &str) -> Vec<String> {
         "CSV",
         "GeoJSON",
         "Shapefile",
-        "SHA-256",
-        "CGCS2000",
+        "SHA",
         "ZIP",
         "TXT",
         "JSON",
+        "GBK",
         "API",
         "ID",
-        "GB",
-        "TD",
-        "kB",
-        "MB",
+        "guagou",
+        "Ctrl",
+        "JavaScript",
     ];
-    let text = visible_text(body)
+    let text = visible_text(&without_untranslated(body))
         .replace("&amp;", "&")
         .replace("&nbsp;", " ");
-    text.split(|c: char| !(c.is_ascii_alphabetic() || c == '_' || c == '-' || c == '²'))
-        .map(|w| w.trim_matches('-'))
+    text.split(|c: char| !(c.is_ascii_alphanumeric() || "_.-+@:/'²".contains(c)))
+        .map(|w| w.trim_matches(|c: char| ".-:/'".contains(c)))
+        .filter(|w| !w.contains(|c: char| c.is_ascii_digit() || "_.@:/".contains(c)))
         .filter(|w| w.chars().filter(char::is_ascii_alphabetic).count() >= 2)
-        .filter(|w| !w.contains('_'))
         .filter(|w| !LATIN_IN_CHINESE.iter().any(|l| l.eq_ignore_ascii_case(w)))
         .map(str::to_owned)
         .collect()
