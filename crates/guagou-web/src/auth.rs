@@ -40,6 +40,9 @@ pub struct User {
     /// How many things wait for the user (the to-do centre), for the navigation of pages;
     /// `None` for API calls, or when it could not be counted.
     pub todo: Option<usize>,
+    /// The path of the request (`/projects/511722-2018-003`): the page's place in the
+    /// breadcrumbs.
+    pub path: String,
 }
 
 impl User {
@@ -157,6 +160,7 @@ async fn user_from_parts(parts: &Parts, state: &AppState) -> Result<Option<User>
         lang,
         today: state.registry.today(),
         todo: None,
+        path: parts.uri.path().to_owned(),
     }))
 }
 

@@ -39,6 +39,15 @@ pub struct NavView {
     pub switch_lang: &'static str,
     pub csrf: String,
     pub sign_out: &'static str,
+    /// Where the page is: the way from the dashboard to it (empty on the dashboard).
+    pub crumbs: Vec<Crumb>,
+    pub crumbs_label: &'static str,
+}
+
+/// One step of the breadcrumbs; the last one (no link) is the page itself.
+pub struct Crumb {
+    pub label: String,
+    pub href: Option<String>,
 }
 
 #[derive(Template)]
@@ -103,6 +112,67 @@ fn entry(workspace: Workspace) -> (&'static str, &'static str, Key) {
     }
 }
 
+/// Lists that live under a workspace and hold pages of their own (an agreement under the
+/// agreements under the market): a step of the breadcrumbs between the workspace and the page.
+const SUB_LISTS: &[(&str, Key)] = &[
+    ("/market/agreements", k::AGREEMENTS_2),
+    ("/supervision/inspections", k::INSPECTIONS),
+    ("/supervision/notices", k::CRITICISM_AND_COMMENDATION),
+];
+
+/// Whether `path` is `prefix` or a page under it (`/market` holds `/market/x`, not
+/// `/marketing`).
+fn under(path: &str, prefix: &str) -> bool {
+    path == prefix
+        || path
+            .strip_prefix(prefix)
+            .is_some_and(|rest| rest.starts_with('/'))
+}
+
+/// The breadcrumbs of the page at `path` titled `title`: the dashboard, the workspace the page
+/// belongs to (the longest menu entry it lies under), a list it belongs to, then the page.
+pub fn crumbs(user: &User, lang: Lang, title: &str) -> Vec<Crumb> {
+    let path = user.path.as_str();
+    if path == "/" || path.is_empty() {
+        return Vec::new();
+    }
+    let mut out = vec![Crumb {
+        label: lang.text(k::DASHBOARD).to_owned(),
+        href: Some("/".to_owned()),
+    }];
+    let workspace = user
+        .actor
+        .workspaces(user.is_admin)
+        .into_iter()
+        .map(entry)
+        .filter(|(href, ..)| under(path, href))
+        .max_by_key(|(href, ..)| href.len());
+    let mut steps: Vec<(&str, Key)> = workspace
+        .map(|(href, _, name)| (href, name))
+        .into_iter()
+        .collect();
+    steps.extend(
+        SUB_LISTS
+            .iter()
+            .copied()
+            .filter(|(href, _)| under(path, href)),
+    );
+    for (href, name) in steps {
+        if href == path {
+            break;
+        }
+        out.push(Crumb {
+            label: lang.text(name).to_owned(),
+            href: Some(href.to_owned()),
+        });
+    }
+    out.push(Crumb {
+        label: title.to_owned(),
+        href: None,
+    });
+    out
+}
+
 /// The menu of `user`, the entry titled `title` (in `lang`) marked as the current page.
 pub fn nav_groups(user: &User, lang: Lang, title: &str) -> Vec<NavGroup> {
     let mine = user.actor.workspaces(user.is_admin);
@@ -154,25 +224,18 @@ fn nav_view(user: &User, lang: Lang, title: &str) -> NavView {
         switch_lang: if en { "zh-CN" } else { "en" },
         csrf: user.csrf.clone(),
         sign_out: pick(k::SIGN_OUT),
+        crumbs: crumbs(user, lang, title),
+        crumbs_label: pick(k::YOU_ARE_HERE),
     }
 }
 
 /// A whole page: `title` (already in `lang`) and the body (HTML, already escaped).
 pub fn render(lang: Lang, title: &str, user: Option<&User>, body: &str) -> String {
-    let en = lang == Lang::En;
     let layout = Layout {
         lang_code: lang.code(),
         title,
-        brand: if en {
-            "Urban–rural land linkage"
-        } else {
-            "城乡建设用地增减挂钩"
-        },
-        skip: if en {
-            "Skip to content"
-        } else {
-            "跳到正文"
-        },
+        brand: lang.text(k::BRAND),
+        skip: lang.text(k::SKIP_TO_CONTENT),
         pico: crate::map::PICO_EMBEDDED,
         version: crate::map::asset_version(),
         nav: user.map(|u| nav_view(u, lang, title)),
@@ -198,6 +261,7 @@ mod tests {
             lang: Lang::Zh,
             today: chrono::NaiveDate::default(),
             todo: Some(3),
+            path: "/".into(),
         }
     }
 
@@ -232,5 +296,40 @@ mod tests {
         // A title with markup is escaped; the body is not.
         let html = render(Lang::Zh, "<b>", None, "<p>x</p>");
         assert!(!html.contains("<b>") && html.contains("<p>x</p>"));
+    }
+
+    #[test]
+    fn breadcrumbs_lead_from_the_dashboard_through_the_workspace_to_the_page() {
+        let mut county = user("县局经办人@511722", false);
+        county.path = "/market/agreements/GP-1-A1".into();
+        let labels = |crumbs: Vec<Crumb>| -> Vec<(String, Option<String>)> {
+            crumbs.into_iter().map(|c| (c.label, c.href)).collect()
+        };
+        assert_eq!(
+            labels(crumbs(&county, Lang::Zh, "GP-1-A1")),
+            vec![
+                ("工作台".to_owned(), Some("/".to_owned())),
+                ("指标市场".to_owned(), Some("/market".to_owned())),
+                ("流转协议".to_owned(), Some("/market/agreements".to_owned())),
+                ("GP-1-A1".to_owned(), None),
+            ]
+        );
+        // The longest menu entry wins: an upload's report lies under 上传登记项目.
+        county.path = "/projects/new/report/abc".into();
+        let steps = labels(crumbs(&county, Lang::En, "Report"));
+        assert_eq!(
+            steps[1],
+            (
+                "Register a project".to_owned(),
+                Some("/projects/new".to_owned())
+            )
+        );
+        // A workspace's own page is the last step; the dashboard has none.
+        county.path = "/market".into();
+        assert_eq!(crumbs(&county, Lang::Zh, "指标市场").len(), 2);
+        county.path = "/".into();
+        assert!(crumbs(&county, Lang::Zh, "工作台").is_empty());
+        // `/marketing` is not under `/market`.
+        assert!(!under("/marketing", "/market") && under("/market/x", "/market"));
     }
 }

@@ -375,6 +375,38 @@ async fn chinese_pages_have_at_most_three_english_words() {
     );
 }
 
+/// Every signed-in page but the dashboard says where it is: breadcrumbs from the dashboard,
+/// the last step the page itself.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_page_shows_its_breadcrumbs() {
+    let app = complete_demo_app().await;
+    let mut problems = Vec::new();
+    let mut shown = 0;
+    for who in ["county", "city"] {
+        let session = app.login(who).await;
+        let mut inspect = |path: &str, body: &str| {
+            if !body.contains("id=\"nav-home\"") || path == "/" {
+                return;
+            }
+            match body.split("id=\"breadcrumbs\"").nth(1) {
+                Some(rest) => {
+                    let trail = rest.split("</nav>").next().unwrap_or_default();
+                    if trail.contains("href=\"/\"") && trail.contains("aria-current=\"page\"") {
+                        shown += 1;
+                    } else {
+                        problems.push(format!("{who} {path}: {trail}"));
+                    }
+                }
+                None => problems.push(format!("{who} {path}: no breadcrumbs")),
+            }
+        };
+        let failures = crawl_pages(&app, who, &session, "zh", &mut inspect).await;
+        assert!(failures.is_empty(), "{failures:?}");
+    }
+    assert!(shown > 20, "{shown} pages with breadcrumbs");
+    assert!(problems.is_empty(), "{}", problems.join("\n"));
+}
+
 /// Consequential steps (a project's lifecycle step, the deadline scan, the yearly allocation,
 /// every ledger operation, every market step) ask first: their forms carry `data-confirm`,
 /// which the page's script turns into a question (issue 14).
