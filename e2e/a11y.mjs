@@ -110,6 +110,22 @@ async function refusedFormKeepsInput(browser) {
     await goto(page, '/market');
     check((await page.locator('#publish-form .restored').count()) === 0, 'the input was put back twice');
   });
+  await step('refused-field-shows-its-reason-beside-it', page, async () => {
+    check((await goto(page, '/market')) === 200, 'GET /market did not answer 200');
+    const form = page.locator('#publish-form');
+    await form.locator('input[name=amount_m2]').fill('十万');
+    await form.locator('input[name=closes_on]').fill('2099-12-31');
+    await form.locator('input[name=contact]').fill('浏览器测试联系人 0818-0000000');
+    await Promise.all([page.waitForNavigation({ waitUntil: 'load' }), form.locator('button').first().click()]);
+    check((await page.getAttribute('#refusal', 'data-field')) === 'amount_m2', 'the refusal does not name the amount field');
+    check((await goto(page, '/market')) === 200, 'GET /market again did not answer 200');
+    const amount = form.locator('input[name=amount_m2]');
+    check((await amount.getAttribute('aria-invalid')) === 'true', 'the refused field is not marked');
+    const describedBy = (await amount.getAttribute('aria-describedby')) || '';
+    const reason = describedBy ? ((await page.locator(`#${describedBy}`).textContent()) || '') : '';
+    check(reason.trim().length > 0, 'no reason beside the refused field');
+    await screenshot(page, 'refused-field-reason');
+  });
   await page.context().close();
 }
 

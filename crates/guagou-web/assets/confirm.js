@@ -6,7 +6,8 @@
 //    next page shows whether it went through. If that page is a refusal (#refusal) or the
 //    sign-in page (the session ended), the input is kept and put back into the same form the
 //    next time it is opened, with a note; otherwise it is forgotten. Passwords, files and the
-//    form's tokens are never kept.
+//    form's tokens are never kept. A refusal that names a field (data-field) also puts its
+//    reason beside that field (aria-invalid, aria-describedby) when the form is shown again.
 // 3. "Back" links (data-back) return to the previous page, where the browser also keeps input.
 
 const PENDING = 'guagou.pending';
@@ -79,6 +80,7 @@ function restore(form, draft) {
     }
   }
   if (filled === 0) return false;
+  markRefusedField(form, draft.refusal);
   const note = document.createElement('p');
   note.className = 'flash restored';
   note.setAttribute('role', 'status');
@@ -89,10 +91,37 @@ function restore(form, draft) {
   return true;
 }
 
+/** Shows a refusal's reason beside the field it concerns. */
+function markRefusedField(form, refusal) {
+  if (!refusal || !refusal.field) return;
+  const field = Array.from(form.elements).find((el) => el.name === refusal.field);
+  if (!field) return;
+  const id = `error-${form.id || 'form'}-${refusal.field}`;
+  let error = document.getElementById(id);
+  if (!error) {
+    error = document.createElement('small');
+    error.id = id;
+    error.className = 'field-error';
+    field.insertAdjacentElement('afterend', error);
+  }
+  error.textContent = refusal.message;
+  field.setAttribute('aria-invalid', 'true');
+  field.setAttribute('aria-describedby', id);
+  field.addEventListener('input', () => field.removeAttribute('aria-invalid'), { once: true });
+}
+
 document.addEventListener('DOMContentLoaded', () => {
   const pending = read(PENDING);
   sessionStorage.removeItem(PENDING);
-  if (pending && (document.getElementById('refusal') || document.getElementById('login-form'))) {
+  const refused = document.getElementById('refusal');
+  if (pending && (refused || document.getElementById('login-form'))) {
+    if (refused) {
+      const message = document.getElementById('refusal-message');
+      pending.refusal = {
+        field: refused.dataset.field || null,
+        message: message ? message.textContent : '',
+      };
+    }
     sessionStorage.setItem(DRAFT + pending.action, JSON.stringify(pending));
   }
   for (const form of document.querySelectorAll('form[method="post"], form[method="POST"]')) {

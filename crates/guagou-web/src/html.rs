@@ -152,6 +152,8 @@ struct Refusal<'a> {
     rule: Option<&'a str>,
     rule_label: &'static str,
     field: Option<String>,
+    /// The form field's name (`amount`), for the form script to mark the field.
+    field_key: Option<&'a str>,
     field_label: &'static str,
     back: &'a str,
     back_label: &'static str,
@@ -178,6 +180,7 @@ pub fn refusal_html(lang: Lang, problem: &Problem, back: &str) -> String {
         field: problem.field.as_deref().map(|f| {
             crate::names::payload_field(lang, f).map_or_else(|| f.to_owned(), str::to_owned)
         }),
+        field_key: problem.field.as_deref(),
         field_label: pick(k::CONCERNS),
         back,
         back_label: pick(k::BACK_TO_THE_FORM_WHAT_YOU),
@@ -279,6 +282,16 @@ pub fn quantity_text(value: Option<&serde_json::Value>) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_refusal_names_its_field_for_the_form_script() {
+        let problem = crate::error::WebError::invalid("amount_m2", k::AREA_M).problem();
+        let html = refusal_html(Lang::Zh, &problem, "/market");
+        assert!(html.contains("data-field=\"amount_m2\""), "{html}");
+        assert!(html.contains("id=\"refusal-message\""), "{html}");
+        let hostile = crate::error::WebError::invalid("a\"><b>", k::AREA_M).problem();
+        assert!(!refusal_html(Lang::Zh, &hostile, "/").contains("<b>"));
+    }
 
     #[test]
     fn stored_times_show_as_shanghai_wall_time() {
