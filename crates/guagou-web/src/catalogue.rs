@@ -27,8 +27,10 @@ impl Key {
 }
 
 impl Lang {
-    /// The entry's text in this language, unescaped (templates escape it).
-    pub fn text(self, key: Key) -> &'static str {
+    /// The entry's text in this language, unescaped (templates escape it). Takes the key or a
+    /// reference to it (templates hand fields over by reference).
+    pub fn text(self, key: impl std::borrow::Borrow<Key>) -> &'static str {
+        let key = *key.borrow();
         let texts = match self {
             Lang::Zh => ZH,
             Lang::En => EN,

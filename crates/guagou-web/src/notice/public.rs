@@ -17,11 +17,12 @@ use serde::Deserialize;
 
 use super::client::{self, ClientKey};
 use super::fail::Fail;
-use super::view::{PublicObjection, answered_html, notice_html, objector_html};
+use super::view::{PublicObjection, answered_html, notice_html};
 use crate::AppState;
 use crate::error::Problem;
-use crate::html::{LANG_COOKIE, Lang, esc, page_in, table_in};
-use crate::print::{public_page_style, scroll};
+use crate::html::{LANG_COOKIE, Lang, esc, page_in};
+use crate::print::{PUBLIC_PAGE_CSS, public_page_style};
+use askama::Template;
 
 /// The reader's language (cookie), Chinese by default.
 pub(super) fn lang_of(headers: &HeaderMap) -> Lang {
@@ -30,30 +31,103 @@ pub(super) fn lang_of(headers: &HeaderMap) -> Lang {
         .unwrap_or_default()
 }
 
-/// A refusal on a public page: the message in both languages and a way back.
+/// A refusal on a public page: the message in the reader's language and a way back.
 pub(super) fn public_failure(lang: Lang, problem: &Problem, back: &str) -> Response {
-    let body = format!(
-        "{}<div id=\"public-error\" class=\"fail\" role=\"alert\"><p>{}</p><p class=\"en\">{}</p></div>\
-         <p><a id=\"back\" href=\"{}\">{}</a></p>",
-        public_page_style(),
-        lang.pair(&problem.message_zh, &problem.message_en),
-        esc(problem.code.as_str()),
-        esc(back),
-        lang.t(k::BACK),
-    );
+    let page = PublicFailure {
+        lang,
+        css: PUBLIC_PAGE_CSS,
+        message: match lang {
+            Lang::Zh => &problem.message_zh,
+            Lang::En => &problem.message_en,
+        },
+        back: if back.starts_with('/') && !back.starts_with("//") {
+            back
+        } else {
+            "/public"
+        },
+    };
     (
         problem.status,
-        Html(page_in(lang, k::NOT_ACCEPTED, None, &body)),
+        Html(page_in(lang, k::NOT_ACCEPTED, None, &render(&page))),
     )
         .into_response()
 }
 
+/// A template of ours rendered; one that fails is a bug: logged, and the part stays empty.
+fn render(template: &impl Template) -> String {
+    template.render().unwrap_or_else(|e| {
+        tracing::error!(error = %e, "public page template failed");
+        String::new()
+    })
+}
+
+#[derive(Template)]
+#[template(path = "public/failure.html")]
+struct PublicFailure<'a> {
+    lang: Lang,
+    css: &'static str,
+    message: &'a str,
+    back: &'a str,
+}
+
+#[derive(Template)]
+#[template(path = "public/index.html")]
+struct PublicIndex {
+    lang: Lang,
+    css: &'static str,
+    sections: Vec<NoticeSection>,
+}
+
+struct NoticeSection {
+    id: &'static str,
+    title: Key,
+    rows: Vec<NoticeRow>,
+}
+
+struct NoticeRow {
+    code: String,
+    name: String,
+    township: String,
+    period: String,
+    status: String,
+    households: i64,
+}
+
+#[derive(Template)]
+#[template(path = "public/objection_form.html")]
+struct ObjectionFormView<'a> {
+    lang: Lang,
+    status: PeriodStatus,
+    code: &'a str,
+    token: &'a str,
+    max_name: usize,
+    max_contact: usize,
+    max_text: usize,
+}
+
+#[derive(Template)]
+#[template(path = "public/receipt.html")]
+struct ReceiptView<'a> {
+    lang: Lang,
+    css: &'static str,
+    receipt: &'a str,
+    code: &'a str,
+    project: &'a str,
+    filed_on: String,
+    by: String,
+    text: &'a str,
+    status: Key,
+    answer: Option<(&'a str, String)>,
+}
+
+#[derive(Template)]
+#[template(path = "public/footer.html")]
+struct Footer {
+    lang: Lang,
+}
+
 fn footer(lang: Lang) -> String {
-    format!(
-        "<p class=\"en\"><a href=\"/public\">{}</a> · <a href=\"/lang/zh\">中文</a> · \
-         <a href=\"/lang/en\">English</a></p>",
-        lang.t(k::ALL_NOTICES)
-    )
+    render(&Footer { lang })
 }
 
 /// Handles GET /public
@@ -74,92 +148,55 @@ pub async fn public_index(
         .public_notices()
         .await
         .map_err(|e| fail(e.into()))?;
-    let row = |n: &guagou_registry::notice::Notice| {
+    let row = |n: &&guagou_registry::notice::Notice| {
         let (zh, en) = n.period.status(today).label();
-        vec![
-            format!(
-                "<a href=\"/public/projects/{c}\">{name}</a>",
-                c = esc(&n.code),
-                name = esc(&n.project_name)
-            ),
-            n.township
+        NoticeRow {
+            code: n.code.clone(),
+            name: n.project_name.clone(),
+            township: n
+                .township
                 .as_ref()
-                .map(|t| esc(&t.name))
+                .map(|t| t.name.clone())
                 .unwrap_or_default(),
-            format!("{} — {}", n.period.starts_on, n.period.ends_on),
-            lang.pair(zh, en),
-            n.households_count.to_string(),
-        ]
+            period: format!("{} — {}", n.period.starts_on, n.period.ends_on),
+            status: crate::print::tr(lang, zh, en).to_owned(),
+            households: n.households_count,
+        }
     };
-    let headers_row = [
-        k::PROJECT,
-        k::TOWNSHIP,
-        k::PERIOD_3,
-        k::STATUS,
-        k::HOUSEHOLDS,
-    ];
     let (current, closed): (Vec<_>, Vec<_>) = notices
         .iter()
         .partition(|n| n.period.status(today) != PeriodStatus::Closed);
-    let section = |id: &str, label: Key, list: &[&guagou_registry::notice::Notice]| {
-        let rows: Vec<Vec<String>> = list.iter().map(|n| row(n)).collect();
-        let table = if rows.is_empty() {
-            format!("<p class=\"none\">{}</p>", lang.t(k::NONE))
-        } else {
-            scroll(&table_in(lang, &headers_row, &rows))
-        };
-        format!(
-            "<section id=\"{id}\"><h2>{}</h2>{table}</section>",
-            lang.t(label)
-        )
+    let page = PublicIndex {
+        lang,
+        css: PUBLIC_PAGE_CSS,
+        sections: vec![
+            NoticeSection {
+                id: "current-notices",
+                title: k::OPEN_AND_UPCOMING,
+                rows: current.iter().map(row).collect(),
+            },
+            NoticeSection {
+                id: "closed-notices",
+                title: k::CLOSED_4,
+                rows: closed.iter().map(row).collect(),
+            },
+        ],
     };
-    let body = format!(
-        "{}<p>{}</p>{}{}<form method=\"get\" action=\"/public/objections\" id=\"receipt-lookup\">\
-         <label>{} <input name=\"receipt\" required></label> <button>{}</button></form>{}",
-        public_page_style(),
-        lang.t(k::PUBLIC_NOTICES_OF_LAND_LINKAGE_PROJECTS),
-        section("current-notices", k::OPEN_AND_UPCOMING, &current),
-        section("closed-notices", k::CLOSED_4, &closed),
-        lang.t(k::LOOK_UP_AN_OBJECTION_BY_RECEIPT),
-        lang.t(k::LOOK_UP),
-        footer(lang),
-    );
+    let body = render(&page);
     Ok(Html(page_in(lang, k::PUBLIC_NOTICES, None, &body)).into_response())
 }
 
 /// The objection form of an open notice, or why there is none.
 fn objection_form_html(lang: Lang, code: &str, status: PeriodStatus, token: &str) -> String {
-    match status {
-        PeriodStatus::Open => format!(
-            "<section id=\"objection\"><h2>{title}</h2>\
-             <p class=\"en\">{note}</p>\
-             <form method=\"post\" action=\"/public/projects/{code}/objections\" id=\"objection-form\">\
-             <input type=\"hidden\" name=\"csrf\" value=\"{token}\">\
-             <p><label>{name_l} <input name=\"name\" id=\"objection-name\" maxlength=\"{max_name}\"></label></p>\
-             <p><label>{contact_l} <input name=\"contact\" id=\"objection-contact\" maxlength=\"{max_contact}\"></label></p>\
-             <p><label>{text_l}<br><textarea name=\"text\" id=\"objection-text\" rows=\"5\" cols=\"60\" maxlength=\"{max_text}\" required></textarea></label></p>\
-             <p><button id=\"objection-submit\">{submit}</button></p></form></section>",
-            title = lang.t(k::FILE_AN_OBJECTION),
-            note = lang.t(k::NAME_OPTIONAL_ANONYMOUS_THE_CONTACT_IS),
-            code = esc(code),
-            token = esc(token),
-            name_l = lang.t(k::NAME_OPTIONAL),
-            max_name = MAX_NAME_CHARS,
-            contact_l = lang.t(k::CONTACT_OPTIONAL),
-            max_contact = MAX_CONTACT_CHARS,
-            text_l = lang.t(k::OBJECTION),
-            max_text = MAX_OBJECTION_CHARS,
-            submit = lang.t(k::SUBMIT),
-        ),
-        PeriodStatus::Upcoming => format!(
-            "<p id=\"objection-closed\" class=\"warn\">{}</p>",
-            lang.t(k::THE_NOTICE_PERIOD_HAS_NOT_STARTED)
-        ),
-        PeriodStatus::Closed => format!(
-            "<p id=\"objection-closed\" class=\"none\">{}</p>",
-            lang.t(k::THE_NOTICE_PERIOD_HAS_ENDED_OBJECTIONS)
-        ),
-    }
+    render(&ObjectionFormView {
+        lang,
+        status,
+        code,
+        token,
+        max_name: MAX_NAME_CHARS,
+        max_contact: MAX_CONTACT_CHARS,
+        max_text: MAX_OBJECTION_CHARS,
+    })
 }
 
 /// Handles GET /public/projects/{code}
@@ -278,46 +315,29 @@ pub async fn objection_show(
         .map_err(|e| fail(e.into()))?
         .map(|n| n.project_name)
         .unwrap_or_default();
-    let name = if view.answer.is_some() {
-        k::ANSWERED
-    } else {
-        k::WAITING_FOR_AN_ANSWER_2
+    let page = ReceiptView {
+        lang,
+        css: PUBLIC_PAGE_CSS,
+        receipt: &view.receipt,
+        code: &view.project,
+        project: &project_name,
+        filed_on: view.filed_on.to_string(),
+        by: if view.anonymous {
+            lang.text(k::ANONYMOUS).to_owned()
+        } else {
+            view.objector.clone()
+        },
+        text: &view.text,
+        status: if view.answer.is_some() {
+            k::ANSWERED
+        } else {
+            k::WAITING_FOR_AN_ANSWER_2
+        },
+        answer: match (&view.answer, view.answered_on) {
+            (Some(text), Some(on)) => Some((text.as_str(), on.to_string())),
+            _ => None,
+        },
     };
-    let answer = match (&view.answer, view.answered_on) {
-        (Some(text), Some(on)) => format!(
-            "<tr><th>{}</th><td id=\"objection-answer\">{}</td></tr><tr><th>{}</th><td>{}</td></tr>",
-            lang.t(k::ANSWER),
-            esc(text),
-            lang.t(k::ANSWERED_ON),
-            on
-        ),
-        _ => String::new(),
-    };
-    let body = format!(
-        "{style}<p>{keep}</p><div class=\"table-scroll\"><table id=\"objection-receipt\"><tbody>\
-         <tr><th>{receipt_l}</th><td id=\"receipt\">{receipt}</td></tr>\
-         <tr><th>{project_l}</th><td><a href=\"/public/projects/{code}\">{project}</a></td></tr>\
-         <tr><th>{filed_l}</th><td>{filed}</td></tr>\
-         <tr><th>{by_l}</th><td>{by}</td></tr>\
-         <tr><th>{text_l}</th><td>{text}</td></tr>\
-         <tr><th>{status_l}</th><td id=\"objection-status\">{status}</td></tr>{answer}\
-         </tbody></table></div>{footer}",
-        style = public_page_style(),
-        keep = lang.t(k::KEEP_THE_RECEIPT_NUMBER_TO_LOOK),
-        receipt_l = lang.t(k::RECEIPT),
-        receipt = esc(&view.receipt),
-        project_l = lang.t(k::PROJECT),
-        code = esc(&view.project),
-        project = esc(&project_name),
-        filed_l = lang.t(k::FILED_ON),
-        filed = view.filed_on,
-        by_l = lang.t(k::BY),
-        by = objector_html(lang, &view),
-        text_l = lang.t(k::OBJECTION),
-        text = esc(&view.text),
-        status_l = lang.t(k::STATUS),
-        status = lang.t(name),
-        footer = footer(lang),
-    );
+    let body = render(&page);
     Ok(Html(page_in(lang, k::OBJECTION_RECEIPT, None, &body)).into_response())
 }

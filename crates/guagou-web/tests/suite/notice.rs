@@ -501,7 +501,9 @@ async fn refusals_period_rights_and_csrf() {
     )
     .await;
     assert_eq!(reply.status, StatusCode::CONFLICT);
-    assert!(reply.body.contains("notice_not_open"));
+    // The villager reads why, not the error's code.
+    assert!(reply.body.contains("公示尚未开始"), "{}", reply.body);
+    assert!(!reply.body.contains("notice_not_open"), "{}", reply.body);
 }
 
 #[tokio::test]
