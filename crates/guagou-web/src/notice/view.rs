@@ -7,7 +7,6 @@
 
 use crate::catalogue::k;
 use std::collections::BTreeMap;
-use std::fmt::Write as _;
 
 use chrono::NaiveDate;
 use guagou_domain::notice::{self as rules, PeriodStatus};
@@ -17,7 +16,7 @@ use guagou_registry::notice::{Notice, Objection, Place};
 use serde::Serialize;
 
 use crate::html::{Lang, esc, table_in};
-use crate::print::scroll;
+use crate::print::tr;
 
 /// An area in m², 公顷 and 亩.
 #[derive(Debug, Clone, Serialize)]
@@ -239,191 +238,97 @@ impl StaffNotice {
     }
 }
 
-fn status_html(lang: Lang, status: PeriodStatus) -> String {
-    let (zh, en) = status.label();
-    let class = match status {
-        PeriodStatus::Open => "ok",
-        PeriodStatus::Upcoming => "warn",
-        PeriodStatus::Closed => "none",
-    };
-    format!(
-        "<span id=\"notice-status\" class=\"{class}\">{}</span>",
-        lang.pair(zh, en)
-    )
+/// A household's row of a notice, in the reader's language.
+struct HouseholdLine {
+    name: String,
+    village: String,
+    persons: String,
+    consent: &'static str,
+    method: &'static str,
 }
 
-/// A township or village by name, its code in the tooltip (names, not codes: issue 14).
-fn place_text(place: &Place) -> String {
-    if place.name.is_empty() {
-        return esc(&place.code);
-    }
-    format!(
-        "<span title=\"{}\">{}</span>",
-        esc(&place.code),
-        esc(&place.name)
-    )
+#[derive(askama::Template)]
+#[template(path = "notice/notice.html")]
+struct NoticeView<'a> {
+    lang: Lang,
+    n: &'a PublicNotice,
+    status: &'static str,
+    status_class: &'static str,
+    demolition: String,
+    resettlement: String,
+    /// (item, amount in 元, unit)
+    standards: Vec<(&'a str, String, &'a str)>,
+    households: Vec<HouseholdLine>,
+}
+
+#[derive(askama::Template)]
+#[template(path = "notice/answered.html")]
+struct AnsweredView<'a> {
+    lang: Lang,
+    n: &'a PublicNotice,
+}
+
+/// A template of ours rendered; one that fails is a bug: logged, and the part stays empty.
+fn render(template: &impl askama::Template) -> String {
+    template.render().unwrap_or_else(|e| {
+        tracing::error!(error = %e, "notice template failed");
+        String::new()
+    })
 }
 
 /// The body of a notice (project, period, areas, standards, contact, households): the same for
 /// the public and for staff, since it is what was published.
 pub fn notice_html(lang: Lang, n: &PublicNotice) -> String {
-    let mut out = String::new();
-    let township = n.township.as_ref().map(place_text).unwrap_or_default();
-    let villages: Vec<String> = n.villages.iter().map(place_text).collect();
-    let _ = write!(
-        out,
-        "<section id=\"notice\"><h2>{project_name}</h2>\
-         <p>{period_l}: <strong id=\"notice-period\">{starts} — {ends}</strong> {status}</p>\
-         <div class=\"table-scroll\"><table id=\"notice-project\"><tbody>\
-         <tr><th>{code_l}</th><td>{code}</td></tr>\
-         <tr><th>{township_l}</th><td>{township}</td></tr>\
-         <tr><th>{villages_l}</th><td>{villages}</td></tr>\
-         <tr><th>{demolition_l}</th><td id=\"notice-demolition\">{demolition}</td></tr>\
-         <tr><th>{resettlement_l}</th><td id=\"notice-resettlement\">{resettlement}</td></tr>\
-         <tr><th>{households_l}</th><td>{households} · {persons_l} {persons} · {consented_l} {consented}</td></tr>\
-         </tbody></table></div>",
-        project_name = esc(&n.project_name),
-        period_l = lang.t(k::NOTICE_PERIOD),
-        starts = n.starts_on,
-        ends = n.ends_on,
-        status = status_html(lang, n.status),
-        code_l = lang.t(k::PROJECT_CODE_2),
-        code = esc(&n.project),
-        township_l = lang.t(k::TOWNSHIP),
-        villages_l = lang.t(k::VILLAGES),
-        villages = villages.join("，"),
-        demolition_l = lang.t(k::DEMOLITION_AREA),
-        demolition = esc(&n.demolition.text()),
-        resettlement_l = lang.t(k::RESETTLEMENT_AREA),
-        resettlement = esc(&n.resettlement.text()),
-        households_l = lang.t(k::HOUSEHOLDS_AFFECTED),
-        households = n.households_count,
-        persons_l = lang.t(k::PERSONS),
-        persons = n.persons,
-        consented_l = lang.t(k::CONSENTED),
-        consented = n.consented,
-    );
-    let rows: Vec<Vec<String>> = n
-        .standards
-        .iter()
-        .map(|s| {
-            vec![
-                esc(&s.item),
-                esc(&Fen(s.amount_fen).yuan_grouped_text()),
-                lang.pair(&s.unit_zh, &s.unit_en),
-            ]
-        })
-        .collect();
-    let _ = write!(
-        out,
-        "<h3>{}</h3><div id=\"notice-standards\">{}</div><p id=\"notice-standards-text\">{}</p>\
-         <h3>{}</h3><p id=\"notice-contact\">{}</p>",
-        lang.t(k::COMPENSATION_STANDARDS),
-        scroll(&table_in(
-            lang,
-            &[k::ITEM_2, k::AMOUNT_YUAN, k::UNIT],
-            &rows
-        )),
-        esc(&n.standards_text),
-        lang.t(k::CONTACT),
-        esc(&n.contact),
-    );
-    let rows: Vec<Vec<String>> = n
+    let (zh, en) = n.status.label();
+    let households = n
         .households
         .iter()
-        .enumerate()
-        .map(|(i, h)| {
+        .map(|h| {
             let (czh, cen) = rules::consent_label(&h.consent);
             let (mzh, men) = rules::method_label(h.method.as_deref());
-            vec![
-                (i + 1).to_string(),
-                esc(&h.name),
-                esc(h
+            HouseholdLine {
+                name: h.name.clone(),
+                village: h
                     .village_name
                     .as_deref()
                     .or(h.village.as_deref())
-                    .unwrap_or("")),
-                h.persons.map(|p| p.to_string()).unwrap_or_default(),
-                lang.pair(czh, cen),
-                lang.pair(mzh, men),
-            ]
+                    .unwrap_or("")
+                    .to_owned(),
+                persons: h.persons.map(|p| p.to_string()).unwrap_or_default(),
+                consent: tr(lang, czh, cen),
+                method: tr(lang, mzh, men),
+            }
         })
         .collect();
-    let _ = write!(
-        out,
-        "<h3>{}</h3><p class=\"en\">{}</p><div id=\"notice-households\">{}</div></section>",
-        lang.t(k::HOUSEHOLDS_AFFECTED_2),
-        lang.t(k::NAMES_ARE_PARTLY_HIDDEN_TO_PROTECT),
-        scroll(&table_in(
-            lang,
-            &[
-                k::NO_2,
-                k::HEAD_OF_HOUSEHOLD,
-                k::VILLAGE,
-                k::PERSONS_2,
-                k::CONSENT,
-                k::RESETTLEMENT_METHOD,
-            ],
-            &rows
-        )),
-    );
-    out
-}
-
-/// Who filed, as the public sees it.
-pub fn objector_html(lang: Lang, o: &PublicObjection) -> String {
-    if o.anonymous {
-        lang.t(k::ANONYMOUS)
-    } else {
-        esc(&o.objector)
-    }
+    render(&NoticeView {
+        lang,
+        n,
+        status: tr(lang, zh, en),
+        status_class: match n.status {
+            PeriodStatus::Open => "ok",
+            PeriodStatus::Upcoming => "warn",
+            PeriodStatus::Closed => "none",
+        },
+        demolition: n.demolition.text(),
+        resettlement: n.resettlement.text(),
+        standards: n
+            .standards
+            .iter()
+            .map(|s| {
+                (
+                    s.item.as_str(),
+                    Fen(s.amount_fen).yuan_grouped_text(),
+                    tr(lang, &s.unit_zh, &s.unit_en),
+                )
+            })
+            .collect(),
+        households,
+    })
 }
 
 /// The answered objections of a notice, for the public.
 pub fn answered_html(lang: Lang, n: &PublicNotice) -> String {
-    let rows: Vec<Vec<String>> = n
-        .answered
-        .iter()
-        .map(|o| {
-            vec![
-                format!(
-                    "<a href=\"/public/objections/{r}\">{r}</a>",
-                    r = esc(&o.receipt)
-                ),
-                o.filed_on.to_string(),
-                objector_html(lang, o),
-                esc(&o.text),
-                esc(o.answer.as_deref().unwrap_or_default()),
-                o.answered_on.map(|d| d.to_string()).unwrap_or_default(),
-            ]
-        })
-        .collect();
-    let table = if rows.is_empty() {
-        format!(
-            "<p class=\"none\">{}</p>",
-            lang.t(k::NO_ANSWERED_OBJECTIONS_YET)
-        )
-    } else {
-        scroll(&table_in(
-            lang,
-            &[
-                k::RECEIPT,
-                k::FILED_ON,
-                k::BY,
-                k::OBJECTION,
-                k::ANSWER,
-                k::ANSWERED_ON,
-            ],
-            &rows,
-        ))
-    };
-    format!(
-        "<section id=\"answers\"><h2>{}</h2><p>{}: {}</p>{}</section>",
-        lang.t(k::OBJECTIONS_AND_ANSWERS),
-        lang.t(k::WAITING_FOR_AN_ANSWER),
-        n.objections_waiting,
-        table,
-    )
+    render(&AnsweredView { lang, n })
 }
 
 /// The staff table of objections (full names, contact, due day, overdue), with an answer form
