@@ -15,7 +15,7 @@ use guagou_domain::{Fen, SquareMetres};
 use guagou_registry::notice::{Notice, Objection, Place};
 use serde::Serialize;
 
-use crate::html::{Lang, esc, table_in};
+use crate::html::Lang;
 use crate::print::tr;
 
 /// An area in m², 公顷 and 亩.
@@ -334,85 +334,22 @@ pub fn answered_html(lang: Lang, n: &PublicNotice) -> String {
 /// The staff table of objections (full names, contact, due day, overdue), with an answer form
 /// on each unanswered one when `answer_csrf` is given.
 pub fn staff_objections_html(lang: Lang, view: &StaffNotice, answer_csrf: Option<&str>) -> String {
-    let rows: Vec<Vec<String>> = view
-        .objections
-        .iter()
-        .map(|s| {
-            let o = &s.objection;
-            let state = match (&o.answer, s.overdue) {
-                (Some(_), _) => format!("<span class=\"ok\">{}</span>", lang.t(k::ANSWERED)),
-                (None, true) => format!(
-                    "<span class=\"fail overdue\">{}</span>",
-                    lang.t(k::OVERDUE_2)
-                ),
-                (None, false) => format!("<span class=\"warn\">{}</span>", lang.t(k::WAITING)),
-            };
-            let answer = match (&o.answer, answer_csrf) {
-                (Some(a), _) => format!(
-                    "{}<br><span class=\"en\">{} · {}</span>",
-                    esc(&a.text),
-                    a.answered_on,
-                    esc(&a.answered_by)
-                ),
-                (None, Some(csrf)) => format!(
-                    "<form method=\"post\" action=\"/notices/objections/{r}/answer\" class=\"action\">\
-                     <input type=\"hidden\" name=\"csrf\" value=\"{csrf}\">\
-                     <label>{answer_label}<textarea name=\"answer\" rows=\"2\" cols=\"30\" required></textarea></label>\
-                     <label>{date_label}<input name=\"as_of\" type=\"date\" value=\"{today}\" max=\"{today}\"></label>\
-                     <button>{label}</button></form>",
-                    r = esc(&o.receipt),
-                    csrf = esc(csrf),
-                    today = view.today,
-                    label = lang.t(k::ANSWER),
-                    answer_label = lang.t(k::ANSWER_2),
-                    date_label = lang.t(k::ANSWERED_ON),
-                ),
-                (None, None) => String::new(),
-            };
-            vec![
-                format!("<span id=\"objection-{r}\">{r}</span>", r = esc(&o.receipt)),
-                o.filed_on.to_string(),
-                if o.objector.is_empty() {
-                    lang.t(k::ANONYMOUS)
-                } else {
-                    esc(&o.objector)
-                },
-                esc(&o.contact),
-                esc(&o.text),
-                s.answer_due.to_string(),
-                state,
-                answer,
-            ]
-        })
-        .collect();
-    let table = if rows.is_empty() {
-        format!("<p class=\"none\">{}</p>", lang.t(k::NO_OBJECTIONS))
-    } else {
-        table_in(
-            lang,
-            &[
-                k::RECEIPT,
-                k::FILED_ON,
-                k::BY,
-                k::CONTACT,
-                k::OBJECTION,
-                k::ANSWER_DUE,
-                k::STATUS,
-                k::ANSWER,
-            ],
-            &rows,
-        )
-    };
-    format!(
-        "<section id=\"objections\"><h2>{}</h2><p>{}: <strong id=\"overdue-count\">{}</strong> \
-         <span class=\"en\">({})</span></p>{}</section>",
-        lang.t(k::OBJECTIONS),
-        lang.t(k::OVERDUE_3),
-        view.overdue,
-        esc(&lang.fill(
+    render(&StaffObjectionsView {
+        lang,
+        view,
+        answer_csrf,
+        within: lang.fill(
             k::ANSWER_WITHIN_DAYS,
-            &[("days", &view.answer_within_days.to_string())]
-        )),
-        table,
-    )
+            &[("days", &view.answer_within_days.to_string())],
+        ),
+    })
+}
+
+#[derive(askama::Template)]
+#[template(path = "notice/staff_objections.html")]
+struct StaffObjectionsView<'a> {
+    lang: Lang,
+    view: &'a StaffNotice,
+    answer_csrf: Option<&'a str>,
+    within: String,
 }
