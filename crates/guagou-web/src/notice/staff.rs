@@ -22,7 +22,7 @@ use super::view::{PublicNotice, StaffNotice, notice_html, staff_objections_html}
 use crate::AppState;
 use crate::auth::{PageUser, User};
 use crate::error::WebError;
-use crate::html::{Lang, esc, page};
+use crate::html::{Lang, page};
 use crate::view::readable_project;
 
 /// Whether `user` may publish notices and answer objections of `county`'s projects: the land
@@ -41,44 +41,32 @@ pub async fn staff_view(state: &AppState, user: &User, code: &str) -> Result<Sta
     Ok(StaffNotice::of(code, notice, objections, today, durations))
 }
 
-fn publish_form_html(
+#[derive(askama::Template)]
+#[template(path = "notice/staff_page.html")]
+struct StaffPage<'a> {
     lang: Lang,
-    code: &str,
-    csrf: &str,
+    code: &'a str,
+    notice: Option<&'a guagou_registry::notice::Notice>,
+    published_at: String,
+    households_source: String,
+    version: String,
+    /// The published notice's body (rendered by its own template).
+    notice_body: String,
+    /// The objections table (rendered by its own template).
+    objections: String,
+    /// The publish form's token, for a county land bureau that may publish.
+    publish_csrf: Option<&'a str>,
     today: NaiveDate,
-    min_days: u32,
-) -> String {
-    format!(
-        "<section id=\"publish\"><h2>{title}</h2>\
-         <form method=\"post\" action=\"/notices/{code}\" enctype=\"multipart/form-data\" id=\"publish-form\">\
-         <input type=\"hidden\" name=\"csrf\" value=\"{csrf}\">\
-         <p><label>{start_l} <input type=\"date\" name=\"starts_on\" id=\"publish-starts_on\" value=\"{today}\" required></label> \
-         <label>{end_l} <input type=\"date\" name=\"ends_on\" id=\"publish-ends_on\" required></label> \
-         <span class=\"en\">{min}</span></p>\
-         <p><label>{standards_l}<br><textarea name=\"standards\" id=\"publish-standards\" rows=\"4\" cols=\"60\" \
-         placeholder=\"砖混结构房屋补偿, 650, 平方米&#10;搬迁奖励, 5000, 户\"></textarea></label></p>\
-         <p><label>{text_l}<br><textarea name=\"standards_text\" id=\"publish-standards_text\" rows=\"3\" cols=\"60\"></textarea></label></p>\
-         <p><label>{contact_l} <input name=\"contact\" id=\"publish-contact\" size=\"50\" required></label></p>\
-         <p><label>{households_l} <input type=\"file\" name=\"households\" id=\"publish-households\" accept=\".csv\"></label><br>\
-         <span class=\"en\">{households_note}</span></p>\
-         <p><button id=\"publish-submit\">{submit}</button></p></form></section>",
-        title = lang.t(k::PUBLISH_A_NOTICE),
-        code = esc(code),
-        csrf = esc(csrf),
-        start_l = lang.t(k::STARTS_ON),
-        end_l = lang.t(k::ENDS_ON),
-        today = today,
-        min = lang.pair(
-            &format!("至少 {min_days} 天"),
-            &format!("at least {min_days} days")
-        ),
-        standards_l = lang.t(k::STANDARDS_ONE_PER_LINE_ITEM_AMOUNT),
-        text_l = lang.t(k::STANDARDS_TEXT),
-        contact_l = lang.t(k::CONTACT),
-        households_l = lang.t(k::HOUSEHOLDS_CSV),
-        households_note = lang.t(k::ONLY_WHEN_THE_CURRENT_VERSION_HAS),
-        submit = lang.t(k::PUBLISH),
-    )
+    min_days: String,
+}
+
+/// Where the households of a notice came from, by name.
+fn households_source(lang: Lang, source: &str) -> String {
+    match source {
+        "package" => lang.text(k::HOUSEHOLDS_FROM_PACKAGE).to_owned(),
+        "upload" => lang.text(k::HOUSEHOLDS_FROM_UPLOAD).to_owned(),
+        other => other.to_owned(),
+    }
 }
 
 /// Handles GET /notices/{code}
@@ -91,49 +79,32 @@ pub async fn notice_show(
     let view = staff_view(&state, &user, &code).await?;
     let project = readable_project(&state.registry, &user, &code).await?;
     let writer = may_write(&user, &project.county);
-    let published = match &view.notice {
-        Some(n) => {
-            let public = PublicNotice::of(n, &[], view.today);
-            format!(
-                "<p id=\"notice-meta\" class=\"en\">{} {} · {} {} · {} {} ({}) · <a id=\"public-link\" href=\"/public/projects/{code}\">{}</a> · <a id=\"staff-print-link\" href=\"/public/projects/{code}/print\">{}</a></p>{}",
-                lang.t(k::PUBLISHED_BY),
-                esc(&n.published_by),
-                lang.t(k::AT),
-                esc(&crate::html::local_time(&n.published_at)),
-                lang.t(k::HOUSEHOLDS_FROM),
-                esc(&n.households_source),
-                lang.pair(
-                    &format!("第 {} 版", n.version),
-                    &format!("version {}", n.version)
-                ),
-                lang.t(k::PUBLIC_PAGE),
-                lang.t(k::PRINT_THE_NOTICE_A4_FOR_POSTING),
-                notice_html(lang, &public),
-                code = esc(&n.code),
-            )
-        }
-        None => format!(
-            "<p id=\"no-notice\" class=\"none\">{}</p>",
-            lang.t(k::NO_NOTICE_PUBLISHED_FOR_THIS_PROJECT)
-        ),
+    let notice = view.notice.as_ref();
+    let min_days = user.door(&state.registry).profile().notice.min_days.value;
+    let staff_page = StaffPage {
+        lang,
+        code: &code,
+        notice,
+        published_at: notice.map_or_else(String::new, |n| crate::html::local_time(&n.published_at)),
+        households_source: notice.map_or_else(String::new, |n| {
+            households_source(lang, &n.households_source)
+        }),
+        version: notice.map_or_else(String::new, |n| {
+            lang.fill(k::NOTICE_VERSION, &[("version", &n.version.to_string())])
+        }),
+        notice_body: notice.map_or_else(String::new, |n| {
+            notice_html(lang, &PublicNotice::of(n, &[], view.today))
+        }),
+        objections: staff_objections_html(lang, &view, writer.then_some(user.csrf.as_str())),
+        publish_csrf: writer.then_some(user.csrf.as_str()),
+        today: view.today,
+        min_days: lang.fill(k::NOTICE_MIN_DAYS, &[("days", &min_days.to_string())]),
     };
-    let body = format!(
-        "<p><a href=\"/projects/{code}\">{back}</a></p>{published}{objections}{publish}",
-        code = esc(&code),
-        back = lang.t(k::BACK_TO_THE_PROJECT),
-        objections = staff_objections_html(lang, &view, writer.then_some(user.csrf.as_str())),
-        publish = if writer {
-            publish_form_html(
-                lang,
-                &code,
-                &user.csrf,
-                view.today,
-                user.door(&state.registry).profile().notice.min_days.value,
-            )
-        } else {
-            String::new()
-        },
-    );
+    let body = askama::Template::render(&staff_page).map_err(|e| {
+        PageFail::from(Fail::from(crate::error::WebError::Internal(format!(
+            "notice page template: {e}"
+        ))))
+    })?;
     Ok(Html(page(k::NOTICE_AND_OBJECTIONS, Some(&user), &body)))
 }
 
