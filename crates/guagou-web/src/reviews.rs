@@ -27,7 +27,7 @@ use utoipa_axum::routes;
 use crate::AppState;
 use crate::auth::{ApiUser, PageUser, User};
 use crate::error::{ApiError, PageError, WebError};
-use crate::html::{Lang, esc, table_in};
+use crate::html::Lang;
 
 /// The page routes of this module.
 pub fn pages() -> Router<AppState> {
@@ -294,16 +294,30 @@ pub async fn finding_submit(
     Ok(Redirect::to(&format!("/projects/{code}#finding-{}", finding.id)).into_response())
 }
 
-fn conclusion_text(lang: Lang, conclusion: Conclusion) -> String {
-    let class = match conclusion {
-        Conclusion::Agree => "ok",
-        Conclusion::Conditional => "warn",
-        Conclusion::Disagree => "fail",
-    };
-    format!(
-        "<span class=\"{class}\">{}</span>",
-        lang.pair(conclusion.name_zh(), conclusion.name_en())
-    )
+/// A review as the project page lists it, in the reader's language.
+struct ReviewLine<'a> {
+    seq: i64,
+    reviewed_on: &'a str,
+    topic: String,
+    department: &'a str,
+    class: &'static str,
+    conclusion: &'static str,
+    text: &'a str,
+    recorded_by: &'a str,
+}
+
+#[derive(askama::Template)]
+#[template(path = "reviews/sections.html")]
+struct Sections<'a> {
+    lang: Lang,
+    code: &'a str,
+    csrf: &'a str,
+    today: NaiveDate,
+    reviews: Vec<ReviewLine<'a>>,
+    /// The topics the reader's department reviews: (code, name).
+    topics: Vec<(String, String)>,
+    findings: Vec<guagou_registry::reviews::AuditFinding>,
+    records_findings: bool,
 }
 
 /// The reviews and findings sections of a project page, with the forms this user may use.
@@ -316,131 +330,41 @@ pub async fn project_sections_html(
     let door = user.door(&state.registry);
     let topics = &door.profile().project_reviews;
     let reviews = door.project_reviews(&project.code).await?;
-    let rows: Vec<Vec<String>> = reviews
-        .iter()
-        .map(|r| {
-            let topic = topics.iter().find(|t| t.code == r.topic);
-            vec![
-                format!(
-                    "<span id=\"review-{}\">{}</span>",
-                    r.seq,
-                    esc(&r.reviewed_on)
-                ),
-                esc(&topic.map_or(r.topic.clone(), |t| lang.pair(&t.name_zh, &t.name_en))),
-                esc(&r.department),
-                conclusion_text(lang, r.conclusion),
-                esc(&r.text),
-                esc(&r.recorded_by),
-            ]
-        })
-        .collect();
-    let mut out = format!(
-        "<section id=\"reviews\"><h2>{}</h2>",
-        lang.t(k::DEPARTMENTS_REVIEWS)
-    );
-    if rows.is_empty() {
-        out.push_str(&format!("<p class=\"none\">{}</p>", lang.t(k::NONE)));
-    } else {
-        out.push_str(&table_in(
-            lang,
-            &[
-                k::DATE_2,
-                k::TOPIC_2,
-                k::DEPARTMENT,
-                k::CONCLUSION,
-                k::OPINION,
-                k::RECORDED_BY,
-            ],
-            &rows,
-        ));
-    }
-    let mine = door.my_review_topics();
-    if !mine.is_empty() {
-        let options: String = mine
-            .iter()
-            .map(|t| {
-                format!(
-                    "<option value=\"{}\">{}</option>",
-                    esc(&t.code),
-                    lang.pair(&t.name_zh, &t.name_en)
-                )
-            })
-            .collect();
-        out.push_str(&format!(
-            "<form method=\"post\" action=\"/projects/{code}/reviews\" id=\"review-form\">\
-             <input type=\"hidden\" name=\"csrf\" value=\"{csrf}\">\
-             <label>{l_topic} <select name=\"topic\">{options}</select></label> \
-             <label>{l_conclusion} <select name=\"conclusion\">\
-             <option value=\"agree\">{agree}</option><option value=\"conditional\">{conditional}</option>\
-             <option value=\"disagree\">{disagree}</option></select></label> \
-             <label>{l_date} <input type=\"date\" name=\"reviewed_on\" value=\"{today}\" max=\"{today}\" required></label><br>\
-             <label>{l_text}<br><textarea name=\"text\" rows=\"3\" cols=\"60\" required></textarea></label><br>\
-             <button>{submit}</button></form>",
-            code = esc(&project.code),
-            csrf = esc(&user.csrf),
-            l_topic = lang.t(k::TOPIC),
-            l_conclusion = lang.t(k::CONCLUSION),
-            agree = lang.t(k::AGREE),
-            conditional = lang.t(k::AGREE_WITH_CONDITIONS),
-            disagree = lang.t(k::DISAGREE),
-            l_date = lang.t(k::REVIEWED_ON),
-            today = user.today,
-            l_text = lang.t(k::OPINION),
-            submit = lang.t(k::RECORD_MY_DEPARTMENTS_REVIEW),
-        ));
-    }
-    out.push_str("</section>");
-    out.push_str(&findings_html(state, user, project).await?);
-    Ok(out)
-}
-
-async fn findings_html(
-    state: &AppState,
-    user: &User,
-    project: &Project,
-) -> Result<String, WebError> {
-    let lang = user.lang;
-    let door = user.door(&state.registry);
     let findings = door.audit_findings(Some(&project.code)).await?;
-    let mut out = format!(
-        "<section id=\"audit-findings\"><h2>{}</h2>",
-        lang.t(k::AUDIT_FINDINGS)
-    );
-    if findings.is_empty() {
-        out.push_str(&format!("<p class=\"none\">{}</p>", lang.t(k::NONE)));
-    } else {
-        let rows: Vec<Vec<String>> = findings
+    let name = |zh: &str, en: &str| crate::print::tr(lang, zh, en).to_owned();
+    let sections = Sections {
+        lang,
+        code: &project.code,
+        csrf: &user.csrf,
+        today: user.today,
+        reviews: reviews
             .iter()
-            .map(|f| {
-                vec![
-                    format!("<span id=\"finding-{}\">{}</span>", esc(&f.id), esc(&f.id)),
-                    esc(&f.found_on),
-                    esc(&f.text),
-                    esc(&f.recorded_by),
-                ]
+            .map(|r| ReviewLine {
+                seq: r.seq,
+                reviewed_on: &r.reviewed_on,
+                topic: topics
+                    .iter()
+                    .find(|t| t.code == r.topic)
+                    .map_or_else(|| r.topic.clone(), |t| name(&t.name_zh, &t.name_en)),
+                department: &r.department,
+                class: match r.conclusion {
+                    Conclusion::Agree => "ok",
+                    Conclusion::Conditional => "warn",
+                    Conclusion::Disagree => "fail",
+                },
+                conclusion: crate::print::tr(lang, r.conclusion.name_zh(), r.conclusion.name_en()),
+                text: &r.text,
+                recorded_by: &r.recorded_by,
             })
-            .collect();
-        out.push_str(&table_in(
-            lang,
-            &[k::ID, k::DATE_2, k::FINDING_3, k::RECORDED_BY],
-            &rows,
-        ));
-    }
-    if door.records_audit_findings() {
-        out.push_str(&format!(
-            "<form method=\"post\" action=\"/projects/{code}/findings\" id=\"finding-form\">\
-             <input type=\"hidden\" name=\"csrf\" value=\"{csrf}\">\
-             <label>{l_date} <input type=\"date\" name=\"found_on\" value=\"{today}\" max=\"{today}\" required></label><br>\
-             <label>{l_text}<br><textarea name=\"text\" rows=\"3\" cols=\"60\" required></textarea></label><br>\
-             <button>{submit}</button></form>",
-            code = esc(&project.code),
-            csrf = esc(&user.csrf),
-            l_date = lang.t(k::FOUND_ON),
-            today = user.today,
-            l_text = lang.t(k::FINDING),
-            submit = lang.t(k::RECORD_THE_FINDING),
-        ));
-    }
-    out.push_str("</section>");
-    Ok(out)
+            .collect(),
+        topics: door
+            .my_review_topics()
+            .iter()
+            .map(|t| (t.code.clone(), name(&t.name_zh, &t.name_en)))
+            .collect(),
+        findings,
+        records_findings: door.records_audit_findings(),
+    };
+    askama::Template::render(&sections)
+        .map_err(|e| WebError::Internal(format!("review sections template: {e}")))
 }
