@@ -28,7 +28,7 @@ use utoipa_axum::routes;
 use crate::AppState;
 use crate::auth::{ApiUser, PageUser, User};
 use crate::error::{ApiError, PageError, WebError};
-use crate::html::{Lang, esc, table_in};
+use crate::html::Lang;
 
 /// The page routes of this module.
 pub fn pages() -> Router<AppState> {
@@ -255,14 +255,66 @@ pub async fn decision_submit(
     .into_response())
 }
 
-fn state_text(lang: Lang, state: ExtensionState) -> String {
-    let class = match state {
-        ExtensionState::Requested => "warn",
-        ExtensionState::Granted => "ok",
-        ExtensionState::Refused => "fail",
+/// An extension request as the project page lists it.
+struct ExtensionLine<'a> {
+    extension: &'a Extension,
+    class: &'static str,
+    state: &'static str,
+    /// The decision taken (its day, how long and why), if any.
+    decided: Option<String>,
+}
+
+#[derive(askama::Template)]
+#[template(path = "extensions/section.html")]
+struct Section<'a> {
+    lang: Lang,
+    code: &'a str,
+    csrf: &'a str,
+    standing: String,
+    rows: Vec<ExtensionLine<'a>>,
+    /// Whether the reader decides the requests (the city's land bureau).
+    decides: bool,
+    /// The first day a new request may ask for, when the reader may ask.
+    request_min: Option<NaiveDate>,
+}
+
+/// Where the project stands against its completion deadline, in the reader's language.
+fn standing(lang: Lang, deadline: Option<&guagou_domain::sanctions::CompletionDeadline>) -> String {
+    let Some(c) = deadline else {
+        return lang.text(k::NOT_APPROVED_OR_ENDED_NO_COMPLETION).to_owned();
     };
-    let (zh, en) = state.label();
-    format!("<span class=\"{class}\">{}</span>", lang.pair(zh, en))
+    let key = if c.binding {
+        k::COMPLETION_BINDING
+    } else if c.extended {
+        k::COMPLETION_EXTENDED
+    } else {
+        k::COMPLETION_PERIOD
+    };
+    let mut text = lang.fill(key, &[("day", &c.last_day.to_string())]);
+    if c.met {
+        text.push_str(lang.text(k::ACCEPTANCE_APPLIED_FOR_IN_TIME));
+    }
+    text
+}
+
+fn extension_line(lang: Lang, e: &Extension) -> ExtensionLine<'_> {
+    let (zh, en) = e.state.label();
+    ExtensionLine {
+        extension: e,
+        class: match e.state {
+            ExtensionState::Requested => "warn",
+            ExtensionState::Granted => "ok",
+            ExtensionState::Refused => "fail",
+        },
+        state: crate::print::tr(lang, zh, en),
+        decided: e.decided_on.map(|on| {
+            let until = e
+                .granted_until
+                .map(|u| lang.fill(k::EXTENSION_GRANTED_UNTIL, &[("day", &u.to_string())]))
+                .unwrap_or_default();
+            format!("{on} {until}{}", e.decision_reason.as_deref().unwrap_or(""))
+        }),
+    }
 }
 
 /// The completion deadline and extensions section of a project page, with the forms this user
@@ -278,96 +330,6 @@ pub async fn project_section_html(
     let facts = door.project_deadline_facts(&project.code).await?;
     let deadline = facts.as_ref().and_then(|f| project_completion(profile, f));
     let extensions = door.extensions(&project.code).await?;
-    let mut out = format!(
-        "<section id=\"completion-deadline\"><h2>{}</h2>",
-        lang.t(k::COMPLETION_DEADLINE_AND_EXTENSIONS)
-    );
-    let standing = match &deadline {
-        None => lang.t(k::NOT_APPROVED_OR_ENDED_NO_COMPLETION),
-        Some(c) => {
-            let (zh, en) = if c.binding {
-                (
-                    format!(
-                        "预支指标项目：须在 {} 前申请验收，不得延期（COMPLETION_DEADLINE，二(四)）",
-                        c.last_day
-                    ),
-                    format!(
-                        "took an advance: acceptance must be applied for by {}; no extension (COMPLETION_DEADLINE, 二(四))",
-                        c.last_day
-                    ),
-                )
-            } else if c.extended {
-                (
-                    format!("未预支：经批准延期至 {}，不受制裁", c.last_day),
-                    format!(
-                        "no advance: extended to {} by decision; no sanction",
-                        c.last_day
-                    ),
-                )
-            } else {
-                (
-                    format!("未预支：实施期限 {}，不受制裁，可申请延期", c.last_day),
-                    format!(
-                        "no advance: completion period ends {}; no sanction, may be extended",
-                        c.last_day
-                    ),
-                )
-            };
-            let met = if c.met {
-                lang.t(k::ACCEPTANCE_APPLIED_FOR_IN_TIME)
-            } else {
-                String::new()
-            };
-            format!("{}{met}", lang.pair(&zh, &en))
-        }
-    };
-    out.push_str(&format!("<p>{standing}</p>"));
-    let city_decides = user.is_land_writer() && user.actor.level == Level::City;
-    if extensions.is_empty() {
-        out.push_str(&format!(
-            "<p class=\"none\">{}</p>",
-            lang.t(k::NO_EXTENSION_REQUESTS)
-        ));
-    } else {
-        let rows: Vec<Vec<String>> = extensions
-            .iter()
-            .map(|e| {
-                let decision = match (e.decided_on, &e.decision_reason) {
-                    (Some(on), reason) => format!(
-                        "{on} {}{}",
-                        e.granted_until
-                            .map(|u| lang.pair(&format!("延至 {u}；"), &format!("until {u}; ")))
-                            .unwrap_or_default(),
-                        esc(reason.as_deref().unwrap_or(""))
-                    ),
-                    (None, _) if city_decides => decision_form(lang, user, e),
-                    (None, _) => String::new(),
-                };
-                vec![
-                    format!("<span id=\"extension-{}\">{}</span>", e.seq, e.seq),
-                    esc(&e.requested_on.to_string()),
-                    esc(&e.requested_until.to_string()),
-                    esc(&e.reason),
-                    esc(&e.requested_by),
-                    state_text(lang, e.state),
-                    decision,
-                ]
-            })
-            .collect();
-        out.push_str(&table_in(
-            lang,
-            &[
-                k::NO_2,
-                k::REQUESTED_ON,
-                k::ASKED_UNTIL,
-                k::REASON,
-                k::REQUESTED_BY,
-                k::STATE,
-                k::DECISION,
-            ],
-            &rows,
-        ));
-    }
     let pending = extensions
         .iter()
         .any(|e| e.state == ExtensionState::Requested);
@@ -375,41 +337,18 @@ pub async fn project_section_html(
         && user.actor.level == Level::County
         && !pending
         && deadline.as_ref().is_some_and(|c| !c.binding && !c.met);
-    if let (true, Some(c)) = (may_request, &deadline) {
-        out.push_str(&format!(
-            "<form method=\"post\" action=\"/projects/{code}/extensions\" id=\"extension-form\">\
-             <input type=\"hidden\" name=\"csrf\" value=\"{csrf}\">\
-             <label>{l_until} <input type=\"date\" name=\"until\" min=\"{min}\" required></label><br>\
-             <label>{l_reason}<br><textarea name=\"reason\" rows=\"3\" cols=\"60\" required></textarea></label><br>\
-             <button>{submit}</button></form>",
-            code = esc(&project.code),
-            csrf = esc(&user.csrf),
-            l_until = lang.t(k::EXTEND_UNTIL),
-            min = c.last_day.succ_opt().unwrap_or(c.last_day),
-            l_reason = lang.t(k::REASON),
-            submit = lang.t(k::ASK_THE_CITY_FOR_AN_EXTENSION),
-        ));
-    }
-    out.push_str("</section>");
-    Ok(out)
-}
-
-fn decision_form(lang: Lang, user: &User, e: &Extension) -> String {
-    format!(
-        "<form method=\"post\" action=\"/projects/{code}/extensions/{seq}/decision\" class=\"extension-decision\">\
-         <input type=\"hidden\" name=\"csrf\" value=\"{csrf}\">\
-         <label><input type=\"radio\" name=\"decision\" value=\"grant\" checked> {grant}</label> \
-         <input type=\"date\" name=\"until\" value=\"{until}\"> \
-         <label><input type=\"radio\" name=\"decision\" value=\"refuse\"> {refuse}</label><br>\
-         <label>{l_reason} <input name=\"reason\" required></label> \
-         <button>{submit}</button></form>",
-        code = esc(&e.code),
-        seq = e.seq,
-        csrf = esc(&user.csrf),
-        grant = lang.t(k::GRANT_UNTIL),
-        until = e.requested_until,
-        refuse = lang.t(k::REFUSE),
-        l_reason = lang.t(k::REASON),
-        submit = lang.t(k::RECORD_THE_DECISION),
-    )
+    let section = Section {
+        lang,
+        code: &project.code,
+        csrf: &user.csrf,
+        standing: standing(lang, deadline.as_ref()),
+        rows: extensions.iter().map(|e| extension_line(lang, e)).collect(),
+        decides: user.is_land_writer() && user.actor.level == Level::City,
+        request_min: deadline
+            .as_ref()
+            .filter(|_| may_request)
+            .map(|c| c.last_day.succ_opt().unwrap_or(c.last_day)),
+    };
+    askama::Template::render(&section)
+        .map_err(|e| WebError::Internal(format!("extensions template: {e}")))
 }
