@@ -7,7 +7,7 @@
 //! level and the date again and audits. A date without a price is refused by the market and
 //! the ledger with `no_guide_price`, whose message points here.
 
-use crate::catalogue::{Key, k};
+use crate::catalogue::k;
 use axum::extract::State;
 use axum::extract::rejection::JsonRejection;
 use axum::http::HeaderMap;
@@ -27,7 +27,7 @@ use crate::AppState;
 use crate::api::json_body;
 use crate::auth::{ApiUser, PageUser, User};
 use crate::error::{ApiError, PageError, WebError};
-use crate::html::{Lang, esc, page, table_in};
+use crate::html::{Lang, page};
 
 /// The page routes of this module.
 pub fn pages() -> Router<AppState> {
@@ -222,148 +222,88 @@ pub async fn policy_show(
     let profile = door.profile();
     let prices = door.guide_prices().await?;
     let lang = user.lang;
-    let header = format!(
-        "<p id=\"profile\">{} <strong>{}</strong>（{}，{}）</p>",
-        lang.t(k::POLICY_PROFILE),
-        esc(&profile.profile.id),
-        esc(&profile.profile.document),
-        profile.profile.issued,
-    );
-    let form = if door.records_guide_prices() {
-        price_form(&user)
-    } else {
-        String::new()
+    let view = PolicyPage {
+        lang,
+        profile_id: &profile.profile.id,
+        document: &profile.profile.document,
+        issued: profile.profile.issued.to_string(),
+        rules: rule_lines(lang, profile),
+        prices: prices.iter().map(|row| price_line(lang, row)).collect(),
+        form_csrf: door.records_guide_prices().then_some(user.csrf.as_str()),
+        today: user.today,
     };
-    let body = format!(
-        "{header}<section id=\"rules\"><h2>{rules_title}</h2>{rules}</section>\
-         <section id=\"guide-prices\"><h2>{prices_title}</h2><p>{prices_note}</p>{prices}{form}</section>",
-        rules_title = lang.t(k::RULES_WITH_THIS_PROFILES_FIGURES),
-        rules = rules_table(lang, profile),
-        prices_title = lang.t(k::PROVINCIAL_GUIDE_PRICES),
-        prices_note = lang.t(k::A_TRANSFER_PRICE_MAY_NOT_BE),
-        prices = prices_table(lang, &prices),
-    );
+    let body = askama::Template::render(&view)
+        .map_err(|e| WebError::Internal(format!("policy page template: {e}")))?;
     Ok(Html(page(k::POLICY_IN_FORCE, Some(&user), &body)))
 }
 
-fn rules_table(lang: Lang, profile: &Profile) -> String {
-    let rows: Vec<Vec<String>> = RULES
-        .iter()
-        .map(|r| {
-            vec![
-                format!("<code id=\"rule-{id}\">{id}</code>", id = r.id),
-                esc(&lang.pair(&title_zh(profile, r.id), &title_en(profile, r.id))),
-                lang.pair(r.severity.label_zh(), r.severity.label_en()),
-                esc(r.clause),
-            ]
-        })
-        .collect();
-    table_in(
-        lang,
-        &[
-            k::RULE,
-            k::TITLE_THIS_PROFILES_FIGURES,
-            k::SEVERITY_2,
-            k::CLAUSE,
-        ],
-        &rows,
-    )
+#[derive(askama::Template)]
+#[template(path = "policy/page.html")]
+struct PolicyPage<'a> {
+    lang: Lang,
+    profile_id: &'a str,
+    document: &'a str,
+    issued: String,
+    rules: Vec<RuleLine>,
+    prices: Vec<PriceLine<'a>>,
+    /// The guide-price form's token, for whoever records guide prices.
+    form_csrf: Option<&'a str>,
+    today: chrono::NaiveDate,
 }
 
-fn prices_table(lang: Lang, prices: &[GuidePriceRow]) -> String {
-    if prices.is_empty() {
-        return format!(
-            "<p id=\"no-guide-price\" class=\"none\">{}</p>",
-            lang.t(k::NO_GUIDE_PRICE_ON_RECORD)
-        );
+struct RuleLine {
+    id: &'static str,
+    title: String,
+    severity: &'static str,
+    clause: &'static str,
+}
+
+struct PriceLine<'a> {
+    from: String,
+    price: String,
+    scope: &'a str,
+    clause: &'a str,
+    source: &'a str,
+    status: &'static str,
+    from_source: &'a str,
+    origin: String,
+}
+
+fn rule_lines(lang: Lang, profile: &Profile) -> Vec<RuleLine> {
+    RULES
+        .iter()
+        .map(|r| RuleLine {
+            id: r.id.as_str(),
+            title: match lang {
+                Lang::Zh => title_zh(profile, r.id),
+                Lang::En => title_en(profile, r.id),
+            },
+            severity: crate::print::tr(lang, r.severity.label_zh(), r.severity.label_en()),
+            clause: r.clause,
+        })
+        .collect()
+}
+
+fn price_line(lang: Lang, row: &GuidePriceRow) -> PriceLine<'_> {
+    let p = &row.price;
+    let (status_zh, status_en) = p.from_status.label();
+    PriceLine {
+        from: p.from.to_string(),
+        price: lang.fill(
+            k::PRICE_YUAN_PER_MU_VALUE,
+            &[("price", &crate::lists::thousands(p.yuan_per_mu))],
+        ),
+        scope: &p.scope,
+        clause: &p.clause,
+        source: &p.source,
+        status: crate::print::tr(lang, status_zh, status_en),
+        from_source: &p.from_source,
+        origin: match &row.origin {
+            PriceOrigin::Profile { id } => lang.fill(k::PRICE_FROM_PROFILE, &[("id", id)]),
+            PriceOrigin::Recorded { by, on, reason, .. } => lang.fill(
+                k::PRICE_RECORDED_BY,
+                &[("by", by), ("on", &on.to_string()), ("reason", reason)],
+            ),
+        },
     }
-    let rows: Vec<Vec<String>> = prices
-        .iter()
-        .map(|row| {
-            let p = &row.price;
-            let (status_zh, status_en) = p.from_status.label();
-            let origin = match &row.origin {
-                PriceOrigin::Profile { id } => lang.fill(k::PRICE_FROM_PROFILE, &[("id", id)]),
-                PriceOrigin::Recorded { by, on, reason, .. } => lang.fill(
-                    k::PRICE_RECORDED_BY,
-                    &[("by", by), ("on", &on.to_string()), ("reason", reason)],
-                ),
-            };
-            vec![
-                format!("<span id=\"price-{d}\">{d}</span>", d = p.from),
-                format!("{} 元/亩", p.yuan_per_mu),
-                esc(&p.scope),
-                esc(&p.clause),
-                esc(&p.source),
-                format!(
-                    "{}：{}",
-                    lang.pair(status_zh, status_en),
-                    esc(&p.from_source)
-                ),
-                esc(&origin),
-            ]
-        })
-        .collect();
-    table_in(
-        lang,
-        &[
-            k::FROM,
-            k::PRICE_3,
-            k::SCOPE_3,
-            k::CLAUSE,
-            k::SOURCE_OF_THE_PRICE,
-            k::SOURCE_OF_THE_DATE,
-            k::ORIGIN,
-        ],
-        &rows,
-    )
-}
-
-fn price_form(user: &User) -> String {
-    let lang = user.lang;
-    let input = |name: &str, label: Key, extra: &str| {
-        format!(
-            "<p><label>{} <input name=\"{name}\" id=\"price-{name}\" {extra}></label></p>",
-            lang.t(label)
-        )
-    };
-    format!(
-        "<form method=\"post\" action=\"/policy\" id=\"guide-price-form\">\
-         <h3>{title}</h3><input type=\"hidden\" name=\"csrf\" value=\"{csrf}\">{from}{price}{scope}{source}\
-         <p><label>{status_l} <select name=\"from_status\" id=\"price-from_status\">\
-         <option value=\"confirmed\">{confirmed}</option><option value=\"pending\">{pending}</option></select></label></p>\
-         {from_source}{as_of}{reason}<p><button id=\"price-submit\">{submit}</button></p></form>",
-        title = lang.t(k::RECORD_A_GUIDE_PRICE),
-        csrf = esc(&user.csrf),
-        from = input("from", k::APPLIES_FROM, "type=\"date\" required"),
-        price = input(
-            "yuan_per_mu",
-            k::PRICE_YUAN_PER_MU,
-            "inputmode=\"numeric\" required"
-        ),
-        scope = input("scope", k::SCOPE_3, "size=\"60\" required"),
-        source = input(
-            "source",
-            k::DOCUMENT_THAT_SETS_THE_PRICE,
-            "size=\"60\" required"
-        ),
-        status_l = lang.t(k::THE_DATE_IS),
-        confirmed = lang.t(k::CONFIRMED_BY_A_DOCUMENT),
-        pending = lang.t(k::TO_BE_VERIFIED),
-        from_source = input(
-            "from_source",
-            k::DOCUMENT_THAT_SETS_THE_DATE_OR,
-            "size=\"60\" required"
-        ),
-        as_of = input(
-            "as_of",
-            k::RECORDED_ON,
-            &format!(
-                "type=\"date\" value=\"{day}\" max=\"{day}\" required",
-                day = user.today
-            )
-        ),
-        reason = input("reason", k::BASIS_OF_THE_ENTRY, "size=\"60\" required"),
-        submit = lang.t(k::RECORD_3),
-    )
 }
