@@ -409,21 +409,16 @@ impl TodoKind {
 
 /// The status of an item in `lang`: overdue by n days, due today, due in n days, or to do.
 fn status_text(lang: Lang, days_left: Option<i64>) -> String {
-    match (lang, days_left) {
-        (Lang::Zh, Some(d)) if d < 0 => format!("逾期 {} 天", -d),
-        (Lang::En, Some(d)) if d < 0 => format!("overdue by {} days", -d),
-        (Lang::Zh, Some(0)) => "今日到期".to_owned(),
-        (Lang::En, Some(0)) => "due today".to_owned(),
-        (Lang::Zh, Some(d)) => format!("{d} 天后到期"),
-        (Lang::En, Some(d)) => format!("due in {d} days"),
-        (Lang::Zh, None) => "待办理".to_owned(),
-        (Lang::En, None) => "to do".to_owned(),
+    match days_left {
+        Some(d) if d < 0 => lang.fill(k::TODO_OVERDUE_BY_DAYS, &[("days", &(-d).to_string())]),
+        Some(0) => lang.text(k::TODO_DUE_TODAY).to_owned(),
+        Some(d) => lang.fill(k::TODO_DUE_IN_DAYS, &[("days", &d.to_string())]),
+        None => lang.text(k::TODO_TO_DO).to_owned(),
     }
 }
 
 /// The dashboard's to-do section: a card per kind (with how many are overdue) and the items.
 pub fn section_html(lang: Lang, items: &[TodoItem], names: &BTreeMap<String, String>) -> String {
-    let en = lang == Lang::En;
     let pick = |key| lang.text(key);
     let mut cards: Vec<Card> = Vec::new();
     let mut kinds: Vec<TodoKind> = items.iter().map(|i| i.kind).collect();
@@ -438,11 +433,7 @@ pub fn section_html(lang: Lang, items: &[TodoItem], names: &BTreeMap<String, Str
             label: pick(name),
             count: of_kind.count(),
             overdue,
-            overdue_text: if en {
-                format!("{overdue} overdue")
-            } else {
-                format!("其中逾期 {overdue} 项")
-            },
+            overdue_text: lang.fill(k::TODO_OVERDUE_COUNT, &[("count", &overdue.to_string())]),
         });
     }
     let mut seen = std::collections::HashSet::new();
