@@ -43,13 +43,35 @@ impl Lang {
         esc(self.text(key))
     }
 
-    /// The entry's text with each `{name}` replaced by its value (unescaped).
+    /// The entry's text with each `{name}` replaced by its value (unescaped). One pass: a value
+    /// that itself reads `{other}` stays as it is.
     pub fn fill(self, key: Key, values: &[(&str, &str)]) -> String {
-        let mut text = self.text(key).to_owned();
-        for (name, value) in values {
-            text = text.replace(&format!("{{{name}}}"), value);
+        let text = self.text(key);
+        let mut out = String::with_capacity(text.len());
+        let mut rest = text;
+        while let Some(open) = rest.find('{') {
+            out.push_str(&rest[..open]);
+            let after = &rest[open + 1..];
+            let value = after.find('}').and_then(|close| {
+                let name = &after[..close];
+                values
+                    .iter()
+                    .find(|(n, _)| *n == name)
+                    .map(|(_, v)| (*v, close))
+            });
+            match value {
+                Some((v, close)) => {
+                    out.push_str(v);
+                    rest = &after[close + 1..];
+                }
+                None => {
+                    out.push('{');
+                    rest = after;
+                }
+            }
         }
-        text
+        out.push_str(rest);
+        out
     }
 }
 
@@ -68,9 +90,17 @@ mod tests {
     }
 
     #[test]
-    fn fill_replaces_every_placeholder() {
-        let key = k::ALL;
+    fn fill_replaces_every_placeholder_once() {
         // `全部` has no placeholders: filling leaves it as it is.
-        assert_eq!(Lang::Zh.fill(key, &[("x", "y")]), "全部");
+        assert_eq!(Lang::Zh.fill(k::ALL, &[("x", "y")]), "全部");
+        assert_eq!(
+            Lang::Zh.fill(k::TODO_OVERDUE_BY_DAYS, &[("days", "3")]),
+            "逾期 3 天"
+        );
+        // A value that reads like a placeholder is not filled again.
+        assert_eq!(
+            Lang::En.fill(k::LIST_DATE_FROM, &[("date", "{date}")]),
+            "{date} from"
+        );
     }
 }

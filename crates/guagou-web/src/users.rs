@@ -114,16 +114,6 @@ struct CreateFormView {
     reason: String,
 }
 
-impl UsersPage {
-    /// The text in the reader's language.
-    fn tr<'a>(&self, zh: &'a str, en: &'a str) -> &'a str {
-        match self.lang {
-            Lang::Zh => zh,
-            Lang::En => en,
-        }
-    }
-}
-
 /// Handles GET /admin/users
 pub async fn users_show(
     State(state): State<AppState>,

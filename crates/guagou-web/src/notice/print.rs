@@ -77,10 +77,10 @@ impl NoticePrint {
 }
 
 fn area(lang: Lang, a: &Area) -> String {
-    match lang {
-        Lang::Zh => format!("{} 平方米（{} 公顷，{} 亩）", a.m2, a.ha, a.mu),
-        Lang::En => format!("{} m² ({} ha, {} mu)", a.m2, a.ha, a.mu),
-    }
+    lang.fill(
+        k::PRINT_AREA,
+        &[("m2", &a.m2.to_string()), ("ha", &a.ha), ("mu", &a.mu)],
+    )
 }
 
 /// The sheet of notice `n`, printed on `today`.
@@ -88,16 +88,15 @@ fn sheet(lang: Lang, n: &PublicNotice, today: NaiveDate) -> NoticePrint {
     let t = |key| lang.text(key).to_owned();
     let (status_zh, status_en) = n.status.label();
     let villages: Vec<&str> = n.villages.iter().map(|v| v.name.as_str()).collect();
-    let intro = match lang {
-        Lang::Zh => format!(
-            "根据城乡建设用地增减挂钩政策，现将{}涉及的拆旧区、安置区、拆迁农户及补偿安置标准予以公示，接受群众监督。公示期自 {} 起至 {} 止。",
-            n.project_name, n.starts_on, n.ends_on
-        ),
-        Lang::En => format!(
-            "Under the urban–rural construction-land linkage policy, the demolition and resettlement areas, the households affected and the compensation standards of {} are made public. The notice runs from {} to {}.",
-            n.project_name, n.starts_on, n.ends_on
-        ),
-    };
+    let (starts, ends) = (n.starts_on.to_string(), n.ends_on.to_string());
+    let intro = lang.fill(
+        k::PRINT_NOTICE_INTRO,
+        &[
+            ("project", &n.project_name),
+            ("starts", &starts),
+            ("ends", &ends),
+        ],
+    );
     NoticePrint {
         lang,
         css: PRINT_CSS,
@@ -110,19 +109,17 @@ fn sheet(lang: Lang, n: &PublicNotice, today: NaiveDate) -> NoticePrint {
             .as_ref()
             .map(|p| p.name.clone())
             .unwrap_or_default(),
-        villages: villages.join(tr(lang, "、", ", ")),
+        villages: villages.join(lang.text(k::LIST_SEPARATOR)),
         demolition: area(lang, &n.demolition),
         resettlement: area(lang, &n.resettlement),
-        households_text: match lang {
-            Lang::Zh => format!(
-                "{} 户，{} 人；其中同意拆迁 {} 户",
-                n.households_count, n.persons, n.consented
-            ),
-            Lang::En => format!(
-                "{} households, {} persons; {} consented",
-                n.households_count, n.persons, n.consented
-            ),
-        },
+        households_text: lang.fill(
+            k::PRINT_HOUSEHOLDS,
+            &[
+                ("households", &n.households_count.to_string()),
+                ("persons", &n.persons.to_string()),
+                ("consented", &n.consented.to_string()),
+            ],
+        ),
         period: format!(
             "{} {} {}（{}）",
             n.starts_on,
@@ -161,29 +158,18 @@ fn sheet(lang: Lang, n: &PublicNotice, today: NaiveDate) -> NoticePrint {
                 }
             })
             .collect(),
-        objection_text: match lang {
-            Lang::Zh => format!(
-                "对公示内容有异议的，请于 {} 前（含当日）向下列联系方式书面或口头提出，也可在网上“项目公示”栏目找到“{}”在线提出，凭回执号查询答复。",
-                n.ends_on, n.project_name
-            ),
-            Lang::En => format!(
-                "Objections to this notice may be made until {} (inclusive) to the contact below, or online under “Public notices”, “{}”, with a receipt number to look up the answer.",
-                n.ends_on, n.project_name
-            ),
-        },
+        objection_text: lang.fill(
+            k::PRINT_OBJECTIONS_HOW,
+            &[("ends", &ends), ("project", &n.project_name)],
+        ),
         contact: n.contact.clone(),
-        waiting_text: match lang {
-            Lang::Zh => format!(
-                "已答复异议 {} 件，待答复 {} 件。",
-                n.answered.len(),
-                n.objections_waiting
-            ),
-            Lang::En => format!(
-                "{} objection(s) answered, {} waiting for an answer.",
-                n.answered.len(),
-                n.objections_waiting
-            ),
-        },
+        waiting_text: lang.fill(
+            k::PRINT_OBJECTIONS_COUNT,
+            &[
+                ("answered", &n.answered.len().to_string()),
+                ("waiting", &n.objections_waiting.to_string()),
+            ],
+        ),
         answered: n
             .answered
             .iter()

@@ -229,10 +229,10 @@ fn sheet(
             }
         })
         .collect();
-    let households = match lang {
-        Lang::Zh => format!("{} 户", pre.households),
-        Lang::En => pre.households.to_string(),
-    };
+    let households = lang.fill(
+        k::HOUSEHOLDS_COUNT,
+        &[("count", &pre.households.to_string())],
+    );
     PrecheckPrint {
         lang,
         css: PRINT_CSS,
