@@ -396,179 +396,169 @@ pub async fn projects_list(
     Ok(Html(page(k::PROJECTS, Some(&user), &body)).into_response())
 }
 
-/// A division by name, its code in the tooltip; the code alone when the registry does not
-/// know it (names, not codes: issue 14).
-async fn division_label(door: &guagou_registry::Door<'_>, code: &str) -> String {
-    match door.division(code).await {
-        Ok(d) if !d.name.is_empty() => {
-            format!("<span title=\"{}\">{}</span>", esc(code), esc(&d.name))
-        }
-        _ => esc(code),
-    }
-}
-
-fn project_facts(
-    lang: Lang,
-    p: &guagou_registry::projects::Project,
-    county: String,
-    township: String,
-) -> String {
-    let row = |label: Key, value: String| vec![lang.t(label), value];
-    let date = |d: &Option<String>| esc(d.as_deref().unwrap_or(""));
-    table_in(
-        lang,
-        &[k::FIELD_2, k::VALUE_2],
-        &[
-            row(k::CODE_2, esc(&p.code)),
-            row(k::NAME_2, esc(&p.name)),
-            row(k::COUNTY, county),
-            row(k::TOWNSHIP, township),
-            row(k::STATE, state_cell(lang, p.state)),
-            row(k::CURRENT_VERSION, esc(&p.current_version.to_string())),
-            row(k::PLANNED_SURPLUS, esc(&area_text(p.planned_surplus_m2))),
-            row(k::SUBMITTED, date(&p.submitted_on)),
-            row(k::APPROVED_2, date(&p.approved_on)),
-            row(k::ACCEPTED, date(&p.accepted_on)),
-        ],
-    )
-}
-
 /// An area in m² with its hectares and mu.
 pub fn area_text(m2: i64) -> String {
     crate::html::area_text(m2)
 }
 
-fn result_rows(lang: Lang, results: &[serde_json::Value]) -> Vec<Vec<String>> {
-    results
+/// A lifecycle step the reader may take, as its form shows it.
+struct ActionView {
+    name: &'static str,
+    label: &'static str,
+    confirm: String,
+}
+
+/// A version of the project, in the reader's language.
+struct VersionLine<'a> {
+    version: i64,
+    kind: String,
+    created_on: &'a str,
+    actor: &'a str,
+    reason: &'a str,
+    blocking: i64,
+}
+
+/// The check results of one version.
+struct ResultsView {
+    version: i64,
+    open: bool,
+    summary: String,
+    rows: Vec<ResultLine>,
+}
+
+struct ResultLine {
+    rule: String,
+    clause: String,
+    severity: String,
+    class: &'static str,
+    verdict: &'static str,
+    measured: String,
+    limit: String,
+    message: String,
+}
+
+#[derive(askama::Template)]
+#[template(path = "pages/project.html")]
+struct ProjectPage<'a> {
+    lang: Lang,
+    p: &'a guagou_registry::projects::Project,
+    flash: Option<String>,
+    /// (code, name) of the county and the township.
+    county: (String, String),
+    township: Option<(String, String)>,
+    state: &'static str,
+    planned_surplus: String,
+    notice_published: bool,
+    map: String,
+    actions: Vec<ActionView>,
+    csrf: &'a str,
+    today: String,
+    /// The panels of the other modules (forms, ledger, deadlines, reviews), each rendered by
+    /// its own template.
+    panels: String,
+    versions: Vec<VersionLine<'a>>,
+    results: Vec<ResultsView>,
+}
+
+/// A division as (code, name); the name empty when unknown.
+async fn division_pair(door: &guagou_registry::Door<'_>, code: &str) -> (String, String) {
+    let name = door
+        .division(code)
+        .await
+        .map(|d| d.name)
+        .unwrap_or_default();
+    (code.to_owned(), name)
+}
+
+fn result_line(lang: Lang, r: &serde_json::Value) -> ResultLine {
+    let text = |field: &str| value_text(r.get(field));
+    let passed = r
+        .get("passed")
+        .and_then(serde_json::Value::as_bool)
+        .unwrap_or(false);
+    let severity = r.get("severity").and_then(serde_json::Value::as_str);
+    let (class, verdict) = match (passed, severity == Some("warning")) {
+        (true, _) => ("ok", k::PASS),
+        (false, true) => ("warn", k::WARNING),
+        (false, false) => ("fail", k::FAIL),
+    };
+    ResultLine {
+        rule: text("rule"),
+        clause: text("clause"),
+        severity: match severity {
+            Some("error") => lang.text(k::BLOCKING).to_owned(),
+            Some("warning") => lang.text(k::WARNING_NEEDS_A_JUSTIFICATION).to_owned(),
+            Some("sanction") => lang.text(k::SANCTION).to_owned(),
+            _ => text("severity"),
+        },
+        class,
+        verdict: lang.text(verdict),
+        measured: quantity_text(r.get("measured")),
+        limit: quantity_text(r.get("limit")),
+        message: crate::print::tr(lang, &text("message_zh"), &text("message_en")).to_owned(),
+    }
+}
+
+fn results_views(lang: Lang, detail: &view::ProjectDetail) -> Vec<ResultsView> {
+    // Newest first: the version a user just uploaded is the one to read.
+    detail
+        .versions
         .iter()
-        .map(|r| {
-            let passed = r
-                .get("passed")
-                .and_then(serde_json::Value::as_bool)
-                .unwrap_or(false);
-            let warning = r.get("severity").and_then(serde_json::Value::as_str) == Some("warning");
-            let verdict = match (passed, warning) {
-                (true, _) => format!("<span class=\"ok\">{}</span>", lang.t(k::PASS)),
-                (false, true) => {
-                    format!("<span class=\"warn\">{}</span>", lang.t(k::WARNING))
-                }
-                (false, false) => {
-                    format!("<span class=\"fail\">{}</span>", lang.t(k::FAIL))
-                }
-            };
-            vec![
-                format!("<code>{}</code>", esc(&value_text(r.get("rule")))),
-                esc(&value_text(r.get("clause"))),
-                match r.get("severity").and_then(serde_json::Value::as_str) {
-                    Some("error") => lang.t(k::BLOCKING),
-                    Some("warning") => lang.t(k::WARNING_NEEDS_A_JUSTIFICATION),
-                    Some("sanction") => lang.t(k::SANCTION),
-                    _ => esc(&value_text(r.get("severity"))),
-                },
-                verdict,
-                esc(&quantity_text(r.get("measured"))),
-                esc(&quantity_text(r.get("limit"))),
-                lang.pair(
-                    &value_text(r.get("message_zh")),
-                    &value_text(r.get("message_en")),
+        .rev()
+        .map(|v| {
+            let failed = v
+                .results
+                .iter()
+                .filter(|r| r.get("passed").and_then(serde_json::Value::as_bool) == Some(false))
+                .count();
+            ResultsView {
+                version: v.version,
+                open: v.version == detail.project.current_version || failed > 0,
+                summary: lang.fill(
+                    k::VERSION_RESULTS_SUMMARY,
+                    &[
+                        ("version", &v.version.to_string()),
+                        ("failed", &failed.to_string()),
+                    ],
                 ),
-            ]
+                rows: v.results.iter().map(|r| result_line(lang, r)).collect(),
+            }
         })
         .collect()
 }
 
-const RESULT_HEADERS: &[Key] = &[
-    k::RULE,
-    k::CLAUSE,
-    k::SEVERITY_2,
-    k::RESULT,
-    k::MEASURED,
-    k::LIMIT,
-    k::MESSAGE,
-];
-
-fn version_results(lang: Lang, detail: &view::ProjectDetail) -> String {
-    let mut out = String::new();
-    // Newest first: the version a user just uploaded is the one to read.
-    for v in detail.versions.iter().rev() {
-        let failed = v
-            .results
-            .iter()
-            .filter(|r| r.get("passed").and_then(serde_json::Value::as_bool) == Some(false))
-            .count();
-        let open = if v.version == detail.project.current_version || failed > 0 {
-            " open"
-        } else {
-            ""
-        };
-        out.push_str(&format!(
-            "<details class=\"results\" id=\"results-v{n}\"{open}><summary>{}</summary>{}</details>",
-            lang.pair(
-                &format!("版本 {} 检查结果（未通过 {failed} 项）", v.version),
-                &format!("Check results of version {} ({failed} failed)", v.version),
-            ),
-            table_in(lang, RESULT_HEADERS, &result_rows(lang, &v.results)),
-            n = v.version,
-        ));
+fn version_kind(lang: Lang, kind: &str) -> String {
+    match kind {
+        "initial" => lang.text(k::INITIAL).to_owned(),
+        "revision" => lang.text(k::REVISION).to_owned(),
+        "change" => lang.text(k::CHANGE_DECIDED_WITH_ACCEPTANCE).to_owned(),
+        other => other.to_owned(),
     }
-    out
 }
 
-fn action_forms(
+fn action_views(
     lang: Lang,
     registry: &guagou_registry::Registry,
     user: &crate::auth::User,
     p: &guagou_registry::projects::Project,
-) -> String {
-    let mut forms = String::new();
-    let today = user.door(registry).today();
-    for (name, zh) in view::available_actions(registry, user, p.state) {
-        forms.push_str(&format!(
-            "<form method=\"post\" action=\"/projects/{code}/actions/{name}\" class=\"action\" data-confirm=\"{confirm}\">\
-             <input type=\"hidden\" name=\"csrf\" value=\"{csrf}\">\
-             <label>{as_of} <input type=\"date\" name=\"as_of\" value=\"{today}\" max=\"{today}\" required></label> \
-             <label>{reason} <input name=\"reason\"></label> \
-             <button id=\"action-{name}\">{label}</button></form>",
-            label = lang.pair(zh, name),
-            confirm = lang.pair(
-                &format!("确认对项目 {} 执行「{zh}」？此步骤记入审计日志。", p.code),
-                &format!("{name} project {}? The step is recorded in the audit log.", p.code)
+) -> Vec<ActionView> {
+    view::available_actions(registry, user, p.state)
+        .into_iter()
+        .map(|(name, step)| ActionView {
+            name,
+            label: lang.text(step),
+            confirm: lang.fill(
+                k::CONFIRM_PROJECT_STEP,
+                &[("step", lang.text(step)), ("project", &p.code)],
             ),
-            code = esc(&p.code),
-            name = esc(name),
-            csrf = esc(&user.csrf),
-            today = esc(&today.to_string()),
-            as_of = lang.t(k::AS_OF),
-            reason = lang.t(k::REASON),
-        ));
-    }
-    if forms.is_empty() {
-        String::new()
-    } else {
-        format!("<h2>{}</h2>{forms}", lang.t(k::ACTIONS))
-    }
+        })
+        .collect()
 }
 
-/// Links to the project's public notice: the staff page, and what villagers see once a notice
-/// is published (before that the public page does not exist).
-fn notice_links(lang: Lang, code: &str, published: bool) -> String {
-    let public = if published {
-        format!(
-            " · <a id=\"public-link\" href=\"/public/projects/{c}\">{}</a>",
-            lang.t(k::PUBLIC_PAGE_WHAT_VILLAGERS_SEE),
-            c = esc(code),
-        )
-    } else {
-        format!(
-            " · <span class=\"none\">{}</span>",
-            lang.t(k::NO_PUBLIC_NOTICE_YET)
-        )
-    };
-    format!(
-        "<p><a id=\"notice-link\" href=\"/notices/{c}\">{staff}</a>{public}</p>",
-        staff = lang.t(k::PUBLIC_NOTICE_AND_OBJECTIONS_STAFF),
-        c = esc(code),
-    )
+/// The message a project page shows after a step.
+fn done_flash(lang: Lang, done: &str, state: &str) -> Option<String> {
+    crate::view::action_name(done)
+        .map(|step| lang.fill(k::STEP_DONE, &[("step", lang.text(step)), ("state", state)]))
 }
 
 /// Handles GET /projects/{code}
@@ -581,74 +571,51 @@ pub async fn project_show(
     let lang = user.lang;
     let detail = view::project_detail(&state.registry, &user, &code).await?;
     let p = &detail.project;
-    let versions: Vec<Vec<String>> = detail
-        .versions
-        .iter()
-        .map(|v| {
-            vec![
-                esc(&v.version.to_string()),
-                match v.kind.as_str() {
-                    "initial" => lang.t(k::INITIAL),
-                    "revision" => lang.t(k::REVISION),
-                    "change" => lang.t(k::CHANGE_DECIDED_WITH_ACCEPTANCE),
-                    other => format!("<code>{}</code>", esc(other)),
-                },
-                esc(&v.created_on),
-                esc(&v.actor),
-                esc(&v.reason),
-                esc(&v.blocking.to_string()),
-            ]
-        })
-        .collect();
-    let body = format!(
-        "{flash}{facts}{notice}{map}{actions}{forms}{ledger}{extensions}{reviews}<h2>{vh}</h2>{vt}{results}",
-        flash = done_flash(
-            lang,
-            &done.done,
-            &match lang {
-                Lang::Zh => p.state.label_zh().to_owned(),
-                Lang::En => p.state.label_en().to_owned(),
-            },
-        ),
-        facts = {
-            let door = user.door(&state.registry);
-            let county = division_label(&door, &p.county).await;
-            let township = match p.township.as_deref() {
-                Some(code) => division_label(&door, code).await,
-                None => String::new(),
-            };
-            project_facts(lang, p, county, township)
-        },
-        notice = notice_links(
-            lang,
-            &p.code,
-            // A failure to read the notice only hides the link; the page itself still answers.
-            matches!(
-                user.door(&state.registry).project_notice(&p.code).await,
-                Ok(Some(_))
-            ),
-        ),
-        map = crate::map::project_map_html(lang, &p.code, p.current_version),
-        actions = action_forms(lang, &state.registry, &user, p),
-        forms = crate::upload::project_forms_html(&state, &user, p).await?,
-        ledger = crate::quota::project_ledger_html(&state, &user, &p.code).await,
-        extensions = crate::extensions::project_section_html(&state, &user, p).await?,
-        reviews = crate::reviews::project_sections_html(&state, &user, p).await?,
-        vh = lang.t(k::VERSIONS),
-        vt = table_in(
-            lang,
-            &[
-                k::VERSION,
-                k::KIND,
-                k::DATE_2,
-                k::ACTOR,
-                k::REASON,
-                k::BLOCKING_2,
-            ],
-            &versions
-        ),
-        results = version_results(lang, &detail),
-    );
+    let door = user.door(&state.registry);
+    let state_name = crate::print::tr(lang, p.state.label_zh(), p.state.label_en());
+    let township = match p.township.as_deref() {
+        Some(code) => Some(division_pair(&door, code).await),
+        None => None,
+    };
+    // A failure to read the notice only hides the link; the page itself still answers.
+    let notice_published = matches!(door.project_notice(&p.code).await, Ok(Some(_)));
+    let panels = [
+        crate::upload::project_forms_html(&state, &user, p).await?,
+        crate::quota::project_ledger_html(&state, &user, &p.code).await,
+        crate::extensions::project_section_html(&state, &user, p).await?,
+        crate::reviews::project_sections_html(&state, &user, p).await?,
+    ]
+    .concat();
+    let page_view = ProjectPage {
+        lang,
+        p,
+        flash: done_flash(lang, &done.done, state_name),
+        county: division_pair(&door, &p.county).await,
+        township,
+        state: state_name,
+        planned_surplus: area_text(p.planned_surplus_m2),
+        notice_published,
+        map: crate::map::project_map_html(lang, &p.code, p.current_version),
+        actions: action_views(lang, &state.registry, &user, p),
+        csrf: &user.csrf,
+        today: door.today().to_string(),
+        panels,
+        versions: detail
+            .versions
+            .iter()
+            .map(|v| VersionLine {
+                version: v.version,
+                kind: version_kind(lang, &v.kind),
+                created_on: &v.created_on,
+                actor: &v.actor,
+                reason: &v.reason,
+                blocking: v.blocking,
+            })
+            .collect(),
+        results: results_views(lang, &detail),
+    };
+    let body = askama::Template::render(&page_view)
+        .map_err(|e| WebError::Internal(format!("project page template: {e}")))?;
     Ok(Html(page((&p.name, &p.code), Some(&user), &body)))
 }
 
@@ -692,20 +659,6 @@ pub async fn project_action_submit(
 #[serde(default)]
 pub struct DoneQuery {
     done: String,
-}
-
-/// The message a project page shows after a step.
-fn done_flash(lang: Lang, done: &str, state: &str) -> String {
-    match crate::view::action_name_zh(done) {
-        Some(zh) => format!(
-            "<p id=\"flash\" class=\"ok\" role=\"status\">{}</p>",
-            lang.pair(
-                &format!("已完成「{zh}」，项目现为「{state}」。"),
-                &format!("Done: {done}; the project is now {state}.")
-            )
-        ),
-        None => String::new(),
-    }
 }
 
 /// Handles GET /lang/{code}: remembers the language (`zh` or `en`) for a year and goes back to

@@ -2,6 +2,7 @@
 //! project with its versions and stored check results, and the ledger balances that concern
 //! the jurisdiction. Filtering happens here, on the server, for every route.
 
+use crate::catalogue::{Key, k};
 use guagou_domain::ledger::Account;
 use guagou_domain::lifecycle::{ProjectAction, ProjectState};
 use guagou_registry::Registry;
@@ -63,17 +64,17 @@ pub async fn readable_balances(registry: &Registry, user: &User) -> Result<Vec<B
 
 /// The lifecycle actions the web takes by name, with their Chinese labels. Acceptance
 /// application and revision carry data and get their own forms (not yet built).
-pub const ACTIONS: &[(&str, ProjectAction, &str)] = &[
-    ("submit", ProjectAction::Submit, "报送"),
-    ("pool", ProjectAction::Pool, "入库"),
-    ("forward", ProjectAction::Forward, "转报"),
-    ("approve", ProjectAction::Approve, "立项"),
-    ("start", ProjectAction::Start, "开工实施"),
-    ("accept", ProjectAction::Accept, "确认验收"),
-    ("close", ProjectAction::Close, "关闭"),
-    ("return", ProjectAction::Return, "退回"),
-    ("withdraw", ProjectAction::Withdraw, "撤回"),
-    ("terminate", ProjectAction::Terminate, "终止"),
+pub const ACTIONS: &[(&str, ProjectAction, Key)] = &[
+    ("submit", ProjectAction::Submit, k::STEP_SUBMIT),
+    ("pool", ProjectAction::Pool, k::STEP_POOL),
+    ("forward", ProjectAction::Forward, k::STEP_FORWARD),
+    ("approve", ProjectAction::Approve, k::STEP_APPROVE),
+    ("start", ProjectAction::Start, k::STEP_START),
+    ("accept", ProjectAction::Accept, k::STEP_ACCEPT),
+    ("close", ProjectAction::Close, k::STEP_CLOSE),
+    ("return", ProjectAction::Return, k::STEP_RETURN),
+    ("withdraw", ProjectAction::Withdraw, k::STEP_WITHDRAW),
+    ("terminate", ProjectAction::Terminate, k::STEP_TERMINATE),
 ];
 
 /// The action named `text`, if the web offers it.
@@ -84,12 +85,12 @@ pub fn parse_action(text: &str) -> Option<ProjectAction> {
         .map(|(_, action, _)| *action)
 }
 
-/// The Chinese name of a lifecycle action (`pool` → 入库), if it is one.
-pub fn action_name_zh(name: &str) -> Option<&'static str> {
+/// The name of a lifecycle action (`pool` → 入库), if it is one.
+pub fn action_name(name: &str) -> Option<Key> {
     ACTIONS
         .iter()
         .find(|(n, _, _)| *n == name)
-        .map(|(_, _, zh)| *zh)
+        .map(|(_, _, step)| *step)
 }
 
 /// The actions `user` could take on a project in `state` (the door says which; jurisdiction
@@ -98,12 +99,12 @@ pub fn available_actions(
     registry: &Registry,
     user: &User,
     state: ProjectState,
-) -> Vec<(&'static str, &'static str)> {
+) -> Vec<(&'static str, Key)> {
     let allowed = user.door(registry).available_actions(state);
     ACTIONS
         .iter()
         .filter(|(_, action, _)| allowed.contains(action))
-        .map(|(name, _, zh)| (*name, *zh))
+        .map(|(name, _, step)| (*name, *step))
         .collect()
 }
 
