@@ -2,11 +2,14 @@
 //! hashes, the verifier, and the finance forms. Forms carry the session's CSRF token and a
 //! fresh random idempotency key per render, so a double submit posts once; amounts are typed
 //! in 元 (two decimals) and stored in 分.
+//!
+//! The page bodies are askama templates (`templates/funds/`, auto-escaped) built from the
+//! shared partials (`templates/partials/`, see [`crate::partials`]).
 
 use crate::catalogue::{Key, k};
 use std::collections::BTreeMap;
-use std::fmt::Write as _;
 
+use askama::Template;
 use axum::Form;
 use axum::extract::{Path, State};
 use axum::response::{Html, IntoResponse, Redirect, Response};
@@ -20,7 +23,9 @@ use super::shared::{
 };
 use crate::AppState;
 use crate::auth::{PageUser, User, random_hex};
-use crate::html::{Lang, esc, page, table_in};
+use crate::html::{Lang, page};
+use crate::partials::{Cell, Choice, PostForm, render};
+use crate::print::tr;
 
 type PageResult = Result<Response, Response>;
 
@@ -35,27 +40,48 @@ fn kind_text(lang: Lang, kind: &str) -> String {
         "spend" => k::SPENDING,
         "compensate" => k::HOUSEHOLD_COMPENSATION,
         "reverse" => k::REVERSAL,
-        other => return esc(other),
+        other => return other.to_owned(),
     };
-    lang.t(name)
+    lang.text(name).to_owned()
 }
 
-fn county_label(names: &BTreeMap<String, String>, code: &str) -> String {
-    crate::names::division(names, code)
+/// A county by name with its code in the tooltip; the code when the name is unknown.
+fn county_cell(names: &BTreeMap<String, String>, code: &str) -> Cell {
+    match names.get(code) {
+        Some(name) => Cell::text(name).titled(code),
+        None => Cell::text(code),
+    }
 }
 
 /// How a funds account's balance moves, by name: a holding never goes below zero; a source
 /// is negative by what was received from it.
 fn nature_text(lang: Lang, nature: &str) -> String {
     match nature {
-        "holding" => lang.t(k::HOLDING_NEVER_NEGATIVE),
-        "source" => lang.t(k::SOURCE_NEGATIVE_RECEIVED),
-        other => esc(other),
+        "holding" => lang.text(k::HOLDING_NEVER_NEGATIVE).to_owned(),
+        "source" => lang.text(k::SOURCE_NEGATIVE_RECEIVED).to_owned(),
+        other => other.to_owned(),
     }
 }
 
-fn entry_link(seq: impl std::fmt::Display) -> String {
-    format!("<a href=\"/funds/entries/{seq}\">#{seq}</a>")
+/// An account by name, linked, with its key in the tooltip.
+fn account_cell(key: &str, label: &str) -> Cell {
+    Cell::link(label, account_url(key)).titled(key)
+}
+
+fn entry_cell(seq: impl std::fmt::Display) -> Cell {
+    Cell::link(format!("#{seq}"), format!("/funds/entries/{seq}"))
+}
+
+/// A finance form's opening: the CSRF token and a fresh idempotency key (`idempotency_key`).
+fn post_form(user: &User, action: String, id: &str) -> Result<PostForm, Failure> {
+    Ok(PostForm {
+        action,
+        id: id.to_owned(),
+        confirm: None,
+        csrf: user.csrf.clone(),
+        key_name: "idempotency_key",
+        key: random_hex(16)?,
+    })
 }
 
 /// The newest entries the list reads (filters, sorting and export work on these).
@@ -167,6 +193,26 @@ fn entry_row(
     }
 }
 
+/// `templates/funds/index.html`
+#[derive(Template)]
+#[template(path = "funds/index.html")]
+struct FundsPage {
+    lang: Lang,
+    may_verify: bool,
+    counties: Vec<CountyBalances>,
+    /// The list of entries (`lists::render`, a template).
+    list: String,
+    /// The finance forms, for a finance writer.
+    forms: Option<FinanceForms>,
+}
+
+/// A county's accounts with their balances.
+struct CountyBalances {
+    code: String,
+    name: Cell,
+    rows: Vec<Vec<Cell>>,
+}
+
 /// Handles GET /funds: balances by county, the entries as a list (search, filters by county,
 /// kind and date, sorting, paging, Excel export) and the finance forms.
 pub async fn funds_index(
@@ -183,54 +229,23 @@ pub async fn funds_index(
         .division_names()
         .await
         .map_err(|e| fail(&user, e))?;
-    let mut body = String::new();
-    let _ = write!(
-        body,
-        "<p>{}</p>",
-        lang.t(k::AMOUNTS_IN_KEPT_IN_SOURCE_ACCOUNTS)
-    );
-    if may_verify(&user) {
-        let _ = write!(
-            body,
-            "<p><a id=\"verify-link\" href=\"/funds/verify\">{}</a></p>",
-            lang.t(k::VERIFY_THE_FUNDS_JOURNAL)
-        );
-    }
-    let mut by_county: BTreeMap<&str, Vec<Vec<String>>> = BTreeMap::new();
+    let mut by_county: BTreeMap<&str, Vec<Vec<Cell>>> = BTreeMap::new();
     for b in &balances {
-        let (zh, en) = (&b.label_zh, &b.label_en);
         by_county.entry(b.county.as_str()).or_default().push(vec![
-            format!(
-                "<a href=\"{}\" title=\"{}\">{}</a>",
-                esc(&account_url(&b.account)),
-                esc(&b.account),
-                lang.pair(zh, en)
-            ),
-            format!("<code>{}</code>", esc(&b.account)),
-            nature_text(lang, &b.nature),
-            format!("<span class=\"yuan\">{}</span>", esc(&b.balance_yuan)),
+            account_cell(&b.account, tr(lang, &b.label_zh, &b.label_en)),
+            Cell::code(&b.account),
+            Cell::text(nature_text(lang, &b.nature)),
+            Cell::text(&b.balance_yuan).with_class("yuan"),
         ]);
     }
-    if by_county.is_empty() {
-        let _ = write!(
-            body,
-            "<p class=\"none\">{}</p>",
-            lang.t(k::NO_MONEY_RECORDED_YET)
-        );
-    }
-    for (county, rows) in &by_county {
-        let _ = write!(
-            body,
-            "<h2 id=\"county-{c}\">{label}</h2>{table}",
-            c = esc(county),
-            label = county_label(&names, county),
-            table = table_in(
-                lang,
-                &[k::ACCOUNT, k::ACCOUNT_KEY, k::NATURE, k::BALANCE],
-                rows
-            )
-        );
-    }
+    let counties = by_county
+        .into_iter()
+        .map(|(county, rows)| CountyBalances {
+            code: county.to_owned(),
+            name: county_cell(&names, county),
+            rows,
+        })
+        .collect();
     let entries = user
         .door(&state.registry)
         .funds_entries(ENTRIES_LISTED)
@@ -249,38 +264,43 @@ pub async fn funds_index(
     if query.wants_xlsx() {
         return Ok(crate::lists::xlsx(lang, &spec, &rows));
     }
-    let _ = write!(
-        body,
-        "<h2>{}</h2>{}",
-        lang.t(k::ENTRIES),
-        crate::lists::render(lang, &spec, &query, &rows)
-    );
-    if is_finance_writer(&user) {
-        body.push_str(&forms(&user).map_err(|e| fail(&user, e))?);
-    }
+    let forms = if is_finance_writer(&user) {
+        Some(forms(&user).map_err(|e| fail(&user, e))?)
+    } else {
+        None
+    };
+    let view = FundsPage {
+        lang,
+        may_verify: may_verify(&user),
+        counties,
+        list: crate::lists::render(lang, &spec, &query, &rows),
+        forms,
+    };
+    let body = render(&view, "funds").map_err(|e| fail(&user, e))?;
     Ok(Html(page(k::FUNDS_LEDGER, Some(&user), &body)).into_response())
 }
 
-fn options(pairs: &[(&str, (&str, &str))], lang: Lang) -> String {
+/// The finance forms of the funds page, each with the CSRF token and a fresh idempotency key.
+struct FinanceForms {
+    investment: PostForm,
+    spending: PostForm,
+    compensation: PostForm,
+    sources: Vec<Choice>,
+    categories: Vec<Choice>,
+    paid_from: Vec<Choice>,
+    today: String,
+}
+
+fn choices(pairs: &[(&str, (&str, &str))], lang: Lang) -> Vec<Choice> {
     pairs
         .iter()
-        .map(|(value, (zh, en))| {
-            format!("<option value=\"{value}\">{}</option>", lang.pair(zh, en))
-        })
+        .map(|(value, (zh, en))| Choice::new(*value, tr(lang, zh, en)))
         .collect()
 }
 
 /// The finance forms, each with the CSRF token and a fresh idempotency key.
-fn forms(user: &User) -> Result<String, Failure> {
+fn forms(user: &User) -> Result<FinanceForms, Failure> {
     let lang = user.lang;
-    let csrf = esc(&user.csrf);
-    let today = user.today.format("%Y-%m-%d").to_string();
-    let hidden = |key: &str| {
-        format!(
-            "<input type=\"hidden\" name=\"csrf\" value=\"{csrf}\"><input type=\"hidden\" name=\"idempotency_key\" value=\"{}\">",
-            esc(key)
-        )
-    };
     let sources: Vec<(&str, (&str, &str))> = FundingSource::ALL
         .iter()
         .map(|s| (s.as_str(), s.label()))
@@ -290,59 +310,34 @@ fn forms(user: &User) -> Result<String, Failure> {
         .filter(|c| **c != SpendCategory::Compensation)
         .map(|c| (c.as_str(), c.label()))
         .collect();
-    let paid_from = options(
-        &[
-            ("project", k::PROJECT_FUND.pair()),
-            ("county", k::COUNTY_FUND.pair()),
-        ],
-        lang,
-    );
-    let amount = lang.t(k::AMOUNT);
-    let date = lang.t(k::DATE);
-    let project = lang.t(k::PROJECT_CODE);
-    let note = lang.t(k::NOTE);
-    let voucher = lang.t(k::VOUCHER_NO);
-    let from = lang.t(k::PAID_FROM);
-    let submit = lang.t(k::RECORD);
-    Ok(format!(
-        "<h2>{h_invest}</h2><form method=\"post\" action=\"/funds/investments\" id=\"form-investment\" class=\"action\">{hidden_i}\
-         <label>{project} <input name=\"project\" required></label> \
-         <label>{l_source} <select name=\"source\">{sources}</select></label> \
-         <label>{amount} <input name=\"amount_yuan\" required inputmode=\"decimal\"></label> \
-         <label>{date} <input type=\"date\" name=\"received_on\" value=\"{today}\" max=\"{today}\" required></label> \
-         <label>{note} <input name=\"reason\"></label> <button>{submit}</button></form>\
-         <h2>{h_spend}</h2><form method=\"post\" action=\"/funds/spending\" id=\"form-spending\" class=\"action\">{hidden_s}\
-         <label>{l_county} <input name=\"county\" placeholder=\"511722\"></label> \
-         <label>{project} <input name=\"project\"></label> \
-         <label>{l_category} <select name=\"category\">{categories}</select></label> \
-         <label>{from} <select name=\"paid_from\">{paid_from}</select></label> \
-         <label>{l_payee} <input name=\"payee\" required></label> \
-         <label>{voucher} <input name=\"voucher\" required></label> \
-         <label>{amount} <input name=\"amount_yuan\" required inputmode=\"decimal\"></label> \
-         <label>{date} <input type=\"date\" name=\"paid_on\" value=\"{today}\" max=\"{today}\" required></label> \
-         <label>{note} <input name=\"reason\"></label> <button>{submit}</button></form>\
-         <h2>{h_comp}</h2><form method=\"post\" action=\"/funds/compensation\" id=\"form-compensation\" class=\"action\">{hidden_c}\
-         <label>{project} <input name=\"project\" required></label> \
-         <label>{l_household} <input name=\"household\" required></label> \
-         <label>{from} <select name=\"paid_from\">{paid_from}</select></label> \
-         <label>{voucher} <input name=\"voucher\" required></label> \
-         <label>{amount} <input name=\"amount_yuan\" required inputmode=\"decimal\"></label> \
-         <label>{date} <input type=\"date\" name=\"paid_on\" value=\"{today}\" max=\"{today}\" required></label> \
-         <label>{note} <input name=\"reason\"></label> <button>{submit}</button></form>",
-        h_invest = lang.t(k::RECORD_CITY_INVESTMENT_RECEIVED),
-        h_spend = lang.t(k::RECORD_SPENDING),
-        h_comp = lang.t(k::RECORD_HOUSEHOLD_COMPENSATION),
-        hidden_i = hidden(&random_hex(16)?),
-        hidden_s = hidden(&random_hex(16)?),
-        hidden_c = hidden(&random_hex(16)?),
-        l_source = lang.t(k::SOURCE),
-        sources = options(&sources, lang),
-        l_county = lang.t(k::COUNTY_WITHOUT_A_PROJECT),
-        l_category = lang.t(k::CATEGORY),
-        categories = options(&categories, lang),
-        l_payee = lang.t(k::PAYEE),
-        l_household = lang.t(k::HOUSEHOLD_ID_OR_NAME_MASKED),
-    ))
+    Ok(FinanceForms {
+        investment: post_form(user, "/funds/investments".to_owned(), "form-investment")?,
+        spending: post_form(user, "/funds/spending".to_owned(), "form-spending")?,
+        compensation: post_form(user, "/funds/compensation".to_owned(), "form-compensation")?,
+        sources: choices(&sources, lang),
+        categories: choices(&categories, lang),
+        paid_from: choices(
+            &[
+                ("project", k::PROJECT_FUND.pair()),
+                ("county", k::COUNTY_FUND.pair()),
+            ],
+            lang,
+        ),
+        today: user.today.format("%Y-%m-%d").to_string(),
+    })
+}
+
+/// `templates/funds/account.html`
+#[derive(Template)]
+#[template(path = "funds/account.html")]
+struct AccountPage {
+    lang: Lang,
+    key: String,
+    label: String,
+    nature: String,
+    county: String,
+    balance: String,
+    rows: Vec<Vec<Cell>>,
 }
 
 /// Handles GET /funds/accounts/{key}
@@ -355,55 +350,41 @@ pub async fn account_show(
     let account = readable_account(&state, &user, &key)
         .await
         .map_err(|e| fail(&user, e))?;
-    let rows: Vec<Vec<String>> = account
+    let rows = account
         .history
         .iter()
         .map(|l| {
             vec![
-                entry_link(l.seq),
-                esc(&l.effective),
-                kind_text(lang, &l.kind),
-                yuan(l.amount_fen),
-                yuan(l.balance_fen),
-                esc(&l.actor),
-                esc(&l.reason),
+                entry_cell(l.seq),
+                Cell::text(&l.effective),
+                Cell::text(kind_text(lang, &l.kind)),
+                Cell::text(yuan(l.amount_fen)),
+                Cell::text(yuan(l.balance_fen)),
+                Cell::text(&l.actor),
+                Cell::text(&l.reason),
             ]
         })
         .collect();
-    let body = format!(
-        "<p><code>{key}</code> · {label} · {nature} · {county}</p>\
-         <p>{balance_label} <strong id=\"balance\">{balance}</strong></p>{table}\
-         <p><a href=\"/funds\">{back}</a></p>",
-        key = esc(&account.account),
-        label = lang.pair(&account.label_zh, &account.label_en),
-        nature = nature_text(lang, &account.nature),
-        county = esc(&account.county),
-        balance_label = lang.t(k::BALANCE),
-        balance = esc(&account.balance_yuan),
-        table = table_in(
-            lang,
-            &[
-                k::ENTRY,
-                k::DATE,
-                k::OPERATION,
-                k::AMOUNT_4,
-                k::BALANCE,
-                k::BY_2,
-                k::NOTE,
-            ],
-            &rows
-        ),
-        back = lang.t(k::BACK_TO_FUNDS),
-    );
+    let view = AccountPage {
+        lang,
+        key: account.account.clone(),
+        label: tr(lang, &account.label_zh, &account.label_en).to_owned(),
+        nature: nature_text(lang, &account.nature),
+        county: account.county.clone(),
+        balance: account.balance_yuan.clone(),
+        rows,
+    };
+    let body = render(&view, "fund account").map_err(|e| fail(&user, e))?;
     Ok(Html(page(k::FUND_ACCOUNT, Some(&user), &body)).into_response())
 }
 
-fn operation_rows(lang: Lang, entry: &FundsEntry) -> Vec<Vec<String>> {
-    let mut rows = vec![vec![lang.t(k::OPERATION), {
+/// What an entry records, as (label, value) rows in the reader's language.
+fn operation_rows(lang: Lang, entry: &FundsEntry) -> Vec<(&'static str, String)> {
+    let mut rows = vec![(lang.text(k::OPERATION), {
         let (zh, en) = entry.operation.kind_label();
-        lang.pair(zh, en)
-    }]];
-    let mut add = |label: Key, value: String| rows.push(vec![lang.t(label), esc(&value)]);
+        tr(lang, zh, en).to_owned()
+    })];
+    let mut add = |label: Key, value: String| rows.push((lang.text(label), value));
     match &entry.operation {
         FundsOperation::Proceeds {
             agreement,
@@ -415,7 +396,7 @@ fn operation_rows(lang: Lang, entry: &FundsEntry) -> Vec<Vec<String>> {
         }
         FundsOperation::Invest { source, .. } => {
             let (zh, en) = source.label();
-            add(k::SOURCE, crate::print::tr(lang, zh, en).to_owned())
+            add(k::SOURCE, tr(lang, zh, en).to_owned())
         }
         FundsOperation::Spend {
             category,
@@ -425,7 +406,7 @@ fn operation_rows(lang: Lang, entry: &FundsEntry) -> Vec<Vec<String>> {
             ..
         } => {
             let (zh, en) = category.label();
-            add(k::CATEGORY, crate::print::tr(lang, zh, en).to_owned());
+            add(k::CATEGORY, tr(lang, zh, en).to_owned());
             add(k::PAYEE, payee.clone());
             add(k::VOUCHER_2, voucher.clone());
             let fund = match paid_from {
@@ -456,6 +437,22 @@ fn operation_rows(lang: Lang, entry: &FundsEntry) -> Vec<Vec<String>> {
     rows
 }
 
+/// `templates/funds/entry.html`
+#[derive(Template)]
+#[template(path = "funds/entry.html")]
+struct EntryPage {
+    lang: Lang,
+    details: Vec<(&'static str, String)>,
+    legs: Vec<Vec<Cell>>,
+    hash: String,
+    prev_hash: String,
+    /// The previous entry, when the reader may open it.
+    prev: Option<u64>,
+    /// The reversal form, for a finance writer.
+    reverse: Option<PostForm>,
+    today: String,
+}
+
 /// Handles GET /funds/entries/{seq}
 pub async fn entry_show(
     State(state): State<AppState>,
@@ -466,20 +463,15 @@ pub async fn entry_show(
     let entry = readable_entry(&state, &user, &seq)
         .await
         .map_err(|e| fail(&user, e))?;
-    let legs: Vec<Vec<String>> = entry
+    let legs = entry
         .legs
         .iter()
         .map(|l| {
             let (zh, en) = l.account.label();
             vec![
-                format!(
-                    "<a href=\"{}\" title=\"{}\">{}</a>",
-                    esc(&account_url(&l.account.key())),
-                    esc(&l.account.key()),
-                    lang.pair(&zh, &en)
-                ),
-                format!("<code>{}</code>", esc(&l.account.key())),
-                yuan(l.amount_fen),
+                account_cell(&l.account.key(), tr(lang, &zh, &en)),
+                Cell::code(l.account.key()),
+                Cell::text(yuan(l.amount_fen)),
             ]
         })
         .collect();
@@ -491,53 +483,55 @@ pub async fn entry_show(
             .funds_entry(entry.seq - 1)
             .await
             .is_ok();
-    let prev = if prev_readable {
-        entry_link(entry.seq - 1)
-    } else {
-        String::new()
-    };
-    let mut body = format!(
-        "{details}<h2>{h_legs}</h2>{legs}\
-         <p>{l_hash} <code id=\"hash\">{hash}</code></p>\
-         <p>{l_prev} <code id=\"prev-hash\">{prev_hash}</code> {prev}</p>",
-        details = table_in(lang, &[k::FIELD, k::VALUE], &operation_rows(lang, &entry)),
-        h_legs = lang.t(k::LEGS_THEY_SUM_TO_ZERO),
-        legs = table_in(lang, &[k::ACCOUNT, k::ACCOUNT_KEY, k::AMOUNT], &legs),
-        l_hash = lang.t(k::HASH),
-        hash = esc(&entry.hash),
-        l_prev = lang.t(k::PREVIOUS_HASH),
-        prev_hash = esc(&entry.prev_hash),
-    );
-    if is_finance_writer(&user)
+    let reverse = if is_finance_writer(&user)
         && !matches!(
             entry.operation,
             FundsOperation::Reverse { .. } | FundsOperation::Proceeds { .. }
-        )
-    {
-        let key = random_hex(16).map_err(|e| fail(&user, e))?;
-        let _ = write!(
-            body,
-            "<h2>{h}</h2><form method=\"post\" action=\"/funds/entries/{seq}/reverse\" id=\"form-reverse\" class=\"action\">\
-             <input type=\"hidden\" name=\"csrf\" value=\"{csrf}\"><input type=\"hidden\" name=\"idempotency_key\" value=\"{key}\">\
-             <input type=\"hidden\" name=\"as_of\" value=\"{today}\">\
-             <label>{l_reason} <input name=\"reason\" required></label> <button>{submit}</button></form>",
-            h = lang.t(k::REVERSE_THIS_ENTRY),
-            seq = entry.seq,
-            csrf = esc(&user.csrf),
-            key = esc(&key),
-            today = user.today.format("%Y-%m-%d"),
-            l_reason = lang.t(k::REASON_2),
-            submit = lang.t(k::REVERSE),
-        );
-    }
+        ) {
+        let action = format!("/funds/entries/{}/reverse", entry.seq);
+        Some(post_form(&user, action, "form-reverse").map_err(|e| fail(&user, e))?)
+    } else {
+        None
+    };
+    let view = EntryPage {
+        lang,
+        details: operation_rows(lang, &entry),
+        legs,
+        hash: entry.hash.clone(),
+        prev_hash: entry.prev_hash.clone(),
+        prev: prev_readable.then(|| entry.seq - 1),
+        reverse,
+        today: user.today.format("%Y-%m-%d").to_string(),
+    };
+    let body = render(&view, "funds entry").map_err(|e| fail(&user, e))?;
     let title = format!("资金台账条目 #{}", entry.seq);
     let title_en = format!("Funds entry #{}", entry.seq);
     Ok(Html(page((&title, &title_en), Some(&user), &body)).into_response())
 }
 
+/// `templates/funds/verify.html`
+#[derive(Template)]
+#[template(path = "funds/verify.html")]
+struct VerifyPage {
+    lang: Lang,
+    entries: u64,
+    accounts: usize,
+    head: String,
+    /// Where the check failed; `None` when the chain is intact.
+    failed: Option<VerifyFailure>,
+}
+
+struct VerifyFailure {
+    /// The first bad entry.
+    seq: Option<u64>,
+    /// The account whose balance is wrong (linked), when no entry is bad.
+    account: Option<Cell>,
+    zh: String,
+    en: String,
+}
+
 /// Handles GET /funds/verify
 pub async fn verify_show(State(state): State<AppState>, PageUser(user): PageUser) -> PageResult {
-    let lang = user.lang;
     if !may_verify(&user) {
         return Err(fail(
             &user,
@@ -552,36 +546,23 @@ pub async fn verify_show(State(state): State<AppState>, PageUser(user): PageUser
         .verify_funds()
         .await
         .map_err(|e| fail(&user, e))?;
-    let body = if check.ok {
-        format!(
-            "<p class=\"ok\" id=\"verify-ok\">{ok}</p><p>{l_entries} {entries} · {l_accounts} {accounts}</p>\
-             <p>{l_head} <code>{head}</code></p>",
-            ok = lang.t(k::VERIFIED_THE_HASH_CHAIN_IS_INTACT),
-            l_entries = lang.t(k::ENTRIES_2),
-            entries = check.entries,
-            l_accounts = lang.t(k::ACCOUNTS),
-            accounts = check.accounts,
-            l_head = lang.t(k::HEAD_HASH),
-            head = esc(&check.head_hash),
-        )
-    } else {
-        let at = match (check.bad_seq, check.bad_account.as_deref()) {
-            (Some(seq), _) => format!("{} {}", lang.t(k::FIRST_BAD_ENTRY), entry_link(seq)),
-            (None, Some(account)) => format!(
-                "{} <a href=\"{}\">{}</a>",
-                lang.t(k::ACCOUNT_WITH_A_WRONG_BALANCE),
-                esc(&account_url(account)),
-                esc(account)
-            ),
-            _ => String::new(),
-        };
-        format!(
-            "<div id=\"verify-failed\"><p class=\"fail\">{failed}</p><p>{at}</p><p>{zh}</p><p class=\"en\">{en}</p></div>",
-            failed = lang.t(k::VERIFICATION_FAILED),
-            zh = esc(check.problem_zh.as_deref().unwrap_or("")),
-            en = esc(check.problem_en.as_deref().unwrap_or("")),
-        )
+    let failed = (!check.ok).then(|| VerifyFailure {
+        seq: check.bad_seq,
+        account: check
+            .bad_account
+            .as_deref()
+            .map(|account| Cell::link(account, account_url(account))),
+        zh: check.problem_zh.clone().unwrap_or_default(),
+        en: check.problem_en.clone().unwrap_or_default(),
+    });
+    let view = VerifyPage {
+        lang: user.lang,
+        entries: check.entries,
+        accounts: check.accounts,
+        head: check.head_hash.clone(),
+        failed,
     };
+    let body = render(&view, "funds verification").map_err(|e| fail(&user, e))?;
     Ok(Html(page(k::FUNDS_VERIFICATION, Some(&user), &body)).into_response())
 }
 

@@ -4,11 +4,14 @@
 //! settle, record payment, cancel), the JSON exports (`….json`) and the agreement PDF
 //! (`….pdf`). Every form carries the session's CSRF token; a refusal answers with its status
 //! and shows the bilingual message, the error code and the refusing rule.
+//!
+//! The page bodies are askama templates (`templates/market/`, auto-escaped) built from the
+//! shared partials (`templates/partials/`, see [`crate::partials`]).
 
 use crate::catalogue::{Key, k};
 use std::collections::BTreeMap;
-use std::fmt::Write as _;
 
+use askama::Template;
 use axum::Form;
 use axum::Json;
 use axum::extract::{Path, State};
@@ -29,7 +32,8 @@ use super::write::{
 use crate::AppState;
 use crate::auth::{PageUser, User, random_hex};
 use crate::error::{ApiError, PageError, WebError};
-use crate::html::{Lang, esc, page, table_in};
+use crate::html::{Lang, page};
+use crate::partials::{Cell, PostForm, render};
 
 fn area(m2: i64) -> String {
     let a = SquareMetres(m2);
@@ -57,24 +61,12 @@ fn name(names: &BTreeMap<String, String>, code: &str) -> String {
     }
 }
 
-fn listing_link(id: &str) -> String {
-    format!(
-        "<a href=\"/market/listings/{id}\">{text}</a>",
-        id = esc(id),
-        text = esc(id)
-    )
+fn listing_state(lang: Lang, s: ListingState) -> &'static str {
+    lang.text(crate::names::listing_state(s))
 }
 
-fn agreement_link(id: &str) -> String {
-    format!(
-        "<a href=\"/market/agreements/{id}\">{text}</a>",
-        id = esc(id),
-        text = esc(id)
-    )
-}
-
-fn listing_state(lang: Lang, s: ListingState) -> String {
-    lang.t(crate::names::listing_state(s))
+fn agreement_state(lang: Lang, s: AgreementState) -> &'static str {
+    crate::print::tr(lang, s.label_zh(), s.as_str())
 }
 
 /// A refused write: its status and the bilingual message with the code and the rule.
@@ -84,9 +76,6 @@ fn refusal(user: &User, error: WebError, back: &str) -> Response {
     (problem.status, Html(page(k::NOT_DONE, Some(user), &body))).into_response()
 }
 
-/// Opens a write form with the CSRF token and a fresh random idempotency key (`key`), so a
-/// double submit of the same rendered form posts once (SPEC §8). Should the system's random
-/// source fail, the key is left empty and the registry refuses the post (no double write).
 /// What a market step will do, asked before it is taken (data-confirm).
 fn confirmation(id: &str) -> Key {
     match id.split('-').next().unwrap_or_default() {
@@ -101,50 +90,52 @@ fn confirmation(id: &str) -> Key {
     }
 }
 
-fn form_open(user: &User, action: &str, id: &str) -> String {
-    let confirm = confirmation(id);
-    format!(
-        "<form method=\"post\" action=\"{action}\" class=\"action\" id=\"{id}\" data-confirm=\"{confirm}\">\
-         <input type=\"hidden\" name=\"csrf\" value=\"{csrf}\">\
-         <input type=\"hidden\" name=\"key\" value=\"{key}\">",
-        action = esc(action),
-        id = esc(id),
-        confirm = user.lang.t(confirm),
-        csrf = esc(&user.csrf),
-        key = random_hex(16).unwrap_or_default(),
-    )
-}
-
-fn field(lang: Lang, label: Key, name: &str, kind: &str, value: &str) -> String {
-    // The date of a write (today by default) offers no later day (SPEC §3).
-    let max = if kind == "date" && matches!(name, "as_of" | "paid_on") {
-        format!(" max=\"{}\"", esc(value))
-    } else {
-        String::new()
-    };
-    format!(
-        "<label>{} <input name=\"{}\" type=\"{}\" value=\"{}\"{max} required></label> ",
-        lang.t(label),
-        esc(name),
-        esc(kind),
-        esc(value)
-    )
-}
-
-fn button(lang: Lang, label: Key) -> String {
-    format!("<button>{}</button></form>", lang.t(label))
-}
-
-fn section(id: &str, title: String, body: &str) -> String {
-    format!("<section id=\"{id}\"><h2>{title}</h2>{body}</section>")
-}
-
-fn none(lang: Lang) -> String {
-    format!("<p class=\"none\">{}</p>", lang.t(k::NONE))
+/// Opens a write form with the CSRF token and a fresh random idempotency key (`key`), so a
+/// double submit of the same rendered form posts once (SPEC §8), asking before the step is
+/// taken. Should the system's random source fail, the key is left empty and the registry
+/// refuses the post (no double write).
+fn post_form(user: &User, action: String, id: &str) -> PostForm {
+    PostForm {
+        action,
+        id: id.to_owned(),
+        confirm: Some(user.lang.text(confirmation(id))),
+        csrf: user.csrf.clone(),
+        key_name: "key",
+        key: random_hex(16).unwrap_or_default(),
+    }
 }
 
 // ---------------------------------------------------------------------------------------------
 // GET /market
+
+/// `templates/market/index.html`
+#[derive(Template)]
+#[template(path = "market/index.html")]
+struct MarketPage {
+    lang: Lang,
+    /// The list of every listing (`lists::render`, a template).
+    list: String,
+    own: Vec<OwnListing>,
+    /// The publish and expiry forms, for a trader.
+    trade: Option<TradeForms>,
+}
+
+/// A listing the user's jurisdiction sells, with the offers received.
+struct OwnListing {
+    id: String,
+    seller: String,
+    amount: String,
+    state: &'static str,
+    offers: Vec<Vec<Cell>>,
+}
+
+struct TradeForms {
+    publish: PostForm,
+    expire: PostForm,
+    /// The guide price in force (元/亩), the reserve price offered.
+    guide: String,
+    today: String,
+}
 
 /// Handles GET /market
 pub async fn market_index(
@@ -167,31 +158,33 @@ pub async fn market_index(
     if query.wants_xlsx() {
         return Ok(crate::lists::xlsx(lang, &spec, &rows));
     }
-    let mut body = format!(
-        "<p><a href=\"/market/agreements\" id=\"agreements-link\">{}</a></p>",
-        lang.t(k::AGREEMENTS_OF_MY_JURISDICTION_SIGNED_PAID)
-    );
-    body += &section(
-        "all-listings",
-        lang.t(k::LISTINGS_MARKET_DATA),
-        &crate::lists::render(lang, &spec, &query, &rows),
-    );
-    body.push_str(&own_listings(&state, &user, &all, &names).await?);
-    if trader(&user) {
-        body.push_str(&publish_form(&user, guide_fen(&state, &user).await?));
-        body.push_str(&section(
-            "expire",
-            lang.t(k::EXPIRE_LISTINGS),
-            &format!(
-                "<p class=\"en\">{}</p>{}{}{}",
-                lang.t(k::LISTINGS_OF_THE_JURISDICTION_PAST_THEIR),
-                form_open(&user, "/market/expire", "expire-form"),
-                field(lang, k::AS_OF, "as_of", "date", &user.today.to_string()),
-                button(lang, k::RUN),
-            ),
-        ));
-    }
+    let trade = if trader(&user) {
+        Some(TradeForms {
+            publish: post_form(&user, "/market/listings".to_owned(), "publish-form"),
+            expire: post_form(&user, "/market/expire".to_owned(), "expire-form"),
+            guide: Fen(guide_fen(&state, &user).await?).yuan_text(),
+            today: user.today.to_string(),
+        })
+    } else {
+        None
+    };
+    let view = MarketPage {
+        lang,
+        list: crate::lists::render(lang, &spec, &query, &rows),
+        own: own_listings(&state, &user, &all, &names).await?,
+        trade,
+    };
+    let body = render(&view, "market")?;
     Ok(Html(page(k::TRANSFER_MARKET, Some(&user), &body)).into_response())
+}
+
+/// `templates/market/agreements.html`
+#[derive(Template)]
+#[template(path = "market/agreements.html")]
+struct AgreementsPage {
+    lang: Lang,
+    /// The list of agreements (`lists::render`, a template).
+    list: String,
 }
 
 /// Handles GET /market/agreements: the agreements the user reads (its jurisdiction sells or
@@ -217,11 +210,11 @@ pub async fn agreements_index(
     if query.wants_xlsx() {
         return Ok(crate::lists::xlsx(lang, &spec, &rows));
     }
-    let body = format!(
-        "<p><a href=\"/market\">{}</a></p>{}",
-        lang.t(k::BACK_TO_THE_MARKET),
-        crate::lists::render(lang, &spec, &query, &rows)
-    );
+    let view = AgreementsPage {
+        lang,
+        list: crate::lists::render(lang, &spec, &query, &rows),
+    };
+    let body = render(&view, "agreements")?;
     Ok(Html(page(k::AGREEMENTS_2, Some(&user), &body)).into_response())
 }
 
@@ -231,58 +224,34 @@ async fn own_listings(
     user: &User,
     all: &[MarketListing],
     names: &BTreeMap<String, String>,
-) -> Result<String, WebError> {
+) -> Result<Vec<OwnListing>, WebError> {
     let lang = user.lang;
-    let mut out = String::new();
+    let mut out = Vec::new();
     for l in all.iter().filter(|l| user.reads(&l.seller)) {
         let detail = read::listing(&state.registry, user, &l.id).await?;
-        let offers: Vec<Vec<String>> = detail
+        let offers = detail
             .offers
             .iter()
             .map(|o| {
                 vec![
-                    esc(&o.id),
-                    esc(&name(names, &o.buyer)),
-                    esc(&area(o.amount_m2)),
-                    esc(&price(o.price_fen_per_mu)),
-                    esc(&o.offered_on),
-                    lang.t(crate::names::offer_state(o.state)),
+                    Cell::text(&o.id),
+                    Cell::text(name(names, &o.buyer)),
+                    Cell::text(area(o.amount_m2)),
+                    Cell::text(price(o.price_fen_per_mu)),
+                    Cell::text(&o.offered_on),
+                    Cell::text(lang.text(crate::names::offer_state(o.state))),
                 ]
             })
             .collect();
-        let _ = write!(
-            out,
-            "<h3>{link} · {seller} · {amount} · {state}</h3>{offers}",
-            link = listing_link(&l.id),
-            seller = esc(&name(names, &l.seller)),
-            amount = esc(&area(l.amount_m2)),
-            state = listing_state(lang, l.state),
-            offers = if offers.is_empty() {
-                none(lang)
-            } else {
-                table_in(
-                    lang,
-                    &[
-                        k::OFFER,
-                        k::BUYER,
-                        k::AMOUNT_3,
-                        k::PRICE_2,
-                        k::DATE_2,
-                        k::STATE,
-                    ],
-                    &offers,
-                )
-            },
-        );
+        out.push(OwnListing {
+            id: l.id.clone(),
+            seller: name(names, &l.seller),
+            amount: area(l.amount_m2),
+            state: listing_state(lang, l.state),
+            offers,
+        });
     }
-    if out.is_empty() {
-        out = none(lang);
-    }
-    Ok(section(
-        "own-listings",
-        lang.t(k::LISTINGS_OF_MY_JURISDICTION_WITH_OFFERS),
-        &out,
-    ))
+    Ok(out)
 }
 
 /// The guide price in force today (the profile's and the recorded ones), 0 when none is.
@@ -295,42 +264,55 @@ async fn guide_fen(state: &AppState, user: &User) -> Result<i64, WebError> {
         .map_or(0, |f| f.0))
 }
 
-fn publish_form(user: &User, guide_fen: i64) -> String {
-    let lang = user.lang;
-    let guide = Fen(guide_fen).yuan_text();
-    section(
-        "publish",
-        lang.t(k::PUBLISH_A_LISTING_FROM_MY_HOLDING),
-        &format!(
-            "{open}{amount}{price}{opens}{closes}{contact}{as_of}{button}\
-             <p class=\"en\">{note}</p>",
-            open = form_open(user, "/market/listings", "publish-form"),
-            amount = field(lang, k::AMOUNT_M_2, "amount_m2", "text", ""),
-            price = field(
-                lang,
-                k::RESERVE_PRICE_YUAN_MU,
-                "reserve_price_yuan_per_mu",
-                "text",
-                &guide
-            ),
-            opens = field(lang, k::OPENS, "opens_on", "date", &user.today.to_string()),
-            closes = field(lang, k::CLOSES, "closes_on", "date", ""),
-            contact = field(lang, k::CONTACT, "contact", "text", ""),
-            as_of = field(
-                lang,
-                k::PUBLISHED_ON,
-                "as_of",
-                "date",
-                &user.today.to_string()
-            ),
-            button = button(lang, k::PUBLISH),
-            note = lang.t(k::THE_RESERVE_PRICE_MUST_BE_AT),
-        ),
-    )
-}
-
 // ---------------------------------------------------------------------------------------------
 // GET /market/listings/{id}[.json]
+
+/// `templates/market/listing.html`
+#[derive(Template)]
+#[template(path = "market/listing.html")]
+struct ListingPage {
+    lang: Lang,
+    id: String,
+    seller: String,
+    amount: String,
+    reserve: String,
+    period: String,
+    contact: String,
+    state: Cell,
+    published: String,
+    balance: Cell,
+    closed: String,
+    /// The seller's side: the escrow account is linked.
+    seller_side: bool,
+    offers: Vec<OfferRow>,
+    agreements: Vec<Vec<Cell>>,
+    /// The withdraw form (the seller, while the listing is open).
+    withdraw: Option<PostForm>,
+    /// The offer form (a buyer, while the listing is open).
+    offer: Option<OfferForm>,
+    today: String,
+}
+
+/// An offer received, with the form accepting it (the seller, while both are open).
+struct OfferRow {
+    cells: Vec<Cell>,
+    accept: Option<AcceptForm>,
+}
+
+struct AcceptForm {
+    form: PostForm,
+    offer: String,
+    amount: String,
+    price: String,
+    /// The schedule offered: everything today.
+    schedule: String,
+}
+
+struct OfferForm {
+    form: PostForm,
+    amount: String,
+    price: String,
+}
 
 /// Handles GET /market/listings/{id} (HTML) and /market/listings/{id}.json (export)
 pub async fn listing_show(
@@ -353,155 +335,61 @@ pub async fn listing_show(
     let detail = read::listing(registry, &user, &id).await?;
     let l = &detail.listing;
     let seller_side = read::is_seller_side(registry, &user, l);
-    let facts = table_in(
-        lang,
-        &[k::ITEM_2, k::VALUE_2],
-        &[
-            vec![lang.t(k::LISTING), esc(&l.id)],
-            vec![lang.t(k::SELLER), esc(&name(&names, &l.seller))],
-            vec![lang.t(k::AMOUNT_2), esc(&area(l.amount_m2))],
-            vec![
-                lang.t(k::RESERVE_PRICE),
-                esc(&price(l.reserve_price_fen_per_mu)),
-            ],
-            vec![
-                lang.t(k::PERIOD),
-                esc(&format!("{} — {}", l.opens_on, l.closes_on)),
-            ],
-            vec![lang.t(k::CONTACT), esc(&l.contact)],
-            vec![
-                lang.t(k::STATE),
-                format!(
-                    "<span id=\"listing-state\">{}</span>",
-                    listing_state(lang, l.state)
-                ),
-            ],
-            vec![
-                lang.t(k::PUBLISHED),
-                esc(&format!("{} · {}", l.published_on, l.published_by)),
-            ],
-            vec![
-                lang.t(k::ESCROW_BALANCE),
-                format!(
-                    "<span id=\"listed-balance\">{}</span>",
-                    esc(&area(detail.listed_balance_m2))
-                ),
-            ],
-            vec![
-                lang.t(k::CLOSED),
-                esc(&format!(
-                    "{} {}",
-                    l.closed_on.clone().unwrap_or_default(),
-                    l.close_reason.clone().unwrap_or_default()
-                )),
-            ],
-        ],
-    );
-    // The escrow account is the seller's (and the levels above it) to open; a buyer reads the
-    // listing here.
-    let ledger_link = if seller_side {
-        format!(
-            " · <a href=\"/ledger/accounts/listed:{id}\">{}</a>",
-            lang.t(k::LEDGER_ACCOUNT),
-            id = esc(&l.id),
-        )
-    } else {
-        String::new()
-    };
-    let mut body = format!(
-        "{facts}<p><a href=\"/market/listings/{id}.json\">JSON</a> · <a id=\"listing-pdf\" href=\"/market/listings/{id}.pdf\">PDF</a>{ledger_link}</p>",
-        id = esc(&l.id),
-    );
-    body.push_str(&offers_section(&user, &detail, &names, seller_side));
-    let agreements: Vec<Vec<String>> = detail
+    let agreements = detail
         .agreements
         .iter()
         .map(|a| {
             vec![
-                agreement_link(&a.id),
-                esc(&name(&names, &a.buyer)),
-                esc(&area(a.amount_m2)),
-                esc(&price(a.price_fen_per_mu)),
-                esc(&a.signed_on),
-                lang.pair(a.state.label_zh(), a.state.as_str()),
+                Cell::link(&a.id, format!("/market/agreements/{}", a.id)),
+                Cell::text(name(&names, &a.buyer)),
+                Cell::text(area(a.amount_m2)),
+                Cell::text(price(a.price_fen_per_mu)),
+                Cell::text(&a.signed_on),
+                Cell::text(agreement_state(lang, a.state)),
             ]
         })
         .collect();
-    body.push_str(&section(
-        "agreements",
-        lang.t(k::AGREEMENTS),
-        &if agreements.is_empty() {
-            none(lang)
-        } else {
-            table_in(
-                lang,
-                &[
-                    k::AGREEMENT_2,
-                    k::BUYER,
-                    k::AMOUNT_3,
-                    k::PRICE,
-                    k::SIGNED,
-                    k::STATE,
-                ],
-                &agreements,
-            )
-        },
-    ));
-    if trader(&user) && l.state == ListingState::Open {
-        if seller_side {
-            body.push_str(&section(
-                "withdraw",
-                lang.t(k::WITHDRAW),
-                &format!(
-                    "{}{}{}{}",
-                    form_open(
-                        &user,
-                        &format!("/market/listings/{}/withdraw", l.id),
-                        "withdraw-form"
-                    ),
-                    field(lang, k::REASON, "reason", "text", ""),
-                    field(lang, k::AS_OF_3, "as_of", "date", &user.today.to_string()),
-                    button(lang, k::WITHDRAW),
-                ),
-            ));
-        } else {
-            body.push_str(&section(
-                "offer",
-                lang.t(k::MAKE_AN_OFFER),
-                &format!(
-                    "{}{}{}{}{}{}",
-                    form_open(
-                        &user,
-                        &format!("/market/listings/{}/offers", l.id),
-                        "offer-form"
-                    ),
-                    field(
-                        lang,
-                        k::AMOUNT_M_3,
-                        "amount_m2",
-                        "text",
-                        &l.amount_m2.to_string()
-                    ),
-                    field(
-                        lang,
-                        k::PRICE_YUAN_MU,
-                        "price_yuan_per_mu",
-                        "text",
-                        &Fen(l.reserve_price_fen_per_mu).yuan_text()
-                    ),
-                    field(lang, k::CONTACT, "contact", "text", ""),
-                    field(
-                        lang,
-                        k::OFFER_DATE,
-                        "as_of",
-                        "date",
-                        &user.today.to_string()
-                    ),
-                    button(lang, k::OFFER_4),
-                ),
-            ));
-        }
-    }
+    let open = trader(&user) && l.state == ListingState::Open;
+    let withdraw = (open && seller_side).then(|| {
+        post_form(
+            &user,
+            format!("/market/listings/{}/withdraw", l.id),
+            "withdraw-form",
+        )
+    });
+    let offer = (open && !seller_side).then(|| OfferForm {
+        form: post_form(
+            &user,
+            format!("/market/listings/{}/offers", l.id),
+            "offer-form",
+        ),
+        amount: l.amount_m2.to_string(),
+        price: Fen(l.reserve_price_fen_per_mu).yuan_text(),
+    });
+    let view = ListingPage {
+        lang,
+        id: l.id.clone(),
+        seller: name(&names, &l.seller),
+        amount: area(l.amount_m2),
+        reserve: price(l.reserve_price_fen_per_mu),
+        period: format!("{} — {}", l.opens_on, l.closes_on),
+        contact: l.contact.clone(),
+        state: Cell::text(listing_state(lang, l.state)).with_id("listing-state"),
+        published: format!("{} · {}", l.published_on, l.published_by),
+        balance: Cell::text(area(detail.listed_balance_m2)).with_id("listed-balance"),
+        closed: format!(
+            "{} {}",
+            l.closed_on.clone().unwrap_or_default(),
+            l.close_reason.clone().unwrap_or_default()
+        ),
+        seller_side,
+        offers: offer_rows(&user, &detail, &names, seller_side),
+        agreements,
+        withdraw,
+        offer,
+        today: user.today.to_string(),
+    };
+    let body = render(&view, "listing")?;
     Ok(Html(page(
         (&format!("公告 {}", l.id), &format!("Listing {}", l.id)),
         Some(&user),
@@ -510,93 +398,92 @@ pub async fn listing_show(
     .into_response())
 }
 
-fn offers_section(
+/// The offers of a listing, each with the accept form where the seller may sign it.
+fn offer_rows(
     user: &User,
     detail: &guagou_registry::market::ListingDetail,
     names: &BTreeMap<String, String>,
     seller_side: bool,
-) -> String {
+) -> Vec<OfferRow> {
     let lang = user.lang;
     let l = &detail.listing;
-    let mut rows = Vec::new();
-    for o in &detail.offers {
-        let accept = if seller_side
-            && trader(user)
-            && l.state == ListingState::Open
-            && o.state == OfferState::Open
-        {
-            let total = guagou_domain::market::agreement_total_fen(o.amount_m2, o.price_fen_per_mu)
-                .unwrap_or(0);
-            format!(
-                "{open}<input type=\"hidden\" name=\"offer\" value=\"{offer}\">{amount}{price}\
-                 <label>{schedule_label} <textarea name=\"schedule\" rows=\"3\" cols=\"28\" required>{today} {total}</textarea></label> \
-                 {signed}{button}",
-                open = form_open(
-                    user,
-                    &format!("/market/listings/{}/agreements", l.id),
-                    &format!("accept-{}", o.id)
-                ),
-                offer = esc(&o.id),
-                amount = field(
-                    lang,
-                    k::AMOUNT_M_4,
-                    "amount_m2",
-                    "text",
-                    &o.amount_m2.to_string()
-                ),
-                price = field(
-                    lang,
-                    k::PRICE_YUAN_MU_2,
-                    "price_yuan_per_mu",
-                    "text",
-                    &Fen(o.price_fen_per_mu).yuan_text()
-                ),
-                schedule_label = lang.t(k::SCHEDULE_ONE_PER_LINE_DATE_AMOUNT),
-                today = user.today,
-                total = Fen(total).yuan_text(),
-                signed = field(lang, k::SIGNED_ON, "as_of", "date", &user.today.to_string()),
-                button = button(lang, k::ACCEPT_AND_SIGN),
-            )
-        } else {
-            String::new()
-        };
-        rows.push(vec![
-            esc(&o.id),
-            esc(&name(names, &o.buyer)),
-            esc(&area(o.amount_m2)),
-            esc(&price(o.price_fen_per_mu)),
-            esc(&o.contact),
-            esc(&o.offered_on),
-            lang.t(crate::names::offer_state(o.state)),
-            accept,
-        ]);
-    }
-    section(
-        "offers",
-        lang.t(k::OFFERS),
-        &if rows.is_empty() {
-            none(lang)
-        } else {
-            table_in(
-                lang,
-                &[
-                    k::OFFER,
-                    k::BUYER,
-                    k::AMOUNT_3,
-                    k::PRICE_2,
-                    k::CONTACT,
-                    k::DATE_2,
-                    k::STATE,
-                    k::ACTIONS,
+    detail
+        .offers
+        .iter()
+        .map(|o| {
+            let acceptable = seller_side
+                && trader(user)
+                && l.state == ListingState::Open
+                && o.state == OfferState::Open;
+            let accept = acceptable.then(|| {
+                let total =
+                    guagou_domain::market::agreement_total_fen(o.amount_m2, o.price_fen_per_mu)
+                        .unwrap_or(0);
+                AcceptForm {
+                    form: post_form(
+                        user,
+                        format!("/market/listings/{}/agreements", l.id),
+                        &format!("accept-{}", o.id),
+                    ),
+                    offer: o.id.clone(),
+                    amount: o.amount_m2.to_string(),
+                    price: Fen(o.price_fen_per_mu).yuan_text(),
+                    schedule: format!("{} {}", user.today, Fen(total).yuan_text()),
+                }
+            });
+            OfferRow {
+                cells: vec![
+                    Cell::text(&o.id),
+                    Cell::text(name(names, &o.buyer)),
+                    Cell::text(area(o.amount_m2)),
+                    Cell::text(price(o.price_fen_per_mu)),
+                    Cell::text(&o.contact),
+                    Cell::text(&o.offered_on),
+                    Cell::text(lang.text(crate::names::offer_state(o.state))),
                 ],
-                &rows,
-            )
-        },
-    )
+                accept,
+            }
+        })
+        .collect()
 }
 
 // ---------------------------------------------------------------------------------------------
 // GET /market/agreements/{id}[.json|.pdf]
+
+/// `templates/market/agreement.html`
+#[derive(Template)]
+#[template(path = "market/agreement.html")]
+struct AgreementPage {
+    lang: Lang,
+    id: String,
+    listing: Cell,
+    seller: String,
+    buyer: String,
+    amount: String,
+    price: String,
+    total: Cell,
+    signed: String,
+    state: Cell,
+    settled: Cell,
+    cancelled: String,
+    received: Cell,
+    schedule: Vec<Vec<Cell>>,
+    payments: Vec<Vec<Cell>>,
+    /// The settle form (the seller, while signed).
+    settle: Option<PostForm>,
+    /// The record-payment form (the seller, while an instalment is unpaid).
+    payment: Option<PaymentForm>,
+    /// The cancel form (while signed).
+    cancel: Option<PostForm>,
+    today: String,
+}
+
+/// The record-payment form, filled with the next unpaid instalment.
+struct PaymentForm {
+    form: PostForm,
+    instalment: String,
+    amount: String,
+}
 
 /// Handles GET /market/agreements/{id}, …/{id}.json (export) and …/{id}.pdf (the agreement)
 pub async fn agreement_show(
@@ -615,117 +502,65 @@ pub async fn agreement_show(
     let lang = user.lang;
     let names = user.door(registry).division_names().await?;
     let a = read::agreement(registry, &user, &id).await?;
-    let facts = table_in(
-        lang,
-        &[k::ITEM_2, k::VALUE_2],
-        &[
-            vec![lang.t(k::AGREEMENT), esc(&a.id)],
-            vec![lang.t(k::LISTING_2), listing_link(&a.listing)],
-            vec![lang.t(k::SELLER), esc(&name(&names, &a.seller))],
-            vec![lang.t(k::BUYER), esc(&name(&names, &a.buyer))],
-            vec![lang.t(k::AMOUNT_3), esc(&area(a.amount_m2))],
-            vec![lang.t(k::PRICE), esc(&price(a.price_fen_per_mu))],
-            vec![
-                lang.t(k::TOTAL),
-                format!("<span id=\"total\">{}</span>", esc(&money(a.total_fen))),
-            ],
-            vec![
-                lang.t(k::SIGNED),
-                esc(&format!("{} · {}", a.signed_on, a.signed_by)),
-            ],
-            vec![
-                lang.t(k::STATE),
-                format!(
-                    "<span id=\"agreement-state\">{}</span>",
-                    lang.pair(a.state.label_zh(), a.state.as_str())
-                ),
-            ],
-            vec![
-                lang.t(k::SETTLED),
-                match (&a.settled_on, a.transfer_seq) {
-                    (Some(d), Some(seq)) => {
-                        format!("{} · <a href=\"/ledger/entries/{seq}\">#{seq}</a>", esc(d))
-                    }
-                    _ => String::new(),
-                },
-            ],
-            vec![
-                lang.t(k::CANCELLED),
-                esc(&format!(
-                    "{} {}",
-                    a.cancelled_on.clone().unwrap_or_default(),
-                    a.cancel_reason.clone().unwrap_or_default()
-                )),
-            ],
-            vec![
-                lang.t(k::RECEIVED),
-                format!(
-                    "<span id=\"received\">{}</span>",
-                    esc(&money(a.received_fen))
-                ),
-            ],
-        ],
-    );
-    let schedule: Vec<Vec<String>> = a
+    let schedule = a
         .schedule
         .iter()
         .map(|i| {
             vec![
-                i.number.to_string(),
-                esc(&i.due_on),
-                esc(&money(i.amount_fen)),
-                esc(&money(i.received_fen)),
+                Cell::text(i.number.to_string()),
+                Cell::text(&i.due_on),
+                Cell::text(money(i.amount_fen)),
+                Cell::text(money(i.received_fen)),
             ]
         })
         .collect();
-    let payments: Vec<Vec<String>> = a
+    let payments = a
         .payments
         .iter()
         .map(|p| {
             vec![
-                p.seq.to_string(),
-                p.instalment.to_string(),
-                esc(&p.paid_on),
-                esc(&money(p.amount_fen)),
-                esc(&p.recorded_by),
-                esc(&p.note),
+                Cell::text(p.seq.to_string()),
+                Cell::text(p.instalment.to_string()),
+                Cell::text(&p.paid_on),
+                Cell::text(money(p.amount_fen)),
+                Cell::text(&p.recorded_by),
+                Cell::text(&p.note),
             ]
         })
         .collect();
-    let mut body = format!(
-        "{facts}<p><a href=\"/market/agreements/{id}.json\">JSON</a> · <a href=\"/market/agreements/{id}.pdf\">PDF</a></p>",
-        id = esc(&a.id)
-    );
-    body.push_str(&section(
-        "schedule",
-        lang.t(k::PAYMENT_SCHEDULE),
-        &table_in(
-            lang,
-            &[k::NO_3, k::DUE, k::AMOUNT_5, k::RECEIVED],
-            &schedule,
+    let settled = match (&a.settled_on, a.transfer_seq) {
+        (Some(d), Some(seq)) => {
+            Cell::link(format!("#{seq}"), format!("/ledger/entries/{seq}")).after(format!("{d} · "))
+        }
+        _ => Cell::default(),
+    };
+    let (settle, payment, cancel) = agreement_forms(&user, &a);
+    let view = AgreementPage {
+        lang,
+        id: a.id.clone(),
+        listing: Cell::link(&a.listing, format!("/market/listings/{}", a.listing)),
+        seller: name(&names, &a.seller),
+        buyer: name(&names, &a.buyer),
+        amount: area(a.amount_m2),
+        price: price(a.price_fen_per_mu),
+        total: Cell::text(money(a.total_fen)).with_id("total"),
+        signed: format!("{} · {}", a.signed_on, a.signed_by),
+        state: Cell::text(agreement_state(lang, a.state)).with_id("agreement-state"),
+        settled,
+        cancelled: format!(
+            "{} {}",
+            a.cancelled_on.clone().unwrap_or_default(),
+            a.cancel_reason.clone().unwrap_or_default()
         ),
-    ));
-    body.push_str(&section(
-        "payments",
-        lang.t(k::PAYMENTS_RECEIVED),
-        &if payments.is_empty() {
-            none(lang)
-        } else {
-            table_in(
-                lang,
-                &[
-                    k::SERIAL_NUMBER,
-                    k::INSTALMENT,
-                    k::DATE_2,
-                    k::AMOUNT_5,
-                    k::BY_3,
-                    k::NOTE_2,
-                ],
-                &payments,
-            )
-        },
-    ));
-    body.push_str(&agreement_forms(&user, &a));
+        received: Cell::text(money(a.received_fen)).with_id("received"),
+        schedule,
+        payments,
+        settle,
+        payment,
+        cancel,
+        today: user.today.to_string(),
+    };
+    let body = render(&view, "agreement")?;
     Ok(Html(page(
         (&format!("协议 {}", a.id), &format!("Agreement {}", a.id)),
         Some(&user),
@@ -734,77 +569,32 @@ pub async fn agreement_show(
     .into_response())
 }
 
-fn agreement_forms(user: &User, a: &Agreement) -> String {
-    let lang = user.lang;
+/// The settle, record-payment and cancel forms the user may use on the agreement.
+fn agreement_forms(
+    user: &User,
+    a: &Agreement,
+) -> (Option<PostForm>, Option<PaymentForm>, Option<PostForm>) {
     if !trader(user) || a.state == AgreementState::Cancelled {
-        return String::new();
+        return (None, None, None);
     }
     let seller_side =
         guagou_domain::DivisionCode::parse(&a.seller).is_ok_and(|s| user.actor.may_act_for(&s));
-    let mut out = String::new();
     let base = format!("/market/agreements/{}", a.id);
-    if seller_side && a.state == AgreementState::Signed {
-        out.push_str(&section(
-            "settle",
-            lang.t(k::SETTLE_QUOTA_TO_THE_BUYER),
-            &format!(
-                "{}{}{}",
-                form_open(user, &format!("{base}/settle"), "settle-form"),
-                field(lang, k::AS_OF_4, "as_of", "date", &user.today.to_string()),
-                button(lang, k::SETTLE),
-            ),
-        ));
-    }
-    if seller_side {
-        let next = a.schedule.iter().find(|i| i.received_fen < i.amount_fen);
-        if let Some(next) = next {
-            out.push_str(&section(
-                "payment",
-                lang.t(k::RECORD_A_PAYMENT),
-                &format!(
-                    "{}{}{}{}{}{}",
-                    form_open(user, &format!("{base}/payments"), "payment-form"),
-                    field(
-                        lang,
-                        k::INSTALMENT,
-                        "instalment",
-                        "number",
-                        &next.number.to_string()
-                    ),
-                    field(
-                        lang,
-                        k::AMOUNT_YUAN,
-                        "amount_yuan",
-                        "text",
-                        &Fen(next.amount_fen - next.received_fen).yuan_text()
-                    ),
-                    field(
-                        lang,
-                        k::RECEIVED_ON,
-                        "paid_on",
-                        "date",
-                        &user.today.to_string()
-                    ),
-                    "<label>备注 <span class=\"en\">Note</span> <input name=\"note\"></label> ",
-                    button(lang, k::RECORD),
-                ),
-            ));
-        }
-    }
-    if a.state == AgreementState::Signed {
-        out.push_str(&section(
-            "cancel",
-            lang.t(k::CANCEL_THE_AGREEMENT),
-            &format!(
-                "{}{}{}{}",
-                form_open(user, &format!("{base}/cancel"), "cancel-form"),
-                field(lang, k::REASON, "reason", "text", ""),
-                field(lang, k::AS_OF_3, "as_of", "date", &user.today.to_string()),
-                button(lang, k::CANCEL),
-            ),
-        ));
-    }
-    out
+    let signed = a.state == AgreementState::Signed;
+    let settle =
+        (seller_side && signed).then(|| post_form(user, format!("{base}/settle"), "settle-form"));
+    let payment = a
+        .schedule
+        .iter()
+        .find(|i| i.received_fen < i.amount_fen)
+        .filter(|_| seller_side)
+        .map(|next| PaymentForm {
+            form: post_form(user, format!("{base}/payments"), "payment-form"),
+            instalment: next.number.to_string(),
+            amount: Fen(next.amount_fen - next.received_fen).yuan_text(),
+        });
+    let cancel = signed.then(|| post_form(user, format!("{base}/cancel"), "cancel-form"));
+    (settle, payment, cancel)
 }
 
 async fn agreement_pdf(state: &AppState, user: &User, id: &str) -> Result<Response, PageError> {
@@ -1062,6 +852,14 @@ pub async fn cancel_submit(
     submit(&user, &form, &back, write, |_| back.clone()).await
 }
 
+/// `templates/market/expired.html`
+#[derive(Template)]
+#[template(path = "market/expired.html")]
+struct ExpiredPage {
+    lang: Lang,
+    expired: Vec<String>,
+}
+
 /// Handles POST /market/expire
 pub async fn expire_submit(
     State(state): State<AppState>,
@@ -1072,25 +870,13 @@ pub async fn expire_submit(
     let body = ExpireBody {
         as_of: form.as_of.clone(),
     };
-    let lang = user.lang;
     Ok(match write::expire(&state.registry, &user, &body).await {
         Ok(expired) => {
-            let list = if expired.is_empty() {
-                none(lang)
-            } else {
-                format!(
-                    "<ul id=\"expired\">{}</ul>",
-                    expired
-                        .iter()
-                        .map(|id| format!("<li>{}</li>", listing_link(id)))
-                        .collect::<String>()
-                )
+            let view = ExpiredPage {
+                lang: user.lang,
+                expired,
             };
-            let body = format!(
-                "<p>{}</p>{list}<p><a href=\"/market\">{}</a></p>",
-                lang.t(k::LISTINGS_EXPIRED_QUOTA_RETURNED_TO_THE),
-                lang.t(k::BACK_TO_THE_MARKET_2),
-            );
+            let body = render(&view, "expired")?;
             Html(page(k::LISTING_EXPIRY, Some(&user), &body)).into_response()
         }
         Err(e) => refusal(&user, e, "/market"),
