@@ -194,6 +194,11 @@ pub async fn ledger_index(
         );
     }
     body.push_str(&own);
+    let _ = write!(
+        body,
+        "<p><a id=\"ledger-entries-link\" href=\"/ledger/entries\">{}</a></p>",
+        lang.t(k::LEDGER_ALL_JOURNAL_ENTRIES)
+    );
     if groups.is_empty() {
         body.push_str(&none(lang));
     }
