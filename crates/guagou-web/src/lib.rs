@@ -24,6 +24,7 @@ pub mod names;
 pub mod notice;
 pub mod openapi;
 pub mod pages;
+pub mod pickers;
 pub mod plans;
 pub mod policy;
 pub mod print;

@@ -147,3 +147,76 @@ async fn the_journal_list_shows_what_the_reader_reads_filters_sorts_and_exports(
         "the filter kept other kinds: {strings}"
     );
 }
+
+/// The `<datalist id="…">` of a page (empty when there is none).
+fn datalist<'a>(body: &'a str, id: &str) -> &'a str {
+    body.split(&format!("<datalist id=\"{id}\">"))
+        .nth(1)
+        .and_then(|rest| rest.split("</datalist>").next())
+        .unwrap_or_default()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn forms_offer_the_readers_divisions_by_name_instead_of_typed_codes() {
+    let app = complete_demo_app().await;
+    // The upload form of a county: its townships and villages by name, the code as the value;
+    // the fields keep their names.
+    let county = app.login("county").await; // 宣汉县 511722
+    let form = app.get(&county, "/projects/new").await;
+    assert_eq!(form.status, StatusCode::OK);
+    assert!(
+        form.body
+            .contains("name=\"township\" id=\"field-township\"")
+            && form.body.contains("list=\"picker-townships\""),
+        "{}",
+        form.body
+    );
+    let townships = datalist(&form.body, "picker-townships");
+    assert!(
+        townships.contains("<option value=\"511722"),
+        "{}",
+        form.body
+    );
+    assert!(!townships.contains("value=\"511723"), "{townships}");
+    // Names, not only codes: every option has a label that is not its code.
+    for option in townships.split("<option ").skip(1) {
+        let value = option.split('"').nth(1).unwrap_or_default();
+        let label = option
+            .split('>')
+            .nth(1)
+            .and_then(|l| l.split('<').next())
+            .unwrap_or_default();
+        assert!(!label.is_empty() && label != value, "{option}");
+    }
+    let villages = datalist(&form.body, "picker-villages");
+    assert!(
+        villages.contains("<option value=\"511722") && !villages.contains("value=\"511723"),
+        "{villages}"
+    );
+    // Another county sees its own and not 宣汉's.
+    let other = app.login("other").await; // 开江县 511723
+    let theirs = app.get(&other, "/projects/new").await;
+    let their_townships = datalist(&theirs.body, "picker-townships");
+    assert!(
+        !their_townships.contains("value=\"511722"),
+        "{their_townships}"
+    );
+
+    // The ledger: the city grants annual plan quota to its counties, picked by name.
+    let city = app.login("city").await;
+    let ledger = app.get(&city, "/ledger").await;
+    assert!(
+        ledger.body.contains("name=\"county\""),
+        "the grant form keeps its field: {}",
+        ledger.body
+    );
+    let counties = datalist(&ledger.body, "picker-grant-counties");
+    assert!(
+        counties.contains("<option value=\"511722\">宣汉县</option>"),
+        "{counties}"
+    );
+    assert!(
+        !counties.contains("value=\"511700\""),
+        "a city is no grantee: {counties}"
+    );
+}
