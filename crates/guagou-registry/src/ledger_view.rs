@@ -63,6 +63,93 @@ pub struct Adjustment {
     pub reason: String,
 }
 
+/// A journal entry as a list shows it (`Door::journal_list`).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct EntrySummary {
+    pub seq: u64,
+    /// 生效日期 `YYYY-MM-DD`.
+    pub effective: String,
+    /// The operation's kind (`advance`, `issue`, …).
+    pub kind: String,
+    /// The divisions whose accounts the entry moves and the reader reads, in leg order, each
+    /// once (empty for the provincial grant alone).
+    pub counties: Vec<String>,
+    /// The project the operation names, if any.
+    pub project: Option<String>,
+    /// The operation's amount in m² (for a reversal: what it moves back).
+    pub amount_m2: i64,
+    pub reason: String,
+}
+
+impl EntrySummary {
+    pub(crate) fn of(entry: &Entry, counties: Vec<String>) -> EntrySummary {
+        let (project, amount_m2) = match &entry.operation {
+            Operation::Advance { project, amount_m2 } | Operation::Repay { project, amount_m2 } => {
+                (Some(project.clone()), *amount_m2)
+            }
+            Operation::Issue {
+                project,
+                confirmed_m2,
+                ..
+            } => (Some(project.clone()), *confirmed_m2),
+            Operation::Deduct {
+                project, amount_m2, ..
+            } => (project.clone(), *amount_m2),
+            Operation::Reserve { amount_m2, .. }
+            | Operation::Release { amount_m2, .. }
+            | Operation::List { amount_m2, .. }
+            | Operation::Withdraw { amount_m2, .. }
+            | Operation::Transfer { amount_m2, .. }
+            | Operation::Use { amount_m2, .. }
+            | Operation::GrantAnnualPlan { amount_m2, .. } => (None, *amount_m2),
+            Operation::Reverse { .. } => (
+                None,
+                entry
+                    .legs
+                    .iter()
+                    .map(|l| l.amount_m2)
+                    .filter(|a| *a > 0)
+                    .sum(),
+            ),
+        };
+        EntrySummary {
+            seq: entry.seq,
+            effective: entry.meta.effective.format("%Y-%m-%d").to_string(),
+            kind: entry.operation.kind().to_owned(),
+            counties,
+            project,
+            amount_m2,
+            reason: entry.meta.reason.clone(),
+        }
+    }
+}
+
+/// What a list of journal entries asks for, applied in SQL so the cap counts kept entries.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct JournalFilter {
+    /// Only entries moving an account of this division (a county or city code).
+    pub county: Option<String>,
+    /// Only this operation kind.
+    pub kind: Option<String>,
+    /// Effective on or after / on or before.
+    pub from: Option<NaiveDate>,
+    pub to: Option<NaiveDate>,
+}
+
+/// The newest journal entries a principal reads, filtered (`Door::journal_list`).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct JournalList {
+    /// Newest first, at most the limit asked for.
+    pub entries: Vec<EntrySummary>,
+    /// More entries matched than the limit: the oldest are left out.
+    pub capped: bool,
+    /// The divisions owning accounts the principal reads (the county filter's choices).
+    pub counties: Vec<String>,
+}
+
+/// Accounts bound per query (well below SQLite's and PostgreSQL's parameter limits).
+const ACCOUNTS_PER_QUERY: usize = 500;
+
 fn corrupt(what: impl Into<String>) -> RegistryError {
     RegistryError::Store(StoreError::Corrupt(what.into()))
 }
@@ -172,6 +259,78 @@ impl Registry {
         .fetch_all(self.store.pool())
         .await?;
         rows.iter().map(decode_entry).collect()
+    }
+
+    /// The newest `limit` entries (newest first) with a leg on one of `accounts` (any account
+    /// when `None`) that pass `filter`'s kind and dates. Accounts are bound in chunks; each
+    /// chunk reads at most `limit` entries, so the work is bounded by the chunks and the limit,
+    /// never by the journal's length.
+    pub(crate) async fn entries_on_accounts(
+        &self,
+        accounts: Option<&[String]>,
+        filter: &JournalFilter,
+        limit: u32,
+    ) -> Result<Vec<Entry>, RegistryError> {
+        let mut conditions: Vec<String> = Vec::new();
+        let mut values: Vec<String> = Vec::new();
+        if let Some(kind) = &filter.kind {
+            values.push(kind.clone());
+            conditions.push(format!("kind = ${}", values.len()));
+        }
+        if let Some(from) = filter.from {
+            values.push(from.format("%Y-%m-%d").to_string());
+            conditions.push(format!("effective >= ${}", values.len()));
+        }
+        if let Some(to) = filter.to {
+            values.push(to.format("%Y-%m-%d").to_string());
+            conditions.push(format!("effective <= ${}", values.len()));
+        }
+        let chunks: Vec<Option<&[String]>> = match accounts {
+            None => vec![None],
+            Some(accounts) => accounts.chunks(ACCOUNTS_PER_QUERY).map(Some).collect(),
+        };
+        let mut out: BTreeMap<u64, Entry> = BTreeMap::new();
+        for chunk in chunks {
+            let mut conditions = conditions.clone();
+            let mut values = values.clone();
+            if let Some(chunk) = chunk {
+                let first = values.len() + 1;
+                let list: Vec<String> = (first..first + chunk.len())
+                    .map(|i| format!("${i}"))
+                    .collect();
+                values.extend(chunk.iter().cloned());
+                conditions.push(format!(
+                    "seq IN (SELECT seq FROM ledger_legs WHERE account IN ({}))",
+                    list.join(",")
+                ));
+            }
+            let filter = if conditions.is_empty() {
+                String::new()
+            } else {
+                format!(" WHERE {}", conditions.join(" AND "))
+            };
+            let sql = format!(
+                "SELECT seq, entry_json FROM ledger_entries{filter} ORDER BY seq DESC LIMIT ${}",
+                values.len() + 1
+            );
+            let mut query = sqlx::query(&sql);
+            for value in &values {
+                query = query.bind(value.as_str());
+            }
+            let rows = query
+                .bind(i64::from(limit))
+                .fetch_all(self.store.pool())
+                .await?;
+            for row in &rows {
+                let entry = decode_entry(row)?;
+                out.insert(entry.seq, entry);
+            }
+        }
+        Ok(out
+            .into_values()
+            .rev()
+            .take(usize::try_from(limit).unwrap_or(usize::MAX))
+            .collect())
     }
 
     /// How many entries have a leg on `account`.

@@ -119,6 +119,24 @@ pub fn page<'a>(title: impl Into<Title<'a>>, user: Option<&User>, body: &str) ->
     page_in(lang, title, user, body)
 }
 
+/// A full page of a signed-in user that belongs to a menu entry other than its title (e.g. the
+/// list of journal entries under 指标台账): the menu marks `within` as the current place.
+pub fn page_within<'a>(
+    title: impl Into<Title<'a>>,
+    within: crate::catalogue::Key,
+    user: &User,
+    body: &str,
+) -> String {
+    let lang = user.lang;
+    crate::layout::render_within(
+        lang,
+        &title.into().in_lang(lang),
+        lang.text(within),
+        Some(user),
+        body,
+    )
+}
+
 /// A full page in `lang`: for pages without a signed-in user (the public notice) that still
 /// honour the reader's language cookie. The layout is a template (`templates/layout.html`).
 pub fn page_in<'a>(

@@ -203,7 +203,7 @@ pub fn nav_groups(user: &User, lang: Lang, title: &str) -> Vec<NavGroup> {
         .collect()
 }
 
-fn nav_view(user: &User, lang: Lang, title: &str) -> NavView {
+fn nav_view(user: &User, lang: Lang, title: &str, current: &str) -> NavView {
     let en = lang == Lang::En;
     let pick = |key| lang.text(key);
     let home = pick(k::DASHBOARD);
@@ -212,7 +212,7 @@ fn nav_view(user: &User, lang: Lang, title: &str) -> NavView {
         home_current: title == home,
         todo: user.todo,
         todo_title: pick(k::THINGS_TO_DO),
-        groups: nav_groups(user, lang, title),
+        groups: nav_groups(user, lang, current),
         who: user.actor.name.clone(),
         department: if en {
             user.actor.department.name_en().to_owned()
@@ -231,6 +231,17 @@ fn nav_view(user: &User, lang: Lang, title: &str) -> NavView {
 
 /// A whole page: `title` (already in `lang`) and the body (HTML, already escaped).
 pub fn render(lang: Lang, title: &str, user: Option<&User>, body: &str) -> String {
+    render_within(lang, title, title, user, body)
+}
+
+/// A whole page whose menu marks the entry named `current` (in `lang`) as the current place.
+pub fn render_within(
+    lang: Lang,
+    title: &str,
+    current: &str,
+    user: Option<&User>,
+    body: &str,
+) -> String {
     let layout = Layout {
         lang_code: lang.code(),
         title,
@@ -238,7 +249,7 @@ pub fn render(lang: Lang, title: &str, user: Option<&User>, body: &str) -> Strin
         skip: lang.text(k::SKIP_TO_CONTENT),
         pico: crate::map::PICO_EMBEDDED,
         version: crate::map::asset_version(),
-        nav: user.map(|u| nav_view(u, lang, title)),
+        nav: user.map(|u| nav_view(u, lang, title, current)),
         body,
     };
     layout.render().unwrap_or_else(|e| {

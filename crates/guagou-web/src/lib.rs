@@ -25,6 +25,7 @@ pub mod notice;
 pub mod openapi;
 pub mod pages;
 pub mod partials;
+pub mod pickers;
 pub mod plans;
 pub mod policy;
 pub mod print;

@@ -14,6 +14,7 @@
 pub(crate) mod access;
 mod api;
 pub(crate) mod deadlines;
+mod entries_list;
 mod ledger_pages;
 mod panels;
 mod read;
@@ -38,6 +39,7 @@ pub fn pages() -> Router<AppState> {
     Router::new()
         .route("/ledger", get(ledger_pages::ledger_index))
         .route("/ledger/accounts/{key}", get(ledger_pages::account_show))
+        .route("/ledger/entries", get(entries_list::entries_index))
         .route("/ledger/entries/{seq}", get(ledger_pages::entry_show))
         .route("/ledger/lots/{id}", get(ledger_pages::lot_show))
         .route("/ledger/projects/{code}", get(ledger_pages::project_show))

@@ -14,7 +14,9 @@ use sqlx::Row;
 
 use super::Door;
 use crate::error::RegistryError;
-use crate::ledger_view::{Adjustment, LandSupply, LotRecord};
+use crate::ledger_view::{
+    Adjustment, EntrySummary, JournalFilter, JournalList, LandSupply, LotRecord,
+};
 use crate::owners::ReadScope;
 use crate::scan::ScanReport;
 
@@ -203,6 +205,71 @@ impl Door<'_> {
             .into_iter()
             .filter(|e| scope.may_read_entry(e))
             .collect())
+    }
+
+    /// The newest journal entries this principal reads (at least one leg on an account of its
+    /// jurisdiction; above the county also the provincial grant), filtered by `filter` in SQL,
+    /// newest first, at most `limit` (`capped` says when older ones matched too). Decodes at
+    /// most `limit` entries per 500 readable accounts, never the whole journal.
+    pub async fn journal_list(
+        &self,
+        scope: &ReadScope,
+        filter: &JournalFilter,
+        limit: u32,
+    ) -> Result<JournalList, RegistryError> {
+        self.own_scope(scope)?;
+        let accounts: Vec<Account> = self.registry.store.balances().await?.into_keys().collect();
+        let total = accounts.len();
+        let readable: Vec<&Account> = accounts.iter().filter(|a| scope.may_read(a)).collect();
+        let mut counties: Vec<String> =
+            readable.iter().filter_map(|a| scope.county_of(a)).collect();
+        counties.sort();
+        counties.dedup();
+        let chosen: Vec<String> = readable
+            .iter()
+            .filter(|a| {
+                filter
+                    .county
+                    .as_ref()
+                    .is_none_or(|c| scope.county_of(a).as_ref() == Some(c))
+            })
+            .map(|a| a.key())
+            .collect();
+        if chosen.is_empty() {
+            return Ok(JournalList {
+                entries: Vec::new(),
+                capped: false,
+                counties,
+            });
+        }
+        // Every account readable and no county asked for: no account condition at all.
+        let accounts = (chosen.len() < total).then_some(chosen.as_slice());
+        let mut entries = self
+            .registry
+            .entries_on_accounts(accounts, filter, limit.saturating_add(1))
+            .await?;
+        let capped = entries.len() > limit as usize;
+        entries.truncate(limit as usize);
+        let entries = entries
+            .iter()
+            .filter(|e| scope.may_read_entry(e))
+            .map(|e| {
+                let mut owners: Vec<String> = Vec::new();
+                for leg in e.legs.iter().filter(|l| scope.may_read(&l.account)) {
+                    if let Some(owner) = scope.county_of(&leg.account)
+                        && !owners.contains(&owner)
+                    {
+                        owners.push(owner);
+                    }
+                }
+                EntrySummary::of(e, owners)
+            })
+            .collect();
+        Ok(JournalList {
+            entries,
+            capped,
+            counties,
+        })
     }
 
     /// The history of the lots holding serial `serial` of project `project`, if this principal

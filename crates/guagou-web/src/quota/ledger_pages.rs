@@ -194,6 +194,11 @@ pub async fn ledger_index(
         );
     }
     body.push_str(&own);
+    let _ = write!(
+        body,
+        "<p><a id=\"ledger-entries-link\" href=\"/ledger/entries\">{}</a></p>",
+        lang.t(k::LEDGER_ALL_JOURNAL_ENTRIES)
+    );
     if groups.is_empty() {
         body.push_str(&none(lang));
     }
@@ -207,7 +212,7 @@ pub async fn ledger_index(
     }
     body.push_str(&listings_section(&scope, &user, &listings));
     if user.is_land_writer() && above_county(&user) {
-        body.push_str(&grant_form(&user)?);
+        body.push_str(&grant_form(&user, &scope)?);
     }
     let _ = write!(
         body,
@@ -245,16 +250,21 @@ fn listings_section(
     section("listings", lang.t(k::OPEN_LISTINGS), &table)
 }
 
-fn grant_form(user: &User) -> Result<String, WebError> {
+fn grant_form(user: &User, scope: &Scope) -> Result<String, WebError> {
     let lang = user.lang;
     let mut form = form_open(user, "/ledger/operations", "form-grant", "/ledger")?;
     form.push_str(&hidden("kind", "grant_annual_plan"));
+    // The counties of the user's jurisdiction by name; the field still sends the code.
     form.push_str(&input(
         lang,
         k::COUNTY,
         "county",
         "text",
-        "pattern=\"[0-9]{6}\" required",
+        "pattern=\"[0-9]{6}\" required list=\"picker-grant-counties\" autocomplete=\"off\"",
+    ));
+    form.push_str(&crate::pickers::datalist(
+        "picker-grant-counties",
+        &crate::pickers::own_counties(user, scope.names()),
     ));
     form.push_str(&input(lang, k::YEAR, "year", "number", "required"));
     form.push_str(&amount_input(lang, "amount_m2"));
@@ -538,7 +548,16 @@ async fn account_forms(
                 k::BUYER_A_CITY_OR_COUNTY_OF,
                 "buyer",
                 "text",
-                "pattern=\"[0-9]{6}\" required",
+                "pattern=\"[0-9]{6}\" required list=\"picker-buyers\" autocomplete=\"off\"",
+            ));
+            // Any city or county of the province may buy: all of them by name.
+            transfer.push_str(&crate::pickers::datalist(
+                "picker-buyers",
+                &crate::pickers::divisions(
+                    scope.names(),
+                    &[DivisionLevel::City, DivisionLevel::County],
+                    |_| true,
+                ),
             ));
             transfer.push_str(&amount_input(lang, "amount_m2"));
             transfer.push_str(&input(

@@ -69,10 +69,19 @@ fn text_field(lang: Lang, name: &str, label: Key, kind: &str, hint: &str) -> Str
 const PARCEL_ACCEPT: &str = ".txt,.geojson,.json,.zip";
 
 /// Handles GET /projects/new
-pub async fn new_project_show(PageUser(user): PageUser) -> Result<Html<String>, PageError> {
+pub async fn new_project_show(
+    State(state): State<AppState>,
+    PageUser(user): PageUser,
+) -> Result<Html<String>, PageError> {
     ops::require_uploader(&user)?;
     let lang = user.lang;
     let csrf = csrf_field(&user);
+    // The townships and villages of the user's county by name (the fields still take codes).
+    let divisions = user
+        .door(&state.registry)
+        .divisions_under(user.actor.division.as_str())
+        .await?;
+    let (townships, villages) = crate::pickers::townships_and_villages(&divisions);
     let body = format!(
         "<p>{intro}</p>\
          <section id=\"upload-zip\"><h2>{zh2}</h2>\
@@ -99,19 +108,19 @@ pub async fn new_project_show(PageUser(user): PageUser) -> Result<Html<String>, 
         ),
         code = text_field(lang, "code", k::PROJECT_CODE_2, "text", "511722-2018-003"),
         name = text_field(lang, "name", k::PROJECT_NAME, "text", ""),
-        township = text_field(
-            lang,
+        township = crate::pickers::field(
+            lang.text(k::TOWNSHIP_CODE_9_DIGITS),
             "township",
-            k::TOWNSHIP_CODE_9_DIGITS,
-            "text",
-            "511722104"
+            "511722104",
+            "picker-townships",
+            &townships
         ),
-        villages = text_field(
-            lang,
+        villages = crate::pickers::field(
+            lang.text(k::VILLAGE_CODES_12_DIGITS_COMMA_SEPARATED),
             "villages",
-            k::VILLAGE_CODES_12_DIGITS_COMMA_SEPARATED,
-            "text",
-            "511722104201, 511722104202"
+            "511722104201, 511722104202",
+            "picker-villages",
+            &villages
         ),
         households_resettled = text_field(
             lang,

@@ -11,6 +11,7 @@ mod extensions;
 mod funds;
 mod hostile_packages;
 mod inspect;
+mod ledger_list;
 mod lists;
 mod map;
 mod market;
