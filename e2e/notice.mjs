@@ -163,7 +163,8 @@ async function scenario(browser) {
     const status = await clickAndWait(staff, '#publish-submit');
     check(status === 200, `publishing answered ${status}: ${(await mainText(staff)).slice(0, 300)}`);
     check(pathOf(staff) === `/notices/${CODE}`, `publishing led to ${staff.url()}`);
-    check(((await staff.textContent('#notice-meta')) || '').includes('upload'), 'the staff page does not say the households came from the upload');
+    const meta = (await staff.textContent('#notice-meta')) || '';
+    check(meta.includes('上传的农户名单') || meta.includes('an uploaded list'), `the staff page does not say the households came from the upload: ${meta}`);
     check(((await staff.textContent('#notice-period')) || '').includes(state.ends), `the period does not end on ${state.ends}`);
   });
 
