@@ -581,7 +581,7 @@ pub async fn project_show(
     let notice_published = matches!(door.project_notice(&p.code).await, Ok(Some(_)));
     let panels = [
         crate::upload::project_forms_html(&state, &user, p).await?,
-        crate::quota::project_ledger_html(&state, &user, &p.code).await,
+        crate::quota::project_ledger_panel(&state, &user, p).await,
         crate::extensions::project_section_html(&state, &user, p).await?,
         crate::reviews::project_sections_html(&state, &user, p).await?,
     ]

@@ -28,7 +28,7 @@ use utoipa_axum::routes;
 
 use crate::AppState;
 
-pub use panels::{failed_panel, overdue_html, project_ledger_html};
+pub use panels::{failed_panel, overdue_html, project_ledger_html, project_ledger_panel};
 pub use write::{
     AdjustmentBody, BackingInput, LandSupplyBody, LandUseInput, LiftBody, OperationBody,
     OperationInput, ScanBody,

@@ -2,7 +2,7 @@
 //! dashboard's list of what is overdue or due within 90 days. Each returns HTML and never fails
 //! the page it sits in: a failure is logged and shown as a short note.
 
-use crate::catalogue::{Key, k};
+use crate::catalogue::k;
 use std::fmt::Write as _;
 
 use guagou_domain::RuleId;
@@ -11,7 +11,7 @@ use guagou_domain::ledger::engine::advance_limit_m2;
 use guagou_domain::lifecycle::{Level, ProjectState};
 use guagou_registry::projects::Project;
 
-use super::access::{account_url, area_text, entry_link, none, segment};
+use super::access::{account_url, area_text, segment};
 use super::deadlines::{DeadlineItem, open_deadlines};
 use super::ledger_pages::{form_close, form_open};
 use crate::AppState;
@@ -47,6 +47,41 @@ pub async fn project_ledger_html(state: &AppState, user: &User, code: &str) -> S
     }
 }
 
+/// The facts of a project's ledger, as the panel shows them.
+struct LedgerFacts {
+    planned: String,
+    limit: String,
+    advanced: String,
+    owed: String,
+    owed_href: String,
+    issued: Option<String>,
+    issued_href: String,
+    next_serial: String,
+    suspended: bool,
+}
+
+#[derive(askama::Template)]
+#[template(path = "quota/project_ledger.html")]
+struct ProjectLedger {
+    lang: Lang,
+    /// `None` before the project enters the ledger.
+    facts: Option<LedgerFacts>,
+    /// The deadlines table (its own template), empty when there are none.
+    deadlines: String,
+    /// The advance form (built by the ledger's form helpers), for the city's land bureau.
+    advance_form: Option<String>,
+    advance_note: String,
+}
+
+/// The ledger panel of a project the caller already read through the door (the project page):
+/// no second read of the project; a failure shows in the panel.
+pub async fn project_ledger_panel(state: &AppState, user: &User, project: &Project) -> String {
+    match project_ledger(state, user, project).await {
+        Ok(html) => html,
+        Err(e) => failed_panel(user.lang, "project-ledger", &e),
+    }
+}
+
 /// The panel of a project the caller already checked `user` may read.
 pub(crate) async fn project_ledger(
     state: &AppState,
@@ -56,129 +91,158 @@ pub(crate) async fn project_ledger(
     let lang = user.lang;
     let registry = &state.registry;
     let code = &project.code;
-    let title = lang.t(k::QUOTA_LEDGER);
     let Some(position) = user.door(registry).advance_position(code).await? else {
-        return Ok(format!(
-            "<section id=\"project-ledger\"><h2>{title}</h2><p class=\"none\">{}</p></section>",
-            lang.t(k::A_PROJECT_ENTERS_THE_LEDGER_WHEN)
-        ));
+        let empty = ProjectLedger {
+            lang,
+            facts: None,
+            deadlines: String::new(),
+            advance_form: None,
+            advance_note: String::new(),
+        };
+        return crate::partials::render(&empty, "project ledger");
     };
     let ledger = &position.ledger;
     let limit = advance_limit_m2(
         ledger.planned_surplus_m2,
         registry.profile.advance.max_share.value,
     );
-    let advance_account = Account::Advance {
-        project: code.clone(),
-    };
-    let surplus_account = Account::Surplus {
-        project: code.clone(),
-    };
-    let owed = position.owed_m2;
     let suspended = position.county_suspended;
-    let row = |label: Key, value: String| vec![lang.t(label), value];
-    let facts = vec![
-        row(
-            k::PLANNED_SURPLUS,
-            esc(&area_text(ledger.planned_surplus_m2)),
-        ),
-        row(k::ADVANCE_LIMIT, esc(&area_text(limit))),
-        row(k::ADVANCED_2, esc(&area_text(ledger.advanced_m2))),
-        row(
-            k::ADVANCE_OUTSTANDING,
-            format!(
-                "<a href=\"{}\">{}</a>",
-                esc(&account_url(&advance_account)),
-                esc(&area_text(owed))
-            ),
-        ),
-        row(
-            k::ISSUED_2,
-            match ledger.issued_m2 {
-                Some(m2) => format!(
-                    "<a href=\"{}\">{}</a>",
-                    esc(&account_url(&surplus_account)),
-                    esc(&area_text(m2))
-                ),
-                None => lang.t(k::NOT_YET),
-            },
-        ),
-        row(
-            k::NEXT_SERIAL,
-            esc(&format!("{code}:{}", ledger.next_serial)),
-        ),
-        row(
-            k::ADVANCE_RIGHT,
-            if suspended {
-                format!(
-                    "<span class=\"fail\">{}</span>",
-                    lang.t(k::SUSPENDED_FOR_THE_COUNTY)
-                )
-            } else {
-                lang.t(k::IN_FORCE_2)
-            },
-        ),
-    ];
-    let facts_table = table_in(lang, &[k::ITEM_2, k::VALUE_2], &facts);
-    let today = user.today;
+    let facts = LedgerFacts {
+        planned: area_text(ledger.planned_surplus_m2),
+        limit: area_text(limit),
+        advanced: area_text(ledger.advanced_m2),
+        owed: area_text(position.owed_m2),
+        owed_href: account_url(&Account::Advance {
+            project: code.clone(),
+        }),
+        issued: ledger.issued_m2.map(area_text),
+        issued_href: account_url(&Account::Surplus {
+            project: code.clone(),
+        }),
+        next_serial: format!("{code}:{}", ledger.next_serial),
+        suspended,
+    };
     let project_facts: Vec<_> = user
         .door(registry)
         .project_deadline_facts(code)
         .await?
         .into_iter()
         .collect();
-    let deadlines = open_deadlines(&registry.profile, &project_facts, today);
-    let deadline_table = if deadlines.is_empty() {
-        none(lang)
+    let deadlines = open_deadlines(&registry.profile, &project_facts, user.today);
+    let deadlines = if deadlines.is_empty() {
+        String::new()
     } else {
         deadline_table(lang, user, &Default::default(), &deadlines, false)
     };
-    let mut out = format!(
-        "<section id=\"project-ledger\"><h2>{title}</h2>{facts_table}<h3>{}</h3>{deadline_table}",
-        lang.t(k::DEADLINES_AS_OF_TODAY)
-    );
     let may_advance = user.is_land_writer()
         && user.actor.level == Level::City
         && matches!(
             project.state,
             ProjectState::Approved | ProjectState::Implementing
         );
+    let remaining = (limit - ledger.advanced_m2).max(0);
     // A suspended county is told so above; it gets no form that the ledger would refuse.
-    if may_advance && !suspended {
-        let remaining = (limit - ledger.advanced_m2).max(0);
-        let back = format!("/ledger/projects/{}", segment(code));
-        let mut form = form_open(user, "/ledger/operations", "form-advance", &back)?;
-        let _ = write!(
-            form,
-            "<input type=\"hidden\" name=\"kind\" value=\"advance\">\
-             <input type=\"hidden\" name=\"project\" value=\"{code}\">\
-             <label>{label} <input name=\"amount_m2\" type=\"text\" inputmode=\"decimal\" value=\"{remaining}\" required></label> ",
-            code = esc(code),
-            label = lang.t(k::ADVANCE_M),
-        );
-        form.push_str(&form_close(lang, user.today, k::ADVANCE_2));
-        let _ = write!(
-            out,
-            "<h3>{}</h3><p>{}</p>{form}",
-            lang.t(k::ADVANCE_SURPLUS_QUOTA),
-            lang.pair(
-                &format!(
-                    "尚可预支 {}；{}；{}",
-                    area_text(remaining),
-                    guagou_domain::rules::title_zh(&registry.profile, RuleId::AdvanceRepaid),
-                    guagou_domain::rules::title_zh(&registry.profile, RuleId::CompletionDeadline),
-                ),
-                &format!(
-                    "{} may still be advanced; {}; {}",
-                    area_text(remaining),
-                    guagou_domain::rules::title_en(&registry.profile, RuleId::AdvanceRepaid),
-                    guagou_domain::rules::title_en(&registry.profile, RuleId::CompletionDeadline),
-                ),
+    let advance_form = if may_advance && !suspended {
+        Some(advance_form(user, code, remaining)?)
+    } else {
+        None
+    };
+    let profile = &registry.profile;
+    let advance_note = lang.fill(
+        k::ADVANCE_STILL_POSSIBLE,
+        &[
+            ("remaining", &area_text(remaining)),
+            ("repaid", &rule_title(lang, profile, RuleId::AdvanceRepaid)),
+            (
+                "deadline",
+                &rule_title(lang, profile, RuleId::CompletionDeadline),
             ),
-        );
+        ],
+    );
+    let panel = ProjectLedger {
+        lang,
+        facts: Some(facts),
+        deadlines,
+        advance_form,
+        advance_note,
+    };
+    crate::partials::render(&panel, "project ledger")
+}
+
+fn rule_title(lang: Lang, profile: &guagou_domain::Profile, rule: RuleId) -> String {
+    match lang {
+        Lang::Zh => guagou_domain::rules::title_zh(profile, rule),
+        Lang::En => guagou_domain::rules::title_en(profile, rule),
     }
-    out.push_str("</section>");
-    Ok(out)
+}
+
+/// The advance form of a project (the ledger's operation form, kind `advance`).
+fn advance_form(user: &User, code: &str, remaining: i64) -> Result<String, WebError> {
+    let lang = user.lang;
+    let back = format!("/ledger/projects/{}", segment(code));
+    let mut form = form_open(user, "/ledger/operations", "form-advance", &back)?;
+    let _ = write!(
+        form,
+        "<input type=\"hidden\" name=\"kind\" value=\"advance\">\
+         <input type=\"hidden\" name=\"project\" value=\"{code}\">\
+         <label>{label} <input name=\"amount_m2\" type=\"text\" inputmode=\"decimal\" value=\"{remaining}\" required></label> ",
+        code = esc(code),
+        label = lang.t(k::ADVANCE_M),
+    );
+    form.push_str(&form_close(lang, user.today, k::ADVANCE_2));
+    Ok(form)
+}
+
+/// A deadline as a row of the deadlines table.
+struct DeadlineLine<'a> {
+    kind: &'static str,
+    project: &'a str,
+    project_href: Option<String>,
+    county: &'a str,
+    county_name: String,
+    area: String,
+    started_on: &'a str,
+    due_on: String,
+    class: &'static str,
+    status: String,
+    entry: Option<u64>,
+}
+
+#[derive(askama::Template)]
+#[template(path = "quota/deadlines.html")]
+struct DeadlineTable<'a> {
+    lang: Lang,
+    with_county: bool,
+    rows: Vec<DeadlineLine<'a>>,
+}
+
+fn deadline_status(lang: Lang, i: &DeadlineItem) -> (&'static str, String) {
+    let days = |d: i64| d.to_string();
+    if i.awaiting_acceptance {
+        (
+            "ok",
+            lang.text(k::ACCEPTANCE_APPLIED_FOR_IN_TIME_AWAITING)
+                .to_owned(),
+        )
+    } else if !i.binding && i.days_left < 0 {
+        (
+            "warn",
+            lang.fill(
+                k::DEADLINE_PAST_NO_SANCTION,
+                &[("days", &days(-i.days_left))],
+            ),
+        )
+    } else if i.overdue {
+        (
+            "fail",
+            lang.fill(k::TODO_OVERDUE_BY_DAYS, &[("days", &days(-i.days_left))]),
+        )
+    } else {
+        (
+            "warn",
+            lang.fill(k::TODO_DUE_IN_DAYS, &[("days", &days(i.days_left))]),
+        )
+    }
 }
 
 /// A table of deadlines. `with_county` adds the county column (lists spanning counties).
@@ -189,86 +253,42 @@ pub(crate) fn deadline_table(
     items: &[DeadlineItem],
     with_county: bool,
 ) -> String {
-    let rows: Vec<Vec<String>> = items
+    let rows = items
         .iter()
         .map(|i| {
-            let name = i.kind_label();
-            let status = if i.awaiting_acceptance {
-                format!(
-                    "<span class=\"ok\">{}</span>",
-                    lang.t(k::ACCEPTANCE_APPLIED_FOR_IN_TIME_AWAITING)
-                )
-            } else if !i.binding && i.days_left < 0 {
-                format!(
-                    "<span class=\"warn\">{}</span>",
-                    lang.pair(
-                        &format!("已过期限 {} 天（未预支，不制裁，可申请延期）", -i.days_left),
-                        &format!(
-                            "{} days past (no advance: no sanction, may be extended)",
-                            -i.days_left
-                        )
-                    )
-                )
-            } else if i.overdue {
-                format!(
-                    "<span class=\"fail\">{}</span>",
-                    lang.pair(
-                        &format!("逾期 {} 天", -i.days_left),
-                        &format!("overdue by {} days", -i.days_left)
-                    )
-                )
-            } else {
-                format!(
-                    "<span class=\"warn\">{}</span>",
-                    lang.pair(
-                        &format!("{} 天后到期", i.days_left),
-                        &format!("due in {} days", i.days_left)
-                    )
-                )
-            };
-            let project = if user.reads(&i.county) {
-                format!(
-                    "<a href=\"/projects/{}\">{}</a>",
-                    esc(&segment(&i.project)),
-                    esc(&i.project)
-                )
-            } else {
-                esc(&i.project)
-            };
-            let mut row = vec![lang.t(name), project];
-            if with_county {
-                row.push(crate::names::division(names, &i.county));
-            }
-            row.extend([
-                if i.amount_m2 > 0 {
-                    esc(&area_text(i.amount_m2))
+            let (class, status) = deadline_status(lang, i);
+            DeadlineLine {
+                kind: lang.text(i.kind_label()),
+                project: &i.project,
+                project_href: user
+                    .reads(&i.county)
+                    .then(|| format!("/projects/{}", segment(&i.project))),
+                county: &i.county,
+                county_name: names.get(&i.county).cloned().unwrap_or_default(),
+                area: if i.amount_m2 > 0 {
+                    area_text(i.amount_m2)
                 } else {
                     String::new()
                 },
-                esc(&i.started_on),
-                if i.extended {
-                    format!("{}（{}）", esc(&i.due_on), lang.t(k::EXTENDED))
+                started_on: &i.started_on,
+                due_on: if i.extended {
+                    format!("{}（{}）", i.due_on, lang.text(k::EXTENDED))
                 } else {
-                    esc(&i.due_on)
+                    i.due_on.clone()
                 },
+                class,
                 status,
-                i.entry.map(entry_link).unwrap_or_default(),
-            ]);
-            row
+                entry: i.entry,
+            }
         })
         .collect();
-    let mut headers = vec![k::ITEM, k::PROJECT_2];
-    if with_county {
-        headers.push(k::COUNTY);
-    }
-    headers.extend([
-        k::AREA,
-        k::STARTED,
-        k::LAST_VALID_DAY,
-        k::STATUS,
-        k::ENTRY_2,
-    ]);
-    table_in(lang, &headers, &rows)
+    let table = DeadlineTable {
+        lang,
+        with_county,
+        rows,
+    };
+    crate::partials::render(&table, "deadlines")
+        .unwrap_or_else(|e| failed_panel(lang, "deadlines", &e))
 }
 
 /// The dashboard panel: what is overdue or due within 90 days in `user`'s jurisdiction
