@@ -17,7 +17,7 @@ use super::ledger_pages::{form_close, form_open};
 use crate::AppState;
 use crate::auth::User;
 use crate::error::WebError;
-use crate::html::{Lang, esc, table_in};
+use crate::html::{Lang, esc};
 use crate::view;
 
 /// How far ahead the dashboard looks for deadlines.
@@ -304,6 +304,30 @@ pub async fn overdue_html(
     }
 }
 
+/// A listing past its close or an open obligation, as the overdue panel lists it.
+struct OpenItem {
+    kind: crate::catalogue::Key,
+    subject: String,
+    href: Option<String>,
+    county: String,
+    county_name: String,
+    date: String,
+}
+
+#[derive(askama::Template)]
+#[template(path = "quota/overdue.html")]
+struct OverduePanel {
+    lang: Lang,
+    /// The deadlines table (its own template), empty when nothing is due.
+    deadlines: String,
+    /// (code, name) of the counties whose advance right is suspended.
+    suspended: Vec<(String, String)>,
+    open_items: Vec<OpenItem>,
+    /// The inspections' overdue rectifications (their own panel).
+    rectifications: String,
+    today: chrono::NaiveDate,
+}
+
 /// Listings still open after their close date (waiting for the expiry run) and obligations
 /// opened by sanctions and not yet discharged (SPEC §9: one overdue dashboard).
 async fn other_open_items(
@@ -311,10 +335,11 @@ async fn other_open_items(
     user: &User,
     names: &crate::names::DivisionNames,
     today: chrono::NaiveDate,
-) -> Result<String, WebError> {
+) -> Result<Vec<OpenItem>, WebError> {
     let lang = user.lang;
     let registry = &state.registry;
-    let mut rows: Vec<Vec<String>> = Vec::new();
+    let name_of = |code: &str| names.get(code).cloned().unwrap_or_default();
+    let mut items = Vec::new();
     let today_text = today.to_string();
     for listing in user
         .door(registry)
@@ -323,15 +348,14 @@ async fn other_open_items(
     {
         // Dates are YYYY-MM-DD, so text order is date order.
         if listing.closes_on < today_text && user.reads(&listing.seller) {
-            rows.push(vec![
-                lang.t(k::LISTING_PAST_ITS_CLOSE_DATE_TO),
-                format!(
-                    "<a href=\"/market/listings/{id}\">{id}</a>",
-                    id = esc(&listing.id)
-                ),
-                crate::names::division(names, &listing.seller),
-                esc(&listing.closes_on),
-            ]);
+            items.push(OpenItem {
+                kind: k::LISTING_PAST_ITS_CLOSE_DATE_TO,
+                href: Some(format!("/market/listings/{}", listing.id)),
+                subject: listing.id.clone(),
+                county_name: name_of(&listing.seller),
+                county: listing.seller.clone(),
+                date: listing.closes_on.clone(),
+            });
         }
     }
     for obligation in user.door(registry).obligations().await? {
@@ -346,25 +370,18 @@ async fn other_open_items(
             .get("closed_on")
             .is_none_or(serde_json::Value::is_null);
         if open && user.reads(&text("county")) {
-            rows.push(vec![
-                lang.t(k::OPEN_OBLIGATION),
-                {
-                    let name = super::supervision::obligation_kind(&text("kind"));
-                    format!("{} · {}", lang.t(name), esc(&text("project")))
-                },
-                crate::names::division(names, &text("county")),
-                esc(&text("opened_on")),
-            ]);
+            let kind = super::supervision::obligation_kind(&text("kind"));
+            items.push(OpenItem {
+                kind: k::OPEN_OBLIGATION,
+                subject: format!("{} · {}", lang.text(kind), text("project")),
+                href: None,
+                county_name: name_of(&text("county")),
+                county: text("county"),
+                date: text("opened_on"),
+            });
         }
     }
-    if rows.is_empty() {
-        return Ok(String::new());
-    }
-    Ok(format!(
-        "<section id=\"open-items\"><h3>{}</h3>{}</section>",
-        lang.t(k::LISTINGS_AND_OBLIGATIONS),
-        table_in(lang, &[k::ITEM, k::SUBJECT, k::COUNTY, k::DATE_2,], &rows)
-    ))
+    Ok(items)
 }
 
 async fn overdue(
@@ -386,42 +403,31 @@ async fn overdue(
         .into_iter()
         .filter(|i| i.days_left <= DUE_SOON_DAYS)
         .collect();
-    let suspended: Vec<String> = user
+    let suspended = user
         .door(registry)
         .suspended_counties()
         .await?
         .into_iter()
         .filter(|c| user.reads(c.as_str()))
-        .map(|c| c.to_string())
+        .map(|c| {
+            let code = c.to_string();
+            let name = names.get(&code).cloned().unwrap_or_default();
+            (code, name)
+        })
         .collect();
-    let mut out = String::from("<div id=\"overdue-panel\">");
-    if items.is_empty() {
-        out.push_str(&format!(
-            "<p class=\"none\">{}</p>",
-            lang.t(k::NOTHING_OVERDUE_OR_DUE_WITHIN_90)
-        ));
-    } else {
-        out.push_str(&deadline_table(lang, user, names, &items, true));
-    }
-    if !suspended.is_empty() {
-        let _ = write!(
-            out,
-            "<p class=\"fail\" id=\"suspended\">{} {}</p>",
-            lang.t(k::ADVANCE_RIGHT_SUSPENDED),
-            suspended
-                .iter()
-                .map(|c| crate::names::division(names, c))
-                .collect::<Vec<_>>()
-                .join("、")
-        );
-    }
-    out.push_str(&other_open_items(state, user, names, today).await?);
-    // Rectifications of inspection findings past their deadline, and the supervision links.
-    out.push_str(&crate::inspect::overdue_rectifications_html(state, user, names, today).await);
-    let _ = write!(
-        out,
-        "<p><a href=\"/supervision?as_of={today}\">{}</a></p></div>",
-        lang.t(k::SUPERVISION_SANCTIONS_OBLIGATIONS_SCANS)
-    );
-    Ok(out)
+    let panel = OverduePanel {
+        lang,
+        deadlines: if items.is_empty() {
+            String::new()
+        } else {
+            deadline_table(lang, user, names, &items, true)
+        },
+        suspended,
+        open_items: other_open_items(state, user, names, today).await?,
+        // Rectifications of inspection findings past their deadline.
+        rectifications: crate::inspect::overdue_rectifications_html(state, user, names, today)
+            .await,
+        today,
+    };
+    crate::partials::render(&panel, "overdue panel")
 }
