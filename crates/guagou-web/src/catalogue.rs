@@ -13,6 +13,23 @@ pub struct Key(usize);
 
 include!(concat!(env!("OUT_DIR"), "/catalogue.rs"));
 
+/// A catalogue key, or a reference to one.
+pub trait AsKey {
+    fn key(&self) -> Key;
+}
+
+impl AsKey for Key {
+    fn key(&self) -> Key {
+        *self
+    }
+}
+
+impl<T: AsKey + ?Sized> AsKey for &T {
+    fn key(&self) -> Key {
+        (**self).key()
+    }
+}
+
 impl Key {
     /// The entry's (Chinese, English) texts, for records that carry both languages (an error's
     /// messages, the JSON API).
@@ -28,9 +45,9 @@ impl Key {
 
 impl Lang {
     /// The entry's text in this language, unescaped (templates escape it). Takes the key or a
-    /// reference to it (templates hand fields over by reference).
-    pub fn text(self, key: impl std::borrow::Borrow<Key>) -> &'static str {
-        let key = *key.borrow();
+    /// reference to it, however deep (templates hand fields and loop items over by reference).
+    pub fn text(self, key: impl AsKey) -> &'static str {
+        let key = key.key();
         let texts = match self {
             Lang::Zh => ZH,
             Lang::En => EN,
