@@ -17,8 +17,6 @@ mod input;
 mod list;
 mod pages;
 
-pub(crate) use pages::nav;
-
 use std::fmt::Write as _;
 
 use axum::Router;

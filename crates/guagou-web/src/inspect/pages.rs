@@ -4,8 +4,8 @@
 //! refusal shows the page's message with its code and a link back.
 
 use crate::catalogue::{Key, k};
-use std::fmt::Write as _;
 
+use askama::Template;
 use axum::Form;
 use axum::extract::rejection::QueryRejection;
 use axum::extract::{Path, Query, State};
@@ -26,33 +26,42 @@ use super::input::{
 use crate::AppState;
 use crate::auth::{PageUser, User};
 use crate::error::{PageError, WebError};
-use crate::html::{Lang, esc, page, table_in};
+use crate::html::{Lang, page};
+use crate::partials::{Cell, Choice, render};
 
-/// The links between the supervision pages.
+/// `templates/supervision/nav.html`: the links between the supervision pages.
+#[derive(Template)]
+#[template(path = "supervision/nav.html")]
+struct Nav {
+    lang: Lang,
+}
+
+/// The links between the supervision pages (for the overview, which is built by hand).
 pub(crate) fn nav(lang: Lang) -> String {
-    let links = [
-        ("/supervision", k::SUPERVISION_2),
-        ("/supervision/inspections", k::INSPECTIONS),
-        ("/supervision/notices", k::CRITICISM_AND_COMMENDATION),
-        ("/supervision/allocation", k::YEARLY_ALLOCATION),
-    ];
-    let mut out = String::from("<nav id=\"supervision-nav\">");
-    for (href, name) in links {
-        let _ = write!(out, "<a href=\"{href}\">{}</a> ", lang.t(name));
-    }
-    out.push_str("</nav>");
-    out
+    Nav { lang }.render().unwrap_or_else(|e| {
+        tracing::error!(error = %e, "supervision nav template failed");
+        String::new()
+    })
+}
+
+/// `templates/supervision/refused.html`
+#[derive(Template)]
+#[template(path = "supervision/refused.html")]
+struct RefusedPage {
+    lang: Lang,
+    /// The refusal (`html::refusal_html`, a template).
+    refusal: String,
 }
 
 /// A refused write: the message, the code (and rule), and a link back, with the status.
 fn refusal(user: &User, error: WebError, back: &str) -> Response {
     let problem = error.problem();
     let lang = user.lang;
-    let body = format!(
-        "{}{}",
-        nav(lang),
+    let refusal = crate::html::refusal_html(lang, &problem, back);
+    let body = RefusedPage { lang, refusal }.render().unwrap_or_else(|e| {
+        tracing::error!(error = %e, "supervision refusal template failed");
         crate::html::refusal_html(lang, &problem, back)
-    );
+    });
     (problem.status, Html(page(k::REFUSED, Some(user), &body))).into_response()
 }
 
@@ -64,41 +73,28 @@ fn city_land(user: &User) -> bool {
     user.is_land_writer() && user.actor.level == Level::City
 }
 
-fn csrf_field(user: &User) -> String {
-    format!(
-        "<input type=\"hidden\" name=\"csrf\" value=\"{}\">",
-        esc(&user.csrf)
-    )
-}
-
-fn date_input(lang: Lang, today: chrono::NaiveDate, name: &str, label: Key) -> String {
-    format!(
-        "<label>{} <input type=\"date\" name=\"{name}\" value=\"{day}\" max=\"{day}\" required></label> ",
-        lang.t(label),
-        day = today.format("%Y-%m-%d")
-    )
-}
-
+/// A select's options: every value of `all`, named and labelled in the reader's language.
 fn options<T: Copy>(
     all: &[T],
     name: fn(T) -> &'static str,
     label: fn(T) -> (&'static str, &'static str),
     lang: Lang,
-) -> String {
+) -> Vec<Choice> {
     all.iter()
         .map(|k| {
             let (zh, en) = label(*k);
-            format!(
-                "<option value=\"{}\">{}</option>",
-                name(*k),
-                lang.pair(zh, en)
-            )
+            Choice::new(name(*k), pick(lang, zh, en))
         })
         .collect()
 }
 
+/// The Chinese or the English of a pair that comes with the data (unescaped).
+fn pick(lang: Lang, zh: &str, en: &str) -> String {
+    crate::print::tr(lang, zh, en).to_owned()
+}
+
 /// Counties the user may act for (for the forms' county lists).
-async fn county_options(state: &AppState, user: &User) -> Result<String, WebError> {
+async fn county_options(state: &AppState, user: &User) -> Result<Vec<Choice>, WebError> {
     let city = state.registry.profile.profile.city.clone();
     let counties = user
         .door(&state.registry)
@@ -108,43 +104,66 @@ async fn county_options(state: &AppState, user: &User) -> Result<String, WebErro
         .iter()
         .filter(|d| d.level == "county")
         .filter(|d| DivisionCode::parse(&d.code).is_ok_and(|c| user.actor.may_act_for(&c)))
-        .map(|d| {
-            format!(
-                "<option value=\"{}\">{} {}</option>",
-                esc(&d.code),
-                esc(&d.code),
-                esc(&d.name)
-            )
-        })
+        .map(|d| Choice::new(d.code.clone(), format!("{} {}", d.code, d.name)))
         .collect())
 }
 
-fn kind_cell(lang: Lang, kind: InspectionKind) -> String {
-    let (zh, en) = kind.label();
-    lang.pair(zh, en)
-}
-
-fn inspection_state(lang: Lang, inspection: &Inspection) -> String {
+fn inspection_state(lang: Lang, inspection: &Inspection) -> Cell {
     match &inspection.closed_on {
-        Some(on) => format!(
-            "<span class=\"ok\">{}</span>",
-            lang.pair(&format!("已办结 {on}"), &format!("closed {on}"))
-        ),
+        Some(on) => Cell::text(lang.fill(k::SUPERVISION_CLOSED_ON, &[("on", on)])).with_class("ok"),
         None => {
             let open = inspection
                 .findings
                 .iter()
                 .filter(|f| f.state != FindingState::Closed)
                 .count();
-            format!(
-                "<span class=\"warn\">{}</span>",
-                lang.pair(
-                    &format!("{open} 项问题未销号"),
-                    &format!("{open} findings not closed")
-                )
-            )
+            Cell::text(lang.fill(
+                k::SUPERVISION_FINDINGS_NOT_CLOSED,
+                &[("open", &open.to_string())],
+            ))
+            .with_class("warn")
         }
     }
+}
+
+/// `templates/supervision/inspections.html`
+#[derive(Template)]
+#[template(path = "supervision/inspections.html")]
+struct InspectionsPage {
+    lang: Lang,
+    /// The list of inspections (`lists::render`, a template); none when there are none.
+    list: Option<String>,
+    new_form: Option<NewInspection>,
+}
+
+/// The form recording an inspection.
+struct NewInspection {
+    csrf: String,
+    counties: Vec<Choice>,
+    kinds: Vec<Choice>,
+    severities: Vec<Choice>,
+    projects: Vec<ProjectChoice>,
+    /// The user, the inspector offered.
+    me: String,
+    today: String,
+    /// The finding rows, each optional.
+    blanks: Vec<FindingBlank>,
+}
+
+/// A project offered for the project field: its code, name and county by name.
+struct ProjectChoice {
+    code: String,
+    name: String,
+    county: String,
+}
+
+/// A finding row of the new-inspection form: its number, legend and field names.
+struct FindingBlank {
+    n: u8,
+    legend: String,
+    description: String,
+    severity: String,
+    deadline: String,
 }
 
 /// Handles GET /supervision/inspections
@@ -169,105 +188,68 @@ pub async fn inspections_index(
     if query.wants_xlsx() {
         return Ok(crate::lists::xlsx(lang, &spec, &rows));
     }
-    let table = if inspections.is_empty() {
-        format!(
-            "<p class=\"none\" id=\"inspections-empty\">{}</p>",
-            lang.t(k::NO_INSPECTIONS)
-        )
-    } else {
-        format!(
-            "<div id=\"inspections\">{}</div>",
-            crate::lists::render(lang, &spec, &query, &rows)
-        )
+    let view = InspectionsPage {
+        lang,
+        list: (!inspections.is_empty()).then(|| crate::lists::render(lang, &spec, &query, &rows)),
+        new_form: if land_above_county(&user) {
+            Some(new_inspection_form(&state, &user).await?)
+        } else {
+            None
+        },
     };
-    let mut body = format!(
-        "{}<p>{}</p>{table}",
-        nav(lang),
-        lang.t(k::INSPECTIONS_OF_BIDDING_CONSTRUCTION_AND_FUND)
-    );
-    if land_above_county(&user) {
-        body.push_str(&new_inspection_form(&state, &user).await?);
-    }
+    let body = render(&view, "supervision inspections")?;
     Ok(Html(page(k::INSPECTIONS, Some(&user), &body)).into_response())
 }
 
-/// A picker of the projects `user` reads for a project field (`<input list=…>`): the code is
-/// what the field sends, the option shows the name and the county by name.
-async fn project_datalist(state: &AppState, user: &User, id: &str) -> Result<String, WebError> {
+/// The projects `user` reads, for a project field (`<input list=…>`): the code is what the
+/// field sends, the option shows the name and the county by name.
+async fn project_choices(state: &AppState, user: &User) -> Result<Vec<ProjectChoice>, WebError> {
     let projects = crate::view::readable_projects(&state.registry, user).await?;
     let names = user.door(&state.registry).division_names().await?;
-    let mut out = format!("<datalist id=\"{}\">", esc(id));
-    for p in &projects {
-        let county = names
-            .get(&p.county)
-            .map_or(p.county.as_str(), String::as_str);
-        let _ = write!(
-            out,
-            "<option value=\"{}\">{} · {}</option>",
-            esc(&p.code),
-            esc(&p.name),
-            esc(county)
-        );
-    }
-    out.push_str("</datalist>");
-    Ok(out)
+    Ok(projects
+        .iter()
+        .map(|p| ProjectChoice {
+            code: p.code.clone(),
+            name: p.name.clone(),
+            county: names
+                .get(&p.county)
+                .map_or(p.county.as_str(), String::as_str)
+                .to_owned(),
+        })
+        .collect())
 }
 
-async fn new_inspection_form(state: &AppState, user: &User) -> Result<String, WebError> {
+async fn new_inspection_form(state: &AppState, user: &User) -> Result<NewInspection, WebError> {
     let lang = user.lang;
-    let mut findings = String::new();
-    for n in 1..=3 {
-        let _ = write!(
-            findings,
-            "<fieldset id=\"finding-{n}\"><legend>{legend}</legend>\
-             <label>{desc} <input name=\"f{n}_description\"></label> \
-             <label>{sev} <select name=\"f{n}_severity\">{severities}</select></label> \
-             <label>{deadline} <input type=\"date\" name=\"f{n}_deadline\"></label></fieldset>",
-            legend = lang.pair(
-                &format!("问题 {n}（可空）"),
-                &format!("Finding {n} (optional)")
-            ),
-            desc = lang.t(k::DESCRIPTION),
-            sev = lang.t(k::SEVERITY),
-            severities = options(
-                &FindingSeverity::ALL,
-                FindingSeverity::name,
-                FindingSeverity::label,
-                lang
-            ),
-            deadline = lang.t(k::DEADLINE),
-        );
-    }
-    Ok(format!(
-        "<section id=\"new-inspection\"><h2>{title}</h2>\
-         <form method=\"post\" action=\"/supervision/inspections\" id=\"inspection-form\">{csrf}\
-         <label>{county} <select name=\"county\">{counties}</select></label> \
-         <label>{project} <input name=\"project\" list=\"inspection-projects\" autocomplete=\"off\"></label>{project_choices} \
-         <label>{kind} <select name=\"kind\">{kinds}</select></label> {date} \
-         <label>{inspector} <input name=\"inspector\" value=\"{me}\" aria-describedby=\"inspector-hint\"></label> <small id=\"inspector-hint\">{inspector_hint}</small> \
-         <label>{summary} <input name=\"summary\" required></label>{findings}\
-         <label>{reason} <input name=\"reason\"></label> <button id=\"record-inspection\">{button}</button></form></section>",
-        title = lang.t(k::RECORD_AN_INSPECTION),
-        csrf = csrf_field(user),
-        county = lang.t(k::COUNTY),
-        counties = county_options(state, user).await?,
-        project = lang.t(k::PROJECT_OPTIONAL_ITS_COUNTY_APPLIES),
-        kind = lang.t(k::KIND),
-        kinds = options(
+    let blanks = (1..=3u8)
+        .map(|n| FindingBlank {
+            n,
+            legend: lang.fill(k::SUPERVISION_FINDING_OPTIONAL, &[("n", &n.to_string())]),
+            description: format!("f{n}_description"),
+            severity: format!("f{n}_severity"),
+            deadline: format!("f{n}_deadline"),
+        })
+        .collect();
+    Ok(NewInspection {
+        csrf: user.csrf.clone(),
+        counties: county_options(state, user).await?,
+        kinds: options(
             &InspectionKind::ALL,
             InspectionKind::name,
             InspectionKind::label,
-            lang
+            lang,
         ),
-        date = date_input(lang, user.today, "inspected_on", k::DATE_3),
-        inspector = lang.t(k::INSPECTOR),
-        inspector_hint = lang.t(k::ACCOUNT_NAME_DIVISION_CODE_YOURSELF_BY),
-        project_choices = project_datalist(state, user, "inspection-projects").await?,
-        me = esc(&user.actor.to_string()),
-        summary = lang.t(k::WHAT_WAS_INSPECTED),
-        reason = lang.t(k::NOTE_2),
-        button = lang.t(k::RECORD_2),
-    ))
+        severities: options(
+            &FindingSeverity::ALL,
+            FindingSeverity::name,
+            FindingSeverity::label,
+            lang,
+        ),
+        projects: project_choices(state, user).await?,
+        me: user.actor.to_string(),
+        today: user.today.format("%Y-%m-%d").to_string(),
+        blanks,
+    })
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -336,7 +318,69 @@ pub async fn inspection_submit(
     )
 }
 
-fn finding_rows(user: &User, inspection: &Inspection) -> Vec<Vec<String>> {
+/// `templates/supervision/inspection.html`
+#[derive(Template)]
+#[template(path = "supervision/inspection.html")]
+struct InspectionPage {
+    lang: Lang,
+    csrf: String,
+    today: String,
+    id: String,
+    county: String,
+    project: Cell,
+    kind: String,
+    inspected_on: String,
+    inspector: String,
+    summary: String,
+    recorded_by: String,
+    state: Cell,
+    findings: Vec<FindingLine>,
+}
+
+/// A finding of the inspection page.
+struct FindingLine {
+    seq: i64,
+    description: String,
+    severity: String,
+    deadline: String,
+    state: String,
+    overdue: bool,
+    rectified: Option<Step>,
+    closed: Option<Step>,
+    /// The form the user may use on the finding (rectify or close).
+    action: Option<FindingAction>,
+}
+
+/// A step taken on a finding: what was written, when and by whom.
+struct Step {
+    text: String,
+    on: String,
+    by: String,
+}
+
+/// The form rectifying or closing a finding: the step (`rectify`, `close`; the URL's last
+/// segment and the form id's start), the text and date fields, the button.
+struct FindingAction {
+    verb: &'static str,
+    text_name: &'static str,
+    text_label: Key,
+    date_name: &'static str,
+    date_label: Key,
+    button: Key,
+}
+
+fn step(text: Option<&String>, on: Option<&String>, by: Option<&str>) -> Option<Step> {
+    match (text, on) {
+        (Some(text), Some(on)) => Some(Step {
+            text: text.clone(),
+            on: on.clone(),
+            by: by.unwrap_or("").to_owned(),
+        }),
+        _ => None,
+    }
+}
+
+fn finding_lines(user: &User, inspection: &Inspection) -> Vec<FindingLine> {
     let lang = user.lang;
     let today = user.today;
     // require_land refuses audit (read-only) and other departments.
@@ -350,88 +394,46 @@ fn finding_rows(user: &User, inspection: &Inspection) -> Vec<Vec<String>> {
             let (tzh, ten) = f.state.label();
             let overdue = input::parse_date("deadline", &f.deadline)
                 .is_ok_and(|d| rectification_overdue(f.state, d, today));
-            let state = if overdue {
-                format!(
-                    "<span class=\"fail\">{} · {}</span>",
-                    lang.pair(tzh, ten),
-                    lang.t(k::OVERDUE)
-                )
-            } else {
-                lang.pair(tzh, ten)
-            };
-            let rectified = match (&f.rectification, &f.rectified_on) {
-                (Some(text), Some(on)) => format!(
-                    "{} <span class=\"en\">{} · {}</span>",
-                    esc(text),
-                    esc(on),
-                    esc(f.rectified_by.as_deref().unwrap_or(""))
-                ),
-                _ => String::new(),
-            };
-            let closed = match (&f.closure_note, &f.closed_on) {
-                (Some(text), Some(on)) => format!(
-                    "{} <span class=\"en\">{} · {}</span>",
-                    esc(text),
-                    esc(on),
-                    esc(f.closed_by.as_deref().unwrap_or(""))
-                ),
-                _ => String::new(),
-            };
             let action = match f.state {
-                FindingState::Open if may_rectify => finding_form(
-                    user,
-                    &inspection.id,
-                    f.seq,
-                    "rectify",
-                    ("rectification", k::WHAT_WAS_DONE),
-                    ("rectified_on", k::DATE_4),
-                    k::RECORD_THE_RECTIFICATION,
-                ),
-                FindingState::Rectified if may_close => finding_form(
-                    user,
-                    &inspection.id,
-                    f.seq,
-                    "close",
-                    ("note", k::CLOSURE_OPINION),
-                    ("closed_on", k::DATE_5),
-                    k::CLOSE,
-                ),
-                _ => String::new(),
+                FindingState::Open if may_rectify => Some(FindingAction {
+                    verb: "rectify",
+                    text_name: "rectification",
+                    text_label: k::WHAT_WAS_DONE,
+                    date_name: "rectified_on",
+                    date_label: k::DATE_4,
+                    button: k::RECORD_THE_RECTIFICATION,
+                }),
+                FindingState::Rectified if may_close => Some(FindingAction {
+                    verb: "close",
+                    text_name: "note",
+                    text_label: k::CLOSURE_OPINION,
+                    date_name: "closed_on",
+                    date_label: k::DATE_5,
+                    button: k::CLOSE,
+                }),
+                _ => None,
             };
-            vec![
-                f.seq.to_string(),
-                esc(&f.description),
-                lang.pair(szh, sen),
-                esc(&f.deadline),
-                state,
-                rectified,
-                closed,
+            FindingLine {
+                seq: f.seq,
+                description: f.description.clone(),
+                severity: pick(lang, szh, sen),
+                deadline: f.deadline.clone(),
+                state: pick(lang, tzh, ten),
+                overdue,
+                rectified: step(
+                    f.rectification.as_ref(),
+                    f.rectified_on.as_ref(),
+                    f.rectified_by.as_deref(),
+                ),
+                closed: step(
+                    f.closure_note.as_ref(),
+                    f.closed_on.as_ref(),
+                    f.closed_by.as_deref(),
+                ),
                 action,
-            ]
+            }
         })
         .collect()
-}
-
-fn finding_form(
-    user: &User,
-    id: &str,
-    seq: i64,
-    action: &str,
-    text: (&str, Key),
-    date: (&str, Key),
-    button: Key,
-) -> String {
-    let lang = user.lang;
-    format!(
-        "<form method=\"post\" action=\"/supervision/inspections/{id}/findings/{seq}/{action}\" class=\"action\" id=\"{action}-{seq}\">{csrf}\
-         <label>{label} <input name=\"{name}\" required></label> {date}<button>{button}</button></form>",
-        id = esc(id),
-        csrf = csrf_field(user),
-        label = lang.t(text.1),
-        name = text.0,
-        date = date_input(lang, user.today, date.0, date.1),
-        button = lang.t(button),
-    )
 }
 
 /// Handles GET /supervision/inspections/{id}
@@ -442,48 +444,26 @@ pub async fn inspection_show(
 ) -> Result<Html<String>, PageError> {
     let lang = user.lang;
     let inspection = input::readable_inspection(&state.registry, &user, &id).await?;
-    let row = |label: Key, value: String| vec![lang.t(label), value];
-    let project = match &inspection.project {
-        Some(code) => format!("<a href=\"/projects/{}\">{}</a>", esc(code), esc(code)),
-        None => lang.t(k::THE_COUNTY),
+    let (kzh, ken) = inspection.kind.label();
+    let view = InspectionPage {
+        lang,
+        csrf: user.csrf.clone(),
+        today: user.today.format("%Y-%m-%d").to_string(),
+        id: inspection.id.clone(),
+        county: inspection.county.clone(),
+        project: match &inspection.project {
+            Some(code) => Cell::link(code.clone(), format!("/projects/{code}")),
+            None => Cell::text(lang.text(k::THE_COUNTY)),
+        },
+        kind: pick(lang, kzh, ken),
+        inspected_on: inspection.inspected_on.clone(),
+        inspector: inspection.inspector.clone(),
+        summary: inspection.summary.clone(),
+        recorded_by: inspection.recorded_by.clone(),
+        state: inspection_state(lang, &inspection),
+        findings: finding_lines(&user, &inspection),
     };
-    let facts = vec![
-        row(k::ID, esc(&inspection.id)),
-        row(k::COUNTY, esc(&inspection.county)),
-        row(k::PROJECT_2, project),
-        row(k::KIND, kind_cell(lang, inspection.kind)),
-        row(k::DATE_3, esc(&inspection.inspected_on)),
-        row(k::INSPECTOR, esc(&inspection.inspector)),
-        row(k::SUMMARY, esc(&inspection.summary)),
-        row(k::RECORDED_BY, esc(&inspection.recorded_by)),
-        row(k::STATE, inspection_state(lang, &inspection)),
-    ];
-    let findings = if inspection.findings.is_empty() {
-        format!("<p class=\"none\">{}</p>", lang.t(k::NO_FINDINGS))
-    } else {
-        table_in(
-            lang,
-            &[
-                k::NO_2,
-                k::FINDING_2,
-                k::SEVERITY,
-                k::DEADLINE,
-                k::STATE,
-                k::RECTIFICATION_2,
-                k::CLOSURE,
-                k::ACTION,
-            ],
-            &finding_rows(&user, &inspection),
-        )
-    };
-    let body = format!(
-        "{nav}<section id=\"inspection\">{facts}</section>\
-         <section id=\"findings\"><h2>{title}</h2><p>{explain}</p>{findings}</section>",
-        nav = nav(lang),
-        facts = table_in(lang, &[k::ITEM_2, k::VALUE_2], &facts),
-        title = lang.t(k::FINDINGS_AND_RECTIFICATION),
-        explain = lang.t(k::THE_COUNTY_RECORDS_ITS_RECTIFICATION_THEN),
-    );
+    let body = render(&view, "supervision inspection")?;
     Ok(Html(page(k::INSPECTION, Some(&user), &body)))
 }
 
@@ -545,45 +525,83 @@ pub async fn close_submit(
     )
 }
 
-fn notice_rows(user: &User, notices: &[Notice]) -> Vec<Vec<String>> {
+/// `templates/supervision/notices.html`
+#[derive(Template)]
+#[template(path = "supervision/notices.html")]
+struct NoticesPage {
+    lang: Lang,
+    csrf: String,
+    today: String,
+    notices: Vec<NoticeLine>,
+    new_form: Option<NewNotice>,
+}
+
+/// A notice of the notices page.
+struct NoticeLine {
+    id: String,
+    county: String,
+    kind: String,
+    /// `fail` for a criticism, `ok` for a commendation.
+    kind_class: &'static str,
+    decided_on: String,
+    clause: String,
+    reason: String,
+    recorded_by: String,
+    lifted: Lifted,
+}
+
+/// What the "lifted" column of a notice shows.
+enum Lifted {
+    /// Lifted: when (the text says it), why and by whom.
+    Done {
+        on: String,
+        reason: String,
+        by: String,
+    },
+    /// A criticism in force the user may lift: the lift form.
+    Form,
+    /// A criticism in force.
+    InForce,
+    /// A commendation (nothing is lifted).
+    Nothing,
+}
+
+/// The form recording a notice.
+struct NewNotice {
+    counties: Vec<Choice>,
+    kinds: Vec<Choice>,
+}
+
+fn notice_lines(user: &User, notices: &[Notice]) -> Vec<NoticeLine> {
     let lang = user.lang;
     notices
         .iter()
         .map(|n| {
             let (zh, en) = n.kind.label();
-            let kind = match n.kind {
-                NoticeKind::Criticism => format!("<span class=\"fail\">{}</span>", lang.pair(zh, en)),
-                NoticeKind::Commendation => format!("<span class=\"ok\">{}</span>", lang.pair(zh, en)),
-            };
             let lifted = match (&n.lifted_on, n.kind) {
-                (Some(on), _) => format!(
-                    "{} <span class=\"en\">{} · {}</span>",
-                    lang.pair(&format!("{on} 解除"), &format!("lifted {on}")),
-                    esc(n.lift_reason.as_deref().unwrap_or("")),
-                    esc(n.lifted_by.as_deref().unwrap_or(""))
-                ),
-                (None, NoticeKind::Criticism) if city_land(user) => format!(
-                    "<form method=\"post\" action=\"/supervision/notices/{id}/lift\" class=\"action\" id=\"lift-{id}\">{csrf}\
-                     {date}<label>{reason} <input name=\"reason\" required></label> <button>{button}</button></form>",
-                    id = esc(&n.id),
-                    csrf = csrf_field(user),
-                    date = date_input(lang, user.today, "lifted_on", k::DATE_6),
-                    reason = lang.t(k::REASON_FOR_THE_DECISION),
-                    button = lang.t(k::LIFT_THE_CRITICISM),
-                ),
-                (None, NoticeKind::Criticism) => lang.t(k::IN_FORCE),
-                (None, NoticeKind::Commendation) => String::new(),
+                (Some(on), _) => Lifted::Done {
+                    on: lang.fill(k::SUPERVISION_LIFTED_ON, &[("on", on)]),
+                    reason: n.lift_reason.clone().unwrap_or_default(),
+                    by: n.lifted_by.clone().unwrap_or_default(),
+                },
+                (None, NoticeKind::Criticism) if city_land(user) => Lifted::Form,
+                (None, NoticeKind::Criticism) => Lifted::InForce,
+                (None, NoticeKind::Commendation) => Lifted::Nothing,
             };
-            vec![
-                format!("<span id=\"notice-{}\">{}</span>", esc(&n.id), esc(&n.id)),
-                esc(&n.county),
-                kind,
-                esc(&n.decided_on),
-                esc(&n.clause),
-                esc(&n.reason),
-                esc(&n.recorded_by),
+            NoticeLine {
+                id: n.id.clone(),
+                county: n.county.clone(),
+                kind: pick(lang, zh, en),
+                kind_class: match n.kind {
+                    NoticeKind::Criticism => "fail",
+                    NoticeKind::Commendation => "ok",
+                },
+                decided_on: n.decided_on.clone(),
+                clause: n.clause.clone(),
+                reason: n.reason.clone(),
+                recorded_by: n.recorded_by.clone(),
                 lifted,
-            ]
+            }
         })
         .collect()
 }
@@ -595,58 +613,27 @@ pub async fn notices_index(
 ) -> Result<Html<String>, PageError> {
     let lang = user.lang;
     let notices = input::readable_notices(&state.registry, &user).await?;
-    let table = if notices.is_empty() {
-        format!("<p class=\"none\">{}</p>", lang.t(k::NO_NOTICES))
-    } else {
-        format!(
-            "<div id=\"notices\">{}</div>",
-            table_in(
-                lang,
-                &[
-                    k::ID,
-                    k::COUNTY,
-                    k::KIND,
-                    k::DATE_2,
-                    k::CLAUSE,
-                    k::REASON,
-                    k::RECORDED_BY,
-                    k::LIFTED,
-                ],
-                &notice_rows(&user, &notices),
-            )
-        )
-    };
-    let mut body = format!(
-        "{}<p>{}</p>{table}",
-        nav(lang),
-        lang.t(k::A_CRITICISED_COUNTYS_ALLOCATION_IS_SUSPENDED)
-    );
-    if city_land(&user) {
-        let _ = write!(
-            body,
-            "<section id=\"new-notice\"><h2>{title}</h2>\
-             <form method=\"post\" action=\"/supervision/notices\" id=\"notice-form\">{csrf}\
-             <label>{county} <select name=\"county\">{counties}</select></label> \
-             <label>{kind} <select name=\"kind\">{kinds}</select></label> {date}\
-             <label>{clause} <input name=\"clause\" value=\"三(二)\"></label> \
-             <label>{reason} <input name=\"reason\" required></label> <button id=\"record-notice\">{button}</button></form></section>",
-            title = lang.t(k::RECORD_A_NOTICE),
-            csrf = csrf_field(&user),
-            county = lang.t(k::COUNTY),
-            counties = county_options(&state, &user).await?,
-            kind = lang.t(k::KIND),
-            kinds = options(
+    let new_form = if city_land(&user) {
+        Some(NewNotice {
+            counties: county_options(&state, &user).await?,
+            kinds: options(
                 &[NoticeKind::Criticism, NoticeKind::Commendation],
                 NoticeKind::name,
                 NoticeKind::label,
-                lang
+                lang,
             ),
-            date = date_input(lang, user.today, "decided_on", k::DATE_7),
-            clause = lang.t(k::CLAUSE),
-            reason = lang.t(k::REASON),
-            button = lang.t(k::RECORD_2),
-        );
-    }
+        })
+    } else {
+        None
+    };
+    let view = NoticesPage {
+        lang,
+        csrf: user.csrf.clone(),
+        today: user.today.format("%Y-%m-%d").to_string(),
+        notices: notice_lines(&user, &notices),
+        new_form,
+    };
+    let body = render(&view, "supervision notices")?;
     Ok(Html(page(
         k::CRITICISM_AND_COMMENDATION,
         Some(&user),
@@ -719,20 +706,76 @@ fn area(m2: i64) -> String {
     crate::html::area_text(m2)
 }
 
-fn allocation_rows(lang: Lang, rows: &[AllocationRow]) -> Vec<Vec<String>> {
+/// `templates/supervision/allocation.html`
+#[derive(Template)]
+#[template(path = "supervision/allocation.html")]
+struct AllocationPage {
+    lang: Lang,
+    year: i32,
+    /// The city's total asked for, as it was asked.
+    total_m2: String,
+    weights: Vec<Vec<Cell>>,
+    summary: String,
+    rows: Vec<AllocationLine>,
+    /// The line saying how many counties' rows are outside the jurisdiction, if any.
+    hidden: Option<String>,
+    decided: Option<DecidedLines>,
+    /// The decide form, for the city's land bureau while the year is not decided.
+    decide: Option<DecideOffer>,
+}
+
+/// A county of the allocation's calculation.
+struct AllocationLine {
+    county: String,
+    name: String,
+    base_weight: String,
+    /// The poverty level (and the transition period of an exited county).
+    poverty: String,
+    poverty_weight: String,
+    /// `0`, or `+weight (notices)`.
+    commendations: String,
+    /// The criticisms suspending the county, if any.
+    suspended_by: Option<String>,
+    weight: String,
+    share_percent: String,
+    exact_m2: String,
+    floor_m2: String,
+    remainder: String,
+    extra_m2: String,
+    allocated_m2: i64,
+    /// The allocated area as text.
+    allocated: String,
+}
+
+/// The allocation the city decided: what, when, by whom, why, and its calculation.
+struct DecidedLines {
+    text: String,
+    rows: Vec<AllocationLine>,
+}
+
+/// The form deciding the year's allocation.
+struct DecideOffer {
+    csrf: String,
+    today: String,
+    confirm: String,
+}
+
+fn allocation_lines(lang: Lang, rows: &[AllocationRow]) -> Vec<AllocationLine> {
     rows.iter()
         .map(|r| {
-            let mut poverty = match r.poverty_level {
-                Some(PovertyLevel::National) => lang.t(k::NATIONAL_POVERTY_COUNTY),
-                Some(PovertyLevel::Provincial) => lang.t(k::PROVINCIAL_POVERTY_COUNTY),
-                None => lang.t(k::NOT_A_POVERTY_COUNTY),
-            };
+            let mut poverty = lang
+                .text(match r.poverty_level {
+                    Some(PovertyLevel::National) => k::NATIONAL_POVERTY_COUNTY,
+                    Some(PovertyLevel::Provincial) => k::PROVINCIAL_POVERTY_COUNTY,
+                    None => k::NOT_A_POVERTY_COUNTY,
+                })
+                .to_owned();
             // Exited, still tilted by the transition period (摘帽不摘政策): say so.
             if let (Some(exit), Some(until)) = (r.poverty_exited_on, r.poverty_transition_until) {
-                poverty.push_str(&lang.pair(
-                    &format!("（{exit} 退出，过渡期至 {until}）"),
-                    &format!(" (exited {exit}, transition until {until})"),
-                ));
+                poverty += &lang.fill(
+                    k::SUPERVISION_POVERTY_TRANSITION,
+                    &[("exit", &exit.to_string()), ("until", &until.to_string())],
+                );
             }
             let commendations = if r.commendations.is_empty() {
                 "0".to_owned()
@@ -740,89 +783,44 @@ fn allocation_rows(lang: Lang, rows: &[AllocationRow]) -> Vec<Vec<String>> {
                 format!(
                     "+{} ({})",
                     r.commendation_weight,
-                    esc(&r.commendations.join(", "))
+                    r.commendations.join(", ")
                 )
             };
-            let suspended = if r.suspended_by.is_empty() {
-                String::new()
-            } else {
-                format!(
-                    "<span class=\"fail\">{} ({})</span>",
-                    lang.t(k::SUSPENDED),
-                    esc(&r.suspended_by.join(", "))
-                )
-            };
-            vec![
-                format!(
-                    "<span id=\"alloc-{c}\">{c}</span> {}",
-                    esc(&r.name),
-                    c = esc(&r.county)
-                ),
-                r.base_weight.to_string(),
-                format!("{} +{}", poverty, r.poverty_weight),
+            AllocationLine {
+                county: r.county.clone(),
+                name: r.name.clone(),
+                base_weight: r.base_weight.to_string(),
+                poverty,
+                poverty_weight: r.poverty_weight.to_string(),
                 commendations,
-                suspended,
-                format!("<strong>{}</strong>", r.weight),
-                format!("{}%", esc(&r.share_percent)),
-                esc(&r.exact_m2),
-                r.floor_m2.to_string(),
-                r.remainder.to_string(),
-                format!("+{}", r.extra_m2),
-                format!(
-                    "<strong class=\"allocated\" data-m2=\"{}\">{}</strong>",
-                    r.allocated_m2,
-                    esc(&area(r.allocated_m2))
-                ),
-            ]
+                suspended_by: (!r.suspended_by.is_empty()).then(|| r.suspended_by.join(", ")),
+                weight: r.weight.to_string(),
+                share_percent: r.share_percent.to_string(),
+                exact_m2: r.exact_m2.to_string(),
+                floor_m2: r.floor_m2.to_string(),
+                remainder: r.remainder.to_string(),
+                extra_m2: r.extra_m2.to_string(),
+                allocated_m2: r.allocated_m2,
+                allocated: area(r.allocated_m2),
+            }
         })
         .collect()
 }
 
-fn allocation_table(lang: Lang, rows: &[AllocationRow]) -> String {
-    table_in(
-        lang,
-        &[
-            k::COUNTY,
-            k::BASE,
-            k::POVERTY_1_JAN,
-            k::COMMENDATIONS,
-            k::CRITICISM,
-            k::WEIGHT,
-            k::SHARE,
-            k::EXACT_M,
-            k::INTEGER_PART,
-            k::REMAINDER,
-            k::LARGEST_REMAINDER,
-            k::ALLOCATED,
-        ],
-        &allocation_rows(lang, rows),
-    )
-}
-
-fn decided_section(lang: Lang, decided: &DecidedAllocation) -> String {
-    format!(
-        "<section id=\"decided\"><h2>{title}</h2><p>{text}</p>{table}</section>",
-        title = lang.t(k::THE_ALLOCATION_THE_CITY_DECIDED),
-        text = lang.pair(
-            &format!(
-                "{} 年：总量 {}，{} 由 {} 决定。依据：{}",
-                decided.year,
-                area(decided.total_m2),
-                decided.decided_on,
-                decided.decided_by,
-                decided.reason
-            ),
-            &format!(
-                "{}: total {}, decided on {} by {}. Basis: {}",
-                decided.year,
-                area(decided.total_m2),
-                decided.decided_on,
-                decided.decided_by,
-                decided.reason
-            ),
+fn decided_lines(lang: Lang, decided: &DecidedAllocation) -> DecidedLines {
+    DecidedLines {
+        text: lang.fill(
+            k::SUPERVISION_DECIDED,
+            &[
+                ("year", &decided.year.to_string()),
+                ("total", &area(decided.total_m2)),
+                ("on", &decided.decided_on.to_string()),
+                ("by", &decided.decided_by.to_string()),
+                ("reason", &decided.reason.to_string()),
+            ],
         ),
-        table = allocation_table(lang, &decided.calculation.rows),
-    )
+        rows: allocation_lines(lang, &decided.calculation.rows),
+    }
 }
 
 /// The name of an allocation factor (its key in the profile's `[allocation]` in the tooltip).
@@ -836,95 +834,50 @@ fn factor_name(factor: &str) -> Key {
     }
 }
 
-fn allocation_body(user: &User, view: &AllocationView) -> String {
+fn allocation_body(user: &User, view: &AllocationView) -> Result<String, WebError> {
     let lang = user.lang;
-    let weights: Vec<Vec<String>> = view
+    let weights = view
         .weights
         .iter()
         .map(|w| {
             vec![
-                {
-                    format!(
-                        "<span title=\"{}\">{}</span>",
-                        esc(w.factor),
-                        lang.t(factor_name(w.factor))
-                    )
-                },
-                w.weight.to_string(),
-                esc(&w.clause),
-                lang.pair(&w.note_zh, &w.note_en),
+                Cell::text(lang.text(factor_name(w.factor))).titled(w.factor),
+                Cell::text(w.weight.to_string()),
+                Cell::text(w.clause.clone()),
+                Cell::text(pick(lang, &w.note_zh, &w.note_en)),
             ]
         })
         .collect();
-    let mut body = format!(
-        "{nav}<form method=\"get\" action=\"/supervision/allocation\" id=\"allocation-query\">\
-         <label>{year_label} <input type=\"number\" name=\"year\" value=\"{year}\" required></label> \
-         <label>{total_label} <input type=\"text\" inputmode=\"decimal\" name=\"total_m2\" value=\"{total}\" required></label> \
-         <button>{show}</button></form>\
-         <section id=\"weights\"><h2>{weights_title}</h2>{weights_table}</section>\
-         <section id=\"calculation\"><h2>{calc_title}</h2><p id=\"allocation-summary\">{summary}</p>{table}{hidden}</section>",
-        nav = nav(lang),
-        year_label = lang.t(k::YEAR),
-        year = view.year,
-        total_label = lang.t(k::CITY_TOTAL_M),
-        total = view.total_m2,
-        show = lang.t(k::COMPUTE),
-        weights_title = lang.t(k::WEIGHTS_AND_CLAUSES),
-        weights_table = table_in(
-            lang,
-            &[k::FACTOR, k::WEIGHT, k::CLAUSE, k::NOTE_3],
-            &weights
+    let year = view.year.to_string();
+    let page = AllocationPage {
+        lang,
+        year: view.year,
+        total_m2: view.total_m2.to_string(),
+        weights,
+        summary: lang.fill(
+            k::SUPERVISION_ALLOCATION_SUMMARY,
+            &[
+                ("year", &year),
+                ("total", &area(view.total_m2)),
+                ("weight", &view.total_weight.to_string()),
+                ("remaining", &view.remaining_m2.to_string()),
+            ],
         ),
-        calc_title = lang.t(k::CALCULATION),
-        summary = lang.pair(
-            &format!(
-                "{} 年总量 {}；权重合计 {}；每县 = 总量 × 权重 ÷ 权重合计，先取整数部分，余下 {} m² 按余数从大到小各补 1 m²（余数相同按代码顺序），合计恰为总量",
-                view.year, area(view.total_m2), view.total_weight, view.remaining_m2
-            ),
-            &format!(
-                "{}: total {}; total weight {}; each county = total × weight ÷ total weight, integer part first, the remaining {} m² one each to the largest remainders (ties by code), so the sum is exactly the total",
-                view.year, area(view.total_m2), view.total_weight, view.remaining_m2
-            ),
-        ),
-        table = allocation_table(lang, &view.rows),
-        hidden = if view.rows_hidden > 0 {
-            format!(
-                "<p class=\"none\">{}</p>",
-                lang.pair(
-                    &format!("另有 {} 个县的明细不在本辖区内，未显示", view.rows_hidden),
-                    &format!("{} other counties' rows are outside your jurisdiction", view.rows_hidden)
-                )
+        rows: allocation_lines(lang, &view.rows),
+        hidden: (view.rows_hidden > 0).then(|| {
+            lang.fill(
+                k::SUPERVISION_ROWS_HIDDEN,
+                &[("count", &view.rows_hidden.to_string())],
             )
-        } else {
-            String::new()
-        },
-    );
-    match &view.decided {
-        Some(decided) => body.push_str(&decided_section(lang, decided)),
-        None if city_land(user) => {
-            let _ = write!(
-                body,
-                "<section id=\"decide\"><h2>{title}</h2>\
-                 <form method=\"post\" action=\"/supervision/allocation\" id=\"decide-form\" data-confirm=\"{confirm}\">{csrf}\
-                 <input type=\"hidden\" name=\"year\" value=\"{year}\">\
-                 <input type=\"hidden\" name=\"total_m2\" value=\"{total}\">{date}\
-                 <label>{reason} <input name=\"reason\" required></label> <button id=\"decide\">{button}</button></form></section>",
-                title = lang.t(k::RECORD_AS_THE_CITYS_DECISION),
-                confirm = lang.pair(
-                    &format!("确认决定 {} 年度分配？每年只能决定一次，决定后不能更改。", view.year),
-                    &format!("Decide the {} allocation? It is decided once a year and cannot be changed.", view.year)
-                ),
-                csrf = csrf_field(user),
-                year = view.year,
-                total = view.total_m2,
-                date = date_input(lang, user.today, "decided_on", k::DATE_8),
-                reason = lang.t(k::BASIS),
-                button = lang.t(k::DECIDE_THIS_YEARS_ALLOCATION),
-            );
-        }
-        None => {}
-    }
-    body
+        }),
+        decided: view.decided.as_ref().map(|d| decided_lines(lang, d)),
+        decide: (view.decided.is_none() && city_land(user)).then(|| DecideOffer {
+            csrf: user.csrf.clone(),
+            today: user.today.format("%Y-%m-%d").to_string(),
+            confirm: lang.fill(k::SUPERVISION_DECIDE_CONFIRM, &[("year", &year)]),
+        }),
+    };
+    render(&page, "supervision allocation")
 }
 
 /// Handles GET /supervision/allocation
@@ -939,7 +892,7 @@ pub async fn allocation_show(
             Ok(view) => Html(page(
                 k::YEARLY_ALLOCATION_OF_THE_LINKAGE_PLAN,
                 Some(&user),
-                &allocation_body(&user, &view),
+                &allocation_body(&user, &view)?,
             ))
             .into_response(),
             Err(e) => refusal(&user, e, "/supervision/allocation"),

@@ -3,8 +3,8 @@
 //! lifting of a suspension (the city) as forms.
 
 use crate::catalogue::{Key, k};
-use std::fmt::Write as _;
 
+use askama::Template;
 use axum::Form;
 use axum::extract::rejection::QueryRejection;
 use axum::extract::{Query, State};
@@ -14,16 +14,17 @@ use guagou_registry::scan::ScanReport;
 use serde::Deserialize;
 use utoipa::IntoParams;
 
-use super::access::{above_county, area_text, none};
-use super::deadlines::{SupervisionView, supervision_view};
+use super::access::{above_county, area_text};
+use super::deadlines::supervision_view;
 use super::ledger_pages::refusal;
 use super::panels::deadline_table;
 use super::write::{self, LiftBody, parse_date};
 use crate::AppState;
 use crate::auth::{PageUser, User};
 use crate::error::{PageError, WebError};
-use crate::html::{Lang, esc, page, table_in};
-use crate::names::{DivisionNames, division};
+use crate::html::{Lang, page};
+use crate::names::DivisionNames;
+use crate::partials::{Cell, render};
 
 /// The date supervision looks at.
 #[derive(Debug, Clone, Default, Deserialize, IntoParams)]
@@ -53,22 +54,20 @@ fn text(value: &serde_json::Value, key: &str) -> String {
     }
 }
 
-/// The Chinese and English name of a sanction kind (`{"kind": …, "year": …}`).
-fn sanction_kind(kind: &serde_json::Value) -> (String, String) {
+/// The name of a sanction kind (`{"kind": …, "year": …}`) in the reader's language.
+fn sanction_kind(lang: Lang, kind: &serde_json::Value) -> String {
     let year = text(kind, "year");
-    match text(kind, "kind").as_str() {
-        "suspend_advances" => ("暂停预支".into(), "advance right suspended".into()),
-        "deduct_annual_plan" => (
-            format!("扣减 {year} 年度计划指标"),
-            format!("annual plan {year} deducted"),
-        ),
-        "farmland_balance_obligation" => {
-            ("占补平衡义务".into(), "farmland balance obligation".into())
+    let key = match text(kind, "kind").as_str() {
+        "suspend_advances" => k::SUPERVISION_SUSPEND_ADVANCES,
+        "deduct_annual_plan" => {
+            return lang.fill(k::SUPERVISION_DEDUCT_ANNUAL_PLAN, &[("year", &year)]);
         }
-        "taxes_and_fees_obligation" => ("补齐相关税费".into(), "taxes and fees owed".into()),
-        "completion_overdue" => ("逾期未完成，不得延期".into(), "completion overdue".into()),
-        other => (other.to_owned(), other.to_owned()),
-    }
+        "farmland_balance_obligation" => k::SUPERVISION_FARMLAND_BALANCE_OBLIGATION,
+        "taxes_and_fees_obligation" => k::SUPERVISION_TAXES_AND_FEES_OBLIGATION,
+        "completion_overdue" => k::SUPERVISION_COMPLETION_OVERDUE,
+        other => return other.to_owned(),
+    };
+    lang.text(key).to_owned()
 }
 
 pub(crate) fn obligation_kind(kind: &str) -> Key {
@@ -81,39 +80,25 @@ pub(crate) fn obligation_kind(kind: &str) -> Key {
     }
 }
 
-fn amount_cell(value: &serde_json::Value) -> String {
+fn amount_cell(value: &serde_json::Value) -> Cell {
     match value.get("amount_m2").and_then(serde_json::Value::as_i64) {
-        Some(m2) if m2 > 0 => esc(&area_text(m2)),
-        _ => String::new(),
+        Some(m2) if m2 > 0 => Cell::text(area_text(m2)),
+        _ => Cell::default(),
     }
 }
 
-fn sanction_rows(
-    lang: Lang,
-    names: &DivisionNames,
-    sanctions: &[serde_json::Value],
-    applied: bool,
-) -> Vec<Vec<String>> {
-    sanctions
-        .iter()
-        .map(|s| {
-            let kind = s.get("kind").cloned().unwrap_or_default();
-            let (zh, en) = sanction_kind(&kind);
-            let mut row = vec![
-                format!("<code>{}</code>", esc(&text(s, "rule"))),
-                esc(&text(s, "clause")),
-                lang.pair(&zh, &en),
-                esc(&text(s, "project")),
-                division(names, &text(s, "county")),
-                amount_cell(s),
-                esc(&text(s, "overdue_since")),
-            ];
-            if applied {
-                row.push(esc(&text(s, "applied_on")));
-            }
-            row
-        })
-        .collect()
+/// A county by name, its code in the tooltip (by code when the name is unknown).
+fn division(names: &DivisionNames, code: &str) -> Cell {
+    match names.get(code) {
+        Some(name) => Cell::text(name.clone()).titled(code),
+        None => Cell::text(code),
+    }
+}
+
+/// A table of sanctions (due, or applied with the day they were), for `table::data_table`.
+struct SanctionTable {
+    headers: Vec<&'static str>,
+    rows: Vec<Vec<Cell>>,
 }
 
 fn sanction_table(
@@ -121,10 +106,7 @@ fn sanction_table(
     names: &DivisionNames,
     sanctions: &[serde_json::Value],
     applied: bool,
-) -> String {
-    if sanctions.is_empty() {
-        return none(lang);
-    }
+) -> SanctionTable {
     let mut headers = vec![
         k::RULE,
         k::CLAUSE,
@@ -137,104 +119,82 @@ fn sanction_table(
     if applied {
         headers.push(k::APPLIED_ON_2);
     }
-    table_in(
-        lang,
-        &headers,
-        &sanction_rows(lang, names, sanctions, applied),
-    )
+    let rows = sanctions
+        .iter()
+        .map(|s| {
+            let kind = s.get("kind").cloned().unwrap_or_default();
+            let mut row = vec![
+                Cell::code(text(s, "rule")),
+                Cell::text(text(s, "clause")),
+                Cell::text(sanction_kind(lang, &kind)),
+                Cell::text(text(s, "project")),
+                division(names, &text(s, "county")),
+                amount_cell(s),
+                Cell::text(text(s, "overdue_since")),
+            ];
+            if applied {
+                row.push(Cell::text(text(s, "applied_on")));
+            }
+            row
+        })
+        .collect();
+    SanctionTable {
+        headers: headers.into_iter().map(|h| lang.text(h)).collect(),
+        rows,
+    }
 }
 
-fn obligations_table(
+fn obligation_rows(
     lang: Lang,
     names: &DivisionNames,
     obligations: &[serde_json::Value],
-) -> String {
-    if obligations.is_empty() {
-        return none(lang);
-    }
-    let rows: Vec<Vec<String>> = obligations
+) -> Vec<Vec<Cell>> {
+    obligations
         .iter()
         .map(|o| {
             let name = obligation_kind(&text(o, "kind"));
             let closed = text(o, "closed_on");
             vec![
-                lang.t(name),
+                Cell::text(lang.text(name)),
                 division(names, &text(o, "county")),
-                esc(&text(o, "project")),
+                Cell::text(text(o, "project")),
                 amount_cell(o),
-                esc(&text(o, "opened_on")),
+                Cell::text(text(o, "opened_on")),
                 if closed.is_empty() {
-                    format!("<span class=\"fail\">{}</span>", lang.t(k::OPEN))
+                    Cell::text(lang.text(k::OPEN)).with_class("fail")
                 } else {
-                    esc(&closed)
+                    Cell::text(closed)
                 },
             ]
         })
-        .collect();
-    table_in(
-        lang,
-        &[
-            k::OBLIGATION,
-            k::COUNTY,
-            k::PROJECT_2,
-            k::AREA,
-            k::OPENED,
-            k::CLOSED_2,
-        ],
-        &rows,
-    )
+        .collect()
 }
 
-fn suspensions(user: &User, names: &DivisionNames, view: &SupervisionView) -> String {
-    let lang = user.lang;
-    if view.suspended.is_empty() {
-        return none(lang);
-    }
-    let may_lift = user.is_land_writer() && user.actor.level == Level::City;
-    let rows: Vec<Vec<String>> = view
-        .suspended
-        .iter()
-        .map(|county| {
-            let lift = if may_lift {
-                format!(
-                    "<form method=\"post\" action=\"/supervision/lift\" class=\"action\" id=\"lift-{c}\">\
-                     <input type=\"hidden\" name=\"csrf\" value=\"{csrf}\">\
-                     <input type=\"hidden\" name=\"county\" value=\"{c}\">\
-                     <label>{reason} <input name=\"reason\" required></label> <button>{button}</button></form>",
-                    c = esc(county),
-                    csrf = esc(&user.csrf),
-                    reason = lang.t(k::REASON_FOR_THE_DECISION),
-                    button = lang.t(k::LIFT_THE_SUSPENSION),
-                )
-            } else {
-                String::new()
-            };
-            vec![division(names, county), lift]
-        })
-        .collect();
-    table_in(lang, &[k::COUNTY, k::CITY_DECISION], &rows)
+/// `templates/supervision/overview.html`
+#[derive(Template)]
+#[template(path = "supervision/overview.html")]
+struct OverviewPage {
+    lang: Lang,
+    csrf: String,
+    today: String,
+    as_of: String,
+    summary: String,
+    /// The deadlines table (`panels::deadline_table`, escaped HTML); none when there are none.
+    deadlines: Option<String>,
+    pending: SanctionTable,
+    sanctions: SanctionTable,
+    obligations: Vec<Vec<Cell>>,
+    suspended: Vec<Suspended>,
+    /// The city's land bureau may lift a suspension.
+    may_lift: bool,
+    /// The land bureau above the county may run the scan.
+    scan: bool,
 }
 
-fn scan_form(user: &User, as_of: &str) -> String {
-    let lang = user.lang;
-    if !user.is_land_writer() || !above_county(user) {
-        return String::new();
-    }
-    format!(
-        "<section id=\"scan\"><h2>{title}</h2><p>{explain}</p>\
-         <form method=\"post\" action=\"/supervision/scan\" class=\"action\" id=\"form-scan\" data-confirm=\"{confirm}\">\
-         <input type=\"hidden\" name=\"csrf\" value=\"{csrf}\">\
-         <label>{date} <input type=\"date\" name=\"as_of\" value=\"{as_of}\" max=\"{today}\" required></label> \
-         <button>{button}</button></form></section>",
-        today = user.today,
-        title = lang.t(k::SCAN_FOR_OVERDUE_ITEMS),
-        explain = lang.t(k::APPLIES_THE_SANCTIONS_DUE_ON_THE),
-        csrf = esc(&user.csrf),
-        confirm = lang.t(k::APPLY_THE_SANCTIONS_DUE_OVERDUE_COUNTIES),
-        date = lang.t(k::AS_OF),
-        as_of = esc(as_of),
-        button = lang.t(k::RUN_THE_SCAN),
-    )
+/// A county whose advances are suspended: its code and its cell.
+struct Suspended {
+    code: String,
+    county: Cell,
 }
 
 /// Handles GET /supervision
@@ -247,71 +207,39 @@ pub async fn supervision_show(
     let as_of = as_of_of(query, user.today)?;
     let view = supervision_view(&state.registry, &user, as_of).await?;
     let names = user.door(&state.registry).division_names().await?;
-    let deadlines = if view.deadlines.is_empty() {
-        none(lang)
-    } else {
-        deadline_table(lang, &user, &names, &view.deadlines, true)
-    };
     let overdue = view.deadlines.iter().filter(|d| d.overdue).count();
-    let mut body = format!(
-        "<form method=\"get\" action=\"/supervision\"><label>{date} \
-         <input type=\"date\" name=\"as_of\" value=\"{as_of}\"></label> <button>{show}</button></form>\
-         <p id=\"summary\">{summary}</p>",
-        date = lang.t(k::AS_OF),
-        as_of = esc(&view.as_of),
-        show = lang.t(k::SHOW),
-        summary = lang.pair(
-            &format!(
-                "截至 {}：逾期 {overdue} 项，到期未处理的制裁 {} 项，已实施制裁 {} 项，暂停预支的县 {} 个",
-                view.as_of,
-                view.pending_sanctions.len(),
-                view.sanctions.len(),
-                view.suspended.len()
-            ),
-            &format!(
-                "As of {}: {overdue} overdue, {} sanctions due but not applied, {} applied, {} counties suspended",
-                view.as_of,
-                view.pending_sanctions.len(),
-                view.sanctions.len(),
-                view.suspended.len()
-            ),
+    let page_view = OverviewPage {
+        lang,
+        csrf: user.csrf.clone(),
+        today: user.today.to_string(),
+        as_of: view.as_of.clone(),
+        summary: lang.fill(
+            k::SUPERVISION_SUMMARY,
+            &[
+                ("as_of", &view.as_of),
+                ("overdue", &overdue.to_string()),
+                ("pending", &view.pending_sanctions.len().to_string()),
+                ("applied", &view.sanctions.len().to_string()),
+                ("suspended", &view.suspended.len().to_string()),
+            ],
         ),
-    );
-    let sections = [
-        (
-            "deadlines",
-            lang.t(k::DEADLINES_ADVANCE_REPAYMENT_COMPLETION),
-            deadlines,
-        ),
-        (
-            "pending",
-            lang.t(k::SANCTIONS_DUE_NOT_YET_APPLIED_A),
-            sanction_table(lang, &names, &view.pending_sanctions, false),
-        ),
-        (
-            "sanctions",
-            lang.t(k::SANCTIONS_APPLIED),
-            sanction_table(lang, &names, &view.sanctions, true),
-        ),
-        (
-            "obligations",
-            lang.t(k::OBLIGATIONS),
-            obligations_table(lang, &names, &view.obligations),
-        ),
-        (
-            "suspensions",
-            lang.t(k::ADVANCE_SUSPENSIONS),
-            suspensions(&user, &names, &view),
-        ),
-    ];
-    body.insert_str(0, &crate::inspect::nav(lang));
-    for (id, title, html) in sections {
-        let _ = write!(
-            body,
-            "<section id=\"{id}\"><h2>{title}</h2>{html}</section>"
-        );
-    }
-    body.push_str(&scan_form(&user, &view.as_of));
+        deadlines: (!view.deadlines.is_empty())
+            .then(|| deadline_table(lang, &user, &names, &view.deadlines, true)),
+        pending: sanction_table(lang, &names, &view.pending_sanctions, false),
+        sanctions: sanction_table(lang, &names, &view.sanctions, true),
+        obligations: obligation_rows(lang, &names, &view.obligations),
+        suspended: view
+            .suspended
+            .iter()
+            .map(|c| Suspended {
+                code: c.clone(),
+                county: division(&names, c),
+            })
+            .collect(),
+        may_lift: user.is_land_writer() && user.actor.level == Level::City,
+        scan: user.is_land_writer() && above_county(&user),
+    };
+    let body = render(&page_view, "supervision")?;
     Ok(Html(page(k::SUPERVISION, Some(&user), &body)))
 }
 
@@ -322,7 +250,25 @@ pub struct ScanForm {
     as_of: String,
 }
 
-fn report_body(user: &User, names: &DivisionNames, report: &ScanReport) -> String {
+/// `templates/supervision/scan_report.html`
+#[derive(Template)]
+#[template(path = "supervision/scan_report.html")]
+struct ScanReportPage {
+    lang: Lang,
+    as_of: String,
+    summary: String,
+    applied: SanctionTable,
+    /// What each applied sanction did, in the reader's language.
+    details: Vec<String>,
+    /// The listings the scan expired (ids).
+    expired: Vec<String>,
+}
+
+fn report_body(
+    user: &User,
+    names: &DivisionNames,
+    report: &ScanReport,
+) -> Result<String, WebError> {
     let lang = user.lang;
     let applied: Vec<serde_json::Value> = report
         .applied
@@ -337,36 +283,36 @@ fn report_body(user: &User, names: &DivisionNames, report: &ScanReport) -> Strin
             value
         })
         .collect();
-    let details: String = applied
+    let details = applied
         .iter()
-        .map(|a| {
-            format!(
-                "<li>{}</li>",
-                lang.pair(&text(a, "detail_zh"), &text(a, "detail_en"))
-            )
-        })
+        .map(|a| crate::print::tr(lang, &text(a, "detail_zh"), &text(a, "detail_en")).to_owned())
         .collect();
     let as_of = report.as_of.format("%Y-%m-%d").to_string();
-    format!(
-        "<p id=\"scan-summary\">{summary}</p>{table}<ul>{details}</ul>{expired}<p>{again}</p>\
-         <p><a href=\"/supervision?as_of={as_of}\">{back}</a></p>",
-        expired = expired_listings_html(lang, &report.expired_listings),
-        summary = lang.pair(
-            &format!(
-                "基准日 {as_of}：本次实施 {} 项制裁，{} 项此前已实施（不重复实施）",
-                report.applied.len(),
-                report.already_applied
-            ),
-            &format!(
-                "As of {as_of}: {} sanctions applied by this run, {} applied before (not applied again)",
-                report.applied.len(),
-                report.already_applied
-            ),
+    let view = ScanReportPage {
+        lang,
+        summary: lang.fill(
+            k::SUPERVISION_SCAN_SUMMARY,
+            &[
+                ("as_of", &as_of),
+                ("applied", &report.applied.len().to_string()),
+                ("before", &report.already_applied.to_string()),
+            ],
         ),
-        table = sanction_table(lang, names, &applied, false),
-        again = lang.t(k::RUNNING_THE_SCAN_AGAIN_FOR_THE),
-        back = lang.t(k::BACK_TO_SUPERVISION),
-    )
+        as_of,
+        applied: sanction_table(lang, names, &applied, false),
+        details,
+        expired: report.expired_listings.clone(),
+    };
+    render(&view, "scan report")
+}
+
+/// `templates/supervision/scan_preview.html`
+#[derive(Template)]
+#[template(path = "supervision/scan_preview.html")]
+struct ScanPreviewPage {
+    lang: Lang,
+    summary: String,
+    would: SanctionTable,
 }
 
 /// A scan dated after today: what it would apply, and that nothing was written.
@@ -374,7 +320,7 @@ fn preview_body(
     user: &User,
     names: &DivisionNames,
     preview: &guagou_registry::door::ScanPreview,
-) -> String {
+) -> Result<String, WebError> {
     let lang = user.lang;
     let would: Vec<serde_json::Value> = preview
         .would_apply
@@ -382,40 +328,19 @@ fn preview_body(
         .map(|s| serde_json::to_value(s).unwrap_or_default())
         .collect();
     let as_of = preview.as_of.format("%Y-%m-%d").to_string();
-    format!(
-        "<p id=\"scan-preview\" class=\"warn\">{summary}</p>{table}\
-         <p><a href=\"/supervision\">{back}</a></p>",
-        summary = lang.pair(
-            &format!(
-                "基准日 {as_of} 晚于今日：这是预览，未实施任何制裁、未写入任何数据。届时将实施 {} 项，{} 项此前已实施。",
-                preview.would_apply.len(),
-                preview.already_applied
-            ),
-            &format!(
-                "{as_of} is after today: this is a preview; no sanction was applied and nothing was written. {} would be applied then, {} were applied before.",
-                preview.would_apply.len(),
-                preview.already_applied
-            ),
+    let view = ScanPreviewPage {
+        lang,
+        summary: lang.fill(
+            k::SUPERVISION_SCAN_PREVIEW,
+            &[
+                ("as_of", &as_of),
+                ("would", &preview.would_apply.len().to_string()),
+                ("before", &preview.already_applied.to_string()),
+            ],
         ),
-        table = sanction_table(lang, names, &would, false),
-        back = lang.t(k::BACK_TO_SUPERVISION),
-    )
-}
-
-/// The listings a scan expired, linked to the market.
-fn expired_listings_html(lang: Lang, listings: &[String]) -> String {
-    if listings.is_empty() {
-        return String::new();
-    }
-    let links: Vec<String> = listings
-        .iter()
-        .map(|id| format!("<a href=\"/market/listings/{id}\">{id}</a>", id = esc(id)))
-        .collect();
-    format!(
-        "<p id=\"scan-expired\">{} {}</p>",
-        lang.t(k::LISTINGS_EXPIRED_BY_THIS_RUN_QUOTA),
-        links.join(", ")
-    )
+        would: sanction_table(lang, names, &would, false),
+    };
+    render(&view, "scan preview")
 }
 
 /// Handles POST /supervision/scan
@@ -431,13 +356,13 @@ pub async fn scan_submit(
             Ok(write::ScanOutcome::Applied(report)) => Html(page(
                 k::SCAN_REPORT,
                 Some(&user),
-                &report_body(&user, &names, &report),
+                &report_body(&user, &names, &report)?,
             ))
             .into_response(),
             Ok(write::ScanOutcome::Preview(preview)) => Html(page(
                 k::SCAN_PREVIEW_NOTHING_WRITTEN,
                 Some(&user),
-                &preview_body(&user, &names, &preview),
+                &preview_body(&user, &names, &preview)?,
             ))
             .into_response(),
             Err(e) => refusal(&user, e, "/supervision"),
