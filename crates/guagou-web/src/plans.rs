@@ -25,7 +25,7 @@ use crate::AppState;
 use crate::api::json_body;
 use crate::auth::User;
 use crate::error::WebError;
-use crate::html::{Lang, esc};
+use crate::html::Lang;
 
 pub use audit::{AuditPage, AuditView, ChainStatus};
 pub use divisions::{DivisionDetail, DivisionSummary, DivisionsOverview, ImportOutcome};
@@ -68,51 +68,56 @@ fn require_api_csrf(user: &User, headers: &HeaderMap) -> Result<(), WebError> {
     user.require_csrf_header(headers)
 }
 
-/// The hidden CSRF field of every form.
-fn csrf_field(user: &User) -> String {
-    format!(
-        "<input type=\"hidden\" name=\"csrf\" value=\"{}\">",
-        esc(&user.csrf)
-    )
+/// A yes/no cell.
+fn yes_no(lang: Lang, value: bool) -> crate::partials::Cell {
+    use crate::partials::Cell;
+    if value {
+        Cell::text(lang.text(k::YES)).with_class("warn")
+    } else {
+        Cell::text(lang.text(k::NO)).with_class("none")
+    }
 }
 
-/// A yes/no cell.
-fn yes_no(lang: Lang, value: bool) -> String {
-    if value {
-        format!("<span class=\"warn\">{}</span>", lang.t(k::YES))
-    } else {
-        format!("<span class=\"none\">{}</span>", lang.t(k::NO))
-    }
+/// A refusal shown above the page it happened on (`templates/plans/refusal.html`).
+#[derive(askama::Template)]
+#[template(path = "plans/refusal.html")]
+struct RefusalPanel<'a> {
+    message: &'a str,
+    code: &'a str,
+    /// The rules that refused: (rule, clause, message).
+    rules: Option<Vec<(&'a str, &'a str, &'a str)>>,
+    rule: Option<&'a str>,
 }
 
 /// A refusal shown above the page it happened on: the bilingual message, the error code and,
 /// when rules refused, each rule with its clause and what was measured.
-fn error_panel(lang: Lang, error: &WebError) -> (StatusCode, String) {
+fn error_panel(lang: Lang, error: &WebError) -> Result<(StatusCode, String), WebError> {
     let problem = error.problem();
-    let mut out = format!(
-        "<section id=\"refusal\" class=\"fail\"><p>{}</p><p class=\"en\">{}</p>",
-        lang.pair(&problem.message_zh, &problem.message_en),
-        esc(problem.code.as_str()),
-    );
-    if let WebError::Registry(RegistryError::Rules(results)) = error {
-        out.push_str("<ul>");
-        for r in results {
-            out.push_str(&format!(
-                "<li><code>{rule}</code> [{clause}] {message}</li>",
-                rule = esc(r.rule.as_str()),
-                clause = esc(&r.clause),
-                message = lang.pair(&r.message_zh, &r.message_en),
-            ));
-        }
-        out.push_str("</ul>");
-    } else if let Some(rule) = &problem.rule {
-        out.push_str(&format!("<p><code>{}</code></p>", esc(rule)));
-    }
-    out.push_str("</section>");
-    (problem.status, out)
-}
-
-/// A line saying a list is empty.
-fn none_line(lang: Lang) -> String {
-    format!("<p class=\"none\">{}</p>", lang.t(k::NONE))
+    let en = lang == Lang::En;
+    let rules = match error {
+        WebError::Registry(RegistryError::Rules(results)) => Some(
+            results
+                .iter()
+                .map(|r| {
+                    let message = if en { &r.message_en } else { &r.message_zh };
+                    (r.rule.as_str(), r.clause.as_str(), message.as_str())
+                })
+                .collect(),
+        ),
+        _ => None,
+    };
+    let panel = RefusalPanel {
+        message: if en {
+            &problem.message_en
+        } else {
+            &problem.message_zh
+        },
+        code: problem.code.as_str(),
+        rules,
+        rule: problem.rule.as_deref(),
+    };
+    Ok((
+        problem.status,
+        crate::partials::render(&panel, "refusal panel")?,
+    ))
 }

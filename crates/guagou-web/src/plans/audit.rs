@@ -7,7 +7,8 @@
 //! status (ok with the head hash, or the first broken record) is shown to everyone: it says
 //! whether the log can be trusted, not what it holds.
 
-use crate::catalogue::{Key, k};
+use crate::catalogue::k;
+use askama::Template;
 use axum::extract::rejection::QueryRejection;
 use axum::extract::{Path, Query, State};
 use axum::response::Html;
@@ -21,11 +22,11 @@ use utoipa::{IntoParams, ToSchema};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
-use super::none_line;
 use crate::AppState;
 use crate::auth::{ApiUser, PageUser, User};
 use crate::error::{ApiError, PageError, WebError};
-use crate::html::{Lang, esc, page, table_in};
+use crate::html::{Lang, page};
+use crate::partials::{Cell, render};
 
 pub fn pages() -> Router<AppState> {
     Router::new()
@@ -193,27 +194,32 @@ fn query_or_invalid(
     })
 }
 
-fn chain_html(lang: Lang, chain: &ChainStatus) -> String {
+/// The chain's state as shown: intact (with the head hash) or broken, in the reader's language.
+fn chain_text(lang: Lang, chain: &ChainStatus) -> (bool, String, Option<String>) {
     match chain {
-        ChainStatus::Ok { records, head_hash } => format!(
-            "<p id=\"chain\" class=\"ok\">{} <code>{}</code></p>",
-            lang.pair(
-                &format!("哈希链完整：{records} 条记录，链头哈希"),
-                &format!("chain intact: {records} records, head hash"),
-            ),
-            esc(head_hash),
+        ChainStatus::Ok { records, head_hash } => (
+            true,
+            lang.fill(k::PLANS_CHAIN_INTACT, &[("records", &records.to_string())]),
+            Some(head_hash.clone()),
         ),
         ChainStatus::Broken {
             seq,
             problem_zh,
             problem_en,
-        } => format!(
-            "<p id=\"chain\" class=\"fail\">{}</p>",
-            lang.pair(
-                &format!("哈希链断裂：第 {seq} 条记录 — {problem_zh}"),
-                &format!("chain broken at record {seq}: {problem_en}"),
-            ),
-        ),
+        } => {
+            let problem = match lang {
+                Lang::Zh => problem_zh,
+                Lang::En => problem_en,
+            };
+            (
+                false,
+                lang.fill(
+                    k::PLANS_CHAIN_BROKEN,
+                    &[("seq", &seq.to_string()), ("problem", problem)],
+                ),
+                None,
+            )
+        }
     }
 }
 
@@ -250,94 +256,59 @@ fn url_encode(text: &str) -> String {
         .collect()
 }
 
-fn filter_form(lang: Lang, query: &AuditQuery) -> String {
-    let value = |v: &Option<String>| esc(v.as_deref().unwrap_or(""));
-    format!(
-        "<form method=\"get\" action=\"/audit\" id=\"audit-filter\">\
-         <label>{actor_l} <input name=\"actor\" value=\"{actor}\"></label> \
-         <label>{action_l} <input name=\"action\" value=\"{action}\" placeholder=\"plan.\"></label> \
-         <label>{subject_l} <input name=\"subject\" value=\"{subject}\"></label> \
-         <button>{button}</button> <a href=\"/audit\">{clear}</a></form>",
-        actor_l = lang.t(k::ACTOR_CONTAINS),
-        action_l = lang.t(k::ACTION_STARTS_WITH),
-        subject_l = lang.t(k::SUBJECT_STARTS_WITH),
-        button = lang.t(k::FILTER),
-        clear = lang.t(k::CLEAR),
-        actor = value(&query.actor),
-        action = value(&query.action),
-        subject = value(&query.subject),
-    )
+/// 审计日志 / the audit log page (`templates/plans/audit.html`).
+#[derive(Template)]
+#[template(path = "plans/audit.html")]
+struct AuditIndexPage {
+    lang: Lang,
+    chain_ok: bool,
+    chain_text: String,
+    head_hash: Option<String>,
+    scope_note: String,
+    actor: String,
+    action: String,
+    subject: String,
+    export_href: String,
+    newest_href: Option<String>,
+    older_href: Option<String>,
+    records: Vec<RecordRow>,
 }
 
-/// The subject by name, the link filtering by its code (in the tooltip). A subject shown as
-/// stored (an account, a project code) is a name, not text to translate.
-fn subject_link(lang: Lang, subject: &str) -> String {
-    let named = crate::names::audit_subject(lang, subject);
-    let translate = if named == subject {
-        " translate=\"no\""
-    } else {
-        ""
-    };
-    format!(
-        "<a href=\"/audit?subject={}\" title=\"{}\"{translate}>{}</a>",
-        esc(&url_encode(subject)),
-        esc(subject),
-        esc(&named)
-    )
+/// One record of the log: the actor, action and subject by name, their links filtering by the
+/// stored codes (in the query, and in the tooltip for actions and subjects).
+struct RecordRow {
+    seq: u64,
+    at: String,
+    actor: String,
+    actor_query: String,
+    action: String,
+    action_code: String,
+    action_query: String,
+    subject: String,
+    subject_code: String,
+    subject_query: String,
+    /// The subject is shown as stored (an account, a project code): a name, not a text to
+    /// translate.
+    subject_raw: bool,
+    reason: String,
 }
 
-fn records_table(lang: Lang, records: &[AuditView]) -> String {
-    if records.is_empty() {
-        return none_line(lang);
+fn record_row(lang: Lang, r: &AuditView) -> RecordRow {
+    let subject = crate::names::audit_subject(lang, &r.subject);
+    RecordRow {
+        seq: r.seq,
+        at: crate::html::local_time(&r.at),
+        actor: crate::names::actor(lang, &r.actor),
+        actor_query: url_encode(&r.actor),
+        action: crate::names::audit_action(lang, &r.action),
+        action_code: r.action.clone(),
+        action_query: url_encode(&r.action),
+        subject_raw: subject == r.subject,
+        subject,
+        subject_code: r.subject.clone(),
+        subject_query: url_encode(&r.subject),
+        reason: crate::names::audit_reason(lang, &r.action, &r.reason),
     }
-    // An actor is a name (an account, or the system itself), not a text to translate.
-    let filter_link = |key: &str, value: &str| {
-        format!(
-            "<a href=\"/audit?{key}={}\" translate=\"no\">{}</a>",
-            esc(&url_encode(value)),
-            esc(&crate::names::actor(lang, value))
-        )
-    };
-    // The action by name; the link filters by its code, which the tooltip shows.
-    let action_link = |action: &str| {
-        format!(
-            "<a href=\"/audit?action={}\" title=\"{}\">{}</a>",
-            esc(&url_encode(action)),
-            esc(action),
-            esc(&crate::names::audit_action(lang, action))
-        )
-    };
-    let rows: Vec<Vec<String>> = records
-        .iter()
-        .map(|r| {
-            vec![
-                r.seq.to_string(),
-                esc(&crate::html::local_time(&r.at)),
-                filter_link("actor", &r.actor),
-                action_link(&r.action),
-                subject_link(lang, &r.subject),
-                esc(&crate::names::audit_reason(lang, &r.action, &r.reason)),
-                format!(
-                    "<a href=\"/audit/{seq}\" id=\"payload-{seq}\">{}</a>",
-                    lang.t(k::PAYLOAD),
-                    seq = r.seq
-                ),
-            ]
-        })
-        .collect();
-    table_in(
-        lang,
-        &[
-            k::SEQ,
-            k::TIME,
-            k::ACTOR,
-            k::ACTION,
-            k::SUBJECT,
-            k::REASON,
-            k::PAYLOAD_2,
-        ],
-        &rows,
-    )
 }
 
 /// Handles GET /audit
@@ -350,49 +321,34 @@ pub async fn audit_index(
     let query = query_or_invalid(query)?;
     let page_data = audit_page(&state.registry, &user, &query).await?;
     let scope_note = if page_data.scope == "all" {
-        lang.t(k::SHOWING_EVERY_RECORD)
+        lang.text(k::SHOWING_EVERY_RECORD).to_owned()
     } else {
-        lang.pair(
-            &format!(
-                "只显示对象属于本辖区 {} 的记录（项目、规划、公告、协议、资金、账户等按所属行政区）",
-                page_data.scope
-            ),
-            &format!(
-                "showing only records whose subject belongs to jurisdiction {} (projects, plans, listings, agreements, funds, users, by their owning division)",
-                page_data.scope
-            ),
+        lang.fill(
+            k::PLANS_AUDIT_SCOPE_JURISDICTION,
+            &[("scope", &page_data.scope)],
         )
     };
-    let next = page_data
-        .next_before
-        .map(|b| {
-            format!(
-                "<p><a id=\"older\" href=\"{}\">{}</a></p>",
-                esc(&link(&query, Some(b))),
-                lang.t(k::OLDER_RECORDS)
-            )
-        })
-        .unwrap_or_default();
-    let newest = if query.before.is_some() {
-        format!(
-            "<p><a id=\"newest\" href=\"{}\">{}</a></p>",
-            esc(&link(&query, None)),
-            lang.t(k::NEWEST_RECORDS)
-        )
-    } else {
-        String::new()
+    let (chain_ok, chain_text, head_hash) = chain_text(lang, &page_data.chain);
+    let value = |v: &Option<String>| v.clone().unwrap_or_default();
+    let view = AuditIndexPage {
+        lang,
+        chain_ok,
+        chain_text,
+        head_hash,
+        scope_note,
+        actor: value(&query.actor),
+        action: value(&query.action),
+        subject: value(&query.subject),
+        export_href: link(&query, None).replacen("/audit?", "/audit.xlsx?", 1),
+        newest_href: query.before.map(|_| link(&query, None)),
+        older_href: page_data.next_before.map(|b| link(&query, Some(b))),
+        records: page_data
+            .records
+            .iter()
+            .map(|r| record_row(lang, r))
+            .collect(),
     };
-    let export = format!(
-        "<p><a id=\"audit-export\" href=\"{}\" download>{}</a></p>",
-        esc(&link(&query, None).replacen("/audit?", "/audit.xlsx?", 1)),
-        lang.t(k::EXPORT_TO_EXCEL_THE_RECORDS_MATCHING)
-    );
-    let body = format!(
-        "{chain}<p class=\"en\" id=\"scope\">{scope_note}</p>{filter}{export}{newest}{table}{next}",
-        chain = chain_html(lang, &page_data.chain),
-        filter = filter_form(lang, &query),
-        table = records_table(lang, &page_data.records),
-    );
+    let body = render(&view, "audit log")?;
     Ok(Html(page(k::AUDIT_LOG, Some(&user), &body)))
 }
 
@@ -514,54 +470,62 @@ pub async fn audit_show(
     let lang = user.lang;
     let seq: u64 = seq.parse().map_err(|_| WebError::NotFound)?;
     let record = readable_record(&state.registry, &user, seq).await?;
-    let row = |label: Key, value: String| vec![lang.t(label), value];
-    let facts = table_in(
+    let mut payload = Vec::new();
+    payload_rows(lang, "", "", &record.payload, &mut payload);
+    let view = AuditRecordPage {
         lang,
-        &[k::FIELD_2, k::VALUE_2],
-        &[
-            row(k::SEQ, record.seq.to_string()),
-            row(k::TIME, esc(&crate::html::local_time(&record.at))),
-            row(k::ACTOR, esc(&crate::names::actor(lang, &record.actor))),
-            row(
-                k::ACTION,
-                format!(
-                    "{} <code>{}</code>",
-                    esc(&crate::names::audit_action(lang, &record.action)),
-                    esc(&record.action)
-                ),
-            ),
-            row(
-                k::SUBJECT,
-                esc(&crate::names::audit_subject(lang, &record.subject)),
-            ),
-            row(
-                k::REASON,
-                esc(&crate::names::audit_reason(
-                    lang,
-                    &record.action,
-                    &record.reason,
-                )),
-            ),
-            row(
-                k::PREVIOUS_HASH_3,
-                format!("<code>{}</code>", esc(&record.prev_hash)),
-            ),
-            row(k::HASH_3, format!("<code>{}</code>", esc(&record.hash))),
-        ],
-    );
-    let body = format!(
-        "{facts}<h2>{h}</h2>{payload}<p><a href=\"/api/audit/{seq}\" id=\"payload-json\">{raw}</a> · <a href=\"/audit\">{back}</a></p>",
-        h = lang.t(k::PAYLOAD_2),
-        payload = payload_table(lang, &record.payload),
-        seq = record.seq,
-        raw = lang.t(k::THE_RECORD_AS_STORED_JSON_TO),
-        back = lang.t(k::BACK_TO_THE_AUDIT_LOG),
-    );
+        seq: record.seq,
+        at: crate::html::local_time(&record.at),
+        actor: crate::names::actor(lang, &record.actor),
+        action_name: crate::names::audit_action(lang, &record.action),
+        action: record.action.clone(),
+        subject: crate::names::audit_subject(lang, &record.subject),
+        reason: crate::names::audit_reason(lang, &record.action, &record.reason),
+        prev_hash: Cell::code(&record.prev_hash),
+        hash: Cell::code(&record.hash),
+        payload,
+    };
+    let body = render(&view, "audit record")?;
+    let seq = seq.to_string();
+    let title = |lang: Lang| lang.fill(k::PLANS_AUDIT_RECORD, &[("seq", &seq)]);
     Ok(Html(page(
-        (&format!("审计记录 {seq}"), &format!("Audit record {seq}")),
+        (&title(Lang::Zh), &title(Lang::En)),
         Some(&user),
         &body,
     )))
+}
+
+/// 审计记录 / one audit record (`templates/plans/audit_record.html`).
+#[derive(Template)]
+#[template(path = "plans/audit_record.html")]
+struct AuditRecordPage {
+    lang: Lang,
+    seq: u64,
+    at: String,
+    actor: String,
+    action_name: String,
+    action: String,
+    subject: String,
+    reason: String,
+    prev_hash: Cell,
+    hash: Cell,
+    payload: Vec<PayloadRow>,
+}
+
+/// One field of a payload: its path by name and its value.
+struct PayloadRow {
+    path: String,
+    value: PayloadValue,
+}
+
+/// A payload value as shown.
+enum PayloadValue {
+    /// Text (a name, a date in Beijing time, a number).
+    Text(String),
+    /// A stored code (an enum value, a key, a voucher), shown as the code it is.
+    Code(String),
+    /// A file on the server (its name, its full path).
+    File(String, String),
 }
 
 /// Handles GET /api/audit
@@ -598,26 +562,14 @@ pub async fn audit_record(
     Ok(Json(readable_record(&state.registry, &user, seq).await?))
 }
 
-/// A payload as a table of named fields (nested fields by their path, lists item by item);
-/// the stored JSON stays available through the API for hash checks.
-fn payload_table(lang: Lang, payload: &serde_json::Value) -> String {
-    let mut rows = Vec::new();
-    payload_rows(lang, "", "", payload, &mut rows);
-    if rows.is_empty() {
-        return none_line(lang);
-    }
-    format!(
-        "<div class=\"table-wrap\" id=\"payload\">{}</div>",
-        table_in(lang, &[k::FIELD_2, k::VALUE_2], &rows)
-    )
-}
-
+/// A payload as named fields (nested fields by their path, lists item by item); the stored JSON
+/// stays available through the API for hash checks.
 fn payload_rows(
     lang: Lang,
     path: &str,
     key: &str,
     value: &serde_json::Value,
-    rows: &mut Vec<Vec<String>>,
+    rows: &mut Vec<PayloadRow>,
 ) {
     match value {
         serde_json::Value::Object(map) => {
@@ -651,14 +603,16 @@ fn payload_rows(
         }
         other => {
             let text = match other {
-                serde_json::Value::Null => String::new(),
-                serde_json::Value::Bool(true) => lang.t(k::YES),
-                serde_json::Value::Bool(false) => lang.t(k::NO),
+                serde_json::Value::Null => PayloadValue::Text(String::new()),
+                serde_json::Value::Bool(true) => PayloadValue::Text(lang.text(k::YES).to_owned()),
+                serde_json::Value::Bool(false) => PayloadValue::Text(lang.text(k::NO).to_owned()),
                 // A stored value this catalogue names (a kind, a category, a level).
                 serde_json::Value::String(s)
                     if crate::names::payload_value(lang, key, s).is_some() =>
                 {
-                    crate::names::payload_value(lang, key, s).unwrap_or_default()
+                    PayloadValue::Text(
+                        crate::names::payload_value(lang, key, s).unwrap_or_default(),
+                    )
                 }
                 // A stored code (an enum value, a key, a voucher) is shown as the code it is.
                 serde_json::Value::String(s)
@@ -666,23 +620,28 @@ fn payload_rows(
                         || (!s.is_empty()
                             && s.chars().all(|c| c.is_ascii_alphabetic() || c == '-')) =>
                 {
-                    format!("<code translate=\"no\">{}</code>", esc(s))
+                    PayloadValue::Code(s.clone())
                 }
                 // A file on the server that an operator imported: its name, the full path in
                 // the tooltip.
                 serde_json::Value::String(s) if s.starts_with('/') && s.len() > 1 => {
                     let name = s.rsplit('/').next().unwrap_or(s);
-                    format!("<span title=\"{}\">{}</span>", esc(s), esc(name))
+                    PayloadValue::File(name.to_owned(), s.clone())
                 }
-                serde_json::Value::String(s) => esc(&crate::html::local_time(s)),
-                serde_json::Value::Array(items) => esc(&items
-                    .iter()
-                    .map(crate::html::value_text_of)
-                    .collect::<Vec<_>>()
-                    .join("、")),
-                n => esc(&n.to_string()),
+                serde_json::Value::String(s) => PayloadValue::Text(crate::html::local_time(s)),
+                serde_json::Value::Array(items) => PayloadValue::Text(
+                    items
+                        .iter()
+                        .map(crate::html::value_text_of)
+                        .collect::<Vec<_>>()
+                        .join("、"),
+                ),
+                n => PayloadValue::Text(n.to_string()),
             };
-            rows.push(vec![esc(path), text]);
+            rows.push(PayloadRow {
+                path: path.to_owned(),
+                value: text,
+            });
         }
     }
 }

@@ -24,11 +24,13 @@ use utoipa::ToSchema;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
-use super::{csrf_field, error_panel, none_line, require_api_csrf, yes_no};
+use super::{error_panel, require_api_csrf, yes_no};
 use crate::AppState;
 use crate::auth::{ApiUser, PageUser, User};
 use crate::error::{ApiError, PageError, WebError};
-use crate::html::{Lang, esc, page, table_in};
+use crate::html::{Lang, page};
+use crate::partials::{Cell, render};
+use askama::Template;
 
 pub fn pages() -> Router<AppState> {
     Router::new()
@@ -262,13 +264,24 @@ async fn detail(registry: &Registry, user: &User, code: &str) -> Result<Division
     })
 }
 
-fn note_cell(note: Option<&str>) -> String {
+fn note_cell(note: Option<&str>) -> Cell {
     match note {
         // A date "to be verified" is flagged so nobody reads it as settled.
-        Some(n) if n.contains("待核") => format!("<span class=\"warn\">{}</span>", esc(n)),
-        Some(n) => format!("<span class=\"en\">{}</span>", esc(n)),
-        None => String::new(),
+        Some(n) if n.contains("待核") => Cell::text(n).with_class("warn"),
+        Some(n) => Cell::text(n).with_class("en"),
+        None => Cell::default(),
     }
+}
+
+/// A division's code linking to its page.
+fn code_link(code: &str) -> Cell {
+    Cell::link(code, format!("/divisions/{code}"))
+}
+
+/// A table of divisions: its header texts and rows of cells.
+struct DivisionTable {
+    headers: Vec<&'static str>,
+    rows: Vec<Vec<Cell>>,
 }
 
 /// Which columns a summary table shows: counties carry a poverty designation and the seed's
@@ -301,47 +314,45 @@ fn summary_headers(columns: Columns) -> Vec<Key> {
     headers
 }
 
-fn summary_row(lang: Lang, columns: Columns, s: &DivisionSummary) -> Vec<String> {
+fn summary_row(lang: Lang, columns: Columns, s: &DivisionSummary) -> Vec<Cell> {
     let d = &s.division;
-    let mut row = vec![
-        format!("<a href=\"/divisions/{c}\">{c}</a>", c = esc(&d.code)),
-        esc(&d.name),
-    ];
+    let mut row = vec![code_link(&d.code), Cell::text(&d.name)];
     if columns == Columns::Counties {
         row.extend([
-            poverty_label(d.poverty_level.as_deref()).map_or(String::new(), |name| lang.t(name)),
-            esc(d.designated_on.as_deref().unwrap_or("")),
-            esc(d.exited_on.as_deref().unwrap_or("")),
+            Cell::text(
+                poverty_label(d.poverty_level.as_deref()).map_or("", |name| lang.text(name)),
+            ),
+            Cell::text(d.designated_on.as_deref().unwrap_or("")),
+            Cell::text(d.exited_on.as_deref().unwrap_or("")),
             note_cell(s.note.as_deref()),
-            s.townships.to_string(),
+            Cell::text(s.townships.to_string()),
         ]);
     }
     row.extend([
-        s.villages.to_string(),
-        s.poor_villages.to_string(),
-        s.relocation_villages.to_string(),
-        s.poor_households.to_string(),
-        s.relocation_households.to_string(),
+        Cell::text(s.villages.to_string()),
+        Cell::text(s.poor_villages.to_string()),
+        Cell::text(s.relocation_villages.to_string()),
+        Cell::text(s.poor_households.to_string()),
+        Cell::text(s.relocation_households.to_string()),
         yes_no(lang, s.boundary),
     ]);
     row
 }
 
-fn summary_table(lang: Lang, columns: Columns, summaries: &[DivisionSummary]) -> String {
-    if summaries.is_empty() {
-        return none_line(lang);
+fn summary_table(lang: Lang, columns: Columns, summaries: &[DivisionSummary]) -> DivisionTable {
+    DivisionTable {
+        headers: summary_headers(columns)
+            .into_iter()
+            .map(|h| lang.text(h))
+            .collect(),
+        rows: summaries
+            .iter()
+            .map(|s| summary_row(lang, columns, s))
+            .collect(),
     }
-    let rows: Vec<Vec<String>> = summaries
-        .iter()
-        .map(|s| summary_row(lang, columns, s))
-        .collect();
-    table_in(lang, &summary_headers(columns), &rows)
 }
 
-fn village_table(lang: Lang, villages: &[Division], with_township: bool) -> String {
-    if villages.is_empty() {
-        return none_line(lang);
-    }
+fn village_table(lang: Lang, villages: &[Division], with_township: bool) -> DivisionTable {
     let mut headers = vec![k::CODE, k::NAME_2];
     if with_township {
         headers.insert(0, k::TOWNSHIP);
@@ -352,30 +363,26 @@ fn village_table(lang: Lang, villages: &[Division], with_township: bool) -> Stri
         k::POOR_HOUSEHOLDS,
         k::RELOCATION_HOUSEHOLDS,
     ]);
-    let rows: Vec<Vec<String>> = villages
+    let rows = villages
         .iter()
         .map(|v| {
-            let mut row = vec![
-                format!("<a href=\"/divisions/{c}\">{c}</a>", c = esc(&v.code)),
-                esc(&v.name),
-            ];
+            let mut row = vec![code_link(&v.code), Cell::text(&v.name)];
             if with_township {
-                let township = v.parent.as_deref().unwrap_or("");
-                row.insert(
-                    0,
-                    format!("<a href=\"/divisions/{c}\">{c}</a>", c = esc(township)),
-                );
+                row.insert(0, code_link(v.parent.as_deref().unwrap_or("")));
             }
             row.extend([
                 yes_no(lang, v.poor_village),
                 yes_no(lang, v.relocation_village),
-                v.poor_households.to_string(),
-                v.relocation_households.to_string(),
+                Cell::text(v.poor_households.to_string()),
+                Cell::text(v.relocation_households.to_string()),
             ]);
             row
         })
         .collect();
-    table_in(lang, &headers, &rows)
+    DivisionTable {
+        headers: headers.into_iter().map(|h| lang.text(h)).collect(),
+        rows,
+    }
 }
 
 /// Whether `user` may import divisions: the land bureau of the city or the province.
@@ -395,64 +402,59 @@ fn require_import(user: &User) -> Result<(), WebError> {
     Ok(())
 }
 
-fn import_form(lang: Lang, user: &User) -> String {
-    if !may_import(user) {
-        return String::new();
-    }
-    format!(
-        "<section id=\"import\"><h2>{title}</h2>\
-         <p>{columns} <code>{help}</code> · UTF-8 / GBK · {yes_no}</p>\
-         <form method=\"post\" action=\"/divisions/import\" enctype=\"multipart/form-data\">{csrf}\
-         <label>{file_label} <input type=\"file\" name=\"file\" accept=\".csv,text/csv\" required></label> \
-         <button id=\"import-divisions\">{button}</button></form></section>",
-        file_label = lang.t(k::CSV_FILE),
-        yes_no = lang.t(k::YES_NO_COLUMN_VALUES),
-        title = lang.t(k::IMPORT_TOWNSHIPS_AND_VILLAGES_CSV),
-        columns = lang.t(k::COLUMNS_OF_THE_FILE),
-        help = esc(
-            "code,name[,parent,level,poor_village,relocation_village,poor_households,relocation_households]"
-        ),
-        csrf = csrf_field(user),
-        button = lang.t(k::IMPORT),
-    )
+/// 行政区划 / the divisions page (`templates/plans/divisions.html`).
+#[derive(Template)]
+#[template(path = "plans/divisions.html")]
+struct DivisionsPage {
+    lang: Lang,
+    /// The refusal of an import (the plans' error panel, HTML).
+    refusal: Option<String>,
+    /// What an import did.
+    imported: Option<String>,
+    city: Option<CityLine>,
+    counties: DivisionTable,
+    /// The session's CSRF token when the user may import.
+    import_csrf: Option<String>,
 }
 
-fn index_body(lang: Lang, user: &User, overview: &DivisionsOverview, notice: &str) -> String {
-    let city = overview
-        .city
-        .as_ref()
-        .map(|c| {
-            format!(
-                "<p id=\"city\"><a href=\"/divisions/{code}\">{name} {code}</a> · {}</p>",
-                lang.pair(
-                    &format!(
-                        "{} 个县（市、区），{} 个乡镇，{} 个村（贫困村 {}，搬迁村 {}）",
-                        overview.counties.len(),
-                        c.townships,
-                        c.villages,
-                        c.poor_villages,
-                        c.relocation_villages
-                    ),
-                    &format!(
-                        "{} counties, {} townships, {} villages ({} poor, {} relocation)",
-                        overview.counties.len(),
-                        c.townships,
-                        c.villages,
-                        c.poor_villages,
-                        c.relocation_villages
-                    ),
-                ),
-                code = esc(&c.division.code),
-                name = esc(&c.division.name),
-            )
-        })
-        .unwrap_or_default();
-    format!(
-        "{notice}{city}<section id=\"counties\"><h2>{h}</h2>{table}</section>{import}",
-        h = lang.t(k::COUNTIES),
-        table = summary_table(lang, Columns::Counties, &overview.counties),
-        import = import_form(lang, user),
-    )
+/// The city with its counts.
+struct CityLine {
+    code: String,
+    name: String,
+    counts: String,
+}
+
+/// The divisions page; `imported` / `refusal` say how an import went.
+fn index_body(
+    lang: Lang,
+    user: &User,
+    overview: &DivisionsOverview,
+    imported: Option<String>,
+    refusal: Option<String>,
+) -> Result<String, WebError> {
+    let city = overview.city.as_ref().map(|c| CityLine {
+        code: c.division.code.clone(),
+        name: c.division.name.clone(),
+        counts: lang.fill(
+            k::PLANS_DIVISIONS_CITY_COUNTS,
+            &[
+                ("counties", &overview.counties.len().to_string()),
+                ("townships", &c.townships.to_string()),
+                ("villages", &c.villages.to_string()),
+                ("poor", &c.poor_villages.to_string()),
+                ("relocation", &c.relocation_villages.to_string()),
+            ],
+        ),
+    });
+    let view = DivisionsPage {
+        lang,
+        refusal,
+        imported,
+        city,
+        counties: summary_table(lang, Columns::Counties, &overview.counties),
+        import_csrf: may_import(user).then(|| user.csrf.clone()),
+    };
+    render(&view, "divisions")
 }
 
 /// Handles GET /divisions
@@ -461,49 +463,82 @@ pub async fn divisions_index(
     PageUser(user): PageUser,
 ) -> Result<Html<String>, PageError> {
     let overview = overview(&state.registry, &user).await?;
-    let body = index_body(user.lang, &user, &overview, "");
+    let body = index_body(user.lang, &user, &overview, None, None)?;
     Ok(Html(page(k::DIVISIONS, Some(&user), &body)))
 }
 
-fn facts(lang: Lang, detail: &DivisionDetail) -> String {
+/// 行政区划 / one division's page (`templates/plans/division.html`).
+#[derive(Template)]
+#[template(path = "plans/division.html")]
+struct DivisionPage {
+    lang: Lang,
+    /// The facts before the parent (code, name, level).
+    head: Vec<Fact>,
+    /// The parent's code and name.
+    parent: Option<(String, String)>,
+    /// The facts after the parent.
+    rest: Vec<Fact>,
+    /// A county's special plans, when the user reads the county.
+    plans: Option<Vec<PlanItem>>,
+    /// A county's land-use layers.
+    layers: Option<DivisionTable>,
+    children: Option<Children>,
+    /// A county's villages, with their townships.
+    villages: Option<DivisionTable>,
+}
+
+/// One fact of a division.
+struct Fact {
+    label: &'static str,
+    cell: Cell,
+}
+
+/// A special plan of a county.
+struct PlanItem {
+    id: String,
+    title: String,
+    state: String,
+}
+
+/// The divisions directly under a division, under their heading.
+struct Children {
+    heading: &'static str,
+    table: DivisionTable,
+}
+
+/// The facts of a division: those before its parent and those after.
+fn facts(lang: Lang, detail: &DivisionDetail) -> (Vec<Fact>, Vec<Fact>) {
     let s = &detail.division;
     let d = &s.division;
-    let level = level_label(&d.level).map_or_else(|| esc(&d.level), |name| lang.t(name));
-    let row = |label: Key, value: String| vec![lang.t(label), value];
-    let mut rows = vec![
-        row(k::CODE, esc(&d.code)),
-        row(k::NAME_2, esc(&d.name)),
-        row(k::LEVEL, level),
-        row(
-            k::PARENT_2,
-            detail
-                .parent
-                .as_ref()
-                .map(|p| {
-                    format!(
-                        "<a href=\"/divisions/{c}\">{c}</a> {n}",
-                        c = esc(&p.code),
-                        n = esc(&p.name)
-                    )
-                })
-                .unwrap_or_default(),
-        ),
-        row(k::BOUNDARY_STORED, yes_no(lang, s.boundary)),
+    let level = level_label(&d.level).map_or(d.level.as_str(), |name| lang.text(name));
+    let fact = |label: Key, cell: Cell| Fact {
+        label: lang.text(label),
+        cell,
+    };
+    let count = |label: Key, n: String| fact(label, Cell::text(n));
+    let head = vec![
+        fact(k::CODE, Cell::text(&d.code)),
+        fact(k::NAME_2, Cell::text(&d.name)),
+        fact(k::LEVEL, Cell::text(level)),
     ];
+    let mut rows = vec![fact(k::BOUNDARY_STORED, yes_no(lang, s.boundary))];
     match d.level.as_str() {
         "county" => {
             let poverty = poverty_label(d.poverty_level.as_deref()).unwrap_or(k::NO);
-            rows.push(row(k::POVERTY_COUNTY, lang.t(poverty)));
-            rows.push(row(
+            rows.push(fact(k::POVERTY_COUNTY, Cell::text(lang.text(poverty))));
+            rows.push(fact(
                 k::DESIGNATED,
-                esc(d.designated_on.as_deref().unwrap_or("")),
+                Cell::text(d.designated_on.as_deref().unwrap_or("")),
             ));
-            rows.push(row(k::EXITED, esc(d.exited_on.as_deref().unwrap_or(""))));
-            rows.push(row(k::SOURCE_AND_NOTES, note_cell(s.note.as_deref())));
+            rows.push(fact(
+                k::EXITED,
+                Cell::text(d.exited_on.as_deref().unwrap_or("")),
+            ));
+            rows.push(fact(k::SOURCE_AND_NOTES, note_cell(s.note.as_deref())));
         }
         "village" => {
-            rows.push(row(k::POOR_VILLAGE, yes_no(lang, d.poor_village)));
-            rows.push(row(
+            rows.push(fact(k::POOR_VILLAGE, yes_no(lang, d.poor_village)));
+            rows.push(fact(
                 k::RELOCATION_VILLAGE_2,
                 yes_no(lang, d.relocation_village),
             ));
@@ -511,32 +546,32 @@ fn facts(lang: Lang, detail: &DivisionDetail) -> String {
         _ => {}
     }
     if d.level != "village" {
-        rows.push(row(k::TOWNSHIPS_2, s.townships.to_string()));
-        rows.push(row(k::VILLAGES_4, s.villages.to_string()));
-        rows.push(row(k::POOR_VILLAGES, s.poor_villages.to_string()));
-        rows.push(row(
+        rows.push(count(k::TOWNSHIPS_2, s.townships.to_string()));
+        rows.push(count(k::VILLAGES_4, s.villages.to_string()));
+        rows.push(count(k::POOR_VILLAGES, s.poor_villages.to_string()));
+        rows.push(count(
             k::RELOCATION_VILLAGES,
             s.relocation_villages.to_string(),
         ));
     }
-    rows.push(row(k::POOR_HOUSEHOLDS, s.poor_households.to_string()));
-    rows.push(row(
+    rows.push(count(k::POOR_HOUSEHOLDS, s.poor_households.to_string()));
+    rows.push(count(
         k::RELOCATION_HOUSEHOLDS,
         s.relocation_households.to_string(),
     ));
-    table_in(lang, &[k::FIELD_2, k::VALUE_2], &rows)
+    (head, rows)
 }
 
-fn children_html(lang: Lang, detail: &DivisionDetail) -> String {
+fn children_of(lang: Lang, detail: &DivisionDetail) -> Option<Children> {
     let level = detail.division.division.level.as_str();
     let heading = match level {
         "province" => k::CITIES,
         "city" => k::COUNTIES,
         "county" => k::TOWNSHIPS,
         "township" => k::VILLAGES_2,
-        _ => return String::new(),
+        _ => return None,
     };
-    let children = if level == "township" {
+    let table = if level == "township" {
         let villages: Vec<Division> = detail.children.iter().map(|c| c.division.clone()).collect();
         village_table(lang, &villages, false)
     } else {
@@ -547,21 +582,12 @@ fn children_html(lang: Lang, detail: &DivisionDetail) -> String {
         };
         summary_table(lang, columns, &detail.children)
     };
-    let mut out = format!(
-        "<section id=\"children\"><h2>{}</h2>{children}</section>",
-        lang.t(heading)
-    );
-    if level == "county" {
-        out.push_str(&format!(
-            "<section id=\"villages\"><h2>{}</h2>{}</section>",
-            lang.t(k::VILLAGES_2),
-            village_table(lang, &detail.villages, true)
-        ));
-    }
-    out
+    Some(Children {
+        heading: lang.text(heading),
+        table,
+    })
 }
 
-/// The special plans of a county, if the user reads that county (plans are not public data).
 /// A county's stored land-use layers (`guagou import landuse`): which one the checks read, and
 /// the ones it replaced or that older surveys left. Reference data, like the divisions.
 async fn county_layers(
@@ -569,16 +595,16 @@ async fn county_layers(
     user: &User,
     lang: Lang,
     detail: &DivisionDetail,
-) -> String {
+) -> Option<DivisionTable> {
     let d = &detail.division.division;
     if d.level != "county" {
-        return String::new();
+        return None;
     }
     let layers = match user.door(&state.registry).base_layers(Some(&d.code)).await {
         Ok(layers) => layers,
         Err(e) => {
             tracing::warn!(error = %e, "base layers of a county");
-            return String::new();
+            return None;
         }
     };
     let current = layers
@@ -586,88 +612,73 @@ async fn county_layers(
         .filter(|l| l.replaced_by.is_none())
         .map(|l| (l.vintage, l.id))
         .max();
-    let rows: Vec<Vec<String>> = layers
+    let rows = layers
         .iter()
         .map(|l| {
             let state = match (l.replaced_by, current == Some((l.vintage, l.id))) {
-                (Some(by), _) => esc(&lang.fill(k::LAYER_REPLACED_BY, &[("by", &by.to_string())])),
-                (None, true) => lang.t(k::CURRENT_READ_BY_THE_CHECKS),
-                (None, false) => lang.t(k::OLDER_VINTAGE),
+                (Some(by), _) => lang.fill(k::LAYER_REPLACED_BY, &[("by", &by.to_string())]),
+                (None, true) => lang.text(k::CURRENT_READ_BY_THE_CHECKS).to_owned(),
+                (None, false) => lang.text(k::OLDER_VINTAGE).to_owned(),
             };
             vec![
-                format!("#{}", l.id),
-                l.vintage.to_string(),
-                l.features.to_string(),
-                state,
-                esc(&l.imported_by),
-                esc(&crate::html::local_time(&l.imported_at)),
-                esc(&l.reason),
-                format!(
-                    "<code>{}</code>",
-                    esc(l.sha256.get(..12).unwrap_or(&l.sha256))
-                ),
+                Cell::text(format!("#{}", l.id)),
+                Cell::text(l.vintage.to_string()),
+                Cell::text(l.features.to_string()),
+                Cell::text(state),
+                Cell::text(&l.imported_by),
+                Cell::text(crate::html::local_time(&l.imported_at)),
+                Cell::text(&l.reason),
+                Cell::code(l.sha256.get(..12).unwrap_or(&l.sha256)),
             ]
         })
         .collect();
-    let table = if rows.is_empty() {
-        format!(
-            "<p>{}</p>",
-            lang.t(k::NONE_IMPORTED_DEMOLITION_IS_CONSTRUCTION_LAND)
-        )
-    } else {
-        table_in(
-            lang,
-            &[
-                k::ID,
-                k::VINTAGE,
-                k::FEATURES,
-                k::STATE,
-                k::IMPORTED_BY,
-                k::AT_2,
-                k::REASON,
-                k::SHA_256,
-            ],
-            &rows,
-        )
-    };
-    format!(
-        "<section id=\"base-layers\"><h2>{}</h2>{table}</section>",
-        lang.t(k::LAND_USE_LAYERS)
-    )
+    let headers = [
+        k::ID,
+        k::VINTAGE,
+        k::FEATURES,
+        k::STATE,
+        k::IMPORTED_BY,
+        k::AT_2,
+        k::REASON,
+        k::SHA_256,
+    ];
+    Some(DivisionTable {
+        headers: headers.into_iter().map(|h| lang.text(h)).collect(),
+        rows,
+    })
 }
 
-async fn county_plans(state: &AppState, user: &User, detail: &DivisionDetail) -> String {
+/// The special plans of a county, if the user reads that county (plans are not public data).
+async fn county_plans(
+    state: &AppState,
+    user: &User,
+    detail: &DivisionDetail,
+) -> Option<Vec<PlanItem>> {
     let d = &detail.division.division;
     if d.level != "county" || !user.reads(&d.code) {
-        return String::new();
+        return None;
     }
     let lang = user.lang;
     let plans = match user.door(&state.registry).plans_of(&d.code).await {
         Ok(plans) => plans,
         Err(e) => {
             tracing::warn!(error = %e, "plans of a county");
-            return String::new();
+            return None;
         }
     };
-    let items: String = plans
-        .iter()
-        .map(|p| {
-            format!(
-                "<li><a href=\"/plans/{id}\">{id}</a> {title} · {state}</li>",
-                id = esc(&p.id),
-                title = esc(&p.title),
-                state = lang.pair(p.state.label_zh(), p.state.label_en()),
-            )
-        })
-        .collect();
-    format!(
-        "<section id=\"plans\"><h2>{}</h2>{}</section>",
-        lang.t(k::SPECIAL_PLANS),
-        if items.is_empty() {
-            none_line(lang)
-        } else {
-            format!("<ul>{items}</ul>")
-        }
+    Some(
+        plans
+            .iter()
+            .map(|p| PlanItem {
+                id: p.id.clone(),
+                title: p.title.clone(),
+                state: match lang {
+                    Lang::Zh => p.state.label_zh(),
+                    Lang::En => p.state.label_en(),
+                }
+                .to_owned(),
+            })
+            .collect(),
     )
 }
 
@@ -679,13 +690,22 @@ pub async fn division_show(
 ) -> Result<Html<String>, PageError> {
     let lang = user.lang;
     let detail = detail(&state.registry, &user, &code).await?;
-    let body = format!(
-        "{}{}{}{}",
-        facts(lang, &detail),
-        county_plans(&state, &user, &detail).await,
-        county_layers(&state, &user, lang, &detail).await,
-        children_html(lang, &detail)
-    );
+    let (head, rest) = facts(lang, &detail);
+    let view = DivisionPage {
+        lang,
+        head,
+        parent: detail
+            .parent
+            .as_ref()
+            .map(|p| (p.code.clone(), p.name.clone())),
+        rest,
+        plans: county_plans(&state, &user, &detail).await,
+        layers: county_layers(&state, &user, lang, &detail).await,
+        children: children_of(lang, &detail),
+        villages: (detail.division.division.level == "county")
+            .then(|| village_table(lang, &detail.villages, true)),
+    };
+    let body = render(&view, "division")?;
     let d = &detail.division.division;
     Ok(Html(page((&d.name, &d.code), Some(&user), &body)))
 }
@@ -840,24 +860,25 @@ pub async fn divisions_import_submit(
         Some((label, bytes)) => import(&state.registry, &user, label, bytes).await,
         None => Err(WebError::invalid("file", k::CHOOSE_A_FILE)),
     };
-    let (status, notice) = match &outcome {
+    let (status, imported, refusal) = match &outcome {
         Ok(o) => (
             StatusCode::OK,
-            format!(
-                "<section id=\"imported\" class=\"ok\"><p>{}</p></section>",
-                lang.pair(
-                    &format!("已从 {} 导入 {} 个乡镇和村", o.source, o.imported),
-                    &format!(
-                        "imported {} townships and villages from {}",
-                        o.imported, o.source
-                    ),
-                )
-            ),
+            Some(lang.fill(
+                k::PLANS_DIVISIONS_IMPORTED,
+                &[
+                    ("source", o.source.as_str()),
+                    ("count", &o.imported.to_string()),
+                ],
+            )),
+            None,
         ),
-        Err(e) => error_panel(lang, e),
+        Err(e) => {
+            let (status, panel) = error_panel(lang, e)?;
+            (status, None, Some(panel))
+        }
     };
     let overview = overview(&state.registry, &user).await?;
-    let body = index_body(lang, &user, &overview, &notice);
+    let body = index_body(lang, &user, &overview, imported, refusal)?;
     Ok((status, Html(page(k::DIVISIONS, Some(&user), &body))).into_response())
 }
 

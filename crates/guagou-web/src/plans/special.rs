@@ -26,14 +26,13 @@ use utoipa::ToSchema;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
-use super::{
-    csrf_field, error_panel, json_body, none_line, parse_date, require_api_csrf, require_land,
-    yes_no,
-};
+use super::{error_panel, json_body, parse_date, require_api_csrf, require_land, yes_no};
 use crate::AppState;
 use crate::auth::{ApiUser, PageUser, User};
 use crate::error::{ApiError, PageError, WebError};
-use crate::html::{Lang, esc, page, table_in};
+use crate::html::{Lang, page};
+use crate::partials::{Cell, render};
+use askama::Template;
 
 pub fn pages() -> Router<AppState> {
     Router::new()
@@ -344,7 +343,11 @@ async fn take_action(
 }
 
 fn state_cell(lang: Lang, state: PlanState) -> String {
-    lang.pair(state.label_zh(), state.label_en())
+    match lang {
+        Lang::Zh => state.label_zh(),
+        Lang::En => state.label_en(),
+    }
+    .to_owned()
 }
 
 /// Whether `user` may draft plans (the county land bureau).
@@ -362,51 +365,51 @@ pub async fn plans_index(
     let lang = user.lang;
     let plans = readable_plans(&state.registry, &user).await?;
     let required = state.registry.profile.consultation.departments.value.len();
-    let rows: Vec<Vec<String>> = plans
+    let rows = plans
         .iter()
         .map(|p| {
             vec![
-                format!("<a href=\"/plans/{id}\">{id}</a>", id = esc(&p.id)),
-                format!("<a href=\"/divisions/{c}\">{c}</a>", c = esc(&p.county)),
-                esc(&p.title),
-                format!("{}—{}", p.period_start, p.period_end),
-                state_cell(lang, p.state),
-                format!("{} / {required}", p.opinions.len()),
-                esc(&p.created_on),
-                esc(p.approved_on.as_deref().unwrap_or("")),
-                esc(p.filed_on.as_deref().unwrap_or("")),
+                Cell::link(&p.id, format!("/plans/{}", p.id)),
+                Cell::link(&p.county, format!("/divisions/{}", p.county)),
+                Cell::text(&p.title),
+                Cell::text(format!("{}—{}", p.period_start, p.period_end)),
+                Cell::text(state_cell(lang, p.state)),
+                Cell::text(format!("{} / {required}", p.opinions.len())),
+                Cell::text(&p.created_on),
+                Cell::text(p.approved_on.as_deref().unwrap_or("")),
+                Cell::text(p.filed_on.as_deref().unwrap_or("")),
             ]
         })
         .collect();
-    let new_link = if may_create(&user) {
-        format!(
-            "<p><a id=\"new-plan\" href=\"/plans/new\">{}</a></p>",
-            lang.t(k::DRAFT_A_SPECIAL_PLAN)
-        )
-    } else {
-        String::new()
+    let headers = [
+        k::ID_2,
+        k::COUNTY,
+        k::TITLE_2,
+        k::PERIOD_2,
+        k::STATE,
+        k::OPINIONS,
+        k::DRAFTED,
+        k::APPROVED,
+        k::FILED,
+    ];
+    let view = PlansPage {
+        lang,
+        may_create: may_create(&user),
+        headers: headers.into_iter().map(|h| lang.text(h)).collect(),
+        rows,
     };
-    let table = if rows.is_empty() {
-        none_line(lang)
-    } else {
-        table_in(
-            lang,
-            &[
-                k::ID_2,
-                k::COUNTY,
-                k::TITLE_2,
-                k::PERIOD_2,
-                k::STATE,
-                k::OPINIONS,
-                k::DRAFTED,
-                k::APPROVED,
-                k::FILED,
-            ],
-            &rows,
-        )
-    };
-    let body = format!("{new_link}<section id=\"plans\">{table}</section>");
+    let body = render(&view, "special plans")?;
     Ok(Html(page(k::SPECIAL_PLANS, Some(&user), &body)))
+}
+
+/// 专项规划 / the special plans (`templates/plans/plans.html`).
+#[derive(Template)]
+#[template(path = "plans/plans.html")]
+struct PlansPage {
+    lang: Lang,
+    may_create: bool,
+    headers: Vec<&'static str>,
+    rows: Vec<Vec<Cell>>,
 }
 
 /// The values the new-plan form shows (again, after a refusal).
@@ -419,78 +422,72 @@ struct NewPlanValues {
     scope: Option<Vec<String>>,
 }
 
+/// 起草专项规划 / the new-plan form (`templates/plans/new.html`).
+#[derive(Template)]
+#[template(path = "plans/new.html")]
+struct NewPlanPage<'a> {
+    lang: Lang,
+    /// The refusal of the last submit (the plans' error panel, HTML).
+    refusal: Option<String>,
+    csrf: &'a str,
+    title: &'a str,
+    period_start: &'a str,
+    period_end: &'a str,
+    as_of: &'a str,
+    today: String,
+    villages: Vec<VillageChoice>,
+}
+
+/// A village of the county, ticked when in scope.
+struct VillageChoice {
+    code: String,
+    township: String,
+    name: String,
+    ticked: bool,
+    poor: Cell,
+    relocation: Cell,
+    poor_households: i64,
+    relocation_households: i64,
+}
+
 async fn new_plan_page(
     registry: &Registry,
     user: &User,
     values: &NewPlanValues,
-    notice: &str,
+    refusal: Option<String>,
 ) -> Result<String, WebError> {
     let lang = user.lang;
     let county = user.actor.division.to_string();
     let divisions = user.door(registry).divisions_under(&county).await?;
-    let rows: Vec<Vec<String>> = divisions
+    let villages = divisions
         .iter()
         .filter(|d| d.code.len() == 12)
-        .map(|v| {
-            let ticked = match &values.scope {
+        .map(|v| VillageChoice {
+            code: v.code.clone(),
+            township: v.parent.clone().unwrap_or_default(),
+            name: v.name.clone(),
+            ticked: match &values.scope {
                 Some(scope) => scope.contains(&v.code),
                 None => v.poor_village || v.relocation_village,
-            };
-            vec![
-                format!(
-                    "<input type=\"checkbox\" name=\"village_{c}\" value=\"on\" id=\"village-{c}\"{checked}>",
-                    c = esc(&v.code),
-                    checked = if ticked { " checked" } else { "" }
-                ),
-                esc(v.parent.as_deref().unwrap_or("")),
-                format!("<label for=\"village-{c}\">{c}</label>", c = esc(&v.code)),
-                esc(&v.name),
-                yes_no(lang, v.poor_village),
-                yes_no(lang, v.relocation_village),
-                v.poor_households.to_string(),
-                v.relocation_households.to_string(),
-            ]
+            },
+            poor: yes_no(lang, v.poor_village),
+            relocation: yes_no(lang, v.relocation_village),
+            poor_households: v.poor_households,
+            relocation_households: v.relocation_households,
         })
         .collect();
-    let villages = if rows.is_empty() {
-        none_line(lang)
-    } else {
-        table_in(
-            lang,
-            &[
-                k::IN_SCOPE_2,
-                k::TOWNSHIP,
-                k::CODE,
-                k::VILLAGE,
-                k::POOR_VILLAGE,
-                k::RELOCATION_VILLAGE,
-                k::POOR_HOUSEHOLDS,
-                k::RELOCATION_HOUSEHOLDS,
-            ],
-            &rows,
-        )
+    let view = NewPlanPage {
+        lang,
+        refusal,
+        csrf: &user.csrf,
+        title: &values.title,
+        period_start: &values.period_start,
+        period_end: &values.period_end,
+        as_of: &values.as_of,
+        today: user.today.to_string(),
+        villages,
     };
-    let body = format!(
-        "{notice}<form method=\"post\" action=\"/plans\" id=\"new-plan-form\">{csrf}\
-         <p><label>{title_l} <input name=\"title\" size=\"60\" value=\"{title}\" required></label></p>\
-         <p><label>{period_l} <input name=\"period_start\" type=\"number\" value=\"{start}\" required></label> — \
-         <input name=\"period_end\" type=\"number\" value=\"{end}\" required></p>\
-         <p><label>{as_of_l} <input name=\"as_of\" type=\"date\" value=\"{as_of}\" max=\"{today}\" required></label></p>\
-         <h2>{scope_h}</h2><p class=\"en\">{scope_help}</p>{villages}\
-         <p><button id=\"create-plan\">{button}</button></p></form>",
-        csrf = csrf_field(user),
-        title_l = lang.t(k::TITLE),
-        period_l = lang.t(k::PERIOD_2),
-        as_of_l = lang.t(k::DRAFTED_ON),
-        today = user.today,
-        scope_h = lang.t(k::SCOPE_VILLAGES),
-        scope_help = lang.t(k::EVERY_POOR_AND_RELOCATION_VILLAGE_MUST),
-        button = lang.t(k::DRAFT),
-        title = esc(&values.title),
-        start = esc(&values.period_start),
-        end = esc(&values.period_end),
-        as_of = esc(&values.as_of),
-    );
+    let body = render(&view, "new plan")?;
     Ok(page(k::DRAFT_A_SPECIAL_PLAN, Some(user), &body))
 }
 
@@ -524,7 +521,7 @@ pub async fn plan_new(
         scope: None,
     };
     Ok(Html(
-        new_plan_page(&state.registry, &user, &values, "").await?,
+        new_plan_page(&state.registry, &user, &values, None).await?,
     ))
 }
 
@@ -571,7 +568,7 @@ pub async fn plan_create_submit(
             ),
         ) => Err(PageError(e)),
         Err(e) => {
-            let (status, notice) = error_panel(user.lang, &e);
+            let (status, notice) = error_panel(user.lang, &e)?;
             let values = NewPlanValues {
                 title: field("title"),
                 period_start: field("period_start"),
@@ -579,88 +576,88 @@ pub async fn plan_create_submit(
                 as_of: field("as_of"),
                 scope: Some(scope),
             };
-            let html = new_plan_page(&state.registry, &user, &values, &notice).await?;
+            let html = new_plan_page(&state.registry, &user, &values, Some(notice)).await?;
             Ok((status, Html(html)).into_response())
         }
     }
 }
 
-fn facts(lang: Lang, detail: &PlanDetail) -> String {
-    let p = &detail.plan;
-    let row = |label: Key, value: String| vec![lang.t(label), value];
-    table_in(
-        lang,
-        &[k::FIELD_2, k::VALUE_2],
-        &[
-            row(k::ID_2, esc(&p.id)),
-            row(k::TITLE_2, esc(&p.title)),
-            row(
-                k::COUNTY,
-                format!(
-                    "<a href=\"/divisions/{c}\">{c}</a> {n}",
-                    c = esc(&p.county),
-                    n = esc(&detail.county_name)
-                ),
-            ),
-            row(k::PERIOD_2, format!("{}—{}", p.period_start, p.period_end)),
-            row(k::STATE, state_cell(lang, p.state)),
-            row(k::DRAFTED, esc(&p.created_on)),
-            row(k::APPROVED, esc(p.approved_on.as_deref().unwrap_or(""))),
-            row(k::FILED, esc(p.filed_on.as_deref().unwrap_or(""))),
-        ],
-    )
+/// 专项规划 / one special plan (`templates/plans/plan.html`).
+#[derive(Template)]
+#[template(path = "plans/plan.html")]
+struct PlanPage<'a> {
+    lang: Lang,
+    /// The refusal of the last post (the plans' error panel, HTML).
+    refusal: Option<String>,
+    id: &'a str,
+    title: &'a str,
+    county: &'a str,
+    county_name: &'a str,
+    period: String,
+    state: String,
+    drafted: &'a str,
+    approved: &'a str,
+    filed: &'a str,
+    csrf: &'a str,
+    today: String,
+    actions: Vec<ActionButton>,
+    opinion_department: Option<&'a str>,
+    rules: Vec<Vec<Cell>>,
+    opinions: Vec<Vec<Cell>>,
+    scope: Vec<Vec<Cell>>,
 }
 
-fn rules_table(lang: Lang, rules: &[RuleResult]) -> String {
-    let rows: Vec<Vec<String>> = rules
+/// A lifecycle step the user may take: its name in the form's action and its button's label.
+struct ActionButton {
+    name: &'static str,
+    label: &'static str,
+}
+
+fn rules_rows(lang: Lang, rules: &[RuleResult]) -> Vec<Vec<Cell>> {
+    let pick = |zh: &str, en: &str| match lang {
+        Lang::Zh => zh.to_owned(),
+        Lang::En => en.to_owned(),
+    };
+    rules
         .iter()
         .map(|r| {
             let verdict = if r.passed {
-                format!("<span class=\"ok\">{}</span>", lang.t(k::PASS))
+                Cell::text(lang.text(k::PASS)).with_class("ok")
             } else {
-                format!("<span class=\"fail\">{}</span>", lang.t(k::FAIL))
+                Cell::text(lang.text(k::FAIL)).with_class("fail")
             };
             vec![
-                format!("<code>{}</code>", esc(r.rule.as_str())),
-                esc(&r.clause),
+                Cell::code(r.rule.as_str()),
+                Cell::text(&r.clause),
                 verdict,
-                lang.pair(&r.measured.text_zh(), &r.measured.text_en()),
-                lang.pair(&r.limit.text_zh(), &r.limit.text_en()),
-                lang.pair(&r.message_zh, &r.message_en),
+                Cell::text(pick(&r.measured.text_zh(), &r.measured.text_en())),
+                Cell::text(pick(&r.limit.text_zh(), &r.limit.text_en())),
+                Cell::text(pick(&r.message_zh, &r.message_en)),
             ]
         })
-        .collect();
-    table_in(
-        lang,
-        &[
-            k::RULE,
-            k::CLAUSE,
-            k::RESULT,
-            k::MEASURED_MISSING,
-            k::REQUIRED,
-            k::MESSAGE,
-        ],
-        &rows,
-    )
+        .collect()
 }
 
-fn opinions_table(lang: Lang, registry: &Registry, plan: &Plan) -> String {
+fn opinions_rows(lang: Lang, registry: &Registry, plan: &Plan) -> Vec<Vec<Cell>> {
     let required = &registry.profile.consultation.departments.value;
-    let mut rows: Vec<Vec<String>> = required
+    let given = |o: &guagou_registry::plans::Opinion| {
+        vec![
+            Cell::text(&o.department),
+            Cell::text(&o.opinion),
+            Cell::text(&o.author),
+            Cell::text(&o.recorded_on),
+        ]
+    };
+    let mut rows: Vec<Vec<Cell>> = required
         .iter()
         .map(
             |department| match plan.opinions.iter().find(|o| &o.department == department) {
-                Some(o) => vec![
-                    esc(department),
-                    esc(&o.opinion),
-                    esc(&o.author),
-                    esc(&o.recorded_on),
-                ],
+                Some(o) => given(o),
                 None => vec![
-                    esc(department),
-                    format!("<span class=\"fail\">{}</span>", lang.t(k::MISSING)),
-                    String::new(),
-                    String::new(),
+                    Cell::text(department),
+                    Cell::text(lang.text(k::MISSING)).with_class("fail"),
+                    Cell::default(),
+                    Cell::default(),
                 ],
             },
         )
@@ -670,108 +667,31 @@ fn opinions_table(lang: Lang, registry: &Registry, plan: &Plan) -> String {
         plan.opinions
             .iter()
             .filter(|o| !required.contains(&o.department))
-            .map(|o| {
-                vec![
-                    esc(&o.department),
-                    esc(&o.opinion),
-                    esc(&o.author),
-                    esc(&o.recorded_on),
-                ]
-            }),
+            .map(given),
     );
-    table_in(
-        lang,
-        &[k::DEPARTMENT, k::OPINION, k::AUTHOR, k::DATE_2],
-        &rows,
-    )
+    rows
 }
 
-fn scope_table(lang: Lang, villages: &[ScopeVillage]) -> String {
-    if villages.is_empty() {
-        return none_line(lang);
-    }
-    let rows: Vec<Vec<String>> = villages
+fn scope_rows(lang: Lang, villages: &[ScopeVillage]) -> Vec<Vec<Cell>> {
+    villages
         .iter()
         .map(|v| {
             vec![
-                esc(v.township.as_deref().unwrap_or("")),
-                format!("<a href=\"/divisions/{c}\">{c}</a>", c = esc(&v.code)),
-                esc(&v.name),
+                Cell::text(v.township.as_deref().unwrap_or("")),
+                Cell::link(&v.code, format!("/divisions/{}", v.code)),
+                Cell::text(&v.name),
                 yes_no(lang, v.poor_village),
                 yes_no(lang, v.relocation_village),
-                v.poor_households.to_string(),
-                v.relocation_households.to_string(),
+                Cell::text(v.poor_households.to_string()),
+                Cell::text(v.relocation_households.to_string()),
                 if v.in_scope {
-                    format!("<span class=\"ok\">{}</span>", lang.t(k::IN_SCOPE))
+                    Cell::text(lang.text(k::IN_SCOPE)).with_class("ok")
                 } else {
-                    format!(
-                        "<span class=\"fail\">{}</span>",
-                        lang.t(k::MISSING_REQUIRED)
-                    )
+                    Cell::text(lang.text(k::MISSING_REQUIRED)).with_class("fail")
                 },
             ]
         })
-        .collect();
-    table_in(
-        lang,
-        &[
-            k::TOWNSHIP,
-            k::CODE,
-            k::VILLAGE,
-            k::POOR_VILLAGE,
-            k::RELOCATION_VILLAGE,
-            k::POOR_HOUSEHOLDS,
-            k::RELOCATION_HOUSEHOLDS,
-            k::SCOPE_2,
-        ],
-        &rows,
-    )
-}
-
-fn action_forms(lang: Lang, user: &User, detail: &PlanDetail) -> String {
-    let today = user.today.to_string();
-    let mut forms = String::new();
-    for name in &detail.actions {
-        let Some((_, _, step)) = ACTIONS.iter().find(|(n, ..)| n == name) else {
-            continue;
-        };
-        forms.push_str(&format!(
-            "<form method=\"post\" action=\"/plans/{id}/actions/{name}\" class=\"action\">{csrf}\
-             <label>{as_of_l} <input type=\"date\" name=\"as_of\" value=\"{today}\" max=\"{today}\" required></label> \
-             <label>{reason_l} <input name=\"reason\"></label> \
-             <button id=\"plan-action-{name}\">{label}</button></form>",
-            id = esc(&detail.plan.id),
-            csrf = csrf_field(user),
-            as_of_l = lang.t(k::DATE_2),
-            reason_l = lang.t(k::REASON),
-            label = lang.t(*step),
-        ));
-    }
-    let mut out = String::new();
-    if !forms.is_empty() {
-        out = format!(
-            "<section id=\"actions\"><h2>{}</h2>{forms}</section>",
-            lang.t(k::ACTIONS)
-        );
-    }
-    if let Some(department) = &detail.opinion_department {
-        out.push_str(&format!(
-            "<section id=\"opinion-form\"><h2>{h}</h2>\
-             <form method=\"post\" action=\"/plans/{id}/opinions\">{csrf}\
-             <p>{dept_l} <strong>{department}</strong></p>\
-             <p><textarea name=\"opinion\" rows=\"3\" cols=\"60\" required></textarea></p>\
-             <p><label>{as_of_l} <input type=\"date\" name=\"as_of\" value=\"{today}\" max=\"{today}\" required></label> \
-             <button id=\"add-opinion\">{button}</button></p></form></section>",
-            h = lang.t(k::RECORD_MY_DEPARTMENTS_OPINION),
-            id = esc(&detail.plan.id),
-            csrf = csrf_field(user),
-            dept_l = lang.t(k::DEPARTMENT),
-            department = esc(department),
-            as_of_l = lang.t(k::DATE_2),
-            button = lang.t(k::RECORD_OPINION),
-        ));
-    }
-    out
+        .collect()
 }
 
 fn plan_body(
@@ -779,32 +699,52 @@ fn plan_body(
     registry: &Registry,
     user: &User,
     detail: &PlanDetail,
-    notice: &str,
-) -> String {
-    format!(
-        "{notice}{facts}{forms}\
-         <section id=\"rules\"><h2>{rules_h}</h2>{rules}</section>\
-         <section id=\"opinions\"><h2>{opinions_h}</h2>{opinions}</section>\
-         <section id=\"scope\"><h2>{scope_h}</h2>{scope}</section>",
-        facts = facts(lang, detail),
-        forms = action_forms(lang, user, detail),
-        rules_h = lang.t(k::RULES_OF_SUBMISSION),
-        rules = rules_table(lang, &detail.rules),
-        opinions_h = lang.t(k::CONSULTATION_OPINIONS),
-        opinions = opinions_table(lang, registry, &detail.plan),
-        scope_h = lang.t(k::SCOPE),
-        scope = scope_table(lang, &detail.villages),
-    )
+    refusal: Option<String>,
+) -> Result<String, WebError> {
+    let p = &detail.plan;
+    let view = PlanPage {
+        lang,
+        refusal,
+        id: &p.id,
+        title: &p.title,
+        county: &p.county,
+        county_name: &detail.county_name,
+        period: format!("{}—{}", p.period_start, p.period_end),
+        state: state_cell(lang, p.state),
+        drafted: &p.created_on,
+        approved: p.approved_on.as_deref().unwrap_or(""),
+        filed: p.filed_on.as_deref().unwrap_or(""),
+        csrf: &user.csrf,
+        today: user.today.to_string(),
+        actions: detail
+            .actions
+            .iter()
+            .filter_map(|name| {
+                ACTIONS
+                    .iter()
+                    .find(|(n, ..)| n == name)
+                    .map(|(name, _, step)| ActionButton {
+                        name,
+                        label: lang.text(*step),
+                    })
+            })
+            .collect(),
+        opinion_department: detail.opinion_department.as_deref(),
+        rules: rules_rows(lang, &detail.rules),
+        opinions: opinions_rows(lang, registry, p),
+        scope: scope_rows(lang, &detail.villages),
+    };
+    render(&view, "special plan")
 }
 
 async fn plan_page(
     registry: &Registry,
     user: &User,
     id: &str,
-    notice: &str,
+    refusal: Option<String>,
 ) -> Result<String, WebError> {
     let detail = readable_detail(registry, user, id).await?;
-    let body = plan_body(user.lang, registry, user, &detail, notice);
+    let body = plan_body(user.lang, registry, user, &detail, refusal)?;
     Ok(page(
         (&detail.plan.title, &detail.plan.id),
         Some(user),
@@ -818,7 +758,7 @@ pub async fn plan_show(
     PageUser(user): PageUser,
     Path(id): Path<String>,
 ) -> Result<Html<String>, PageError> {
-    Ok(Html(plan_page(&state.registry, &user, &id, "").await?))
+    Ok(Html(plan_page(&state.registry, &user, &id, None).await?))
 }
 
 /// After a POST on plan `id`: back to the plan on success; on a refusal the plan page with the
@@ -842,8 +782,8 @@ async fn after_post(
         }
         Err(e) => e,
     };
-    let (status, notice) = error_panel(user.lang, &error);
-    match plan_page(&state.registry, user, id, &notice).await {
+    let (status, notice) = error_panel(user.lang, &error)?;
+    match plan_page(&state.registry, user, id, Some(notice)).await {
         Ok(html) => Ok((status, Html(html)).into_response()),
         Err(_) => Err(PageError(error)),
     }
