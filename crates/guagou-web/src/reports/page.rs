@@ -1,7 +1,6 @@
 //! The reports page, the Excel download and the chart script.
 
 use crate::catalogue::{Key, k};
-use std::fmt::Write as _;
 use std::sync::OnceLock;
 
 use axum::extract::rejection::QueryRejection;
@@ -19,7 +18,7 @@ use super::xlsx::{XLSX_CONTENT_TYPE, workbook};
 use crate::AppState;
 use crate::auth::{PageUser, User};
 use crate::error::{PageError, WebError};
-use crate::html::{Lang, esc, page, table_in};
+use crate::html::{Lang, page};
 use crate::map::{CHART_EMBEDDED, asset_version};
 
 /// The script that draws the charts from the canvases' `data-chart` attributes.
@@ -34,9 +33,10 @@ pub async fn reports_show(
     let query = query_for(&user, params)?;
     let report = report_for(&state.registry, &user, &query).await?;
     let choices = county_choices(&state.registry, &user).await?;
-    let mut body = filter_form(user.lang, &query, &choices);
-    body.push_str(&charts(user.lang, &report));
-    body.push_str(&tables(user.lang, &report));
+    let body = crate::partials::render(
+        &report_page(user.lang, &query, &choices, &report),
+        "reports",
+    )?;
     Ok(Html(page(k::REPORTS, Some(&user), &body)))
 }
 
@@ -116,54 +116,10 @@ async fn county_choices(
         .collect())
 }
 
-fn filter_form(lang: Lang, query: &ReportQuery, choices: &[(String, String)]) -> String {
-    let mut options = format!("<option value=\"\">{}</option>", lang.t(k::ALL));
-    for (code, name) in choices {
-        let selected = if query.county.as_deref() == Some(code.as_str()) {
-            " selected"
-        } else {
-            ""
-        };
-        let _ = write!(
-            options,
-            "<option value=\"{code}\"{selected}>{name} ({code})</option>",
-            code = esc(code),
-            name = esc(name),
-        );
-    }
-    let qs = query_string(query);
-    format!(
-        "<form method=\"get\" action=\"/reports\" id=\"report-filter\">\
-         <label>{county} <select name=\"county\">{options}</select></label> \
-         <label>{year} <input type=\"number\" name=\"year\" min=\"1990\" max=\"2100\" value=\"{year_value}\"></label> \
-         <label>{as_of} <input type=\"date\" name=\"as_of\" value=\"{as_of_value}\"></label> \
-         <button>{show}</button></form>\
-         <p><a id=\"report-xlsx\" href=\"/reports.xlsx?{qs}\">{xlsx}</a> · \
-         <a id=\"report-json\" href=\"/api/reports?{qs}\">JSON</a></p>\
-         <p class=\"en\">{note}</p>",
-        county = lang.t(k::COUNTY_2),
-        year = lang.t(k::YEAR),
-        year_value = query.year.map(|y| y.to_string()).unwrap_or_default(),
-        as_of = lang.t(k::AS_OF),
-        as_of_value = query.as_of.format("%Y-%m-%d"),
-        show = lang.t(k::SHOW_2),
-        qs = esc(&qs),
-        xlsx = lang.t(k::DOWNLOAD_EXCEL),
-        note = lang.t(k::NUMBERS_FALL_IN_THE_YEAR_OF),
-    )
-}
-
-/// A chart's data for reports.js, as an escaped attribute value.
-fn chart_attribute(spec: &serde_json::Value) -> String {
-    esc(&spec.to_string())
-}
-
-fn charts(lang: Lang, report: &Report) -> String {
+/// The two charts' data for reports.js (JSON), when Chart.js is embedded.
+fn charts(lang: Lang, report: &Report) -> Option<(String, String)> {
     if !CHART_EMBEDDED {
-        return format!(
-            "<p class=\"warn\" id=\"report-charts-missing\">{}</p>",
-            lang.t(k::THE_CHART_LIBRARY_WAS_NOT_BUILT)
-        );
+        return None;
     }
     let label = |row: &FigureRow| {
         if row.name.is_empty() {
@@ -207,184 +163,211 @@ fn charts(lang: Lang, report: &Report) -> String {
             { "label": lang.t(k::PROJECTS_2), "color": "#6c5b7b", "data": state_counts },
         ],
     });
-    let v = asset_version();
-    format!(
-        "<section id=\"report-charts\" style=\"display:flex;flex-wrap:wrap;gap:1em\">\
-         <div style=\"width:min(100%,640px)\"><canvas id=\"chart-quota\" data-chart=\"{quota}\"></canvas></div>\
-         <div style=\"width:min(100%,640px)\"><canvas id=\"chart-states\" data-chart=\"{states}\"></canvas></div>\
-         </section>\
-         <script src=\"/assets/chart.umd.js?v={v}\" defer></script>\
-         <script src=\"/reports/reports.js?v={sv}\" defer></script>",
-        quota = chart_attribute(&quota),
-        states = chart_attribute(&states),
-        sv = script_version(),
-    )
+    Some((quota.to_string(), states.to_string()))
+}
+
+/// A cell of a report table: its text and, where the column rounds, the exact value.
+struct NumCell {
+    text: String,
+    title: Option<String>,
+}
+
+impl NumCell {
+    fn plain(text: impl Into<String>) -> NumCell {
+        NumCell {
+            text: text.into(),
+            title: None,
+        }
+    }
+}
+
+/// One table of the report: its heading (empty for none), header texts, rows and total.
+struct Grouped {
+    title: String,
+    headers: Vec<String>,
+    rows: Vec<Vec<NumCell>>,
+    /// The total row after its first cell (合计).
+    total: Option<Vec<NumCell>>,
+}
+
+#[derive(askama::Template)]
+#[template(path = "reports/page.html")]
+struct ReportPage {
+    lang: Lang,
+    /// (code, name, selected) of the counties the reader may pick.
+    choices: Vec<(String, String, bool)>,
+    year_value: String,
+    as_of_value: String,
+    qs: String,
+    charts: Option<(String, String)>,
+    asset_version: &'static str,
+    script_version: &'static str,
+    by_county: Vec<Grouped>,
+    by_year: Vec<Grouped>,
+    states: Grouped,
+    uses: Grouped,
+}
+
+fn report_page(
+    lang: Lang,
+    query: &ReportQuery,
+    choices: &[(String, String)],
+    report: &Report,
+) -> ReportPage {
+    ReportPage {
+        lang,
+        choices: choices
+            .iter()
+            .map(|(code, name)| {
+                let selected = query.county.as_deref() == Some(code.as_str());
+                (code.clone(), name.clone(), selected)
+            })
+            .collect(),
+        year_value: query.year.map(|y| y.to_string()).unwrap_or_default(),
+        as_of_value: query.as_of.format("%Y-%m-%d").to_string(),
+        qs: query_string(query),
+        charts: charts(lang, report),
+        asset_version: asset_version(),
+        script_version: script_version(),
+        by_county: by_county(lang, report),
+        by_year: by_year(lang, report),
+        states: states_table(lang, report),
+        uses: uses_table(lang, report),
+    }
 }
 
 /// `名称 (code)`.
-fn division_cell(row: &FigureRow) -> String {
-    if row.name.is_empty() {
-        esc(&row.division)
+fn division_text(name: &str, code: &str) -> String {
+    if name.is_empty() {
+        code.to_owned()
     } else {
-        format!("{} ({})", esc(&row.name), esc(&row.division))
+        format!("{name} ({code})")
     }
 }
 
-fn number_cell(column: &Column, figures: &Figures) -> String {
-    match column.title(figures) {
-        Some(title) => format!(
-            "<span title=\"{}\">{}</span>",
-            esc(&title),
-            esc(&column.text(figures))
-        ),
-        None => esc(&column.text(figures)),
+fn number_cell(column: &Column, figures: &Figures) -> NumCell {
+    NumCell {
+        text: column.text(figures),
+        title: column.title(figures),
     }
 }
 
-fn headers_of(group: &Group, leading: &[Key]) -> Vec<(String, String)> {
+fn headers_of(lang: Lang, group: &Group, leading: &[Key]) -> Vec<String> {
     leading
         .iter()
-        .map(|name| (name.pair().0.to_owned(), name.pair().1.to_owned()))
-        .chain(group.columns.iter().map(|c| (c.header_zh(), c.header_en())))
+        .map(|name| lang.text(name).to_owned())
+        .chain(group.columns.iter().map(|c| match lang {
+            Lang::Zh => c.header_zh(),
+            Lang::En => c.header_en(),
+        }))
         .collect()
 }
 
-fn table_owned(lang: Lang, headers: &[(String, String)], rows: &[Vec<String>]) -> String {
-    let texts: Vec<&str> = headers
+fn by_county(lang: Lang, report: &Report) -> Vec<Grouped> {
+    GROUPS
         .iter()
-        .map(|(zh, en)| crate::print::tr(lang, zh, en))
-        .collect();
-    crate::html::table_headed(&texts, rows)
+        .map(|group| Grouped {
+            title: crate::print::tr(lang, group.zh, group.en).to_owned(),
+            headers: headers_of(lang, group, &[k::DIVISION]),
+            rows: report
+                .by_division
+                .iter()
+                .map(|r| {
+                    std::iter::once(NumCell::plain(division_text(&r.name, &r.division)))
+                        .chain(group.columns.iter().map(|c| number_cell(c, &r.figures)))
+                        .collect()
+                })
+                .collect(),
+            total: Some(
+                group
+                    .columns
+                    .iter()
+                    .map(|c| number_cell(c, &report.total))
+                    .collect(),
+            ),
+        })
+        .collect()
 }
 
-fn tables(lang: Lang, report: &Report) -> String {
-    let mut out = format!("<h2>{}</h2>", lang.t(k::BY_COUNTY));
-    for (index, group) in GROUPS.iter().enumerate() {
-        let headers = headers_of(group, &[k::DIVISION]);
-        let mut rows: Vec<Vec<String>> = report
-            .by_division
-            .iter()
-            .map(|r| {
-                std::iter::once(division_cell(r))
+fn by_year(lang: Lang, report: &Report) -> Vec<Grouped> {
+    GROUPS
+        .iter()
+        .map(|group| Grouped {
+            title: crate::print::tr(lang, group.zh, group.en).to_owned(),
+            headers: headers_of(lang, group, &[k::DIVISION, k::YEAR]),
+            rows: report
+                .by_year
+                .iter()
+                .map(|r| {
+                    [
+                        NumCell::plain(division_text(&r.name, &r.division)),
+                        NumCell::plain(r.year.map(|y| y.to_string()).unwrap_or_default()),
+                    ]
+                    .into_iter()
                     .chain(group.columns.iter().map(|c| number_cell(c, &r.figures)))
                     .collect()
-            })
-            .collect();
-        rows.push(
-            std::iter::once(format!("<strong>{}</strong>", lang.t(k::TOTAL_2)))
-                .chain(
-                    group
-                        .columns
-                        .iter()
-                        .map(|c| format!("<strong>{}</strong>", number_cell(c, &report.total))),
-                )
+                })
                 .collect(),
-        );
-        let _ = write!(
-            out,
-            "<h3>{}</h3><div id=\"report-county-{index}\">{}</div>",
-            lang.pair(group.zh, group.en),
-            table_owned(lang, &headers, &rows)
-        );
-    }
-    let _ = write!(out, "<h2>{}</h2>", lang.t(k::BY_YEAR));
-    for (index, group) in GROUPS.iter().enumerate() {
-        let headers = headers_of(group, &[k::DIVISION, k::YEAR]);
-        let rows: Vec<Vec<String>> = report
-            .by_year
+            total: None,
+        })
+        .collect()
+}
+
+fn states_table(lang: Lang, report: &Report) -> Grouped {
+    let mut headers = vec![lang.text(k::DIVISION).to_owned()];
+    headers.extend(STATES.iter().map(|s| match lang {
+        Lang::Zh => s.label_zh().to_owned(),
+        Lang::En => state_label_en(*s),
+    }));
+    headers.push(lang.text(k::TOTAL_2).to_owned());
+    let count = |n: u64| NumCell::plain(n.to_string());
+    Grouped {
+        title: String::new(),
+        headers,
+        rows: report
+            .states
             .iter()
             .map(|r| {
-                [
-                    division_cell(r),
-                    r.year.map(|y| y.to_string()).unwrap_or_default(),
-                ]
-                .into_iter()
-                .chain(group.columns.iter().map(|c| number_cell(c, &r.figures)))
-                .collect()
+                std::iter::once(NumCell::plain(division_text(&r.name, &r.division)))
+                    .chain(
+                        STATES
+                            .iter()
+                            .map(|s| count(r.counts.get(s).copied().unwrap_or(0))),
+                    )
+                    .chain(std::iter::once(count(r.total)))
+                    .collect()
             })
-            .collect();
-        let _ = write!(
-            out,
-            "<h3>{}</h3><div id=\"report-year-{index}\">{}</div>",
-            lang.pair(group.zh, group.en),
-            table_owned(lang, &headers, &rows)
-        );
-    }
-    out.push_str(&states_table(lang, report));
-    out.push_str(&uses_table(lang, report));
-    out
-}
-
-fn states_table(lang: Lang, report: &Report) -> String {
-    let mut headers = vec![("行政区".to_owned(), "Division".to_owned())];
-    headers.extend(
-        STATES
-            .iter()
-            .map(|s| (s.label_zh().to_owned(), state_label_en(*s))),
-    );
-    headers.push(("合计".to_owned(), "Total".to_owned()));
-    let mut rows: Vec<Vec<String>> = report
-        .states
-        .iter()
-        .map(|r| {
-            let name = if r.name.is_empty() {
-                esc(&r.division)
-            } else {
-                format!("{} ({})", esc(&r.name), esc(&r.division))
-            };
-            std::iter::once(name)
-                .chain(
-                    STATES
-                        .iter()
-                        .map(|s| r.counts.get(s).copied().unwrap_or(0).to_string()),
-                )
-                .chain(std::iter::once(r.total.to_string()))
-                .collect()
-        })
-        .collect();
-    rows.push(
-        std::iter::once(format!("<strong>{}</strong>", lang.t(k::TOTAL_2)))
-            .chain(
-                STATES
-                    .iter()
-                    .map(|s| report.state_totals.get(s).copied().unwrap_or(0).to_string()),
-            )
-            .chain(std::iter::once(
-                report.state_totals.values().sum::<u64>().to_string(),
-            ))
             .collect(),
-    );
-    format!(
-        "<h2>{}</h2><p class=\"en\">{}</p><div id=\"report-states\">{}</div>",
-        lang.t(k::PROJECTS_BY_STATE),
-        lang.t(k::CURRENT_STATES_THE_YEAR_AND_AS),
-        table_owned(lang, &headers, &rows)
-    )
+        total: Some(
+            STATES
+                .iter()
+                .map(|s| count(report.state_totals.get(s).copied().unwrap_or(0)))
+                .chain(std::iter::once(count(report.state_totals.values().sum())))
+                .collect(),
+        ),
+    }
 }
 
-fn uses_table(lang: Lang, report: &Report) -> String {
-    let headers = [k::DIVISION, k::YEAR, k::LAND_USE_2, k::AREA_USED_M];
-    let rows: Vec<Vec<String>> = report
-        .uses
-        .iter()
-        .map(|u| {
-            let (zh, en) = land_use_label(u.land_use);
-            let name = if u.name.is_empty() {
-                esc(&u.division)
-            } else {
-                format!("{} ({})", esc(&u.name), esc(&u.division))
-            };
-            vec![
-                name,
-                u.year.to_string(),
-                lang.pair(zh, en),
-                u.amount_m2.to_string(),
-            ]
-        })
-        .collect();
-    format!(
-        "<h2>{}</h2><div id=\"report-uses\">{}</div>",
-        lang.t(k::USE_BY_LAND_USE_CATEGORY),
-        table_in(lang, &headers, &rows)
-    )
+fn uses_table(lang: Lang, report: &Report) -> Grouped {
+    Grouped {
+        title: String::new(),
+        headers: [k::DIVISION, k::YEAR, k::LAND_USE_2, k::AREA_USED_M]
+            .iter()
+            .map(|h| lang.text(h).to_owned())
+            .collect(),
+        rows: report
+            .uses
+            .iter()
+            .map(|u| {
+                let (zh, en) = land_use_label(u.land_use);
+                vec![
+                    NumCell::plain(division_text(&u.name, &u.division)),
+                    NumCell::plain(u.year.to_string()),
+                    NumCell::plain(crate::print::tr(lang, zh, en)),
+                    NumCell::plain(u.amount_m2.to_string()),
+                ]
+            })
+            .collect(),
+        total: None,
+    }
 }

@@ -373,12 +373,18 @@ async fn page_has_tables_and_charts_without_inline_scripts() {
     }
 }
 
+/// HTML entities back to text: named (`&quot;`, escaped by hand) and numeric (`&#34;`, by
+/// askama).
 fn unescape(text: &str) -> String {
     text.replace("&quot;", "\"")
+        .replace("&#34;", "\"")
         .replace("&#39;", "'")
         .replace("&lt;", "<")
+        .replace("&#60;", "<")
         .replace("&gt;", ">")
+        .replace("&#62;", ">")
         .replace("&amp;", "&")
+        .replace("&#38;", "&")
 }
 
 /// GET as raw bytes (the test helper reads bodies as text).
