@@ -68,8 +68,8 @@ impl ListQuery {
 #[derive(Debug, Clone, Copy)]
 pub struct Column {
     pub key: &'static str,
-    pub zh: &'static str,
-    pub en: &'static str,
+    /// The column's name (the catalogue entry).
+    pub name: Key,
     /// Right-aligned, written to Excel as a number.
     pub numeric: bool,
 }
@@ -404,7 +404,7 @@ pub fn render(lang: Lang, spec: &ListSpec, query: &ListQuery, rows: &[ListRow]) 
                 ""
             };
             HeaderView {
-                label: if en { c.en } else { c.zh },
+                label: lang.text(c.name),
                 href: url(
                     spec.path,
                     query,
@@ -534,11 +534,7 @@ fn workbook(
     let money = Format::new().set_num_format("#,##0.00");
     for (col, column) in spec.columns.iter().enumerate() {
         let col = u16::try_from(col).unwrap_or(u16::MAX);
-        let label = if lang == Lang::En {
-            column.en
-        } else {
-            column.zh
-        };
+        let label = lang.text(column.name);
         sheet.write_string_with_format(0, col, label, &bold)?;
         sheet.set_column_width(col, 16)?;
     }
@@ -574,14 +570,12 @@ mod tests {
     const COLUMNS: &[Column] = &[
         Column {
             key: "code",
-            zh: "编号",
-            en: "Code",
+            name: k::CODE_3,
             numeric: false,
         },
         Column {
             key: "area",
-            zh: "面积",
-            en: "Area",
+            name: k::AREA,
             numeric: true,
         },
     ];

@@ -269,50 +269,42 @@ pub async fn dashboard(
 const PROJECT_COLUMNS: &[lists::Column] = &[
     lists::Column {
         key: "code",
-        zh: "项目编号",
-        en: "Code",
+        name: k::CODE_2,
         numeric: false,
     },
     lists::Column {
         key: "name",
-        zh: "名称",
-        en: "Name",
+        name: k::NAME_2,
         numeric: false,
     },
     lists::Column {
         key: "county",
-        zh: "县",
-        en: "County",
+        name: k::COUNTY,
         numeric: false,
     },
     lists::Column {
         key: "township",
-        zh: "乡镇",
-        en: "Township",
+        name: k::TOWNSHIP,
         numeric: false,
     },
     lists::Column {
         key: "state",
-        zh: "状态",
-        en: "State",
+        name: k::STATE,
         numeric: false,
     },
     lists::Column {
         key: "surplus",
-        zh: "计划节余（m²）",
-        en: "Planned surplus (m²)",
+        name: k::PLANNED_SURPLUS_M_3,
         numeric: true,
     },
     lists::Column {
         key: "submitted",
-        zh: "报送日期",
-        en: "Submitted",
+        name: k::SUBMITTED,
         numeric: false,
     },
     lists::Column {
         key: "approved",
-        zh: "立项日期",
-        en: "Approved",
+        name: k::APPROVED_2,
         numeric: false,
     },
 ];

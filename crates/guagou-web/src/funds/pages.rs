@@ -90,44 +90,37 @@ const ENTRIES_LISTED: u32 = 5_000;
 const ENTRY_COLUMNS: &[crate::lists::Column] = &[
     crate::lists::Column {
         key: "seq",
-        zh: "条目",
-        en: "Entry",
+        name: k::ENTRY_2,
         numeric: true,
     },
     crate::lists::Column {
         key: "date",
-        zh: "日期",
-        en: "Date",
+        name: k::DATE_2,
         numeric: false,
     },
     crate::lists::Column {
         key: "kind",
-        zh: "业务",
-        en: "Operation",
+        name: k::OPERATION_3,
         numeric: false,
     },
     crate::lists::Column {
         key: "county",
-        zh: "县",
-        en: "County",
+        name: k::COUNTY,
         numeric: false,
     },
     crate::lists::Column {
         key: "project",
-        zh: "项目",
-        en: "Project",
+        name: k::PROJECT_2,
         numeric: false,
     },
     crate::lists::Column {
         key: "amount",
-        zh: "金额（元）",
-        en: "Amount (元)",
+        name: k::AMOUNT_7,
         numeric: true,
     },
     crate::lists::Column {
         key: "actor",
-        zh: "经办",
-        en: "By",
+        name: k::BY_4,
         numeric: false,
     },
 ];

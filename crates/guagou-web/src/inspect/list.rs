@@ -13,50 +13,42 @@ use crate::lists::{Cell, Column, ListRow, ListSpec};
 pub const COLUMNS: &[Column] = &[
     Column {
         key: "id",
-        zh: "编号",
-        en: "Number",
+        name: k::NUMBER_3,
         numeric: false,
     },
     Column {
         key: "county",
-        zh: "县",
-        en: "County",
+        name: k::COUNTY,
         numeric: false,
     },
     Column {
         key: "project",
-        zh: "项目",
-        en: "Project",
+        name: k::PROJECT_2,
         numeric: false,
     },
     Column {
         key: "kind",
-        zh: "类型",
-        en: "Kind",
+        name: k::KIND,
         numeric: false,
     },
     Column {
         key: "date",
-        zh: "检查日期",
-        en: "Date",
+        name: k::DATE_3,
         numeric: false,
     },
     Column {
         key: "findings",
-        zh: "问题数",
-        en: "Findings",
+        name: k::FINDINGS_2,
         numeric: true,
     },
     Column {
         key: "open",
-        zh: "未销号",
-        en: "Not closed",
+        name: k::NOT_CLOSED_2,
         numeric: true,
     },
     Column {
         key: "state",
-        zh: "状态",
-        en: "State",
+        name: k::STATE,
         numeric: false,
     },
 ];

@@ -358,44 +358,37 @@ const EXPORT_LIMIT: usize = 20_000;
 const EXPORT_COLUMNS: &[crate::lists::Column] = &[
     crate::lists::Column {
         key: "seq",
-        zh: "序号",
-        en: "Seq",
+        name: k::SEQ,
         numeric: true,
     },
     crate::lists::Column {
         key: "at",
-        zh: "时间（北京时间）",
-        en: "Time (Beijing)",
+        name: k::TIME_BEIJING,
         numeric: false,
     },
     crate::lists::Column {
         key: "actor",
-        zh: "操作人",
-        en: "Actor",
+        name: k::ACTOR,
         numeric: false,
     },
     crate::lists::Column {
         key: "action",
-        zh: "操作",
-        en: "Action",
+        name: k::ACTION,
         numeric: false,
     },
     crate::lists::Column {
         key: "subject",
-        zh: "对象",
-        en: "Subject",
+        name: k::SUBJECT,
         numeric: false,
     },
     crate::lists::Column {
         key: "reason",
-        zh: "理由",
-        en: "Reason",
+        name: k::REASON,
         numeric: false,
     },
     crate::lists::Column {
         key: "hash",
-        zh: "本记录哈希",
-        en: "Hash",
+        name: k::HASH_3,
         numeric: false,
     },
 ];

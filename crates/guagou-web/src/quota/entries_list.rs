@@ -29,44 +29,37 @@ pub(crate) const ENTRIES_LISTED: u32 = 5_000;
 pub const COLUMNS: &[Column] = &[
     Column {
         key: "seq",
-        zh: "条目",
-        en: "Entry",
+        name: k::ENTRY_2,
         numeric: true,
     },
     Column {
         key: "date",
-        zh: "生效日期",
-        en: "Effective",
+        name: k::EFFECTIVE_2,
         numeric: false,
     },
     Column {
         key: "kind",
-        zh: "业务",
-        en: "Operation",
+        name: k::OPERATION_3,
         numeric: false,
     },
     Column {
         key: "county",
-        zh: "县",
-        en: "County",
+        name: k::COUNTY,
         numeric: false,
     },
     Column {
         key: "project",
-        zh: "项目",
-        en: "Project",
+        name: k::PROJECT_2,
         numeric: false,
     },
     Column {
         key: "amount",
-        zh: "面积（m²）",
-        en: "Amount (m²)",
+        name: k::AMOUNT_M_3,
         numeric: true,
     },
     Column {
         key: "reason",
-        zh: "理由",
-        en: "Reason",
+        name: k::REASON,
         numeric: false,
     },
 ];
