@@ -2,7 +2,7 @@
 //! signed-in user's jurisdiction allows; a project the user may not read answers 404, exactly
 //! like a project that does not exist.
 
-use crate::catalogue::{Key, k};
+use crate::catalogue::k;
 use axum::Form;
 use axum::extract::{Path, Query, State};
 use axum::http::HeaderMap;
@@ -13,7 +13,7 @@ use serde::Deserialize;
 use crate::AppState;
 use crate::auth::{self, LOGIN_COOKIE, PageUser, SESSION_COOKIE};
 use crate::error::{PageError, WebError};
-use crate::html::{self, Lang, esc, page, quantity_text, table_in, value_text};
+use crate::html::{self, Lang, page, quantity_text, value_text};
 use crate::{lists, view};
 
 /// Handles GET /login: a sign-in form bound to a pre-login cookie (the registry issues the
@@ -158,76 +158,72 @@ pub async fn logout(
         .into_response())
 }
 
-fn state_cell(lang: Lang, state: guagou_domain::lifecycle::ProjectState) -> String {
-    lang.pair(state.label_zh(), state.label_en())
-}
-
-fn project_rows(
-    lang: Lang,
-    names: &crate::names::DivisionNames,
-    projects: &[guagou_registry::projects::Project],
-) -> Vec<Vec<String>> {
-    projects
-        .iter()
-        .map(|p| {
-            vec![
-                format!("<a href=\"/projects/{c}\">{c}</a>", c = esc(&p.code)),
-                esc(&p.name),
-                crate::names::division(names, &p.county),
-                state_cell(lang, p.state),
-                format!(
-                    "<span class=\"num\">{}</span>",
-                    lists::thousands(p.planned_surplus_m2)
-                ),
-            ]
-        })
-        .collect()
-}
-
-const PROJECT_HEADERS: &[Key] = &[
-    k::CODE_2,
-    k::NAME_2,
-    k::COUNTY,
-    k::STATE,
-    k::PLANNED_SURPLUS_M,
-];
-
-/// A table of projects, or a line saying there are none.
-fn project_table(
-    lang: Lang,
-    names: &crate::names::DivisionNames,
-    projects: &[guagou_registry::projects::Project],
-) -> String {
-    if projects.is_empty() {
-        return format!("<p class=\"none\">{}</p>", lang.t(k::NONE));
-    }
-    table_in(lang, PROJECT_HEADERS, &project_rows(lang, names, projects))
-}
-
 /// Rows a dashboard table shows; the rest is a count and a link to the full list (a province
 /// has tens of thousands of projects).
 const DASHBOARD_ROWS: usize = 100;
 
-/// The first `DASHBOARD_ROWS` projects, then how many more and where to see them.
-fn capped_project_table(
+/// A project as the dashboard lists it.
+struct ProjectLine<'a> {
+    code: &'a str,
+    name: &'a str,
+    county: &'a str,
+    county_name: String,
+    state: &'static str,
+    planned: String,
+}
+
+#[derive(askama::Template)]
+#[template(path = "pages/dashboard.html")]
+struct Dashboard<'a> {
     lang: Lang,
+    /// The to-do and overdue panels (their own templates).
+    todo: String,
+    overdue: String,
+    /// (state, number of projects).
+    by_state: Vec<(&'static str, usize)>,
+    projects: Vec<ProjectLine<'a>>,
+    more: usize,
+    more_text: String,
+}
+
+/// The dashboard's body: the panels, the projects by state and the first `DASHBOARD_ROWS`
+/// projects, then how many more and where to see them.
+fn dashboard_body(
+    lang: Lang,
+    todo: String,
+    overdue: String,
     names: &crate::names::DivisionNames,
     projects: &[guagou_registry::projects::Project],
-) -> String {
-    let shown = &projects[..projects.len().min(DASHBOARD_ROWS)];
-    let mut html = project_table(lang, names, shown);
-    if projects.len() > shown.len() {
-        let more = projects.len() - shown.len();
-        html.push_str(&format!(
-            "<p class=\"more\">{} <a href=\"/projects\">{}</a></p>",
-            lang.pair(
-                &format!("另有 {more} 个项目。"),
-                &format!("{more} more projects.")
-            ),
-            lang.t(k::ALL_PROJECTS)
-        ));
+) -> Result<String, WebError> {
+    let mut counts: std::collections::BTreeMap<_, usize> = std::collections::BTreeMap::new();
+    for p in projects {
+        *counts.entry(p.state).or_default() += 1;
     }
-    html
+    let state_name = |s: guagou_domain::lifecycle::ProjectState| {
+        crate::print::tr(lang, s.label_zh(), s.label_en())
+    };
+    let shown = &projects[..projects.len().min(DASHBOARD_ROWS)];
+    let more = projects.len() - shown.len();
+    let body = Dashboard {
+        lang,
+        todo,
+        overdue,
+        by_state: counts.iter().map(|(s, n)| (state_name(*s), *n)).collect(),
+        projects: shown
+            .iter()
+            .map(|p| ProjectLine {
+                code: &p.code,
+                name: &p.name,
+                county: &p.county,
+                county_name: names.get(&p.county).cloned().unwrap_or_default(),
+                state: state_name(p.state),
+                planned: lists::thousands(p.planned_surplus_m2),
+            })
+            .collect(),
+        more,
+        more_text: lang.fill(k::MORE_PROJECTS, &[("more", &more.to_string())]),
+    };
+    crate::partials::render(&body, "dashboard")
 }
 
 /// Handles GET /
@@ -237,31 +233,13 @@ pub async fn dashboard(
 ) -> Result<Html<String>, PageError> {
     let lang = user.lang;
     let projects = view::readable_projects(&state.registry, &user).await?;
-    let mut counts: std::collections::BTreeMap<_, usize> = std::collections::BTreeMap::new();
-    for p in &projects {
-        *counts.entry(p.state).or_default() += 1;
-    }
-    let summary: Vec<Vec<String>> = counts
-        .iter()
-        .map(|(s, n)| vec![state_cell(lang, *s), n.to_string()])
-        .collect();
     let names = user.door(&state.registry).division_names().await?;
     let todo = match crate::todo::load(&state, &user).await {
         Ok(items) => crate::todo::section_html(lang, &items, &names),
         Err(e) => crate::quota::failed_panel(lang, "todo", &e),
     };
-    let body = format!(
-        "{todo}\
-         <section id=\"overdue\"><h2>{}</h2>{}</section>\
-         <section id=\"by-state\"><h2>{}</h2>{}</section>\
-         <section id=\"my-projects\"><h2>{}</h2>{}</section>",
-        lang.t(k::OVERDUE_AND_DUE_SOON),
-        crate::quota::overdue_html(&state, &user, &names).await,
-        lang.t(k::BY_STATE),
-        table_in(lang, &[k::STATE, k::PROJECTS_3], &summary),
-        lang.t(k::PROJECTS_OF_MY_JURISDICTION),
-        capped_project_table(lang, &names, &projects),
-    );
+    let overdue = crate::quota::overdue_html(&state, &user, &names).await;
+    let body = dashboard_body(lang, todo, overdue, &names, &projects)?;
     Ok(Html(page(k::DASHBOARD, Some(&user), &body)))
 }
 
@@ -716,12 +694,20 @@ mod tests {
     #[test]
     fn dashboard_tables_stop_at_a_hundred_rows_and_link_the_rest() {
         let many: Vec<_> = (0..250).map(project).collect();
-        let html = capped_project_table(Lang::En, &Default::default(), &many);
+        let body = |projects: &[_]| {
+            dashboard_body(
+                Lang::En,
+                String::new(),
+                String::new(),
+                &Default::default(),
+                projects,
+            )
+            .unwrap_or_else(|e| panic!("{e}"))
+        };
+        let html = body(&many);
         assert!(html.contains("511722-2019-0099") && !html.contains("511722-2019-0100"));
         assert!(html.contains("150 more projects") && html.contains("href=\"/projects\""));
         let few: Vec<_> = (0..3).map(project).collect();
-        assert!(
-            !capped_project_table(Lang::En, &Default::default(), &few).contains("more projects")
-        );
+        assert!(!body(&few).contains("more projects"));
     }
 }
