@@ -1,16 +1,18 @@
-//! HTML of this module's pages: pre-check results, upload errors, version diffs, the ranking.
-//! Every value goes through `esc` (or `Lang::t`/`one`, which escape).
+//! The page bodies of this module's pre-check results, upload errors and version diffs: askama
+//! templates (`templates/upload/`, auto-escaped) built from the shared partials
+//! (`templates/partials/`, see [`crate::partials`]). Here only what they show is gathered.
 
 use crate::catalogue::{Key, k};
-use std::fmt::Write as _;
 
+use askama::Template;
 use guagou_domain::check::RuleResult;
 use guagou_registry::RegistryError;
 use guagou_registry::packages::PreCheck;
-use guagou_registry::projects::VersionDiff;
+use guagou_registry::projects::{ParcelSummary, VersionDiff};
 
 use crate::error::{Problem, WebError};
-use crate::html::{Lang, esc, quantity_text, table_in, value_text};
+use crate::html::{Lang, quantity_text, value_text};
+use crate::partials::Cell;
 
 /// An area in m² with hectares and mu.
 pub fn area_text(m2: i64) -> String {
@@ -20,6 +22,14 @@ pub fn area_text(m2: i64) -> String {
 /// A measured (not yet rounded) area: m² with two decimals.
 pub fn measured_text(m2: f64) -> String {
     format!("{m2:.2} m²")
+}
+
+/// The text of a pair in the reader's language (plain; the template escapes it).
+pub fn either<'a>(lang: Lang, zh: &'a str, en: &'a str) -> &'a str {
+    match lang {
+        Lang::Zh => zh,
+        Lang::En => en,
+    }
 }
 
 /// The problem of a failed upload step: `WebError::problem` (package errors name their file,
@@ -40,19 +50,28 @@ pub fn problem_of(error: &WebError) -> Problem {
     }
 }
 
-/// A message box for a problem (code and rule shown small).
-pub fn problem_html(lang: Lang, problem: &Problem) -> String {
-    let rule = problem
-        .rule
-        .as_deref()
-        .map(|r| format!(" · {}", esc(r)))
-        .unwrap_or_default();
-    format!(
-        "<div id=\"upload-error\" class=\"fail\" role=\"alert\"><p>{}</p><p class=\"en\">{}{}</p></div>",
-        lang.pair(&problem.message_zh, &problem.message_en),
-        esc(problem.code.as_str()),
-        rule,
-    )
+/// The body of a page for a failed step: the problem (code and rule shown small) and the way
+/// back.
+#[derive(Template)]
+#[template(path = "upload/problem.html")]
+pub struct ProblemBody<'a> {
+    pub lang: Lang,
+    pub message: &'a str,
+    pub code: &'a str,
+    pub rule: Option<&'a str>,
+    pub back: &'a str,
+}
+
+impl<'a> ProblemBody<'a> {
+    pub fn new(lang: Lang, problem: &'a Problem, back: &'a str) -> ProblemBody<'a> {
+        ProblemBody {
+            lang,
+            message: either(lang, &problem.message_zh, &problem.message_en),
+            code: problem.code.as_str(),
+            rule: problem.rule.as_deref(),
+            back,
+        }
+    }
 }
 
 const RESULT_HEADERS: &[Key] = &[
@@ -65,183 +84,125 @@ const RESULT_HEADERS: &[Key] = &[
     k::MESSAGE,
 ];
 
-/// The rule results as a table: one row per rule (`id="rule-<RULE_ID>"`), failed blocking
-/// rules highlighted (`class="blocking"`), the message in the user's language first.
-pub fn results_table(lang: Lang, results: &[RuleResult]) -> String {
-    let mut out = String::from("<table id=\"check-results\"><thead><tr>");
-    for name in RESULT_HEADERS {
-        let _ = write!(out, "<th>{}</th>", lang.t(*name));
-    }
-    out.push_str("</tr></thead><tbody>");
-    for result in results {
-        let value = serde_json::to_value(result).unwrap_or_default();
-        let warning = !result.passed && !result.blocks();
-        let (class, verdict) = if result.passed {
-            (
-                "passed",
-                format!("<span class=\"ok\">{}</span>", lang.t(k::PASS)),
-            )
-        } else if warning {
-            (
-                "warning",
-                format!("<span class=\"warn\">{}</span>", lang.t(k::WARNING)),
-            )
-        } else {
-            (
-                "blocking",
-                format!("<span class=\"fail\">{}</span>", lang.t(k::FAIL)),
-            )
-        };
-        let style = if result.blocks() {
-            " style=\"background:#fee\""
-        } else {
-            ""
-        };
-        let justification = result
-            .justification
-            .as_deref()
-            .map(|j| {
-                format!(
-                    "<br><span class=\"en\">{}：{}</span>",
-                    lang.t(k::JUSTIFICATION),
-                    esc(j)
-                )
-            })
-            .unwrap_or_default();
-        let _ = write!(
-            out,
-            "<tr id=\"rule-{id}\" class=\"{class}\"{style}><td><code>{id}</code></td><td>{clause}</td><td>{severity}</td><td>{verdict}</td><td>{measured}</td><td>{limit}</td><td>{message}{justification}</td></tr>",
-            id = esc(result.rule.as_str()),
-            clause = esc(&result.clause),
-            severity = esc(&value_text(value.get("severity"))),
-            measured = esc(&quantity_text(value.get("measured"))),
-            limit = esc(&quantity_text(value.get("limit"))),
-            message = lang.pair(&result.message_zh, &result.message_en),
-        );
-    }
-    out.push_str("</tbody></table>");
-    out
+/// One row of the rule results (`id="rule-<RULE_ID>"`): failed blocking rules highlighted
+/// (`class="blocking"`), the message in the user's language.
+pub struct RuleRow {
+    pub id: String,
+    /// `passed`, `warning` or `blocking`.
+    pub class: &'static str,
+    /// `ok`, `warn` or `fail`.
+    pub verdict_class: &'static str,
+    pub verdict: Key,
+    pub blocks: bool,
+    pub clause: String,
+    pub severity: String,
+    pub measured: String,
+    pub limit: String,
+    pub message: String,
+    pub justification: Option<String>,
 }
 
-/// The whole pre-check: summary, verdict, rules, rules not run, reading warnings, parcels.
-pub fn precheck_html(lang: Lang, pre: &PreCheck) -> String {
-    let row = |label: Key, value: String| vec![lang.t(label), value];
-    let summary = table_in(
-        lang,
-        &[k::FIELD_2, k::VALUE_2],
-        &[
-            row(k::CODE_2, esc(&pre.code)),
-            row(k::NAME_2, esc(&pre.name)),
-            row(k::COUNTY, esc(&pre.county)),
-            row(k::PROFILE, esc(&pre.profile)),
-            row(k::AS_OF, esc(&pre.as_of)),
-            row(k::DEMOLITION_AREA_2, esc(&area_text(pre.demolition_m2))),
-            row(k::RESETTLEMENT_AREA_2, esc(&area_text(pre.resettlement_m2))),
-            row(k::PLANNED_SURPLUS, esc(&area_text(pre.planned_surplus_m2))),
-            row(k::HOUSEHOLDS_2, esc(&pre.households.to_string())),
-        ],
-    );
+fn rule_rows(lang: Lang, results: &[RuleResult]) -> Vec<RuleRow> {
+    results
+        .iter()
+        .map(|result| {
+            let value = serde_json::to_value(result).unwrap_or_default();
+            let (class, verdict_class, verdict) = if result.passed {
+                ("passed", "ok", k::PASS)
+            } else if !result.blocks() {
+                ("warning", "warn", k::WARNING)
+            } else {
+                ("blocking", "fail", k::FAIL)
+            };
+            RuleRow {
+                id: result.rule.as_str().to_owned(),
+                class,
+                verdict_class,
+                verdict,
+                blocks: result.blocks(),
+                clause: result.clause.clone(),
+                severity: value_text(value.get("severity")),
+                measured: quantity_text(value.get("measured")),
+                limit: quantity_text(value.get("limit")),
+                message: either(lang, &result.message_zh, &result.message_en).to_owned(),
+                justification: result.justification.clone(),
+            }
+        })
+        .collect()
+}
+
+/// What the pre-check shows: summary, verdict, rules, rules not run, reading warnings,
+/// parcels (`templates/upload/precheck.html`, included by the results page).
+pub struct PreCheckView<'a> {
+    pub pre: &'a PreCheck,
+    pub demolition: String,
+    pub resettlement: String,
+    pub surplus: String,
+    /// The verdict when blocking rules failed (none: none failed).
+    pub failed: Option<String>,
+    pub result_headers: Vec<&'static str>,
+    pub rules: Vec<RuleRow>,
+    pub not_checked_headers: Vec<&'static str>,
+    pub not_checked: Vec<Vec<Cell>>,
+    pub warning_headers: Vec<&'static str>,
+    pub warnings: Vec<Vec<Cell>>,
+    pub parcel_headers: Vec<&'static str>,
+    pub parcels: Vec<Vec<Cell>>,
+}
+
+fn texts(lang: Lang, keys: &[Key]) -> Vec<&'static str> {
+    keys.iter().map(|key| lang.text(*key)).collect()
+}
+
+/// The pre-check as the results page shows it.
+pub fn precheck_view(lang: Lang, pre: &PreCheck) -> PreCheckView<'_> {
     let failed: Vec<&str> = pre
         .results
         .iter()
         .filter(|r| r.blocks())
         .map(|r| r.rule.as_str())
         .collect();
-    let verdict = if failed.is_empty() {
-        format!(
-            "<p id=\"check-verdict\" class=\"ok\">{}</p>",
-            lang.t(k::NO_BLOCKING_RULE_FAILED)
+    let failed = (!failed.is_empty()).then(|| {
+        lang.fill(
+            k::UPLOAD_BLOCKING_RULES_FAILED,
+            &[
+                ("count", &failed.len().to_string()),
+                ("rules", &failed.join(", ")),
+            ],
         )
-    } else {
-        format!(
-            "<p id=\"check-verdict\" class=\"fail\">{}</p>",
-            lang.pair(
-                &format!(
-                    "{} 项阻断性规则未通过：{}。可先保存为草稿，修正并上传新版本后才能报送。",
-                    failed.len(),
-                    failed.join(", ")
-                ),
-                &format!(
-                    "{} blocking rule(s) failed: {}. You may save it as a draft; it can be submitted only after a corrected version.",
-                    failed.len(),
-                    failed.join(", ")
-                ),
-            )
-        )
-    };
-    let not_checked = if pre.not_checked.is_empty() {
-        String::new()
-    } else {
-        let rows: Vec<Vec<String>> = pre
+    });
+    PreCheckView {
+        pre,
+        demolition: area_text(pre.demolition_m2),
+        resettlement: area_text(pre.resettlement_m2),
+        surplus: area_text(pre.planned_surplus_m2),
+        failed,
+        result_headers: texts(lang, RESULT_HEADERS),
+        rules: rule_rows(lang, &pre.results),
+        not_checked_headers: texts(lang, &[k::RULE, k::WHY]),
+        not_checked: pre
             .not_checked
             .iter()
             .map(|n| {
                 vec![
-                    format!("<code>{}</code>", esc(n.rule.as_str())),
-                    lang.pair(&n.reason_zh, &n.reason_en),
+                    Cell::code(n.rule.as_str()),
+                    Cell::text(either(lang, &n.reason_zh, &n.reason_en)),
                 ]
             })
-            .collect();
-        format!(
-            "<h3>{}</h3>{}",
-            lang.t(k::RULES_NOT_CHECKED),
-            table_in(lang, &[k::RULE, k::WHY], &rows)
-        )
-    };
-    let layers = if pre.base_layers.is_empty() {
-        String::new()
-    } else {
-        format!(
-            "<p id=\"base-layers\">{}: {}</p>",
-            lang.t(k::BASE_LAYERS_READ),
-            pre.base_layers
-                .iter()
-                .map(|l| format!("<code>{}</code>", esc(l)))
-                .collect::<Vec<_>>()
-                .join(", ")
-        )
-    };
-    let warnings = if pre.warnings.is_empty() {
-        String::new()
-    } else {
-        let rows: Vec<Vec<String>> = pre
+            .collect(),
+        warning_headers: texts(lang, &[k::WHERE, k::CODE, k::MESSAGE]),
+        warnings: pre
             .warnings
             .iter()
             .map(|w| {
                 vec![
-                    esc(&w.location.to_string()),
-                    format!("<code>{}</code>", esc(w.code)),
-                    lang.pair(&w.message_zh, &w.message_en),
+                    Cell::text(w.location.to_string()),
+                    Cell::code(w.code),
+                    Cell::text(either(lang, &w.message_zh, &w.message_en)),
                 ]
             })
-            .collect();
-        format!(
-            "<h3>{}</h3>{}",
-            lang.t(k::READING_WARNINGS),
-            table_in(lang, &[k::WHERE, k::CODE, k::MESSAGE], &rows)
-        )
-    };
-    let parcels: Vec<Vec<String>> = pre
-        .parcels
-        .iter()
-        .map(|p| {
-            vec![
-                esc(&p.role),
-                esc(&p.file),
-                esc(&p.name),
-                esc(p.township.as_deref().unwrap_or("")),
-                esc(&measured_text(p.planar_m2)),
-                esc(&measured_text(p.ellipsoidal_m2)),
-            ]
-        })
-        .collect();
-    format!(
-        "<section id=\"precheck\"><h2>{sh}</h2>{summary}{verdict}<h3>{rh}</h3>{results}{layers}{not_checked}{warnings}<h3>{ph}</h3>{parcels}</section>",
-        sh = lang.t(k::PRE_CHECK_RESULTS_NOT_SAVED_YET),
-        rh = lang.t(k::RULES),
-        results = results_table(lang, &pre.results),
-        ph = lang.t(k::PARCELS),
-        parcels = table_in(
+            .collect(),
+        parcel_headers: texts(
             lang,
             &[
                 k::ROLE,
@@ -251,80 +212,79 @@ pub fn precheck_html(lang: Lang, pre: &PreCheck) -> String {
                 k::PLANAR_AREA,
                 k::ELLIPSOIDAL_AREA,
             ],
-            &parcels
         ),
-    )
-}
-
-/// The differences between two versions.
-pub fn diff_html(lang: Lang, diff: &VersionDiff) -> String {
-    let parcel_rows = |parcels: &[guagou_registry::projects::ParcelSummary]| -> Vec<Vec<String>> {
-        parcels
+        parcels: pre
+            .parcels
             .iter()
             .map(|p| {
                 vec![
-                    esc(&p.role),
-                    esc(&p.name),
-                    esc(&measured_text(p.planar_m2)),
-                    esc(&measured_text(p.ellipsoidal_m2)),
+                    Cell::text(&p.role),
+                    Cell::text(&p.file),
+                    Cell::text(&p.name),
+                    Cell::text(p.township.as_deref().unwrap_or("")),
+                    Cell::text(measured_text(p.planar_m2)),
+                    Cell::text(measured_text(p.ellipsoidal_m2)),
                 ]
             })
-            .collect()
-    };
-    let parcel_headers: &[Key] = &[k::ROLE, k::PARCEL, k::PLANAR_AREA, k::ELLIPSOIDAL_AREA];
-    let or_none = |html: String, empty: bool| {
-        if empty {
-            format!("<p class=\"none\">{}</p>", lang.t(k::NONE))
-        } else {
-            html
-        }
-    };
-    let changed: Vec<Vec<String>> = diff
-        .changed
+            .collect(),
+    }
+}
+
+/// The differences between two versions, as tables (`templates/upload/diff.html`).
+pub struct DiffView {
+    pub parcel_headers: Vec<&'static str>,
+    pub added: Vec<Vec<Cell>>,
+    pub removed: Vec<Vec<Cell>>,
+    pub changed_headers: Vec<&'static str>,
+    pub changed: Vec<Vec<Cell>>,
+    pub field_headers: Vec<&'static str>,
+    pub fields: Vec<Vec<Cell>>,
+}
+
+fn parcel_rows(parcels: &[ParcelSummary]) -> Vec<Vec<Cell>> {
+    parcels
         .iter()
-        .map(|(role, name, before, after)| {
+        .map(|p| {
             vec![
-                esc(role),
-                esc(name),
-                esc(&measured_text(*before)),
-                esc(&measured_text(*after)),
-                esc(&format!("{:+.2} m²", after - before)),
+                Cell::text(&p.role),
+                Cell::text(&p.name),
+                Cell::text(measured_text(p.planar_m2)),
+                Cell::text(measured_text(p.ellipsoidal_m2)),
             ]
         })
-        .collect();
-    let fields: Vec<Vec<String>> = diff
-        .fields
-        .iter()
-        .map(|(field, before, after)| vec![esc(field), esc(before), esc(after)])
-        .collect();
-    format!(
-        "<section id=\"diff-added\"><h2>{ah}</h2>{added}</section>\
-         <section id=\"diff-removed\"><h2>{rh}</h2>{removed}</section>\
-         <section id=\"diff-changed\"><h2>{ch}</h2>{changed}</section>\
-         <section id=\"diff-fields\"><h2>{fh}</h2>{fields}</section>",
-        ah = lang.t(k::PARCELS_ADDED),
-        added = or_none(
-            table_in(lang, parcel_headers, &parcel_rows(&diff.added)),
-            diff.added.is_empty()
+        .collect()
+}
+
+/// The diff as the diff page shows it.
+pub fn diff_view(lang: Lang, diff: &VersionDiff) -> DiffView {
+    DiffView {
+        parcel_headers: texts(
+            lang,
+            &[k::ROLE, k::PARCEL, k::PLANAR_AREA, k::ELLIPSOIDAL_AREA],
         ),
-        rh = lang.t(k::PARCELS_REMOVED),
-        removed = or_none(
-            table_in(lang, parcel_headers, &parcel_rows(&diff.removed)),
-            diff.removed.is_empty()
-        ),
-        ch = lang.t(k::PARCELS_WHOSE_AREA_CHANGED),
-        changed = or_none(
-            table_in(
-                lang,
-                &[k::ROLE, k::PARCEL, k::BEFORE, k::AFTER, k::CHANGE,],
-                &changed
-            ),
-            changed.is_empty()
-        ),
-        fh = lang.t(k::PROJECT_FIELDS_CHANGED),
-        fields = or_none(
-            table_in(lang, &[k::FIELD_2, k::BEFORE, k::AFTER], &fields),
-            fields.is_empty()
-        ),
-    )
+        added: parcel_rows(&diff.added),
+        removed: parcel_rows(&diff.removed),
+        changed_headers: texts(lang, &[k::ROLE, k::PARCEL, k::BEFORE, k::AFTER, k::CHANGE]),
+        changed: diff
+            .changed
+            .iter()
+            .map(|(role, name, before, after)| {
+                vec![
+                    Cell::text(role),
+                    Cell::text(name),
+                    Cell::text(measured_text(*before)),
+                    Cell::text(measured_text(*after)),
+                    Cell::text(format!("{:+.2} m²", after - before)),
+                ]
+            })
+            .collect(),
+        field_headers: texts(lang, &[k::FIELD_2, k::BEFORE, k::AFTER]),
+        fields: diff
+            .fields
+            .iter()
+            .map(|(field, before, after)| {
+                vec![Cell::text(field), Cell::text(before), Cell::text(after)]
+            })
+            .collect(),
+    }
 }
