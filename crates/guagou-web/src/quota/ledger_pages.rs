@@ -534,11 +534,12 @@ async fn account_forms(
     let lang = user.lang;
     let back = super::access::account_url(account);
     let to = ("/ledger/operations", "", back.as_str());
-    let mut out = String::new();
+    // Each form (and the supplies table) rendered by its template, in page order.
+    let mut out: Vec<String> = Vec::new();
     match account {
         Account::Holding { division } if user.actor.may_act_for(division) => {
             let code = division.as_str();
-            out.push_str(&operation_form(
+            out.push(operation_form(
                 user,
                 (to.0, "form-reserve", to.2),
                 Some(("reserve", k::RESERVE_FOR_LOCAL_NEEDS)),
@@ -550,7 +551,7 @@ async fn account_forms(
                 ],
                 k::RESERVE_2,
             )?);
-            out.push_str(&operation_form(
+            out.push(operation_form(
                 user,
                 (to.0, "form-list", to.2),
                 Some(("list", k::LIST_FOR_TRANSFER_WHAT_IS_NOT)),
@@ -562,8 +563,8 @@ async fn account_forms(
                 ],
                 k::LIST_2,
             )?);
-            out.push_str(&land_supply_form(user, code, &back)?);
-            out.push_str(&operation_form(
+            out.push(land_supply_form(user, code, &back)?);
+            out.push(operation_form(
                 user,
                 (to.0, "form-use", to.2),
                 Some(("use", k::USE_AGAINST_A_CONSTRUCTION_ZONE)),
@@ -577,7 +578,7 @@ async fn account_forms(
                 k::USE_2,
             )?);
             if user.actor.level == Level::County && division.level() == DivisionLevel::County {
-                out.push_str(&operation_form(
+                out.push(operation_form(
                     user,
                     ("/ledger/adjustments", "form-adjustment", to.2),
                     Some(("adjustment", k::PLANNING_ADJUSTMENT_AFTER_A_TRANSFER_ONCE)),
@@ -585,10 +586,10 @@ async fn account_forms(
                     k::APPLY_FOR_AN_ADJUSTMENT,
                 )?);
             }
-            out.push_str(&supplies_and_adjustments(state, user, code).await?);
+            out.push(supplies_and_adjustments(state, user, code).await?);
         }
         Account::Reserved { division } if user.actor.may_act_for(division) => {
-            out.push_str(&operation_form(
+            out.push(operation_form(
                 user,
                 (to.0, "form-release", to.2),
                 Some(("release", k::RELEASE_A_RESERVATION)),
@@ -603,9 +604,9 @@ async fn account_forms(
         Account::Listed { listing } => {
             let seller = scope.listing_seller(listing);
             if !seller.is_some_and(|s| user.actor.reads(s)) {
-                return Ok(out);
+                return Ok(String::new());
             }
-            out.push_str(&operation_form(
+            out.push(operation_form(
                 user,
                 (to.0, "form-withdraw", to.2),
                 Some(("withdraw", k::WITHDRAW)),
@@ -625,7 +626,7 @@ async fn account_forms(
                     |_| true,
                 ),
             );
-            out.push_str(&operation_form(
+            out.push(operation_form(
                 user,
                 (to.0, "form-transfer", to.2),
                 Some(("transfer", k::SETTLE_A_TRANSFER)),
@@ -646,7 +647,7 @@ async fn account_forms(
         }
         _ => {}
     }
-    Ok(out)
+    Ok(out.concat())
 }
 
 fn land_supply_form(user: &User, county: &str, back: &str) -> Result<String, WebError> {
