@@ -13,7 +13,7 @@ use guagou_domain::ledger::Account;
 use serde::Serialize;
 
 use crate::auth::User;
-use crate::html::{Lang, esc};
+use crate::html::Lang;
 
 /// What a request's principal may read of the ledger, decided by the registry's door.
 pub(crate) use guagou_registry::owners::ReadScope as Scope;
@@ -116,22 +116,6 @@ pub(crate) fn account_url(account: &Account) -> String {
     format!("/ledger/accounts/{}", segment(&account.key()))
 }
 
-/// An account as a link when `user` may read it, as plain text otherwise.
-pub(crate) fn account_link(lang: Lang, scope: &Scope, account: &Account) -> String {
-    // Accounts show their name (the owner by name and the kind); the key, which the URL
-    // carries, is in the tooltip.
-    let label = esc(&account_name(lang, scope, account));
-    let key = esc(&account.key());
-    if scope.may_read(account) {
-        format!(
-            "<a href=\"{}\" title=\"{key}\" data-key=\"{key}\">{label}</a>",
-            esc(&account_url(account))
-        )
-    } else {
-        format!("<span title=\"{key}\">{label}</span>")
-    }
-}
-
 /// An account by name: whose it is (a division by name, a project or listing by its number)
 /// and what kind, e.g. 宣汉县 · 可用节余指标.
 pub(crate) fn account_name(lang: Lang, scope: &Scope, account: &Account) -> String {
@@ -155,29 +139,6 @@ pub(crate) fn account_name(lang: Lang, scope: &Scope, account: &Account) -> Stri
         Account::AnnualPlanGrant => return kind,
     };
     format!("{owner} · {kind}")
-}
-
-/// A link to a journal entry.
-pub(crate) fn entry_link(seq: u64) -> String {
-    format!("<a href=\"/ledger/entries/{seq}\">#{seq}</a>")
-}
-
-/// A project code as a link when `user` may read the project.
-pub(crate) fn project_link(scope: &Scope, code: &str) -> String {
-    if scope.may_read_project(code) {
-        format!(
-            "<a href=\"/projects/{}\">{}</a>",
-            esc(&segment(code)),
-            esc(code)
-        )
-    } else {
-        esc(code)
-    }
-}
-
-/// "none" as a greyed paragraph.
-pub(crate) fn none(lang: Lang) -> String {
-    format!("<p class=\"none\">{}</p>", lang.t(k::NONE))
 }
 
 #[cfg(test)]

@@ -8,7 +8,6 @@
 
 use crate::catalogue::{Key, k};
 use std::collections::BTreeMap;
-use std::fmt::Write as _;
 
 use axum::Form;
 use axum::extract::rejection::QueryRejection;
@@ -17,12 +16,10 @@ use axum::response::{Html, IntoResponse, Redirect, Response};
 use guagou_domain::division::DivisionLevel;
 use guagou_domain::ledger::{Account, Entry, Lot};
 use guagou_domain::lifecycle::Level;
-use guagou_registry::ledger_view::LotRecord;
 use serde::Deserialize;
 
 use super::access::{
-    Scope, above_county, account_kind, account_link, area_text, division_label, entry_link, none,
-    operation_kind, project_link, segment,
+    Scope, above_county, account_kind, area_text, division_label, operation_kind, segment,
 };
 use super::read::{self, AccountDetail, EntryDetail, HistoryQuery};
 use super::write::{
@@ -31,8 +28,10 @@ use super::write::{
 use crate::AppState;
 use crate::auth::{PageUser, User, random_hex};
 use crate::error::{PageError, WebError};
-use crate::html::{Lang, esc, page, table_in};
+use crate::html::{Lang, page};
+use crate::partials::{Cell, Choice, PostForm, render};
 use crate::view;
+use askama::Template;
 
 // ---------------------------------------------------------------------------------------------
 // Shared bits of pages and forms
@@ -54,97 +53,145 @@ pub(crate) fn safe_back(back: &str) -> String {
     }
 }
 
-/// The opening of a write form: CSRF token, a fresh idempotency key, where to go back.
-pub(crate) fn form_open(
+/// One field of a ledger operation form (`quota/operation_form.html`).
+pub(crate) enum Field {
+    Hidden {
+        name: &'static str,
+        value: String,
+    },
+    /// A required labelled input; `digits`: a 6-digit code; `list`: the datalist it offers.
+    Input {
+        label: Key,
+        name: &'static str,
+        kind: &'static str,
+        value: String,
+        digits: bool,
+        decimal: bool,
+        list: &'static str,
+    },
+    Select {
+        label: Key,
+        name: &'static str,
+        options: Vec<Choice>,
+    },
+    /// HTML another template rendered (a picker's datalist).
+    Rendered {
+        html: String,
+    },
+}
+
+#[derive(Template)]
+#[template(path = "quota/operation_form.html")]
+struct OperationFormView {
+    lang: Lang,
+    section: Option<(&'static str, Key)>,
+    post: PostForm,
+    back: String,
+    fields: Vec<Field>,
+    today: String,
+    button: Key,
+}
+
+/// A write form: CSRF token, a fresh idempotency key, where to go back, `fields`, the as-of
+/// date (today in Asia/Shanghai by default), the reason and the button; in a section when
+/// `section` (id, title) is given.
+pub(crate) fn operation_form(
     user: &User,
-    action: &str,
-    id: &str,
-    back: &str,
+    (action, id, back): (&str, &str, &str),
+    section: Option<(&'static str, Key)>,
+    fields: Vec<Field>,
+    button: Key,
 ) -> Result<String, WebError> {
-    Ok(format!(
-        "<form method=\"post\" action=\"{action}\" class=\"action\" id=\"{id}\" data-confirm=\"{confirm}\">\
-         <input type=\"hidden\" name=\"csrf\" value=\"{csrf}\">\
-         <input type=\"hidden\" name=\"key\" value=\"{key}\">\
-         <input type=\"hidden\" name=\"back\" value=\"{back}\">",
-        action = esc(action),
-        id = esc(id),
-        confirm = user.lang.t(k::POST_TO_THE_LEDGER_A_POSTED),
-        csrf = esc(&user.csrf),
-        key = random_hex(16)?,
-        back = esc(back),
-    ))
+    let view = OperationFormView {
+        lang: user.lang,
+        section,
+        post: PostForm {
+            action: action.to_owned(),
+            id: id.to_owned(),
+            confirm: Some(user.lang.text(k::POST_TO_THE_LEDGER_A_POSTED)),
+            csrf: user.csrf.clone(),
+            key_name: "key",
+            key: random_hex(16)?,
+        },
+        back: back.to_owned(),
+        fields,
+        today: user.today.format("%Y-%m-%d").to_string(),
+        button,
+    };
+    render(&view, "operation form")
 }
 
-/// The as-of date (today in Asia/Shanghai by default), the reason and the button.
-pub(crate) fn form_close(lang: Lang, today: chrono::NaiveDate, button: Key) -> String {
-    format!(
-        "<label>{as_of} <input type=\"date\" name=\"as_of\" value=\"{today}\" max=\"{today}\" required></label> \
-         <label>{reason} <input name=\"reason\" required></label> \
-         <button>{button}</button></form>",
-        as_of = lang.t(k::AS_OF_2),
-        today = today.format("%Y-%m-%d"),
-        reason = lang.t(k::REASON),
-        button = lang.t(button),
-    )
-}
-
-fn hidden(name: &str, value: &str) -> String {
-    format!(
-        "<input type=\"hidden\" name=\"{}\" value=\"{}\">",
-        esc(name),
-        esc(value)
-    )
-}
-
-fn input(lang: Lang, label: Key, name: &str, kind: &str, extra: &str) -> String {
-    format!(
-        "<label>{} <input name=\"{}\" type=\"{}\" {extra}></label> ",
-        lang.t(label),
-        esc(name),
-        esc(kind)
-    )
-}
-
-fn amount_input(lang: Lang, name: &str) -> String {
-    input(
-        lang,
-        k::AREA_M_2,
+pub(crate) fn hidden(name: &'static str, value: &str) -> Field {
+    Field::Hidden {
         name,
-        "text",
-        "inputmode=\"decimal\" required",
-    )
-}
-
-fn land_use_select(lang: Lang) -> String {
-    let mut out = format!("<label>{} <select name=\"land_use\">", lang.t(k::LAND_USE));
-    for (value, name) in LandUseInput::ALL {
-        let _ = write!(
-            out,
-            "<option value=\"{}\">{}</option>",
-            value.name(),
-            lang.t(name)
-        );
+        value: value.to_owned(),
     }
-    out.push_str("</select></label> ");
-    out
 }
 
-fn section(id: &str, title: String, body: &str) -> String {
-    format!(
-        "<section id=\"{}\"><h2>{title}</h2>{body}</section>",
-        esc(id)
-    )
+fn input(label: Key, name: &'static str, kind: &'static str) -> Field {
+    Field::Input {
+        label,
+        name,
+        kind,
+        value: String::new(),
+        digits: false,
+        decimal: false,
+        list: "",
+    }
+}
+
+/// A 6-digit division code picked by name from the datalist `list`.
+fn code_input(label: Key, name: &'static str, list: &'static str) -> Field {
+    Field::Input {
+        label,
+        name,
+        kind: "text",
+        value: String::new(),
+        digits: true,
+        decimal: false,
+        list,
+    }
+}
+
+pub(crate) fn decimal_input(label: Key, name: &'static str, value: String) -> Field {
+    Field::Input {
+        label,
+        name,
+        kind: "text",
+        value,
+        digits: false,
+        decimal: true,
+        list: "",
+    }
+}
+
+fn amount_input(name: &'static str) -> Field {
+    decimal_input(k::AREA_M_2, name, String::new())
+}
+
+fn land_use_select(lang: Lang) -> Field {
+    Field::Select {
+        label: k::LAND_USE,
+        name: "land_use",
+        options: LandUseInput::ALL
+            .iter()
+            .map(|(value, name)| Choice::new(value.name(), lang.text(*name)))
+            .collect(),
+    }
+}
+
+#[derive(Template)]
+#[template(path = "quota/chain.html")]
+struct ChainView {
+    lang: Lang,
+    seq: u64,
+    hash: String,
 }
 
 /// The chain status line: head sequence number and hash.
 async fn chain_status(state: &AppState, lang: Lang) -> Result<String, WebError> {
     let (seq, hash) = state.registry.public().journal_head().await?;
-    Ok(format!(
-        "<p id=\"chain\">{} <strong>#{seq}</strong> · {} <code>{}</code></p>",
-        lang.t(k::JOURNAL_HEAD),
-        lang.t(k::HASH),
-        esc(&hash)
-    ))
+    render(&ChainView { lang, seq, hash }, "chain status")
 }
 
 fn area_cells(m2: i64) -> [String; 3] {
@@ -152,8 +199,76 @@ fn area_cells(m2: i64) -> [String; 3] {
     [m2.to_string(), area.hectares_text(), area.mu_text()]
 }
 
+/// One of two texts by the reader's language (unescaped: templates escape it).
+fn pick(lang: Lang, zh: &str, en: &str) -> String {
+    match lang {
+        Lang::Zh => zh.to_owned(),
+        Lang::En => en.to_owned(),
+    }
+}
+
+/// An account as `quota/links.html` shows it: a link when the reader may read it, its key in
+/// the tooltip; a key that names no account (empty `key`) as plain text.
+pub(crate) struct AccountRef {
+    label: String,
+    key: String,
+    href: Option<String>,
+}
+
+fn account_ref(lang: Lang, scope: &Scope, account: &Account) -> AccountRef {
+    AccountRef {
+        label: super::access::account_name(lang, scope, account),
+        key: account.key(),
+        href: scope
+            .may_read(account)
+            .then(|| super::access::account_url(account)),
+    }
+}
+
+/// A project code, linked when the reader may read the project.
+fn project_cell(scope: &Scope, code: &str) -> Cell {
+    if scope.may_read_project(code) {
+        Cell::link(code, format!("/projects/{}", segment(code)))
+    } else {
+        Cell::text(code)
+    }
+}
+
 // ---------------------------------------------------------------------------------------------
 // GET /ledger
+
+struct IndexRow {
+    account: AccountRef,
+    kind: String,
+    m2: String,
+    ha: String,
+    mu: String,
+}
+
+struct CountyGroup {
+    id: String,
+    title: String,
+    rows: Vec<IndexRow>,
+}
+
+struct ListingRow {
+    account: AccountRef,
+    seller: String,
+    amount: String,
+}
+
+#[derive(Template)]
+#[template(path = "quota/ledger_index.html")]
+struct IndexPage {
+    lang: Lang,
+    /// The chain status (its own template).
+    chain: String,
+    own_href: Option<String>,
+    groups: Vec<CountyGroup>,
+    listings: Vec<ListingRow>,
+    /// The grant form (its own template).
+    grant: Option<String>,
+}
 
 /// Handles GET /ledger
 pub async fn ledger_index(
@@ -165,111 +280,96 @@ pub async fn ledger_index(
     let scope = user.door(registry).read_scope().await?;
     let accounts = read::readable_accounts(registry, &scope, &user).await?;
     let listings = user.door(registry).open_listings().await?;
-    let mut groups: BTreeMap<Option<String>, Vec<Vec<String>>> = BTreeMap::new();
+    let mut by_county: BTreeMap<Option<String>, Vec<IndexRow>> = BTreeMap::new();
     for a in &accounts {
         let [m2, ha, mu] = area_cells(a.balance.m2);
-        groups.entry(a.county.clone()).or_default().push(vec![
-            account_link(lang, &scope, &a.detail),
-            lang.pair(&a.kind_zh, &a.kind_en),
-            format!(
-                "<span class=\"m2\" data-account=\"{}\">{m2}</span>",
-                esc(&a.account)
-            ),
-            ha,
-            mu,
-        ]);
+        by_county
+            .entry(a.county.clone())
+            .or_default()
+            .push(IndexRow {
+                account: account_ref(lang, &scope, &a.detail),
+                kind: pick(lang, &a.kind_zh, &a.kind_en),
+                m2,
+                ha,
+                mu,
+            });
     }
-    let headers = [k::ACCOUNT_2, k::KIND, k::BALANCE_M, k::HA, k::MU];
-    let mut body = chain_status(&state, lang).await?;
-    let mut own = String::new();
-    if user.is_land_writer() && user.actor.level == Level::County {
-        let holding = Account::Holding {
+    let groups = by_county
+        .into_iter()
+        .map(|(county, rows)| CountyGroup {
+            id: format!("county-{}", county.as_deref().unwrap_or("province")),
+            title: match &county {
+                Some(code) => division_label(&scope, code),
+                None => lang.text(k::PROVINCE).to_owned(),
+            },
+            rows,
+        })
+        .collect();
+    let own_href = (user.is_land_writer() && user.actor.level == Level::County).then(|| {
+        super::access::account_url(&Account::Holding {
             division: user.actor.division.clone(),
-        };
-        let _ = write!(
-            own,
-            "<p><a id=\"own-operations\" href=\"{}\">{}</a></p>",
-            esc(&super::access::account_url(&holding)),
-            lang.t(k::QUOTA_OPERATIONS_OF_MY_COUNTY_RESERVE)
-        );
-    }
-    body.push_str(&own);
-    let _ = write!(
-        body,
-        "<p><a id=\"ledger-entries-link\" href=\"/ledger/entries\">{}</a></p>",
-        lang.t(k::LEDGER_ALL_JOURNAL_ENTRIES)
-    );
-    if groups.is_empty() {
-        body.push_str(&none(lang));
-    }
-    for (county, rows) in &groups {
-        let title = match county {
-            Some(code) => esc(&division_label(&scope, code)),
-            None => lang.t(k::PROVINCE),
-        };
-        let id = format!("county-{}", county.as_deref().unwrap_or("province"));
-        body.push_str(&section(&id, title, &table_in(lang, &headers, rows)));
-    }
-    body.push_str(&listings_section(&scope, &user, &listings));
-    if user.is_land_writer() && above_county(&user) {
-        body.push_str(&grant_form(&user, &scope)?);
-    }
-    let _ = write!(
-        body,
-        "<p><a href=\"/supervision\">{}</a></p>",
-        lang.t(k::SUPERVISION_OVERDUE_ITEMS_SCANS_AND_SANCTIONS)
-    );
+        })
+    });
+    let grant = if user.is_land_writer() && above_county(&user) {
+        Some(grant_form(&user, &scope)?)
+    } else {
+        None
+    };
+    let view = IndexPage {
+        lang,
+        chain: chain_status(&state, lang).await?,
+        own_href,
+        groups,
+        listings: listing_rows(&scope, &user, &listings),
+        grant,
+    };
+    let body = render(&view, "ledger")?;
     Ok(Html(page(k::QUOTA_LEDGER, Some(&user), &body)))
 }
 
 /// Open listings (公告): market data every signed-in user of the province sees (seller,
 /// listing, amount still offered); the escrow account's history stays with the seller's
 /// jurisdiction.
-fn listings_section(
+fn listing_rows(
     scope: &Scope,
     user: &User,
     listings: &[(String, guagou_domain::DivisionCode, i64)],
-) -> String {
-    let lang = user.lang;
-    let mut rows = Vec::new();
-    for (listing, seller, open) in listings {
-        let account = Account::Listed {
-            listing: listing.clone(),
-        };
-        rows.push(vec![
-            account_link(lang, scope, &account),
-            esc(&division_label(scope, seller.as_str())),
-            esc(&area_text(*open)),
-        ]);
-    }
-    let table = if rows.is_empty() {
-        none(lang)
-    } else {
-        table_in(lang, &[k::LISTING_2, k::SELLER, k::AMOUNT_LISTED], &rows)
-    };
-    section("listings", lang.t(k::OPEN_LISTINGS), &table)
+) -> Vec<ListingRow> {
+    listings
+        .iter()
+        .map(|(listing, seller, open)| ListingRow {
+            account: account_ref(
+                user.lang,
+                scope,
+                &Account::Listed {
+                    listing: listing.clone(),
+                },
+            ),
+            seller: division_label(scope, seller.as_str()),
+            amount: area_text(*open),
+        })
+        .collect()
 }
 
 fn grant_form(user: &User, scope: &Scope) -> Result<String, WebError> {
-    let lang = user.lang;
-    let mut form = form_open(user, "/ledger/operations", "form-grant", "/ledger")?;
-    form.push_str(&hidden("kind", "grant_annual_plan"));
     // The counties of the user's jurisdiction by name; the field still sends the code.
-    form.push_str(&input(
-        lang,
-        k::COUNTY,
-        "county",
-        "text",
-        "pattern=\"[0-9]{6}\" required list=\"picker-grant-counties\" autocomplete=\"off\"",
-    ));
-    form.push_str(&crate::pickers::datalist(
+    let counties = crate::pickers::datalist(
         "picker-grant-counties",
         &crate::pickers::own_counties(user, scope.names()),
-    ));
-    form.push_str(&input(lang, k::YEAR, "year", "number", "required"));
-    form.push_str(&amount_input(lang, "amount_m2"));
-    form.push_str(&form_close(lang, user.today, k::GRANT));
-    Ok(section("grant", lang.t(k::GRANT_ANNUAL_PLAN_QUOTA), &form))
+    );
+    operation_form(
+        user,
+        ("/ledger/operations", "form-grant", "/ledger"),
+        Some(("grant", k::GRANT_ANNUAL_PLAN_QUOTA)),
+        vec![
+            hidden("kind", "grant_annual_plan"),
+            code_input(k::COUNTY, "county", "picker-grant-counties"),
+            Field::Rendered { html: counties },
+            input(k::YEAR, "year", "number"),
+            amount_input("amount_m2"),
+        ],
+        k::GRANT,
+    )
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -283,87 +383,90 @@ fn history_query(
         .map_err(|_| WebError::invalid("before", k::PAGING_PARAMETERS_SHOULD_BE_WHOLE_NUMBERS))
 }
 
-pub(crate) fn lot_rows(lang: Lang, scope: &Scope, lots: &[Lot]) -> Vec<Vec<String>> {
+/// A lot as a row of `links::lots`.
+pub(crate) struct LotRow {
+    id: u64,
+    serial: String,
+    /// Advanced quota: local use only until acceptance confirms it (二(四)).
+    advanced: bool,
+    project: Cell,
+    area: String,
+    holder: AccountRef,
+    parent: Option<u64>,
+    created_by: u64,
+    consumed_by: Option<u64>,
+}
+
+fn lot_rows(lang: Lang, scope: &Scope, lots: &[Lot]) -> Vec<LotRow> {
     lots.iter()
-        .map(|lot| {
-            vec![
-                format!("<a href=\"/ledger/lots/{id}\">{id}</a>", id = lot.id),
-                if lot.advanced {
-                    // Advanced quota: local use only until acceptance confirms it (二(四)).
-                    format!(
-                        "<code>{}</code> <span class=\"warn\" title=\"{}\">{}</span>",
-                        esc(&lot.serial()),
-                        lang.t(k::ADVANCED_QUOTA_LOCAL_USE_ONLY_UNTIL),
-                        lang.t(k::ADVANCED)
-                    )
-                } else {
-                    format!("<code>{}</code>", esc(&lot.serial()))
-                },
-                project_link(scope, &lot.project),
-                esc(&area_text(lot.size())),
-                account_link(lang, scope, &lot.holder),
-                lot.parent
-                    .map(|p| format!("<a href=\"/ledger/lots/{p}\">{p}</a>"))
-                    .unwrap_or_default(),
-                entry_link(lot.created_by),
-            ]
+        .map(|lot| LotRow {
+            id: lot.id,
+            serial: lot.serial(),
+            advanced: lot.advanced,
+            project: project_cell(scope, &lot.project),
+            area: area_text(lot.size()),
+            holder: account_ref(lang, scope, &lot.holder),
+            parent: lot.parent,
+            created_by: lot.created_by,
+            consumed_by: None,
         })
         .collect()
 }
 
-pub(crate) const LOT_HEADERS: &[Key] = &[
-    k::LOT,
-    k::SERIALS,
-    k::PRODUCING_PROJECT,
-    k::AMOUNT_3,
-    k::HOLDER,
-    k::PARENT,
-    k::CREATED_BY,
-];
+struct HistoryLine {
+    seq: u64,
+    effective: String,
+    kind: Key,
+    change: String,
+    counter: Vec<AccountRef>,
+    actor: String,
+    reason: String,
+}
 
-fn history_table(scope: &Scope, user: &User, detail: &AccountDetail) -> String {
-    let lang = user.lang;
-    if detail.history.is_empty() {
-        return none(lang);
-    }
-    let rows: Vec<Vec<String>> = detail
+#[derive(Template)]
+#[template(path = "quota/account.html")]
+struct AccountPage {
+    lang: Lang,
+    kind: String,
+    owner: String,
+    balance: String,
+    /// The open lots, for accounts that hold lots.
+    open_lots: Option<Vec<LotRow>>,
+    history_title: String,
+    history: Vec<HistoryLine>,
+    newest: Option<String>,
+    older: Option<String>,
+    /// The operation forms (their own template).
+    forms: String,
+    /// The chain status (its own template).
+    chain: String,
+}
+
+fn history_lines(lang: Lang, scope: &Scope, detail: &AccountDetail) -> Vec<HistoryLine> {
+    detail
         .history
         .iter()
-        .map(|h| {
-            let name = operation_kind(&h.kind);
-            let counter = h
+        .map(|h| HistoryLine {
+            seq: h.seq,
+            effective: h.effective.clone(),
+            kind: operation_kind(&h.kind),
+            change: format!("{:+}", h.amount_m2),
+            counter: h
                 .counter_accounts
                 .iter()
                 .map(|key| match Account::from_key(key) {
-                    Some(a) => account_link(lang, scope, &a),
-                    None => esc(key),
+                    Some(a) => account_ref(lang, scope, &a),
+                    None => AccountRef {
+                        label: key.clone(),
+                        key: String::new(),
+                        href: None,
+                    },
                 })
-                .collect::<Vec<_>>()
-                .join("<br>");
-            vec![
-                entry_link(h.seq),
-                esc(&h.effective),
-                lang.t(name),
-                format!("<span class=\"m2\">{:+}</span>", h.amount_m2),
-                counter,
-                esc(&h.actor),
-                esc(&h.reason),
-            ]
+                .collect(),
+            actor: h.actor.clone(),
+            reason: h.reason.clone(),
         })
-        .collect();
-    table_in(
-        lang,
-        &[
-            k::ENTRY_2,
-            k::DATE_2,
-            k::KIND,
-            k::CHANGE_M,
-            k::COUNTER_ACCOUNT,
-            k::ACTOR_2,
-            k::REASON,
-        ],
-        &rows,
-    )
+        .collect()
 }
 
 /// Handles GET /ledger/accounts/{key}
@@ -386,52 +489,27 @@ pub async fn account_show(
         .as_deref()
         .map(|c| division_label(&scope, c))
         .unwrap_or_default();
-    let mut body = format!(
-        "<p>{kind} · {owner}</p><p id=\"balance\">{label} <strong>{area}</strong></p>",
-        kind = lang.pair(&detail.account.kind_zh, &detail.account.kind_en),
-        owner = esc(&owner),
-        label = lang.t(k::BALANCE_2),
-        area = esc(&area_text(detail.account.balance.m2)),
-    );
-    if account.has_lots() {
-        let lots = if detail.open_lots.is_empty() {
-            none(lang)
-        } else {
-            table_in(
-                lang,
-                LOT_HEADERS,
-                &lot_rows(lang, &scope, &detail.open_lots),
-            )
-        };
-        body.push_str(&section("lots", lang.t(k::OPEN_LOTS), &lots));
-    }
-    let mut pager = String::new();
-    if query.before.is_some() {
-        let _ = write!(
-            pager,
-            "<a href=\"{}\">{}</a> ",
-            esc(&url),
-            lang.t(k::NEWEST)
-        );
-    }
-    if let Some(before) = detail.older_before {
-        let _ = write!(
-            pager,
-            "<a id=\"older\" href=\"{}?before={before}\">{}</a>",
-            esc(&url),
-            lang.t(k::OLDER)
-        );
-    }
-    body.push_str(&section(
-        "history",
-        lang.pair(
-            &format!("流水（共 {} 条，新的在前）", detail.entries_total),
-            &format!("History ({} entries, newest first)", detail.entries_total),
+    let view = AccountPage {
+        lang,
+        kind: pick(lang, &detail.account.kind_zh, &detail.account.kind_en),
+        owner,
+        balance: area_text(detail.account.balance.m2),
+        open_lots: account
+            .has_lots()
+            .then(|| lot_rows(lang, &scope, &detail.open_lots)),
+        history_title: lang.fill(
+            k::QUOTA_HISTORY_ENTRIES_NEWEST_FIRST,
+            &[("n", &detail.entries_total.to_string())],
         ),
-        &format!("{}<p>{pager}</p>", history_table(&scope, &user, &detail)),
-    ));
-    body.push_str(&account_forms(&state, &scope, &user, account).await?);
-    body.push_str(&chain_status(&state, lang).await?);
+        history: history_lines(lang, &scope, &detail),
+        newest: query.before.is_some().then(|| url.clone()),
+        older: detail
+            .older_before
+            .map(|before| format!("{url}?before={before}")),
+        forms: account_forms(&state, &scope, &user, account).await?,
+        chain: chain_status(&state, lang).await?,
+    };
+    let body = render(&view, "account")?;
     // The title names the account: its owner by name and its kind.
     Ok(Html(page(
         (
@@ -455,152 +533,154 @@ async fn account_forms(
     }
     let lang = user.lang;
     let back = super::access::account_url(account);
-    let mut out = String::new();
+    let to = ("/ledger/operations", "", back.as_str());
+    // Each form (and the supplies table) rendered by its template, in page order.
+    let mut out: Vec<String> = Vec::new();
     match account {
         Account::Holding { division } if user.actor.may_act_for(division) => {
             let code = division.as_str();
-            let mut reserve = form_open(user, "/ledger/operations", "form-reserve", &back)?;
-            reserve.push_str(&hidden("kind", "reserve"));
-            reserve.push_str(&hidden("division", code));
-            reserve.push_str(&amount_input(lang, "amount_m2"));
-            reserve.push_str(&input(lang, k::PURPOSE_2, "purpose", "text", "required"));
-            reserve.push_str(&form_close(lang, user.today, k::RESERVE_2));
-            out.push_str(&section(
-                "reserve",
-                lang.t(k::RESERVE_FOR_LOCAL_NEEDS),
-                &reserve,
-            ));
-
-            let mut list = form_open(user, "/ledger/operations", "form-list", &back)?;
-            list.push_str(&hidden("kind", "list"));
-            list.push_str(&hidden("division", code));
-            list.push_str(&input(lang, k::LISTING_ID, "listing", "text", "required"));
-            list.push_str(&amount_input(lang, "amount_m2"));
-            list.push_str(&form_close(lang, user.today, k::LIST_2));
-            out.push_str(&section(
-                "list",
-                lang.t(k::LIST_FOR_TRANSFER_WHAT_IS_NOT),
-                &list,
-            ));
-
-            out.push_str(&land_supply_form(user, code, &back)?);
-
-            let mut use_form = form_open(user, "/ledger/operations", "form-use", &back)?;
-            use_form.push_str(&hidden("kind", "use"));
-            use_form.push_str(&hidden("division", code));
-            use_form.push_str(&input(
-                lang,
-                k::CONSTRUCTION_ZONE,
-                "zone",
-                "text",
-                "required",
-            ));
-            use_form.push_str(&land_use_select(lang));
-            use_form.push_str(&amount_input(lang, "amount_m2"));
-            use_form.push_str(&form_close(lang, user.today, k::USE_2));
-            out.push_str(&section(
-                "use",
-                lang.t(k::USE_AGAINST_A_CONSTRUCTION_ZONE),
-                &use_form,
-            ));
-
+            out.push(operation_form(
+                user,
+                (to.0, "form-reserve", to.2),
+                Some(("reserve", k::RESERVE_FOR_LOCAL_NEEDS)),
+                vec![
+                    hidden("kind", "reserve"),
+                    hidden("division", code),
+                    amount_input("amount_m2"),
+                    input(k::PURPOSE_2, "purpose", "text"),
+                ],
+                k::RESERVE_2,
+            )?);
+            out.push(operation_form(
+                user,
+                (to.0, "form-list", to.2),
+                Some(("list", k::LIST_FOR_TRANSFER_WHAT_IS_NOT)),
+                vec![
+                    hidden("kind", "list"),
+                    hidden("division", code),
+                    input(k::LISTING_ID, "listing", "text"),
+                    amount_input("amount_m2"),
+                ],
+                k::LIST_2,
+            )?);
+            out.push(land_supply_form(user, code, &back)?);
+            out.push(operation_form(
+                user,
+                (to.0, "form-use", to.2),
+                Some(("use", k::USE_AGAINST_A_CONSTRUCTION_ZONE)),
+                vec![
+                    hidden("kind", "use"),
+                    hidden("division", code),
+                    input(k::CONSTRUCTION_ZONE, "zone", "text"),
+                    land_use_select(lang),
+                    amount_input("amount_m2"),
+                ],
+                k::USE_2,
+            )?);
             if user.actor.level == Level::County && division.level() == DivisionLevel::County {
-                let mut adjust = form_open(user, "/ledger/adjustments", "form-adjustment", &back)?;
-                adjust.push_str(&hidden("county", code));
-                adjust.push_str(&form_close(lang, user.today, k::APPLY_FOR_AN_ADJUSTMENT));
-                out.push_str(&section(
-                    "adjustment",
-                    lang.t(k::PLANNING_ADJUSTMENT_AFTER_A_TRANSFER_ONCE),
-                    &adjust,
-                ));
+                out.push(operation_form(
+                    user,
+                    ("/ledger/adjustments", "form-adjustment", to.2),
+                    Some(("adjustment", k::PLANNING_ADJUSTMENT_AFTER_A_TRANSFER_ONCE)),
+                    vec![hidden("county", code)],
+                    k::APPLY_FOR_AN_ADJUSTMENT,
+                )?);
             }
-            out.push_str(&supplies_and_adjustments(state, user, code).await?);
+            out.push(supplies_and_adjustments(state, user, code).await?);
         }
         Account::Reserved { division } if user.actor.may_act_for(division) => {
-            let mut release = form_open(user, "/ledger/operations", "form-release", &back)?;
-            release.push_str(&hidden("kind", "release"));
-            release.push_str(&hidden("division", division.as_str()));
-            release.push_str(&amount_input(lang, "amount_m2"));
-            release.push_str(&form_close(lang, user.today, k::RELEASE_2));
-            out.push_str(&section(
-                "release",
-                lang.t(k::RELEASE_A_RESERVATION),
-                &release,
-            ));
+            out.push(operation_form(
+                user,
+                (to.0, "form-release", to.2),
+                Some(("release", k::RELEASE_A_RESERVATION)),
+                vec![
+                    hidden("kind", "release"),
+                    hidden("division", division.as_str()),
+                    amount_input("amount_m2"),
+                ],
+                k::RELEASE_2,
+            )?);
         }
         Account::Listed { listing } => {
             let seller = scope.listing_seller(listing);
             if !seller.is_some_and(|s| user.actor.reads(s)) {
-                return Ok(out);
+                return Ok(String::new());
             }
-            let mut withdraw = form_open(user, "/ledger/operations", "form-withdraw", &back)?;
-            withdraw.push_str(&hidden("kind", "withdraw"));
-            withdraw.push_str(&hidden("listing", listing));
-            withdraw.push_str(&amount_input(lang, "amount_m2"));
-            withdraw.push_str(&form_close(lang, user.today, k::WITHDRAW));
-            out.push_str(&section("withdraw", lang.t(k::WITHDRAW), &withdraw));
-
-            let mut transfer = form_open(user, "/ledger/operations", "form-transfer", &back)?;
-            transfer.push_str(&hidden("kind", "transfer"));
-            transfer.push_str(&hidden("listing", listing));
-            transfer.push_str(&input(
-                lang,
-                k::BUYER_A_CITY_OR_COUNTY_OF,
-                "buyer",
-                "text",
-                "pattern=\"[0-9]{6}\" required list=\"picker-buyers\" autocomplete=\"off\"",
-            ));
+            out.push(operation_form(
+                user,
+                (to.0, "form-withdraw", to.2),
+                Some(("withdraw", k::WITHDRAW)),
+                vec![
+                    hidden("kind", "withdraw"),
+                    hidden("listing", listing),
+                    amount_input("amount_m2"),
+                ],
+                k::WITHDRAW,
+            )?);
             // Any city or county of the province may buy: all of them by name.
-            transfer.push_str(&crate::pickers::datalist(
+            let buyers = crate::pickers::datalist(
                 "picker-buyers",
                 &crate::pickers::divisions(
                     scope.names(),
                     &[DivisionLevel::City, DivisionLevel::County],
                     |_| true,
                 ),
-            ));
-            transfer.push_str(&amount_input(lang, "amount_m2"));
-            transfer.push_str(&input(
-                lang,
-                k::PRICE_YUAN_PER_MU_AT_LEAST,
-                "price_yuan_per_mu",
-                "text",
-                "inputmode=\"decimal\" required",
-            ));
-            transfer.push_str(&form_close(lang, user.today, k::SETTLE_THE_TRANSFER));
-            out.push_str(&section(
-                "transfer",
-                lang.t(k::SETTLE_A_TRANSFER),
-                &transfer,
-            ));
+            );
+            out.push(operation_form(
+                user,
+                (to.0, "form-transfer", to.2),
+                Some(("transfer", k::SETTLE_A_TRANSFER)),
+                vec![
+                    hidden("kind", "transfer"),
+                    hidden("listing", listing),
+                    code_input(k::BUYER_A_CITY_OR_COUNTY_OF, "buyer", "picker-buyers"),
+                    Field::Rendered { html: buyers },
+                    amount_input("amount_m2"),
+                    decimal_input(
+                        k::PRICE_YUAN_PER_MU_AT_LEAST,
+                        "price_yuan_per_mu",
+                        String::new(),
+                    ),
+                ],
+                k::SETTLE_THE_TRANSFER,
+            )?);
         }
         _ => {}
     }
-    Ok(out)
+    Ok(out.concat())
 }
 
 fn land_supply_form(user: &User, county: &str, back: &str) -> Result<String, WebError> {
     let lang = user.lang;
-    let mut form = form_open(user, "/ledger/land-supplies", "form-land-supply", back)?;
-    form.push_str(&hidden("county", county));
-    form.push_str(&input(lang, k::SUPPLY_ID, "id", "text", "required"));
-    form.push_str(&input(lang, k::PARCEL_ZONE, "zone", "text", "required"));
-    form.push_str(&land_use_select(lang));
-    form.push_str(&amount_input(lang, "area_m2"));
-    let _ = write!(
-        form,
-        "<label>{} <select name=\"backing\"><option value=\"surplus_quota\">{}</option>\
-         <option value=\"annual_plan\">{}</option></select></label> ",
-        lang.t(k::BACKED_BY),
-        lang.t(k::SURPLUS_QUOTA),
-        lang.t(k::ANNUAL_PLAN_QUOTA),
-    );
-    form.push_str(&form_close(lang, user.today, k::RECORD_THE_SUPPLY));
-    Ok(section(
-        "land-supply",
-        lang.t(k::LAND_SUPPLY_OPERATIONAL_LAND_MUST_USE),
-        &form,
-    ))
+    operation_form(
+        user,
+        ("/ledger/land-supplies", "form-land-supply", back),
+        Some(("land-supply", k::LAND_SUPPLY_OPERATIONAL_LAND_MUST_USE)),
+        vec![
+            hidden("county", county),
+            input(k::SUPPLY_ID, "id", "text"),
+            input(k::PARCEL_ZONE, "zone", "text"),
+            land_use_select(lang),
+            amount_input("area_m2"),
+            Field::Select {
+                label: k::BACKED_BY,
+                name: "backing",
+                options: vec![
+                    Choice::new("surplus_quota", lang.text(k::SURPLUS_QUOTA)),
+                    Choice::new("annual_plan", lang.text(k::ANNUAL_PLAN_QUOTA)),
+                ],
+            },
+        ],
+        k::RECORD_THE_SUPPLY,
+    )
+}
+
+#[derive(Template)]
+#[template(path = "quota/supplies.html")]
+struct SuppliesView {
+    lang: Lang,
+    supplies: Vec<Vec<Cell>>,
+    adjustments: Vec<Vec<Cell>>,
 }
 
 async fn supplies_and_adjustments(
@@ -610,81 +690,64 @@ async fn supplies_and_adjustments(
 ) -> Result<String, WebError> {
     let lang = user.lang;
     let door = user.door(&state.registry);
-    let supplies: Vec<Vec<String>> = door
+    let supplies = door
         .land_supplies()
         .await?
         .iter()
         .filter(|s| s.county == county)
         .map(|s| {
             vec![
-                esc(&s.id),
-                esc(&s.recorded_on),
-                esc(&s.zone),
-                esc(&s.land_use),
-                esc(&area_text(s.area_m2)),
+                Cell::text(&s.id),
+                Cell::text(&s.recorded_on),
+                Cell::text(&s.zone),
+                Cell::text(&s.land_use),
+                Cell::text(area_text(s.area_m2)),
                 match s.backing.as_str() {
-                    "surplus_quota" => lang.t(k::SURPLUS_QUOTA),
-                    "annual_plan" => lang.t(k::ANNUAL_PLAN_QUOTA),
-                    other => format!("<code>{}</code>", esc(other)),
+                    "surplus_quota" => Cell::text(lang.text(k::SURPLUS_QUOTA)),
+                    "annual_plan" => Cell::text(lang.text(k::ANNUAL_PLAN_QUOTA)),
+                    other => Cell::code(other),
                 },
-                s.ledger_seq.map(entry_link).unwrap_or_default(),
+                s.ledger_seq.map_or_else(Cell::default, |seq| {
+                    Cell::link(format!("#{seq}"), format!("/ledger/entries/{seq}"))
+                }),
             ]
         })
         .collect();
-    let adjustments: Vec<Vec<String>> = door
+    let adjustments = door
         .adjustments()
         .await?
         .iter()
         .filter(|a| a.county == county)
         .map(|a| {
             vec![
-                esc(&a.id),
-                esc(&a.applied_on),
-                esc(&a.year.to_string()),
-                esc(&a.reason),
+                Cell::text(&a.id),
+                Cell::text(&a.applied_on),
+                Cell::text(a.year.to_string()),
+                Cell::text(&a.reason),
             ]
         })
         .collect();
-    let supplies = if supplies.is_empty() {
-        none(lang)
-    } else {
-        table_in(
+    render(
+        &SuppliesView {
             lang,
-            &[
-                k::ID_2,
-                k::DATE_2,
-                k::ZONE,
-                k::LAND_USE,
-                k::AREA,
-                k::BACKING,
-                k::ENTRY_2,
-            ],
-            &supplies,
-        )
-    };
-    let adjustments = if adjustments.is_empty() {
-        none(lang)
-    } else {
-        table_in(
-            lang,
-            &[k::ID_2, k::DATE_2, k::YEAR, k::REASON],
-            &adjustments,
-        )
-    };
-    Ok(
-        section("land-supplies", lang.t(k::LAND_SUPPLIES), &supplies)
-            + &section(
-                "adjustments",
-                lang.t(k::ADJUSTMENT_APPLICATIONS),
-                &adjustments,
-            ),
+            supplies,
+            adjustments,
+        },
+        "land supplies",
     )
 }
 
 // ---------------------------------------------------------------------------------------------
 // GET /ledger/entries/{seq}
 
-fn operation_details(lang: Lang, entry: &Entry) -> String {
+/// One field of an entry's operation: its name (as `<code>` when it has no label) and value.
+struct Detail {
+    name: String,
+    label: Option<String>,
+    value: String,
+}
+
+fn operation_details(lang: Lang, entry: &Entry) -> Vec<Detail> {
     // The operation's own fields (project, division, listing, buyer, price …) as text.
     let value = serde_json::to_value(&entry.operation).unwrap_or_default();
     let mut parts = Vec::new();
@@ -694,128 +757,101 @@ fn operation_details(lang: Lang, entry: &Entry) -> String {
                 serde_json::Value::String(s) => s.clone(),
                 other => other.to_string(),
             };
-            let label = crate::names::operation_field(lang, name)
-                .map_or_else(|| format!("<code>{}</code>", esc(name)), |n| esc(&n));
-            parts.push(format!("{label}: {}", esc(&text)));
+            parts.push(Detail {
+                name: name.clone(),
+                label: crate::names::operation_field(lang, name),
+                value: text,
+            });
         }
     }
-    parts.join("<br>")
+    parts
 }
 
-fn entry_body(scope: &Scope, user: &User, detail: &EntryDetail) -> String {
+struct LegRow {
+    account: AccountRef,
+    kind: String,
+    m2: String,
+    ha: String,
+    mu: String,
+}
+
+#[derive(Template)]
+#[template(path = "quota/entry.html")]
+struct EntryPage {
+    lang: Lang,
+    seq_text: String,
+    kind: Key,
+    details: Vec<Detail>,
+    effective: String,
+    recorded: String,
+    actor: String,
+    reason: String,
+    money: Option<String>,
+    legs: Vec<LegRow>,
+    created: Vec<LotRow>,
+    consumed: Vec<LotRow>,
+    prev_hash: String,
+    hash: String,
+    verified: bool,
+    previous: Option<u64>,
+    next: Option<u64>,
+    /// The reverse form (its own template), empty when the reader may not reverse.
+    reverse: String,
+    /// The chain status (its own template).
+    chain: String,
+}
+
+fn entry_page(
+    scope: &Scope,
+    user: &User,
+    detail: &EntryDetail,
+    reverse: String,
+    chain: String,
+) -> EntryPage {
     let lang = user.lang;
     let entry = &detail.entry;
-    let name = operation_kind(entry.operation.kind());
-    let row = |label: Key, value: String| vec![lang.t(label), value];
-    let mut facts = vec![
-        row(k::SEQUENCE, format!("#{}", entry.seq)),
-        row(k::KIND, lang.t(name)),
-        row(k::OPERATION_2, operation_details(lang, entry)),
-        row(
-            k::EFFECTIVE_2,
-            esc(&entry.meta.effective.format("%Y-%m-%d").to_string()),
-        ),
-        row(
-            k::RECORDED,
-            esc(&crate::html::local_time(&entry.meta.recorded_at)),
-        ),
-        row(k::ACTOR_2, esc(&entry.meta.actor)),
-        row(k::REASON, esc(&entry.meta.reason)),
-    ];
-    if let Some(fen) = entry.money_fen {
-        facts.push(row(
-            k::MONEY,
-            format!("{} 元", esc(&guagou_domain::units::Fen(fen).yuan_text())),
-        ));
-    }
-    let legs: Vec<Vec<String>> = entry
+    let legs = entry
         .legs
         .iter()
         .map(|leg| {
             let (kzh, ken) = account_kind(&leg.account);
             let [m2, ha, mu] = area_cells(leg.amount_m2);
-            vec![
-                account_link(lang, scope, &leg.account),
-                lang.pair(&kzh, &ken),
-                format!("<span class=\"m2\">{}</span>", esc(&m2)),
+            LegRow {
+                account: account_ref(lang, scope, &leg.account),
+                kind: pick(lang, &kzh, &ken),
+                m2,
                 ha,
                 mu,
-            ]
+            }
         })
         .collect();
-    let created = if entry.lots_created.is_empty() {
-        none(lang)
-    } else {
-        table_in(
-            lang,
-            LOT_HEADERS,
-            &lot_rows(lang, scope, &entry.lots_created),
-        )
-    };
     let consumed_lots: Vec<Lot> = detail.lots_consumed.iter().map(|l| l.lot.clone()).collect();
-    let consumed = if consumed_lots.is_empty() {
-        none(lang)
-    } else {
-        table_in(lang, LOT_HEADERS, &lot_rows(lang, scope, &consumed_lots))
-    };
-    let verified = if detail.hash_verified {
-        format!("<span class=\"ok\">{}</span>", lang.t(k::HASH_VERIFIED))
-    } else {
-        format!(
-            "<span class=\"fail\">{}</span>",
-            lang.t(k::HASH_DOES_NOT_MATCH_THE_CONTENT)
-        )
-    };
     // The neighbouring entries are usually another county's: a county user moves through
     // its accounts' histories instead of dead links.
     let sees_all = user.actor.level != Level::County || user.actor.department.reads_everything();
-    let neighbours = {
-        let mut links = String::new();
-        if sees_all && entry.seq > 1 {
-            let _ = write!(
-                links,
-                "<a href=\"/ledger/entries/{}\">{}</a> ",
-                entry.seq - 1,
-                lang.t(k::PREVIOUS)
-            );
-        }
-        if sees_all && entry.seq < detail.head_seq {
-            let _ = write!(
-                links,
-                "<a href=\"/ledger/entries/{}\">{}</a>",
-                entry.seq + 1,
-                lang.t(k::NEXT)
-            );
-        }
-        links
-    };
-    format!(
-        "{facts}{legs}{created}{consumed}{hashes}<p>{neighbours}</p>",
-        facts = table_in(lang, &[k::FIELD_2, k::VALUE_2], &facts),
-        legs = section(
-            "legs",
-            lang.t(k::LEGS),
-            &table_in(
-                lang,
-                &[k::ACCOUNT_2, k::KIND, k::AMOUNT_M, k::HA, k::MU],
-                &legs
-            )
-        ),
-        created = section("lots-created", lang.t(k::LOTS_CREATED), &created),
-        consumed = section("lots-consumed", lang.t(k::LOTS_CONSUMED), &consumed),
-        hashes = section(
-            "hashes",
-            lang.t(k::HASH_CHAIN),
-            &format!(
-                "<p>{prev_label} <code id=\"prev-hash\">{prev}</code></p>\
-                 <p>{hash_label} <code id=\"hash\">{hash}</code></p><p>{verified}</p>",
-                prev_label = lang.t(k::PREVIOUS_HASH_2),
-                prev = esc(&entry.prev_hash),
-                hash_label = lang.t(k::HASH_2),
-                hash = esc(&entry.hash),
-            )
-        ),
-    )
+    EntryPage {
+        lang,
+        seq_text: format!("#{}", entry.seq),
+        kind: operation_kind(entry.operation.kind()),
+        details: operation_details(lang, entry),
+        effective: entry.meta.effective.format("%Y-%m-%d").to_string(),
+        recorded: crate::html::local_time(&entry.meta.recorded_at),
+        actor: entry.meta.actor.clone(),
+        reason: entry.meta.reason.clone(),
+        money: entry
+            .money_fen
+            .map(|fen| format!("{} 元", guagou_domain::units::Fen(fen).yuan_text())),
+        legs,
+        created: lot_rows(lang, scope, &entry.lots_created),
+        consumed: lot_rows(lang, scope, &consumed_lots),
+        prev_hash: entry.prev_hash.clone(),
+        hash: entry.hash.clone(),
+        verified: detail.hash_verified,
+        previous: (sees_all && entry.seq > 1).then(|| entry.seq - 1),
+        next: (sees_all && entry.seq < detail.head_seq).then(|| entry.seq + 1),
+        reverse,
+        chain,
+    }
 }
 
 /// Handles GET /ledger/entries/{seq}
@@ -827,21 +863,24 @@ pub async fn entry_show(
     let lang = user.lang;
     let scope = user.door(&state.registry).read_scope().await?;
     let detail = read::entry_detail(&state.registry, &scope, &user, &seq).await?;
-    let mut body = entry_body(&scope, &user, &detail);
     // A correcting entry (冲正) is the city's or province's decision; nothing is edited.
+    let mut reverse = String::new();
     if user.is_land_writer() && above_county(&user) && detail.entry.operation.kind() != "reverse" {
         let back = format!("/ledger/entries/{}", detail.entry.seq);
-        let mut form = form_open(&user, "/ledger/operations", "form-reverse", &back)?;
-        form.push_str(&hidden("kind", "reverse"));
-        form.push_str(&hidden("seq", &detail.entry.seq.to_string()));
-        form.push_str(&form_close(lang, user.today, k::REVERSE));
-        body.push_str(&section(
-            "reverse",
-            lang.t(k::REVERSE_POST_A_CORRECTING_ENTRY),
-            &form,
-        ));
+        let seq = detail.entry.seq.to_string();
+        reverse = operation_form(
+            &user,
+            ("/ledger/operations", "form-reverse", &back),
+            Some(("reverse", k::REVERSE_POST_A_CORRECTING_ENTRY)),
+            vec![hidden("kind", "reverse"), hidden("seq", &seq)],
+            k::REVERSE,
+        )?;
     }
-    body.push_str(&chain_status(&state, lang).await?);
+    let chain = chain_status(&state, lang).await?;
+    let body = render(
+        &entry_page(&scope, &user, &detail, reverse, chain),
+        "journal entry",
+    )?;
     let seq = detail.entry.seq;
     Ok(Html(page(
         (
@@ -856,16 +895,11 @@ pub async fn entry_show(
 // ---------------------------------------------------------------------------------------------
 // GET /ledger/lots/{id}
 
-fn lineage_rows(lang: Lang, scope: &Scope, lineage: &[LotRecord]) -> Vec<Vec<String>> {
-    let lots: Vec<Lot> = lineage.iter().map(|l| l.lot.clone()).collect();
-    lot_rows(lang, scope, &lots)
-        .into_iter()
-        .zip(lineage)
-        .map(|(mut row, record)| {
-            row.push(record.consumed_by.map(entry_link).unwrap_or_default());
-            row
-        })
-        .collect()
+#[derive(Template)]
+#[template(path = "quota/lot.html")]
+struct LotPage {
+    lang: Lang,
+    lineage: Vec<LotRow>,
 }
 
 /// Handles GET /ledger/lots/{id}
@@ -877,13 +911,22 @@ pub async fn lot_show(
     let lang = user.lang;
     let scope = user.door(&state.registry).read_scope().await?;
     let lineage = read::lot_lineage(&state.registry, &scope, &user, &id).await?;
-    let mut headers = LOT_HEADERS.to_vec();
-    headers.push(k::CONSUMED_BY);
-    let body = format!(
-        "<p>{}</p>{}",
-        lang.t(k::THIS_LOT_AND_WHERE_IT_CAME),
-        table_in(lang, &headers, &lineage_rows(lang, &scope, &lineage)),
-    );
+    let lots: Vec<Lot> = lineage.iter().map(|l| l.lot.clone()).collect();
+    let rows = lot_rows(lang, &scope, &lots)
+        .into_iter()
+        .zip(&lineage)
+        .map(|(row, record)| LotRow {
+            consumed_by: record.consumed_by,
+            ..row
+        })
+        .collect();
+    let body = render(
+        &LotPage {
+            lang,
+            lineage: rows,
+        },
+        "lot",
+    )?;
     let serial = lineage
         .first()
         .map(|l| l.serial.clone())
@@ -898,6 +941,16 @@ pub async fn lot_show(
 // ---------------------------------------------------------------------------------------------
 // GET /ledger/projects/{code}
 
+#[derive(Template)]
+#[template(path = "quota/project.html")]
+struct ProjectPage {
+    lang: Lang,
+    /// The project code as a path segment.
+    code: String,
+    /// The project's ledger panel (quota/project_ledger.html).
+    panel: String,
+}
+
 /// Handles GET /ledger/projects/{code}: the project's ledger panel on a page of its own (the
 /// advance form lives here).
 pub async fn project_show(
@@ -907,11 +960,14 @@ pub async fn project_show(
 ) -> Result<Html<String>, PageError> {
     let project = view::readable_project(&state.registry, &user, &code).await?;
     let panel = super::panels::project_ledger(&state, &user, &project).await?;
-    let body = format!(
-        "<p><a href=\"/projects/{}\">{}</a></p>{panel}",
-        esc(&segment(&project.code)),
-        user.lang.t(k::BACK_TO_THE_PROJECT),
-    );
+    let body = render(
+        &ProjectPage {
+            lang: user.lang,
+            code: segment(&project.code),
+            panel,
+        },
+        "project ledger",
+    )?;
     Ok(Html(page(
         (
             &format!("{} 指标台账", project.name),

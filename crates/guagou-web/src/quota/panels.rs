@@ -3,7 +3,6 @@
 //! the page it sits in: a failure is logged and shown as a short note.
 
 use crate::catalogue::k;
-use std::fmt::Write as _;
 
 use guagou_domain::RuleId;
 use guagou_domain::ledger::Account;
@@ -13,11 +12,11 @@ use guagou_registry::projects::Project;
 
 use super::access::{account_url, area_text, segment};
 use super::deadlines::{DeadlineItem, open_deadlines};
-use super::ledger_pages::{form_close, form_open};
+use super::ledger_pages::{decimal_input, hidden};
 use crate::AppState;
 use crate::auth::User;
 use crate::error::WebError;
-use crate::html::{Lang, esc};
+use crate::html::Lang;
 use crate::view;
 
 /// How far ahead the dashboard looks for deadlines.
@@ -178,19 +177,18 @@ fn rule_title(lang: Lang, profile: &guagou_domain::Profile, rule: RuleId) -> Str
 
 /// The advance form of a project (the ledger's operation form, kind `advance`).
 fn advance_form(user: &User, code: &str, remaining: i64) -> Result<String, WebError> {
-    let lang = user.lang;
     let back = format!("/ledger/projects/{}", segment(code));
-    let mut form = form_open(user, "/ledger/operations", "form-advance", &back)?;
-    let _ = write!(
-        form,
-        "<input type=\"hidden\" name=\"kind\" value=\"advance\">\
-         <input type=\"hidden\" name=\"project\" value=\"{code}\">\
-         <label>{label} <input name=\"amount_m2\" type=\"text\" inputmode=\"decimal\" value=\"{remaining}\" required></label> ",
-        code = esc(code),
-        label = lang.t(k::ADVANCE_M),
-    );
-    form.push_str(&form_close(lang, user.today, k::ADVANCE_2));
-    Ok(form)
+    super::ledger_pages::operation_form(
+        user,
+        ("/ledger/operations", "form-advance", &back),
+        None,
+        vec![
+            hidden("kind", "advance"),
+            hidden("project", code),
+            decimal_input(k::ADVANCE_M, "amount_m2", remaining.to_string()),
+        ],
+        k::ADVANCE_2,
+    )
 }
 
 /// A deadline as a row of the deadlines table.
