@@ -2,10 +2,8 @@
 //! `layout.rs`). Bodies not yet moved to templates are built with `format!`; every value that
 //! reaches HTML goes through `esc` (text and attribute values alike).
 
-use std::fmt::Write as _;
-
 use crate::auth::User;
-use crate::catalogue::{Key, k};
+use crate::catalogue::k;
 use crate::error::Problem;
 
 /// The language a user reads pages in. Chinese is the default; English is a switch
@@ -207,36 +205,6 @@ pub fn refusal_html(lang: Lang, problem: &Problem, back: &str) -> String {
         tracing::error!(error = %e, "refusal template failed");
         esc(&problem.message_zh)
     })
-}
-
-/// A table with a header row in Chinese; cells are already-escaped HTML.
-pub fn table(headers: &[Key], rows: &[Vec<String>]) -> String {
-    table_in(Lang::Zh, headers, rows)
-}
-
-/// A table whose header row is in `lang`.
-pub fn table_in(lang: Lang, headers: &[Key], rows: &[Vec<String>]) -> String {
-    let texts: Vec<&str> = headers.iter().map(|h| lang.text(*h)).collect();
-    table_headed(&texts, rows)
-}
-
-/// A table whose headers are texts already in the reader's language (escaped here), for
-/// headers made from data (a report's columns with their units).
-pub fn table_headed(headers: &[&str], rows: &[Vec<String>]) -> String {
-    let mut out = String::from("<table><thead><tr>");
-    for header in headers {
-        let _ = write!(out, "<th>{}</th>", esc(header));
-    }
-    out.push_str("</tr></thead><tbody>");
-    for row in rows {
-        out.push_str("<tr>");
-        for cell in row {
-            let _ = write!(out, "<td>{cell}</td>");
-        }
-        out.push_str("</tr>");
-    }
-    out.push_str("</tbody></table>");
-    out
 }
 
 /// A JSON value as plain text (strings without quotes).

@@ -17,8 +17,6 @@ mod input;
 mod list;
 mod pages;
 
-use std::fmt::Write as _;
-
 use axum::Router;
 use axum::routing::{get, post};
 use chrono::NaiveDate;
@@ -27,7 +25,7 @@ use utoipa_axum::routes;
 
 use crate::AppState;
 use crate::auth::User;
-use crate::html::{esc, table_in};
+use crate::html::Lang;
 
 pub use input::{
     AllocationQuery, AllocationView, ClosureBody, DecideBody, FindingBody, InspectionBody,
@@ -83,68 +81,75 @@ pub async fn overdue_rectifications_html(
     today: NaiveDate,
 ) -> String {
     let lang = user.lang;
-    let mut out = String::from("<div id=\"overdue-rectifications\">");
-    match user
+    let pick = |(zh, en): (&'static str, &'static str)| crate::print::tr(lang, zh, en);
+    let (rows, failure) = match user
         .door(&state.registry)
         .overdue_rectifications(today)
         .await
     {
         Ok(items) => {
-            let rows: Vec<Vec<String>> = items
+            let rows = items
                 .iter()
                 .filter(|i| user.reads(&i.county))
-                .map(|i| {
-                    let (kzh, ken) = i.kind.label();
-                    let (szh, sen) = i.severity.label();
-                    vec![
-                        lang.t(k::RECTIFICATION),
-                        format!(
-                            "<a href=\"/supervision/inspections/{id}\">{id}</a> #{}",
-                            i.seq,
-                            id = esc(&i.inspection)
-                        ),
-                        crate::names::division(names, &i.county),
-                        esc(i.project.as_deref().unwrap_or("")),
-                        format!("{} · {}", lang.pair(kzh, ken), lang.pair(szh, sen)),
-                        esc(&i.description),
-                        esc(&i.deadline),
-                        format!(
-                            "<span class=\"fail\">{}</span>",
-                            lang.pair(
-                                &format!("逾期 {} 天", i.days_overdue),
-                                &format!("overdue by {} days", i.days_overdue)
-                            )
-                        ),
-                    ]
+                .map(|i| RectificationLine {
+                    inspection: i.inspection.clone(),
+                    seq: i.seq,
+                    county: i.county.clone(),
+                    county_name: names.get(&i.county).cloned().unwrap_or_default(),
+                    project: i.project.clone().unwrap_or_default(),
+                    kind: format!("{} · {}", pick(i.kind.label()), pick(i.severity.label())),
+                    description: i.description.clone(),
+                    deadline: i.deadline.clone(),
+                    overdue: lang.fill(
+                        k::TODO_OVERDUE_BY_DAYS,
+                        &[("days", &i.days_overdue.to_string())],
+                    ),
                 })
                 .collect();
-            if !rows.is_empty() {
-                out.push_str(&table_in(
-                    lang,
-                    &[
-                        k::ITEM,
-                        k::INSPECTION,
-                        k::COUNTY,
-                        k::PROJECT_2,
-                        k::KIND,
-                        k::FINDING_2,
-                        k::DEADLINE,
-                        k::STATUS,
-                    ],
-                    &rows,
-                ));
-            }
+            (rows, None)
         }
         Err(e) => {
             let problem = crate::error::WebError::from(e).problem();
-            let _ = write!(
-                out,
-                "<p class=\"fail\">{}</p>",
-                lang.pair(&problem.message_zh, &problem.message_en)
-            );
+            let message = pick_owned(lang, &problem.message_zh, &problem.message_en);
+            (Vec::new(), Some(message))
         }
-    }
-    out.push_str(&pages::nav(lang));
-    out.push_str("</div>");
-    out
+    };
+    let panel = OverdueRectifications {
+        lang,
+        rows,
+        failure,
+        nav: pages::nav(lang),
+    };
+    askama::Template::render(&panel).unwrap_or_else(|e| {
+        tracing::error!(error = %e, "overdue rectifications template failed");
+        String::new()
+    })
+}
+
+fn pick_owned(lang: Lang, zh: &str, en: &str) -> String {
+    crate::print::tr(lang, zh, en).to_owned()
+}
+
+/// An overdue rectification as the dashboard lists it.
+struct RectificationLine {
+    inspection: String,
+    seq: i64,
+    county: String,
+    county_name: String,
+    project: String,
+    kind: String,
+    description: String,
+    deadline: String,
+    overdue: String,
+}
+
+#[derive(askama::Template)]
+#[template(path = "supervision/overdue_rectifications.html")]
+struct OverdueRectifications {
+    lang: Lang,
+    rows: Vec<RectificationLine>,
+    /// Why the rectifications could not be read, if they could not.
+    failure: Option<String>,
+    /// The supervision pages' links (their own template).
+    nav: String,
 }

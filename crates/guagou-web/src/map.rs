@@ -16,7 +16,7 @@
 //! only when the rule failed without naming any parcel of that role (a total, e.g. the
 //! demolition area range), since a failure that names its parcels clears the others.
 
-use crate::catalogue::{Key, k};
+use crate::catalogue::k;
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Write as _;
 use std::sync::OnceLock;
@@ -40,7 +40,7 @@ use utoipa_axum::routes;
 use crate::AppState;
 use crate::auth::ApiUser;
 use crate::error::{ApiError, WebError};
-use crate::html::{Lang, esc};
+use crate::html::Lang;
 use crate::view;
 
 /// The library files `build.rs` embedded (`LEAFLET_EMBEDDED`, `CHART_EMBEDDED`, `LIBRARY`).
@@ -218,66 +218,37 @@ fn segment(text: &str) -> String {
     out
 }
 
-/// One legend entry.
-fn legend_item(lang: Lang, class: &str, label: Key) -> String {
-    format!(
-        "<li><span class=\"swatch swatch-{class}\"></span>{}</li>",
-        lang.t(label)
-    )
+#[derive(askama::Template)]
+#[template(path = "map/project_map.html")]
+struct ProjectMap {
+    lang: Lang,
+    v: &'static str,
+    leaflet: bool,
+    code: String,
+    version: i64,
+    tiles: Option<String>,
+    attribution: Option<String>,
 }
 
 /// The map of a project version for the project page: the stylesheets, a legend by role and one
 /// by rule result (switched by the checkbox), the map box and the scripts (`map.js` reads the
 /// box's `data-src`). Without Leaflet, `map.js` shows a notice and a table of parcels.
 pub fn project_map_html(lang: Lang, code: &str, version: i64) -> String {
-    let v = asset_version();
-    let leaflet_css = if LEAFLET_EMBEDDED {
-        format!("<link rel=\"stylesheet\" href=\"/assets/leaflet.css?v={v}\">")
-    } else {
-        String::new()
-    };
-    let township = legend_item(lang, "township", k::TOWNSHIP_BOUNDARY_DASHED);
-    let roles = [
-        legend_item(lang, "demolition", k::DEMOLITION),
-        legend_item(lang, "resettlement", k::RESETTLEMENT),
-        legend_item(lang, "construction", k::CONSTRUCTION),
-    ]
-    .concat();
-    let rules = [
-        legend_item(lang, "failed", k::A_RULE_FAILED),
-        legend_item(lang, "passed", k::RULES_PASSED),
-        legend_item(lang, "none", k::NO_RULE_CONCERNS_IT),
-    ]
-    .concat();
     let (tiles, attribution) = tiles();
-    let tiles = tiles
-        .as_deref()
-        .map(|t| format!(" data-tiles=\"{}\"", esc(t)))
-        .unwrap_or_default();
-    let attribution = attribution
-        .as_deref()
-        .map(|a| format!(" data-tiles-attribution=\"{}\"", esc(a)))
-        .unwrap_or_default();
-    format!(
-        "<section class=\"project-map-block\">{leaflet_css}\
-         <link rel=\"stylesheet\" href=\"/assets/map.css?v={v}\">\
-         <h2>{title}</h2>\
-         <div class=\"map-controls\">\
-         <ul class=\"map-legend\" id=\"project-map-legend-role\">{roles}{township}</ul>\
-         <ul class=\"map-legend\" id=\"project-map-legend-rule\" hidden>{rules}{township}</ul>\
-         <label><input type=\"checkbox\" id=\"project-map-by-rule\" disabled> {toggle}</label>\
-         </div>\
-         <div id=\"project-map\" role=\"region\" aria-label=\"{label}\" \
-         data-src=\"/api/projects/{code}/map?version={version}\"{tiles}{attribution}></div>\
-         <noscript>{noscript}</noscript>\
-         <script src=\"/assets/leaflet.js?v={v}\" defer></script>\
-         <script src=\"/assets/map.js?v={v}\" defer></script></section>",
-        title = lang.t(k::MAP),
-        toggle = lang.t(k::COLOUR_BY_RULE_RESULT),
-        label = lang.t(k::PROJECT_MAP),
-        code = esc(&segment(code)),
-        noscript = lang.t(k::THE_MAP_NEEDS_JAVASCRIPT),
-    )
+    let map = ProjectMap {
+        lang,
+        v: asset_version(),
+        leaflet: LEAFLET_EMBEDDED,
+        code: segment(code),
+        version,
+        tiles: tiles.clone(),
+        attribution: attribution.clone(),
+    };
+    askama::Template::render(&map).unwrap_or_else(|e| {
+        // A template of ours that fails to render is a bug: logged, and the page has no map.
+        tracing::error!(error = %e, "map template failed");
+        String::new()
+    })
 }
 
 /// The query of the map API.

@@ -329,19 +329,6 @@ pub fn payload_field(lang: Lang, key: &str) -> Option<&'static str> {
 /// Division names by code (`Door::division_names`), for tables that name counties.
 pub type DivisionNames = std::collections::BTreeMap<String, String>;
 
-/// A division by name with its code in the tooltip (escaped HTML); the code when the name is
-/// unknown.
-pub fn division(names: &DivisionNames, code: &str) -> String {
-    match names.get(code) {
-        Some(name) => format!(
-            "<span title=\"{}\">{}</span>",
-            crate::html::esc(code),
-            crate::html::esc(name)
-        ),
-        None => crate::html::esc(code),
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -158,6 +158,15 @@ pub async fn logout(
         .into_response())
 }
 
+#[derive(askama::Template)]
+#[template(path = "pages/projects.html")]
+struct ProjectsPage {
+    lang: Lang,
+    may_register: bool,
+    /// The list (its own template).
+    list: String,
+}
+
 /// Rows a dashboard table shows; the rest is a count and a link to the full list (a province
 /// has tens of thousands of projects).
 const DASHBOARD_ROWS: usize = 100;
@@ -353,16 +362,15 @@ pub async fn projects_list(
     if query.wants_xlsx() {
         return Ok(lists::xlsx(lang, &spec, &rows));
     }
-    let new_link =
-        if user.actor.level == guagou_domain::lifecycle::Level::County && user.is_land_writer() {
-            format!(
-                "<p><a id=\"new-project\" href=\"/projects/new\">{}</a></p>",
-                lang.t(k::REGISTER_A_PROJECT_BY_UPLOAD)
-            )
-        } else {
-            String::new()
-        };
-    let body = format!("{new_link}{}", lists::render(lang, &spec, &query, &rows));
+    let body = crate::partials::render(
+        &ProjectsPage {
+            lang,
+            may_register: user.actor.level == guagou_domain::lifecycle::Level::County
+                && user.is_land_writer(),
+            list: lists::render(lang, &spec, &query, &rows),
+        },
+        "projects",
+    )?;
     Ok(Html(page(k::PROJECTS, Some(&user), &body)).into_response())
 }
 

@@ -58,16 +58,6 @@ main textarea,main input,main select{max-width:100%;box-sizing:border-box}\
 @media print{header,form,#objection,.print-link,.screen-only{display:none!important}\
 .table-scroll{overflow:visible}a{color:#000;text-decoration:none}}";
 
-/// `html` (already escaped) in a wrapper that scrolls sideways on a narrow screen.
-pub fn scroll(html: &str) -> String {
-    format!("<div class=\"table-scroll\">{html}</div>")
-}
-
-/// The `<style>` element of a public page (put first in its body).
-pub fn public_page_style() -> String {
-    format!("<style>{PUBLIC_PAGE_CSS}</style>")
-}
-
 /// The 打印 script's URL (versioned like every asset).
 pub fn script_url() -> String {
     format!("/assets/print.js?v={}", crate::map::asset_version())

@@ -20,8 +20,8 @@ use super::fail::Fail;
 use super::view::{PublicObjection, answered_html, notice_html};
 use crate::AppState;
 use crate::error::Problem;
-use crate::html::{LANG_COOKIE, Lang, esc, page_in};
-use crate::print::{PUBLIC_PAGE_CSS, public_page_style};
+use crate::html::{LANG_COOKIE, Lang, page_in};
+use crate::print::PUBLIC_PAGE_CSS;
 use askama::Template;
 
 /// The reader's language (cookie), Chinese by default.
@@ -121,13 +121,15 @@ struct ReceiptView<'a> {
 }
 
 #[derive(Template)]
-#[template(path = "public/footer.html")]
-struct Footer {
+#[template(path = "public/notice_page.html")]
+struct NoticePage<'a> {
     lang: Lang,
-}
-
-fn footer(lang: Lang) -> String {
-    render(&Footer { lang })
+    css: &'static str,
+    code: &'a str,
+    /// The notice, the objection form and the answers (each from its own template).
+    notice: String,
+    form: String,
+    answered: String,
 }
 
 /// Handles GET /public
@@ -209,19 +211,14 @@ pub async fn public_show(
     let fail = |f: Fail| public_failure(lang, &f.0, "/public");
     let view = super::public_view(&state, &code).await.map_err(fail)?;
     let (token, new_token) = client::form_token(&headers).map_err(|e| fail(e.into()))?;
-    let print_link = format!(
-        "<p class=\"print-link\"><a id=\"notice-print\" href=\"/public/projects/{}/print\">{}</a></p>",
-        esc(&view.project),
-        lang.t(k::PRINT_THE_NOTICE_A4_FOR_POSTING),
-    );
-    let body = format!(
-        "{}{print_link}{}{}{}{}",
-        public_page_style(),
-        notice_html(lang, &view),
-        objection_form_html(lang, &view.project, view.status, &token),
-        answered_html(lang, &view),
-        footer(lang),
-    );
+    let body = render(&NoticePage {
+        lang,
+        css: PUBLIC_PAGE_CSS,
+        code: &view.project,
+        notice: notice_html(lang, &view),
+        form: objection_form_html(lang, &view.project, view.status, &token),
+        answered: answered_html(lang, &view),
+    });
     let html = Html(page_in(lang, k::PUBLIC_NOTICE, None, &body));
     Ok(if new_token {
         ([(SET_COOKIE, client::token_cookie(&token))], html).into_response()

@@ -22,12 +22,24 @@ use crate::view;
 /// How far ahead the dashboard looks for deadlines.
 const DUE_SOON_DAYS: i64 = 90;
 
+#[derive(askama::Template)]
+#[template(path = "partials/failed.html")]
+struct FailedPanel<'a> {
+    id: &'a str,
+    message: &'a str,
+}
+
+/// A panel that could not be read: why, in the reader's language, under the panel's id.
 pub fn failed_panel(lang: Lang, id: &str, error: &WebError) -> String {
     let problem = error.problem();
-    format!(
-        "<section id=\"{id}\"><p class=\"fail\">{}</p></section>",
-        lang.pair(&problem.message_zh, &problem.message_en)
-    )
+    let panel = FailedPanel {
+        id,
+        message: crate::print::tr(lang, &problem.message_zh, &problem.message_en),
+    };
+    askama::Template::render(&panel).unwrap_or_else(|e| {
+        tracing::error!(error = %e, "failed-panel template failed");
+        String::new()
+    })
 }
 
 /// The ledger panel of project `code` for the project page: planned surplus, the advance
