@@ -8,7 +8,7 @@ use crate::error::Problem;
 
 /// The language a user reads pages in. Chinese is the default; English is a switch
 /// (`GET /lang/en`, a cookie). Pages show one language at a time.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
 pub enum Lang {
     #[default]
     Zh,

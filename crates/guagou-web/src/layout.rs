@@ -272,6 +272,7 @@ mod tests {
             lang: Lang::Zh,
             today: chrono::NaiveDate::default(),
             todo: Some(3),
+            audit_head: None,
             path: "/".into(),
         }
     }

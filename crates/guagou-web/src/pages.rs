@@ -11,7 +11,7 @@ use axum::response::{AppendHeaders, Html, IntoResponse, Redirect, Response};
 use serde::Deserialize;
 
 use crate::AppState;
-use crate::auth::{self, LOGIN_COOKIE, PageUser, SESSION_COOKIE};
+use crate::auth::{self, LOGIN_COOKIE, PageUser, SESSION_COOKIE, User};
 use crate::error::{PageError, WebError};
 use crate::html::{self, Lang, page, quantity_text, value_text};
 use crate::{lists, view};
@@ -546,8 +546,23 @@ pub async fn project_show(
     Path(code): Path<String>,
     Query(done): Query<DoneQuery>,
 ) -> Result<Html<String>, PageError> {
+    // The page after a step carries its success message: rendered afresh, never kept.
+    if !done.done.is_empty() {
+        return Ok(Html(project_page(&state, &user, &code, &done.done).await?));
+    }
+    let page = crate::page_cache::page(&user, || project_page(&state, &user, &code, "")).await?;
+    Ok(Html(page.to_string()))
+}
+
+/// The whole project page of `code` for `user`; `done` names the step just taken (or is empty).
+async fn project_page(
+    state: &AppState,
+    user: &User,
+    code: &str,
+    done: &str,
+) -> Result<String, WebError> {
     let lang = user.lang;
-    let detail = view::project_detail(&state.registry, &user, &code).await?;
+    let detail = view::project_detail(&state.registry, user, code).await?;
     let p = &detail.project;
     let door = user.door(&state.registry);
     let state_name = crate::print::tr(lang, p.state.label_zh(), p.state.label_en());
@@ -558,23 +573,23 @@ pub async fn project_show(
     // A failure to read the notice only hides the link; the page itself still answers.
     let notice_published = matches!(door.project_notice(&p.code).await, Ok(Some(_)));
     let panels = [
-        crate::upload::project_forms_html(&state, &user, p).await?,
-        crate::quota::project_ledger_panel(&state, &user, p).await,
-        crate::extensions::project_section_html(&state, &user, p).await?,
-        crate::reviews::project_sections_html(&state, &user, p).await?,
+        crate::upload::project_forms_html(state, user, p).await?,
+        crate::quota::project_ledger_panel(state, user, p).await,
+        crate::extensions::project_section_html(state, user, p).await?,
+        crate::reviews::project_sections_html(state, user, p).await?,
     ]
     .concat();
     let page_view = ProjectPage {
         lang,
         p,
-        flash: done_flash(lang, &done.done, state_name),
+        flash: done_flash(lang, done, state_name),
         county: division_pair(&door, &p.county).await,
         township,
         state: state_name,
         planned_surplus: area_text(p.planned_surplus_m2),
         notice_published,
         map: crate::map::project_map_html(lang, &p.code, p.current_version),
-        actions: action_views(lang, &state.registry, &user, p),
+        actions: action_views(lang, &state.registry, user, p),
         csrf: &user.csrf,
         today: door.today().to_string(),
         panels,
@@ -594,7 +609,7 @@ pub async fn project_show(
     };
     let body = askama::Template::render(&page_view)
         .map_err(|e| WebError::Internal(format!("project page template: {e}")))?;
-    Ok(Html(page((&p.name, &p.code), Some(&user), &body)))
+    Ok(page((&p.name, &p.code), Some(user), &body))
 }
 
 #[derive(Debug, Deserialize)]
