@@ -240,16 +240,22 @@ pub async fn dashboard(
     State(state): State<AppState>,
     PageUser(user): PageUser,
 ) -> Result<Html<String>, PageError> {
+    let page = crate::page_cache::page(&user, || dashboard_page(&state, &user)).await?;
+    Ok(Html(page.to_string()))
+}
+
+/// The dashboard of `user` (kept while nothing changed: `page_cache`).
+async fn dashboard_page(state: &AppState, user: &User) -> Result<String, WebError> {
     let lang = user.lang;
-    let projects = view::readable_projects(&state.registry, &user).await?;
+    let projects = view::readable_projects(&state.registry, user).await?;
     let names = user.door(&state.registry).division_names().await?;
-    let todo = match crate::todo::load(&state, &user).await {
+    let todo = match crate::todo::load(state, user).await {
         Ok(items) => crate::todo::section_html(lang, &items, &names),
         Err(e) => crate::quota::failed_panel(lang, "todo", &e),
     };
-    let overdue = crate::quota::overdue_html(&state, &user, &names).await;
+    let overdue = crate::quota::overdue_html(state, user, &names).await;
     let body = dashboard_body(lang, todo, overdue, &names, &projects)?;
-    Ok(Html(page(k::DASHBOARD, Some(&user), &body)))
+    Ok(page(k::DASHBOARD, Some(user), &body))
 }
 
 /// The columns of the project list.
@@ -440,11 +446,13 @@ struct ProjectPage<'a> {
 
 /// A division as (code, name); the name empty when unknown.
 async fn division_pair(door: &guagou_registry::Door<'_>, code: &str) -> (String, String) {
-    let name = door
-        .division(code)
-        .await
-        .map(|d| d.name)
-        .unwrap_or_default();
+    let name = match door.division(code).await {
+        Ok(d) => d.name,
+        Err(_) => {
+            crate::page_cache::degraded();
+            String::new()
+        }
+    };
     (code.to_owned(), name)
 }
 
@@ -571,7 +579,13 @@ async fn project_page(
         None => None,
     };
     // A failure to read the notice only hides the link; the page itself still answers.
-    let notice_published = matches!(door.project_notice(&p.code).await, Ok(Some(_)));
+    let notice_published = match door.project_notice(&p.code).await {
+        Ok(notice) => notice.is_some(),
+        Err(_) => {
+            crate::page_cache::degraded();
+            false
+        }
+    };
     let panels = [
         crate::upload::project_forms_html(state, user, p).await?,
         crate::quota::project_ledger_panel(state, user, p).await,

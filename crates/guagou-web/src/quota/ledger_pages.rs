@@ -275,10 +275,16 @@ pub async fn ledger_index(
     State(state): State<AppState>,
     PageUser(user): PageUser,
 ) -> Result<Html<String>, PageError> {
+    let page = crate::page_cache::page(&user, || ledger_index_page(&state, &user)).await?;
+    Ok(Html(page.to_string()))
+}
+
+/// The ledger's index page for `user` (kept while nothing changed: `page_cache`).
+async fn ledger_index_page(state: &AppState, user: &User) -> Result<String, WebError> {
     let lang = user.lang;
     let registry = &state.registry;
     let scope = user.door(registry).read_scope().await?;
-    let accounts = read::readable_accounts(registry, &scope, &user).await?;
+    let accounts = read::readable_accounts(registry, &scope, user).await?;
     let listings = user.door(registry).open_listings().await?;
     let mut by_county: BTreeMap<Option<String>, Vec<IndexRow>> = BTreeMap::new();
     for a in &accounts {
@@ -310,21 +316,21 @@ pub async fn ledger_index(
             division: user.actor.division.clone(),
         })
     });
-    let grant = if user.is_land_writer() && above_county(&user) {
-        Some(grant_form(&user, &scope)?)
+    let grant = if user.is_land_writer() && above_county(user) {
+        Some(grant_form(user, &scope)?)
     } else {
         None
     };
     let view = IndexPage {
         lang,
-        chain: chain_status(&state, lang).await?,
+        chain: chain_status(state, lang).await?,
         own_href,
         groups,
-        listings: listing_rows(&scope, &user, &listings),
+        listings: listing_rows(&scope, user, &listings),
         grant,
     };
     let body = render(&view, "ledger")?;
-    Ok(Html(page(k::QUOTA_LEDGER, Some(&user), &body)))
+    Ok(page(k::QUOTA_LEDGER, Some(user), &body))
 }
 
 /// Open listings (公告): market data every signed-in user of the province sees (seller,

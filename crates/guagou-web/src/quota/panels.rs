@@ -31,6 +31,7 @@ struct FailedPanel<'a> {
 
 /// A panel that could not be read: why, in the reader's language, under the panel's id.
 pub fn failed_panel(lang: Lang, id: &str, error: &WebError) -> String {
+    crate::page_cache::degraded();
     let problem = error.problem();
     let panel = FailedPanel {
         id,

@@ -124,8 +124,9 @@ pub async fn new_project_show(
                 "picker-townships",
                 &townships,
             ),
-            villages: crate::pickers::field(
+            villages: crate::pickers::list_field(
                 lang.text(k::VILLAGE_CODES_12_DIGITS_COMMA_SEPARATED),
+                lang.text(k::ADD_A_VILLAGE_BY_NAME),
                 "villages",
                 "511722104201, 511722104202",
                 "picker-villages",
