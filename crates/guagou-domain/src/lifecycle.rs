@@ -233,6 +233,16 @@ impl fmt::Display for ProjectState {
 }
 
 impl PlanState {
+    /// Every variant (names and pickers walk them).
+    pub const ALL: [PlanState; 6] = [
+        PlanState::Draft,
+        PlanState::Consulting,
+        PlanState::Submitted,
+        PlanState::Approved,
+        PlanState::Filed,
+        PlanState::Returned,
+    ];
+
     pub fn label_zh(self) -> &'static str {
         match self {
             PlanState::Draft => "草稿",

@@ -197,6 +197,13 @@ pub enum PeriodStatus {
 }
 
 impl PeriodStatus {
+    /// Every variant (names and pickers walk them).
+    pub const ALL: [PeriodStatus; 3] = [
+        PeriodStatus::Upcoming,
+        PeriodStatus::Open,
+        PeriodStatus::Closed,
+    ];
+
     pub fn label(self) -> (&'static str, &'static str) {
         match self {
             PeriodStatus::Upcoming => ("未开始", "upcoming"),

@@ -50,6 +50,13 @@ pub enum Conclusion {
 }
 
 impl Conclusion {
+    /// Every variant (names and pickers walk them).
+    pub const ALL: [Conclusion; 3] = [
+        Conclusion::Agree,
+        Conclusion::Conditional,
+        Conclusion::Disagree,
+    ];
+
     pub fn parse(text: &str) -> Option<Conclusion> {
         match text.trim() {
             "agree" | "同意" => Some(Conclusion::Agree),

@@ -109,6 +109,13 @@ pub enum FindingState {
 }
 
 impl FindingState {
+    /// Every variant (names and pickers walk them).
+    pub const ALL: [FindingState; 3] = [
+        FindingState::Open,
+        FindingState::Rectified,
+        FindingState::Closed,
+    ];
+
     pub fn name(self) -> &'static str {
         match self {
             FindingState::Open => "open",
@@ -182,6 +189,12 @@ pub enum NoticeKind {
 }
 
 impl NoticeKind {
+    /// Every variant (names and pickers walk them).
+    pub const ALL: [NoticeKind; 2] = [
+        NoticeKind::Criticism,
+        NoticeKind::Commendation,
+    ];
+
     pub fn name(self) -> &'static str {
         match self {
             NoticeKind::Criticism => "criticism",

@@ -208,9 +208,8 @@ fn dashboard_body(
     for p in projects {
         *counts.entry(p.state).or_default() += 1;
     }
-    let state_name = |s: guagou_domain::lifecycle::ProjectState| {
-        crate::print::tr(lang, s.label_zh(), s.label_en())
-    };
+    let state_name =
+        |s: guagou_domain::lifecycle::ProjectState| lang.text(crate::names::project_state(s));
     let shown = &projects[..projects.len().min(DASHBOARD_ROWS)];
     let more = projects.len() - shown.len();
     let body = Dashboard {
@@ -317,10 +316,7 @@ fn project_list_row(
                 .as_deref()
                 .map(named)
                 .unwrap_or_else(|| Cell::text("")),
-            Cell::text(match lang {
-                Lang::Zh => p.state.label_zh(),
-                Lang::En => p.state.label_en(),
-            }),
+            Cell::text(lang.text(crate::names::project_state(p.state))),
             Cell::number(p.planned_surplus_m2),
             Cell::text(date(&p.submitted_on)),
             Cell::text(date(&p.approved_on)),
@@ -349,7 +345,7 @@ pub async fn projects_list(
         counties: crate::lists::county_choices(counties, &names),
         states: guagou_domain::lifecycle::ProjectState::ALL
             .iter()
-            .map(|s| (s.to_string(), (s.label_zh(), s.label_en()).into()))
+            .map(|s| (s.to_string(), crate::names::project_state(*s).into()))
             .collect(),
         date_label: k::SUBMITTED,
         sheet: "项目区",
@@ -550,7 +546,7 @@ pub async fn project_show(
     let detail = view::project_detail(&state.registry, &user, &code).await?;
     let p = &detail.project;
     let door = user.door(&state.registry);
-    let state_name = crate::print::tr(lang, p.state.label_zh(), p.state.label_en());
+    let state_name = lang.text(crate::names::project_state(p.state));
     let township = match p.township.as_deref() {
         Some(code) => Some(division_pair(&door, code).await),
         None => None,

@@ -66,7 +66,7 @@ fn listing_state(lang: Lang, s: ListingState) -> &'static str {
 }
 
 fn agreement_state(lang: Lang, s: AgreementState) -> &'static str {
-    crate::print::tr(lang, s.label_zh(), s.as_str())
+    lang.text(crate::names::agreement_state(s))
 }
 
 /// A refused write: its status and the bilingual message with the code and the rule.
