@@ -191,10 +191,7 @@ pub enum FactStatus {
 
 impl FactStatus {
     /// Every variant (names and pickers walk them).
-    pub const ALL: [FactStatus; 2] = [
-        FactStatus::Confirmed,
-        FactStatus::Pending,
-    ];
+    pub const ALL: [FactStatus; 2] = [FactStatus::Confirmed, FactStatus::Pending];
 
     pub fn label(self) -> (&'static str, &'static str) {
         match self {

@@ -190,10 +190,7 @@ pub enum NoticeKind {
 
 impl NoticeKind {
     /// Every variant (names and pickers walk them).
-    pub const ALL: [NoticeKind; 2] = [
-        NoticeKind::Criticism,
-        NoticeKind::Commendation,
-    ];
+    pub const ALL: [NoticeKind; 2] = [NoticeKind::Criticism, NoticeKind::Commendation];
 
     pub fn name(self) -> &'static str {
         match self {

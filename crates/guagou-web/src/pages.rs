@@ -371,8 +371,8 @@ pub async fn projects_list(
 }
 
 /// An area in m² with its hectares and mu.
-pub fn area_text(m2: i64) -> String {
-    crate::html::area_text(m2)
+pub fn area_text(lang: Lang, m2: i64) -> String {
+    crate::html::area_text(lang, m2)
 }
 
 /// A lifecycle step the reader may take, as its form shows it.
@@ -567,7 +567,7 @@ pub async fn project_show(
         county: division_pair(&door, &p.county).await,
         township,
         state: state_name,
-        planned_surplus: area_text(p.planned_surplus_m2),
+        planned_surplus: area_text(lang, p.planned_surplus_m2),
         notice_published,
         map: crate::map::project_map_html(lang, &p.code, p.current_version),
         actions: action_views(lang, &state.registry, &user, p),

@@ -701,8 +701,8 @@ pub async fn lift_submit(
     )
 }
 
-fn area(m2: i64) -> String {
-    crate::html::area_text(m2)
+fn area(lang: Lang, m2: i64) -> String {
+    crate::html::area_text(lang, m2)
 }
 
 /// `templates/supervision/allocation.html`
@@ -800,7 +800,7 @@ fn allocation_lines(lang: Lang, rows: &[AllocationRow]) -> Vec<AllocationLine> {
                 remainder: r.remainder.to_string(),
                 extra_m2: r.extra_m2.to_string(),
                 allocated_m2: r.allocated_m2,
-                allocated: area(r.allocated_m2),
+                allocated: area(lang, r.allocated_m2),
             }
         })
         .collect()
@@ -812,7 +812,7 @@ fn decided_lines(lang: Lang, decided: &DecidedAllocation) -> DecidedLines {
             k::SUPERVISION_DECIDED,
             &[
                 ("year", &decided.year.to_string()),
-                ("total", &area(decided.total_m2)),
+                ("total", &area(lang, decided.total_m2)),
                 ("on", &decided.decided_on.to_string()),
                 ("by", &decided.decided_by.to_string()),
                 ("reason", &decided.reason.to_string()),
@@ -857,7 +857,7 @@ fn allocation_body(user: &User, view: &AllocationView) -> Result<String, WebErro
             k::SUPERVISION_ALLOCATION_SUMMARY,
             &[
                 ("year", &year),
-                ("total", &area(view.total_m2)),
+                ("total", &area(lang, view.total_m2)),
                 ("weight", &view.total_weight.to_string()),
                 ("remaining", &view.remaining_m2.to_string()),
             ],

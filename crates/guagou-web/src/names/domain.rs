@@ -394,7 +394,8 @@ mod tests {
             assert!(names.iter().all(|n| !n.is_empty() && !n.contains('_')));
         }
         assert_eq!(department(Lang::Zh, &Department::Land), "国土资源部门");
-        let planning = Department::parse("planning", &[]).expect("a SPEC §1 department");
+        let planning = Department::parse("planning", &[])
+            .unwrap_or_else(|e| panic!("a SPEC §1 department: {e}"));
         assert_eq!(department(Lang::Zh, &planning), "规划");
         assert_eq!(department(Lang::En, &planning), "planning");
     }

@@ -35,8 +35,16 @@ impl Area {
         }
     }
 
-    fn text(&self) -> String {
-        format!("{} m² · {} 公顷 · {} 亩", self.m2, self.ha, self.mu)
+    /// `57320 m² · 5.7320 公顷 · 85.98 亩`, the units in the reader's language.
+    fn text(&self, lang: Lang) -> String {
+        format!(
+            "{} m² · {} {} · {} {}",
+            self.m2,
+            self.ha,
+            lang.text(k::HA),
+            self.mu,
+            lang.text(k::MU)
+        )
     }
 }
 
@@ -304,8 +312,8 @@ pub fn notice_html(lang: Lang, n: &PublicNotice) -> String {
             PeriodStatus::Upcoming => "warn",
             PeriodStatus::Closed => "none",
         },
-        demolition: n.demolition.text(),
-        resettlement: n.resettlement.text(),
+        demolition: n.demolition.text(lang),
+        resettlement: n.resettlement.text(lang),
         standards: n
             .standards
             .iter()

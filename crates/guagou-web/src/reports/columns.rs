@@ -73,11 +73,17 @@ impl Column {
         }
     }
 
-    /// A tooltip with the area in 公顷 and 亩, for area columns.
-    pub fn title(&self, figures: &Figures) -> Option<String> {
+    /// A tooltip with the area in hectares and mu (公顷, 亩 in Chinese), for area columns.
+    pub fn title(&self, lang: Lang, figures: &Figures) -> Option<String> {
         (self.unit == Unit::M2).then(|| {
             let area = SquareMetres((self.value)(figures));
-            format!("{} 公顷 / {} 亩", area.hectares_text(), area.mu_text())
+            format!(
+                "{} {} / {} {}",
+                area.hectares_text(),
+                lang.text(k::HA),
+                area.mu_text(),
+                lang.text(k::MU)
+            )
         })
     }
 

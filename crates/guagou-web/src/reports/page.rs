@@ -241,10 +241,10 @@ fn division_text(name: &str, code: &str) -> String {
     }
 }
 
-fn number_cell(column: &Column, figures: &Figures) -> NumCell {
+fn number_cell(lang: Lang, column: &Column, figures: &Figures) -> NumCell {
     NumCell {
         text: column.text(figures),
-        title: column.title(figures),
+        title: column.title(lang, figures),
     }
 }
 
@@ -267,7 +267,12 @@ fn by_county(lang: Lang, report: &Report) -> Vec<Grouped> {
                 .iter()
                 .map(|r| {
                     std::iter::once(NumCell::plain(division_text(&r.name, &r.division)))
-                        .chain(group.columns.iter().map(|c| number_cell(c, &r.figures)))
+                        .chain(
+                            group
+                                .columns
+                                .iter()
+                                .map(|c| number_cell(lang, c, &r.figures)),
+                        )
                         .collect()
                 })
                 .collect(),
@@ -275,7 +280,7 @@ fn by_county(lang: Lang, report: &Report) -> Vec<Grouped> {
                 group
                     .columns
                     .iter()
-                    .map(|c| number_cell(c, &report.total))
+                    .map(|c| number_cell(lang, c, &report.total))
                     .collect(),
             ),
         })
@@ -297,7 +302,12 @@ fn by_year(lang: Lang, report: &Report) -> Vec<Grouped> {
                         NumCell::plain(r.year.map(|y| y.to_string()).unwrap_or_default()),
                     ]
                     .into_iter()
-                    .chain(group.columns.iter().map(|c| number_cell(c, &r.figures)))
+                    .chain(
+                        group
+                            .columns
+                            .iter()
+                            .map(|c| number_cell(lang, c, &r.figures)),
+                    )
                     .collect()
                 })
                 .collect(),
