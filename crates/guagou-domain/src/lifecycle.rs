@@ -254,18 +254,6 @@ impl PlanState {
         }
     }
 
-    /// The English name of the state (pages in English).
-    pub fn label_en(self) -> &'static str {
-        match self {
-            PlanState::Draft => "draft",
-            PlanState::Consulting => "in consultation",
-            PlanState::Submitted => "submitted to the city",
-            PlanState::Approved => "approved by the city",
-            PlanState::Filed => "filed with the province",
-            PlanState::Returned => "returned",
-        }
-    }
-
     /// Applies `action` by `level`; `failed` are the gating rules that did not pass.
     pub fn next(
         self,
@@ -328,24 +316,6 @@ impl ProjectState {
             ProjectState::Returned => "已退回",
             ProjectState::Withdrawn => "已撤回",
             ProjectState::Terminated => "已终止",
-        }
-    }
-
-    /// The English name of the state (pages in English; the stored name is `to_string`).
-    pub fn label_en(self) -> &'static str {
-        match self {
-            ProjectState::Draft => "draft",
-            ProjectState::Submitted => "submitted",
-            ProjectState::Pooled => "in the pool",
-            ProjectState::Forwarded => "forwarded",
-            ProjectState::Approved => "approved",
-            ProjectState::Implementing => "implementing",
-            ProjectState::AcceptanceApplied => "acceptance applied for",
-            ProjectState::Accepted => "accepted",
-            ProjectState::Closed => "closed",
-            ProjectState::Returned => "returned",
-            ProjectState::Withdrawn => "withdrawn",
-            ProjectState::Terminated => "terminated",
         }
     }
 

@@ -81,14 +81,6 @@ impl Conclusion {
             Conclusion::Disagree => "不同意",
         }
     }
-
-    pub fn name_en(self) -> &'static str {
-        match self {
-            Conclusion::Agree => "agree",
-            Conclusion::Conditional => "agree with conditions",
-            Conclusion::Disagree => "disagree",
-        }
-    }
 }
 
 /// Longest review or finding text accepted (characters).
