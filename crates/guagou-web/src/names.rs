@@ -10,25 +10,16 @@ pub use domain::*;
 /// The name of an audit action (`project.transition` → 项目流程), in the reader's language.
 /// An action this table does not know keeps its code, so nothing is hidden.
 pub fn audit_action(lang: Lang, action: &str) -> String {
+    let of = |book: Key, kind: Key| lang.fill(book, &[("operation", lang.text(kind))]);
     let named = match action.split_once('.') {
-        Some(("ledger", kind)) => {
-            let (zh, en) = crate::quota::access::operation_kind(kind).pair();
-            Some((format!("指标台账：{zh}"), format!("ledger: {en}")))
-        }
-        Some(("funds", kind)) => funds_kind(kind).map(|name| {
-            let (zh, en) = name.pair();
-            (format!("资金台账：{zh}"), format!("funds: {en}"))
-        }),
-        _ => fixed(action).map(|name| {
-            let (zh, en) = name.pair();
-            (zh.to_owned(), en.to_owned())
-        }),
+        Some(("ledger", kind)) => Some(of(
+            k::AUDIT_ACTION_LEDGER,
+            crate::quota::access::operation_kind(kind),
+        )),
+        Some(("funds", kind)) => funds_kind(kind).map(|name| of(k::AUDIT_ACTION_FUNDS, name)),
+        _ => fixed(action).map(|name| lang.text(name).to_owned()),
     };
-    match (named, lang) {
-        (Some((zh, _)), Lang::Zh) => zh,
-        (Some((_, en)), Lang::En) => en,
-        (None, _) => action.to_owned(),
-    }
+    named.unwrap_or_else(|| action.to_owned())
 }
 
 /// An audit record's actor as a reader names it: the accounts by their names, the system's own
