@@ -208,9 +208,8 @@ fn dashboard_body(
     for p in projects {
         *counts.entry(p.state).or_default() += 1;
     }
-    let state_name = |s: guagou_domain::lifecycle::ProjectState| {
-        crate::print::tr(lang, s.label_zh(), s.label_en())
-    };
+    let state_name =
+        |s: guagou_domain::lifecycle::ProjectState| lang.text(crate::names::project_state(s));
     let shown = &projects[..projects.len().min(DASHBOARD_ROWS)];
     let more = projects.len() - shown.len();
     let body = Dashboard {
@@ -323,10 +322,7 @@ fn project_list_row(
                 .as_deref()
                 .map(named)
                 .unwrap_or_else(|| Cell::text("")),
-            Cell::text(match lang {
-                Lang::Zh => p.state.label_zh(),
-                Lang::En => p.state.label_en(),
-            }),
+            Cell::text(lang.text(crate::names::project_state(p.state))),
             Cell::number(p.planned_surplus_m2),
             Cell::text(date(&p.submitted_on)),
             Cell::text(date(&p.approved_on)),
@@ -355,7 +351,7 @@ pub async fn projects_list(
         counties: crate::lists::county_choices(counties, &names),
         states: guagou_domain::lifecycle::ProjectState::ALL
             .iter()
-            .map(|s| (s.to_string(), (s.label_zh(), s.label_en()).into()))
+            .map(|s| (s.to_string(), crate::names::project_state(*s).into()))
             .collect(),
         date_label: k::SUBMITTED,
         sheet: "项目区",
@@ -381,8 +377,8 @@ pub async fn projects_list(
 }
 
 /// An area in m² with its hectares and mu.
-pub fn area_text(m2: i64) -> String {
-    crate::html::area_text(m2)
+pub fn area_text(lang: Lang, m2: i64) -> String {
+    crate::html::area_text(lang, m2)
 }
 
 /// A lifecycle step the reader may take, as its form shows it.
@@ -573,7 +569,7 @@ async fn project_page(
     let detail = view::project_detail(&state.registry, user, code).await?;
     let p = &detail.project;
     let door = user.door(&state.registry);
-    let state_name = crate::print::tr(lang, p.state.label_zh(), p.state.label_en());
+    let state_name = lang.text(crate::names::project_state(p.state));
     let township = match p.township.as_deref() {
         Some(code) => Some(division_pair(&door, code).await),
         None => None,
@@ -600,7 +596,7 @@ async fn project_page(
         county: division_pair(&door, &p.county).await,
         township,
         state: state_name,
-        planned_surplus: area_text(p.planned_surplus_m2),
+        planned_surplus: area_text(lang, p.planned_surplus_m2),
         notice_published,
         map: crate::map::project_map_html(lang, &p.code, p.current_version),
         actions: action_views(lang, &state.registry, user, p),

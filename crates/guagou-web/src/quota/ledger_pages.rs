@@ -352,7 +352,7 @@ fn listing_rows(
                 },
             ),
             seller: division_label(scope, seller.as_str()),
-            amount: area_text(*open),
+            amount: area_text(user.lang, *open),
         })
         .collect()
 }
@@ -410,7 +410,7 @@ fn lot_rows(lang: Lang, scope: &Scope, lots: &[Lot]) -> Vec<LotRow> {
             serial: lot.serial(),
             advanced: lot.advanced,
             project: project_cell(scope, &lot.project),
-            area: area_text(lot.size()),
+            area: area_text(lang, lot.size()),
             holder: account_ref(lang, scope, &lot.holder),
             parent: lot.parent,
             created_by: lot.created_by,
@@ -499,7 +499,7 @@ pub async fn account_show(
         lang,
         kind: pick(lang, &detail.account.kind_zh, &detail.account.kind_en),
         owner,
-        balance: area_text(detail.account.balance.m2),
+        balance: area_text(lang, detail.account.balance.m2),
         open_lots: account
             .has_lots()
             .then(|| lot_rows(lang, &scope, &detail.open_lots)),
@@ -707,7 +707,7 @@ async fn supplies_and_adjustments(
                 Cell::text(&s.recorded_on),
                 Cell::text(&s.zone),
                 Cell::text(&s.land_use),
-                Cell::text(area_text(s.area_m2)),
+                Cell::text(area_text(lang, s.area_m2)),
                 match s.backing.as_str() {
                     "surplus_quota" => Cell::text(lang.text(k::SURPLUS_QUOTA)),
                     "annual_plan" => Cell::text(lang.text(k::ANNUAL_PLAN_QUOTA)),

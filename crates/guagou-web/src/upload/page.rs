@@ -257,10 +257,9 @@ pub async fn new_version_show(
         },
         &[("version", &version)],
     );
-    let state_text = match lang {
-        Lang::Zh => project.state.label_zh().to_string(),
-        Lang::En => project.state.to_string(),
-    };
+    let state_text = lang
+        .text(crate::names::project_state(project.state))
+        .to_owned();
     let intro = lang.fill(
         k::UPLOAD_PROJECT_IS_AT_VERSION,
         &[
