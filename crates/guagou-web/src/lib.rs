@@ -11,6 +11,7 @@ pub mod amount;
 pub mod api;
 pub mod auth;
 pub mod catalogue;
+pub mod downloads;
 pub mod error;
 pub mod extensions;
 pub mod funds;
@@ -214,6 +215,10 @@ pub fn router(state: AppState) -> Router {
         .route("/lang/{code}", get(pages::set_language))
         .route("/", get(pages::dashboard))
         .route("/projects", get(pages::projects_list))
+        .route(
+            "/projects/{code}/versions/{version}/parcels/{file}",
+            get(downloads::parcels_download),
+        )
         .route("/projects/{code}", get(pages::project_show))
         .route(
             "/projects/{code}/actions/{action}",

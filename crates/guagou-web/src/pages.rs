@@ -430,6 +430,8 @@ struct ProjectPage<'a> {
     planned_surplus: String,
     notice_published: bool,
     map: String,
+    /// The current version's parcels as files (`downloads.rs`).
+    downloads: String,
     actions: Vec<ActionView>,
     csrf: &'a str,
     today: String,
@@ -599,6 +601,12 @@ async fn project_page(
         planned_surplus: area_text(lang, p.planned_surplus_m2),
         notice_published,
         map: crate::map::project_map_html(lang, &p.code, p.current_version),
+        downloads: detail
+            .versions
+            .iter()
+            .find(|v| v.version == p.current_version)
+            .map(|v| crate::downloads::links_html(lang, &p.code, v.version, &v.summary.parcels))
+            .unwrap_or_default(),
         actions: action_views(lang, &state.registry, user, p),
         csrf: &user.csrf,
         today: door.today().to_string(),

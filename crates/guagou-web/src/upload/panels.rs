@@ -241,7 +241,7 @@ fn figures(lang: Lang, view: &AcceptanceView) -> Vec<Figure> {
             k::DECISION,
             format!(
                 "{} {}",
-                a.decision.as_deref().unwrap_or("—"),
+                acceptance_decision(lang, a.decision.as_deref()),
                 a.decided_on.as_deref().unwrap_or("")
             ),
         ),
@@ -254,3 +254,14 @@ pub const FUNDING_SOURCES: &[(&str, Key)] = &[
     ("investment_attraction", k::INVESTMENT_ATTRACTION),
     ("social_capital", k::SOCIAL_CAPITAL_INVEST_BUILD_RECLAIM),
 ];
+
+/// The city's decision on an acceptance by name (stored as `accepted` / `returned`); an unknown
+/// stored value is shown as stored, nothing hidden.
+fn acceptance_decision(lang: Lang, decision: Option<&str>) -> &str {
+    match decision {
+        None => "—",
+        Some("accepted") => lang.text(k::ACCEPTANCE_DECISION_ACCEPTED),
+        Some("returned") => lang.text(k::ACCEPTANCE_DECISION_RETURNED),
+        Some(other) => other,
+    }
+}

@@ -6,6 +6,7 @@ mod catalogue;
 mod common;
 mod crawl;
 mod dashboard;
+mod downloads;
 mod errors;
 mod extensions;
 mod funds;

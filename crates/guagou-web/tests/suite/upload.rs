@@ -1232,3 +1232,16 @@ async fn acceptance_city_investment_and_ranking() {
         StatusCode::UNPROCESSABLE_ENTITY
     );
 }
+
+/// The city's acceptance decision reads by name on the project page, not as its stored code.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_acceptance_decision_is_named() {
+    let app = crate::common::demo_app().await;
+    let county = app.login("county").await;
+    let page = app.get(&county, "/projects/511722-2018-001").await;
+    assert_eq!(page.status, StatusCode::OK);
+    let panel = &page.body[page.body.find("id=\"acceptance\"").must()..];
+    let panel = &panel[..panel.find("</section>").must()];
+    assert!(panel.contains("确认验收"), "{panel}");
+    assert!(!panel.contains("accepted"), "{panel}");
+}
