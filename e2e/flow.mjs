@@ -191,6 +191,16 @@ async function scenario(browser, failingZip, passingZip) {
     await popup.waitFor({ state: 'visible' });
     const text = (await popup.textContent()) || '';
     check(text.includes('m²') && text.includes('公顷') && text.includes('亩'), `the parcel popup shows no area in m², 公顷 and 亩: ${text}`);
+    // One language at a time: the popup's labels are Chinese only on a Chinese page.
+    check(text.includes('规则结果') && !text.includes('Rule results'), `the popup is not in Chinese only: ${text}`);
+    // A metric scale bar.
+    const scale = (await county.locator('.leaflet-control-scale').textContent()) || '';
+    check(/\d+\s*(m|km)/.test(scale), `no metric scale bar on the map (${scale})`);
+    // The parcels as files: the coordinate file of the demolition parcels downloads.
+    const link = county.locator('#parcel-downloads #download-demolition a[href$="demolition.txt"]');
+    check((await link.count()) === 1, 'no download of the demolition parcels as a coordinate file');
+    const [download] = await Promise.all([county.waitForEvent('download'), link.click()]);
+    check(/-demolition\.txt$/.test(download.suggestedFilename()), `downloaded ${download.suggestedFilename()}`);
   });
 
   await step('county-submits', county, async () => {

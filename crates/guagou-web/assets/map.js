@@ -5,9 +5,10 @@
  * role or, with the toggle, by rule result; township boundaries as dashed outlines; a popup per
  * parcel. No base map by default (a plain background); `data-tiles="URL"` with {z}/{x}/{y} adds
  * a tile layer (it must be allowed by the page's content security policy, i.e. same origin),
- * and `data-tiles-attribution` its attribution text.
+ * and `data-tiles-attribution` its attribution text. Every text it shows comes in the reader's
+ * language from the page catalogue, in `data-texts` (JSON; src/map.rs `map_texts`).
  *
- * When Leaflet is absent (the build could not install it) the box shows a bilingual notice and
+ * When Leaflet is absent (the build could not install it) the box shows a notice and
  * a table of the parcels instead. Every text from the data goes through textContent, never
  * innerHTML: parcel names come from uploaded packages.
  */
@@ -19,26 +20,27 @@
     return;
   }
   var english = (document.documentElement.lang || '').toLowerCase().indexOf('en') === 0;
+  /* The texts in the reader's language, from the page catalogue (src/map.rs `map_texts`). */
+  var TEXTS = {};
+  try {
+    TEXTS = JSON.parse(box.dataset.texts || '{}');
+  } catch (e) {
+    TEXTS = {};
+  }
+  function t(name) {
+    return Object.prototype.hasOwnProperty.call(TEXTS, name) ? TEXTS[name] : name;
+  }
 
   var ROLES = {
-    demolition: { zh: '拆旧地块', en: 'demolition', stroke: '#d95f02', fill: '#fdae6b' },
-    resettlement: { zh: '安置区', en: 'resettlement', stroke: '#1b7e5a', fill: '#a1d99b' },
-    construction: { zh: '建新区', en: 'construction', stroke: '#6a51a3', fill: '#bcbddc' }
+    demolition: { stroke: '#d95f02', fill: '#fdae6b' },
+    resettlement: { stroke: '#1b7e5a', fill: '#a1d99b' },
+    construction: { stroke: '#6a51a3', fill: '#bcbddc' }
   };
   var STATUS = {
     failed: { stroke: '#c62828', fill: '#ef9a9a' },
     passed: { stroke: '#2e7d32', fill: '#a5d6a7' },
     none: { stroke: '#777', fill: '#ccc' }
   };
-
-  /* A bilingual label: the page's language first, the other one after it. */
-  function both(zh, en) {
-    return english ? en + ' / ' + zh : zh + ' / ' + en;
-  }
-
-  function one(zh, en) {
-    return english ? en : zh;
-  }
 
   function el(tag, text, className) {
     var node = document.createElement(tag);
@@ -52,12 +54,11 @@
   }
 
   function roleLabel(role) {
-    var r = ROLES[role];
-    return r ? both(r.zh, r.en) : String(role);
+    return ROLES[role] ? t(role) : String(role);
   }
 
   function areaText(p) {
-    return p.area_m2 + ' m² · ' + p.area_ha + ' ' + one('公顷', 'ha') + ' · ' + p.area_mu + ' ' + one('亩', 'mu');
+    return p.area_m2 + ' m² · ' + p.area_ha + ' ' + t('ha') + ' · ' + p.area_mu + ' ' + t('mu');
   }
 
   function ruleLine(rule) {
@@ -68,7 +69,7 @@
     if (detail) {
       text += ': ' + detail;
     } else if (!rule.named) {
-      text += ' — ' + one('适用于本类全部地块', 'applies to every parcel of this role');
+      text += ' — ' + t('everyparcel');
     }
     return el('li', text, rule.passed ? 'ok' : 'fail');
   }
@@ -78,10 +79,10 @@
     root.appendChild(el('h3', p.name));
     var list = el('dl');
     var rows = [
-      [both('类型', 'Role'), roleLabel(p.role)],
-      [both('乡镇', 'Township'), p.township || '—'],
-      [both('面积', 'Area'), areaText(p)],
-      [both('平面 / 椭球面积', 'Planar / ellipsoidal'), Number(p.planar_m2).toFixed(2) + ' / ' + Number(p.ellipsoidal_m2).toFixed(2) + ' m²']
+      [t('role'), roleLabel(p.role)],
+      [t('township'), p.township || '—'],
+      [t('area'), areaText(p)],
+      [t('planar'), Number(p.planar_m2).toFixed(2) + ' / ' + Number(p.ellipsoidal_m2).toFixed(2) + ' m²']
     ];
     rows.forEach(function (row) {
       list.appendChild(el('dt', row[0]));
@@ -89,9 +90,9 @@
     });
     root.appendChild(list);
     var rules = p.rules || [];
-    root.appendChild(el('strong', both('规则结果', 'Rule results')));
+    root.appendChild(el('strong', t('results')));
     if (rules.length === 0) {
-      root.appendChild(el('p', one('没有规则涉及此地块', 'no rule concerns this parcel')));
+      root.appendChild(el('p', t('norule')));
     } else {
       var ul = el('ul');
       rules.forEach(function (rule) {
@@ -124,12 +125,11 @@
   function table(data) {
     box.textContent = '';
     box.style.height = 'auto';
-    notice('地图库未安装 / map library not installed: ' +
-      one('请安装 Node.js/npm 后重新构建', 'install Node.js/npm and rebuild'));
+    notice(t('missing'));
     var wrap = el('div', null, 'map-table-wrap');
     var t = el('table', null, 'map-table');
     var head = el('tr');
-    [both('名称', 'Name'), both('类型', 'Role'), both('乡镇', 'Township'), 'm²', one('公顷', 'ha'), one('亩', 'mu'), both('规则结果', 'Rule results')]
+    [t('name'), t('role'), t('township'), 'm²', t('ha'), t('mu'), t('results')]
       .forEach(function (h) { head.appendChild(el('th', h)); });
     var thead = el('thead');
     thead.appendChild(head);
@@ -169,6 +169,8 @@
         attribution: box.dataset.tilesAttribution || ''
       }).addTo(map);
     }
+    /* A metric scale bar (issue 15: the tools a land official expects). */
+    L.control.scale({ imperial: false }).addTo(map);
     var townships = L.geoJSON({ type: 'FeatureCollection', features: townshipsOf(data) }, {
       interactive: false,
       style: function () {
@@ -191,7 +193,7 @@
       map.fitBounds(bounds.pad(0.3), { padding: [16, 16] });
     } else {
       map.setView([31.2, 107.5], 9);
-      notice(one('此版本没有可显示的地块', 'this version has no parcels to show'));
+      notice(t('noparcels'));
     }
     var toggle = document.getElementById('project-map-by-rule');
     if (toggle) {
@@ -229,6 +231,6 @@
       }
     })
     .catch(function (error) {
-      notice('地图数据加载失败 / map data could not be loaded (' + error.message + ')');
+      notice(t('notloaded') + ' (' + error.message + ')');
     });
 }());

@@ -16,7 +16,7 @@
 //! only when the rule failed without naming any parcel of that role (a total, e.g. the
 //! demolition area range), since a failure that names its parcels clears the others.
 
-use crate::catalogue::k;
+use crate::catalogue::{Key, k};
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Write as _;
 use std::sync::OnceLock;
@@ -228,6 +228,36 @@ struct ProjectMap {
     version: i64,
     tiles: Option<String>,
     attribution: Option<String>,
+    /// The texts `map.js` shows, in the reader's language (JSON, see [`map_texts`]).
+    texts: String,
+}
+
+/// The texts `map.js` shows (popups, the table without Leaflet, notices) by the names it reads
+/// them with, in `lang`: a JSON object in the map box's `data-texts`.
+fn map_texts(lang: Lang) -> String {
+    let entries: [(&str, Key); 16] = [
+        ("demolition", k::DEMOLITION),
+        ("resettlement", k::RESETTLEMENT),
+        ("construction", k::CONSTRUCTION),
+        ("role", k::MAP_ROLE),
+        ("township", k::MAP_TOWNSHIP),
+        ("area", k::MAP_AREA),
+        ("planar", k::MAP_PLANAR_ELLIPSOIDAL),
+        ("results", k::MAP_RULE_RESULTS),
+        ("norule", k::MAP_NO_RULE_CONCERNS_THIS_PARCEL),
+        ("everyparcel", k::MAP_APPLIES_TO_EVERY_PARCEL),
+        ("name", k::MAP_PARCEL_NAME),
+        ("missing", k::MAP_LIBRARY_MISSING),
+        ("noparcels", k::MAP_NO_PARCELS),
+        ("notloaded", k::MAP_NOT_LOADED),
+        ("ha", k::HA),
+        ("mu", k::MU),
+    ];
+    let texts: serde_json::Map<String, Value> = entries
+        .iter()
+        .map(|(name, key)| ((*name).to_owned(), Value::from(lang.text(*key))))
+        .collect();
+    Value::Object(texts).to_string()
 }
 
 /// The map of a project version for the project page: the stylesheets, a legend by role and one
@@ -243,6 +273,7 @@ pub fn project_map_html(lang: Lang, code: &str, version: i64) -> String {
         version,
         tiles: tiles.clone(),
         attribution: attribution.clone(),
+        texts: map_texts(lang),
     };
     askama::Template::render(&map).unwrap_or_else(|e| {
         // A template of ours that fails to render is a bug: logged, and the page has no map.

@@ -340,10 +340,9 @@ async fn assets_are_public_typed_cached_and_allowed_by_the_policy() {
     assert_eq!(own.status, StatusCode::OK);
     assert!(header(&own, "content-type").starts_with("text/javascript"));
     assert!(own.body.contains("project-map"));
-    assert!(
-        own.body
-            .contains("地图库未安装 / map library not installed")
-    );
+    // Its texts come from the page, in the reader's language; none written into the script.
+    assert!(own.body.contains("dataset.texts"));
+    assert!(!own.body.contains("地图库未安装"));
     let missing = app.get(&anonymous, "/assets/nothing.js").await;
     assert_eq!(missing.status, StatusCode::NOT_FOUND);
     assert_eq!(
@@ -375,6 +374,24 @@ async fn assets_are_public_typed_cached_and_allowed_by_the_policy() {
     assert!(html.contains(&format!("data-src=\"/api/projects/{OWN}/map?version=1\"")));
     assert!(html.contains("按规则结果着色"));
     assert!(!html.contains("<script>"));
+    // The script's texts in one language: Chinese here, English on an English page.
+    let texts = |html: &str| -> serde_json::Value {
+        let start = html.find("data-texts=\"").must() + "data-texts=\"".len();
+        let end = start + html[start..].find('"').must();
+        let json = html[start..end]
+            .replace("&#34;", "\"")
+            .replace("&quot;", "\"")
+            .replace("&#38;", "&")
+            .replace("&amp;", "&");
+        serde_json::from_str(&json).must()
+    };
+    let zh = texts(&html);
+    assert_eq!(zh["results"], "规则结果");
+    assert_eq!(zh["ha"], "公顷");
+    let en = texts(&map::project_map_html(Lang::En, OWN, 1));
+    assert_eq!(en["results"], "Rule results");
+    assert_eq!(en["ha"], "ha");
+    assert_eq!(en.as_object().must().len(), zh.as_object().must().len());
     let mut linked = 0;
     for part in html.split(['"']) {
         if part.starts_with("/assets/") {
