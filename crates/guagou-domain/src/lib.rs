@@ -21,6 +21,7 @@ pub mod notice;
 pub mod poverty;
 pub mod profile;
 pub mod project_code;
+pub mod protection;
 pub mod ranking;
 pub mod registry_rules;
 pub mod report;
