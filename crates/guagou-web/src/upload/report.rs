@@ -166,6 +166,7 @@ fn severity(lang: Lang, s: Severity) -> String {
         Severity::Error => k::BLOCKING,
         Severity::Warning => k::WARNING_NEEDS_A_JUSTIFICATION,
         Severity::Sanction => k::SANCTION,
+        Severity::Information => k::INFORMATION_NOTHING_ASKED,
     };
     lang.text(name).to_owned()
 }
