@@ -81,6 +81,22 @@ fn parcels() -> Vec<MultiPolygon<f64>> {
     ]
 }
 
+/// Imports `source` as a red-line layer at `target`, on the plane, progress ignored.
+async fn import(
+    source: &Path,
+    target: &Path,
+) -> Result<guagou_base::ImportSummary, guagou_geo::GeoError> {
+    import_protection(
+        source,
+        target,
+        PLANE,
+        KIND,
+        &ImportOptions::default(),
+        &mut |_| {},
+    )
+    .await
+}
+
 fn areas(hits: &[Vec<guagou_domain::protection::LayerHit>]) -> Vec<f64> {
     hits.iter()
         .map(|h| h.iter().map(|x| x.area_m2).sum())
@@ -92,16 +108,7 @@ async fn a_protection_layer_is_stored_indexed_and_read_like_a_land_use_layer() {
     let dir = tempfile::tempdir().unwrap();
     let source = layer_geojson(dir.path(), false);
     let target = dir.path().join("ecological_redline-511722-2022-1.gpkg");
-    let summary = import_protection(
-        &source,
-        &target,
-        PLANE,
-        KIND,
-        &ImportOptions::default(),
-        &mut |_| {},
-    )
-    .await
-    .unwrap();
+    let summary = import(&source, &target).await.unwrap();
     assert_eq!(summary.features, 2);
     assert_eq!(summary.classes["ecological_redline"].features, 2);
     assert!((summary.classes["ecological_redline"].area_m2 - 20_000.0).abs() < 1e-6);
@@ -125,15 +132,7 @@ async fn a_protection_layer_is_stored_indexed_and_read_like_a_land_use_layer() {
         assert_eq!(hits[2][0].feature, "BSM HX01 某水源涵养生态保护红线");
     }
     // Importing again over the same file is refused; nothing is overwritten.
-    let again = import_protection(
-        &source,
-        &target,
-        PLANE,
-        KIND,
-        &ImportOptions::default(),
-        &mut |_| {},
-    )
-    .await;
+    let again = import(&source, &target).await;
     assert!(again.is_err());
 }
 
@@ -142,16 +141,7 @@ async fn a_layer_in_cgcs2000_lon_lat_gives_the_same_overlaps() {
     let dir = tempfile::tempdir().unwrap();
     let source = layer_geojson(dir.path(), true);
     let target = dir.path().join("ecological_redline-511722-2022-1.gpkg");
-    let summary = import_protection(
-        &source,
-        &target,
-        PLANE,
-        KIND,
-        &ImportOptions::default(),
-        &mut |_| {},
-    )
-    .await
-    .unwrap();
+    let summary = import(&source, &target).await.unwrap();
     assert!(
         summary.source_crs.contains("4490"),
         "{}",

@@ -19,6 +19,7 @@ mod notice;
 mod one_door;
 mod plans;
 mod print;
+mod protection;
 mod quota;
 mod reports;
 mod reviews;

@@ -5,7 +5,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::{Duration, Instant};
 
-use clap::Subcommand;
+use clap::{Args, Subcommand};
 use guagou_base::{ImportOptions, Progress};
 use guagou_domain::DivisionCode;
 use guagou_domain::protection::ProtectionKind;
@@ -16,53 +16,64 @@ use crate::OutputFormat;
 use crate::commands::registry::{Common, Who, open_registry, runtime};
 use crate::table::render;
 
+/// What every layer import reads: the file, where it belongs, who imports it and why.
+#[derive(Debug, Args)]
+pub struct LayerSource {
+    /// 图层文件 / the layer file
+    file: PathBuf,
+    /// 县级代码 / county code (6 digits)
+    #[arg(long)]
+    county: String,
+    /// 年度 / vintage (year): 2019 for 三调, 2022 for the 三区三线 划定成果
+    #[arg(long)]
+    vintage: i64,
+    /// GeoPackage 图层 / feature table, when the GeoPackage has several
+    #[arg(long)]
+    layer: Option<String>,
+    /// 替换同县同年度同类图层 / replace the current layer of the same county, kind and vintage
+    #[arg(long)]
+    replace: bool,
+    #[command(flatten)]
+    who: Who,
+}
+
+impl LayerSource {
+    /// The registry's request; `class_field` for a land-use layer.
+    fn request(&self, class_field: Option<String>) -> anyhow::Result<LayerImport> {
+        Ok(LayerImport {
+            source: self.file.clone(),
+            county: DivisionCode::parse(&self.county)?,
+            vintage: self.vintage,
+            options: ImportOptions {
+                class_field,
+                layer: self.layer.clone(),
+                ..ImportOptions::default()
+            },
+            reason: self.who.reason.clone(),
+            replace: self.replace,
+        })
+    }
+}
+
 #[derive(Debug, Subcommand)]
 pub enum ImportCommand {
     /// 导入土地利用现状底图 / import a county land-use layer (Shapefile, GeoPackage, GeoJSON,
     /// zipped Shapefile) into the data directory, indexed, on the profile's plane
     Landuse {
-        /// 底图文件 / the layer file
-        file: PathBuf,
-        /// 县级代码 / county code (6 digits)
-        #[arg(long)]
-        county: String,
-        /// 年度 / survey vintage (year), e.g. 2019 for 三调
-        #[arg(long)]
-        vintage: i64,
+        #[command(flatten)]
+        source: LayerSource,
         /// 地类编码字段 / attribute holding the land-class code (default: DLBM, 地类编码, …)
         #[arg(long)]
         class_field: Option<String>,
-        /// GeoPackage 图层 / feature table, when the GeoPackage has several
-        #[arg(long)]
-        layer: Option<String>,
-        /// 替换同县同年度底图 / replace the current layer of the same county and vintage
-        #[arg(long)]
-        replace: bool,
-        #[command(flatten)]
-        who: Who,
     },
     /// 导入三区三线图层 / import a county protection layer (永久基本农田, 生态保护红线,
     /// 城镇开发边界) from a Shapefile, GeoPackage or GeoJSON, stored like a land-use layer
     Protection {
-        /// 图层文件 / the layer file
-        file: PathBuf,
-        /// 县级代码 / county code (6 digits)
-        #[arg(long)]
-        county: String,
+        #[command(flatten)]
+        source: LayerSource,
         /// 图层类型 / layer kind
         #[arg(long, value_parser = ["permanent_farmland", "ecological_redline", "urban_boundary"])]
         kind: String,
-        /// 年度 / vintage (year), e.g. 2022 for the 三区三线 划定成果
-        #[arg(long)]
-        vintage: i64,
-        /// GeoPackage 图层 / feature table, when the GeoPackage has several
-        #[arg(long)]
-        layer: Option<String>,
-        /// 替换同县同年度同类图层 / replace the current layer of the same county, kind and vintage
-        #[arg(long)]
-        replace: bool,
-        #[command(flatten)]
-        who: Who,
     },
     /// 列出已导入底图 / list the stored base layers
     List {
@@ -77,51 +88,17 @@ pub fn run(common: &Common, command: ImportCommand) -> anyhow::Result<ExitCode> 
         let registry = open_registry(common).await?;
         match command {
             ImportCommand::Landuse {
-                file,
-                county,
-                vintage,
+                source,
                 class_field,
-                layer,
-                replace,
-                who,
             } => {
-                let request = LayerImport {
-                    source: file,
-                    county: DivisionCode::parse(&county)?,
-                    vintage,
-                    options: ImportOptions {
-                        class_field,
-                        layer,
-                        ..ImportOptions::default()
-                    },
-                    reason: who.reason.clone(),
-                    replace,
-                };
-                import_with_progress(common, &registry, &who, None, &request).await
+                let request = source.request(class_field)?;
+                import_with_progress(common, &registry, &source.who, None, &request).await
             }
-            ImportCommand::Protection {
-                file,
-                county,
-                kind,
-                vintage,
-                layer,
-                replace,
-                who,
-            } => {
+            ImportCommand::Protection { source, kind } => {
                 let kind = ProtectionKind::parse(&kind)
                     .ok_or_else(|| anyhow::anyhow!("未知图层类型 / unknown layer kind: {kind}"))?;
-                let request = LayerImport {
-                    source: file,
-                    county: DivisionCode::parse(&county)?,
-                    vintage,
-                    options: ImportOptions {
-                        layer,
-                        ..ImportOptions::default()
-                    },
-                    reason: who.reason.clone(),
-                    replace,
-                };
-                import_with_progress(common, &registry, &who, Some(kind), &request).await
+                let request = source.request(None)?;
+                import_with_progress(common, &registry, &source.who, Some(kind), &request).await
             }
             ImportCommand::List { county } => {
                 let layers = crate::commands::registry::reader(&registry)?
@@ -135,6 +112,7 @@ pub fn run(common: &Common, command: ImportCommand) -> anyhow::Result<ExitCode> 
                             .map(|l| {
                                 vec![
                                     l.id.to_string(),
+                                    l.kind.clone(),
                                     l.county.clone(),
                                     l.vintage.to_string(),
                                     l.features.to_string(),
@@ -152,6 +130,7 @@ pub fn run(common: &Common, command: ImportCommand) -> anyhow::Result<ExitCode> 
                             render(
                                 &[
                                     "编号/id",
+                                    "类型/kind",
                                     "县/county",
                                     "年度/vintage",
                                     "图斑/features",

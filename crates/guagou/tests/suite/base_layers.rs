@@ -10,7 +10,7 @@ use std::process::{Command, Output};
 
 use serde_json::Value;
 
-fn guagou(args: &[&str]) -> Output {
+pub(crate) fn guagou(args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_guagou"))
         .args(args)
         .env_remove("GUAGOU_DATA")
@@ -19,11 +19,11 @@ fn guagou(args: &[&str]) -> Output {
         .unwrap_or_else(|e| panic!("cannot run guagou: {e}"))
 }
 
-fn text(bytes: &[u8]) -> String {
+pub(crate) fn text(bytes: &[u8]) -> String {
     String::from_utf8_lossy(bytes).into_owned()
 }
 
-fn ok(output: &Output) -> String {
+pub(crate) fn ok(output: &Output) -> String {
     assert_eq!(
         output.status.code(),
         Some(0),
@@ -34,12 +34,12 @@ fn ok(output: &Output) -> String {
     text(&output.stdout)
 }
 
-fn s(path: &Path) -> &str {
+pub(crate) fn s(path: &Path) -> &str {
     path.to_str().unwrap()
 }
 
 /// A county of 2,500 polygons with its projects and answers.
-fn synth(dir: &Path) -> (PathBuf, Value) {
+pub(crate) fn synth(dir: &Path) -> (PathBuf, Value) {
     let out = dir.join("synth");
     ok(&guagou(&[
         "synth",
@@ -101,7 +101,7 @@ fn check(package: &Path, as_of: &str, extra: &[&str]) -> (Option<i32>, Value, Va
     (output.status.code(), results, land)
 }
 
-fn rule<'a>(results: &'a Value, id: &str) -> &'a Value {
+pub(crate) fn rule<'a>(results: &'a Value, id: &str) -> &'a Value {
     results
         .as_array()
         .unwrap()

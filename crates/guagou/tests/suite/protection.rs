@@ -7,37 +7,11 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::Output;
 
 use serde_json::Value;
 
-fn guagou(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_guagou"))
-        .args(args)
-        .env_remove("GUAGOU_DATA")
-        .env_remove("GUAGOU_ACTOR")
-        .output()
-        .unwrap_or_else(|e| panic!("cannot run guagou: {e}"))
-}
-
-fn text(bytes: &[u8]) -> String {
-    String::from_utf8_lossy(bytes).into_owned()
-}
-
-fn ok(output: &Output) -> String {
-    assert_eq!(
-        output.status.code(),
-        Some(0),
-        "{}{}",
-        text(&output.stdout),
-        text(&output.stderr)
-    );
-    text(&output.stdout)
-}
-
-fn s(path: &Path) -> &str {
-    path.to_str().unwrap()
-}
+use crate::base_layers::{guagou, ok, rule, s, synth, text};
 
 fn import(data: &Path, kind: &str, file: &Path, vintage: &str, extra: &[&str]) -> Output {
     let mut args = vec![
@@ -82,15 +56,6 @@ fn check(package: &Path, as_of: &str, layers: &[(&str, PathBuf)]) -> (Option<i32
     (output.status.code(), results)
 }
 
-fn rule<'a>(results: &'a Value, id: &str) -> &'a Value {
-    results
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|r| r["rule"] == id)
-        .unwrap_or_else(|| panic!("{id} not in {results}"))
-}
-
 const OPTIONS: [(&str, &str); 3] = [
     ("permanent_farmland", "--permanent-farmland"),
     ("ecological_redline", "--ecological-redline"),
@@ -100,21 +65,7 @@ const OPTIONS: [(&str, &str); 3] = [
 #[test]
 fn import_and_screen_a_synthetic_county() {
     let dir = tempfile::tempdir().unwrap();
-    let synth = dir.path().join("synth");
-    ok(&guagou(&[
-        "synth",
-        "--county",
-        "511722",
-        "--polygons",
-        "2500",
-        "--seed",
-        "7",
-        "--out",
-        s(&synth),
-    ]));
-    let answers: Value =
-        serde_json::from_str(&std::fs::read_to_string(synth.join("answers.json")).unwrap())
-            .unwrap();
+    let (synth, answers) = synth(dir.path());
     let as_of = answers["as_of"].as_str().unwrap().to_owned();
     let data = dir.path().join("data");
 
@@ -356,21 +307,7 @@ fn with_construction(
 #[test]
 fn construction_parcels_at_the_farmland_tolerance() {
     let dir = tempfile::tempdir().unwrap();
-    let synth = dir.path().join("synth");
-    ok(&guagou(&[
-        "synth",
-        "--county",
-        "511722",
-        "--polygons",
-        "2500",
-        "--seed",
-        "3",
-        "--out",
-        s(&synth),
-    ]));
-    let answers: Value =
-        serde_json::from_str(&std::fs::read_to_string(synth.join("answers.json")).unwrap())
-            .unwrap();
+    let (synth, answers) = synth(dir.path());
     let as_of = answers["as_of"].as_str().unwrap().to_owned();
     let (x, y) = (500_000.0, 3_500_000.0);
     let rule_id = "CONSTRUCTION_NOT_ON_PERMANENT_FARMLAND";
