@@ -211,6 +211,8 @@ fn sheet(
             let value = serde_json::to_value(r).unwrap_or_default();
             let (class, result) = if r.passed {
                 ("passed", t(k::PASS))
+            } else if r.severity == Severity::Information {
+                ("information", t(k::NOTE_REPORTED))
             } else if r.blocks() {
                 ("blocking", t(k::FAIL))
             } else {

@@ -111,4 +111,45 @@ async fn the_upload_check_screens_on_the_county_protection_layers() {
     assert!(section.contains("生态保护红线"), "{section}");
     assert!(section.contains(&format!("#{redline_id}")), "{section}");
     assert!(section.contains("现行（检查所用）"), "{section}");
+
+    // Registration and a new version read the same layers: the results they store carry the
+    // screening (a failed error rule saves the project as a draft; submission stays refused).
+    let staff = app.registry.as_principal(&Actor::parse("王@511722").must());
+    let as_of = chrono::NaiveDate::from_ymd_opt(2019, 7, 15).must();
+    let (project, results, _) = staff
+        .register_project_from_zip("package.zip", &passing_zip(), as_of, "三区三线测试")
+        .await
+        .must();
+    let screened = |results: &[guagou_domain::check::RuleResult], id: &str| {
+        results
+            .iter()
+            .find(|r| r.rule.as_str() == id)
+            .map(|r| r.passed)
+    };
+    assert_eq!(
+        screened(&results, "RESETTLEMENT_NOT_ON_PERMANENT_FARMLAND"),
+        Some(false)
+    );
+    assert_eq!(
+        screened(&results, "DEMOLITION_IN_ECOLOGICAL_REDLINE"),
+        Some(false)
+    );
+    assert_eq!(
+        screened(&results, "RESETTLEMENT_OUTSIDE_URBAN_BOUNDARY"),
+        None
+    );
+    let (_, results, _) = staff
+        .add_version_from_zip(
+            &project.code,
+            "package.zip",
+            &passing_zip(),
+            as_of,
+            "新版本",
+        )
+        .await
+        .must();
+    assert_eq!(
+        screened(&results, "RESETTLEMENT_NOT_ON_PERMANENT_FARMLAND"),
+        Some(false)
+    );
 }

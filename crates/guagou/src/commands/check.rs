@@ -325,11 +325,15 @@ fn rule_table(results: &[RuleResult], zh: bool) -> String {
     let rows: Vec<Vec<String>> = results
         .iter()
         .map(|r| {
-            let verdict = match (r.passed, zh) {
-                (true, true) => "通过",
-                (false, true) => "不通过",
-                (true, false) => "pass",
-                (false, false) => "FAIL",
+            let information = r.severity == guagou_domain::Severity::Information;
+            let verdict = match (r.passed, information, zh) {
+                (true, _, true) => "通过",
+                (true, _, false) => "pass",
+                // Reported, asks for nothing (DEMOLITION_IN_ECOLOGICAL_REDLINE).
+                (false, true, true) => "提示",
+                (false, true, false) => "note",
+                (false, false, true) => "不通过",
+                (false, false, false) => "FAIL",
             };
             let mut message = if zh {
                 r.message_zh.clone()

@@ -133,6 +133,15 @@ fn import_and_screen_a_synthetic_county() {
         1
     );
 
+    // The rows, their audit records (kind included) and the files agree.
+    let verified = guagou(&["--data", s(&data), "--format", "json", "verify"]);
+    assert_eq!(
+        verified.status.code(),
+        Some(0),
+        "{}",
+        text(&verified.stdout)
+    );
+
     // Every known-answer project: the stored layers and the files read whole give the
     // answers' verdicts; the redline read from lon/lat may round its overlap a square metre
     // differently, never its verdict.
