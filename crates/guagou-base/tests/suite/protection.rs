@@ -97,6 +97,18 @@ async fn import(
     .await
 }
 
+/// The overlay of [`parcels`] on the stored layer at `target`, then on its source read whole.
+async fn both_ways(
+    target: &Path,
+    source: &Path,
+) -> [Vec<Vec<guagou_domain::protection::LayerHit>>; 2] {
+    let mut out = [Vec::new(), Vec::new()];
+    for (slot, path) in out.iter_mut().zip([target, source]) {
+        *slot = hits_on_layer(path, KIND, PLANE, &parcels()).await.unwrap();
+    }
+    out
+}
+
 fn areas(hits: &[Vec<guagou_domain::protection::LayerHit>]) -> Vec<f64> {
     hits.iter()
         .map(|h| h.iter().map(|x| x.area_m2).sum())
@@ -116,14 +128,8 @@ async fn a_protection_layer_is_stored_indexed_and_read_like_a_land_use_layer() {
     // A land-use reader refuses it (no `landuse` table), naming the file.
     assert!(guagou_base::LandUseLayer::open(&target).await.is_err());
 
-    let stored = hits_on_layer(&target, KIND, PLANE, &parcels())
-        .await
-        .unwrap();
-    let read_whole = hits_on_layer(&source, KIND, PLANE, &parcels())
-        .await
-        .unwrap();
-    for hits in [&stored, &read_whole] {
-        let a = areas(hits);
+    for hits in both_ways(&target, &source).await {
+        let a = areas(&hits);
         assert_eq!(a[0], 0.0, "a touch is not an overlap");
         assert!(hits[0].is_empty());
         assert!((a[1] - 1.6).abs() < 1e-6, "{a:?}");
@@ -147,14 +153,8 @@ async fn a_layer_in_cgcs2000_lon_lat_gives_the_same_overlaps() {
         "{}",
         summary.source_crs
     );
-    let stored = hits_on_layer(&target, KIND, PLANE, &parcels())
-        .await
-        .unwrap();
-    let read_whole = hits_on_layer(&source, KIND, PLANE, &parcels())
-        .await
-        .unwrap();
-    for hits in [&stored, &read_whole] {
-        let a = areas(hits);
+    for hits in both_ways(&target, &source).await {
+        let a = areas(&hits);
         // Projected back and forth: millimetres, not metres.
         assert!(a[0] < 0.01, "{a:?}");
         assert!((a[1] - 1.6).abs() < 0.01, "{a:?}");

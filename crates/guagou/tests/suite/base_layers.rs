@@ -77,6 +77,13 @@ fn import(data: &Path, file: &Path, vintage: &str, extra: &[&str]) -> Output {
     guagou(&args)
 }
 
+/// `guagou import list` as JSON, with `extra` options.
+pub(crate) fn import_list(data: &Path, extra: &[&str]) -> Value {
+    let mut args = vec!["--data", s(data), "--format", "json", "import", "list"];
+    args.extend_from_slice(extra);
+    serde_json::from_str(&ok(&guagou(&args))).unwrap()
+}
+
 /// `guagou check` as JSON: (exit code, results by rule, land use by parcel).
 fn check(package: &Path, as_of: &str, extra: &[&str]) -> (Option<i32>, Value, Value) {
     let dir = tempfile::tempdir().unwrap();
@@ -144,15 +151,7 @@ fn import_check_and_reclaim_on_a_synthetic_county() {
         "{}",
         text(&wrong.stderr)
     );
-    let list: Value = serde_json::from_str(&ok(&guagou(&[
-        "--data",
-        s(&data),
-        "--format",
-        "json",
-        "import",
-        "list",
-    ])))
-    .unwrap();
+    let list = import_list(&data, &[]);
     assert_eq!(list.as_array().unwrap().len(), 1, "{list}");
     assert_eq!(list[0]["features"], 2500);
     assert_eq!(list[0]["vintage"], 2019);
@@ -217,17 +216,7 @@ fn import_check_and_reclaim_on_a_synthetic_county() {
     let updated_path = dir.path().join("updated.geojson");
     std::fs::write(&updated_path, updated.to_string()).unwrap();
     ok(&import(&data, &updated_path, "2021", &[]));
-    let list: Value = serde_json::from_str(&ok(&guagou(&[
-        "--data",
-        s(&data),
-        "--format",
-        "json",
-        "import",
-        "list",
-        "--county",
-        "511722",
-    ])))
-    .unwrap();
+    let list = import_list(&data, &["--county", "511722"]);
     let newest = data.join("base").join(list[0]["file"].as_str().unwrap());
     assert_eq!(list[0]["vintage"], 2021);
 

@@ -11,7 +11,7 @@ use std::process::Output;
 
 use serde_json::Value;
 
-use crate::base_layers::{guagou, ok, rule, s, synth, text};
+use crate::base_layers::{guagou, import_list, ok, rule, s, synth, text};
 
 fn import(data: &Path, kind: &str, file: &Path, vintage: &str, extra: &[&str]) -> Output {
     let mut args = vec![
@@ -102,15 +102,7 @@ fn import_and_screen_a_synthetic_county() {
     ));
     let bad_kind = import(&data, "wetland", &redline, "2022", &[]);
     assert_eq!(bad_kind.status.code(), Some(2));
-    let list: Value = serde_json::from_str(&ok(&guagou(&[
-        "--data",
-        s(&data),
-        "--format",
-        "json",
-        "import",
-        "list",
-    ])))
-    .unwrap();
+    let list = import_list(&data, &[]);
     let layers = list.as_array().unwrap();
     assert_eq!(layers.len(), 4, "{list}");
     for (kind, option) in OPTIONS {
