@@ -129,9 +129,60 @@ async function refusedFormKeepsInput(browser) {
   await page.context().close();
 }
 
+/** Breadcrumbs lead back up, and the upload form offers townships and villages by name
+ *  (pickers: the field sends the code, the list shows the name). */
+async function crumbsAndPickers(browser) {
+  const page = await newUserPage(browser, 'xuanhan-crumbs', AXE_CONTEXT);
+  await login(page, 'xuanhan');
+  await step('breadcrumbs-lead-back-to-the-list', page, async () => {
+    check((await goto(page, '/projects/511722-2018-001')) === 200, 'the project page did not answer 200');
+    const crumbs = page.locator('#breadcrumbs li');
+    check((await crumbs.count()) >= 2, 'the project page has no breadcrumbs');
+    const current = (await page.locator('#breadcrumbs li[aria-current=page]').textContent()) || '';
+    check(current.includes('511722-2018-001') || current.trim().length > 0, 'no crumb marks the page itself');
+    const links = page.locator('#breadcrumbs a[href="/projects"]');
+    check((await links.count()) === 1, 'no crumb leads to the project list');
+    await Promise.all([page.waitForNavigation({ waitUntil: 'load' }), links.first().click()]);
+    check(new URL(page.url()).pathname === '/projects', `the crumb led to ${page.url()}`);
+  });
+  await step('upload-form-picks-divisions-by-name', page, async () => {
+    check((await goto(page, '/projects/new')) === 200, 'GET /projects/new did not answer 200');
+    for (const [field, chooser] of [['township', 'input[name=township]'], ['villages', '#add-villages']]) {
+      const input = page.locator(chooser);
+      check((await input.count()) === 1, `no ${field} field`);
+      const list = await input.getAttribute('list');
+      check(list, `the ${field} field offers no list`);
+      const options = await page.$$eval(`datalist#${list} option`, (os) =>
+        os.map((o) => ({ value: o.value, label: o.label || o.textContent || '' })),
+      );
+      check(options.length > 0, `the ${field} list is empty`);
+      const named = options.filter((o) => /^\d+$/.test(o.value) && /[\u4e00-\u9fff]/.test(o.label));
+      check(named.length === options.length, `${field}: options without a Chinese name: ${JSON.stringify(options.slice(0, 3))}`);
+    }
+    // Several villages: each picked by name is added to the field, and listed by name.
+    const villages = await page.$$eval('datalist#picker-villages option', (os) =>
+      os.slice(0, 2).map((o) => ({ value: o.value, label: o.textContent || '' })),
+    );
+    check(villages.length === 2, 'the county has fewer than two villages to pick');
+    check(await page.locator('#add-villages').isVisible(), 'the village chooser is hidden');
+    for (const village of villages) {
+      await page.locator('#add-villages').fill(village.value);
+      await page.locator('#add-villages').dispatchEvent('change');
+    }
+    const value = await page.locator('#field-villages').inputValue();
+    check(value === villages.map((v) => v.value).join(', '), `the villages field reads "${value}"`);
+    check((await page.locator('#add-villages').inputValue()) === '', 'the chooser was not emptied');
+    const listed = await page.$$eval('#picked-villages li', (items) => items.map((li) => li.textContent));
+    check(JSON.stringify(listed) === JSON.stringify(villages.map((v) => v.label)), `listed ${JSON.stringify(listed)}`);
+    await screenshot(page, 'upload-villages-picked');
+  });
+  await page.context().close();
+}
+
 await run(async (browser) => {
   for (const who of Object.keys(DETAILS)) await signedIn(browser, who);
   await refusedFormKeepsInput(browser);
+  await crumbsAndPickers(browser);
   const visitor = await newUserPage(browser, 'visitor', AXE_CONTEXT);
   for (const lang of ['zh', 'en']) {
     await setLanguage(visitor, lang);

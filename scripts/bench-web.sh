@@ -72,7 +72,10 @@ echo "command: wrk -t$THREADS -c$CONNECTIONS -d$DURATION --latency -H 'Cookie: g
 echo
 printf '| route | requests/s | p50 | p99 | non-2xx | errors |\n|---|---|---|---|---|---|\n' >"$WORK/table"
 failed=0
-for route in /healthz "/projects/$PROJECT" /ledger; do
+# The project page twice: as a reader sees it again (kept while nothing changed, see
+# crates/guagou-web/src/page_cache.rs) and rendered afresh on every request (a query parameter
+# `done` is the page after a step: never kept), the cost of the first view after any write.
+for route in /healthz "/projects/$PROJECT" "/projects/$PROJECT?done=fresh" /ledger; do
   # A route must answer 200 with the session (not a redirect to /login) to be measured.
   status="$(curl -s -o /dev/null -w '%{http_code}' -H "Cookie: $COOKIE" "$BASE$route")"
   if [ "$status" != 200 ]; then

@@ -233,6 +233,21 @@ pub enum ResettlementMethod {
     Dispersed,
 }
 
+impl Consent {
+    /// Every variant (names walk them).
+    pub const ALL: [Consent; 3] = [Consent::Consented, Consent::Refused, Consent::Pending];
+}
+
+impl ResettlementMethod {
+    /// Every variant (names walk them).
+    pub const ALL: [ResettlementMethod; 4] = [
+        ResettlementMethod::Concentrated,
+        ResettlementMethod::Monetary,
+        ResettlementMethod::SelfArranged,
+        ResettlementMethod::Dispersed,
+    ];
+}
+
 /// A household whose house is demolished (拆迁农户).
 #[derive(Debug, Clone, PartialEq)]
 pub struct Household {

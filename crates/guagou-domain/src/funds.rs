@@ -369,17 +369,6 @@ impl FundsOperation {
         }
     }
 
-    /// (Chinese, English) label of the kind.
-    pub fn kind_label(&self) -> (&'static str, &'static str) {
-        match self {
-            FundsOperation::Proceeds { .. } => ("流转收益到账", "transfer proceeds received"),
-            FundsOperation::Invest { .. } => ("市级投资到位", "city investment received"),
-            FundsOperation::Spend { .. } => ("支出", "spending"),
-            FundsOperation::Compensate { .. } => ("农户补偿", "household compensation"),
-            FundsOperation::Reverse { .. } => ("冲正", "reversal"),
-        }
-    }
-
     /// The county the operation is for (`None` for a reversal: the target's).
     pub fn county(&self) -> Option<&DivisionCode> {
         match self {

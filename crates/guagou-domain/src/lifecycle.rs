@@ -233,6 +233,16 @@ impl fmt::Display for ProjectState {
 }
 
 impl PlanState {
+    /// Every variant (names and pickers walk them).
+    pub const ALL: [PlanState; 6] = [
+        PlanState::Draft,
+        PlanState::Consulting,
+        PlanState::Submitted,
+        PlanState::Approved,
+        PlanState::Filed,
+        PlanState::Returned,
+    ];
+
     pub fn label_zh(self) -> &'static str {
         match self {
             PlanState::Draft => "草稿",
@@ -241,18 +251,6 @@ impl PlanState {
             PlanState::Approved => "市局已批准",
             PlanState::Filed => "省厅已备案",
             PlanState::Returned => "已退回",
-        }
-    }
-
-    /// The English name of the state (pages in English).
-    pub fn label_en(self) -> &'static str {
-        match self {
-            PlanState::Draft => "draft",
-            PlanState::Consulting => "in consultation",
-            PlanState::Submitted => "submitted to the city",
-            PlanState::Approved => "approved by the city",
-            PlanState::Filed => "filed with the province",
-            PlanState::Returned => "returned",
         }
     }
 
@@ -318,24 +316,6 @@ impl ProjectState {
             ProjectState::Returned => "已退回",
             ProjectState::Withdrawn => "已撤回",
             ProjectState::Terminated => "已终止",
-        }
-    }
-
-    /// The English name of the state (pages in English; the stored name is `to_string`).
-    pub fn label_en(self) -> &'static str {
-        match self {
-            ProjectState::Draft => "draft",
-            ProjectState::Submitted => "submitted",
-            ProjectState::Pooled => "in the pool",
-            ProjectState::Forwarded => "forwarded",
-            ProjectState::Approved => "approved",
-            ProjectState::Implementing => "implementing",
-            ProjectState::AcceptanceApplied => "acceptance applied for",
-            ProjectState::Accepted => "accepted",
-            ProjectState::Closed => "closed",
-            ProjectState::Returned => "returned",
-            ProjectState::Withdrawn => "withdrawn",
-            ProjectState::Terminated => "terminated",
         }
     }
 

@@ -197,13 +197,12 @@ pub enum PeriodStatus {
 }
 
 impl PeriodStatus {
-    pub fn label(self) -> (&'static str, &'static str) {
-        match self {
-            PeriodStatus::Upcoming => ("未开始", "upcoming"),
-            PeriodStatus::Open => ("公示中", "open"),
-            PeriodStatus::Closed => ("已结束", "closed"),
-        }
-    }
+    /// Every variant (names and pickers walk them).
+    pub const ALL: [PeriodStatus; 3] = [
+        PeriodStatus::Upcoming,
+        PeriodStatus::Open,
+        PeriodStatus::Closed,
+    ];
 }
 
 impl NoticePeriod {
@@ -444,15 +443,6 @@ pub fn consent_code(consent: Consent) -> &'static str {
     }
 }
 
-/// (Chinese, English) of a stored consent code.
-pub fn consent_label(code: &str) -> (&'static str, &'static str) {
-    match code {
-        "consented" => ("同意", "consented"),
-        "refused" => ("不同意", "refused"),
-        _ => ("未表态", "pending"),
-    }
-}
-
 /// Stable code of a resettlement method (stored in the snapshot).
 pub fn method_code(method: ResettlementMethod) -> &'static str {
     match method {
@@ -460,17 +450,6 @@ pub fn method_code(method: ResettlementMethod) -> &'static str {
         ResettlementMethod::Monetary => "monetary",
         ResettlementMethod::SelfArranged => "self_arranged",
         ResettlementMethod::Dispersed => "dispersed",
-    }
-}
-
-/// (Chinese, English) of a stored method code (`None`: not chosen yet).
-pub fn method_label(code: Option<&str>) -> (&'static str, &'static str) {
-    match code {
-        Some("concentrated") => ("集中安置", "concentrated"),
-        Some("monetary") => ("货币安置", "monetary"),
-        Some("self_arranged") => ("自主安置", "self-arranged"),
-        Some("dispersed") => ("分散安置", "dispersed"),
-        _ => ("未选择", "not chosen"),
     }
 }
 

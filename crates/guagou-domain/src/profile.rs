@@ -190,6 +190,9 @@ pub enum FactStatus {
 }
 
 impl FactStatus {
+    /// Every variant (names and pickers walk them).
+    pub const ALL: [FactStatus; 2] = [FactStatus::Confirmed, FactStatus::Pending];
+
     pub fn label(self) -> (&'static str, &'static str) {
         match self {
             FactStatus::Confirmed => ("已核实", "confirmed"),

@@ -102,11 +102,6 @@ pub fn land_use_label(land_use: LandUse) -> (&'static str, &'static str) {
     }
 }
 
-/// English label of a project state (`acceptance_applied` → `acceptance applied`).
-pub fn state_label_en(state: ProjectState) -> String {
-    state.to_string().replace('_', " ")
-}
-
 /// What a project's current version plans (m², households).
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PlannedFigures {

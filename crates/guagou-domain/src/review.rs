@@ -50,6 +50,13 @@ pub enum Conclusion {
 }
 
 impl Conclusion {
+    /// Every variant (names and pickers walk them).
+    pub const ALL: [Conclusion; 3] = [
+        Conclusion::Agree,
+        Conclusion::Conditional,
+        Conclusion::Disagree,
+    ];
+
     pub fn parse(text: &str) -> Option<Conclusion> {
         match text.trim() {
             "agree" | "同意" => Some(Conclusion::Agree),
@@ -72,14 +79,6 @@ impl Conclusion {
             Conclusion::Agree => "同意",
             Conclusion::Conditional => "有条件同意",
             Conclusion::Disagree => "不同意",
-        }
-    }
-
-    pub fn name_en(self) -> &'static str {
-        match self {
-            Conclusion::Agree => "agree",
-            Conclusion::Conditional => "agree with conditions",
-            Conclusion::Disagree => "disagree",
         }
     }
 }

@@ -59,6 +59,9 @@ pub enum Severity {
 }
 
 impl Severity {
+    /// Every variant (names and pickers walk them).
+    pub const ALL: [Severity; 3] = [Severity::Error, Severity::Warning, Severity::Sanction];
+
     pub fn label_zh(self) -> &'static str {
         match self {
             Severity::Error => "错误",

@@ -48,14 +48,6 @@ impl InspectionKind {
     pub fn parse(text: &str) -> Option<InspectionKind> {
         InspectionKind::ALL.into_iter().find(|k| k.name() == text)
     }
-
-    pub fn label(self) -> (&'static str, &'static str) {
-        match self {
-            InspectionKind::Bidding => ("招投标", "bidding"),
-            InspectionKind::Construction => ("施工", "construction"),
-            InspectionKind::FundUse => ("资金使用", "fund use"),
-        }
-    }
 }
 
 /// How serious a finding is.
@@ -88,14 +80,6 @@ impl FindingSeverity {
     pub fn parse(text: &str) -> Option<FindingSeverity> {
         FindingSeverity::ALL.into_iter().find(|k| k.name() == text)
     }
-
-    pub fn label(self) -> (&'static str, &'static str) {
-        match self {
-            FindingSeverity::Minor => ("一般", "minor"),
-            FindingSeverity::Major => ("较重", "major"),
-            FindingSeverity::Serious => ("严重", "serious"),
-        }
-    }
 }
 
 /// A finding's lifecycle: open → rectified (the county records what it did) → closed (the
@@ -109,6 +93,13 @@ pub enum FindingState {
 }
 
 impl FindingState {
+    /// Every variant (names and pickers walk them).
+    pub const ALL: [FindingState; 3] = [
+        FindingState::Open,
+        FindingState::Rectified,
+        FindingState::Closed,
+    ];
+
     pub fn name(self) -> &'static str {
         match self {
             FindingState::Open => "open",
@@ -118,21 +109,7 @@ impl FindingState {
     }
 
     pub fn parse(text: &str) -> Option<FindingState> {
-        [
-            FindingState::Open,
-            FindingState::Rectified,
-            FindingState::Closed,
-        ]
-        .into_iter()
-        .find(|s| s.name() == text)
-    }
-
-    pub fn label(self) -> (&'static str, &'static str) {
-        match self {
-            FindingState::Open => ("待整改", "open"),
-            FindingState::Rectified => ("已整改待销号", "rectified, awaiting closure"),
-            FindingState::Closed => ("已销号", "closed"),
-        }
+        FindingState::ALL.into_iter().find(|s| s.name() == text)
     }
 
     fn refuse(self, action: &str) -> LifecycleError {
@@ -182,6 +159,9 @@ pub enum NoticeKind {
 }
 
 impl NoticeKind {
+    /// Every variant (names and pickers walk them).
+    pub const ALL: [NoticeKind; 2] = [NoticeKind::Criticism, NoticeKind::Commendation];
+
     pub fn name(self) -> &'static str {
         match self {
             NoticeKind::Criticism => "criticism",
@@ -190,16 +170,7 @@ impl NoticeKind {
     }
 
     pub fn parse(text: &str) -> Option<NoticeKind> {
-        [NoticeKind::Criticism, NoticeKind::Commendation]
-            .into_iter()
-            .find(|k| k.name() == text)
-    }
-
-    pub fn label(self) -> (&'static str, &'static str) {
-        match self {
-            NoticeKind::Criticism => ("通报批评", "public criticism"),
-            NoticeKind::Commendation => ("通报表扬", "commendation"),
-        }
+        NoticeKind::ALL.into_iter().find(|k| k.name() == text)
     }
 }
 

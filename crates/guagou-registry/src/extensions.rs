@@ -45,6 +45,13 @@ pub enum ExtensionState {
 }
 
 impl ExtensionState {
+    /// Every variant (names and pickers walk them).
+    pub const ALL: [ExtensionState; 3] = [
+        ExtensionState::Requested,
+        ExtensionState::Granted,
+        ExtensionState::Refused,
+    ];
+
     pub fn as_str(self) -> &'static str {
         match self {
             ExtensionState::Requested => "requested",
@@ -331,4 +338,24 @@ fn required_reason(reason: &str) -> Result<String, RegistryError> {
         ));
     }
     Ok(reason.to_owned())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::ExtensionState;
+
+    /// `ALL` holds every state once, in this order: a new state fails to compile here until it
+    /// is listed.
+    #[test]
+    fn all_states_are_listed() {
+        for (i, s) in ExtensionState::ALL.iter().enumerate() {
+            let position = match s {
+                ExtensionState::Requested => 0,
+                ExtensionState::Granted => 1,
+                ExtensionState::Refused => 2,
+            };
+            assert_eq!(position, i);
+        }
+        assert_eq!(ExtensionState::ALL.len(), 3);
+    }
 }

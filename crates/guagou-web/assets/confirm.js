@@ -143,3 +143,53 @@ document.addEventListener('click', (event) => {
     window.history.back();
   }
 });
+
+// Fields of several codes (pickers.rs, picked_list_field.html): the chooser adds the code
+// picked by name to the field, and the names of the codes in the field are listed under it.
+function optionsOf(listId) {
+  const list = listId ? document.getElementById(listId) : null;
+  return list ? Array.from(list.querySelectorAll('option')) : [];
+}
+
+function codesIn(field) {
+  return field.value.split(/[\s,，、;]+/).filter(Boolean);
+}
+
+function showPicked(field) {
+  const shown = document.querySelector(`[data-names-of="${field.id}"]`);
+  if (!shown) return;
+  const names = new Map(optionsOf(shown.dataset.list).map((o) => [o.value, o.textContent]));
+  shown.replaceChildren(
+    ...codesIn(field).map((code) => {
+      const item = document.createElement('li');
+      item.textContent = names.get(code) || code;
+      item.title = code;
+      return item;
+    }),
+  );
+}
+
+document.addEventListener('change', (event) => {
+  const adder = event.target;
+  if (!(adder instanceof HTMLInputElement) || !adder.dataset.addsTo) return;
+  const field = document.getElementById(adder.dataset.addsTo);
+  const code = adder.value.trim();
+  if (!field || !optionsOf(adder.getAttribute('list')).some((o) => o.value === code)) return;
+  const codes = codesIn(field);
+  if (!codes.includes(code)) field.value = [...codes, code].join(', ');
+  adder.value = '';
+  showPicked(field);
+});
+
+document.addEventListener('input', (event) => {
+  const field = event.target;
+  if (field instanceof HTMLInputElement && field.id) showPicked(field);
+});
+
+document.addEventListener('DOMContentLoaded', () => {
+  for (const adder of document.querySelectorAll('.picker-add')) adder.hidden = false;
+  for (const shown of document.querySelectorAll('[data-names-of]')) {
+    const field = document.getElementById(shown.dataset.namesOf);
+    if (field) showPicked(field);
+  }
+});

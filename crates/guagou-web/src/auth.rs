@@ -40,6 +40,9 @@ pub struct User {
     /// How many things wait for the user (the to-do centre), for the navigation of pages;
     /// `None` for API calls, or when it could not be counted.
     pub todo: Option<usize>,
+    /// The audit log's head hash when the page request began (it names the registry's state:
+    /// every write appends a record); `None` for API calls or when it could not be read.
+    pub audit_head: Option<String>,
     /// The path of the request (`/projects/511722-2018-003`): the page's place in the
     /// breadcrumbs.
     pub path: String,
@@ -160,6 +163,7 @@ async fn user_from_parts(parts: &Parts, state: &AppState) -> Result<Option<User>
         lang,
         today: state.registry.today(),
         todo: None,
+        audit_head: None,
         path: parts.uri.path().to_owned(),
     }))
 }
@@ -173,6 +177,13 @@ impl FromRequestParts<AppState> for PageUser {
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Response> {
         match user_from_parts(parts, state).await {
             Ok(Some(mut user)) => {
+                user.audit_head = match user.door(&state.registry).audit_head_hash().await {
+                    Ok(head) => Some(head),
+                    Err(e) => {
+                        tracing::warn!(error = %e, "page request: audit head not read");
+                        None
+                    }
+                };
                 user.todo = crate::todo::count(state, &user).await;
                 Ok(PageUser(user))
             }

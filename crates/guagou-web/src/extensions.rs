@@ -298,7 +298,6 @@ fn standing(lang: Lang, deadline: Option<&guagou_domain::sanctions::CompletionDe
 }
 
 fn extension_line(lang: Lang, e: &Extension) -> ExtensionLine<'_> {
-    let (zh, en) = e.state.label();
     ExtensionLine {
         extension: e,
         class: match e.state {
@@ -306,7 +305,7 @@ fn extension_line(lang: Lang, e: &Extension) -> ExtensionLine<'_> {
             ExtensionState::Granted => "ok",
             ExtensionState::Refused => "fail",
         },
-        state: crate::print::tr(lang, zh, en),
+        state: lang.text(crate::names::extension_state(e.state)),
         decided: e.decided_on.map(|on| {
             let until = e
                 .granted_until

@@ -8,7 +8,7 @@ use crate::error::Problem;
 
 /// The language a user reads pages in. Chinese is the default; English is a switch
 /// (`GET /lang/en`, a cookie). Pages show one language at a time.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
 pub enum Lang {
     #[default]
     Zh,
@@ -153,12 +153,24 @@ pub fn error_page(problem: &Problem) -> String {
 
 /// The error page in `lang`: the message, what it concerns (rule, field) and the way home.
 pub fn error_page_in(lang: Lang, problem: &Problem) -> String {
-    let body = format!(
-        "{}<p><a href=\"/\">{}</a></p>",
-        refusal_html(lang, problem, "/"),
-        lang.t(k::HOME)
-    );
+    let refusal = refusal_html(lang, problem, "/");
+    let view = ErrorBody {
+        refusal: &refusal,
+        home: lang.text(k::HOME),
+    };
+    let body = askama::Template::render(&view).unwrap_or_else(|e| {
+        tracing::error!(error = %e, "error page template failed");
+        refusal.clone()
+    });
     page_in(lang, k::SOMETHING_WENT_WRONG, None, &body)
+}
+
+/// `templates/error_page.html`: the refusal (already rendered) and the way home.
+#[derive(askama::Template)]
+#[template(path = "error_page.html")]
+struct ErrorBody<'a> {
+    refusal: &'a str,
+    home: &'static str,
 }
 
 #[derive(askama::Template)]
@@ -216,15 +228,19 @@ pub fn value_text(value: Option<&serde_json::Value>) -> String {
     }
 }
 
-/// An area in m² with thousands separators, and in 公顷 and 亩 (`57,320 m² (5.7320 公顷 /
-/// 85.98 亩)`): the one way pages show an area.
-pub fn area_text(m2: i64) -> String {
+/// An area in m² with thousands separators, and in hectares and mu in the reader's language
+/// (`57,320 m² (5.7320 公顷 / 85.98 亩)`, `57,320 m² (5.7320 ha / 85.98 mu)`): the one way
+/// pages show an area. The unit names are the catalogue's (`ha`, `mu`); m² reads the same in
+/// both languages.
+pub fn area_text(lang: Lang, m2: i64) -> String {
     let area = guagou_domain::SquareMetres(m2);
     format!(
-        "{} m² ({} 公顷 / {} 亩)",
+        "{} m² ({} {} / {} {})",
         crate::lists::thousands(m2),
         area.hectares_text(),
-        area.mu_text()
+        lang.text(crate::catalogue::k::HA),
+        area.mu_text(),
+        lang.text(crate::catalogue::k::MU)
     )
 }
 

@@ -81,7 +81,6 @@ pub async fn overdue_rectifications_html(
     today: NaiveDate,
 ) -> String {
     let lang = user.lang;
-    let pick = |(zh, en): (&'static str, &'static str)| crate::print::tr(lang, zh, en);
     let (rows, failure) = match user
         .door(&state.registry)
         .overdue_rectifications(today)
@@ -97,7 +96,11 @@ pub async fn overdue_rectifications_html(
                     county: i.county.clone(),
                     county_name: names.get(&i.county).cloned().unwrap_or_default(),
                     project: i.project.clone().unwrap_or_default(),
-                    kind: format!("{} · {}", pick(i.kind.label()), pick(i.severity.label())),
+                    kind: format!(
+                        "{} · {}",
+                        lang.text(crate::names::inspection_kind(i.kind)),
+                        lang.text(crate::names::finding_severity(i.severity))
+                    ),
                     description: i.description.clone(),
                     deadline: i.deadline.clone(),
                     overdue: lang.fill(

@@ -214,11 +214,7 @@ fn nav_view(user: &User, lang: Lang, title: &str, current: &str) -> NavView {
         todo_title: pick(k::THINGS_TO_DO),
         groups: nav_groups(user, lang, current),
         who: user.actor.name.clone(),
-        department: if en {
-            user.actor.department.name_en().to_owned()
-        } else {
-            user.actor.department.name_zh().to_owned()
-        },
+        department: crate::names::department(lang, &user.actor.department),
         switch_href: if en { "/lang/zh" } else { "/lang/en" },
         switch_label: if en { "中文" } else { "English" },
         switch_lang: if en { "zh-CN" } else { "en" },
@@ -272,6 +268,7 @@ mod tests {
             lang: Lang::Zh,
             today: chrono::NaiveDate::default(),
             todo: Some(3),
+            audit_head: None,
             path: "/".into(),
         }
     }

@@ -23,6 +23,7 @@ pub mod market;
 pub mod names;
 pub mod notice;
 pub mod openapi;
+pub mod page_cache;
 pub mod pages;
 pub mod partials;
 pub mod pickers;

@@ -4,28 +4,22 @@
 use crate::catalogue::{Key, k};
 use crate::html::Lang;
 
+mod domain;
+pub use domain::*;
+
 /// The name of an audit action (`project.transition` → 项目流程), in the reader's language.
 /// An action this table does not know keeps its code, so nothing is hidden.
 pub fn audit_action(lang: Lang, action: &str) -> String {
+    let of = |book: Key, kind: Key| lang.fill(book, &[("operation", lang.text(kind))]);
     let named = match action.split_once('.') {
-        Some(("ledger", kind)) => {
-            let (zh, en) = crate::quota::access::operation_kind(kind).pair();
-            Some((format!("指标台账：{zh}"), format!("ledger: {en}")))
-        }
-        Some(("funds", kind)) => funds_kind(kind).map(|name| {
-            let (zh, en) = name.pair();
-            (format!("资金台账：{zh}"), format!("funds: {en}"))
-        }),
-        _ => fixed(action).map(|name| {
-            let (zh, en) = name.pair();
-            (zh.to_owned(), en.to_owned())
-        }),
+        Some(("ledger", kind)) => Some(of(
+            k::AUDIT_ACTION_LEDGER,
+            crate::quota::access::operation_kind(kind),
+        )),
+        Some(("funds", kind)) => funds_kind(kind).map(|name| of(k::AUDIT_ACTION_FUNDS, name)),
+        _ => fixed(action).map(|name| lang.text(name).to_owned()),
     };
-    match (named, lang) {
-        (Some((zh, _)), Lang::Zh) => zh,
-        (Some((_, en)), Lang::En) => en,
-        (None, _) => action.to_owned(),
-    }
+    named.unwrap_or_else(|| action.to_owned())
 }
 
 /// An audit record's actor as a reader names it: the accounts by their names, the system's own
@@ -41,9 +35,8 @@ pub fn actor(lang: Lang, actor: &str) -> String {
 /// 拆旧复垦), escaped; `None` for a value this catalogue does not name.
 pub fn payload_value(lang: Lang, key: &str, value: &str) -> Option<String> {
     use guagou_domain::funds::{PaidFrom, SpendCategory};
-    let pick = |(zh, en): (&str, &str)| crate::html::esc(crate::print::tr(lang, zh, en));
     match key {
-        "category" => SpendCategory::parse(value).map(|c| pick(c.label())),
+        "category" => SpendCategory::parse(value).map(|c| lang.t(spend_category(c))),
         "paid_from" => PaidFrom::parse(value).map(|p| {
             lang.t(match p {
                 PaidFrom::Project => k::PROJECT_FUND,
@@ -53,7 +46,7 @@ pub fn payload_value(lang: Lang, key: &str, value: &str) -> Option<String> {
         "kind" => funds_kind(value).map(|name| lang.t(name)),
         "department" => guagou_domain::Department::parse(value, &[])
             .ok()
-            .map(|d| pick((d.name_zh(), d.name_en()))),
+            .map(|d| crate::html::esc(&department(lang, &d))),
         _ => None,
     }
 }
@@ -64,10 +57,7 @@ pub fn payload_value(lang: Lang, key: &str, value: &str) -> Option<String> {
 pub fn audit_reason(lang: Lang, action: &str, reason: &str) -> String {
     match action {
         "user.create" => match guagou_domain::Department::parse(reason, &[]) {
-            Ok(department) => match lang {
-                Lang::Zh => department.name_zh().to_owned(),
-                Lang::En => department.name_en().to_owned(),
-            },
+            Ok(d) => department(lang, &d),
             Err(_) => reason.to_owned(),
         },
         "user.login_failed" if reason == "wrong name or password" => {

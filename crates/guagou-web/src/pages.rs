@@ -11,7 +11,7 @@ use axum::response::{AppendHeaders, Html, IntoResponse, Redirect, Response};
 use serde::Deserialize;
 
 use crate::AppState;
-use crate::auth::{self, LOGIN_COOKIE, PageUser, SESSION_COOKIE};
+use crate::auth::{self, LOGIN_COOKIE, PageUser, SESSION_COOKIE, User};
 use crate::error::{PageError, WebError};
 use crate::html::{self, Lang, page, quantity_text, value_text};
 use crate::{lists, view};
@@ -208,9 +208,8 @@ fn dashboard_body(
     for p in projects {
         *counts.entry(p.state).or_default() += 1;
     }
-    let state_name = |s: guagou_domain::lifecycle::ProjectState| {
-        crate::print::tr(lang, s.label_zh(), s.label_en())
-    };
+    let state_name =
+        |s: guagou_domain::lifecycle::ProjectState| lang.text(crate::names::project_state(s));
     let shown = &projects[..projects.len().min(DASHBOARD_ROWS)];
     let more = projects.len() - shown.len();
     let body = Dashboard {
@@ -240,16 +239,22 @@ pub async fn dashboard(
     State(state): State<AppState>,
     PageUser(user): PageUser,
 ) -> Result<Html<String>, PageError> {
+    let page = crate::page_cache::page(&user, || dashboard_page(&state, &user)).await?;
+    Ok(Html(page.to_string()))
+}
+
+/// The dashboard of `user` (kept while nothing changed: `page_cache`).
+async fn dashboard_page(state: &AppState, user: &User) -> Result<String, WebError> {
     let lang = user.lang;
-    let projects = view::readable_projects(&state.registry, &user).await?;
+    let projects = view::readable_projects(&state.registry, user).await?;
     let names = user.door(&state.registry).division_names().await?;
-    let todo = match crate::todo::load(&state, &user).await {
+    let todo = match crate::todo::load(state, user).await {
         Ok(items) => crate::todo::section_html(lang, &items, &names),
         Err(e) => crate::quota::failed_panel(lang, "todo", &e),
     };
-    let overdue = crate::quota::overdue_html(&state, &user, &names).await;
+    let overdue = crate::quota::overdue_html(state, user, &names).await;
     let body = dashboard_body(lang, todo, overdue, &names, &projects)?;
-    Ok(Html(page(k::DASHBOARD, Some(&user), &body)))
+    Ok(page(k::DASHBOARD, Some(user), &body))
 }
 
 /// The columns of the project list.
@@ -317,10 +322,7 @@ fn project_list_row(
                 .as_deref()
                 .map(named)
                 .unwrap_or_else(|| Cell::text("")),
-            Cell::text(match lang {
-                Lang::Zh => p.state.label_zh(),
-                Lang::En => p.state.label_en(),
-            }),
+            Cell::text(lang.text(crate::names::project_state(p.state))),
             Cell::number(p.planned_surplus_m2),
             Cell::text(date(&p.submitted_on)),
             Cell::text(date(&p.approved_on)),
@@ -349,7 +351,7 @@ pub async fn projects_list(
         counties: crate::lists::county_choices(counties, &names),
         states: guagou_domain::lifecycle::ProjectState::ALL
             .iter()
-            .map(|s| (s.to_string(), (s.label_zh(), s.label_en()).into()))
+            .map(|s| (s.to_string(), crate::names::project_state(*s).into()))
             .collect(),
         date_label: k::SUBMITTED,
         sheet: "项目区",
@@ -375,8 +377,8 @@ pub async fn projects_list(
 }
 
 /// An area in m² with its hectares and mu.
-pub fn area_text(m2: i64) -> String {
-    crate::html::area_text(m2)
+pub fn area_text(lang: Lang, m2: i64) -> String {
+    crate::html::area_text(lang, m2)
 }
 
 /// A lifecycle step the reader may take, as its form shows it.
@@ -440,11 +442,13 @@ struct ProjectPage<'a> {
 
 /// A division as (code, name); the name empty when unknown.
 async fn division_pair(door: &guagou_registry::Door<'_>, code: &str) -> (String, String) {
-    let name = door
-        .division(code)
-        .await
-        .map(|d| d.name)
-        .unwrap_or_default();
+    let name = match door.division(code).await {
+        Ok(d) => d.name,
+        Err(_) => {
+            crate::page_cache::degraded();
+            String::new()
+        }
+    };
     (code.to_owned(), name)
 }
 
@@ -546,35 +550,56 @@ pub async fn project_show(
     Path(code): Path<String>,
     Query(done): Query<DoneQuery>,
 ) -> Result<Html<String>, PageError> {
+    // The page after a step carries its success message: rendered afresh, never kept.
+    if !done.done.is_empty() {
+        return Ok(Html(project_page(&state, &user, &code, &done.done).await?));
+    }
+    let page = crate::page_cache::page(&user, || project_page(&state, &user, &code, "")).await?;
+    Ok(Html(page.to_string()))
+}
+
+/// The whole project page of `code` for `user`; `done` names the step just taken (or is empty).
+async fn project_page(
+    state: &AppState,
+    user: &User,
+    code: &str,
+    done: &str,
+) -> Result<String, WebError> {
     let lang = user.lang;
-    let detail = view::project_detail(&state.registry, &user, &code).await?;
+    let detail = view::project_detail(&state.registry, user, code).await?;
     let p = &detail.project;
     let door = user.door(&state.registry);
-    let state_name = crate::print::tr(lang, p.state.label_zh(), p.state.label_en());
+    let state_name = lang.text(crate::names::project_state(p.state));
     let township = match p.township.as_deref() {
         Some(code) => Some(division_pair(&door, code).await),
         None => None,
     };
     // A failure to read the notice only hides the link; the page itself still answers.
-    let notice_published = matches!(door.project_notice(&p.code).await, Ok(Some(_)));
+    let notice_published = match door.project_notice(&p.code).await {
+        Ok(notice) => notice.is_some(),
+        Err(_) => {
+            crate::page_cache::degraded();
+            false
+        }
+    };
     let panels = [
-        crate::upload::project_forms_html(&state, &user, p).await?,
-        crate::quota::project_ledger_panel(&state, &user, p).await,
-        crate::extensions::project_section_html(&state, &user, p).await?,
-        crate::reviews::project_sections_html(&state, &user, p).await?,
+        crate::upload::project_forms_html(state, user, p).await?,
+        crate::quota::project_ledger_panel(state, user, p).await,
+        crate::extensions::project_section_html(state, user, p).await?,
+        crate::reviews::project_sections_html(state, user, p).await?,
     ]
     .concat();
     let page_view = ProjectPage {
         lang,
         p,
-        flash: done_flash(lang, &done.done, state_name),
+        flash: done_flash(lang, done, state_name),
         county: division_pair(&door, &p.county).await,
         township,
         state: state_name,
-        planned_surplus: area_text(p.planned_surplus_m2),
+        planned_surplus: area_text(lang, p.planned_surplus_m2),
         notice_published,
         map: crate::map::project_map_html(lang, &p.code, p.current_version),
-        actions: action_views(lang, &state.registry, &user, p),
+        actions: action_views(lang, &state.registry, user, p),
         csrf: &user.csrf,
         today: door.today().to_string(),
         panels,
@@ -594,7 +619,7 @@ pub async fn project_show(
     };
     let body = askama::Template::render(&page_view)
         .map_err(|e| WebError::Internal(format!("project page template: {e}")))?;
-    Ok(Html(page((&p.name, &p.code), Some(&user), &body)))
+    Ok(page((&p.name, &p.code), Some(user), &body))
 }
 
 #[derive(Debug, Deserialize)]

@@ -35,6 +35,17 @@ struct PickedField<'a> {
     options: &'a [Choice],
 }
 
+#[derive(askama::Template)]
+#[template(path = "picked_list_field.html")]
+struct PickedListField<'a> {
+    label: &'a str,
+    add_label: &'a str,
+    name: &'a str,
+    hint: &'a str,
+    list: &'a str,
+    options: &'a [Choice],
+}
+
 fn rendered(result: askama::Result<String>) -> String {
     result.unwrap_or_else(|e| {
         tracing::error!(error = %e, "picker template failed");
@@ -52,6 +63,27 @@ pub fn datalist(list: &str, options: &[Choice]) -> String {
 pub fn field(label: &str, name: &str, hint: &str, list: &str, options: &[Choice]) -> String {
     rendered(askama::Template::render(&PickedField {
         label,
+        name,
+        hint,
+        list,
+        options,
+    }))
+}
+
+/// A labelled text field `name` (id `field-<name>`) of several codes, with a chooser labelled
+/// `add_label` that adds one of `options` by name (datalist `list`), and the names of the
+/// codes in the field listed under it (`assets/confirm.js`).
+pub fn list_field(
+    label: &str,
+    add_label: &str,
+    name: &str,
+    hint: &str,
+    list: &str,
+    options: &[Choice],
+) -> String {
+    rendered(askama::Template::render(&PickedListField {
+        label,
+        add_label,
         name,
         hint,
         list,

@@ -278,7 +278,7 @@ fn rule_lines(lang: Lang, profile: &Profile) -> Vec<RuleLine> {
                 Lang::Zh => title_zh(profile, r.id),
                 Lang::En => title_en(profile, r.id),
             },
-            severity: crate::print::tr(lang, r.severity.label_zh(), r.severity.label_en()),
+            severity: lang.text(crate::names::severity(r.severity)),
             clause: r.clause,
         })
         .collect()
@@ -286,7 +286,6 @@ fn rule_lines(lang: Lang, profile: &Profile) -> Vec<RuleLine> {
 
 fn price_line(lang: Lang, row: &GuidePriceRow) -> PriceLine<'_> {
     let p = &row.price;
-    let (status_zh, status_en) = p.from_status.label();
     PriceLine {
         from: p.from.to_string(),
         price: lang.fill(
@@ -296,7 +295,7 @@ fn price_line(lang: Lang, row: &GuidePriceRow) -> PriceLine<'_> {
         scope: &p.scope,
         clause: &p.clause,
         source: &p.source,
-        status: crate::print::tr(lang, status_zh, status_en),
+        status: lang.text(crate::names::fact_status(p.from_status)),
         from_source: &p.from_source,
         origin: match &row.origin {
             PriceOrigin::Profile { id } => lang.fill(k::PRICE_FROM_PROFILE, &[("id", id)]),

@@ -16,7 +16,7 @@
 
 mod access;
 mod api;
-mod columns;
+pub(crate) mod columns;
 mod page;
 mod xlsx;
 

@@ -352,7 +352,7 @@ pub async fn project_sections_html(
                     Conclusion::Conditional => "warn",
                     Conclusion::Disagree => "fail",
                 },
-                conclusion: crate::print::tr(lang, r.conclusion.name_zh(), r.conclusion.name_en()),
+                conclusion: lang.text(crate::names::conclusion(r.conclusion)),
                 text: &r.text,
                 recorded_by: &r.recorded_by,
             })

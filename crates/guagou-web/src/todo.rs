@@ -498,12 +498,15 @@ pub async fn count(state: &AppState, user: &User) -> Option<usize> {
         return Some(0);
     }
     let key = user.actor.to_string();
-    let head = match user.door(&state.registry).audit_head_hash().await {
-        Ok(head) => head,
-        Err(e) => {
-            tracing::warn!(error = %e, "to-do count: audit head not read");
-            return None;
-        }
+    let head = match &user.audit_head {
+        Some(head) => head.clone(),
+        None => match user.door(&state.registry).audit_head_hash().await {
+            Ok(head) => head,
+            Err(e) => {
+                tracing::warn!(error = %e, "to-do count: audit head not read");
+                return None;
+            }
+        },
     };
     let cached = cache().lock().ok().and_then(|c| c.get(&key).cloned());
     if let Some(c) = cached

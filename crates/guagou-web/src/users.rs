@@ -363,10 +363,7 @@ fn department_choices(state: &AppState, lang: Lang) -> Vec<Choice> {
         .filter_map(|code| Department::parse(code, reviewers).ok())
         .map(|d| Choice {
             code: d.as_str().to_owned(),
-            name: match lang {
-                Lang::Zh => d.name_zh().to_owned(),
-                Lang::En => d.name_en().to_owned(),
-            },
+            name: crate::names::department(lang, &d),
         })
         .collect()
 }

@@ -13,7 +13,9 @@ use askama::Template;
 use axum::Form;
 use axum::extract::{Path, State};
 use axum::response::{Html, IntoResponse, Redirect, Response};
-use guagou_domain::funds::{FundingSource, FundsEntry, FundsOperation, PaidFrom, SpendCategory};
+use guagou_domain::funds::{
+    FundAccount, FundingSource, FundsEntry, FundsOperation, PaidFrom, SpendCategory,
+};
 use serde::Deserialize;
 
 use super::api::{readable_account, readable_balances, readable_entry};
@@ -25,7 +27,6 @@ use crate::AppState;
 use crate::auth::{PageUser, User, random_hex};
 use crate::html::{Lang, page};
 use crate::partials::{Cell, Choice, PostForm, render};
-use crate::print::tr;
 
 type PageResult = Result<Response, Response>;
 
@@ -225,7 +226,7 @@ pub async fn funds_index(
     let mut by_county: BTreeMap<&str, Vec<Vec<Cell>>> = BTreeMap::new();
     for b in &balances {
         by_county.entry(b.county.as_str()).or_default().push(vec![
-            account_cell(&b.account, tr(lang, &b.label_zh, &b.label_en)),
+            account_cell(&b.account, &account_name(lang, &b.account)),
             Cell::code(&b.account),
             Cell::text(nature_text(lang, &b.nature)),
             Cell::text(&b.balance_yuan).with_class("yuan"),
@@ -284,24 +285,32 @@ struct FinanceForms {
     today: String,
 }
 
-fn choices(pairs: &[(&str, (&str, &str))], lang: Lang) -> Vec<Choice> {
+fn choices(pairs: &[(&str, Key)], lang: Lang) -> Vec<Choice> {
     pairs
         .iter()
-        .map(|(value, (zh, en))| Choice::new(*value, tr(lang, zh, en)))
+        .map(|(value, name)| Choice::new(*value, lang.text(*name)))
         .collect()
+}
+
+/// A funds account's kind by its stored key, in the reader's language (empty for a key that
+/// does not parse).
+fn account_name(lang: Lang, key: &str) -> String {
+    FundAccount::from_key(key)
+        .map(|a| crate::names::fund_account(lang, &a))
+        .unwrap_or_default()
 }
 
 /// The finance forms, each with the CSRF token and a fresh idempotency key.
 fn forms(user: &User) -> Result<FinanceForms, Failure> {
     let lang = user.lang;
-    let sources: Vec<(&str, (&str, &str))> = FundingSource::ALL
+    let sources: Vec<(&str, Key)> = FundingSource::ALL
         .iter()
-        .map(|s| (s.as_str(), s.label()))
+        .map(|s| (s.as_str(), crate::names::funding_source(*s)))
         .collect();
-    let categories: Vec<(&str, (&str, &str))> = SpendCategory::ALL
+    let categories: Vec<(&str, Key)> = SpendCategory::ALL
         .iter()
         .filter(|c| **c != SpendCategory::Compensation)
-        .map(|c| (c.as_str(), c.label()))
+        .map(|c| (c.as_str(), crate::names::spend_category(*c)))
         .collect();
     Ok(FinanceForms {
         investment: post_form(user, "/funds/investments".to_owned(), "form-investment")?,
@@ -310,10 +319,7 @@ fn forms(user: &User) -> Result<FinanceForms, Failure> {
         sources: choices(&sources, lang),
         categories: choices(&categories, lang),
         paid_from: choices(
-            &[
-                ("project", k::PROJECT_FUND.pair()),
-                ("county", k::COUNTY_FUND.pair()),
-            ],
+            &[("project", k::PROJECT_FUND), ("county", k::COUNTY_FUND)],
             lang,
         ),
         today: user.today.format("%Y-%m-%d").to_string(),
@@ -361,7 +367,7 @@ pub async fn account_show(
     let view = AccountPage {
         lang,
         key: account.account.clone(),
-        label: tr(lang, &account.label_zh, &account.label_en).to_owned(),
+        label: account_name(lang, &account.account),
         nature: nature_text(lang, &account.nature),
         county: account.county.clone(),
         balance: account.balance_yuan.clone(),
@@ -374,8 +380,8 @@ pub async fn account_show(
 /// What an entry records, as (label, value) rows in the reader's language.
 fn operation_rows(lang: Lang, entry: &FundsEntry) -> Vec<(&'static str, String)> {
     let mut rows = vec![(lang.text(k::OPERATION), {
-        let (zh, en) = entry.operation.kind_label();
-        tr(lang, zh, en).to_owned()
+        lang.text(crate::names::funds_operation(&entry.operation))
+            .to_owned()
     })];
     let mut add = |label: Key, value: String| rows.push((lang.text(label), value));
     match &entry.operation {
@@ -387,10 +393,10 @@ fn operation_rows(lang: Lang, entry: &FundsEntry) -> Vec<(&'static str, String)>
             add(k::AGREEMENT_3, agreement.clone());
             add(k::INSTALMENT_2, instalment.to_string());
         }
-        FundsOperation::Invest { source, .. } => {
-            let (zh, en) = source.label();
-            add(k::SOURCE, tr(lang, zh, en).to_owned())
-        }
+        FundsOperation::Invest { source, .. } => add(
+            k::SOURCE,
+            lang.text(crate::names::funding_source(*source)).to_owned(),
+        ),
         FundsOperation::Spend {
             category,
             payee,
@@ -398,8 +404,11 @@ fn operation_rows(lang: Lang, entry: &FundsEntry) -> Vec<(&'static str, String)>
             paid_from,
             ..
         } => {
-            let (zh, en) = category.label();
-            add(k::CATEGORY, tr(lang, zh, en).to_owned());
+            add(
+                k::CATEGORY,
+                lang.text(crate::names::spend_category(*category))
+                    .to_owned(),
+            );
             add(k::PAYEE, payee.clone());
             add(k::VOUCHER_2, voucher.clone());
             let fund = match paid_from {
@@ -460,9 +469,11 @@ pub async fn entry_show(
         .legs
         .iter()
         .map(|l| {
-            let (zh, en) = l.account.label();
             vec![
-                account_cell(&l.account.key(), tr(lang, &zh, &en)),
+                account_cell(
+                    &l.account.key(),
+                    &crate::names::fund_account(lang, &l.account),
+                ),
                 Cell::code(l.account.key()),
                 Cell::text(yuan(l.amount_fen)),
             ]

@@ -81,7 +81,6 @@ pub fn row(lang: Lang, i: &Inspection, names: &BTreeMap<String, String>) -> List
         .iter()
         .filter(|f| f.state != FindingState::Closed)
         .count();
-    let (kind_zh, kind_en) = i.kind.label();
     let closed = i.closed_on.is_some();
     ListRow {
         cells: vec![
@@ -91,7 +90,7 @@ pub fn row(lang: Lang, i: &Inspection, names: &BTreeMap<String, String>) -> List
                 Some(code) => Cell::text(code).link(format!("/projects/{code}")),
                 None => Cell::text(""),
             },
-            Cell::text(crate::print::tr(lang, kind_zh, kind_en)),
+            Cell::text(lang.text(crate::names::inspection_kind(i.kind))),
             Cell::text(&i.inspected_on),
             Cell::number(i.findings.len() as i64),
             Cell::number(open as i64),

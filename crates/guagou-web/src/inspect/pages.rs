@@ -77,14 +77,11 @@ fn city_land(user: &User) -> bool {
 fn options<T: Copy>(
     all: &[T],
     name: fn(T) -> &'static str,
-    label: fn(T) -> (&'static str, &'static str),
+    label: fn(T) -> Key,
     lang: Lang,
 ) -> Vec<Choice> {
     all.iter()
-        .map(|k| {
-            let (zh, en) = label(*k);
-            Choice::new(name(*k), pick(lang, zh, en))
-        })
+        .map(|v| Choice::new(name(*v), lang.text(label(*v))))
         .collect()
 }
 
@@ -236,13 +233,13 @@ async fn new_inspection_form(state: &AppState, user: &User) -> Result<NewInspect
         kinds: options(
             &InspectionKind::ALL,
             InspectionKind::name,
-            InspectionKind::label,
+            crate::names::inspection_kind,
             lang,
         ),
         severities: options(
             &FindingSeverity::ALL,
             FindingSeverity::name,
-            FindingSeverity::label,
+            crate::names::finding_severity,
             lang,
         ),
         projects: project_choices(state, user).await?,
@@ -390,8 +387,6 @@ fn finding_lines(user: &User, inspection: &Inspection) -> Vec<FindingLine> {
         .findings
         .iter()
         .map(|f| {
-            let (szh, sen) = f.severity.label();
-            let (tzh, ten) = f.state.label();
             let overdue = input::parse_date("deadline", &f.deadline)
                 .is_ok_and(|d| rectification_overdue(f.state, d, today));
             let action = match f.state {
@@ -416,9 +411,11 @@ fn finding_lines(user: &User, inspection: &Inspection) -> Vec<FindingLine> {
             FindingLine {
                 seq: f.seq,
                 description: f.description.clone(),
-                severity: pick(lang, szh, sen),
+                severity: lang
+                    .text(crate::names::finding_severity(f.severity))
+                    .to_owned(),
                 deadline: f.deadline.clone(),
-                state: pick(lang, tzh, ten),
+                state: lang.text(crate::names::finding_state(f.state)).to_owned(),
                 overdue,
                 rectified: step(
                     f.rectification.as_ref(),
@@ -444,7 +441,6 @@ pub async fn inspection_show(
 ) -> Result<Html<String>, PageError> {
     let lang = user.lang;
     let inspection = input::readable_inspection(&state.registry, &user, &id).await?;
-    let (kzh, ken) = inspection.kind.label();
     let view = InspectionPage {
         lang,
         csrf: user.csrf.clone(),
@@ -455,7 +451,9 @@ pub async fn inspection_show(
             Some(code) => Cell::link(code.clone(), format!("/projects/{code}")),
             None => Cell::text(lang.text(k::THE_COUNTY)),
         },
-        kind: pick(lang, kzh, ken),
+        kind: lang
+            .text(crate::names::inspection_kind(inspection.kind))
+            .to_owned(),
         inspected_on: inspection.inspected_on.clone(),
         inspector: inspection.inspector.clone(),
         summary: inspection.summary.clone(),
@@ -577,7 +575,6 @@ fn notice_lines(user: &User, notices: &[Notice]) -> Vec<NoticeLine> {
     notices
         .iter()
         .map(|n| {
-            let (zh, en) = n.kind.label();
             let lifted = match (&n.lifted_on, n.kind) {
                 (Some(on), _) => Lifted::Done {
                     on: lang.fill(k::SUPERVISION_LIFTED_ON, &[("on", on)]),
@@ -591,7 +588,9 @@ fn notice_lines(user: &User, notices: &[Notice]) -> Vec<NoticeLine> {
             NoticeLine {
                 id: n.id.clone(),
                 county: n.county.clone(),
-                kind: pick(lang, zh, en),
+                kind: lang
+                    .text(crate::names::supervision_notice(n.kind))
+                    .to_owned(),
                 kind_class: match n.kind {
                     NoticeKind::Criticism => "fail",
                     NoticeKind::Commendation => "ok",
@@ -617,9 +616,9 @@ pub async fn notices_index(
         Some(NewNotice {
             counties: county_options(&state, &user).await?,
             kinds: options(
-                &[NoticeKind::Criticism, NoticeKind::Commendation],
+                &NoticeKind::ALL,
                 NoticeKind::name,
-                NoticeKind::label,
+                crate::names::supervision_notice,
                 lang,
             ),
         })
@@ -702,8 +701,8 @@ pub async fn lift_submit(
     )
 }
 
-fn area(m2: i64) -> String {
-    crate::html::area_text(m2)
+fn area(lang: Lang, m2: i64) -> String {
+    crate::html::area_text(lang, m2)
 }
 
 /// `templates/supervision/allocation.html`
@@ -801,7 +800,7 @@ fn allocation_lines(lang: Lang, rows: &[AllocationRow]) -> Vec<AllocationLine> {
                 remainder: r.remainder.to_string(),
                 extra_m2: r.extra_m2.to_string(),
                 allocated_m2: r.allocated_m2,
-                allocated: area(r.allocated_m2),
+                allocated: area(lang, r.allocated_m2),
             }
         })
         .collect()
@@ -813,7 +812,7 @@ fn decided_lines(lang: Lang, decided: &DecidedAllocation) -> DecidedLines {
             k::SUPERVISION_DECIDED,
             &[
                 ("year", &decided.year.to_string()),
-                ("total", &area(decided.total_m2)),
+                ("total", &area(lang, decided.total_m2)),
                 ("on", &decided.decided_on.to_string()),
                 ("by", &decided.decided_by.to_string()),
                 ("reason", &decided.reason.to_string()),
@@ -858,7 +857,7 @@ fn allocation_body(user: &User, view: &AllocationView) -> Result<String, WebErro
             k::SUPERVISION_ALLOCATION_SUMMARY,
             &[
                 ("year", &year),
-                ("total", &area(view.total_m2)),
+                ("total", &area(lang, view.total_m2)),
                 ("weight", &view.total_weight.to_string()),
                 ("remaining", &view.remaining_m2.to_string()),
             ],

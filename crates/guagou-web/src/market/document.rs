@@ -5,6 +5,8 @@ use guagou_domain::units::{Fen, SquareMetres};
 
 use super::pdf::{self, CjkFont, Line};
 use super::read::{AgreementExport, ListingExport};
+use crate::html::Lang;
+use crate::names;
 
 #[derive(Debug)]
 pub enum DocumentError {
@@ -94,9 +96,9 @@ pub fn agreement_lines(export: &AgreementExport) -> Vec<Line> {
         a.signed_on, a.signed_by
     )));
     lines.push(Line::body(format!(
-        "协议状态 State: {}（{}）",
-        a.state.label_zh(),
-        a.state
+        "协议状态 State: {} / {}",
+        Lang::Zh.text(names::agreement_state(a.state)),
+        Lang::En.text(names::agreement_state(a.state))
     )));
     if let Some(transfer) = &export.transfer {
         lines.push(Line::body(format!(
@@ -162,9 +164,9 @@ pub fn listing_lines(export: &ListingExport) -> Vec<Line> {
             l.opens_on, l.closes_on, l.opens_on, l.closes_on
         )),
         Line::body(format!(
-            "状态 State: {}（{}）",
-            l.state.label_zh(),
-            l.state.as_str()
+            "状态 State: {} / {}",
+            Lang::Zh.text(names::listing_state(l.state)),
+            Lang::En.text(names::listing_state(l.state))
         )),
         Line::body(format!(
             "发布 Published: {} · {}",

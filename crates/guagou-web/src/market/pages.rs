@@ -35,17 +35,28 @@ use crate::error::{ApiError, PageError, WebError};
 use crate::html::{Lang, page};
 use crate::partials::{Cell, PostForm, render};
 
-fn area(m2: i64) -> String {
+/// An area in m² and mu (亩), the unit in the reader's language.
+fn area(lang: Lang, m2: i64) -> String {
     let a = SquareMetres(m2);
-    format!("{} m² ({} 亩)", crate::lists::thousands(m2), a.mu_text())
+    format!(
+        "{} m² ({} {})",
+        crate::lists::thousands(m2),
+        a.mu_text(),
+        lang.text(k::MU)
+    )
 }
 
-fn price(fen_per_mu: i64) -> String {
-    format!("{} 元/亩", Fen(fen_per_mu).yuan_text())
+/// A price per mu (`300000.00 元/亩`, `300000.00 yuan/mu`).
+fn price(lang: Lang, fen_per_mu: i64) -> String {
+    lang.fill(
+        k::PRICE_YUAN_PER_MU_VALUE,
+        &[("price", &Fen(fen_per_mu).yuan_text())],
+    )
 }
 
-fn money(fen: i64) -> String {
-    format!("{} 元", Fen(fen).yuan_text())
+/// Money in 元 (`yuan` in English).
+fn money(lang: Lang, fen: i64) -> String {
+    format!("{} {}", Fen(fen).yuan_text(), lang.text(k::YUAN))
 }
 
 /// Whether the user may write market records at all (land bureau of a county or the city).
@@ -66,7 +77,7 @@ fn listing_state(lang: Lang, s: ListingState) -> &'static str {
 }
 
 fn agreement_state(lang: Lang, s: AgreementState) -> &'static str {
-    crate::print::tr(lang, s.label_zh(), s.as_str())
+    lang.text(crate::names::agreement_state(s))
 }
 
 /// A refused write: its status and the bilingual message with the code and the rule.
@@ -236,8 +247,8 @@ async fn own_listings(
                 vec![
                     Cell::text(&o.id),
                     Cell::text(name(names, &o.buyer)),
-                    Cell::text(area(o.amount_m2)),
-                    Cell::text(price(o.price_fen_per_mu)),
+                    Cell::text(area(lang, o.amount_m2)),
+                    Cell::text(price(lang, o.price_fen_per_mu)),
                     Cell::text(&o.offered_on),
                     Cell::text(lang.text(crate::names::offer_state(o.state))),
                 ]
@@ -246,7 +257,7 @@ async fn own_listings(
         out.push(OwnListing {
             id: l.id.clone(),
             seller: name(names, &l.seller),
-            amount: area(l.amount_m2),
+            amount: area(lang, l.amount_m2),
             state: listing_state(lang, l.state),
             offers,
         });
@@ -342,8 +353,8 @@ pub async fn listing_show(
             vec![
                 Cell::link(&a.id, format!("/market/agreements/{}", a.id)),
                 Cell::text(name(&names, &a.buyer)),
-                Cell::text(area(a.amount_m2)),
-                Cell::text(price(a.price_fen_per_mu)),
+                Cell::text(area(lang, a.amount_m2)),
+                Cell::text(price(lang, a.price_fen_per_mu)),
                 Cell::text(&a.signed_on),
                 Cell::text(agreement_state(lang, a.state)),
             ]
@@ -370,13 +381,13 @@ pub async fn listing_show(
         lang,
         id: l.id.clone(),
         seller: name(&names, &l.seller),
-        amount: area(l.amount_m2),
-        reserve: price(l.reserve_price_fen_per_mu),
+        amount: area(lang, l.amount_m2),
+        reserve: price(lang, l.reserve_price_fen_per_mu),
         period: format!("{} — {}", l.opens_on, l.closes_on),
         contact: l.contact.clone(),
         state: Cell::text(listing_state(lang, l.state)).with_id("listing-state"),
         published: format!("{} · {}", l.published_on, l.published_by),
-        balance: Cell::text(area(detail.listed_balance_m2)).with_id("listed-balance"),
+        balance: Cell::text(area(lang, detail.listed_balance_m2)).with_id("listed-balance"),
         closed: format!(
             "{} {}",
             l.closed_on.clone().unwrap_or_default(),
@@ -435,8 +446,8 @@ fn offer_rows(
                 cells: vec![
                     Cell::text(&o.id),
                     Cell::text(name(names, &o.buyer)),
-                    Cell::text(area(o.amount_m2)),
-                    Cell::text(price(o.price_fen_per_mu)),
+                    Cell::text(area(lang, o.amount_m2)),
+                    Cell::text(price(lang, o.price_fen_per_mu)),
                     Cell::text(&o.contact),
                     Cell::text(&o.offered_on),
                     Cell::text(lang.text(crate::names::offer_state(o.state))),
@@ -509,8 +520,8 @@ pub async fn agreement_show(
             vec![
                 Cell::text(i.number.to_string()),
                 Cell::text(&i.due_on),
-                Cell::text(money(i.amount_fen)),
-                Cell::text(money(i.received_fen)),
+                Cell::text(money(lang, i.amount_fen)),
+                Cell::text(money(lang, i.received_fen)),
             ]
         })
         .collect();
@@ -522,7 +533,7 @@ pub async fn agreement_show(
                 Cell::text(p.seq.to_string()),
                 Cell::text(p.instalment.to_string()),
                 Cell::text(&p.paid_on),
-                Cell::text(money(p.amount_fen)),
+                Cell::text(money(lang, p.amount_fen)),
                 Cell::text(&p.recorded_by),
                 Cell::text(&p.note),
             ]
@@ -541,9 +552,9 @@ pub async fn agreement_show(
         listing: Cell::link(&a.listing, format!("/market/listings/{}", a.listing)),
         seller: name(&names, &a.seller),
         buyer: name(&names, &a.buyer),
-        amount: area(a.amount_m2),
-        price: price(a.price_fen_per_mu),
-        total: Cell::text(money(a.total_fen)).with_id("total"),
+        amount: area(lang, a.amount_m2),
+        price: price(lang, a.price_fen_per_mu),
+        total: Cell::text(money(lang, a.total_fen)).with_id("total"),
         signed: format!("{} · {}", a.signed_on, a.signed_by),
         state: Cell::text(agreement_state(lang, a.state)).with_id("agreement-state"),
         settled,
@@ -552,7 +563,7 @@ pub async fn agreement_show(
             a.cancelled_on.clone().unwrap_or_default(),
             a.cancel_reason.clone().unwrap_or_default()
         ),
-        received: Cell::text(money(a.received_fen)).with_id("received"),
+        received: Cell::text(money(lang, a.received_fen)).with_id("received"),
         schedule,
         payments,
         settle,

@@ -11,7 +11,6 @@ use axum::http::HeaderMap;
 use axum::response::{Html, IntoResponse, Response};
 use chrono::NaiveDate;
 use guagou_domain::Fen;
-use guagou_domain::notice as rules;
 
 use super::fail::Fail;
 use super::public::{lang_of, public_failure};
@@ -86,7 +85,6 @@ fn area(lang: Lang, a: &Area) -> String {
 /// The sheet of notice `n`, printed on `today`.
 fn sheet(lang: Lang, n: &PublicNotice, today: NaiveDate) -> NoticePrint {
     let t = |key| lang.text(key).to_owned();
-    let (status_zh, status_en) = n.status.label();
     let villages: Vec<&str> = n.villages.iter().map(|v| v.name.as_str()).collect();
     let (starts, ends) = (n.starts_on.to_string(), n.ends_on.to_string());
     let intro = lang.fill(
@@ -125,7 +123,7 @@ fn sheet(lang: Lang, n: &PublicNotice, today: NaiveDate) -> NoticePrint {
             n.starts_on,
             lang.text(k::TO),
             n.ends_on,
-            tr(lang, status_zh, status_en)
+            lang.text(crate::names::period_status(n.status))
         ),
         standards: n
             .standards
@@ -145,17 +143,15 @@ fn sheet(lang: Lang, n: &PublicNotice, today: NaiveDate) -> NoticePrint {
             .households
             .iter()
             .enumerate()
-            .map(|(i, h)| {
-                let (czh, cen) = rules::consent_label(&h.consent);
-                let (mzh, men) = rules::method_label(h.method.as_deref());
-                HouseholdRow {
-                    number: i + 1,
-                    name: h.name.clone(),
-                    village: h.village_name.clone().unwrap_or_default(),
-                    persons: h.persons.map(|p| p.to_string()).unwrap_or_default(),
-                    consent: tr(lang, czh, cen).to_owned(),
-                    method: tr(lang, mzh, men).to_owned(),
-                }
+            .map(|(i, h)| HouseholdRow {
+                number: i + 1,
+                name: h.name.clone(),
+                village: h.village_name.clone().unwrap_or_default(),
+                persons: h.persons.map(|p| p.to_string()).unwrap_or_default(),
+                consent: lang.text(crate::names::consent_code(&h.consent)).to_owned(),
+                method: lang
+                    .text(crate::names::resettlement_code(h.method.as_deref()))
+                    .to_owned(),
             })
             .collect(),
         objection_text: lang.fill(

@@ -150,20 +150,19 @@ pub async fn public_index(
         .public_notices()
         .await
         .map_err(|e| fail(e.into()))?;
-    let row = |n: &&guagou_registry::notice::Notice| {
-        let (zh, en) = n.period.status(today).label();
-        NoticeRow {
-            code: n.code.clone(),
-            name: n.project_name.clone(),
-            township: n
-                .township
-                .as_ref()
-                .map(|t| t.name.clone())
-                .unwrap_or_default(),
-            period: format!("{} — {}", n.period.starts_on, n.period.ends_on),
-            status: crate::print::tr(lang, zh, en).to_owned(),
-            households: n.households_count,
-        }
+    let row = |n: &&guagou_registry::notice::Notice| NoticeRow {
+        code: n.code.clone(),
+        name: n.project_name.clone(),
+        township: n
+            .township
+            .as_ref()
+            .map(|t| t.name.clone())
+            .unwrap_or_default(),
+        period: format!("{} — {}", n.period.starts_on, n.period.ends_on),
+        status: lang
+            .text(crate::names::period_status(n.period.status(today)))
+            .to_owned(),
+        households: n.households_count,
     };
     let (current, closed): (Vec<_>, Vec<_>) = notices
         .iter()

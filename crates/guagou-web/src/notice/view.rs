@@ -35,8 +35,16 @@ impl Area {
         }
     }
 
-    fn text(&self) -> String {
-        format!("{} m² · {} 公顷 · {} 亩", self.m2, self.ha, self.mu)
+    /// `57320 m² · 5.7320 公顷 · 85.98 亩`, the units in the reader's language.
+    fn text(&self, lang: Lang) -> String {
+        format!(
+            "{} m² · {} {} · {} {}",
+            self.m2,
+            self.ha,
+            lang.text(k::HA),
+            self.mu,
+            lang.text(k::MU)
+        )
     }
 }
 
@@ -279,38 +287,33 @@ fn render(template: &impl askama::Template) -> String {
 /// The body of a notice (project, period, areas, standards, contact, households): the same for
 /// the public and for staff, since it is what was published.
 pub fn notice_html(lang: Lang, n: &PublicNotice) -> String {
-    let (zh, en) = n.status.label();
     let households = n
         .households
         .iter()
-        .map(|h| {
-            let (czh, cen) = rules::consent_label(&h.consent);
-            let (mzh, men) = rules::method_label(h.method.as_deref());
-            HouseholdLine {
-                name: h.name.clone(),
-                village: h
-                    .village_name
-                    .as_deref()
-                    .or(h.village.as_deref())
-                    .unwrap_or("")
-                    .to_owned(),
-                persons: h.persons.map(|p| p.to_string()).unwrap_or_default(),
-                consent: tr(lang, czh, cen),
-                method: tr(lang, mzh, men),
-            }
+        .map(|h| HouseholdLine {
+            name: h.name.clone(),
+            village: h
+                .village_name
+                .as_deref()
+                .or(h.village.as_deref())
+                .unwrap_or("")
+                .to_owned(),
+            persons: h.persons.map(|p| p.to_string()).unwrap_or_default(),
+            consent: lang.text(crate::names::consent_code(&h.consent)),
+            method: lang.text(crate::names::resettlement_code(h.method.as_deref())),
         })
         .collect();
     render(&NoticeView {
         lang,
         n,
-        status: tr(lang, zh, en),
+        status: lang.text(crate::names::period_status(n.status)),
         status_class: match n.status {
             PeriodStatus::Open => "ok",
             PeriodStatus::Upcoming => "warn",
             PeriodStatus::Closed => "none",
         },
-        demolition: n.demolition.text(),
-        resettlement: n.resettlement.text(),
+        demolition: n.demolition.text(lang),
+        resettlement: n.resettlement.text(lang),
         standards: n
             .standards
             .iter()

@@ -710,11 +710,7 @@ async fn county_plans(
             .map(|p| PlanItem {
                 id: p.id.clone(),
                 title: p.title.clone(),
-                state: match lang {
-                    Lang::Zh => p.state.label_zh(),
-                    Lang::En => p.state.label_en(),
-                }
-                .to_owned(),
+                state: lang.text(crate::names::plan_state(p.state)).to_owned(),
             })
             .collect(),
     )

@@ -343,11 +343,7 @@ async fn take_action(
 }
 
 fn state_cell(lang: Lang, state: PlanState) -> String {
-    match lang {
-        Lang::Zh => state.label_zh(),
-        Lang::En => state.label_en(),
-    }
-    .to_owned()
+    lang.text(crate::names::plan_state(state)).to_owned()
 }
 
 /// Whether `user` may draft plans (the county land bureau).

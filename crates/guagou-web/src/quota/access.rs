@@ -73,8 +73,8 @@ pub(crate) fn operation_kind(kind: &str) -> Key {
 }
 
 /// An area as `m² (公顷 / 亩)` text.
-pub(crate) fn area_text(m2: i64) -> String {
-    crate::html::area_text(m2)
+pub(crate) fn area_text(lang: Lang, m2: i64) -> String {
+    crate::html::area_text(lang, m2)
 }
 
 /// An area in the three units, for JSON.
@@ -154,7 +154,14 @@ mod tests {
 
     #[test]
     fn areas_show_hectares_and_mu() {
-        assert_eq!(area_text(10_000), "10,000 m² (1.0000 公顷 / 15.00 亩)");
+        assert_eq!(
+            area_text(Lang::Zh, 10_000),
+            "10,000 m² (1.0000 公顷 / 15.00 亩)"
+        );
+        assert_eq!(
+            area_text(Lang::En, 10_000),
+            "10,000 m² (1.0000 ha / 15.00 mu)"
+        );
         let area = Area::of(-2);
         assert_eq!(
             (area.hectares.as_str(), area.mu.as_str()),

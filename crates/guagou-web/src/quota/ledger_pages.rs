@@ -275,10 +275,16 @@ pub async fn ledger_index(
     State(state): State<AppState>,
     PageUser(user): PageUser,
 ) -> Result<Html<String>, PageError> {
+    let page = crate::page_cache::page(&user, || ledger_index_page(&state, &user)).await?;
+    Ok(Html(page.to_string()))
+}
+
+/// The ledger's index page for `user` (kept while nothing changed: `page_cache`).
+async fn ledger_index_page(state: &AppState, user: &User) -> Result<String, WebError> {
     let lang = user.lang;
     let registry = &state.registry;
     let scope = user.door(registry).read_scope().await?;
-    let accounts = read::readable_accounts(registry, &scope, &user).await?;
+    let accounts = read::readable_accounts(registry, &scope, user).await?;
     let listings = user.door(registry).open_listings().await?;
     let mut by_county: BTreeMap<Option<String>, Vec<IndexRow>> = BTreeMap::new();
     for a in &accounts {
@@ -310,21 +316,21 @@ pub async fn ledger_index(
             division: user.actor.division.clone(),
         })
     });
-    let grant = if user.is_land_writer() && above_county(&user) {
-        Some(grant_form(&user, &scope)?)
+    let grant = if user.is_land_writer() && above_county(user) {
+        Some(grant_form(user, &scope)?)
     } else {
         None
     };
     let view = IndexPage {
         lang,
-        chain: chain_status(&state, lang).await?,
+        chain: chain_status(state, lang).await?,
         own_href,
         groups,
-        listings: listing_rows(&scope, &user, &listings),
+        listings: listing_rows(&scope, user, &listings),
         grant,
     };
     let body = render(&view, "ledger")?;
-    Ok(Html(page(k::QUOTA_LEDGER, Some(&user), &body)))
+    Ok(page(k::QUOTA_LEDGER, Some(user), &body))
 }
 
 /// Open listings (公告): market data every signed-in user of the province sees (seller,
@@ -346,7 +352,7 @@ fn listing_rows(
                 },
             ),
             seller: division_label(scope, seller.as_str()),
-            amount: area_text(*open),
+            amount: area_text(user.lang, *open),
         })
         .collect()
 }
@@ -404,7 +410,7 @@ fn lot_rows(lang: Lang, scope: &Scope, lots: &[Lot]) -> Vec<LotRow> {
             serial: lot.serial(),
             advanced: lot.advanced,
             project: project_cell(scope, &lot.project),
-            area: area_text(lot.size()),
+            area: area_text(lang, lot.size()),
             holder: account_ref(lang, scope, &lot.holder),
             parent: lot.parent,
             created_by: lot.created_by,
@@ -493,7 +499,7 @@ pub async fn account_show(
         lang,
         kind: pick(lang, &detail.account.kind_zh, &detail.account.kind_en),
         owner,
-        balance: area_text(detail.account.balance.m2),
+        balance: area_text(lang, detail.account.balance.m2),
         open_lots: account
             .has_lots()
             .then(|| lot_rows(lang, &scope, &detail.open_lots)),
@@ -701,7 +707,7 @@ async fn supplies_and_adjustments(
                 Cell::text(&s.recorded_on),
                 Cell::text(&s.zone),
                 Cell::text(&s.land_use),
-                Cell::text(area_text(s.area_m2)),
+                Cell::text(area_text(lang, s.area_m2)),
                 match s.backing.as_str() {
                     "surplus_quota" => Cell::text(lang.text(k::SURPLUS_QUOTA)),
                     "annual_plan" => Cell::text(lang.text(k::ANNUAL_PLAN_QUOTA)),

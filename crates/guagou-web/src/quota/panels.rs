@@ -31,6 +31,7 @@ struct FailedPanel<'a> {
 
 /// A panel that could not be read: why, in the reader's language, under the panel's id.
 pub fn failed_panel(lang: Lang, id: &str, error: &WebError) -> String {
+    crate::page_cache::degraded();
     let problem = error.problem();
     let panel = FailedPanel {
         id,
@@ -119,14 +120,14 @@ pub(crate) async fn project_ledger(
     );
     let suspended = position.county_suspended;
     let facts = LedgerFacts {
-        planned: area_text(ledger.planned_surplus_m2),
-        limit: area_text(limit),
-        advanced: area_text(ledger.advanced_m2),
-        owed: area_text(position.owed_m2),
+        planned: area_text(lang, ledger.planned_surplus_m2),
+        limit: area_text(lang, limit),
+        advanced: area_text(lang, ledger.advanced_m2),
+        owed: area_text(lang, position.owed_m2),
         owed_href: account_url(&Account::Advance {
             project: code.clone(),
         }),
-        issued: ledger.issued_m2.map(area_text),
+        issued: ledger.issued_m2.map(|m2| area_text(lang, m2)),
         issued_href: account_url(&Account::Surplus {
             project: code.clone(),
         }),
@@ -162,7 +163,7 @@ pub(crate) async fn project_ledger(
     let advance_note = lang.fill(
         k::ADVANCE_STILL_POSSIBLE,
         &[
-            ("remaining", &area_text(remaining)),
+            ("remaining", &area_text(lang, remaining)),
             ("repaid", &rule_title(lang, profile, RuleId::AdvanceRepaid)),
             (
                 "deadline",
@@ -276,7 +277,7 @@ pub(crate) fn deadline_table(
                 county: &i.county,
                 county_name: names.get(&i.county).cloned().unwrap_or_default(),
                 area: if i.amount_m2 > 0 {
-                    area_text(i.amount_m2)
+                    area_text(lang, i.amount_m2)
                 } else {
                     String::new()
                 },

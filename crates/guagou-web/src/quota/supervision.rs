@@ -80,9 +80,9 @@ pub(crate) fn obligation_kind(kind: &str) -> Key {
     }
 }
 
-fn amount_cell(value: &serde_json::Value) -> Cell {
+fn amount_cell(lang: Lang, value: &serde_json::Value) -> Cell {
     match value.get("amount_m2").and_then(serde_json::Value::as_i64) {
-        Some(m2) if m2 > 0 => Cell::text(area_text(m2)),
+        Some(m2) if m2 > 0 => Cell::text(area_text(lang, m2)),
         _ => Cell::default(),
     }
 }
@@ -129,7 +129,7 @@ fn sanction_table(
                 Cell::text(sanction_kind(lang, &kind)),
                 Cell::text(text(s, "project")),
                 division(names, &text(s, "county")),
-                amount_cell(s),
+                amount_cell(lang, s),
                 Cell::text(text(s, "overdue_since")),
             ];
             if applied {
@@ -158,7 +158,7 @@ fn obligation_rows(
                 Cell::text(lang.text(name)),
                 division(names, &text(o, "county")),
                 Cell::text(text(o, "project")),
-                amount_cell(o),
+                amount_cell(lang, o),
                 Cell::text(text(o, "opened_on")),
                 if closed.is_empty() {
                     Cell::text(lang.text(k::OPEN)).with_class("fail")

@@ -2,6 +2,7 @@
 //! Chinese and English, a unit, and the number it shows.
 
 use crate::catalogue::{Key, k};
+use crate::html::Lang;
 use guagou_domain::report::Figures;
 use guagou_domain::{Fen, SquareMetres};
 
@@ -37,21 +38,30 @@ impl Unit {
 
 /// One column.
 pub struct Column {
-    pub zh: &'static str,
-    pub en: &'static str,
+    /// The column's name (a catalogue entry).
+    pub name: Key,
     pub unit: Unit,
     pub value: fn(&Figures) -> i64,
 }
 
 impl Column {
-    /// `名称（单位）`.
+    /// The header in `lang`: `名称（单位）`, `name (unit)`.
+    pub fn header(&self, lang: Lang) -> String {
+        let (name, unit) = (lang.text(self.name), lang.text(self.unit.name()));
+        match lang {
+            Lang::Zh => format!("{name}（{unit}）"),
+            Lang::En => format!("{name} ({unit})"),
+        }
+    }
+
+    /// `名称（单位）` (the workbook's Chinese headers).
     pub fn header_zh(&self) -> String {
-        format!("{}（{}）", self.zh, self.unit.label().0)
+        self.header(Lang::Zh)
     }
 
     /// `name (unit)`.
     pub fn header_en(&self) -> String {
-        format!("{} ({})", self.en, self.unit.label().1)
+        self.header(Lang::En)
     }
 
     /// The cell as text: whole numbers, money in 元 with two decimals.
@@ -63,11 +73,17 @@ impl Column {
         }
     }
 
-    /// A tooltip with the area in 公顷 and 亩, for area columns.
-    pub fn title(&self, figures: &Figures) -> Option<String> {
+    /// A tooltip with the area in hectares and mu (公顷, 亩 in Chinese), for area columns.
+    pub fn title(&self, lang: Lang, figures: &Figures) -> Option<String> {
         (self.unit == Unit::M2).then(|| {
             let area = SquareMetres((self.value)(figures));
-            format!("{} 公顷 / {} 亩", area.hectares_text(), area.mu_text())
+            format!(
+                "{} {} / {} {}",
+                area.hectares_text(),
+                lang.text(k::HA),
+                area.mu_text(),
+                lang.text(k::MU)
+            )
         })
     }
 
@@ -88,58 +104,50 @@ fn count(n: u64) -> i64 {
 
 /// A group of columns: one table on the page, one block in a sheet.
 pub struct Group {
-    pub zh: &'static str,
-    pub en: &'static str,
+    /// The table's title (a catalogue entry).
+    pub name: Key,
     pub columns: &'static [Column],
 }
 
 /// Projects and what their current versions plan.
 const PROJECTS: &[Column] = &[
     Column {
-        zh: "申报项目",
-        en: "projects submitted",
+        name: k::REPORT_PROJECTS_SUBMITTED,
         unit: Unit::Projects,
         value: |f| count(f.projects_submitted),
     },
     Column {
-        zh: "立项项目",
-        en: "projects approved",
+        name: k::REPORT_PROJECTS_APPROVED,
         unit: Unit::Projects,
         value: |f| count(f.projects_approved),
     },
     Column {
-        zh: "验收项目",
-        en: "projects accepted",
+        name: k::REPORT_PROJECTS_ACCEPTED,
         unit: Unit::Projects,
         value: |f| count(f.projects_accepted),
     },
     Column {
-        zh: "立项拆旧面积",
-        en: "planned demolition",
+        name: k::REPORT_PLANNED_DEMOLITION,
         unit: Unit::M2,
         value: |f| f.planned_demolition_m2,
     },
     Column {
-        zh: "立项安置面积",
-        en: "planned resettlement",
+        name: k::REPORT_PLANNED_RESETTLEMENT,
         unit: Unit::M2,
         value: |f| f.planned_resettlement_m2,
     },
     Column {
-        zh: "立项预计节余",
-        en: "planned surplus",
+        name: k::REPORT_PLANNED_SURPLUS,
         unit: Unit::M2,
         value: |f| f.planned_surplus_m2,
     },
     Column {
-        zh: "受益农户",
-        en: "households",
+        name: k::REPORT_HOUSEHOLDS,
         unit: Unit::Households,
         value: |f| count(f.households),
     },
     Column {
-        zh: "受益贫困户",
-        en: "poor households",
+        name: k::REPORT_POOR_HOUSEHOLDS,
         unit: Unit::Households,
         value: |f| count(f.poor_households),
     },
@@ -148,20 +156,17 @@ const PROJECTS: &[Column] = &[
 /// What acceptances confirmed.
 const ACCEPTANCE: &[Column] = &[
     Column {
-        zh: "验收拆旧复垦面积",
-        en: "demolition reclaimed",
+        name: k::REPORT_DEMOLITION_RECLAIMED,
         unit: Unit::M2,
         value: |f| f.accepted_demolition_m2,
     },
     Column {
-        zh: "其中复垦耕地",
-        en: "reclaimed farmland",
+        name: k::REPORT_RECLAIMED_FARMLAND,
         unit: Unit::M2,
         value: |f| f.accepted_farmland_m2,
     },
     Column {
-        zh: "验收安置区面积",
-        en: "resettlement area",
+        name: k::REPORT_RESETTLEMENT_AREA,
         unit: Unit::M2,
         value: |f| f.accepted_resettlement_m2,
     },
@@ -170,56 +175,47 @@ const ACCEPTANCE: &[Column] = &[
 /// The surplus quota: produced, advanced, repaid, used, transferred, deducted.
 pub const QUOTA: &[Column] = &[
     Column {
-        zh: "核发节余指标",
-        en: "surplus issued",
+        name: k::REPORT_SURPLUS_ISSUED,
         unit: Unit::M2,
         value: |f| f.issued_m2,
     },
     Column {
-        zh: "预支指标",
-        en: "advanced",
+        name: k::REPORT_ADVANCED,
         unit: Unit::M2,
         value: |f| f.advanced_m2,
     },
     Column {
-        zh: "归还预支",
-        en: "advances repaid",
+        name: k::REPORT_ADVANCES_REPAID,
         unit: Unit::M2,
         value: |f| f.repaid_m2,
     },
     Column {
-        zh: "使用指标",
-        en: "used",
+        name: k::REPORT_USED,
         unit: Unit::M2,
         value: |f| f.used_m2,
     },
     Column {
-        zh: "流转出",
-        en: "transferred out",
+        name: k::REPORT_TRANSFERRED_OUT,
         unit: Unit::M2,
         value: |f| f.transferred_out_m2,
     },
     Column {
-        zh: "流转收入",
-        en: "transfer revenue",
+        name: k::REPORT_TRANSFER_REVENUE,
         unit: Unit::Yuan,
         value: |f| f.transfer_revenue_fen,
     },
     Column {
-        zh: "流转入",
-        en: "transferred in",
+        name: k::REPORT_TRANSFERRED_IN,
         unit: Unit::M2,
         value: |f| f.transferred_in_m2,
     },
     Column {
-        zh: "流转支出",
-        en: "transfer paid",
+        name: k::REPORT_TRANSFER_PAID,
         unit: Unit::Yuan,
         value: |f| f.transfer_paid_fen,
     },
     Column {
-        zh: "扣减年度计划指标",
-        en: "annual plan deducted",
+        name: k::REPORT_ANNUAL_PLAN_DEDUCTED,
         unit: Unit::M2,
         value: |f| f.deducted_m2,
     },
@@ -228,18 +224,15 @@ pub const QUOTA: &[Column] = &[
 /// The three tables of figures.
 pub const GROUPS: &[Group] = &[
     Group {
-        zh: "节余指标",
-        en: "Surplus quota",
+        name: k::REPORT_SURPLUS_QUOTA,
         columns: QUOTA,
     },
     Group {
-        zh: "项目与受益户",
-        en: "Projects and households",
+        name: k::REPORT_PROJECTS_AND_HOUSEHOLDS,
         columns: PROJECTS,
     },
     Group {
-        zh: "验收面积",
-        en: "Accepted areas",
+        name: k::REPORT_ACCEPTED_AREAS,
         columns: ACCEPTANCE,
     },
 ];

@@ -7,8 +7,7 @@ use axum::extract::rejection::QueryRejection;
 use axum::extract::{Query, State};
 use axum::http::header;
 use axum::response::{Html, IntoResponse, Response};
-use guagou_domain::report::state_label_en;
-use guagou_domain::report::{FigureRow, Figures, Report, ReportQuery, STATES, land_use_label};
+use guagou_domain::report::{FigureRow, Figures, Report, ReportQuery, STATES};
 use guagou_registry::Registry;
 use serde_json::json;
 
@@ -147,10 +146,7 @@ fn charts(lang: Lang, report: &Report) -> Option<(String, String)> {
     });
     let state_labels: Vec<String> = STATES
         .iter()
-        .map(|s| match lang {
-            Lang::Zh => s.label_zh().to_owned(),
-            Lang::En => state_label_en(*s),
-        })
+        .map(|s| lang.text(crate::names::project_state(*s)).to_owned())
         .collect();
     let state_counts: Vec<u64> = STATES
         .iter()
@@ -245,10 +241,10 @@ fn division_text(name: &str, code: &str) -> String {
     }
 }
 
-fn number_cell(column: &Column, figures: &Figures) -> NumCell {
+fn number_cell(lang: Lang, column: &Column, figures: &Figures) -> NumCell {
     NumCell {
         text: column.text(figures),
-        title: column.title(figures),
+        title: column.title(lang, figures),
     }
 }
 
@@ -256,10 +252,7 @@ fn headers_of(lang: Lang, group: &Group, leading: &[Key]) -> Vec<String> {
     leading
         .iter()
         .map(|name| lang.text(name).to_owned())
-        .chain(group.columns.iter().map(|c| match lang {
-            Lang::Zh => c.header_zh(),
-            Lang::En => c.header_en(),
-        }))
+        .chain(group.columns.iter().map(|c| c.header(lang)))
         .collect()
 }
 
@@ -267,14 +260,19 @@ fn by_county(lang: Lang, report: &Report) -> Vec<Grouped> {
     GROUPS
         .iter()
         .map(|group| Grouped {
-            title: crate::print::tr(lang, group.zh, group.en).to_owned(),
+            title: lang.text(group.name).to_owned(),
             headers: headers_of(lang, group, &[k::DIVISION]),
             rows: report
                 .by_division
                 .iter()
                 .map(|r| {
                     std::iter::once(NumCell::plain(division_text(&r.name, &r.division)))
-                        .chain(group.columns.iter().map(|c| number_cell(c, &r.figures)))
+                        .chain(
+                            group
+                                .columns
+                                .iter()
+                                .map(|c| number_cell(lang, c, &r.figures)),
+                        )
                         .collect()
                 })
                 .collect(),
@@ -282,7 +280,7 @@ fn by_county(lang: Lang, report: &Report) -> Vec<Grouped> {
                 group
                     .columns
                     .iter()
-                    .map(|c| number_cell(c, &report.total))
+                    .map(|c| number_cell(lang, c, &report.total))
                     .collect(),
             ),
         })
@@ -293,7 +291,7 @@ fn by_year(lang: Lang, report: &Report) -> Vec<Grouped> {
     GROUPS
         .iter()
         .map(|group| Grouped {
-            title: crate::print::tr(lang, group.zh, group.en).to_owned(),
+            title: lang.text(group.name).to_owned(),
             headers: headers_of(lang, group, &[k::DIVISION, k::YEAR]),
             rows: report
                 .by_year
@@ -304,7 +302,12 @@ fn by_year(lang: Lang, report: &Report) -> Vec<Grouped> {
                         NumCell::plain(r.year.map(|y| y.to_string()).unwrap_or_default()),
                     ]
                     .into_iter()
-                    .chain(group.columns.iter().map(|c| number_cell(c, &r.figures)))
+                    .chain(
+                        group
+                            .columns
+                            .iter()
+                            .map(|c| number_cell(lang, c, &r.figures)),
+                    )
                     .collect()
                 })
                 .collect(),
@@ -315,10 +318,11 @@ fn by_year(lang: Lang, report: &Report) -> Vec<Grouped> {
 
 fn states_table(lang: Lang, report: &Report) -> Grouped {
     let mut headers = vec![lang.text(k::DIVISION).to_owned()];
-    headers.extend(STATES.iter().map(|s| match lang {
-        Lang::Zh => s.label_zh().to_owned(),
-        Lang::En => state_label_en(*s),
-    }));
+    headers.extend(
+        STATES
+            .iter()
+            .map(|s| lang.text(crate::names::project_state(*s)).to_owned()),
+    );
     headers.push(lang.text(k::TOTAL_2).to_owned());
     let count = |n: u64| NumCell::plain(n.to_string());
     Grouped {
@@ -359,11 +363,10 @@ fn uses_table(lang: Lang, report: &Report) -> Grouped {
             .uses
             .iter()
             .map(|u| {
-                let (zh, en) = land_use_label(u.land_use);
                 vec![
                     NumCell::plain(division_text(&u.name, &u.division)),
                     NumCell::plain(u.year.to_string()),
-                    NumCell::plain(crate::print::tr(lang, zh, en)),
+                    NumCell::plain(lang.text(crate::names::land_use(u.land_use))),
                     NumCell::plain(u.amount_m2.to_string()),
                 ]
             })

@@ -3,10 +3,12 @@
 //! in 元 with two decimals), a total row, and a sheet 说明 with the query and each column's
 //! English name. Shared by `GET /reports.xlsx` and `guagou report --format xlsx`.
 
-use guagou_domain::report::{FigureRow, Figures, Report, STATES, land_use_label, state_label_en};
+use guagou_domain::report::{FigureRow, Figures, Report, STATES};
 use rust_xlsxwriter::{Format, Workbook, Worksheet, XlsxError};
 
 use super::columns::{Column, GROUPS, Unit};
+use crate::html::Lang;
+use crate::names;
 
 /// The content type of an .xlsx file.
 pub const XLSX_CONTENT_TYPE: &str =
@@ -161,7 +163,11 @@ fn states_sheet(
     let names: Vec<String> = ["行政区代码", "行政区"]
         .iter()
         .map(|s| (*s).to_owned())
-        .chain(STATES.iter().map(|s| format!("{}（个）", s.label_zh())))
+        .chain(
+            STATES
+                .iter()
+                .map(|s| format!("{}（个）", Lang::Zh.text(names::project_state(*s)))),
+        )
         .chain(std::iter::once("合计（个）".to_owned()))
         .collect();
     headers(sheet, &names, formats)?;
@@ -198,7 +204,7 @@ fn uses_sheet(sheet: &mut Worksheet, report: &Report, formats: &Formats) -> Resu
         sheet.write_string(row, 0, &line.division)?;
         sheet.write_string(row, 1, &line.name)?;
         sheet.write_number(row, 2, line.year)?;
-        sheet.write_string(row, 3, land_use_label(line.land_use).0)?;
+        sheet.write_string(row, 3, Lang::Zh.text(names::land_use(line.land_use)))?;
         sheet.write_number_with_format(row, 4, line.amount_m2 as f64, &formats.whole)?;
         row += 1;
     }
@@ -251,8 +257,9 @@ fn notes_sheet(sheet: &mut Worksheet, report: &Report, formats: &Formats) -> Res
     }
     for state in STATES {
         row += 1;
-        sheet.write_string(row, 0, format!("{}（个）", state.label_zh()))?;
-        sheet.write_string(row, 1, format!("{} (projects)", state_label_en(state)))?;
+        let name = names::project_state(state);
+        sheet.write_string(row, 0, format!("{}（个）", Lang::Zh.text(name)))?;
+        sheet.write_string(row, 1, format!("{} (projects)", Lang::En.text(name)))?;
         sheet.write_string(row, 2, "个")?;
     }
     Ok(())

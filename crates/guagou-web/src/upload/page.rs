@@ -124,8 +124,9 @@ pub async fn new_project_show(
                 "picker-townships",
                 &townships,
             ),
-            villages: crate::pickers::field(
+            villages: crate::pickers::list_field(
                 lang.text(k::VILLAGE_CODES_12_DIGITS_COMMA_SEPARATED),
+                lang.text(k::ADD_A_VILLAGE_BY_NAME),
                 "villages",
                 "511722104201, 511722104202",
                 "picker-villages",
@@ -256,10 +257,9 @@ pub async fn new_version_show(
         },
         &[("version", &version)],
     );
-    let state_text = match lang {
-        Lang::Zh => project.state.label_zh().to_string(),
-        Lang::En => project.state.to_string(),
-    };
+    let state_text = lang
+        .text(crate::names::project_state(project.state))
+        .to_owned();
     let intro = lang.fill(
         k::UPLOAD_PROJECT_IS_AT_VERSION,
         &[

@@ -118,7 +118,7 @@ pub async fn project_forms_html(
         figures: acceptance
             .as_ref()
             .map(|view| {
-                let mut all = figures(view);
+                let mut all = figures(lang, view);
                 all.extend(layer_figures(lang, view));
                 all
             })
@@ -193,7 +193,7 @@ fn layer_figures(lang: Lang, view: &AcceptanceView) -> Vec<Figure> {
     ]
 }
 
-fn figures(view: &AcceptanceView) -> Vec<Figure> {
+fn figures(lang: Lang, view: &AcceptanceView) -> Vec<Figure> {
     let a = &view.acceptance;
     let plain = |label: Key, value: String| Figure {
         label,
@@ -211,28 +211,31 @@ fn figures(view: &AcceptanceView) -> Vec<Figure> {
             k::CHANGE_VERSION_APPLIED_WITH_IT,
             a.change_version.map(|v| v.to_string()).unwrap_or_default(),
         ),
-        plain(k::RECLAIMED, area_text(a.reclaimed_m2)),
-        plain(k::RESETTLEMENT_3, area_text(a.resettlement_m2)),
+        plain(k::RECLAIMED, area_text(lang, a.reclaimed_m2)),
+        plain(k::RESETTLEMENT_3, area_text(lang, a.resettlement_m2)),
         marked(
             k::CONFIRMED_SURPLUS,
             view.confirmed_m2 < 0,
-            area_text(view.confirmed_m2),
+            area_text(lang, view.confirmed_m2),
         ),
-        plain(k::ADVANCED_2, area_text(view.advanced_m2)),
+        plain(k::ADVANCED_2, area_text(lang, view.advanced_m2)),
         marked(
             k::SHORTFALL_OVERDUE,
             view.shortfall_m2 > 0,
-            area_text(view.shortfall_m2),
+            area_text(lang, view.shortfall_m2),
         ),
-        plain(k::RECLAIMED_FARMLAND_2, area_text(a.reclaimed_farmland_m2)),
+        plain(
+            k::RECLAIMED_FARMLAND_2,
+            area_text(lang, a.reclaimed_farmland_m2),
+        ),
         plain(
             k::FARMLAND_USED_BY_RESETTLEMENT_2,
-            area_text(a.resettlement_farmland_m2),
+            area_text(lang, a.resettlement_farmland_m2),
         ),
         marked(
             k::CULTIVATED_LAND_BALANCE,
             view.farmland_balance_m2 < 0,
-            area_text(view.farmland_balance_m2),
+            area_text(lang, view.farmland_balance_m2),
         ),
         plain(
             k::DECISION,

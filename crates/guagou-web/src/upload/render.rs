@@ -15,8 +15,8 @@ use crate::html::{Lang, quantity_text, value_text};
 use crate::partials::Cell;
 
 /// An area in m² with hectares and mu.
-pub fn area_text(m2: i64) -> String {
-    crate::html::area_text(m2)
+pub fn area_text(lang: Lang, m2: i64) -> String {
+    crate::html::area_text(lang, m2)
 }
 
 /// A measured (not yet rounded) area: m² with two decimals.
@@ -176,9 +176,9 @@ pub fn precheck_view(lang: Lang, pre: &PreCheck) -> PreCheckView<'_> {
     });
     PreCheckView {
         pre,
-        demolition: area_text(pre.demolition_m2),
-        resettlement: area_text(pre.resettlement_m2),
-        surplus: area_text(pre.planned_surplus_m2),
+        demolition: area_text(lang, pre.demolition_m2),
+        resettlement: area_text(lang, pre.resettlement_m2),
+        surplus: area_text(lang, pre.planned_surplus_m2),
         failed,
         result_headers: texts(lang, RESULT_HEADERS),
         rules: rule_rows(lang, &pre.results),

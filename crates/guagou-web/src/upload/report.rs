@@ -252,9 +252,15 @@ fn sheet(
         checked_at: format!("{checked_at}{}", lang.text(k::BEIJING_TIME)),
         checked_by,
         summary: vec![
-            (t(k::DEMOLITION_AREA_2), area_text(pre.demolition_m2)),
-            (t(k::RESETTLEMENT_AREA_2), area_text(pre.resettlement_m2)),
-            (t(k::PLANNED_SURPLUS), area_text(pre.planned_surplus_m2)),
+            (t(k::DEMOLITION_AREA_2), area_text(lang, pre.demolition_m2)),
+            (
+                t(k::RESETTLEMENT_AREA_2),
+                area_text(lang, pre.resettlement_m2),
+            ),
+            (
+                t(k::PLANNED_SURPLUS),
+                area_text(lang, pre.planned_surplus_m2),
+            ),
             (t(k::HOUSEHOLDS_2), households),
         ],
         blocked: !failed.is_empty(),

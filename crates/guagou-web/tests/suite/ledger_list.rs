@@ -193,6 +193,15 @@ async fn forms_offer_the_readers_divisions_by_name_instead_of_typed_codes() {
         villages.contains("<option value=\"511722") && !villages.contains("value=\"511723"),
         "{villages}"
     );
+    // Several villages: the field keeps its name and takes typed codes; a chooser without a
+    // name (never sent) adds villages picked by name, listed under the field.
+    for part in [
+        "name=\"villages\" id=\"field-villages\"",
+        "data-adds-to=\"field-villages\" list=\"picker-villages\"",
+        "data-names-of=\"field-villages\"",
+    ] {
+        assert!(form.body.contains(part), "{part}: {}", form.body);
+    }
     // Another county sees its own and not 宣汉's.
     let other = app.login("other").await; // 开江县 511723
     let theirs = app.get(&other, "/projects/new").await;

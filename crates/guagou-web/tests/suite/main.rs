@@ -17,6 +17,7 @@ mod map;
 mod market;
 mod notice;
 mod one_door;
+mod page_cache;
 mod plans;
 mod print;
 mod protection;

@@ -1107,6 +1107,7 @@ fn user(name: &str, division: &str, department: &str) -> User {
         lang: guagou_web::html::Lang::Zh,
         today: chrono::NaiveDate::from_ymd_opt(2019, 7, 15).unwrap_or_default(),
         todo: None,
+        audit_head: None,
         path: String::new(),
     }
 }

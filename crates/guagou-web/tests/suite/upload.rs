@@ -296,6 +296,7 @@ async fn panels(app: &TestApp, actor: &str, department: &str, code: &str) -> Str
         lang: guagou_web::html::Lang::Zh,
         today: chrono::NaiveDate::from_ymd_opt(2019, 7, 15).unwrap_or_default(),
         todo: None,
+        audit_head: None,
         path: String::new(),
     };
     let state = guagou_web::AppState {
