@@ -95,6 +95,7 @@ mod every_variant_listed {
             Severity::Error => 0,
             Severity::Warning => 1,
             Severity::Sanction => 2,
+            Severity::Information => 3,
         });
         check(&Conclusion::ALL, |v| match v {
             Conclusion::Agree => 0,

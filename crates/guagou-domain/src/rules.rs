@@ -60,7 +60,12 @@ pub enum Severity {
 
 impl Severity {
     /// Every variant (names and pickers walk them).
-    pub const ALL: [Severity; 3] = [Severity::Error, Severity::Warning, Severity::Sanction];
+    pub const ALL: [Severity; 4] = [
+        Severity::Error,
+        Severity::Warning,
+        Severity::Sanction,
+        Severity::Information,
+    ];
 
     pub fn label_zh(self) -> &'static str {
         match self {

@@ -187,6 +187,27 @@ fn import_and_screen_a_synthetic_county() {
     assert!(message.contains("511722JBNT002"), "{message}");
     assert!(message.contains("m²"), "{message}");
     assert_eq!(farmland["severity"], "error");
+    // Case c's site lies inside the urban boundary: a warning, which the package's written
+    // justification answers (stored with the result; it never blocks).
+    let c = synth.join(answers["projects"][2]["dir"].as_str().unwrap());
+    let (_, results) = check(&c, &as_of, &stored);
+    let town = rule(&results, "RESETTLEMENT_OUTSIDE_URBAN_BOUNDARY");
+    assert_eq!(
+        (town["passed"].clone(), town["severity"].clone()),
+        (Value::from(false), Value::from("warning"))
+    );
+    assert!(town.get("justification").is_none(), "{town}");
+    let manifest = c.join("project.toml");
+    let mut toml = std::fs::read_to_string(&manifest).unwrap();
+    toml.push_str("\n[justifications]\nRESETTLEMENT_OUTSIDE_URBAN_BOUNDARY = \"镇区边缘集中安置，经县政府常务会议同意\"\n");
+    std::fs::write(&manifest, toml).unwrap();
+    let (_, results) = check(&c, &as_of, &stored);
+    let town = rule(&results, "RESETTLEMENT_OUTSIDE_URBAN_BOUNDARY");
+    assert_eq!(
+        town["justification"], "镇区边缘集中安置，经县政府常务会议同意",
+        "{town}"
+    );
+
     let a = &answers["projects"][0];
     let (_, results) = check(&synth.join(a["dir"].as_str().unwrap()), &as_of, &stored);
     let informed = rule(&results, "DEMOLITION_IN_ECOLOGICAL_REDLINE");
