@@ -192,43 +192,49 @@ struct Screen {
     tolerance: fn(&ProtectionRules) -> &Param<i64>,
 }
 
+impl Screen {
+    const fn new(
+        rule: RuleId,
+        kind: ProtectionKind,
+        role: ScreenedRole,
+        tolerance: fn(&ProtectionRules) -> &Param<i64>,
+    ) -> Screen {
+        Screen {
+            rule,
+            kind,
+            role,
+            tolerance,
+        }
+    }
+}
+
+fn farmland(p: &ProtectionRules) -> &Param<i64> {
+    &p.permanent_farmland_tolerance_m2
+}
+
+fn redline(p: &ProtectionRules) -> &Param<i64> {
+    &p.ecological_redline_tolerance_m2
+}
+
+fn urban(p: &ProtectionRules) -> &Param<i64> {
+    &p.urban_boundary_tolerance_m2
+}
+
+fn demolition_redline(p: &ProtectionRules) -> &Param<i64> {
+    &p.demolition_redline_tolerance_m2
+}
+
+use ProtectionKind::{EcologicalRedline, PermanentFarmland, UrbanBoundary};
+use ScreenedRole::{Construction, Demolition, Resettlement};
+
+#[rustfmt::skip]
 const SCREENS: &[Screen] = &[
-    Screen {
-        rule: RuleId::ResettlementNotOnPermanentFarmland,
-        kind: ProtectionKind::PermanentFarmland,
-        role: ScreenedRole::Resettlement,
-        tolerance: |p| &p.permanent_farmland_tolerance_m2,
-    },
-    Screen {
-        rule: RuleId::ConstructionNotOnPermanentFarmland,
-        kind: ProtectionKind::PermanentFarmland,
-        role: ScreenedRole::Construction,
-        tolerance: |p| &p.permanent_farmland_tolerance_m2,
-    },
-    Screen {
-        rule: RuleId::ResettlementNotInEcologicalRedline,
-        kind: ProtectionKind::EcologicalRedline,
-        role: ScreenedRole::Resettlement,
-        tolerance: |p| &p.ecological_redline_tolerance_m2,
-    },
-    Screen {
-        rule: RuleId::ConstructionNotInEcologicalRedline,
-        kind: ProtectionKind::EcologicalRedline,
-        role: ScreenedRole::Construction,
-        tolerance: |p| &p.ecological_redline_tolerance_m2,
-    },
-    Screen {
-        rule: RuleId::DemolitionInEcologicalRedline,
-        kind: ProtectionKind::EcologicalRedline,
-        role: ScreenedRole::Demolition,
-        tolerance: |p| &p.demolition_redline_tolerance_m2,
-    },
-    Screen {
-        rule: RuleId::ResettlementOutsideUrbanBoundary,
-        kind: ProtectionKind::UrbanBoundary,
-        role: ScreenedRole::Resettlement,
-        tolerance: |p| &p.urban_boundary_tolerance_m2,
-    },
+    Screen::new(RuleId::ResettlementNotOnPermanentFarmland, PermanentFarmland, Resettlement, farmland),
+    Screen::new(RuleId::ConstructionNotOnPermanentFarmland, PermanentFarmland, Construction, farmland),
+    Screen::new(RuleId::ResettlementNotInEcologicalRedline, EcologicalRedline, Resettlement, redline),
+    Screen::new(RuleId::ConstructionNotInEcologicalRedline, EcologicalRedline, Construction, redline),
+    Screen::new(RuleId::DemolitionInEcologicalRedline, EcologicalRedline, Demolition, demolition_redline),
+    Screen::new(RuleId::ResettlementOutsideUrbanBoundary, UrbanBoundary, Resettlement, urban),
 ];
 
 /// The tolerance of a screening rule (`None` for other rules).
