@@ -13,12 +13,8 @@ use guagou_domain::protection::ProtectionKind;
 use guagou_geo::Crs;
 use guagou_geo::crs::transform_geometry;
 
-const X0: f64 = 500_000.0;
-const Y0: f64 = 3_500_000.0;
-const PLANE: Crs = Crs::GaussKruger {
-    zone: 36,
-    prefixed: false,
-};
+use crate::overlay::{PLANE, X0, Y0};
+
 const KIND: ProtectionKind = ProtectionKind::EcologicalRedline;
 
 fn square(x: f64, y: f64, w: f64, h: f64) -> MultiPolygon<f64> {
