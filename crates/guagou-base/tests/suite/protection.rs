@@ -167,3 +167,43 @@ async fn a_layer_in_cgcs2000_lon_lat_gives_the_same_overlaps() {
             .is_err()
     );
 }
+
+/// The red line as a surveyor's own GeoPackage (table `sthx`, fields BSM and MC) in CGCS2000
+/// lon/lat: `guagou check` reads it whole, `import protection` stores it.
+#[tokio::test]
+async fn a_foreign_geopackage_is_read_whole_and_imports() {
+    let dir = tempfile::tempdir().unwrap();
+    let own = dir.path().join("sthx.gpkg");
+    let mut writer =
+        guagou_base::gpkg::GpkgWriter::create(&own, "sthx", Crs::Geographic, &["BSM", "MC"])
+            .await
+            .unwrap();
+    let square = transform_geometry(&square(X0, Y0, 100.0, 100.0), PLANE, Crs::Geographic).unwrap();
+    writer
+        .add(
+            &square,
+            vec!["HX01".into(), "某水源涵养生态保护红线".into()],
+        )
+        .await
+        .unwrap();
+    writer
+        .finish("sthx", "a surveyor's red line")
+        .await
+        .unwrap();
+    assert!(!StoredLayer::is_stored_protection(&own).await);
+
+    let hits = hits_on_layer(&own, KIND, PLANE, &parcels()).await.unwrap();
+    let a = areas(&hits);
+    assert!(a[0] < 0.01, "{a:?}");
+    assert!((a[2] - 250.0).abs() < 0.05, "{a:?}");
+    assert_eq!(hits[2][0].feature, "BSM HX01 某水源涵养生态保护红线");
+
+    let target = dir.path().join("ecological_redline-511722-2022-1.gpkg");
+    let summary = import(&own, &target).await.unwrap();
+    assert_eq!(summary.features, 1);
+    let stored = hits_on_layer(&target, KIND, PLANE, &parcels())
+        .await
+        .unwrap();
+    assert!((areas(&stored)[2] - 250.0).abs() < 0.05);
+    assert_eq!(stored[2][0].feature, "BSM HX01 某水源涵养生态保护红线");
+}
