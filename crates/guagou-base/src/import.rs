@@ -1,5 +1,6 @@
-//! `guagou import landuse`: a county land-use layer (Shapefile, GeoPackage, GeoJSON, zipped
-//! Shapefile) into a stored, indexed layer on the profile's plane.
+//! `guagou import landuse` and `guagou import protection`: a county land-use or protection
+//! layer (Shapefile, GeoPackage, GeoJSON, zipped Shapefile) into a stored, indexed layer on the
+//! profile's plane.
 //!
 //! The source is read whole and checked before anything is written: every feature needs a
 //! polygon and a land-class code, or the import stops naming the record and field. Codes the
@@ -11,13 +12,14 @@ use std::io::Read;
 use std::path::Path;
 
 use guagou_domain::landclass::LandClassTable;
+use guagou_domain::protection::ProtectionKind;
 use guagou_geo::crs::transform_geometry;
 use guagou_geo::{Crs, GeoError, GeoErrorKind, Location, ParcelFile, Warning};
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 
 use crate::gpkg::{self, GpkgWriter};
-use crate::layer::{COLUMNS, TABLE};
+use crate::layer::{COLUMNS, PROTECTION_COLUMNS, PROTECTION_TABLE, TABLE};
 
 /// Attribute names tried, in order, for the land-class code: the same as `guagou check --base`.
 pub use guagou_check::measure::CLASS_FIELDS;
@@ -94,7 +96,10 @@ impl ImportSummary {
     }
 }
 
-async fn read_source(source: &Path, options: &ImportOptions) -> Result<ParcelFile, GeoError> {
+pub(crate) async fn read_source(
+    source: &Path,
+    options: &ImportOptions,
+) -> Result<ParcelFile, GeoError> {
     let is_gpkg = source
         .extension()
         .and_then(|e| e.to_str())
@@ -131,6 +136,148 @@ fn class_field(file: &ParcelFile, options: &ImportOptions) -> Result<String, Geo
     })
 }
 
+/// Attribute names tried, in order, for a protection feature's name (名称).
+const NAME_FIELDS: &[&str] = &[
+    "MC",
+    "mc",
+    "名称",
+    "NAME",
+    "name",
+    "HXMC",
+    "hxmc",
+    "红线名称",
+    "TBMC",
+];
+
+/// What a stored layer holds besides its geometry, and how it is read from the source.
+enum Schema<'a> {
+    /// A land-use layer: a class code per feature, required.
+    LandUse {
+        classes: &'a LandClassTable,
+        options: &'a ImportOptions,
+    },
+    /// A protection layer (三区三线): an id and a name per feature, both optional.
+    Protection { kind: ProtectionKind },
+}
+
+/// One feature's stored attributes, and the key it is tallied under.
+struct Row {
+    key: String,
+    known: bool,
+    values: Vec<String>,
+}
+
+impl Schema<'_> {
+    fn table(&self) -> (&'static str, &'static [&'static str]) {
+        match self {
+            Schema::LandUse { .. } => (TABLE, &COLUMNS),
+            Schema::Protection { .. } => (PROTECTION_TABLE, &PROTECTION_COLUMNS),
+        }
+    }
+
+    fn description(&self) -> String {
+        match self {
+            Schema::LandUse { .. } => "land-use layer".to_owned(),
+            Schema::Protection { kind } => format!("{} layer", kind.label_en()),
+        }
+    }
+
+    /// Every feature's attributes, checked before anything is written, and the summary's
+    /// class and village fields.
+    fn rows(&self, file: &ParcelFile) -> Result<(Vec<Row>, String, Option<String>), GeoError> {
+        let id_field = first_field(file, ID_FIELDS);
+        let unit_field = first_field(file, UNIT_FIELDS);
+        let value = |parcel: &guagou_geo::Parcel, f: Option<&str>| {
+            f.and_then(|f| parcel.attributes.get(f))
+                .map(|v| v.trim().to_owned())
+                .unwrap_or_default()
+        };
+        let bsm = |i: usize, parcel: &guagou_geo::Parcel| match id_field {
+            Some(_) => value(parcel, id_field),
+            None => (i + 1).to_string(),
+        };
+        match self {
+            Schema::LandUse { classes, options } => {
+                let field = class_field(file, options)?;
+                // Any feature may carry the 城镇村属性码 (GeoJSON properties vary by feature),
+                // not only the first.
+                let village_field = options
+                    .village_fields
+                    .iter()
+                    .find(|f| file.parcels.iter().any(|p| p.attributes.contains_key(*f)))
+                    .cloned();
+                let mut rows = Vec::with_capacity(file.parcels.len());
+                for (i, parcel) in file.parcels.iter().enumerate() {
+                    let code = parcel
+                        .attributes
+                        .get(&field)
+                        .map(|c| c.trim())
+                        .filter(|c| !c.is_empty())
+                        .ok_or_else(|| {
+                            GeoError::new(
+                                Location::file(file.source.clone())
+                                    .record(parcel.name.clone())
+                                    .field(field.clone()),
+                                GeoErrorKind::Missing {
+                                    what: "地类编码 / land-class code".into(),
+                                },
+                            )
+                        })?;
+                    rows.push(Row {
+                        key: code.to_owned(),
+                        known: classes.lookup(code).is_some(),
+                        values: vec![
+                            code.to_owned(),
+                            bsm(i, parcel),
+                            value(parcel, unit_field),
+                            value(parcel, village_field.as_deref()),
+                        ],
+                    });
+                }
+                Ok((rows, field, village_field))
+            }
+            Schema::Protection { kind } => {
+                let name_field = first_field(file, NAME_FIELDS);
+                let rows = file
+                    .parcels
+                    .iter()
+                    .enumerate()
+                    .map(|(i, parcel)| Row {
+                        key: kind.as_str().to_owned(),
+                        known: true,
+                        values: vec![
+                            bsm(i, parcel),
+                            value(parcel, name_field),
+                            value(parcel, unit_field),
+                        ],
+                    })
+                    .collect();
+                Ok((rows, String::new(), None))
+            }
+        }
+    }
+}
+
+/// Each feature's source id and name as a protection layer stores them (`BSM`/`标识码`…, else
+/// the record number; `MC`/`名称`…, else empty), for a layer file read whole.
+pub(crate) fn protection_ids(file: &ParcelFile, kind: ProtectionKind) -> Vec<(String, String)> {
+    let schema = Schema::Protection { kind };
+    match schema.rows(file) {
+        Ok((rows, _, _)) => rows
+            .into_iter()
+            .map(|row| {
+                let mut values = row.values.into_iter();
+                (
+                    values.next().unwrap_or_default(),
+                    values.next().unwrap_or_default(),
+                )
+            })
+            .collect(),
+        // A protection layer's attributes are all optional: reading them cannot fail.
+        Err(_) => Vec::new(),
+    }
+}
+
 /// Imports `source` into a new GeoPackage at `target` (which must not exist), on `plane`.
 ///
 /// Writes to `<target>.part` and renames when complete, so `target` either does not exist or
@@ -141,6 +288,34 @@ pub async fn import_landuse(
     plane: Crs,
     classes: &LandClassTable,
     options: &ImportOptions,
+    progress: &mut dyn FnMut(Progress),
+) -> Result<ImportSummary, GeoError> {
+    let schema = Schema::LandUse { classes, options };
+    import_layer(source, target, plane, options, &schema, progress).await
+}
+
+/// Imports a protection layer (永久基本农田, 生态保护红线, 城镇开发边界) as [`import_landuse`]
+/// does a land-use layer: same readers, CRS, checks, part file and index; each feature keeps
+/// its source id (`BSM`/`标识码`…, else the record number) and name (`MC`/`名称`…, may be
+/// empty). `options.layer` picks a GeoPackage table; the class options are not read.
+pub async fn import_protection(
+    source: &Path,
+    target: &Path,
+    plane: Crs,
+    kind: ProtectionKind,
+    options: &ImportOptions,
+    progress: &mut dyn FnMut(Progress),
+) -> Result<ImportSummary, GeoError> {
+    let schema = Schema::Protection { kind };
+    import_layer(source, target, plane, options, &schema, progress).await
+}
+
+async fn import_layer(
+    source: &Path,
+    target: &Path,
+    plane: Crs,
+    options: &ImportOptions,
+    schema: &Schema<'_>,
     progress: &mut dyn FnMut(Progress),
 ) -> Result<ImportSummary, GeoError> {
     if target.exists() {
@@ -160,35 +335,7 @@ pub async fn import_landuse(
             },
         ));
     }
-    let field = class_field(&file, options)?;
-    let id_field = first_field(&file, ID_FIELDS);
-    let unit_field = first_field(&file, UNIT_FIELDS);
-    // Any feature may carry the 城镇村属性码 (GeoJSON properties vary by feature), not only
-    // the first.
-    let village_field = options
-        .village_fields
-        .iter()
-        .find(|f| file.parcels.iter().any(|p| p.attributes.contains_key(*f)))
-        .cloned();
-    let mut codes = Vec::with_capacity(file.parcels.len());
-    for parcel in &file.parcels {
-        let code = parcel
-            .attributes
-            .get(&field)
-            .map(|c| c.trim())
-            .filter(|c| !c.is_empty())
-            .ok_or_else(|| {
-                GeoError::new(
-                    Location::file(file.source.clone())
-                        .record(parcel.name.clone())
-                        .field(field.clone()),
-                    GeoErrorKind::Missing {
-                        what: "地类编码 / land-class code".into(),
-                    },
-                )
-            })?;
-        codes.push(code.to_owned());
-    }
+    let (rows, field, village_field) = schema.rows(&file)?;
 
     let part = target.with_extension("gpkg.part");
     // A part file is what an interrupted import leaves; nothing refers to it.
@@ -197,10 +344,11 @@ pub async fn import_landuse(
     }
     let read_seconds = started.elapsed().as_secs_f64();
     let started = std::time::Instant::now();
-    let mut writer = GpkgWriter::create(&part, TABLE, plane, &COLUMNS).await?;
+    let (table, columns) = schema.table();
+    let mut writer = GpkgWriter::create(&part, table, plane, columns).await?;
     let total = file.parcels.len() as u64;
     let mut tallies: BTreeMap<String, ClassTally> = BTreeMap::new();
-    for (i, (parcel, code)) in file.parcels.iter().zip(codes).enumerate() {
+    for (i, (parcel, row)) in file.parcels.iter().zip(rows).enumerate() {
         let location = || Location::file(file.source.clone()).record(parcel.name.clone());
         let geometry = if file.crs == plane {
             std::borrow::Cow::Borrowed(&parcel.geometry)
@@ -210,32 +358,13 @@ pub async fn import_landuse(
                     .map_err(|kind| GeoError::new(location(), kind))?,
             )
         };
-        let tally = tallies.entry(code.clone()).or_insert_with(|| ClassTally {
-            known: classes.lookup(&code).is_some(),
+        let tally = tallies.entry(row.key).or_insert_with(|| ClassTally {
+            known: row.known,
             ..ClassTally::default()
         });
         tally.features += 1;
         tally.area_m2 += guagou_geo::area::planar_area_m2(&geometry);
-        let value = |f: Option<&str>| {
-            f.and_then(|f| parcel.attributes.get(f))
-                .map(|v| v.trim().to_owned())
-                .unwrap_or_default()
-        };
-        let bsm = match id_field {
-            Some(_) => value(id_field),
-            None => (i + 1).to_string(),
-        };
-        writer
-            .add(
-                &geometry,
-                vec![
-                    code,
-                    bsm,
-                    value(unit_field),
-                    value(village_field.as_deref()),
-                ],
-            )
-            .await?;
+        writer.add(&geometry, row.values).await?;
         let done = i as u64 + 1;
         if done.is_multiple_of(4096) || done == total {
             progress(Progress::Writing { done, total });
@@ -244,12 +373,12 @@ pub async fn import_landuse(
     let identifier = target
         .file_stem()
         .and_then(|s| s.to_str())
-        .unwrap_or(TABLE)
+        .unwrap_or(table)
         .to_owned();
     let features = writer
         .finish(
             &identifier,
-            &format!("guagou land-use layer from {}", file.source),
+            &format!("guagou {} from {}", schema.description(), file.source),
         )
         .await?;
     std::fs::rename(&part, target).map_err(|e| io_error(target, e))?;

@@ -14,6 +14,7 @@ use guagou_domain::check::{
 };
 use guagou_domain::landclass::LandClassTable;
 use guagou_domain::profile::AreaBasis;
+use guagou_domain::protection::{ProtectionKind, ScreenedParcel, ScreenedRole};
 use guagou_domain::{DivisionCode, Profile};
 use guagou_geo::crs::transform_geometry;
 use guagou_geo::formats::read_parcels;
@@ -87,6 +88,9 @@ pub struct CheckOutcome {
     /// The base layers the land-use rules read (file, or stored layer with vintage and hash).
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub base_layers: Vec<String>,
+    /// The package's written justifications, for warnings judged after the check.
+    #[serde(skip)]
+    pub justifications: std::collections::BTreeMap<guagou_domain::RuleId, String>,
 }
 
 /// A parcel projected to the working plane.
@@ -200,6 +204,9 @@ pub fn run_check(inputs: &CheckInputs) -> Result<CheckOutcome, PackageError> {
             &demolition_planes,
             LandUseRule::FarmlandAfter,
         )?,
+        // The protection layers are overlaid by the caller (`guagou_base::protection`), then
+        // judged with `CheckOutcome::judge_protection`; until then their rules are not checked.
+        protection: Default::default(),
         justifications: package.justifications.clone(),
     };
     let mut report = check_package(&inputs.profile, &facts, inputs.as_of);
@@ -219,6 +226,7 @@ pub fn run_check(inputs: &CheckInputs) -> Result<CheckOutcome, PackageError> {
             .flatten()
             .map(|p| p.display().to_string())
             .collect(),
+        justifications: package.justifications.clone(),
     })
 }
 
@@ -446,6 +454,7 @@ fn recount_townships(
         overlaps: None,
         construction_shares: None,
         farmland_shares: None,
+        protection: Default::default(),
         justifications: Default::default(),
     };
     let rule = RuleId::DemolitionSingleTownship;
@@ -857,11 +866,53 @@ impl CheckOutcome {
         else {
             return;
         };
-        let id = rule.rule();
+        self.replace_result(result);
+        self.base_layers.push(layer.to_owned());
+    }
+
+    /// A rule judged after the check (on a stored layer) replaces its result or its "not
+    /// checked" entry.
+    fn replace_result(&mut self, result: guagou_domain::check::RuleResult) {
+        let id = result.rule;
         self.report.not_checked.retain(|n| n.rule != id);
         match self.report.results.iter_mut().find(|r| r.rule == id) {
             Some(slot) => *slot = result,
             None => self.report.results.push(result),
+        }
+    }
+
+    /// The parcels the 三区三线 screening rules read (every role: demolition, resettlement,
+    /// construction), with their geometry on the plane, in report order.
+    pub fn screened_parcels(&self) -> Vec<(ScreenedRole, &str, &MultiPolygon<f64>)> {
+        self.parcels
+            .iter()
+            .map(|p| {
+                let role = match p.role {
+                    ParcelRole::Demolition => ScreenedRole::Demolition,
+                    ParcelRole::Resettlement => ScreenedRole::Resettlement,
+                    ParcelRole::Construction => ScreenedRole::Construction,
+                };
+                (role, p.name.as_str(), &p.plane)
+            })
+            .collect()
+    }
+
+    /// Judges the rules that read a protection layer of `kind` from what lies under each
+    /// parcel (`parcels`, as [`CheckOutcome::screened_parcels`] lists them), replacing their
+    /// "not checked" entries; `layer` names the layer in the outcome. A warning among them gets
+    /// the package's justification, as in the check itself.
+    pub fn judge_protection(
+        &mut self,
+        profile: &Profile,
+        kind: ProtectionKind,
+        layer: &str,
+        parcels: &[ScreenedParcel],
+    ) {
+        for mut result in guagou_domain::protection::screen(profile, kind, parcels) {
+            if !result.passed && result.severity == guagou_domain::Severity::Warning {
+                result.justification = self.justifications.get(&result.rule).cloned();
+            }
+            self.replace_result(result);
         }
         self.base_layers.push(layer.to_owned());
     }

@@ -312,6 +312,9 @@ pub struct PackageFacts {
     pub construction_shares: Option<Vec<ClassShare>>,
     /// Farmland under each reclaimed parcel in the updated layer; `None` before acceptance.
     pub farmland_shares: Option<Vec<ClassShare>>,
+    /// What lies under the parcels in each protection layer given (三区三线); a kind absent:
+    /// its rules are not checked.
+    pub protection: crate::protection::ScreeningFacts,
     /// Written justifications for warnings, keyed by rule.
     pub justifications: BTreeMap<RuleId, String>,
 }
@@ -363,6 +366,19 @@ pub fn check_package(profile: &Profile, facts: &PackageFacts, as_of: NaiveDate) 
             "验收时对照更新后的土地利用现状底图检查（--reclaimed-base）",
             "checked at acceptance against the updated land-use layer (--reclaimed-base)",
         )),
+    }
+    for kind in crate::protection::ProtectionKind::ALL {
+        match facts.protection.get(&kind) {
+            Some(parcels) => report
+                .results
+                .extend(crate::protection::screen(profile, kind, parcels)),
+            None => {
+                let (zh, en) = kind.not_given();
+                for rule in kind.rules() {
+                    report.not_checked.push(not_checked(rule, &zh, &en));
+                }
+            }
+        }
     }
     for result in &mut report.results {
         if !result.passed && result.severity == Severity::Warning {
@@ -439,7 +455,7 @@ fn message_detail(
 }
 
 /// The clause of a profile parameter, falling back to the rule table's.
-fn clause_of<T>(param: &Param<T>, rule: RuleId) -> String {
+pub(crate) fn clause_of<T>(param: &Param<T>, rule: RuleId) -> String {
     if param.clause.trim().is_empty() {
         rule.def().clause.to_owned()
     } else {

@@ -21,6 +21,7 @@ pub mod notice;
 pub mod poverty;
 pub mod profile;
 pub mod project_code;
+pub mod protection;
 pub mod ranking;
 pub mod registry_rules;
 pub mod report;
@@ -94,6 +95,7 @@ mod every_variant_listed {
             Severity::Error => 0,
             Severity::Warning => 1,
             Severity::Sanction => 2,
+            Severity::Information => 3,
         });
         check(&Conclusion::ALL, |v| match v {
             Conclusion::Agree => 0,

@@ -373,6 +373,9 @@ pub struct Profile {
     pub operational_land: OperationalLand,
     // Issue 13, items 8 and 9 (landrules): which classes and attributes the land-use rules count.
     pub land_use: crate::landrules::LandUseRules,
+    // Issue 19 (三区三线 screening): tolerances of the protection-layer rules, each with the
+    // national text it reads.
+    pub protection: crate::protection::ProtectionRules,
 }
 
 /// Why a profile cannot be used.
@@ -484,6 +487,9 @@ impl Profile {
             previous = Some(price.from);
         }
         if let Some((field, reason)) = self.land_use.problem() {
+            return Err(invalid(field, reason));
+        }
+        if let Some((field, reason)) = self.protection.problem() {
             return Err(invalid(field, reason));
         }
         self.validate_policyfacts(source_name)

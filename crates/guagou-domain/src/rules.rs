@@ -38,27 +38,41 @@ pub enum RuleId {
     TransferPriceFloor,
     OperationalLandUsesQuota,
     AdjustmentOnceAYear,
+    // 三区三线 screening (issue 19): national sources, no SPEC clause (crate::protection).
+    ResettlementNotOnPermanentFarmland,
+    ConstructionNotOnPermanentFarmland,
+    ResettlementNotInEcologicalRedline,
+    ConstructionNotInEcologicalRedline,
+    ResettlementOutsideUrbanBoundary,
+    DemolitionInEcologicalRedline,
 }
 
 /// `error` blocks the step; `warning` needs a stored written justification; `sanction` triggers
-/// the consequences of SPEC §8.
+/// the consequences of SPEC §8; `information` is reported and asks for nothing.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Severity {
     Error,
     Warning,
     Sanction,
+    Information,
 }
 
 impl Severity {
     /// Every variant (names and pickers walk them).
-    pub const ALL: [Severity; 3] = [Severity::Error, Severity::Warning, Severity::Sanction];
+    pub const ALL: [Severity; 4] = [
+        Severity::Error,
+        Severity::Warning,
+        Severity::Sanction,
+        Severity::Information,
+    ];
 
     pub fn label_zh(self) -> &'static str {
         match self {
             Severity::Error => "错误",
             Severity::Warning => "警告",
             Severity::Sanction => "处罚",
+            Severity::Information => "提示",
         }
     }
     pub fn label_en(self) -> &'static str {
@@ -66,6 +80,7 @@ impl Severity {
             Severity::Error => "error",
             Severity::Warning => "warning",
             Severity::Sanction => "sanction",
+            Severity::Information => "information",
         }
     }
 }
@@ -167,6 +182,24 @@ pub const RULES: &[RuleDef] = &[
     rule!(AdjustmentOnceAYear, Error, "二(七)", "规划调整次数", "planning adjustments a year",
         pass: "本年度第 {measured} 次调整申请（上限 {limit}）", "adjustment application {measured} of at most {limit} this year",
         fail: "本年度已提出 {measured} 次调整申请，超过上限 {limit}", "{measured} adjustment applications this year, more than {limit}"),
+    rule!(ResettlementNotOnPermanentFarmland, Error, "八不准; 自然资发〔2020〕128号", "安置区不占永久基本农田", "resettlement not on permanent farmland",
+        pass: "各安置区与永久基本农田重叠不超过容差 {limit}", "no resettlement site overlaps permanent basic farmland by more than {limit}",
+        fail: "安置区占用永久基本农田共 {measured}（容差 {limit}）：{detail}", "resettlement sites overlap permanent basic farmland by {measured} (tolerance {limit}): {detail}"),
+    rule!(ConstructionNotOnPermanentFarmland, Error, "八不准; 三区三线划定规则", "建新地块不占永久基本农田", "construction not on permanent farmland",
+        pass: "各建新地块与永久基本农田重叠不超过容差 {limit}", "no construction-zone parcel overlaps permanent basic farmland by more than {limit}",
+        fail: "建新地块占用永久基本农田共 {measured}（容差 {limit}）：{detail}", "construction-zone parcels overlap permanent basic farmland by {measured} (tolerance {limit}): {detail}"),
+    rule!(ResettlementNotInEcologicalRedline, Error, "三区三线划定规则", "安置区不在生态保护红线内", "resettlement not in the ecological red line",
+        pass: "各安置区与生态保护红线重叠不超过容差 {limit}", "no resettlement site overlaps the ecological protection red line by more than {limit}",
+        fail: "安置区位于生态保护红线内共 {measured}（容差 {limit}）：{detail}", "resettlement sites lie inside the ecological protection red line by {measured} (tolerance {limit}): {detail}"),
+    rule!(ConstructionNotInEcologicalRedline, Error, "三区三线划定规则", "建新地块不在生态保护红线内", "construction not in the ecological red line",
+        pass: "各建新地块与生态保护红线重叠不超过容差 {limit}", "no construction-zone parcel overlaps the ecological protection red line by more than {limit}",
+        fail: "建新地块位于生态保护红线内共 {measured}（容差 {limit}）：{detail}", "construction-zone parcels lie inside the ecological protection red line by {measured} (tolerance {limit}): {detail}"),
+    rule!(ResettlementOutsideUrbanBoundary, Warning, "自然资发〔2020〕128号; 三区三线划定规则", "安置区在城镇开发边界外", "resettlement outside the urban boundary",
+        pass: "各安置区位于城镇开发边界外（容差 {limit}）", "every resettlement site lies outside the urban development boundary (tolerance {limit})",
+        fail: "安置区位于城镇开发边界内共 {measured}（容差 {limit}），须书面说明理由：{detail}", "resettlement sites lie inside the urban development boundary by {measured} (tolerance {limit}); a written justification is needed: {detail}"),
+    rule!(DemolitionInEcologicalRedline, Information, "三区三线划定规则", "拆旧地块位于生态保护红线内", "demolition in the ecological red line",
+        pass: "没有拆旧地块位于生态保护红线内（容差 {limit}）", "no demolition parcel lies inside the ecological protection red line (tolerance {limit})",
+        fail: "拆旧地块位于生态保护红线内共 {measured}，复垦方向可能为生态用地而非耕地：{detail}", "demolition parcels lie inside the ecological protection red line by {measured}; their reclamation may be to ecological land rather than farmland: {detail}"),
 ];
 
 /// What a rule says when it does not apply to a package (SPEC §6: RESETTLEMENT_PER_CAPITA "not
@@ -215,6 +248,12 @@ impl RuleId {
             RuleId::TransferPriceFloor => "TRANSFER_PRICE_FLOOR",
             RuleId::OperationalLandUsesQuota => "OPERATIONAL_LAND_USES_QUOTA",
             RuleId::AdjustmentOnceAYear => "ADJUSTMENT_ONCE_A_YEAR",
+            RuleId::ResettlementNotOnPermanentFarmland => "RESETTLEMENT_NOT_ON_PERMANENT_FARMLAND",
+            RuleId::ConstructionNotOnPermanentFarmland => "CONSTRUCTION_NOT_ON_PERMANENT_FARMLAND",
+            RuleId::ResettlementNotInEcologicalRedline => "RESETTLEMENT_NOT_IN_ECOLOGICAL_REDLINE",
+            RuleId::ConstructionNotInEcologicalRedline => "CONSTRUCTION_NOT_IN_ECOLOGICAL_REDLINE",
+            RuleId::ResettlementOutsideUrbanBoundary => "RESETTLEMENT_OUTSIDE_URBAN_BOUNDARY",
+            RuleId::DemolitionInEcologicalRedline => "DEMOLITION_IN_ECOLOGICAL_REDLINE",
         }
     }
 
@@ -359,6 +398,15 @@ pub fn profile_figures(profile: &Profile, rule: RuleId) -> Option<(String, Strin
             let m2 = p.demolition.double_counting_tolerance_m2.value;
             (format!("容差 {m2} m²"), format!("tolerance {m2} m²"))
         }
+        RuleId::ResettlementNotOnPermanentFarmland
+        | RuleId::ConstructionNotOnPermanentFarmland
+        | RuleId::ResettlementNotInEcologicalRedline
+        | RuleId::ConstructionNotInEcologicalRedline
+        | RuleId::ResettlementOutsideUrbanBoundary
+        | RuleId::DemolitionInEcologicalRedline => {
+            let m2 = crate::protection::tolerance_of(p, rule)?.value;
+            (format!("容差 {m2} m²"), format!("tolerance {m2} m²"))
+        }
         _ => return None,
     })
 }
@@ -397,6 +445,12 @@ mod tests {
             "TRANSFER_PRICE_FLOOR",
             "OPERATIONAL_LAND_USES_QUOTA",
             "ADJUSTMENT_ONCE_A_YEAR",
+            "RESETTLEMENT_NOT_ON_PERMANENT_FARMLAND",
+            "CONSTRUCTION_NOT_ON_PERMANENT_FARMLAND",
+            "RESETTLEMENT_NOT_IN_ECOLOGICAL_REDLINE",
+            "CONSTRUCTION_NOT_IN_ECOLOGICAL_REDLINE",
+            "RESETTLEMENT_OUTSIDE_URBAN_BOUNDARY",
+            "DEMOLITION_IN_ECOLOGICAL_REDLINE",
         ];
         assert_eq!(RULES.len(), spec_ids.len());
         for (row, id) in RULES.iter().zip(spec_ids) {

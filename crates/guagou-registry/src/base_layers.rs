@@ -1,5 +1,7 @@
-//! Stored base layers: `guagou import landuse` into `<data>/base/`, recorded here with who
-//! imported what and why, and the layer the land-use rules of a county read.
+//! Stored base layers: `guagou import landuse` and `guagou import protection` into
+//! `<data>/base/`, recorded here with who imported what and why, and the layers the land-use
+//! and 三区三线 screening rules of a county read. A protection layer is a row like a land-use
+//! layer, its kind the layer's (`permanent_farmland`, `ecological_redline`, `urban_boundary`).
 //!
 //! The GeoPackage is written first (outside the database transaction: it can take minutes);
 //! the row and the audit record then commit together. If that commit fails, the file is
@@ -10,6 +12,7 @@ use std::path::{Path, PathBuf};
 use guagou_base::{ImportOptions, ImportSummary, Progress};
 use guagou_check::PackageError;
 use guagou_domain::DivisionCode;
+use guagou_domain::protection::ProtectionKind;
 use serde::Serialize;
 use sqlx::Row;
 
@@ -76,9 +79,9 @@ fn layer_from(row: &sqlx::any::AnyRow) -> Result<BaseLayer, RegistryError> {
     })
 }
 
-/// What `import_landuse` is asked to do.
+/// What `import_landuse` or `import_protection` is asked to do.
 #[derive(Debug, Clone)]
-pub struct LandUseImport {
+pub struct LayerImport {
     pub source: PathBuf,
     pub county: DivisionCode,
     pub vintage: i64,
@@ -86,6 +89,26 @@ pub struct LandUseImport {
     pub reason: String,
     /// Replace the current layer of the same county and vintage (else that is refused).
     pub replace: bool,
+}
+
+/// The request of a land-use import.
+pub type LandUseImport = LayerImport;
+
+/// Which kind of layer an import stores.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum LayerKind {
+    LandUse,
+    Protection(ProtectionKind),
+}
+
+impl LayerKind {
+    /// The registry's `kind` and the stored file's prefix.
+    fn as_str(self) -> &'static str {
+        match self {
+            LayerKind::LandUse => LANDUSE,
+            LayerKind::Protection(kind) => kind.as_str(),
+        }
+    }
 }
 
 impl Registry {
@@ -118,11 +141,29 @@ impl Registry {
         &self,
         county: &str,
     ) -> Result<Option<BaseLayer>, RegistryError> {
+        self.current_layer(LANDUSE, county).await
+    }
+
+    /// The protection layer of `kind` the screening rules of `county` read: the newest vintage
+    /// not replaced.
+    pub(crate) async fn current_protection(
+        &self,
+        kind: ProtectionKind,
+        county: &str,
+    ) -> Result<Option<BaseLayer>, RegistryError> {
+        self.current_layer(kind.as_str(), county).await
+    }
+
+    async fn current_layer(
+        &self,
+        kind: &str,
+        county: &str,
+    ) -> Result<Option<BaseLayer>, RegistryError> {
         let row = sqlx::query(&format!(
             "SELECT {COLUMNS} FROM base_layers WHERE kind = $1 AND county = $2 AND replaced_by IS NULL
              ORDER BY vintage DESC, id DESC LIMIT 1"
         ))
-        .bind(LANDUSE)
+        .bind(kind)
         .bind(county)
         .fetch_optional(self.store.pool())
         .await?;
@@ -138,7 +179,31 @@ impl Registry {
     pub(crate) async fn import_landuse(
         &self,
         actor: &Actor,
-        request: &LandUseImport,
+        request: &LayerImport,
+        progress: &mut dyn FnMut(Progress),
+    ) -> Result<BaseLayer, RegistryError> {
+        self.import_layer(actor, LayerKind::LandUse, request, progress)
+            .await
+    }
+
+    /// Imports a county protection layer (永久基本农田, 生态保护红线, 城镇开发边界) and records
+    /// it, as a land-use layer.
+    pub(crate) async fn import_protection(
+        &self,
+        actor: &Actor,
+        kind: ProtectionKind,
+        request: &LayerImport,
+        progress: &mut dyn FnMut(Progress),
+    ) -> Result<BaseLayer, RegistryError> {
+        self.import_layer(actor, LayerKind::Protection(kind), request, progress)
+            .await
+    }
+
+    async fn import_layer(
+        &self,
+        actor: &Actor,
+        kind: LayerKind,
+        request: &LayerImport,
         progress: &mut dyn FnMut(Progress),
     ) -> Result<BaseLayer, RegistryError> {
         actor.require_jurisdiction(&request.county)?;
@@ -165,10 +230,9 @@ impl Registry {
             ));
         }
         let county = request.county.as_str();
-        let previous =
-            self.base_layers(Some(county)).await?.into_iter().find(|l| {
-                l.kind == LANDUSE && l.vintage == request.vintage && l.replaced_by.is_none()
-            });
+        let previous = self.base_layers(Some(county)).await?.into_iter().find(|l| {
+            l.kind == kind.as_str() && l.vintage == request.vintage && l.replaced_by.is_none()
+        });
         if let Some(previous) = &previous
             && !request.replace
         {
@@ -192,29 +256,46 @@ impl Registry {
                 format!("cannot create {}: {e}", dir.display()),
             )
         })?;
-        let file = self.free_file_name(dir, county, request.vintage);
+        let file = self.free_file_name(dir, kind, county, request.vintage);
         let path = dir.join(&file);
         let plane = guagou_geo::Crs::GaussKruger {
             zone: self.profile.spatial.gk_zone.value,
             prefixed: false,
         };
-        // The 城镇村属性码 is read from the profile's field names unless the request names some.
-        let mut options = request.options.clone();
-        if options.village_fields.is_empty() {
-            options.village_fields = self.profile.land_use.village_attribute_fields.value.clone();
+        let summary = match kind {
+            LayerKind::LandUse => {
+                // The 城镇村属性码 is read from the profile's field names unless the request
+                // names some.
+                let mut options = request.options.clone();
+                if options.village_fields.is_empty() {
+                    options.village_fields =
+                        self.profile.land_use.village_attribute_fields.value.clone();
+                }
+                guagou_base::import_landuse(
+                    &request.source,
+                    &path,
+                    plane,
+                    &self.land_classes,
+                    &options,
+                    progress,
+                )
+                .await
+            }
+            LayerKind::Protection(protection) => {
+                guagou_base::import_protection(
+                    &request.source,
+                    &path,
+                    plane,
+                    protection,
+                    &request.options,
+                    progress,
+                )
+                .await
+            }
         }
-        let summary = guagou_base::import_landuse(
-            &request.source,
-            &path,
-            plane,
-            &self.land_classes,
-            &options,
-            progress,
-        )
-        .await
         .map_err(PackageError::from)?;
         match self
-            .record_layer(actor, request, &file, &summary, previous.as_ref())
+            .record_layer(actor, kind, request, &file, &summary, previous.as_ref())
             .await
         {
             Ok(layer) => Ok(layer),
@@ -226,17 +307,19 @@ impl Registry {
         }
     }
 
-    fn free_file_name(&self, dir: &Path, county: &str, vintage: i64) -> String {
+    fn free_file_name(&self, dir: &Path, kind: LayerKind, county: &str, vintage: i64) -> String {
+        let kind = kind.as_str();
         (1..)
-            .map(|n| format!("{LANDUSE}-{county}-{vintage}-{n}.gpkg"))
+            .map(|n| format!("{kind}-{county}-{vintage}-{n}.gpkg"))
             .find(|name| !dir.join(name).exists() && !dir.join(format!("{name}.part")).exists())
-            .unwrap_or_else(|| format!("{LANDUSE}-{county}-{vintage}.gpkg"))
+            .unwrap_or_else(|| format!("{kind}-{county}-{vintage}.gpkg"))
     }
 
     async fn record_layer(
         &self,
         actor: &Actor,
-        request: &LandUseImport,
+        kind: LayerKind,
+        request: &LayerImport,
         file: &str,
         summary: &ImportSummary,
         previous: Option<&BaseLayer>,
@@ -248,7 +331,7 @@ impl Registry {
         let current: Option<i64> = sqlx::query(
             "SELECT id FROM base_layers WHERE kind = $1 AND county = $2 AND vintage = $3 AND replaced_by IS NULL",
         )
-        .bind(LANDUSE)
+        .bind(kind.as_str())
         .bind(request.county.as_str())
         .bind(request.vintage)
         .fetch_optional(tx.connection())
@@ -278,7 +361,7 @@ impl Registry {
             "INSERT INTO base_layers ({COLUMNS}) VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,NULL)"
         ))
         .bind(next)
-        .bind(LANDUSE)
+        .bind(kind.as_str())
         .bind(request.county.as_str())
         .bind(request.vintage)
         .bind(file)
@@ -302,6 +385,7 @@ impl Registry {
         }
         let payload = serde_json::json!({
             "id": next,
+            "kind": kind.as_str(),
             "county": request.county.as_str(),
             "vintage": request.vintage,
             "file": file,

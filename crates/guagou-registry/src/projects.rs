@@ -280,7 +280,54 @@ impl Registry {
         };
         let mut outcome = run_check(&inputs)?;
         self.judge_on_stored_landuse(&package, &mut outcome).await?;
+        self.judge_on_stored_protection(&package, &mut outcome)
+            .await?;
         Ok((package, outcome))
+    }
+
+    /// The 三区三线 screening rules on the county's current stored protection layers, each
+    /// kind that was imported (the others stay "not checked", saying why).
+    async fn judge_on_stored_protection(
+        &self,
+        package: &Package,
+        outcome: &mut guagou_check::CheckOutcome,
+    ) -> Result<(), RegistryError> {
+        use guagou_domain::protection::ProtectionKind;
+        for kind in ProtectionKind::ALL {
+            let layer = match self.base_dir {
+                Some(_) => {
+                    self.current_protection(kind, package.county.as_str())
+                        .await?
+                }
+                None => None,
+            };
+            let Some(layer) = layer else {
+                for rule in kind.rules() {
+                    if let Some(entry) = outcome
+                        .report
+                        .not_checked
+                        .iter_mut()
+                        .find(|n| n.rule == rule)
+                    {
+                        entry.reason_zh = format!("本县未导入{}图层", kind.label_zh());
+                        entry.reason_en =
+                            format!("no {} layer is stored for the county", kind.label_en());
+                    }
+                }
+                continue;
+            };
+            let path = self.base_layer_path(&layer)?;
+            guagou_base::protection::judge_protection(
+                outcome,
+                &self.profile,
+                kind,
+                &path,
+                &layer.label(),
+            )
+            .await
+            .map_err(guagou_check::PackageError::from)?;
+        }
+        Ok(())
     }
 
     /// DEMOLITION_IS_CONSTRUCTION_LAND on the county's current stored land-use layer, when

@@ -1,5 +1,6 @@
 //! A synthetic county for tests and benchmarks (`guagou synth`): a 三调-style land-use layer,
-//! township boundaries, and project packages whose answers are known exactly.
+//! township boundaries, protection layers (三区三线), and project packages whose answers are
+//! known exactly.
 //!
 //! Everything is deterministic: the same [`SynthOptions`] give byte-identical files on every
 //! machine (own PRNG, integer geometry, fixed dates; see `rng`). The layout, the file set and
@@ -203,6 +204,7 @@ const OUTPUT_ENTRIES: &[&str] = &[
     "divisions.csv",
     "answers.json",
     "projects",
+    "protection",
     "bench",
 ];
 

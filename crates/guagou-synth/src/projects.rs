@@ -19,6 +19,8 @@ use crate::rng::{Rng, hash};
 use crate::write::{Feature, Field, OutPolygon, ShapefileWriter, gbk, geojson, shapefile_rings};
 use crate::{SynthError, SynthOptions, create_dir, write_file};
 
+mod protection;
+
 /// The date the expected verdicts are for (surveys are dated before it).
 pub(crate) const AS_OF: &str = "2020-06-30";
 /// Year in the project codes (`<county>-2019-9NN`).
@@ -278,6 +280,8 @@ struct Answers {
     as_of: &'static str,
     extent: Extent,
     layer_classes_m2: BTreeMap<String, f64>,
+    /// The protection layers (三区三线) by kind: file relative to the output folder.
+    protection: BTreeMap<String, String>,
     projects: Vec<ProjectAnswer>,
     bench: BenchAnswer,
 }
@@ -301,6 +305,8 @@ struct ProjectAnswer {
     others: Vec<String>,
     use_townships: bool,
     rules: BTreeMap<String, RuleAnswer>,
+    /// The 三区三线 screening rules with every layer of `protection/` given.
+    protection_rules: BTreeMap<String, RuleAnswer>,
     parcels: Vec<ParcelAnswer>,
     overlaps: Vec<OverlapAnswer>,
     resettlement_distance_m: f64,
@@ -368,13 +374,16 @@ pub(crate) fn write_all(
 ) -> Result<Built, SynthError> {
     let profile = Profile::dazhou_2017().map_err(|e| SynthError::Internal(e.to_string()))?;
     let cases = plan_cases(world, &profile)?;
+    let screening = protection::write(world, out_dir, &cases, &profile)?;
     let mut answers = Vec::new();
     let mut codes = Vec::new();
-    for (n, case) in cases.iter().enumerate() {
+    for (n, (case, screened)) in cases.iter().zip(screening).enumerate() {
         let code = project_code(world.layout, n as u32 + 1);
         let dir = format!("projects/{code}");
         write_case(world, &out_dir.join(&dir), &code, case)?;
-        answers.push(case_answer(world, case, &code, &dir));
+        let mut answer = case_answer(world, case, &code, &dir);
+        answer.protection_rules = screened;
+        answers.push(answer);
         codes.push(code);
     }
     let bench = write_bench(world, &out_dir.join("bench"), options)?;
@@ -406,6 +415,7 @@ pub(crate) fn write_all(
             .iter()
             .map(|(c, a)| ((*c).to_owned(), m2(*a)))
             .collect(),
+        protection: protection::files(),
         projects: answers,
         bench: bench.answer,
     };
@@ -1017,6 +1027,7 @@ fn case_answer(world: &World, case: &Case, code: &str, dir: &str) -> ProjectAnsw
         others: case.others.clone(),
         use_townships: case.use_townships,
         rules: case.rules.clone(),
+        protection_rules: BTreeMap::new(),
         parcels,
         overlaps: case.overlaps.clone(),
         resettlement_distance_m: distance,

@@ -305,8 +305,14 @@ pub(crate) fn shapefile_rings(polygons: &[OutPolygon]) -> Vec<Vec<(f64, f64)>> {
 /// `features`: (properties as key/value text, polygons with rings in GeoJSON orientation,
 /// not closed). Coordinates in shortest round-trip form; one feature per line.
 pub(crate) fn geojson(features: &[Feature]) -> String {
-    let mut out = String::from(
-        "{\"type\":\"FeatureCollection\",\"crs\":{\"type\":\"name\",\"properties\":{\"name\":\"urn:ogc:def:crs:EPSG::4545\"}},\"features\":[\n",
+    geojson_in("urn:ogc:def:crs:EPSG::4545", features)
+}
+
+/// A GeoJSON FeatureCollection whose coordinates are in the CRS named `crs_urn`.
+pub(crate) fn geojson_in(crs_urn: &str, features: &[Feature]) -> String {
+    let mut out = format!(
+        "{{\"type\":\"FeatureCollection\",\"crs\":{{\"type\":\"name\",\"properties\":{{\"name\":{}}}}},\"features\":[\n",
+        json_string(crs_urn)
     );
     for (n, (properties, polygons)) in features.iter().enumerate() {
         out.push_str("{\"type\":\"Feature\",\"properties\":{");

@@ -2,3 +2,4 @@
 
 mod landrules;
 mod overlay;
+mod protection;

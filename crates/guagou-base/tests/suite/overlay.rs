@@ -14,9 +14,9 @@ use guagou_base::{ImportOptions, LandUseLayer, Progress, gpkg, import_landuse};
 use guagou_domain::landclass::LandClassTable;
 use guagou_geo::Crs;
 
-const X0: f64 = 500_000.0;
-const Y0: f64 = 3_500_000.0;
-const PLANE: Crs = Crs::GaussKruger {
+pub(crate) const X0: f64 = 500_000.0;
+pub(crate) const Y0: f64 = 3_500_000.0;
+pub(crate) const PLANE: Crs = Crs::GaussKruger {
     zone: 36,
     prefixed: false,
 };

@@ -61,6 +61,10 @@ fn good() -> PackageFacts {
             ..ClassShare::default()
         }]),
         farmland_shares: None,
+        // Every protection layer given, nothing of the package under any.
+        protection: crate::protection::ProtectionKind::ALL
+            .map(|kind| (kind, Vec::new()))
+            .into(),
         justifications: BTreeMap::new(),
     }
 }
@@ -84,7 +88,7 @@ fn good_package_passes_everything() {
     // Reclamation is judged at acceptance, against the updated layer.
     let skipped: Vec<RuleId> = report.not_checked.iter().map(|n| n.rule).collect();
     assert_eq!(skipped, [RuleId::ReclaimedIsFarmland]);
-    assert_eq!(report.results.len(), 9);
+    assert_eq!(report.results.len(), 9 + 6);
     for r in &report.results {
         assert!(r.passed, "{r:?}");
         assert!(!r.clause.is_empty());

@@ -677,6 +677,20 @@ impl Door<'_> {
             .await
     }
 
+    /// Imports a county's protection layer (永久基本农田, 生态保护红线, 城镇开发边界; the
+    /// command line), stored and recorded as a land-use layer is.
+    pub async fn import_protection(
+        &self,
+        kind: guagou_domain::protection::ProtectionKind,
+        request: &crate::base_layers::LayerImport,
+        progress: &mut dyn FnMut(guagou_base::import::Progress),
+    ) -> Result<BaseLayer, RegistryError> {
+        self.actor.require_land()?;
+        self.registry
+            .import_protection(&self.actor, kind, request, progress)
+            .await
+    }
+
     // -----------------------------------------------------------------------------------------
     // Departments' reviews of a project and audit findings (三(一))
 

@@ -27,6 +27,7 @@ pub(crate) struct Replay {
 #[derive(Debug, Clone)]
 pub(crate) struct StoredLayer {
     id: i64,
+    kind: String,
     county: String,
     vintage: i64,
     file: String,
@@ -58,7 +59,7 @@ impl Replay {
         conn: &mut AnyConnection,
     ) -> Result<Vec<StoredLayer>, RegistryError> {
         let rows = sqlx::query(
-            "SELECT id, county, vintage, file, sha256, features, class_field, source, imported_by, \
+            "SELECT id, kind, county, vintage, file, sha256, features, class_field, source, imported_by, \
              reason, replaced_by FROM base_layers ORDER BY id",
         )
         .fetch_all(&mut *conn)
@@ -67,6 +68,7 @@ impl Replay {
             .map(|r| {
                 Ok(StoredLayer {
                     id: r.try_get("id")?,
+                    kind: r.try_get("kind")?,
                     county: r.try_get("county")?,
                     vintage: r.try_get("vintage")?,
                     file: r.try_get("file")?,
@@ -107,6 +109,12 @@ impl Replay {
                 None => f.unrecorded(t, &row, "导入审计记录", "import audit record"),
                 Some(rec) => {
                     let src = rec.source();
+                    // Records from before protection layers name no kind: land use.
+                    let kind = match rec.text("kind") {
+                        k if k.is_empty() => crate::base_layers::LANDUSE.to_owned(),
+                        k => k,
+                    };
+                    f.same(t, &row, "kind", &layer.kind, &kind, &src);
                     f.same(t, &row, "county", &layer.county, &rec.text("county"), &src);
                     f.same(
                         t,

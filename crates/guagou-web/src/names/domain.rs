@@ -51,12 +51,13 @@ pub fn plan_state(state: PlanState) -> Key {
     }
 }
 
-/// A rule's severity (错误, 警告, 处罚).
+/// A rule's severity (错误, 警告, 处罚, 提示).
 pub fn severity(severity: Severity) -> Key {
     match severity {
         Severity::Error => k::SEVERITY_ERROR,
         Severity::Warning => k::SEVERITY_WARNING,
         Severity::Sanction => k::SEVERITY_SANCTION,
+        Severity::Information => k::SEVERITY_INFORMATION,
     }
 }
 

@@ -17,6 +17,8 @@ use axum::{Json, Router, routing::get, routing::post};
 use guagou_domain::DivisionCode;
 use guagou_domain::division::DivisionLevel;
 use guagou_domain::lifecycle::Level;
+use guagou_domain::protection::ProtectionKind;
+use guagou_registry::base_layers::BaseLayer;
 use guagou_registry::divisions::{DAZHOU_DIVISIONS_CSV, Division};
 use guagou_registry::{Registry, RegistryError};
 use serde::Serialize;
@@ -480,8 +482,8 @@ struct DivisionPage {
     rest: Vec<Fact>,
     /// A county's special plans, when the user reads the county.
     plans: Option<Vec<PlanItem>>,
-    /// A county's land-use layers.
-    layers: Option<DivisionTable>,
+    /// A county's land-use layers and protection layers.
+    layers: Option<(DivisionTable, DivisionTable)>,
     children: Option<Children>,
     /// A county's villages, with their townships.
     villages: Option<DivisionTable>,
@@ -588,14 +590,16 @@ fn children_of(lang: Lang, detail: &DivisionDetail) -> Option<Children> {
     })
 }
 
-/// A county's stored land-use layers (`guagou import landuse`): which one the checks read, and
-/// the ones it replaced or that older surveys left. Reference data, like the divisions.
+/// A county's stored layers: its land-use layers (`guagou import landuse`) and its protection
+/// layers (`guagou import protection`: 永久基本农田, 生态保护红线, 城镇开发边界), each table
+/// saying which layer of each kind the checks read, and the ones it replaced or that older
+/// vintages left. Reference data, like the divisions.
 async fn county_layers(
     state: &AppState,
     user: &User,
     lang: Lang,
     detail: &DivisionDetail,
-) -> Option<DivisionTable> {
+) -> Option<(DivisionTable, DivisionTable)> {
     let d = &detail.division.division;
     if d.level != "county" {
         return None;
@@ -607,21 +611,40 @@ async fn county_layers(
             return None;
         }
     };
-    let current = layers
+    let (land_use, protection): (Vec<&BaseLayer>, Vec<&BaseLayer>) = layers
+        .iter()
+        .partition(|l| ProtectionKind::parse(&l.kind).is_none());
+    Some((
+        layer_table(lang, &land_use, false),
+        layer_table(lang, &protection, true),
+    ))
+}
+
+/// Stored layers as a table; `with_kind` adds the protection layer's kind (the current layer
+/// is then the newest of its kind).
+fn layer_table(lang: Lang, layers: &[&BaseLayer], with_kind: bool) -> DivisionTable {
+    let current: BTreeMap<&str, (i64, i64)> = layers
         .iter()
         .filter(|l| l.replaced_by.is_none())
-        .map(|l| (l.vintage, l.id))
-        .max();
+        .fold(BTreeMap::new(), |mut by_kind, l| {
+            let newest = by_kind.entry(l.kind.as_str()).or_insert((l.vintage, l.id));
+            *newest = (*newest).max((l.vintage, l.id));
+            by_kind
+        });
     let rows = layers
         .iter()
         .map(|l| {
-            let state = match (l.replaced_by, current == Some((l.vintage, l.id))) {
+            let is_current = current.get(l.kind.as_str()) == Some(&(l.vintage, l.id));
+            let state = match (l.replaced_by, is_current) {
                 (Some(by), _) => lang.fill(k::LAYER_REPLACED_BY, &[("by", &by.to_string())]),
                 (None, true) => lang.text(k::CURRENT_READ_BY_THE_CHECKS).to_owned(),
                 (None, false) => lang.text(k::OLDER_VINTAGE).to_owned(),
             };
-            vec![
-                Cell::text(format!("#{}", l.id)),
+            let mut row = vec![Cell::text(format!("#{}", l.id))];
+            if with_kind {
+                row.push(Cell::text(protection_kind_text(lang, &l.kind)));
+            }
+            row.extend([
                 Cell::text(l.vintage.to_string()),
                 Cell::text(l.features.to_string()),
                 Cell::text(state),
@@ -629,11 +652,15 @@ async fn county_layers(
                 Cell::text(crate::html::local_time(&l.imported_at)),
                 Cell::text(&l.reason),
                 Cell::code(l.sha256.get(..12).unwrap_or(&l.sha256)),
-            ]
+            ]);
+            row
         })
         .collect();
-    let headers = [
-        k::ID,
+    let mut headers = vec![k::ID];
+    if with_kind {
+        headers.push(k::PROTECTION_LAYER_KIND);
+    }
+    headers.extend([
         k::VINTAGE,
         k::FEATURES,
         k::STATE,
@@ -641,11 +668,22 @@ async fn county_layers(
         k::AT_2,
         k::REASON,
         k::SHA_256,
-    ];
-    Some(DivisionTable {
+    ]);
+    DivisionTable {
         headers: headers.into_iter().map(|h| lang.text(h)).collect(),
         rows,
-    })
+    }
+}
+
+/// The name of a protection layer's kind, from the catalogue.
+fn protection_kind_text(lang: Lang, kind: &str) -> String {
+    let key = match ProtectionKind::parse(kind) {
+        Some(ProtectionKind::PermanentFarmland) => k::PERMANENT_BASIC_FARMLAND,
+        Some(ProtectionKind::EcologicalRedline) => k::ECOLOGICAL_PROTECTION_RED_LINE,
+        Some(ProtectionKind::UrbanBoundary) => k::URBAN_DEVELOPMENT_BOUNDARY,
+        None => return kind.to_owned(),
+    };
+    lang.text(key).to_owned()
 }
 
 /// The special plans of a county, if the user reads that county (plans are not public data).

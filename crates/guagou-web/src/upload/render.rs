@@ -109,6 +109,9 @@ fn rule_rows(lang: Lang, results: &[RuleResult]) -> Vec<RuleRow> {
             let value = serde_json::to_value(result).unwrap_or_default();
             let (class, verdict_class, verdict) = if result.passed {
                 ("passed", "ok", k::PASS)
+            } else if result.severity == guagou_domain::Severity::Information {
+                // Reported, asks for nothing (DEMOLITION_IN_ECOLOGICAL_REDLINE).
+                ("information", "info", k::NOTE_REPORTED)
             } else if !result.blocks() {
                 ("warning", "warn", k::WARNING)
             } else {

@@ -166,6 +166,7 @@ fn severity(lang: Lang, s: Severity) -> String {
         Severity::Error => k::BLOCKING,
         Severity::Warning => k::WARNING_NEEDS_A_JUSTIFICATION,
         Severity::Sanction => k::SANCTION,
+        Severity::Information => k::INFORMATION_NOTHING_ASKED,
     };
     lang.text(name).to_owned()
 }
@@ -210,6 +211,8 @@ fn sheet(
             let value = serde_json::to_value(r).unwrap_or_default();
             let (class, result) = if r.passed {
                 ("passed", t(k::PASS))
+            } else if r.severity == Severity::Information {
+                ("information", t(k::NOTE_REPORTED))
             } else if r.blocks() {
                 ("blocking", t(k::FAIL))
             } else {

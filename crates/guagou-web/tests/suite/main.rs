@@ -21,6 +21,7 @@ mod one_door;
 mod page_cache;
 mod plans;
 mod print;
+mod protection;
 mod quota;
 mod reports;
 mod reviews;

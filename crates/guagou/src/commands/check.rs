@@ -12,6 +12,7 @@ use guagou_domain::Profile;
 use guagou_domain::SquareMetres;
 use guagou_domain::check::RuleResult;
 use guagou_domain::landclass::LandClassTable;
+use guagou_domain::protection::ProtectionKind;
 
 use crate::table::render;
 use crate::{Lang, OutputFormat};
@@ -31,6 +32,20 @@ pub struct CheckArgs {
     /// (as --base)
     #[arg(long)]
     pub reclaimed_base: Option<PathBuf>,
+    /// 永久基本农田图层 / permanent basic farmland layer for RESETTLEMENT_NOT_ON_PERMANENT_FARMLAND
+    /// and CONSTRUCTION_NOT_ON_PERMANENT_FARMLAND: a layer stored by `guagou import protection`
+    /// (.gpkg, indexed) or any parcel file in any CRS (read whole)
+    #[arg(long)]
+    pub permanent_farmland: Option<PathBuf>,
+    /// 生态保护红线图层 / ecological protection red line layer for
+    /// RESETTLEMENT_NOT_IN_ECOLOGICAL_REDLINE, CONSTRUCTION_NOT_IN_ECOLOGICAL_REDLINE and
+    /// DEMOLITION_IN_ECOLOGICAL_REDLINE (as --permanent-farmland)
+    #[arg(long)]
+    pub ecological_redline: Option<PathBuf>,
+    /// 城镇开发边界图层 / urban development boundary layer for RESETTLEMENT_OUTSIDE_URBAN_BOUNDARY
+    /// (as --permanent-farmland)
+    #[arg(long)]
+    pub urban_boundary: Option<PathBuf>,
     /// 各拆旧地块的地类面积写入 JSON 文件 / write the land use under each demolition parcel
     /// (classes, features, areas) to this JSON file
     #[arg(long)]
@@ -138,6 +153,21 @@ pub fn run(args: &CheckArgs, format: OutputFormat) -> anyhow::Result<ExitCode> {
             &label,
         ))?;
         land_use.insert(key.to_owned(), land_use_json(&outcome, &per_parcel));
+    }
+    for (kind, path) in [
+        (ProtectionKind::PermanentFarmland, &args.permanent_farmland),
+        (ProtectionKind::EcologicalRedline, &args.ecological_redline),
+        (ProtectionKind::UrbanBoundary, &args.urban_boundary),
+    ] {
+        let Some(path) = path else { continue };
+        let runtime = tokio::runtime::Builder::new_current_thread().build()?;
+        runtime.block_on(guagou_base::protection::judge_protection(
+            &mut outcome,
+            &inputs.profile,
+            kind,
+            path,
+            &path.display().to_string(),
+        ))?;
     }
     if let Some(out) = &args.land_use_out {
         let text = serde_json::to_string_pretty(&land_use)?;
@@ -295,11 +325,15 @@ fn rule_table(results: &[RuleResult], zh: bool) -> String {
     let rows: Vec<Vec<String>> = results
         .iter()
         .map(|r| {
-            let verdict = match (r.passed, zh) {
-                (true, true) => "通过",
-                (false, true) => "不通过",
-                (true, false) => "pass",
-                (false, false) => "FAIL",
+            let information = r.severity == guagou_domain::Severity::Information;
+            let verdict = match (r.passed, information, zh) {
+                (true, _, true) => "通过",
+                (true, _, false) => "pass",
+                // Reported, asks for nothing (DEMOLITION_IN_ECOLOGICAL_REDLINE).
+                (false, true, true) => "提示",
+                (false, true, false) => "note",
+                (false, false, true) => "不通过",
+                (false, false, false) => "FAIL",
             };
             let mut message = if zh {
                 r.message_zh.clone()

@@ -10,7 +10,7 @@ use std::process::{Command, Output};
 
 use serde_json::Value;
 
-fn guagou(args: &[&str]) -> Output {
+pub(crate) fn guagou(args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_guagou"))
         .args(args)
         .env_remove("GUAGOU_DATA")
@@ -19,11 +19,11 @@ fn guagou(args: &[&str]) -> Output {
         .unwrap_or_else(|e| panic!("cannot run guagou: {e}"))
 }
 
-fn text(bytes: &[u8]) -> String {
+pub(crate) fn text(bytes: &[u8]) -> String {
     String::from_utf8_lossy(bytes).into_owned()
 }
 
-fn ok(output: &Output) -> String {
+pub(crate) fn ok(output: &Output) -> String {
     assert_eq!(
         output.status.code(),
         Some(0),
@@ -34,12 +34,12 @@ fn ok(output: &Output) -> String {
     text(&output.stdout)
 }
 
-fn s(path: &Path) -> &str {
+pub(crate) fn s(path: &Path) -> &str {
     path.to_str().unwrap()
 }
 
 /// A county of 2,500 polygons with its projects and answers.
-fn synth(dir: &Path) -> (PathBuf, Value) {
+pub(crate) fn synth(dir: &Path) -> (PathBuf, Value) {
     let out = dir.join("synth");
     ok(&guagou(&[
         "synth",
@@ -77,6 +77,13 @@ fn import(data: &Path, file: &Path, vintage: &str, extra: &[&str]) -> Output {
     guagou(&args)
 }
 
+/// `guagou import list` as JSON, with `extra` options.
+pub(crate) fn import_list(data: &Path, extra: &[&str]) -> Value {
+    let mut args = vec!["--data", s(data), "--format", "json", "import", "list"];
+    args.extend_from_slice(extra);
+    serde_json::from_str(&ok(&guagou(&args))).unwrap()
+}
+
 /// `guagou check` as JSON: (exit code, results by rule, land use by parcel).
 fn check(package: &Path, as_of: &str, extra: &[&str]) -> (Option<i32>, Value, Value) {
     let dir = tempfile::tempdir().unwrap();
@@ -101,7 +108,7 @@ fn check(package: &Path, as_of: &str, extra: &[&str]) -> (Option<i32>, Value, Va
     (output.status.code(), results, land)
 }
 
-fn rule<'a>(results: &'a Value, id: &str) -> &'a Value {
+pub(crate) fn rule<'a>(results: &'a Value, id: &str) -> &'a Value {
     results
         .as_array()
         .unwrap()
@@ -144,15 +151,7 @@ fn import_check_and_reclaim_on_a_synthetic_county() {
         "{}",
         text(&wrong.stderr)
     );
-    let list: Value = serde_json::from_str(&ok(&guagou(&[
-        "--data",
-        s(&data),
-        "--format",
-        "json",
-        "import",
-        "list",
-    ])))
-    .unwrap();
+    let list = import_list(&data, &[]);
     assert_eq!(list.as_array().unwrap().len(), 1, "{list}");
     assert_eq!(list[0]["features"], 2500);
     assert_eq!(list[0]["vintage"], 2019);
@@ -217,17 +216,7 @@ fn import_check_and_reclaim_on_a_synthetic_county() {
     let updated_path = dir.path().join("updated.geojson");
     std::fs::write(&updated_path, updated.to_string()).unwrap();
     ok(&import(&data, &updated_path, "2021", &[]));
-    let list: Value = serde_json::from_str(&ok(&guagou(&[
-        "--data",
-        s(&data),
-        "--format",
-        "json",
-        "import",
-        "list",
-        "--county",
-        "511722",
-    ])))
-    .unwrap();
+    let list = import_list(&data, &["--county", "511722"]);
     let newest = data.join("base").join(list[0]["file"].as_str().unwrap());
     assert_eq!(list[0]["vintage"], 2021);
 

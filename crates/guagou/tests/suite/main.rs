@@ -5,6 +5,7 @@ mod base_layers;
 mod browser;
 mod cli;
 mod database;
+mod protection;
 mod races;
 mod registry_cli;
 mod report_cli;
