@@ -11,7 +11,7 @@ use guagou_registry::packages::PreCheck;
 use guagou_registry::projects::{ParcelSummary, VersionDiff};
 
 use crate::error::{Problem, WebError};
-use crate::html::{Lang, quantity_text, value_text};
+use crate::html::{Lang, quantity_text};
 use crate::partials::Cell;
 
 /// An area in m² with hectares and mu.
@@ -124,7 +124,7 @@ fn rule_rows(lang: Lang, results: &[RuleResult]) -> Vec<RuleRow> {
                 verdict,
                 blocks: result.blocks(),
                 clause: result.clause.clone(),
-                severity: value_text(value.get("severity")),
+                severity: lang.text(crate::names::severity(result.severity)).to_owned(),
                 measured: quantity_text(value.get("measured")),
                 limit: quantity_text(value.get("limit")),
                 message: either(lang, &result.message_zh, &result.message_en).to_owned(),
