@@ -196,6 +196,32 @@ async function scenario(browser, failingZip, passingZip) {
     // A metric scale bar.
     const scale = (await county.locator('.leaflet-control-scale').textContent()) || '';
     check(/\d+\s*(m|km)/.test(scale), `no metric scale bar on the map (${scale})`);
+    // Cursor coordinates: longitude/latitude and CGCS2000 Gauss–Krüger (宣汉 lies in zone 36).
+    const box = await county.locator('#project-map').boundingBox();
+    await county.mouse.move(box.x + box.width / 2, box.y + box.height / 2);
+    const cursor = county.locator('#project-map-cursor');
+    const cursorText = (await cursor.textContent()) || '';
+    const x = Number(await cursor.getAttribute('data-x'));
+    const y = Number(await cursor.getAttribute('data-y'));
+    const lon = Number(await cursor.getAttribute('data-lon'));
+    check(cursorText.includes('经度') && cursorText.includes('第 36 带'), `the cursor line reads "${cursorText}"`);
+    check(lon > 106.5 && lon < 109.5 && x > 3.3e6 && x < 3.6e6 && Math.floor(y / 1e6) === 36,
+      `cursor lon ${lon}, X ${x}, Y ${y} are not in 宣汉's zone 36`);
+    // The map's Gauss–Krüger conversion (proj4, the definition map.js uses) agrees with the
+    // server's: the first vertex of the GeoJSON download lands on the coordinate file's J1.
+    const base = await county.$eval('#parcel-downloads a[href$="demolition.txt"]', (a) => a.getAttribute('href').replace(/\.txt$/, ''));
+    const agree = await county.evaluate(async (base) => {
+      const geojson = await (await fetch(`${base}.geojson`)).json();
+      const [lon, lat] = geojson.features[0].geometry.coordinates[0][0];
+      const bytes = await (await fetch(`${base}.txt`)).arrayBuffer();
+      const text = new TextDecoder('gbk').decode(bytes);
+      const j1 = text.split(/\r?\n/).find((line) => line.startsWith('J1,')).split(',');
+      const zone = Math.floor(lon / 3 + 0.5);
+      const def = `+proj=tmerc +lat_0=0 +lon_0=${zone * 3} +k=1 +x_0=${zone * 1000000 + 500000} +y_0=0 +ellps=GRS80 +units=m +no_defs`;
+      const [y, x] = window.proj4('EPSG:4326', def, [lon, lat]);
+      return { dx: Math.abs(x - Number(j1[2])), dy: Math.abs(y - Number(j1[3])) };
+    }, base);
+    check(agree.dx < 0.01 && agree.dy < 0.01, `the map's Gauss–Krüger differs from the server's by ${agree.dx} m, ${agree.dy} m`);
     // The parcels as files: the coordinate file of the demolition parcels downloads.
     const link = county.locator('#parcel-downloads #download-demolition a[href$="demolition.txt"]');
     check((await link.count()) === 1, 'no download of the demolition parcels as a coordinate file');

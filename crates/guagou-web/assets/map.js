@@ -160,6 +160,44 @@
     return { color: colours.stroke, fillColor: colours.fill, weight: 2, opacity: 1, fillOpacity: 0.55 };
   }
 
+  /* The CGCS2000 3-degree Gauss–Krüger coordinates of a point (proj4, when embedded): X the
+   * northing, Y the easting with the zone prefix, as the ministry coordinate file writes them. */
+  function gaussKruger(lon, lat) {
+    var proj4 = window.proj4;
+    var zone = Math.floor(lon / 3 + 0.5);
+    if (!proj4 || zone < 25 || zone > 45) {
+      return null;
+    }
+    var def = '+proj=tmerc +lat_0=0 +lon_0=' + (zone * 3) + ' +k=1 +x_0=' + (zone * 1000000 + 500000) +
+      ' +y_0=0 +ellps=GRS80 +units=m +no_defs';
+    var xy = proj4('EPSG:4326', def, [lon, lat]);
+    return { zone: zone, x: xy[1], y: xy[0] };
+  }
+
+  /* Where the cursor is: longitude and latitude, and the Gauss–Krüger X and Y. */
+  function showCursor(map) {
+    var line = document.getElementById('project-map-cursor');
+    if (!line) {
+      return;
+    }
+    map.on('mousemove', function (event) {
+      var lon = event.latlng.lng;
+      var lat = event.latlng.lat;
+      var text = t('cursor') + ' · ' + t('longitude') + ' ' + lon.toFixed(6) + '° · ' + t('latitude') + ' ' + lat.toFixed(6) + '°';
+      var gk = gaussKruger(lon, lat);
+      if (gk) {
+        text += ' · ' + t('zone').replace('{zone}', String(gk.zone)) + ' · X ' + gk.x.toFixed(2) + ' · Y ' + gk.y.toFixed(2);
+      }
+      line.textContent = text;
+      line.dataset.lon = String(lon);
+      line.dataset.lat = String(lat);
+      if (gk) {
+        line.dataset.x = String(gk.x);
+        line.dataset.y = String(gk.y);
+      }
+    });
+  }
+
   function draw(data) {
     var L = window.L;
     var map = L.map(box, { attributionControl: true, zoomSnap: 0.25 });
@@ -171,6 +209,7 @@
     }
     /* A metric scale bar (issue 15: the tools a land official expects). */
     L.control.scale({ imperial: false }).addTo(map);
+    showCursor(map);
     var townships = L.geoJSON({ type: 'FeatureCollection', features: townshipsOf(data) }, {
       interactive: false,
       style: function () {

@@ -56,6 +56,10 @@ pub const LEAFLET_EMBEDDED: bool = library::LEAFLET_EMBEDDED;
 /// when npm was missing or failing at build time, and reports show tables without charts.
 pub const CHART_EMBEDDED: bool = library::CHART_EMBEDDED;
 
+/// Whether proj4 is embedded (served as `/assets/proj4.js`): the map's cursor coordinates on
+/// the Gauss–Krüger plane; without it the map shows longitude and latitude only.
+pub const PROJ4_EMBEDDED: bool = library::PROJ4_EMBEDDED;
+
 const MAP_JS: &str = include_str!("../assets/map.js");
 const MAP_CSS: &str = include_str!("../assets/map.css");
 const CONFIRM_JS: &str = include_str!("../assets/confirm.js");
@@ -224,6 +228,7 @@ struct ProjectMap {
     lang: Lang,
     v: &'static str,
     leaflet: bool,
+    proj4: bool,
     code: String,
     version: i64,
     tiles: Option<String>,
@@ -235,7 +240,7 @@ struct ProjectMap {
 /// The texts `map.js` shows (popups, the table without Leaflet, notices) by the names it reads
 /// them with, in `lang`: a JSON object in the map box's `data-texts`.
 fn map_texts(lang: Lang) -> String {
-    let entries: [(&str, Key); 16] = [
+    let entries: [(&str, Key); 20] = [
         ("demolition", k::DEMOLITION),
         ("resettlement", k::RESETTLEMENT),
         ("construction", k::CONSTRUCTION),
@@ -252,6 +257,10 @@ fn map_texts(lang: Lang) -> String {
         ("notloaded", k::MAP_NOT_LOADED),
         ("ha", k::HA),
         ("mu", k::MU),
+        ("longitude", k::MAP_LONGITUDE),
+        ("latitude", k::MAP_LATITUDE),
+        ("zone", k::MAP_GK_ZONE),
+        ("cursor", k::MAP_CURSOR),
     ];
     let texts: serde_json::Map<String, Value> = entries
         .iter()
@@ -269,6 +278,7 @@ pub fn project_map_html(lang: Lang, code: &str, version: i64) -> String {
         lang,
         v: asset_version(),
         leaflet: LEAFLET_EMBEDDED,
+        proj4: PROJ4_EMBEDDED,
         code: segment(code),
         version,
         tiles: tiles.clone(),

@@ -124,7 +124,9 @@ fn rule_rows(lang: Lang, results: &[RuleResult]) -> Vec<RuleRow> {
                 verdict,
                 blocks: result.blocks(),
                 clause: result.clause.clone(),
-                severity: lang.text(crate::names::severity(result.severity)).to_owned(),
+                severity: lang
+                    .text(crate::names::severity(result.severity))
+                    .to_owned(),
                 measured: quantity_text(value.get("measured")),
                 limit: quantity_text(value.get("limit")),
                 message: either(lang, &result.message_zh, &result.message_en).to_owned(),

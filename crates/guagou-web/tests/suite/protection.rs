@@ -82,7 +82,10 @@ async fn the_upload_check_screens_on_the_county_protection_layers() {
     let row = rule_row(&reply.body, "RESETTLEMENT_NOT_ON_PERMANENT_FARMLAND");
     assert!(row.contains("class=\"blocking\""), "{row}");
     // The severity by name, not its stored value.
-    assert!(row.contains("<td>错误</td>") && !row.contains(">error<"), "{row}");
+    assert!(
+        row.contains("<td>错误</td>") && !row.contains(">error<"),
+        "{row}"
+    );
     assert!(row.contains("BSM JBNT01 南坝永久基本农田"), "{row}");
     assert!(row.contains("m²"), "{row}");
     let row = rule_row(&reply.body, "DEMOLITION_IN_ECOLOGICAL_REDLINE");
