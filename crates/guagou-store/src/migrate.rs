@@ -79,6 +79,11 @@ pub const MIGRATIONS: &[(i64, &str, &str)] = &[
         "user_admin",
         include_str!("../migrations/0018_user_admin.sql"),
     ),
+    (
+        19,
+        "open_advanced_lots",
+        include_str!("../migrations/0019_open_advanced_lots.sql"),
+    ),
 ];
 
 const CREATE_MIGRATIONS_TABLE: &str = "CREATE TABLE IF NOT EXISTS schema_migrations (

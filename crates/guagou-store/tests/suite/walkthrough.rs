@@ -568,3 +568,43 @@ async fn advanced_lots_are_read_in_the_engines_order() -> TestResult {
     .await?;
     t.assert_same().await
 }
+
+/// The plan SQLite (the bundled version) picks for the lot reads whose cost must not grow with
+/// the journal: a debit's advanced-lot pass reads only open advanced lots (migration 0019;
+/// before it, a use or an issue walked every open lot of the county's holding account).
+#[tokio::test]
+async fn lot_reads_use_the_indexes_meant_for_them() -> TestResult {
+    let t = Twin::new().await?;
+    if t.store.backend() != guagou_store::Backend::Sqlite {
+        return Ok(());
+    }
+    let plan = |sql: &'static str| {
+        let pool = t.store.pool().clone();
+        async move {
+            let rows: Vec<(i64, i64, i64, String)> =
+                sqlx::query_as(&format!("EXPLAIN QUERY PLAN {sql}"))
+                    .fetch_all(&pool)
+                    .await?;
+            Ok::<_, sqlx::Error>(rows.into_iter().map(|r| r.3).collect::<Vec<_>>().join("; "))
+        }
+    };
+    let advanced = plan(
+        "SELECT id FROM ledger_lots WHERE holder = 'holding:511722' AND consumed_by IS NULL \
+         AND id > 0 AND advanced = 1 ORDER BY id LIMIT 4",
+    )
+    .await?;
+    assert!(
+        advanced.contains("ledger_lots_open_advanced") && !advanced.contains("TEMP B-TREE"),
+        "{advanced}"
+    );
+    let of_project = plan(
+        "SELECT id FROM ledger_lots WHERE holder = 'holding:511722' AND consumed_by IS NULL \
+         AND id > 0 AND advanced = 1 AND project = 'XH-001' ORDER BY id LIMIT 4",
+    )
+    .await?;
+    assert!(
+        of_project.contains("ledger_lots_open_advanced"),
+        "{of_project}"
+    );
+    Ok(())
+}
