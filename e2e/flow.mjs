@@ -193,6 +193,9 @@ async function scenario(browser, failingZip, passingZip) {
     check(text.includes('m²') && text.includes('公顷') && text.includes('亩'), `the parcel popup shows no area in m², 公顷 and 亩: ${text}`);
     // One language at a time: the popup's labels are Chinese only on a Chinese page.
     check(text.includes('规则结果') && !text.includes('Rule results'), `the popup is not in Chinese only: ${text}`);
+    // The attribution names the library, with no flag in it.
+    const attribution = county.locator('.leaflet-control-attribution');
+    check((await attribution.locator('svg, img').count()) === 0, 'a flag or image in the map attribution');
     // A metric scale bar.
     const scale = (await county.locator('.leaflet-control-scale').textContent()) || '';
     check(/\d+\s*(m|km)/.test(scale), `no metric scale bar on the map (${scale})`);

@@ -201,6 +201,8 @@
   function draw(data) {
     var L = window.L;
     var map = L.map(box, { attributionControl: true, zoomSnap: 0.25 });
+    /* Leaflet's default prefix carries a flag; the attribution names the library only. */
+    map.attributionControl.setPrefix('Leaflet');
     if (box.dataset.tiles) {
       L.tileLayer(box.dataset.tiles, {
         maxZoom: 19,
