@@ -200,6 +200,7 @@ async function scenario(browser, failingZip, passingZip) {
     const scale = (await county.locator('.leaflet-control-scale').textContent()) || '';
     check(/\d+\s*(m|km)/.test(scale), `no metric scale bar on the map (${scale})`);
     // Cursor coordinates: longitude/latitude and CGCS2000 Gauss–Krüger (宣汉 lies in zone 36).
+    await county.locator('#project-map').scrollIntoViewIfNeeded();
     const box = await county.locator('#project-map').boundingBox();
     await county.mouse.move(box.x + box.width / 2, box.y + box.height / 2);
     const cursor = county.locator('#project-map-cursor');
@@ -230,6 +231,35 @@ async function scenario(browser, failingZip, passingZip) {
     check((await link.count()) === 1, 'no download of the demolition parcels as a coordinate file');
     const [download] = await Promise.all([county.waitForEvent('download'), link.click()]);
     check(/-demolition\.txt$/.test(download.suggestedFilename()), `downloaded ${download.suggestedFilename()}`);
+  });
+
+  await step('county-measures-a-parcel-on-the-map', county, async () => {
+    check((await goto(county, `/projects/${code}`)) === 200, `GET /projects/${code} did not answer 200`);
+    const parcels = county.locator(MAP.parcels);
+    await parcels.first().waitFor({ state: 'attached' });
+    const measure = county.locator('#project-map-measure');
+    await measure.waitFor({ state: 'visible' });
+    await measure.check();
+    await county.locator('#project-map').scrollIntoViewIfNeeded();
+    // The resettlement site (drawn last): its corners on the screen, from its SVG path.
+    const corners = await parcels.last().evaluate((path) => {
+      const numbers = (path.getAttribute('d').match(/-?\d+(\.\d+)?/g) || []).map(Number);
+      const points = [];
+      for (let i = 0; i + 1 < numbers.length; i += 2) points.push([numbers[i], numbers[i + 1]]);
+      const rect = path.getBoundingClientRect();
+      const minX = Math.min(...points.map((p) => p[0]));
+      const minY = Math.min(...points.map((p) => p[1]));
+      return points.map(([x, y]) => [x - minX + rect.left, y - minY + rect.top]);
+    });
+    check(corners.length >= 3, `the resettlement site has ${corners.length} corners on screen`);
+    for (const [x, y] of corners) await county.mouse.click(x + 2, y + 2);
+    const measured = Number(await county.locator('#project-map-measured').getAttribute('data-area'));
+    const detail = await county.evaluate(async (c) => (await fetch(`/api/projects/${c}`)).json(), code);
+    const version = detail.versions.find((v) => v.version === detail.project.current_version);
+    const site = version.summary.parcels.find((p) => p.role === 'resettlement');
+    const error = Math.abs(measured - site.planar_m2) / site.planar_m2;
+    check(error < 0.001, `measured ${measured} m², the rule's planar area ${site.planar_m2} m² (${(error * 100).toFixed(3)} %)`);
+    await screenshot(county, 'county-measured-the-site');
   });
 
   await step('county-submits', county, async () => {

@@ -198,6 +198,115 @@
     });
   }
 
+  /* Measuring on the map: each click adds a point (snapped to a parcel corner within 10 px);
+   * the length of the line and the area of the polygon are computed on the Gauss–Krüger plane
+   * of the first point's zone, as the rules compute planar areas (shoelace formula). */
+  function measureTool(map, parcels) {
+    var toggle = document.getElementById('project-map-measure');
+    var clear = document.getElementById('project-map-measure-clear');
+    var out = document.getElementById('project-map-measured');
+    if (!toggle || !out || !window.proj4) {
+      return;
+    }
+    var corners = [];
+    parcels.eachLayer(function (layer) {
+      var rings = layer.getLatLngs ? layer.getLatLngs() : [];
+      (function collect(list) {
+        list.forEach(function (item) {
+          if (Array.isArray(item)) {
+            collect(item);
+          } else {
+            corners.push(item);
+          }
+        });
+      }(rings));
+    });
+    var points = [];
+    var line = window.L.polygon([], { color: '#0050b3', weight: 2, dashArray: '4 4', fillOpacity: 0.1, interactive: false });
+
+    function snapped(latlng) {
+      var at = map.latLngToContainerPoint(latlng);
+      var best = null;
+      var bestDistance = 10;
+      corners.forEach(function (corner) {
+        var d = map.latLngToContainerPoint(corner).distanceTo(at);
+        if (d <= bestDistance) {
+          best = corner;
+          bestDistance = d;
+        }
+      });
+      return best || latlng;
+    }
+
+    function show() {
+      line.setLatLngs(points);
+      if (points.length === 0) {
+        out.textContent = '';
+        return;
+      }
+      var first = gaussKruger(points[0].lng, points[0].lat);
+      if (!first) {
+        return;
+      }
+      var def = '+proj=tmerc +lat_0=0 +lon_0=' + (first.zone * 3) + ' +k=1 +x_0=' + (first.zone * 1000000 + 500000) +
+        ' +y_0=0 +ellps=GRS80 +units=m +no_defs';
+      var xy = points.map(function (p) { return window.proj4('EPSG:4326', def, [p.lng, p.lat]); });
+      var length = 0;
+      var twice = 0;
+      for (var i = 0; i < xy.length; i += 1) {
+        var a = xy[i];
+        var b = xy[(i + 1) % xy.length];
+        if (i + 1 < xy.length) {
+          length += Math.hypot(b[0] - a[0], b[1] - a[1]);
+        }
+        twice += a[0] * b[1] - b[0] * a[1];
+      }
+      var area = xy.length >= 3 ? Math.abs(twice) / 2 : 0;
+      out.textContent = t('measured').replace('{points}', String(points.length))
+        .replace('{length}', length.toFixed(2)).replace('{area}', area.toFixed(2));
+      out.dataset.area = String(area);
+      out.dataset.length = String(length);
+    }
+
+    toggle.disabled = false;
+    toggle.addEventListener('change', function () {
+      if (toggle.checked) {
+        line.addTo(map);
+        map.getContainer().style.cursor = 'crosshair';
+      } else {
+        line.remove();
+        map.getContainer().style.cursor = '';
+      }
+      if (clear) {
+        clear.hidden = !toggle.checked;
+      }
+    });
+    if (clear) {
+      clear.addEventListener('click', function () {
+        points = [];
+        show();
+      });
+    }
+    map.on('click', function (event) {
+      if (!toggle.checked) {
+        return;
+      }
+      points.push(snapped(event.latlng));
+      show();
+    });
+    /* While measuring, a click on a parcel measures instead of opening its popup. */
+    parcels.eachLayer(function (layer) {
+      layer.on('click', function (event) {
+        if (toggle.checked) {
+          window.L.DomEvent.stopPropagation(event);
+          layer.closePopup();
+          points.push(snapped(event.latlng));
+          show();
+        }
+      });
+    });
+  }
+
   function draw(data) {
     var L = window.L;
     var map = L.map(box, { attributionControl: true, zoomSnap: 0.25 });
@@ -225,6 +334,7 @@
         layer.bindPopup(function () { return popup(f.properties); }, { maxWidth: 420 });
       }
     }).addTo(map);
+    measureTool(map, parcels);
     var bounds = parcels.getBounds();
     if (!bounds.isValid()) {
       bounds = townships.getBounds();

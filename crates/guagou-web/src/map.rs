@@ -240,7 +240,7 @@ struct ProjectMap {
 /// The texts `map.js` shows (popups, the table without Leaflet, notices) by the names it reads
 /// them with, in `lang`: a JSON object in the map box's `data-texts`.
 fn map_texts(lang: Lang) -> String {
-    let entries: [(&str, Key); 20] = [
+    let entries: [(&str, Key); 21] = [
         ("demolition", k::DEMOLITION),
         ("resettlement", k::RESETTLEMENT),
         ("construction", k::CONSTRUCTION),
@@ -261,6 +261,7 @@ fn map_texts(lang: Lang) -> String {
         ("latitude", k::MAP_LATITUDE),
         ("zone", k::MAP_GK_ZONE),
         ("cursor", k::MAP_CURSOR),
+        ("measured", k::MAP_MEASURED),
     ];
     let texts: serde_json::Map<String, Value> = entries
         .iter()
