@@ -84,6 +84,9 @@ pub struct TodoItem {
     pub href: String,
     /// What it is about, as the user knows it (a name, with its number).
     pub subject: String,
+    /// What kind of it, named in the reader's language when the page is drawn (a deadline's
+    /// kind), shown after the subject.
+    pub detail: Option<Key>,
     /// The county concerned (code; pages show its name).
     pub county: String,
     /// The last day, when there is one.
@@ -105,9 +108,18 @@ impl TodoItem {
             kind,
             href,
             subject,
+            detail: None,
             county: county.to_owned(),
             due_on: Some(due_on),
             days_left: Some((due_on - today).num_days()),
+        }
+    }
+
+    /// The same item with its kind named after the subject.
+    fn with_detail(self, detail: Key) -> TodoItem {
+        TodoItem {
+            detail: Some(detail),
+            ..self
         }
     }
 
@@ -205,14 +217,17 @@ pub fn deadline_items(deadlines: &[DeadlineItem], today: NaiveDate) -> Vec<TodoI
         .filter(|d| !d.awaiting_acceptance && d.days_left <= HORIZON_DAYS)
         .filter_map(|d| {
             let due = date(&d.due_on)?;
-            Some(TodoItem::dated(
-                TodoKind::Deadline,
-                format!("/projects/{}", d.project),
-                format!("{} · {}", d.project, Lang::Zh.text(d.kind_label())),
-                &d.county,
-                due,
-                today,
-            ))
+            Some(
+                TodoItem::dated(
+                    TodoKind::Deadline,
+                    format!("/projects/{}", d.project),
+                    d.project.clone(),
+                    &d.county,
+                    due,
+                    today,
+                )
+                .with_detail(d.kind_label()),
+            )
         })
         .collect()
 }
@@ -251,6 +266,7 @@ pub fn plan_opinion_items(plans: &[Plan], department: &str) -> Vec<TodoItem> {
             kind: TodoKind::PlanOpinion,
             href: format!("/plans/{}", p.id),
             subject: p.title.clone(),
+            detail: None,
             county: p.county.clone(),
             due_on: None,
             days_left: None,
@@ -284,6 +300,7 @@ pub async fn load(state: &AppState, user: &User) -> Result<Vec<TodoItem>, WebErr
                         kind: TodoKind::Project,
                         href: format!("/projects/{}", project.code),
                         subject: format!("{} · {}", project.name, project.code),
+                        detail: None,
                         county: project.county.to_string(),
                         due_on: None,
                         days_left: None,
@@ -334,6 +351,7 @@ pub async fn load(state: &AppState, user: &User) -> Result<Vec<TodoItem>, WebErr
                             kind: TodoKind::ListingToExpire,
                             href: format!("/market/listings/{}", listing.id),
                             subject: listing.id.clone(),
+                            detail: None,
                             county: listing.seller.clone(),
                             due_on: date(&listing.closes_on),
                             days_left: date(&listing.closes_on).map(|c| (c - today).num_days()),
@@ -446,7 +464,10 @@ pub fn section_html(lang: Lang, items: &[TodoItem], names: &BTreeMap<String, Str
                 first: seen.insert(i.kind),
                 kind: pick(name),
                 href: i.href.clone(),
-                subject: i.subject.clone(),
+                subject: match i.detail {
+                    Some(detail) => format!("{} · {}", i.subject, lang.text(detail)),
+                    None => i.subject.clone(),
+                },
                 county: names
                     .get(&i.county)
                     .cloned()
@@ -600,12 +621,33 @@ mod tests {
     }
 
     #[test]
+    fn a_deadlines_kind_is_named_in_the_readers_language() {
+        let item = TodoItem::dated(
+            TodoKind::Deadline,
+            "/projects/511722-2018-001".into(),
+            "511722-2018-001".into(),
+            "511722",
+            day("2026-12-20"),
+            day("2026-12-07"),
+        )
+        .with_detail(k::ADVANCE_REPAYMENT);
+        let names = BTreeMap::new();
+        let zh = section_html(Lang::Zh, std::slice::from_ref(&item), &names);
+        let en = section_html(Lang::En, &[item], &names);
+        let (zh_name, en_name) = k::ADVANCE_REPAYMENT.pair();
+        assert!(zh.contains(&format!("511722-2018-001 · {zh_name}")), "{zh}");
+        assert!(en.contains(&format!("511722-2018-001 · {en_name}")), "{en}");
+        assert!(!en.contains(zh_name), "{en}");
+    }
+
+    #[test]
     fn overdue_items_come_first_and_undated_last() {
         let today = day("2026-12-07");
         let dated = |days: i64| TodoItem {
             kind: TodoKind::Deadline,
             href: String::new(),
             subject: days.to_string(),
+            detail: None,
             county: String::new(),
             due_on: today.checked_add_signed(chrono::Duration::days(days)),
             days_left: Some(days),
@@ -615,6 +657,7 @@ mod tests {
                 kind: TodoKind::Project,
                 href: String::new(),
                 subject: "p".into(),
+                detail: None,
                 county: String::new(),
                 due_on: None,
                 days_left: None,
