@@ -241,6 +241,18 @@ fn division_text(name: &str, code: &str) -> String {
     }
 }
 
+/// The cells of `group`'s columns for one row of `figures`.
+fn figure_cells<'a>(
+    lang: Lang,
+    group: &'a Group,
+    figures: &'a Figures,
+) -> impl Iterator<Item = NumCell> + 'a {
+    group
+        .columns
+        .iter()
+        .map(move |c| number_cell(lang, c, figures))
+}
+
 fn number_cell(lang: Lang, column: &Column, figures: &Figures) -> NumCell {
     NumCell {
         text: column.text(figures),
@@ -267,22 +279,11 @@ fn by_county(lang: Lang, report: &Report) -> Vec<Grouped> {
                 .iter()
                 .map(|r| {
                     std::iter::once(NumCell::plain(division_text(&r.name, &r.division)))
-                        .chain(
-                            group
-                                .columns
-                                .iter()
-                                .map(|c| number_cell(lang, c, &r.figures)),
-                        )
+                        .chain(figure_cells(lang, group, &r.figures))
                         .collect()
                 })
                 .collect(),
-            total: Some(
-                group
-                    .columns
-                    .iter()
-                    .map(|c| number_cell(lang, c, &report.total))
-                    .collect(),
-            ),
+            total: Some(figure_cells(lang, group, &report.total).collect()),
         })
         .collect()
 }
@@ -302,12 +303,7 @@ fn by_year(lang: Lang, report: &Report) -> Vec<Grouped> {
                         NumCell::plain(r.year.map(|y| y.to_string()).unwrap_or_default()),
                     ]
                     .into_iter()
-                    .chain(
-                        group
-                            .columns
-                            .iter()
-                            .map(|c| number_cell(lang, c, &r.figures)),
-                    )
+                    .chain(figure_cells(lang, group, &r.figures))
                     .collect()
                 })
                 .collect(),

@@ -15,15 +15,7 @@ async fn a_kept_project_page_shows_every_write_and_only_to_its_reader() {
     let county = app.login("county").await;
     let other = app.login("other").await;
 
-    let projects = app.get(&city, "/api/projects").await.json();
-    let submitted = projects
-        .as_array()
-        .must()
-        .iter()
-        .find(|p| p["state"] == "submitted")
-        .and_then(|p| p["code"].as_str())
-        .must()
-        .to_owned();
+    let submitted = app.project_in_state(&city, "submitted").await;
     let path = format!("/projects/{submitted}");
 
     // Viewed twice with nothing written between: the same page, offering the city's step.

@@ -196,15 +196,7 @@ async fn role_matrix_csrf_throttling_and_actions() {
         .await;
     assert_eq!(reply.status, StatusCode::UNPROCESSABLE_ENTITY);
 
-    let projects = app.get(&city, "/api/projects").await.json();
-    let submitted = projects
-        .as_array()
-        .must()
-        .iter()
-        .find(|p| p["state"] == "submitted")
-        .and_then(|p| p["code"].as_str())
-        .must()
-        .to_owned();
+    let submitted = app.project_in_state(&city, "submitted").await;
     let reply = app
         .post_json(
             &city,

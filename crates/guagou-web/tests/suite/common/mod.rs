@@ -193,6 +193,19 @@ pub struct Session {
 }
 
 impl TestApp {
+    /// The code of a project in state `state` that `session` reads (the first listed).
+    pub async fn project_in_state(&self, session: &Session, state: &str) -> String {
+        let projects = self.get(session, "/api/projects").await.json();
+        projects
+            .as_array()
+            .must()
+            .iter()
+            .find(|p| p["state"] == state)
+            .and_then(|p| p["code"].as_str())
+            .must()
+            .to_owned()
+    }
+
     pub async fn send(&self, request: Request<Body>) -> Reply {
         read(self.router.clone().oneshot(request).await.must()).await
     }
